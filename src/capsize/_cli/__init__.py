@@ -1,0 +1,1 @@
+"""CLI sub-commands (private); the app lives in capsize.cli."""

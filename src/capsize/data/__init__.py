@@ -1,0 +1,1 @@
+"""Data layer: the embedded store, providers and quality checks."""

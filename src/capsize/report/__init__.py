@@ -1,0 +1,1 @@
+"""The report: context, narrative, charts, templates."""

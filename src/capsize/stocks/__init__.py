@@ -1,0 +1,1 @@
+"""Stocks: fundamentals, screener, catalysts, ratings."""

@@ -1,0 +1,53 @@
+"""Shared fixtures: the real data folder, a clean environment, a temp home."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    """Return the shared folder (``CAPSIZE_SHARED`` or ``../shared`` beside the repo)."""
+    env = os.environ.get("CAPSIZE_SHARED")
+    return Path(env).expanduser().resolve() if env else (_REPO.parent / "shared").resolve()
+
+
+def _require(path: Path, what: str) -> Path:
+    if not path.exists():
+        reason = f"{what} not found at {path}; set CAPSIZE_SHARED to the shared folder"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real market data folder (``shared/data``)."""
+    return _require(shared_dir() / "data", "shared market data")
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The recorded provider responses (``shared/fixtures``)."""
+    return _require(shared_dir() / "fixtures", "recorded provider fixtures")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Clear ``CAPSIZE_*`` variables and point ``CAPSIZE_HOME`` at a temp dir."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("CAPSIZE_") and k != "CAPSIZE_SHARED"}
+    for k in saved:
+        del os.environ[k]
+    os.environ["CAPSIZE_HOME"] = str(tmp_path_factory.mktemp("capsize_home"))
+    try:
+        yield
+    finally:
+        for k in [k for k in os.environ if k.startswith("CAPSIZE_") and k != "CAPSIZE_SHARED"]:
+            del os.environ[k]
+        os.environ.update(saved)
