@@ -1,0 +1,126 @@
+"""Shared helpers of the CLI: consoles, error handling, tables, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capsize.errors import CapsizeError
+
+__all__ = [
+    "console",
+    "emit_json",
+    "err_console",
+    "fail",
+    "handle_errors",
+    "open_store",
+    "parse_date_option",
+    "print_table",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a one-line error to stderr and return the ``typer.Exit`` to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
+    """Turn :class:`CapsizeError` into a one-line message and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return func(*args, **kwargs)
+        except CapsizeError as exc:
+            raise fail(str(exc)) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_store(read_only: bool = False) -> Iterator[Any]:
+    """Open the store at the configured home (``CAPSIZE_HOME``)."""
+    from capsize.data.store import Store
+
+    store = Store.open(read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
+    """Parse a ``--date`` style option; raise a one-line error naming the option."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-08") from None
+    if ts is pd.NaT:
+        raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD")
+    return ts.normalize().tz_localize(None) if ts.tzinfo else ts.normalize()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _jsonable(value.item())
+    return value
+
+
+def emit_json(payload: Any) -> None:
+    """Print ``payload`` as JSON (NaN -> null, dates -> ISO strings)."""
+
+    def default(obj: Any) -> Any:
+        out = _jsonable(obj)
+        if out is obj:
+            return str(obj)
+        return out
+
+    def clean(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {str(k): clean(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return [clean(v) for v in obj]
+        return _jsonable(obj)
+
+    typer.echo(json.dumps(clean(payload), default=default, indent=2))
+
+
+def print_table(
+    rows: Sequence[Sequence[str]],
+    columns: Sequence[str],
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    right_align: Sequence[int] = (),
+) -> None:
+    """Print a rich table; every cell must already be formatted text."""
+    table = Table(title=title, caption=caption, caption_justify="left", show_lines=False)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if i in right_align else "left")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

@@ -1,0 +1,53 @@
+"""The ``capsize`` command line: a thin Typer app over the public API."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from capsize import __version__
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="capsize",
+    help="Where US micro and small caps stand against large caps, and what moves them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module in capsize._cli exposes ``register(app)``; missing ones are skipped
+# so that sub-commands can be developed independently.
+_SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "stocks")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"capsize {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Where US micro and small caps stand against large caps, and what moves them."""
+
+
+for _name in _SUBCOMMANDS:
+    try:
+        _mod = importlib.import_module(f"capsize._cli.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"capsize._cli.{_name}":
+            raise
+        continue
+    _mod.register(app)
+
+
+def main() -> None:
+    """Entry point of the ``capsize`` console script."""
+    app()
