@@ -1,0 +1,237 @@
+"""iShares (BlackRock) ETF holdings files.
+
+The fund pages offer a CSV download at
+``https://www.ishares.com/us/products/<id>/<slug>/1467271812596.ajax?fileType=csv&fileName=<T>_holdings&dataType=fund``.
+The file starts with a preamble (fund name, ``Fund Holdings as of``,
+``Inception Date``, ``Shares Outstanding``, ...), then the holdings table (all
+fields quoted, numbers with thousands separators, ``-`` for missing) and ends
+with a quoted legal-disclaimer footer. Column sets differ between funds:
+Russell funds (IWM, IWC) and IVV carry ``Weight (%)``; IJR and IJH carry a
+``Type`` column and ``Market Weight``/``Notional Weight``; the share count is
+``Quantity`` or ``Shares``.
+
+:func:`parse_ishares_holdings` is the pure parser (reused by the local
+importer); :class:`ISharesHoldingsFetcher` downloads one fund's file.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from typing import Any
+
+import pandas as pd
+
+from capsize.errors import InputError, SchemaError
+
+__all__ = [
+    "HOLDINGS_COLUMNS",
+    "parse_ishares_holdings",
+]
+
+HOLDINGS_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "name",
+    "sector",
+    "asset_class",
+    "weight",
+    "shares",
+    "market_value",
+    "price",
+)
+"""Columns of the standard holdings frame, in order."""
+
+_HEADER_SCAN_LINES = 40
+_MISSING = {"", "-", "--", "n/a", "N/A"}
+_WEIGHT_COLUMNS = ("Weight (%)", "Market Weight")
+_SHARES_COLUMNS = ("Quantity", "Shares")
+_REQUIRED = ("Ticker", "Name", "Sector", "Asset Class", "Market Value", "Price")
+
+
+def _number(token: str, *, name: str, where: str) -> float:
+    token = token.strip()
+    if token in _MISSING:
+        return math.nan
+    try:
+        return float(token.replace(",", ""))
+    except ValueError:
+        raise SchemaError(f"{name}: {where}: {token!r} is not a number") from None
+
+
+def _text(token: str) -> str | None:
+    token = token.strip()
+    return None if token in _MISSING else token
+
+
+def _parse_as_of(value: str, name: str) -> dt.date:
+    for fmt in ("%b %d, %Y", "%d/%b/%Y", "%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            return dt.datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise SchemaError(
+        f"{name}: 'Fund Holdings as of' value {value!r} is not a date like 'Nov 05, 2025'"
+    )
+
+
+def _decode(text: str | bytes, name: str) -> str:
+    if isinstance(text, bytes):
+        try:
+            return text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return text.decode("cp1252")
+    if isinstance(text, str):
+        return text.removeprefix("\ufeff")
+    raise InputError(f"text must be str or bytes, got {type(text).__name__}")
+
+
+def parse_ishares_holdings(
+    text: str | bytes, *, name: str = "<iShares holdings CSV>"
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    r"""Parse an iShares holdings CSV into the standard holdings frame.
+
+    Parameters
+    ----------
+    text : str or bytes
+        The file content; bytes are decoded as UTF-8 (BOM removed).
+    name : str, optional
+        File name or URL used in error messages.
+
+    Returns
+    -------
+    frame : DataFrame of shape (n_holdings, 8)
+        RangeIndex; columns ``ticker, name, sector, asset_class`` (str, None
+        when the file shows ``-``), ``weight`` (fraction of fund net assets,
+        i.e. the published percent / 100), ``shares`` (quantity held),
+        ``market_value`` (USD), ``price`` (USD), float64. Rows in file order,
+        including cash, futures and swaps (see ``asset_class``).
+    meta : dict
+        ``fund_name`` (str), ``as_of`` (datetime.date, "Fund Holdings as
+        of"), ``shares_outstanding`` (float, fund shares outstanding, or None
+        when the file shows ``-``), ``inception_date`` (date or None),
+        ``weight_column`` (which column gave ``weight``), ``columns`` (the
+        original header), ``weight_sum`` (sum of ``weight``, about 1.0).
+
+    Raises
+    ------
+    SchemaError
+        If the preamble lacks ``Fund Holdings as of``, no header line starting
+        with ``Ticker,Name`` appears in the first lines (wrong delimiter, an
+        HTML page, a changed layout), required columns are missing, a number
+        does not parse, or the table is empty.
+
+    Notes
+    -----
+    NaN policy: ``-`` in a numeric cell becomes NaN (swap rows in IJR/IJH
+    files have no market weight); no row is dropped. The table ends at the
+    first blank line (also a line holding only a non-breaking space) or the
+    first row whose width differs from the header; everything after is the
+    disclaimer footer and is ignored.
+
+    Examples
+    --------
+    >>> text = (
+    ...     "iShares Russell 2000 ETF\n"
+    ...     'Fund Holdings as of,"Nov 05, 2025"\n'
+    ...     'Shares Outstanding,"281,300,000.00"\n'
+    ...     "\n"
+    ...     "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Quantity,Price\n"
+    ...     '"BE","BLOOM ENERGY","Industrials","Equity",'
+    ...     '"731,205,514.79","1.06","5,170,819.00","141.41"\n'
+    ...     "\n"
+    ...     '"The content contained herein is owned by BlackRock."\n'
+    ... )
+    >>> frame, meta = parse_ishares_holdings(text)
+    >>> meta["shares_outstanding"], meta["as_of"].isoformat(), float(frame.loc[0, "weight"])
+    (281300000.0, '2025-11-05', 0.0106)
+    """
+    content = _decode(text, name)
+    if content.lstrip()[:1] == "<":
+        raise SchemaError(f"{name}: got an HTML/XML page, not an iShares holdings CSV")
+    lines = content.splitlines()
+    header_idx: int | None = None
+    preamble: dict[str, str] = {}
+    fund_name: str | None = None
+    for i, line in enumerate(lines[:_HEADER_SCAN_LINES]):
+        fields = next(csv.reader([line]), [])
+        if len(fields) >= 2 and fields[0].strip() == "Ticker" and fields[1].strip() == "Name":
+            header_idx = i
+            break
+        stripped = line.strip().strip("\u00a0")
+        if not stripped:
+            continue
+        if len(fields) >= 2:
+            preamble[fields[0].strip()] = fields[1].strip()
+        elif fund_name is None:
+            fund_name = stripped
+    if header_idx is None:
+        raise SchemaError(
+            f"{name}: no holdings header ('Ticker,Name,...') in the first "
+            f"{_HEADER_SCAN_LINES} lines; "
+            "the file is not a comma-separated iShares holdings CSV or its layout changed"
+        )
+    if "Fund Holdings as of" not in preamble:
+        raise SchemaError(
+            f"{name}: the preamble has no 'Fund Holdings as of' line, so the snapshot date is "
+            "unknown; download the file again from the fund page"
+        )
+    as_of = _parse_as_of(preamble["Fund Holdings as of"], name)
+    so_raw = preamble.get("Shares Outstanding")
+    shares_outstanding: float | None = None
+    if so_raw is not None:
+        so = _number(so_raw, name=name, where="'Shares Outstanding'")
+        shares_outstanding = None if math.isnan(so) else so
+    inception = preamble.get("Inception Date")
+    inception_date = (
+        _parse_as_of(inception, name)
+        if inception is not None and inception not in _MISSING
+        else None
+    )
+
+    reader = csv.reader(io.StringIO("\n".join(lines[header_idx:])))
+    header = [h.strip() for h in next(reader)]
+    missing = [c for c in _REQUIRED if c not in header]
+    weight_col = next((c for c in _WEIGHT_COLUMNS if c in header), None)
+    shares_col = next((c for c in _SHARES_COLUMNS if c in header), None)
+    if weight_col is None:
+        missing.append("Weight (%) or Market Weight")
+    if shares_col is None:
+        missing.append("Quantity or Shares")
+    if missing or weight_col is None or shares_col is None:
+        raise SchemaError(f"{name}: holdings header lacks {missing}; got {header}")
+    pos = {c: header.index(c) for c in header}
+
+    records: list[dict[str, Any]] = []
+    for row_no, row in enumerate(reader, start=header_idx + 2):
+        if not row or all(not c.strip().strip("\u00a0") for c in row) or len(row) != len(header):
+            break
+        where = f"holding on line ~{row_no}"
+        records.append(
+            {
+                "ticker": _text(row[pos["Ticker"]]),
+                "name": _text(row[pos["Name"]]),
+                "sector": _text(row[pos["Sector"]]),
+                "asset_class": _text(row[pos["Asset Class"]]),
+                "weight": _number(row[pos[weight_col]], name=name, where=where) / 100.0,
+                "shares": _number(row[pos[shares_col]], name=name, where=where),
+                "market_value": _number(row[pos["Market Value"]], name=name, where=where),
+                "price": _number(row[pos["Price"]], name=name, where=where),
+            }
+        )
+    if not records:
+        raise SchemaError(f"{name}: the holdings table under the header is empty")
+    frame = pd.DataFrame.from_records(records, columns=list(HOLDINGS_COLUMNS))
+    for col in ("weight", "shares", "market_value", "price"):
+        frame[col] = frame[col].astype("float64")
+    meta: dict[str, Any] = {
+        "fund_name": fund_name,
+        "as_of": as_of,
+        "shares_outstanding": shares_outstanding,
+        "inception_date": inception_date,
+        "weight_column": weight_col,
+        "columns": header,
+        "weight_sum": float(frame["weight"].sum()),
+    }
+    return frame, meta

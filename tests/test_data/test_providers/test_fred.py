@@ -1,0 +1,113 @@
+"""FRED parsers and fetcher, replayed against recorded fredgraph/API responses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsize.data.providers.fred import parse_fred_observations_json, parse_fredgraph_csv
+from capsize.errors import SchemaError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+LEGACY = "fredgraph_DGS10_legacy_DATE_header_dot_missing.csv"
+CURRENT = "fredgraph_DGS10_observation_date_header_empty_missing.csv"
+MULTI = "fredgraph_FEDFUNDS_MORTGAGE30US_multi_series.csv"
+
+
+def _plain(path: Path) -> tuple[list[str], list[list[str]]]:
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+@pytest.mark.parametrize(("fname", "missing_token"), [(LEGACY, "."), (CURRENT, "")])
+def test_both_header_formats(fixtures_dir: Path, fname: str, missing_token: str) -> None:
+    path = fixtures_dir / "fred" / fname
+    _header, rows = _plain(path)
+    frame = parse_fredgraph_csv(path.read_text(), name=fname)
+    assert list(frame.columns) == ["DGS10"]
+    assert frame.index.name == "date"
+    assert len(frame) == len(rows)
+    assert frame.index[0] == pd.Timestamp(rows[0][0])
+    assert frame.index[-1] == pd.Timestamp(rows[-1][0])
+    n_missing = sum(1 for r in rows if r[1] == missing_token)
+    assert n_missing > 0
+    assert int(frame["DGS10"].isna().sum()) == n_missing
+    # a specific missing day and its neighbour, read independently
+    miss = next(r for r in rows if r[1] == missing_token)
+    assert math.isnan(frame.loc[miss[0], "DGS10"])
+    assert frame.loc[rows[0][0], "DGS10"] == float(rows[0][1])
+    expected = np.array([math.nan if r[1] == missing_token else float(r[1]) for r in rows])
+    np.testing.assert_array_equal(frame["DGS10"].to_numpy(), expected)
+
+
+def test_legacy_and_current_agree_on_overlap(fixtures_dir: Path) -> None:
+    old = parse_fredgraph_csv((fixtures_dir / "fred" / LEGACY).read_text())
+    new = parse_fredgraph_csv((fixtures_dir / "fred" / CURRENT).read_text())
+    common = old.index.intersection(new.index)
+    assert len(common) > 15000
+    a, b = old.loc[common, "DGS10"], new.loc[common, "DGS10"]
+    both = a.notna() & b.notna()
+    assert (a[both] == b[both]).mean() > 0.999
+
+
+def test_multi_series(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "fred" / MULTI
+    header, rows = _plain(path)
+    frame = parse_fredgraph_csv(path.read_text())
+    assert list(frame.columns) == header[1:] == ["FEDFUNDS", "MORTGAGE30US"]
+    assert frame.loc[rows[-1][0]].tolist() == [float(x) for x in rows[-1][1:]]
+    assert len(frame) == len(rows)
+
+
+def test_api_json_dot_missing(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "fred" / "fred_api_series_observations_T10Y3M_dot_missing.json"
+    body = json.loads(path.read_text())
+    frame = parse_fred_observations_json(path.read_text(), series_id="T10Y3M")
+    assert len(frame) == body["count"] == 112
+    dots = [o["date"] for o in body["observations"] if o["value"] == "."]
+    assert dots == ["2023-01-02", "2023-01-16", "2023-02-20", "2023-05-29"]
+    assert frame.loc[pd.DatetimeIndex(dots), "T10Y3M"].isna().all()
+    assert int(frame["T10Y3M"].isna().sum()) == 4
+    first_num = next(o for o in body["observations"] if o["value"] != ".")
+    assert frame.loc[first_num["date"], "T10Y3M"] == float(first_num["value"])
+
+
+def test_api_json_plain(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "fred" / "fred_api_series_observations_HQMCB10YR.json"
+    body = json.loads(path.read_bytes())
+    frame = parse_fred_observations_json(body, series_id="HQMCB10YR")
+    assert frame["HQMCB10YR"].tolist() == [float(o["value"]) for o in body["observations"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("<!DOCTYPE html><html>Error</html>", "HTML"),
+        ("", "empty"),
+        ("Date;DGS10\n2020-01-02;1.8\n", "not a FRED header"),
+        ("DATE,DGS10\n2020-01-02,1.8,3\n", "3 fields"),
+        ("DATE,DGS10\n2020-01-02,abc\n", "non-numeric"),
+        ("DATE,DGS10\n01/02/2020,1.8\n", "ISO"),
+        ("DATE,DGS10\n2020-01-02,1.8\n2020-01-02,1.9\n", "appears twice"),
+    ],
+)
+def test_bad_csv(text: str, match: str) -> None:
+    with pytest.raises(SchemaError, match=match):
+        parse_fredgraph_csv(text, name="fredgraph.csv?id=DGS10")
+
+
+@pytest.mark.parametrize(
+    "body", ['{"observations": [', '{"error_code": 400}', '{"observations":[{"x":1}]}']
+)
+def test_bad_json(body: str) -> None:
+    with pytest.raises(SchemaError):
+        parse_fred_observations_json(body, series_id="X")
