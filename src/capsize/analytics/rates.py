@@ -1,0 +1,681 @@
+"""Rates as a driver of size rotation: regressions, regimes and Fed policy turns.
+
+The claim tested here is the common one: "small companies carry more
+floating-rate debt, so rates drive them". Each function measures one version of
+it on data passed in; nothing here reads files or the network.
+
+* :func:`rate_sensitivity` regresses the small-minus-large return spread on
+  changes in Treasury yields (statsmodels OLS, Newey-West t-statistics by default).
+* :func:`rolling_rate_sensitivity` and :func:`rolling_rate_correlation` show how
+  that relation moves over time.
+* :func:`rate_regime_table` groups months by whether yields rose, fell or stayed
+  flat by a stated threshold and reports what small-minus-large did *next*.
+* :func:`detect_policy_turns` finds the first cut and the first hike of each Fed
+  cycle in the effective fed funds rate, and :func:`policy_event_study` follows
+  small vs large from three months before to twelve months after each turn.
+
+Units: prices in any currency (only ratios are used); yields in percent, as FRED
+publishes them, so a yield *change* of ``1.0`` is 100 basis points; returns and
+spreads are fractions (0.01 = 1%).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from capsize.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "DEFAULT_HORIZONS",
+    "PolicyEventStudy",
+    "RateRegression",
+    "detect_policy_turns",
+    "policy_event_study",
+    "rate_regime_table",
+    "rate_sensitivity",
+    "rolling_rate_correlation",
+    "rolling_rate_sensitivity",
+    "spread_and_yield_changes",
+]
+
+Frequency = Literal["D", "W", "M"]
+DEFAULT_HORIZONS: tuple[int, ...] = (1, 3, 6, 12)
+"""Forward horizons (months) of the regime table."""
+
+_PERIOD_RULE = {"W": "W-FRI", "M": "ME"}
+
+
+# ---------------------------------------------------------------------------
+# input checks
+# ---------------------------------------------------------------------------
+
+
+def _as_price_series(values: pd.Series, name: str) -> pd.Series:
+    if not isinstance(values, pd.Series):
+        raise InputError(f"{name} must be a pandas Series of prices indexed by date")
+    if not isinstance(values.index, pd.DatetimeIndex):
+        raise InputError(f"{name} must have a DatetimeIndex; got {type(values.index).__name__}")
+    out = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
+    if (out <= 0).any():
+        raise InputError(f"{name} has non-positive prices; pass closing prices, not returns")
+    return out.sort_index()
+
+
+def _as_yields(yields: pd.DataFrame | pd.Series, name: str = "yields") -> pd.DataFrame:
+    frame = yields.to_frame() if isinstance(yields, pd.Series) else yields
+    if not isinstance(frame, pd.DataFrame) or frame.shape[1] == 0:
+        raise InputError(f"{name} must be a DataFrame with one column per yield series (percent)")
+    if not isinstance(frame.index, pd.DatetimeIndex):
+        raise InputError(f"{name} must have a DatetimeIndex")
+    out: pd.DataFrame = frame.apply(pd.to_numeric, errors="coerce").astype("float64")
+    return out.sort_index()
+
+
+def _check_frequency(frequency: str) -> Frequency:
+    if frequency not in ("D", "W", "M"):
+        raise InputError(f"frequency={frequency!r} is not one of 'D', 'W', 'M'")
+    return frequency  # type: ignore[return-value]
+
+
+def spread_and_yield_changes(
+    small: pd.Series,
+    large: pd.Series,
+    yields: pd.DataFrame,
+    *,
+    frequency: Frequency = "M",
+) -> pd.DataFrame:
+    """Align the small-minus-large return spread with yield changes.
+
+    Parameters
+    ----------
+    small, large : Series of shape (n_days,)
+        Closing prices (total-return adjusted for ETFs) of the small and large
+        leg, indexed by date.
+    yields : DataFrame of shape (n_days, n_series), percent
+        One column per yield series (e.g. ``DGS2``, ``DGS10``).
+    frequency : {"D", "W", "M"}
+        ``"D"``: consecutive days on which both prices and every yield exist;
+        ``"W"``/``"M"``: last observation of each week (Friday) / month.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``small``, ``large`` (simple returns, fractions), ``spread``
+        (``small - large``) and ``d_<series>`` (yield change, percentage points),
+        indexed by period end; rows with any missing value dropped.
+
+    Notes
+    -----
+    NaN policy: prices and yields are first reduced to the dates (``"D"``) or
+    period ends (``"W"``, ``"M"``) where each is observed; returns and changes
+    are taken between consecutive rows, so a holiday in one series never
+    pairs a two-day return with a one-day yield change.
+    """
+    freq = _check_frequency(frequency)
+    s = _as_price_series(small, "small")
+    lg = _as_price_series(large, "large")
+    y = _as_yields(yields)
+    if freq == "D":
+        joined = pd.concat(
+            [s.rename("small"), lg.rename("large"), y], axis=1, join="inner", sort=True
+        ).dropna()
+    else:
+        rule = _PERIOD_RULE[freq]
+        parts = [s.rename("small"), lg.rename("large")] + [y[c].dropna() for c in y.columns]
+        joined = pd.concat([p.resample(rule).last() for p in parts], axis=1, sort=True).dropna()
+    out = pd.DataFrame(index=joined.index)
+    out["small"] = joined["small"].pct_change()
+    out["large"] = joined["large"].pct_change()
+    out["spread"] = out["small"] - out["large"]
+    for c in y.columns:
+        out[f"d_{c}"] = joined[c].diff()
+    out = out.dropna()
+    out.index.name = "date"
+    return out
+
+
+# ---------------------------------------------------------------------------
+# regression
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateRegression:
+    """OLS of the small-minus-large spread on yield changes.
+
+    Attributes
+    ----------
+    coefficients, std_errors, t_stats : Series
+        Indexed by ``const`` and ``d_<series>``; a coefficient is the spread
+        (fraction) per one percentage point (100 bp) change in that yield.
+    r_squared : float
+    n_obs : int
+    start, end : Timestamp
+        First and last period used.
+    frequency : str
+        ``D``, ``W`` or ``M``.
+    cov_type : str
+        How standard errors were computed, e.g. ``"HAC (Newey-West, 3 lags)"``.
+    small, large : str
+        Names of the two legs.
+    formula : str
+        The model in words.
+    """
+
+    coefficients: pd.Series
+    std_errors: pd.Series
+    t_stats: pd.Series
+    r_squared: float
+    n_obs: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    frequency: str
+    cov_type: str
+    small: str
+    large: str
+    formula: str
+
+
+def _default_lags(n: int) -> int:
+    # Newey-West (1994) rule of thumb floor(4 (n/100)^(2/9)).
+    return int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
+
+
+def rate_sensitivity(
+    small: pd.Series,
+    large: pd.Series,
+    yields: pd.DataFrame,
+    *,
+    frequency: Frequency = "M",
+    cov_type: Literal["HAC", "nonrobust"] = "HAC",
+    maxlags: int | None = None,
+) -> RateRegression:
+    """Regress the small-minus-large spread on yield changes (full period).
+
+    ``spread_t = a + sum_k b_k * d_yield_k,t + e_t``
+
+    Parameters
+    ----------
+    small, large : Series of shape (n_days,)
+        Closing prices of the two legs.
+    yields : DataFrame of shape (n_days, n_series), percent
+        Yield levels; their period changes are the regressors.
+    frequency : {"D", "W", "M"}
+        Sampling frequency (see :func:`spread_and_yield_changes`).
+    cov_type : {"HAC", "nonrobust"}
+        ``"HAC"`` (default): Newey-West standard errors, robust to the
+        autocorrelation and heteroskedasticity of returns; ``"nonrobust"``:
+        classical OLS standard errors.
+    maxlags : int, optional
+        HAC lags; default ``floor(4 (n/100)^(2/9))``.
+
+    Returns
+    -------
+    RateRegression
+
+    Raises
+    ------
+    InputError
+        If fewer than ``n_regressors + 3`` aligned periods remain.
+    """
+    import statsmodels.api as sm
+
+    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    xcols = [c for c in data.columns if c.startswith("d_")]
+    if len(data) < len(xcols) + 3:
+        raise InputError(
+            f"only {len(data)} aligned periods of prices and yields; "
+            f"need at least {len(xcols) + 3} (check that yields and prices overlap in time)"
+        )
+    x = sm.add_constant(data[xcols].to_numpy(), has_constant="add")
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise InputError(
+            f"yield changes {xcols} are constant or collinear over the sample; "
+            "pass yield series that move, and not copies of one another"
+        )
+    y = data["spread"].to_numpy()
+    model = sm.OLS(y, x)
+    if cov_type == "HAC":
+        lags = maxlags if maxlags is not None else _default_lags(len(data))
+        fit = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        cov_text = f"HAC (Newey-West, {lags} lags)"
+    elif cov_type == "nonrobust":
+        fit = model.fit()
+        cov_text = "nonrobust (classical OLS)"
+    else:
+        raise InputError(f"cov_type={cov_type!r} is not 'HAC' or 'nonrobust'")
+    names = ["const", *xcols]
+    return RateRegression(
+        coefficients=pd.Series(np.asarray(fit.params, dtype=float), index=names, name="coef"),
+        std_errors=pd.Series(np.asarray(fit.bse, dtype=float), index=names, name="se"),
+        t_stats=pd.Series(np.asarray(fit.tvalues, dtype=float), index=names, name="t"),
+        r_squared=float(fit.rsquared),
+        n_obs=int(fit.nobs),
+        start=pd.Timestamp(data.index[0]),
+        end=pd.Timestamp(data.index[-1]),
+        frequency=frequency,
+        cov_type=cov_text,
+        small=str(small.name) if small.name is not None else "small",
+        large=str(large.name) if large.name is not None else "large",
+        formula="spread = a + " + " + ".join(f"b*{c}" for c in xcols) + " + e",
+    )
+
+
+def rolling_rate_sensitivity(
+    small: pd.Series,
+    large: pd.Series,
+    yields: pd.DataFrame,
+    *,
+    window: int = 36,
+    frequency: Frequency = "M",
+) -> pd.DataFrame:
+    """Run a rolling OLS of the spread on yield changes.
+
+    Parameters
+    ----------
+    small, large, yields, frequency
+        As in :func:`rate_sensitivity`.
+    window : int
+        Periods per regression (36 months by default).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by window end; columns ``coef_<x>`` and ``t_<x>`` for ``const``
+        and each ``d_<series>``, plus ``r_squared``. Rows before the first full
+        window are dropped.
+
+    Notes
+    -----
+    Rolling t-statistics use classical (nonrobust) standard errors from
+    ``statsmodels.regression.rolling.RollingOLS``; they overstate
+    significance when residuals are autocorrelated.
+    """
+    from statsmodels.regression.rolling import RollingOLS
+
+    if window < 5:
+        raise InputError(f"window={window} is too short; use at least 5 periods")
+    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    xcols = [c for c in data.columns if c.startswith("d_")]
+    if len(data) < window:
+        raise InputError(
+            f"only {len(data)} aligned periods; window={window} needs at least that many"
+        )
+    x = np.column_stack([np.ones(len(data)), data[xcols].to_numpy()])
+    fit = RollingOLS(data["spread"].to_numpy(), x, window=window).fit()
+    names = ["const", *xcols]
+    params = np.asarray(fit.params, dtype=float)
+    tvals = np.asarray(fit.tvalues, dtype=float)
+    out = pd.DataFrame(index=data.index)
+    for i, n in enumerate(names):
+        out[f"coef_{n}"] = params[:, i]
+    for i, n in enumerate(names):
+        out[f"t_{n}"] = tvals[:, i]
+    out["r_squared"] = np.asarray(fit.rsquared, dtype=float)
+    return out.iloc[window - 1 :]
+
+
+def rolling_rate_correlation(
+    small: pd.Series,
+    large: pd.Series,
+    yields: pd.DataFrame,
+    *,
+    window: int = 36,
+    frequency: Frequency = "M",
+) -> pd.DataFrame:
+    """Compute the rolling Pearson correlation of the spread with each yield change.
+
+    Parameters
+    ----------
+    small, large, yields, frequency
+        As in :func:`rate_sensitivity`.
+    window : int
+        Periods per correlation.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by window end, one column ``d_<series>`` per yield; rows before
+        the first full window are dropped.
+    """
+    if window < 3:
+        raise InputError(f"window={window} is too short; use at least 3 periods")
+    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    xcols = [c for c in data.columns if c.startswith("d_")]
+    out = pd.DataFrame({c: data["spread"].rolling(window).corr(data[c]) for c in xcols})
+    return out.dropna(how="all")
+
+
+# ---------------------------------------------------------------------------
+# regimes
+# ---------------------------------------------------------------------------
+
+
+def rate_regime_table(
+    small: pd.Series,
+    large: pd.Series,
+    yields: pd.DataFrame,
+    *,
+    threshold_bp: float = 10.0,
+    horizons: Sequence[int] = DEFAULT_HORIZONS,
+) -> pd.DataFrame:
+    """Tabulate what small-minus-large did after yields rose, fell or stayed flat.
+
+    Each month is classified by the change of each yield over that month:
+    ``rising`` if the change is at least ``+threshold_bp``, ``falling`` if at
+    most ``-threshold_bp``, ``flat`` otherwise. For each class the table gives
+    the average and the hit rate (share of months with a positive value) of
+    the small-minus-large return over the *next* h months.
+
+    Parameters
+    ----------
+    small, large : Series of shape (n_days,)
+        Closing prices.
+    yields : DataFrame of shape (n_days, n_series), percent
+        Yield levels (month-end values are used).
+    threshold_bp : float
+        Classification threshold, basis points (default 10).
+    horizons : sequence of int
+        Forward horizons in months (default 1, 3, 6, 12).
+
+    Returns
+    -------
+    DataFrame
+        MultiIndex ``(series, regime)``; columns ``months`` (number of months
+        classified), then for each h: ``mean_<h>m`` (fraction), ``hit_<h>m``
+        (fraction of months with small ahead) and ``n_<h>m`` (months with a
+        complete forward window). ``attrs`` holds ``start``, ``end``,
+        ``threshold_bp`` and ``formula``.
+
+    Notes
+    -----
+    The forward value is ``prod(1 + r_small) - prod(1 + r_large)`` over months
+    ``t+1 .. t+h``; months whose window runs past the data are left out
+    (never padded). Windows overlap for h > 1, so consecutive months are not
+    independent observations.
+    """
+    if threshold_bp < 0:
+        raise InputError(f"threshold_bp={threshold_bp} must be >= 0")
+    hs = [int(h) for h in horizons]
+    if not hs or min(hs) < 1:
+        raise InputError(f"horizons={list(horizons)} must be positive whole months")
+    data = spread_and_yield_changes(small, large, yields, frequency="M")
+    gs = np.log1p(data["small"]).to_numpy()
+    gl = np.log1p(data["large"]).to_numpy()
+    n = len(data)
+    fwd: dict[int, np.ndarray] = {}
+    for h in hs:
+        vals = np.full(n, np.nan)
+        for i in range(n - h):
+            vals[i] = np.expm1(gs[i + 1 : i + 1 + h].sum()) - np.expm1(gl[i + 1 : i + 1 + h].sum())
+        fwd[h] = vals
+    rows: list[dict[str, object]] = []
+    index: list[tuple[str, str]] = []
+    thr = threshold_bp / 100.0
+    for col in [c for c in data.columns if c.startswith("d_")]:
+        change = data[col].to_numpy()
+        regime = np.where(change >= thr, "rising", np.where(change <= -thr, "falling", "flat"))
+        for name in ("rising", "flat", "falling"):
+            mask = regime == name
+            row: dict[str, object] = {"months": int(mask.sum())}
+            for h in hs:
+                v = fwd[h][mask]
+                v = v[~np.isnan(v)]
+                row[f"mean_{h}m"] = float(v.mean()) if v.size else float("nan")
+                row[f"hit_{h}m"] = float((v > 0).mean()) if v.size else float("nan")
+                row[f"n_{h}m"] = int(v.size)
+            rows.append(row)
+            index.append((col[2:], name))
+    out = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["series", "regime"]))
+    out.attrs.update(
+        start=pd.Timestamp(data.index[0]),
+        end=pd.Timestamp(data.index[-1]),
+        threshold_bp=float(threshold_bp),
+        formula=(
+            "forward small-minus-large = prod(1+r_small) - prod(1+r_large) over months t+1..t+h"
+        ),
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Fed policy turns
+# ---------------------------------------------------------------------------
+
+
+def detect_policy_turns(
+    rate: pd.Series,
+    *,
+    threshold: float = 0.20,
+    smooth: int | None = None,
+    min_hold_days: int = 45,
+) -> pd.DataFrame:
+    """Find policy-rate moves and the turns (first cut / first hike) of each cycle.
+
+    Rule
+    ----
+    1. Smooth the rate with a trailing median of ``smooth`` observations
+       (default 21 for daily data such as ``DFF``, i.e. three calendar weeks;
+       1 for monthly ``FEDFUNDS``), which removes month-end, year-end and
+       repo spikes.
+    2. Keep a reference level, starting at the first smoothed value. A *move*
+       happens when the smoothed rate is at least ``threshold`` percentage
+       points (default 0.20, i.e. a 25 bp step survives, drift does not) away
+       from the reference; the reference then becomes the new smoothed value.
+    3. The move is dated by an L1 step fit of the raw rate (old level before,
+       new level after) over the last ``2 * smooth`` observations; for daily
+       data the decision date is the calendar day before the first day at
+       the new level (an FOMC decision moves the effective rate from the next
+       day on).
+    4. Whipsaws are dropped: a move followed by an opposite move less than
+       ``min_hold_days`` calendar days later removes both.
+    5. A *turn* is a move whose direction differs from the previous move's:
+       ``first_cut`` after hikes, ``first_hike`` after cuts. The first move in
+       the data is not a turn (its predecessor is unknown).
+
+    Parameters
+    ----------
+    rate : Series, percent
+        Effective fed funds rate (``DFF`` daily or ``FEDFUNDS`` monthly).
+    threshold : float
+        Minimum change of the smoothed rate, percentage points.
+    smooth : int, optional
+        Trailing median length in observations.
+    min_hold_days : int
+        Opposite moves closer than this (calendar days) cancel out.
+
+    Returns
+    -------
+    DataFrame
+        One row per move: ``date`` (decision date), ``direction`` (+1 hike,
+        -1 cut), ``from_level``, ``to_level`` (smoothed, percent), ``kind``
+        (``first_hike``, ``first_cut`` or empty for a continuation).
+
+    Notes
+    -----
+    Before the Fed announced targets (pre-1994) the effective rate moved a
+    lot between meetings, so early "moves" are market moves, not decisions.
+    """
+    if not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex):
+        raise InputError("rate must be a pandas Series indexed by date (percent)")
+    if threshold <= 0:
+        raise InputError(f"threshold={threshold} must be > 0 percentage points")
+    x = pd.to_numeric(rate, errors="coerce").astype("float64").dropna().sort_index()
+    if len(x) < 2:
+        raise InputError("rate has fewer than 2 observations")
+    spacing = float(np.median(np.diff(x.index.to_numpy()).astype("timedelta64[D]").astype(float)))
+    daily = spacing < 20
+    k = smooth if smooth is not None else (21 if daily else 1)
+    if k < 1:
+        raise InputError(f"smooth={k} must be >= 1")
+    s = x.rolling(k, min_periods=1).median().to_numpy()
+    raw = x.to_numpy()
+    dates = x.index
+    ref = s[0]
+    moves: list[dict[str, object]] = []
+    for t in range(1, len(s)):
+        if abs(s[t] - ref) < threshold - 1e-12:
+            continue
+        new, old = float(s[t]), float(ref)
+        lo = max(t - 2 * k, 0)
+        seg = raw[lo : t + 1]
+        # L1 step fit: the split that best separates the old level from the new one.
+        before = np.concatenate([[0.0], np.cumsum(np.abs(seg - old))])
+        after = np.concatenate([np.cumsum(np.abs(seg - new)[::-1])[::-1], [0.0]])
+        cost = before[: len(seg)] + after[: len(seg)]
+        start = lo + int(np.argmin(cost))
+        when = pd.Timestamp(dates[start])
+        if daily:
+            when = when - pd.Timedelta(days=1)
+        moves.append(
+            {"date": when, "direction": 1 if new > old else -1, "from_level": old, "to_level": new}
+        )
+        ref = new
+    # Drop whipsaws: a move undone by the opposite move within min_hold_days is noise.
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(moves) - 1):
+            a, b = moves[i], moves[i + 1]
+            gap = (pd.Timestamp(b["date"]) - pd.Timestamp(a["date"])).days  # type: ignore[arg-type]
+            if a["direction"] != b["direction"] and gap < min_hold_days:
+                del moves[i : i + 2]
+                changed = True
+                break
+    rows: list[dict[str, object]] = []
+    last_dir = 0
+    for m in moves:
+        direction = int(m["direction"])  # type: ignore[call-overload]
+        kind = ""
+        if last_dir != 0 and direction != last_dir:
+            kind = "first_hike" if direction > 0 else "first_cut"
+        rows.append({**m, "kind": kind})
+        last_dir = direction
+    out = pd.DataFrame(rows, columns=["date", "direction", "from_level", "to_level", "kind"])
+    out.attrs.update(
+        rule=(
+            f"move = trailing {k}-obs median of the rate at least {threshold:.2f} pp from the "
+            f"last level (moves undone within {min_hold_days} days dropped); "
+            "turn = move in the opposite direction of the previous move"
+        ),
+        series=str(rate.name) if rate.name is not None else "rate",
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class PolicyEventStudy:
+    """Small vs large around Fed policy turns.
+
+    Attributes
+    ----------
+    paths : DataFrame
+        One row per event (index = event date), one column per month offset
+        (-3 .. 12): relative return of small vs large from the close before
+        the event to that offset, ``(P_s(t)/P_s(t0)) / (P_l(t)/P_l(t0)) - 1``;
+        negative offsets show the run-up into the event. NaN where the data
+        does not reach.
+    kinds : Series
+        ``first_cut`` or ``first_hike`` per event.
+    summary : DataFrame
+        Index ``kind``; columns per offset: mean over events with data, and
+        ``n`` (events with a complete +12 month window).
+    small, large : str
+    base_rule : str
+    turns_rule : str
+    """
+
+    paths: pd.DataFrame
+    kinds: pd.Series
+    summary: pd.DataFrame
+    small: str
+    large: str
+    base_rule: str = "base = last close strictly before the event date"
+    turns_rule: str = ""
+    offsets: tuple[int, ...] = field(default=tuple(range(-3, 13)))
+
+
+def policy_event_study(
+    small: pd.Series,
+    large: pd.Series,
+    turns: pd.DataFrame,
+    *,
+    offsets: Sequence[int] = tuple(range(-3, 13)),
+) -> PolicyEventStudy:
+    """Follow small vs large from -3 to +12 months around each policy turn.
+
+    Parameters
+    ----------
+    small, large : Series of shape (n_days,)
+        Closing prices.
+    turns : DataFrame
+        Output of :func:`detect_policy_turns`; rows with an empty ``kind``
+        (continuations) are ignored.
+    offsets : sequence of int
+        Month offsets relative to the event.
+
+    Returns
+    -------
+    PolicyEventStudy
+
+    Notes
+    -----
+    The value at offset k uses the last close on or before ``t0 + k`` months;
+    an offset past the last (or before the first) price is NaN, never
+    extrapolated. Events before the first price are dropped.
+    """
+    s = _as_price_series(small, "small")
+    lg = _as_price_series(large, "large")
+    if not {"date", "kind"} <= set(turns.columns):
+        raise InputError("turns must have columns 'date' and 'kind' (see detect_policy_turns)")
+    rel = pd.concat([s, lg], axis=1, join="inner", sort=True).dropna()
+    ratio = (rel.iloc[:, 0] / rel.iloc[:, 1]).to_numpy()
+    idx = rel.index
+    first, last = idx[0], idx[-1]
+    events = turns[turns["kind"].astype(str) != ""]
+    offs = [int(o) for o in offsets]
+    paths: dict[pd.Timestamp, list[float]] = {}
+    kinds: dict[pd.Timestamp, str] = {}
+    for _, ev in events.iterrows():
+        t0 = pd.Timestamp(ev["date"])
+        pos0 = int(idx.searchsorted(t0, side="left")) - 1  # last close strictly before t0
+        if pos0 < 0:
+            continue
+        base = ratio[pos0]
+        vals: list[float] = []
+        for o in offs:
+            target = t0 + pd.DateOffset(months=o)
+            if target > last or target < first:
+                vals.append(float("nan"))
+                continue
+            pos = int(idx.searchsorted(target, side="right")) - 1
+            vals.append(float(ratio[pos] / base - 1.0))
+        paths[t0] = vals
+        kinds[t0] = str(ev["kind"])
+    frame = pd.DataFrame.from_dict(paths, orient="index", columns=offs)
+    frame.index.name = "event"
+    kind_s = pd.Series(kinds, name="kind", dtype="object")
+    summary_rows = {}
+    for kind in ("first_cut", "first_hike"):
+        sub = frame[kind_s.reindex(frame.index) == kind]
+        row = sub.mean(axis=0, skipna=True)
+        row["n"] = float(sub[offs[-1]].notna().sum()) if len(sub) else 0.0
+        summary_rows[kind] = row
+    summary = pd.DataFrame(summary_rows).T
+    summary.index.name = "kind"
+    return PolicyEventStudy(
+        paths=frame,
+        kinds=kind_s,
+        summary=summary,
+        small=str(small.name) if small.name is not None else "small",
+        large=str(large.name) if large.name is not None else "large",
+        turns_rule=str(turns.attrs.get("rule", "")),
+        offsets=tuple(offs),
+    )
