@@ -47,7 +47,7 @@ def _d(s: str) -> dt.date:
 def independent_ttm(
     raw: dict, tax: str, concept: str, unit: str = "USD", filed_by: str = "9999"
 ) -> float:
-    """TTM as FY + current YTD - prior-year YTD (a different method from the module's quarter sum)."""
+    """TTM as FY + current YTD - prior-year YTD (not the module's quarter sum)."""
     best: dict[tuple[str, str], dict] = {}
     for r in raw["facts"][tax][concept]["units"][unit]:
         if "start" not in r or r["filed"] > filed_by:

@@ -295,3 +295,12 @@ def test_bulk_yields_errors_per_symbol(sec_dir: Path) -> None:
 
 def test_settings_type() -> None:
     assert isinstance(load_settings(), Settings)
+
+
+def test_default_client_is_shared_http_client_with_user_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
+    edgar = SecEdgar(load_settings())
+    client = edgar._http()
+    assert client.headers["user-agent"] == UA
+    assert type(client).__name__ == "CapsizeClient"
+    edgar.close()

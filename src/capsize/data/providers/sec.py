@@ -475,15 +475,18 @@ class SecQuery:
     key: str
 
 
-def _default_client(settings: Settings) -> httpx.Client:
-    import importlib
+def _default_client(settings: Settings, user_agent: str | None) -> httpx.Client:
+    """Shared client (``_http.make_client``) without its own cache/retries/limit.
 
-    try:
-        mod = importlib.import_module("capsize.data.providers._http")
-    except ImportError:
-        return httpx.Client(timeout=settings.http_timeout, follow_redirects=True)
-    client: httpx.Client = mod.make_client(settings)
-    return client
+    :class:`SecEdgar` applies the SEC's policy (cache keyed by SEC path,
+    10 requests/s, retries) itself, so the shared layers are switched off here
+    to avoid doing each twice.
+    """
+    from capsize.data.providers import _http
+
+    return _http.make_client(
+        settings, cache=False, retries=1, rate_limit=None, user_agent_string=user_agent
+    )
 
 
 class SecEdgar:
@@ -496,8 +499,7 @@ class SecEdgar:
         ``cache_dir``; defaults to :func:`~capsize.config.load_settings`.
     client : httpx.Client, optional
         Injected client (tests pass one with a mock or recorded transport).
-        When omitted, ``capsize.data.providers._http.make_client`` is used if
-        available, else a plain ``httpx.Client``.
+        When omitted, ``capsize.data.providers._http.make_client`` builds one.
     offline : bool
         Read only the on-disk cache / injected transport; never require a user
         agent. Used with :func:`recorded_transport`.
@@ -548,7 +550,7 @@ class SecEdgar:
     def _http(self) -> httpx.Client:
         ua = None if self.offline else validate_user_agent(self.settings.sec_user_agent)
         if self._client is None:
-            self._client = _default_client(self.settings)
+            self._client = _default_client(self.settings, ua)
         if ua is not None:
             self._client.headers["User-Agent"] = ua
         return self._client
