@@ -1,0 +1,496 @@
+"""ETF fund flows by size segment, estimated from shares outstanding.
+
+"Money is leaving small-cap funds" is measured here, not repeated. An ETF's
+creations and redemptions change its shares outstanding, so the daily net flow
+is estimated as::
+
+    flow_t = (shares_outstanding_t - shares_outstanding_prev) * NAV_t    (USD)
+
+where ``prev`` is the fund's previous observation. When NAV is missing the raw
+(not dividend-adjusted) closing price is used instead and the row says so
+(``price_kind="close"``).
+
+Honesty rules (each row carries a ``flag``; only rows with ``flag == ""`` are
+ever summed):
+
+* ``first``     the fund's first observation: nothing to difference against.
+* ``gap``       more than ``max_gap_days`` calendar days since the previous
+                observation: the change spans an unknown number of days and is
+                never turned into one day's (giant) flow.
+* ``stale``     part of a run of at least ``stale_run`` identical share counts:
+                the series may not have been updated. The change that ends such
+                a run (``after_stale``) may lump several days and is excluded too.
+* ``no_price``  neither NAV nor a closing price on that date.
+
+One source per fund: if a fund's history comes from several sources, the one
+with the most rows is used (or ``prefer=``), never a mix.
+
+Monthly flows from SEC Form N-PORT (sales + reinvestments - redemptions) come in
+as a long frame with a ``flow`` column and are aggregated with the same
+functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capsize.errors import InputError
+
+__all__ = [
+    "DEFAULT_SEGMENTS",
+    "FLAGS",
+    "FlowRecords",
+    "daily_flows",
+    "flow_records",
+    "fund_status",
+    "resolve_segments",
+    "segment_flows",
+    "ytd_flows",
+]
+
+DEFAULT_SEGMENTS: dict[str, tuple[str, ...]] = {
+    "micro": ("IWC",),
+    "small": ("IWM", "IJR", "VB", "VTWO", "SCHA", "IWN", "IWO", "VBR"),
+    "mid": ("IJH", "MDY", "VO"),
+    "large": ("SPY", "IVV", "VOO", "IWB", "VV"),
+}
+"""Which funds belong to which size segment unless ``[segments]`` in config.toml says otherwise."""
+
+FLAGS: dict[str, str] = {
+    "": "used",
+    "first": "first observation of the fund (no previous value)",
+    "gap": "previous observation too far back: change not attributed to one day",
+    "stale": "inside a run of identical share counts (possibly not updated)",
+    "after_stale": "change ending a stale run (may lump several days)",
+    "no_price": "no NAV and no closing price on that date",
+}
+"""Row flags of :func:`daily_flows` and what they mean."""
+
+_SHARES_COLUMNS = ("date", "fund", "shares_outstanding", "nav", "source")
+
+
+def resolve_segments(config: Mapping[str, object] | None = None) -> dict[str, tuple[str, ...]]:
+    """Return the size segments: ``DEFAULT_SEGMENTS`` updated by ``config``.
+
+    Parameters
+    ----------
+    config : Mapping, optional
+        ``{segment: [fund, ...]}``, e.g. the ``[segments]`` table of
+        ``config.toml``; a listed segment replaces the default of that name.
+
+    Returns
+    -------
+    dict
+        Segment name -> tuple of upper-case fund tickers.
+
+    Examples
+    --------
+    >>> resolve_segments({"small": ["iwm", "ijr"]})["small"]
+    ('IWM', 'IJR')
+    """
+    out = dict(DEFAULT_SEGMENTS)
+    for name, funds in (config or {}).items():
+        if isinstance(funds, str) or not isinstance(funds, Sequence):
+            raise InputError(
+                f'segment {name!r} must be a list of fund tickers, e.g. small = ["IWM", "IJR"]'
+            )
+        out[str(name)] = tuple(str(f).strip().upper() for f in funds)
+    return out
+
+
+def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(shares, pd.DataFrame):
+        raise InputError("shares must be a DataFrame with columns " + ", ".join(_SHARES_COLUMNS))
+    missing = [c for c in ("date", "fund", "shares_outstanding") if c not in shares.columns]
+    if missing:
+        raise InputError(f"shares is missing columns {missing}; expected {list(_SHARES_COLUMNS)}")
+    out = shares.copy()
+    out["date"] = pd.to_datetime(out["date"]).dt.normalize()
+    out["fund"] = out["fund"].astype(str).str.upper()
+    out["shares_outstanding"] = pd.to_numeric(out["shares_outstanding"], errors="coerce")
+    out["nav"] = pd.to_numeric(out["nav"], errors="coerce") if "nav" in out else np.nan
+    out["source"] = out["source"].astype(str) if "source" in out else "unknown"
+    out = out.dropna(subset=["shares_outstanding"])
+    if (out["shares_outstanding"] < 0).any():
+        raise InputError("shares has negative shares_outstanding; check the source file")
+    return out
+
+
+def _pick_source(rows: pd.DataFrame, prefer: Sequence[str]) -> tuple[str, list[str]]:
+    counts = rows["source"].value_counts()
+    sources = sorted(counts.index, key=lambda s: (-int(counts[s]), s))
+    for p in prefer:
+        if p in counts.index:
+            chosen = p
+            break
+    else:
+        chosen = sources[0]
+    return chosen, [s for s in sources if s != chosen]
+
+
+def daily_flows(
+    shares: pd.DataFrame,
+    prices: pd.DataFrame | None = None,
+    *,
+    max_gap_days: int = 5,
+    stale_run: int = 10,
+    prefer: Sequence[str] = (),
+) -> pd.DataFrame:
+    """Estimate daily creations/redemptions from shares outstanding.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        Long frame with columns ``date, fund, shares_outstanding, nav, source``
+        (``Store.fund_shares()``); ``nav`` (USD per share) may be NaN.
+    prices : DataFrame of shape (n_days, n_funds), USD, optional
+        Raw (split-adjusted, not dividend-adjusted) closing prices, one column
+        per fund; used where NAV is missing.
+    max_gap_days : int
+        Largest calendar-day distance to the previous observation for which
+        the change is taken as one day's flow (5 covers a weekend plus a holiday).
+    stale_run : int
+        Runs of at least this many identical consecutive share counts are
+        flagged ``stale``.
+    prefer : sequence of str
+        Sources to prefer, in order, when a fund has several.
+
+    Returns
+    -------
+    DataFrame
+        One row per fund and date: ``date, fund, shares_outstanding, d_shares``
+        (change since the previous observation, shares), ``days`` (calendar
+        days since it), ``price`` (USD), ``price_kind`` (``nav``, ``close`` or
+        ``none``), ``flow`` (USD, NaN unless ``flag == ""``), ``flag`` (see
+        :data:`FLAGS`), ``source``. ``attrs["dropped_sources"]`` maps funds to
+        the sources not used.
+
+    Notes
+    -----
+    NaN policy: rows without a share count are dropped on entry; a flow is
+    NaN whenever the row is flagged, so ``flow.sum()`` only adds usable days.
+    Duplicate dates of one source keep the last row.
+    """
+    if max_gap_days < 1:
+        raise InputError(f"max_gap_days={max_gap_days} must be >= 1")
+    if stale_run < 2:
+        raise InputError(f"stale_run={stale_run} must be >= 2")
+    data = _check_shares(shares)
+    px = None
+    if prices is not None:
+        if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
+            raise InputError("prices must be a DataFrame indexed by date with one column per fund")
+        px = prices.copy()
+        px.columns = [str(c).upper() for c in px.columns]
+    frames: list[pd.DataFrame] = []
+    dropped: dict[str, list[str]] = {}
+    for fund, rows in data.groupby("fund", sort=True):
+        chosen, others = _pick_source(rows, prefer)
+        if others:
+            dropped[str(fund)] = others
+        f = rows[rows["source"] == chosen].sort_values("date")
+        f = f.drop_duplicates("date", keep="last").reset_index(drop=True)
+        so = f["shares_outstanding"].to_numpy(dtype=float)
+        d_shares = np.r_[np.nan, np.diff(so)]
+        days = np.r_[np.nan, np.diff(f["date"].to_numpy()).astype("timedelta64[D]").astype(float)]
+        flag = np.array([""] * len(f), dtype=object)
+        # stale runs of identical values
+        run_id = np.r_[0, np.cumsum(np.diff(so) != 0)]
+        run_len = pd.Series(run_id).map(pd.Series(run_id).value_counts()).to_numpy()
+        stale = run_len >= stale_run
+        flag[stale] = "stale"
+        ends = np.flatnonzero(stale[:-1] & ~stale[1:]) + 1
+        flag[ends] = np.where(flag[ends] == "", "after_stale", flag[ends])
+        flag[(days > max_gap_days) & (flag == "")] = "gap"
+        flag[0] = "first"
+        nav = f["nav"].to_numpy(dtype=float)
+        price = nav.copy()
+        kind = np.where(np.isnan(nav), "none", "nav").astype(object)
+        if px is not None and fund in px.columns:
+            close = px[fund].reindex(f["date"]).to_numpy(dtype=float)
+            use = np.isnan(price) & ~np.isnan(close)
+            price[use] = close[use]
+            kind[use] = "close"
+        flag[(kind == "none") & (flag == "")] = "no_price"
+        flow = np.where(flag == "", d_shares * price, np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": f["date"].to_numpy(),
+                    "fund": str(fund),
+                    "shares_outstanding": so,
+                    "d_shares": d_shares,
+                    "days": days,
+                    "price": price,
+                    "price_kind": kind,
+                    "flow": flow,
+                    "flag": flag,
+                    "source": chosen,
+                }
+            )
+        )
+    cols = ["date", "fund", "shares_outstanding", "d_shares", "days", "price", "price_kind"]
+    cols += ["flow", "flag", "source"]
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    out.attrs.update(
+        dropped_sources=dropped,
+        formula=(
+            "flow_t = (shares_outstanding_t - shares_outstanding_prev) * NAV_t"
+            " (raw close where NAV is missing)"
+        ),
+        max_gap_days=max_gap_days,
+        stale_run=stale_run,
+    )
+    return out
+
+
+def fund_status(flows: pd.DataFrame, funds: Sequence[str]) -> pd.DataFrame:
+    """Say, per fund, what history is held.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Output of :func:`daily_flows` (or any long frame with ``date, fund,
+        flow``).
+    funds : sequence of str
+        The funds asked about.
+
+    Returns
+    -------
+    DataFrame
+        Index ``fund``; columns ``status`` (``"ok"``, ``"no data"`` when the
+        fund has no shares history at all, ``"no usable rows"`` when every
+        row is flagged), ``rows``, ``usable``, ``first``, ``last``, ``source``.
+    """
+    rows = []
+    for fund in [str(f).upper() for f in funds]:
+        sub = flows[flows["fund"] == fund]
+        if sub.empty:
+            rows.append({"fund": fund, "status": "no data", "rows": 0, "usable": 0})
+            continue
+        usable = int(sub["flow"].notna().sum())
+        rows.append(
+            {
+                "fund": fund,
+                "status": "ok" if usable else "no usable rows",
+                "rows": len(sub),
+                "usable": usable,
+                "first": pd.Timestamp(sub["date"].min()),
+                "last": pd.Timestamp(sub["date"].max()),
+                "source": ", ".join(sorted(sub["source"].astype(str).unique()))
+                if "source" in sub
+                else "",
+            }
+        )
+    out = pd.DataFrame(rows).set_index("fund")
+    for c in ("first", "last"):
+        if c not in out:
+            out[c] = pd.NaT
+    out["source"] = out["source"].fillna("") if "source" in out else ""
+    return out[["status", "rows", "usable", "first", "last", "source"]]
+
+
+def segment_flows(
+    flows: pd.DataFrame,
+    segments: Mapping[str, Sequence[str]],
+    *,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+) -> pd.DataFrame:
+    """Sum usable flows by size segment over a window.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Long frame with ``date, fund, flow`` (USD; NaN = not usable), e.g.
+        from :func:`daily_flows` or the N-PORT provider; ``shares_outstanding``
+        and ``price`` are used for assets when present.
+    segments : Mapping
+        Segment -> funds (see :func:`resolve_segments`).
+    start, end : date-like, optional
+        Inclusive window.
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment``; columns ``flow`` (USD sum of usable rows; NaN when
+        no fund of the segment has a usable row), ``usable_rows``,
+        ``excluded_rows``, ``funds_with_data``, ``funds_no_data`` (comma list),
+        ``assets_start`` (USD, shares x price of the first row in the window,
+        summed over funds that have it), ``flow_pct_assets`` (fraction),
+        ``first``, ``last``.
+    """
+    if not {"date", "fund", "flow"} <= set(flows.columns):
+        raise InputError("flows must have columns date, fund, flow")
+    f = flows.copy()
+    f["date"] = pd.to_datetime(f["date"])
+    if start is not None:
+        f = f[f["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        f = f[f["date"] <= pd.Timestamp(end)]
+    rows = []
+    for seg, funds in segments.items():
+        members = [str(x).upper() for x in funds]
+        sub = f[f["fund"].isin(members)]
+        have = sorted(sub["fund"].unique())
+        usable = sub["flow"].notna()
+        assets = float("nan")
+        if {"shares_outstanding", "price"} <= set(sub.columns) and not sub.empty:
+            firsts = sub.sort_values("date").groupby("fund").first()
+            val = (firsts["shares_outstanding"] * firsts["price"]).dropna()
+            assets = float(val.sum()) if len(val) else float("nan")
+        total = float(sub.loc[usable, "flow"].sum()) if usable.any() else float("nan")
+        rows.append(
+            {
+                "segment": seg,
+                "flow": total,
+                "usable_rows": int(usable.sum()),
+                "excluded_rows": int((~usable).sum()),
+                "funds_with_data": ", ".join(have),
+                "funds_no_data": ", ".join(m for m in members if m not in have),
+                "assets_start": assets,
+                "flow_pct_assets": total / assets if assets and np.isfinite(assets) else np.nan,
+                "first": sub["date"].min() if not sub.empty else pd.NaT,
+                "last": sub["date"].max() if not sub.empty else pd.NaT,
+            }
+        )
+    return pd.DataFrame(rows).set_index("segment")
+
+
+def ytd_flows(
+    flows: pd.DataFrame, segments: Mapping[str, Sequence[str]], year: int
+) -> pd.DataFrame:
+    """Cumulative year-to-date usable flows per segment.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Long frame with ``date, fund, flow``.
+    segments : Mapping
+        Segment -> funds.
+    year : int
+        Calendar year.
+
+    Returns
+    -------
+    DataFrame
+        Index: dates in ``year`` with at least one row; one column per segment,
+        the running sum of usable flows (USD), NaN before a segment's first
+        usable row.
+    """
+    f = flows.copy()
+    f["date"] = pd.to_datetime(f["date"])
+    f = f[f["date"].dt.year == int(year)]
+    out = {}
+    for seg, funds in segments.items():
+        sub = f[f["fund"].isin([str(x).upper() for x in funds]) & f["flow"].notna()]
+        daily = sub.groupby("date")["flow"].sum()
+        out[seg] = daily.cumsum()
+    frame = pd.DataFrame(out).sort_index()
+    frame = frame.ffill()
+    frame.index.name = "date"
+    frame.attrs["year"] = int(year)
+    return frame
+
+
+@dataclass(frozen=True)
+class FlowRecords:
+    """Largest inflow and outflow in the history held.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Index ``key`` (fund or segment); columns ``max_inflow``,
+        ``max_inflow_date``, ``max_outflow``, ``max_outflow_date``,
+        ``latest``, ``latest_date``, ``latest_is_record`` (``"inflow"``,
+        ``"outflow"`` or ``""``), ``periods``, ``history_years``.
+    period : str
+        ``D``, ``W`` or ``M``: what one flow sums.
+    statement : str
+        What "record" means here, with the years of history stated.
+    """
+
+    table: pd.DataFrame
+    period: str
+    statement: str
+
+
+def flow_records(
+    flows: pd.DataFrame,
+    *,
+    segments: Mapping[str, Sequence[str]] | None = None,
+    period: str = "D",
+) -> FlowRecords:
+    """Find record inflows/outflows against the history actually held.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        Long frame with ``date, fund, flow`` (NaN rows are ignored).
+    segments : Mapping, optional
+        When given, records are per segment (funds summed); else per fund.
+    period : {"D", "W", "M"}
+        Sum flows per day, week or month before ranking.
+
+    Returns
+    -------
+    FlowRecords
+
+    Notes
+    -----
+    "Record" means the largest in the ``history_years`` years spanned by the
+    usable rows of that key, never "all-time": the statement says so.
+    """
+    if period not in ("D", "W", "M"):
+        raise InputError(f"period={period!r} is not one of 'D', 'W', 'M'")
+    f = flows[flows["flow"].notna()].copy()
+    f["date"] = pd.to_datetime(f["date"])
+    groups: dict[str, pd.DataFrame] = {}
+    if segments is None:
+        for fund, sub in f.groupby("fund"):
+            groups[str(fund)] = sub
+    else:
+        for seg, funds in segments.items():
+            groups[seg] = f[f["fund"].isin([str(x).upper() for x in funds])]
+    rows = []
+    for key, sub in groups.items():
+        s = sub.groupby("date")["flow"].sum().sort_index()
+        if period != "D" and not s.empty:
+            s = s.resample({"W": "W-FRI", "M": "ME"}[period]).sum(min_count=1).dropna()
+        if s.empty:
+            rows.append({"key": key, "periods": 0, "history_years": 0.0})
+            continue
+        years = (s.index[-1] - sub["date"].min()).days / 365.25
+        imax, imin = s.idxmax(), s.idxmin()
+        latest_is = ""
+        if s.index[-1] == imax and s.iloc[-1] > 0:
+            latest_is = "inflow"
+        elif s.index[-1] == imin and s.iloc[-1] < 0:
+            latest_is = "outflow"
+        rows.append(
+            {
+                "key": key,
+                "max_inflow": float(s.max()),
+                "max_inflow_date": imax,
+                "max_outflow": float(s.min()),
+                "max_outflow_date": imin,
+                "latest": float(s.iloc[-1]),
+                "latest_date": s.index[-1],
+                "latest_is_record": latest_is,
+                "periods": len(s),
+                "history_years": float(years),
+            }
+        )
+    table = pd.DataFrame(rows).set_index("key") if rows else pd.DataFrame()
+    span = ", ".join(
+        f"{k}: {r['history_years']:.1f} years ({int(r['periods'])} periods)"
+        for k, r in table.iterrows()
+    )
+    statement = "record = largest in the history held, not all-time; history held per key: " + (
+        span or "none"
+    )
+    return FlowRecords(table=table, period=period, statement=statement)
