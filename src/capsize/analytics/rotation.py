@@ -517,8 +517,9 @@ def flows_component(
 ) -> ComponentReading | None:
     """Change of ETF shares outstanding over ``window_days`` (fraction).
 
-    Needs an observation at most ``max_age_days`` old at ``as_of`` and one within
-    ``max_age_days`` of ``window_days`` earlier; otherwise None. With
+    Needs an observation at most ``max_age_days`` old at ``as_of`` and an earlier
+    one within ``max_age_days`` (either side) of ``window_days`` before it, the
+    closest being used; otherwise None. With
     ``large_shares`` the large-cap fund's change is subtracted.
     """
 
@@ -531,10 +532,12 @@ def flows_component(
         if (ref - d1).days > max_age_days:
             return None
         target = d1 - pd.Timedelta(days=window_days)
-        near = s.loc[(s.index >= target - pd.Timedelta(days=max_age_days)) & (s.index <= target)]
-        if near.empty:
+        gap = np.abs((pd.DatetimeIndex(s.index) - target).days.to_numpy())
+        ok = (gap <= max_age_days) & (s.index < d1)
+        if not ok.any():
             return None
-        d0, v0, v1 = pd.Timestamp(near.index[-1]), float(near.iloc[-1]), float(s.iloc[-1])
+        k = int(np.argmin(np.where(ok, gap, np.iinfo(np.int64).max)))
+        d0, v0, v1 = pd.Timestamp(s.index[k]), float(s.iloc[k]), float(s.iloc[-1])
         text = f"{v0:,.0f} on {d0:%Y-%m-%d} to {v1:,.0f} on {d1:%Y-%m-%d}"
         return v1 / v0 - 1.0, text, d1
 
