@@ -50,7 +50,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -326,8 +326,9 @@ def _parse_dates(col: pd.Series, name: str) -> tuple[IntArray, np.dtype[np.datet
                 f"{name}['date'] holds timezone offsets; pass tz-naive calendar dates"
             )
     pdt = parsed.dtype
-    unit: np.dtype[np.datetime64] = (
-        pdt if isinstance(pdt, np.dtype) and pdt.kind == "M" else np.dtype("M8[ns]")
+    unit = cast(
+        "np.dtype[np.datetime64]",
+        pdt if isinstance(pdt, np.dtype) and pdt.kind == "M" else np.dtype("M8[ns]"),
     )
     return np.asarray(parsed.to_numpy(dtype="datetime64[ns]")).view(np.int64), unit
 
@@ -365,6 +366,7 @@ class _Core:
     rej_reason: ObjArray
     findings: list[pd.DataFrame]
     date_dtype: np.dtype[np.datetime64]
+    identity: bool  # clean rows are exactly the input rows in input order
 
     def key_at(self, i: IntArray) -> ObjArray:
         return self.keys[self.code[i]]
@@ -480,36 +482,42 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
     frame = p.frame
     n = len(frame)
     findings: list[pd.DataFrame] = []
-    # --- row rules -> rejected
+    # --- row rules -> rejected (reasons built for rejected rows only)
     rej = np.zeros(n, dtype=bool)
-    reason = np.full(n, "", dtype=object)
-    first = np.full(n, -1, dtype=np.int64)  # index of the first rule a row fails
+    for _c, _s, mask, _f in rules:
+        rej |= mask
+    rej_idx = np.flatnonzero(rej)
+    reason = np.full(len(rej_idx), "", dtype=object)
+    first = np.full(len(rej_idx), -1, dtype=np.int64)  # first rule each rejected row fails
     for r_i, (_check, _sev, mask, fn) in enumerate(rules):
-        idx = np.flatnonzero(mask)
-        if not len(idx):
+        sub = np.flatnonzero(mask[rej_idx])
+        if not len(sub):
             continue
-        texts = fn(idx)
-        old = reason[idx]
-        reason[idx] = [t if not o else f"{o}; {t}" for o, t in zip(old, texts, strict=True)]
-        new_idx = idx[first[idx] < 0]
-        first[new_idx] = r_i
-        rej[idx] = True
+        texts = fn(rej_idx[sub])
+        old = reason[sub]
+        reason[sub] = [t if not o else f"{o}; {t}" for o, t in zip(old, texts, strict=True)]
+        first[sub[first[sub] < 0]] = r_i
     for r_i, (check, severity, _mask, _fn) in enumerate(rules):
-        i = np.flatnonzero(first == r_i)
-        if len(i):
+        sub = np.flatnonzero(first == r_i)
+        if len(sub):
+            i = rej_idx[sub]
             det = [
-                f"row {r}: {t}; row rejected" for r, t in zip(i.tolist(), reason[i], strict=True)
+                f"row {r}: {t}; row rejected" for r, t in zip(i.tolist(), reason[sub], strict=True)
             ]
             findings.append(_findings(p.key_of(i), p.ns[i], check, severity, det))
-    rej_rows = [np.flatnonzero(rej)]
-    rej_reason = [reason[rej_rows[0]]]
+    rej_rows = [rej_idx]
+    rej_reason = [reason]
     # --- order within key (file order), then sort by key, date, row
-    v = np.flatnonzero(~rej)
-    code_v = p.code[v]
-    ns_v = p.ns[v]
-    order = np.argsort(code_v, kind="stable")
-    c_o = code_v[order]
-    n_o = ns_v[order]
+    if len(rej_idx):
+        v = np.flatnonzero(~rej)
+        code_v, ns_v = p.code[v], p.ns[v]
+    else:
+        v, code_v, ns_v = np.arange(n, dtype=np.int64), p.code, p.ns
+    if len(code_v) < 2 or bool(np.all(code_v[1:] >= code_v[:-1])):
+        c_o, n_o, v_o = code_v, ns_v, v  # keys already grouped in sorted order
+    else:
+        order = np.argsort(code_v, kind="stable")
+        c_o, n_o, v_o = code_v[order], ns_v[order], v[order]
     same = c_o[1:] == c_o[:-1]
     dec = same & (n_o[1:] < n_o[:-1])
     if dec.any():
@@ -520,7 +528,7 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
         pos = np.flatnonzero(dec)
         uk, fi = np.unique(k_dec, return_index=True)
         at = pos[fi]
-        rows_after = v[order][at + 1]
+        rows_after = v_o[at + 1]
         det = []
         for k, a, r in zip(uk.tolist(), at.tolist(), rows_after.tolist(), strict=True):
             d_prev, d_next = _dstr(n_o[[a, a + 1]])
@@ -535,12 +543,10 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
                     f"(first: row {r} dated {d_next} after {d_prev}); sorted by date"
                 )
         findings.append(_findings(p.keys[uk], n_o[at + 1], "unsorted", "info", det))
-        perm = order[np.lexsort((v[order], n_o, c_o))]
+        perm = np.lexsort((v_o, n_o, c_o))
+        s_row, s_code, s_ns = v_o[perm], c_o[perm], n_o[perm]
     else:
-        perm = order
-    s_row = v[perm]
-    s_code = code_v[perm]
-    s_ns = ns_v[perm]
+        s_row, s_code, s_ns = v_o, c_o, n_o
     # --- duplicate dates: keep the last occurrence in file order
     dsame = (s_code[1:] == s_code[:-1]) & (s_ns[1:] == s_ns[:-1])
     nonlast = np.r_[dsame, False]
@@ -598,22 +604,28 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
     all_rej = np.concatenate(rej_rows)
     all_reason = np.concatenate(rej_reason)
     o = np.argsort(all_rej, kind="stable")
+    identity = len(s_row) == n and (n < 2 or bool(np.all(s_row[1:] > s_row[:-1])))
     return _Core(
         keys=p.keys,
         code=s_code,
         ns=s_ns,
         day=np.floor_divide(s_ns, _NS_PER_DAY),
         row=s_row,
-        vals={c: a[s_row] for c, a in p.vals.items()},
+        vals=dict(p.vals) if identity else {c: a[s_row] for c, a in p.vals.items()},
         rej_rows=all_rej[o],
         rej_reason=all_reason[o],
         findings=findings,
         date_dtype=p.date_dtype,
+        identity=identity,
     )
 
 
 def _frames(frame: pd.DataFrame, core: _Core) -> tuple[pd.DataFrame, pd.DataFrame]:
-    clean = frame.iloc[core.row].reset_index(drop=True)
+    clean = (
+        frame.reset_index(drop=True)
+        if core.identity
+        else frame.iloc[core.row].reset_index(drop=True)
+    )
     if not (pd.api.types.is_string_dtype(clean["key"].dtype) or clean["key"].dtype == object):
         clean["key"] = core.keys[core.code]
     clean["date"] = core.ns.view("datetime64[ns]").astype(core.date_dtype)
