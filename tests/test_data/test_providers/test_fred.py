@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import math
 from typing import TYPE_CHECKING
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
 
-from capsize.data.providers.fred import parse_fred_observations_json, parse_fredgraph_csv
-from capsize.errors import SchemaError
+from capsize.config import Settings
+from capsize.data.providers._http import make_client
+from capsize.data.providers.fred import (
+    FredFetcher,
+    parse_fred_observations_json,
+    parse_fredgraph_csv,
+)
+from capsize.errors import EmptyDataError, InputError, ProviderError, SchemaError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,3 +119,100 @@ def test_bad_csv(text: str, match: str) -> None:
 def test_bad_json(body: str) -> None:
     with pytest.raises(SchemaError):
         parse_fred_observations_json(body, series_id="X")
+
+
+# -- fetcher: replay through httpx.MockTransport ---------------------------------------------
+
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def _fetcher(
+    tmp_path: Path, body: bytes, status: int = 200
+) -> tuple[FredFetcher, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(status, content=body, headers={"content-type": "text/csv"})
+
+    client = make_client(
+        Settings(home=tmp_path), httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    return FredFetcher(client, clock=lambda: NOW), seen
+
+
+@pytest.mark.parametrize(("fname", "missing_token"), [(LEGACY, "."), (CURRENT, "")])
+def test_fetcher_drops_and_counts_missing(
+    tmp_path: Path, fixtures_dir: Path, fname: str, missing_token: str
+) -> None:
+    path = fixtures_dir / "fred" / fname
+    _, rows = _plain(path)
+    fetcher, seen = _fetcher(tmp_path, path.read_bytes())
+    params = {"series": "dgs10"}
+    (res,) = fetcher.fetch(params)
+    assert params == {"series": "dgs10"}  # not mutated
+    assert str(seen[0].url) == "https://fred.stlouisfed.org/graph/fredgraph.csv?id=DGS10"
+    n_missing = sum(1 for r in rows if r[1] == missing_token)
+    assert res.dataset == "macro"
+    assert res.key == "DGS10"
+    assert res.meta["n_missing"] == n_missing
+    assert res.meta["missing_dates"][0] == next(r[0] for r in rows if r[1] == missing_token)
+    assert len(res.frame) == len(rows) - n_missing
+    assert list(res.frame.columns) == ["value"]
+    assert not res.frame["value"].isna().any()
+    assert res.frame["value"].iloc[-1] == float(
+        next(r[1] for r in reversed(rows) if r[1] != missing_token)
+    )
+    assert res.source == "fred https://fred.stlouisfed.org/graph/fredgraph.csv?id=DGS10"
+    assert res.retrieved_at == NOW
+
+
+def test_fetcher_multi_series_and_window(tmp_path: Path, fixtures_dir: Path) -> None:
+    path = fixtures_dir / "fred" / MULTI
+    _, rows = _plain(path)
+    fetcher, seen = _fetcher(tmp_path, path.read_bytes())
+    results = fetcher.fetch(
+        {"series": ["FEDFUNDS", "MORTGAGE30US"], "start": "2020-01-01", "end": "2020-12-31"}
+    )
+    assert "id=FEDFUNDS%2CMORTGAGE30US" in str(seen[0].url) or "id=FEDFUNDS,MORTGAGE30US" in str(
+        seen[0].url
+    )
+    assert [r.key for r in results] == ["FEDFUNDS", "MORTGAGE30US"]
+    in_2020 = [r for r in rows if r[0].startswith("2020-")]
+    assert len(results[0].frame) == len(in_2020) == 12
+    assert results[1].frame["value"].tolist() == [float(r[2]) for r in in_2020]
+
+
+def test_fetcher_errors(tmp_path: Path) -> None:
+    fetcher, _ = _fetcher(tmp_path / "a", b"<!DOCTYPE html><html><body>Error</body></html>")
+    with pytest.raises(ProviderError, match="HTML"):
+        fetcher.fetch({"series": "DGS10"})
+    fetcher, _ = _fetcher(tmp_path / "b", b"Not found", status=404)
+    with pytest.raises(EmptyDataError, match="DGS10"):
+        fetcher.fetch({"series": "DGS10"})
+    fetcher, _ = _fetcher(tmp_path / "c", b"observation_date,DGS2\n2020-01-02,1.5\n")
+    with pytest.raises(SchemaError, match="DGS10"):
+        fetcher.fetch({"series": "DGS10"})
+    fetcher, _ = _fetcher(tmp_path / "d", b"observation_date,DGS10\n2020-01-02,\n")
+    with pytest.raises(EmptyDataError, match="no observations"):
+        fetcher.fetch({"series": "DGS10"})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"series": ""},
+        {"series": "DGS 10"},
+        {"series": 10},
+        {"series": "DGS10", "start": "soon"},
+        {"series": "DGS10", "start": "2021-01-01", "end": "2020-01-01"},
+        {"series": "DGS10", "serie": "x"},
+    ],
+)
+def test_fetcher_query_validation(tmp_path: Path, params: dict[str, object]) -> None:
+    fetcher, seen = _fetcher(tmp_path, b"")
+    with pytest.raises(InputError):
+        fetcher.fetch(params)
+    assert seen == []

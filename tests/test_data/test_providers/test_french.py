@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import io
 import math
 import re
 import zipfile
 from typing import TYPE_CHECKING
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capsize.data.providers.french import french_section_key, parse_french_csv
-from capsize.errors import InputError, SchemaError
+from capsize.config import Settings
+from capsize.data.providers._http import make_client
+from capsize.data.providers.french import (
+    FRENCH_BASE_URL,
+    FrenchFetcher,
+    french_section_key,
+    parse_french_csv,
+)
+from capsize.errors import InputError, ProviderError, SchemaError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -219,3 +229,112 @@ def test_rejects_bytes() -> None:
 )
 def test_section_keys(title: str, freq: str, key: str) -> None:
     assert french_section_key(title, freq) == key
+
+
+# -- fetcher: replay through httpx.MockTransport ---------------------------------------------
+
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def _zip_of(name: str, text: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, text.encode("utf-8"))
+    return buf.getvalue()
+
+
+def _fetcher(tmp_path: Path, body: bytes) -> tuple[FrenchFetcher, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, content=body, headers={"content-type": "application/x-zip-compressed"}
+        )
+
+    client = make_client(
+        Settings(home=tmp_path), httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    return FrenchFetcher(client, clock=lambda: NOW), seen
+
+
+def test_fetch_daily_zip(tmp_path: Path, fixtures_dir: Path) -> None:
+    body = (fixtures_dir / "french" / "F-F_Research_Data_Factors_daily_CSV.zip").read_bytes()
+    fetcher, seen = _fetcher(tmp_path, body)
+    params = {"dataset": "FF3", "frequency": "daily"}
+    (res,) = fetcher.fetch(params)
+    assert params == {"dataset": "FF3", "frequency": "daily"}
+    url = f"{FRENCH_BASE_URL}F-F_Research_Data_Factors_daily_CSV.zip"
+    assert str(seen[0].url) == url
+    assert res.dataset == "factors"
+    assert res.key == "FF3"
+    assert res.meta["frequency"] == "daily"
+    assert res.meta["file"] == "F-F_Research_Data_Factors_daily.CSV"
+    assert res.source == f"french {url}"
+    assert res.retrieved_at == NOW
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        text = zf.read(zf.namelist()[0]).decode()
+    last = [r for r in _plain_rows(text) if r and re.fullmatch(r"\d{8}", r[0])][-1]
+    assert res.frame.iloc[-1].tolist() == [float(x) for x in last[1:]]
+    # served from the disk cache the second time
+    (again,) = fetcher.fetch(params)
+    assert again.meta["cached"]
+    assert len(seen) == 1
+
+
+def test_fetch_monthly_with_annual(tmp_path: Path, ff3_text: str) -> None:
+    fetcher, _ = _fetcher(tmp_path, _zip_of("F-F_Research_Data_Factors.CSV", ff3_text))
+    results = fetcher.fetch({"dataset": "FF3"})
+    assert [(r.key, r.meta["frequency"]) for r in results] == [
+        ("FF3", "monthly"),
+        ("FF3", "annual"),
+    ]
+
+
+def test_fetch_me_portfolios(tmp_path: Path, me_text: str) -> None:
+    fetcher, _ = _fetcher(tmp_path, _zip_of("Portfolios_Formed_on_ME.CSV", me_text))
+    results = fetcher.fetch({"dataset": "ME_portfolios"})
+    assert [(r.key, r.meta["frequency"]) for r in results] == [
+        ("ME_portfolios_VW", "monthly"),
+        ("ME_portfolios_EW", "monthly"),
+        ("ME_portfolios_VW", "annual"),
+        ("ME_portfolios_EW", "annual"),
+        ("ME_portfolios_n_firms", "monthly"),
+        ("ME_portfolios_avg_size", "monthly"),
+    ]
+
+
+def test_fetch_wrong_columns_raise(tmp_path: Path, ff3_text: str) -> None:
+    fetcher, _ = _fetcher(tmp_path, _zip_of("F-F_Momentum_Factor.CSV", ff3_text))
+    with pytest.raises(SchemaError, match=r"F-F_Momentum_Factor\.CSV.*Mom"):
+        fetcher.fetch({"dataset": "Momentum"})
+
+
+def test_fetch_bad_archives(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, _ = _fetcher(tmp_path / "a", b"<html><body>Page moved</body></html>")
+    with pytest.raises(ProviderError, match="HTML"):
+        fetcher.fetch({"dataset": "FF3"})
+    body = (fixtures_dir / "french" / "F-F_Research_Data_Factors_daily_CSV.zip").read_bytes()
+    fetcher, _ = _fetcher(tmp_path / "b", body[: len(body) // 2])
+    with pytest.raises(ProviderError, match="corrupt or truncated zip"):
+        fetcher.fetch({"dataset": "FF3", "frequency": "daily"})
+    fetcher, _ = _fetcher(tmp_path / "c", _zip_of("a.CSV", "x")[:0] + _zip_of("README.md", "x"))
+    with pytest.raises(SchemaError, match="one CSV"):
+        fetcher.fetch({"dataset": "FF3"})
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"dataset": "FF4"},
+        {"dataset": "FF3", "frequency": "weekly"},
+        {"dataset": "FF3", "freq": "daily"},
+    ],
+)
+def test_fetch_query_validation(tmp_path: Path, params: dict[str, object]) -> None:
+    fetcher, seen = _fetcher(tmp_path, b"")
+    with pytest.raises(InputError):
+        fetcher.fetch(params)
+    assert seen == []

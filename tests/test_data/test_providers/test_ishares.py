@@ -7,11 +7,18 @@ import datetime as dt
 import io
 from typing import TYPE_CHECKING
 
+import httpx
 import numpy as np
 import pytest
 
-from capsize.data.providers.ishares import HOLDINGS_COLUMNS, parse_ishares_holdings
-from capsize.errors import SchemaError
+from capsize.config import Settings
+from capsize.data.providers._http import make_client
+from capsize.data.providers.ishares import (
+    HOLDINGS_COLUMNS,
+    ISharesHoldingsFetcher,
+    parse_ishares_holdings,
+)
+from capsize.errors import InputError, SchemaError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -160,3 +167,98 @@ def test_bad_files_raise(text: str, match: str) -> None:
     with pytest.raises(SchemaError, match=match) as info:
         parse_ishares_holdings(text, name="TEST_holdings.csv")
     assert "TEST_holdings.csv" in str(info.value)
+
+
+# -- fetcher: replay through httpx.MockTransport ---------------------------------------------
+
+
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def _fetcher(tmp_path: Path, body: bytes) -> tuple[ISharesHoldingsFetcher, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200, content=body, headers={"content-type": "text/csv; charset=utf-8"}
+        )
+
+    client = make_client(
+        Settings(home=tmp_path), httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    return ISharesHoldingsFetcher(client, clock=lambda: NOW), seen
+
+
+def test_fetch_iwm(tmp_path: Path, fixtures_dir: Path) -> None:
+    path = fixtures_dir / "ishares" / FIXTURES[0]
+    _, _, table = _plain(path)
+    fetcher, seen = _fetcher(tmp_path, path.read_bytes())
+    holdings, shares = fetcher.fetch({"fund": "IWM"})
+    url = (
+        "https://www.ishares.com/us/products/239710/ishares-russell-2000-etf/1467271812596.ajax"
+        "?fileType=csv&fileName=IWM_holdings&dataType=fund"
+    )
+    assert str(seen[0].url) == url
+    assert holdings.dataset == "holdings"
+    assert holdings.key == "IWM"
+    assert holdings.source == f"ishares {url}"
+    assert holdings.retrieved_at == NOW
+    assert holdings.meta["as_of"] == dt.date(2025, 11, 5)
+    assert holdings.meta["shares_outstanding"] == 281_300_000.0
+    assert len(holdings.frame) == len(table)
+    assert shares.dataset == "shares_outstanding"
+    assert shares.frame.index.tolist() == [dt.datetime(2025, 11, 5)]
+    assert shares.frame["shares_outstanding"].tolist() == [281_300_000.0]
+    assert shares.frame["fund"].tolist() == ["IWM"]
+
+
+def test_fetch_iwc_historical_flag(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, seen = _fetcher(tmp_path, (fixtures_dir / "ishares" / FIXTURES[1]).read_bytes())
+    holdings, _ = fetcher.fetch({"fund": "IWC", "as_of": "2026-01-21"})
+    assert "239716/ishares-micro-cap-etf" in str(seen[0].url)
+    assert "asOfDate=20260121" in str(seen[0].url)
+    assert holdings.meta["as_of_mismatch"] is True
+    holdings, _ = fetcher.fetch({"fund": "IWC", "as_of": "2026-01-20"})
+    assert holdings.meta["as_of_mismatch"] is False
+
+
+def test_fetch_ijr_without_shares_outstanding(tmp_path: Path, shared_data: Path) -> None:
+    fetcher, _ = _fetcher(
+        tmp_path, (shared_data / "holdings" / "IJR_holdings_2026-06-19.csv").read_bytes()
+    )
+    results = fetcher.fetch({"fund": "IJR"})
+    assert [r.dataset for r in results] == ["holdings"]
+    assert results[0].meta["shares_outstanding"] is None
+
+
+def test_fetch_wrong_fund_file_raises(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, _ = _fetcher(tmp_path, (fixtures_dir / "ishares" / FIXTURES[1]).read_bytes())
+    with pytest.raises(SchemaError, match=r"Micro-Cap.*Russell 2000"):
+        fetcher.fetch({"fund": "IWM"})
+
+
+def test_fetch_custom_product(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, seen = _fetcher(tmp_path, (fixtures_dir / "ishares" / FIXTURES[1]).read_bytes())
+    (holdings, _) = fetcher.fetch({"fund": "XYZ", "product_id": 1, "slug": "some-fund"})
+    assert "/1/some-fund/" in str(seen[0].url)
+    assert holdings.key == "XYZ"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"fund": ""},
+        {"fund": "SPY"},
+        {"fund": "IWM", "asof": "2025-01-01"},
+        {"fund": "IWM", "as_of": "x"},
+        {"fund": "IWM", "product_id": "239710", "slug": "a"},
+        {"fund": "IWM", "product_id": 1, "slug": "Bad Slug"},
+    ],
+)
+def test_fetch_query_validation(tmp_path: Path, params: dict[str, object]) -> None:
+    fetcher, seen = _fetcher(tmp_path, b"")
+    with pytest.raises(InputError):
+        fetcher.fetch(params)
+    assert seen == []

@@ -66,6 +66,8 @@ __all__ = [
     "get_json",
     "get_text",
     "make_client",
+    "query_date",
+    "reject_unknown",
     "user_agent",
 ]
 
@@ -617,3 +619,56 @@ def get_bytes(
         expect="zip" if zip_archive else "bytes",
         **kwargs,
     )
+
+
+# -- query helpers shared by the fetchers ---------------------------------------------------
+
+
+def reject_unknown(params: Mapping[str, Any], allowed: set[str], *, fetcher: str) -> None:
+    """Raise :class:`InputError` if ``params`` holds a key outside ``allowed`` (catches typos).
+
+    Parameters
+    ----------
+    params : Mapping
+        User parameters.
+    allowed : set of str
+        Accepted keys.
+    fetcher : str
+        Name used in the message.
+    """
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        raise InputError(f"{fetcher}: unknown parameter(s) {unknown}; accepted: {sorted(allowed)}")
+
+
+def query_date(value: object, *, name: str) -> dt.date | None:
+    """Coerce a date-like parameter (None, date, datetime, ISO string) to a date.
+
+    Parameters
+    ----------
+    value : object
+        The parameter value.
+    name : str
+        Parameter name for the error message.
+
+    Returns
+    -------
+    datetime.date or None
+
+    Examples
+    --------
+    >>> query_date("2024-01-31", name="start")
+    datetime.date(2024, 1, 31)
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(f"{name}={value!r} is not a date; use ISO format like 2024-01-31")

@@ -19,18 +19,40 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.errors import InputError, SchemaError
+from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._http import (
+    Payload,
+    get_text,
+    make_client,
+    query_date,
+    reject_unknown,
+)
+from capsize.errors import EmptyDataError, InputError, SchemaError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import httpx
+
+    from capsize.config import Settings
 
 __all__ = [
     "FREDGRAPH_URL",
+    "FredFetcher",
+    "FredQuery",
     "parse_fred_observations_json",
     "parse_fredgraph_csv",
 ]
+
+PROVIDER = "fred"
+_SERIES_RE = re.compile(r"^[A-Z0-9_]{1,40}$")
 
 FREDGRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 _DATE_HEADERS = {"date", "observation_date"}
@@ -182,3 +204,147 @@ def parse_fred_observations_json(
         values.append(_to_float(str(item["value"]), name=name, where=f"observation {i}"))
     index = _dates(tokens, name)
     return pd.DataFrame({series_id: values}, index=index, dtype="float64").sort_index()
+
+
+@dataclass(frozen=True)
+class FredQuery:
+    """A validated FRED request.
+
+    Attributes
+    ----------
+    series : tuple of str
+        Upper-case FRED series ids (e.g. ``("DGS2", "DGS10")``).
+    start, end : datetime.date or None
+        Inclusive window applied after download (None = all).
+    """
+
+    series: tuple[str, ...]
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @property
+    def url(self) -> str:
+        """The fredgraph CSV address for all series at once."""
+        return f"{FREDGRAPH_URL}?id={','.join(self.series)}"
+
+
+class FredFetcher(Fetcher[FredQuery, Payload]):
+    """Download FRED series through the keyless ``fredgraph.csv`` endpoint.
+
+    Parameters
+    ----------
+    client : httpx.Client, optional
+        Injected client (tests pass one built on ``httpx.MockTransport``);
+        defaults to :func:`~capsize.data.providers._http.make_client`.
+    clock : callable, optional
+        Current UTC time for ``retrieved_at``.
+    settings : Settings, optional
+        Used only to build the default client.
+
+    Notes
+    -----
+    Parameters: ``series`` (str, comma-separated str or list of ids),
+    optional ``start`` and ``end`` (ISO dates). One :class:`ProviderResult`
+    per series: dataset ``macro``, frame column ``value`` (units as published,
+    percent for rates), key the series id. Missing observations (``.`` or
+    empty) are dropped, never silently: ``meta["n_missing"]`` counts them and
+    ``meta["missing_dates"]`` lists up to the first 20.
+
+    Examples
+    --------
+    >>> FredFetcher().transform_query({"series": "dgs10"}).url
+    'https://fred.stlouisfed.org/graph/fredgraph.csv?id=DGS10'
+    """
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(clock=clock)
+        self._client = client
+        self._settings = settings
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (built on first use when none was injected)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    def transform_query(self, params: Mapping[str, Any]) -> FredQuery:
+        """Validate ``series``, ``start`` and ``end``."""
+        reject_unknown(params, {"series", "start", "end"}, fetcher="FredFetcher")
+        raw = params.get("series")
+        if isinstance(raw, str):
+            items = [x.strip() for x in raw.split(",")]
+        elif isinstance(raw, (list, tuple)) and all(isinstance(x, str) for x in raw):
+            items = [x.strip() for x in raw]
+        else:
+            raise InputError(f"series={raw!r} must be a FRED id like 'DGS10' or a list of ids")
+        ids = tuple(dict.fromkeys(x.upper() for x in items if x))
+        bad = [x for x in ids if not _SERIES_RE.match(x)]
+        if not ids or bad:
+            raise InputError(f"series={raw!r}: {bad or 'nothing'} is not a FRED id like 'DGS10'")
+        start = query_date(params.get("start"), name="start")
+        end = query_date(params.get("end"), name="end")
+        if start and end and start > end:
+            raise InputError(f"start={start} is after end={end}")
+        return FredQuery(ids, start, end)
+
+    def extract(self, query: FredQuery) -> Payload:
+        """Download the CSV (HTML error pages and empty bodies raise)."""
+        return get_text(
+            self.client,
+            query.url,
+            provider=PROVIDER,
+            what=f"FRED series {','.join(query.series)}",
+            not_found=(
+                f"FRED has no series {','.join(query.series)}; check the id on fred.stlouisfed.org"
+            ),
+        )
+
+    def transform(
+        self, query: FredQuery, raw: Payload, *, retrieved_at: dt.datetime
+    ) -> list[ProviderResult]:
+        """Parse the CSV and return one ``macro`` result per series."""
+        frame = parse_fredgraph_csv(raw.text, name=raw.url)
+        absent = [s for s in query.series if s not in frame.columns]
+        if absent:
+            raise SchemaError(
+                f"{raw.url}: the CSV has no column for {absent}; got {list(frame.columns)}"
+            )
+        if query.start is not None:
+            frame = frame.loc[frame.index >= pd.Timestamp(query.start)]
+        if query.end is not None:
+            frame = frame.loc[frame.index <= pd.Timestamp(query.end)]
+        results: list[ProviderResult] = []
+        for sid in query.series:
+            col = frame[sid]
+            missing = col.index[col.isna()]
+            kept = col.dropna()
+            if kept.empty:
+                raise EmptyDataError(
+                    f"FRED series {sid} has no observations in the requested window "
+                    f"({query.start or 'start'} .. {query.end or 'end'})",
+                    provider=PROVIDER,
+                )
+            out = kept.to_frame("value")
+            out.index.name = "date"
+            meta = {
+                "series_id": sid,
+                "n_rows": len(out),
+                "n_missing": len(missing),
+                "missing_dates": [d.date().isoformat() for d in missing[:20]],
+                "first_date": out.index[0].date(),
+                "last_date": out.index[-1].date(),
+                "cached": raw.cached,
+            }
+            results.append(
+                ProviderResult("macro", sid, out, f"{PROVIDER} {raw.url}", retrieved_at, meta)
+            )
+        return results

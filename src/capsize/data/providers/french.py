@@ -12,20 +12,39 @@ title line, a header line starting with ``,`` or ``Date,``, then rows keyed by
 
 from __future__ import annotations
 
+import io
 import math
 import re
+import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.errors import InputError, SchemaError
+from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._http import Payload, get_bytes, make_client, reject_unknown
+from capsize.errors import InputError, ProviderError, SchemaError
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping
+
+    import httpx
+
+    from capsize.config import Settings
 
 __all__ = [
     "FRENCH_BASE_URL",
+    "FRENCH_DATASETS",
+    "FrenchDataset",
+    "FrenchFetcher",
+    "FrenchQuery",
     "french_section_key",
     "parse_french_csv",
+    "unzip_single_csv",
 ]
 
+PROVIDER = "french"
 FRENCH_BASE_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
 MISSING_CODES: tuple[float, ...] = (-99.99, -999.0)
 """Values French uses for missing data (``-99.99`` or ``-999``)."""
@@ -298,3 +317,236 @@ def parse_french_csv(text: str, *, name: str = "<French CSV>") -> dict[str, pd.D
             raise SchemaError(f"{name}: section title {title!r} appears twice")
         out[title] = frame
     return out
+
+
+@dataclass(frozen=True)
+class FrenchDataset:
+    """A known French Data Library dataset.
+
+    Attributes
+    ----------
+    name : str
+        capsize dataset name (``FF3``, ``FF5_2x3``, ``Momentum``, ``ME_portfolios``).
+    files : Mapping[str, str]
+        ``daily``/``monthly`` -> file stem on the library (``<stem>_CSV.zip``).
+    required_columns : tuple of str
+        Columns the first section must have; otherwise the layout changed.
+    """
+
+    name: str
+    files: Mapping[str, str]
+    required_columns: tuple[str, ...]
+
+
+FRENCH_DATASETS: Mapping[str, FrenchDataset] = {
+    d.name: d
+    for d in (
+        FrenchDataset(
+            "FF3",
+            {"monthly": "F-F_Research_Data_Factors", "daily": "F-F_Research_Data_Factors_daily"},
+            ("Mkt-RF", "SMB", "HML", "RF"),
+        ),
+        FrenchDataset(
+            "FF5_2x3",
+            {
+                "monthly": "F-F_Research_Data_5_Factors_2x3",
+                "daily": "F-F_Research_Data_5_Factors_2x3_daily",
+            },
+            ("Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF"),
+        ),
+        FrenchDataset(
+            "Momentum",
+            {"monthly": "F-F_Momentum_Factor", "daily": "F-F_Momentum_Factor_daily"},
+            ("Mom",),
+        ),
+        FrenchDataset(
+            "ME_portfolios",
+            {"monthly": "Portfolios_Formed_on_ME", "daily": "Portfolios_Formed_on_ME_daily"},
+            ("Lo 30", "Med 40", "Hi 30", "Lo 20", "Hi 20", "Lo 10", "Hi 10"),
+        ),
+    )
+}
+"""Datasets capsize knows, by name."""
+
+_ME_KEYS = {
+    "vw": "ME_portfolios_VW",
+    "ew": "ME_portfolios_EW",
+    "n_firms": "ME_portfolios_n_firms",
+    "avg_firm_size": "ME_portfolios_avg_size",
+}
+
+
+@dataclass(frozen=True)
+class FrenchQuery:
+    """A validated French library request.
+
+    Attributes
+    ----------
+    dataset : FrenchDataset
+        What to download.
+    frequency : str
+        ``monthly`` (the file also holds annual sections) or ``daily``.
+    """
+
+    dataset: FrenchDataset
+    frequency: str
+
+    @property
+    def file(self) -> str:
+        """File stem on the library."""
+        return self.dataset.files[self.frequency]
+
+    @property
+    def url(self) -> str:
+        """Address of the zip archive."""
+        return f"{FRENCH_BASE_URL}{self.file}_CSV.zip"
+
+
+def _result_key(dataset: str, section_key: str) -> str:
+    if dataset != "ME_portfolios":
+        return dataset
+    prefix = section_key.split("_")[0] if section_key[:3] in {"vw_", "ew_"} else section_key
+    return _ME_KEYS.get(prefix, f"ME_portfolios:{section_key}")
+
+
+def unzip_single_csv(body: bytes, *, name: str) -> tuple[str, str]:
+    """Return ``(member name, text)`` of the one CSV inside a French zip archive.
+
+    Parameters
+    ----------
+    body : bytes
+        The zip archive.
+    name : str
+        Archive name or URL for messages.
+
+    Returns
+    -------
+    tuple of (str, str)
+
+    Raises
+    ------
+    ProviderError
+        If the archive is corrupt (e.g. truncated download).
+    SchemaError
+        If it does not hold exactly one CSV.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as zf:
+            members = [m for m in zf.namelist() if m.lower().endswith((".csv", ".txt"))]
+            if len(members) != 1:
+                raise SchemaError(f"{name}: expected one CSV in the archive, found {zf.namelist()}")
+            data = zf.read(members[0])
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise ProviderError(
+            f"{name}: corrupt or truncated zip archive ({exc}); download it again",
+            provider=PROVIDER,
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    return members[0], text
+
+
+class FrenchFetcher(Fetcher[FrenchQuery, Payload]):
+    """Download and parse a Ken French Data Library file.
+
+    Parameters
+    ----------
+    client : httpx.Client, optional
+        Injected client; defaults to :func:`~capsize.data.providers._http.make_client`.
+    clock : callable, optional
+        Current UTC time for ``retrieved_at``.
+    settings : Settings, optional
+        Used only to build the default client.
+
+    Notes
+    -----
+    Parameters: ``dataset`` (one of :data:`FRENCH_DATASETS`: ``FF3``,
+    ``FF5_2x3``, ``Momentum``, ``ME_portfolios``) and ``frequency``
+    (``monthly``, default, or ``daily``). Results: dataset ``factors``, one per
+    section; key ``FF3``/``FF5_2x3``/``Momentum`` or, for size portfolios,
+    ``ME_portfolios_VW``, ``ME_portfolios_EW``, ``ME_portfolios_n_firms``,
+    ``ME_portfolios_avg_size``; ``meta["frequency"]`` in {daily, monthly,
+    annual}, ``meta["title"]`` the section title, ``meta["file"]``. Values
+    are in percent as published, ``-99.99``/``-999`` already NaN.
+
+    Examples
+    --------
+    >>> FrenchFetcher().transform_query({"dataset": "FF3", "frequency": "daily"}).url
+    'https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/F-F_Research_Data_Factors_daily_CSV.zip'
+    """
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(clock=clock)
+        self._client = client
+        self._settings = settings
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (built on first use when none was injected)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    def transform_query(self, params: Mapping[str, Any]) -> FrenchQuery:
+        """Validate ``dataset`` and ``frequency``."""
+        reject_unknown(params, {"dataset", "frequency"}, fetcher="FrenchFetcher")
+        name = params.get("dataset")
+        if not isinstance(name, str) or name not in FRENCH_DATASETS:
+            raise InputError(f"dataset={name!r} is not one of {sorted(FRENCH_DATASETS)}")
+        freq = params.get("frequency", "monthly")
+        ds = FRENCH_DATASETS[name]
+        if freq not in ds.files:
+            raise InputError(f"frequency={freq!r} must be one of {sorted(ds.files)}")
+        return FrenchQuery(ds, str(freq))
+
+    def extract(self, query: FrenchQuery) -> Payload:
+        """Download the zip archive (HTML or non-zip bodies raise)."""
+        return get_bytes(
+            self.client,
+            query.url,
+            provider=PROVIDER,
+            what=f"Ken French file {query.file}",
+            zip_archive=True,
+            not_found=f"the French library has no file {query.file}_CSV.zip",
+            cache_ttl=86400.0,
+        )
+
+    def transform(
+        self, query: FrenchQuery, raw: Payload, *, retrieved_at: dt.datetime
+    ) -> list[ProviderResult]:
+        """Unzip, parse and check the expected columns."""
+        member, text = unzip_single_csv(raw.body, name=raw.url)
+        sections = parse_french_csv(text, name=member)
+        first = next(iter(sections.values()))
+        lacking = [c for c in query.dataset.required_columns if c not in first.columns]
+        if lacking:
+            raise SchemaError(
+                f"{member}: first section lacks columns {lacking} (got {list(first.columns)}); "
+                "the French file layout changed"
+            )
+        results: list[ProviderResult] = []
+        for title, frame in sections.items():
+            key = _result_key(query.dataset.name, str(frame.attrs["key"]))
+            meta = {
+                "dataset": query.dataset.name,
+                "frequency": frame.attrs["frequency"],
+                "title": title,
+                "file": member,
+                "first_date": frame.index[0].date(),
+                "last_date": frame.index[-1].date(),
+                "cached": raw.cached,
+            }
+            results.append(
+                ProviderResult("factors", key, frame, f"{PROVIDER} {raw.url}", retrieved_at, meta)
+            )
+        return results

@@ -20,16 +20,34 @@ import csv
 import datetime as dt
 import io
 import math
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._http import Payload, get_text, make_client, query_date, reject_unknown
 from capsize.errors import InputError, SchemaError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import httpx
+
+    from capsize.config import Settings
 
 __all__ = [
     "HOLDINGS_COLUMNS",
+    "ISHARES_PRODUCTS",
+    "ISharesHoldingsFetcher",
+    "ISharesProduct",
+    "ISharesQuery",
     "parse_ishares_holdings",
 ]
+
+PROVIDER = "ishares"
+ISHARES_BASE_URL = "https://www.ishares.com/us/products/"
 
 HOLDINGS_COLUMNS: tuple[str, ...] = (
     "ticker",
@@ -235,3 +253,202 @@ def parse_ishares_holdings(
         "weight_sum": float(frame["weight"].sum()),
     }
     return frame, meta
+
+
+@dataclass(frozen=True)
+class ISharesProduct:
+    """An iShares fund page.
+
+    Attributes
+    ----------
+    ticker : str
+        Fund ticker.
+    product_id : int
+        Numeric id in the fund page URL.
+    slug : str
+        Name part of the fund page URL.
+    fund_name : str
+        Name printed on the first line of the holdings file.
+    """
+
+    ticker: str
+    product_id: int
+    slug: str
+    fund_name: str
+
+
+ISHARES_PRODUCTS: Mapping[str, ISharesProduct] = {
+    p.ticker: p
+    for p in (
+        ISharesProduct("IWM", 239710, "ishares-russell-2000-etf", "iShares Russell 2000 ETF"),
+        ISharesProduct("IWC", 239716, "ishares-micro-cap-etf", "iShares Micro-Cap ETF"),
+        ISharesProduct(
+            "IJR", 239774, "ishares-core-sp-smallcap-etf", "iShares Core S&P Small-Cap ETF"
+        ),
+        ISharesProduct("IJH", 239763, "ishares-core-sp-midcap-etf", "iShares Core S&P Mid-Cap ETF"),
+        ISharesProduct("IVV", 239726, "ishares-core-sp-500-etf", "iShares Core S&P 500 ETF"),
+    )
+}
+"""Funds capsize can download holdings for, by ticker."""
+
+_SLUG_RE = re.compile(r"^[a-z0-9-]+$")
+
+
+@dataclass(frozen=True)
+class ISharesQuery:
+    """A validated holdings request.
+
+    Attributes
+    ----------
+    product : ISharesProduct
+        The fund.
+    as_of : datetime.date or None
+        Historical snapshot date (iShares ``asOfDate``); None = latest.
+    """
+
+    product: ISharesProduct
+    as_of: dt.date | None = None
+
+    @property
+    def url(self) -> str:
+        """The holdings CSV address."""
+        p = self.product
+        url = (
+            f"{ISHARES_BASE_URL}{p.product_id}/{p.slug}/1467271812596.ajax"
+            f"?fileType=csv&fileName={p.ticker}_holdings&dataType=fund"
+        )
+        if self.as_of is not None:
+            url += f"&asOfDate={self.as_of:%Y%m%d}"
+        return url
+
+
+class ISharesHoldingsFetcher(Fetcher[ISharesQuery, Payload]):
+    """Download an iShares fund's holdings file.
+
+    Parameters
+    ----------
+    client : httpx.Client, optional
+        Injected client; defaults to :func:`~capsize.data.providers._http.make_client`.
+    clock : callable, optional
+        Current UTC time for ``retrieved_at``.
+    settings : Settings, optional
+        Used only to build the default client.
+
+    Notes
+    -----
+    Parameters: ``fund`` (a ticker in :data:`ISHARES_PRODUCTS`, or any ticker
+    together with ``product_id`` and ``slug``), optional ``as_of`` (ISO date,
+    historical snapshot). Results: a ``holdings`` result (standard holdings
+    frame; ``meta`` fund, as_of, shares_outstanding, fund_name) and, when the
+    file states it, a ``shares_outstanding`` result (one row dated ``as_of``:
+    ``fund, shares_outstanding, nav``; nav NaN, the file does not give it).
+    A file whose as-of date differs from the requested one is kept and
+    flagged with ``meta["as_of_mismatch"] = True``.
+
+    Examples
+    --------
+    >>> ISharesHoldingsFetcher().transform_query({"fund": "iwc"}).product.product_id
+    239716
+    """
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(clock=clock)
+        self._client = client
+        self._settings = settings
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (built on first use when none was injected)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    def transform_query(self, params: Mapping[str, Any]) -> ISharesQuery:
+        """Validate ``fund`` (and optional ``product_id``, ``slug``, ``as_of``)."""
+        reject_unknown(
+            params, {"fund", "product_id", "slug", "as_of"}, fetcher="ISharesHoldingsFetcher"
+        )
+        fund = params.get("fund")
+        if not isinstance(fund, str) or not fund.strip():
+            raise InputError(f"fund={fund!r} must be an iShares ticker like 'IWM'")
+        ticker = fund.strip().upper()
+        pid, slug = params.get("product_id"), params.get("slug")
+        if pid is not None or slug is not None:
+            if (
+                not isinstance(pid, int)
+                or pid <= 0
+                or not isinstance(slug, str)
+                or not _SLUG_RE.match(slug)
+            ):
+                raise InputError(
+                    f"product_id={pid!r} and slug={slug!r} must be the number and name "
+                    "from the fund page URL, e.g. 239710 and 'ishares-russell-2000-etf'"
+                )
+            known = ISHARES_PRODUCTS.get(ticker)
+            product = ISharesProduct(ticker, pid, slug, known.fund_name if known else "")
+        elif ticker in ISHARES_PRODUCTS:
+            product = ISHARES_PRODUCTS[ticker]
+        else:
+            raise InputError(
+                f"fund={fund!r} is not one of {sorted(ISHARES_PRODUCTS)}; pass product_id and slug "
+                "from the fund page URL for other iShares funds"
+            )
+        return ISharesQuery(product, query_date(params.get("as_of"), name="as_of"))
+
+    def extract(self, query: ISharesQuery) -> Payload:
+        """Download the CSV (HTML pages and empty bodies raise)."""
+        return get_text(
+            self.client,
+            query.url,
+            provider=PROVIDER,
+            what=f"{query.product.ticker} holdings",
+            not_found=f"iShares has no holdings file for {query.product.ticker} at {query.url}",
+        )
+
+    def transform(
+        self, query: ISharesQuery, raw: Payload, *, retrieved_at: dt.datetime
+    ) -> list[ProviderResult]:
+        """Parse the file; check it is the requested fund."""
+        frame, info = parse_ishares_holdings(raw.body, name=raw.url)
+        expected = query.product.fund_name
+        if expected and (info["fund_name"] or "").casefold() != expected.casefold():
+            raise SchemaError(
+                f"{raw.url}: file is for {info['fund_name']!r}, expected {expected!r}; "
+                "check product_id/slug"
+            )
+        as_of: dt.date = info["as_of"]
+        ticker = query.product.ticker
+        source = f"{PROVIDER} {raw.url}"
+        meta: dict[str, Any] = {
+            "fund": ticker,
+            **info,
+            "as_of_requested": query.as_of,
+            "as_of_mismatch": query.as_of is not None and query.as_of != as_of,
+            "cached": raw.cached,
+        }
+        results = [ProviderResult("holdings", ticker, frame, source, retrieved_at, meta)]
+        so = info["shares_outstanding"]
+        if so is not None:
+            flows = pd.DataFrame(
+                {"fund": [ticker], "shares_outstanding": [float(so)], "nav": [math.nan]},
+                index=pd.DatetimeIndex([pd.Timestamp(as_of)], name="date"),
+            )
+            results.append(
+                ProviderResult(
+                    "shares_outstanding",
+                    ticker,
+                    flows,
+                    source,
+                    retrieved_at,
+                    {"fund": ticker, "as_of": as_of},
+                )
+            )
+        return results
