@@ -1,0 +1,685 @@
+"""Window returns: price return and total return side by side, with provenance.
+
+Total return comes from dividend-adjusted closes (or raw closes plus
+dividends); price return comes from raw closes (or adjusted closes less
+dividends). When only one kind of series is given, the other result is n/a
+with the reason; the two are never silently the same number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from capsize.analytics._perf_series import NanPolicy, as_close_frame, as_close_series, to_date
+from capsize.analytics._perf_windows import Window
+from capsize.errors import DataNotFound, InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from capsize._typing import DateLike
+
+__all__ = [
+    "Basis",
+    "DividendConvention",
+    "ReturnPair",
+    "WindowReturn",
+    "annualised_return",
+    "performance_table",
+    "price_from_adjusted",
+    "series_return",
+    "total_from_raw",
+    "window_return",
+]
+
+Basis: TypeAlias = Literal["total", "price"]
+DividendConvention: TypeAlias = Literal["crsp", "yahoo"]
+Align: TypeAlias = Literal["own", "intersection"]
+
+_DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class WindowReturn:
+    """The return of one series over one window, with everything needed to trace it.
+
+    Attributes
+    ----------
+    symbol : str
+        Symbol (or series name).
+    window : Window
+        The requested window.
+    basis : {"total", "price"}
+        Total return (dividends reinvested) or price return.
+    value : float
+        ``end_close / base_close - 1`` as a fraction; NaN when n/a.
+    base_date, end_date : Timestamp or None
+        Dates of the closes actually used.
+    base_close, end_close : float
+        The closes used (NaN when n/a).
+    n_days : int
+        Trading-day returns inside the window (closes in ``(base_date, end_date]``).
+    calendar_days : int
+        ``end_date - base_date`` in days.
+    annualised : float
+        ``(1 + value) ** (365.25 / calendar_days) - 1`` for windows of at least
+        365 calendar days, NaN otherwise (annualising a shorter period overstates it).
+    stale_days : int
+        Calendar days between the requested end and ``end_date`` (0 when on time;
+        > 0 on weekends, holidays, or stale data).
+    largest_gap_days : int
+        Largest calendar gap between consecutive closes inside the window.
+    series : str
+        Which input the number comes from, e.g. ``"adjusted close"``.
+    formula : str
+        How it was computed.
+    reason : str or None
+        Why ``value`` is n/a; None when available.
+    """
+
+    symbol: str
+    window: Window
+    basis: Basis
+    value: float
+    base_date: pd.Timestamp | None
+    end_date: pd.Timestamp | None
+    base_close: float
+    end_close: float
+    n_days: int
+    calendar_days: int
+    annualised: float
+    stale_days: int
+    largest_gap_days: int
+    series: str
+    formula: str
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when ``value`` is available."""
+        return self.reason is None
+
+    @property
+    def stale(self) -> bool:
+        """True when the end close is earlier than the requested end date."""
+        return self.stale_days > 0
+
+
+@dataclass(frozen=True)
+class ReturnPair:
+    """Total and price return of one symbol over one window.
+
+    Attributes
+    ----------
+    total : WindowReturn
+        Total return (n/a with a reason when no total-return input covers the window).
+    price : WindowReturn
+        Price return (n/a with a reason when no price-return input covers the window).
+    """
+
+    total: WindowReturn
+    price: WindowReturn
+
+    @property
+    def dividend_contribution(self) -> float:
+        """``total - price`` (fraction), NaN unless both are available and use the same dates."""
+        if not (self.total.ok and self.price.ok):
+            return float("nan")
+        return self.total.value - self.price.value
+
+
+def _missing(symbol: str, window: Window, basis: Basis, series: str, reason: str) -> WindowReturn:
+    nan = float("nan")
+    return WindowReturn(
+        symbol, window, basis, nan, None, None, nan, nan, 0, 0, nan, 0, 0, series, "n/a", reason
+    )
+
+
+def annualised_return(value: float, calendar_days: int, *, min_days: int = 365) -> float:
+    """Annualise a cumulative return over ``calendar_days`` (365.25-day years).
+
+    Parameters
+    ----------
+    value : float
+        Cumulative return (fraction).
+    calendar_days : int
+        Length of the period in calendar days.
+    min_days : int
+        Periods shorter than this give NaN (default: one year).
+
+    Returns
+    -------
+    float
+        ``(1 + value) ** (365.25 / calendar_days) - 1``, or NaN.
+
+    Examples
+    --------
+    >>> round(annualised_return(0.21, 730), 6)
+    0.100072
+    >>> annualised_return(0.05, 30)
+    nan
+    """
+    if not np.isfinite(value) or calendar_days < max(min_days, 1):
+        return float("nan")
+    return float((1.0 + value) ** (_DAYS_PER_YEAR / calendar_days) - 1.0)
+
+
+def _locate(index: pd.DatetimeIndex, when: pd.Timestamp) -> int:
+    """Position of the last date on or before ``when`` (-1 if none)."""
+    return int(index.searchsorted(when, side="right")) - 1
+
+
+def series_return(
+    close: pd.Series,
+    window: Window,
+    *,
+    basis: Basis = "total",
+    symbol: str | None = None,
+    series: str | None = None,
+    nan_policy: NanPolicy = "drop",
+    max_stale_days: int | None = 7,
+) -> WindowReturn:
+    """Return of a single close series over ``window``.
+
+    Parameters
+    ----------
+    close : Series of shape (n_days,), price units
+        Closes indexed by date (adjusted for ``basis="total"``, raw for ``"price"``).
+    window : Window
+        From :func:`ytd`, :func:`since`, :func:`between`, ...
+    basis : {"total", "price"}
+        Label of what ``close`` measures; it is recorded, not inferred.
+    symbol : str, optional
+        Defaults to ``close.name``.
+    series : str, optional
+        Description of the input, default ``"adjusted close"`` / ``"raw close"``.
+    nan_policy : {"drop", "raise", "gap"}
+        See :data:`~capsize.analytics.performance.NanPolicy`.
+    max_stale_days : int or None
+        The base (end) close may be at most this many calendar days before the
+        requested start (end); beyond that the result is n/a, naming the gap.
+        None disables the check.
+
+    Returns
+    -------
+    WindowReturn
+
+    Notes
+    -----
+    A window that starts before the first close, or ends before it, is n/a with
+    the series' first date in the reason (no error, so tables stay whole).
+
+    Examples
+    --------
+    >>> from capsize.analytics.performance import between
+    >>> s = pd.Series([100.0, 104.0, 110.0],
+    ...               index=pd.to_datetime(["2024-12-31", "2025-01-02", "2025-01-03"]), name="X")
+    >>> r = series_return(s, between("2025-01-01", "2025-01-04"))
+    >>> round(r.value, 10), r.base_date.date(), r.end_date.date(), r.stale_days
+    (0.1, datetime.date(2024, 12, 31), datetime.date(2025, 1, 3), 1)
+    """
+    if not isinstance(window, Window):
+        raise InputError(f"window must be a Window (from ytd(), since(), ...), got {window!r}")
+    if basis not in ("total", "price"):
+        raise InputError(f"basis must be 'total' or 'price', got {basis!r}")
+    s = as_close_series(close, "close", nan_policy=nan_policy)
+    sym = str(symbol if symbol is not None else (s.name if s.name is not None else "series"))
+    desc = series or ("adjusted close" if basis == "total" else "raw close")
+    return _series_return(s, window, basis, sym, desc, max_stale_days)
+
+
+def _series_return(
+    s: pd.Series,
+    window: Window,
+    basis: Basis,
+    sym: str,
+    desc: str,
+    max_stale_days: int | None,
+) -> WindowReturn:
+    valid = s.dropna()
+    if valid.empty:
+        return _missing(sym, window, basis, desc, f"{sym} has no closes ({desc})")
+    index = s.index
+    assert isinstance(index, pd.DatetimeIndex)
+    first, last = valid.index[0], valid.index[-1]
+    end_req = window.end if window.end is not None else last
+    end_pos = _locate(index, end_req)
+    if end_pos < 0:
+        return _missing(
+            sym,
+            window,
+            basis,
+            desc,
+            f"{sym} {desc} starts {first:%Y-%m-%d}, after the window end {end_req:%Y-%m-%d}",
+        )
+    end_date = index[end_pos]
+    if window.kind == "trough":
+        lo = int(index.searchsorted(window.start, side="left"))
+        seg = s.to_numpy()[lo : end_pos + 1]
+        if seg.size == 0 or np.isnan(seg).all():
+            return _missing(
+                sym,
+                window,
+                basis,
+                desc,
+                f"{sym} has no close between {window.start:%Y-%m-%d} and {end_req:%Y-%m-%d}",
+            )
+        base_pos = lo + int(np.nanargmin(seg))
+        base_req = index[base_pos]
+    else:
+        base_req = window.start
+        base_pos = _locate(index, base_req)
+        if base_pos < 0:
+            return _missing(
+                sym,
+                window,
+                basis,
+                desc,
+                f"{sym} {desc} starts {first:%Y-%m-%d}; no close on or before the window base "
+                f"{base_req:%Y-%m-%d}",
+            )
+    base_date = index[base_pos]
+    stale_days = int((end_req - end_date).days)
+    base_lag = int((base_req - base_date).days)
+    if max_stale_days is not None:
+        if base_lag > max_stale_days:
+            return _missing(
+                sym,
+                window,
+                basis,
+                desc,
+                f"{sym} {desc}: last close on or before {base_req:%Y-%m-%d} is "
+                f"{base_date:%Y-%m-%d}, {base_lag} days earlier (gap in the data)",
+            )
+        if stale_days > max_stale_days:
+            what = "data ends" if end_date == last else "gap in the data"
+            return _missing(
+                sym,
+                window,
+                basis,
+                desc,
+                f"{sym} {desc}: last close on or before {end_req:%Y-%m-%d} is "
+                f"{end_date:%Y-%m-%d}, {stale_days} days earlier ({what})",
+            )
+    base_close = float(s.iloc[base_pos])
+    end_close = float(s.iloc[end_pos])
+    for when, value in ((base_date, base_close), (end_date, end_close)):
+        if np.isnan(value):
+            return _missing(
+                sym,
+                window,
+                basis,
+                desc,
+                f"{sym} {desc} is NaN on {when:%Y-%m-%d} (nan_policy='gap')",
+            )
+    value = end_close / base_close - 1.0
+    cal = int((end_date - base_date).days)
+    inside = index[base_pos : end_pos + 1]
+    gap = int(np.diff(inside.values).max() // np.timedelta64(1, "D")) if len(inside) > 1 else 0
+    return WindowReturn(
+        symbol=sym,
+        window=window,
+        basis=basis,
+        value=value,
+        base_date=base_date,
+        end_date=end_date,
+        base_close=base_close,
+        end_close=end_close,
+        n_days=end_pos - base_pos,
+        calendar_days=cal,
+        annualised=annualised_return(value, cal),
+        stale_days=stale_days,
+        largest_gap_days=gap,
+        series=desc,
+        formula="end_close / base_close - 1",
+    )
+
+
+def _as_dividends(dividends: object, name: str, dates: pd.DatetimeIndex) -> pd.Series:
+    if not isinstance(dividends, pd.Series):
+        raise InputError(f"{name} must be a Series of cash dividends per share indexed by ex-date")
+    if not isinstance(dividends.index, pd.DatetimeIndex) or dividends.index.tz is not None:
+        raise InputError(f"{name} must be indexed by tz-naive ex-dates (a DatetimeIndex)")
+    d = dividends.astype("float64").sort_index()
+    if d.isna().any() or (d < 0).any():
+        raise InputError(f"{name} must be non-negative cash amounts without NaN")
+    if d.index.has_duplicates:
+        d = d.groupby(level=0).sum()
+    outside = d.index.difference(dates)
+    if len(outside):
+        raise InputError(
+            f"{name}: ex-date {outside[0]:%Y-%m-%d} has no close; dividends must fall on "
+            "trading days of the price series"
+        )
+    return d.reindex(dates, fill_value=0.0)
+
+
+def total_from_raw(
+    raw: pd.Series, dividends: pd.Series, *, convention: DividendConvention = "crsp"
+) -> pd.Series:
+    """Total-return index from raw closes plus cash dividends.
+
+    Parameters
+    ----------
+    raw : Series of shape (n_days,), USD
+        Split-adjusted, not dividend-adjusted closes.
+    dividends : Series, USD per share
+        Cash dividends indexed by ex-date (each ex-date must be a date of ``raw``).
+    convention : {"crsp", "yahoo"}
+        Return on an ex-date: ``"crsp"`` (default) ``(raw_t + div_t) / raw_{t-1}``,
+        the dividend reinvested at the ex-date close; ``"yahoo"``
+        ``raw_t / (raw_{t-1} - div_t)``, the convention behind yfinance-style
+        adjusted closes (use it to reproduce them). They differ by about
+        ``div / raw * daily return`` per ex-date.
+
+    Returns
+    -------
+    Series of shape (n_days,)
+        Starts at ``raw`` on the first date and compounds the daily total returns.
+
+    Examples
+    --------
+    >>> idx = pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
+    >>> raw = pd.Series([100.0, 99.0, 100.0], index=idx)
+    >>> total_from_raw(raw, pd.Series([1.0], index=idx[1:2])).round(4).tolist()
+    [100.0, 100.0, 101.0101]
+    """
+    if convention not in ("crsp", "yahoo"):
+        raise InputError(f"convention must be 'crsp' or 'yahoo', got {convention!r}")
+    p = as_close_series(raw, "raw", nan_policy="drop")
+    d = _as_dividends(dividends, "dividends", pd.DatetimeIndex(p.index)).to_numpy()
+    values = p.to_numpy()
+    growth = np.ones_like(values)
+    if convention == "crsp":
+        growth[1:] = (values[1:] + d[1:]) / values[:-1]
+    else:
+        growth[1:] = values[1:] / (values[:-1] - d[1:])
+    return pd.Series(values[0] * np.cumprod(growth), index=p.index, name=p.name)
+
+
+def price_from_adjusted(adjusted: pd.Series, dividends: pd.Series) -> pd.Series:
+    """Raw (price-return) closes rebuilt from dividend-adjusted closes less dividends.
+
+    Parameters
+    ----------
+    adjusted : Series of shape (n_days,), USD
+        Split- and dividend-adjusted closes (yfinance style: on each ex-date every
+        earlier close is multiplied by ``1 - div / raw_close_before``).
+    dividends : Series, USD per share
+        Cash dividends by ex-date, on the same split basis.
+
+    Returns
+    -------
+    Series of shape (n_days,)
+        Reconstructed raw closes.
+
+    Notes
+    -----
+    Anchor assumption: the adjusted close equals the raw close on the LAST date
+    (adjusted "as of" the end of the series, with no dividend after it). Then,
+    backwards, ``raw_{t-1} = raw_t * adj_{t-1} / adj_t + div_t``. If the series
+    was adjusted as of a later date, the rebuilt level is off by that later
+    factor but price returns are only approximately right; prefer raw closes.
+
+    Examples
+    --------
+    >>> idx = pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
+    >>> adj = pd.Series([99.0, 99.0, 100.0], index=idx)
+    >>> price_from_adjusted(adj, pd.Series([1.0], index=idx[1:2])).round(4).tolist()
+    [100.0, 99.0, 100.0]
+    """
+    a = as_close_series(adjusted, "adjusted", nan_policy="drop")
+    d = _as_dividends(dividends, "dividends", pd.DatetimeIndex(a.index)).to_numpy()
+    av = a.to_numpy()
+    out = np.empty_like(av)
+    out[-1] = av[-1]
+    for t in range(len(av) - 1, 0, -1):
+        out[t - 1] = out[t] * av[t - 1] / av[t] + d[t]
+    return pd.Series(out, index=a.index, name=a.name)
+
+
+def window_return(
+    window: Window,
+    *,
+    adjusted: pd.Series | None = None,
+    raw: pd.Series | None = None,
+    dividends: pd.Series | None = None,
+    symbol: str | None = None,
+    nan_policy: NanPolicy = "drop",
+    max_stale_days: int | None = 7,
+) -> ReturnPair:
+    """Total and price return of one symbol over ``window``.
+
+    Parameters
+    ----------
+    window : Window
+        From :func:`ytd`, :func:`since`, :func:`between`, :func:`calendar_year`, ...
+    adjusted : Series of shape (n_days,), optional
+        Split+dividend-adjusted closes (total-return series).
+    raw : Series of shape (n_days,), optional
+        Split-adjusted, not dividend-adjusted closes, or an index level (price return).
+    dividends : Series, optional
+        Cash dividends per share by ex-date; used to build the missing side
+        (total from ``raw`` + dividends, or price from ``adjusted`` less dividends).
+    symbol : str, optional
+        Defaults to the name of the first series given.
+    nan_policy : {"drop", "raise", "gap"}
+        NaN closes policy, applied to both series.
+    max_stale_days : int or None
+        See :func:`series_return`.
+
+    Returns
+    -------
+    ReturnPair
+        ``.total`` and ``.price``; each is n/a with a reason when its input is
+        missing or does not cover the window.
+
+    Notes
+    -----
+    Both sides must use the same base and end dates. When the price series
+    lacks a bar on a date the total series uses (or vice versa), the price
+    side is n/a, naming the date, rather than quietly using another date.
+
+    Examples
+    --------
+    >>> from capsize.analytics.performance import ytd
+    >>> idx = pd.to_datetime(["2024-12-31", "2025-06-30"])
+    >>> pair = window_return(ytd("2025-06-30"), adjusted=pd.Series([100.0, 112.0], index=idx),
+    ...                      symbol="IWM")
+    >>> round(pair.total.value, 10), pair.price.reason
+    (0.12, 'no price-return series for IWM: pass raw closes, or adjusted closes with dividends')
+    """
+    if adjusted is None and raw is None:
+        raise InputError("window_return needs adjusted= or raw= closes (or both)")
+    first = adjusted if adjusted is not None else raw
+    assert first is not None
+    sym = str(
+        symbol if symbol is not None else (first.name if first.name is not None else "series")
+    )
+    adj = None if adjusted is None else as_close_series(adjusted, "adjusted", nan_policy=nan_policy)
+    rw = None if raw is None else as_close_series(raw, "raw", nan_policy=nan_policy)
+
+    if adj is not None:
+        total = _series_return(adj, window, "total", sym, "adjusted close", max_stale_days)
+    elif rw is not None and dividends is not None:
+        tr = total_from_raw(rw, dividends)
+        desc = "raw close + dividends (CRSP convention)"
+        total = _series_return(tr, window, "total", sym, desc, max_stale_days)
+    else:
+        total = _missing(
+            sym,
+            window,
+            "total",
+            "none",
+            f"no total-return series for {sym}: pass adjusted closes, or raw closes with "
+            "dividends (an index level has no dividends)",
+        )
+    if rw is not None:
+        price = _series_return(rw, window, "price", sym, "raw close", max_stale_days)
+    elif adj is not None and dividends is not None:
+        pr = price_from_adjusted(adj, dividends)
+        price = _series_return(
+            pr, window, "price", sym, "adjusted close less dividends", max_stale_days
+        )
+    else:
+        price = _missing(
+            sym,
+            window,
+            "price",
+            "none",
+            f"no price-return series for {sym}: pass raw closes, or adjusted closes with dividends",
+        )
+    if (
+        total.ok
+        and price.ok
+        and (total.base_date != price.base_date or total.end_date != price.end_date)
+    ):
+        assert total.base_date is not None
+        assert total.end_date is not None
+        assert price.base_date is not None
+        assert price.end_date is not None
+        reason = (
+            f"{sym} {price.series} uses {price.base_date:%Y-%m-%d}..{price.end_date:%Y-%m-%d} but "
+            f"the {total.series} uses {total.base_date:%Y-%m-%d}..{total.end_date:%Y-%m-%d} "
+            "(missing bars); not comparable"
+        )
+        price = _missing(sym, window, "price", price.series, reason)
+    return ReturnPair(total=total, price=price)
+
+
+_TABLE_COLUMNS = [
+    "symbol",
+    "window",
+    "total_return",
+    "price_return",
+    "base_date",
+    "end_date",
+    "n_days",
+    "stale_days",
+    "annualised_total",
+    "annualised_price",
+    "total_series",
+    "price_series",
+    "total_reason",
+    "price_reason",
+]
+
+
+def performance_table(
+    closes_adjusted: pd.DataFrame | None,
+    closes_raw: pd.DataFrame | None,
+    windows: Sequence[Window],
+    as_of: DateLike | None = None,
+    *,
+    symbols: Sequence[str] | None = None,
+    align: Align = "own",
+    max_stale_days: int | None = 7,
+) -> pd.DataFrame:
+    """Total and price returns for many symbols and windows, one row per (symbol, window).
+
+    Parameters
+    ----------
+    closes_adjusted : DataFrame of shape (n_days, n_symbols) or None
+        Dividend-adjusted closes (total return); NaN = no bar.
+    closes_raw : DataFrame of shape (n_days, n_symbols) or None
+        Raw closes or index levels (price return); NaN = no bar.
+    windows : sequence of Window
+        Windows to compute.
+    as_of : date, optional
+        Data cutoff: rows after it are ignored (windows keep their own end dates).
+    symbols : sequence of str, optional
+        Symbols in output order; default = columns of ``closes_adjusted`` then
+        those only in ``closes_raw``.
+    align : {"own", "intersection"}
+        ``"own"``: each symbol on its own calendar (crypto ends on a Sunday,
+        equities on Friday). ``"intersection"``: only dates on which every
+        symbol has an adjusted (or, if none, raw) close, so all symbols share
+        base and end dates.
+    max_stale_days : int or None
+        See :func:`series_return`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``symbol, window, total_return, price_return, base_date, end_date,
+        n_days, stale_days, annualised_total, annualised_price, total_series,
+        price_series, total_reason, price_reason`` (returns as fractions, NaN when
+        n/a with the reason in ``*_reason``). ``attrs["convention"]`` states the
+        window convention.
+
+    Raises
+    ------
+    DataNotFound
+        A requested symbol is in neither frame.
+    """
+    if closes_adjusted is None and closes_raw is None:
+        raise InputError("performance_table needs closes_adjusted or closes_raw (or both)")
+    if align not in ("own", "intersection"):
+        raise InputError(f"align must be 'own' or 'intersection', got {align!r}")
+    if not windows or not all(isinstance(w, Window) for w in windows):
+        raise InputError("windows must be a non-empty sequence of Window objects")
+    adj = None if closes_adjusted is None else as_close_frame(closes_adjusted, "closes_adjusted")
+    raw = None if closes_raw is None else as_close_frame(closes_raw, "closes_raw")
+    if as_of is not None:
+        cut = to_date(as_of, "as_of")
+        adj = None if adj is None else adj.loc[:cut]
+        raw = None if raw is None else raw.loc[:cut]
+    known = [] if adj is None else [str(c) for c in adj.columns]
+    known += [str(c) for c in ([] if raw is None else raw.columns) if str(c) not in known]
+    wanted = list(symbols) if symbols is not None else known
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise DataNotFound(
+            f"no closes for {', '.join(unknown)}; available: {', '.join(known) or 'none'}"
+        )
+    common: pd.DatetimeIndex | None = None
+    if align == "intersection":
+        for sym in wanted:
+            src = adj if adj is not None and sym in adj.columns else raw
+            assert src is not None
+            dates = pd.DatetimeIndex(src.index[src[sym].notna()])
+            common = dates if common is None else common.intersection(dates)
+    rows: list[dict[str, object]] = []
+    for sym in wanted:
+        a = adj[sym] if adj is not None and sym in adj.columns else None
+        r = raw[sym] if raw is not None and sym in raw.columns else None
+        a = None if a is None else a.dropna()
+        r = None if r is None else r.dropna()
+        if common is not None:
+            a = None if a is None else a[a.index.isin(common)]
+            r = None if r is None else r[r.index.isin(common)]
+        for w in windows:
+            pair = window_return(w, adjusted=a, raw=r, symbol=sym, max_stale_days=max_stale_days)
+            ref = pair.total if pair.total.ok else pair.price
+            rows.append(
+                {
+                    "symbol": sym,
+                    "window": w.label,
+                    "total_return": pair.total.value,
+                    "price_return": pair.price.value,
+                    "base_date": ref.base_date,
+                    "end_date": ref.end_date,
+                    "n_days": ref.n_days,
+                    "stale_days": ref.stale_days,
+                    "annualised_total": pair.total.annualised,
+                    "annualised_price": pair.price.annualised,
+                    "total_series": pair.total.series,
+                    "price_series": pair.price.series,
+                    "total_reason": pair.total.reason,
+                    "price_reason": pair.price.reason,
+                }
+            )
+    out = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
+    out["base_date"] = pd.to_datetime(out["base_date"])
+    out["end_date"] = pd.to_datetime(out["end_date"])
+    out.attrs["convention"] = (
+        "return = end_close / base_close - 1; base = last close on or before the window start "
+        "(YTD: previous year's last close); end = last close on or before the window end; "
+        f"align={align}"
+    )
+    out.attrs["windows"] = [w.describe() for w in windows]
+    return out
