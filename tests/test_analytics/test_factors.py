@@ -567,3 +567,18 @@ def test_validation() -> None:
         F.factor_relative_returns(pd.DataFrame({"X": [1.0]}))
     with pytest.raises(InputError, match="threshold"):
         F.relative_cycles(s2.sort_index() + 1, 1.5)
+
+
+def test_current_cycle_streak_and_rank(smb: tuple) -> None:
+    h = F.size_factor_history(smb[0])
+    cur = h.current_cycle
+    assert cur is not None
+    assert cur is h.cycles[-1]
+    same = [c for c in h.cycles if c.leader == cur.leader]
+    rank, n = h.cycle_rank()  # type: ignore[misc]
+    assert n == len(same)
+    assert rank == 1 + sum(c.months > cur.months for c in same)
+    st_ = h.current_streak
+    # SMB: large caps led every complete calendar year 2021-2024 (2025 is partial)
+    assert st_ is not None
+    assert (st_.leader, st_.start_year, st_.end_year) == ("large", 2021, 2024)

@@ -365,3 +365,16 @@ def test_score_forward_returns_plain(prices: tuple) -> None:
     assert ev.warning
     with pytest.raises(InputError, match="score"):
         R.score_forward_returns(pd.DataFrame({"x": scores}), _series(iwm), _series(spy))
+
+
+def test_headline_cites_components() -> None:
+    sc = R.rotation_score(
+        [_reading("relative_strength", 0.03), _reading("rates_regime", 0.3)], as_of="2025-02-01"
+    )
+    text = sc.headline()
+    assert f"{sc.score:+.2f}" in text
+    assert "Relative-strength trend +1" in text
+    assert "Rates regime -1" in text
+    assert "not assessed: Small-cap breadth" in text
+    assert "renormalised" in text
+    assert "not assessed" in R.rotation_score({}, as_of="2025-02-01").headline()

@@ -232,6 +232,30 @@ class SizeFactorHistory:
     ranks: tuple[TrailingRank, ...]
     forward: ForwardReturnTable
 
+    @property
+    def current_cycle(self) -> Cycle | None:
+        """The ongoing leg of the relative line (None when no turning point yet)."""
+        return self.cycles[-1] if self.cycles and self.cycles[-1].ongoing else None
+
+    def cycle_rank(self) -> tuple[int, int] | None:
+        """Rank of the ongoing leg by length among legs led by the same side.
+
+        Returns ``(rank, n)`` with rank 1 = longest, counting the ongoing leg.
+        """
+        cur = self.current_cycle
+        if cur is None:
+            return None
+        same = [c for c in self.cycles if c.leader == cur.leader]
+        return 1 + sum(c.months > cur.months for c in same), len(same)
+
+    @property
+    def current_streak(self) -> Streak | None:
+        """The calendar-year run that reaches the last complete year, if any."""
+        for s in self.streaks:
+            if s.ongoing:
+                return s
+        return None
+
 
 # ---------------------------------------------------------------------------
 # validation, missing codes, point in time

@@ -245,6 +245,35 @@ class RotationScore:
     assessed_weight: float
     disclosure: str
 
+    def headline(self) -> str:
+        """One sentence citing the score and every component's score or status.
+
+        Examples
+        --------
+        >>> day = pd.Timestamp("2025-01-31")
+        >>> r = ComponentReading("rates_regime", 0.6, "pp", "DGS2 +0.60 pp", day)
+        >>> rotation_score([r], as_of="2025-02-01").headline()  # doctest: +NORMALIZE_WHITESPACE
+        'Rotation score -2.00 on a -2..+2 scale (strongly favours large caps) as of 2025-02-01:
+        Rates regime -2; not assessed: Relative-strength trend, Small-cap breadth, Fund flows,
+        Relative valuation, Size-factor regime (weights renormalised over the assessed components).'
+        """
+        if not math.isfinite(self.score):
+            return (
+                f"Rotation score not assessed as of {self.as_of:%Y-%m-%d}: no component had data."
+            )
+        parts = [f"{c.label} {c.score:+d}" for c in self.components if c.score is not None]
+        missing = [c.label for c in self.components if c.status == "NOT ASSESSED"]
+        text = (
+            f"Rotation score {self.score:+.2f} on a -2..+2 scale ({self.label}) as of "
+            f"{self.as_of:%Y-%m-%d}: {', '.join(parts)}"
+        )
+        if missing:
+            text += (
+                f"; not assessed: {', '.join(missing)} "
+                "(weights renormalised over the assessed components)"
+            )
+        return text + "."
+
     def table(self) -> pd.DataFrame:
         """Return the components as a frame (one row per component, display order)."""
         return pd.DataFrame([c.__dict__ for c in self.components]).set_index("name")
