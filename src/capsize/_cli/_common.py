@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -30,8 +32,13 @@ __all__ = [
 P = ParamSpec("P")
 T = TypeVar("T")
 
-console = Console()
-err_console = Console(stderr=True)
+def _width() -> int | None:
+    # Piped output (files, CI logs) would otherwise be squeezed into 80 columns.
+    return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "150"))
+
+
+console = Console(width=_width())
+err_console = Console(stderr=True, width=_width())
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
