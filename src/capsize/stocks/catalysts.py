@@ -429,7 +429,7 @@ def items_from_sgml(text: str) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> items_from_sgml("ITEM INFORMATION:\\t\\tRegulation FD Disclosure\\n")
+    >>> items_from_sgml("ITEM INFORMATION:  Regulation FD Disclosure")
     ('7.01',)
     """
     out: list[str] = []
