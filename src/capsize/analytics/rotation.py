@@ -73,6 +73,7 @@ __all__ = [
     "flows_component",
     "rates_regime_component",
     "relative_strength_component",
+    "resolve_weights",
     "rotation_history",
     "rotation_score",
     "score_forward_returns",
@@ -294,7 +295,8 @@ def score_label(score: float) -> str:
     return "neutral"
 
 
-def _weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
+    """Merge ``weights`` over :data:`DEFAULT_WEIGHTS`, validating names and values."""
     out = dict(DEFAULT_WEIGHTS)
     for k, v in (weights or {}).items():
         if k not in SCORING_RULES:
@@ -352,7 +354,7 @@ def rotation_score(
                 f"reading {k!r} is dated {r.as_of:%Y-%m-%d}, after as_of {ts:%Y-%m-%d} "
                 "(look-ahead); build it with as_of"
             )
-    w = _weights(weights)
+    w = resolve_weights(weights)
     assessed = {k: r for k, r in rmap.items() if r is not None and math.isfinite(float(r.value))}
     total_w = sum(w[k] for k in assessed)
     rows: list[ComponentScore] = []
@@ -659,6 +661,9 @@ def size_factor_regime_component(
             f"French data lag {publication_lag_months} months: latest month usable on "
             f"{pd.Timestamp(as_of):%Y-%m-%d} is {cut:%Y-%m}"  # type: ignore[arg-type]
         )
+        behind = (cut.year - x.index[-1].year) * 12 + (cut.month - x.index[-1].month)
+        if behind > 0:
+            lag_note += f"; the data in hand stop {behind} month(s) earlier (stale vintage)"
     else:
         lag_note = "no as_of given: all months used"
     return ComponentReading(
@@ -754,7 +759,7 @@ def rotation_history(
             row[c.name] = math.nan if c.score is None else float(c.score)
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("date") if rows else pd.DataFrame()
-    return RotationHistory(frame, _weights(weights), inputs.publication_lag_months)
+    return RotationHistory(frame, resolve_weights(weights), inputs.publication_lag_months)
 
 
 @dataclass(frozen=True)
