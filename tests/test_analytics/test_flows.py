@@ -182,6 +182,19 @@ def test_one_source_per_fund():
     assert set(default["source"]) == {"other"}  # most rows wins without a preference
 
 
+def test_dated_files_of_one_feed_are_one_source():
+    a = _frame([("2024-01-02", "IWM", 100.0, 1.0)], "holdings/IWM_holdings_2024-01-02.csv")
+    b = _frame([("2024-01-03", "IWM", 104.0, 1.0)], "holdings/IWM_holdings_2024-01-03.csv")
+    c = _frame([("2024-01-03", "IWM", 900.0, 1.0)], "other feed")
+    got = daily_flows(pd.concat([a, b, c]))
+    assert list(got["source"]) == [
+        "holdings/IWM_holdings_2024-01-02.csv",
+        "holdings/IWM_holdings_2024-01-03.csv",
+    ]
+    assert got["flow"].sum() == pytest.approx(4.0)
+    assert got.attrs["dropped_sources"] == {"IWM": ["other feed"]}
+
+
 def test_fund_status_lists_no_data():
     got = daily_flows(_frame([("2024-01-02", "IWM", 100.0, 1.0), ("2024-01-03", "IWM", 90.0, 1.0)]))
     st_ = fund_status(got, ["IWM", "VB"])

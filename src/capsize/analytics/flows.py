@@ -23,7 +23,9 @@ ever summed):
 * ``no_price``  neither NAV nor a closing price on that date.
 
 One source per fund: if a fund's history comes from several sources, the one
-with the most rows is used (or ``prefer=``), never a mix.
+with the most rows is used (or ``prefer=``), never a mix. Sources are compared
+by :func:`source_family` (dates in file names removed), so the daily files of
+one issuer feed are one source.
 
 Monthly flows from SEC Form N-PORT (sales + reinvestments - redemptions) come in
 as a long frame with a ``flow`` column and are aggregated with the same
@@ -32,6 +34,7 @@ functions.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -49,6 +52,7 @@ __all__ = [
     "fund_status",
     "resolve_segments",
     "segment_flows",
+    "source_family",
     "ytd_flows",
 ]
 
@@ -114,18 +118,36 @@ def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
     out["shares_outstanding"] = pd.to_numeric(out["shares_outstanding"], errors="coerce")
     out["nav"] = pd.to_numeric(out["nav"], errors="coerce") if "nav" in out else np.nan
     out["source"] = out["source"].astype(str) if "source" in out else "unknown"
+    out["family"] = out["source"].map(source_family)
     out = out.dropna(subset=["shares_outstanding"])
     if (out["shares_outstanding"] < 0).any():
         raise InputError("shares has negative shares_outstanding; check the source file")
     return out
 
 
+_DATE_IN_NAME = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+
+
+def source_family(source: str) -> str:
+    """Return the source with ISO dates replaced by ``<date>``.
+
+    The daily files of one issuer feed (``holdings/IWM_holdings_2025-05-13.csv``,
+    ``..._2025-11-05.csv``) are one source, not one source per file.
+
+    Examples
+    --------
+    >>> source_family("holdings/IWM_holdings_2025-05-13.csv")
+    'holdings/IWM_holdings_<date>.csv'
+    """
+    return _DATE_IN_NAME.sub("<date>", str(source))
+
+
 def _pick_source(rows: pd.DataFrame, prefer: Sequence[str]) -> tuple[str, list[str]]:
-    counts = rows["source"].value_counts()
+    counts = rows["family"].value_counts()
     sources = sorted(counts.index, key=lambda s: (-int(counts[s]), s))
     for p in prefer:
-        if p in counts.index:
-            chosen = p
+        if source_family(p) in counts.index:
+            chosen = source_family(p)
             break
     else:
         chosen = sources[0]
@@ -157,7 +179,7 @@ def daily_flows(
         Runs of at least this many identical consecutive share counts are
         flagged ``stale``.
     prefer : sequence of str
-        Sources to prefer, in order, when a fund has several.
+        Sources (or source families) to prefer, in order, when a fund has several.
 
     Returns
     -------
@@ -166,8 +188,8 @@ def daily_flows(
         (change since the previous observation, shares), ``days`` (calendar
         days since it), ``price`` (USD), ``price_kind`` (``nav``, ``close`` or
         ``none``), ``flow`` (USD, NaN unless ``flag == ""``), ``flag`` (see
-        :data:`FLAGS`), ``source``. ``attrs["dropped_sources"]`` maps funds to
-        the sources not used.
+        :data:`FLAGS`), ``source`` (the row's own source). ``attrs["dropped_sources"]``
+        maps funds to the source families not used.
 
     Notes
     -----
@@ -192,7 +214,7 @@ def daily_flows(
         chosen, others = _pick_source(rows, prefer)
         if others:
             dropped[str(fund)] = others
-        f = rows[rows["source"] == chosen].sort_values("date")
+        f = rows[rows["family"] == chosen].sort_values("date")
         f = f.drop_duplicates("date", keep="last").reset_index(drop=True)
         so = f["shares_outstanding"].to_numpy(dtype=float)
         d_shares = np.r_[np.nan, np.diff(so)]
@@ -229,7 +251,7 @@ def daily_flows(
                     "price_kind": kind,
                     "flow": flow,
                     "flag": flag,
-                    "source": chosen,
+                    "source": f["source"].to_numpy(),
                 }
             )
         )
