@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import warnings
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 
 from capsize.analytics import engine as E
 from capsize.errors import DataNotFound, InputError, PerformanceWarning, SchemaError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TOL = 1e-9
 
@@ -48,7 +51,7 @@ panels = st.builds(
 @settings(max_examples=40, deadline=None)
 @given(x=panels, w=st.integers(1, 30), mp_frac=st.floats(0.0, 1.0))
 def test_rolling_kernels_match_pandas(x: np.ndarray, w: int, mp_frac: float) -> None:
-    mp = int(round(mp_frac * w))
+    mp = round(mp_frac * w)
     df = pd.DataFrame(x)
     roll = df.rolling(w, min_periods=mp)
     _same(E.rolling_mean(x, w, mp), roll.mean())
@@ -98,7 +101,7 @@ def test_beta_of_scaled_benchmark_is_the_scale() -> None:
 @settings(max_examples=30, deadline=None)
 @given(x=panels, w=st.integers(1, 30), mp_frac=st.floats(0.0, 1.0))
 def test_breadth_counts_match_pandas(x: np.ndarray, w: int, mp_frac: float) -> None:
-    mp = int(round(mp_frac * w))
+    mp = round(mp_frac * w)
     df = pd.DataFrame(x)
     ma = df.rolling(w, min_periods=mp).mean()
     ok = df.notna() & ma.notna()

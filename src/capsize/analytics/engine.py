@@ -46,7 +46,7 @@ from capsize.errors import InputError, PerformanceWarning, SchemaError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from capsize._typing import FloatArray
+    from capsize._typing import DateLike, FloatArray
 
 __all__ = [
     "Panel",
@@ -252,7 +252,7 @@ class Panel:
             np.ascontiguousarray(self.values[:, idx]), self.dates, self.tickers[idx], self.name
         )
 
-    def until(self, as_of: pd.Timestamp | str | None) -> Panel:
+    def until(self, as_of: DateLike | None) -> Panel:
         """Return the rows dated on or before ``as_of`` (all rows when None)."""
         if as_of is None:
             return self

@@ -1,0 +1,323 @@
+"""Market breadth of a universe: is the average stock doing what the index does.
+
+Per trading day: the share of members above their 20/50/200-day average,
+advancers/decliners and the cumulative A/D line, new 52-week highs and lows, up and
+down volume, the McClellan oscillator, and an equal-weight index of the members next
+to a cap-weighted proxy (IWM). All computations run on the dense panel engine
+(:mod:`capsize.analytics.engine`); frames in, a frozen :class:`BreadthResult` out.
+
+Notes
+-----
+NaN policy:
+
+* A member counts on a day only where it has the data the figure needs (a close, a
+  full enough average window, a return); every count column has a ``*_covered``
+  companion, and percentages are ``count / covered`` (NaN when nothing is covered).
+* Windows count trading days of the panel's calendar (missing bars are NaN rows).
+* Returns do not bridge gaps: a member with no bar yesterday neither advances nor
+  declines today.
+* Up/down volume only sums members with a volume figure that day (``volume_covered``):
+  the universe's volume data is partial (see the store's provenance), so compare
+  up/down volume only between days with similar coverage.
+* Daily returns are not screened: a bad tick moves the equal-weight index by
+  ``1 / members`` of its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from capsize.analytics import engine as E
+from capsize.errors import DataNotFound, InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from capsize._typing import DateLike
+    from capsize.universe import Universe
+
+__all__ = ["MCCLELLAN_FORMULA", "BreadthResult", "compute_breadth", "ema"]
+
+MCCLELLAN_FORMULA = (
+    "McClellan oscillator = EMA19 - EMA39 of net advances (advancers - decliners), "
+    "classic unadjusted variant; EMA alpha = 2/(n+1), seeded with the first day"
+)
+
+
+@dataclass(frozen=True)
+class BreadthResult:
+    """Daily breadth of a universe.
+
+    Attributes
+    ----------
+    table : DataFrame indexed by date
+        One row per trading day; columns ``members``, ``with_close``,
+        ``pct_above_{w}`` / ``above_{w}`` / ``covered_{w}`` for each average window,
+        ``advancers``, ``decliners``, ``unchanged``, ``net_advances``, ``ad_line``,
+        ``new_highs``, ``new_lows``, ``hl_covered``, ``up_volume``, ``down_volume``
+        (shares), ``volume_covered``, ``mcclellan``, ``ew_return``, ``ew_index``,
+        ``cw_return``, ``cw_index`` (both indexes = 100 on the first row) and
+        ``ew_vs_cw`` (``ew_index / cw_index - 1``). Percentages are fractions.
+    universe : str
+        Universe name (e.g. ``"IWM"``).
+    members : int
+        Members with prices in the panel.
+    caveat : str
+        Survivorship caveat to show with every figure.
+    benchmark : str or None
+        Cap-weighted proxy of ``cw_index``.
+    ma_windows : tuple of int
+        Average windows, trading days.
+    high_low_window : int
+        New-high/low look-back, trading days.
+    mcclellan_formula : str
+        Formula of the oscillator.
+    """
+
+    table: pd.DataFrame
+    universe: str
+    members: int
+    caveat: str
+    benchmark: str | None
+    ma_windows: tuple[int, ...]
+    high_low_window: int
+    mcclellan_formula: str = MCCLELLAN_FORMULA
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First day of the table."""
+        return pd.Timestamp(self.table.index[0])
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last day of the table."""
+        return pd.Timestamp(self.table.index[-1])
+
+    def on(self, date: DateLike | None = None) -> pd.Series:
+        """Return the row of the last trading day on or before ``date`` (default: last row).
+
+        Raises
+        ------
+        DataNotFound
+            When ``date`` is before the first row.
+        """
+        if date is None:
+            return self.table.iloc[-1]
+        ts = pd.Timestamp(date)
+        pos = int(self.table.index.searchsorted(ts, side="right")) - 1
+        if pos < 0:
+            raise DataNotFound(
+                f"no breadth on or before {ts.date()}; data starts {self.start.date()}"
+            )
+        return self.table.iloc[pos]
+
+    def compare(self, windows: Sequence[int] = (21, 63, 252)) -> pd.DataFrame:
+        """Equal-weight vs cap-weight returns over trailing windows ending on the last row.
+
+        Returns
+        -------
+        DataFrame indexed by window (trading days) with columns ``start``, ``end``,
+        ``ew_return``, ``cw_return`` and ``difference`` (fractions; NaN when the
+        window reaches before the first row or the benchmark is missing).
+        """
+        rows = []
+        ew = self.table["ew_index"].to_numpy()
+        cw = self.table["cw_index"].to_numpy()
+        n = len(self.table)
+        for w in windows:
+            if w < 1:
+                raise InputError(f"window {w} must be a positive number of trading days")
+            i0 = n - 1 - w
+            if i0 < 0:
+                rows.append((w, pd.NaT, self.end, np.nan, np.nan))
+                continue
+            e_ret = ew[-1] / ew[i0] - 1.0
+            c_ret = cw[-1] / cw[i0] - 1.0
+            rows.append((w, self.table.index[i0], self.end, e_ret, c_ret))
+        out = pd.DataFrame(rows, columns=["window", "start", "end", "ew_return", "cw_return"])
+        out["difference"] = out["ew_return"] - out["cw_return"]
+        return out.set_index("window")
+
+
+def ema(values: pd.Series | np.ndarray, span: int) -> np.ndarray:
+    """Exponential moving average with ``alpha = 2 / (span + 1)``, seeded with the first value.
+
+    Equals ``Series.ewm(span=span, adjust=False).mean()`` for a series without NaN.
+
+    Examples
+    --------
+    >>> ema(np.array([1.0, 2.0, 3.0]), 3).tolist()
+    [1.0, 1.5, 2.25]
+    """
+    if span < 1:
+        raise InputError(f"span={span} must be at least 1")
+    x = np.asarray(values, dtype=np.float64)
+    if np.isnan(x).any():
+        raise InputError("ema input must not contain NaN")
+    return np.asarray(pd.Series(x).ewm(span=span, adjust=False).mean().to_numpy(), dtype=np.float64)
+
+
+def _as_panel(data: E.Panel | pd.DataFrame, name: str) -> E.Panel:
+    if isinstance(data, E.Panel):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return E.Panel.from_wide(data, name=name)
+    raise InputError(f"{name} must be a Panel or a wide DataFrame (date x ticker)")
+
+
+def _align(panel: E.Panel, dates: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    """Return ``panel`` values on ``dates`` x ``tickers`` (NaN where absent)."""
+    ri = panel.dates.get_indexer(dates)
+    ci = panel.tickers.get_indexer(tickers)
+    out = np.full((len(dates), len(tickers)), np.nan)
+    rr = np.flatnonzero(ri >= 0)
+    cc = np.flatnonzero(ci >= 0)
+    if len(rr) and len(cc):
+        out[np.ix_(rr, cc)] = panel.values[np.ix_(ri[rr], ci[cc])]
+    return out
+
+
+def compute_breadth(
+    closes: E.Panel | pd.DataFrame,
+    *,
+    volume: E.Panel | pd.DataFrame | None = None,
+    benchmark: pd.Series | None = None,
+    benchmark_name: str | None = "IWM",
+    universe: Universe | None = None,
+    ma_windows: Sequence[int] = (20, 50, 200),
+    high_low_window: int = 252,
+    start: DateLike | None = None,
+    as_of: DateLike | None = None,
+) -> BreadthResult:
+    """Compute daily breadth of a universe.
+
+    Parameters
+    ----------
+    closes : Panel or DataFrame of shape (n_days, n_tickers), adjusted closes
+        Member closes; NaN = no bar.
+    volume : Panel or DataFrame, optional
+        Share volume, aligned to ``closes`` by date and ticker (absent = NaN).
+    benchmark : Series, optional
+        Cap-weighted proxy closes (IWM adjusted close), aligned by date.
+    benchmark_name : str, optional
+        Name of the proxy for provenance.
+    universe : Universe, optional
+        Restricts the panel to its members and supplies the caveat. Without it the
+        caveat says the member list is whatever the panel holds.
+    ma_windows : sequence of int
+        Average windows, trading days (a full window is required).
+    high_low_window : int
+        Look-back of new highs/lows, trading days (a full window is required).
+    start : date-like, optional
+        First row of the table; earlier history still warms up the windows and EMAs.
+    as_of : date-like, optional
+        Ignore data after this day.
+
+    Returns
+    -------
+    BreadthResult
+    """
+    panel = _as_panel(closes, "closes").until(as_of)
+    if universe is not None:
+        keep = [t for t in universe.members if t in set(panel.tickers)]
+        if not keep:
+            raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
+        panel = panel.select(keep)
+        name, caveat = universe.name, universe.caveat
+    else:
+        name = panel.name
+        caveat = (
+            "Universe = the tickers of the panel as given; no membership history, so "
+            "survivorship bias is unknown."
+        )
+    if panel.shape[0] < 2 or panel.shape[1] < 1:
+        raise DataNotFound("the closes panel needs at least two days and one ticker")
+    windows = tuple(int(w) for w in ma_windows)
+    if any(w < 1 for w in windows):
+        raise InputError(f"ma_windows={windows} must be positive numbers of trading days")
+
+    dates = panel.dates
+    cols: dict[str, np.ndarray] = {}
+    n_tk = panel.shape[1]
+    cols["members"] = np.full(len(dates), float(n_tk))
+    cols["with_close"] = E.cross_section_count(panel).to_numpy()
+    for w in windows:
+        res = E.pct_above_average(panel, w)
+        cols[f"pct_above_{w}"] = res["pct"].to_numpy()
+        cols[f"above_{w}"] = res["above"].to_numpy()
+        cols[f"covered_{w}"] = res["covered"].to_numpy()
+
+    r = E.returns(panel.values, 1)
+    up = r > 0.0
+    down = r < 0.0
+    adv = up.sum(axis=1).astype(np.float64)
+    dec = down.sum(axis=1).astype(np.float64)
+    cols["advancers"] = adv
+    cols["decliners"] = dec
+    cols["unchanged"] = (r == 0.0).sum(axis=1).astype(np.float64)
+    net = adv - dec
+    cols["net_advances"] = net
+
+    hl = E.new_highs_lows(panel, high_low_window)
+    cols["new_highs"] = hl["new_highs"].to_numpy()
+    cols["new_lows"] = hl["new_lows"].to_numpy()
+    cols["hl_covered"] = hl["covered"].to_numpy()
+
+    if volume is not None:
+        vol = _align(_as_panel(volume, "volume"), dates, panel.tickers)
+        has = ~np.isnan(vol) & ~np.isnan(r)
+        cols["up_volume"] = np.where(has & up, vol, 0.0).sum(axis=1)
+        cols["down_volume"] = np.where(has & down, vol, 0.0).sum(axis=1)
+        cols["volume_covered"] = has.sum(axis=1).astype(np.float64)
+    else:
+        cols["volume_covered"] = np.zeros(len(dates))
+        cols["up_volume"] = np.full(len(dates), np.nan)
+        cols["down_volume"] = np.full(len(dates), np.nan)
+    nv = cols["volume_covered"]
+    cols["up_volume"] = np.where(nv > 0, cols["up_volume"], np.nan)
+    cols["down_volume"] = np.where(nv > 0, cols["down_volume"], np.nan)
+
+    cols["mcclellan"] = ema(net, 19) - ema(net, 39)
+    ew_mean, _ = E.kernels().cs_mean_count(np.ascontiguousarray(r))
+    cols["ew_return"] = ew_mean
+    if benchmark is not None:
+        b = benchmark.reindex(dates).to_numpy(dtype=np.float64, na_value=np.nan)
+        cw_ret = np.full(len(dates), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cw_ret[1:] = b[1:] / b[:-1] - 1.0
+        cols["cw_return"] = cw_ret
+        cols["_cw_level"] = b
+    else:
+        cols["cw_return"] = np.full(len(dates), np.nan)
+        cols["_cw_level"] = np.full(len(dates), np.nan)
+
+    table = pd.DataFrame(cols, index=dates)
+    if start is not None:
+        table = table.loc[table.index >= pd.Timestamp(start)]
+        if table.empty:
+            raise DataNotFound(f"no trading day on or after start={pd.Timestamp(start).date()}")
+    table["ad_line"] = table["net_advances"].cumsum()
+    ew_r = table["ew_return"].to_numpy().copy()
+    ew_r[0] = 0.0
+    table["ew_index"] = 100.0 * np.cumprod(1.0 + np.nan_to_num(ew_r, nan=0.0))
+    level = table.pop("_cw_level")
+    first = level.first_valid_index()
+    table["cw_index"] = 100.0 * level / level.loc[first] if first is not None else np.nan
+    if first is not None and first != table.index[0]:
+        # rebase the equal-weight index to the benchmark's first day too
+        table["ew_index"] = 100.0 * table["ew_index"] / table["ew_index"].loc[first]
+    table["ew_vs_cw"] = table["ew_index"] / table["cw_index"] - 1.0
+    table.index.name = "date"
+    return BreadthResult(
+        table=table,
+        universe=name,
+        members=n_tk,
+        caveat=caveat,
+        benchmark=benchmark_name if benchmark is not None else None,
+        ma_windows=windows,
+        high_low_window=int(high_low_window),
+    )

@@ -1,0 +1,415 @@
+"""Volume and liquidity of ETFs and universe members, with coverage stated everywhere.
+
+Per symbol: average daily volume (shares) and dollar volume, year-over-year change,
+turnover, the Amihud (2002) illiquidity measure and a liquidity tier. For a universe:
+how many members each figure covers, the tier counts, an aggregate year-over-year
+change on a fixed set of members, and a monthly dollar-volume history split into
+coverage segments. Frames in, frozen results out; no I/O.
+
+Notes
+-----
+Coverage rules (the universe's volume data is partial and ends at different dates for
+different tickers):
+
+* A symbol's figures over a window are computed only when it has a volume on at least
+  ``min_coverage`` of the window's trading days (default 90%); otherwise they are NaN
+  and ``note`` says why.
+* A year-over-year change compares two adjacent windows of ``yoy_window`` trading days
+  and needs the coverage rule in *both*; the aggregate change sums only members that
+  pass it in both windows, so it is never computed across a change in coverage.
+* Monthly history carries ``n_covered`` and a ``segment`` that changes whenever the
+  number of covered members moves by more than ``segment_tolerance``;
+  :meth:`VolumeHistory.change` refuses to compare months of different segments.
+* Dollar volume = adjusted close x share volume. The adjusted close is below the
+  traded price by the dividends paid since, so older dollar volumes are understated
+  by that amount (a few percent a year for dividend payers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from capsize.analytics import engine as E
+from capsize.errors import DataNotFound, InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from capsize._typing import DateLike
+    from capsize.universe import Universe
+
+__all__ = [
+    "AMIHUD_FORMULA",
+    "DEFAULT_TIERS",
+    "LiquidityResult",
+    "VolumeHistory",
+    "liquidity",
+    "liquidity_tier",
+    "volume_history",
+]
+
+DEFAULT_TIERS: tuple[tuple[float, str], ...] = (
+    (50e6, "high"),
+    (10e6, "medium"),
+    (1e6, "low"),
+    (0.0, "thin"),
+)
+"""Tier thresholds on average daily dollar volume (USD): first threshold met wins."""
+
+AMIHUD_FORMULA = "Amihud illiquidity = mean over days of |daily return| / dollar volume, x 1e6"
+
+
+def liquidity_tier(adv_dollars: float, tiers: Sequence[tuple[float, str]] = DEFAULT_TIERS) -> str:
+    """Return the tier label of an average daily dollar volume.
+
+    Examples
+    --------
+    >>> liquidity_tier(12e6)
+    'medium'
+    >>> liquidity_tier(float("nan"))
+    'n/a'
+    """
+    if not np.isfinite(adv_dollars):
+        return "n/a"
+    for threshold, label in tiers:
+        if adv_dollars >= threshold:
+            return label
+    return "n/a"
+
+
+@dataclass(frozen=True)
+class LiquidityResult:
+    """Liquidity per symbol over a trailing window, with coverage.
+
+    Attributes
+    ----------
+    table : DataFrame indexed by ticker
+        ``adv_shares`` (shares/day), ``adv_dollars`` and ``median_dollars`` (USD/day),
+        ``days_with_volume``, ``coverage`` (fraction of the window), ``last_volume_date``,
+        ``yoy_adv_shares`` and ``yoy_adv_dollars`` (fractions), ``turnover`` (ADV
+        shares / shares outstanding, per day), ``amihud`` (see :data:`AMIHUD_FORMULA`),
+        ``tier`` and ``note`` (why a figure is missing).
+    window_start, window_end : Timestamp
+        The trailing window (trading days of the panel).
+    window : int
+        Window length, trading days.
+    yoy_window : int
+        Length of each year-over-year window, trading days.
+    universe : str or None
+        Universe name when the symbols are its members.
+    caveat : str
+        Coverage (and survivorship) caveat to show with the figures.
+    summary : Series
+        Aggregate figures: ``symbols``, ``covered``, ``total_adv_dollars``,
+        ``median_adv_dollars``, ``yoy_adv_dollars`` and ``yoy_covered`` (members in
+        both windows), and one ``tier_<label>`` count per tier.
+    """
+
+    table: pd.DataFrame
+    window_start: pd.Timestamp
+    window_end: pd.Timestamp
+    window: int
+    yoy_window: int
+    universe: str | None
+    caveat: str
+    summary: pd.Series
+
+
+def _panel(data: E.Panel | pd.DataFrame, name: str) -> E.Panel:
+    if isinstance(data, E.Panel):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return E.Panel.from_wide(data, name=name)
+    raise InputError(f"{name} must be a Panel or a wide DataFrame (date x ticker)")
+
+
+def _aligned(vol: E.Panel, dates: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
+    ri = vol.dates.get_indexer(dates)
+    ci = vol.tickers.get_indexer(tickers)
+    out = np.full((len(dates), len(tickers)), np.nan)
+    rr, cc = np.flatnonzero(ri >= 0), np.flatnonzero(ci >= 0)
+    if len(rr) and len(cc):
+        out[np.ix_(rr, cc)] = vol.values[np.ix_(ri[rr], ci[cc])]
+    return out
+
+
+def _window_stats(
+    close: np.ndarray, vol: np.ndarray, prev_close: np.ndarray, lo: int, hi: int
+) -> dict[str, np.ndarray]:
+    c, v = close[lo:hi], vol[lo:hi]
+    ok = ~np.isnan(v) & ~np.isnan(c)
+    n_ok = ok.sum(axis=0).astype(np.float64)
+    dv = np.where(ok, c * v, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        adv_sh = np.where(ok, v, 0.0).sum(axis=0) / n_ok
+        adv_d = np.where(ok, dv, 0.0).sum(axis=0) / n_ok
+        r = np.abs(c / prev_close[lo:hi] - 1.0)
+        ami_ok = ok & (v > 0) & ~np.isnan(r)
+        ami = np.where(ami_ok, r / np.where(ami_ok, dv, 1.0), 0.0).sum(axis=0) / ami_ok.sum(axis=0)
+    med = np.full(c.shape[1], np.nan)
+    if c.shape[0]:
+        has = n_ok > 0
+        if has.any():
+            med[has] = np.nanmedian(dv[:, has], axis=0)
+    return {
+        "n": n_ok,
+        "adv_shares": adv_sh,
+        "adv_dollars": adv_d,
+        "median_dollars": med,
+        "amihud": ami * 1e6,
+    }
+
+
+def liquidity(
+    closes: E.Panel | pd.DataFrame,
+    volume: E.Panel | pd.DataFrame,
+    *,
+    window: int = 63,
+    yoy_window: int = 252,
+    min_coverage: float = 0.9,
+    as_of: DateLike | None = None,
+    shares_outstanding: pd.Series | None = None,
+    tiers: Sequence[tuple[float, str]] = DEFAULT_TIERS,
+    universe: Universe | None = None,
+) -> LiquidityResult:
+    """Compute liquidity per symbol over the trailing ``window`` ending on ``as_of``.
+
+    Parameters
+    ----------
+    closes : Panel or DataFrame of shape (n_days, n_symbols), adjusted closes, USD
+    volume : Panel or DataFrame, shares
+        Aligned to ``closes`` by date and ticker; absent = NaN (no volume known).
+    window : int
+        Trailing window, trading days (default 63, about three months).
+    yoy_window : int
+        Length of each of the two windows compared year over year (default 252).
+    min_coverage : float
+        Fraction of a window's days that must have a volume (default 0.9).
+    as_of : date-like, optional
+        Last day of the window (default: the last day of ``closes``).
+    shares_outstanding : Series, optional
+        Ticker -> shares outstanding, for turnover (NaN turnover where absent).
+    tiers : sequence of (threshold USD, label)
+        Tier thresholds on ``adv_dollars``, highest first.
+    universe : Universe, optional
+        Restrict to its members and add its caveat.
+
+    Returns
+    -------
+    LiquidityResult
+    """
+    if window < 1 or yoy_window < 1:
+        raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
+    if not 0.0 < min_coverage <= 1.0:
+        raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
+    cp = _panel(closes, "closes").until(as_of)
+    if universe is not None:
+        keep = [t for t in universe.members if t in set(cp.tickers)]
+        if not keep:
+            raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
+        cp = cp.select(keep)
+    n = cp.shape[0]
+    if n < 2:
+        raise DataNotFound("liquidity needs at least two trading days of closes")
+    vol = _aligned(_panel(volume, "volume"), cp.dates, cp.tickers)
+    close = cp.values
+    prev = np.full_like(close, np.nan)
+    prev[1:] = close[:-1]
+    w = min(window, n)
+    cur = _window_stats(close, vol, prev, n - w, n)
+    cov = cur["n"] / w
+    ok = cov >= min_coverage
+
+    has_v = ~np.isnan(vol)
+    any_v = has_v.any(axis=0)
+    last_idx = np.where(any_v, n - 1 - np.argmax(has_v[::-1], axis=0), 0)
+    last_vol = pd.DatetimeIndex(np.where(any_v, cp.dates.values[last_idx], np.datetime64("NaT")))
+
+    yoy_sh = np.full(cp.shape[1], np.nan)
+    yoy_d = np.full(cp.shape[1], np.nan)
+    both = np.zeros(cp.shape[1], dtype=bool)
+    if n >= 2 * yoy_window:
+        a = _window_stats(close, vol, prev, n - yoy_window, n)
+        b = _window_stats(close, vol, prev, n - 2 * yoy_window, n - yoy_window)
+        both = (a["n"] / yoy_window >= min_coverage) & (b["n"] / yoy_window >= min_coverage)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            yoy_sh = np.where(both, a["adv_shares"] / b["adv_shares"] - 1.0, np.nan)
+            yoy_d = np.where(both, a["adv_dollars"] / b["adv_dollars"] - 1.0, np.nan)
+        agg_now = float(np.sum(a["adv_dollars"][both])) if both.any() else np.nan
+        agg_then = float(np.sum(b["adv_dollars"][both])) if both.any() else np.nan
+        agg_yoy = agg_now / agg_then - 1.0 if both.any() and agg_then > 0 else np.nan
+    else:
+        agg_yoy = np.nan
+
+    notes = []
+    for i in range(cp.shape[1]):
+        if not any_v[i]:
+            notes.append("no volume data")
+        elif not ok[i]:
+            last = last_vol[i].strftime("%Y-%m-%d")
+            notes.append(f"volume on {int(cur['n'][i])} of {w} days (last {last})")
+        elif n < 2 * yoy_window:
+            notes.append(f"yoy needs {2 * yoy_window} trading days")
+        elif not both[i]:
+            notes.append("yoy: volume coverage differs between the two years")
+        else:
+            notes.append("")
+
+    def masked(x: np.ndarray) -> np.ndarray:
+        return np.where(ok, x, np.nan)
+
+    adv_d = masked(cur["adv_dollars"])
+    table = pd.DataFrame(
+        {
+            "adv_shares": masked(cur["adv_shares"]),
+            "adv_dollars": adv_d,
+            "median_dollars": masked(cur["median_dollars"]),
+            "days_with_volume": cur["n"],
+            "coverage": cov,
+            "last_volume_date": last_vol,
+            "yoy_adv_shares": yoy_sh,
+            "yoy_adv_dollars": yoy_d,
+            "turnover": np.nan,
+            "amihud": masked(cur["amihud"]),
+            "tier": [liquidity_tier(float(x), tiers) for x in adv_d],
+            "note": notes,
+        },
+        index=pd.Index(cp.tickers, name="ticker"),
+    )
+    if shares_outstanding is not None:
+        so = shares_outstanding.reindex(table.index).astype("float64")
+        table["turnover"] = table["adv_shares"] / so.where(so > 0)
+
+    summary: dict[str, float | int] = {
+        "symbols": int(cp.shape[1]),
+        "covered": int(ok.sum()),
+        "total_adv_dollars": float(np.nansum(adv_d)) if ok.any() else np.nan,
+        "median_adv_dollars": float(np.nanmedian(adv_d)) if ok.any() else np.nan,
+        "yoy_adv_dollars": agg_yoy,
+        "yoy_covered": int(both.sum()),
+    }
+    for _, label in tiers:
+        summary[f"tier_{label}"] = int((table["tier"] == label).sum())
+    start, end = cp.dates[n - w], cp.dates[n - 1]
+    caveat = (
+        f"Volume covers {int(ok.sum()):,} of {cp.shape[1]:,} symbols over "
+        f"{start.strftime('%Y-%m-%d')}..{end.strftime('%Y-%m-%d')} "
+        f"(>= {min_coverage:.0%} of days); year-over-year only where both years are covered "
+        f"({int(both.sum()):,} symbols)."
+    )
+    if universe is not None:
+        caveat = caveat + " " + universe.caveat
+    return LiquidityResult(
+        table=table,
+        window_start=start,
+        window_end=end,
+        window=w,
+        yoy_window=int(yoy_window),
+        universe=universe.name if universe is not None else None,
+        caveat=caveat,
+        summary=pd.Series(summary, dtype="object"),
+    )
+
+
+@dataclass(frozen=True)
+class VolumeHistory:
+    """Monthly dollar volume of a set of symbols, split into coverage segments.
+
+    Attributes
+    ----------
+    table : DataFrame indexed by month end
+        ``dollar_volume`` (USD/day, mean over the month's days, summed over covered
+        symbols), ``n_covered`` (symbols with volume on at least ``min_coverage`` of
+        the month's days; only they are summed) and ``segment`` (changes when
+        ``n_covered`` moves by more than ``segment_tolerance``).
+    segment_tolerance : float
+        Relative change in ``n_covered`` that starts a new segment.
+    """
+
+    table: pd.DataFrame
+    segment_tolerance: float
+
+    def change(self, start: DateLike, end: DateLike) -> float:
+        """Return the change in monthly dollar volume from ``start``'s month to ``end``'s.
+
+        Raises
+        ------
+        InputError
+            When the two months are in different coverage segments (the covered set
+            changed in between, so the change would mix coverage and trading).
+        """
+        t = self.table
+        i0 = int(t.index.searchsorted(pd.Timestamp(start)))
+        i1 = int(t.index.searchsorted(pd.Timestamp(end)))
+        if i0 >= len(t) or i1 >= len(t):
+            raise DataNotFound("no monthly volume for that month")
+        a, b = t.iloc[i0], t.iloc[i1]
+        if a["segment"] != b["segment"]:
+            raise InputError(
+                f"volume coverage changed between {t.index[i0].date()} "
+                f"({int(a['n_covered'])} symbols) and {t.index[i1].date()} "
+                f"({int(b['n_covered'])} symbols); no trend across a coverage change"
+            )
+        return float(b["dollar_volume"] / a["dollar_volume"] - 1.0)
+
+
+def volume_history(
+    closes: E.Panel | pd.DataFrame,
+    volume: E.Panel | pd.DataFrame,
+    *,
+    min_coverage: float = 0.9,
+    segment_tolerance: float = 0.02,
+) -> VolumeHistory:
+    """Build the monthly dollar-volume history with coverage segments.
+
+    Parameters
+    ----------
+    closes, volume : Panel or DataFrame
+        As for :func:`liquidity`.
+    min_coverage : float
+        Fraction of a month's trading days a symbol needs a volume on to be summed.
+    segment_tolerance : float
+        A new segment starts when ``n_covered`` changes by more than this fraction
+        from the previous month (or the covered set loses or gains that share).
+
+    Returns
+    -------
+    VolumeHistory
+    """
+    cp = _panel(closes, "closes")
+    vol = _aligned(_panel(volume, "volume"), cp.dates, cp.tickers)
+    dv = cp.values * vol
+    month = cp.dates.to_period("M")
+    codes, months = pd.factorize(month, sort=True)
+    n_m = len(months)
+    days = np.bincount(codes, minlength=n_m).astype(np.float64)
+    ok = ~np.isnan(dv)
+    cnt = np.zeros((n_m, cp.shape[1]))
+    tot = np.zeros((n_m, cp.shape[1]))
+    np.add.at(cnt, codes, ok.astype(np.float64))
+    np.add.at(tot, codes, np.where(ok, dv, 0.0))
+    covered = cnt >= min_coverage * days[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_dv = np.where(covered, tot / cnt, 0.0).sum(axis=1)
+    n_cov = covered.sum(axis=1)
+    seg = np.zeros(n_m, dtype=np.int64)
+    for i in range(1, n_m):
+        prev, now = covered[i - 1], covered[i]
+        base = max(int(prev.sum()), 1)
+        moved = int((prev != now).sum()) / base
+        seg[i] = seg[i - 1] + (1 if moved > segment_tolerance else 0)
+    table = pd.DataFrame(
+        {
+            "dollar_volume": np.where(n_cov > 0, mean_dv, np.nan),
+            "n_covered": n_cov,
+            "segment": seg,
+        },
+        index=pd.DatetimeIndex(
+            pd.PeriodIndex(months).to_timestamp(how="end").normalize(), name="month"
+        ),
+    )
+    return VolumeHistory(table=table, segment_tolerance=float(segment_tolerance))
