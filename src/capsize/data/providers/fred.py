@@ -248,7 +248,9 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
     per series: dataset ``macro``, frame column ``value`` (units as published,
     percent for rates), key the series id. Missing observations (``.`` or
     empty) are dropped, never silently: ``meta["n_missing"]`` counts them and
-    ``meta["missing_dates"]`` lists up to the first 20.
+    ``meta["missing_dates"]`` lists up to the first 20. A body without its
+    final newline (a cut download whose last value may be incomplete) is
+    flagged with ``meta["possibly_truncated"] = True``.
 
     Examples
     --------
@@ -312,7 +314,10 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
         self, query: FredQuery, raw: Payload, *, retrieved_at: dt.datetime
     ) -> list[ProviderResult]:
         """Parse the CSV and return one ``macro`` result per series."""
-        frame = parse_fredgraph_csv(raw.text, name=raw.url)
+        text = raw.text
+        # fredgraph files end with a newline; a body cut inside the last value would still parse
+        truncated = not text.endswith(("\n", "\r"))
+        frame = parse_fredgraph_csv(text, name=raw.url)
         absent = [s for s in query.series if s not in frame.columns]
         if absent:
             raise SchemaError(
@@ -343,6 +348,7 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
                 "first_date": out.index[0].date(),
                 "last_date": out.index[-1].date(),
                 "cached": raw.cached,
+                "possibly_truncated": truncated,
             }
             results.append(
                 ProviderResult("macro", sid, out, f"{PROVIDER} {raw.url}", retrieved_at, meta)

@@ -130,7 +130,9 @@ def parse_ishares_holdings(
         of"), ``shares_outstanding`` (float, fund shares outstanding, or None
         when the file shows ``-``), ``inception_date`` (date or None),
         ``weight_column`` (which column gave ``weight``), ``columns`` (the
-        original header), ``weight_sum`` (sum of ``weight``, about 1.0).
+        original header), ``weight_sum`` (sum of ``weight``, about 1.0),
+        ``possibly_truncated`` (True when no disclaimer footer follows the
+        table: the download may have been cut; check ``weight_sum``).
 
     Raises
     ------
@@ -222,8 +224,12 @@ def parse_ishares_holdings(
     pos = {c: header.index(c) for c in header}
 
     records: list[dict[str, Any]] = []
+    footer_found = False
     for row_no, row in enumerate(reader, start=header_idx + 2):
         if not row or all(not c.strip().strip("\u00a0") for c in row) or len(row) != len(header):
+            # a truncated download ends inside the table with a short last row and no footer
+            rest = [r for r in reader if any(c.strip().strip("\u00a0") for c in r)]
+            footer_found = bool(rest) or (len(row) == 1 and len(row[0].strip()) > 40)
             break
         where = f"holding on line ~{row_no}"
         records.append(
@@ -251,6 +257,7 @@ def parse_ishares_holdings(
         "weight_column": weight_col,
         "columns": header,
         "weight_sum": float(frame["weight"].sum()),
+        "possibly_truncated": not footer_found,
     }
     return frame, meta
 
