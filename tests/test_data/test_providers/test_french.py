@@ -300,8 +300,8 @@ def test_fetch_me_portfolios(tmp_path: Path, me_text: str) -> None:
         ("ME_portfolios_EW", "monthly"),
         ("ME_portfolios_VW", "annual"),
         ("ME_portfolios_EW", "annual"),
-        ("ME_portfolios_n_firms", "monthly"),
-        ("ME_portfolios_avg_size", "monthly"),
+        ("ME_portfolios_nfirms", "monthly"),
+        ("ME_portfolios_avgsize", "monthly"),
     ]
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "FrenchFetcher",
     "FrenchQuery",
     "french_section_key",
+    "normalize_french_column",
     "parse_french_csv",
     "unzip_single_csv",
 ]
@@ -102,11 +103,32 @@ _FORMAT = {
 }
 
 
-def _clean_column(name: str) -> str:
+def normalize_french_column(name: str) -> str:
+    """Return French's own label for a column name (strip, undo spreadsheet mangling).
+
+    Spreadsheets turn the decile label ``Dec 2`` into a date, saved back as
+    ``2-Dec``; the library itself writes ``Dec 2``.
+
+    Parameters
+    ----------
+    name : str
+        Column name as found in a file.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> normalize_french_column(" 2-Dec"), normalize_french_column("Mom   ")
+    ('Dec 2', 'Mom')
+    """
     name = name.strip()
     m = _EXCEL_DEC_RE.match(name)
-    # "Dec 2" mangled by a spreadsheet into "2-Dec": restore French's own label.
     return f"Dec {m.group(1)}" if m else name
+
+
+_clean_column = normalize_french_column
 
 
 def _split_sections(lines: list[str], name: str) -> list[_Section]:
@@ -371,8 +393,8 @@ FRENCH_DATASETS: Mapping[str, FrenchDataset] = {
 _ME_KEYS = {
     "vw": "ME_portfolios_VW",
     "ew": "ME_portfolios_EW",
-    "n_firms": "ME_portfolios_n_firms",
-    "avg_firm_size": "ME_portfolios_avg_size",
+    "n_firms": "ME_portfolios_nfirms",
+    "avg_firm_size": "ME_portfolios_avgsize",
 }
 
 
@@ -466,8 +488,8 @@ class FrenchFetcher(Fetcher[FrenchQuery, Payload]):
     ``FF5_2x3``, ``Momentum``, ``ME_portfolios``) and ``frequency``
     (``monthly``, default, or ``daily``). Results: dataset ``factors``, one per
     section; key ``FF3``/``FF5_2x3``/``Momentum`` or, for size portfolios,
-    ``ME_portfolios_VW``, ``ME_portfolios_EW``, ``ME_portfolios_n_firms``,
-    ``ME_portfolios_avg_size``; ``meta["frequency"]`` in {daily, monthly,
+    ``ME_portfolios_VW``, ``ME_portfolios_EW``, ``ME_portfolios_nfirms``,
+    ``ME_portfolios_avgsize``; ``meta["frequency"]`` in {daily, monthly,
     annual}, ``meta["title"]`` the section title, ``meta["file"]``. Values
     are in percent as published, ``-99.99``/``-999`` already NaN.
 
