@@ -378,3 +378,13 @@ def test_headline_cites_components() -> None:
     assert "not assessed: Small-cap breadth" in text
     assert "renormalised" in text
     assert "not assessed" in R.rotation_score({}, as_of="2025-02-01").headline()
+
+
+def test_rank_correlation_matches_scipy() -> None:
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(3)
+    a = rng.integers(-2, 3, 120).astype(float)  # many ties, like scores
+    b = rng.normal(size=120) + 0.1 * a
+    assert _close(R._spearman(a, b), float(spearmanr(a, b).statistic), 1e-12)
+    assert math.isnan(R._spearman(np.ones(5), b[:5]))

@@ -679,11 +679,21 @@ def trailing_ranks(
     return tuple(out)
 
 
-def _bucket_labels(bins: Sequence[float]) -> list[str]:
-    def f(v: float) -> str:
-        return f"{v * 100:+.0f}%" if math.isfinite(v) else ("-inf" if v < 0 else "+inf")
+def _bucket_labels(bins: Sequence[float], fmt: str = "pct") -> list[str]:
+    """Readable left-closed bucket names: "below -5%", "-5% to +0%", "+5% and above"."""
 
-    return [f"[{f(bins[i])}, {f(bins[i + 1])})" for i in range(len(bins) - 1)]
+    def f(v: float) -> str:
+        return f"{v * 100:+.0f}%" if fmt == "pct" else f"{v:+g}"
+
+    out = []
+    for lo, hi in itertools.pairwise(bins):
+        if not math.isfinite(lo):
+            out.append(f"below {f(hi)}")
+        elif not math.isfinite(hi):
+            out.append(f"{f(lo)} and above")
+        else:
+            out.append(f"{f(lo)} to {f(hi)}")
+    return out
 
 
 def _independent(months: np.ndarray, horizon: int) -> int:

@@ -49,6 +49,7 @@ import pandas as pd
 from capsize.analytics.factors import (
     DEFAULT_PUBLICATION_LAG_MONTHS,
     OVERREADING_WARNING,
+    _bucket_labels,
     point_in_time,
     publication_cutoff,
 )
@@ -437,7 +438,11 @@ def relative_strength_component(
         None when fewer than ``window`` common days are available.
     """
     s, lg = _series(small, "small", as_of), _series(large, "large", as_of)
-    both = pd.concat([s, lg], axis=1, join="inner").iloc[-window:]
+    # join only the recent tail (fast path); fall back to the full join if dates diverge
+    both = pd.concat([s.iloc[-2 * window :], lg.iloc[-2 * window :]], axis=1, join="inner")
+    if len(both) < window:
+        both = pd.concat([s, lg], axis=1, join="inner")
+    both = both.iloc[-window:]
     if len(both) < window:
         return None
     ratio = both.iloc[:, 0] / both.iloc[:, 1]
@@ -780,6 +785,17 @@ class ScoreEvidence:
     last: pd.Timestamp | None
 
 
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN with < 3 points or no spread."""
+    if len(a) < 3:
+        return math.nan
+    ra = pd.Series(a).rank().to_numpy()
+    rb = pd.Series(b).rank().to_numpy()
+    if ra.std() == 0 or rb.std() == 0:
+        return math.nan
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
 def score_forward_returns(
     history: RotationHistory | pd.DataFrame,
     small_prices: pd.Series,
@@ -810,6 +826,7 @@ def score_forward_returns(
         return float(sub.iloc[-1]), pd.Timestamp(sub.index[-1])
 
     edges = tuple(float(b) for b in bins)
+    labels = _bucket_labels(edges, "num")
     rows: list[dict[str, object]] = []
     last_price = pd.Timestamp(rel.index[-1]) if len(rel) else None
     for h in horizons_months:
@@ -824,11 +841,7 @@ def score_forward_returns(
                 continue
             obs.append((d.year * 12 + d.month, float(sc), b[0] / a[0] - 1.0))
         arr = np.array(obs, dtype="float64").reshape(-1, 3)
-        rc = (
-            float(pd.Series(arr[:, 1]).corr(pd.Series(arr[:, 2]), method="spearman"))
-            if len(arr) > 2
-            else math.nan
-        )
+        rc = _spearman(arr[:, 1], arr[:, 2])
         for i in range(len(edges) - 1):
             sel = arr[(arr[:, 1] >= edges[i]) & (arr[:, 1] < edges[i + 1])]
             fwd = sel[:, 2]
@@ -838,7 +851,7 @@ def score_forward_returns(
                     count, nxt = count + 1, m + h
             rows.append(
                 {
-                    "bucket": f"[{edges[i]:+g}, {edges[i + 1]:+g})",
+                    "bucket": labels[i],
                     "horizon_months": h,
                     "n_obs": len(fwd),
                     "n_independent": count,

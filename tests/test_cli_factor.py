@@ -1,0 +1,190 @@
+"""``capsize factor`` and ``capsize rotation`` on a store filled from the real CSVs.
+
+The store is written directly with :class:`capsize.data.store.Store` (not the
+importer), so these tests depend only on the store's read/write API. Expected
+figures come from the csv module and float loops.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from capsize.cli import app
+from capsize.data.store import Store
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+runner = CliRunner()
+
+_FACTOR_FILES = (
+    ("FF3_monthly", "FF3", "monthly"),
+    ("FF3_daily", "FF3", "daily"),
+    ("Portfolios_Formed_on_ME_VW_monthly", "ME_portfolios_VW", "monthly"),
+    ("Portfolios_Formed_on_ME_EW_monthly", "ME_portfolios_EW", "monthly"),
+)
+
+
+@pytest.fixture(scope="module")
+def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("factor_home")
+    st = Store.open(path=path / "capsize.duckdb")
+    try:
+        for fn, ds, fq in _FACTOR_FILES:
+            df = pd.read_csv(shared_data / "macro" / f"{fn}.csv")
+            long = df.melt(id_vars="date", var_name="name", value_name="value")
+            long["value"] = long["value"].mask(long["value"].isin([-99.99, -999.0]))
+            long["date"] = pd.to_datetime(long["date"]).dt.date
+            st.write_factors(long.assign(dataset=ds, frequency=fq, source=fn))
+        for sym in ("IWM", "SPY"):
+            df = pd.read_csv(shared_data / "prices" / f"{sym}.csv")
+            st.write_bars(df.assign(symbol=sym, basis="adjusted"), source=f"prices/{sym}.csv")
+        m = pd.read_csv(shared_data / "macro" / "DGS2.csv")
+        st.write_macro(m.assign(series_id="DGS2", source="macro/DGS2.csv"))
+        fs = pd.read_csv(shared_data / "flows" / "IWM_shares_outstanding_ishares_snapshots.csv")
+        st.write_fund_shares(
+            pd.DataFrame(
+                {
+                    "fund": "IWM",
+                    "date": pd.to_datetime(fs["date"]).dt.date,
+                    "shares_outstanding": fs["shares_outstanding"],
+                    "nav": math.nan,
+                    "source": "flows",
+                }
+            )
+        )
+    finally:
+        st.close()
+    return path
+
+
+@pytest.fixture
+def use_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    return home
+
+
+def _json(args: list[str]) -> dict:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+def _smb(shared_data: Path) -> list[tuple[str, float]]:
+    with (shared_data / "macro" / "FF3_monthly.csv").open(newline="") as fh:
+        return [(r["date"], float(r["SMB"]) / 100.0) for r in csv.DictReader(fh)]
+
+
+def test_factor_json_matches_plain_python(use_home: Path, shared_data: Path) -> None:
+    p = _json(["factor", "--json"])
+    smb = _smb(shared_data)
+    g = 1.0
+    for _, x in smb:
+        g *= 1.0 + x
+    main = p["summary"][0]
+    assert main["series"] == "SMB (FF3, monthly)"
+    assert math.isclose(main["growth"], g, rel_tol=1e-10)
+    assert main["first"] == "1926-07-31"
+    assert main["last"] == "2025-10-31"
+    g5 = 1.0
+    for _, x in smb[-60:]:
+        g5 *= 1.0 + x
+    assert math.isclose(main["trailing_5y_ann"], g5 ** (1 / 5) - 1.0, rel_tol=1e-9)
+    d = p["details"]["main"]
+    assert d["current_streak"]["start_year"] == 2021
+    assert d["year_to_date"] == {
+        "year": 2025,
+        "months": 10,
+        "relative": pytest.approx(d["years"][-1]["relative"]),
+        "leader": "large",
+    }
+    assert d["forward"]["warning"]
+    assert d["tracking"]["proxy"] == "IWM / SPY"
+    labels = [s["series"] for s in p["summary"]]
+    assert "Smallest / largest decile, equal-weighted" in labels
+    assert "decile_vw" in p["details"]
+    assert any("M+2" in n for n in p["notes"])
+    assert "FF5_2x3 monthly: not in the store" in " ".join(p["notes"])
+
+
+def test_factor_since_and_tables(use_home: Path) -> None:
+    p = _json(["factor", "--since", "1990", "--json"])
+    assert all(s["first"].startswith("1990-01") for s in p["summary"])
+    res = runner.invoke(app, ["factor", "--years", "5"])
+    assert res.exit_code == 0, res.output
+    for text in ("Longest runs", "Cycles of the relative line", "What followed", "anecdotes"):
+        assert text in res.output
+    assert not re.search(r"\bnan\b|\bNone\b|\binf\b", res.output)
+
+
+def test_rotation_as_of_is_point_in_time(use_home: Path, shared_data: Path) -> None:
+    p = _json(["rotation", "--as-of", "2024-03-15", "--json"])
+    comps = {c["name"]: c for c in p["components"]}
+    sfr = comps["size_factor_regime"]
+    # on 2024-03-15 the last complete month is February; with a 2-month lag the last
+    # usable French month is December 2023
+    assert sfr["as_of"] == "2023-12-31"
+    assert comps["relative_strength"]["as_of"] <= "2024-03-15"
+    assert comps["rates_regime"]["as_of"] <= "2024-03-15"
+    assert comps["breadth"]["status"] == "NOT ASSESSED"
+    assert comps["flows"]["status"] == "NOT ASSESSED"  # first snapshot is 2025-05-13
+    assessed = [c for c in p["components"] if c["status"] == "ASSESSED"]
+    tot = sum(c["weight"] for c in assessed)
+    assert math.isclose(p["score"], sum(c["weight"] * c["score"] for c in assessed) / tot)
+    assert p["history"][-1]["date"] <= "2024-03-15"
+    assert "renormalised" in p["disclosure"]
+    # the 12-month-ahead evidence cannot use prices after as_of
+    assert p["evidence"]["last"] <= "2024-03-15"
+
+
+def test_rotation_default_date_and_flows(use_home: Path) -> None:
+    p = _json(["rotation", "--as-of", "2026-05-20", "--json"])
+    comps = {c["name"]: c for c in p["components"]}
+    assert comps["flows"]["status"] == "ASSESSED"
+    assert math.isclose(comps["flows"]["value"], 278_750_000 / 281_300_000 - 1.0)
+    latest = _json(["rotation", "--json"])
+    assert latest["as_of"] == "2026-08-21"
+    assert (
+        "stale vintage"
+        in {c["name"]: c for c in latest["components"]}["size_factor_regime"]["evidence"]
+    )
+    res = runner.invoke(app, ["rotation"])
+    assert res.exit_code == 0, res.output
+    assert "NOT ASSESSED" in res.output
+    assert "Rotation score" in res.output
+
+
+def test_rotation_weights_from_config(use_home: Path, tmp_path: Path, monkeypatch) -> None:
+    # a separate home: the module store is shared, config lives beside it
+    home2 = tmp_path / "h"
+    home2.mkdir()
+    (home2 / "capsize.duckdb").symlink_to(use_home / "capsize.duckdb")
+    monkeypatch.setenv("CAPSIZE_HOME", str(home2))
+    (home2 / "config.toml").write_text("[rotation.weights]\nrelative_strength = 0.0\n")
+    p = _json(["rotation", "--as-of", "2024-03-15", "--json"])
+    comps = {c["name"]: c for c in p["components"]}
+    assert comps["relative_strength"]["weight"] == 0.0
+    assert comps["relative_strength"]["weight_used"] == 0.0
+    (home2 / "config.toml").write_text("[rotation.weights]\nmomentum = 1.0\n")
+    res = runner.invoke(app, ["rotation", "--as-of", "2024-03-15"])
+    assert res.exit_code == 1
+    assert "unknown component 'momentum'" in res.output
+
+
+def test_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(tmp_path))
+    Store.open(path=tmp_path / "capsize.duckdb").close()
+    res = runner.invoke(app, ["factor"])
+    assert res.exit_code == 1
+    assert "capsize data import" in res.output
+    res = runner.invoke(app, ["rotation", "--as-of", "yesterday-ish"])
+    assert res.exit_code == 1
+    assert "--as-of" in res.output
