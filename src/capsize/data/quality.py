@@ -478,6 +478,50 @@ def _dup_text(col: str, a: object, b: object) -> str:
     return f"{col} {f(a)} vs {f(b)}"
 
 
+def _composite(code: IntArray, ns: IntArray, n_keys: int) -> IntArray | None:
+    """One int64 sort key ``code * span + day`` when dates are whole days, else None."""
+    if bool(np.any(ns % _NS_PER_DAY)):
+        return None
+    day = ns // _NS_PER_DAY
+    lo, hi = int(day.min()), int(day.max())
+    span = hi - lo + 1
+    if span * max(n_keys, 1) >= 2**62:
+        return None
+    out: IntArray = code * span + (day - lo)
+    return out
+
+
+def _order_findings(keys: ObjArray, code: IntArray, ns: IntArray, row: IntArray) -> pd.DataFrame:
+    """One ``unsorted`` finding per key whose rows were not in ascending date order in the file.
+
+    ``code, ns, row`` are already sorted by key, date and file position: a key was in
+    order iff its file positions increase along the sorted rows.
+    """
+    same = code[1:] == code[:-1]
+    back = same & (row[1:] < row[:-1])
+    fwd = same & (row[1:] > row[:-1]) & (ns[1:] > ns[:-1])
+    n_back = np.bincount(code[1:][back], minlength=len(keys))
+    n_fwd = np.bincount(code[1:][fwd], minlength=len(keys))
+    pos = np.flatnonzero(back)
+    uk, fi = np.unique(code[1:][pos], return_index=True)
+    at = pos[fi]
+    det = []
+    for k, a in zip(uk.tolist(), at.tolist(), strict=True):
+        d_a, d_b = _dstr(ns[[a, a + 1]])
+        r_a, r_b = int(row[a]), int(row[a + 1])
+        if n_fwd[k] == 0:
+            det.append(
+                f"rows are in descending date order (row {r_b} dated {d_b} comes before row "
+                f"{r_a} dated {d_a}); sorted ascending"
+            )
+        else:
+            det.append(
+                f"rows are not in date order: {n_back[k]:,} row(s) out of place (first: row {r_a} "
+                f"dated {d_a} comes after row {r_b} dated {d_b}); sorted by date"
+            )
+    return _findings(keys[uk], ns[at], "unsorted", "info", det)
+
+
 def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
     frame = p.frame
     n = len(frame)
@@ -507,46 +551,28 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
             findings.append(_findings(p.key_of(i), p.ns[i], check, severity, det))
     rej_rows = [rej_idx]
     rej_reason = [reason]
-    # --- order within key (file order), then sort by key, date, row
+    # --- sort by key, date, file position; report keys whose rows were out of order
     if len(rej_idx):
         v = np.flatnonzero(~rej)
         code_v, ns_v = p.code[v], p.ns[v]
     else:
         v, code_v, ns_v = np.arange(n, dtype=np.int64), p.code, p.ns
-    if len(code_v) < 2 or bool(np.all(code_v[1:] >= code_v[:-1])):
-        c_o, n_o, v_o = code_v, ns_v, v  # keys already grouped in sorted order
-    else:
-        order = np.argsort(code_v, kind="stable")
-        c_o, n_o, v_o = code_v[order], ns_v[order], v[order]
-    same = c_o[1:] == c_o[:-1]
-    dec = same & (n_o[1:] < n_o[:-1])
-    if dec.any():
-        k_dec = c_o[1:][dec]
-        inc = same & (n_o[1:] > n_o[:-1])
-        n_inc = np.bincount(c_o[1:][inc], minlength=len(p.keys))
-        n_dec = np.bincount(k_dec, minlength=len(p.keys))
-        pos = np.flatnonzero(dec)
-        uk, fi = np.unique(k_dec, return_index=True)
-        at = pos[fi]
-        rows_after = v_o[at + 1]
-        det = []
-        for k, a, r in zip(uk.tolist(), at.tolist(), rows_after.tolist(), strict=True):
-            d_prev, d_next = _dstr(n_o[[a, a + 1]])
-            if n_inc[k] == 0:
-                det.append(
-                    f"rows are in descending date order ({d_prev} before {d_next}); "
-                    "sorted ascending"
-                )
-            else:
-                det.append(
-                    f"rows are not in date order: {n_dec[k]:,} row(s) dated before the row above "
-                    f"(first: row {r} dated {d_next} after {d_prev}); sorted by date"
-                )
-        findings.append(_findings(p.keys[uk], n_o[at + 1], "unsorted", "info", det))
-        perm = np.lexsort((v_o, n_o, c_o))
-        s_row, s_code, s_ns = v_o[perm], c_o[perm], n_o[perm]
-    else:
-        s_row, s_code, s_ns = v_o, c_o, n_o
+    s_row, s_code, s_ns = v, code_v, ns_v
+    if len(v) >= 2:
+        comp = _composite(code_v, ns_v, len(p.keys))
+        perm: IntArray | None = None
+        if comp is not None:
+            if not bool(np.all(comp[1:] >= comp[:-1])):
+                perm = np.argsort(comp, kind="stable")
+        else:
+            up = (code_v[1:] > code_v[:-1]) | (
+                (code_v[1:] == code_v[:-1]) & (ns_v[1:] >= ns_v[:-1])
+            )
+            if not bool(np.all(up)):
+                perm = np.lexsort((v, ns_v, code_v))
+        if perm is not None:
+            s_row, s_code, s_ns = v[perm], code_v[perm], ns_v[perm]
+            findings.append(_order_findings(p.keys, s_code, s_ns, s_row))
     # --- duplicate dates: keep the last occurrence in file order
     dsame = (s_code[1:] == s_code[:-1]) & (s_ns[1:] == s_ns[:-1])
     nonlast = np.r_[dsame, False]
@@ -732,7 +758,8 @@ def _jump_checks(
     if len(c) < 2:
         return []
     pair = np.flatnonzero(code[1:] == code[:-1]) + 1  # index of the later row
-    r = c[pair] / c[pair - 1]
+    with np.errstate(over="ignore", divide="ignore"):
+        r = c[pair] / c[pair - 1]
     kmin = float(min(ratios)) if ratios else math.inf
     hi = min(1.0 + large, kmin * (1 - tol))
     lo = max(1.0 - large, (1 + tol) / kmin)
@@ -746,7 +773,8 @@ def _jump_checks(
     labels = np.empty(len(cand), dtype=object)
     if ratios:
         k = np.asarray(ratios, dtype=np.float64)
-        dev = np.concatenate([np.abs(rc[:, None] / k - 1), np.abs(rc[:, None] * k - 1)], axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dev = np.concatenate([np.abs(rc[:, None] / k - 1), np.abs(rc[:, None] * k - 1)], axis=1)
         best = np.argmin(dev, axis=1)
         hit = dev[np.arange(len(cand)), best] <= tol
         for j in np.flatnonzero(hit).tolist():
