@@ -209,7 +209,7 @@ def test_unknown_cik_404_is_empty_data(sec_dir: Path) -> None:
 def test_cik_without_xbrl(sec_dir: Path) -> None:
     # Unicycive has a recorded filing list but no recorded company facts -> 404 -> EmptyDataError
     edgar = _edgar(sec_dir)
-    with pytest.raises(EmptyDataError, match="XBRL company facts for UNCY"):
+    with pytest.raises(EmptyDataError, match="no recorded SEC response for XBRL company facts for UNCY"):
         edgar.company_facts("UNCY")
     with pytest.raises(EmptyDataError, match="no XBRL company facts"):
         parse_companyfacts({"cik": 1766140, "entityName": "X", "facts": {}})
@@ -297,7 +297,9 @@ def test_settings_type() -> None:
     assert isinstance(load_settings(), Settings)
 
 
-def test_default_client_is_shared_http_client_with_user_agent(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_client_is_shared_http_client_with_user_agent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
     edgar = SecEdgar(load_settings())
     client = edgar._http()

@@ -445,7 +445,11 @@ def recorded_transport(folder: str | Path) -> httpx.MockTransport:
                 '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code>'
                 f"<Message>The specified key does not exist.</Message><Key>{path}</Key></Error>"
             )
-            return httpx.Response(404, text=body, headers={"content-type": "application/xml"})
+            return httpx.Response(
+                404,
+                text=body,
+                headers={"content-type": "application/xml", "x-capsize-recorded": "missing"},
+            )
         return httpx.Response(
             200, content=hit.read_bytes(), headers={"content-type": "application/json"}
         )
@@ -627,10 +631,19 @@ class SecEdgar:
                     self._write_cache(url, body)
                     return body, url, self._clock()
                 if resp.status_code == 404:
+                    if resp.headers.get("x-capsize-recorded") == "missing":
+                        raise EmptyDataError(
+                            f"no recorded SEC response for {what} ({url}); "
+                            "fetch it live with CAPSIZE_SEC_USER_AGENT set",
+                            provider=PROVIDER,
+                        )
+                    hint = (
+                        "companies that file no XBRL have no company facts"
+                        if "companyfacts" in url
+                        else "check the ticker/CIK"
+                    )
                     raise EmptyDataError(
-                        f"SEC has no {what} (HTTP 404 for {url}); check the ticker/CIK — "
-                        "companies that file no XBRL have no company facts",
-                        provider=PROVIDER,
+                        f"SEC has no {what} (HTTP 404 for {url}); {hint}", provider=PROVIDER
                     )
                 if resp.status_code in (401, 403):
                     raise UnauthorizedError(
