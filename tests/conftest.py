@@ -51,3 +51,22 @@ def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         for k in [k for k in os.environ if k.startswith("CAPSIZE_") and k != "CAPSIZE_SHARED"]:
             del os.environ[k]
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def store_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A capsize home whose store holds the whole shared data folder (imported once).
+
+    Tests must treat it as read-only; use ``monkeypatch.setenv("CAPSIZE_HOME", str(store_home))``
+    to point the CLI at it, or ``Store.open(store_home / "capsize.duckdb", read_only=True)``.
+    """
+    from capsize.data.ingest import import_folder
+    from capsize.data.store import Store
+
+    home = tmp_path_factory.mktemp("filled_home")
+    store = Store.open(home / "capsize.duckdb")
+    try:
+        import_folder(store, shared_data)
+    finally:
+        store.close()
+    return home

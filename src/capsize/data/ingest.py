@@ -179,7 +179,6 @@ class _Importer:
             RejectedFile(next(s.rel for s, _ in todo if s.path.name == r.rel), r.reason) for r in rejected_files
         )
         rel = np.array([s.rel for s, _ in todo], dtype=object)
-        sym = np.array([s.subject for s, _ in todo], dtype=object)
         rows["key"] = rel[rows["file_id"].to_numpy()]
         pre_bad = rows["bad_reason"].notna()
         pre_rejected = rows.loc[pre_bad].assign(reason=rows.loc[pre_bad, "bad_reason"])
@@ -235,6 +234,7 @@ class _Importer:
             }
         ).drop_duplicates("symbol")
         with self.store.transaction():
+            self._tick(f"{label} (write)", 0, 1)
             if len(clean):
                 self.store.write_bars(clean[["symbol", "basis", "date", "open", "high", "low", "close", "adj_close", "volume", "source"]])
             self.store.write_quality([s.rel for s, _ in todo], qrows)
@@ -245,8 +245,8 @@ class _Importer:
         self.report.rejected_rows += int(rejected_counts.sum()) if len(rejected_counts) else 0
         self.report.imported.extend(c["dataset_key"] for c in cat)  # type: ignore[misc]
         self._count(allf)
+        self._tick(f"{label} (write)", 1, 1)
         self._tick(label, total, total)
-        del sym
 
     # ------------------------------------------------------------------ small files
     def small_group(self, label: str, specs: Sequence[FileSpec]) -> None:

@@ -708,6 +708,13 @@ class Store:
             "max(last_date), sum(rows), max(ingested_at) FROM catalog WHERE kind = ? AND subject = ?",
             [dataset, key],
         ).fetchone()
+        if (not row or row[0] is None) and dataset == "bars":
+            # Bars written directly (not through an import) carry their source per row.
+            row = self.con.execute(
+                "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(date), max(date), "
+                "count(*), max(ingested_at) FROM bars WHERE symbol = ?",
+                [key],
+            ).fetchone()
         if not row or row[0] is None:
             raise DataNotFound(f"no {dataset} dataset {key!r} in the store")
         first = pd.Timestamp(row[1]) if row[1] is not None else None
@@ -773,7 +780,7 @@ class Store:
         if row and row[0]:
             problems.append(f"bars: {row[0]} rows with a non-positive or missing close")
         orphans = self.con.execute(
-            "SELECT count(*) FROM catalog c WHERE c.kind = 'bars' AND NOT EXISTS "
+            "SELECT count(*) FROM catalog c WHERE c.kind = 'bars' AND c.rows > 0 AND NOT EXISTS "
             "(SELECT 1 FROM bars b WHERE b.symbol = c.subject AND b.basis = c.variant)"
         ).fetchone()
         if orphans and orphans[0]:
