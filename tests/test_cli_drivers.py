@@ -1,0 +1,152 @@
+"""``capsize rates``, ``flows`` and ``crypto`` on a store built from the real data."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import shutil
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from capsize.cli import app
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+FILES = (
+    "prices/IWM.csv",
+    "prices/SPY.csv",
+    "prices/BTC-USD.csv",
+    "prices/ETH-USD.csv",
+    "prices/raw/IWM_raw_jm.csv",
+    "macro/DGS2.csv",
+    "macro/DGS10.csv",
+    "macro/DFF.csv",
+    "flows/IWM_shares_outstanding_ishares_snapshots.csv",
+    "flows/EWJ_EWY_EWZ_shares_outstanding_ishares_yuhancai3.csv",
+)
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A capsize home whose store holds a subset of the shared data (copied to a temp dir)."""
+    src = tmp_path_factory.mktemp("drivers_data")
+    for rel in FILES:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / rel, src / rel)
+    h = tmp_path_factory.mktemp("drivers_home")
+    res = runner.invoke(app, ["data", "import", str(src)], env={"CAPSIZE_HOME": str(h)})
+    assert res.exit_code == 0, res.output
+    return h
+
+
+def _run(home: Path, *args: str) -> tuple[int, str]:
+    res = runner.invoke(app, list(args), env={"CAPSIZE_HOME": str(home)})
+    return res.exit_code, res.output
+
+
+def _month_ends(path: Path, col: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    with path.open(newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r[col]:
+                out[r["date"][:7]] = float(r[col])
+    return out
+
+
+def test_rates_json_matches_lstsq(home, shared_data):
+    code, out = _run(home, "rates", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    e = {
+        "IWM": _month_ends(shared_data / "prices" / "IWM.csv", "close"),
+        "SPY": _month_ends(shared_data / "prices" / "SPY.csv", "close"),
+        "DGS2": _month_ends(shared_data / "macro" / "DGS2.csv", "value"),
+        "DGS10": _month_ends(shared_data / "macro" / "DGS10.csv", "value"),
+    }
+    months = sorted(set.intersection(*(set(v) for v in e.values())))
+    y, x = [], []
+    for a, b in itertools.pairwise(months):
+        y.append(e["IWM"][b] / e["IWM"][a] - e["SPY"][b] / e["SPY"][a])
+        x.append([1.0, e["DGS2"][b] - e["DGS2"][a], e["DGS10"][b] - e["DGS10"][a]])
+    beta, *_ = np.linalg.lstsq(np.array(x), np.array(y), rcond=None)
+    coefs = p["regression"]["coefficients"]
+    np.testing.assert_allclose([coefs["const"], coefs["d_DGS2"], coefs["d_DGS10"]], beta, rtol=1e-8)
+    assert p["regression"]["n_obs"] == len(y)
+    dates = {r["date"]: r["kind"] for r in p["turns"]["rows"]}
+    assert dates["2019-07-31"] == "first_cut"
+    assert dates["2022-03-16"] == "first_hike"
+    assert dates["2024-09-18"] == "first_cut"
+    assert {r["regime"] for r in p["regimes"]["rows"]} == {"rising", "flat", "falling"}
+    assert p["provenance"]["sources"]["IWM"].startswith("prices/IWM.csv")
+
+
+def test_rates_as_of_and_table(home):
+    code, out = _run(home, "rates", "--as-of", "2020-12-31", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    assert p["regression"]["end"] <= "2020-12-31"
+    assert all(r["date"] < "2021-01-01" for r in p["turns"]["rows"])
+    code, out = _run(home, "rates")
+    assert code == 0, out
+    assert "Rates sensitivity of IWM - SPY" in out
+    assert "HAC" in out
+    assert "Fed policy turns" in out
+    assert "nan" not in out.lower().replace("nonrobust", "")
+
+
+def test_flows_reports_what_is_missing(home):
+    code, out = _run(home, "flows", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    funds = {f["fund"]: f for f in p["funds"]}
+    assert funds["IJR"]["status"] == "no data"
+    assert funds["IWM"]["status"] == "no usable rows"  # three snapshots months apart: gaps
+    cov = {c["fund"]: c for c in p["coverage"]}
+    assert cov["IWM"]["flags"] == {"first": 1, "gap": 2}
+    small = next(s for s in p["segments_all"] if s["segment"] == "small")
+    assert small["flow"] is None  # a gap never becomes a flow
+    assert "IJR" in small["funds_no_data"]
+    assert "not all-time" in p["records"]["statement"]
+    code, out = _run(home, "flows", "--segment", "small", "--year", "2026")
+    assert code == 0, out
+    assert "2026 year to date" in out
+    assert "no data (no shares-outstanding history): IJR" in out
+    assert "N-PORT" in out
+
+
+def test_flows_bad_segment(home):
+    code, out = _run(home, "flows", "--segment", "tiny")
+    assert code == 1
+    assert "--segment 'tiny' is not one of" in out
+
+
+def test_crypto_side_by_side_and_dominance(home, fixtures_dir):
+    markets = fixtures_dir / "coingecko" / "coins_markets_dashbrd.json"
+    code, out = _run(home, "crypto", "--json", "--markets", str(markets))
+    assert code == 0, out
+    p = json.loads(out)
+    pairs = {r["pair"]: r for r in p["leadership"]}
+    assert pairs["crypto: ETH vs BTC"]["years"] == 8
+    assert pairs["stocks: IWM vs SPY"]["small"] == "IWM"
+    items = json.loads(markets.read_bytes())
+    from capsize.analytics.crosscap import DEFAULT_EXCLUDE
+
+    kept = sorted(
+        (c["market_cap"] for c in items if c["id"] not in DEFAULT_EXCLUDE and c["market_cap"]),
+        reverse=True,
+    )
+    assert p["dominance"]["majors_share"] == pytest.approx((kept[0] + kept[1]) / sum(kept))
+    assert any("alt basket: n/a" in n for n in p["notes"])
+    code, out = _run(home, "crypto")
+    assert code == 0, out
+    assert "dominance: n/a (no CoinGecko snapshot" in out
+    code, out = _run(home, "crypto", "--markets", "/no/such/file.json")
+    assert code == 1
+    assert "is not a file" in out
