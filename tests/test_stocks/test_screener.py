@@ -1,0 +1,236 @@
+"""Screener: metrics vs independent computations, NOT ASSESSED counts, presets, export."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+from typing import TYPE_CHECKING
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsize.config import load_settings
+from capsize.data.providers.sec import SecEdgar, parse_companyfacts, recorded_transport
+from capsize.errors import InputError
+from capsize.stocks._gather import StockEvidence, gather_universe
+from capsize.stocks.fundamentals import compute_fundamentals, valuation
+from capsize.stocks.screener import (
+    PRESETS,
+    Rule,
+    cap_band,
+    compute_metrics,
+    export_screen,
+    liquidity_tier,
+    metrics_frame,
+    screen,
+)
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+AS_OF = pd.Timestamp("2025-06-30")
+
+
+def _evidence(
+    ticker: str = "AAA", seed: int = 3, price: float = 10.0, n: int = 400
+) -> StockEvidence:
+    rng = np.random.default_rng(seed)
+    idx = pd.bdate_range(end=AS_OF, periods=n)
+    close = pd.Series(price * np.cumprod(1 + rng.normal(0.0005, 0.02, n)), index=idx)
+    vol = pd.Series(rng.uniform(50_000, 150_000, n), index=idx)
+    bench = pd.Series(100 * np.cumprod(1 + rng.normal(0.0003, 0.01, n)), index=idx)
+    return StockEvidence(
+        ticker,
+        AS_OF,
+        close=close,
+        volume=vol,
+        benchmark=bench,
+        benchmark_symbol="IWM",
+        price_source="test",
+    )
+
+
+def test_bands_and_tiers() -> None:
+    assert cap_band(49e6) == "nano"
+    assert cap_band(50e6) == "micro"
+    assert cap_band(299e6) == "micro"
+    assert cap_band(1.9e9) == "small"
+    assert cap_band(20e9) == "large"
+    assert cap_band(float("nan")) is None
+    assert liquidity_tier(50e3) == "illiquid"
+    assert liquidity_tier(5e5) == "thin"
+    assert liquidity_tier(5e7) == "liquid"
+    assert liquidity_tier(float("nan")) is None
+
+
+def test_price_metrics_independent() -> None:
+    ev = _evidence()
+    m = compute_metrics(ev, with_flags=False)
+    c = ev.close.to_numpy()
+    v = ev.volume.to_numpy()
+    b = ev.benchmark.to_numpy()
+    assert m.values["dollar_volume"] == pytest.approx(float(np.median(c[-20:] * v[-20:])))
+    assert m.values["mom_12_1"] == pytest.approx(c[-22] / c[-253] - 1)
+    assert m.values["ret_6m"] == pytest.approx(c[-1] / c[-127] - 1)
+    assert m.values["rs_6m"] == pytest.approx((c[-1] / c[-127] - 1) - (b[-1] / b[-127] - 1))
+    lr = np.diff(np.log(c))[-252:]
+    assert m.values["vol_1y"] == pytest.approx(lr.std(ddof=1) * math.sqrt(252))
+    assert m.evidence["dollar_volume"].date == AS_OF
+    assert math.isnan(m.values["profitable"])
+    assert math.isnan(m.values["flags_raised"])
+
+
+def test_stale_volume_not_used() -> None:
+    ev = _evidence()
+    ev.volume = ev.volume.loc[: AS_OF - pd.Timedelta(days=500)]
+    m = compute_metrics(ev, with_flags=False)
+    assert math.isnan(m.values["dollar_volume"])
+    assert "older than" in m.missing["dollar_volume"]
+    assert m.values["liquidity_tier"] is None
+
+
+def test_fundamental_metrics_from_filings(fixtures_dir: Path) -> None:
+    facts, _ = parse_companyfacts(
+        (fixtures_dir / "sec" / "companyfacts_CIK0001835632_Marvell.json").read_bytes()
+    )
+    ev = _evidence("MRVL", price=80.0)
+    ev.fundamentals = compute_fundamentals(facts, ticker="MRVL", as_of=AS_OF)
+    price = float(ev.close.iloc[-1])
+    ev.valuation = valuation(ev.fundamentals, price, AS_OF)
+    ev.market_cap = ev.valuation.get("market_cap").value
+    ev.market_cap_label = "XBRL shares x close"
+    m = compute_metrics(ev, with_flags=False)
+    fu = ev.fundamentals
+    assert m.values["market_cap"] == pytest.approx(fu.get("shares").value * price)
+    assert m.values["cash_to_mcap"] == pytest.approx(fu.get("cash").value / m.values["market_cap"])
+    ocf = fu.get("operating_cash_flow_ttm").value
+    expected_runway = math.inf if ocf >= 0 else fu.get("cash").value / (-ocf / 12)
+    assert m.values["cash_runway_months"] == expected_runway
+    assert m.values["profitable"] == float(fu.get("net_income_ttm").value > 0)
+    assert m.evidence["profitable"].date <= AS_OF
+
+
+def test_rules_count_not_assessed() -> None:
+    frame = pd.DataFrame(
+        {"market_cap": [100e6, np.nan, 500e6, 80e6], "profitable": [1.0, 1.0, np.nan, 0.0]},
+        index=pd.Index(["A", "B", "C", "D"], name="ticker"),
+    )
+    res = screen(frame, rules=[Rule("market_cap", "<", 300e6), Rule("profitable", "==", 1.0)])
+    assert list(res.frame.index) == ["A"]
+    assert res.not_assessed == {"market_cap < 300000000": 1, "profitable == 1": 0}
+    assert res.failed == {"market_cap < 300000000": 1, "profitable == 1": 1}
+    assert res.n_universe == 4
+    with pytest.raises(InputError, match="op"):
+        Rule("x", "~", 1)
+    with pytest.raises(InputError, match="not a screen metric"):
+        screen(frame, rules=[Rule("nope", ">", 1)])
+    with pytest.raises(InputError, match="preset"):
+        screen(frame, preset="nope")
+    with pytest.raises(InputError, match="limit"):
+        screen(frame, limit=0)
+
+
+def test_presets_state_their_rules() -> None:
+    assert set(PRESETS) >= {"quality-micro", "ma-targets"}
+    ma = PRESETS["ma-targets"]
+    assert "cash-rich" in ma.description
+    assert "consolidating" in ma.description
+    assert "Health Care" in ma.description
+    frame = pd.DataFrame(
+        {
+            "cap_band": ["micro", "small", "micro"],
+            "cash_to_mcap": [0.5, 0.3, 0.1],
+            "ev_sales": [1.0, 1.5, 0.5],
+            "sector": ["Health Care", "Financials", "Energy"],
+        },
+        index=pd.Index(["X", "Y", "Z"], name="ticker"),
+    )
+    res = screen(frame, preset="ma-targets")
+    assert list(res.frame.index) == ["X", "Y"]  # ranked by cash/market cap
+
+
+def test_export_csv_and_json(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"market_cap": [100e6, np.nan], "pe": [np.inf, 5.0]},
+        index=pd.Index(["A", "B"], name="ticker"),
+    )
+    res = screen(frame, rules=[Rule("market_cap", ">", 0.0)])
+    p = export_screen(res, tmp_path / "out.csv")
+    with p.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["ticker"] == "A"
+    j = json.loads(export_screen(res, tmp_path / "out.json").read_text())
+    assert j["rows"][0]["pe"] is None  # inf -> null
+    assert j["not_assessed"] == {"market_cap > 0": 1}
+    with pytest.raises(InputError, match=r"\.csv or \.json"):
+        export_screen(res, tmp_path / "out.xlsx")
+
+
+@pytest.fixture(scope="module")
+def small_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    from capsize.data.ingest import import_folder
+    from capsize.data.store import Store
+
+    root = tmp_path_factory.mktemp("subset")
+    for sub in ("prices", "universe", "universe_ohlcv", "holdings"):
+        (root / sub).mkdir()
+    shutil.copy(shared_data / "prices" / "IWM.csv", root / "prices")
+    for t in ("UNCY", "ABCB", "BNED"):
+        for sub in ("universe", "universe_ohlcv"):
+            if (shared_data / sub / f"{t}.csv").exists():
+                shutil.copy(shared_data / sub / f"{t}.csv", root / sub)
+    shutil.copy(shared_data / "holdings" / "IWM_holdings_2025-11-05.csv", root / "holdings")
+    store = Store.open(path=tmp_path_factory.mktemp("db") / "t.duckdb")
+    import_folder(store, root)
+    yield store
+    store.close()
+
+
+def test_gather_and_screen_on_store(small_store, fixtures_dir: Path, shared_data: Path) -> None:
+    edgar = SecEdgar(
+        load_settings(),
+        client=httpx.Client(transport=recorded_transport(fixtures_dir / "sec")),
+        offline=True,
+    )
+    evs = gather_universe(small_store, ["BNED", "UNCY", "ABCB"], as_of="2026-07-31", edgar=edgar)
+    by = {e.ticker: e for e in evs}
+    # BNED is an IWM holding: holdings-implied cap, labelled, rolled by price
+    with (shared_data / "universe" / "BNED.csv").open() as fh:
+        rows = [r for r in csv.DictReader(fh) if r["date"] <= "2026-07-31"]
+    hold = small_store.holdings("IWM")
+    w = float(hold.loc[hold["ticker"] == "BNED", "weight"].iloc[0])
+    p_h = float([r for r in rows if r["date"] <= "2025-11-05"][-1]["close"])
+    p_t = float(rows[-1]["close"])
+    assert by["BNED"].market_cap == pytest.approx(w * 3.0e12 * p_t / p_h)
+    assert "holdings-implied" in by["BNED"].market_cap_label
+    # UNCY: filings recorded, no XBRL facts -> fundamentals missing with the reason
+    assert by["UNCY"].filings is not None
+    assert "no recorded SEC response" in by["UNCY"].missing["fundamentals"]
+    frame = metrics_frame(compute_metrics(e) for e in evs)
+    assert list(frame.index) == ["BNED", "UNCY", "ABCB"]
+    res = screen(frame, preset="quality-micro")
+    assert (
+        res.not_assessed["profitable (TTM net income > 0)"]
+        + res.failed["cap_band == micro"]
+        + res.not_assessed["cap_band == micro"]
+        >= 1
+    )
+    assert len(res.frame) == 0  # nobody has filings-based profitability here: stated, not guessed
+
+
+def test_compute_metrics_rejects_other_types() -> None:
+    with pytest.raises(InputError, match="StockEvidence"):
+        compute_metrics({"ticker": "X"})  # type: ignore[arg-type]
+
+
+def test_point_in_time_holdings(small_store) -> None:
+    # holdings dated 2025-11-05 are not known on 2025-07-08: no implied cap, reason stated
+    (ev,) = gather_universe(small_store, ["BNED"], as_of="2025-07-08")
+    assert math.isnan(ev.market_cap)
+    assert "not an index holding" in ev.missing["market_cap"]
+    assert ev.close.index.max() <= pd.Timestamp("2025-07-08")
+    assert "filings" in ev.missing
