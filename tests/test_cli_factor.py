@@ -44,7 +44,7 @@ def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             long["value"] = long["value"].mask(long["value"].isin([-99.99, -999.0]))
             long["date"] = pd.to_datetime(long["date"]).dt.date
             st.write_factors(long.assign(dataset=ds, frequency=fq, source=fn))
-        for sym in ("IWM", "SPY"):
+        for sym in ("IWM", "SPY", "IWC"):
             df = pd.read_csv(shared_data / "prices" / f"{sym}.csv")
             st.write_bars(df.assign(symbol=sym, basis="adjusted"), source=f"prices/{sym}.csv")
         m = pd.read_csv(shared_data / "macro" / "DGS2.csv")
@@ -107,7 +107,12 @@ def test_factor_json_matches_plain_python(use_home: Path, shared_data: Path) -> 
         "leader": "large",
     }
     assert d["forward"]["warning"]
-    assert d["tracking"]["proxy"] == "IWM / SPY"
+    # IJR is not in this store: that proxy is skipped, not an error
+    assert [t["proxy"] for t in d["tracking"]] == ["IWM / SPY"]
+    assert [t["proxy"] for t in p["details"]["decile_vw"]["tracking"]] == ["IWC / SPY", "IWM / SPY"]
+    am = d["aftermath"]
+    assert (am["leader"], am["min_years"]) == ("large", 4)  # current run: 2021-2024
+    assert [r["start_year"] for r in am["table"]] == [1951, 1994, 2021]
     labels = [s["series"] for s in p["summary"]]
     assert "Smallest / largest decile, equal-weighted" in labels
     assert "decile_vw" in p["details"]
@@ -160,6 +165,8 @@ def test_rotation_default_date_and_flows(use_home: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "NOT ASSESSED" in res.output
     assert "Rotation score" in res.output
+    assert "Score history, last 12 month ends" in res.output
+    assert not re.search(r"\bnan\b|\bNone\b|\binf\b", res.output)
 
 
 def test_rotation_weights_from_config(use_home: Path, tmp_path: Path, monkeypatch) -> None:

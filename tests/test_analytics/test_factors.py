@@ -582,3 +582,38 @@ def test_current_cycle_streak_and_rank(smb: tuple) -> None:
     # SMB: large caps led every complete calendar year 2021-2024 (2025 is partial)
     assert st_ is not None
     assert (st_.leader, st_.start_year, st_.end_year) == ("large", 2021, 2024)
+
+
+def test_streak_aftermath_plain(smb: tuple) -> None:
+    rs, _ = smb
+    got = F.streak_aftermath(rs, 3, "large", (1, 3))
+    plain = _plain_years(rs)
+    full = {y: v for y, (v, n) in plain.items() if n == 12}
+    episodes = []
+    run: list[int] = []
+    for y in sorted(full):
+        if full[y] < 0 and (not run or run[-1] == y - 1):
+            run.append(y)
+        else:
+            if len(run) >= 3:
+                episodes.append(run)
+            run = [y] if full[y] < 0 else []
+    if len(run) >= 3:
+        episodes.append(run)
+    assert got.table["start_year"].tolist() == [e[0] for e in episodes]
+    assert got.table["run_years"].tolist() == [len(e) for e in episodes]
+    for (_, row), e in zip(got.table.iterrows(), episodes, strict=True):
+        trig = e[2]
+        assert row["trigger_year"] == trig
+        for h in (1, 3):
+            ahead = list(range(trig + 1, trig + h + 1))
+            if all(y in full for y in ahead):
+                p = 1.0
+                for y in ahead:
+                    p *= 1.0 + full[y]
+                assert _close(row[f"fwd_{h}y"], p - 1.0)
+            else:
+                assert np.isnan(row[f"fwd_{h}y"])
+    assert got.warning.startswith(f"{len(episodes)} episode(s)")
+    with pytest.raises(InputError):
+        F.streak_aftermath(rs, 0)

@@ -117,16 +117,41 @@ def _phase(c: F.Cycle | None) -> str:
     return f"{c.leader} caps since {c.start:%Y-%m} ({c.months} mo, {fmt_pct(c.magnitude)})"
 
 
-def _tracking(store: Store, series: F.RelativeSeries, months: int = 60) -> dict[str, Any] | None:
-    try:
-        px = store.closes(["IWM", "SPY"], basis="adjusted")
-    except DataNotFound:
-        return None
-    try:
-        t = F.etf_tracking(series, px["IWM"], px["SPY"], months=months, proxy="IWM / SPY")
-    except InputError:
-        return None
-    return dict(t.__dict__)
+_PROXIES: dict[str, tuple[tuple[str, str], ...]] = {
+    "main": (("IWM", "SPY"), ("IJR", "SPY")),
+    "decile_vw": (("IWC", "SPY"), ("IWM", "SPY")),
+}
+"""ETF pairs (small, large) used to cross-check each detailed series."""
+
+
+def _tracking(
+    store: Store, series: F.RelativeSeries, pairs: tuple[tuple[str, str], ...], months: int = 60
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for small, large in pairs:
+        try:
+            px = store.closes([small, large], basis="adjusted")
+            t = F.etf_tracking(
+                series, px[small], px[large], months=months, proxy=f"{small} / {large}"
+            )
+        except (DataNotFound, InputError):
+            continue
+        out.append(dict(t.__dict__))
+    return out
+
+
+def _aftermath(h: F.SizeFactorHistory, rs: F.RelativeSeries) -> dict[str, Any]:
+    cur = h.current_streak
+    leader = cur.leader if cur is not None and cur.years >= 2 else "large"
+    k = cur.years if cur is not None and cur.years >= 2 else 3
+    r = rs.returns.loc[pd.DatetimeIndex(rs.returns.index) >= h.provenance.first_date]
+    am = F.streak_aftermath(r, k, leader)
+    return {
+        "leader": am.leader,
+        "min_years": am.min_years,
+        "warning": am.warning,
+        "table": am.table.to_dict(orient="records"),
+    }
 
 
 def factor_payload(
@@ -182,7 +207,8 @@ def factor_payload(
                     "warning": h.forward.warning,
                     "table": h.forward.table.to_dict(orient="records"),
                 },
-                "tracking": _tracking(store, rs),
+                "tracking": _tracking(store, rs, _PROXIES[key]),
+                "aftermath": _aftermath(h, rs),
             }
     notes.append(_LAG_NOTE.format(lag=F.DEFAULT_PUBLICATION_LAG_MONTHS))
     return {"since": since, "summary": summary, "details": details, "notes": notes}
@@ -293,16 +319,37 @@ def _print_factor(p: dict[str, Any], years_shown: int) -> None:
         caption=f"* = today's bucket. {fw['warning']}",
         right_align=range(2, 8),
     )  # fmt: skip
-    tr = m["tracking"]
-    if tr:
-        console.print(
-            f"ETF cross-check {tr['proxy']} vs {tr['factor']}, {fmt_date(tr['start'])[:7]}.."
-            f"{fmt_date(tr['end'])[:7]} ({tr['n_months']} months): correlation "
-            f"{fmt_num(tr['correlation'])}, beta {fmt_num(tr['beta'])}, tracking error "
-            f"{fmt_pct(tr['tracking_error'], sign=False)}/yr; cumulative factor "
-            f"{fmt_pct(tr['factor_cumulative'])} vs ETFs {fmt_pct(tr['proxy_cumulative'])}.",
-            highlight=False,
-        )
+    am = m["aftermath"]
+    hz = [k for k in (am["table"][0] if am["table"] else {}) if k.startswith("fwd_")]
+    print_table(
+        [
+            [f"{t['start_year']}-{t['start_year'] + t['run_years'] - 1}", str(t["run_years"]),
+             str(t["trigger_year"]),
+             *[fmt_pct(t[k], reason="not yet") for k in hz]]
+            for t in am["table"]
+        ],
+        ["run", "years", f"year {am['min_years']} reached", *[f"next {k[4:-1]}y" for k in hz]],
+        title=f"After {am['min_years']} calendar years running of {am['leader']}-cap "
+        "leadership: small minus large over the following years",
+        caption=am["warning"],
+        right_align=range(1, 3 + len(hz)),
+    )  # fmt: skip
+    trs = [t for d in p["details"].values() for t in d["tracking"]]
+    if trs:
+        print_table(
+            [
+                [f"{t['proxy']} vs {t['factor']}",
+                 f"{fmt_date(t['start'])[:7]}..{fmt_date(t['end'])[:7]}", str(t["n_months"]),
+                 fmt_num(t["correlation"]), fmt_num(t["beta"]),
+                 fmt_pct(t["tracking_error"], sign=False), fmt_pct(t["factor_cumulative"]),
+                 fmt_pct(t["proxy_cumulative"])]
+                for t in trs
+            ],
+            ["ETF proxy vs factor", "window", "months", "corr.", "beta", "tracking err./yr",
+             "factor", "ETFs"],
+            title="Cross-check: the factor's recent years against ETF proxies (monthly)",
+            right_align=range(2, 8),
+        )  # fmt: skip
     for note in p["notes"]:
         console.print(f"[dim]{note}[/]", highlight=False)
 
@@ -434,7 +481,17 @@ def _fmt_value(name: str, value: float) -> str:
     return fmt_pct(value, reason="no data")
 
 
-def _print_rotation(p: dict[str, Any]) -> None:
+_SHORT = {
+    "relative_strength": "RS",
+    "breadth": "breadth",
+    "rates_regime": "rates",
+    "flows": "flows",
+    "valuation": "value",
+    "size_factor_regime": "size",
+}
+
+
+def _print_rotation(p: dict[str, Any], history_rows: int = 12) -> None:
     console.print(f"[bold]{p['headline']}[/]", highlight=False)
     rows = []
     for c in p["components"]:
@@ -458,6 +515,23 @@ def _print_rotation(p: dict[str, Any]) -> None:
         caption=p["disclosure"],
         right_align=[2, 3, 4, 5, 6],
     )
+    hist = p.get("history") or []
+    if hist:
+        shown = hist[-history_rows:]
+        print_table(
+            [
+                [fmt_date(h["date"])[:7], fmt_num(h["score"], 2, sign=True), h["label"],
+                 str(h["n_assessed"]),
+                 " ".join(
+                     f"{_SHORT[c]} {int(h[c]):+d}" for c in R.COMPONENTS
+                     if h.get(c) is not None and not math.isnan(h[c])
+                 )]
+                for h in shown
+            ],
+            ["month end", "score", "reading", "assessed", "component scores"],
+            title=f"Score history, last {len(shown)} month ends (point in time)",
+            right_align=[1, 3],
+        )  # fmt: skip
     ev = p.get("evidence")
     if ev:
         print_table(
@@ -509,6 +583,7 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Score date (YYYY-MM-DD); only data available then is used."
         ),
+        history: int = typer.Option(12, "--history", help="Month ends of history to show."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     ) -> None:
         """Show the small-vs-large rotation score, its components, history and evidence.
@@ -522,4 +597,4 @@ def register(app: typer.Typer) -> None:
         if as_json:
             emit_json(payload)
         else:
-            _print_rotation(payload)
+            _print_rotation(payload, history)

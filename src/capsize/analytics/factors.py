@@ -57,6 +57,7 @@ __all__ = [
     "RelativeSeries",
     "SizeFactorHistory",
     "Streak",
+    "StreakAftermath",
     "TrackingResult",
     "TrailingRank",
     "calendar_years",
@@ -73,6 +74,7 @@ __all__ = [
     "relative_cycles",
     "rolling_spread",
     "size_factor_history",
+    "streak_aftermath",
     "trailing_ranks",
 ]
 
@@ -837,6 +839,81 @@ def etf_tracking(
         tracking_error=float(np.std(pa - fa, ddof=1) * math.sqrt(12.0)),
         factor_cumulative=float(np.prod(1.0 + fa) - 1.0),
         proxy_cumulative=float(np.prod(1.0 + pa) - 1.0),
+    )
+
+
+@dataclass(frozen=True)
+class StreakAftermath:
+    """What followed runs of at least ``min_years`` calendar years led by one side.
+
+    ``table`` has one row per episode: ``start_year``, ``trigger_year`` (the year
+    the run reached ``min_years``), ``run_years`` (its final length, counting
+    later years), and ``fwd_{h}y`` = small-minus-large relative return over the
+    ``h`` calendar years after the trigger year (fraction; NaN when the data end
+    sooner). Each run is one episode, so episodes are independent by
+    construction, but there are few of them.
+    """
+
+    table: pd.DataFrame
+    leader: Literal["small", "large"]
+    min_years: int
+    horizons_years: tuple[int, ...]
+    warning: str
+
+
+def streak_aftermath(
+    rel: pd.Series | RelativeSeries,
+    min_years: int = 4,
+    leader: Literal["small", "large"] = "large",
+    horizons_years: Sequence[int] = (1, 3, 5),
+) -> StreakAftermath:
+    """After ``min_years`` calendar years running of ``leader`` leadership, what came next.
+
+    One observation per run (at the end of the year the run reached
+    ``min_years``), so overlapping windows never count twice. Only complete
+    calendar years count towards a run; forward windows need complete years.
+    """
+    if isinstance(min_years, bool) or not isinstance(min_years, int) or min_years < 1:
+        raise InputError(f"min_years={min_years!r} must be a whole number >= 1")
+    r = _rel(rel).dropna()
+    yrs = calendar_years(r)
+    full = yrs.loc[yrs["complete"]]
+    growth = dict(
+        zip(
+            [int(y) for y in full.index.tolist()],
+            (1.0 + full["relative"]).tolist(),
+            strict=True,
+        )
+    )
+    runs = leadership_streaks(yrs, leader, top=None)
+    rows: list[dict[str, object]] = []
+    for run in sorted(runs, key=lambda x: x.start_year):
+        if run.years < min_years:
+            continue
+        trigger = run.start_year + min_years - 1
+        row: dict[str, object] = {
+            "start_year": run.start_year,
+            "trigger_year": trigger,
+            "run_years": run.years,
+            "ongoing": run.ongoing,
+        }
+        for h in horizons_years:
+            ahead = [trigger + k for k in range(1, h + 1)]
+            row[f"fwd_{h}y"] = (
+                float(np.prod([growth[y] for y in ahead]) - 1.0)
+                if all(y in growth for y in ahead)
+                else math.nan
+            )
+        rows.append(row)
+    cols = ["start_year", "trigger_year", "run_years", "ongoing"]
+    cols += [f"fwd_{h}y" for h in horizons_years]
+    return StreakAftermath(
+        pd.DataFrame(rows, columns=cols),
+        leader,
+        min_years,
+        tuple(horizons_years),
+        f"{len(rows)} episode(s), one per run, so none overlaps; that few episodes are "
+        "anecdotes, not a forecast.",
     )
 
 
