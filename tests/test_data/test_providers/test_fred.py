@@ -16,11 +16,18 @@ import pytest
 from capsize.config import Settings
 from capsize.data.providers._http import make_client
 from capsize.data.providers.fred import (
+    FredApiFetcher,
     FredFetcher,
     parse_fred_observations_json,
     parse_fredgraph_csv,
 )
-from capsize.errors import EmptyDataError, InputError, ProviderError, SchemaError
+from capsize.errors import (
+    EmptyDataError,
+    InputError,
+    ProviderError,
+    SchemaError,
+    UnauthorizedError,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -216,3 +223,53 @@ def test_fetcher_query_validation(tmp_path: Path, params: dict[str, object]) -> 
     with pytest.raises(InputError):
         fetcher.fetch(params)
     assert seen == []
+
+
+def _api_fetcher(
+    tmp_path: Path, fixtures_dir: Path, api_key: str | None = "SECRETKEY"
+) -> tuple[FredApiFetcher, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    files = {
+        "T10Y3M": "fred_api_series_observations_T10Y3M_dot_missing.json",
+        "HQMCB10YR": "fred_api_series_observations_HQMCB10YR.json",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        sid = request.url.params["series_id"]
+        if sid not in files:
+            return httpx.Response(400, json={"error_code": 400, "error_message": "Bad Request."})
+        return httpx.Response(200, content=(fixtures_dir / "fred" / files[sid]).read_bytes())
+
+    client = make_client(
+        Settings(home=tmp_path), httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    return FredApiFetcher(client, api_key=api_key, clock=lambda: NOW), seen
+
+
+def test_api_fetcher_replay(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, seen = _api_fetcher(tmp_path, fixtures_dir)
+    t10y3m, hqm = fetcher.fetch({"series": "T10Y3M,HQMCB10YR"})
+    assert [r.url.params["series_id"] for r in seen] == ["T10Y3M", "HQMCB10YR"]
+    assert all(r.url.params["api_key"] == "SECRETKEY" for r in seen)
+    body = json.loads(
+        (fixtures_dir / "fred" / "fred_api_series_observations_T10Y3M_dot_missing.json").read_text()
+    )
+    kept = [o for o in body["observations"] if o["value"] != "."]
+    assert t10y3m.meta["n_missing"] == 4
+    assert t10y3m.meta["missing_dates"] == ["2023-01-02", "2023-01-16", "2023-02-20", "2023-05-29"]
+    assert t10y3m.frame["value"].tolist() == [float(o["value"]) for o in kept]
+    assert hqm.meta["n_missing"] == 0
+    assert len(hqm.frame) == 6
+    assert "SECRETKEY" not in t10y3m.source
+    assert "SECRETKEY" not in repr(t10y3m.meta)
+
+
+def test_api_fetcher_needs_key_and_maps_errors(tmp_path: Path, fixtures_dir: Path) -> None:
+    fetcher, seen = _api_fetcher(tmp_path, fixtures_dir, api_key=None)
+    with pytest.raises(UnauthorizedError, match="api_key"):
+        fetcher.fetch({"series": "T10Y3M"})
+    assert seen == []
+    fetcher, _ = _api_fetcher(tmp_path / "b", fixtures_dir)
+    with pytest.raises(ProviderError, match="HTTP 400"):
+        fetcher.fetch({"series": "NOSUCH"})

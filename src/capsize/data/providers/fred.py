@@ -29,12 +29,13 @@ import pandas as pd
 from capsize.data.providers._base import Clock, Fetcher, ProviderResult
 from capsize.data.providers._http import (
     Payload,
+    get_json,
     get_text,
     make_client,
     query_date,
     reject_unknown,
 )
-from capsize.errors import EmptyDataError, InputError, SchemaError
+from capsize.errors import EmptyDataError, InputError, SchemaError, UnauthorizedError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FREDGRAPH_URL",
+    "FRED_API_URL",
+    "FredApiFetcher",
     "FredFetcher",
     "FredQuery",
     "parse_fred_observations_json",
@@ -55,6 +58,7 @@ PROVIDER = "fred"
 _SERIES_RE = re.compile(r"^[A-Z0-9_]{1,40}$")
 
 FREDGRAPH_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+FRED_API_URL = "https://api.stlouisfed.org/fred/series/observations"
 _DATE_HEADERS = {"date", "observation_date"}
 _MISSING = {"", "."}
 
@@ -228,6 +232,27 @@ class FredQuery:
         return f"{FREDGRAPH_URL}?id={','.join(self.series)}"
 
 
+def _fred_query(params: Mapping[str, Any], fetcher: str) -> FredQuery:
+    """Validate ``series``, ``start`` and ``end`` (shared by both FRED fetchers)."""
+    reject_unknown(params, {"series", "start", "end"}, fetcher=fetcher)
+    raw = params.get("series")
+    if isinstance(raw, str):
+        items = [x.strip() for x in raw.split(",")]
+    elif isinstance(raw, (list, tuple)) and all(isinstance(x, str) for x in raw):
+        items = [x.strip() for x in raw]
+    else:
+        raise InputError(f"series={raw!r} must be a FRED id like 'DGS10' or a list of ids")
+    ids = tuple(dict.fromkeys(x.upper() for x in items if x))
+    bad = [x for x in ids if not _SERIES_RE.match(x)]
+    if not ids or bad:
+        raise InputError(f"series={raw!r}: {bad or 'nothing'} is not a FRED id like 'DGS10'")
+    start = query_date(params.get("start"), name="start")
+    end = query_date(params.get("end"), name="end")
+    if start and end and start > end:
+        raise InputError(f"start={start} is after end={end}")
+    return FredQuery(ids, start, end)
+
+
 class FredFetcher(Fetcher[FredQuery, Payload]):
     """Download FRED series through the keyless ``fredgraph.csv`` endpoint.
 
@@ -250,7 +275,9 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
     empty) are dropped, never silently: ``meta["n_missing"]`` counts them and
     ``meta["missing_dates"]`` lists up to the first 20. A body without its
     final newline (a cut download whose last value may be incomplete) is
-    flagged with ``meta["possibly_truncated"] = True``.
+    flagged with ``meta["possibly_truncated"] = True``. In a multi-series
+    download the count covers every blank cell of that column, including
+    dates that exist only for another series.
 
     Examples
     --------
@@ -280,23 +307,7 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
 
     def transform_query(self, params: Mapping[str, Any]) -> FredQuery:
         """Validate ``series``, ``start`` and ``end``."""
-        reject_unknown(params, {"series", "start", "end"}, fetcher="FredFetcher")
-        raw = params.get("series")
-        if isinstance(raw, str):
-            items = [x.strip() for x in raw.split(",")]
-        elif isinstance(raw, (list, tuple)) and all(isinstance(x, str) for x in raw):
-            items = [x.strip() for x in raw]
-        else:
-            raise InputError(f"series={raw!r} must be a FRED id like 'DGS10' or a list of ids")
-        ids = tuple(dict.fromkeys(x.upper() for x in items if x))
-        bad = [x for x in ids if not _SERIES_RE.match(x)]
-        if not ids or bad:
-            raise InputError(f"series={raw!r}: {bad or 'nothing'} is not a FRED id like 'DGS10'")
-        start = query_date(params.get("start"), name="start")
-        end = query_date(params.get("end"), name="end")
-        if start and end and start > end:
-            raise InputError(f"start={start} is after end={end}")
-        return FredQuery(ids, start, end)
+        return _fred_query(params, "FredFetcher")
 
     def extract(self, query: FredQuery) -> Payload:
         """Download the CSV (HTML error pages and empty bodies raise)."""
@@ -318,39 +329,129 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
         # fredgraph files end with a newline; a body cut inside the last value would still parse
         truncated = not text.endswith(("\n", "\r"))
         frame = parse_fredgraph_csv(text, name=raw.url)
-        absent = [s for s in query.series if s not in frame.columns]
-        if absent:
-            raise SchemaError(
-                f"{raw.url}: the CSV has no column for {absent}; got {list(frame.columns)}"
+        extra = {"cached": raw.cached, "possibly_truncated": truncated}
+        return _macro_results(query, frame, f"{PROVIDER} {raw.url}", retrieved_at, extra)
+
+
+def _macro_results(
+    query: FredQuery,
+    frame: pd.DataFrame,
+    source: str,
+    retrieved_at: dt.datetime,
+    extra: Mapping[str, Any],
+) -> list[ProviderResult]:
+    """Cut ``frame`` to the query window; one ``macro`` result per series, NaN rows counted."""
+    absent = [s for s in query.series if s not in frame.columns]
+    if absent:
+        raise SchemaError(f"{source}: no column for {absent}; got {list(frame.columns)}")
+    if query.start is not None:
+        frame = frame.loc[frame.index >= pd.Timestamp(query.start)]
+    if query.end is not None:
+        frame = frame.loc[frame.index <= pd.Timestamp(query.end)]
+    results: list[ProviderResult] = []
+    for sid in query.series:
+        col = frame[sid]
+        missing = col.index[col.isna()]
+        kept = col.dropna()
+        if kept.empty:
+            raise EmptyDataError(
+                f"FRED series {sid} has no observations in the requested window "
+                f"({query.start or 'start'} .. {query.end or 'end'})",
+                provider=PROVIDER,
             )
-        if query.start is not None:
-            frame = frame.loc[frame.index >= pd.Timestamp(query.start)]
-        if query.end is not None:
-            frame = frame.loc[frame.index <= pd.Timestamp(query.end)]
-        results: list[ProviderResult] = []
+        out = kept.to_frame("value")
+        out.index.name = "date"
+        meta = {
+            "series_id": sid,
+            "n_rows": len(out),
+            "n_missing": len(missing),
+            "missing_dates": [d.date().isoformat() for d in missing[:20]],
+            "first_date": out.index[0].date(),
+            "last_date": out.index[-1].date(),
+            **extra,
+        }
+        results.append(ProviderResult("macro", sid, out, source, retrieved_at, meta))
+    return results
+
+
+class FredApiFetcher(Fetcher[FredQuery, tuple[str, Any]]):
+    """Download FRED series through the keyed API (``series/observations`` JSON).
+
+    Parameters
+    ----------
+    client : httpx.Client, optional
+        Injected client; defaults to :func:`~capsize.data.providers._http.make_client`.
+    api_key : str, optional
+        FRED API key (free at fred.stlouisfed.org); required for live calls.
+        It is sent as a query parameter and removed from ``source``.
+    clock : callable, optional
+        Current UTC time for ``retrieved_at``.
+    settings : Settings, optional
+        Used only to build the default client.
+
+    Notes
+    -----
+    Same parameters and results as :class:`FredFetcher` (one request per
+    series). ``"."`` values are dropped and counted in ``meta["n_missing"]``.
+    Prefer :class:`FredFetcher`, which needs no key.
+    """
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        api_key: str | None = None,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(clock=clock)
+        self._client = client
+        self._settings = settings
+        self._api_key = api_key
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (built on first use when none was injected)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client
+
+    def transform_query(self, params: Mapping[str, Any]) -> FredQuery:
+        """Validate like :meth:`FredFetcher.transform_query`."""
+        return _fred_query(params, "FredApiFetcher")
+
+    def extract(self, query: FredQuery) -> tuple[str, Any]:
+        """Return ``(redacted source URL, {series_id: parsed JSON})``."""
+        if not self._api_key:
+            raise UnauthorizedError(
+                "the FRED API needs an api_key (free at fred.stlouisfed.org); "
+                "or use FredFetcher, which needs none",
+                provider=PROVIDER,
+            )
+        bodies: dict[str, Any] = {}
         for sid in query.series:
-            col = frame[sid]
-            missing = col.index[col.isna()]
-            kept = col.dropna()
-            if kept.empty:
-                raise EmptyDataError(
-                    f"FRED series {sid} has no observations in the requested window "
-                    f"({query.start or 'start'} .. {query.end or 'end'})",
-                    provider=PROVIDER,
-                )
-            out = kept.to_frame("value")
-            out.index.name = "date"
-            meta = {
-                "series_id": sid,
-                "n_rows": len(out),
-                "n_missing": len(missing),
-                "missing_dates": [d.date().isoformat() for d in missing[:20]],
-                "first_date": out.index[0].date(),
-                "last_date": out.index[-1].date(),
-                "cached": raw.cached,
-                "possibly_truncated": truncated,
-            }
-            results.append(
-                ProviderResult("macro", sid, out, f"{PROVIDER} {raw.url}", retrieved_at, meta)
+            params = {"series_id": sid, "api_key": self._api_key, "file_type": "json"}
+            bodies[sid], _ = get_json(
+                self.client,
+                FRED_API_URL,
+                provider=PROVIDER,
+                what=f"FRED API series {sid}",
+                params=params,
+                not_found=f"FRED has no series {sid}; check the id on fred.stlouisfed.org",
             )
+        return f"{FRED_API_URL}?series_id={','.join(query.series)}", bodies
+
+    def transform(
+        self, query: FredQuery, raw: tuple[str, Any], *, retrieved_at: dt.datetime
+    ) -> list[ProviderResult]:
+        """Parse each series' observations into ``macro`` results."""
+        url, bodies = raw
+        results: list[ProviderResult] = []
+        for sid in query.series:  # one response per series: count missing values per series
+            frame = parse_fred_observations_json(bodies[sid], series_id=sid, name=f"{url} ({sid})")
+            one = FredQuery((sid,), query.start, query.end)
+            source = f"{PROVIDER} {FRED_API_URL}?series_id={sid}"
+            results += _macro_results(one, frame, source, retrieved_at, {"cached": False})
         return results

@@ -31,7 +31,7 @@ _P = "capsize.data.providers."
 FETCHERS: Mapping[str, Mapping[str, str]] = {
     "bars": {"yahoo": _P + "yahoo:YahooChartFetcher"},
     "actions": {"yahoo": _P + "yahoo:YahooChartFetcher"},
-    "macro": {"fred": _P + "fred:FredFetcher"},
+    "macro": {"fred": _P + "fred:FredFetcher", "fred_api": _P + "fred:FredApiFetcher"},
     "factors": {"french": _P + "french:FrenchFetcher"},
     "holdings": {"ishares": _P + "ishares:ISharesHoldingsFetcher"},
     "shares_outstanding": {"ishares": _P + "ishares:ISharesHoldingsFetcher"},
