@@ -342,8 +342,9 @@ def segment_flows(
         Index ``segment``; columns ``flow`` (USD sum of usable rows; NaN when
         no fund of the segment has a usable row), ``usable_rows``,
         ``excluded_rows``, ``funds_with_data``, ``funds_no_data`` (comma list),
-        ``assets_start`` (USD, shares x price of the first row in the window,
-        summed over funds that have it), ``flow_pct_assets`` (fraction),
+        ``assets_start`` (USD, shares x price of each fund's first row in the
+        window, or its ``net_assets`` for N-PORT rows, summed over funds that
+        have it), ``flow_pct_assets`` (fraction),
         ``first``, ``last``.
     """
     if not {"date", "fund", "flow"} <= set(flows.columns):
@@ -361,9 +362,14 @@ def segment_flows(
         have = sorted(sub["fund"].unique())
         usable = sub["flow"].notna()
         assets = float("nan")
-        if {"shares_outstanding", "price"} <= set(sub.columns) and not sub.empty:
+        if not sub.empty:
             firsts = sub.sort_values("date").groupby("fund").first()
-            val = (firsts["shares_outstanding"] * firsts["price"]).dropna()
+            if {"shares_outstanding", "price"} <= set(sub.columns):
+                val = (firsts["shares_outstanding"] * firsts["price"]).dropna()
+            elif "net_assets" in sub.columns:
+                val = firsts["net_assets"].dropna()
+            else:
+                val = pd.Series(dtype=float)
             assets = float(val.sum()) if len(val) else float("nan")
         total = float(sub.loc[usable, "flow"].sum()) if usable.any() else float("nan")
         rows.append(
