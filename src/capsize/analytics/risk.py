@@ -66,6 +66,9 @@ __all__ = [
 
 Direction = Literal["both", "up", "down"]
 
+_DEGENERATE = 1e-11
+"""Relative variance (to the sum of squares) below which an input counts as constant."""
+
 
 # --------------------------------------------------------------------------- inputs
 
@@ -250,10 +253,13 @@ def _beta_corr(x: FloatArray, y: FloatArray, what: str) -> float:
         return float("nan")
     xm, ym = x - x.mean(), y - y.mean()
     sxy, syy = float(xm @ ym), float(ym @ ym)
+    # variance below rounding noise = constant input (same rule as the rolling versions)
+    ok_y = syy > _DEGENERATE * float(y @ y)
     if what == "beta":
-        return sxy / syy if syy > 0 else float("nan")
+        return sxy / syy if ok_y else float("nan")
     sxx = float(xm @ xm)
-    return sxy / np.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
+    ok_x = sxx > _DEGENERATE * float(x @ x)
+    return sxy / np.sqrt(sxx * syy) if ok_x and ok_y else float("nan")
 
 
 def _paired_metric(
@@ -285,7 +291,8 @@ def beta(returns: pd.Series | pd.DataFrame, benchmark: pd.Series) -> float | pd.
     Returns
     -------
     float or Series
-        NaN with fewer than 2 paired days or a constant benchmark.
+        NaN with fewer than 2 paired days or a constant benchmark (variance below
+        1e-11 of its sum of squares, i.e. equal up to rounding).
     """
     return _paired_metric(returns, benchmark, "beta")
 
@@ -341,12 +348,15 @@ def _rolling_paired(
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
         vy = syy - sy * sy / n
+        # a window whose variance is below rounding noise of the sums is constant
+        ok_y = vy > _DEGENERATE * syy
         if what == "beta":
-            out = np.where(vy > 0, cov / vy, np.nan)
+            out = np.where(ok_y, cov / vy, np.nan)
         else:
             sxx = _rolling_sums(xo * xo, window)
             vx = sxx - sx * sx / n
-            out = np.where((vx > 0) & (vy > 0), cov / np.sqrt(vx * vy), np.nan)
+            ok_x = vx > _DEGENERATE * sxx
+            out = np.where(ok_x & ok_y, cov / np.sqrt(vx * vy), np.nan)
     out[n < mp] = np.nan
     if isinstance(r, pd.DataFrame):
         return pd.DataFrame(out, index=r.index, columns=r.columns)
@@ -389,6 +399,13 @@ def rolling_beta(
     -------
     Series or DataFrame, same shape as ``returns``
         Equal (to rounding, ~1e-12) to ``beta`` on each window's paired days.
+
+    Notes
+    -----
+    Vectorised with running sums of the (globally centred) paired values, so the
+    absolute rounding error is ~1e-16 of the whole series' scale. A window whose
+    variance is below 1e-11 of its sum of squares is treated as constant (NaN);
+    real returns (quoted in cents) never get near that.
 
     Examples
     --------
