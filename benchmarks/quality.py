@@ -91,6 +91,12 @@ def main() -> None:
 
     base = best_of(lambda: df.sort_values(["key", "date"], kind="stable"), args.repeat)
     rows = [("baseline: sort_values(key, date)", base)]
+    rows.append(
+        (
+            "sort_values(key, date), shuffled",
+            best_of(lambda: shuffled.sort_values(["key", "date"], kind="stable"), args.repeat),
+        )
+    )
     res = None
 
     def run() -> None:

@@ -242,7 +242,7 @@ def test_conflicting_duplicates_keep_last_in_file_order() -> None:
     assert f["severity"].tolist() == ["error"]
     detail = f["detail"].iloc[0]
     assert "close 12.10 vs 12.40" in detail
-    assert "volume 100.00 vs 300.00" in detail
+    assert "volume 100 vs 300" in detail
     assert "kept row 2" in detail
     assert "rejected row 0" in detail
 
@@ -337,6 +337,8 @@ def test_schema_and_argument_errors() -> None:
     df = closes(DAYS[:3], [1, 2, 3])
     with pytest.raises(SchemaError, match="close"):
         check_bars(df.drop(columns="close"), basis="raw")
+    with pytest.raises(SchemaError, match=r"reset_index\(\)"):
+        check_bars(df.set_index("date"), basis="raw")
     with pytest.raises(InputError, match="basis"):
         check_bars(df, basis="total")
     with pytest.raises(InputError, match="calendar"):

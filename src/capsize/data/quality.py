@@ -40,6 +40,24 @@ calendar_gap           info/     exchange sessions missing between a key's first
 non_session_date       warning   a row dated on a weekend or exchange holiday
 calendar_not_checked   info      rows outside the range the calendar models
 =====================  ========  ===================================================
+
+:func:`check_series` applies the key/date/number rules and duplicates as above, plus
+``missing_value`` (info: a NaN value, row rejected), ``stale_value`` (warning) and,
+when given a calendar, the calendar checks.
+
+Examples
+--------
+>>> import pandas as pd
+>>> bars = pd.DataFrame({"key": ["IWM", "IWM", "IWM"],
+...     "date": pd.to_datetime(["2024-03-11", "2024-03-08", "2024-03-11"]),
+...     "close": [12.40, 1.24, 12.10]})
+>>> res = check_bars(bars, basis="raw", calendar=None)
+>>> res.clean[["date", "close"]]
+        date  close
+0 2024-03-08   1.24
+1 2024-03-11  12.10
+>>> res.findings["check"].tolist()
+['unsorted', 'duplicate_date', 'split_jump']
 """
 
 from __future__ import annotations
@@ -298,6 +316,10 @@ def _validate_common(frame: object, name: str, required: Sequence[str]) -> pd.Da
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in required if c not in frame.columns]
+    if missing and set(missing) <= set(frame.index.names):
+        raise SchemaError(
+            f"{name} has {missing} in its index, not as column(s); pass {name}.reset_index()"
+        )
     if missing:
         raise SchemaError(
             f"{name} lacks column(s) {missing}; expected a long frame with columns "
@@ -472,7 +494,8 @@ def _base_rules(p: _Parsed) -> list[_Rule]:
 def _dup_text(col: str, a: object, b: object) -> str:
     def f(x: object) -> str:
         if isinstance(x, float | np.floating):
-            return _px(float(x))
+            v = float(x)
+            return fmt_num(v, 0) if col == "volume" and math.isfinite(v) else _px(v)
         return "missing" if pd.isna(x) else str(x)  # type: ignore[call-overload]
 
     return f"{col} {f(a)} vs {f(b)}"
@@ -563,7 +586,11 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
         perm: IntArray | None = None
         if comp is not None:
             if not bool(np.all(comp[1:] >= comp[:-1])):
-                perm = np.argsort(comp, kind="stable")
+                m = len(v)
+                if int(comp.max()) < 2**62 // m:  # make keys unique: a fast unstable sort is enough
+                    perm = np.argsort(comp * m + np.arange(m, dtype=np.int64))
+                else:
+                    perm = np.argsort(comp, kind="stable")
         else:
             up = (code_v[1:] > code_v[:-1]) | (
                 (code_v[1:] == code_v[:-1]) & (ns_v[1:] >= ns_v[:-1])
@@ -647,16 +674,23 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
 
 
 def _frames(frame: pd.DataFrame, core: _Core) -> tuple[pd.DataFrame, pd.DataFrame]:
-    clean = (
-        frame.reset_index(drop=True)
-        if core.identity
-        else frame.iloc[core.row].reset_index(drop=True)
-    )
+    if core.identity:
+        clean = frame.reset_index(drop=True)
+        clean["date"] = core.ns.view("datetime64[ns]").astype(core.date_dtype)
+        for c, a in core.vals.items():
+            clean[c] = a
+    else:
+        cols: dict[object, object] = {}
+        for c in frame.columns:
+            if c == "date":
+                cols[c] = core.ns.view("datetime64[ns]").astype(core.date_dtype)
+            elif c in core.vals:
+                cols[c] = core.vals[str(c)]
+            else:
+                cols[c] = frame[c].take(core.row).reset_index(drop=True)
+        clean = pd.DataFrame(cols)
     if not (pd.api.types.is_string_dtype(clean["key"].dtype) or clean["key"].dtype == object):
         clean["key"] = core.keys[core.code]
-    clean["date"] = core.ns.view("datetime64[ns]").astype(core.date_dtype)
-    for c, a in core.vals.items():
-        clean[c] = a
     rejected = frame.iloc[core.rej_rows].reset_index(drop=True)
     rejected["reason"] = pd.Series(core.rej_reason, dtype=object)
     rejected["row"] = core.rej_rows
@@ -830,11 +864,15 @@ def _calendar_checks(core: _Core, name: str, gap_info_max: int) -> list[pd.DataF
             ns0 = core.ns[m_idx[fi]]
             det = [f"{n:,} row(s) {text}" for n in cnt[ks].tolist()]
             out.append(_findings(core.keys[ks], ns0, "calendar_not_checked", "info", det))
-    inr = np.flatnonzero((day >= first) & (day <= last))
-    if not len(inr):
-        return out
-    di, ci = day[inr], code[inr]
-    pos = np.searchsorted(sess, di)
+    in_range = (day >= first) & (day <= last)
+    if in_range.all():
+        inr, di, ci = np.arange(len(day), dtype=np.int64), day, code
+    else:
+        inr = np.flatnonzero(in_range)
+        if not len(inr):
+            return out
+        di, ci = day[inr], code[inr]
+    pos = np.searchsorted(sess, di)  # sessions before each date
     is_sess = sess[np.minimum(pos, len(sess) - 1)] == di
     ns_i = np.flatnonzero(~is_sess)
     if len(ns_i):
@@ -851,8 +889,8 @@ def _calendar_checks(core: _Core, name: str, gap_info_max: int) -> list[pd.DataF
         )
     same = ci[1:] == ci[:-1]
     a, b = di[:-1], di[1:]
-    a_after = np.searchsorted(sess, a, side="right")
-    b_before = np.searchsorted(sess, b, side="left")
+    a_after = (pos + is_sess)[:-1]  # = searchsorted(sess, a, side="right")
+    b_before = pos[1:]  # = searchsorted(sess, b, side="left")
     between = np.where(same, b_before - a_after, 0)
     gp = np.flatnonzero(between > 0)
     if not len(gp):
