@@ -165,9 +165,7 @@ def test_rolling_beta_equals_scalar_beta_on_each_window(s, window, holes):
         exp_b = risk.beta(rw, bw) if ok.sum() >= 2 else float("nan")
         exp_c = risk.correlation(rw, bw) if ok.sum() >= 2 else float("nan")
         for got, exp in ((rb.iloc[t], exp_b), (rc.iloc[t], exp_c)):
-            if ok.sum() < 2:
-                assert math.isnan(got)
-            elif math.isnan(exp):  # constant input inside the window
+            if ok.sum() < 2 or math.isnan(exp):
                 assert math.isnan(got)
             else:
                 assert math.isclose(got, exp, rel_tol=1e-7, abs_tol=1e-9)
