@@ -222,6 +222,43 @@ def check_cmd(
     )
 
 
+def run_update(*, quiet: bool = False) -> object:
+    """Update the store from live providers with a progress bar (shared with ``report``)."""
+    from capsize.data.update import update_from_providers
+
+    with open_store() as store:
+        if quiet:
+            return update_from_providers(store)
+        with _progress() as bar:
+            task = bar.add_task("update", total=None)
+
+            def tick(label: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return update_from_providers(store, progress=tick)
+
+
+@data_app.command("update")
+@handle_errors
+def update_cmd(json_out: bool = typer.Option(False, "--json", help="Print what was fetched and what failed as JSON.")) -> None:
+    """Fetch the segment proxies, FRED rates, French size data and iShares holdings from live providers."""
+    from capsize.data.update import UpdateReport
+
+    rep = run_update(quiet=json_out)
+    assert isinstance(rep, UpdateReport)
+    if json_out:
+        emit_json({"fetched": rep.fetched, "failed": [{"source": s, "reason": r} for s, r in rep.failed], "rows": rep.rows})
+    else:
+        console.print(f"Fetched {len(rep.fetched)} datasets ({fmt_num(rep.rows, 0)} rows); {len(rep.failed)} sources failed.")
+        for src, reason in rep.failed:
+            console.print(f"[red]failed[/] {src}: {reason}", highlight=False)
+    if rep.failed and not rep.fetched:
+        raise fail(
+            "no live provider could be reached; on an offline machine import a local folder instead: "
+            "capsize data import DIR (or set CAPSIZE_DATA_DIR)"
+        )
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``capsize data`` to the main app."""
     app.add_typer(data_app, name="data")
