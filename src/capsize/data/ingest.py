@@ -315,8 +315,11 @@ class _Importer:
     def _factors(self, spec: FileSpec) -> tuple[object, object, int, int, pd.DataFrame]:
         raw = self._read_csv(spec, ("date",))
         dates = pd.to_datetime(raw["date"], errors="coerce")
+        from capsize.data.providers.french import normalize_french_column
+
         cols = [c for c in raw.columns if c != "date"]
-        values = pd.DataFrame({c: self._numeric(raw[c]) for c in cols})
+        # Spreadsheet-mangled decile labels ("2-Dec") get French's own names ("Dec 2").
+        values = pd.DataFrame({normalize_french_column(c): self._numeric(raw[c]) for c in cols})
         return self._write_factor_frame(spec, spec.subject, spec.variant, dates, values)
 
     def _write_factor_frame(self, spec: FileSpec, dataset: str, freq: str, dates: pd.Series | pd.Index, values: pd.DataFrame) -> tuple[object, object, int, int, pd.DataFrame]:
