@@ -150,3 +150,14 @@ def test_crypto_side_by_side_and_dominance(home, fixtures_dir):
     code, out = _run(home, "crypto", "--markets", "/no/such/file.json")
     assert code == 1
     assert "is not a file" in out
+
+
+def test_rates_other_legs_and_series(home):
+    code, out = _run(home, "rates", "--series", "DGS10", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    assert list(p["regression"]["coefficients"]) == ["const", "d_DGS10"]
+    assert p["provenance"]["basis"]["IWM"] == "total return (adjusted)"
+    code, out = _run(home, "rates", "--series", "DGS5")
+    assert code == 1
+    assert "DGS5" in out

@@ -68,6 +68,7 @@ def rates_payload(
     as_of: pd.Timestamp | None = None,
     small: str = "IWM",
     large: str = "SPY",
+    series: tuple[str, ...] = ("DGS2", "DGS10"),
     threshold_bp: float = 10.0,
     window: int = 36,
 ) -> dict[str, Any]:
@@ -81,7 +82,11 @@ def rates_payload(
     as_of : Timestamp, optional
         Only data dated on or before it.
     small, large : str
-        The two legs (adjusted closes).
+        The two legs (adjusted closes for ETFs, levels for indices such as
+        ``^RUT``/``^GSPC``, which carry no dividends).
+    series : tuple of str
+        FRED yield series (percent) whose changes are the regressors; any
+        series imported into the store can be added.
     threshold_bp : float
         Regime threshold, basis points per month.
     window : int
@@ -96,11 +101,14 @@ def rates_payload(
     from capsize.analytics import rates as R
 
     notes: list[str] = []
-    closes = store.closes([small, large], basis="adjusted", as_of=as_of)
+    closes = store.closes([small, large], basis="auto", as_of=as_of)
+    bases = dict(closes.attrs.get("basis", {}))
     s, lg = closes[small].dropna(), closes[large].dropna()
     if s.empty or lg.empty:
         raise DataNotFound(f"no adjusted closes for {small}/{large}; run 'capsize data import'")
-    ylds = store.macro(["DGS2", "DGS10"], as_of=as_of)
+    if not series:
+        raise InputError("--series is empty; pass FRED ids such as DGS2,DGS10")
+    ylds = store.macro(list(series), as_of=as_of)
     reg = R.rate_sensitivity(s, lg, ylds)
     roll = R.rolling_rate_sensitivity(s, lg, ylds, window=window)
     corr = R.rolling_rate_correlation(s, lg, ylds, window=window)
@@ -192,12 +200,14 @@ def rates_payload(
         },
         "provenance": {
             "symbols": [small, large],
-            "basis": "adjusted (total return)",
+            "basis": {
+                k: ("total return (adjusted)" if v == "adjusted" else f"{v} (price only)")
+                for k, v in bases.items()
+            },
             "sources": {
                 small: _source(store, "bars", small),
                 large: _source(store, "bars", large),
-                "DGS2": _source(store, "macro", "DGS2"),
-                "DGS10": _source(store, "macro", "DGS10"),
+                **{sid: _source(store, "macro", sid) for sid in series},
                 policy_id: _source(store, "macro", policy_id),
             },
             "as_of": _date(as_of) if as_of is not None else _date(min(s.index[-1], lg.index[-1])),
@@ -236,6 +246,7 @@ def _print_rates(p: dict[str, Any]) -> None:
         title=f"Rates sensitivity of {pair} (monthly returns)",
         caption=(
             f"{reg['start']}..{reg['end']}, n={reg['n_obs']}, R²={reg['r_squared']:.3f}; "
+            f"basis: {', '.join(f'{k} {v}' for k, v in p['provenance']['basis'].items())}; "
             f"full-period t: {reg['cov_type']}; {p['rolling']['t_note']}. "
             f"Rolling correlation with ΔDGS10: "
             f"{fmt_num(p['rolling']['correlation'].get('d_DGS10'), 2, sign=True)}"
@@ -283,7 +294,11 @@ def _print_rates(p: dict[str, Any]) -> None:
         rows,
         ["turn", "kind", *[f"{o}m" for o in shown]],
         title=f"{p['small']} vs {p['large']} around Fed policy turns ({p['turns']['series']})",
-        caption=f"{ev['base_rule']}; turns: {p['turns']['rule']}",
+        caption=(
+            "value = (small/large) at the offset / (small/large) on the last close before the "
+            "turn - 1 (negative offsets: where the ratio stood before); "
+            f"turns: {p['turns']['rule']}"
+        ),
         right_align=tuple(range(2, 2 + len(shown))),
     )
     for n in p["notes"]:
@@ -692,6 +707,11 @@ def register(app: typer.Typer) -> None:
     @app.command("rates")
     @handle_errors
     def rates(
+        small: str = typer.Option("IWM", "--small", help="Small-cap leg, e.g. IWM or ^RUT."),
+        large: str = typer.Option("SPY", "--large", help="Large-cap leg, e.g. SPY or ^GSPC."),
+        series: str = typer.Option(
+            "DGS2,DGS10", "--series", help="FRED yield series in the store, comma-separated."
+        ),
         as_of: str | None = typer.Option(
             None, "--as-of", help="Use only data dated on or before (YYYY-MM-DD)."
         ),
@@ -706,7 +726,14 @@ def register(app: typer.Typer) -> None:
         """
         when = parse_date_option(as_of, "--as-of")
         with open_store(read_only=True) as store:
-            payload = rates_payload(store, as_of=when, threshold_bp=threshold)
+            payload = rates_payload(
+                store,
+                as_of=when,
+                small=small.strip().upper(),
+                large=large.strip().upper(),
+                series=tuple(x.strip().upper() for x in series.split(",") if x.strip()),
+                threshold_bp=threshold,
+            )
         if as_json:
             emit_json(payload)
         else:
