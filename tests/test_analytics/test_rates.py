@@ -337,3 +337,38 @@ def _rel(real: dict[str, pd.Series], base: str, end: str) -> float:
 
 def _yields(real: dict[str, pd.Series]) -> pd.DataFrame:
     return pd.concat([real["DGS2"], real["DGS10"]], axis=1, sort=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=60, max_value=400), st.sampled_from([-0.5, -0.25, 0.25, 0.5])
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_step_paths_are_recovered_exactly(steps):
+    """Random target paths (steps >= 60 days apart): every decision date and turn is found."""
+    start = pd.Timestamp("2000-01-01")
+    level, when = 3.0, start + pd.Timedelta(days=200)
+    decisions: list[tuple[pd.Timestamp, int]] = []
+    changes: list[tuple[pd.Timestamp, float]] = []
+    for gap, size in steps:
+        when = when + pd.Timedelta(days=gap)
+        level += size
+        decisions.append((when, 1 if size > 0 else -1))
+        changes.append((when + pd.Timedelta(days=1), level))
+    days = pd.date_range(start, when + pd.Timedelta(days=200), freq="D")
+    rate = pd.Series(3.0, index=days)
+    for eff, lvl in changes:
+        rate[rate.index >= eff] = lvl
+    got = detect_policy_turns(rate)
+    assert list(got["date"]) == [d for d, _ in decisions]
+    dirs = [s for _, s in decisions]
+    expected_kinds = [""] + [
+        ("first_hike" if b > 0 else "first_cut") if a != b else ""
+        for a, b in itertools.pairwise(dirs)
+    ]
+    assert list(got["kind"]) == expected_kinds
