@@ -849,3 +849,55 @@ def test_real_macro_series(shared_data: Path) -> None:
         in ff["detail"].tolist()
     )
     assert math.isclose(res.clean["value"].sum(), df["value"].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_property_row_order_does_not_change_the_result(data: st.DataObject) -> None:
+    n = data.draw(st.integers(2, 40))
+    keys = data.draw(st.lists(st.sampled_from(["A", "B", "C"]), min_size=n, max_size=n))
+    day_idx = data.draw(st.lists(st.integers(0, 60), min_size=n, max_size=n))
+    df = (
+        pd.DataFrame(
+            {
+                "key": keys,
+                "date": pd.bdate_range("2024-04-01", periods=61)[day_idx],
+                "close": np.round(np.linspace(5, 9, n), 4),
+            }
+        )
+        .drop_duplicates(["key", "date"])
+        .sort_values(["key", "date"])
+    )
+    perm = data.draw(st.permutations(list(range(len(df)))))
+    shuffled = df.iloc[list(perm)]
+    a = check_bars(df, basis="adjusted")
+    b = check_bars(shuffled, basis="adjusted")
+    pd.testing.assert_frame_equal(a.clean, b.clean)
+    assert not a.findings["check"].eq("unsorted").any()
+    other_a = a.findings[a.findings["check"] != "unsorted"].reset_index(drop=True)
+    other_b = b.findings[b.findings["check"] != "unsorted"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(other_a, other_b)
+    # a key is reported unsorted iff its dates are not ascending in file order
+    out_of_order = {k for k, g in shuffled.groupby("key") if not g["date"].is_monotonic_increasing}
+    assert set(b.findings.loc[b.findings["check"] == "unsorted", "key"]) == out_of_order
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.integers(0, 249), min_size=2, max_size=250))
+def test_property_missing_session_count(picked: set[int]) -> None:
+    sessions = pd.DatetimeIndex(
+        q._sessions("XNYS")[0][-800:-550].astype("datetime64[D]").astype("datetime64[ns]")
+    )
+    idx = sorted(picked)
+    df = closes(sessions[idx], [10.0] * len(idx))
+    df["close"] = 10.0 + np.arange(len(idx)) * 0.01
+    f = of(check_bars(df, basis="adjusted"), "calendar_gap")
+    inside = sessions[idx[0] : idx[-1] + 1]
+    missing = len(inside) - len(idx)
+    if missing == 0:
+        assert f.empty
+        return
+    assert f["detail"].iloc[0].startswith(f"{missing:,} of {len(inside):,} XNYS sessions missing")
+    longest = max(b - a - 1 for a, b in itertools.pairwise(idx))
+    assert f"longest gap {longest:,} session(s)" in f["detail"].iloc[0]
+    assert f["severity"].iloc[0] == ("info" if missing <= 5 else "warning")
