@@ -195,3 +195,12 @@ def test_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     res = runner.invoke(app, ["rotation", "--as-of", "yesterday-ish"])
     assert res.exit_code == 1
     assert "--as-of" in res.output
+
+
+def test_rotation_after_the_data_ends_marks_stale(use_home: Path) -> None:
+    p = _json(["rotation", "--as-of", "2030-01-01", "--json"])
+    comps = {c["name"]: c for c in p["components"]}
+    assert comps["relative_strength"]["status"] == "NOT ASSESSED"
+    assert comps["relative_strength"]["reason"].startswith("stale: data end 2026-08-21")
+    assert p["score"] is None  # NaN in the payload, null in JSON
+    assert "no component had data" in p["headline"]

@@ -388,3 +388,17 @@ def test_rank_correlation_matches_scipy() -> None:
     b = rng.normal(size=120) + 0.1 * a
     assert _close(R._spearman(a, b), float(spearmanr(a, b).statistic), 1e-12)
     assert math.isnan(R._spearman(np.ones(5), b[:5]))
+
+
+def test_stale_readings_are_not_assessed() -> None:
+    old = _reading("relative_strength", 0.10, "2025-01-02")  # 30 days before: stale (limit 10)
+    fresh = _reading("rates_regime", 0.60, "2025-01-30")
+    sc = R.rotation_score([old, fresh], as_of="2025-02-01")
+    t = sc.table()
+    assert t.loc["relative_strength", "status"] == "NOT ASSESSED"
+    assert t.loc["relative_strength", "reason"].startswith("stale: data end 2025-01-02, 30 days")
+    assert sc.score == -2.0
+    relaxed = R.rotation_score(
+        [old, fresh], as_of="2025-02-01", max_age_days={"relative_strength": 31}
+    )
+    assert _close(relaxed.score, (0.25 * 2 + 0.15 * -2) / 0.40)

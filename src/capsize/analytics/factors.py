@@ -938,9 +938,10 @@ def size_factor_history(
     """
     r = series.returns
     if since is not None:
+        last = pd.Timestamp(r.index[-1])
         r = r.loc[_dti(r).year >= since]
         if r.empty:
-            raise InputError(f"since={since} leaves no data; the series starts {r.index.min()}")
+            raise InputError(f"since={since} leaves no data; the series ends {last:%Y-%m}")
     prov = Provenance(
         dataset=series.provenance.dataset,
         series=series.provenance.series,

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPONENTS",
+    "DEFAULT_MAX_AGE_DAYS",
     "DEFAULT_WEIGHTS",
     "SCORING_RULES",
     "ComponentReading",
@@ -183,6 +184,18 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "size_factor_regime": 0.20,
 }
 """Default component weights (sum to one before renormalisation)."""
+
+DEFAULT_MAX_AGE_DAYS: dict[str, int] = {
+    "relative_strength": 10,
+    "breadth": 10,
+    "rates_regime": 10,
+    "flows": 60,
+    "valuation": 120,
+    "size_factor_regime": 400,
+}
+"""A reading whose data end more than this many days before the score date is stale
+and NOT ASSESSED. The size-factor allowance is long because French data arrive
+with a lag and the stored monthly vintage can trail by months (the evidence says so)."""
 
 Status = Literal["ASSESSED", "NOT ASSESSED"]
 
@@ -317,6 +330,7 @@ def rotation_score(
     *,
     as_of: object,
     weights: Mapping[str, float] | None = None,
+    max_age_days: Mapping[str, int] | None = None,
 ) -> RotationScore:
     """Combine component readings into one score on -2..+2.
 
@@ -328,6 +342,8 @@ def rotation_score(
         Date of the score; a reading dated after it raises (look-ahead).
     weights : mapping, optional
         Overrides of :data:`DEFAULT_WEIGHTS` (non-negative; need not sum to one).
+    max_age_days : mapping, optional
+        Overrides of :data:`DEFAULT_MAX_AGE_DAYS`; older readings are NOT ASSESSED.
 
     Notes
     -----
@@ -356,7 +372,17 @@ def rotation_score(
                 "(look-ahead); build it with as_of"
             )
     w = resolve_weights(weights)
-    assessed = {k: r for k, r in rmap.items() if r is not None and math.isfinite(float(r.value))}
+    ages = {**DEFAULT_MAX_AGE_DAYS, **(max_age_days or {})}
+    stale = {
+        k: (ts - pd.Timestamp(r.as_of)).days
+        for k, r in rmap.items()
+        if r is not None and (ts - pd.Timestamp(r.as_of)).days > ages[k]
+    }
+    assessed = {
+        k: r
+        for k, r in rmap.items()
+        if r is not None and math.isfinite(float(r.value)) and k not in stale
+    }
     total_w = sum(w[k] for k in assessed)
     rows: list[ComponentScore] = []
     acc = 0.0
@@ -364,7 +390,15 @@ def rotation_score(
         r = assessed.get(name)
         if r is None:
             raw = rmap.get(name)
-            reason = "value missing" if raw is not None else "no reading available"
+            if raw is None:
+                reason = "no reading available"
+            elif name in stale:
+                reason = (
+                    f"stale: data end {raw.as_of:%Y-%m-%d}, {stale[name]} days before the "
+                    f"score date (limit {ages[name]})"
+                )
+            else:
+                reason = "value missing"
             rows.append(
                 ComponentScore(
                     name, rule.label, "NOT ASSESSED", math.nan, None, w[name], 0.0, 0.0,
