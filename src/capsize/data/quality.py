@@ -1012,8 +1012,9 @@ def check_bars(
     Notes
     -----
     Rejected (``error``): missing key or date, unparseable or infinite numbers,
-    missing close, a price <= 0, volume < 0, and all but the last occurrence of a
-    date whose rows conflict. Identical duplicates keep one row (``warning``).
+    missing close, a price <= 0, volume < 0, and all but the last occurrence (in
+    file order, among rows that passed the rules before) of a key and date whose
+    rows conflict. Identical duplicates keep one row (``warning``).
     Kept with a ``warning``: high < low, open/close outside [low, high] (relative
     slack 1e-6), stale runs, split-sized jumps, non-session dates, many missing
     sessions. NaN in open/high/low/volume is allowed and skips the checks that
