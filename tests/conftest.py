@@ -41,7 +41,9 @@ def fixtures_dir() -> Path:
 @pytest.fixture(autouse=True)
 def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Clear ``CAPSIZE_*`` variables and point ``CAPSIZE_HOME`` at a temp dir."""
-    saved = {k: v for k, v in os.environ.items() if k.startswith("CAPSIZE_") and k != "CAPSIZE_SHARED"}
+    saved = {
+        k: v for k, v in os.environ.items() if k.startswith("CAPSIZE_") and k != "CAPSIZE_SHARED"
+    }
     for k in saved:
         del os.environ[k]
     os.environ["CAPSIZE_HOME"] = str(tmp_path_factory.mktemp("capsize_home"))

@@ -13,7 +13,9 @@ from capsize.cli import app
 runner = CliRunner()
 
 
-def test_status_lists_every_dataset(store_home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_lists_every_dataset(
+    store_home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
     res = runner.invoke(app, ["data", "status", "--json"])
     assert res.exit_code == 0, res.output

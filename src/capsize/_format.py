@@ -40,7 +40,9 @@ def _na(reason: str | None) -> str:
     return f"{NA} ({reason})" if reason else NA
 
 
-def fmt_pct(value: float | None, digits: int = 1, *, sign: bool = True, reason: str | None = None) -> str:
+def fmt_pct(
+    value: float | None, digits: int = 1, *, sign: bool = True, reason: str | None = None
+) -> str:
     """Format a fraction as a percentage: ``0.0123`` -> ``"+1.2%"``.
 
     Parameters
@@ -75,7 +77,9 @@ def fmt_bp(value: float | None, *, reason: str | None = None) -> str:
     return f"{float(value) * 1e4:+.0f} bp"  # type: ignore[arg-type]
 
 
-def fmt_num(value: float | None, digits: int = 2, *, sign: bool = False, reason: str | None = None) -> str:
+def fmt_num(
+    value: float | None, digits: int = 2, *, sign: bool = False, reason: str | None = None
+) -> str:
     """Format a plain number with thousands separators: ``1234.5`` -> ``"1,234.50"``."""
     if is_missing(value):
         return _na(reason)
@@ -108,7 +112,9 @@ def fmt_large(value: float | None, digits: int = 1, *, reason: str | None = None
     return f"{v:.0f}"
 
 
-def fmt_money(value: float | None, digits: int = 2, *, compact: bool = False, reason: str | None = None) -> str:
+def fmt_money(
+    value: float | None, digits: int = 2, *, compact: bool = False, reason: str | None = None
+) -> str:
     """Format US dollars: ``1234.5`` -> ``"$1,234.50"``; ``compact`` -> ``"$1.2K"``."""
     if is_missing(value):
         return _na(reason)

@@ -104,7 +104,9 @@ def _read_toml(path: Path) -> dict[str, object]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"config file {str(path)!r} is not valid TOML: {exc}; fix or remove it") from exc
+        raise InputError(
+            f"config file {str(path)!r} is not valid TOML: {exc}; fix or remove it"
+        ) from exc
 
 
 def _as_float(name: str, value: object) -> float:

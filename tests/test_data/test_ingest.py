@@ -168,11 +168,20 @@ def test_sigkill_midway_leaves_old_or_new_state(tmp_path: Path, shared_data: Pat
     s = Store.open(db)
     try:
         assert s.check_integrity().ok
-        n_uni = s.con.execute("SELECT count(*) FROM catalog WHERE dataset_key LIKE 'universe/%'").fetchone()[0]
-        uni_rows = s.con.execute("SELECT count(*) FROM bars b JOIN symbols y USING (symbol) WHERE y.kind = 'stock'").fetchone()[0]
+        n_uni = s.con.execute(
+            "SELECT count(*) FROM catalog WHERE dataset_key LIKE 'universe/%'"
+        ).fetchone()[0]
+        uni_rows = s.con.execute(
+            "SELECT count(*) FROM bars b JOIN symbols y USING (symbol) WHERE y.kind = 'stock'"
+        ).fetchone()[0]
         assert n_uni in (0, 2249)
         assert (uni_rows == 0) == (n_uni == 0)
-        assert s.con.execute("SELECT count(*) FROM bars WHERE basis = 'level' OR symbol = 'IWM'").fetchone()[0] > 0
+        assert (
+            s.con.execute(
+                "SELECT count(*) FROM bars WHERE basis = 'level' OR symbol = 'IWM'"
+            ).fetchone()[0]
+            > 0
+        )
         total = s.con.execute("SELECT count(*) FROM bars").fetchone()[0]
         assert total >= old_prices
     finally:

@@ -24,31 +24,115 @@ def _rows(*rows: str) -> str:
 #   expectation: ("file", text in reason) | ("row", text in the rejected-row finding)
 #                | ("flag", check name) | ("skip", text)
 CASES: dict[str, tuple[str, str | bytes, tuple[str, str]]] = {
-    "missing_close_column": ("prices/BAD.csv", "date,open,high\n2024-01-02,1,2,3\n", ("file", "missing column(s) close")),
-    "semicolon_delimiter": ("prices/BAD.csv", "date;close\n2024-01-02;10\n", ("file", "delimiter ';'")),
-    "tab_delimiter": ("prices/BAD.csv", "date\tclose\n2024-01-02\t10\n", ("file", "delimiter '\\t'")),
-    "unparseable_date": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "02/01/2024x,1,1,1,10,10,1"), ("row", "unparseable date")),
-    "missing_date": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", ",1,1,1,10,10,1"), ("row", "missing date")),
-    "conflicting_duplicate_dates": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-02,1,1,1,12,12,1"), ("row", "duplicate")),
-    "identical_duplicate_dates": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-02,1,1,1,10,10,1"), ("flag", "duplicate_date")),
-    "descending_order": ("prices/BAD.csv", _rows("2024-01-03,10,10,10,10,10,1", "2024-01-02,10,10,10,10,10,1"), ("flag", "unsorted")),
-    "negative_price": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,-5,-5,1"), ("row", "close")),
-    "zero_price": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,0,0,1"), ("row", "close")),
-    "blank_close": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,,,1"), ("row", "close")),
-    "nan_text_close": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,abc,,1"), ("row", "unparseable close")),
-    "thousands_separator": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1", '2024-01-03,1,1,1,"1,234.50",10,1'), ("row", "unparseable close")),
-    "high_below_low": ("prices/BAD.csv", _rows("2024-01-02,9,8,12,10,10,1", "2024-01-03,10,11,9,10.5,10.5,1"), ("flag", "high_below_low")),
-    "negative_volume": ("prices/BAD.csv", _rows("2024-01-02,10,10,10,10,10,1", "2024-01-03,10,10,10,10,10,-5"), ("row", "volume")),
-    "reverse_split_in_raw_prices": ("prices/raw/BAD_raw_x.csv", _rows("2024-01-02,1,1,1,1.0,,1", "2024-01-03,1,1,1,1.01,,1", "2024-01-04,10,10,10,10.1,,1"), ("flag", "split_jump")),
-    "truncated_file": ("prices/BAD.csv", _rows("2024-01-02,1,1,1,10,10,1") + "2024-01-03,1,1", ("file_or_row", "")),
+    "missing_close_column": (
+        "prices/BAD.csv",
+        "date,open,high\n2024-01-02,1,2,3\n",
+        ("file", "missing column(s) close"),
+    ),
+    "semicolon_delimiter": (
+        "prices/BAD.csv",
+        "date;close\n2024-01-02;10\n",
+        ("file", "delimiter ';'"),
+    ),
+    "tab_delimiter": (
+        "prices/BAD.csv",
+        "date\tclose\n2024-01-02\t10\n",
+        ("file", "delimiter '\\t'"),
+    ),
+    "unparseable_date": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "02/01/2024x,1,1,1,10,10,1"),
+        ("row", "unparseable date"),
+    ),
+    "missing_date": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", ",1,1,1,10,10,1"),
+        ("row", "missing date"),
+    ),
+    "conflicting_duplicate_dates": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-02,1,1,1,12,12,1"),
+        ("row", "duplicate"),
+    ),
+    "identical_duplicate_dates": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-02,1,1,1,10,10,1"),
+        ("flag", "duplicate_date"),
+    ),
+    "descending_order": (
+        "prices/BAD.csv",
+        _rows("2024-01-03,10,10,10,10,10,1", "2024-01-02,10,10,10,10,10,1"),
+        ("flag", "unsorted"),
+    ),
+    "negative_price": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,-5,-5,1"),
+        ("row", "close"),
+    ),
+    "zero_price": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,0,0,1"),
+        ("row", "close"),
+    ),
+    "blank_close": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,,,1"),
+        ("row", "close"),
+    ),
+    "nan_text_close": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", "2024-01-03,1,1,1,abc,,1"),
+        ("row", "unparseable close"),
+    ),
+    "thousands_separator": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1", '2024-01-03,1,1,1,"1,234.50",10,1'),
+        ("row", "unparseable close"),
+    ),
+    "high_below_low": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,9,8,12,10,10,1", "2024-01-03,10,11,9,10.5,10.5,1"),
+        ("flag", "high_below_low"),
+    ),
+    "negative_volume": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,10,10,10,10,10,1", "2024-01-03,10,10,10,10,10,-5"),
+        ("row", "volume"),
+    ),
+    "reverse_split_in_raw_prices": (
+        "prices/raw/BAD_raw_x.csv",
+        _rows("2024-01-02,1,1,1,1.0,,1", "2024-01-03,1,1,1,1.01,,1", "2024-01-04,10,10,10,10.1,,1"),
+        ("flag", "split_jump"),
+    ),
+    "truncated_file": (
+        "prices/BAD.csv",
+        _rows("2024-01-02,1,1,1,10,10,1") + "2024-01-03,1,1",
+        ("file_or_row", ""),
+    ),
     "empty_file": ("prices/BAD.csv", "", ("file", "empty file")),
     "header_only": ("prices/BAD.csv", HDR, ("zero", "")),
     "binary_file": ("prices/BAD.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ("file", "binary")),
-    "html_error_page": ("prices/BAD.csv", "<!DOCTYPE html><html><body>Rate limited</body></html>\n", ("file", "HTML")),
-    "fred_dot_missing_value": ("macro/DGS7.csv", "date,value\n2024-01-02,4.1\n2024-01-03,.\n2024-01-04,4.2\n", ("flag_any", "")),
-    "french_preamble_changed": ("macro/french_original/F-F_Research_Data_Factors.csv", "This is not a French file anymore\nfoo;bar\n1;2\n", ("file", "")),
+    "html_error_page": (
+        "prices/BAD.csv",
+        "<!DOCTYPE html><html><body>Rate limited</body></html>\n",
+        ("file", "HTML"),
+    ),
+    "fred_dot_missing_value": (
+        "macro/DGS7.csv",
+        "date,value\n2024-01-02,4.1\n2024-01-03,.\n2024-01-04,4.2\n",
+        ("flag_any", ""),
+    ),
+    "french_preamble_changed": (
+        "macro/french_original/F-F_Research_Data_Factors.csv",
+        "This is not a French file anymore\nfoo;bar\n1;2\n",
+        ("file", ""),
+    ),
     "unknown_place": ("somewhere/else.csv", "a,b\n1,2\n", ("skip", "not in a known place")),
-    "membership_missing_ticker": ("holdings/IWM_membership_history_x.csv", "snapshot_date,ticker,weight_pct\n2025-06-05,AAA,\n2025-06-05,,\n", ("row", "missing date or ticker")),
+    "membership_missing_ticker": (
+        "holdings/IWM_membership_history_x.csv",
+        "snapshot_date,ticker,weight_pct\n2025-06-05,AAA,\n2025-06-05,,\n",
+        ("row", "missing date or ticker"),
+    ),
 }
 
 

@@ -20,8 +20,22 @@ def store(tmp_path: Path) -> Store:
     s.close()
 
 
-def _bars(symbol: str, dates: list[str], closes: list[float], basis: str = "adjusted", **extra: list[float]) -> pd.DataFrame:
-    df = pd.DataFrame({"symbol": symbol, "basis": basis, "date": pd.to_datetime(dates), "close": closes, "source": "test.csv"})
+def _bars(
+    symbol: str,
+    dates: list[str],
+    closes: list[float],
+    basis: str = "adjusted",
+    **extra: list[float],
+) -> pd.DataFrame:
+    df = pd.DataFrame(
+        {
+            "symbol": symbol,
+            "basis": basis,
+            "date": pd.to_datetime(dates),
+            "close": closes,
+            "source": "test.csv",
+        }
+    )
     for k, v in extra.items():
         df[k] = v
     return df
@@ -110,7 +124,24 @@ def test_panel_is_dense(store: Store) -> None:
 def test_holdings_snapshot_as_of(store: Store) -> None:
     rows = []
     for as_of, w in (("2025-05-13", 0.5), ("2025-11-05", 0.6)):
-        rows.append(pd.DataFrame({"fund": "IWM", "as_of": pd.Timestamp(as_of).date(), "position": [0], "ticker": ["X"], "name": ["X INC"], "sector": ["Tech"], "asset_class": ["Equity"], "weight": [w], "shares": [1.0], "market_value": [2.0], "price": [2.0], "source": ["h.csv"]}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "fund": "IWM",
+                    "as_of": pd.Timestamp(as_of).date(),
+                    "position": [0],
+                    "ticker": ["X"],
+                    "name": ["X INC"],
+                    "sector": ["Tech"],
+                    "asset_class": ["Equity"],
+                    "weight": [w],
+                    "shares": [1.0],
+                    "market_value": [2.0],
+                    "price": [2.0],
+                    "source": ["h.csv"],
+                }
+            )
+        )
     for r in rows:
         store.write_holdings(r)
     store.write_holdings(rows[0])  # idempotent
@@ -123,11 +154,31 @@ def test_holdings_snapshot_as_of(store: Store) -> None:
 
 
 def test_macro_and_factors(store: Store) -> None:
-    store.write_macro(pd.DataFrame({"series_id": "DGS2", "date": pd.to_datetime(["2024-01-02", "2024-01-03"]).date, "value": [4.3, 4.4], "source": "m.csv"}))
+    store.write_macro(
+        pd.DataFrame(
+            {
+                "series_id": "DGS2",
+                "date": pd.to_datetime(["2024-01-02", "2024-01-03"]).date,
+                "value": [4.3, 4.4],
+                "source": "m.csv",
+            }
+        )
+    )
     assert store.macro("DGS2", as_of="2024-01-02")["DGS2"].tolist() == [4.3]
     with pytest.raises(DataNotFound, match="DGS5"):
         store.macro(["DGS5"])
-    store.write_factors(pd.DataFrame({"dataset": "FF3", "frequency": "monthly", "date": pd.to_datetime(["2024-01-31"] * 2).date, "name": ["Mkt-RF", "SMB"], "value": [1.0, -0.5], "source": "f.csv"}))
+    store.write_factors(
+        pd.DataFrame(
+            {
+                "dataset": "FF3",
+                "frequency": "monthly",
+                "date": pd.to_datetime(["2024-01-31"] * 2).date,
+                "name": ["Mkt-RF", "SMB"],
+                "value": [1.0, -0.5],
+                "source": "f.csv",
+            }
+        )
+    )
     f = store.factors("FF3", "monthly")
     assert list(f.columns) == ["Mkt-RF", "SMB"]
     with pytest.raises(InputError, match="frequency"):

@@ -15,7 +15,9 @@ from capsize.data.update import update_from_providers
 
 def _client(fixtures: Path) -> httpx.Client:
     chart = (fixtures / "yahoo" / "yfrs_history_chart_AAPL.json").read_bytes()
-    fred = (fixtures / "fred" / "fredgraph_DGS10_observation_date_header_empty_missing.csv").read_bytes()
+    fred = (
+        fixtures / "fred" / "fredgraph_DGS10_observation_date_header_empty_missing.csv"
+    ).read_bytes()
     french = (fixtures / "french" / "F-F_Research_Data_Factors_daily_CSV.zip").read_bytes()
     ishares = (fixtures / "ishares" / "IWM_holdings_2025-11-05.csv").read_bytes()
 
@@ -24,7 +26,15 @@ def _client(fixtures: Path) -> httpx.Client:
         if "finance/chart/AAPL" in url:
             return httpx.Response(200, content=chart, headers={"content-type": "application/json"})
         if "finance/chart/" in url:
-            return httpx.Response(404, json={"chart": {"result": None, "error": {"code": "Not Found", "description": "No data found"}}})
+            return httpx.Response(
+                404,
+                json={
+                    "chart": {
+                        "result": None,
+                        "error": {"code": "Not Found", "description": "No data found"},
+                    }
+                },
+            )
         if "fredgraph.csv" in url and "DGS10" in url:
             return httpx.Response(200, content=fred, headers={"content-type": "text/csv"})
         if "F-F_Research_Data_Factors_daily" in url:
@@ -36,7 +46,9 @@ def _client(fixtures: Path) -> httpx.Client:
     return httpx.Client(transport=httpx.MockTransport(handler))
 
 
-def test_update_writes_what_it_gets_and_reports_each_failure(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_update_writes_what_it_gets_and_reports_each_failure(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
     store = Store.open(tmp_path / "u.duckdb")
     settings = load_settings()
     client = _client(fixtures_dir)
@@ -54,7 +66,12 @@ def test_update_writes_what_it_gets_and_reports_each_failure(tmp_path: Path, fix
         client.close()
     try:
         fetched = " ".join(rep.fetched)
-        assert "AAPL" in fetched and "fred:DGS10" in fetched and "FF3" in fetched and "ishares:IWM" in fetched
+        assert (
+            "AAPL" in fetched
+            and "fred:DGS10" in fetched
+            and "FF3" in fetched
+            and "ishares:IWM" in fetched
+        )
         failed = dict(rep.failed)
         assert set(failed) == {"yahoo ZZZZ", "french FF5_2x3 monthly", "ishares IJR"}
         assert all(reason and "\n" not in reason for reason in failed.values())

@@ -32,6 +32,7 @@ __all__ = [
 P = ParamSpec("P")
 T = TypeVar("T")
 
+
 def _width() -> int | None:
     # Piped output (files, CI logs) would otherwise be squeezed into 80 columns.
     return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "150"))
@@ -80,7 +81,7 @@ def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
         raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-08") from None
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD")
     return ts.normalize().tz_localize(None) if ts.tzinfo else ts.normalize()
 

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from capsize._cli._common import console, emit_json, fail, handle_errors, open_store, print_table
 from capsize._format import fmt_date, fmt_num
@@ -35,7 +42,7 @@ def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> obj
         if quiet:
             return import_folder(store, folder, force=force)
         with _progress() as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def tick(label: str, done: int, total: int) -> None:
                 if label not in tasks:
@@ -48,13 +55,17 @@ def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> obj
 @data_app.command("import")
 @handle_errors
 def import_cmd(
-    folder: Path = typer.Argument(..., help="Folder laid out like shared/data (prices/, universe/, macro/ ...)."),
+    folder: Path = typer.Argument(
+        ..., help="Folder laid out like shared/data (prices/, universe/, macro/ ...)."
+    ),
     force: bool = typer.Option(False, "--force", help="Re-read files already imported unchanged."),
     json_out: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
 ) -> None:
     """Import a local folder of CSV/Parquet files into the store."""
     if not folder.exists():
-        raise fail(f"folder {str(folder)!r} does not exist; pass the path of a data folder such as ../shared/data")
+        raise fail(
+            f"folder {str(folder)!r} does not exist; pass the path of a data folder such as ../shared/data"
+        )
     rep = run_import(folder, force=force, quiet=json_out)
     from capsize.data.ingest import ImportReport
 
@@ -94,7 +105,9 @@ def import_cmd(
 @handle_errors
 def status_cmd(
     json_out: bool = typer.Option(False, "--json", help="Every dataset as JSON."),
-    all_rows: bool = typer.Option(False, "--all", help="One row per dataset, universe members included."),
+    all_rows: bool = typer.Option(
+        False, "--all", help="One row per dataset, universe members included."
+    ),
 ) -> None:
     """List every dataset in the store: coverage, rows, source, last ingest, quality flags."""
     with open_store(read_only=True) as store:
@@ -180,7 +193,9 @@ def _flags(errors: float, warnings: float, rejected: float) -> str:
 @data_app.command("check")
 @handle_errors
 def check_cmd(
-    severity: str = typer.Option("warning", "--severity", help="Lowest severity to list: error, warning or info."),
+    severity: str = typer.Option(
+        "warning", "--severity", help="Lowest severity to list: error, warning or info."
+    ),
     limit: int = typer.Option(40, "--limit", min=1, help="Rows to show."),
     json_out: bool = typer.Option(False, "--json", help="All findings as JSON."),
 ) -> None:
@@ -202,12 +217,16 @@ def check_cmd(
         )
         return
     if integrity.ok:
-        console.print("[green]Store integrity: ok[/] (unique keys, positive closes, catalog consistent).")
+        console.print(
+            "[green]Store integrity: ok[/] (unique keys, positive closes, catalog consistent)."
+        )
     else:
         for p in integrity.problems:
             console.print(f"[red]integrity problem:[/] {p}")
     summary = q.groupby(["severity", "check_name"]).size().reset_index(name="n")
-    summary = summary.sort_values(["severity", "n"], key=lambda c: c.map(order) if c.name == "severity" else -c)
+    summary = summary.sort_values(
+        ["severity", "n"], key=lambda c: c.map(order) if c.name == "severity" else -c
+    )
     print_table(
         [[r.severity, r.check_name, fmt_num(r.n, 0)] for r in summary.itertuples()],
         ["severity", "check", "findings"],
@@ -216,7 +235,15 @@ def check_cmd(
     )
     q = q.sort_values("severity", key=lambda c: c.map(order), kind="stable").head(limit)
     print_table(
-        [[r.severity, r.dataset_key, fmt_date(r.date, reason="-") if pd.notna(r.date) else "-", r.detail] for r in q.itertuples()],
+        [
+            [
+                r.severity,
+                r.dataset_key,
+                fmt_date(r.date, reason="-") if pd.notna(r.date) else "-",
+                r.detail,
+            ]
+            for r in q.itertuples()
+        ],
         ["severity", "dataset", "date", "detail"],
         title=f"First {len(q)} findings",
     )
@@ -240,16 +267,28 @@ def run_update(*, quiet: bool = False) -> object:
 
 @data_app.command("update")
 @handle_errors
-def update_cmd(json_out: bool = typer.Option(False, "--json", help="Print what was fetched and what failed as JSON.")) -> None:
+def update_cmd(
+    json_out: bool = typer.Option(
+        False, "--json", help="Print what was fetched and what failed as JSON."
+    ),
+) -> None:
     """Fetch the segment proxies, FRED rates, French size data and iShares holdings from live providers."""
     from capsize.data.update import UpdateReport
 
     rep = run_update(quiet=json_out)
     assert isinstance(rep, UpdateReport)
     if json_out:
-        emit_json({"fetched": rep.fetched, "failed": [{"source": s, "reason": r} for s, r in rep.failed], "rows": rep.rows})
+        emit_json(
+            {
+                "fetched": rep.fetched,
+                "failed": [{"source": s, "reason": r} for s, r in rep.failed],
+                "rows": rep.rows,
+            }
+        )
     else:
-        console.print(f"Fetched {len(rep.fetched)} datasets ({fmt_num(rep.rows, 0)} rows); {len(rep.failed)} sources failed.")
+        console.print(
+            f"Fetched {len(rep.fetched)} datasets ({fmt_num(rep.rows, 0)} rows); {len(rep.failed)} sources failed."
+        )
         for src, reason in rep.failed:
             console.print(f"[red]failed[/] {src}: {reason}", highlight=False)
     if rep.failed and not rep.fetched:

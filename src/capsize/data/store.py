@@ -103,7 +103,7 @@ def _ts(value: DateLike | None, name: str) -> pd.Timestamp | None:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (ValueError, TypeError):
         raise InputError(f"{name}={value!r} is not a date; use YYYY-MM-DD") from None
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise InputError(f"{name}={value!r} is not a date; use YYYY-MM-DD")
     if ts.tzinfo is not None:
         ts = ts.tz_convert(None)
@@ -383,7 +383,9 @@ class Store:
             con.register("_q_keys", keys)
             con.register("_in_q", df)
             try:
-                con.execute("DELETE FROM quality_log WHERE dataset_key IN (SELECT dataset_key FROM _q_keys)")
+                con.execute(
+                    "DELETE FROM quality_log WHERE dataset_key IN (SELECT dataset_key FROM _q_keys)"
+                )
                 if len(df):
                     con.execute("INSERT INTO quality_log SELECT * FROM _in_q")
             finally:
@@ -424,7 +426,9 @@ class Store:
                     "(indices start with ^, e.g. ^RUT) or run 'capsize data import DIR'"
                 )
             if basis == "auto":
-                out[sym] = "adjusted" if "adjusted" in have else ("level" if "level" in have else "raw")
+                out[sym] = (
+                    "adjusted" if "adjusted" in have else ("level" if "level" in have else "raw")
+                )
             elif basis in have:
                 out[sym] = basis
             else:
@@ -442,7 +446,7 @@ class Store:
         start: DateLike | None = None,
         as_of: DateLike | None = None,
     ) -> pd.DataFrame:
-        """Closing prices, one column per symbol.
+        """Return closing prices, one column per symbol.
 
         Parameters
         ----------
@@ -478,7 +482,9 @@ class Store:
             self.con.unregister("_want")
         wide = long.pivot(index="date", columns="symbol", values="close")
         wide = wide.reindex(columns=syms)
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype("datetime64[ns]")
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
         wide.columns.name = None
         wide = wide.astype("float64")
         wide.attrs["basis"] = dict(resolved)
@@ -526,7 +532,7 @@ class Store:
         start: DateLike | None = None,
         as_of: DateLike | None = None,
     ) -> pd.DataFrame:
-        """A wide date x symbol frame of one bar field (for universe analytics).
+        """Return a wide date x symbol frame of one bar field (for universe analytics).
 
         Parameters
         ----------
@@ -549,9 +555,7 @@ class Store:
             raise InputError(f"field={field!r} is not one of {', '.join(_BAR_FIELDS)}")
         s, a = _ts(start, "start"), _ts(as_of, "as_of")
         if symbols is None:
-            sym_filter = (
-                "symbol IN (SELECT symbol FROM symbols WHERE kind = ?)" if kind else "TRUE"
-            )
+            sym_filter = "symbol IN (SELECT symbol FROM symbols WHERE kind = ?)" if kind else "TRUE"
             params: list[Any] = [kind] if kind else []
         else:
             sym_filter = "symbol IN (SELECT unnest(?))"
@@ -593,14 +597,16 @@ class Store:
                     f"no macro series {sid!r} in the store; import it (e.g. DGS2, DGS10, DFF, FEDFUNDS)"
                 )
         wide = long.pivot(index="date", columns="series_id", values="value").reindex(columns=ids)
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype("datetime64[ns]")
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
         wide.columns.name = None
         return wide.astype("float64")
 
     def factors(
         self, dataset: str, frequency: str = "monthly", *, as_of: DateLike | None = None
     ) -> pd.DataFrame:
-        """A Ken French dataset: one column per factor/portfolio, percent as published.
+        """Return a Ken French dataset: one column per factor/portfolio, percent as published.
 
         Missing-value codes (-99.99, -999) are NaN. ``as_of`` filters by period end
         date; publication lag is the caller's concern (see analytics.factors).
@@ -624,12 +630,14 @@ class Store:
         ).fetchall()
         wide = long.pivot(index="date", columns="name", values="value")
         wide = wide.reindex(columns=[str(r[0]) for r in order]).sort_index()
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype("datetime64[ns]")
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
         wide.columns.name = None
         return wide.astype("float64")
 
     def holdings(self, fund: str, *, as_of: DateLike | None = None) -> pd.DataFrame:
-        """The latest holdings snapshot of ``fund`` dated on or before ``as_of``.
+        """Return the latest holdings snapshot of ``fund`` dated on or before ``as_of``.
 
         Returns
         -------
@@ -679,7 +687,9 @@ class Store:
         df["snapshot_date"] = pd.to_datetime(df["snapshot_date"]).astype("datetime64[ns]")
         return df
 
-    def fund_shares(self, fund: str | None = None, *, as_of: DateLike | None = None) -> pd.DataFrame:
+    def fund_shares(
+        self, fund: str | None = None, *, as_of: DateLike | None = None
+    ) -> pd.DataFrame:
         """Shares-outstanding history: columns ``date, fund, shares_outstanding, nav, source``."""
         a = _ts(as_of, "as_of")
         df = self.con.execute(
@@ -740,7 +750,7 @@ class Store:
         ).df()
 
     def quality(self, severity: str | None = None) -> pd.DataFrame:
-        """The quality log (optionally one severity)."""
+        """Return the quality log (optionally one severity)."""
         return self.con.execute(
             "SELECT dataset_key, symbol, date, check_name, severity, detail FROM quality_log "
             "WHERE (?::VARCHAR IS NULL OR severity = ?) ORDER BY dataset_key, date",
@@ -748,12 +758,12 @@ class Store:
         ).df()
 
     def last_date(self) -> pd.Timestamp | None:
-        """The latest bar date in the store (None when empty)."""
+        """Return the latest bar date in the store (None when empty)."""
         row = self.con.execute("SELECT max(date) FROM bars").fetchone()
         return pd.Timestamp(row[0]) if row and row[0] is not None else None
 
     def is_empty(self) -> bool:
-        """True when the store holds no bars."""
+        """Return True when the store holds no bars."""
         row = self.con.execute("SELECT count(*) FROM bars").fetchone()
         return not row or row[0] == 0
 
@@ -776,7 +786,9 @@ class Store:
             ).fetchone()
             if row and row[0]:
                 problems.append(f"{table}: {row[0]} duplicated keys ({key})")
-        row = self.con.execute("SELECT count(*) FROM bars WHERE close <= 0 OR close IS NULL").fetchone()
+        row = self.con.execute(
+            "SELECT count(*) FROM bars WHERE close <= 0 OR close IS NULL"
+        ).fetchone()
         if row and row[0]:
             problems.append(f"bars: {row[0]} rows with a non-positive or missing close")
         orphans = self.con.execute(
@@ -786,4 +798,3 @@ class Store:
         if orphans and orphans[0]:
             problems.append(f"catalog: {orphans[0]} bar datasets listed but holding no rows")
         return IntegrityReport(ok=not problems, problems=tuple(problems))
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
@@ -21,7 +22,13 @@ from capsize.data.providers._base import ProviderResult
 from capsize.data.store import Store
 from capsize.errors import CapsizeError
 
-__all__ = ["DEFAULT_FUNDS", "DEFAULT_MACRO", "DEFAULT_SYMBOLS", "UpdateReport", "update_from_providers"]
+__all__ = [
+    "DEFAULT_FUNDS",
+    "DEFAULT_MACRO",
+    "DEFAULT_SYMBOLS",
+    "UpdateReport",
+    "update_from_providers",
+]
 
 Progress = Callable[[str, int, int], None]
 
@@ -68,7 +75,16 @@ def _kind(symbol: str) -> str:
     return "etf"
 
 
-def _catalog(key: str, kind: str, subject: str, variant: str, frame_dates: pd.Index, rows: int, rejected: int, res: ProviderResult) -> pd.DataFrame:
+def _catalog(
+    key: str,
+    kind: str,
+    subject: str,
+    variant: str,
+    frame_dates: pd.Index,
+    rows: int,
+    rejected: int,
+    res: ProviderResult,
+) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -82,14 +98,18 @@ def _catalog(key: str, kind: str, subject: str, variant: str, frame_dates: pd.In
                 "rejected": rejected,
                 "source": res.source,
                 "content_hash": None,
-                "ingested_at": pd.Timestamp(res.retrieved_at).tz_convert(None) if pd.Timestamp(res.retrieved_at).tzinfo else pd.Timestamp(res.retrieved_at),
+                "ingested_at": pd.Timestamp(res.retrieved_at).tz_convert(None)
+                if pd.Timestamp(res.retrieved_at).tzinfo
+                else pd.Timestamp(res.retrieved_at),
             }
         ]
     )
 
 
 class _Updater:
-    def __init__(self, store: Store, settings: Settings, client: httpx.Client | None, report: UpdateReport) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, client: httpx.Client | None, report: UpdateReport
+    ) -> None:
         self.store = store
         self.settings = settings
         self.client = client
@@ -124,7 +144,17 @@ class _Updater:
                 self._write_bars(symbol, res)
             elif res.dataset == "actions" and len(res.frame):
                 df = res.frame.reset_index()
-                self.store.write_actions(pd.DataFrame({"symbol": symbol, "date": pd.to_datetime(df["date"]).dt.date, "kind": df["kind"], "value": df["value"], "source": res.source}))
+                self.store.write_actions(
+                    pd.DataFrame(
+                        {
+                            "symbol": symbol,
+                            "date": pd.to_datetime(df["date"]).dt.date,
+                            "kind": df["kind"],
+                            "value": df["value"],
+                            "source": res.source,
+                        }
+                    )
+                )
 
     def _write_bars(self, symbol: str, res: ProviderResult) -> None:
         basis = str(res.meta.get("basis", "adjusted"))
@@ -136,11 +166,40 @@ class _Updater:
         key = f"{res.source.split()[0]}:{symbol}:{basis}"
         findings = checked.findings.assign(dataset_key=key, symbol=symbol)
         with self.store.transaction():
-            self.store.write_bars(clean[["symbol", "basis", "date", "open", "high", "low", "close", "adj_close", "volume", "source"]])
+            self.store.write_bars(
+                clean[
+                    [
+                        "symbol",
+                        "basis",
+                        "date",
+                        "open",
+                        "high",
+                        "low",
+                        "close",
+                        "adj_close",
+                        "volume",
+                        "source",
+                    ]
+                ]
+            )
             self.store.write_quality([key], findings)
             full = self.store.bars(symbol, basis=basis)  # type: ignore[arg-type]
-            self.store.write_catalog(_catalog(key, "bars", symbol, basis, full.index, len(full), len(checked.rejected), res))
-            self.store.write_symbols(pd.DataFrame({"symbol": [symbol], "kind": [_kind(symbol)], "name": [None], "note": [None], "source": [res.source]}))
+            self.store.write_catalog(
+                _catalog(
+                    key, "bars", symbol, basis, full.index, len(full), len(checked.rejected), res
+                )
+            )
+            self.store.write_symbols(
+                pd.DataFrame(
+                    {
+                        "symbol": [symbol],
+                        "kind": [_kind(symbol)],
+                        "name": [None],
+                        "note": [None],
+                        "source": [res.source],
+                    }
+                )
+            )
         self.report.fetched.append(key)
         self.report.rows += len(clean)
 
@@ -150,9 +209,20 @@ class _Updater:
             s = res.frame["value"].dropna()
             key = f"fred:{sid}"
             with self.store.transaction():
-                self.store.write_macro(pd.DataFrame({"series_id": sid, "date": s.index.date, "value": s.to_numpy(), "source": res.source}))
+                self.store.write_macro(
+                    pd.DataFrame(
+                        {
+                            "series_id": sid,
+                            "date": s.index.date,
+                            "value": s.to_numpy(),
+                            "source": res.source,
+                        }
+                    )
+                )
                 full = self.store.macro(sid)[sid]
-                self.store.write_catalog(_catalog(key, "macro", sid, "", full.index, len(full), 0, res))
+                self.store.write_catalog(
+                    _catalog(key, "macro", sid, "", full.index, len(full), 0, res)
+                )
             self.report.fetched.append(key)
             self.report.rows += len(s)
 
@@ -161,11 +231,28 @@ class _Updater:
             freq = str(res.meta.get("frequency", frequency))
             if freq not in ("daily", "monthly", "annual"):
                 continue
-            long = res.frame.reset_index().melt(id_vars="date", var_name="name", value_name="value").dropna(subset=["value"])
+            long = (
+                res.frame.reset_index()
+                .melt(id_vars="date", var_name="name", value_name="value")
+                .dropna(subset=["value"])
+            )
             key = f"french:{res.key}:{freq}"
             with self.store.transaction():
-                self.store.write_factors(pd.DataFrame({"dataset": res.key, "frequency": freq, "date": pd.to_datetime(long["date"]).dt.date, "name": long["name"], "value": long["value"], "source": res.source}))
-                self.store.write_catalog(_catalog(key, "factors", res.key, freq, res.frame.index, len(res.frame), 0, res))
+                self.store.write_factors(
+                    pd.DataFrame(
+                        {
+                            "dataset": res.key,
+                            "frequency": freq,
+                            "date": pd.to_datetime(long["date"]).dt.date,
+                            "name": long["name"],
+                            "value": long["value"],
+                            "source": res.source,
+                        }
+                    )
+                )
+                self.store.write_catalog(
+                    _catalog(key, "factors", res.key, freq, res.frame.index, len(res.frame), 0, res)
+                )
             self.report.fetched.append(key)
             self.report.rows += len(long)
 
@@ -181,12 +268,33 @@ class _Updater:
                 key = f"ishares:{fund}:{as_of.date()}"
                 with self.store.transaction():
                     self.store.write_holdings(df)
-                    self.store.write_catalog(_catalog(key, "holdings", fund, str(as_of.date()), pd.DatetimeIndex([as_of]), len(df), 0, res))
+                    self.store.write_catalog(
+                        _catalog(
+                            key,
+                            "holdings",
+                            fund,
+                            str(as_of.date()),
+                            pd.DatetimeIndex([as_of]),
+                            len(df),
+                            0,
+                            res,
+                        )
+                    )
                 self.report.fetched.append(key)
                 self.report.rows += len(df)
             elif res.dataset == "shares_outstanding" and len(res.frame):
                 f = res.frame.reset_index()
-                self.store.write_fund_shares(pd.DataFrame({"fund": fund, "date": pd.to_datetime(f["date"]).dt.date, "shares_outstanding": f["shares_outstanding"], "nav": f["nav"], "source": res.source}))
+                self.store.write_fund_shares(
+                    pd.DataFrame(
+                        {
+                            "fund": fund,
+                            "date": pd.to_datetime(f["date"]).dt.date,
+                            "shares_outstanding": f["shares_outstanding"],
+                            "nav": f["nav"],
+                            "source": res.source,
+                        }
+                    )
+                )
 
 
 def update_from_providers(
@@ -224,11 +332,13 @@ def update_from_providers(
     s = settings or load_settings()
     report = UpdateReport()
     up = _Updater(store, s, client, report)
-    jobs: list[tuple[str, Callable[[], None]]] = [(f"yahoo {sym}", lambda sym=sym: up.bars(sym)) for sym in symbols]  # type: ignore[misc]
+    jobs: list[tuple[str, Callable[[], None]]] = [
+        (f"yahoo {sym}", partial(up.bars, sym)) for sym in symbols
+    ]
     if macro:
-        jobs.append((f"fred {','.join(macro)}", lambda: up.macro(macro)))
-    jobs += [(f"french {d} {f}", lambda d=d, f=f: up.factors(d, f)) for d, f in factors]  # type: ignore[misc]
-    jobs += [(f"ishares {fund}", lambda fund=fund: up.holdings(fund)) for fund in funds]  # type: ignore[misc]
+        jobs.append((f"fred {','.join(macro)}", partial(up.macro, macro)))
+    jobs += [(f"french {d} {f}", partial(up.factors, d, f)) for d, f in factors]
+    jobs += [(f"ishares {fund}", partial(up.holdings, fund)) for fund in funds]
     for i, (label, job) in enumerate(jobs):
         if progress is not None:
             progress("update", i, len(jobs))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,7 +151,11 @@ def _classify(root: Path, path: Path) -> FileSpec:
             return FileSpec(path, rel, "membership", m.group(1), group="holdings")
     if top == "flows" and len(parts) == 2:
         return FileSpec(path, rel, "fund_shares", stem, group="flows")
-    if len(parts) == 1 and stem in ("universe_index", "universe_missing_tickers", "universe_ohlcv_index"):
+    if len(parts) == 1 and stem in (
+        "universe_index",
+        "universe_missing_tickers",
+        "universe_ohlcv_index",
+    ):
         return FileSpec(path, rel, "reference", stem, group="reference")
     return FileSpec(path, rel, "unknown", stem, group="unknown")
 
@@ -176,7 +180,9 @@ def scan_folder(root: str | Path) -> list[FileSpec]:
     """
     base = Path(root).expanduser()
     if not base.is_dir():
-        raise InputError(f"data folder {str(root)!r} does not exist or is not a folder; pass a folder laid out like shared/data")
+        raise InputError(
+            f"data folder {str(root)!r} does not exist or is not a folder; pass a folder laid out like shared/data"
+        )
     base = base.resolve()
     files = sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
@@ -413,7 +419,9 @@ def read_generic_csv(
     targets = set(mapping.values())
     unknown = targets - {"date", *BAR_COLUMNS}
     if unknown:
-        raise InputError(f"mapping targets {sorted(unknown)} are not standard columns (date, {', '.join(BAR_COLUMNS)})")
+        raise InputError(
+            f"mapping targets {sorted(unknown)} are not standard columns (date, {', '.join(BAR_COLUMNS)})"
+        )
     if not {"date", "close"} <= targets:
         raise InputError("mapping must map one column to 'date' and one to 'close'")
     try:
@@ -422,9 +430,13 @@ def read_generic_csv(
         raise SchemaError(f"cannot parse {p.name} as CSV: {str(exc).splitlines()[0]}") from None
     missing = [c for c in mapping if c not in raw.columns]
     if missing:
-        raise SchemaError(f"{p.name} lacks column(s) {', '.join(missing)}; it has {', '.join(raw.columns[:10])}")
+        raise SchemaError(
+            f"{p.name} lacks column(s) {', '.join(missing)}; it has {', '.join(raw.columns[:10])}"
+        )
     out = pd.DataFrame({"file_id": 0}, index=raw.index).astype("int32")
-    dates = pd.to_datetime(raw[_inv(mapping, "date")].str.strip(), format=date_format, errors="coerce")
+    dates = pd.to_datetime(
+        raw[_inv(mapping, "date")].str.strip(), format=date_format, errors="coerce"
+    )
     out["date"] = dates.astype("datetime64[ns]")
     reasons = pd.Series([None] * len(raw), index=raw.index, dtype="object")
     reasons[dates.isna()] = "unparseable date " + raw[_inv(mapping, "date")][dates.isna()]
