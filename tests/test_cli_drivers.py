@@ -161,3 +161,56 @@ def test_rates_other_legs_and_series(home):
     code, out = _run(home, "rates", "--series", "DGS5")
     assert code == 1
     assert "DGS5" in out
+
+
+def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
+    import httpx
+
+    from capsize._cli.drivers import _print_nport, nport_payload, parse_nport_spec
+    from capsize.config import Settings
+    from capsize.data.providers.sec import RateLimiter, SecEdgar
+
+    folder = fixtures_dir / "sec" / "nport"
+    dupree = next(folder.glob("*Dupree*.xml")).read_bytes()
+    recent = {
+        "accessionNumber": ["0000311101-23-000002", "0000311101-23-000001"],
+        "filingDate": ["2023-02-28", "2022-11-29"],
+        "reportDate": ["2022-12-31", "2022-09-30"],
+        "form": ["NPORT-P", "NPORT-P"],
+        "primaryDocument": ["xslFormN-PORT-P_X01/primary_doc.xml"] * 2,
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(".json"):
+            return httpx.Response(200, json={"cik": "311101", "filings": {"recent": recent}})
+        if "000031110123000002" in request.url.path:
+            return httpx.Response(200, content=dupree)
+        return httpx.Response(200, content=b"\n<edgarSubmission><broken")
+
+    settings = Settings(home=tmp_path, sec_user_agent="Jane Doe jane@example.com", http_retries=1)
+    edgar = SecEdgar(
+        settings,
+        client=httpx.Client(transport=httpx.MockTransport(handler)),
+        cache=False,
+        limiter=RateLimiter(10.0, sleep=lambda s: None),
+    )
+    spec = parse_nport_spec("kytf=311101:S000012000")
+    p = nport_payload([spec], edgar=edgar, segments_config={"muni": ["KYTF"]})
+    assert [m["month"] for m in p["months"]] == ["2022-10-31", "2022-11-30", "2022-12-31"]
+    assert p["months"][2]["flow"] == pytest.approx(601068.84 + 31270.28 - 1787701.76)
+    assert p["segments"][0]["segment"] == "muni"
+    assert p["segments"][0]["flow"] == pytest.approx(sum(m["flow"] for m in p["months"]))
+    assert [f["accession"] for f in p["failed"]] == ["0000311101-23-000001"]
+    _print_nport(p)
+    out = capsys.readouterr().out
+    assert "Monthly fund flows from SEC Form N-PORT" in out
+    assert "skipped KYTF 0000311101-23-000001" in out
+
+
+def test_flows_nport_option_errors(home):
+    code, out = _run(home, "flows", "--nport", "IWM")
+    assert code == 1
+    assert "FUND=CIK[:SERIES]" in out
+    code, out = _run(home, "flows", "--nport", "IWM=1100663")
+    assert code == 1
+    assert "CAPSIZE_SEC_USER_AGENT" in out

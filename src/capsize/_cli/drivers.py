@@ -28,7 +28,14 @@ from capsize.errors import DataNotFound, InputError
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
-__all__ = ["crypto_payload", "flows_payload", "rates_payload", "register"]
+__all__ = [
+    "crypto_payload",
+    "flows_payload",
+    "nport_payload",
+    "parse_nport_spec",
+    "rates_payload",
+    "register",
+]
 
 _TURNS_SINCE = "1988-01-01"
 
@@ -441,12 +448,153 @@ def flows_payload(
         "missing": {
             "funds_without_shares_history": missing,
             "nport": (
-                "SEC N-PORT monthly flows are not in the store; fetch them with "
-                "capsize.data.providers.nport.NportFetcher (needs CAPSIZE_SEC_USER_AGENT)"
+                "SEC N-PORT monthly flows are fetched on demand, not stored: add "
+                "--nport FUND=CIK[:SERIES] (needs CAPSIZE_SEC_USER_AGENT)"
             ),
         },
         "provenance": {"as_of": _date(as_of) if as_of is not None else _date(last)},
     }
+
+
+def parse_nport_spec(spec: str) -> tuple[str, int, str | None]:
+    """Parse ``FUND=CIK[:SERIES]`` (e.g. ``IWM=1100663:S000004344``).
+
+    Examples
+    --------
+    >>> parse_nport_spec("kytf=311101:S000012000")
+    ('KYTF', 311101, 'S000012000')
+    """
+    fund, sep, rest = spec.partition("=")
+    cik_txt, _, series = rest.partition(":")
+    if not sep or not fund.strip() or not cik_txt.strip().isdigit():
+        raise InputError(
+            f"--nport {spec!r} is not FUND=CIK[:SERIES], e.g. IWM=1100663:S000004344 "
+            "(the registrant CIK and the fund's series id from EDGAR)"
+        )
+    return fund.strip().upper(), int(cik_txt), series.strip() or None
+
+
+def nport_payload(
+    specs: list[tuple[str, int, str | None]],
+    *,
+    max_filings: int = 8,
+    segments_config: dict[str, object] | None = None,
+    edgar: Any = None,
+) -> dict[str, Any]:
+    """Fetch N-PORT monthly flows for funds and aggregate them by size segment.
+
+    Parameters
+    ----------
+    specs : list of (fund, cik, series_id or None)
+        Which funds to fetch.
+    max_filings : int
+        Newest NPORT-P filings to read per registrant.
+    segments_config : dict, optional
+        ``[segments]`` table from ``config.toml``.
+    edgar : SecEdgar, optional
+        SEC client; default one built from the settings (User-Agent required).
+
+    Returns
+    -------
+    dict
+        ``months`` (rows: month, fund, sales, reinvestment, redemption, flow,
+        net_assets), ``segments`` (sums per segment), ``failed``, ``notes``.
+    """
+    from capsize.analytics import flows as FL
+    from capsize.data.providers.nport import NportFetcher
+    from capsize.data.providers.sec import SecEdgar
+
+    client = edgar if edgar is not None else SecEdgar()
+    frames, failed, notes = [], [], []
+    for fund, cik, series in specs:
+        params: dict[str, Any] = {"cik": cik, "fund": fund, "max_filings": max_filings}
+        if series:
+            params["series_id"] = series
+        res = NportFetcher(client).fetch(params)[0]
+        failed += [{"fund": fund, **f} for f in res.meta["failed"]]
+        if res.meta["other_series"]:
+            notes.append(
+                f"{fund}: {len(res.meta['other_series'])} of {res.meta['filings']} filings were "
+                f"for other series of CIK {cik}; raise --nport-filings to reach more of {fund}'s"
+            )
+        for acc, n in res.meta["notes"].items():
+            notes.append(f"{fund} {acc}: {'; '.join(n)}")
+        if res.frame.empty:
+            notes.append(f"{fund}: no N-PORT flows parsed (CIK {cik}, series {series or 'any'})")
+        frames.append(res.frame)
+    monthly = pd.concat([f for f in frames if not f.empty] or [pd.DataFrame()], ignore_index=True)
+    segs = FL.resolve_segments(segments_config)
+    seg_rows = []
+    if not monthly.empty:
+        tab = FL.segment_flows(monthly, segs)
+        seg_rows = [
+            {
+                "segment": k,
+                "flow": _num(r["flow"]),
+                "months": int(r["usable_rows"]),
+                "funds_with_data": r["funds_with_data"],
+                "first": _date(r["first"]),
+                "last": _date(r["last"]),
+            }
+            for k, r in tab.iterrows()
+            if r["funds_with_data"]
+        ]
+    months = [
+        {
+            "month": _date(r["date"]),
+            "fund": r["fund"],
+            "series_id": r["series_id"],
+            **{
+                c: _num(r[c]) for c in ("sales", "reinvestment", "redemption", "flow", "net_assets")
+            },
+            "accession": r["accession"],
+        }
+        for _, r in (monthly.sort_values(["fund", "date"]).iterrows() if len(monthly) else [])
+    ]
+    return {
+        "formula": "flow = sales + reinvestment - redemption (Form N-PORT item B.6, USD)",
+        "months": months,
+        "segments": seg_rows,
+        "failed": failed,
+        "notes": notes,
+    }
+
+
+def _print_nport(p: dict[str, Any]) -> None:
+    rows = [
+        [
+            r["month"][:7] if r["month"] else "n/a",
+            r["fund"],
+            fmt_money(r["sales"], compact=True, reason="not reported"),
+            fmt_money(r["redemption"], compact=True, reason="not reported"),
+            fmt_money(r["flow"], compact=True, reason="not reported"),
+            fmt_money(r["net_assets"], compact=True, reason="not reported"),
+        ]
+        for r in p["months"]
+    ]
+    if rows:
+        print_table(
+            rows,
+            ["month", "fund", "sales", "redemptions", "net flow", "net assets (report date)"],
+            title="Monthly fund flows from SEC Form N-PORT",
+            caption=p["formula"],
+            right_align=(2, 3, 4, 5),
+        )
+    else:
+        console.print("N-PORT: n/a (no filing parsed)", highlight=False)
+    for s in p["segments"]:
+        console.print(
+            f"segment {s['segment']}: {fmt_money(s['flow'], compact=True)} over {s['months']} "
+            f"fund-months {s['first'][:7] if s['first'] else ''}..{s['last'][:7] if s['last'] else ''}"
+            f" ({s['funds_with_data']})",
+            highlight=False,
+        )
+    for f in p["failed"]:
+        console.print(
+            f"skipped {f['fund']} {f['accession']}: {f['reason']}", highlight=False, soft_wrap=True
+        )
+    for n in p["notes"]:
+        console.print(f"note: {n}", highlight=False)
 
 
 def _print_flows(p: dict[str, Any]) -> None:
@@ -749,6 +897,14 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Use only data dated on or before (YYYY-MM-DD)."
         ),
+        nport: list[str] | None = typer.Option(
+            None,
+            "--nport",
+            help="Also fetch SEC N-PORT monthly flows: FUND=CIK[:SERIES] (repeatable).",
+        ),
+        nport_filings: int = typer.Option(
+            8, "--nport-filings", help="Newest NPORT-P filings read per registrant."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     ) -> None:
         """Estimate ETF creations/redemptions by size segment from shares outstanding.
@@ -756,14 +912,22 @@ def register(app: typer.Typer) -> None:
         Example: capsize flows --segment small --year 2026
         """
         when = parse_date_option(as_of, "--as-of")
+        config = _segments_config()
+        specs = [parse_nport_spec(x) for x in nport or []]
         with open_store(read_only=True) as store:
             payload = flows_payload(
-                store, segment=segment, year=year, as_of=when, segments_config=_segments_config()
+                store, segment=segment, year=year, as_of=when, segments_config=config
+            )
+        if specs:
+            payload["nport"] = nport_payload(
+                specs, max_filings=nport_filings, segments_config=config
             )
         if as_json:
             emit_json(payload)
-        else:
-            _print_flows(payload)
+            return
+        _print_flows(payload)
+        if specs:
+            _print_nport(payload["nport"])
 
     @app.command("crypto")
     @handle_errors

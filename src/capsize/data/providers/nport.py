@@ -300,7 +300,9 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
         from capsize.data.providers.sec import SUBMISSIONS_URL, parse_submissions
 
         body, _, _ = self.edgar.get(
-            SUBMISSIONS_URL.format(cik=query.cik), what=f"filing list of CIK {query.cik}"
+            SUBMISSIONS_URL.format(cik=query.cik),
+            what=f"filing list of CIK {query.cik}",
+            max_age=86400.0,  # the list grows; filed documents never change
         )
         frame, _ = parse_submissions(body)
         hits = frame[frame["form"].isin(_FORMS)]
