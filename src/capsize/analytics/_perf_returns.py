@@ -168,11 +168,6 @@ def annualised_return(value: float, calendar_days: int, *, min_days: int = 365) 
     return float((1.0 + value) ** (_DAYS_PER_YEAR / calendar_days) - 1.0)
 
 
-def _locate(index: pd.DatetimeIndex, when: pd.Timestamp) -> int:
-    """Position of the last date on or before ``when`` (-1 if none)."""
-    return int(index.searchsorted(when, side="right")) - 1
-
-
 def series_return(
     close: pd.Series,
     window: Window,
@@ -240,26 +235,34 @@ def _series_return(
     desc: str,
     max_stale_days: int | None,
 ) -> WindowReturn:
-    valid = s.dropna()
-    if valid.empty:
+    # numpy on the raw datetime64 values: this runs once per (symbol, window)
+    values = s.to_numpy()
+    dates = np.asarray(s.index.values)
+    present = ~np.isnan(values)
+    if not present.any():
         return _missing(sym, window, basis, desc, f"{sym} has no closes ({desc})")
-    index = s.index
-    assert isinstance(index, pd.DatetimeIndex)
-    first, last = valid.index[0], valid.index[-1]
-    end_req = window.end if window.end is not None else last
-    end_pos = _locate(index, end_req)
+
+    def ts(pos: int) -> pd.Timestamp:
+        return pd.Timestamp(dates[pos])
+
+    def first() -> pd.Timestamp:
+        return ts(int(np.argmax(present)))
+
+    last_pos = len(values) - 1 - int(np.argmax(present[::-1]))
+    end_req = window.end if window.end is not None else ts(last_pos)
+    end_pos = int(np.searchsorted(dates, end_req.to_datetime64(), side="right")) - 1
     if end_pos < 0:
         return _missing(
             sym,
             window,
             basis,
             desc,
-            f"{sym} {desc} starts {first:%Y-%m-%d}, after the window end {end_req:%Y-%m-%d}",
+            f"{sym} {desc} starts {first():%Y-%m-%d}, after the window end {end_req:%Y-%m-%d}",
         )
-    end_date = index[end_pos]
+    end_date = ts(end_pos)
     if window.kind == "trough":
-        lo = int(index.searchsorted(window.start, side="left"))
-        seg = s.to_numpy()[lo : end_pos + 1]
+        lo = int(np.searchsorted(dates, window.start.to_datetime64(), side="left"))
+        seg = values[lo : end_pos + 1]
         if seg.size == 0 or np.isnan(seg).all():
             return _missing(
                 sym,
@@ -269,20 +272,20 @@ def _series_return(
                 f"{sym} has no close between {window.start:%Y-%m-%d} and {end_req:%Y-%m-%d}",
             )
         base_pos = lo + int(np.nanargmin(seg))
-        base_req = index[base_pos]
+        base_req = ts(base_pos)
     else:
         base_req = window.start
-        base_pos = _locate(index, base_req)
+        base_pos = int(np.searchsorted(dates, base_req.to_datetime64(), side="right")) - 1
         if base_pos < 0:
             return _missing(
                 sym,
                 window,
                 basis,
                 desc,
-                f"{sym} {desc} starts {first:%Y-%m-%d}; no close on or before the window base "
+                f"{sym} {desc} starts {first():%Y-%m-%d}; no close on or before the window base "
                 f"{base_req:%Y-%m-%d}",
             )
-    base_date = index[base_pos]
+    base_date = ts(base_pos)
     stale_days = int((end_req - end_date).days)
     base_lag = int((base_req - base_date).days)
     if max_stale_days is not None:
@@ -296,7 +299,7 @@ def _series_return(
                 f"{base_date:%Y-%m-%d}, {base_lag} days earlier (gap in the data)",
             )
         if stale_days > max_stale_days:
-            what = "data ends" if end_date == last else "gap in the data"
+            what = "data ends" if end_pos >= last_pos else "gap in the data"
             return _missing(
                 sym,
                 window,
@@ -305,10 +308,10 @@ def _series_return(
                 f"{sym} {desc}: last close on or before {end_req:%Y-%m-%d} is "
                 f"{end_date:%Y-%m-%d}, {stale_days} days earlier ({what})",
             )
-    base_close = float(s.iloc[base_pos])
-    end_close = float(s.iloc[end_pos])
-    for when, value in ((base_date, base_close), (end_date, end_close)):
-        if np.isnan(value):
+    base_close = float(values[base_pos])
+    end_close = float(values[end_pos])
+    for when, close in ((base_date, base_close), (end_date, end_close)):
+        if np.isnan(close):
             return _missing(
                 sym,
                 window,
@@ -318,8 +321,9 @@ def _series_return(
             )
     value = end_close / base_close - 1.0
     cal = int((end_date - base_date).days)
-    inside = index[base_pos : end_pos + 1]
-    gap = int(np.diff(inside.values).max() // np.timedelta64(1, "D")) if len(inside) > 1 else 0
+    gap = 0
+    if end_pos > base_pos:
+        gap = int(np.diff(dates[base_pos : end_pos + 1]).max() // np.timedelta64(1, "D"))
     return WindowReturn(
         symbol=sym,
         window=window,
@@ -496,19 +500,49 @@ def window_return(
     if adjusted is None and raw is None:
         raise InputError("window_return needs adjusted= or raw= closes (or both)")
     first = adjusted if adjusted is not None else raw
-    assert first is not None
     sym = str(
-        symbol if symbol is not None else (first.name if first.name is not None else "series")
+        symbol
+        if symbol is not None
+        else (first.name if first is not None and first.name is not None else "series")
     )
+    total_src, price_src = _sources(adjusted, raw, dividends, nan_policy)
+    return _pair_return(window, total_src, price_src, sym, max_stale_days)
+
+
+_Source: TypeAlias = tuple[pd.Series, str] | None
+
+
+def _sources(
+    adjusted: pd.Series | None,
+    raw: pd.Series | None,
+    dividends: pd.Series | None,
+    nan_policy: NanPolicy,
+) -> tuple[_Source, _Source]:
+    """Validate the inputs once and pick the total- and price-return series."""
     adj = None if adjusted is None else as_close_series(adjusted, "adjusted", nan_policy=nan_policy)
     rw = None if raw is None else as_close_series(raw, "raw", nan_policy=nan_policy)
-
+    total: _Source = None
+    price: _Source = None
     if adj is not None:
-        total = _series_return(adj, window, "total", sym, "adjusted close", max_stale_days)
+        total = (adj, "adjusted close")
     elif rw is not None and dividends is not None:
-        tr = total_from_raw(rw, dividends)
-        desc = "raw close + dividends (CRSP convention)"
-        total = _series_return(tr, window, "total", sym, desc, max_stale_days)
+        total = (total_from_raw(rw, dividends), "raw close + dividends (CRSP convention)")
+    if rw is not None:
+        price = (rw, "raw close")
+    elif adj is not None and dividends is not None:
+        price = (price_from_adjusted(adj, dividends), "adjusted close less dividends")
+    return total, price
+
+
+def _pair_return(
+    window: Window,
+    total_src: _Source,
+    price_src: _Source,
+    sym: str,
+    max_stale_days: int | None,
+) -> ReturnPair:
+    if total_src is not None:
+        total = _series_return(total_src[0], window, "total", sym, total_src[1], max_stale_days)
     else:
         total = _missing(
             sym,
@@ -518,13 +552,8 @@ def window_return(
             f"no total-return series for {sym}: pass adjusted closes, or raw closes with "
             "dividends (an index level has no dividends)",
         )
-    if rw is not None:
-        price = _series_return(rw, window, "price", sym, "raw close", max_stale_days)
-    elif adj is not None and dividends is not None:
-        pr = price_from_adjusted(adj, dividends)
-        price = _series_return(
-            pr, window, "price", sym, "adjusted close less dividends", max_stale_days
-        )
+    if price_src is not None:
+        price = _series_return(price_src[0], window, "price", sym, price_src[1], max_stale_days)
     else:
         price = _missing(
             sym,
@@ -538,17 +567,17 @@ def window_return(
         and price.ok
         and (total.base_date != price.base_date or total.end_date != price.end_date)
     ):
-        assert total.base_date is not None
-        assert total.end_date is not None
-        assert price.base_date is not None
-        assert price.end_date is not None
         reason = (
-            f"{sym} {price.series} uses {price.base_date:%Y-%m-%d}..{price.end_date:%Y-%m-%d} but "
-            f"the {total.series} uses {total.base_date:%Y-%m-%d}..{total.end_date:%Y-%m-%d} "
+            f"{sym} {price.series} uses {_d(price.base_date)}..{_d(price.end_date)} but "
+            f"the {total.series} uses {_d(total.base_date)}..{_d(total.end_date)} "
             "(missing bars); not comparable"
         )
         price = _missing(sym, window, "price", price.series, reason)
     return ReturnPair(total=total, price=price)
+
+
+def _d(ts: pd.Timestamp | None) -> str:
+    return "n/a" if ts is None else f"{ts:%Y-%m-%d}"
 
 
 _TABLE_COLUMNS = [
@@ -652,8 +681,9 @@ def performance_table(
         if common is not None:
             a = None if a is None else a[a.index.isin(common)]
             r = None if r is None else r[r.index.isin(common)]
+        total_src, price_src = _sources(a, r, None, "drop")
         for w in windows:
-            pair = window_return(w, adjusted=a, raw=r, symbol=sym, max_stale_days=max_stale_days)
+            pair = _pair_return(w, total_src, price_src, sym, max_stale_days)
             ref = pair.total if pair.total.ok else pair.price
             rows.append(
                 {
