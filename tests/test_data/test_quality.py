@@ -450,6 +450,8 @@ def test_stale_close_runs() -> None:
     assert f["date"].iloc[0] == pd.Timestamp("2024-04-02")
     res4 = check_bars(closes(DAYS[: len(vals)], vals), basis="raw", stale_run=4)
     assert len(of(res4, "stale_close")) == 2
+    off = check_bars(closes(DAYS[: len(vals)], vals), basis="raw", stale_run=None)
+    assert of(off, "stale_close").empty
 
 
 def test_stale_runs_do_not_cross_keys() -> None:

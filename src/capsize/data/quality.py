@@ -941,9 +941,13 @@ def _calendar_checks(core: _Core, name: str, gap_info_max: int) -> list[pd.DataF
 # ----------------------------------------------------------------------------- public API
 
 
-def _check_params(stale_run: int, max_per_check: int | None, calendar: str | None) -> None:
-    if isinstance(stale_run, bool) or not isinstance(stale_run, int) or stale_run < 2:
-        raise InputError(f"stale_run={stale_run!r} must be an integer >= 2 (rows in a run)")
+def _check_params(stale_run: int | None, max_per_check: int | None, calendar: str | None) -> None:
+    if stale_run is not None and (
+        isinstance(stale_run, bool) or not isinstance(stale_run, int) or stale_run < 2
+    ):
+        raise InputError(
+            f"stale_run={stale_run!r} must be an integer >= 2 (rows in a run), or None to skip"
+        )
     if max_per_check is not None and (not isinstance(max_per_check, int) or max_per_check < 1):
         raise InputError(f"max_per_check={max_per_check!r} must be a positive integer or None")
     if calendar is not None and not isinstance(calendar, str):
@@ -955,7 +959,7 @@ def check_bars(
     *,
     basis: Literal["adjusted", "raw", "level"] | str,
     calendar: str | None = "XNYS",
-    stale_run: int = 5,
+    stale_run: int | None = 5,
     split_ratios: Sequence[float] = DEFAULT_SPLIT_RATIOS,
     split_tolerance: float = 0.03,
     large_move: float = 0.5,
@@ -977,9 +981,9 @@ def check_bars(
     calendar : str or None
         exchange_calendars name for the session checks (``"XNYS"``); None skips
         them (crypto trades every day).
-    stale_run : int
+    stale_run : int or None
         Minimum number of consecutive rows with an identical close (or zero
-        volume) reported as stale.
+        volume) reported as stale; None skips both checks.
     split_ratios : sequence of float > 1
         Split factors k: a close ratio near 1/k is a k:1 split, near k a 1:k
         reverse split.
@@ -1085,8 +1089,9 @@ def check_bars(
     core = _core(p, rules, "bars")
     findings = core.findings
     findings += _ohlc_checks(core)
-    findings += _stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
-    findings += _zero_volume_checks(core, stale_run)
+    if stale_run is not None:
+        findings += _stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
+        findings += _zero_volume_checks(core, stale_run)
     findings += _jump_checks(core, basis, ratios, split_tolerance, large_move)
     if calendar is not None:
         findings += _calendar_checks(core, calendar, gap_info_max)
@@ -1098,7 +1103,7 @@ def check_series(
     values: pd.DataFrame,
     *,
     calendar: str | None = None,
-    stale_run: int = 10,
+    stale_run: int | None = 10,
     gap_info_max: int = 5,
     max_per_check: int | None = 25,
 ) -> SeriesCheck:
@@ -1112,8 +1117,9 @@ def check_series(
     calendar : str or None
         exchange_calendars name for the session checks; None (default) skips
         them: FRED and Ken French series follow their own calendars.
-    stale_run : int
-        Minimum number of consecutive identical values reported as stale.
+    stale_run : int or None
+        Minimum number of consecutive identical values reported as stale; None
+        skips the check (e.g. for a risk-free rate quoted to 0.01%).
     gap_info_max : int
         See :func:`check_bars`.
     max_per_check : int or None
@@ -1163,7 +1169,8 @@ def check_series(
     )
     core = _core(p, rules, "values")
     findings = core.findings
-    findings += _stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
+    if stale_run is not None:
+        findings += _stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
     if calendar is not None:
         findings += _calendar_checks(core, calendar, gap_info_max)
     clean, rejected = _frames(frame, core)
