@@ -61,6 +61,27 @@ def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
                 }
             )
         )
+        # one real IWM membership snapshot and the first 70 of its members with price files
+        with (
+            shared_data / "holdings" / "IWM_membership_history_major-index-etfs.csv"
+        ).open() as fh:
+            snap = [r["ticker"] for r in csv.DictReader(fh) if r["snapshot_date"] == "2026-07-01"]
+        members = [t for t in snap if (shared_data / "universe" / f"{t}.csv").exists()][:70]
+        st.write_membership(
+            pd.DataFrame(
+                {
+                    "index_name": "IWM",
+                    "snapshot_date": pd.Timestamp("2026-07-01").date(),
+                    "ticker": members,
+                    "weight": math.nan,
+                    "source": "membership",
+                }
+            )
+        )
+        for t in members:
+            df = pd.read_csv(shared_data / "universe" / f"{t}.csv")
+            st.write_bars(df.assign(symbol=t, basis="adjusted"), source=f"universe/{t}.csv")
+        (path / "members.txt").write_text("\n".join(members))
     finally:
         st.close()
     return path
@@ -204,3 +225,23 @@ def test_rotation_after_the_data_ends_marks_stale(use_home: Path) -> None:
     assert comps["relative_strength"]["reason"].startswith("stale: data end 2026-08-21")
     assert p["score"] is None  # NaN in the payload, null in JSON
     assert "no component had data" in p["headline"]
+
+
+def test_rotation_breadth_from_membership_snapshot(use_home: Path, shared_data: Path) -> None:
+    as_of = "2026-07-31"
+    p = _json(["rotation", "--as-of", as_of, "--json"])
+    b = {c["name"]: c for c in p["components"]}["breadth"]
+    members = (use_home / "members.txt").read_text().split("\n")
+    closes: dict[str, dict[str, float]] = {}
+    for t in members:
+        with (shared_data / "universe" / f"{t}.csv").open(newline="") as fh:
+            closes[t] = {r["date"]: float(r["close"]) for r in csv.DictReader(fh) if r["close"]}
+    days = sorted({d for c in closes.values() for d in c if "2025-06-26" <= d <= as_of})[-200:]
+    full = [t for t in members if all(d in closes[t] for d in days)]
+    above = sum(1 for t in full if closes[t][days[-1]] > sum(closes[t][d] for d in days) / 200)
+    assert b["status"] == "ASSESSED"
+    assert math.isclose(b["value"], above / len(full), rel_tol=1e-12)
+    assert f"{above:,} of {len(full):,}" in b["evidence"]
+    assert any("survivorship" in n for n in p["notes"])
+    before = _json(["rotation", "--as-of", "2026-06-15", "--json"])
+    assert {c["name"]: c for c in before["components"]}["breadth"]["status"] == "NOT ASSESSED"
