@@ -617,3 +617,9 @@ def test_streak_aftermath_plain(smb: tuple) -> None:
     assert got.warning.startswith(f"{len(episodes)} episode(s)")
     with pytest.raises(InputError):
         F.streak_aftermath(rs, 0)
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert list(F.__all__) == sorted(F.__all__)
+    for name in F.__all__:
+        assert hasattr(F, name), name

@@ -402,3 +402,9 @@ def test_stale_readings_are_not_assessed() -> None:
         [old, fresh], as_of="2025-02-01", max_age_days={"relative_strength": 31}
     )
     assert _close(relaxed.score, (0.25 * 2 + 0.15 * -2) / 0.40)
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert list(R.__all__) == sorted(R.__all__)
+    for name in R.__all__:
+        assert hasattr(R, name), name
