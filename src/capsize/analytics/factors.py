@@ -48,11 +48,11 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
-    "Cycle",
     "DEFAULT_PUBLICATION_LAG_MONTHS",
-    "ForwardReturnTable",
     "MISSING_CODES",
     "OVERREADING_WARNING",
+    "Cycle",
+    "ForwardReturnTable",
     "Provenance",
     "RelativeSeries",
     "SizeFactorHistory",

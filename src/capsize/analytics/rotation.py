@@ -60,14 +60,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPONENTS",
-    "ComponentReading",
-    "ComponentScore",
     "DEFAULT_MAX_AGE_DAYS",
     "DEFAULT_WEIGHTS",
+    "SCORING_RULES",
+    "ComponentReading",
+    "ComponentScore",
     "RotationHistory",
     "RotationInputs",
     "RotationScore",
-    "SCORING_RULES",
     "ScoreEvidence",
     "ScoringRule",
     "breadth_component",
