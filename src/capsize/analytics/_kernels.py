@@ -18,7 +18,7 @@ disabled (``CAPSIZE_NO_NUMBA=1``); they agree with pandas within 1e-9 but are sl
 allocate whole-panel temporaries.
 """
 
-# ruff: noqa: SIM108, SIM114  (explicit branches keep the numba loops readable and branch-cheap)
+# ruff: noqa: SIM114  (explicit branches keep the numba loops readable and branch-cheap)
 from __future__ import annotations
 
 import math
@@ -131,7 +131,9 @@ def roll_var(
 
     A window whose running sum of squares lost more than ~13 digits to cancellation is
     recomputed from scratch, as pandas does. With ``returns=True`` the series is the
-    simple return ``x[t] / x[t-1] - 1``, computed inline (no return panel is allocated).
+    simple return ``x[t] / x[t-1] - 1``, computed once per row into a ring buffer of
+    ``w + 1`` rows (no return panel is allocated). The inner loop over tickers is
+    branch-free so that it vectorizes.
     """
     n, m = x.shape
     tol = 2.220446049250313e-16 * 1e3
@@ -143,85 +145,89 @@ def roll_var(
     crem = np.zeros(m)
     unstable = np.zeros(m, np.bool_)
     minp = max(minp, 1)
+    cap = w + 1
+    ring = np.empty((cap, m)) if returns else np.empty((1, m))
+    nan_row = np.full(m, np.nan)
     for t in range(n):
-        if t >= w and w > 1:
-            tr = t - w
-            for j in range(m):
-                if returns:
-                    v = x[tr, j] / x[tr - 1, j] - 1.0 if tr >= 1 else np.nan
-                else:
-                    v = x[tr, j]
-                if v == v:
-                    nobs[j] -= 1.0
-                    if nobs[j] != 0.0:
-                        p2 = ssq[j]
-                        pm = mean[j] - crem[j]
-                        y = v - crem[j]
-                        tt = y - mean[j]
-                        crem[j] = tt + mean[j] - y
-                        mean[j] = mean[j] - tt / nobs[j]
-                        ssq[j] = ssq[j] - (v - pm) * (v - mean[j])
-                        if p2 * tol > ssq[j]:
-                            unstable[j] = True
-                    else:
-                        mean[j] = 0.0
-                        ssq[j] = 0.0
-                        unstable[j] = False
-        s0 = t - w + 1 if t - w + 1 > 0 else 0
-        for j in range(m):
-            fresh = w == 1 or t == 0 or unstable[j]
-            lo = t if not unstable[j] else s0
-            if w == 1 or t == 0:
-                lo = s0
-            if fresh:
-                nobs[j] = 0.0
-                mean[j] = 0.0
-                ssq[j] = 0.0
-                cadd[j] = 0.0
-                crem[j] = 0.0
-            for r in range(lo, t + 1):
-                if returns:
-                    v = x[r, j] / x[r - 1, j] - 1.0 if r >= 1 else np.nan
-                else:
-                    v = x[r, j]
-                if v == v:
-                    p2 = ssq[j]
-                    nobs[j] += 1.0
-                    pm = mean[j] - cadd[j]
-                    y = v - cadd[j]
-                    tt = y - mean[j]
-                    cadd[j] = tt + mean[j] - y
-                    mean[j] = mean[j] + tt / nobs[j]
-                    ssq[j] = ssq[j] + (v - pm) * (v - mean[j])
-                    if p2 * tol > ssq[j]:
-                        unstable[j] = True
-            if unstable[j] and not fresh:
-                # pandas: adds flagged the window; recompute it from scratch
-                nobs[j] = 0.0
-                mean[j] = 0.0
-                ssq[j] = 0.0
-                cadd[j] = 0.0
-                crem[j] = 0.0
-                for r in range(s0, t + 1):
-                    if returns:
-                        v = x[r, j] / x[r - 1, j] - 1.0 if r >= 1 else np.nan
-                    else:
-                        v = x[r, j]
-                    if v == v:
-                        nobs[j] += 1.0
-                        pm = mean[j] - cadd[j]
-                        y = v - cadd[j]
-                        tt = y - mean[j]
-                        cadd[j] = tt + mean[j] - y
-                        mean[j] = mean[j] + tt / nobs[j]
-                        ssq[j] = ssq[j] + (v - pm) * (v - mean[j])
-            unstable[j] = False
-            k = nobs[j]
-            if k >= minp and k > ddof:
-                r2 = ssq[j] / (k - ddof)
-                out[t, j] = r2 if r2 > 0.0 else 0.0
+        if returns:
+            rt = ring[t % cap]
+            if t == 0:
+                rt[:] = np.nan
             else:
-                out[t, j] = np.nan
+                cur_x = x[t]
+                prv_x = x[t - 1]
+                for j in range(m):
+                    rt[j] = cur_x[j] / prv_x[j] - 1.0
+            cur = rt
+        else:
+            cur = x[t]
+        if w > 1 and t >= w:
+            old = ring[(t - w) % cap] if returns else x[t - w]
+            for j in range(m):
+                v = old[j]
+                okv = v == v
+                k = nobs[j] - (1.0 if okv else 0.0)
+                pm = mean[j] - crem[j]
+                y = v - crem[j]
+                tt = y - mean[j]
+                nc = tt + mean[j] - y
+                nm = mean[j] - tt / k
+                ns = ssq[j] - (v - pm) * (v - nm)
+                nz = k != 0.0
+                flag = (unstable[j] | (ssq[j] * tol > ns)) if nz else False
+                unstable[j] = flag if okv else unstable[j]
+                mean[j] = (nm if nz else 0.0) if okv else mean[j]
+                ssq[j] = (ns if nz else 0.0) if okv else ssq[j]
+                crem[j] = (nc if nz else crem[j]) if okv else crem[j]
+                nobs[j] = k
+        if w == 1:
+            nobs[:] = 0.0
+            mean[:] = 0.0
+            ssq[:] = 0.0
+            cadd[:] = 0.0
+            crem[:] = 0.0
+        for j in range(m):
+            v = cur[j]
+            okv = v == v
+            k = nobs[j] + (1.0 if okv else 0.0)
+            pm = mean[j] - cadd[j]
+            y = v - cadd[j]
+            tt = y - mean[j]
+            nc = tt + mean[j] - y
+            nm = mean[j] + tt / k
+            ns = ssq[j] + (v - pm) * (v - nm)
+            unstable[j] = unstable[j] | (okv & (ssq[j] * tol > ns))
+            mean[j] = nm if okv else mean[j]
+            ssq[j] = ns if okv else ssq[j]
+            cadd[j] = nc if okv else cadd[j]
+            nobs[j] = k
+        if w > 1:
+            s0 = t - w + 1 if t - w + 1 > 0 else 0
+            for j in range(m):
+                if unstable[j]:
+                    # pandas: the window is recomputed from scratch
+                    nobs[j] = 0.0
+                    mean[j] = 0.0
+                    ssq[j] = 0.0
+                    cadd[j] = 0.0
+                    crem[j] = 0.0
+                    for r in range(s0, t + 1):
+                        v = ring[r % cap, j] if returns else x[r, j]
+                        if v == v:
+                            nobs[j] += 1.0
+                            pm = mean[j] - cadd[j]
+                            y = v - cadd[j]
+                            tt = y - mean[j]
+                            cadd[j] = tt + mean[j] - y
+                            mean[j] = mean[j] + tt / nobs[j]
+                            ssq[j] = ssq[j] + (v - pm) * (v - mean[j])
+                    unstable[j] = False
+        o = out[t]
+        for j in range(m):
+            k = nobs[j]
+            r2 = ssq[j] / (k - ddof)
+            r2 = r2 if r2 > 0.0 else 0.0
+            o[j] = r2 if (k >= minp) & (k > ddof) else nan_row[j]
     return out
 
 
@@ -263,10 +269,11 @@ def roll_maxmin(x: FloatArray, w: int, minp: int, is_max: bool) -> FloatArray:  
 def above_ma_counts(
     x: FloatArray, w: int, minp: int
 ) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - jitted
-    """Per row: how many tickers close above their ``w``-row mean, and how many have both.
+    """Count, per row, the tickers above their ``w``-row mean and the tickers covered.
 
-    The mean is the pandas rolling mean (same algorithm as :func:`roll_mean`), computed
-    on the fly; nothing but per-ticker state is allocated.
+    The mean is the pandas rolling mean (the algorithm of :func:`roll_mean`, bit for
+    bit), computed on the fly: nothing but per-ticker state is allocated. The inner loop
+    over tickers is branch-free (selects instead of ifs) so that it vectorizes.
     """
     n, m = x.shape
     above = np.zeros(n)
@@ -277,68 +284,65 @@ def above_ma_counts(
     s = np.zeros(m)
     cadd = np.zeros(m)
     crem = np.zeros(m)
-    prev = np.empty(m)
-    for j in range(m):
-        prev[j] = x[0, j]
+    prev = x[0].copy()
     for t in range(n):
         if w > 1 and t >= w:
+            old = x[t - w]
             for j in range(m):
-                v = x[t - w, j]
-                if v == v:
-                    nobs[j] -= 1
-                    y = -v - crem[j]
-                    tt = s[j] + y
-                    crem[j] = tt - s[j] - y
-                    s[j] = tt
-                    if v < 0.0 or (v == 0.0 and math.copysign(1.0, v) < 0.0):
-                        neg[j] -= 1
-        a = 0.0
-        c = 0.0
-        for j in range(m):
-            v = x[t, j]
-            if w == 1:
-                nobs[j] = 0
-                neg[j] = 0
-                s[j] = 0.0
-                cadd[j] = 0.0
-                ncons[j] = 0
-                prev[j] = v
-            if v == v:
-                nobs[j] += 1
-                y = v - cadd[j]
+                v = old[j]
+                okv = v == v
+                y = -v - crem[j]
                 tt = s[j] + y
-                cadd[j] = tt - s[j] - y
-                s[j] = tt
-                if v < 0.0 or (v == 0.0 and math.copysign(1.0, v) < 0.0):
-                    neg[j] += 1
-                if v == prev[j]:
-                    ncons[j] += 1
-                else:
-                    ncons[j] = 1
-                prev[j] = v
-                k = nobs[j]
-                if k >= minp:
-                    r = s[j] / k
-                    if ncons[j] >= k:
-                        r = prev[j]
-                    elif neg[j] == 0 and r < 0.0:
-                        r = 0.0
-                    elif neg[j] == k and r > 0.0:
-                        r = 0.0
-                    c += 1.0
-                    if v > r:
-                        a += 1.0
+                nc = tt - s[j] - y
+                s[j] = tt if okv else s[j]
+                crem[j] = nc if okv else crem[j]
+                nobs[j] -= 1 if okv else 0
+                neg[j] -= 1 if okv and math.copysign(1.0, v) < 0.0 else 0
+        if w == 1:
+            nobs[:] = 0
+            neg[:] = 0
+            s[:] = 0.0
+            cadd[:] = 0.0
+            ncons[:] = 0
+            prev[:] = x[t]
+        cur = x[t]
+        a = 0
+        c = 0
+        for j in range(m):
+            v = cur[j]
+            okv = v == v
+            y = v - cadd[j]
+            tt = s[j] + y
+            nc = tt - s[j] - y
+            s[j] = tt if okv else s[j]
+            cadd[j] = nc if okv else cadd[j]
+            k = nobs[j] + (1 if okv else 0)
+            nobs[j] = k
+            ng = neg[j] + (1 if okv and math.copysign(1.0, v) < 0.0 else 0)
+            neg[j] = ng
+            nce = (ncons[j] + 1 if v == prev[j] else 1) if okv else ncons[j]
+            ncons[j] = nce
+            pv = v if okv else prev[j]
+            prev[j] = pv
+            r = s[j] / k
+            r = pv if nce >= k else r
+            r = 0.0 if (ng == 0) & (r < 0.0) else r
+            r = 0.0 if (ng == k) & (r > 0.0) else r
+            ok = okv & (k >= minp)
+            c += 1 if ok else 0
+            a += 1 if ok & (v > r) else 0
         above[t] = a
         valid[t] = c
     return above, valid
 
 
 def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray:  # pragma: no cover
-    """Compute the rolling beta of each ticker's simple returns on the benchmark's, over ``w`` rows.
+    """Compute the rolling beta of each ticker's simple returns on the benchmark's.
 
-    Returns are computed inline from prices ``p`` (n, m) and ``mkt`` (n,). A row enters
-    a ticker's window only when both its return and the benchmark return exist, so the
-    benchmark is used only on days the stock has data.
+    Returns are computed once per row from prices ``p`` (n, m) and ``mkt`` (n,) into a
+    ring buffer of ``w + 1`` rows. A row enters a ticker's window only when both its
+    return and the benchmark return exist, so the benchmark is used only on days the
+    stock has data. Running sums are reset to zero whenever a window empties.
     """
     n, m = p.shape
     out = np.empty((n, m))
@@ -347,122 +351,173 @@ def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray: 
     sy = np.zeros(m)
     sxy = np.zeros(m)
     syy = np.zeros(m)
+    cap = w + 1
+    ring = np.empty((cap, m))
+    rm = np.full(n, np.nan)
+    for t in range(1, n):
+        rm[t] = mkt[t] / mkt[t - 1] - 1.0
     for t in range(n):
+        rt = ring[t % cap]
+        if t == 0:
+            rt[:] = np.nan
+        else:
+            cur_p = p[t]
+            prv_p = p[t - 1]
+            for j in range(m):
+                rt[j] = cur_p[j] / prv_p[j] - 1.0
         if t >= w:
-            tr = t - w
-            if tr >= 1:
-                y = mkt[tr] / mkt[tr - 1] - 1.0
-                if y == y:
-                    for j in range(m):
-                        xv = p[tr, j] / p[tr - 1, j] - 1.0
-                        if xv == xv:
-                            cnt[j] -= 1.0
-                            if cnt[j] == 0.0:
-                                sx[j] = 0.0
-                                sy[j] = 0.0
-                                sxy[j] = 0.0
-                                syy[j] = 0.0
-                            else:
-                                sx[j] -= xv
-                                sy[j] -= y
-                                sxy[j] -= xv * y
-                                syy[j] -= y * y
-        y = mkt[t] / mkt[t - 1] - 1.0 if t >= 1 else np.nan
+            y = rm[t - w]
+            if y == y:
+                old = ring[(t - w) % cap]
+                for j in range(m):
+                    xv = old[j]
+                    ok = xv == xv
+                    k = cnt[j] - (1.0 if ok else 0.0)
+                    keep = k != 0.0
+                    sx[j] = ((sx[j] - xv) if keep else 0.0) if ok else sx[j]
+                    sy[j] = ((sy[j] - y) if keep else 0.0) if ok else sy[j]
+                    sxy[j] = ((sxy[j] - xv * y) if keep else 0.0) if ok else sxy[j]
+                    syy[j] = ((syy[j] - y * y) if keep else 0.0) if ok else syy[j]
+                    cnt[j] = k
+        y = rm[t]
+        if y == y:
+            for j in range(m):
+                xv = rt[j]
+                ok = xv == xv
+                cnt[j] += 1.0 if ok else 0.0
+                sx[j] += xv if ok else 0.0
+                sy[j] += y if ok else 0.0
+                sxy[j] += xv * y if ok else 0.0
+                syy[j] += y * y if ok else 0.0
+        o = out[t]
         for j in range(m):
-            if t >= 1 and y == y:
-                xv = p[t, j] / p[t - 1, j] - 1.0
-                if xv == xv:
-                    cnt[j] += 1.0
-                    sx[j] += xv
-                    sy[j] += y
-                    sxy[j] += xv * y
-                    syy[j] += y * y
             k = cnt[j]
-            if k >= minp and k > 1.0:
-                my = sy[j] / k
-                var = syy[j] / k - my * my
-                if var > 0.0:
-                    out[t, j] = (sxy[j] / k - (sx[j] / k) * my) / var
-                else:
-                    out[t, j] = np.nan
-            else:
-                out[t, j] = np.nan
+            inv = 1.0 / k
+            my = sy[j] * inv
+            var = syy[j] * inv - my * my
+            b = (sxy[j] * inv - (sx[j] * inv) * my) / var
+            o[j] = b if (k >= minp) & (k > 1.0) & (var > 0.0) else np.nan
     return out
 
 
 def new_extremes_counts(
     x: FloatArray, w: int, minp: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:  # pragma: no cover - jitted
-    """Per row: tickers above the max / below the min of their previous ``w`` rows.
+    """Count, per row, tickers above the max / below the min of their previous ``w`` rows.
 
     A ticker counts (``valid``) on row ``t`` when ``x[t]`` exists and rows ``t-w..t-1``
     hold at least ``minp`` observations; it is a new high when ``x[t]`` is strictly above
     their maximum, a new low when strictly below their minimum.
+
+    Van Herk / Gil-Werman: rows are cut into blocks of ``w``; the window of row ``t`` is
+    the suffix of the previous block (precomputed once per block) plus the prefix of the
+    current one (a running max), so each value is touched a constant number of times
+    whatever ``w``. Tickers go in chunks of 512 so the suffix buffers stay in cache;
+    NaN is replaced by -inf/+inf (exact, since a result needs ``minp >= 1`` values).
     """
     n, m = x.shape
     highs = np.zeros(n)
     lows = np.zeros(n)
     valid = np.zeros(n)
-    cap = w + 1
-    bmax = np.empty((cap, m), np.int64)
-    bmin = np.empty((cap, m), np.int64)
-    hmax = np.zeros(m, np.int64)
-    smax = np.zeros(m, np.int64)
-    hmin = np.zeros(m, np.int64)
-    smin = np.zeros(m, np.int64)
-    cnt = np.zeros(m, np.int64)
-    for t in range(n):
-        h = 0.0
-        lo = 0.0
-        c = 0.0
-        for j in range(m):
-            # window = rows t-w .. t-1: evict row t-w-1
-            if t - w - 1 >= 0 and x[t - w - 1, j] == x[t - w - 1, j]:
-                cnt[j] -= 1
-            if smax[j] > 0 and bmax[hmax[j], j] < t - w:
-                hmax[j] = (hmax[j] + 1) % cap
-                smax[j] -= 1
-            if smin[j] > 0 and bmin[hmin[j], j] < t - w:
-                hmin[j] = (hmin[j] + 1) % cap
-                smin[j] -= 1
-            v = x[t, j]
-            if v == v:
-                if cnt[j] >= minp and cnt[j] > 0:
-                    c += 1.0
-                    if v > x[bmax[hmax[j], j], j]:
-                        h += 1.0
-                    if v < x[bmin[hmin[j], j], j]:
-                        lo += 1.0
-                cnt[j] += 1
-                while smax[j] > 0 and x[bmax[(hmax[j] + smax[j] - 1) % cap, j], j] <= v:
-                    smax[j] -= 1
-                bmax[(hmax[j] + smax[j]) % cap, j] = t
-                smax[j] += 1
-                while smin[j] > 0 and x[bmin[(hmin[j] + smin[j] - 1) % cap, j], j] >= v:
-                    smin[j] -= 1
-                bmin[(hmin[j] + smin[j]) % cap, j] = t
-                smin[j] += 1
-        highs[t] = h
-        lows[t] = lo
-        valid[t] = c
+    chunk = 512
+    ninf = -np.inf
+    pinf = np.inf
+    for j0 in range(0, m, chunk):
+        j1 = min(m, j0 + chunk)
+        cw = j1 - j0
+        sufmax = np.empty((w, cw))
+        sufmin = np.empty((w, cw))
+        pmax = np.full(cw, ninf)
+        pmin = np.full(cw, pinf)
+        cnt = np.zeros(cw, np.int64)
+        for t in range(n):
+            o = t % w
+            if o == 0 and t >= w:
+                rowv = x[t - 1, j0:j1]
+                smx = sufmax[w - 1]
+                smn = sufmin[w - 1]
+                for jj in range(cw):
+                    v = rowv[jj]
+                    smx[jj] = v if v == v else ninf
+                    smn[jj] = v if v == v else pinf
+                for r in range(w - 2, -1, -1):
+                    rv = x[t - w + r, j0:j1]
+                    a0 = sufmax[r + 1]
+                    b0 = sufmin[r + 1]
+                    a1 = sufmax[r]
+                    b1 = sufmin[r]
+                    for jj in range(cw):
+                        v = rv[jj]
+                        a1[jj] = max(v if v == v else ninf, a0[jj])
+                        b1[jj] = min(v if v == v else pinf, b0[jj])
+                pmax[:] = ninf
+                pmin[:] = pinf
+            cur = x[t, j0:j1]
+            sa = sufmax[o]
+            sb = sufmin[o]
+            full = t >= w
+            first = o == 0
+            add = x[t - 1, j0:j1] if t >= 1 else cur
+            tadd = 1 if t >= 1 else 0
+            sub = x[t - w - 1, j0:j1] if t - w - 1 >= 0 else cur
+            tsub = 1 if t - w - 1 >= 0 else 0
+            h = 0
+            lo = 0
+            c = 0
+            for jj in range(cw):
+                p = add[jj]
+                q = sub[jj]
+                k = cnt[jj] + (tadd if p == p else 0) - (tsub if q == q else 0)
+                cnt[jj] = k
+                v = cur[jj]
+                if full:
+                    mx = sa[jj] if first else max(sa[jj], pmax[jj])
+                    mn = sb[jj] if first else min(sb[jj], pmin[jj])
+                else:
+                    mx = pmax[jj]
+                    mn = pmin[jj]
+                ok = (v == v) & (k >= minp) & (k > 0)
+                c += 1 if ok else 0
+                h += 1 if ok & (v > mx) else 0
+                lo += 1 if ok & (v < mn) else 0
+                pmax[jj] = max(v if v == v else ninf, pmax[jj])
+                pmin[jj] = min(v if v == v else pinf, pmin[jj])
+            highs[t] += h
+            lows[t] += lo
+            valid[t] += c
     return highs, lows, valid
 
 
 def cs_mean_count(x: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - jitted
-    """Per row: NaN-skipping mean and count of non-NaN values across tickers."""
+    """Compute, per row, the NaN-skipping mean and count across tickers.
+
+    Four interleaved partial sums break the dependent-add chain.
+    """
     n, m = x.shape
     mean = np.empty(n)
     count = np.empty(n)
+    m4 = m - m % 4
     for t in range(n):
-        s = 0.0
-        c = 0.0
-        for j in range(m):
-            v = x[t, j]
-            if v == v:
-                s += v
-                c += 1.0
+        row = x[t]
+        s0 = s1 = s2 = s3 = 0.0
+        c0 = c1 = c2 = c3 = 0
+        for j in range(0, m4, 4):
+            v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
+            s0 += v0 if v0 == v0 else 0.0
+            s1 += v1 if v1 == v1 else 0.0
+            s2 += v2 if v2 == v2 else 0.0
+            s3 += v3 if v3 == v3 else 0.0
+            c0 += 1 if v0 == v0 else 0
+            c1 += 1 if v1 == v1 else 0
+            c2 += 1 if v2 == v2 else 0
+            c3 += 1 if v3 == v3 else 0
+        for j in range(m4, m):
+            v = row[j]
+            s0 += v if v == v else 0.0
+            c0 += 1 if v == v else 0
+        c = float(c0 + c1 + c2 + c3)
         count[t] = c
-        mean[t] = s / c if c > 0 else np.nan
+        mean[t] = ((s0 + s1) + (s2 + s3)) / c if c > 0 else np.nan
     return mean, count
 
 

@@ -361,7 +361,7 @@ def _compiled(disabled: bool) -> SimpleNamespace:
         else:
             numba_ok = True
         if numba_ok:
-            jit = numba.njit(cache=True, nogil=True)
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
             ns = {name: jit(getattr(_k, name)) for name in _k.KERNEL_NAMES}
             return SimpleNamespace(numba=True, **ns)
         reason = "numba is not installed (pip install numba)"
