@@ -412,3 +412,11 @@ def test_all_is_sorted_and_complete() -> None:
     assert list(R.__all__) == sorted(R.__all__, key=key)
     for name in R.__all__:
         assert hasattr(R, name), name
+
+
+def test_zero_weights_and_missing_as_of() -> None:
+    sc = R.rotation_score([_reading("breadth", 0.9)], as_of="2025-02-01", weights={"breadth": 0.0})
+    assert math.isnan(sc.score)
+    assert "weight 0" in sc.disclosure
+    with pytest.raises(InputError, match="as_of is required"):
+        R.rotation_score([], as_of=None)

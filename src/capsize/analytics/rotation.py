@@ -355,6 +355,8 @@ def rotation_score(
         ts = pd.Timestamp(as_of)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InputError(f"as_of={as_of!r} is not a date; use YYYY-MM-DD") from None
+    if pd.isna(ts):
+        raise InputError("as_of is required: the date of the score, e.g. '2025-06-30'")
     if isinstance(readings, dict) or hasattr(readings, "items"):
         rmap: dict[str, ComponentReading | None] = dict(readings.items())  # type: ignore[union-attr]
     else:
@@ -420,8 +422,10 @@ def rotation_score(
     score = round(acc, 10) if total_w > 0 else math.nan
     missing = [c.name for c in rows if c.status == "NOT ASSESSED"]
     configured = sum(w.values())
-    if total_w <= 0:
+    if not assessed:
         disclosure = "no component assessed; no score"
+    elif total_w <= 0:
+        disclosure = "the assessed components all have weight 0; no score"
     elif missing:
         disclosure = (
             f"{len(assessed)} of {len(rows)} components assessed; NOT ASSESSED: "
