@@ -331,3 +331,15 @@ def test_nport_monthly_flows_aggregate_by_segment(fixtures_dir):
     rec = flow_records(monthly, period="M")
     assert set(rec.table.index) == {"F0", "F1"}
     assert "0.2 years" in rec.statement
+
+
+def test_empty_history_gives_stated_results():
+    empty = pd.DataFrame(
+        {"date": pd.to_datetime([]), "fund": [], "shares_outstanding": [], "nav": [], "source": []}
+    )
+    got = daily_flows(empty)
+    assert got.empty
+    assert list(got.columns)[:3] == ["date", "fund", "shares_outstanding"]
+    assert fund_status(got, ["IWM"]).loc["IWM", "status"] == "no data"
+    assert segment_flows(got, {"small": ["IWM"]})["flow"].isna().all()
+    assert "none" in flow_records(got).statement

@@ -142,6 +142,17 @@ def test_rolling_last_window_matches_lstsq(real, plain):
         rtol=1e-8,
     )
     assert len(roll) == len(y) - 35
+    xw, yw = x[-36:], y[-36:]
+    resid = yw - xw @ beta
+    se = np.sqrt(np.diag(resid @ resid / (36 - 3) * np.linalg.inv(xw.T @ xw)))
+    np.testing.assert_allclose(
+        roll.iloc[-1][["t_const", "t_d_DGS2", "t_d_DGS10"]].to_numpy(dtype=float),
+        beta / se,
+        rtol=1e-7,
+    )
+    assert roll["r_squared"].iloc[-1] == pytest.approx(
+        1 - resid @ resid / ((yw - yw.mean()) @ (yw - yw.mean())), rel=1e-8
+    )
     corr = rolling_rate_correlation(real["IWM"], real["SPY"], _yields(real))
     expected = np.corrcoef(y[-36:], x[-36:, 2])[0, 1]
     assert corr["d_DGS10"].iloc[-1] == pytest.approx(expected, rel=1e-9)

@@ -142,11 +142,10 @@ def source_family(source: str) -> str:
     return _DATE_IN_NAME.sub("<date>", str(source))
 
 
-def _pick_source(rows: pd.DataFrame, prefer: Sequence[str]) -> tuple[str, list[str]]:
-    counts = rows["family"].value_counts()
-    sources = sorted(counts.index, key=lambda s: (-int(counts[s]), s))
+def _pick_source(counts: dict[str, int], prefer: Sequence[str]) -> tuple[str, list[str]]:
+    sources = sorted(counts, key=lambda s: (-counts[s], s))
     for p in prefer:
-        if source_family(p) in counts.index:
+        if source_family(p) in counts:
             chosen = source_family(p)
             break
     else:
@@ -208,56 +207,70 @@ def daily_flows(
             raise InputError("prices must be a DataFrame indexed by date with one column per fund")
         px = prices.copy()
         px.columns = [str(c).upper() for c in px.columns]
-    frames: list[pd.DataFrame] = []
+    # one source family per fund (counting rows per family is cheap: few funds)
+    fam_counts: dict[str, dict[str, int]] = {}
+    sizes = data.groupby(["fund", "family"], sort=True).size()
+    for fund_name, family, n in zip(
+        sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes, strict=True
+    ):
+        fam_counts.setdefault(str(fund_name), {})[str(family)] = int(n)
+    chosen: dict[str, str] = {}
     dropped: dict[str, list[str]] = {}
-    for fund, rows in data.groupby("fund", sort=True):
-        chosen, others = _pick_source(rows, prefer)
+    for fund, fc in fam_counts.items():
+        chosen[fund], others = _pick_source(fc, prefer)
         if others:
-            dropped[str(fund)] = others
-        f = rows[rows["family"] == chosen].sort_values("date")
-        f = f.drop_duplicates("date", keep="last").reset_index(drop=True)
-        so = f["shares_outstanding"].to_numpy(dtype=float)
-        d_shares = np.r_[np.nan, np.diff(so)]
-        days = np.r_[np.nan, np.diff(f["date"].to_numpy()).astype("timedelta64[D]").astype(float)]
-        flag = np.array([""] * len(f), dtype=object)
-        # stale runs of identical values
-        run_id = np.r_[0, np.cumsum(np.diff(so) != 0)]
-        run_len = pd.Series(run_id).map(pd.Series(run_id).value_counts()).to_numpy()
-        stale = run_len >= stale_run
-        flag[stale] = "stale"
-        ends = np.flatnonzero(stale[:-1] & ~stale[1:]) + 1
-        flag[ends] = np.where(flag[ends] == "", "after_stale", flag[ends])
-        flag[(days > max_gap_days) & (flag == "")] = "gap"
-        flag[0] = "first"
-        nav = f["nav"].to_numpy(dtype=float)
-        price = nav.copy()
-        kind = np.where(np.isnan(nav), "none", "nav").astype(object)
-        if px is not None and fund in px.columns:
-            close = px[fund].reindex(f["date"]).to_numpy(dtype=float)
-            use = np.isnan(price) & ~np.isnan(close)
-            price[use] = close[use]
-            kind[use] = "close"
-        flag[(kind == "none") & (flag == "")] = "no_price"
-        flow = np.where(flag == "", d_shares * price, np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "date": f["date"].to_numpy(),
-                    "fund": str(fund),
-                    "shares_outstanding": so,
-                    "d_shares": d_shares,
-                    "days": days,
-                    "price": price,
-                    "price_kind": kind,
-                    "flow": flow,
-                    "flag": flag,
-                    "source": f["source"].to_numpy(),
-                }
-            )
-        )
-    cols = ["date", "fund", "shares_outstanding", "d_shares", "days", "price", "price_kind"]
-    cols += ["flow", "flag", "source"]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+            dropped[fund] = others
+    keep = data["family"].to_numpy() == data["fund"].map(chosen).to_numpy()
+    f = data[keep].sort_values(["fund", "date"], kind="stable")
+    f = f.drop_duplicates(["fund", "date"], keep="last").reset_index(drop=True)
+    n_rows = len(f)
+    funds = f["fund"].to_numpy()
+    so = f["shares_outstanding"].to_numpy(dtype=float)
+    first = np.ones(n_rows, dtype=bool)
+    first[1:] = funds[1:] != funds[:-1]
+    d_shares = np.r_[np.nan, np.diff(so)] if n_rows else np.array([], dtype=float)
+    d_shares[first] = np.nan
+    day_num = f["date"].to_numpy().astype("datetime64[D]").astype("int64")
+    days = np.r_[np.nan, np.diff(day_num).astype(float)] if n_rows else np.array([], dtype=float)
+    days[first] = np.nan
+    # runs of identical share counts within a fund
+    change = first | np.r_[True, np.diff(so) != 0] if n_rows else first
+    run_id = np.cumsum(change)
+    run_len = np.bincount(run_id)[run_id] if n_rows else np.array([], dtype=int)
+    stale = run_len >= stale_run
+    flag = np.full(n_rows, "", dtype=object)
+    flag[stale] = "stale"
+    after = np.r_[False, stale[:-1]] & ~stale & ~first if n_rows else stale
+    flag[after] = "after_stale"
+    flag[(days > max_gap_days) & (flag == "")] = "gap"
+    flag[first] = "first"
+    price = f["nav"].to_numpy(dtype=float).copy()
+    kind = np.where(np.isnan(price), "none", "nav").astype(object)
+    if px is not None and n_rows:
+        long = px.reset_index(names="date").melt(id_vars="date", var_name="fund", value_name="p")
+        long["date"] = pd.to_datetime(long["date"]).dt.normalize()
+        long = long.dropna(subset=["p"]).drop_duplicates(["date", "fund"], keep="last")
+        looked = f[["date", "fund"]].merge(long, on=["date", "fund"], how="left")
+        close = looked["p"].to_numpy(dtype=float)
+        use = np.isnan(price) & ~np.isnan(close)
+        price[use] = close[use]
+        kind[use] = "close"
+    flag[(kind == "none") & (flag == "")] = "no_price"
+    flow = np.where(flag == "", d_shares * price, np.nan)
+    out = pd.DataFrame(
+        {
+            "date": f["date"].to_numpy(),
+            "fund": funds.astype(str) if n_rows else np.array([], dtype=object),
+            "shares_outstanding": so,
+            "d_shares": d_shares,
+            "days": days,
+            "price": price,
+            "price_kind": kind,
+            "flow": flow,
+            "flag": flag,
+            "source": f["source"].to_numpy(),
+        }
+    )
     out.attrs.update(
         dropped_sources=dropped,
         formula=(

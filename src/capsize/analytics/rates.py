@@ -294,12 +294,12 @@ def rolling_rate_sensitivity(
 
     Notes
     -----
-    Rolling t-statistics use classical (nonrobust) standard errors from
-    ``statsmodels.regression.rolling.RollingOLS``; they overstate
-    significance when residuals are autocorrelated.
+    Each window is solved from windowed cross-products (``X'X``, ``X'y``,
+    ``y'y`` as differences of cumulative sums), the method of statsmodels'
+    ``RollingOLS``, in one batched solve. Rolling t-statistics use classical
+    (nonrobust) standard errors; they overstate significance when residuals
+    are autocorrelated. A window whose ``X'X`` is singular gives NaN.
     """
-    from statsmodels.regression.rolling import RollingOLS
-
     if window < 5:
         raise InputError(f"window={window} is too short; use at least 5 periods")
     data = spread_and_yield_changes(small, large, yields, frequency=frequency)
@@ -309,17 +309,50 @@ def rolling_rate_sensitivity(
             f"only {len(data)} aligned periods; window={window} needs at least that many"
         )
     x = np.column_stack([np.ones(len(data)), data[xcols].to_numpy()])
-    fit = RollingOLS(data["spread"].to_numpy(), x, window=window).fit()
+    params, tvals, r2 = _rolling_ols(data["spread"].to_numpy(dtype=float), x, window)
     names = ["const", *xcols]
-    params = np.asarray(fit.params, dtype=float)
-    tvals = np.asarray(fit.tvalues, dtype=float)
-    out = pd.DataFrame(index=data.index)
+    out = pd.DataFrame(index=data.index[window - 1 :])
     for i, n in enumerate(names):
         out[f"coef_{n}"] = params[:, i]
     for i, n in enumerate(names):
         out[f"t_{n}"] = tvals[:, i]
-    out["r_squared"] = np.asarray(fit.rsquared, dtype=float)
-    return out.iloc[window - 1 :]
+    out["r_squared"] = r2
+    return out
+
+
+def _window_sums(a: np.ndarray, window: int) -> np.ndarray:
+    """Sum trailing windows along axis 0 (one row per complete window)."""
+    c = np.cumsum(a, axis=0)
+    head = c[window - 1 : window]
+    return np.concatenate([head, c[window:] - c[:-window]], axis=0)
+
+
+def _rolling_ols(
+    y: np.ndarray, x: np.ndarray, window: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS over every trailing window: (params, t-values, R²), one row per window end."""
+    k = x.shape[1]
+    xtx = _window_sums(x[:, :, None] * x[:, None, :], window)
+    xty = _window_sums(x * y[:, None], window)
+    yty = _window_sums(y * y, window)
+    ysum = _window_sums(y, window)
+    m = len(yty)
+    params = np.full((m, k), np.nan)
+    tvals = np.full((m, k), np.nan)
+    r2 = np.full(m, np.nan)
+    ok = np.abs(np.linalg.det(xtx)) > 1e-300
+    if ok.any():
+        inv = np.linalg.inv(xtx[ok])
+        b = np.einsum("nij,nj->ni", inv, xty[ok])
+        rss = np.maximum(yty[ok] - np.einsum("ni,ni->n", b, xty[ok]), 0.0)
+        sigma2 = rss / (window - k)
+        se = np.sqrt(np.einsum("nii->ni", inv) * sigma2[:, None])
+        tss = yty[ok] - ysum[ok] ** 2 / window
+        params[ok] = b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tvals[ok] = b / se
+            r2[ok] = 1.0 - rss / tss
+    return params, tvals, r2
 
 
 def rolling_rate_correlation(
