@@ -243,7 +243,7 @@ def _print_factor(p: dict[str, Any], years_shown: int) -> None:
     m = p["details"].get("main")
     if m is None:
         return
-    yrs = [y for y in m["years"] if y["complete"]][-years_shown:]
+    yrs = [y for y in m["years"] if y["complete"]][-max(years_shown, 1) :]
     ytd = m["year_to_date"]
     print_table(
         [[str(y["year"]), fmt_pct(y["relative"]), f"{y['leader']} caps"] for y in yrs],
@@ -516,7 +516,7 @@ def _print_rotation(p: dict[str, Any], history_rows: int = 12) -> None:
         right_align=[2, 3, 4, 5, 6],
     )
     hist = p.get("history") or []
-    if hist:
+    if hist and history_rows > 0:
         shown = hist[-history_rows:]
         print_table(
             [
