@@ -21,12 +21,18 @@ spreads are fractions (0.01 = 1%).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
+from capsize.analytics._rates_policy import (
+    PolicyEventStudy,
+    _as_price_series,
+    detect_policy_turns,
+    policy_event_study,
+)
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -55,17 +61,6 @@ _PERIOD_RULE = {"W": "W-FRI", "M": "ME"}
 # ---------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------
-
-
-def _as_price_series(values: pd.Series, name: str) -> pd.Series:
-    if not isinstance(values, pd.Series):
-        raise InputError(f"{name} must be a pandas Series of prices indexed by date")
-    if not isinstance(values.index, pd.DatetimeIndex):
-        raise InputError(f"{name} must have a DatetimeIndex; got {type(values.index).__name__}")
-    out = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
-    if (out <= 0).any():
-        raise InputError(f"{name} has non-positive prices; pass closing prices, not returns")
-    return out.sort_index()
 
 
 def _as_yields(yields: pd.DataFrame | pd.Series, name: str = "yields") -> pd.DataFrame:
@@ -476,239 +471,3 @@ def rate_regime_table(
         ),
     )
     return out
-
-
-# ---------------------------------------------------------------------------
-# Fed policy turns
-# ---------------------------------------------------------------------------
-
-
-def detect_policy_turns(
-    rate: pd.Series,
-    *,
-    threshold: float = 0.20,
-    smooth: int | None = None,
-    min_hold_days: int = 45,
-) -> pd.DataFrame:
-    """Find policy-rate moves and the turns (first cut / first hike) of each cycle.
-
-    Rule
-    ----
-    1. Smooth the rate with a trailing median of ``smooth`` observations
-       (default 21 for daily data such as ``DFF``, i.e. three calendar weeks;
-       1 for monthly ``FEDFUNDS``), which removes month-end, year-end and
-       repo spikes.
-    2. Keep a reference level, starting at the first smoothed value. A *move*
-       happens when the smoothed rate is at least ``threshold`` percentage
-       points (default 0.20, i.e. a 25 bp step survives, drift does not) away
-       from the reference; the reference then becomes the new smoothed value.
-    3. The move is dated by an L1 step fit of the raw rate (old level before,
-       new level after) over the last ``2 * smooth`` observations; for daily
-       data the decision date is the calendar day before the first day at
-       the new level (an FOMC decision moves the effective rate from the next
-       day on).
-    4. Whipsaws are dropped: a move followed by an opposite move less than
-       ``min_hold_days`` calendar days later removes both.
-    5. A *turn* is a move whose direction differs from the previous move's:
-       ``first_cut`` after hikes, ``first_hike`` after cuts. The first move in
-       the data is not a turn (its predecessor is unknown).
-
-    Parameters
-    ----------
-    rate : Series, percent
-        Effective fed funds rate (``DFF`` daily or ``FEDFUNDS`` monthly).
-    threshold : float
-        Minimum change of the smoothed rate, percentage points.
-    smooth : int, optional
-        Trailing median length in observations.
-    min_hold_days : int
-        Opposite moves closer than this (calendar days) cancel out.
-
-    Returns
-    -------
-    DataFrame
-        One row per move: ``date`` (decision date), ``direction`` (+1 hike,
-        -1 cut), ``from_level``, ``to_level`` (smoothed, percent), ``kind``
-        (``first_hike``, ``first_cut`` or empty for a continuation).
-
-    Notes
-    -----
-    Before the Fed announced targets (pre-1994) the effective rate moved a
-    lot between meetings, so early "moves" are market moves, not decisions.
-    """
-    if not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex):
-        raise InputError("rate must be a pandas Series indexed by date (percent)")
-    if threshold <= 0:
-        raise InputError(f"threshold={threshold} must be > 0 percentage points")
-    x = pd.to_numeric(rate, errors="coerce").astype("float64").dropna().sort_index()
-    if len(x) < 2:
-        raise InputError("rate has fewer than 2 observations")
-    spacing = float(np.median(np.diff(x.index.to_numpy()).astype("timedelta64[D]").astype(float)))
-    daily = spacing < 20
-    k = smooth if smooth is not None else (21 if daily else 1)
-    if k < 1:
-        raise InputError(f"smooth={k} must be >= 1")
-    s = x.rolling(k, min_periods=1).median().to_numpy()
-    raw = x.to_numpy()
-    dates = x.index
-    ref = s[0]
-    moves: list[dict[str, object]] = []
-    for t in range(1, len(s)):
-        if abs(s[t] - ref) < threshold - 1e-12:
-            continue
-        new, old = float(s[t]), float(ref)
-        lo = max(t - 2 * k, 0)
-        seg = raw[lo : t + 1]
-        # L1 step fit: the split that best separates the old level from the new one.
-        before = np.concatenate([[0.0], np.cumsum(np.abs(seg - old))])
-        after = np.concatenate([np.cumsum(np.abs(seg - new)[::-1])[::-1], [0.0]])
-        cost = before[: len(seg)] + after[: len(seg)]
-        start = lo + int(np.argmin(cost))
-        when = pd.Timestamp(dates[start])
-        if daily:
-            when = when - pd.Timedelta(days=1)
-        moves.append(
-            {"date": when, "direction": 1 if new > old else -1, "from_level": old, "to_level": new}
-        )
-        ref = new
-    # Drop whipsaws: a move undone by the opposite move within min_hold_days is noise.
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(moves) - 1):
-            a, b = moves[i], moves[i + 1]
-            gap = (pd.Timestamp(b["date"]) - pd.Timestamp(a["date"])).days  # type: ignore[arg-type]
-            if a["direction"] != b["direction"] and gap < min_hold_days:
-                del moves[i : i + 2]
-                changed = True
-                break
-    rows: list[dict[str, object]] = []
-    last_dir = 0
-    for m in moves:
-        direction = int(m["direction"])  # type: ignore[call-overload]
-        kind = ""
-        if last_dir != 0 and direction != last_dir:
-            kind = "first_hike" if direction > 0 else "first_cut"
-        rows.append({**m, "kind": kind})
-        last_dir = direction
-    out = pd.DataFrame(rows, columns=["date", "direction", "from_level", "to_level", "kind"])
-    out.attrs.update(
-        rule=(
-            f"move = trailing {k}-obs median of the rate at least {threshold:.2f} pp from the "
-            f"last level (moves undone within {min_hold_days} days dropped); "
-            "turn = move in the opposite direction of the previous move"
-        ),
-        series=str(rate.name) if rate.name is not None else "rate",
-    )
-    return out
-
-
-@dataclass(frozen=True)
-class PolicyEventStudy:
-    """Small vs large around Fed policy turns.
-
-    Attributes
-    ----------
-    paths : DataFrame
-        One row per event (index = event date), one column per month offset
-        (-3 .. 12): relative return of small vs large from the close before
-        the event to that offset, ``(P_s(t)/P_s(t0)) / (P_l(t)/P_l(t0)) - 1``;
-        negative offsets show the run-up into the event. NaN where the data
-        does not reach.
-    kinds : Series
-        ``first_cut`` or ``first_hike`` per event.
-    summary : DataFrame
-        Index ``kind``; columns per offset: mean over events with data, and
-        ``n`` (events with a complete +12 month window).
-    small, large : str
-    base_rule : str
-    turns_rule : str
-    """
-
-    paths: pd.DataFrame
-    kinds: pd.Series
-    summary: pd.DataFrame
-    small: str
-    large: str
-    base_rule: str = "base = last close strictly before the event date"
-    turns_rule: str = ""
-    offsets: tuple[int, ...] = field(default=tuple(range(-3, 13)))
-
-
-def policy_event_study(
-    small: pd.Series,
-    large: pd.Series,
-    turns: pd.DataFrame,
-    *,
-    offsets: Sequence[int] = tuple(range(-3, 13)),
-) -> PolicyEventStudy:
-    """Follow small vs large from -3 to +12 months around each policy turn.
-
-    Parameters
-    ----------
-    small, large : Series of shape (n_days,)
-        Closing prices.
-    turns : DataFrame
-        Output of :func:`detect_policy_turns`; rows with an empty ``kind``
-        (continuations) are ignored.
-    offsets : sequence of int
-        Month offsets relative to the event.
-
-    Returns
-    -------
-    PolicyEventStudy
-
-    Notes
-    -----
-    The value at offset k uses the last close on or before ``t0 + k`` months;
-    an offset past the last (or before the first) price is NaN, never
-    extrapolated. Events before the first price are dropped.
-    """
-    s = _as_price_series(small, "small")
-    lg = _as_price_series(large, "large")
-    if not {"date", "kind"} <= set(turns.columns):
-        raise InputError("turns must have columns 'date' and 'kind' (see detect_policy_turns)")
-    rel = pd.concat([s, lg], axis=1, join="inner", sort=True).dropna()
-    ratio = (rel.iloc[:, 0] / rel.iloc[:, 1]).to_numpy()
-    idx = rel.index
-    first, last = idx[0], idx[-1]
-    events = turns[turns["kind"].astype(str) != ""]
-    offs = [int(o) for o in offsets]
-    paths: dict[pd.Timestamp, list[float]] = {}
-    kinds: dict[pd.Timestamp, str] = {}
-    for _, ev in events.iterrows():
-        t0 = pd.Timestamp(ev["date"])
-        pos0 = int(idx.searchsorted(t0, side="left")) - 1  # last close strictly before t0
-        if pos0 < 0:
-            continue
-        base = ratio[pos0]
-        vals: list[float] = []
-        for o in offs:
-            target = t0 + pd.DateOffset(months=o)
-            if target > last or target < first:
-                vals.append(float("nan"))
-                continue
-            pos = int(idx.searchsorted(target, side="right")) - 1
-            vals.append(float(ratio[pos] / base - 1.0))
-        paths[t0] = vals
-        kinds[t0] = str(ev["kind"])
-    frame = pd.DataFrame.from_dict(paths, orient="index", columns=offs)
-    frame.index.name = "event"
-    kind_s = pd.Series(kinds, name="kind", dtype="object")
-    summary_rows = {}
-    for kind in ("first_cut", "first_hike"):
-        sub = frame[kind_s.reindex(frame.index) == kind]
-        row = sub.mean(axis=0, skipna=True)
-        row["n"] = float(sub[offs[-1]].notna().sum()) if len(sub) else 0.0
-        summary_rows[kind] = row
-    summary = pd.DataFrame(summary_rows).T
-    summary.index.name = "kind"
-    return PolicyEventStudy(
-        paths=frame,
-        kinds=kind_s,
-        summary=summary,
-        small=str(small.name) if small.name is not None else "small",
-        large=str(large.name) if large.name is not None else "large",
-        turns_rule=str(turns.attrs.get("rule", "")),
-        offsets=tuple(offs),
-    )
