@@ -328,7 +328,7 @@ def test_highs_without_intraday(prices):
     assert res.all_time_intraday.reason == "no intraday high series given"
     # IWC has an empty high column: passing it gives a clear reason too
     res2 = perf.highs(ser(prices, "IWC"), pd.Series(np.nan, index=ser(prices, "IWC").index))
-    assert "no values" in res2.week52_intraday.reason
+    assert "no intraday highs in the data" in res2.week52_intraday.reason
 
 
 @pytest.mark.parametrize("sym", ["IWM", "SPY", "IWC"])

@@ -167,7 +167,7 @@ def highs(
     else:
         h = as_close_series(high, "high", nan_policy="drop").reindex(s.index)
         if h.isna().all():
-            why = "the high series has no values on the close dates"
+            why = "no intraday highs in the data; the high column is empty"
             na = float("nan")
             at_high = HighMark("all-time intraday", na, None, -1, -1, na, why)
             w52_high = HighMark("52-week intraday", na, None, -1, -1, na, why)

@@ -14,7 +14,7 @@ helpers, so the rules are the same everywhere:
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias, overload
 
 import numpy as np
 import pandas as pd
@@ -248,6 +248,10 @@ def as_return_series(returns: object, name: str) -> pd.Series:
     return s
 
 
+@overload
+def returns_from_closes(close: pd.Series, *, nan_policy: NanPolicy = ...) -> pd.Series: ...
+@overload
+def returns_from_closes(close: pd.DataFrame, *, nan_policy: NanPolicy = ...) -> pd.DataFrame: ...
 def returns_from_closes(
     close: pd.Series | pd.DataFrame, *, nan_policy: NanPolicy = "drop"
 ) -> pd.Series | pd.DataFrame:
