@@ -214,3 +214,63 @@ def test_flows_nport_option_errors(home):
     code, out = _run(home, "flows", "--nport", "IWM=1100663")
     assert code == 1
     assert "CAPSIZE_SEC_USER_AGENT" in out
+
+
+def test_crypto_payload_with_alt_basket(home, fixtures_dir, shared_data, tmp_path):
+    """Alt histories fetched from CoinGecko (replayed) against BTC+ETH from the store."""
+    import httpx
+    import pandas as pd
+
+    from capsize._cli.drivers import crypto_payload
+    from capsize.analytics.crosscap import alt_universe
+    from capsize.config import Settings
+    from capsize.data.providers._http import make_client
+    from capsize.data.providers.coingecko import CoinGeckoFetcher, fetch_histories, parse_markets
+    from capsize.data.store import Store
+
+    markets, _ = parse_markets(
+        (fixtures_dir / "coingecko" / "coins_markets_dashbrd.json").read_bytes()
+    )
+    coins = alt_universe(markets, n=3)
+    assert coins == ["ripple", "binancecoin", "cardano"]
+    days = pd.date_range("2025-08-21", "2026-08-20", freq="D")
+    rng = np.random.default_rng(5)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        coin = request.url.path.split("/")[-2]
+        if coin == "cardano":
+            return httpx.Response(404, json={"error": "coin not found"})
+        ms = days.as_unit("ms").asi8.tolist()
+        px = (100 * np.cumprod(1 + rng.normal(0, 0.03, len(days)))).tolist()
+        pairs = [[m, p] for m, p in zip(ms, px, strict=True)]
+        return httpx.Response(
+            200, json={"prices": pairs, "market_caps": pairs, "total_volumes": pairs}
+        )
+
+    client = make_client(Settings(home=tmp_path), httpx.MockTransport(handler), cache=False)
+    closes, failed = fetch_histories(CoinGeckoFetcher(client), coins)
+    assert list(closes.columns) == ["ripple", "binancecoin"]
+    assert list(failed) == ["cardano"]
+    store = Store.open(path=home / "capsize.duckdb", read_only=True)
+    try:
+        p = crypto_payload(store, alt_closes=closes, alt_source="replay")
+    finally:
+        store.close()
+    alts = p["alts"]
+    assert alts["coins"] == ["ripple", "binancecoin"]
+    assert alts["start"] == "2025-08-21"
+    # independent: equal-weight daily-rebalanced baskets from the CSVs, ratio at the end
+    px = {}
+    for sym in ("BTC-USD", "ETH-USD"):
+        with (shared_data / "prices" / f"{sym}.csv").open(newline="") as fh:
+            px[sym] = {r["date"]: float(r["close"]) for r in csv.DictReader(fh)}
+    alt_days = [d.strftime("%Y-%m-%d") for d in closes.index]
+    common = [d for d in alt_days if d in px["BTC-USD"] and d in px["ETH-USD"]]
+    maj, alt = 1.0, 1.0
+    for a, b in itertools.pairwise(common):
+        maj *= 1 + np.mean([px[s][b] / px[s][a] - 1 for s in px])
+        ra = closes.loc[b] / closes.loc[a] - 1
+        alt *= 1 + float(ra.mean())
+    assert alts["end"] == common[-1]
+    assert alts["alts_vs_majors"] == pytest.approx(alt / maj - 1, rel=1e-9)
+    assert any(r["pair"] == "crypto: alts vs BTC+ETH" for r in p["leadership"])

@@ -691,6 +691,8 @@ def crypto_payload(
     as_of: pd.Timestamp | None = None,
     markets: pd.DataFrame | None = None,
     markets_source: str = "",
+    alt_closes: pd.DataFrame | None = None,
+    alt_source: str = "",
 ) -> dict[str, Any]:
     """Build the crypto size-analogy payload.
 
@@ -704,6 +706,11 @@ def crypto_payload(
         A ``crypto_markets`` snapshot (CoinGecko) for dominance.
     markets_source : str
         Where ``markets`` came from.
+    alt_closes : DataFrame of shape (n_days, n_coins), USD, optional
+        Daily prices of an alt basket (e.g. from CoinGecko); otherwise any
+        ``*-USD`` symbols in the store other than BTC and ETH are used.
+    alt_source : str
+        Where ``alt_closes`` came from.
 
     Returns
     -------
@@ -721,11 +728,31 @@ def crypto_payload(
     }
     alts = [s for s in store.symbols() if s.endswith("-USD") and s not in ("BTC-USD", "ETH-USD")]
     notes = []
-    if alts:
+    alt_px: pd.DataFrame | None = None
+    alt_from = ""
+    if alt_closes is not None and alt_closes.shape[1]:
+        alt_px = alt_closes if as_of is None else alt_closes[alt_closes.index <= as_of]
+        alt_from = alt_source or "caller"
+    elif alts:
         alt_px = store.closes(alts, basis="level", as_of=as_of)
-        basket = CC.basket_index(alt_px).rename("ALTS")
-        majors = CC.basket_index(crypto).rename("BTC+ETH")
-        pairs["crypto: alts vs BTC+ETH"] = (basket, majors)
+        alt_from = "store: " + ", ".join(alts)
+    rel_alts: dict[str, Any] = {}
+    if alt_px is not None and len(alt_px.dropna(how="all")) > 1:
+        alt_px = alt_px.dropna(how="all")
+        majors_px = crypto[crypto.index >= alt_px.index[0]]
+        both = CC.majors_vs_alts(majors_px, alt_px)
+        pairs["crypto: alts vs BTC+ETH"] = (
+            both["alts"].rename("ALTS"),
+            both["majors"].rename("BTC+ETH"),
+        )
+        rel_alts = {
+            "coins": [str(c) for c in alt_px.columns],
+            "start": _date(both.index[0]),
+            "end": _date(both.index[-1]),
+            "alts_vs_majors": _num(both["alts_vs_majors"].iloc[-1] - 1.0),
+            "source": alt_from,
+            "method": "equal weight, rebalanced daily, each basket 1.0 at the first common date",
+        }
     else:
         notes.append(
             "alt basket: n/a (the store holds only BTC-USD and ETH-USD; add alt histories, "
@@ -770,6 +797,7 @@ def crypto_payload(
             for k, t in lead.years.items()
         },
         "dominance": dom,
+        "alts": rel_alts,
         "notes": notes,
         "provenance": {
             "sources": {s: _source(store, "bars", s) for s in ("BTC-USD", "ETH-USD", "IWM", "SPY")},
@@ -819,8 +847,31 @@ def _print_crypto(p: dict[str, Any]) -> None:
             f"(as of {when}; {dom['coverage']}; {dom['source']})",
             highlight=False,
         )
+    alts = p.get("alts") or {}
+    if alts:
+        console.print(
+            f"alt basket ({len(alts['coins'])} coins: {', '.join(alts['coins'])}) vs BTC+ETH: "
+            f"{fmt_pct(alts['alts_vs_majors'], 1)} from {alts['start']} to {alts['end']} "
+            f"({alts['method']}; {alts['source']})",
+            highlight=False,
+        )
     for n in p["notes"]:
         console.print(f"note: {n}", highlight=False)
+
+
+def _load_alts(
+    markets: pd.DataFrame | None, n_alts: int, live: bool
+) -> tuple[pd.DataFrame | None, str, list[str]]:
+    """Fetch the alt basket's daily history from CoinGecko (``--live`` only)."""
+    if not live or markets is None or n_alts < 1:
+        return None, "", []
+    from capsize.analytics.crosscap import alt_universe
+    from capsize.data.providers.coingecko import CoinGeckoFetcher, fetch_histories
+
+    coins = alt_universe(markets, n=n_alts)
+    closes, failed = fetch_histories(CoinGeckoFetcher(), coins, days=365)
+    notes = [f"alt {k}: skipped ({v})" for k, v in failed.items()]
+    return closes, "CoinGecko market_chart, 365 days (keyless limit)", notes
 
 
 def _load_markets(path: str | None, live: bool) -> tuple[pd.DataFrame | None, str]:
@@ -939,7 +990,12 @@ def register(app: typer.Typer) -> None:
             None, "--markets", help="Saved CoinGecko /coins/markets JSON for dominance."
         ),
         live: bool = typer.Option(
-            False, "--live", help="Fetch the market-cap snapshot from CoinGecko (keyless)."
+            False,
+            "--live",
+            help="Fetch the market-cap snapshot and the alt basket's history from CoinGecko.",
+        ),
+        n_alts: int = typer.Option(
+            10, "--alts", help="Alt basket size with --live (largest coins after BTC and ETH)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     ) -> None:
@@ -949,8 +1005,17 @@ def register(app: typer.Typer) -> None:
         """
         when = parse_date_option(as_of, "--as-of")
         frame, source = _load_markets(markets, live)
+        alt_px, alt_source, alt_notes = _load_alts(frame, n_alts, live)
         with open_store(read_only=True) as store:
-            payload = crypto_payload(store, as_of=when, markets=frame, markets_source=source)
+            payload = crypto_payload(
+                store,
+                as_of=when,
+                markets=frame,
+                markets_source=source,
+                alt_closes=alt_px,
+                alt_source=alt_source,
+            )
+        payload["notes"] = [*payload["notes"], *alt_notes]
         if as_json:
             emit_json(payload)
         else:

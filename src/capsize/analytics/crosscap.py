@@ -34,6 +34,7 @@ __all__ = [
     "WRAPPED",
     "Dominance",
     "Leadership",
+    "alt_universe",
     "basket_index",
     "dominance",
     "leadership_side_by_side",
@@ -195,6 +196,46 @@ def dominance(
             f"{len(excluded)} stablecoins/wrapped coins excluded; not the whole crypto market"
         ),
     )
+
+
+def alt_universe(
+    markets: pd.DataFrame,
+    *,
+    n: int = 10,
+    top: int = 2,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+) -> list[str]:
+    """Pick the alt basket: the ``n`` largest coins after the ``top`` majors.
+
+    Parameters
+    ----------
+    markets : DataFrame
+        ``crypto_markets`` frame (``id``, ``market_cap``).
+    n : int
+        Basket size.
+    top : int
+        Majors skipped (2 = BTC and ETH).
+    exclude : sequence of str
+        Ids never in the basket (stablecoins, wrapped copies).
+
+    Returns
+    -------
+    list of str
+        CoinGecko ids, largest first.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"id": ["bitcoin", "ethereum", "tether", "solana", "x"],
+    ...                   "market_cap": [60.0, 20.0, 10.0, 5.0, 1.0]})
+    >>> alt_universe(m, n=5)
+    ['solana', 'x']
+    """
+    if n < 1:
+        raise InputError(f"n={n} must be >= 1")
+    m = markets[~markets["id"].isin(set(exclude))].copy()
+    m["market_cap"] = pd.to_numeric(m["market_cap"], errors="coerce")
+    m = m.dropna(subset=["market_cap"]).sort_values("market_cap", ascending=False, kind="stable")
+    return [str(x) for x in m["id"].iloc[top : top + n]]
 
 
 def basket_index(closes: pd.DataFrame, *, min_members: int = 1) -> pd.Series:

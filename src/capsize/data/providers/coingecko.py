@@ -37,7 +37,7 @@ import pandas as pd
 
 from capsize.data.providers._base import Clock, Fetcher, ProviderResult
 from capsize.data.providers._http import Payload, fetch, make_client, reject_unknown
-from capsize.errors import EmptyDataError, InputError, SchemaError
+from capsize.errors import CapsizeError, EmptyDataError, InputError, SchemaError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -350,3 +350,39 @@ class CoinGeckoFetcher(Fetcher[CoinGeckoQuery, Payload]):
                 "crypto_chart", str(query.coin), chart, f"coingecko {raw.url}", retrieved_at, meta
             )
         ]
+
+
+def fetch_histories(
+    fetcher: CoinGeckoFetcher, coins: list[str], *, days: int = 365
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Fetch daily USD prices of several coins; failures are reported, not raised.
+
+    Parameters
+    ----------
+    fetcher : CoinGeckoFetcher
+        Provider (keyless by default: history limited to 365 days).
+    coins : list of str
+        CoinGecko ids.
+    days : int
+        History length.
+
+    Returns
+    -------
+    closes : DataFrame of shape (n_days, n_coins), USD
+        One column per coin fetched (NaN before a coin's history starts).
+    failed : dict
+        Coin id -> reason, for coins that could not be fetched.
+    """
+    cols: dict[str, pd.Series] = {}
+    failed: dict[str, str] = {}
+    for coin in coins:
+        try:
+            res = fetcher.fetch({"kind": "chart", "coin": coin, "days": days, "daily": True})[0]
+        except CapsizeError as exc:
+            failed[coin] = str(exc)
+            continue
+        cols[coin] = res.frame["price"]
+    frame = pd.concat(cols, axis=1, sort=True) if cols else pd.DataFrame()
+    if cols:
+        frame.index.name = "date"
+    return frame, failed
