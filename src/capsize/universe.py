@@ -237,6 +237,11 @@ def _holdings(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Timestamp]:
     df = df[df["ticker"].notna()]
     df["ticker"] = df["ticker"].astype(str)
     df["weight"] = pd.to_numeric(df["weight"], errors="coerce")
+    if df["ticker"].duplicated().any():
+        # one ticker on several lines (e.g. share lots): one member, weights added
+        agg = {c: "first" for c in df.columns if c not in ("ticker", "weight")}
+        agg["weight"] = "sum"
+        df = df.groupby("ticker", as_index=False, sort=False).agg(agg)
     return df.reset_index(drop=True), pd.Timestamp(raw_date)
 
 
@@ -265,6 +270,7 @@ def _membership(frame: pd.DataFrame) -> pd.DataFrame:
     )
     df = df[df["ticker"].notna()].copy()
     df["ticker"] = df["ticker"].astype(str)
+    df = df.drop_duplicates(["snapshot_date", "ticker"])
     sums = df.groupby("snapshot_date")["weight"].transform("sum")
     df["weight"] = df["weight"].where(sums <= 1.5, df["weight"] / 100.0)
     return df.sort_values(["snapshot_date", "ticker"]).reset_index(drop=True)

@@ -1,0 +1,204 @@
+"""``capsize breadth / liquidity / levels`` on a store filled from the real data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from capsize.cli import app
+from capsize.data.store import Store
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+AS_OF = "2025-06-26"
+runner = CliRunner()
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _holdings_rows(path: Path, as_of: str) -> pd.DataFrame:
+    text = path.read_text(encoding="utf-8-sig").splitlines()
+    head = next(i for i, line in enumerate(text) if line.startswith("Ticker,"))
+    recs = list(csv.reader(io.StringIO("\n".join(text[head:]))))
+    cols = recs[0]
+    rows = []
+    for i, r in enumerate(recs[1:]):
+        if len(r) != len(cols):
+            continue
+        x = dict(zip(cols, r, strict=True))
+        rows.append(
+            {
+                "fund": "IWM",
+                "as_of": pd.Timestamp(as_of).date(),
+                "position": i,
+                "ticker": x["Ticker"],
+                "name": x["Name"],
+                "sector": x["Sector"],
+                "asset_class": x["Asset Class"],
+                "weight": float(x["Weight (%)"].replace(",", "")) / 100,
+                "shares": None,
+                "market_value": None,
+                "price": None,
+                "source": "test",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with ~60 universe members, IWM/SPY bars, IWM holdings and membership."""
+    folder = tmp_path_factory.mktemp("internals_home")
+    store = Store.open(folder / "capsize.duckdb")
+    tickers = sorted(p.stem for p in (shared_data / "universe").glob("*.csv"))[::37]
+    frames = []
+    for t in tickers:
+        closes = pd.read_csv(shared_data / "universe" / f"{t}.csv", usecols=["date", "close"])
+        ohlcv = shared_data / "universe_ohlcv" / f"{t}.csv"
+        if ohlcv.exists():
+            v = pd.read_csv(ohlcv, usecols=["date", "open", "high", "low", "volume"])
+            closes = closes.merge(v, on="date", how="left")
+        closes["symbol"] = t
+        frames.append(closes)
+    for etf in ("IWM", "SPY"):
+        d = pd.read_csv(shared_data / "prices" / f"{etf}.csv")
+        d["symbol"] = etf
+        frames.append(d)
+    bars = pd.concat(frames, ignore_index=True)
+    bars["basis"] = "adjusted"
+    store.write_bars(bars, source="test")
+    kinds = ["stock"] * len(tickers) + ["etf", "etf"]
+    store.write_symbols(
+        pd.DataFrame(
+            {
+                "symbol": [*tickers, "IWM", "SPY"],
+                "kind": kinds,
+                "name": None,
+                "note": None,
+                "source": "test",
+            }
+        )
+    )
+    store.write_holdings(
+        _holdings_rows(shared_data / "holdings" / "IWM_holdings_2025-05-13.csv", "2025-05-13")
+    )
+    m = pd.read_csv(shared_data / "holdings" / "IWM_membership_history_major-index-etfs.csv")
+    store.write_membership(
+        pd.DataFrame(
+            {
+                "index_name": "IWM",
+                "snapshot_date": pd.to_datetime(m["snapshot_date"]).dt.date,
+                "ticker": m["ticker"],
+                "weight": m["weight_pct"] / 100,
+                "source": "test",
+            }
+        )
+    )
+    store.close()
+    return folder
+
+
+def _members_on(shared_data: Path, day: str) -> set[str]:
+    rows = _read(shared_data / "holdings" / "IWM_membership_history_major-index-etfs.csv")
+    snap = max(r["snapshot_date"] for r in rows if r["snapshot_date"] <= day)
+    return {r["ticker"] for r in rows if r["snapshot_date"] == snap}
+
+
+def _expected_breadth(shared_data: Path, home: Path) -> dict[str, int]:
+    store = Store.open(home / "capsize.duckdb", read_only=True)
+    stocks = set(store.symbols("stock"))
+    store.close()
+    members = sorted(_members_on(shared_data, AS_OF) & stocks)
+    series = {
+        t: {r["date"]: float(r["close"]) for r in _read(shared_data / "universe" / f"{t}.csv")}
+        for t in members
+    }
+    cal = sorted({d for s in series.values() for d in s if d <= AS_OF})
+    i = cal.index(AS_OF)
+    adv = dec = 0
+    for s in series.values():
+        a, b = s.get(cal[i]), s.get(cal[i - 1])
+        if a is not None and b is not None:
+            adv += a > b
+            dec += a < b
+    return {"members": len(members), "advancers": adv, "decliners": dec}
+
+
+def test_breadth_table_as_of(
+    home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["breadth", "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    exp = _expected_breadth(shared_data, home)
+    assert f"Breadth of IWM members on {AS_OF}" in out
+    assert f"{exp['members']:,} with prices of" in out
+    assert "Survivorship bias" in out
+    assert "McClellan" in out
+    assert (home / "cache" / "panels" / "universe_close.npy").is_file()
+
+
+def test_breadth_json_matches_independent_counts(
+    home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["breadth", "--as-of", AS_OF, "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    exp = _expected_breadth(shared_data, home)
+    assert payload["date"] == AS_OF
+    assert payload["members"] == exp["members"]
+    assert payload["values"]["advancers"] == exp["advancers"]
+    assert payload["values"]["decliners"] == exp["decliners"]
+    assert "Survivorship" in payload["caveat"]
+    # a second process-equivalent run reads the cached panel and agrees
+    again = json.loads(runner.invoke(app, ["breadth", "--as-of", AS_OF, "--json"]).output)
+    assert again["values"] == payload["values"]
+
+
+def test_liquidity_symbols_json(
+    home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["liquidity", "IWM", "--as-of", AS_OF, "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.output)
+    rows = [r for r in _read(shared_data / "prices" / "IWM.csv") if r["date"] <= AS_OF][-63:]
+    dv = [float(r["close"]) * float(r["volume"]) for r in rows]
+    assert payload["symbols"]["IWM"]["adv_dollars"] == pytest.approx(sum(dv) / 63, rel=1e-9)
+    assert payload["summary"]["covered"] == 1
+    assert payload["window_end"] == AS_OF
+
+
+def test_liquidity_universe_and_levels_tables(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["liquidity"])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "Liquidity of IWM members over" in out
+    assert "Members with volume" in out
+    assert "Survivorship bias" in out
+    res = runner.invoke(app, ["levels", "IWM", "--as-of", AS_OF])
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.output.split())
+    assert "IWM support and resistance" in out
+    assert "Last close" in out
+
+
+def test_unknown_symbol_is_a_one_line_error(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["levels", "NOPE"])
+    assert res.exit_code == 1
+    assert "NOPE" in res.output
+    assert "Traceback" not in res.output
