@@ -274,3 +274,16 @@ def test_crypto_payload_with_alt_basket(home, fixtures_dir, shared_data, tmp_pat
     assert alts["end"] == common[-1]
     assert alts["alts_vs_majors"] == pytest.approx(alt / maj - 1, rel=1e-9)
     assert any(r["pair"] == "crypto: alts vs BTC+ETH" for r in p["leadership"])
+
+
+def test_rates_frequency_option(home):
+    code, out = _run(home, "rates", "--frequency", "W", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    assert p["regression"]["frequency"] == "weekly"
+    assert p["rolling"]["window"] == 156
+    assert p["rolling"]["window_unit"] == "weeks"
+    assert p["regression"]["n_obs"] > 1300
+    code, out = _run(home, "rates", "--frequency", "Q")
+    assert code == 1
+    assert "--frequency 'Q'" in out

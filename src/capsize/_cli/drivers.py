@@ -9,7 +9,7 @@ reuse them; the commands print them with the shared formatter or as JSON.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 import typer
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _TURNS_SINCE = "1988-01-01"
+_FREQ = {"M": ("monthly", 36, "months"), "W": ("weekly", 156, "weeks"), "D": ("daily", 252, "days")}
 
 
 def _num(x: Any) -> float:
@@ -77,7 +78,8 @@ def rates_payload(
     large: str = "SPY",
     series: tuple[str, ...] = ("DGS2", "DGS10"),
     threshold_bp: float = 10.0,
-    window: int = 36,
+    frequency: str = "M",
+    window: int | None = None,
 ) -> dict[str, Any]:
     """Build the rates-driver payload from the store.
 
@@ -96,8 +98,11 @@ def rates_payload(
         series imported into the store can be added.
     threshold_bp : float
         Regime threshold, basis points per month.
-    window : int
-        Rolling window, months.
+    frequency : {"M", "W", "D"}
+        Sampling of the regression and rolling fits (the regime table and the
+        event study are monthly by construction).
+    window : int, optional
+        Rolling window in periods; default 36 months, 156 weeks or 252 days.
 
     Returns
     -------
@@ -116,9 +121,13 @@ def rates_payload(
     if not series:
         raise InputError("--series is empty; pass FRED ids such as DGS2,DGS10")
     ylds = store.macro(list(series), as_of=as_of)
-    reg = R.rate_sensitivity(s, lg, ylds)
-    roll = R.rolling_rate_sensitivity(s, lg, ylds, window=window)
-    corr = R.rolling_rate_correlation(s, lg, ylds, window=window)
+    if frequency not in _FREQ:
+        raise InputError(f"--frequency {frequency!r} is not one of M, W, D")
+    freq = cast("R.Frequency", frequency)
+    win = window if window is not None else _FREQ[frequency][1]
+    reg = R.rate_sensitivity(s, lg, ylds, frequency=freq)
+    roll = R.rolling_rate_sensitivity(s, lg, ylds, window=win, frequency=freq)
+    corr = R.rolling_rate_correlation(s, lg, ylds, window=win, frequency=freq)
     regimes = R.rate_regime_table(s, lg, ylds, threshold_bp=threshold_bp)
     policy_id = "DFF"
     try:
@@ -135,7 +144,7 @@ def rates_payload(
         "small": small,
         "large": large,
         "regression": {
-            "frequency": "monthly",
+            "frequency": _FREQ[frequency][0],
             "coefficients": {k: _num(v) for k, v in reg.coefficients.items()},
             "t_stats": {k: _num(v) for k, v in reg.t_stats.items()},
             "r_squared": reg.r_squared,
@@ -143,10 +152,12 @@ def rates_payload(
             "start": _date(reg.start),
             "end": _date(reg.end),
             "cov_type": reg.cov_type,
-            "formula": reg.formula + "; spread = r_small - r_large (monthly), d_* in pp",
+            "formula": reg.formula
+            + f"; spread = r_small - r_large ({_FREQ[frequency][0]}), d_* in pp",
         },
         "rolling": {
-            "window_months": window,
+            "window": win,
+            "window_unit": _FREQ[frequency][2],
             "end": _date(roll.index[-1]),
             "coefficients": {
                 str(k).removeprefix("coef_"): _num(v)
@@ -237,7 +248,7 @@ def _print_rates(p: dict[str, Any]) -> None:
     for k in reg["coefficients"]:
         roll_c = p["rolling"]["coefficients"].get(k, float("nan"))
         roll_t = p["rolling"]["t_stats"].get(k, float("nan"))
-        label = "constant (per month)" if k == "const" else f"per +1 pp {k.removeprefix('d_')}"
+        label = "constant (per period)" if k == "const" else f"per +1 pp {k.removeprefix('d_')}"
         rows.append(
             [
                 label,
@@ -249,8 +260,14 @@ def _print_rates(p: dict[str, Any]) -> None:
         )
     print_table(
         rows,
-        ["monthly spread", "full period", "t", f"last {p['rolling']['window_months']}m", "t"],
-        title=f"Rates sensitivity of {pair} (monthly returns)",
+        [
+            f"{reg['frequency']} spread",
+            "full period",
+            "t",
+            f"last {p['rolling']['window']} {p['rolling']['window_unit']}",
+            "t",
+        ],
+        title=f"Rates sensitivity of {pair} ({reg['frequency']} returns)",
         caption=(
             f"{reg['start']}..{reg['end']}, n={reg['n_obs']}, R²={reg['r_squared']:.3f}; "
             f"basis: {', '.join(f'{k} {v}' for k, v in p['provenance']['basis'].items())}; "
@@ -914,6 +931,9 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Use only data dated on or before (YYYY-MM-DD)."
         ),
+        frequency: str = typer.Option(
+            "M", "--frequency", help="Regression sampling: M (monthly), W (weekly), D (daily)."
+        ),
         threshold: float = typer.Option(
             10.0, "--threshold", help="Regime threshold, bp of yield change in a month."
         ),
@@ -932,6 +952,7 @@ def register(app: typer.Typer) -> None:
                 large=large.strip().upper(),
                 series=tuple(x.strip().upper() for x in series.split(",") if x.strip()),
                 threshold_bp=threshold,
+                frequency=frequency.strip().upper(),
             )
         if as_json:
             emit_json(payload)
