@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from capsize.analytics._perf_series import NanPolicy, as_close_frame, as_close_series, to_date
@@ -21,7 +22,7 @@ from capsize.errors import DataNotFound, InputError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from capsize._typing import DateLike
+    from capsize._typing import DateLike, FloatArray
 
 __all__ = [
     "Basis",
@@ -227,8 +228,31 @@ def series_return(
     return _series_return(s, window, basis, sym, desc, max_stale_days)
 
 
+@dataclass(frozen=True)
+class _Arrays:
+    """A validated close series as numpy arrays, prepared once for many windows."""
+
+    values: FloatArray
+    dates: npt.NDArray[np.datetime64]
+    gap_days: npt.NDArray[np.int64]
+    first_pos: int
+    last_pos: int
+
+    @classmethod
+    def of(cls, s: pd.Series) -> _Arrays:
+        values = s.to_numpy(dtype=float)
+        dates = np.asarray(s.index.values)
+        present = ~np.isnan(values)
+        gaps = (np.diff(dates) // np.timedelta64(1, "D")).astype(np.int64)
+        if not present.any():
+            return cls(values, dates, gaps, -1, -1)
+        first = int(np.argmax(present))
+        last = len(values) - 1 - int(np.argmax(present[::-1]))
+        return cls(values, dates, gaps, first, last)
+
+
 def _series_return(
-    s: pd.Series,
+    s: pd.Series | _Arrays,
     window: Window,
     basis: Basis,
     sym: str,
@@ -236,19 +260,17 @@ def _series_return(
     max_stale_days: int | None,
 ) -> WindowReturn:
     # numpy on the raw datetime64 values: this runs once per (symbol, window)
-    values = s.to_numpy()
-    dates = np.asarray(s.index.values)
-    present = ~np.isnan(values)
-    if not present.any():
+    arr = s if isinstance(s, _Arrays) else _Arrays.of(s)
+    values, dates, last_pos = arr.values, arr.dates, arr.last_pos
+    if last_pos < 0:
         return _missing(sym, window, basis, desc, f"{sym} has no closes ({desc})")
 
     def ts(pos: int) -> pd.Timestamp:
         return pd.Timestamp(dates[pos])
 
     def first() -> pd.Timestamp:
-        return ts(int(np.argmax(present)))
+        return ts(arr.first_pos)
 
-    last_pos = len(values) - 1 - int(np.argmax(present[::-1]))
     end_req = window.end if window.end is not None else ts(last_pos)
     end_pos = int(np.searchsorted(dates, end_req.to_datetime64(), side="right")) - 1
     if end_pos < 0:
@@ -321,9 +343,7 @@ def _series_return(
             )
     value = end_close / base_close - 1.0
     cal = int((end_date - base_date).days)
-    gap = 0
-    if end_pos > base_pos:
-        gap = int(np.diff(dates[base_pos : end_pos + 1]).max() // np.timedelta64(1, "D"))
+    gap = int(arr.gap_days[base_pos:end_pos].max()) if end_pos > base_pos else 0
     return WindowReturn(
         symbol=sym,
         window=window,
@@ -509,7 +529,7 @@ def window_return(
     return _pair_return(window, total_src, price_src, sym, max_stale_days)
 
 
-_Source: TypeAlias = tuple[pd.Series, str] | None
+_Source: TypeAlias = tuple[_Arrays, str] | None
 
 
 def _sources(
@@ -524,13 +544,14 @@ def _sources(
     total: _Source = None
     price: _Source = None
     if adj is not None:
-        total = (adj, "adjusted close")
+        total = (_Arrays.of(adj), "adjusted close")
     elif rw is not None and dividends is not None:
-        total = (total_from_raw(rw, dividends), "raw close + dividends (CRSP convention)")
+        tr = total_from_raw(rw, dividends)
+        total = (_Arrays.of(tr), "raw close + dividends (CRSP convention)")
     if rw is not None:
-        price = (rw, "raw close")
+        price = (_Arrays.of(rw), "raw close")
     elif adj is not None and dividends is not None:
-        price = (price_from_adjusted(adj, dividends), "adjusted close less dividends")
+        price = (_Arrays.of(price_from_adjusted(adj, dividends)), "adjusted close less dividends")
     return total, price
 
 

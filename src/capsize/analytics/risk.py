@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Literal, overload
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import as_close_series, as_return_series
+from capsize.analytics._perf_series import as_close_frame, as_close_series, as_return_series
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -75,10 +75,18 @@ _DEGENERATE = 1e-11
 
 def _as_returns(returns: object, name: str) -> pd.Series | pd.DataFrame:
     if isinstance(returns, pd.DataFrame):
-        cols = {c: as_return_series(returns[c], f"{name}[{c!r}]") for c in returns.columns}
         if returns.columns.has_duplicates:
             raise InputError(f"{name} has duplicate columns; keep one column per symbol")
-        return pd.DataFrame(cols, columns=returns.columns).sort_index()
+        frame = as_close_frame(returns, name)  # index and dtype checks, sorted copy
+        values = frame.to_numpy()
+        bad = np.isinf(values) | (values <= -1)
+        if bad.any():
+            row, col = (int(v[0]) for v in np.nonzero(bad))
+            raise InputError(
+                f"{name}[{frame.columns[col]!r}] has a return that is infinite or <= -100% on "
+                f"{frame.index[row]:%Y-%m-%d}; pass returns, not prices"
+            )
+        return frame
     return as_return_series(returns, name)
 
 
@@ -313,11 +321,10 @@ def correlation(returns: pd.Series | pd.DataFrame, benchmark: pd.Series) -> floa
 
 
 def _rolling_sums(x: FloatArray, w: int) -> FloatArray:
-    """Sum over each trailing ``w`` rows of a 2-D array (rows = time)."""
-    c = np.cumsum(x, axis=0)
-    out = c.copy()
-    out[w:] = c[w:] - c[:-w]
-    return out
+    """Sum over each trailing ``w`` columns of a 2-D array (rows = assets, columns = time)."""
+    c = np.cumsum(x, axis=1)
+    c[:, w:] -= c[:, :-w].copy()
+    return c
 
 
 def _rolling_paired(
@@ -330,17 +337,18 @@ def _rolling_paired(
     mp = _check_window(window, min_periods, 2)
     r = _as_returns(returns, "returns")
     b = as_return_series(benchmark, "benchmark").reindex(r.index)
-    x = r.to_numpy(dtype=float).reshape(len(r), -1)
-    y = np.broadcast_to(b.to_numpy(dtype=float)[:, None], x.shape)
-    ok = ~(np.isnan(x) | np.isnan(y))
-    n_ok = ok.sum(axis=0)
-    # centre on each column's paired mean first: the moment sums below then
+    # asset-major layout (n_assets, n_days): running sums along contiguous rows
+    x = np.ascontiguousarray(r.to_numpy(dtype=float).reshape(len(r), -1).T)
+    yb = b.to_numpy(dtype=float)
+    ok = ~(np.isnan(x) | np.isnan(yb)[None, :])
+    n_ok = ok.sum(axis=1, keepdims=True)
+    # centre on each asset's paired means first: the moment sums below then
     # lose no precision to cancellation
     with np.errstate(invalid="ignore", divide="ignore"):
-        cx = np.where(n_ok > 0, np.where(ok, x, 0.0).sum(axis=0) / n_ok, 0.0)
-        cy = np.where(n_ok > 0, np.where(ok, y, 0.0).sum(axis=0) / n_ok, 0.0)
+        cx = np.where(n_ok > 0, np.where(ok, x, 0.0).sum(axis=1, keepdims=True) / n_ok, 0.0)
+        cy = np.where(n_ok > 0, np.where(ok, yb, 0.0).sum(axis=1, keepdims=True) / n_ok, 0.0)
     xo = np.where(ok, x - cx, 0.0)
-    yo = np.where(ok, y - cy, 0.0)
+    yo = np.where(ok, yb - cy, 0.0)
     n = _rolling_sums(ok.astype(float), window)
     sx, sy = _rolling_sums(xo, window), _rolling_sums(yo, window)
     sxy = _rolling_sums(xo * yo, window)
@@ -359,8 +367,8 @@ def _rolling_paired(
             out = np.where(ok_x & ok_y, cov / np.sqrt(vx * vy), np.nan)
     out[n < mp] = np.nan
     if isinstance(r, pd.DataFrame):
-        return pd.DataFrame(out, index=r.index, columns=r.columns)
-    return pd.Series(out[:, 0], index=r.index, name=r.name)
+        return pd.DataFrame(out.T, index=r.index, columns=r.columns)
+    return pd.Series(out[0], index=r.index, name=r.name)
 
 
 @overload
