@@ -204,3 +204,38 @@ def test_user_agent_required_and_bad_params(tmp_path):
         f.transform_query({"cik": "abc"})
     with pytest.raises(InputError, match="unknown"):
         f.transform_query({"cik": 1, "seriesid": "S000012000"})
+
+
+def test_series_screening_by_header(tmp_path, nport_dir):
+    """Headers name the series: only matching filings are downloaded (hand-built headers)."""
+    seen: list[str] = []
+    header = {
+        ACCS[0]: "&lt;SERIES-ID&gt;S000030880\n",  # another series of the trust
+        ACCS[1]: "<SERIES-ID>S000012000\n",
+        ACCS[2]: None,  # header unavailable: downloaded, checked after parsing
+        ACCS[3]: "&lt;SERIES-ID&gt;S000012000\n",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        seen.append(path)
+        if path.endswith("CIK0000311101.json"):
+            return httpx.Response(200, content=_submissions())
+        acc = next(a for a in ACCS if a.replace("-", "") in path)
+        if path.endswith("-index-headers.html"):
+            text = header[acc]
+            if text is None:
+                return httpx.Response(404, text="<Error><Code>NoSuchKey</Code></Error>")
+            return httpx.Response(200, text=f"<html><pre>{text}</pre></html>")
+        body = AST if acc == ACCS[2] else DUPREE
+        return httpx.Response(200, content=(nport_dir / body).read_bytes())
+
+    edgar, _ = _edgar(tmp_path, handler)
+    res = NportFetcher(edgar).fetch({"cik": 311101, "series_id": "S000012000", "max_filings": 2})[0]
+    docs = [p for p in seen if p.endswith("primary_doc.xml")]
+    # ACCS[0] screened out by its header; ACCS[1] matches; ACCS[2] has no header and is
+    # downloaded, then dropped as another series; the second match is never needed
+    assert [d.split("/")[-2] for d in docs] == [ACCS[1].replace("-", ""), ACCS[2].replace("-", "")]
+    assert res.meta["headers_scanned"] == 3
+    assert res.meta["other_series"] == [ACCS[2]]
+    assert list(res.frame["accession"].unique()) == [ACCS[1]]

@@ -26,9 +26,12 @@ retries and caches. A filing that fails to download or parse is reported in
 
 Limits: a trust with many series (iShares Trust files hundreds of N-PORTs a
 quarter) lists them all under one CIK, and the submissions list does not say
-which series a filing is for; ``series_id`` filters after download, so
-``max_filings`` must be large enough to reach the wanted series. The
-``recent`` block of the submissions JSON holds about the last 1,000 filings.
+which series a filing is for. With ``series_id`` the newest ``max_scan``
+NPORT-P filings are screened by their small SGML header page
+(``<accession>-index-headers.html``, which names ``SERIES-ID``) and only the
+matching ones are downloaded; the series is checked again after parsing. The
+``recent`` block of the submissions JSON holds about the last 1,000 filings,
+so a big trust's older quarters may be out of reach.
 
 Standard frame ``fund_flows_monthly``: RangeIndex; ``date`` (month end),
 ``fund``, ``series_id``, ``sales``, ``reinvestment``, ``redemption`` (USD,
@@ -64,6 +67,8 @@ __all__ = [
 
 PROVIDER = "sec-nport"
 ARCHIVE_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{acc}/primary_doc.xml"
+HEADER_URL = "https://www.sec.gov/Archives/edgar/data/{cik}/{acc_nodash}/{acc}-index-headers.html"
+_SERIES_IN_HEADER = re.compile(r"SERIES-ID(?:>|&gt;)\s*(S\d{9})")
 _FORMS = ("NPORT-P", "NPORT-P/A")
 _COLUMNS = [
     "date",
@@ -241,6 +246,9 @@ class NportQuery:
         Newest ``NPORT-P`` filings to download.
     accessions : tuple of str
         Explicit accession numbers (skips the filing list).
+    max_scan : int
+        With ``series_id``: how many of the newest NPORT-P filings of the
+        registrant to screen by their (small) SGML header before downloading.
     """
 
     cik: int
@@ -248,6 +256,7 @@ class NportQuery:
     series_id: str | None
     max_filings: int
     accessions: tuple[str, ...] = ()
+    max_scan: int = 200
 
 
 _SERIES = re.compile(r"^S\d{9}$")
@@ -273,7 +282,14 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
 
     def transform_query(self, params: Mapping[str, Any]) -> NportQuery:
         """Validate ``cik``, ``fund``, ``series_id``, ``max_filings``, ``accessions``."""
-        unknown = set(params) - {"cik", "fund", "series_id", "max_filings", "accessions"}
+        unknown = set(params) - {
+            "cik",
+            "fund",
+            "series_id",
+            "max_filings",
+            "accessions",
+            "max_scan",
+        }
         if unknown:
             raise InputError(f"unknown N-PORT parameters {sorted(unknown)}")
         try:
@@ -293,10 +309,13 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
         if bad:
             raise InputError(f"accessions {bad} are not like 0001752724-24-055725")
         fund = str(params.get("fund") or series or f"CIK{cik:010d}").upper()
-        return NportQuery(cik, fund, str(series) if series else None, n, accs)
+        scan = int(params.get("max_scan", 200))
+        if scan < 1:
+            raise InputError(f"max_scan={scan} must be >= 1")
+        return NportQuery(cik, fund, str(series) if series else None, n, accs, scan)
 
-    def list_filings(self, query: NportQuery) -> list[str]:
-        """Return the accession numbers of the newest ``NPORT-P`` filings."""
+    def list_filings(self, query: NportQuery, limit: int | None = None) -> list[str]:
+        """Return the accession numbers of the newest ``NPORT-P`` filings (at most ``limit``)."""
         from capsize.data.providers.sec import SUBMISSIONS_URL, parse_submissions
 
         body, _, _ = self.edgar.get(
@@ -312,11 +331,45 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
                 "check that it is a registered fund's registrant CIK",
                 provider=PROVIDER,
             )
-        return [str(a) for a in hits["accession"].head(query.max_filings)]
+        return [str(a) for a in hits["accession"].head(limit or query.max_filings)]
+
+    def header_series(self, cik: int, accession: str) -> set[str] | None:
+        """Series ids named in a filing's SGML header (None when it cannot be read).
+
+        The header page ``<accession>-index-headers.html`` is a few kB, so
+        screening a trust's filings by series costs far less than downloading
+        each ``primary_doc.xml``.
+        """
+        url = HEADER_URL.format(cik=cik, acc_nodash=accession.replace("-", ""), acc=accession)
+        try:
+            body, _, _ = self.edgar.get(url, what=f"header of filing {accession}")
+        except CapsizeError:
+            return None
+        return set(_SERIES_IN_HEADER.findall(body.decode("utf-8", errors="replace")))
+
+    def _select(self, query: NportQuery) -> tuple[list[str], int]:
+        """Newest filings of ``query.series_id``, screened by header; (accessions, scanned)."""
+        picked: list[str] = []
+        scanned = 0
+        for acc in self.list_filings(query, limit=query.max_scan):
+            scanned += 1
+            series = self.header_series(query.cik, acc)
+            # unreadable header: keep it; the series is checked again after parsing
+            if series is None or query.series_id in series:
+                picked.append(acc)
+            if len(picked) >= query.max_filings:
+                break
+        return picked, scanned
 
     def extract(self, query: NportQuery) -> list[tuple[str, str, Any]]:
         """Download each filing; return ``(accession, url, body or error)``."""
-        accessions = list(query.accessions) or self.list_filings(query)
+        self._scanned = 0
+        if query.accessions:
+            accessions = list(query.accessions)
+        elif query.series_id:
+            accessions, self._scanned = self._select(query)
+        else:
+            accessions = self.list_filings(query)
         out: list[tuple[str, str, Any]] = []
         for acc in accessions:
             url = ARCHIVE_URL.format(cik=query.cik, acc=acc.replace("-", ""))
@@ -371,6 +424,7 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
             "cik": query.cik,
             "series_id": query.series_id,
             "filings": len(raw),
+            "headers_scanned": getattr(self, "_scanned", 0),
             "parsed": len(frames),
             "failed": failed,
             "other_series": other_series,
