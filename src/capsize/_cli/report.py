@@ -1,0 +1,115 @@
+"""``capsize report``: the daily small-cap note from the store, every figure sourced."""
+
+from __future__ import annotations
+
+import os
+import webbrowser
+from pathlib import Path
+
+import typer
+
+from capsize._cli._common import console, fail, handle_errors, open_store, parse_date_option
+from capsize.errors import MissingDependencyError
+
+__all__ = ["register", "write_report"]
+
+_FORMATS = ("html", "md", "pdf")
+_HOW_TO_FILL = (
+    "the store is empty and could not be filled. Run one of:\n"
+    "  capsize data import /path/to/shared/data   (a local data folder), or\n"
+    "  capsize data update                         (live providers; needs network), or\n"
+    "  capsize report --data-dir /path/to/data     (or set CAPSIZE_DATA_DIR)"
+)
+
+
+def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
+    """Fill an empty store: from ``data_dir`` / CAPSIZE_DATA_DIR, else live providers."""
+    from capsize._cli.data import run_import, run_update
+    from capsize.errors import CapsizeError
+
+    with open_store() as store:
+        empty = store.is_empty()
+    if not empty:
+        return
+    folder = data_dir or (
+        Path(os.environ["CAPSIZE_DATA_DIR"]) if os.environ.get("CAPSIZE_DATA_DIR") else None
+    )
+    if folder is not None:
+        if not folder.exists():
+            raise fail(f"data folder {str(folder)!r} does not exist; {_HOW_TO_FILL}")
+        if not quiet:
+            console.print(f"The store is empty: importing {folder} ...")
+        run_import(folder, quiet=quiet)
+    else:
+        if not quiet:
+            console.print("The store is empty: updating from live providers ...")
+        try:
+            run_update(quiet=quiet)
+        except CapsizeError as exc:
+            raise fail(f"{exc}; {_HOW_TO_FILL}") from None
+    with open_store() as store:
+        if store.is_empty():
+            raise fail(_HOW_TO_FILL)
+
+
+def write_report(as_of: object | None = None, fmt: str = "html", out: Path | None = None) -> Path:
+    """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
+    from capsize.report.context import build_context
+    from capsize.report.narrative import write_narrative
+    from capsize.report.render import render_html, render_markdown, render_pdf
+
+    with open_store(read_only=True) as store:
+        ctx = build_context(store, as_of=as_of)
+    narrative = write_narrative(ctx)
+    stem = f"capsize-report-{ctx.day}"
+    if fmt == "md":
+        if out is not None and out.suffix.lower() == ".md":
+            return render_markdown(ctx, narrative, out.parent, name=out.stem)
+        return render_markdown(ctx, narrative, out or Path.cwd(), name=stem)
+    suffix = ".pdf" if fmt == "pdf" else ".html"
+    path = out if out is not None and out.suffix else (out or Path.cwd()) / f"{stem}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "pdf":
+        return render_pdf(ctx, narrative, path)
+    path.write_text(render_html(ctx, narrative), encoding="utf-8")
+    return path
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``capsize report`` to the main app."""
+
+    @app.command("report")
+    @handle_errors
+    def report(
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Report day: use only data dated on or before it (YYYY-MM-DD)."
+        ),
+        fmt: str = typer.Option("html", "--format", "-f", help="html (default), md or pdf."),
+        out: Path | None = typer.Option(
+            None, "--out", "-o", help="Output file, or a folder (default: current folder)."
+        ),
+        data_dir: Path | None = typer.Option(
+            None,
+            "--data-dir",
+            help="Fill an empty store from this folder (else CAPSIZE_DATA_DIR, else live).",
+        ),
+        open_: bool = typer.Option(False, "--open", help="Open the report when written."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+    ) -> None:
+        """Write the small-cap daily report: tape, scoreboard, trends, rates, size factor, sources.
+
+        Example: capsize report --as-of 2025-10-08 --format md --out reports/
+        """
+        if fmt not in _FORMATS:
+            raise fail(f"--format {fmt!r} is not one of {', '.join(_FORMATS)}")
+        day = parse_date_option(as_of, "--as-of")
+        _fill_if_empty(data_dir, quiet)
+        try:
+            path = write_report(day, fmt, out)
+        except MissingDependencyError as exc:
+            from rich.markup import escape
+
+            raise fail(escape(str(exc))) from None
+        console.print(f"Report written: {path}", highlight=False, soft_wrap=True)
+        if open_:
+            webbrowser.open(path.resolve().as_uri())

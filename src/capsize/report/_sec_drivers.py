@@ -1,0 +1,497 @@
+"""Report sections on what moves small caps: risk, rates, the size factor; sources."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from capsize._format import fmt_date
+from capsize.analytics import performance as P
+from capsize.analytics import risk as R
+from capsize.errors import CapsizeError
+from capsize.report._inputs import CORE_LARGE, CORE_SMALL, Inputs, num, pct
+from capsize.report._model import ChartSeries, ChartSpec, Figure, Section, Table
+
+__all__ = ["rates_section", "risk_section", "size_factor_section", "sources_section"]
+
+RISK_WINDOWS = (("1Y", 1), ("3Y", 3))
+CONDITIONAL_THRESHOLD = 0.01
+RATE_SERIES = ("DGS2", "DGS10", "DFF")
+RATE_NAMES = {
+    "DGS2": "2-year Treasury",
+    "DGS10": "10-year Treasury",
+    "DFF": "Fed funds (effective)",
+}
+RATE_CORR_WEEKS = 52
+SIZE_YEARS = (10, 20, 50)
+FRED_SOURCE = "FRED via store (macro/{sid}.csv)"
+
+
+def _d(ts: object) -> str:
+    return fmt_date(ts, reason="no date")
+
+
+def risk_section(inp: Inputs) -> Section:
+    """Volatility, beta, correlation, capture and the conditional move vs SPY."""
+    rets = P.returns_from_closes(inp.closes[[c.symbol for c in inp.proxies.values()]])
+    assert isinstance(rets, pd.DataFrame)
+    bench = rets[CORE_LARGE].rename(CORE_LARGE)
+    rows: list[tuple[Figure | str, ...]] = []
+    figs: dict[str, Figure] = {}
+    for choice in inp.proxies.values():
+        sym = choice.symbol
+        if sym == CORE_LARGE:
+            continue
+        inp.used.add(sym)
+        for wlabel, years in RISK_WINDOWS:
+            end = choice.last_date
+            start = end - pd.DateOffset(years=years)
+            r = rets[sym].loc[start:end].iloc[1:].rename(sym)
+            b = bench.loc[start:end].iloc[1:]
+            try:
+                s = R.risk_summary(r.dropna(), b.dropna(), threshold=CONDITIONAL_THRESHOLD)
+            except CapsizeError:
+                continue
+            src = inp.source(sym, CORE_LARGE)
+            span = f"{_d(s.start)}..{_d(s.end)}"
+            syms = (sym, CORE_LARGE)
+
+            def add(  # type: ignore[no-untyped-def]
+                name: str,
+                value: float,
+                fmt,
+                label: str,
+                formula: str,
+                sym: str = sym,
+                wlabel: str = wlabel,
+                src: str = src,
+                syms: tuple[str, str] = syms,
+                span: str = span,
+            ) -> Figure:
+                f = inp.book.add(
+                    f"risk.{sym}.{wlabel}.{name}",
+                    value,
+                    fmt,
+                    f"{sym} vs SPY {wlabel}: {label}",
+                    source=src,
+                    symbols=syms,
+                    window=span,
+                    formula=formula,
+                )
+                figs[f"{sym}.{wlabel}.{name}"] = f
+                return f
+
+            cm = s.conditional
+            rows.append(
+                (
+                    f"{sym} vs {CORE_LARGE}" + (f" (to {_d(end)})" if choice.stale else ""),
+                    wlabel,
+                    add(
+                        "vol",
+                        s.volatility,
+                        pct("no data", sign=False),
+                        "volatility",
+                        "stdev of daily returns x sqrt(252)",
+                    ),
+                    add(
+                        "bench_vol",
+                        s.benchmark_volatility,
+                        pct("no data", sign=False),
+                        "SPY volatility",
+                        "stdev of daily SPY returns x sqrt(252)",
+                    ),
+                    add(
+                        "beta",
+                        s.beta,
+                        num("no data", 2),
+                        "beta",
+                        "cov(asset, SPY) / var(SPY), daily returns",
+                    ),
+                    add(
+                        "corr",
+                        s.correlation,
+                        num("no data", 2),
+                        "correlation",
+                        "Pearson correlation of daily returns",
+                    ),
+                    add(
+                        "up",
+                        s.capture.up,
+                        num("no data", 2, suffix="x"),
+                        "up capture",
+                        "geometric mean return on SPY up days / SPY's",
+                    ),
+                    add(
+                        "down",
+                        s.capture.down,
+                        num("no data", 2, suffix="x"),
+                        "down capture",
+                        "geometric mean return on SPY down days / SPY's",
+                    ),
+                    add(
+                        "cond",
+                        cm.median_ratio,
+                        num(f"no day with |SPY| >= {CONDITIONAL_THRESHOLD:.0%}", 2, suffix="x"),
+                        "conditional move",
+                        "median of asset move / SPY move on days |SPY| >= 1%",
+                    ),
+                    add(
+                        "cond_n",
+                        cm.n_days,
+                        num("no data", 0),
+                        "days with |SPY move| >= 1%",
+                        "count of paired days with |SPY return| >= 1%",
+                    ),
+                )
+            )
+    if not rows:
+        return Section("risk", "Risk", False, "too few paired daily returns")
+    t = Table(
+        (
+            "Pair",
+            "Window",
+            "Volatility",
+            "SPY volatility",
+            "Beta",
+            "Correlation",
+            "Up capture",
+            "Down capture",
+            "Move when SPY moves 1%+",
+            "Such days",
+        ),
+        tuple(rows),
+        "Daily total returns, annualised with 252 sessions. Conditional move: median ratio "
+        "of the asset's move to SPY's on days SPY moved at least 1% either way.",
+    )
+    return Section("risk", "Risk", figures=figs, tables=(t,))
+
+
+def rates_section(inp: Inputs) -> Section:
+    """2-year, 10-year and fed funds over the last year; spread vs yield changes."""
+    try:
+        macro = inp.store.macro(list(RATE_SERIES), as_of=inp.as_of)
+    except CapsizeError as exc:
+        return Section("rates", "Rates", False, str(exc))
+    start = inp.as_of - pd.DateOffset(years=1)
+    figs: dict[str, Figure] = {}
+    rows: list[tuple[Figure | str, ...]] = []
+    series: list[ChartSeries] = []
+    colors = {"DGS2": "#1f4e79", "DGS10": "#e08a00", "DFF": "#7f7f7f"}
+    for sid in RATE_SERIES:
+        s = macro[sid].dropna()
+        if s.empty:
+            continue
+        src = FRED_SOURCE.format(sid=sid)
+        last_date = s.index[-1]
+        base = s.loc[:start]
+        lvl = inp.book.add(
+            f"rates.{sid}.level",
+            float(s.iloc[-1]),
+            num("no data", 2, suffix="%"),
+            f"{RATE_NAMES[sid]} yield",
+            source=src,
+            symbols=(sid,),
+            window=_d(last_date),
+            formula="latest daily value on or before the report day (percent)",
+        )
+        chg = inp.book.add(
+            f"rates.{sid}.chg1y",
+            float(s.iloc[-1] - base.iloc[-1]) * 100 if len(base) else None,
+            num("less than a year of data", 0, sign=True, suffix=" bp"),
+            f"{RATE_NAMES[sid]}: change over 1 year",
+            source=src,
+            symbols=(sid,),
+            window=f"{_d(base.index[-1]) if len(base) else 'n/a'}..{_d(last_date)}",
+            formula="(latest - value 1 year earlier) x 100 basis points",
+        )
+        m1 = s.loc[: inp.as_of - pd.DateOffset(months=1)]
+        chg1m = inp.book.add(
+            f"rates.{sid}.chg1m",
+            float(s.iloc[-1] - m1.iloc[-1]) * 100 if len(m1) else None,
+            num("less than a month of data", 0, sign=True, suffix=" bp"),
+            f"{RATE_NAMES[sid]}: change over 1 month",
+            source=src,
+            symbols=(sid,),
+            window=f"{_d(m1.index[-1]) if len(m1) else 'n/a'}..{_d(last_date)}",
+            formula="(latest - value 1 month earlier) x 100 basis points",
+        )
+        figs[f"{sid}.level"], figs[f"{sid}.chg1y"], figs[f"{sid}.chg1m"] = lvl, chg, chg1m
+        notes_date = "" if last_date == inp.as_of else f" (as of {_d(last_date)})"
+        rows.append((RATE_NAMES[sid] + notes_date, lvl, chg1m, chg))
+        yr = s.loc[start:]
+        series.append(
+            ChartSeries(
+                RATE_NAMES[sid],
+                tuple(d.strftime("%Y-%m-%d") for d in yr.index),
+                tuple(float(v) for v in yr),
+                color=colors[sid],
+            )
+        )
+    if not rows:
+        return Section("rates", "Rates", False, "no FRED yields on or before the report day")
+    charts = [
+        ChartSpec(
+            "rates",
+            "Treasury yields and fed funds, last 12 months",
+            "line",
+            tuple(series),
+            "percent",
+            "Source: FRED (DGS2, DGS10, DFF) as stored.",
+            "num",
+        )
+    ]
+    notes: list[str] = []
+    corr_rows: list[tuple[Figure | str, ...]] = []
+    try:
+        from capsize.analytics import rates as RT
+
+        yields = macro[["DGS2", "DGS10"]]
+        a, b = inp.series(CORE_SMALL), inp.series(CORE_LARGE)
+        rc = RT.rolling_rate_correlation(a, b, yields, window=RATE_CORR_WEEKS, frequency="W")
+        src = inp.source(CORE_SMALL, CORE_LARGE) + "; FRED (DGS2, DGS10)"
+        for sid in ("DGS2", "DGS10"):
+            col = rc[f"d_{sid}"].dropna()
+            f = inp.book.add(
+                f"rates.corr.{sid}",
+                float(col.iloc[-1]) if len(col) else None,
+                num(f"fewer than {RATE_CORR_WEEKS} weeks", 2, sign=True),
+                f"{RATE_CORR_WEEKS}-week correlation of IWM - SPY weekly return with weekly change in {sid}",
+                source=src,
+                symbols=(CORE_SMALL, CORE_LARGE, sid),
+                window=f"{RATE_CORR_WEEKS} weeks to {_d(col.index[-1]) if len(col) else 'n/a'}",
+                formula="rolling Pearson corr(weekly IWM - SPY return, weekly yield change)",
+            )
+            figs[f"corr.{sid}"] = f
+            corr_rows.append((f"Small minus large vs change in {RATE_NAMES[sid]}", f))
+        tail = rc.loc[inp.as_of - pd.DateOffset(years=3) :]
+        if len(tail):
+            charts.append(
+                ChartSpec(
+                    "rates_corr",
+                    f"Rolling {RATE_CORR_WEEKS}-week correlation: small minus large vs yield changes",
+                    "line",
+                    tuple(
+                        ChartSeries(
+                            f"vs {RATE_NAMES[sid]}",
+                            tuple(d.strftime("%Y-%m-%d") for d in tail.index),
+                            tuple(float(v) for v in tail[f"d_{sid}"]),
+                            color=colors[sid],
+                        )
+                        for sid in ("DGS2", "DGS10")
+                    ),
+                    "correlation",
+                    f"Source: {src}. Weekly (Friday) returns and yield changes.",
+                    "num",
+                    hline=0.0,
+                )
+            )
+    except (CapsizeError, ImportError, KeyError) as exc:
+        notes.append(f"Rolling correlation not available: {exc}")
+    tables = [
+        Table(
+            ("Rate", "Level", "1-month change", "1-year change"),
+            tuple(rows),
+            "Percent; changes in basis points.",
+        )
+    ]
+    if corr_rows:
+        tables.append(
+            Table(
+                ("Relationship", f"{RATE_CORR_WEEKS}-week correlation"),
+                tuple(corr_rows),
+                "Positive: small caps beat large caps in weeks when yields rose.",
+            )
+        )
+    return Section(
+        "rates",
+        "Rates",
+        figures=figs,
+        tables=tuple(tables),
+        charts=tuple(charts),
+        notes=tuple(notes),
+    )
+
+
+def size_factor_section(inp: Inputs) -> Section:
+    """Small-minus-big (Ken French) over the last 10/20/50 years and the current stretch."""
+    try:
+        from capsize.analytics import factors as F
+
+        frame = inp.store.factors("FF3", "monthly", as_of=inp.as_of)
+        rs = F.factor_relative_returns(
+            frame, "SMB", dataset="FF3 monthly", as_of=inp.as_of, nan_policy="skip"
+        )
+        hist = F.size_factor_history(rs, rolling_years=SIZE_YEARS)
+    except (CapsizeError, ImportError) as exc:
+        return Section("size", "The size factor in history", False, str(exc))
+    prov = hist.provenance
+    src = "Ken French data library, F-F Research Data Factors (monthly) via store"
+    last = prov.last_date
+    figs: dict[str, Figure] = {}
+    rows: list[tuple[Figure | str, ...]] = []
+    for r in hist.ranks:
+        w = f"{r.years} years to {last:%Y-%m}"
+        cum = inp.book.add(
+            f"size.{r.years}y.cum",
+            r.value,
+            pct("no data", 0),
+            f"SMB cumulative, last {r.years} years",
+            source=src,
+            symbols=("SMB",),
+            window=w,
+            formula="prod(1 + SMB/100) - 1",
+        )
+        ann = inp.book.add(
+            f"size.{r.years}y.ann",
+            r.annualised,
+            pct("no data", 1),
+            f"SMB annualised, last {r.years} years",
+            source=src,
+            symbols=("SMB",),
+            window=w,
+            formula="(1 + cumulative)^(1/years) - 1",
+        )
+        pctl = inp.book.add(
+            f"size.{r.years}y.pctl",
+            r.percentile,
+            pct("no data", 0, sign=False),
+            f"percentile of the trailing {r.years}-year SMB among all months",
+            source=src,
+            symbols=("SMB",),
+            window=f"{r.n} monthly windows to {last:%Y-%m}",
+            formula="share of months with trailing spread <= latest",
+        )
+        figs[f"{r.years}y.cum"], figs[f"{r.years}y.ann"], figs[f"{r.years}y.pctl"] = cum, ann, pctl
+        rows.append((f"Last {r.years} years", cum, ann, pctl))
+    notes = [
+        f"SMB data run to {last:%Y-%m} (published with a lag; months after {prov.last_date:%Y-%m} "
+        "were not yet known on the report day)."
+    ]
+    cur = hist.current_cycle
+    if cur is not None:
+        who = "small caps" if cur.leader == "small" else "large caps"
+        figs["cycle_months"] = inp.book.add(
+            "size.cycle.months",
+            cur.months,
+            num("no data", 0),
+            f"months of the current {who}-led stretch",
+            source=src,
+            symbols=("SMB",),
+            window=f"{cur.start:%Y-%m}..{cur.end:%Y-%m}",
+            formula=f"months since the last turn of the SMB line (threshold {hist.cycle_threshold:.0%})",
+        )
+        figs["cycle_mag"] = inp.book.add(
+            "size.cycle.magnitude",
+            cur.magnitude,
+            pct("no data", 0),
+            "SMB line change over the current stretch",
+            source=src,
+            symbols=("SMB",),
+            window=f"{cur.start:%Y-%m}..{cur.end:%Y-%m}",
+            formula="line_end / line_start - 1",
+        )
+        rank = hist.cycle_rank()
+        if rank is not None:
+            figs["cycle_rank"] = inp.book.add(
+                "size.cycle.rank",
+                rank[0],
+                num("no data", 0),
+                f"rank by length among {who}-led stretches",
+                source=src,
+                symbols=("SMB",),
+                window=f"{prov.first_date:%Y-%m}..{last:%Y-%m}",
+                formula="1 = longest; stretches between turns of the SMB line",
+            )
+            figs["cycle_n"] = inp.book.add(
+                "size.cycle.n",
+                rank[1],
+                num("no data", 0),
+                f"{who}-led stretches since {prov.first_date:%Y}",
+                source=src,
+                symbols=("SMB",),
+                window=f"{prov.first_date:%Y-%m}..{last:%Y-%m}",
+                formula="count of stretches led by the same side",
+            )
+        notes.append(f"Current stretch: {who} have led since {cur.start:%Y-%m}.")
+    line = hist.line
+    chart = ChartSpec(
+        "size_factor",
+        "Small minus big (SMB): growth of $1, long small / short big",
+        "line",
+        (
+            ChartSeries(
+                "SMB cumulative",
+                tuple(d.strftime("%Y-%m-%d") for d in line.index),
+                tuple(float(v) for v in line),
+                color="#1f4e79",
+            ),
+        ),
+        "growth of $1 (log scale)",
+        f"Source: {src}, {prov.first_date:%Y-%m}..{last:%Y-%m}.",
+        "num",
+        log_y=True,
+    )
+    t = Table(
+        ("Window", "Cumulative", "Annualised", "Percentile vs history"),
+        tuple(rows),
+        "Percentile 0% = most favourable to large caps of any such window since 1926.",
+    )
+    return Section(
+        "size",
+        "The size factor in history",
+        figures=figs,
+        tables=(t,),
+        charts=(chart,),
+        notes=tuple(notes),
+    )
+
+
+def sources_section(inp: Inputs) -> Section:
+    """List the data used (source, first date, last date used), quality flags up to the report day."""
+    rows: list[tuple[Figure | str, ...]] = []
+    figs: dict[str, Figure] = {}
+    try:
+        q = inp.store.quality()
+    except CapsizeError:
+        q = pd.DataFrame(columns=["dataset_key", "symbol", "date", "severity"])
+    if len(q):
+        q = q[pd.to_datetime(q["date"]).le(inp.as_of).fillna(False)]
+    for sym in sorted(inp.used):
+        if sym not in inp.closes.columns:
+            continue
+        s = inp.closes[sym].dropna()
+        src = inp.source(sym)
+        files = src.split("; ")
+        qs = q[q["dataset_key"].isin(files)] if len(q) else q
+        counts = (
+            {sev: int((qs["severity"] == sev).sum()) for sev in ("warning", "info")}
+            if len(qs)
+            else {"warning": 0, "info": 0}
+        )
+        w = inp.book.add(
+            f"quality.{sym}.warnings",
+            counts["warning"],
+            num("n/a", 0),
+            f"{sym} quality warnings",
+            source=f"store quality log ({src})",
+            symbols=(sym,),
+            window=f"..{inp.day}",
+            formula="count of import quality findings dated on or before the report day",
+        )
+        n = inp.book.add(
+            f"quality.{sym}.notes",
+            counts["info"],
+            num("n/a", 0),
+            f"{sym} quality notes",
+            source=f"store quality log ({src})",
+            symbols=(sym,),
+            window=f"..{inp.day}",
+            formula="count of import quality notes dated on or before the report day",
+        )
+        figs[f"{sym}.warnings"] = w
+        rows.append((sym, src, inp.bases.get(sym, "auto"), _d(s.index[0]), _d(s.index[-1]), w, n))
+    t = Table(
+        ("Symbol", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes"),
+        tuple(rows),
+        "Quality findings come from the checks run when the data were imported (gaps, stale values, jumps).",
+    )
+    return Section("sources", "Sources and method", figures=figs, tables=(t,))

@@ -1,0 +1,144 @@
+"""Draw the context's :class:`ChartSpec` objects: plotly for HTML, matplotlib PNGs for Markdown.
+
+One visual style for both: the same palette, titles, axis labels and a source
+line under every chart. Plotting libraries are imported lazily.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from capsize.report._model import ChartSpec
+    from capsize.report.context import ReportContext
+
+__all__ = ["PALETTE", "all_charts", "plotly_divs", "plotly_js", "write_pngs"]
+
+PALETTE = ("#1f4e79", "#e08a00", "#7f7f7f", "#2e7d32", "#c62828")
+FONT = "Inter, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"
+
+
+def all_charts(ctx: ReportContext) -> list[ChartSpec]:
+    """Every chart of the available sections, in report order."""
+    return [c for s in ctx.sections if s.available for c in s.charts]
+
+
+def _tickformat(spec: ChartSpec) -> str:
+    return {"pct": ".0%", "ratio": ".2f", "num": ""}[spec.y_format]
+
+
+def plotly_js() -> str:
+    """Return the plotly.js bundle, to embed once so the HTML opens offline."""
+    from plotly.offline import get_plotlyjs
+
+    return str(get_plotlyjs())
+
+
+def _plotly_figure(spec: ChartSpec) -> Any:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, s in enumerate(spec.series):
+        color = s.color or PALETTE[i % len(PALETTE)]
+        y = [None if v != v else v for v in s.y]
+        if spec.kind == "bar":
+            colors = [PALETTE[0] if (v or 0) >= 0 else PALETTE[4] for v in y]
+            fig.add_trace(go.Bar(x=list(s.x), y=y, name=s.name, marker_color=colors))
+        else:
+            fig.add_trace(
+                go.Scatter(
+                    x=list(s.x),
+                    y=y,
+                    name=s.name,
+                    mode="lines",
+                    line={"color": color, "width": 1.6, "dash": "dash" if s.dash else "solid"},
+                )
+            )
+    if spec.hline is not None:
+        fig.add_hline(y=spec.hline, line_width=1, line_color="#999999")
+    fig.update_layout(
+        template="simple_white",
+        font={"family": FONT, "size": 12, "color": "#222222"},
+        margin={"l": 56, "r": 16, "t": 36, "b": 40},
+        height=320,
+        title={"text": spec.title, "x": 0, "xanchor": "left", "font": {"size": 14}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": -0.28, "x": 0},
+        showlegend=len(spec.series) > 1,
+        hovermode="x unified",
+    )
+    fig.update_yaxes(
+        title_text=spec.y_label,
+        tickformat=_tickformat(spec),
+        gridcolor="#eeeeee",
+        showgrid=True,
+        type="log" if spec.log_y else "linear",
+    )
+    fig.update_xaxes(title_text="year" if spec.kind == "bar" else "date")
+    return fig
+
+
+def plotly_divs(ctx: ReportContext) -> dict[str, str]:
+    """``{chart id: <div>}`` for the HTML report (plotly.js not included; see :func:`plotly_js`)."""
+    out: dict[str, str] = {}
+    for spec in all_charts(ctx):
+        fig = _plotly_figure(spec)
+        out[spec.id] = str(
+            fig.to_html(
+                full_html=False,
+                include_plotlyjs=False,
+                div_id=f"chart-{spec.id}",
+                config={"displayModeBar": False, "responsive": True},
+            )
+        )
+    return out
+
+
+def write_pngs(ctx: ReportContext, out_dir: Path) -> dict[str, Path]:
+    """Draw every chart as a PNG in ``out_dir`` with matplotlib; ``{chart id: path}``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+    from matplotlib.ticker import FuncFormatter
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for spec in all_charts(ctx):
+        fig, ax = plt.subplots(figsize=(8, 3.4), dpi=110)
+        for i, s in enumerate(spec.series):
+            y = np.asarray(s.y, dtype=float)
+            color = s.color or PALETTE[i % len(PALETTE)]
+            if spec.kind == "bar":
+                cols = [PALETTE[0] if v >= 0 else PALETTE[4] for v in np.nan_to_num(y)]
+                ax.bar(list(s.x), y, color=cols, label=s.name)
+                step = max(1, len(s.x) // 12)
+                ax.set_xticks(range(0, len(s.x), step))
+                ax.set_xticklabels(list(s.x)[::step], fontsize=8)
+            else:
+                x = pd.to_datetime(list(s.x))
+                ax.plot(x, y, color=color, lw=1.3, ls="--" if s.dash else "-", label=s.name)
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        if spec.hline is not None:
+            ax.axhline(spec.hline, color="#999999", lw=0.8)
+        if spec.log_y:
+            ax.set_yscale("log")
+        if spec.y_format == "pct":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.set_title(spec.title, loc="left", fontsize=11)
+        ax.set_ylabel(spec.y_label, fontsize=9)
+        ax.grid(axis="y", color="#eeeeee")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        if len(spec.series) > 1:
+            ax.legend(fontsize=8, frameon=False, loc="best")
+        fig.text(0.01, 0.01, spec.source, fontsize=7, color="#666666")
+        fig.tight_layout(rect=(0, 0.05, 1, 1))
+        path = out_dir / f"{spec.id}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        paths[spec.id] = path
+    return paths

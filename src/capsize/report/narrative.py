@@ -1,0 +1,184 @@
+"""The report's words: a headline and a summary chosen by rules from the context.
+
+Every number in the narrative is a :class:`~capsize.report._model.Figure`
+taken from the context (never recomputed here). The rules, in one place:
+
+* **Who led** over a window: small caps lead when ``IWM - SPY`` exceeds
+  :data:`TIE` (0.1 percentage point), lag when it is below ``-TIE``, and are
+  "in step" otherwise. Windows: the day (1D), the month to date (MTD), the year
+  to date (YTD).
+* **Headline**: the day's verdict, then the year's verdict when it differs
+  ("... but still behind for the year") or agrees ("... and ahead for the year").
+* **Trend**: above or below the 200-day average of the IWM/SPY ratio.
+* **Streak**: the current run of full calendar years led by one side, when it
+  is at least :data:`STREAK_MIN` years long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from capsize.report._model import Figure
+    from capsize.report.context import ReportContext
+
+__all__ = ["RULES", "STREAK_MIN", "TIE", "Narrative", "Part", "write_narrative"]
+
+TIE = 0.001
+"""Spreads within +/- 0.1 percentage point count as "in step" (fraction)."""
+STREAK_MIN = 2
+"""Mention a calendar-year streak from this many years."""
+
+RULES = (
+    "Small caps lead over a window when IWM minus SPY exceeds 0.1 percentage point, lag when it "
+    "is below minus 0.1 percentage point, and are in step otherwise (windows: day, month to date, "
+    "year to date; total returns).",
+    "The trend is the IWM/SPY ratio against its 200-day average.",
+    "A calendar-year streak is mentioned from two full years.",
+)
+
+Part = "Figure | str"
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """Headline and summary, as sequences of text and figures.
+
+    Attributes
+    ----------
+    headline : tuple of (Figure or str)
+    paragraphs : tuple of tuple of (Figure or str)
+    rules : tuple of str
+        The rules used, stated for the method section.
+    """
+
+    headline: tuple[Figure | str, ...]
+    paragraphs: tuple[tuple[Figure | str, ...], ...]
+    rules: tuple[str, ...] = RULES
+
+    def text(self) -> str:
+        """Plain text of headline and paragraphs (figures as shown)."""
+
+        def j(parts: tuple[Figure | str, ...]) -> str:
+            return "".join(p if isinstance(p, str) else p.formatted for p in parts)
+
+        return "\n\n".join([j(self.headline), *(j(p) for p in self.paragraphs)])
+
+
+def _verdict(f: Figure | None) -> str | None:
+    """``"lead"``, ``"lag"``, ``"step"`` or None (missing)."""
+    if f is None or not f.available:
+        return None
+    v = float(f.value or 0.0)
+    return "lead" if v > TIE else ("lag" if v < -TIE else "step")
+
+
+def write_narrative(ctx: ReportContext) -> Narrative:
+    """Choose the headline and summary sentences from the context's figures."""
+    sc = ctx.section("scoreboard")
+    day, mtd, ytd = (sc.fig(f"IWM-SPY.{w}") for w in ("1D", "MTD", "YTD"))
+    vd, vm, vy = _verdict(day), _verdict(mtd), _verdict(ytd)
+    head: list[Figure | str] = []
+    day_words = {
+        "lead": "Small caps beat large caps",
+        "lag": "Small caps trail large caps",
+        "step": "Small and large caps move in step",
+    }
+    if vd is None or day is None:
+        head.append("Small caps vs large caps")
+    else:
+        head.append(day_words[vd])
+        if vd != "step":
+            head += [" by ", _abs(day)]
+    if vy is not None and vd is not None:
+        if vy == "lead":
+            head.append("; ahead for the year" if vd != "lag" else ", but still ahead for the year")
+        elif vy == "lag":
+            head.append(
+                "; behind for the year" if vd != "lead" else ", but still behind for the year"
+            )
+        else:
+            head.append("; level for the year")
+    paras: list[tuple[Figure | str, ...]] = []
+    p1: list[Figure | str] = []
+    i1, s1 = sc.fig("IWM.1D"), sc.fig("SPY.1D")
+    if i1 is not None and s1 is not None and i1.available and s1.available:
+        p1 += [
+            f"On {ctx.day} the Russell 2000 ETF (IWM) returned ",
+            i1,
+            " against ",
+            s1,
+            " for the S&P 500 ETF (SPY).",
+        ]
+    tape = ctx.section("tape")
+    lead, lag = tape.fig("leader"), tape.fig("laggard")
+    if lead is not None and lag is not None and lead.id != lag.id:
+        p1 += [
+            f" Among the segment proxies, {lead.provenance.symbols[0]} led (",
+            lead,
+            f") and {lag.provenance.symbols[0]} lagged (",
+            lag,
+            ").",
+        ]
+    for label, f, v, a, b in (
+        ("Month to date", mtd, vm, sc.fig("IWM.MTD"), sc.fig("SPY.MTD")),
+        ("Year to date", ytd, vy, sc.fig("IWM.YTD"), sc.fig("SPY.YTD")),
+    ):
+        if f is None or v is None or a is None or b is None:
+            continue
+        words = {
+            "lead": "small caps are ahead by ",
+            "lag": "small caps are behind by ",
+            "step": "small and large caps are level, ",
+        }[v]
+        p1 += [f" {label} {words}", _abs(f), " (IWM ", a, ", SPY ", b, ")."]
+    if p1:
+        paras.append(tuple(p1))
+    p2: list[Figure | str] = []
+    rs = ctx.section("relative")
+    v200 = rs.fig("small.vs200")
+    if v200 is not None and v200.available:
+        side = "above" if float(v200.value or 0) > 0 else "below"
+        p2 += [
+            f"The trend {'favours' if side == 'above' else 'is against'} small caps: the IWM/SPY "
+            f"ratio stands ",
+            v200,
+            f" {side} its 200-day average",
+        ]
+        cross = rs.fig("small.days_since_cross")
+        if cross is not None and cross.available:
+            p2 += [", and its 50-day average last crossed the 200-day ", cross, " sessions ago"]
+        p2.append(".")
+    lead_sec = ctx.section("leadership")
+    streak = lead_sec.fig("streak")
+    if streak is not None and streak.available and int(streak.value or 0) >= STREAK_MIN:
+        who = "Large" if "Large" in streak.label else "Small"
+        p2 += [f" {who} caps have led ", streak, " full calendar years in a row."]
+    ten = ctx.fig("size", "10y.ann")
+    if ten is not None and ten.available:
+        p2 += [
+            " Over the last ten years the Fama-French size factor (SMB) returned ",
+            ten,
+            " a year",
+        ]
+        pctl = ctx.fig("size", "10y.pctl")
+        if pctl is not None and pctl.available:
+            p2 += ["; ", pctl, " of all ten-year windows since 1926 were no stronger"]
+        p2.append(".")
+    if p2:
+        paras.append(tuple(p2))
+    stale = [c for c in ctx.proxies if c.stale]
+    if stale:
+        names = ", ".join(f"{c.symbol} (to {c.last_date:%Y-%m-%d})" for c in stale)
+        paras.append(
+            (
+                f"Some proxies have no data for the report day and are shown to their last date: {names}.",
+            )
+        )
+    return Narrative(tuple(head), tuple(paras))
+
+
+def _abs(f: Figure) -> Figure:
+    """Return the figure itself (its sign is shown; words carry the direction)."""
+    return f
