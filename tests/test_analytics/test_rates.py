@@ -383,3 +383,26 @@ def test_step_paths_are_recovered_exactly(steps):
         for a, b in itertools.pairwise(dirs)
     ]
     assert list(got["kind"]) == expected_kinds
+
+
+def test_no_turns_gives_empty_study():
+    days = pd.date_range("2020-01-01", periods=400, freq="D")
+    turns = detect_policy_turns(pd.Series(1.0, index=days))
+    assert turns.empty
+    prices = pd.Series(np.linspace(1.0, 2.0, 400), index=days)
+    ev = policy_event_study(prices, prices, turns)
+    assert ev.paths.empty
+    assert ev.summary.loc["first_cut", "n"] == 0
+    assert math.isnan(ev.summary.loc["first_hike", 12])
+
+
+def test_weekly_sampling_uses_friday_closes():
+    days = pd.bdate_range("2024-01-01", "2024-02-29")
+    small = pd.Series(np.arange(len(days), dtype=float) + 100, index=days)
+    large = pd.Series(100.0, index=days)
+    ylds = pd.DataFrame({"DGS10": np.linspace(4.0, 4.4, len(days))}, index=days)
+    d = spread_and_yield_changes(small, large, ylds, frequency="W")
+    assert all(ts.dayofweek == 4 for ts in d.index)
+    fri = [ts for ts in days if ts.dayofweek == 4]
+    exp = small[fri[1]] / small[fri[0]] - 1
+    assert d["small"].iloc[0] == pytest.approx(exp)
