@@ -130,3 +130,39 @@ def test_band_labels():
         "$10B-$200B",
         "$200B+",
     ]
+
+
+def test_overrides_from_config_mapping():
+    s = DEFAULT_SEGMENTS.with_overrides(
+        {
+            "micro": {"min_cap": 30e6, "proxies": ["IWC", "FDM"]},
+            "nano": {"label": "Nano-cap", "min_cap": 0, "max_cap": 30e6},
+        }
+    )
+    assert s.keys == ("nano", "micro", "small", "mid", "large", "mega")
+    assert s.get("micro").min_cap == 30e6
+    assert s.get("micro").proxies[0] == DEFAULT_SEGMENTS.get("micro").proxies[0]
+    assert s.get("micro").proxies[1].symbol == "FDM"
+    assert s.get("nano").proxies == ()
+    with pytest.raises(InputError, match="unknown field"):
+        DEFAULT_SEGMENTS.with_overrides({"micro": {"max": 1e9}})
+    with pytest.raises(InputError, match="needs min_cap and max_cap"):
+        DEFAULT_SEGMENTS.with_overrides({"nano": {"max_cap": 1e6}})
+    with pytest.raises(InputError, match="must be numbers"):
+        DEFAULT_SEGMENTS.with_overrides({"micro": {"max_cap": "big"}})
+    with pytest.raises(InputError, match="list of symbols"):
+        DEFAULT_SEGMENTS.with_overrides({"micro": {"proxies": "IWC"}})
+    with pytest.raises(InputError, match="overlap"):
+        DEFAULT_SEGMENTS.with_overrides({"micro": {"max_cap": 500e6}})
+
+
+def test_public_names_and_doctests():
+    import doctest
+
+    import capsize.segments as mod
+
+    assert mod.__all__ == sorted(mod.__all__)
+    assert all(hasattr(mod, n) for n in mod.__all__)
+    result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -37,12 +37,12 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from capsize.errors import DataNotFound, InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection, Iterator, Mapping
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -268,6 +268,66 @@ class SegmentSet:
         others = tuple(p for p in seg.proxies if p.symbol != proxy.symbol)
         proxies = (proxy, *others) if first else (*others, proxy)
         return self.with_segment(replace(seg, proxies=proxies))
+
+    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> SegmentSet:
+        """Return a new set with bands and proxies overridden, e.g. from ``config.toml``.
+
+        Parameters
+        ----------
+        overrides : mapping of segment key to mapping
+            Per segment, optional ``label``, ``min_cap``, ``max_cap`` (USD) and
+            ``proxies`` (list of symbols; known symbols keep their description,
+            new ones are added as blend ETFs). An unknown key adds a segment,
+            which then needs ``min_cap`` and ``max_cap``.
+
+        Raises
+        ------
+        InputError
+            Unknown fields, bad values, or overlapping bands.
+
+        Examples
+        --------
+        >>> s = DEFAULT_SEGMENTS.with_overrides({"micro": {"max_cap": 250e6,
+        ...                                                "proxies": ["IWC", "FDM"]}})
+        >>> s.get("micro").band_label(), s.get("micro").symbols
+        ('$50M-$250M', ('IWC', 'FDM'))
+        """
+        out = self
+        known = {p.symbol: p for seg in self.segments for p in seg.proxies}
+        for key, fields in overrides.items():
+            extra = set(fields) - {"label", "min_cap", "max_cap", "proxies"}
+            if extra:
+                raise InputError(
+                    f"segment {key!r}: unknown field(s) {sorted(extra)}; "
+                    "use label, min_cap, max_cap, proxies"
+                )
+            current = next((s for s in out.segments if s.key == key), None)
+            if current is None and not {"min_cap", "max_cap"} <= set(fields):
+                raise InputError(f"new segment {key!r} needs min_cap and max_cap (USD)")
+            syms = fields.get("proxies")
+            if syms is not None and (
+                isinstance(syms, str) or not all(isinstance(x, str) for x in syms)
+            ):
+                raise InputError(f"segment {key!r}: proxies must be a list of symbols")
+            proxies = (
+                tuple(known.get(x, Proxy(x, x)) for x in syms)
+                if syms is not None
+                else (current.proxies if current else ())
+            )
+            try:
+                seg = Segment(
+                    key,
+                    str(fields.get("label", current.label if current else key)),
+                    float(fields.get("min_cap", current.min_cap if current else 0.0)),
+                    float(fields.get("max_cap", current.max_cap if current else 0.0)),
+                    proxies,
+                )
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, InputError):
+                    raise
+                raise InputError(f"segment {key!r}: min_cap/max_cap must be numbers") from None
+            out = out.with_segment(seg)
+        return out
 
     def proxies_with_data(self, key: str, available: Collection[str]) -> tuple[Proxy, ...]:
         """Return the proxies of ``key`` whose symbols are in ``available``.

@@ -509,3 +509,26 @@ def test_dividend_conversions_roundtrip():
     assert from_adj.price.series == "adjusted close less dividends"
     with pytest.raises(InputError, match="no close"):
         perf.total_from_raw(raw, pd.Series([1.0], index=pd.DatetimeIndex(["2024-01-06"])))
+
+
+# --------------------------------------------------------------------------- public surface
+
+
+def test_public_names_and_doctests():
+    import doctest
+    import importlib
+
+    assert perf.__all__ == sorted(perf.__all__)
+    assert all(hasattr(perf, n) for n in perf.__all__)
+    for name in (
+        "capsize.analytics.performance",
+        "capsize.analytics._perf_series",
+        "capsize.analytics._perf_windows",
+        "capsize.analytics._perf_returns",
+        "capsize.analytics._perf_relative",
+        "capsize.analytics._perf_highs",
+    ):
+        mod = importlib.import_module(name)
+        result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        assert result.attempted > 0, name

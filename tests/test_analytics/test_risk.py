@@ -189,3 +189,13 @@ def test_edge_cases():
     out = risk.conditional_move(frame, r, 0.005)
     assert list(out.index) == ["A", "B"]
     assert out.loc["B", "median_ratio"] == pytest.approx(2.0)
+
+
+def test_public_names_and_doctests():
+    import doctest
+
+    assert risk.__all__ == sorted(risk.__all__)
+    assert all(hasattr(risk, n) for n in risk.__all__)
+    result = doctest.testmod(risk, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
