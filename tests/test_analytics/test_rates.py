@@ -402,7 +402,7 @@ def test_weekly_sampling_uses_friday_closes():
     large = pd.Series(100.0, index=days)
     ylds = pd.DataFrame({"DGS10": np.linspace(4.0, 4.4, len(days))}, index=days)
     d = spread_and_yield_changes(small, large, ylds, frequency="W")
-    assert all(ts.dayofweek == 4 for ts in d.index)
-    fri = [ts for ts in days if ts.dayofweek == 4]
+    assert all(ts.day_of_week == 4 for ts in d.index)
+    fri = [ts for ts in days if ts.day_of_week == 4]
     exp = small[fri[1]] / small[fri[0]] - 1
     assert d["small"].iloc[0] == pytest.approx(exp)
