@@ -513,7 +513,7 @@ def rolling_beta(
         m = np.asarray(benchmark, dtype=np.float64)
     if m.shape != (x.shape[0],):
         raise InputError(f"benchmark has shape {m.shape}; expected ({x.shape[0]},)")
-    return _wrap(panel, _call("roll_beta")(x, np.ascontiguousarray(m), w, mp), f"beta{w}")
+    return _wrap(panel, _call("roll_beta")(x, np.array(m, dtype=np.float64), w, mp), f"beta{w}")
 
 
 def _dates(panel: Panel | FloatArray) -> pd.Index:
