@@ -144,3 +144,15 @@ def test_real_adv_against_plain_python(shared_data: Path) -> None:
         assert res.table.loc[t, "days_with_volume"] == len(days)
         checked += 1
     assert checked >= 10
+
+
+def test_yoy_refused_when_coverage_changes_between_years() -> None:
+    closes, volume = _frames()
+    volume["D"] = np.where(np.arange(len(volume)) >= 25, 2_000.0, np.nan)  # starts late
+    closes["D"] = 5.0
+    res = liquidity(closes, volume, window=10, yoy_window=15)
+    row = res.table.loc["D"]
+    assert row["adv_shares"] == pytest.approx(2_000.0)  # covered in the current window
+    assert np.isnan(row["yoy_adv_shares"])
+    assert "coverage differs" in row["note"]
+    assert res.summary["yoy_covered"] == 2  # A and B only
