@@ -183,6 +183,8 @@ def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith(".json"):
             return httpx.Response(200, json={"cik": "311101", "filings": {"recent": recent}})
+        if request.url.path.endswith("-index-headers.html"):  # hand-built SGML header
+            return httpx.Response(200, text="<pre>&lt;SERIES-ID&gt;S000012000</pre>")
         if "000031110123000002" in request.url.path:
             return httpx.Response(200, content=dupree)
         return httpx.Response(200, content=b"\n<edgarSubmission><broken")

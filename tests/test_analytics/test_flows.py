@@ -237,6 +237,15 @@ def test_segments_ytd_records():
     assert "small: 2.0 years" in rec.statement
 
 
+def test_default_segments_follow_project_segments():
+    from capsize.segments import DEFAULT_SEGMENTS as PROJECT
+
+    for seg in PROJECT.segments:
+        etfs = [p.symbol for p in seg.proxies if p.kind == "etf"]
+        assert set(etfs) <= set(DEFAULT_SEGMENTS[seg.key]), seg.key
+    assert "^RUT" not in DEFAULT_SEGMENTS["small"]
+
+
 def test_segments_from_config():
     segs = resolve_segments({"small": ["iwm"], "country": ["EWJ"]})
     assert segs["small"] == ("IWM",)
@@ -244,6 +253,10 @@ def test_segments_from_config():
     assert segs["country"] == ("EWJ",)
     with pytest.raises(InputError, match="segment 'small'"):
         resolve_segments({"small": "IWM"})
+    # the project-wide [segments] table form
+    table = resolve_segments({"small": {"proxies": ["IWM", "^RUT"], "max_cap": 3e9}})
+    assert table["small"] == ("IWM", "VTWO", "SCHA")
+    assert resolve_segments({"mid": {"label": "Mid"}})["mid"] == DEFAULT_SEGMENTS["mid"]
 
 
 def test_bad_input_names_argument():

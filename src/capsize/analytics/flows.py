@@ -46,6 +46,7 @@ from capsize.errors import InputError
 __all__ = [
     "DEFAULT_SEGMENTS",
     "FLAGS",
+    "FLOW_EXTRAS",
     "FlowRecords",
     "daily_flows",
     "flow_records",
@@ -56,13 +57,22 @@ __all__ = [
     "ytd_flows",
 ]
 
+FLOW_EXTRAS: dict[str, tuple[str, ...]] = {
+    "small": ("VTWO", "SCHA"),
+    "mid": ("VO",),
+    "large": ("IVV", "VOO", "VV"),
+}
+"""Large ETFs of each segment that matter for flows but are not price proxies."""
+
 DEFAULT_SEGMENTS: dict[str, tuple[str, ...]] = {
     "micro": ("IWC",),
-    "small": ("IWM", "IJR", "VB", "VTWO", "SCHA", "IWN", "IWO", "VBR"),
+    "small": ("IWM", "IJR", "VB", "VBR", "IWN", "IWO", "VTWO", "SCHA"),
     "mid": ("IJH", "MDY", "VO"),
-    "large": ("SPY", "IVV", "VOO", "IWB", "VV"),
+    "large": ("SPY", "IWB", "RSP", "IVV", "VOO", "VV"),
+    "mega": ("OEF", "QQQ"),
 }
-"""Which funds belong to which size segment unless ``[segments]`` in config.toml says otherwise."""
+"""Funds per size segment by default: the ETF proxies of :mod:`capsize.segments`
+plus :data:`FLOW_EXTRAS` (indices such as ``^RUT`` have no flows)."""
 
 FLAGS: dict[str, str] = {
     "": "used",
@@ -78,13 +88,17 @@ _SHARES_COLUMNS = ("date", "fund", "shares_outstanding", "nav", "source")
 
 
 def resolve_segments(config: Mapping[str, object] | None = None) -> dict[str, tuple[str, ...]]:
-    """Return the size segments: ``DEFAULT_SEGMENTS`` updated by ``config``.
+    """Return the funds of each size segment, with ``config`` applied.
 
     Parameters
     ----------
     config : Mapping, optional
-        ``{segment: [fund, ...]}``, e.g. the ``[segments]`` table of
-        ``config.toml``; a listed segment replaces the default of that name.
+        The ``[segments]`` table of ``config.toml``, in the form
+        :meth:`capsize.segments.SegmentSet.with_overrides` reads
+        (``{segment: {proxies = [...], ...}}``): a segment whose ``proxies`` are
+        given uses those ETFs (index symbols starting with ``^`` are dropped,
+        they have no flows) plus its :data:`FLOW_EXTRAS`. A plain list
+        (``{segment: [fund, ...]}``) sets the funds exactly.
 
     Returns
     -------
@@ -95,14 +109,28 @@ def resolve_segments(config: Mapping[str, object] | None = None) -> dict[str, tu
     --------
     >>> resolve_segments({"small": ["iwm", "ijr"]})["small"]
     ('IWM', 'IJR')
+    >>> resolve_segments({"micro": {"proxies": ["IWC", "FDM"]}})["micro"]
+    ('IWC', 'FDM')
     """
     out = dict(DEFAULT_SEGMENTS)
-    for name, funds in (config or {}).items():
-        if isinstance(funds, str) or not isinstance(funds, Sequence):
+    for name, value in (config or {}).items():
+        key = str(name)
+        if isinstance(value, Mapping):
+            proxies = value.get("proxies")
+            if proxies is None:
+                continue
+            if isinstance(proxies, str) or not isinstance(proxies, Sequence):
+                raise InputError(f"segment {key!r}: proxies must be a list of symbols")
+            funds = [str(f).strip().upper() for f in proxies if not str(f).startswith("^")]
+            funds += [f for f in FLOW_EXTRAS.get(key, ()) if f not in funds]
+            out[key] = tuple(funds)
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            out[key] = tuple(str(f).strip().upper() for f in value)
+        else:
             raise InputError(
-                f'segment {name!r} must be a list of fund tickers, e.g. small = ["IWM", "IJR"]'
+                f'segment {key!r} must be a list of fund tickers, e.g. small = ["IWM", "IJR"], '
+                "or a table with proxies = [...]"
             )
-        out[str(name)] = tuple(str(f).strip().upper() for f in funds)
     return out
 
 
