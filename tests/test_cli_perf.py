@@ -215,3 +215,23 @@ def test_errors_are_one_line(use_home, args, message):
     assert res.exit_code != 0
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_perf_segments(use_home, shared_data):
+    p = run_json(["perf", "--segments", "--ytd", "--as-of", "2025-10-08"])
+    rows = {r["segment"]: r for r in p["rows"]}
+    assert rows["micro"]["symbol"] == "IWC"
+    assert rows["small"]["symbol"] == "IWM"
+    assert rows["large"]["symbol"] == "SPY"
+    exp, _, _ = ret(closes(shared_data / "prices" / "IWC.csv"), "2024-12-31", "2025-10-08")
+    assert abs(rows["micro"]["total_return"] - exp) < TOL
+    # IJH/MDY and OEF/QQQ were not imported: n/a with the reason, never another segment's number
+    assert rows["mid"]["total_return"] is None
+    assert "no data for any blend proxy of mid" in rows["mid"]["total_reason"]
+    text = runner.invoke(app, ["perf", "--segments", "--ytd", "--as-of", "2025-10-08"])
+    assert text.exit_code == 0
+    assert "Micro-cap" in text.output
+    assert "$50M-$300M" in text.output
+    both = runner.invoke(app, ["perf", "IWM", "--segments"])
+    assert both.exit_code != 0
+    assert "not both" in both.output

@@ -166,3 +166,29 @@ def test_public_names_and_doctests():
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_segment_performance_uses_first_proxy_with_data():
+    import pandas as pd
+
+    from capsize.analytics.performance import ytd
+    from capsize.segments import segment_performance
+
+    idx = pd.to_datetime(["2024-12-31", "2025-06-30"])
+    adj = pd.DataFrame(
+        {"IJR": [100.0, 110.0], "SPY": [200.0, 230.0], "QQQ": [50.0, 55.0], "IWC": [10.0, 9.0]},
+        index=idx,
+    )
+    raw = pd.DataFrame({"^RUT": [2000.0, 2100.0]}, index=idx)
+    t = segment_performance(adj, raw, [ytd("2025-06-30")])
+    by = t.set_index("segment")
+    assert list(by.index) == ["micro", "small", "mid", "large", "mega"]
+    # IWM has no data: the next small proxy with data (IJR) is used
+    assert by.loc["small", "symbol"] == "IJR"
+    assert by.loc["small", "total_return"] == pytest.approx(0.10, abs=1e-12)
+    assert by.loc["micro", "total_return"] == pytest.approx(-0.10, abs=1e-12)
+    assert by.loc["large", "total_return"] == pytest.approx(0.15, abs=1e-12)
+    assert math.isnan(by.loc["mid", "total_return"])
+    assert "no data for any blend proxy of mid (IJH, MDY)" in by.loc["mid", "total_reason"]
+    value = segment_performance(adj, raw, [ytd("2025-06-30")], style="value").set_index("segment")
+    assert "no data for any value proxy of small (VBR, IWN)" in value.loc["small", "total_reason"]

@@ -409,7 +409,7 @@ def test_series_with_gap_and_stale_data():
     assert r.stale_days == 42
     r = perf.series_return(s, perf.since("2025-01-02", "2025-06-30"))
     assert not r.ok
-    assert "data ends" in r.reason
+    assert "no later close in the data given" in r.reason
 
 
 def test_one_row_series():

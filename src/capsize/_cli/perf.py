@@ -30,7 +30,14 @@ from capsize.errors import DataNotFound, InputError
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
-__all__ = ["compare_payload", "highs_payload", "perf_payload", "register", "risk_payload"]
+__all__ = [
+    "compare_payload",
+    "highs_payload",
+    "perf_payload",
+    "register",
+    "risk_payload",
+    "segments_payload",
+]
 
 CONVENTION = (
     "return = end close / base close - 1; base = last close on or before the window start "
@@ -179,6 +186,76 @@ def perf_payload(
         "notes": notes,
         "sources": _sources(store, symbols),
     }
+
+
+def segments_payload(
+    store: Store,
+    *,
+    as_of: pd.Timestamp | None = None,
+    style: str = "blend",
+    ytd: bool = False,
+    since: pd.Timestamp | None = None,
+    between: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    trough_from: pd.Timestamp | None = None,
+) -> dict[str, Any]:
+    """Build the size-segment returns payload: each segment through its first proxy with data."""
+    from capsize.segments import _STYLES, DEFAULT_SEGMENTS, segment_performance
+
+    if style not in _STYLES:
+        raise InputError(f"--style must be one of {', '.join(_STYLES)}, got {style!r}")
+    held = set(store.symbols())
+    wanted = [s for s in DEFAULT_SEGMENTS.symbols() if s in held]
+    if not wanted:
+        raise DataNotFound(
+            "no segment proxy (IWC, IWM, IJH, SPY, QQQ, ...) in the store; run 'capsize data import'"
+        )
+    adjusted, price, basis, notes = _load(store, wanted, as_of)
+    day = as_of if as_of is not None else _default_as_of(adjusted, price)
+    wins = _windows(day, ytd, since, between, trough_from)
+    table = segment_performance(
+        adjusted if not adjusted.empty else None,
+        price if not price.empty else None,
+        wins,
+        day,
+        style=style,  # type: ignore[arg-type]
+    )
+    rows = [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+        for rec in table.to_dict("records")
+    ]
+    used = sorted({r["symbol"] for r in rows if r["symbol"]})
+    return {
+        "as_of": day,
+        "convention": CONVENTION,
+        "style": style,
+        "windows": [w.describe() for w in wins],
+        "rows": rows,
+        "basis": basis,
+        "notes": [n for n in notes if n.split(":")[0] in used],
+        "sources": _sources(store, used),
+    }
+
+
+def _print_segments(payload: dict[str, Any], total_only: bool) -> None:
+    notes = _Footnotes()
+    cols = ["Segment", "Band", "Proxy", "Window"]
+    cols += ["Total return"] if total_only else ["Price return", "Total return"]
+    cols += ["Base", "End"]
+    out = []
+    for r in payload["rows"]:
+        row = [r["label"], r["band"], r["symbol"] or "n/a", r["window"]]
+        total = fmt_pct(r["total_return"], 2, reason=notes.tag(r["total_reason"]))
+        if total_only:
+            row.append(total)
+        else:
+            row += [fmt_pct(r["price_return"], 2, reason=notes.tag(r["price_reason"])), total]
+        row += [fmt_date(r.get("base_date")), fmt_date(r.get("end_date"))]
+        out.append(row)
+    right = (4,) if total_only else (4, 5)
+    caption = "\n".join([_source_caption(payload), *notes.lines()])
+    print_table(
+        out, cols, title=f"Size segments ({payload['style']})", caption=caption, right_align=right
+    )
 
 
 def _source_caption(payload: dict[str, Any]) -> str:
@@ -568,7 +645,15 @@ def register(app: typer.Typer) -> None:
     @app.command("perf")
     @handle_errors
     def perf_cmd(
-        symbols: list[str] = typer.Argument(..., help="Symbols, e.g. IWM SPY IWC ^RUT."),
+        symbols: list[str] | None = typer.Argument(
+            None, help="Symbols, e.g. IWM SPY IWC ^RUT (or use --segments)."
+        ),
+        segments: bool = typer.Option(
+            False, "--segments", help="One row per size segment (micro..mega) via its proxy."
+        ),
+        style: str = typer.Option(
+            "blend", "--style", help="Segment proxies: blend, value, growth or equal-weight."
+        ),
         ytd: bool = typer.Option(False, "--ytd", help="Year to date."),
         since: str | None = typer.Option(None, "--since", help="From the close of this date."),
         between: tuple[str, str] | None = typer.Option(
@@ -583,7 +668,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show price and total returns over YTD, since a date, or between dates.
 
-        Without a window option: MTD, QTD, YTD, 1Y, 3Y and 5Y.
+        Without a window option: MTD, QTD, YTD, 1Y, 3Y and 5Y. With --segments: one row
+        per size segment through its first proxy with data.
 
         Example: capsize perf IWM SPY IWC --ytd --as-of 2025-10-08
         """
@@ -597,12 +683,23 @@ def register(app: typer.Typer) -> None:
             if d1 is None or d2 is None:
                 raise InputError("--between needs two dates, e.g. --between 2025-01-01 2025-06-30")
             btw = (d1, d2)
+        if segments and symbols:
+            raise InputError("give symbols or --segments, not both")
+        if not segments and not symbols:
+            raise InputError("name at least one symbol (e.g. capsize perf IWM SPY) or --segments")
         with open_store(read_only=True) as store:
-            payload = perf_payload(
-                store, symbols, as_of=day, ytd=ytd, since=s, between=btw, trough_from=t
-            )
+            if segments:
+                payload = segments_payload(
+                    store, as_of=day, style=style, ytd=ytd, since=s, between=btw, trough_from=t
+                )
+            else:
+                payload = perf_payload(
+                    store, symbols or [], as_of=day, ytd=ytd, since=s, between=btw, trough_from=t
+                )
         if as_json:
             emit_json(payload)
+        elif segments:
+            _print_segments(payload, total)
         else:
             _print_perf(payload, total)
 

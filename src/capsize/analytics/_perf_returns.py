@@ -321,7 +321,7 @@ def _series_return(
                 f"{base_date:%Y-%m-%d}, {base_lag} days earlier (gap in the data)",
             )
         if stale_days > max_stale_days:
-            what = "data ends" if end_pos >= last_pos else "gap in the data"
+            what = "no later close in the data given" if end_pos >= last_pos else "gap in the data"
             return _missing(
                 sym,
                 window,
