@@ -343,6 +343,10 @@ def test_nport_monthly_flows_aggregate_by_segment(fixtures_dir):
     assert seg.loc["bond funds", "assets_start"] == pytest.approx(expected_assets)
     rec = flow_records(monthly, period="M")
     assert set(rec.table.index) == {"F0", "F1"}
+    # F0 (AST bond fund) only had net redemptions: no record inflow to report
+    ast = rec.table.loc["F0"]
+    assert math.isnan(ast["max_inflow"])
+    assert ast["max_outflow"] < 0
     assert "0.2 years" in rec.statement
 
 

@@ -344,6 +344,16 @@ def _raw_prices(store: Store, funds: list[str], as_of: pd.Timestamp | None) -> p
     return pd.DataFrame(cols) if cols else pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
 
 
+def _record_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": k,
+            **{str(c): (_date(v) if str(c).endswith("date") else v) for c, v in r.items()},
+        }
+        for k, r in table.iterrows()
+    ]
+
+
 def flows_payload(
     store: Store,
     *,
@@ -395,6 +405,7 @@ def flows_payload(
     ytd = FL.segment_flows(daily, segs, start=f"{y}-01-01", end=f"{y}-12-31")
     full = FL.segment_flows(daily, segs)
     records = FL.flow_records(daily[daily["fund"].isin(members)], segments=segs, period="M")
+    fund_records = FL.flow_records(daily, period="M")
     coverage = []
     for fund, sub in daily.groupby("fund"):
         coverage.append(
@@ -451,15 +462,11 @@ def flows_payload(
         "records": {
             "period": "monthly sums of usable daily flows",
             "statement": records.statement,
-            "rows": [
-                {
-                    "key": k,
-                    **{str(c): (_date(v) if str(c).endswith("date") else v) for c, v in r.items()},
-                }
-                for k, r in records.table.iterrows()
-            ]
-            if len(records.table)
-            else [],
+            "rows": _record_rows(records.table),
+            "by_fund": {
+                "statement": fund_records.statement,
+                "rows": _record_rows(fund_records.table),
+            },
         },
         "coverage": coverage,
         "missing": {
@@ -663,30 +670,33 @@ def _print_flows(p: dict[str, Any]) -> None:
         right_align=(3, 4),
     )
     rec = p["records"]
-    rows = [
-        [
-            r["key"],
-            fmt_money(r.get("max_inflow"), compact=True, reason="no usable months"),
-            r.get("max_inflow_date") or "n/a",
-            fmt_money(r.get("max_outflow"), compact=True, reason="no usable months"),
-            r.get("max_outflow_date") or "n/a",
-            fmt_num(r.get("history_years"), 1),
+    for label, block in (("segment", rec), ("fund", rec["by_fund"])):
+        rows = [
+            [
+                r["key"],
+                fmt_money(r.get("max_inflow"), compact=True, reason="no inflow month"),
+                r.get("max_inflow_date") or "n/a",
+                fmt_money(r.get("max_outflow"), compact=True, reason="no outflow month"),
+                r.get("max_outflow_date") or "n/a",
+                fmt_num(r.get("history_years"), 1),
+                str(int(r.get("periods", 0) or 0)),
+            ]
+            for r in block["rows"]
+            if int(r.get("periods", 0) or 0) > 0
         ]
-        for r in rec["rows"]
-        if int(r.get("periods", 0) or 0) > 0
-    ]
-    if rows:
-        print_table(
-            rows,
-            ["segment", "largest inflow", "month", "largest outflow", "month", "years held"],
-            title="Record months (within the history held)",
-            caption=rec["statement"],
-            right_align=(1, 3, 5),
-        )
-    else:
-        console.print(
-            "records: n/a (no usable monthly flow in any segment's history held)", highlight=False
-        )
+        if rows:
+            print_table(
+                rows,
+                [label, "largest inflow", "month", "largest outflow", "month", "years", "months"],
+                title=f"Record months by {label} (within the history held)",
+                caption=block["statement"],
+                right_align=(1, 3, 5, 6),
+            )
+        else:
+            console.print(
+                f"records by {label}: n/a (no usable monthly flow in the history held)",
+                highlight=False,
+            )
     miss = p["missing"]
     if miss["funds_without_shares_history"]:
         console.print(

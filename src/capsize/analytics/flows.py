@@ -512,7 +512,8 @@ def flow_records(
     Notes
     -----
     "Record" means the largest in the ``history_years`` years spanned by the
-    usable rows of that key, never "all-time": the statement says so.
+    usable rows of that key, never "all-time": the statement says so. With no
+    negative period there is no record outflow (NaN), and vice versa.
     """
     if period not in ("D", "W", "M"):
         raise InputError(f"period={period!r} is not one of 'D', 'W', 'M'")
@@ -540,13 +541,14 @@ def flow_records(
             latest_is = "inflow"
         elif s.index[-1] == imin and s.iloc[-1] < 0:
             latest_is = "outflow"
+        has_in, has_out = bool(s.max() > 0), bool(s.min() < 0)
         rows.append(
             {
                 "key": key,
-                "max_inflow": float(s.max()),
-                "max_inflow_date": imax,
-                "max_outflow": float(s.min()),
-                "max_outflow_date": imin,
+                "max_inflow": float(s.max()) if has_in else float("nan"),
+                "max_inflow_date": imax if has_in else pd.NaT,
+                "max_outflow": float(s.min()) if has_out else float("nan"),
+                "max_outflow_date": imin if has_out else pd.NaT,
                 "latest": float(s.iloc[-1]),
                 "latest_date": s.index[-1],
                 "latest_is_record": latest_is,
