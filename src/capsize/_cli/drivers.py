@@ -841,9 +841,9 @@ def _print_crypto(p: dict[str, Any]) -> None:
         rows.append(
             [
                 r["pair"],
-                f"{r['small_led']}/{r['years']}",
-                f"{r['current_leader']} x{r['current_streak']}",
-                f"{r['longest_small']} / {r['longest_large']}",
+                f"{r['small_led']}/{r['years']}" if r["years"] else "n/a (no full year)",
+                f"{r['current_leader']} x{r['current_streak']}" if r["years"] else "n/a",
+                f"{r['longest_small']} / {r['longest_large']}" if r["years"] else "n/a",
                 *[fmt_pct(r[f"rel_{w}m"], 1, reason="short history") for w in ws],
                 f"{r['start']}..{r['end']}",
             ]
