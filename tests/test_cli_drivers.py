@@ -166,7 +166,7 @@ def test_rates_other_legs_and_series(home):
 def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
     import httpx
 
-    from capsize._cli.drivers import _print_nport, nport_payload, parse_nport_spec
+    from capsize._cli._drivers_flows import nport_payload, parse_nport_spec, print_nport
     from capsize.config import Settings
     from capsize.data.providers.sec import RateLimiter, SecEdgar
 
@@ -203,7 +203,7 @@ def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
     assert p["segments"][0]["segment"] == "muni"
     assert p["segments"][0]["flow"] == pytest.approx(sum(m["flow"] for m in p["months"]))
     assert [f["accession"] for f in p["failed"]] == ["0000311101-23-000001"]
-    _print_nport(p)
+    print_nport(p)
     out = capsys.readouterr().out
     assert "Monthly fund flows from SEC Form N-PORT" in out
     assert "skipped KYTF 0000311101-23-000001" in out
