@@ -88,8 +88,8 @@ def crypto_payload(
         }
     else:
         notes.append(
-            "alt basket: n/a (the store holds only BTC-USD and ETH-USD; add alt histories, "
-            "e.g. from CoinGecko market_chart, to compare majors with the rest)"
+            "alt basket: n/a (the store holds only BTC-USD and ETH-USD; run with --live to "
+            "fetch the largest alts' last 365 days from CoinGecko)"
         )
     lead = CC.leadership_side_by_side(pairs)
     dom: dict[str, Any]
