@@ -15,8 +15,7 @@ from capsize.analytics import risk
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 log_returns = st.floats(-0.2, 0.2, allow_nan=False, allow_infinity=False)
-# returns quantised to 0.1 bp, like real closes quoted in cents: a window is either
-# exactly constant or has a dispersion the rolling sums resolve (see risk._DEGENERATE)
+# log returns in whole basis points (many repeats: near-constant windows are common)
 bp_log_returns = st.integers(-2000, 2000).map(lambda k: k / 1e4)
 
 

@@ -69,6 +69,10 @@ Direction = Literal["both", "up", "down"]
 _DEGENERATE = 1e-11
 """Relative variance (to the sum of squares) below which an input counts as constant."""
 
+_RECHECK = 1e-6
+"""Rolling windows whose variance is below this share of their sum of squares are
+recomputed exactly (two-pass) instead of from running sums."""
+
 
 # --------------------------------------------------------------------------- inputs
 
@@ -356,16 +360,22 @@ def _rolling_paired(
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
         vy = syy - sy * sy / n
-        # a window whose variance is below rounding noise of the sums is constant
-        ok_y = vy > _DEGENERATE * syy
+        suspicious = vy <= _RECHECK * syy
         if what == "beta":
-            out = np.where(ok_y, cov / vy, np.nan)
+            out = cov / vy
         else:
             sxx = _rolling_sums(xo * xo, window)
             vx = sxx - sx * sx / n
-            ok_x = vx > _DEGENERATE * sxx
-            out = np.where(ok_x & ok_y, cov / np.sqrt(vx * vy), np.nan)
-    out[n < mp] = np.nan
+            suspicious |= vx <= _RECHECK * sxx
+            out = cov / np.sqrt(vx * vy)
+    enough = n >= mp
+    # near-constant windows: the running sums cannot resolve their variance, so
+    # recompute them exactly with the scalar function (rare in real data)
+    for i, t in zip(*np.nonzero(suspicious & enough), strict=True):
+        lo = max(0, t - window + 1)
+        sel = ok[i, lo : t + 1]
+        out[i, t] = _beta_corr(x[i, lo : t + 1][sel], yb[lo : t + 1][sel], what)
+    out[~enough] = np.nan
     if isinstance(r, pd.DataFrame):
         return pd.DataFrame(out.T, index=r.index, columns=r.columns)
     return pd.Series(out[0], index=r.index, name=r.name)
@@ -411,9 +421,10 @@ def rolling_beta(
     Notes
     -----
     Vectorised with running sums of the (globally centred) paired values, so the
-    absolute rounding error is ~1e-16 of the whole series' scale. A window whose
-    variance is below 1e-11 of its sum of squares is treated as constant (NaN);
-    real returns (quoted in cents) never get near that.
+    absolute rounding error is ~1e-16 of the whole series' scale. Windows whose
+    variance is below 1e-6 of their sum of squares (near-constant, e.g. a stale
+    price) are recomputed exactly with the scalar function, so the rolling and
+    scalar results agree there too (NaN for a constant window).
 
     Examples
     --------
