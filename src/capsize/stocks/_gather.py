@@ -230,6 +230,9 @@ def gather_universe(
     if not index_cap > 0:
         raise InputError(f"index_cap={index_cap!r} must be a positive USD amount")
     at = pd.Timestamp(as_of) if as_of is not None else None
+    if at is None and hasattr(store, "last_date"):
+        last = store.last_date()
+        at = pd.Timestamp(last) if last is not None else None
     try:
         hold = store.holdings(fund, as_of=at)
     except DataNotFound as exc:

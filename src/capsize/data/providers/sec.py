@@ -537,6 +537,8 @@ class SecEdgar:
         self._sleep = sleep
         self._clock: Clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._tickers: pd.DataFrame | None = None
+        self._by_ticker: dict[str, int] | None = None
+        self._by_cik: dict[int, str] = {}
         self.requests_made = 0
 
     # -- plumbing ---------------------------------------------------------
@@ -612,7 +614,8 @@ class SecEdgar:
         attempts = max(1, self.settings.http_retries)
         last: Exception | None = None
         for attempt in range(attempts):
-            self._limiter.wait()
+            if not self.offline:  # replayed responses never reach the SEC
+                self._limiter.wait()
             self.requests_made += 1
             try:
                 resp = client.get(url)
@@ -686,27 +689,28 @@ class SecEdgar:
         InputError
             When a ticker is not in the SEC map (``"unknown ticker"``).
         """
-        if isinstance(symbol, int) or (
-            isinstance(symbol, str) and symbol.strip().upper().removeprefix("CIK").isdigit()
-        ):
-            cik = normalize_cik(symbol)
+        if self._by_ticker is None:
             tk = self.tickers()
-            hit = tk.loc[tk["cik"] == cik, "ticker"]
-            return cik, (str(hit.iloc[0]) if len(hit) else f"CIK{cik:010d}")
+            self._by_ticker = dict(zip(tk["ticker"], tk["cik"].astype(int), strict=True))
+            self._by_cik = {}
+            for t, c in zip(tk["ticker"], tk["cik"].astype(int), strict=True):
+                self._by_cik.setdefault(int(c), str(t))
+        is_cik = isinstance(symbol, int) or (
+            isinstance(symbol, str) and symbol.strip().upper().removeprefix("CIK").isdigit()
+        )
+        if is_cik:
+            cik = normalize_cik(symbol)
+            return cik, self._by_cik.get(cik, f"CIK{cik:010d}")
         if not isinstance(symbol, str) or not symbol.strip():
             raise InputError(f"ticker={symbol!r} is empty; pass a ticker such as IMNN")
         ticker = symbol.strip().upper()
-        tk = self.tickers()
-        hit = tk.loc[tk["ticker"] == ticker, "cik"]
-        if hit.empty:
-            alt = ticker.replace(".", "-")
-            hit = tk.loc[tk["ticker"] == alt, "cik"]
-        if hit.empty:
+        hit = self._by_ticker.get(ticker, self._by_ticker.get(ticker.replace(".", "-")))
+        if hit is None:
             raise InputError(
                 f"unknown ticker {ticker!r}: not in SEC's company_tickers list; check the "
                 "symbol or pass a CIK"
             )
-        return int(hit.iloc[0]), ticker
+        return int(hit), ticker
 
     def company_facts(self, symbol: str | int) -> ProviderResult:
         """Return the ``sec_facts`` result for a ticker or CIK."""
