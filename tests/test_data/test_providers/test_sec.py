@@ -209,7 +209,9 @@ def test_unknown_cik_404_is_empty_data(sec_dir: Path) -> None:
 def test_cik_without_xbrl(sec_dir: Path) -> None:
     # Unicycive has a recorded filing list but no recorded company facts -> 404 -> EmptyDataError
     edgar = _edgar(sec_dir)
-    with pytest.raises(EmptyDataError, match="no recorded SEC response for XBRL company facts for UNCY"):
+    with pytest.raises(
+        EmptyDataError, match="no recorded SEC response for XBRL company facts for UNCY"
+    ):
         edgar.company_facts("UNCY")
     with pytest.raises(EmptyDataError, match="no XBRL company facts"):
         parse_companyfacts({"cik": 1766140, "entityName": "X", "facts": {}})
@@ -306,3 +308,21 @@ def test_default_client_is_shared_http_client_with_user_agent(
     assert client.headers["user-agent"] == UA
     assert type(client).__name__ == "CapsizeClient"
     edgar.close()
+
+
+def test_live_404_on_companyfacts_means_no_xbrl(
+    monkeypatch: pytest.MonkeyPatch, sec_dir: Path
+) -> None:
+    monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
+    inner = recorded_transport(sec_dir)
+    body = (sec_dir / "submissions_CIK-000000001_error.body").read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "companyfacts" in request.url.path:
+            return httpx.Response(404, content=body, headers={"content-type": "application/xml"})
+        return inner.handle_request(request)
+
+    edgar = SecEdgar(load_settings(), client=httpx.Client(transport=httpx.MockTransport(handler)))
+    with pytest.raises(EmptyDataError, match="companies that file no XBRL"):
+        edgar.company_facts(1766140)  # Unicycive by CIK
+    assert edgar.resolve(1766140) == (1766140, "UNCY")
