@@ -154,6 +154,12 @@ def test_from_long_scatters_like_pivot() -> None:
     _same(p.values, ref[list(p.tickers)])
     assert p.values.flags["C_CONTIGUOUS"]
     assert p.nbytes == p.values.size * 8
+    # a categorical key (unsorted, with an unused category) takes the codes path
+    cat = long.assign(ticker=pd.Categorical(long["ticker"], categories=["ZZ", "QQ", "MM", "AA"]))
+    q = E.Panel.from_long(cat, "date", "ticker", "close")
+    assert list(q.tickers) == ["AA", "MM", "ZZ"]
+    _same(q.values, p.values)
+    assert q.dates.equals(p.dates)
 
 
 def test_from_long_calendar_keeps_missing_days_as_nan_rows() -> None:

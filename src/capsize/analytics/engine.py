@@ -169,14 +169,16 @@ class Panel:
         dates_raw = pd.DatetimeIndex(pd.to_datetime(df[date_col].to_numpy()))
         if dates_raw.tz is not None:
             dates_raw = dates_raw.tz_localize(None)
-        key_codes, keys = pd.factorize(df[key_col].to_numpy(), sort=True)
+        key_codes, keys = _key_codes(df[key_col])
         if (key_codes < 0).any():
             raise InputError(f"column {key_col!r} has missing keys")
         if calendar is None:
-            d_codes, uniq = pd.factorize(dates_raw, sort=True)
-            if (d_codes < 0).any():
+            d_int = dates_raw.asi8
+            if (d_int == np.iinfo(np.int64).min).any():
                 raise InputError(f"column {date_col!r} has missing dates")
-            cal = pd.DatetimeIndex(uniq)
+            d_codes, uniq = pd.factorize(d_int, sort=True)
+            unit_dtype = dates_raw.values.dtype  # datetime64 of the column's own unit
+            cal = pd.DatetimeIndex(np.asarray(uniq).view(unit_dtype).astype("datetime64[ns]"))
         else:
             cal = _check_calendar(calendar)
             d_codes = cal.get_indexer(dates_raw)
@@ -188,10 +190,13 @@ class Panel:
                 )
         n_d, n_k = len(cal), len(keys)
         flat = d_codes.astype(np.int64) * n_k + key_codes
-        if len(np.unique(flat)) != len(flat):
+        seen = np.zeros(n_d * n_k, dtype=np.bool_)
+        seen[flat] = True
+        if int(np.count_nonzero(seen)) != len(flat):
             raise InputError(
                 f"duplicate ({date_col}, {key_col}) rows; aggregate or drop them first"
             )
+        del seen
         values = np.full((n_d, n_k), np.nan)
         values.reshape(-1)[flat] = pd.to_numeric(df[value_col], errors="coerce").to_numpy(
             dtype=np.float64, na_value=np.nan
@@ -262,6 +267,32 @@ class Panel:
     def like(self, values: FloatArray, name: str) -> Panel:
         """Return a panel with the same dates and tickers and new ``values``."""
         return Panel(values, self.dates, self.tickers, name)
+
+
+def _key_codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of a key column and its sorted distinct keys.
+
+    A categorical column reuses its codes (no string hashing): the categories are
+    sorted and the codes remapped with one take.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = pd.Index(col.cat.categories)
+        codes = np.asarray(col.cat.codes.to_numpy(), dtype=np.int64)
+        order = cats.argsort()
+        rank = np.empty(len(cats), dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        used = np.zeros(len(cats), dtype=np.bool_)
+        used[codes[codes >= 0]] = True
+        if not used.all():  # drop unused categories, keep the sorted order
+            keep = np.flatnonzero(used[order])
+            remap = np.full(len(cats), -1, dtype=np.int64)
+            remap[order[keep]] = np.arange(len(keep))
+            out = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+            return out, pd.Index(cats[order[keep]])
+        out = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+        return out, pd.Index(cats[order])
+    codes, uniq = pd.factorize(col.to_numpy(), sort=True)
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniq)
 
 
 def _check_calendar(calendar: pd.DatetimeIndex) -> pd.DatetimeIndex:
