@@ -26,7 +26,17 @@ from capsize.segments import SegmentSet, default_segments
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
-__all__ = ["CORE_LARGE", "CORE_SMALL", "Inputs", "ProxyChoice", "load_inputs"]
+__all__ = [
+    "CORE_LARGE",
+    "CORE_SMALL",
+    "Inputs",
+    "ProxyChoice",
+    "load_inputs",
+    "num",
+    "pct",
+    "pp",
+    "pp_abs",
+]
 
 CORE_SMALL = "IWM"
 CORE_LARGE = "SPY"
@@ -107,14 +117,32 @@ class Inputs:
 
 
 def pct(reason: str, digits: int = 1, sign: bool = True):  # type: ignore[no-untyped-def]
-    """Make a formatter for fractions with the n/a reason bound."""
-    return lambda v: fmt_pct(v, digits, sign=sign, reason=reason)
+    """Make a formatter for fractions with the n/a reason bound (no ``-0.0%``)."""
+
+    def fmt(v: float | None) -> str:
+        text = fmt_pct(v, digits, sign=sign, reason=reason)
+        zero = f"{0:.{digits}f}%"
+        return zero if text in (f"+{zero}", f"-{zero}") else text
+
+    return fmt
 
 
 def pp(reason: str):  # type: ignore[no-untyped-def]
     """Make a formatter for return spreads in percentage points (fraction in)."""
+
+    def fmt(v: float | None) -> str:
+        if v is None:
+            return fmt_num(None, reason=reason)
+        text = f"{fmt_num(float(v) * 100, 1, sign=True)} pp"
+        return "0.0 pp" if text in ("+0.0 pp", "-0.0 pp") else text
+
+    return fmt
+
+
+def pp_abs(reason: str):  # type: ignore[no-untyped-def]
+    """Make a formatter for unsigned spreads in percentage points (fraction in)."""
     return lambda v: (
-        fmt_num(None, reason=reason) if v is None else f"{fmt_num(float(v) * 100, 1, sign=True)} pp"
+        fmt_num(None, reason=reason) if v is None else f"{fmt_num(float(v) * 100, 1)} pp"
     )
 
 

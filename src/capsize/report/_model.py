@@ -224,6 +224,21 @@ class FigureBook:
         self._figs[fid] = fig
         return fig
 
+    def magnitude(self, fig: Figure, fmt: Callable[[float | int | None], str]) -> Figure:
+        """Register the absolute value of ``fig`` (for prose where words carry the sign)."""
+        v = None if not fig.available else abs(float(fig.value or 0.0))
+        p = fig.provenance
+        return self.add(
+            f"{fig.id}.abs",
+            v,
+            fmt,
+            f"{fig.label} (size, sign in words)",
+            source=p.source,
+            symbols=p.symbols,
+            window=p.window,
+            formula=f"abs({p.formula})",
+        )
+
     def all(self) -> tuple[Figure, ...]:
         """Every registered figure in insertion order."""
         return tuple(self._figs.values())

@@ -155,12 +155,12 @@ def risk_section(inp: Inputs) -> Section:
             "Correlation",
             "Up capture",
             "Down capture",
-            "Move when SPY moves 1%+",
+            "Move on big SPY days",
             "Such days",
         ),
         tuple(rows),
         "Daily total returns, annualised with 252 sessions. Conditional move: median ratio "
-        "of the asset's move to SPY's on days SPY moved at least 1% either way.",
+        "of the asset's move to SPY's on days SPY moved one percent or more either way.",
     )
     return Section("risk", "Risk", figures=figs, tables=(t,))
 
@@ -433,7 +433,7 @@ def size_factor_section(inp: Inputs) -> Section:
     t = Table(
         ("Window", "Cumulative", "Annualised", "Percentile vs history"),
         tuple(rows),
-        "Percentile 0% = most favourable to large caps of any such window since 1926.",
+        "Percentile: share of all such windows since 1926 with a spread no higher; low = large caps' favour.",
     )
     return Section(
         "size",

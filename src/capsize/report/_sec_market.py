@@ -16,6 +16,7 @@ from capsize.report._inputs import (
     num,
     pct,
     pp,
+    pp_abs,
 )
 from capsize.report._model import ChartSeries, ChartSpec, Figure, Section, Table
 
@@ -140,6 +141,8 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
         for w in [*SCORE_WINDOWS, "MTD"]:
             f = _spread_fig(inp, f"score.{a}-{b}.{w}", rets[a][w], rets[b][w], f"{label}, {w}")
             figs[f"{a}-{b}.{w}"] = f
+            if w in ("1D", "MTD", "YTD"):
+                figs[f"{a}-{b}.{w}.abs"] = inp.book.magnitude(f, pp_abs("no data"))
             if w != "MTD":
                 cells.append(f)
         rows.append(tuple(cells))
@@ -263,6 +266,7 @@ def _ratio_block(
         last_flip = flips[-1]
         since = int((ratio.index > last_flip).sum())
         when = f"{'above' if bool(sign.iloc[-1]) else 'below'} since {_d(last_flip)}"
+    figs["vs200.abs"] = inp.book.magnitude(figs[f"vs{RS_SLOW}"], pct("no data", sign=False))
     figs["days_since_cross"] = inp.book.add(
         f"rs.{key}.days_since_cross",
         since,

@@ -31,8 +31,8 @@ STREAK_MIN = 2
 """Mention a calendar-year streak from this many years."""
 
 RULES = (
-    "Small caps lead over a window when IWM minus SPY exceeds 0.1 percentage point, lag when it "
-    "is below minus 0.1 percentage point, and are in step otherwise (windows: day, month to date, "
+    "Small caps lead over a window when IWM minus SPY exceeds a tenth of a percentage point, lag "
+    "when it is below minus a tenth of a point, and are in step otherwise (windows: day, month to date, "
     "year to date; total returns).",
     "The trend is the IWM/SPY ratio against its 200-day average.",
     "A calendar-year streak is mentioned from two full years.",
@@ -90,7 +90,7 @@ def write_narrative(ctx: ReportContext) -> Narrative:
     else:
         head.append(day_words[vd])
         if vd != "step":
-            head += [" by ", _abs(day)]
+            head += [" by ", sc.fig("IWM-SPY.1D.abs") or day]
     if vy is not None and vd is not None:
         if vy == "lead":
             head.append("; ahead for the year" if vd != "lag" else ", but still ahead for the year")
@@ -132,7 +132,8 @@ def write_narrative(ctx: ReportContext) -> Narrative:
             "lag": "small caps are behind by ",
             "step": "small and large caps are level, ",
         }[v]
-        p1 += [f" {label} {words}", _abs(f), " (IWM ", a, ", SPY ", b, ")."]
+        mag = sc.fig(f"IWM-SPY.{'MTD' if label.startswith('Month') else 'YTD'}.abs") or f
+        p1 += [f" {label} {words}", mag, " (IWM ", a, ", SPY ", b, ")."]
     if p1:
         paras.append(tuple(p1))
     p2: list[Figure | str] = []
@@ -142,8 +143,8 @@ def write_narrative(ctx: ReportContext) -> Narrative:
         side = "above" if float(v200.value or 0) > 0 else "below"
         p2 += [
             f"The trend {'favours' if side == 'above' else 'is against'} small caps: the IWM/SPY "
-            f"ratio stands ",
-            v200,
+            "ratio stands ",
+            rs.fig("small.vs200.abs") or v200,
             f" {side} its 200-day average",
         ]
         cross = rs.fig("small.days_since_cross")
@@ -177,8 +178,3 @@ def write_narrative(ctx: ReportContext) -> Narrative:
             )
         )
     return Narrative(tuple(head), tuple(paras))
-
-
-def _abs(f: Figure) -> Figure:
-    """Return the figure itself (its sign is shown; words carry the direction)."""
-    return f

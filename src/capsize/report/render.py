@@ -57,7 +57,11 @@ def _common(ctx: ReportContext) -> dict[str, Any]:
         "ctx": ctx,
         "cards": key_cards(ctx),
         "stale_notes": [n for n in ctx.notes if n.startswith("Stale proxy")],
-        "requested": fmt_date(ctx.requested) if ctx.requested is not None else "",
+        "requested": (
+            fmt_date(ctx.requested)
+            if ctx.requested is not None and ctx.requested != ctx.as_of
+            else ""
+        ),
     }
 
 
