@@ -525,6 +525,8 @@ def test_public_names_and_doctests():
         "capsize.analytics._perf_series",
         "capsize.analytics._perf_windows",
         "capsize.analytics._perf_returns",
+        "capsize.analytics._perf_dividends",
+        "capsize.analytics._perf_table",
         "capsize.analytics._perf_relative",
         "capsize.analytics._perf_highs",
     ):

@@ -15,31 +15,24 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from capsize.analytics._perf_series import NanPolicy, as_close_frame, as_close_series, to_date
+from capsize.analytics._perf_dividends import price_from_adjusted, total_from_raw
+from capsize.analytics._perf_series import NanPolicy, as_close_series
 from capsize.analytics._perf_windows import Window
-from capsize.errors import DataNotFound, InputError
+from capsize.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from capsize._typing import DateLike, FloatArray
+    from capsize._typing import FloatArray
 
 __all__ = [
     "Basis",
-    "DividendConvention",
     "ReturnPair",
     "WindowReturn",
     "annualised_return",
-    "performance_table",
-    "price_from_adjusted",
     "series_return",
-    "total_from_raw",
     "window_return",
 ]
 
 Basis: TypeAlias = Literal["total", "price"]
-DividendConvention: TypeAlias = Literal["crsp", "yahoo"]
-Align: TypeAlias = Literal["own", "intersection"]
 
 _DAYS_PER_YEAR = 365.25
 
@@ -363,109 +356,6 @@ def _series_return(
     )
 
 
-def _as_dividends(dividends: object, name: str, dates: pd.DatetimeIndex) -> pd.Series:
-    if not isinstance(dividends, pd.Series):
-        raise InputError(f"{name} must be a Series of cash dividends per share indexed by ex-date")
-    if not isinstance(dividends.index, pd.DatetimeIndex) or dividends.index.tz is not None:
-        raise InputError(f"{name} must be indexed by tz-naive ex-dates (a DatetimeIndex)")
-    d = dividends.astype("float64").sort_index()
-    if d.isna().any() or (d < 0).any():
-        raise InputError(f"{name} must be non-negative cash amounts without NaN")
-    if d.index.has_duplicates:
-        d = d.groupby(level=0).sum()
-    outside = d.index.difference(dates)
-    if len(outside):
-        raise InputError(
-            f"{name}: ex-date {outside[0]:%Y-%m-%d} has no close; dividends must fall on "
-            "trading days of the price series"
-        )
-    return d.reindex(dates, fill_value=0.0)
-
-
-def total_from_raw(
-    raw: pd.Series, dividends: pd.Series, *, convention: DividendConvention = "crsp"
-) -> pd.Series:
-    """Total-return index from raw closes plus cash dividends.
-
-    Parameters
-    ----------
-    raw : Series of shape (n_days,), USD
-        Split-adjusted, not dividend-adjusted closes.
-    dividends : Series, USD per share
-        Cash dividends indexed by ex-date (each ex-date must be a date of ``raw``).
-    convention : {"crsp", "yahoo"}
-        Return on an ex-date: ``"crsp"`` (default) ``(raw_t + div_t) / raw_{t-1}``,
-        the dividend reinvested at the ex-date close; ``"yahoo"``
-        ``raw_t / (raw_{t-1} - div_t)``, the convention behind yfinance-style
-        adjusted closes (use it to reproduce them). They differ by about
-        ``div / raw * daily return`` per ex-date.
-
-    Returns
-    -------
-    Series of shape (n_days,)
-        Starts at ``raw`` on the first date and compounds the daily total returns.
-
-    Examples
-    --------
-    >>> idx = pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
-    >>> raw = pd.Series([100.0, 99.0, 100.0], index=idx)
-    >>> total_from_raw(raw, pd.Series([1.0], index=idx[1:2])).round(4).tolist()
-    [100.0, 100.0, 101.0101]
-    """
-    if convention not in ("crsp", "yahoo"):
-        raise InputError(f"convention must be 'crsp' or 'yahoo', got {convention!r}")
-    p = as_close_series(raw, "raw", nan_policy="drop")
-    d = _as_dividends(dividends, "dividends", pd.DatetimeIndex(p.index)).to_numpy()
-    values = p.to_numpy()
-    growth = np.ones_like(values)
-    if convention == "crsp":
-        growth[1:] = (values[1:] + d[1:]) / values[:-1]
-    else:
-        growth[1:] = values[1:] / (values[:-1] - d[1:])
-    return pd.Series(values[0] * np.cumprod(growth), index=p.index, name=p.name)
-
-
-def price_from_adjusted(adjusted: pd.Series, dividends: pd.Series) -> pd.Series:
-    """Raw (price-return) closes rebuilt from dividend-adjusted closes less dividends.
-
-    Parameters
-    ----------
-    adjusted : Series of shape (n_days,), USD
-        Split- and dividend-adjusted closes (yfinance style: on each ex-date every
-        earlier close is multiplied by ``1 - div / raw_close_before``).
-    dividends : Series, USD per share
-        Cash dividends by ex-date, on the same split basis.
-
-    Returns
-    -------
-    Series of shape (n_days,)
-        Reconstructed raw closes.
-
-    Notes
-    -----
-    Anchor assumption: the adjusted close equals the raw close on the LAST date
-    (adjusted "as of" the end of the series, with no dividend after it). Then,
-    backwards, ``raw_{t-1} = raw_t * adj_{t-1} / adj_t + div_t``. If the series
-    was adjusted as of a later date, the rebuilt level is off by that later
-    factor but price returns are only approximately right; prefer raw closes.
-
-    Examples
-    --------
-    >>> idx = pd.to_datetime(["2025-01-02", "2025-01-03", "2025-01-06"])
-    >>> adj = pd.Series([99.0, 99.0, 100.0], index=idx)
-    >>> price_from_adjusted(adj, pd.Series([1.0], index=idx[1:2])).round(4).tolist()
-    [100.0, 99.0, 100.0]
-    """
-    a = as_close_series(adjusted, "adjusted", nan_policy="drop")
-    d = _as_dividends(dividends, "dividends", pd.DatetimeIndex(a.index)).to_numpy()
-    av = a.to_numpy()
-    out = np.empty_like(av)
-    out[-1] = av[-1]
-    for t in range(len(av) - 1, 0, -1):
-        out[t - 1] = out[t] * av[t - 1] / av[t] + d[t]
-    return pd.Series(out, index=a.index, name=a.name)
-
-
 def window_return(
     window: Window,
     *,
@@ -599,138 +489,3 @@ def _pair_return(
 
 def _d(ts: pd.Timestamp | None) -> str:
     return "n/a" if ts is None else f"{ts:%Y-%m-%d}"
-
-
-_TABLE_COLUMNS = [
-    "symbol",
-    "window",
-    "total_return",
-    "price_return",
-    "base_date",
-    "end_date",
-    "n_days",
-    "stale_days",
-    "annualised_total",
-    "annualised_price",
-    "total_series",
-    "price_series",
-    "total_reason",
-    "price_reason",
-]
-
-
-def performance_table(
-    closes_adjusted: pd.DataFrame | None,
-    closes_raw: pd.DataFrame | None,
-    windows: Sequence[Window],
-    as_of: DateLike | None = None,
-    *,
-    symbols: Sequence[str] | None = None,
-    align: Align = "own",
-    max_stale_days: int | None = 7,
-) -> pd.DataFrame:
-    """Total and price returns for many symbols and windows, one row per (symbol, window).
-
-    Parameters
-    ----------
-    closes_adjusted : DataFrame of shape (n_days, n_symbols) or None
-        Dividend-adjusted closes (total return); NaN = no bar.
-    closes_raw : DataFrame of shape (n_days, n_symbols) or None
-        Raw closes or index levels (price return); NaN = no bar.
-    windows : sequence of Window
-        Windows to compute.
-    as_of : date, optional
-        Data cutoff: rows after it are ignored (windows keep their own end dates).
-    symbols : sequence of str, optional
-        Symbols in output order; default = columns of ``closes_adjusted`` then
-        those only in ``closes_raw``.
-    align : {"own", "intersection"}
-        ``"own"``: each symbol on its own calendar (crypto ends on a Sunday,
-        equities on Friday). ``"intersection"``: only dates on which every
-        symbol has an adjusted (or, if none, raw) close, so all symbols share
-        base and end dates.
-    max_stale_days : int or None
-        See :func:`series_return`.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``symbol, window, total_return, price_return, base_date, end_date,
-        n_days, stale_days, annualised_total, annualised_price, total_series,
-        price_series, total_reason, price_reason`` (returns as fractions, NaN when
-        n/a with the reason in ``*_reason``). ``attrs["convention"]`` states the
-        window convention.
-
-    Raises
-    ------
-    DataNotFound
-        A requested symbol is in neither frame.
-    """
-    if closes_adjusted is None and closes_raw is None:
-        raise InputError("performance_table needs closes_adjusted or closes_raw (or both)")
-    if align not in ("own", "intersection"):
-        raise InputError(f"align must be 'own' or 'intersection', got {align!r}")
-    if not windows or not all(isinstance(w, Window) for w in windows):
-        raise InputError("windows must be a non-empty sequence of Window objects")
-    adj = None if closes_adjusted is None else as_close_frame(closes_adjusted, "closes_adjusted")
-    raw = None if closes_raw is None else as_close_frame(closes_raw, "closes_raw")
-    if as_of is not None:
-        cut = to_date(as_of, "as_of")
-        adj = None if adj is None else adj.loc[:cut]
-        raw = None if raw is None else raw.loc[:cut]
-    known = [] if adj is None else [str(c) for c in adj.columns]
-    known += [str(c) for c in ([] if raw is None else raw.columns) if str(c) not in known]
-    wanted = list(symbols) if symbols is not None else known
-    unknown = [s for s in wanted if s not in known]
-    if unknown:
-        raise DataNotFound(
-            f"no closes for {', '.join(unknown)}; available: {', '.join(known) or 'none'}"
-        )
-    common: pd.DatetimeIndex | None = None
-    if align == "intersection":
-        for sym in wanted:
-            src = adj if adj is not None and sym in adj.columns else raw
-            assert src is not None
-            dates = pd.DatetimeIndex(src.index[src[sym].notna()])
-            common = dates if common is None else common.intersection(dates)
-    rows: list[dict[str, object]] = []
-    for sym in wanted:
-        a = adj[sym] if adj is not None and sym in adj.columns else None
-        r = raw[sym] if raw is not None and sym in raw.columns else None
-        a = None if a is None else a.dropna()
-        r = None if r is None else r.dropna()
-        if common is not None:
-            a = None if a is None else a[a.index.isin(common)]
-            r = None if r is None else r[r.index.isin(common)]
-        total_src, price_src = _sources(a, r, None, "drop")
-        for w in windows:
-            pair = _pair_return(w, total_src, price_src, sym, max_stale_days)
-            ref = pair.total if pair.total.ok else pair.price
-            rows.append(
-                {
-                    "symbol": sym,
-                    "window": w.label,
-                    "total_return": pair.total.value,
-                    "price_return": pair.price.value,
-                    "base_date": ref.base_date,
-                    "end_date": ref.end_date,
-                    "n_days": ref.n_days,
-                    "stale_days": ref.stale_days,
-                    "annualised_total": pair.total.annualised,
-                    "annualised_price": pair.price.annualised,
-                    "total_series": pair.total.series,
-                    "price_series": pair.price.series,
-                    "total_reason": pair.total.reason,
-                    "price_reason": pair.price.reason,
-                }
-            )
-    out = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
-    out["base_date"] = pd.to_datetime(out["base_date"])
-    out["end_date"] = pd.to_datetime(out["end_date"])
-    out.attrs["convention"] = (
-        "return = end_close / base_close - 1; base = last close on or before the window start "
-        "(YTD: previous year's last close); end = last close on or before the window end; "
-        f"align={align}"
-    )
-    out.attrs["windows"] = [w.describe() for w in windows]
-    return out

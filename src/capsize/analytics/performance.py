@@ -37,6 +37,11 @@ Examples
 
 from __future__ import annotations
 
+from capsize.analytics._perf_dividends import (
+    DividendConvention,
+    price_from_adjusted,
+    total_from_raw,
+)
 from capsize.analytics._perf_highs import (
     DrawdownStats,
     HighMark,
@@ -61,13 +66,11 @@ from capsize.analytics._perf_returns import (
     ReturnPair,
     WindowReturn,
     annualised_return,
-    performance_table,
-    price_from_adjusted,
     series_return,
-    total_from_raw,
     window_return,
 )
 from capsize.analytics._perf_series import NanPolicy, returns_from_closes
+from capsize.analytics._perf_table import performance_table
 from capsize.analytics._perf_windows import (
     Window,
     WindowKind,
@@ -84,6 +87,7 @@ from capsize.analytics._perf_windows import (
 
 __all__ = [
     "Basis",
+    "DividendConvention",
     "DrawdownStats",
     "HighMark",
     "Highs",
