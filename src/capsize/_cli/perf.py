@@ -86,6 +86,9 @@ def _load(
                 continue
             if not raw.empty:
                 price[sym] = raw
+        elif basis.get(sym) == "raw":
+            price[sym] = col
+            notes.append(f"{sym}: only raw closes held, price return only")
         elif sym in crypto:
             adjusted[sym] = col
             price[sym] = col
@@ -390,7 +393,7 @@ def _print_compare(p: dict[str, Any]) -> None:
     print_table(
         rows,
         ["Window", a, b, f"{a} - {b}", "Base", "End"],
-        title=f"{a} vs {b}",
+        title=f"{a} vs {b} (as of {fmt_date(p['as_of'])})",
         right_align=(1, 2, 3),
     )
     yrows = []
@@ -424,6 +427,10 @@ def _print_compare(p: dict[str, Any]) -> None:
                 f"Longest {who} streak: {s['length']} years ({s['start_year']}-{s['end_year']})."
             )
     lines.append(f"Full calendar years counted: {st['years_counted']}. {p['convention']}.")
+    lines.append(
+        f"Data as of {fmt_date(p['as_of'])}; bases: "
+        + ", ".join(f"{k} {v}" for k, v in p["basis"].items())
+    )
     lines += [f"{s}: {v['source']}" for s, v in p["sources"].items()]
     lines += p["notes"]
     print_table(
