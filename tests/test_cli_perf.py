@@ -176,6 +176,8 @@ def test_risk_json_beta_matches_plain_python(use_home, shared_data):
     k = len(ratios)
     med = ratios[k // 2] if k % 2 else (ratios[k // 2 - 1] + ratios[k // 2]) / 2
     assert abs(p["conditional"]["median_ratio"] - med) < TOL
+    assert p["conditional_up"]["n_days"] == sum(1 for v in y if v >= 0.01)
+    assert p["conditional_down"]["n_days"] == sum(1 for v in y if v <= -0.01)
     assert p["sources"]["IWM"]["source"]
     text = runner.invoke(app, ["risk", "IWM", "--vs", "SPY"])
     assert text.exit_code == 0

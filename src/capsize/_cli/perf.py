@@ -498,6 +498,8 @@ def risk_payload(
         },
         "capture": dict(s.capture.__dict__),
         "conditional": dict(s.conditional.__dict__),
+        "conditional_up": dict(rk.conditional_move(ra, rb, threshold, direction="up").__dict__),
+        "conditional_down": dict(rk.conditional_move(ra, rb, threshold, direction="down").__dict__),
         "formulas": {
             "volatility": "sample std of daily simple returns x sqrt(252)",
             "beta": "cov(r, b) / var(b) on paired days",
@@ -527,6 +529,14 @@ def _print_risk(p: dict[str, Any]) -> None:
             fmt_ratio(m["median_ratio"], 2, reason="no such days"),
         ],
         [f"Days with |{bench}| >= {thr}", str(m["n_days"])],
+        [
+            f"  on {bench} up days (+{thr} or more, {p['conditional_up']['n_days']} days)",
+            fmt_ratio(p["conditional_up"]["median_ratio"], 2, reason="no such days"),
+        ],
+        [
+            f"  on {bench} down days (-{thr} or worse, {p['conditional_down']['n_days']} days)",
+            fmt_ratio(p["conditional_down"]["median_ratio"], 2, reason="no such days"),
+        ],
     ]
     caption = [
         f"{sym} vs {bench}, daily returns {fmt_date(p['start'])}..{fmt_date(p['end'])} "
