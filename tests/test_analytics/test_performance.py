@@ -534,3 +534,20 @@ def test_public_names_and_doctests():
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, name
         assert result.attempted > 0, name
+
+
+def test_trough_base_day_shared_by_price_and_total(prices, raw_iwm):
+    adj = ser(prices, "IWM")
+    raw = to_series(closes(raw_iwm), "IWM")
+    w = perf.trough_to_date("2025-01-01", "2025-09-26")
+    pair = perf.window_return(w, adjusted=adj, raw=raw)
+    assert pair.total.ok
+    assert pair.price.ok
+    assert pair.price.base_date == pair.total.base_date
+    assert pair.price.window is w
+    low_d = min(
+        ((d, c) for d, c in closes(prices["IWM"]) if "2025-01-01" <= d <= "2025-09-26"),
+        key=lambda p: p[1],
+    )[0]
+    exp_p, _, _ = py_return(closes(raw_iwm), low_d, "2025-09-26")
+    assert abs(pair.price.value - exp_p) < TOL

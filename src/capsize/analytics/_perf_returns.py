@@ -8,7 +8,7 @@ with the reason; the two are never silently the same number.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import numpy as np
@@ -464,7 +464,13 @@ def _pair_return(
             "dividends (an index level has no dividends)",
         )
     if price_src is not None:
-        price = _series_return(price_src[0], window, "price", sym, price_src[1], max_stale_days)
+        pw = window
+        if window.kind == "trough" and total.ok and total.base_date is not None:
+            # the trough is found on the total-return series; price uses the same base day
+            pw = Window("since", total.base_date, window.end, window.label)
+        price = _series_return(price_src[0], pw, "price", sym, price_src[1], max_stale_days)
+        if pw is not window:
+            price = replace(price, window=window)
     else:
         price = _missing(
             sym,

@@ -249,6 +249,8 @@ def trough_to_date(lookback_start: DateLike, as_of: DateLike | None = None) -> W
 
     The base is the lowest close in ``[lookback_start, as_of]`` of each series
     (ties: the earliest), so different symbols can have different base dates.
+    With both a total- and a price-return series, the trough day is found on
+    the total-return series and the price return uses the same base day.
 
     Examples
     --------
