@@ -44,7 +44,7 @@ from typing import Any, Generic, TypeVar
 
 import pandas as pd
 
-__all__ = ["Clock", "Fetcher", "ProviderResult", "utc_now"]
+__all__ = ["Clock", "Fetcher", "ProviderResult", "Q", "R", "utc_now"]
 
 Q = TypeVar("Q")
 R = TypeVar("R")

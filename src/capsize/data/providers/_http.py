@@ -41,6 +41,7 @@ import httpx
 import tenacity
 
 from capsize.config import Settings, load_settings
+from capsize.data.providers._base import Clock, Fetcher, Q, R
 from capsize.errors import (
     EmptyDataError,
     InputError,
@@ -59,6 +60,7 @@ __all__ = [
     "CachingRetryTransport",
     "CapsizeClient",
     "HttpCache",
+    "HttpFetcher",
     "Payload",
     "RateLimiter",
     "fetch",
@@ -672,3 +674,36 @@ def query_date(value: object, *, name: str) -> dt.date | None:
         except ValueError:
             pass
     raise InputError(f"{name}={value!r} is not a date; use ISO format like 2024-01-31")
+
+
+class HttpFetcher(Fetcher[Q, R]):
+    """A :class:`~capsize.data.providers.Fetcher` that talks HTTP through one client.
+
+    Parameters
+    ----------
+    client : httpx.Client, optional
+        Injected client (tests pass one with a mock transport); by default
+        :func:`make_client` builds one on first use.
+    clock : callable, optional
+        Current UTC time.
+    settings : Settings, optional
+        Used only to build the default client.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client | None = None,
+        *,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        super().__init__(clock=clock)
+        self._client = client
+        self._settings = settings
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client (built on first use when none was injected)."""
+        if self._client is None:
+            self._client = make_client(self._settings)
+        return self._client

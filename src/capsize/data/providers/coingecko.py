@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
-from capsize.data.providers._http import Payload, fetch, make_client, reject_unknown
+from capsize.data.providers._base import Clock, ProviderResult
+from capsize.data.providers._http import HttpFetcher, Payload, fetch, reject_unknown
 from capsize.errors import CapsizeError, EmptyDataError, InputError, SchemaError
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ class CoinGeckoQuery:
     daily: bool = True
 
 
-class CoinGeckoFetcher(Fetcher[CoinGeckoQuery, Payload]):
+class CoinGeckoFetcher(HttpFetcher[CoinGeckoQuery, Payload]):
     """Fetch CoinGecko snapshots and histories.
 
     Parameters
@@ -246,20 +246,11 @@ class CoinGeckoFetcher(Fetcher[CoinGeckoQuery, Payload]):
         clock: Clock | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(clock=clock)
+        super().__init__(client, clock=clock, settings=settings)
         if plan not in ("demo", "pro"):
             raise InputError(f"plan={plan!r} must be 'demo' or 'pro'")
-        self._client = client
-        self._settings = settings
         self.api_key = api_key or None
         self.plan = plan
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     @property
     def base_url(self) -> str:

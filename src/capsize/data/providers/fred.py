@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._base import Clock, ProviderResult
 from capsize.data.providers._http import (
+    HttpFetcher,
     Payload,
     get_json,
     get_text,
-    make_client,
     query_date,
     reject_unknown,
 )
@@ -253,7 +253,7 @@ def _fred_query(params: Mapping[str, Any], fetcher: str) -> FredQuery:
     return FredQuery(ids, start, end)
 
 
-class FredFetcher(Fetcher[FredQuery, Payload]):
+class FredFetcher(HttpFetcher[FredQuery, Payload]):
     """Download FRED series through the keyless ``fredgraph.csv`` endpoint.
 
     Parameters
@@ -286,24 +286,6 @@ class FredFetcher(Fetcher[FredQuery, Payload]):
     """
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        client: httpx.Client | None = None,
-        *,
-        clock: Clock | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        super().__init__(clock=clock)
-        self._client = client
-        self._settings = settings
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     def transform_query(self, params: Mapping[str, Any]) -> FredQuery:
         """Validate ``series``, ``start`` and ``end``."""
@@ -374,7 +356,7 @@ def _macro_results(
     return results
 
 
-class FredApiFetcher(Fetcher[FredQuery, tuple[str, Any]]):
+class FredApiFetcher(HttpFetcher[FredQuery, tuple[str, Any]]):
     """Download FRED series through the keyed API (``series/observations`` JSON).
 
     Parameters
@@ -406,17 +388,8 @@ class FredApiFetcher(Fetcher[FredQuery, tuple[str, Any]]):
         clock: Clock | None = None,
         settings: Settings | None = None,
     ) -> None:
-        super().__init__(clock=clock)
-        self._client = client
-        self._settings = settings
+        super().__init__(client, clock=clock, settings=settings)
         self._api_key = api_key
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     def transform_query(self, params: Mapping[str, Any]) -> FredQuery:
         """Validate like :meth:`FredFetcher.transform_query`."""

@@ -21,17 +21,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
-from capsize.data.providers._http import Payload, get_bytes, make_client, reject_unknown
+from capsize.data.providers._base import ProviderResult
+from capsize.data.providers._http import (
+    HttpFetcher,
+    Payload,
+    get_bytes,
+    reject_unknown,
+)
 from capsize.errors import InputError, ProviderError, SchemaError
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
 
-    import httpx
-
-    from capsize.config import Settings
 
 __all__ = [
     "FRENCH_BASE_URL",
@@ -470,7 +472,7 @@ def unzip_single_csv(body: bytes, *, name: str) -> tuple[str, str]:
     return members[0], text
 
 
-class FrenchFetcher(Fetcher[FrenchQuery, Payload]):
+class FrenchFetcher(HttpFetcher[FrenchQuery, Payload]):
     """Download and parse a Ken French Data Library file.
 
     Parameters
@@ -500,24 +502,6 @@ class FrenchFetcher(Fetcher[FrenchQuery, Payload]):
     """
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        client: httpx.Client | None = None,
-        *,
-        clock: Clock | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        super().__init__(clock=clock)
-        self._client = client
-        self._settings = settings
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     def transform_query(self, params: Mapping[str, Any]) -> FrenchQuery:
         """Validate ``dataset`` and ``frequency``."""

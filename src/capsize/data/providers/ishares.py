@@ -26,16 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
-from capsize.data.providers._http import Payload, get_text, make_client, query_date, reject_unknown
+from capsize.data.providers._base import ProviderResult
+from capsize.data.providers._http import (
+    HttpFetcher,
+    Payload,
+    get_text,
+    query_date,
+    reject_unknown,
+)
 from capsize.errors import InputError, SchemaError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    import httpx
-
-    from capsize.config import Settings
 
 __all__ = [
     "HOLDINGS_COLUMNS",
@@ -329,7 +332,7 @@ class ISharesQuery:
         return url
 
 
-class ISharesHoldingsFetcher(Fetcher[ISharesQuery, Payload]):
+class ISharesHoldingsFetcher(HttpFetcher[ISharesQuery, Payload]):
     """Download an iShares fund's holdings file.
 
     Parameters
@@ -359,24 +362,6 @@ class ISharesHoldingsFetcher(Fetcher[ISharesQuery, Payload]):
     """
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        client: httpx.Client | None = None,
-        *,
-        clock: Clock | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        super().__init__(clock=clock)
-        self._client = client
-        self._settings = settings
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     def transform_query(self, params: Mapping[str, Any]) -> ISharesQuery:
         """Validate ``fund`` (and optional ``product_id``, ``slug``, ``as_of``)."""

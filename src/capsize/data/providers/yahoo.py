@@ -22,24 +22,19 @@ import urllib.parse
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._base import ProviderResult
 from capsize.data.providers._http import (
+    HttpFetcher,
     get_json,
-    make_client,
     query_date,
     reject_unknown,
     user_agent,
 )
 from capsize.errors import EmptyDataError, InputError, ProviderError, SchemaError
-
-if TYPE_CHECKING:
-    import httpx
-
-    from capsize.config import Settings
 
 __all__ = [
     "BAR_COLUMNS",
@@ -431,7 +426,7 @@ class YahooChartQuery:
         return out
 
 
-class YahooChartFetcher(Fetcher[YahooChartQuery, tuple[str, Any]]):
+class YahooChartFetcher(HttpFetcher[YahooChartQuery, tuple[str, Any]]):
     """Download daily bars, dividends and splits from Yahoo's v8 chart API.
 
     Parameters
@@ -460,24 +455,6 @@ class YahooChartFetcher(Fetcher[YahooChartQuery, tuple[str, Any]]):
     """
 
     provider = PROVIDER
-
-    def __init__(
-        self,
-        client: httpx.Client | None = None,
-        *,
-        clock: Clock | None = None,
-        settings: Settings | None = None,
-    ) -> None:
-        super().__init__(clock=clock)
-        self._client = client
-        self._settings = settings
-
-    @property
-    def client(self) -> httpx.Client:
-        """The HTTP client (built on first use when none was injected)."""
-        if self._client is None:
-            self._client = make_client(self._settings)
-        return self._client
 
     def transform_query(self, params: Mapping[str, Any]) -> YahooChartQuery:
         """Validate ``symbol``, ``start``, ``end`` and ``interval``."""
