@@ -685,8 +685,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show price and total returns over YTD, since a date, or between dates.
 
-        Without a window option: MTD, QTD, YTD, 1Y, 3Y and 5Y. With --segments: one row
-        per size segment through its first proxy with data.
+        Without a window option: MTD, QTD, YTD, 1Y, 3Y and 5Y.
+
+        With --segments: one row per size segment, through its first proxy with data.
 
         Example: capsize perf IWM SPY IWC --ytd --as-of 2025-10-08
         """
