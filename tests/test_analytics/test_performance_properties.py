@@ -185,3 +185,21 @@ def test_calendar_year_table_is_consistent(a, b):
     for y, row in full.iterrows():
         r = perf.series_return(a, perf.calendar_year(int(y)), max_stale_days=None)
         assert math.isclose(row["A"], r.value, rel_tol=1e-12, abs_tol=1e-15)
+
+
+@SETTINGS
+@given(
+    close_series(min_size=5, max_size=60, steps=bp_log_returns),
+    st.integers(2, 10),
+    st.lists(st.booleans(), min_size=60, max_size=60),
+)
+def test_rolling_volatility_equals_scalar_on_each_window(s, window, holes):
+    r = perf.returns_from_closes(s)
+    r[np.array(holes[: len(r)])] = np.nan
+    rv = risk.rolling_volatility(r, window, min_periods=2)
+    for t in range(len(r)):
+        w = r.iloc[max(0, t - window + 1) : t + 1]
+        if w.notna().sum() < 2:
+            assert math.isnan(rv.iloc[t])
+        else:
+            assert math.isclose(rv.iloc[t], risk.volatility(w), rel_tol=1e-7, abs_tol=1e-12)
