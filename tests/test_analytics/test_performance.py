@@ -368,6 +368,13 @@ def test_window_before_first_date(prices):
     assert "after the window end" in r.reason
 
 
+def test_window_starting_after_the_data():
+    s = _s([100.0, 101.0], ["2025-01-02", "2025-01-03"])
+    r = perf.series_return(s, perf.since("2025-06-30"))
+    assert not r.ok
+    assert "ends 2025-01-03, before the window start 2025-06-30" in r.reason
+
+
 def test_start_after_end_raises():
     with pytest.raises(InputError, match="after end"):
         perf.between("2025-05-01", "2025-01-01")

@@ -265,6 +265,14 @@ def _series_return(
         return ts(arr.first_pos)
 
     end_req = window.end if window.end is not None else ts(last_pos)
+    if window.start > end_req:
+        return _missing(
+            sym,
+            window,
+            basis,
+            desc,
+            f"{sym} {desc} ends {end_req:%Y-%m-%d}, before the window start {window.start:%Y-%m-%d}",
+        )
     end_pos = int(np.searchsorted(dates, end_req.to_datetime64(), side="right")) - 1
     if end_pos < 0:
         return _missing(
