@@ -172,3 +172,27 @@ def test_live_without_user_agent_uses_cache_only(
     assert "cache only" in out["sec_source"]
     assert "CAPSIZE_SEC_USER_AGENT" in out["sec_source"]
     assert out["recommendation"]["value"] == "NOT ASSESSED"
+
+
+def test_valuation_states_coverage(env: Path) -> None:
+    out = _json(
+        runner.invoke(app, ["valuation", "--sec-dir", str(env), "--large", "IWM", "--json"])
+    )
+    segs = out["segments"]
+    assert set(segs) == {"small (IWM)", "large (IWM)"}
+    small = segs["small (IWM)"]
+    # no recorded company facts for IWM members: coverage is stated as 0, figures are null
+    assert small["coverage_weight"] == 0.0
+    assert small["pe_aggregate"] is None
+    assert small["notes"]
+    res = runner.invoke(app, ["valuation", "--sec-dir", str(env), "--large", "IWM"])
+    assert res.exit_code == 0, res.output
+    assert "weight covered" in res.output
+
+
+def test_valuation_missing_large_proxy_is_stated(env: Path) -> None:
+    out = _json(
+        runner.invoke(app, ["valuation", "--sec-dir", str(env), "--json"])
+    )  # no IVV holdings here
+    assert list(out["segments"]) == ["small (IWM)"]
+    assert "large (IVV)" in out["not_assessed"]

@@ -201,8 +201,17 @@ def test_gather_and_screen_on_store(small_store, fixtures_dir: Path, shared_data
     # BNED is an IWM holding: holdings-implied cap, labelled, rolled by price
     with (shared_data / "universe" / "BNED.csv").open() as fh:
         rows = [r for r in csv.DictReader(fh) if r["date"] <= "2026-07-31"]
-    hold = small_store.holdings("IWM")
-    w = float(hold.loc[hold["ticker"] == "BNED", "weight"].iloc[0])
+    # weight = market value / total equity market value, read with the csv module
+    with (shared_data / "holdings" / "IWM_holdings_2025-11-05.csv").open(
+        encoding="utf-8-sig"
+    ) as fh:
+        lines = fh.read().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Ticker,"))
+    recs = [r for r in csv.DictReader(lines[start:]) if r.get("Asset Class") == "Equity"]
+    mvs = [
+        (r["Ticker"], float(r["Market Value"].replace(",", ""))) for r in recs
+    ]  # keep duplicates
+    w = dict(mvs)["BNED"] / sum(v for _, v in mvs)
     p_h = float([r for r in rows if r["date"] <= "2025-11-05"][-1]["close"])
     p_t = float(rows[-1]["close"])
     assert by["BNED"].market_cap == pytest.approx(w * 3.0e12 * p_t / p_h)

@@ -321,8 +321,107 @@ def catalysts_cmd(
     )
 
 
+@handle_errors
+def valuation_cmd(
+    small: str = typer.Option("IWM", "--small", help="Holdings proxy of small caps."),
+    large: str = typer.Option("IVV", "--large", help="Holdings proxy of large caps."),
+    as_of: str = typer.Option(
+        None, "--as-of", help="Evaluation date YYYY-MM-DD (default: latest prices)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    sec_dir: Annotated[Path | None, typer.Option("--sec-dir", help=_SEC_DIR_HELP)] = None,
+    offline: bool = typer.Option(
+        False, "--offline", help="Never call SEC EDGAR; use the cache only."
+    ),
+    index_cap: float = typer.Option(
+        3.0e12, "--index-cap", help="Assumed float cap of the small index, USD."
+    ),
+) -> None:
+    """Segment valuation: P/E, loss-makers and earnings growth, each with its coverage."""
+    from capsize.analytics.valuation import valuation_by_segment
+    from capsize.stocks._gather import gather_universe, valuation_inputs
+
+    at = parse_date_option(as_of, "--as-of")
+    edgar, sec_label = _edgar(sec_dir, offline)
+    from capsize.errors import DataNotFound
+
+    frames = []
+    unavailable: dict[str, str] = {}
+    when = at
+    with open_store(read_only=True) as store:
+        for kind, fund in (("small", small.upper()), ("large", large.upper())):
+            label = f"{kind} ({fund})"
+            try:
+                evs = gather_universe(
+                    store, None, as_of=at, edgar=edgar, fund=fund, index_cap=index_cap
+                )
+            except DataNotFound as exc:
+                unavailable[label] = str(exc)
+                continue
+            frames.append(valuation_inputs(evs, label))
+            when = evs[0].as_of if evs else when
+    if not frames:
+        raise fail("; ".join(f"{k}: {v}" for k, v in unavailable.items()))
+    import pandas as pd
+
+    res = valuation_by_segment(pd.concat(frames, ignore_index=True), as_of=when, source=sec_label)
+    if json_out:
+        emit_json(
+            {
+                "as_of": fmt_date(when),
+                "sec_source": sec_label,
+                "not_assessed": unavailable,
+                "segments": {
+                    k: {f: getattr(v, f) for f in v.__dataclass_fields__} for k, v in res.items()
+                },
+            }
+        )
+        return
+    rows = []
+    for seg, v in res.items():
+
+        def why(key: str, v: Any = v) -> str:
+            hit = [n for n in v.notes if key in n]
+            return hit[0].split(":")[0] if hit else "no data"
+
+        rows.append(
+            [
+                seg,
+                f"{v.n_covered}/{v.n_holdings}",
+                fmt_pct(v.coverage_weight, sign=False),
+                fmt_ratio(v.pe_aggregate, 1, reason=why("aggregate earnings")),
+                fmt_ratio(v.pe_aggregate_ex_losses, 1, reason="no data"),
+                fmt_ratio(v.pe_median, 1, reason="no data"),
+                fmt_pct(v.loss_share_weight, sign=False, reason="no data"),
+                fmt_pct(v.growth_aggregate, reason=why("prior")),
+            ]
+        )
+    print_table(
+        rows,
+        [
+            "segment",
+            "covered",
+            "weight covered",
+            "P/E (all)",
+            "P/E (profitable)",
+            "median P/E",
+            "loss-makers (wt)",
+            "earnings growth",
+        ],
+        title=f"capsize valuation as of {fmt_date(when)}",
+        caption=(
+            "P/E (all) = holdings-weighted aggregate incl. loss-makers; figures use only covered "
+            f"holdings (weight covered). Filings: {sec_label}. "
+            + "".join(f"{k}: NOT ASSESSED ({v}). " for k, v in unavailable.items())
+            + "Information, not investment advice."
+        ),
+        right_align=range(1, 8),
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Attach ``screen``, ``rate`` and ``catalysts`` to the main app."""
+    """Attach ``screen``, ``rate``, ``catalysts`` and ``valuation`` to the main app."""
     app.command("screen")(screen_cmd)
     app.command("rate")(rate_cmd)
     app.command("catalysts")(catalysts_cmd)
+    app.command("valuation")(valuation_cmd)

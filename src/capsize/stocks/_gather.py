@@ -41,7 +41,13 @@ if TYPE_CHECKING:
 
     from capsize._typing import DateLike
 
-__all__ = ["DEFAULT_INDEX_CAP", "StockEvidence", "gather_universe"]
+__all__ = [
+    "DEFAULT_INDEX_CAP",
+    "StockEvidence",
+    "attach_sec",
+    "gather_universe",
+    "valuation_inputs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +71,13 @@ class StockEvidence:
     benchmark_symbol : str
     sector, name : str
     weight : float
-        Index weight (fraction), NaN when not a holding.
+        Share of the fund's equity holdings (fraction) = market value / total
+        equity market value (the file's rounded weights are a fallback); NaN
+        when not a holding.
     holdings_as_of : Timestamp or None
     holdings_source : str
+    holdings_price : float
+        Price per share in the holdings file (USD), NaN when not a holding.
     fundamentals : Fundamentals or None
     valuation : Valuation or None
     filings : DataFrame or None
@@ -94,6 +104,7 @@ class StockEvidence:
     weight: float = float("nan")
     holdings_as_of: pd.Timestamp | None = None
     holdings_source: str = ""
+    holdings_price: float = float("nan")
     fundamentals: Fundamentals | None = None
     valuation: Valuation | None = None
     filings: pd.DataFrame | None = None
@@ -108,9 +119,15 @@ class StockEvidence:
 
     @property
     def last_price(self) -> tuple[float, pd.Timestamp | None]:
-        """Latest close and its date (NaN, None when no prices)."""
+        """Latest close and its date (NaN, None when no prices).
+
+        Without store prices, the price column of the holdings file (dated
+        ``holdings_as_of``) is used; ``price_source`` says so.
+        """
         if self.close is None or self.close.dropna().empty:
-            return float("nan"), None
+            return self.holdings_price, (
+                self.holdings_as_of if math.isfinite(self.holdings_price) else None
+            )
         c = self.close.dropna()
         return float(c.iloc[-1]), pd.Timestamp(c.index[-1])
 
@@ -156,7 +173,7 @@ def _set_market_cap(ev: StockEvidence, index_cap: float, fund: str) -> None:
         if not mc.missing:
             ev.market_cap, ev.market_cap_label, ev.market_cap_date = (
                 mc.value,
-                "XBRL shares x close",
+                f"XBRL shares x price ({ev.price_source})",
                 pdate,
             )
             return
@@ -258,7 +275,12 @@ def gather_universe(
     except CapsizeError:
         bench = None
     hmap: dict[str, dict[str, Any]] = {}
+    total_mv = 0.0
     if hold is not None:
+        # The file's weights are rounded to 0.01%; market values are exact to the cent, so
+        # a holding's share of the equity sleeve is market_value / sum(equity market_value).
+        eq_mask = hold["asset_class"].astype(str).str.lower() == "equity"
+        total_mv = float(pd.to_numeric(hold.loc[eq_mask, "market_value"], errors="coerce").sum())
         for rec in hold.to_dict("records"):
             hmap.setdefault(str(rec["ticker"]).upper(), rec)
     want_sec = {t.upper() for t in sec_tickers} if sec_tickers is not None else None
@@ -279,7 +301,12 @@ def gather_universe(
         if rec is not None and hold is not None:
             ev.sector = str(rec.get("sector") or "")
             ev.name = str(rec.get("name") or "")
-            ev.weight = float(rec.get("weight") or float("nan"))
+            mv = rec.get("market_value")
+            if mv is not None and pd.notna(mv) and total_mv > 0:
+                ev.weight = float(mv) / total_mv
+            else:
+                w = rec.get("weight")
+                ev.weight = float(w) if w is not None and pd.notna(w) else float("nan")
             ev.holdings_as_of = (
                 pd.Timestamp(hold.attrs.get("as_of"))
                 if hold.attrs.get("as_of") is not None
@@ -290,6 +317,10 @@ def gather_universe(
                 if ev.holdings_as_of is not None
                 else fund
             )
+            hp = rec.get("price")
+            ev.holdings_price = float(hp) if hp is not None and pd.notna(hp) else float("nan")
+            if c is None and math.isfinite(ev.holdings_price):
+                ev.price_source = f"price column of {ev.holdings_source}"
         else:
             ev.missing["holdings"] = f"{t} is not in the {fund} holdings"
         if edgar is not None and (want_sec is None or t in want_sec):
@@ -309,3 +340,49 @@ def _panel(
     except CapsizeError:
         return pd.DataFrame()
     return frame
+
+
+def valuation_inputs(evidence: Iterable[StockEvidence], segment: str) -> pd.DataFrame:
+    """Rows for :func:`capsize.analytics.valuation.segment_valuation` from gathered evidence.
+
+    Parameters
+    ----------
+    evidence : iterable of StockEvidence
+        Holdings of one fund (weights from its holdings file).
+    segment : str
+        Label (``"small (IWM)"``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``segment, ticker, weight, market_cap, net_income,
+        net_income_prior, market_cap_source`` (NaN where not assessed).
+    """
+    rows = []
+    for ev in evidence:
+        fu = ev.fundamentals
+        rows.append(
+            {
+                "segment": segment,
+                "ticker": ev.ticker,
+                "weight": ev.weight,
+                "market_cap": ev.market_cap,
+                "net_income": fu.get("net_income_ttm").value if fu is not None else float("nan"),
+                "net_income_prior": (
+                    fu.get("net_income_ttm_prior").value if fu is not None else float("nan")
+                ),
+                "market_cap_source": ev.market_cap_label,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "segment",
+            "ticker",
+            "weight",
+            "market_cap",
+            "net_income",
+            "net_income_prior",
+            "market_cap_source",
+        ],
+    )
