@@ -142,7 +142,7 @@ def segment_valuation(
     e = h["net_income"].astype("float64").to_numpy()
     cov = np.isfinite(m) & (m > 0) & np.isfinite(e)
     cw = float(w[cov].sum())
-    coverage = cw / total if total > 0 else float("nan")
+    coverage = min(1.0, cw / total) if total > 0 else float("nan")
     nan = float("nan")
     if cw <= 0:
         notes.append("no holding has both market cap and earnings")
@@ -166,7 +166,7 @@ def segment_valuation(
         pe_ex = pe_med = nan
         notes.append("no profitable holding: P/E undefined")
     loss_count = float((~prof).mean())
-    loss_weight = float(wc[~prof].sum())
+    loss_weight = min(1.0, float(wc[~prof].sum()))  # renormalised weights may sum to 1 + ulp
     g_agg = g_med = nan
     g_cov = 0.0
     if "net_income_prior" in h.columns:
