@@ -227,6 +227,7 @@ class _Arrays:
 
     values: FloatArray
     dates: npt.NDArray[np.datetime64]
+    days: npt.NDArray[np.int64]
     gap_days: npt.NDArray[np.int64]
     first_pos: int
     last_pos: int
@@ -235,13 +236,14 @@ class _Arrays:
     def of(cls, s: pd.Series) -> _Arrays:
         values = s.to_numpy(dtype=float)
         dates = np.asarray(s.index.values)
+        days = dates.astype("datetime64[D]").astype(np.int64)
         present = ~np.isnan(values)
-        gaps = (np.diff(dates) // np.timedelta64(1, "D")).astype(np.int64)
+        gaps = np.diff(days)
         if not present.any():
-            return cls(values, dates, gaps, -1, -1)
+            return cls(values, dates, days, gaps, -1, -1)
         first = int(np.argmax(present))
         last = len(values) - 1 - int(np.argmax(present[::-1]))
-        return cls(values, dates, gaps, first, last)
+        return cls(values, dates, days, gaps, first, last)
 
 
 def _series_return(
@@ -264,27 +266,32 @@ def _series_return(
     def first() -> pd.Timestamp:
         return ts(arr.first_pos)
 
-    end_req = window.end if window.end is not None else ts(last_pos)
-    if window.start > end_req:
+    days = arr.days
+    end_day = window.end_day if window.end_day is not None else int(days[last_pos])
+    start_day = window.start_day
+
+    def day_str(day: int) -> str:
+        return str(np.datetime64(day, "D"))
+
+    if start_day > end_day:
         return _missing(
             sym,
             window,
             basis,
             desc,
-            f"{sym} {desc} ends {end_req:%Y-%m-%d}, before the window start {window.start:%Y-%m-%d}",
+            f"{sym} {desc} ends {day_str(end_day)}, before the window start {day_str(start_day)}",
         )
-    end_pos = int(np.searchsorted(dates, end_req.to_datetime64(), side="right")) - 1
+    end_pos = int(np.searchsorted(days, end_day, side="right")) - 1
     if end_pos < 0:
         return _missing(
             sym,
             window,
             basis,
             desc,
-            f"{sym} {desc} starts {first():%Y-%m-%d}, after the window end {end_req:%Y-%m-%d}",
+            f"{sym} {desc} starts {first():%Y-%m-%d}, after the window end {day_str(end_day)}",
         )
-    end_date = ts(end_pos)
     if window.kind == "trough":
-        lo = int(np.searchsorted(dates, window.start.to_datetime64(), side="left"))
+        lo = int(np.searchsorted(days, start_day, side="left"))
         seg = values[lo : end_pos + 1]
         if seg.size == 0 or np.isnan(seg).all():
             return _missing(
@@ -292,13 +299,13 @@ def _series_return(
                 window,
                 basis,
                 desc,
-                f"{sym} has no close between {window.start:%Y-%m-%d} and {end_req:%Y-%m-%d}",
+                f"{sym} has no close between {day_str(start_day)} and {day_str(end_day)}",
             )
         base_pos = lo + int(np.nanargmin(seg))
-        base_req = ts(base_pos)
+        base_req_day = int(days[base_pos])
     else:
-        base_req = window.start
-        base_pos = int(np.searchsorted(dates, base_req.to_datetime64(), side="right")) - 1
+        base_req_day = start_day
+        base_pos = int(np.searchsorted(days, base_req_day, side="right")) - 1
         if base_pos < 0:
             return _missing(
                 sym,
@@ -306,11 +313,10 @@ def _series_return(
                 basis,
                 desc,
                 f"{sym} {desc} starts {first():%Y-%m-%d}; no close on or before the window base "
-                f"{base_req:%Y-%m-%d}",
+                f"{day_str(base_req_day)}",
             )
-    base_date = ts(base_pos)
-    stale_days = int((end_req - end_date).days)
-    base_lag = int((base_req - base_date).days)
+    stale_days = end_day - int(days[end_pos])
+    base_lag = base_req_day - int(days[base_pos])
     if max_stale_days is not None:
         if base_lag > max_stale_days:
             return _missing(
@@ -318,8 +324,8 @@ def _series_return(
                 window,
                 basis,
                 desc,
-                f"{sym} {desc}: last close on or before {base_req:%Y-%m-%d} is "
-                f"{base_date:%Y-%m-%d}, {base_lag} days earlier (gap in the data)",
+                f"{sym} {desc}: last close on or before {day_str(base_req_day)} is "
+                f"{day_str(int(days[base_pos]))}, {base_lag} days earlier (gap in the data)",
             )
         if stale_days > max_stale_days:
             what = "no later close in the data given" if end_pos >= last_pos else "gap in the data"
@@ -328,23 +334,24 @@ def _series_return(
                 window,
                 basis,
                 desc,
-                f"{sym} {desc}: last close on or before {end_req:%Y-%m-%d} is "
-                f"{end_date:%Y-%m-%d}, {stale_days} days earlier ({what})",
+                f"{sym} {desc}: last close on or before {day_str(end_day)} is "
+                f"{day_str(int(days[end_pos]))}, {stale_days} days earlier ({what})",
             )
     base_close = float(values[base_pos])
     end_close = float(values[end_pos])
-    for when, close in ((base_date, base_close), (end_date, end_close)):
+    for pos, close in ((base_pos, base_close), (end_pos, end_close)):
         if np.isnan(close):
             return _missing(
                 sym,
                 window,
                 basis,
                 desc,
-                f"{sym} {desc} is NaN on {when:%Y-%m-%d} (nan_policy='gap')",
+                f"{sym} {desc} is NaN on {day_str(int(days[pos]))} (nan_policy='gap')",
             )
     value = end_close / base_close - 1.0
-    cal = int((end_date - base_date).days)
+    cal = int(days[end_pos] - days[base_pos])
     gap = int(arr.gap_days[base_pos:end_pos].max()) if end_pos > base_pos else 0
+    base_date, end_date = ts(base_pos), ts(end_pos)
     return WindowReturn(
         symbol=sym,
         window=window,

@@ -22,8 +22,10 @@ close between ``start`` and ``end`` (inclusive).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
+import numpy as np
 import pandas as pd
 
 from capsize.analytics._perf_series import to_date
@@ -93,6 +95,16 @@ class Window:
                 f"{self.end:%Y-%m-%d}; swap the dates"
             )
 
+    @cached_property
+    def start_day(self) -> int:
+        """``start`` as whole days since 1970-01-01 (for fast date arithmetic)."""
+        return _epoch_day(self.start)
+
+    @cached_property
+    def end_day(self) -> int | None:
+        """``end`` as whole days since 1970-01-01, or None."""
+        return None if self.end is None else _epoch_day(self.end)
+
     def describe(self) -> str:
         """One line stating the convention with the requested dates.
 
@@ -110,6 +122,10 @@ class Window:
         else:
             base = f"last close on or before {self.start:%Y-%m-%d}"
         return f"{self.label}: base = {base}, end = {end}"
+
+
+def _epoch_day(ts: pd.Timestamp) -> int:
+    return int(ts.to_datetime64().astype("datetime64[D]").astype(np.int64))
 
 
 def _opt_date(value: DateLike | None, name: str) -> pd.Timestamp | None:
