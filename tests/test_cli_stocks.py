@@ -196,3 +196,24 @@ def test_valuation_missing_large_proxy_is_stated(env: Path) -> None:
     )  # no IVV holdings here
     assert list(out["segments"]) == ["small (IWM)"]
     assert "large (IVV)" in out["not_assessed"]
+
+
+def test_progress_path_gathers_same_evidence(home: Path, env: Path) -> None:
+    import httpx
+
+    from capsize._cli.stocks import _gather
+    from capsize.config import load_settings
+    from capsize.data.providers.sec import SecEdgar, recorded_transport
+    from capsize.data.store import Store
+
+    edgar = SecEdgar(
+        load_settings(), client=httpx.Client(transport=recorded_transport(env)), offline=True
+    )
+    store = Store.open(path=home / "capsize.duckdb", read_only=True)
+    try:
+        with_bar = _gather(store, ["UNCY", "BNED"], live=True, edgar=edgar)
+        without = _gather(store, ["UNCY", "BNED"], live=False, edgar=edgar)
+    finally:
+        store.close()
+    assert [e.ticker for e in with_bar] == [e.ticker for e in without] == ["UNCY", "BNED"]
+    assert with_bar[1].market_cap == pytest.approx(without[1].market_cap)

@@ -58,6 +58,23 @@ def _edgar(sec_dir: Path | None, offline: bool) -> tuple[Any, str]:
     return SecEdgar(settings, offline=True), f"SEC on-disk cache only ({why})"
 
 
+def _gather(store: Any, names: list[str] | None, *, live: bool, **kw: Any) -> list[Any]:
+    """Gather evidence, with a progress bar on stderr when SEC EDGAR is called live."""
+    from rich.progress import Progress
+
+    from capsize.stocks._gather import gather_universe
+
+    if not live:
+        return gather_universe(store, names, **kw)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("SEC EDGAR", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return gather_universe(store, names, progress=tick, **kw)
+
+
 _SHOW = [
     ("cap_band", "band"),
     ("market_cap", "mkt cap"),
@@ -119,7 +136,6 @@ def screen_cmd(
     ),
 ) -> None:
     """Screen small stocks: size, liquidity, quality, leverage, dilution, momentum, catalysts."""
-    from capsize.stocks._gather import gather_universe
     from capsize.stocks.screener import (
         PRESETS,
         compute_metrics,
@@ -135,8 +151,14 @@ def screen_cmd(
     names = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
     edgar, sec_label = (None, "no filings (--no-sec)") if no_sec else _edgar(sec_dir, offline)
     with open_store(read_only=True) as store:
-        evs = gather_universe(
-            store, names, as_of=at, edgar=edgar, fund=fund.upper(), index_cap=index_cap
+        evs = _gather(
+            store,
+            names,
+            live=sec_label.startswith("live"),
+            as_of=at,
+            edgar=edgar,
+            fund=fund.upper(),
+            index_cap=index_cap,
         )
     metrics = [compute_metrics(e) for e in evs]
     frame = metrics_frame(metrics)
@@ -339,7 +361,7 @@ def valuation_cmd(
 ) -> None:
     """Segment valuation: P/E, loss-makers and earnings growth, each with its coverage."""
     from capsize.analytics.valuation import valuation_by_segment
-    from capsize.stocks._gather import gather_universe, valuation_inputs
+    from capsize.stocks._gather import valuation_inputs
 
     at = parse_date_option(as_of, "--as-of")
     edgar, sec_label = _edgar(sec_dir, offline)
@@ -352,8 +374,14 @@ def valuation_cmd(
         for kind, fund in (("small", small.upper()), ("large", large.upper())):
             label = f"{kind} ({fund})"
             try:
-                evs = gather_universe(
-                    store, None, as_of=at, edgar=edgar, fund=fund, index_cap=index_cap
+                evs = _gather(
+                    store,
+                    None,
+                    live=sec_label.startswith("live"),
+                    as_of=at,
+                    edgar=edgar,
+                    fund=fund,
+                    index_cap=index_cap,
                 )
             except DataNotFound as exc:
                 unavailable[label] = str(exc)

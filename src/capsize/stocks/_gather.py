@@ -37,7 +37,7 @@ from capsize.stocks.fundamentals import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from capsize._typing import DateLike
 
@@ -216,6 +216,7 @@ def gather_universe(
     index_cap: float = DEFAULT_INDEX_CAP,
     lookback_days: int = 800,
     sec_tickers: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[StockEvidence]:
     """Build :class:`StockEvidence` for many tickers with a few store queries.
 
@@ -239,6 +240,8 @@ def gather_universe(
         Calendar days of prices loaded before ``as_of``.
     sec_tickers : iterable of str, optional
         Restrict SEC look-ups to these tickers (None = all).
+    progress : callable, optional
+        ``progress(done, total)`` after each ticker (the CLI draws a bar).
 
     Returns
     -------
@@ -329,6 +332,8 @@ def gather_universe(
             ev.missing.setdefault("filings", "no SEC data source configured")
         _set_market_cap(ev, index_cap, fund)
         out.append(ev)
+        if progress is not None:
+            progress(len(out), len(names))
     return out
 
 
