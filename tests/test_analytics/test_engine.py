@@ -88,6 +88,26 @@ def test_rolling_beta_matches_pandas(x: np.ndarray, w: int, seed: int) -> None:
     _same(got, ref)
 
 
+def test_several_ticker_chunks_match_pandas() -> None:
+    # more tickers than one parallel chunk (512): chunk edges must not leak
+    x = _panel(11, 70, 600, 0.05)
+    mkt = _panel(12, 70, 1, 0.0)[:, 0]
+    df = pd.DataFrame(x)
+    r = df.pct_change(fill_method=None)
+    _same(E.rolling_volatility(x, 20, 15), r.rolling(20, min_periods=15).std())
+    _same(E.rolling_beta(x, mkt, 30, 20), _beta_reference(x, mkt, 30, 20))
+    ma = df.rolling(20, min_periods=15).mean()
+    ok = df.notna() & ma.notna()
+    np.testing.assert_array_equal(
+        E.pct_above_average(x, 20, 15)["above"], ((df > ma) & ok).sum(axis=1)
+    )
+    hi = df.rolling(25, min_periods=20).max().shift(1)
+    ok2 = df.notna() & hi.notna()
+    np.testing.assert_array_equal(
+        E.new_highs_lows(x, 25, 20)["new_highs"], ((df > hi) & ok2).sum(axis=1)
+    )
+
+
 def test_beta_of_scaled_benchmark_is_the_scale() -> None:
     rng = np.random.default_rng(3)
     rm = rng.normal(0.0, 0.01, 300)

@@ -1,8 +1,8 @@
 """Loop kernels over a dense ``(n_days, n_tickers)`` float64 panel, and numpy fallbacks.
 
 The loop kernels are plain Python functions written for numba: the engine compiles them
-lazily with ``numba.njit(cache=True, nogil=True)`` (see :func:`capsize.analytics.engine.kernels`),
-so importing this module never imports numba. Every kernel walks the panel row by row
+lazily with ``numba.njit(cache=True, nogil=True, parallel=True)`` (see
+:func:`capsize.analytics.engine.kernels`), so importing this module never imports numba. Every kernel walks the panel row by row
 (time outer) and keeps one small state vector per ticker (ticker inner), which matches the
 C-order layout: each row is read once, contiguously, and the independent per-ticker
 accumulators break the dependent-add chain so several tickers are in flight at once.
@@ -46,6 +46,13 @@ __all__ = [
     "roll_mean",
     "roll_var",
 ]
+
+CHUNK = 512
+"""Tickers per parallel chunk: each chunk's per-ticker state stays in cache."""
+
+prange = range
+"""Loop over ticker chunks. The engine binds ``numba.prange`` here just before compiling
+(so chunks run on all cores); without numba it stays the builtin ``range``."""
 
 KERNEL_NAMES = (
     "above_ma_counts",
@@ -132,102 +139,106 @@ def roll_var(
     A window whose running sum of squares lost more than ~13 digits to cancellation is
     recomputed from scratch, as pandas does. With ``returns=True`` the series is the
     simple return ``x[t] / x[t-1] - 1``, computed once per row into a ring buffer of
-    ``w + 1`` rows (no return panel is allocated). The inner loop over tickers is
-    branch-free so that it vectorizes.
+    ``w + 1`` rows (no return panel is allocated). Tickers go in parallel chunks; the
+    inner loop over a chunk is branch-free so that it vectorizes.
     """
     n, m = x.shape
     tol = 2.220446049250313e-16 * 1e3
     out = np.empty((n, m))
-    nobs = np.zeros(m)
-    mean = np.zeros(m)
-    ssq = np.zeros(m)
-    cadd = np.zeros(m)
-    crem = np.zeros(m)
-    unstable = np.zeros(m, np.bool_)
     minp = max(minp, 1)
     cap = w + 1
-    ring = np.empty((cap, m)) if returns else np.empty((1, m))
-    nan_row = np.full(m, np.nan)
-    for t in range(n):
-        if returns:
-            rt = ring[t % cap]
-            if t == 0:
-                rt[:] = np.nan
+    nch = (m + CHUNK - 1) // CHUNK
+    for ch in prange(nch):
+        j0 = ch * CHUNK
+        j1 = min(m, j0 + CHUNK)
+        cw = j1 - j0
+        nobs = np.zeros(cw)
+        mean = np.zeros(cw)
+        ssq = np.zeros(cw)
+        cadd = np.zeros(cw)
+        crem = np.zeros(cw)
+        unstable = np.zeros(cw, np.bool_)
+        ring = np.empty((cap if returns else 1, cw))
+        for t in range(n):
+            if returns:
+                rt = ring[t % cap]
+                if t == 0:
+                    rt[:] = np.nan
+                else:
+                    cur_x = x[t, j0:j1]
+                    prv_x = x[t - 1, j0:j1]
+                    for j in range(cw):
+                        rt[j] = cur_x[j] / prv_x[j] - 1.0
+                cur = rt
             else:
-                cur_x = x[t]
-                prv_x = x[t - 1]
-                for j in range(m):
-                    rt[j] = cur_x[j] / prv_x[j] - 1.0
-            cur = rt
-        else:
-            cur = x[t]
-        if w > 1 and t >= w:
-            old = ring[(t - w) % cap] if returns else x[t - w]
-            for j in range(m):
-                v = old[j]
+                cur = x[t, j0:j1]
+            if w > 1 and t >= w:
+                old = ring[(t - w) % cap] if returns else x[t - w, j0:j1]
+                for j in range(cw):
+                    v = old[j]
+                    okv = v == v
+                    k = nobs[j] - (1.0 if okv else 0.0)
+                    pm = mean[j] - crem[j]
+                    y = v - crem[j]
+                    tt = y - mean[j]
+                    nc = tt + mean[j] - y
+                    nm = mean[j] - tt / k
+                    ns = ssq[j] - (v - pm) * (v - nm)
+                    nz = k != 0.0
+                    flag = (unstable[j] | (ssq[j] * tol > ns)) if nz else False
+                    unstable[j] = flag if okv else unstable[j]
+                    mean[j] = (nm if nz else 0.0) if okv else mean[j]
+                    ssq[j] = (ns if nz else 0.0) if okv else ssq[j]
+                    crem[j] = (nc if nz else crem[j]) if okv else crem[j]
+                    nobs[j] = k
+            if w == 1:
+                nobs[:] = 0.0
+                mean[:] = 0.0
+                ssq[:] = 0.0
+                cadd[:] = 0.0
+                crem[:] = 0.0
+            for j in range(cw):
+                v = cur[j]
                 okv = v == v
-                k = nobs[j] - (1.0 if okv else 0.0)
-                pm = mean[j] - crem[j]
-                y = v - crem[j]
+                k = nobs[j] + (1.0 if okv else 0.0)
+                pm = mean[j] - cadd[j]
+                y = v - cadd[j]
                 tt = y - mean[j]
                 nc = tt + mean[j] - y
-                nm = mean[j] - tt / k
-                ns = ssq[j] - (v - pm) * (v - nm)
-                nz = k != 0.0
-                flag = (unstable[j] | (ssq[j] * tol > ns)) if nz else False
-                unstable[j] = flag if okv else unstable[j]
-                mean[j] = (nm if nz else 0.0) if okv else mean[j]
-                ssq[j] = (ns if nz else 0.0) if okv else ssq[j]
-                crem[j] = (nc if nz else crem[j]) if okv else crem[j]
+                nm = mean[j] + tt / k
+                ns = ssq[j] + (v - pm) * (v - nm)
+                unstable[j] = unstable[j] | (okv & (ssq[j] * tol > ns))
+                mean[j] = nm if okv else mean[j]
+                ssq[j] = ns if okv else ssq[j]
+                cadd[j] = nc if okv else cadd[j]
                 nobs[j] = k
-        if w == 1:
-            nobs[:] = 0.0
-            mean[:] = 0.0
-            ssq[:] = 0.0
-            cadd[:] = 0.0
-            crem[:] = 0.0
-        for j in range(m):
-            v = cur[j]
-            okv = v == v
-            k = nobs[j] + (1.0 if okv else 0.0)
-            pm = mean[j] - cadd[j]
-            y = v - cadd[j]
-            tt = y - mean[j]
-            nc = tt + mean[j] - y
-            nm = mean[j] + tt / k
-            ns = ssq[j] + (v - pm) * (v - nm)
-            unstable[j] = unstable[j] | (okv & (ssq[j] * tol > ns))
-            mean[j] = nm if okv else mean[j]
-            ssq[j] = ns if okv else ssq[j]
-            cadd[j] = nc if okv else cadd[j]
-            nobs[j] = k
-        if w > 1:
-            s0 = t - w + 1 if t - w + 1 > 0 else 0
-            for j in range(m):
-                if unstable[j]:
-                    # pandas: the window is recomputed from scratch
-                    nobs[j] = 0.0
-                    mean[j] = 0.0
-                    ssq[j] = 0.0
-                    cadd[j] = 0.0
-                    crem[j] = 0.0
-                    for r in range(s0, t + 1):
-                        v = ring[r % cap, j] if returns else x[r, j]
-                        if v == v:
-                            nobs[j] += 1.0
-                            pm = mean[j] - cadd[j]
-                            y = v - cadd[j]
-                            tt = y - mean[j]
-                            cadd[j] = tt + mean[j] - y
-                            mean[j] = mean[j] + tt / nobs[j]
-                            ssq[j] = ssq[j] + (v - pm) * (v - mean[j])
-                    unstable[j] = False
-        o = out[t]
-        for j in range(m):
-            k = nobs[j]
-            r2 = ssq[j] / (k - ddof)
-            r2 = r2 if r2 > 0.0 else 0.0
-            o[j] = r2 if (k >= minp) & (k > ddof) else nan_row[j]
+            if w > 1:
+                s0 = t - w + 1 if t - w + 1 > 0 else 0
+                for j in range(cw):
+                    if unstable[j]:
+                        # pandas: the window is recomputed from scratch
+                        nobs[j] = 0.0
+                        mean[j] = 0.0
+                        ssq[j] = 0.0
+                        cadd[j] = 0.0
+                        crem[j] = 0.0
+                        for r in range(s0, t + 1):
+                            v = ring[r % cap, j] if returns else x[r, j0 + j]
+                            if v == v:
+                                nobs[j] += 1.0
+                                pm = mean[j] - cadd[j]
+                                y = v - cadd[j]
+                                tt = y - mean[j]
+                                cadd[j] = tt + mean[j] - y
+                                mean[j] = mean[j] + tt / nobs[j]
+                                ssq[j] = ssq[j] + (v - pm) * (v - mean[j])
+                        unstable[j] = False
+            o = out[t, j0:j1]
+            for j in range(cw):
+                k = nobs[j]
+                r2 = ssq[j] / (k - ddof)
+                r2 = r2 if r2 > 0.0 else 0.0
+                o[j] = r2 if (k >= minp) & (k > ddof) else np.nan
     return out
 
 
@@ -272,68 +283,73 @@ def above_ma_counts(
     """Count, per row, the tickers above their ``w``-row mean and the tickers covered.
 
     The mean is the pandas rolling mean (the algorithm of :func:`roll_mean`, bit for
-    bit), computed on the fly: nothing but per-ticker state is allocated. The inner loop
-    over tickers is branch-free (selects instead of ifs) so that it vectorizes.
+    bit), computed on the fly: nothing but per-ticker state is allocated. Tickers go in
+    parallel chunks; the inner loop is branch-free (selects, not ifs) so it vectorizes.
     """
     n, m = x.shape
-    above = np.zeros(n)
-    valid = np.zeros(n)
-    nobs = np.zeros(m, np.int64)
-    neg = np.zeros(m, np.int64)
-    ncons = np.zeros(m, np.int64)
-    s = np.zeros(m)
-    cadd = np.zeros(m)
-    crem = np.zeros(m)
-    prev = x[0].copy()
-    for t in range(n):
-        if w > 1 and t >= w:
-            old = x[t - w]
-            for j in range(m):
-                v = old[j]
+    nch = (m + CHUNK - 1) // CHUNK
+    above_c = np.zeros((nch, n))
+    valid_c = np.zeros((nch, n))
+    for ch in prange(nch):
+        j0 = ch * CHUNK
+        j1 = min(m, j0 + CHUNK)
+        cw = j1 - j0
+        nobs = np.zeros(cw, np.int64)
+        neg = np.zeros(cw, np.int64)
+        ncons = np.zeros(cw, np.int64)
+        s = np.zeros(cw)
+        cadd = np.zeros(cw)
+        crem = np.zeros(cw)
+        prev = x[0, j0:j1].copy()
+        for t in range(n):
+            if w > 1 and t >= w:
+                old = x[t - w, j0:j1]
+                for j in range(cw):
+                    v = old[j]
+                    okv = v == v
+                    y = -v - crem[j]
+                    tt = s[j] + y
+                    nc = tt - s[j] - y
+                    s[j] = tt if okv else s[j]
+                    crem[j] = nc if okv else crem[j]
+                    nobs[j] -= 1 if okv else 0
+                    neg[j] -= 1 if okv and math.copysign(1.0, v) < 0.0 else 0
+            cur = x[t, j0:j1]
+            if w == 1:
+                nobs[:] = 0
+                neg[:] = 0
+                s[:] = 0.0
+                cadd[:] = 0.0
+                ncons[:] = 0
+                prev[:] = cur
+            a = 0
+            c = 0
+            for j in range(cw):
+                v = cur[j]
                 okv = v == v
-                y = -v - crem[j]
+                y = v - cadd[j]
                 tt = s[j] + y
                 nc = tt - s[j] - y
                 s[j] = tt if okv else s[j]
-                crem[j] = nc if okv else crem[j]
-                nobs[j] -= 1 if okv else 0
-                neg[j] -= 1 if okv and math.copysign(1.0, v) < 0.0 else 0
-        if w == 1:
-            nobs[:] = 0
-            neg[:] = 0
-            s[:] = 0.0
-            cadd[:] = 0.0
-            ncons[:] = 0
-            prev[:] = x[t]
-        cur = x[t]
-        a = 0
-        c = 0
-        for j in range(m):
-            v = cur[j]
-            okv = v == v
-            y = v - cadd[j]
-            tt = s[j] + y
-            nc = tt - s[j] - y
-            s[j] = tt if okv else s[j]
-            cadd[j] = nc if okv else cadd[j]
-            k = nobs[j] + (1 if okv else 0)
-            nobs[j] = k
-            ng = neg[j] + (1 if okv and math.copysign(1.0, v) < 0.0 else 0)
-            neg[j] = ng
-            nce = (ncons[j] + 1 if v == prev[j] else 1) if okv else ncons[j]
-            ncons[j] = nce
-            pv = v if okv else prev[j]
-            prev[j] = pv
-            r = s[j] / k
-            r = pv if nce >= k else r
-            r = 0.0 if (ng == 0) & (r < 0.0) else r
-            r = 0.0 if (ng == k) & (r > 0.0) else r
-            ok = okv & (k >= minp)
-            c += 1 if ok else 0
-            a += 1 if ok & (v > r) else 0
-        above[t] = a
-        valid[t] = c
-    return above, valid
+                cadd[j] = nc if okv else cadd[j]
+                k = nobs[j] + (1 if okv else 0)
+                nobs[j] = k
+                ng = neg[j] + (1 if okv and math.copysign(1.0, v) < 0.0 else 0)
+                neg[j] = ng
+                nce = (ncons[j] + 1 if v == prev[j] else 1) if okv else ncons[j]
+                ncons[j] = nce
+                pv = v if okv else prev[j]
+                prev[j] = pv
+                r = s[j] / k
+                r = pv if nce >= k else r
+                r = 0.0 if (ng == 0) & (r < 0.0) else r
+                r = 0.0 if (ng == k) & (r > 0.0) else r
+                ok = okv & (k >= minp)
+                c += 1 if ok else 0
+                a += 1 if ok & (v > r) else 0
+            above_c[ch, t] = a
+            valid_c[ch, t] = c
+    return above_c.sum(axis=0), valid_c.sum(axis=0)
 
 
 def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray:  # pragma: no cover
@@ -342,61 +358,67 @@ def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray: 
     Returns are computed once per row from prices ``p`` (n, m) and ``mkt`` (n,) into a
     ring buffer of ``w + 1`` rows. A row enters a ticker's window only when both its
     return and the benchmark return exist, so the benchmark is used only on days the
-    stock has data. Running sums are reset to zero whenever a window empties.
+    stock has data. Running sums are reset to zero whenever a window empties. Tickers
+    go in parallel chunks.
     """
     n, m = p.shape
     out = np.empty((n, m))
-    cnt = np.zeros(m)
-    sx = np.zeros(m)
-    sy = np.zeros(m)
-    sxy = np.zeros(m)
-    syy = np.zeros(m)
     cap = w + 1
-    ring = np.empty((cap, m))
     rm = np.full(n, np.nan)
     for t in range(1, n):
         rm[t] = mkt[t] / mkt[t - 1] - 1.0
-    for t in range(n):
-        rt = ring[t % cap]
-        if t == 0:
-            rt[:] = np.nan
-        else:
-            cur_p = p[t]
-            prv_p = p[t - 1]
-            for j in range(m):
-                rt[j] = cur_p[j] / prv_p[j] - 1.0
-        if t >= w:
-            y = rm[t - w]
+    nch = (m + CHUNK - 1) // CHUNK
+    for ch in prange(nch):
+        j0 = ch * CHUNK
+        j1 = min(m, j0 + CHUNK)
+        cw = j1 - j0
+        cnt = np.zeros(cw)
+        sx = np.zeros(cw)
+        sy = np.zeros(cw)
+        sxy = np.zeros(cw)
+        syy = np.zeros(cw)
+        ring = np.empty((cap, cw))
+        for t in range(n):
+            rt = ring[t % cap]
+            if t == 0:
+                rt[:] = np.nan
+            else:
+                cur_p = p[t, j0:j1]
+                prv_p = p[t - 1, j0:j1]
+                for j in range(cw):
+                    rt[j] = cur_p[j] / prv_p[j] - 1.0
+            if t >= w:
+                y = rm[t - w]
+                if y == y:
+                    old = ring[(t - w) % cap]
+                    for j in range(cw):
+                        xv = old[j]
+                        ok = xv == xv
+                        k = cnt[j] - (1.0 if ok else 0.0)
+                        keep = k != 0.0
+                        sx[j] = ((sx[j] - xv) if keep else 0.0) if ok else sx[j]
+                        sy[j] = ((sy[j] - y) if keep else 0.0) if ok else sy[j]
+                        sxy[j] = ((sxy[j] - xv * y) if keep else 0.0) if ok else sxy[j]
+                        syy[j] = ((syy[j] - y * y) if keep else 0.0) if ok else syy[j]
+                        cnt[j] = k
+            y = rm[t]
             if y == y:
-                old = ring[(t - w) % cap]
-                for j in range(m):
-                    xv = old[j]
+                for j in range(cw):
+                    xv = rt[j]
                     ok = xv == xv
-                    k = cnt[j] - (1.0 if ok else 0.0)
-                    keep = k != 0.0
-                    sx[j] = ((sx[j] - xv) if keep else 0.0) if ok else sx[j]
-                    sy[j] = ((sy[j] - y) if keep else 0.0) if ok else sy[j]
-                    sxy[j] = ((sxy[j] - xv * y) if keep else 0.0) if ok else sxy[j]
-                    syy[j] = ((syy[j] - y * y) if keep else 0.0) if ok else syy[j]
-                    cnt[j] = k
-        y = rm[t]
-        if y == y:
-            for j in range(m):
-                xv = rt[j]
-                ok = xv == xv
-                cnt[j] += 1.0 if ok else 0.0
-                sx[j] += xv if ok else 0.0
-                sy[j] += y if ok else 0.0
-                sxy[j] += xv * y if ok else 0.0
-                syy[j] += y * y if ok else 0.0
-        o = out[t]
-        for j in range(m):
-            k = cnt[j]
-            inv = 1.0 / k
-            my = sy[j] * inv
-            var = syy[j] * inv - my * my
-            b = (sxy[j] * inv - (sx[j] * inv) * my) / var
-            o[j] = b if (k >= minp) & (k > 1.0) & (var > 0.0) else np.nan
+                    cnt[j] += 1.0 if ok else 0.0
+                    sx[j] += xv if ok else 0.0
+                    sy[j] += y if ok else 0.0
+                    sxy[j] += xv * y if ok else 0.0
+                    syy[j] += y * y if ok else 0.0
+            o = out[t, j0:j1]
+            for j in range(cw):
+                k = cnt[j]
+                inv = 1.0 / k
+                my = sy[j] * inv
+                var = syy[j] * inv - my * my
+                b = (sxy[j] * inv - (sx[j] * inv) * my) / var
+                o[j] = b if (k >= minp) & (k > 1.0) & (var > 0.0) else np.nan
     return out
 
 
@@ -412,18 +434,19 @@ def new_extremes_counts(
     Van Herk / Gil-Werman: rows are cut into blocks of ``w``; the window of row ``t`` is
     the suffix of the previous block (precomputed once per block) plus the prefix of the
     current one (a running max), so each value is touched a constant number of times
-    whatever ``w``. Tickers go in chunks of 512 so the suffix buffers stay in cache;
+    whatever ``w``. Tickers go in parallel chunks so the suffix buffers stay in cache;
     NaN is replaced by -inf/+inf (exact, since a result needs ``minp >= 1`` values).
     """
     n, m = x.shape
-    highs = np.zeros(n)
-    lows = np.zeros(n)
-    valid = np.zeros(n)
-    chunk = 512
+    nch = (m + CHUNK - 1) // CHUNK
+    highs_c = np.zeros((nch, n))
+    lows_c = np.zeros((nch, n))
+    valid_c = np.zeros((nch, n))
     ninf = -np.inf
     pinf = np.inf
-    for j0 in range(0, m, chunk):
-        j1 = min(m, j0 + chunk)
+    for ch in prange(nch):
+        j0 = ch * CHUNK
+        j1 = min(m, j0 + CHUNK)
         cw = j1 - j0
         sufmax = np.empty((w, cw))
         sufmin = np.empty((w, cw))
@@ -482,10 +505,10 @@ def new_extremes_counts(
                 lo += 1 if ok & (v < mn) else 0
                 pmax[jj] = max(v if v == v else ninf, pmax[jj])
                 pmin[jj] = min(v if v == v else pinf, pmin[jj])
-            highs[t] += h
-            lows[t] += lo
-            valid[t] += c
-    return highs, lows, valid
+            highs_c[ch, t] = h
+            lows_c[ch, t] = lo
+            valid_c[ch, t] = c
+    return highs_c.sum(axis=0), lows_c.sum(axis=0), valid_c.sum(axis=0)
 
 
 def cs_mean_count(x: FloatArray) -> tuple[FloatArray, FloatArray]:  # pragma: no cover - jitted
