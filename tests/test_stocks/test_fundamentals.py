@@ -317,3 +317,13 @@ def _facts(rows: list[tuple]) -> pd.DataFrame:
     for c in ("fy", "fp", "form", "frame"):
         f[c] = None
     return f
+
+
+def test_public_float_is_latest_cover_page_value(mrvl) -> None:
+    raw, facts = mrvl
+    rows = raw["facts"]["dei"]["EntityPublicFloat"]["units"]["USD"]
+    last = max(rows, key=lambda r: (r["end"], r["filed"]))
+    fig = compute_fundamentals(facts, ticker="MRVL").get("public_float")
+    assert fig.value == last["val"]
+    assert fig.end == pd.Timestamp(last["end"])
+    assert fig.note == ""  # measured at Q2 end, so never dropped as stale

@@ -216,3 +216,18 @@ def test_real_unicycive(fixtures_dir: Path, shared_data: Path) -> None:
     assert flags["unexplained_spike"].status == "NOT ASSESSED"  # no volume given
     last = [r for r in rows if r["date"] <= "2025-07-01"][-1]
     assert flags["penny_or_tiny"].evidence[0].date == pd.Timestamp(last["date"])
+
+
+def test_tiny_public_float_raises() -> None:
+    close, _ = _series(spike_at=None)
+    pf = (12e6, pd.Timestamp("2024-06-30"), "SEC XBRL dei:EntityPublicFloat")
+    f = _by_id(assess_risk_flags(ticker="X", as_of=AS_OF, close=close, public_float=pf))[
+        "penny_or_tiny"
+    ]
+    assert f.status == "RAISED"
+    assert any(e.what == "public float" and e.value == "$12.0M" for e in f.evidence)
+    big = (80e6, pd.Timestamp("2024-06-30"), "x")
+    f = _by_id(assess_risk_flags(ticker="X", as_of=AS_OF, close=close, public_float=big))[
+        "penny_or_tiny"
+    ]
+    assert f.status == "CLEAR"

@@ -125,6 +125,7 @@ CONCEPTS: Mapping[str, tuple[Concept, ...]] = {
         ("dei", "EntityCommonStockSharesOutstanding"),
         ("us-gaap", "CommonStockSharesOutstanding"),
     ),
+    "public_float": (("dei", "EntityPublicFloat"),),
 }
 """Candidate XBRL concepts per metric, in order of preference."""
 
@@ -138,7 +139,7 @@ _FLOW = (
     "d_and_a",
     "interest_expense",
 )
-_INSTANT = ("cash", "debt", "shares")
+_INSTANT = ("cash", "debt", "shares", "public_float")
 _Q = (80, 100)
 _BANDS = {"Q": (80, 100), "H": (170, 190), "9M": (260, 285), "FY": (350, 380)}
 _GAP = 7  # days allowed between consecutive quarters
@@ -224,7 +225,9 @@ class Fundamentals:
         ``revenue_ttm, net_income_ttm, eps_diluted_ttm, operating_income_ttm,
         operating_cash_flow_ttm, d_and_a_ttm, interest_expense_ttm,
         net_income_ttm_prior`` (TTM one year earlier), ``cash, debt, shares,
-        shares_prior`` (about a year before ``shares``).
+        shares_prior`` (about a year before ``shares``), ``public_float`` (USD
+        market value held by non-affiliates, cover page of the annual report,
+        measured at the end of the second fiscal quarter; never stale-checked).
     restated : int
         Number of periods whose value changed between filings.
     notes : tuple of str
@@ -664,7 +667,7 @@ def compute_fundamentals(
     if ends:
         ref_end = max(ends)
         for key, f in list(figs.items()):
-            if key.endswith("_prior") or f.end is None or key == "shares":
+            if key.endswith("_prior") or f.end is None or key in ("shares", "public_float"):
                 continue
             limit = 120 if key.endswith("_ttm") else 200
             if (ref_end - f.end).days > limit:

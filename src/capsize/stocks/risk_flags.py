@@ -10,8 +10,9 @@ flag                         rule (defaults)
 ``unexplained_spike``        a daily close-to-close gain >= 50% on volume >= 5x its trailing
                              50-day median, with no 8-K filed from 3 days before to 1 day
                              after, within the last 365 days
-``penny_or_tiny``            last price < $1 (Nasdaq/NYSE minimum bid) or market cap < $50M
-                             (float is not in the data; market cap is the stated proxy)
+``penny_or_tiny``            last price < $1 (Nasdaq/NYSE minimum bid), public float < $25M
+                             (dei:EntityPublicFloat from the annual report) or market cap
+                             < $50M
 ``repeated_reverse_splits``  >= 2 reverse splits within 5 years (8-K 3.03+5.03 pairs, or XBRL
                              share-count drops > 50%; events within 60 days count once)
 ``dilution_after_spike``     share count up > 20% within 180 days after a spike (daily gain
@@ -64,7 +65,8 @@ CLEAR = "CLEAR"
 FLAG_RULES: dict[str, str] = {
     "unexplained_spike": "daily gain >= {spike_return:.0%} on volume >= {volume_multiple:g}x the "
     "50-day median, no 8-K from 3 days before to 1 day after, in the last {lookback_days} days",
-    "penny_or_tiny": "last price < ${min_price:g} or market cap < ${min_market_cap:,.0f}",
+    "penny_or_tiny": "last price < ${min_price:g}, public float < ${min_public_float:,.0f} "
+    "or market cap < ${min_market_cap:,.0f}",
     "repeated_reverse_splits": ">= 2 reverse splits within {split_years} years "
     "(8-K 3.03+5.03 or XBRL share drop > 50%; 60-day clusters)",
     "dilution_after_spike": "shares +{dilution:.0%} or an 8-K 3.02 within {dilution_days} days "
@@ -84,6 +86,7 @@ class RiskThresholds:
     lookback_days: int = 365
     min_price: float = 1.0
     min_market_cap: float = 50e6
+    min_public_float: float = 25e6
     split_years: int = 5
     dilution: float = 0.20
     dilution_days: int = 180
@@ -219,6 +222,7 @@ def assess_risk_flags(
     shares: pd.DataFrame | None = None,
     market_cap: float | None = None,
     market_cap_label: str = "",
+    public_float: tuple[float, pd.Timestamp | None, str] | None = None,
     price_source: str = "prices",
     filings_source: str = "SEC filings",
     thresholds: RiskThresholds | None = None,
@@ -240,6 +244,8 @@ def assess_risk_flags(
         Share history (``end, shares, filed, accn``).
     market_cap : float, optional
         USD, with ``market_cap_label`` saying how it was obtained.
+    public_float : tuple, optional
+        ``(USD, date, source)`` of the company's reported public float.
     price_source, filings_source : str
         Provenance shown in evidence.
     thresholds : RiskThresholds, optional
@@ -388,6 +394,16 @@ def assess_risk_flags(
             pev.append(
                 Evidence("market cap", "n/a (no share count)", None, market_cap_label or "n/a")
             )
+        if public_float is not None and math.isfinite(public_float[0]):
+            pev.append(
+                Evidence(
+                    "public float",
+                    fmt_money(public_float[0], compact=True),
+                    public_float[1],
+                    public_float[2],
+                )
+            )
+            hit = hit or public_float[0] < th.min_public_float
         flags.append(
             RiskFlag("penny_or_tiny", RAISED if hit else CLEAR, rules["penny_or_tiny"], tuple(pev))
         )

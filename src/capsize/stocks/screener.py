@@ -148,6 +148,15 @@ class StockMetrics:
     flags: tuple[Any, ...] = ()
 
 
+def _public_float(ev: StockEvidence) -> tuple[float, pd.Timestamp | None, str] | None:
+    if ev.fundamentals is None:
+        return None
+    f = ev.fundamentals.get("public_float")
+    if f.missing:
+        return None
+    return f.value, f.end, f"SEC XBRL {f.concept} ({', '.join(f.accessions)})"
+
+
 def _ret(c: pd.Series, back: int, skip: int = 0) -> float:
     if len(c) <= back:
         return float("nan")
@@ -339,6 +348,7 @@ def compute_metrics(
                 shares=ev.shares,
                 market_cap=ev.market_cap if math.isfinite(ev.market_cap) else None,
                 market_cap_label=ev.market_cap_label,
+                public_float=_public_float(ev),
                 price_source=ev.price_source,
                 filings_source=ev.sec_source or "SEC filings",
             )
