@@ -71,6 +71,7 @@ class Inputs:
     book: FigureBook
     sources: dict[str, str]
     bars: dict[str, pd.DataFrame] = field(default_factory=dict)
+    cache: dict[str, pd.DataFrame] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
     @property

@@ -169,6 +169,7 @@ def rates_section(inp: Inputs) -> Section:
     """2-year, 10-year and fed funds over the last year; spread vs yield changes."""
     try:
         macro = inp.store.macro(list(RATE_SERIES), as_of=inp.as_of)
+        inp.cache["macro"] = macro
     except CapsizeError as exc:
         return Section("rates", "Rates", False, str(exc))
     start = inp.as_of - pd.DateOffset(years=1)
@@ -317,6 +318,7 @@ def size_factor_section(inp: Inputs) -> Section:
         from capsize.analytics import factors as F
 
         frame = inp.store.factors("FF3", "monthly", as_of=inp.as_of)
+        inp.cache["FF3"] = frame
         rs = F.factor_relative_returns(
             frame, "SMB", dataset="FF3 monthly", as_of=inp.as_of, nan_policy="skip"
         )
@@ -433,16 +435,64 @@ def size_factor_section(inp: Inputs) -> Section:
     t = Table(
         ("Window", "Cumulative", "Annualised", "Percentile vs history"),
         tuple(rows),
-        "Percentile: share of all such windows since 1926 with a spread no higher; low = large caps' favour.",
+        "Percentile: share of all trailing windows of that length since 1926 with a spread at or "
+        "below the latest; a low percentile means a run unusually favourable to large caps.",
     )
+    tables = [t]
+    if cur is not None and "cycle_months" in figs:
+        stretch: list[Figure | str] = [
+            "Small caps" if cur.leader == "small" else "Large caps",
+            figs["cycle_months"],
+            figs["cycle_mag"],
+        ]
+        cols = ["Leader", "Months", "SMB line change"]
+        if "cycle_rank" in figs:
+            stretch += [figs["cycle_rank"], figs["cycle_n"]]
+            cols += ["Rank by length", "Stretches led by that side"]
+        tables.append(
+            Table(
+                tuple(cols),
+                (tuple(stretch),),
+                "A stretch runs between turns of the cumulative SMB line (a turn is a reversal "
+                "of a quarter or more); the current one is not yet confirmed.",
+            )
+        )
     return Section(
         "size",
         "The size factor in history",
         figures=figs,
-        tables=(t,),
+        tables=tuple(tables),
         charts=(chart,),
         notes=tuple(notes),
     )
+
+
+def _quality_figs(
+    inp: Inputs, key: str, files: list[str], q: pd.DataFrame
+) -> tuple[Figure, Figure]:
+    qs = q[q["dataset_key"].isin(files)] if len(q) else q
+    out = []
+    for sev, word in (("warning", "warnings"), ("info", "notes")):
+        out.append(
+            inp.book.add(
+                f"quality.{key}.{word}",
+                int((qs["severity"] == sev).sum()) if len(qs) else 0,
+                num("n/a", 0),
+                f"{key} quality {word}",
+                source=f"store quality log ({'; '.join(files)})",
+                symbols=(key,),
+                window=f"findings dated on or before {inp.day}",
+                formula=f"count of import quality {word} dated on or before the report day",
+            )
+        )
+    return out[0], out[1]
+
+
+def _source_files(inp: Inputs, dataset: str, key: str) -> list[str]:
+    try:
+        return inp.store.provenance(dataset, key).source.split("; ")
+    except CapsizeError:
+        return [f"{dataset} {key} (store)"]
 
 
 def sources_section(inp: Inputs) -> Section:
@@ -454,44 +504,38 @@ def sources_section(inp: Inputs) -> Section:
     except CapsizeError:
         q = pd.DataFrame(columns=["dataset_key", "symbol", "date", "severity"])
     if len(q):
-        q = q[pd.to_datetime(q["date"]).le(inp.as_of).fillna(False)]
+        dates = pd.to_datetime(q["date"])
+        q = q[(dates <= inp.as_of).fillna(False).astype(bool)]
     for sym in sorted(inp.used):
         if sym not in inp.closes.columns:
             continue
         s = inp.closes[sym].dropna()
-        src = inp.source(sym)
-        files = src.split("; ")
-        qs = q[q["dataset_key"].isin(files)] if len(q) else q
-        counts = (
-            {sev: int((qs["severity"] == sev).sum()) for sev in ("warning", "info")}
-            if len(qs)
-            else {"warning": 0, "info": 0}
-        )
-        w = inp.book.add(
-            f"quality.{sym}.warnings",
-            counts["warning"],
-            num("n/a", 0),
-            f"{sym} quality warnings",
-            source=f"store quality log ({src})",
-            symbols=(sym,),
-            window=f"..{inp.day}",
-            formula="count of import quality findings dated on or before the report day",
-        )
-        n = inp.book.add(
-            f"quality.{sym}.notes",
-            counts["info"],
-            num("n/a", 0),
-            f"{sym} quality notes",
-            source=f"store quality log ({src})",
-            symbols=(sym,),
-            window=f"..{inp.day}",
-            formula="count of import quality notes dated on or before the report day",
-        )
+        files = inp.source(sym).split("; ")
+        w, n = _quality_figs(inp, sym, files, q)
         figs[f"{sym}.warnings"] = w
-        rows.append((sym, src, inp.bases.get(sym, "auto"), _d(s.index[0]), _d(s.index[-1]), w, n))
+        basis = inp.bases.get(sym, "auto")
+        rows.append((sym, "; ".join(files), basis, _d(s.index[0]), _d(s.index[-1]), w, n))
+    extra: list[tuple[str, str, pd.DataFrame]] = []
+    macro = inp.cache.get("macro")
+    if macro is not None:
+        extra += [("macro", sid, macro[[sid]].dropna()) for sid in macro.columns]
+    ff = inp.cache.get("FF3")
+    if ff is not None:
+        extra.append(("factors", "FF3", ff))
+    for dataset, key, frame in extra:
+        if frame.empty:
+            continue
+        files = _source_files(inp, dataset, key)
+        if dataset == "factors":
+            files = [f for f in files if "monthly" in f] or files
+        w, n = _quality_figs(inp, key, files, q)
+        kind = "percent (FRED)" if dataset == "macro" else "percent (French, monthly)"
+        rows.append((key, "; ".join(files), kind, _d(frame.index[0]), _d(frame.index[-1]), w, n))
     t = Table(
-        ("Symbol", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes"),
+        ("Series", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes"),
         tuple(rows),
-        "Quality findings come from the checks run when the data were imported (gaps, stale values, jumps).",
+        "Last date used: the latest row on or before the report day. Quality findings come from "
+        "the checks run when the data were imported (gaps, stale values, jumps); only findings "
+        "dated on or before the report day are counted.",
     )
     return Section("sources", "Sources and method", figures=figs, tables=(t,))

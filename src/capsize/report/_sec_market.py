@@ -116,11 +116,7 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
         basis = inp.basis_word(sym)
         row_label = label
         if choice is not None and choice.stale:
-            row_label = f"{label}, data to {_d(choice.last_date)}"
-            notes.append(
-                f"{choice.symbol} has no close after {_d(choice.last_date)}; its row ends on "
-                "that date and is not compared with the others."
-            )
+            row_label = f"{label}, to {_d(choice.last_date)}"
         cells: list[Figure | str] = [row_label, basis]
         for w in SCORE_WINDOWS:
             f = _ret_fig(inp, f"score.{sym}.{w}", rets[sym][w], f"{sym} {basis}, {w}")
@@ -201,7 +197,7 @@ def tape_section(inp: Inputs, rets: dict[str, dict[str, P.WindowReturn]]) -> Sec
 
 def _volume_figs(inp: Inputs, sym: str, bars: pd.DataFrame | None) -> tuple[Figure, Figure]:
     vol = None if bars is None else bars["volume"].dropna()
-    why = f"no volume data for {sym}"
+    why = "no volume data"
     today = avg = None
     window = inp.day
     if vol is not None and len(vol) > VOLUME_AVG_DAYS and vol.index[-1] == inp.as_of:
@@ -382,7 +378,10 @@ def leadership_section(inp: Inputs) -> Section:
     figs: dict[str, Figure] = {}
     for year, r in table.iloc[::-1].head(TABLE_YEARS).iterrows():
         span = f"{_d(r['base_date'])}..{_d(r['end_date'])}"
-        cells: list[Figure | str] = [f"{year}" + (" (to date)" if r["status"] != "full" else "")]
+        partial = r["status"] != "full"
+        to_date = partial and int(str(year)) == inp.as_of.year
+        tag = " (to date)" if to_date else (" (partial)" if partial else "")
+        cells: list[Figure | str] = [f"{year}{tag}"]
         for sym in syms:
             cells.append(
                 inp.book.add(
@@ -421,7 +420,7 @@ def leadership_section(inp: Inputs) -> Section:
         "full calendar years small caps (IWM) led",
         source=src,
         symbols=syms,
-        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "none",
+        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "no full year",
         formula="count of years with IWM return > SPY return",
     )
     figs["full_years"] = inp.book.add(
@@ -431,7 +430,7 @@ def leadership_section(inp: Inputs) -> Section:
         "full calendar years compared",
         source=src,
         symbols=syms,
-        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "none",
+        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "no full year",
         formula="count of full calendar years with both series",
     )
     notes = []
@@ -497,11 +496,12 @@ def highs_section(inp: Inputs) -> Section:
         cells: list[Figure | str] = [sym + ("" if h.as_of_date == inp.as_of else f" (to {end})")]
         for mark in (h.all_time_close, h.all_time_intraday, h.week52_close, h.week52_intraday):
             kind = mark.kind.replace(" ", "_")
+            why = "close-only data" if high is None else (mark.reason or "no data")
             cells.append(
                 inp.book.add(
                     f"highs.{sym}.{kind}",
                     mark.distance,
-                    pct(mark.reason or "no data"),
+                    pct(why),
                     f"{sym} distance from {mark.kind} high",
                     source=src,
                     symbols=(sym,),
@@ -540,15 +540,16 @@ def highs_section(inp: Inputs) -> Section:
     t = Table(
         (
             "Proxy",
-            "All-time high (close)",
-            "All-time high (intraday)",
-            "52-week high (close)",
-            "52-week high (intraday)",
-            "Drawdown now",
+            "ATH close",
+            "ATH intraday",
+            "52w close",
+            "52w intraday",
+            "Drawdown",
             "Max drawdown",
         ),
         tuple(rows),
-        "Distance of the last close from each high. ETFs on dividend-adjusted prices; "
-        "indices on levels. Intraday highs only where the store has them.",
+        "Distance of the last close from the all-time high (ATH) and the 52-week (52w) high, "
+        "by close and by intraday high; drawdown from the running peak close. ETFs on "
+        "dividend-adjusted prices, indices on levels; intraday highs only where the store has them.",
     )
     return Section("highs", "Highs and drawdowns", figures=figs, tables=(t,))

@@ -37,6 +37,7 @@ from capsize.report._inputs import (
     load_inputs,
     num,
     pct,
+    pp_abs,
 )
 from capsize.report._model import (
     ChartSeries,
@@ -60,6 +61,7 @@ from capsize.report._sec_market import (
     scoreboard_section,
     tape_section,
 )
+from capsize.report._sec_rating import rating_section
 
 if TYPE_CHECKING:
     from capsize.config import Settings
@@ -94,6 +96,9 @@ WATCH_RULES: dict[str, float] = {
     "big_spread_day": 0.01,  # small minus large of 1 pp or more on the day
     "yield_move_1m_bp": 25,  # 2-year yield moved 25 bp or more in a month
     "rate_corr": 0.4,  # |52-week correlation| of spread vs 2-year yield changes
+    "trend_test": 0.01,  # IWM/SPY ratio within 1% of its 200-day average
+    "ytd_gap": 0.05,  # IWM - SPY year to date beyond 5 pp either way
+    "size_extreme": 0.10,  # 10-year SMB in the bottom or top 10% of its history
 }
 """Thresholds of the What-to-watch rules (fractions, sessions, ratio, basis points)."""
 
@@ -190,8 +195,8 @@ def _watch(inp: Inputs, secs: dict[str, Section]) -> tuple[WatchItem, ...]:
         if f is not None and f.available and float(f.value or 0) >= -WATCH_RULES["near_high"]:
             t = thr(
                 "near_high",
-                -WATCH_RULES["near_high"],
-                pct("", 0),
+                WATCH_RULES["near_high"],
+                pct("", 0, sign=False),
                 "near all-time high: distance at least",
             )
             items.append(
@@ -209,7 +214,10 @@ def _watch(inp: Inputs, secs: dict[str, Section]) -> tuple[WatchItem, ...]:
         d = hi.fig(f"{sym}.drawdown")
         if d is not None and d.available and float(d.value or 0) <= -WATCH_RULES["deep_drawdown"]:
             t = thr(
-                "deep_drawdown", -WATCH_RULES["deep_drawdown"], pct("", 0), "deep drawdown: at most"
+                "deep_drawdown",
+                WATCH_RULES["deep_drawdown"],
+                pct("", 0, sign=False),
+                "deep drawdown: at least",
             )
             items.append(
                 WatchItem(
@@ -267,7 +275,7 @@ def _watch(inp: Inputs, secs: dict[str, Section]) -> tuple[WatchItem, ...]:
         t = thr(
             "big_spread_day",
             WATCH_RULES["big_spread_day"],
-            pct("", 1),
+            pp_abs(""),
             "big day: |spread| at least",
         )
         items.append(
@@ -319,6 +327,67 @@ def _watch(inp: Inputs, secs: dict[str, Section]) -> tuple[WatchItem, ...]:
                 ),
             )
         )
+    v200 = rs.fig("small.vs200")
+    if (
+        v200 is not None
+        and v200.available
+        and abs(float(v200.value or 0)) <= WATCH_RULES["trend_test"]
+    ):
+        t = thr(
+            "trend_test", WATCH_RULES["trend_test"], pct("", 0, sign=False), "trend test: within"
+        )
+        items.append(
+            WatchItem(
+                "trend_test",
+                (
+                    "The IWM/SPY ratio is testing its 200-day average: ",
+                    v200,
+                    " from it (rule: within ",
+                    t,
+                    ").",
+                ),
+            )
+        )
+    ytd = sc.fig(f"{CORE_SMALL}-{CORE_LARGE}.YTD")
+    if ytd is not None and ytd.available and abs(float(ytd.value or 0)) >= WATCH_RULES["ytd_gap"]:
+        t = thr("ytd_gap", WATCH_RULES["ytd_gap"], pp_abs(""), "year-to-date gap: at least")
+        side = "ahead of" if float(ytd.value or 0) > 0 else "behind"
+        items.append(
+            WatchItem(
+                "ytd_gap",
+                (
+                    f"A wide gap for the year: small caps are {side} large caps by ",
+                    ytd,
+                    " (rule: ",
+                    t,
+                    " either way).",
+                ),
+            )
+        )
+    pctl = secs["size"].fig("10y.pctl")
+    if pctl is not None and pctl.available:
+        v = float(pctl.value or 0)
+        if v <= WATCH_RULES["size_extreme"] or v >= 1 - WATCH_RULES["size_extreme"]:
+            t = thr(
+                "size_extreme",
+                WATCH_RULES["size_extreme"],
+                pct("", 0, sign=False),
+                "size-factor extreme: percentile tail",
+            )
+            side = "weakest" if v <= 0.5 else "strongest"
+            items.append(
+                WatchItem(
+                    "size_extreme",
+                    (
+                        f"The last ten years of the size factor rank among the {side} in its history: "
+                        "percentile ",
+                        pctl,
+                        " (rule: the outer ",
+                        t,
+                        " at either end).",
+                    ),
+                )
+            )
     for choice in inp.proxies.values():
         if choice.stale:
             items.append(
@@ -381,10 +450,12 @@ def build_context(
     secs["highs"] = _safe("highs", "Highs and drawdowns", lambda: highs_section(inp))
     secs["risk"] = _safe("risk", "Risk", lambda: risk_section(inp))
     secs["rates"] = _safe("rates", "Rates", lambda: rates_section(inp))
+    secs["rating"] = _safe("rating", "Rating card", lambda: rating_section(inp))
     secs["size"] = _safe("size", "The size factor in history", lambda: size_factor_section(inp))
     watch = _watch(inp, secs)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
     order = (
+        "rating",
         "tape",
         "scoreboard",
         "relative",

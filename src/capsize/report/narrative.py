@@ -167,14 +167,16 @@ def write_narrative(ctx: ReportContext) -> Narrative:
         if pctl is not None and pctl.available:
             p2 += ["; ", pctl, " of all ten-year windows since 1926 were no stronger"]
         p2.append(".")
+    rating = ctx.section("rating")
+    score = rating.fig("score")
+    if rating.available and score is not None and score.available:
+        verdict = next((n for n in rating.notes if n.startswith("Verdict: ")), "")
+        words = verdict.removeprefix("Verdict: ").rstrip(".")
+        p2 += [
+            " The rotation score, which weighs trend, breadth, rates and the size factor, is ",
+            score,
+            f" ({words}).",
+        ]
     if p2:
         paras.append(tuple(p2))
-    stale = [c for c in ctx.proxies if c.stale]
-    if stale:
-        names = ", ".join(f"{c.symbol} (to {c.last_date:%Y-%m-%d})" for c in stale)
-        paras.append(
-            (
-                f"Some proxies have no data for the report day and are shown to their last date: {names}.",
-            )
-        )
     return Narrative(tuple(head), tuple(paras))

@@ -42,21 +42,33 @@ def _env(kind: str) -> jinja2.Environment:
 
 
 def key_cards(ctx: ReportContext) -> list[tuple[str, Figure]]:
-    """Pick the four numbers of the card strip at the top (those that exist)."""
+    """Pick the numbers of the card strip at the top (those that exist)."""
     picks = [
         ("IWM today", ctx.fig("scoreboard", "IWM.1D")),
         ("Small - large YTD", ctx.fig("scoreboard", "IWM-SPY.YTD")),
         ("IWM/SPY vs 200-day", ctx.fig("relative", "small.vs200")),
         ("IWM from its high", ctx.fig("highs", "IWM.all-time_close")),
+        ("Rotation score", ctx.fig("rating", "score")),
     ]
     return [(label, f) for label, f in picks if f is not None]
+
+
+def _stale_banner(ctx: ReportContext) -> list[str]:
+    stale = [c for c in ctx.proxies if c.stale]
+    if not stale:
+        return []
+    names = "; ".join(f"{c.symbol} ({c.label}) last closed {fmt_date(c.last_date)}" for c in stale)
+    return [
+        f"Stale data: {names}. Their figures run to that date and are labelled; "
+        f"everything else is as of {ctx.day}."
+    ]
 
 
 def _common(ctx: ReportContext) -> dict[str, Any]:
     return {
         "ctx": ctx,
         "cards": key_cards(ctx),
-        "stale_notes": [n for n in ctx.notes if n.startswith("Stale proxy")],
+        "stale_notes": _stale_banner(ctx),
         "requested": (
             fmt_date(ctx.requested)
             if ctx.requested is not None and ctx.requested != ctx.as_of
