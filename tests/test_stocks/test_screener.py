@@ -124,6 +124,10 @@ def test_rules_count_not_assessed() -> None:
     assert res.not_assessed == {"market_cap < 300000000": 1, "profitable == 1": 0}
     assert res.failed == {"market_cap < 300000000": 1, "profitable == 1": 1}
     assert res.n_universe == 4
+    assert res.n_passed == 1
+    limited = screen(frame, rules=[Rule("market_cap", ">", 0.0)], limit=1, sort_by="market_cap")
+    assert limited.n_passed == 3
+    assert list(limited.frame.index) == ["C"]
     with pytest.raises(InputError, match="op"):
         Rule("x", "~", 1)
     with pytest.raises(InputError, match="not a screen metric"):

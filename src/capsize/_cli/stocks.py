@@ -178,7 +178,8 @@ def screen_cmd(
     ]
     caption_lines = [
         f"{res.description}",
-        f"{len(res.frame)} of {res.n_universe} stocks pass, as of {fmt_date(when)}; "
+        f"{res.n_passed} of {res.n_universe} stocks pass (showing {len(res.frame)}), "
+        f"as of {fmt_date(when)}; "
         f"filings: {sec_label}.",
     ]
     for rule in res.rules:

@@ -495,8 +495,8 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "momentum-small",
-            "Small-cap momentum: micro or small, tradable, positive 12-1 month return and "
-            "beating the benchmark over 6 months; ranked by relative strength.",
+            "Small-cap momentum: micro or small, positive 12-1 month return and beating "
+            "the benchmark over 6 months; ranked by relative strength.",
             (
                 Rule("cap_band", "in", ("micro", "small"), "market cap $50M-$2B"),
                 Rule("mom_12_1", ">", 0.0, "12-1 month return > 0"),
@@ -533,11 +533,14 @@ class ScreenResult:
     preset : str or None
     description : str
     n_universe : int
+        Stocks screened.
     not_assessed : Mapping[str, int]
         Rule text -> stocks dropped because the metric was missing.
     failed : Mapping[str, int]
         Rule text -> stocks with data that failed the rule.
     as_of : Timestamp or None
+    n_passed : int
+        Stocks passing every rule (before ``limit``).
     """
 
     frame: pd.DataFrame
@@ -548,6 +551,7 @@ class ScreenResult:
     not_assessed: Mapping[str, int] = field(default_factory=dict)
     failed: Mapping[str, int] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
+    n_passed: int = 0
 
 
 def screen(
@@ -603,11 +607,12 @@ def screen(
     if key not in out.columns:
         raise InputError(f"sort_by={key!r} is not a screen metric")
     out = out.sort_values(key, ascending=asc, na_position="last", kind="stable")
+    n_passed = len(out)
     if limit is not None:
         out = out.head(limit)
     desc = p.description if p else "custom rules"
     return ScreenResult(
-        out, tuple(all_rules), preset, desc, len(frame), na_counts, fail_counts, as_of
+        out, tuple(all_rules), preset, desc, len(frame), na_counts, fail_counts, as_of, n_passed
     )
 
 
@@ -652,7 +657,8 @@ def screen_payload(result: ScreenResult) -> dict[str, Any]:
         "as_of": fmt_date(result.as_of, reason="none"),
         "rules": [r.describe() for r in result.rules],
         "universe": result.n_universe,
-        "passed": len(result.frame),
+        "passed": result.n_passed,
+        "shown": len(result.frame),
         "not_assessed": dict(result.not_assessed),
         "failed": dict(result.failed),
         "rows": rows,
