@@ -66,6 +66,7 @@ def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
     from capsize.data.store import Store
     from capsize.report import _sec_drivers as D
     from capsize.report import _sec_market as M
+    from capsize.report import _sec_rating as RT
     from capsize.report import charts as C
     from capsize.report._inputs import _all_candidates, load_inputs
     from capsize.report.context import build_context
@@ -88,6 +89,7 @@ def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
         _timed(steps, "section risk", lambda: D.risk_section(inp))
         _timed(steps, "section rates", lambda: D.rates_section(inp))
         _timed(steps, "section size factor", lambda: D.size_factor_section(inp))
+        _timed(steps, "section rating card (breadth panel)", lambda: RT.rating_section(inp))
         _timed(steps, "section sources", lambda: D.sources_section(inp))
         ctx = _timed(steps, "build_context (all of the above)", lambda: build_context(store, as_of))
     finally:

@@ -172,19 +172,19 @@ def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
     segments = default_segments()
     held = set(store.symbols())
     requested = None if as_of is None else pd.Timestamp(str(as_of)).normalize()
-    for core in (CORE_SMALL, CORE_LARGE):
-        if core not in held:
+    for sym in (CORE_SMALL, CORE_LARGE):
+        if sym not in held:
             raise DataNotFound(
-                f"the store has no prices for {core}; run 'capsize data import DIR' or "
+                f"the store has no prices for {sym}; run 'capsize data import DIR' or "
                 "'capsize data update' first"
             )
     wanted = [s for s in _all_candidates(segments) if s in held]
     closes = store.closes(wanted, basis="auto", as_of=requested)
-    core = closes[[CORE_SMALL, CORE_LARGE]].dropna()
-    if core.empty:
+    both = closes[[CORE_SMALL, CORE_LARGE]].dropna()
+    if both.empty:
         when = "" if requested is None else f" on or before {requested:%Y-%m-%d}"
         raise DataNotFound(f"no closes for both {CORE_SMALL} and {CORE_LARGE}{when}")
-    day = pd.Timestamp(core.index[-1])
+    day = pd.Timestamp(both.index[-1])
     closes = closes.loc[:day]
     proxies: dict[str, ProxyChoice] = {}
     for seg in segments:
@@ -194,7 +194,7 @@ def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
             if p.style == "blend" and p.kind == "etf" and p.symbol in closes.columns
         ]
         lasts = [(p, closes[p.symbol].last_valid_index()) for p in cands]
-        dated = [(p, pd.Timestamp(last)) for p, last in lasts if last is not None]
+        dated = [(p, pd.Timestamp(str(last))) for p, last in lasts if last is not None]
         if not dated:
             continue
         fresh = [pl for pl in dated if pl[1] == day]

@@ -13,6 +13,7 @@ from capsize.report._inputs import (
     LARGE_INDEX,
     SMALL_INDEX,
     Inputs,
+    ProxyChoice,
     num,
     pct,
     pp,
@@ -104,7 +105,9 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
     notes: list[str] = []
-    order = [(c.symbol, f"{c.label} ({c.symbol})", c) for c in inp.proxies.values()]
+    order: list[tuple[str, str, ProxyChoice | None]] = [
+        (c.symbol, f"{c.label} ({c.symbol})", c) for c in inp.proxies.values()
+    ]
     order += [
         (SMALL_INDEX, "Russell 2000 index", None),
         (LARGE_INDEX, "S&P 500 index", None),

@@ -151,7 +151,7 @@ def write_pngs(ctx: ReportContext, out_dir: Path) -> dict[str, Path]:
             else:
                 x = pd.to_datetime(list(s.x))
                 ax.plot(x, y, color=color, lw=1.3, ls="--" if s.dash else "-", label=s.name)
-                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+                ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))  # type: ignore[no-untyped-call]
         if spec.hline is not None:
             ax.axhline(spec.hline, color="#999999", lw=0.8)
         if spec.log_y:
