@@ -231,3 +231,42 @@ def test_tiny_public_float_raises() -> None:
         "penny_or_tiny"
     ]
     assert f.status == "CLEAR"
+
+
+def test_xbrl_only_events_do_not_clear_filing_flags() -> None:
+    shares = pd.DataFrame(
+        {
+            "end": pd.to_datetime(["2022-01-01", "2022-04-01", "2023-01-01", "2023-04-01"]),
+            "shares": [100e6, 5e6, 50e6, 2e6],  # two drops > 50%: two reverse splits
+            "filed": pd.to_datetime(["2022-01-10", "2022-04-10", "2023-01-10", "2023-04-10"]),
+            "accn": ["a", "b", "c", "d"],
+        }
+    )
+    flags = _by_id(assess_risk_flags(ticker="X", as_of=AS_OF, shares=shares))
+    assert flags["repeated_reverse_splits"].status == "RAISED"
+    assert [e.date for e in flags["repeated_reverse_splits"].evidence[:2]] == [
+        pd.Timestamp("2022-04-10"),
+        pd.Timestamp("2023-04-10"),
+    ]
+    one = shares.iloc[:2]
+    flags = _by_id(
+        assess_risk_flags(
+            ticker="X", as_of=AS_OF, shares=one, events=_events([]), filings_available=False
+        )
+    )
+    assert (
+        flags["repeated_reverse_splits"].status == "NOT ASSESSED"
+    )  # one drop, no 8-K list to clear it
+    assert flags["listing_deficiency"].status == "NOT ASSESSED"
+    close, vol = _series()
+    f = _by_id(
+        assess_risk_flags(
+            ticker="X",
+            as_of=AS_OF,
+            close=close,
+            volume=vol,
+            events=_events([]),
+            filings_available=False,
+        )
+    )["unexplained_spike"]
+    assert f.status == "NOT ASSESSED"

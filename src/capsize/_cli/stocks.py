@@ -262,7 +262,7 @@ def rate_cmd(
         values=m.values,
         evidence=m.evidence,
         flags=m.flags,
-        events=ev.events,
+        events=ev.events if ev.filings is not None else None,
         missing=m.missing,
     )
     if json_out:

@@ -44,6 +44,7 @@ import pandas as pd
 from capsize._format import fmt_date, fmt_money, fmt_num, fmt_pct
 from capsize.errors import InputError
 from capsize.stocks._evidence import NOT_ASSESSED, Evidence
+from capsize.stocks.catalysts import share_count_events
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -223,6 +224,7 @@ def assess_risk_flags(
     market_cap: float | None = None,
     market_cap_label: str = "",
     public_float: tuple[float, pd.Timestamp | None, str] | None = None,
+    filings_available: bool | None = None,
     price_source: str = "prices",
     filings_source: str = "SEC filings",
     thresholds: RiskThresholds | None = None,
@@ -246,6 +248,10 @@ def assess_risk_flags(
         USD, with ``market_cap_label`` saying how it was obtained.
     public_float : tuple, optional
         ``(USD, date, source)`` of the company's reported public float.
+    filings_available : bool, optional
+        Whether ``events`` include an 8-K filing list (default: ``events is not
+        None``). With only XBRL share events, filing-based flags are NOT
+        ASSESSED and reverse splits can only be RAISED, never cleared.
     price_source, filings_source : str
         Provenance shown in evidence.
     thresholds : RiskThresholds, optional
@@ -267,6 +273,8 @@ def assess_risk_flags(
     ev = None
     if events is not None:
         ev = events.loc[events["date"] <= at] if not events.empty else events
+    have_8k = (events is not None) if filings_available is None else filings_available
+    ev8 = ev if have_8k else None  # events usable as an 8-K filing list
     flags: list[RiskFlag] = []
 
     # 1. unexplained spike --------------------------------------------------------------
@@ -303,7 +311,7 @@ def assess_risk_flags(
             flags.append(
                 RiskFlag("unexplained_spike", CLEAR, rules["unexplained_spike"], (window_ev,))
             )
-        elif ev is None:
+        elif ev8 is None:
             items = tuple(
                 Evidence(
                     "price spike",
@@ -333,8 +341,8 @@ def assess_risk_flags(
             )
         else:
             filing_dates = (
-                pd.DatetimeIndex(ev.loc[ev["form"].astype(str).str.startswith("8-K"), "date"])
-                if not ev.empty
+                pd.DatetimeIndex(ev8.loc[ev8["form"].astype(str).str.startswith("8-K"), "date"])
+                if not ev8.empty
                 else pd.DatetimeIndex([])
             )
             unexplained = []
@@ -409,8 +417,8 @@ def assess_risk_flags(
         )
 
     # 3. repeated reverse splits ------------------------------------------------------
-    split_events = ev if ev is not None else None
-    if split_events is None and (shares is None or len(shares) == 0):
+    have_sh = shares is not None and len(shares) > 0
+    if ev is None and not have_sh:
         flags.append(
             RiskFlag(
                 "repeated_reverse_splits",
@@ -425,21 +433,32 @@ def assess_risk_flags(
         )
     else:
         since = at - pd.DateOffset(years=th.split_years)
-        dates = [d for d in reverse_split_dates(split_events) if d >= since]
+        split_frames = [f for f in (ev,) if f is not None and not f.empty]
+        if have_sh and shares is not None:
+            drops = share_count_events(shares, ticker=ticker, as_of=at)
+            if not drops.empty:
+                split_frames.append(drops)
+        merged = pd.concat(split_frames, ignore_index=True) if split_frames else None
+        dates = [d for d in reverse_split_dates(merged) if d >= since]
         evid = tuple(
-            Evidence("reverse split", "8-K 3.03+5.03 or share drop", d, filings_source)
+            Evidence("reverse split", "8-K 3.03+5.03 or share drop > 50%", d, filings_source)
             for d in dates
         )
-        status = RAISED if len(dates) >= 2 else CLEAR
+        status = RAISED if len(dates) >= 2 else (CLEAR if have_8k else NOT_ASSESSED)
         if not evid:
             evid = (Evidence("reverse splits found", "0", at, filings_source),)
+        if not have_8k:
+            evid = (
+                *evid,
+                Evidence("8-K filing list", "n/a (XBRL share counts only)", None, filings_source),
+            )
         flags.append(
             RiskFlag("repeated_reverse_splits", status, rules["repeated_reverse_splits"], evid)
         )
 
     # 4. dilution after spike ---------------------------------------------------------
     have_shares = shares is not None and len(shares) >= 2
-    if c is None or (not have_shares and ev is None):
+    if c is None or (not have_shares and ev8 is None):
         why = "no prices" if c is None else "no share history or filing list"
         flags.append(
             RiskFlag(
@@ -474,9 +493,9 @@ def assess_risk_flags(
                                 filings_source,
                             )
                         )
-            if ev is not None and not ev.empty:
-                sales = ev.loc[
-                    (ev["event"] == "equity_sale") & (ev["date"] > d) & (ev["date"] <= end)
+            if ev8 is not None and not ev8.empty:
+                sales = ev8.loc[
+                    (ev8["event"] == "equity_sale") & (ev8["date"] > d) & (ev8["date"] <= end)
                 ]
                 for _, row in sales.iterrows():
                     hits.append(
@@ -497,7 +516,7 @@ def assess_risk_flags(
         flags.append(RiskFlag("dilution_after_spike", status, rules["dilution_after_spike"], evid))
 
     # 5. listing deficiency -----------------------------------------------------------
-    if ev is None:
+    if ev8 is None:
         flags.append(
             RiskFlag(
                 "listing_deficiency",
@@ -508,7 +527,9 @@ def assess_risk_flags(
         )
     else:
         since = at - pd.DateOffset(years=th.deficiency_years)
-        lst = ev.loc[(ev["event"] == "listing") & (ev["date"] >= since)] if not ev.empty else ev
+        lst = (
+            ev8.loc[(ev8["event"] == "listing") & (ev8["date"] >= since)] if not ev8.empty else ev8
+        )
         evid = tuple(
             Evidence(
                 "8-K item 3.01",
@@ -526,5 +547,4 @@ def assess_risk_flags(
                 evid,
             )
         )
-    del ticker
     return flags

@@ -196,7 +196,8 @@ def compute_metrics(
     v["price"] = price
     v["price_date"] = fmt_date(pdate, reason="none")
     if pdate is not None:
-        e["price"] = Evidence("last close (adjusted)", fmt_money(price), pdate, ev.price_source)
+        what = "last close (adjusted)" if ev.close is not None else "holdings price"
+        e["price"] = Evidence(what, fmt_money(price), pdate, ev.price_source)
     # market cap ------------------------------------------------------------------
     v["market_cap"] = ev.market_cap
     v["market_cap_source"] = ev.market_cap_label or None
@@ -317,7 +318,7 @@ def compute_metrics(
             "annualised volatility (1y)", fmt_pct(v["vol_1y"], sign=False), pdate, ev.price_source
         )
     # catalysts -------------------------------------------------------------------
-    if ev.events is not None:
+    if ev.events is not None and ev.filings is not None:
         recent = ev.events.loc[
             (ev.events["date"] > at - pd.Timedelta(days=90)) & (ev.events["category"] != "other")
         ]
@@ -349,6 +350,7 @@ def compute_metrics(
                 market_cap=ev.market_cap if math.isfinite(ev.market_cap) else None,
                 market_cap_label=ev.market_cap_label,
                 public_float=_public_float(ev),
+                filings_available=ev.filings is not None,
                 price_source=ev.price_source,
                 filings_source=ev.sec_source or "SEC filings",
             )
