@@ -129,6 +129,7 @@ CONCEPTS: Mapping[str, tuple[Concept, ...]] = {
 }
 """Candidate XBRL concepts per metric, in order of preference."""
 
+_ALL_CONCEPTS = sorted({name for cands in CONCEPTS.values() for _, name in cands})
 _UNITS = {"eps_diluted": "USD/shares", "shares": "shares"}
 _FLOW = (
     "revenue",
@@ -645,6 +646,8 @@ def compute_fundamentals(
     Fundamentals
     """
     _check(facts)
+    # Only the candidate concepts matter; filtering once keeps every later pass small.
+    facts = facts.loc[facts["concept"].isin(_ALL_CONCEPTS)]
     at = pd.Timestamp(as_of) if as_of is not None else None
     notes: list[str] = []
     figs: dict[str, Figure] = {}
