@@ -149,11 +149,16 @@ def pp_abs(reason: str):  # type: ignore[no-untyped-def]
 
 def num(reason: str, digits: int = 2, sign: bool = False, suffix: str = ""):  # type: ignore[no-untyped-def]
     """Make a formatter for plain numbers with an optional unit suffix."""
-    return lambda v: (
-        fmt_num(None, reason=reason)
-        if v is None
-        else f"{fmt_num(v, digits, sign=sign)}{suffix}".replace("-0.00", "0.00")
-    )
+
+    def fmt(v: float | None) -> str:
+        if v is None:
+            return fmt_num(None, reason=reason)
+        text = fmt_num(v, digits, sign=sign)
+        if text.lstrip("+-").strip("0.,") == "":  # rounds to zero: no sign
+            text = text.lstrip("+-")
+        return f"{text}{suffix}"
+
+    return fmt
 
 
 def _all_candidates(segments: SegmentSet) -> list[str]:

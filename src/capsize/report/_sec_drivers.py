@@ -149,18 +149,20 @@ def risk_section(inp: Inputs) -> Section:
         (
             "Pair",
             "Window",
-            "Volatility",
-            "SPY volatility",
+            "Vol",
+            "SPY vol",
             "Beta",
-            "Correlation",
-            "Up capture",
-            "Down capture",
-            "Move on big SPY days",
-            "Such days",
+            "Corr",
+            "Up capt.",
+            "Down capt.",
+            "Big-day move",
+            "Big days",
         ),
         tuple(rows),
-        "Daily total returns, annualised with 252 sessions. Conditional move: median ratio "
-        "of the asset's move to SPY's on days SPY moved one percent or more either way.",
+        "Daily total returns. Vol: annualised volatility (252 sessions). Beta and correlation "
+        "against SPY. Up/down capture: the asset's average move on SPY's up and down days "
+        "relative to SPY's. Big-day move: median ratio of the asset's move to SPY's on days "
+        "SPY moved one percent or more either way (big days: how many).",
     )
     return Section("risk", "Risk", figures=figs, tables=(t,))
 
@@ -365,8 +367,8 @@ def size_factor_section(inp: Inputs) -> Section:
         figs[f"{r.years}y.cum"], figs[f"{r.years}y.ann"], figs[f"{r.years}y.pctl"] = cum, ann, pctl
         rows.append((f"Last {r.years} years", cum, ann, pctl))
     notes = [
-        f"SMB data run to {last:%Y-%m} (published with a lag; months after {prov.last_date:%Y-%m} "
-        "were not yet known on the report day)."
+        f"SMB data run to {last:%Y-%m}: the latest month in the store that was published by the "
+        "report day (French data appear with a lag of about two months)."
     ]
     cur = hist.current_cycle
     if cur is not None:

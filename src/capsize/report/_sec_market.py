@@ -457,10 +457,15 @@ def leadership_section(inp: Inputs) -> Section:
         "years",
         "Small minus large, by calendar year (IWM - SPY)",
         "bar",
-        (ChartSeries("IWM - SPY", x, tuple(float(v) for v in table["spread"])),),
+        (ChartSeries("IWM - SPY", x, tuple(float(v) * 100 for v in table["spread"])),),
         "return spread (percentage points)",
-        f"Source: {src}. Total returns; the last bar is the year to date.",
-        "pct",
+        f"Source: {src}. Total returns; the last bar is the year to date"
+        + (
+            f"; the first year is partial (IWM data start {_d(a.index[0])})."
+            if len(full) < len(table) - 1
+            else "."
+        ),
+        "num",
         hline=0.0,
     )
     t = Table(

@@ -88,6 +88,7 @@ def plotly_spec(spec: ChartSpec) -> dict[str, Any]:
             "gridcolor": "#eeeeee",
             "showgrid": True,
             "type": "log" if spec.log_y else "linear",
+            **({"dtick": "D2"} if spec.log_y else {}),
         },
     }
     if spec.kind == "bar":
