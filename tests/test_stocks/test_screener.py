@@ -247,3 +247,18 @@ def test_point_in_time_holdings(small_store) -> None:
     assert "not an index holding" in ev.missing["market_cap"]
     assert ev.close.index.max() <= pd.Timestamp("2025-07-08")
     assert "filings" in ev.missing
+
+
+def test_catalyst_preset_needs_assessed_flags() -> None:
+    frame = pd.DataFrame(
+        {
+            "cap_band": ["micro", "micro"],
+            "n_catalysts_90d": [2.0, 3.0],
+            "flags_raised": [0.0, 0.0],
+            "flags_not_assessed": [1.0, 5.0],
+        },
+        index=pd.Index(["SEEN", "BLIND"], name="ticker"),
+    )
+    res = screen(frame, preset="catalyst-rich")
+    assert list(res.frame.index) == ["SEEN"]
+    assert res.failed["at least 3 of 5 risk flags assessed"] == 1

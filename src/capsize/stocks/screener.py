@@ -509,11 +509,14 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "catalyst-rich",
-            "Catalyst-rich small caps: at least one 8-K/XBRL catalyst in 90 days and no "
-            "manipulation flag raised; ranked by number of catalysts.",
+            "Catalyst-rich small caps: micro or small, at least one 8-K/XBRL catalyst in 90 "
+            "days, no manipulation flag raised and at least 3 of the 5 flags assessed; ranked "
+            "by number of catalysts.",
             (
+                Rule("cap_band", "in", ("micro", "small"), "market cap $50M-$2B"),
                 Rule("n_catalysts_90d", ">=", 1.0, "catalyst in the last 90 days"),
                 Rule("flags_raised", "==", 0.0, "no risk flag raised"),
+                Rule("flags_not_assessed", "<=", 2.0, "at least 3 of 5 risk flags assessed"),
             ),
             "n_catalysts_90d",
             False,

@@ -326,3 +326,11 @@ def test_live_404_on_companyfacts_means_no_xbrl(
     with pytest.raises(EmptyDataError, match="companies that file no XBRL"):
         edgar.company_facts(1766140)  # Unicycive by CIK
     assert edgar.resolve(1766140) == (1766140, "UNCY")
+
+
+def test_bulk_progress_bar_goes_to_stderr(
+    sec_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = list(_edgar(sec_dir).bulk(["UNCY"], datasets=("filings",), progress=True))
+    assert len(out) == 1
+    assert capsys.readouterr().out == ""

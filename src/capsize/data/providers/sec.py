@@ -737,9 +737,10 @@ class SecEdgar:
         bar: Any = None
         task: Any = None
         if progress:
+            from rich.console import Console
             from rich.progress import Progress
 
-            bar = Progress(transient=True)
+            bar = Progress(console=Console(stderr=True), transient=True)
             bar.start()
             task = bar.add_task("SEC EDGAR", total=len(names) * len(datasets))
         try:
