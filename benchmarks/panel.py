@@ -166,7 +166,7 @@ def write_store(
 def run_capsize(name: str, tasks: str) -> dict[str, Any]:
     from capsize.analytics import engine as E
 
-    p = E.load_panel(RESULTS / f"{name}_panel")
+    p = E.load_panel(RESULTS / f"{name}_panel", mmap=True)  # the cache, memory-mapped
     mkt = pd.read_parquet(RESULTS / f"{name}_mkt.parquet")["mkt"].to_numpy()
     return capsize_compute(p.values, mkt, tasks)
 
@@ -477,6 +477,9 @@ def agree(ref: dict[str, Any], got: dict[str, Any], shape: tuple[int, int], long
         ok = ~nan_r
         if ok.any():
             d = np.abs(g[ok] - r[ok]) / np.maximum(1.0, np.abs(r[ok]))
+            if r.ndim == 1 and float(d.max()) > 1e-9:
+                n_bad = int((d > 1e-9).sum())
+                return f"{key}: {n_bad} of {int(ok.sum())} days differ (max rel {d.max():.1e})"
             worst = max(worst, float(d.max()))
     return "ok" if worst <= 1e-9 else f"max rel diff {worst:.1e}"
 
@@ -545,7 +548,10 @@ def bench_dataset(
 
     p = E.load_panel(RESULTS / f"{name}_panel")
     mk = pd.read_parquet(RESULTS / f"{name}_mkt.parquet")["mkt"].to_numpy()
-    capsize_compute(p.values[:300, :8].copy(), mk[:300].copy(), "abc")  # warm (cached compile)
+    warm = p.values[:300, :8].copy()
+    capsize_compute(warm, mk[:300].copy(), "abc")  # load the cached compiled kernels
+    warm.flags.writeable = False
+    capsize_compute(warm, mk[:300].copy(), "abc")  # and their read-only (mmap) variants
     kern = {}
     for task in "abc":
         ts, peaks = [], []
@@ -664,7 +670,8 @@ def main() -> None:
             k = cap.loc[task]
             print(
                 f"    ({task}) {k.kernel_s:.3f} s = {k.kernel_s / k.bound_s:.1f}x bound; "
-                f"peak extra {k.kernel_peak_x_panel:.2f}x panel"
+                f"end-to-end peak {k.peak_x_panel:.2f}x panel = the mapped panel (1x) + "
+                f"{k.peak_x_panel - 1:.2f}x extra (outputs + scratch)"
             )
 
 

@@ -1,11 +1,15 @@
 """Loop kernels over a dense ``(n_days, n_tickers)`` float64 panel, and numpy fallbacks.
 
 The loop kernels are plain Python functions written for numba: the engine compiles them
-lazily with ``numba.njit(cache=True, nogil=True, parallel=True)`` (see
-:func:`capsize.analytics.engine.kernels`), so importing this module never imports numba. Every kernel walks the panel row by row
-(time outer) and keeps one small state vector per ticker (ticker inner), which matches the
-C-order layout: each row is read once, contiguously, and the independent per-ticker
-accumulators break the dependent-add chain so several tickers are in flight at once.
+lazily with ``numba.njit(cache=True, nogil=True, error_model="numpy")`` (see
+:func:`capsize.analytics.engine.kernels`), so importing this module never imports numba.
+Every kernel walks the panel row by row (time outer) and keeps one small state vector per
+ticker (ticker inner), which matches the C-order layout: each row is read once,
+contiguously, and the independent per-ticker accumulators break the dependent-add chain,
+so several tickers are in flight at once (the inner loops are branch-free so that LLVM
+vectorizes them). Tickers go in chunks of :data:`CHUNK` for cache locality. Kernels are
+serial on purpose: a ``prange`` over the chunks was measured slower on a shared 2-core
+machine (thread wake-ups under load cost more than the second core gave).
 
 Rolling windows count rows (trading days), not observations; NaN is "no bar". The
 rolling mean and variance reproduce the add/remove algorithms of pandas'
@@ -48,11 +52,7 @@ __all__ = [
 ]
 
 CHUNK = 512
-"""Tickers per parallel chunk: each chunk's per-ticker state stays in cache."""
-
-prange = range
-"""Loop over ticker chunks. The engine binds ``numba.prange`` here just before compiling
-(so chunks run on all cores); without numba it stays the builtin ``range``."""
+"""Tickers per chunk: each chunk's per-ticker state and ring buffers stay in cache."""
 
 KERNEL_NAMES = (
     "above_ma_counts",
@@ -139,8 +139,8 @@ def roll_var(
     A window whose running sum of squares lost more than ~13 digits to cancellation is
     recomputed from scratch, as pandas does. With ``returns=True`` the series is the
     simple return ``x[t] / x[t-1] - 1``, computed once per row into a ring buffer of
-    ``w + 1`` rows (no return panel is allocated). Tickers go in parallel chunks; the
-    inner loop over a chunk is branch-free so that it vectorizes.
+    ``w + 1`` rows (no return panel is allocated). Tickers go in chunks; the inner
+    loop over a chunk is branch-free so that it vectorizes.
     """
     n, m = x.shape
     tol = 2.220446049250313e-16 * 1e3
@@ -148,7 +148,7 @@ def roll_var(
     minp = max(minp, 1)
     cap = w + 1
     nch = (m + CHUNK - 1) // CHUNK
-    for ch in prange(nch):
+    for ch in range(nch):
         j0 = ch * CHUNK
         j1 = min(m, j0 + CHUNK)
         cw = j1 - j0
@@ -284,13 +284,13 @@ def above_ma_counts(
 
     The mean is the pandas rolling mean (the algorithm of :func:`roll_mean`, bit for
     bit), computed on the fly: nothing but per-ticker state is allocated. Tickers go in
-    parallel chunks; the inner loop is branch-free (selects, not ifs) so it vectorizes.
+    chunks; the inner loop is branch-free (selects, not ifs) so it vectorizes.
     """
     n, m = x.shape
     nch = (m + CHUNK - 1) // CHUNK
     above_c = np.zeros((nch, n))
     valid_c = np.zeros((nch, n))
-    for ch in prange(nch):
+    for ch in range(nch):
         j0 = ch * CHUNK
         j1 = min(m, j0 + CHUNK)
         cw = j1 - j0
@@ -359,7 +359,7 @@ def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray: 
     ring buffer of ``w + 1`` rows. A row enters a ticker's window only when both its
     return and the benchmark return exist, so the benchmark is used only on days the
     stock has data. Running sums are reset to zero whenever a window empties. Tickers
-    go in parallel chunks.
+    go in chunks.
     """
     n, m = p.shape
     out = np.empty((n, m))
@@ -368,7 +368,7 @@ def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray: 
     for t in range(1, n):
         rm[t] = mkt[t] / mkt[t - 1] - 1.0
     nch = (m + CHUNK - 1) // CHUNK
-    for ch in prange(nch):
+    for ch in range(nch):
         j0 = ch * CHUNK
         j1 = min(m, j0 + CHUNK)
         cw = j1 - j0
@@ -434,7 +434,7 @@ def new_extremes_counts(
     Van Herk / Gil-Werman: rows are cut into blocks of ``w``; the window of row ``t`` is
     the suffix of the previous block (precomputed once per block) plus the prefix of the
     current one (a running max), so each value is touched a constant number of times
-    whatever ``w``. Tickers go in parallel chunks so the suffix buffers stay in cache;
+    whatever ``w``. Tickers go in chunks so the suffix buffers stay in cache;
     NaN is replaced by -inf/+inf (exact, since a result needs ``minp >= 1`` values).
     """
     n, m = x.shape
@@ -444,7 +444,7 @@ def new_extremes_counts(
     valid_c = np.zeros((nch, n))
     ninf = -np.inf
     pinf = np.inf
-    for ch in prange(nch):
+    for ch in range(nch):
         j0 = ch * CHUNK
         j1 = min(m, j0 + CHUNK)
         cw = j1 - j0

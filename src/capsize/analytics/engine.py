@@ -392,9 +392,7 @@ def _compiled(disabled: bool) -> SimpleNamespace:
         else:
             numba_ok = True
         if numba_ok:
-            # chunks of tickers run on all cores: bind numba's prange before compiling
-            _k.prange = numba.prange
-            jit = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
+            jit = numba.njit(cache=True, nogil=True, error_model="numpy")
             ns = {name: jit(getattr(_k, name)) for name in _k.KERNEL_NAMES}
             return SimpleNamespace(numba=True, **ns)
         reason = "numba is not installed (pip install numba)"
