@@ -66,6 +66,7 @@ __all__ = [
     "liquidity_tier",
     "metrics_frame",
     "screen",
+    "screen_payload",
 ]
 
 CAP_BANDS: tuple[tuple[str, float], ...] = (
