@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-PACKAGES = ["capsize", "capsize.data", "capsize.analytics", "capsize.data.providers"]
+PACKAGES = ["capsize", "capsize.data", "capsize.analytics", "capsize.data.providers", "capsize.stocks"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
