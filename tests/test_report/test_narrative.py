@@ -32,6 +32,7 @@ def _ctx(day: float | None, mtd: float | None, ytd: float | None, **extra: float
         "IWM-SPY.1D": fig("d", day),
         "IWM-SPY.MTD": fig("m", mtd),
         "IWM-SPY.YTD": fig("y", ytd),
+        "IWM-SPY.YTD.abs": fig("ya", None if ytd is None else abs(ytd)),
         "IWM.1D": fig("i1", 0.01),
         "SPY.1D": fig("s1", 0.005),
         "IWM.MTD": fig("im", 0.02),
@@ -63,10 +64,18 @@ def _head(n: Narrative) -> str:
 @pytest.mark.parametrize(
     ("day", "ytd", "expected"),
     [
-        (0.008, 0.05, "Small caps beat large caps by +0.8%; ahead for the year"),
-        (0.008, -0.05, "Small caps beat large caps by +0.8%, but still behind for the year"),
-        (-0.008, -0.05, "Small caps trail large caps by -0.8%; behind for the year"),
-        (-0.008, 0.05, "Small caps trail large caps by -0.8%, but still ahead for the year"),
+        (0.008, 0.05, "Small caps beat large caps by +0.8%; ahead by +5.0% for the year"),
+        (
+            0.008,
+            -0.05,
+            "Small caps beat large caps by +0.8%, but still behind by +5.0% for the year",
+        ),
+        (-0.008, -0.05, "Small caps trail large caps by -0.8%; behind by +5.0% for the year"),
+        (
+            -0.008,
+            0.05,
+            "Small caps trail large caps by -0.8%, but still ahead by +5.0% for the year",
+        ),
         (TIE / 2, 0.0, "Small and large caps move in step; level for the year"),
         (None, 0.05, "Small caps vs large caps"),
     ],
@@ -91,7 +100,7 @@ def test_summary_uses_only_context_figures() -> None:
             if not isinstance(p, str):
                 assert p.id in ids
     text = n.text()
-    assert "behind by -2.0%" in text  # no magnitude figure in this hand-built context
+    assert "behind by +2.0% (IWM" in text  # the magnitude figure; words carry the sign
     assert "trend is against small caps" in text
 
 
@@ -117,7 +126,8 @@ def test_real_narrative_matches_signs(real: dict[str, ReportContext]) -> None:
         day = float(ctx.fig("scoreboard", "IWM-SPY.1D").value)
         head = _head(n)
         assert ("beat" in head) == (day > TIE)
-        assert ("ahead for the year" in head) == (ytd > TIE)
+        assert ("; ahead by" in head or "still ahead by" in head) == (ytd > TIE)
+        assert head.endswith(" for the year")
         assert "nan" not in n.text().lower()
     stale = write_narrative(real["2026-08-21"]).text()
     assert "IWC" not in stale  # stale proxies are flagged by the report banner, not the prose

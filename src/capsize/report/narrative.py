@@ -8,7 +8,7 @@ taken from the context (never recomputed here). The rules, in one place:
   "in step" otherwise. Windows: the day (1D), the month to date (MTD), the year
   to date (YTD).
 * **Headline**: the day's verdict, then the year's verdict when it differs
-  ("... but still behind for the year") or agrees ("... and ahead for the year").
+  ("..., but still behind by X for the year") or agrees ("...; ahead by X for the year").
 * **Trend**: above or below the 200-day average of the IWM/SPY ratio.
 * **Streak**: the current run of full calendar years led by one side, when it
   is at least :data:`STREAK_MIN` years long.
@@ -29,6 +29,8 @@ TIE = 0.001
 """Spreads within +/- 0.1 percentage point count as "in step" (fraction)."""
 STREAK_MIN = 2
 """Mention a calendar-year streak from this many years."""
+RATE_LINK = 0.2
+"""|52-week correlation| of the spread with 2-year yield changes above which rates are called a driver."""
 
 RULES = (
     "Small caps lead over a window when IWM minus SPY exceeds a tenth of a percentage point, lag "
@@ -36,6 +38,8 @@ RULES = (
     "year to date; total returns).",
     "The trend is the IWM/SPY ratio against its 200-day average.",
     "A calendar-year streak is mentioned from two full years.",
+    "Rates are called a driver when the 52-week correlation of weekly small-minus-large returns "
+    "with weekly 2-year yield changes is beyond two tenths either way.",
 )
 
 Part = "Figure | str"
@@ -91,13 +95,15 @@ def write_narrative(ctx: ReportContext) -> Narrative:
         head.append(day_words[vd])
         if vd != "step":
             head += [" by ", sc.fig("IWM-SPY.1D.abs") or day]
+    ymag = sc.fig("IWM-SPY.YTD.abs")
     if vy is not None and vd is not None:
-        if vy == "lead":
-            head.append("; ahead for the year" if vd != "lag" else ", but still ahead for the year")
-        elif vy == "lag":
-            head.append(
-                "; behind for the year" if vd != "lead" else ", but still behind for the year"
-            )
+        if vy in ("lead", "lag"):
+            word = "ahead" if vy == "lead" else "behind"
+            still = (vy == "lead" and vd == "lag") or (vy == "lag" and vd == "lead")
+            head.append(f", but still {word}" if still else f"; {word}")
+            if ymag is not None and ymag.available:
+                head += [" by ", ymag]
+            head.append(" for the year")
         else:
             head.append("; level for the year")
     paras: list[tuple[Figure | str, ...]] = []
@@ -155,7 +161,9 @@ def write_narrative(ctx: ReportContext) -> Narrative:
     streak = lead_sec.fig("streak")
     if streak is not None and streak.available and int(streak.value or 0) >= STREAK_MIN:
         who = "Large" if "Large" in streak.label else "Small"
-        p2 += [f" {who} caps have led ", streak, " full calendar years in a row."]
+        p2 += [f" {who} caps have led ", streak, " full calendar years in a row"]
+        breaking = (who == "Large" and vy == "lead") or (who == "Small" and vy == "lag")
+        p2.append("; this year, so far, is going the other way." if breaking else ".")
     ten = ctx.fig("size", "10y.ann")
     if ten is not None and ten.available:
         p2 += [
@@ -179,4 +187,51 @@ def write_narrative(ctx: ReportContext) -> Narrative:
         ]
     if p2:
         paras.append(tuple(p2))
+    p3 = _drivers(ctx)
+    if p3:
+        paras.append(p3)
     return Narrative(tuple(head), tuple(paras))
+
+
+def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
+    """Build the "what moves it" paragraph from the rates and rating-card figures."""
+    out: list[Figure | str] = []
+    rates = ctx.section("rates")
+    lvl, chg, corr = rates.fig("DGS2.level"), rates.fig("DGS2.chg1m"), rates.fig("corr.DGS2")
+    if rates.available and lvl is not None and lvl.available:
+        out += ["What moves it: the 2-year Treasury yield stands at ", lvl]
+        if chg is not None and chg.available:
+            out += [" (", chg, " over the month)"]
+        out.append(".")
+        if corr is not None and corr.available:
+            c = float(corr.value or 0.0)
+            if c <= -RATE_LINK:
+                link = " Over the last year small caps have done better in weeks when yields fell"
+            elif c >= RATE_LINK:
+                link = " Over the last year small caps have done better in weeks when yields rose"
+            else:
+                link = (
+                    " Over the last year the small-minus-large spread has had little link to yields"
+                )
+            out += [link, " (52-week correlation ", corr, ")."]
+    rating = ctx.section("rating")
+    names = {
+        "relative_strength": "trend",
+        "breadth": "breadth",
+        "rates_regime": "rates",
+        "flows": "flows",
+        "valuation": "valuation",
+        "size_factor_regime": "the size-factor regime",
+    }
+    scored = [
+        (word, f)
+        for key, word in names.items()
+        if (f := rating.fig(f"{key}.score")) is not None and f.available
+    ]
+    if rating.available and scored:
+        out.append(" On the rating card, ")
+        for i, (word, f) in enumerate(scored):
+            sep = "" if i == 0 else (" and " if i == len(scored) - 1 else ", ")
+            out += [sep, f"{word} scores ", f]
+        out.append(".")
+    return tuple(out)
