@@ -256,22 +256,7 @@ class _Importer:
         with self.store.transaction():
             self._tick(f"{label} (write)", 0, 1)
             if len(clean):
-                self.store.write_bars(
-                    clean[
-                        [
-                            "symbol",
-                            "basis",
-                            "date",
-                            "open",
-                            "high",
-                            "low",
-                            "close",
-                            "adj_close",
-                            "volume",
-                            "source",
-                        ]
-                    ]
-                )
+                self.store.write_bars(clean)
             self.store.write_quality([s.rel for s, _ in todo], qrows)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))

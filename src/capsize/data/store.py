@@ -244,7 +244,8 @@ class Store:
         ----------
         frame : DataFrame
             Long frame with columns ``symbol, basis, date, close`` and any of
-            ``open, high, low, adj_close, volume``, ``source``. Incoming NaN
+            ``open, high, low, adj_close, volume``, ``source`` (other columns
+            are ignored). Incoming NaN
             fields keep the stored value (so an OHLCV file can complete a
             close-only series without erasing it).
         source : str, optional

@@ -166,22 +166,7 @@ class _Updater:
         key = f"{res.source.split()[0]}:{symbol}:{basis}"
         findings = checked.findings.assign(dataset_key=key, symbol=symbol)
         with self.store.transaction():
-            self.store.write_bars(
-                clean[
-                    [
-                        "symbol",
-                        "basis",
-                        "date",
-                        "open",
-                        "high",
-                        "low",
-                        "close",
-                        "adj_close",
-                        "volume",
-                        "source",
-                    ]
-                ]
-            )
+            self.store.write_bars(clean)
             self.store.write_quality([key], findings)
             full = self.store.bars(symbol, basis=basis)  # type: ignore[arg-type]
             self.store.write_catalog(
