@@ -201,3 +201,10 @@ def test_unavailable_section_says_why(rendered) -> None:
     broken = replace(ctx, sections=secs)
     html = render_html(broken, write_narrative(broken), embed_js=False)
     assert "Not available: no macro series &#39;DGS2&#39; in the store" in html
+
+
+def test_pdf_with_weasyprint(rendered, tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint", reason='optional extra: pip install "capsize[pdf]"')
+    ctx, _, _ = rendered["2025-10-08"]
+    out = render_pdf(ctx, write_narrative(ctx), tmp_path / "r.pdf")
+    assert out.read_bytes()[:5] == b"%PDF-"
