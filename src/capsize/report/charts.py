@@ -120,7 +120,11 @@ def plotly_divs(ctx: ReportContext) -> dict[str, str]:
         out[spec.id] = (
             f'<div id="{div}" class="plotly-graph-div" style="height:340px;width:100%"></div>'
             f"<script>(function(){{var f={payload};"
-            f'Plotly.newPlot("{div}",f.data,f.layout,{config});}})();</script>'
+            "function draw(){"
+            f'Plotly.newPlot("{div}",f.data,f.layout,{config});}}'
+            # draw once the page is laid out, so the chart takes the final column width
+            'if(document.readyState==="complete"){draw();}'
+            'else{window.addEventListener("load",draw);}})();</script>'
         )
     return out
 
