@@ -15,6 +15,8 @@ __all__ = ["rates_section", "risk_section", "size_factor_section", "sources_sect
 
 RISK_WINDOWS = (("1Y", 1), ("3Y", 3))
 CONDITIONAL_THRESHOLD = 0.01
+MIN_RISK_DAYS_PER_YEAR = 200
+"""A risk window is shown only with at least this many paired sessions per year of window."""
 RATE_SERIES = ("DGS2", "DGS10", "DFF")
 RATE_NAMES = {
     "DGS2": "2-year Treasury",
@@ -51,6 +53,8 @@ def risk_section(inp: Inputs) -> Section:
                 s = R.risk_summary(r.dropna(), b.dropna(), threshold=CONDITIONAL_THRESHOLD)
             except CapsizeError:
                 continue
+            if s.n_days < MIN_RISK_DAYS_PER_YEAR * years:
+                continue  # a 3Y figure from a few months of data would mislead
             src = inp.source(sym, CORE_LARGE)
             span = f"{_d(s.start)}..{_d(s.end)}"
             syms = (sym, CORE_LARGE)
