@@ -6,7 +6,13 @@ import importlib
 
 import pytest
 
-PACKAGES = ["capsize", "capsize.data", "capsize.analytics", "capsize.data.providers", "capsize.stocks"]
+PACKAGES = [
+    "capsize",
+    "capsize.data",
+    "capsize.analytics",
+    "capsize.data.providers",
+    "capsize.stocks",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -20,6 +26,7 @@ def test_all_names_resolve(name: str) -> None:
 def test_all_is_sorted_and_unique(name: str) -> None:
     names = importlib.import_module(name).__all__
     assert len(set(names)) == len(names)
+
     # isort style (ruff RUF022): CONSTANTS, then Classes, then functions
     def key(n: str) -> tuple[int, str]:
         return (0 if n.isupper() else 1 if n[:1].isupper() else 2, n)
