@@ -63,10 +63,19 @@ def capsize_import(root: Path, *, force: bool, db: Path) -> float:
 
 
 def main() -> None:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data")
+    root = Path(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     specs = scan_folder(root)
     bar_files = [str(s.path) for s in specs if s.kind == "bars"]
-    all_csv = [str(s.path) for s in specs if s.path.suffix == ".csv" and s.kind in ("bars", "macro", "factors", "fund_shares", "membership")]
+    all_csv = [
+        str(s.path)
+        for s in specs
+        if s.path.suffix == ".csv"
+        and s.kind in ("bars", "macro", "factors", "fund_shares", "membership")
+    ]
     reps = 3
     base_bars = statistics.median(baseline(bar_files) for _ in range(reps))
     base_all = statistics.median(baseline(all_csv) for _ in range(reps))
