@@ -1,6 +1,6 @@
 """Benchmark: importing the whole shared data folder vs DuckDB's own read_csv of the same files.
 
-Run: ``python benchmarks/import_store.py [DATA_DIR]`` (default ``../shared/data``).
+Run: ``python benchmarks/import_store.py [DATA_DIR [REPEATS]]`` (default ``../shared/data``, 3).
 Prints a table of medians and the ratio to the baseline measured in the same run.
 """
 
@@ -76,7 +76,7 @@ def main() -> None:
         if s.path.suffix == ".csv"
         and s.kind in ("bars", "macro", "factors", "fund_shares", "membership")
     ]
-    reps = 3
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     base_bars = statistics.median(baseline(bar_files) for _ in range(reps))
     base_all = statistics.median(baseline(all_csv) for _ in range(reps))
     base_typed = statistics.median(baseline_typed(bar_files) for _ in range(reps))
