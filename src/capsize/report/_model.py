@@ -103,11 +103,14 @@ class Table:
         Each cell a :class:`Figure` or a text label (no numbers in labels).
     caption : str
         Shown under the table.
+    highlight : tuple of int
+        Row indices to emphasise (e.g. spread rows).
     """
 
     columns: tuple[str, ...]
     rows: tuple[tuple[Figure | str, ...], ...]
     caption: str = ""
+    highlight: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

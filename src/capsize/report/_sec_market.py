@@ -120,19 +120,19 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
         row_label = label
         if choice is not None and choice.stale:
             row_label = f"{label}, to {_d(choice.last_date)}"
-        cells: list[Figure | str] = [row_label, basis]
+        cells: list[Figure | str] = [row_label, basis.removesuffix(" return")]
         for w in SCORE_WINDOWS:
             f = _ret_fig(inp, f"score.{sym}.{w}", rets[sym][w], f"{sym} {basis}, {w}")
             figs[f"{sym}.{w}"] = f
             cells.append(f)
         rows.append(tuple(cells))
     spreads = [
-        (CORE_SMALL, CORE_LARGE, "Small minus large (IWM - SPY)"),
-        (SMALL_INDEX, LARGE_INDEX, "Russell 2000 minus S&P 500 (price)"),
+        (CORE_SMALL, CORE_LARGE, "Small - large (IWM - SPY)"),
+        (SMALL_INDEX, LARGE_INDEX, "Russell 2000 - S&P 500"),
     ]
     micro = inp.proxies.get("micro")
     if micro is not None and not micro.stale:
-        spreads.insert(1, (micro.symbol, CORE_LARGE, f"Micro minus large ({micro.symbol} - SPY)"))
+        spreads.insert(1, (micro.symbol, CORE_LARGE, f"Micro - large ({micro.symbol} - SPY)"))
     for a, b, label in spreads:
         if a not in rets or b not in rets:
             continue
@@ -150,9 +150,10 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
     table = Table(
         ("Segment (proxy)", "Basis", *SCORE_WINDOWS),
         tuple(rows),
-        "ETFs: total return from dividend-adjusted closes. Indices: price return from levels. "
-        "Spreads in percentage points. Windows end on the report day; a base is the last close "
+        "Basis: total = total return from dividend-adjusted closes (ETFs); price = price return "
+        "from index levels; spread = difference of the two rows' returns, in percentage points. Windows end on the report day; a base is the last close "
         "on or before the window start (YTD: last close of the previous year).",
+        highlight=tuple(i for i, r in enumerate(rows) if r[1] == "spread"),
     )
     sec = Section("scoreboard", "Scoreboard", figures=figs, tables=(table,), notes=tuple(notes))
     return sec, rets
