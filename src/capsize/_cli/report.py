@@ -25,10 +25,13 @@ _HOW_TO_FILL = (
 def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
     """Fill an empty store: from ``data_dir`` / CAPSIZE_DATA_DIR, else live providers."""
     from capsize._cli.data import run_import, run_update
-    from capsize.errors import CapsizeError
+    from capsize.errors import CapsizeError, DataNotFound
 
-    with open_store() as store:
-        empty = store.is_empty()
+    try:
+        with open_store(read_only=True) as store:  # readers never block or migrate the file
+            empty = store.is_empty()
+    except DataNotFound:  # no store file yet
+        empty = True
     if not empty:
         return
     folder = data_dir or (
