@@ -120,3 +120,15 @@ def test_empty_store_and_no_provider_says_what_to_run(tmp_path: Path, monkeypatc
     assert res.exit_code == 1
     text = " ".join(res.output.split())
     assert "capsize data import" in text and "--data-dir" in text and "capsize data update" in text
+
+
+def test_open_flag_opens_the_written_file(filled: Path, tmp_path: Path, monkeypatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url: opened.append(url) or True)
+    res = runner.invoke(
+        app, ["report", "-q", "--as-of", "2025-10-08", "--open", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
+    assert opened == [(tmp_path / "capsize-report-2025-10-08.html").resolve().as_uri()]
