@@ -44,12 +44,17 @@ def rating_section(inp: Inputs) -> Section:
     notes: list[str] = []
     small, large = inp.series(CORE_SMALL), inp.series(CORE_LARGE)
     dgs2 = ff = None
-    try:
-        dgs2 = inp.store.macro(["DGS2"], as_of=inp.as_of)["DGS2"].dropna()
+    try:  # reuse what the rates and size-factor sections already read
+        macro = inp.cache.get("macro")
+        if macro is None or "DGS2" not in macro.columns:
+            macro = inp.store.macro(["DGS2"], as_of=inp.as_of)
+        dgs2 = macro["DGS2"].dropna()
     except CapsizeError:
         notes.append("Rates regime not assessed: no DGS2 in the store.")
     try:
-        ff = inp.store.factors("FF3", "monthly", as_of=inp.as_of)
+        ff = inp.cache.get("FF3")
+        if ff is None:
+            ff = inp.store.factors("FF3", "monthly", as_of=inp.as_of)
     except CapsizeError:
         notes.append("Size-factor regime not assessed: no French FF3 data in the store.")
     panel, universe = _breadth_panel(inp)

@@ -450,8 +450,8 @@ def build_context(
     secs["highs"] = _safe("highs", "Highs and drawdowns", lambda: highs_section(inp))
     secs["risk"] = _safe("risk", "Risk", lambda: risk_section(inp))
     secs["rates"] = _safe("rates", "Rates", lambda: rates_section(inp))
-    secs["rating"] = _safe("rating", "Rating card", lambda: rating_section(inp))
     secs["size"] = _safe("size", "The size factor in history", lambda: size_factor_section(inp))
+    secs["rating"] = _safe("rating", "Rating card", lambda: rating_section(inp))
     watch = _watch(inp, secs)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
     order = (
