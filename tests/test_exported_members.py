@@ -12,6 +12,7 @@ PACKAGES = [
     "capsize.analytics",
     "capsize.data.providers",
     "capsize.stocks",
+    "capsize.report",
 ]
 
 
