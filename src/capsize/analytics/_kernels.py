@@ -68,10 +68,9 @@ KERNEL_NAMES = (
 # --------------------------------------------------------------------------- numba sources
 
 
-def roll_mean(x: FloatArray, w: int, minp: int) -> FloatArray:  # pragma: no cover - jitted
+def roll_mean(x: FloatArray, w: int, minp: int, out: FloatArray) -> FloatArray:  # pragma: no cover
     """Compute the rolling mean over ``w`` rows with ``minp`` observations (pandas algorithm)."""
     n, m = x.shape
-    out = np.empty((n, m))
     nobs = np.zeros(m, np.int64)
     neg = np.zeros(m, np.int64)
     ncons = np.zeros(m, np.int64)
@@ -132,7 +131,7 @@ def roll_mean(x: FloatArray, w: int, minp: int) -> FloatArray:  # pragma: no cov
 
 
 def roll_var(
-    x: FloatArray, w: int, minp: int, ddof: int, returns: bool
+    x: FloatArray, w: int, minp: int, ddof: int, returns: bool, out: FloatArray
 ) -> FloatArray:  # pragma: no cover - jitted
     """Compute the rolling variance over ``w`` rows (pandas 3 ``roll_var``: Welford + Kahan).
 
@@ -144,7 +143,6 @@ def roll_var(
     """
     n, m = x.shape
     tol = 2.220446049250313e-16 * 1e3
-    out = np.empty((n, m))
     minp = max(minp, 1)
     cap = w + 1
     nch = (m + CHUNK - 1) // CHUNK
@@ -242,10 +240,11 @@ def roll_var(
     return out
 
 
-def roll_maxmin(x: FloatArray, w: int, minp: int, is_max: bool) -> FloatArray:  # pragma: no cover
+def roll_maxmin(
+    x: FloatArray, w: int, minp: int, is_max: bool, out: FloatArray
+) -> FloatArray:  # pragma: no cover - jitted
     """Compute the rolling max (or min) over ``w`` rows (a ring-buffer deque per ticker)."""
     n, m = x.shape
-    out = np.empty((n, m))
     cap = w + 1
     buf = np.empty((cap, m), np.int64)
     head = np.zeros(m, np.int64)
@@ -352,7 +351,9 @@ def above_ma_counts(
     return above_c.sum(axis=0), valid_c.sum(axis=0)
 
 
-def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray:  # pragma: no cover
+def roll_beta(
+    p: FloatArray, mkt: FloatArray, w: int, minp: int, out: FloatArray
+) -> FloatArray:  # pragma: no cover - jitted
     """Compute the rolling beta of each ticker's simple returns on the benchmark's.
 
     Returns are computed once per row from prices ``p`` (n, m) and ``mkt`` (n,) into a
@@ -362,7 +363,6 @@ def roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray: 
     go in chunks.
     """
     n, m = p.shape
-    out = np.empty((n, m))
     cap = w + 1
     rm = np.full(n, np.nan)
     for t in range(1, n):
@@ -438,15 +438,16 @@ def new_extremes_counts(
     NaN is replaced by -inf/+inf (exact, since a result needs ``minp >= 1`` values).
     """
     n, m = x.shape
-    nch = (m + CHUNK - 1) // CHUNK
+    chunk = CHUNK // 2  # two (w, chunk) suffix buffers: keep them within L2
+    nch = (m + chunk - 1) // chunk
     highs_c = np.zeros((nch, n))
     lows_c = np.zeros((nch, n))
     valid_c = np.zeros((nch, n))
     ninf = -np.inf
     pinf = np.inf
     for ch in range(nch):
-        j0 = ch * CHUNK
-        j1 = min(m, j0 + CHUNK)
+        j0 = ch * chunk
+        j1 = min(m, j0 + chunk)
         cw = j1 - j0
         sufmax = np.empty((w, cw))
         sufmin = np.empty((w, cw))
@@ -570,7 +571,7 @@ def _returns(x: FloatArray) -> FloatArray:
     return r
 
 
-def np_roll_mean(x: FloatArray, w: int, minp: int) -> FloatArray:
+def np_roll_mean(x: FloatArray, w: int, minp: int, dest: FloatArray) -> FloatArray:
     """Vectorized rolling mean (cumulative sums of centred values)."""
     ok = ~np.isnan(x)
     centre = _centre(x, ok)
@@ -579,10 +580,13 @@ def np_roll_mean(x: FloatArray, w: int, minp: int) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = _window_sum(xc, w) / cnt + centre
     out[(cnt < minp) | (cnt == 0)] = np.nan
-    return np.asarray(out, dtype=np.float64)
+    dest[...] = out
+    return dest
 
 
-def np_roll_var(x: FloatArray, w: int, minp: int, ddof: int, returns: bool) -> FloatArray:
+def np_roll_var(
+    x: FloatArray, w: int, minp: int, ddof: int, returns: bool, dest: FloatArray
+) -> FloatArray:
     """Vectorized rolling variance (centred cumulative sums)."""
     v = _returns(x) if returns else x
     ok = ~np.isnan(v)
@@ -595,10 +599,13 @@ def np_roll_var(x: FloatArray, w: int, minp: int, ddof: int, returns: bool) -> F
         var = (s2 - s1 * s1 / cnt) / (cnt - ddof)
     var = np.where(var < 0.0, 0.0, var)
     var[(cnt < minp) | (cnt <= ddof)] = np.nan
-    return np.asarray(var, dtype=np.float64)
+    dest[...] = var
+    return dest
 
 
-def np_roll_maxmin(x: FloatArray, w: int, minp: int, is_max: bool) -> FloatArray:
+def np_roll_maxmin(
+    x: FloatArray, w: int, minp: int, is_max: bool, dest: FloatArray | None = None
+) -> FloatArray:
     """Vectorized rolling max/min (van Herk / Gil-Werman block prefix/suffix scans)."""
     n, m = x.shape
     fill = -np.inf if is_max else np.inf
@@ -614,18 +621,21 @@ def np_roll_maxmin(x: FloatArray, w: int, minp: int, is_max: bool) -> FloatArray
         out[w - 1 :] = acc(suf[: n - w + 1], pre[w - 1 :])
     cnt = _window_sum((~np.isnan(x)).astype(np.float64), w)
     out[(cnt < minp) | (cnt == 0)] = np.nan
-    return np.asarray(out, dtype=np.float64)
+    if dest is None:
+        return np.asarray(out, dtype=np.float64)
+    dest[...] = out
+    return dest
 
 
 def np_above_ma_counts(x: FloatArray, w: int, minp: int) -> tuple[FloatArray, FloatArray]:
     """Vectorized counterpart of :func:`above_ma_counts`."""
-    ma = np_roll_mean(x, w, minp)
+    ma = np_roll_mean(x, w, minp, np.empty_like(x))
     ok = ~np.isnan(x) & ~np.isnan(ma)
     above = (ok & (x > ma)).sum(axis=1).astype(np.float64)
     return above, ok.sum(axis=1).astype(np.float64)
 
 
-def np_roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArray:
+def np_roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int, dest: FloatArray) -> FloatArray:
     """Vectorized counterpart of :func:`roll_beta` (centred cumulative sums)."""
     rx = _returns(p)
     ry = _returns(mkt[:, None])[:, 0]
@@ -643,7 +653,8 @@ def np_roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int) -> FloatArra
         var = _window_sum(yc * yc, w) / cnt - my * my
         beta = (_window_sum(xc * yc, w) / cnt - sx / cnt * my) / var
     beta[(cnt < minp) | (cnt <= 1) | ~(var > 0)] = np.nan
-    return np.asarray(beta, dtype=np.float64)
+    dest[...] = beta
+    return dest
 
 
 def np_new_extremes_counts(

@@ -432,6 +432,15 @@ def _window(window: int, min_periods: int | None) -> tuple[int, int]:
     return int(window), int(min_periods)
 
 
+def _out(x: FloatArray) -> FloatArray:
+    """Allocate an output panel with numpy (which asks for transparent huge pages).
+
+    Allocating inside the kernel would use numba's allocator and fault the output in
+    4 KiB pages: for a 150 MB panel that costs more than the kernel itself.
+    """
+    return np.empty(x.shape, dtype=np.float64)
+
+
 def _wrap(panel: Panel | FloatArray, values: FloatArray, name: str) -> Any:
     return panel.like(values, name) if isinstance(panel, Panel) else values
 
@@ -457,7 +466,8 @@ def rolling_mean(panel: Panel | FloatArray, window: int, min_periods: int | None
         Same type as ``panel``. Equals ``frame.rolling(window, min_periods).mean()``.
     """
     w, mp = _window(window, min_periods)
-    return _wrap(panel, _call("roll_mean")(_arr(panel), w, mp), f"mean{w}")
+    x = _arr(panel)
+    return _wrap(panel, _call("roll_mean")(x, w, mp, _out(x)), f"mean{w}")
 
 
 def rolling_std(
@@ -465,20 +475,23 @@ def rolling_std(
 ) -> Any:
     """Compute the rolling standard deviation over ``window`` rows; see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
-    var = _call("roll_var")(_arr(panel), w, mp, int(ddof), False)
+    x = _arr(panel)
+    var = _call("roll_var")(x, w, mp, int(ddof), False, _out(x))
     return _wrap(panel, np.sqrt(var, out=var), f"std{w}")
 
 
 def rolling_max(panel: Panel | FloatArray, window: int, min_periods: int | None = None) -> Any:
     """Compute the rolling maximum over ``window`` rows (NaN skipped); see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
-    return _wrap(panel, _call("roll_maxmin")(_arr(panel), w, mp, True), f"max{w}")
+    x = _arr(panel)
+    return _wrap(panel, _call("roll_maxmin")(x, w, mp, True, _out(x)), f"max{w}")
 
 
 def rolling_min(panel: Panel | FloatArray, window: int, min_periods: int | None = None) -> Any:
     """Compute the rolling minimum over ``window`` rows (NaN skipped); see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
-    return _wrap(panel, _call("roll_maxmin")(_arr(panel), w, mp, False), f"min{w}")
+    x = _arr(panel)
+    return _wrap(panel, _call("roll_maxmin")(x, w, mp, False, _out(x)), f"min{w}")
 
 
 def returns(panel: Panel | FloatArray, periods: int = 1) -> Any:
@@ -507,7 +520,8 @@ def rolling_volatility(
     returns are computed inside the kernel, so no return panel is allocated.
     """
     w, mp = _window(window, min_periods)
-    var = _call("roll_var")(_arr(panel), w, mp, int(ddof), True)
+    x = _arr(panel)
+    var = _call("roll_var")(x, w, mp, int(ddof), True, _out(x))
     return _wrap(panel, np.sqrt(var, out=var), f"vol{w}")
 
 
@@ -544,7 +558,8 @@ def rolling_beta(
         m = np.asarray(benchmark, dtype=np.float64)
     if m.shape != (x.shape[0],):
         raise InputError(f"benchmark has shape {m.shape}; expected ({x.shape[0]},)")
-    return _wrap(panel, _call("roll_beta")(x, np.array(m, dtype=np.float64), w, mp), f"beta{w}")
+    beta = _call("roll_beta")(x, np.array(m, dtype=np.float64), w, mp, _out(x))
+    return _wrap(panel, beta, f"beta{w}")
 
 
 def _dates(panel: Panel | FloatArray) -> pd.Index:
