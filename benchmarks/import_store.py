@@ -45,7 +45,7 @@ def baseline_typed(files: list[str]) -> float:
     for i, (header, group) in enumerate(groups.items()):
         cols = {c: ("DATE" if c == "date" else "DOUBLE") for c in header.split(",")}
         con.execute(
-            f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, filename = true, columns = ?, auto_detect = false)",
+            f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, header = true, filename = true, columns = ?, auto_detect = false)",
             [group, cols],
         )
     dt = time.perf_counter() - t
