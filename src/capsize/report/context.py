@@ -54,6 +54,13 @@ from capsize.report._sec_drivers import (
     size_factor_section,
     sources_section,
 )
+from capsize.report._sec_internals import (
+    UniverseData,
+    breadth_section,
+    flows_section,
+    load_universe,
+    volume_section,
+)
 from capsize.report._sec_market import (
     highs_section,
     leadership_section,
@@ -449,6 +456,23 @@ def build_context(
     )
     secs["highs"] = _safe("highs", "Highs and drawdowns", lambda: highs_section(inp))
     secs["risk"] = _safe("risk", "Risk", lambda: risk_section(inp))
+    uni: UniverseData | None = None
+    uni_reason = ""
+    try:
+        uni = load_universe(inp)
+    except (CapsizeError, KeyError, ValueError) as exc:
+        uni_reason = (str(exc) or type(exc).__name__).splitlines()[0]
+
+    def breadth() -> Section:
+        if uni is None:
+            return Section("breadth", "Breadth of the small-cap universe", False, uni_reason)
+        return breadth_section(inp, uni)
+
+    secs["breadth"] = _safe("breadth", "Breadth of the small-cap universe", breadth)
+    secs["volume"] = _safe(
+        "volume", "Volume and liquidity", lambda: volume_section(inp, uni, uni_reason)
+    )
+    secs["flows"] = _safe("flows", "Fund flows", lambda: flows_section(inp))
     secs["rates"] = _safe("rates", "Rates", lambda: rates_section(inp))
     secs["size"] = _safe("size", "The size factor in history", lambda: size_factor_section(inp))
     secs["rating"] = _safe("rating", "Rating card", lambda: rating_section(inp))
@@ -461,8 +485,11 @@ def build_context(
         "relative",
         "leadership",
         "highs",
+        "breadth",
+        "volume",
         "risk",
         "rates",
+        "flows",
         "size",
         "sources",
     )
