@@ -159,9 +159,7 @@ def _monthly(path: Path, column: str, day: str) -> pd.Series:
     return s[s.index <= pd.Timestamp(day)].resample("ME").last()
 
 
-def test_rates_regime_table_matches_plain_pandas_point_in_time(
-    ctx_day, shared_data: Path
-) -> None:
+def test_rates_regime_table_matches_plain_pandas_point_in_time(ctx_day, shared_data: Path) -> None:
     joined = pd.concat(
         [
             _monthly(shared_data / "prices" / "IWM.csv", "close", DAY).rename("s"),

@@ -667,7 +667,9 @@ def _universe_liquidity(inp: Inputs, ud: UniverseData, figs: dict[str, Figure]) 
         figs[f"universe.{name}"] = f
         return f
 
-    members = add("members", s["symbols"], _count("no data"), "universe members with prices", "count")
+    members = add(
+        "members", s["symbols"], _count("no data"), "universe members with prices", "count"
+    )
     covered = add(
         "covered",
         s["covered"],
