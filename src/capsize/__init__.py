@@ -95,6 +95,7 @@ from capsize.segments import (
     default_segments,
     segment_performance,
 )
+from capsize.universe import SURVIVORSHIP_CAVEAT, Universe
 
 try:
     __version__ = version("capsize")
@@ -103,6 +104,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "DEFAULT_SEGMENTS",
+    "SURVIVORSHIP_CAVEAT",
     "CapsizeError",
     "CapsizeWarning",
     "DataNotFound",
@@ -127,6 +129,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UnauthorizedError",
+    "Universe",
     "UpdateReport",
     "Window",
     "WindowReturn",
