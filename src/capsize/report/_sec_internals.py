@@ -182,6 +182,7 @@ def load_universe(inp: Inputs) -> UniverseData:
         _, what = _member_list(inp, day)
     uni = uni.restrict(wide.columns[wide.notna().any()])
     wide = wide[list(uni.members)]
+    inp.cache["universe_closes"] = wide
     try:
         vol = store.panel(
             list(uni.members), field="volume", basis="adjusted", start=start, as_of=day
@@ -735,6 +736,9 @@ def flows_section(inp: Inputs) -> Section:
     title = "Fund flows"
     store = inp.store
     shares = store.fund_shares(as_of=inp.as_of)
+    inp.cache["fund_shares"] = shares.assign(
+        source_family=shares["source"].astype(str).map(FL.source_family)
+    )
     segs = FL.resolve_segments(None)
     members = [f for fs in segs.values() for f in fs]
     held = sorted(shares["fund"].astype(str).str.upper().unique()) if len(shares) else []
