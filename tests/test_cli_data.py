@@ -57,3 +57,19 @@ def test_bad_input_is_one_line_and_nonzero(tmp_path: Path) -> None:
     empty = runner.invoke(app, ["data", "status"])
     assert empty.exit_code == 1
     assert "capsize data import" in empty.output
+
+
+@pytest.mark.parametrize("bad", ["12-08-2025", "08/10/2025", "2025-10", "2025-02-30", "yesterday"])
+def test_dates_must_be_iso(bad: str, store_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    res = runner.invoke(app, ["perf", "IWM", "--ytd", "--as-of", bad])
+    assert res.exit_code == 1
+    assert "YYYY-MM-DD" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_unwritable_output_is_one_line(store_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    res = runner.invoke(app, ["report", "--out", "/proc/nope/r.html"])
+    assert res.exit_code == 1
+    assert "cannot use /proc/nope" in res.output

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,6 +58,10 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
             return func(*args, **kwargs)
         except CapsizeError as exc:
             raise fail(str(exc)) from None
+        except OSError as exc:  # a path the user gave cannot be read or written
+            where = exc.filename if exc.filename is not None else "the file"
+            what = exc.strerror or exc.__class__.__name__
+            raise fail(f"cannot use {where}: {what}; choose a path you can write to") from None
 
     return wrapper
 
@@ -73,17 +78,27 @@ def open_store(read_only: bool = False) -> Iterator[Any]:
         store.close()
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
-    """Parse a ``--date`` style option; raise a one-line error naming the option."""
+    """Parse a ``--date`` style option; only ISO ``YYYY-MM-DD`` is accepted.
+
+    Day-first and month-first forms (``08/10/2025``, ``12-08-2025``) are refused
+    rather than guessed, so a date never silently means another day.
+    """
     if value is None:
         return None
+    text = value.strip()
+    if not _ISO_DATE.match(text):
+        raise fail(f"{name} {value!r} is not a date in YYYY-MM-DD form; e.g. 2025-10-08")
     try:
-        ts = pd.Timestamp(value)
+        ts = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-08") from None
-    if pd.isna(ts):
-        raise fail(f"{name} {value!r} is not a date; use YYYY-MM-DD")
-    return ts.normalize().tz_localize(None) if ts.tzinfo else ts.normalize()
+        raise fail(
+            f"{name} {value!r} is not a calendar date; use YYYY-MM-DD, e.g. 2025-10-08"
+        ) from None
+    return ts.normalize()
 
 
 def _jsonable(value: Any) -> Any:
