@@ -47,6 +47,7 @@ __all__ = [
 
 UNIVERSE_INDEX = "IWM"
 UNIVERSE_LOOKBACK_DAYS = 800
+RECENT_DAYS = 31
 """Calendar days of universe history read before the breadth day (about 550 sessions)."""
 EW_WINDOWS = ((21, "1M"), (63, "3M"), (252, "1Y"))
 LIQ_SHORT, LIQ_LONG = 20, 63
@@ -161,25 +162,35 @@ def load_universe(inp: Inputs) -> UniverseData:
     from capsize.analytics.engine import Panel
 
     store = inp.store
-    start = inp.as_of - pd.Timedelta(days=UNIVERSE_LOOKBACK_DAYS)
-    # member list as of the report day first; prices are read for its members only
-    uni, _ = _member_list(inp, inp.as_of)
-    wide = store.panel(
-        list(uni.members), field="close", basis="adjusted", start=start, as_of=inp.as_of
-    )
-    wide = wide.dropna(how="all")
-    if wide.empty:
-        raise DataNotFound(f"no universe closes on or before {inp.day}")
-    day = pd.Timestamp(wide.index[-1])
+    uni, what = _member_list(inp, inp.as_of)
+    members = list(uni.members)
+    day: pd.Timestamp | None = None
+    for days in (RECENT_DAYS, UNIVERSE_LOOKBACK_DAYS):  # a small read finds the last date
+        try:
+            recent = store.panel(
+                members,
+                field="close",
+                basis="adjusted",
+                start=inp.as_of - pd.Timedelta(days=days),
+                as_of=inp.as_of,
+            ).dropna(how="all")
+        except DataNotFound:
+            continue
+        if len(recent):
+            day = pd.Timestamp(recent.index[-1])
+            break
+    if day is None:
+        raise DataNotFound(
+            f"no universe closes in the {UNIVERSE_LOOKBACK_DAYS} days to {inp.day}; "
+            "import the universe with 'capsize data import'"
+        )
     if day != inp.as_of:
         # prices end before the report day: take the member list of the breadth day
         uni, what = _member_list(inp, day)
-        start = day - pd.Timedelta(days=UNIVERSE_LOOKBACK_DAYS)
-        wide = store.panel(
-            list(uni.members), field="close", basis="adjusted", start=start, as_of=day
-        ).dropna(how="all")
-    else:
-        _, what = _member_list(inp, day)
+    start = day - pd.Timedelta(days=UNIVERSE_LOOKBACK_DAYS)
+    wide = store.panel(
+        list(uni.members), field="close", basis="adjusted", start=start, as_of=day
+    ).dropna(how="all")
     uni = uni.restrict(wide.columns[wide.notna().any()])
     wide = wide[list(uni.members)]
     inp.cache["universe_closes"] = wide
