@@ -8,7 +8,8 @@ Rules stated here (and in the report's method notes):
   report day is the latest such core date on or before ``D``.
 * **Segment proxy.** For each segment, the first blend ETF (in the segment's
   order of preference) with a close on the report day; if none has one, the
-  proxy with the most recent close, flagged *stale* with its last date.
+  proxy with the most recent close, flagged *stale* with its last date. A
+  preferred proxy passed over for a fresher one is named in the report's notes.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class ProxyChoice:
     name: str
     last_date: pd.Timestamp
     stale: bool
+    passed_over: tuple[tuple[str, pd.Timestamp], ...] = ()
+    """Preferred proxies skipped because their data ends before the report day."""
 
 
 @dataclass
@@ -205,7 +208,10 @@ def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
         fresh = [pl for pl in dated if pl[1] == day]
         best = fresh[0] if fresh else max(dated, key=lambda pl: pl[1])
         p, last = best
-        proxies[seg.key] = ProxyChoice(seg.key, seg.label, p.symbol, p.name, last, last != day)
+        skipped = tuple((q.symbol, ql) for q, ql in dated[: dated.index(best)] if ql != day)
+        proxies[seg.key] = ProxyChoice(
+            seg.key, seg.label, p.symbol, p.name, last, last != day, skipped
+        )
     book = FigureBook(fmt_date(day))
     return Inputs(
         store=store,

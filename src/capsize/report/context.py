@@ -503,6 +503,11 @@ def build_context(
                 f"Stale proxy: {c.symbol} ({c.label}) last closed {fmt_date(c.last_date)}; its "
                 "figures run to that date and are labelled."
             )
+        for sym, last in c.passed_over:
+            notes.append(
+                f"Substituted proxy: {c.label} uses {c.symbol} because the preferred {sym} "
+                f"last closed {fmt_date(last)}, before the report day."
+            )
     return ReportContext(
         as_of=inp.as_of,
         requested=inp.requested,
