@@ -37,7 +37,9 @@ def _progress() -> Progress:
 def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> object:
     """Import ``folder`` into the store with a progress bar (shared with ``report``)."""
     from capsize.data.ingest import import_folder
+    from capsize.data.providers.local import scan_folder
 
+    scan_folder(folder)  # a bad folder fails here, before any progress bar is drawn
     with open_store() as store:
         if quiet:
             return import_folder(store, folder, force=force)
@@ -146,7 +148,7 @@ def status_cmd(
             fmt_date(r.last_date) if pd.notna(r.last_date) else "-",
             fmt_num(r.rows, 0),
             r.source,
-            _flags(r.errors, r.warnings, r.rejected),
+            _flags(r.errors, r.warnings, r.rejected, r.rows),
         ]
         for r in show.itertuples()
     ]
@@ -179,8 +181,8 @@ def status_cmd(
     )
 
 
-def _flags(errors: float, warnings: float, rejected: float) -> str:
-    parts = []
+def _flags(errors: float, warnings: float, rejected: float, rows: float = 1) -> str:
+    parts = [] if rows else ["no rows stored"]
     if rejected:
         parts.append(f"{int(rejected)} rows rejected")
     if errors:

@@ -167,9 +167,14 @@ class Store:
         try:
             con = duckdb.connect(str(db), read_only=read_only)
         except duckdb.Error as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"store {db} is in use by another capsize process (an import or update?); "
+                    "wait for it to finish and try again"
+                ) from exc
             raise StoreError(
-                f"cannot open store {db}: {exc}. Close other capsize processes writing to it, "
-                "or move the file away to start a new store"
+                f"cannot open store {db}: {str(exc).splitlines()[0]}; if the file is damaged, "
+                "rename it and run 'capsize data import DIR' to build a new store"
             ) from exc
         store = cls(con, db, read_only)
         store._migrate()
