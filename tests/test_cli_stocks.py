@@ -217,3 +217,26 @@ def test_progress_path_gathers_same_evidence(home: Path, env: Path) -> None:
         store.close()
     assert [e.ticker for e in with_bar] == [e.ticker for e in without] == ["UNCY", "BNED"]
     assert with_bar[1].market_cap == pytest.approx(without[1].market_cap)
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.fixture
+def full(store_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the CLI at the store filled from the whole shared data folder."""
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    return store_home
+
+
+def test_screen_unknown_ticker_does_not_pass(full: Path) -> None:
+    res = runner.invoke(app, ["screen", "--tickers", "ZZZZ", "--no-sec"])
+    assert res.exit_code == 1
+    assert "unknown ticker ZZZZ: no prices in the store" in res.output
+    assert "pass" not in res.output
+    out = json.loads(
+        runner.invoke(app, ["screen", "--tickers", "RXT,ZZZZ", "--no-sec", "--json"]).stdout
+    )
+    assert out["universe"] == 1
+    assert [r["ticker"] for r in out["rows"]] == ["RXT"]
+    assert out["unknown_tickers"] == {"ZZZZ": "no prices in the store"}

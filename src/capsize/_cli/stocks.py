@@ -160,6 +160,17 @@ def screen_cmd(
             fund=fund.upper(),
             index_cap=index_cap,
         )
+    unknown = [e for e in evs if e.unknown]
+    unknown_lines = [f"unknown ticker {e.ticker}: no prices in the store" for e in unknown]
+    for line in unknown_lines:
+        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if evs and len(unknown) == len(evs):
+        raise fail(
+            f"unknown ticker {', '.join(e.ticker for e in unknown)}: no prices in the store "
+            f"and not in the {fund.upper()} holdings; check the spelling or run "
+            "'capsize data import DIR'"
+        )
+    evs = [e for e in evs if not e.unknown]
     metrics = [compute_metrics(e) for e in evs]
     frame = metrics_frame(metrics)
     when = evs[0].as_of if evs else at
@@ -170,6 +181,7 @@ def screen_cmd(
     if json_out:
         payload = screen_payload(res)
         payload["sec_source"] = sec_label
+        payload["unknown_tickers"] = {e.ticker: "no prices in the store" for e in unknown}
         emit_json(payload)
         return
     rows = [
@@ -195,6 +207,7 @@ def screen_cmd(
             f"({fund} weight x assumed index cap "
             f"{fmt_money(index_cap, compact=True)}); use --index-cap to change."
         )
+    caption_lines.extend(unknown_lines)
     caption_lines.append("Information, not investment advice.")
     print_table(
         rows,

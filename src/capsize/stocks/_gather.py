@@ -90,6 +90,12 @@ class StockEvidence:
     market_cap_date : Timestamp or None
     missing : dict
         Field -> reason it is missing.
+    kind : str
+        Kind of symbol in the store (``stock``, ``etf``, ``index``, ``crypto``;
+        ``""`` when the store does not know it).
+    price_range : tuple of Timestamp, or None
+        First and last bar date of the ticker in the whole store (whatever
+        ``as_of``); None when the store has no bars for it.
     """
 
     ticker: str
@@ -116,6 +122,19 @@ class StockEvidence:
     market_cap_label: str = ""
     market_cap_date: pd.Timestamp | None = None
     missing: dict[str, str] = field(default_factory=dict)
+    kind: str = ""
+    price_range: tuple[pd.Timestamp | None, pd.Timestamp | None] | None = None
+
+    @property
+    def unknown(self) -> bool:
+        """True when the store has no prices for the ticker at all and it is not a holding."""
+        return self.close is None and self.price_range is None and "holdings" in self.missing
+
+    @property
+    def before_data(self) -> bool:
+        """True when the store has prices for the ticker, but only after ``as_of``."""
+        first = self.price_range[0] if self.price_range is not None else None
+        return self.close is None and first is not None and first > self.as_of
 
     @property
     def last_price(self) -> tuple[float, pd.Timestamp | None]:
@@ -286,6 +305,7 @@ def gather_universe(
         total_mv = float(pd.to_numeric(hold.loc[eq_mask, "market_value"], errors="coerce").sum())
         for rec in hold.to_dict("records"):
             hmap.setdefault(str(rec["ticker"]).upper(), rec)
+    kinds = _kinds(store)
     want_sec = {t.upper() for t in sec_tickers} if sec_tickers is not None else None
     out: list[StockEvidence] = []
     for t in names:
@@ -294,8 +314,19 @@ def gather_universe(
         ev.close = c
         ev.volume = _series(vols, t) if len(vols) else None
         ev.price_source = f"store bars {t} (adjusted close)"
+        ev.kind = kinds.get(t, "")
         if c is None:
-            ev.missing["prices"] = f"no prices for {t} in the store up to {at:%Y-%m-%d}"
+            ev.price_range = _price_range(store, t)
+            first = ev.price_range[0] if ev.price_range is not None else None
+            if first is not None and first > at:
+                ev.missing["prices"] = (
+                    f"{t} has no prices on or before {at:%Y-%m-%d} "
+                    f"(its data starts {first:%Y-%m-%d})"
+                )
+            elif ev.price_range is None:
+                ev.missing["prices"] = f"no prices for {t} in the store"
+            else:
+                ev.missing["prices"] = f"no prices for {t} in the store up to {at:%Y-%m-%d}"
         elif ev.volume is None:
             ev.missing["volume"] = (
                 f"no volume for {t} in the store from {start:%Y-%m-%d} to {at:%Y-%m-%d}"
@@ -335,6 +366,32 @@ def gather_universe(
         if progress is not None:
             progress(len(out), len(names))
     return out
+
+
+def _kinds(store: Any) -> dict[str, str]:
+    """Symbol -> kind for the non-stock symbols the store knows (ETFs, indices, crypto)."""
+    out: dict[str, str] = {}
+    lister = getattr(store, "symbols", None)
+    if lister is None:
+        return out
+    for kind in ("etf", "index", "crypto"):
+        try:
+            out.update(dict.fromkeys((str(s).upper() for s in lister(kind)), kind))
+        except CapsizeError:
+            continue
+    return out
+
+
+def _price_range(store: Any, ticker: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
+    """First and last bar date of ``ticker`` in the whole store (None when it has none)."""
+    prov = getattr(store, "provenance", None)
+    if prov is None:
+        return None
+    try:
+        p = prov("bars", ticker)
+    except CapsizeError:
+        return None
+    return p.first_date, p.last_date
 
 
 def _panel(
