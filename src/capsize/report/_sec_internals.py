@@ -48,6 +48,7 @@ __all__ = [
 UNIVERSE_INDEX = "IWM"
 UNIVERSE_LOOKBACK_DAYS = 800
 RECENT_DAYS = 31
+VOLUME_SOURCE = "universe_ohlcv/<ticker>.csv via store (share volume)"
 """Calendar days of universe history read before the breadth day (about 550 sessions)."""
 EW_WINDOWS = ((21, "1M"), (63, "3M"), (252, "1Y"))
 LIQ_SHORT, LIQ_LONG = 20, 63
@@ -208,7 +209,7 @@ def load_universe(inp: Inputs) -> UniverseData:
         day=day,
         start=pd.Timestamp(wide.index[0]),
         list_source=what,
-        price_source="universe/<ticker>.csv (adjusted closes); universe_ohlcv/ (volume) via store",
+        price_source="universe/<ticker>.csv via store (adjusted closes)",
     )
 
 
@@ -661,7 +662,7 @@ def _universe_liquidity(inp: Inputs, ud: UniverseData, figs: dict[str, Figure]) 
 
     res = liquidity(ud.closes, ud.volume, window=LIQ_LONG, as_of=ud.day)
     s = res.summary
-    src = f"{ud.price_source}; member list: {ud.list_source}"
+    src = f"{ud.price_source}; {VOLUME_SOURCE}; member list: {ud.list_source}"
     syms = (f"{ud.universe.name} members",)
     w = f"{_d(res.window_start)}..{_d(res.window_end)}"
 
