@@ -237,3 +237,125 @@ def test_perf_segments(use_home, shared_data):
     both = runner.invoke(app, ["perf", "IWM", "--segments"])
     assert both.exit_code != 0
     assert "not both" in both.output
+
+
+def last_date(shared_data: Path, name: str) -> str:
+    return closes(shared_data / "prices" / f"{name}.csv")[-1][0]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "IWM", "iwm"], "compare needs two different symbols"),
+        (["risk", "IWM", "--vs", "IWM"], "risk needs two different symbols"),
+        (["perf", "IWM", "--ytd", "--as-of", "1990-01-01"], "IWM's data starts 2000-05-26"),
+        (
+            ["risk", "IWM", "--since", "2026-01-01", "--as-of", "2025-01-01"],
+            "--since 2026-01-01 is after --as-of 2025-01-01; swap them",
+        ),
+        (["risk", "IWM", "--threshold", "1"], "threshold is a fraction (0.01 = 1%)"),
+        (["risk", "IWM", "--threshold", "0.5"], "threshold is a fraction"),
+    ],
+)
+def test_internal_messages_do_not_leak(use_home, args, message):
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1
+    assert message in res.output
+    assert "Series" not in res.output and "performance_table" not in res.output
+    assert "Traceback" not in res.output
+
+
+def test_trough_from_after_latest_data(use_home, shared_data):
+    res = runner.invoke(app, ["perf", "IWM", "--trough-from", "2099-01-01"])
+    assert res.exit_code == 1
+    assert f"after the latest data ({last_date(shared_data, 'IWM')})" in res.output
+    assert "swap" not in res.output
+
+
+def test_future_as_of_uses_latest_data_with_a_note(use_home, shared_data):
+    last = last_date(shared_data, "IWM")
+    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
+    p = run_json(["perf", "IWM", "--ytd", "--as-of", "2099-01-01"])
+    assert p["as_of"] == last and p["as_of_note"] == note
+    exp, _, _ = ret(closes(shared_data / "prices" / "IWM.csv"), f"{int(last[:4]) - 1}-12-31", last)
+    assert abs(p["rows"][0]["total_return"] - exp) < TOL
+    for args in (
+        ["compare", "IWM", "SPY"],
+        ["risk", "IWM"],
+        ["highs", "IWM"],
+    ):
+        q = run_json([*args, "--as-of", "2099-01-01"])
+        assert q["as_of_note"] == note, args
+        text = runner.invoke(app, [*args, "--as-of", "2099-01-01"])
+        assert text.exit_code == 0
+        assert "as-of 2099-01-01 is after the latest data" in " ".join(text.output.split())
+    c = run_json(["compare", "IWM", "SPY", "--as-of", "2099-01-01"])
+    assert all(r["IWM"] is not None for r in c["relative"])
+
+
+def test_highs_json_names_the_as_of(use_home, shared_data):
+    p = run_json(["highs", "IWM"])
+    assert p["as_of"] == last_date(shared_data, "IWM")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["perf", "iwm", "--ytd"],
+        ["compare", "iwm", "spy"],
+        ["risk", "iwm", "--vs", "spy"],
+        ["highs", "^rut", "iwm"],
+    ],
+)
+def test_lower_case_symbols_are_accepted(use_home, args):
+    res = runner.invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    assert "IWM" in res.output
+
+
+def test_compare_stale_proxy_uses_the_common_last_date(use_home, shared_data):
+    iwc, spy = last_date(shared_data, "IWC"), last_date(shared_data, "SPY")
+    assert iwc < spy  # the data defect this guards against
+    p = run_json(["compare", "IWC", "SPY"])
+    assert p["as_of"] == iwc
+    assert f"as of {iwc}, the last date with data for all symbols" in p["as_of_note"]
+    for r in p["relative"]:
+        assert r["IWC"] is not None and r["SPY"] is not None
+        assert r["end_date"] == iwc
+    exp_a, _, _ = ret(closes(shared_data / "prices" / "IWC.csv"), f"{int(iwc[:4]) - 1}-12-31", iwc)
+    exp_b, _, _ = ret(closes(shared_data / "prices" / "SPY.csv"), f"{int(iwc[:4]) - 1}-12-31", iwc)
+    assert abs(p["relative"][0]["IWC"] - exp_a) < TOL
+    assert abs(p["relative"][0]["spread"] - (exp_a - exp_b)) < TOL
+    text = " ".join(runner.invoke(app, ["compare", "IWC", "SPY"]).output.split())
+    assert f"as of {iwc}, the last date with data for all symbols" in text
+    assert f"{(exp_a - exp_b) * 100:+.1f} pp" in text
+
+
+def test_compare_ratio_line(use_home, shared_data):
+    a = dict(closes(shared_data / "prices" / "IWM.csv"))
+    b = dict(closes(shared_data / "prices" / "SPY.csv"))
+    days = sorted(d for d in a if d in b)
+    ratio = [a[d] / b[d] for d in days]
+    ma50 = sum(ratio[-50:]) / 50
+    ma200 = sum(ratio[-200:]) / 200
+    p = run_json(["compare", "IWM", "SPY"])
+    rs = p["relative_strength"]
+    assert abs(rs["vs_50d"] - (ratio[-1] / ma50 - 1)) < 1e-9
+    assert abs(rs["vs_200d"] - (ratio[-1] / ma200 - 1)) < 1e-9
+    side = [ratio[i] > sum(ratio[i - 199 : i + 1]) / 200 for i in range(199, len(ratio))]
+    k = len(side) - 1
+    while k > 0 and side[k - 1] == side[-1]:
+        k -= 1
+    assert rs["above_200d"] == side[-1]
+    assert rs["last_cross"] == days[199 + k]
+    assert rs["days_since_cross"] == len(side) - 1 - k
+    text = " ".join(runner.invoke(app, ["compare", "IWM", "SPY"]).output.split())
+    assert "IWM/SPY ratio on" in text and "vs its 200-day average" in text
+
+
+def test_perf_stale_symbol_gets_a_hint(use_home, shared_data):
+    iwc = last_date(shared_data, "IWC")
+    p = run_json(["perf", "IWM", "IWC", "--ytd"])
+    assert any(f"IWC: data ends {iwc}" in n and f"--as-of {iwc}" in n for n in p["notes"])
+    q = run_json(["perf", "IWM", "IWC", "--ytd", "--as-of", iwc])
+    assert q["rows"][1]["total_return"] is not None

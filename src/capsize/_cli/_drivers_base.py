@@ -11,7 +11,7 @@ from capsize.errors import DataNotFound
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
-__all__ = ["date_text", "num", "source_of"]
+__all__ = ["after_data_note", "date_text", "num", "source_of"]
 
 
 def num(x: Any) -> float:
@@ -36,3 +36,21 @@ def source_of(store: Store, dataset: str, key: str) -> str:
         return str(store.provenance(dataset, key).source)
     except DataNotFound:
         return "unknown"
+
+
+def after_data_note(requested: pd.Timestamp | None, latest: Any) -> str | None:
+    """One-line note when ``--as-of`` is after the latest date of the data used.
+
+    Commands then proceed with the latest data; this note (and a JSON field
+    ``as_of_note``) says so, the same way in every command.
+    """
+    if requested is None or latest is None or pd.isna(latest):
+        return None
+    last = pd.Timestamp(latest).normalize()
+    if pd.Timestamp(requested) <= last:
+        return None
+    day = last.strftime("%Y-%m-%d")
+    return (
+        f"as-of {pd.Timestamp(requested):%Y-%m-%d} is after the latest data ({day}); "
+        f"figures are as of {day}"
+    )

@@ -22,7 +22,8 @@ from capsize._cli._common import (
     parse_date_option,
     print_table,
 )
-from capsize._format import fmt_date, fmt_num, fmt_pct, fmt_ratio
+from capsize._cli._drivers_base import after_data_note
+from capsize._format import fmt_date, fmt_num, fmt_pct, fmt_ratio, is_missing
 from capsize.analytics import performance as perf
 from capsize.analytics import risk as rk
 from capsize.errors import DataNotFound, InputError
@@ -46,6 +47,27 @@ CONVENTION = (
 
 
 # --------------------------------------------------------------------------- loading
+
+
+def upper_symbols(symbols: list[str]) -> list[str]:
+    """Symbols as the store spells them: stripped and upper-cased (``iwm`` -> ``IWM``)."""
+    return [s.strip().upper() for s in symbols if s.strip()]
+
+
+def _first_date(store: Store, sym: str) -> str:
+    try:
+        return fmt_date(store.provenance("bars", sym).first_date)
+    except DataNotFound:
+        return "n/a"
+
+
+def _no_data_before(store: Store, sym: str, as_of: pd.Timestamp | None) -> DataNotFound:
+    if as_of is None:
+        return DataNotFound(f"no closes for {sym} in the store; run 'capsize data import DIR'")
+    return DataNotFound(
+        f"no closes for {sym} on or before {fmt_date(as_of)}: {sym}'s data starts "
+        f"{_first_date(store, sym)}; pick a later --as-of"
+    )
 
 
 def _sources(store: Store, symbols: list[str]) -> dict[str, dict[str, Any]]:
@@ -78,6 +100,8 @@ def _load(
     notes: list[str] = []
     for sym in symbols:
         col = auto[sym].dropna()
+        if col.empty:
+            raise _no_data_before(store, sym, as_of)
         if basis.get(sym) == "adjusted":
             adjusted[sym] = col
             try:
@@ -104,6 +128,53 @@ def _default_as_of(*frames: pd.DataFrame) -> pd.Timestamp:
     if not last:
         raise DataNotFound("no closes for the requested symbols")
     return pd.Timestamp(max(last))
+
+
+def _last_dates(adjusted: pd.DataFrame, price: pd.DataFrame, symbols: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for sym in symbols:
+        ends = [
+            pd.Timestamp(str(f[sym].last_valid_index()))
+            for f in (adjusted, price)
+            if sym in f.columns and f[sym].last_valid_index() is not None
+        ]
+        if ends:
+            out[sym] = max(ends)
+    return out
+
+
+def _clamp_as_of(
+    adjusted: pd.DataFrame, price: pd.DataFrame, as_of: pd.Timestamp | None, symbols: list[str]
+) -> tuple[pd.Timestamp, str | None, list[str]]:
+    """Return the as-of date used, the note if the request is after all data, stale notes."""
+    latest = _default_as_of(adjusted, price)
+    note = after_data_note(as_of, latest)
+    day = latest if as_of is None or note is not None else as_of
+    stale = [
+        f"{sym}: data ends {fmt_date(end)}, before the as-of {fmt_date(day)}; its figures are "
+        f"n/a here; for them use --as-of {fmt_date(end)}"
+        for sym, end in _last_dates(adjusted, price, symbols).items()
+        if end < day
+    ]
+    return day, note, stale
+
+
+def _check_starts(
+    latest: pd.Timestamp,
+    since: pd.Timestamp | None,
+    between: tuple[pd.Timestamp, pd.Timestamp] | None,
+    trough_from: pd.Timestamp | None,
+) -> None:
+    for name, start in (
+        ("--since", since),
+        ("--between", between[0] if between is not None else None),
+        ("--trough-from", trough_from),
+    ):
+        if start is not None and start > latest:
+            raise InputError(
+                f"{name} {fmt_date(start)} is after the latest data ({fmt_date(latest)}); "
+                "pick an earlier date"
+            )
 
 
 def _windows(
@@ -149,9 +220,17 @@ def perf_payload(
     between: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     trough_from: pd.Timestamp | None = None,
 ) -> dict[str, Any]:
-    """Price and total returns of ``symbols`` over the chosen windows, with provenance."""
+    """Price and total returns of ``symbols`` over the chosen windows, with provenance.
+
+    When ``as_of`` is after the latest close of every symbol, the figures are as of
+    that latest close and ``as_of_note`` says so. A symbol whose data ends before
+    the as-of date shows n/a and a note with the ``--as-of`` that would cover it.
+    """
+    symbols = upper_symbols(symbols)
     adjusted, price, basis, notes = _load(store, symbols, as_of)
-    day = as_of if as_of is not None else _default_as_of(adjusted, price)
+    day, as_of_note, stale = _clamp_as_of(adjusted, price, as_of, symbols)
+    _check_starts(_default_as_of(adjusted, price), since, between, trough_from)
+    notes += stale
     wins = _windows(day, ytd, since, between, trough_from)
     table = perf.performance_table(
         adjusted if not adjusted.empty else None,
@@ -182,6 +261,8 @@ def perf_payload(
         )
     return {
         "as_of": day,
+        "requested_as_of": as_of,
+        "as_of_note": as_of_note,
         "convention": CONVENTION,
         "windows": [w.describe() for w in wins],
         "rows": rows,
@@ -213,7 +294,10 @@ def segments_payload(
             "no segment proxy (IWC, IWM, IJH, SPY, QQQ, ...) in the store; run 'capsize data import'"
         )
     adjusted, price, basis, notes = _load(store, wanted, as_of)
-    day = as_of if as_of is not None else _default_as_of(adjusted, price)
+    latest = _default_as_of(adjusted, price)
+    as_of_note = after_data_note(as_of, latest)
+    day = latest if as_of is None or as_of_note is not None else as_of
+    _check_starts(latest, since, between, trough_from)
     wins = _windows(day, ytd, since, between, trough_from)
     table = segment_performance(
         adjusted if not adjusted.empty else None,
@@ -229,6 +313,8 @@ def segments_payload(
     used = sorted({r["symbol"] for r in rows if r["symbol"]})
     return {
         "as_of": day,
+        "requested_as_of": as_of,
+        "as_of_note": as_of_note,
         "convention": CONVENTION,
         "style": style,
         "windows": [w.describe() for w in wins],
@@ -263,6 +349,8 @@ def _print_segments(payload: dict[str, Any], total_only: bool) -> None:
 
 def _source_caption(payload: dict[str, Any]) -> str:
     lines = [f"As of {fmt_date(payload['as_of'])}. {payload['convention']}."]
+    if payload.get("as_of_note"):
+        lines.insert(0, f"Note: {payload['as_of_note']}.")
     for sym, src in payload["sources"].items():
         lines.append(
             f"{sym}: {src['source']} ({fmt_date(src['first_date'])}..{fmt_date(src['last_date'])})"
@@ -321,13 +409,35 @@ def _print_perf(payload: dict[str, Any], total_only: bool) -> None:
 def compare_payload(
     store: Store, a: str, b: str, *, as_of: pd.Timestamp | None = None
 ) -> dict[str, Any]:
-    """Relative strength, calendar-year leadership and streaks of ``a`` against ``b``."""
+    """Relative strength, calendar-year leadership and streaks of ``a`` against ``b``.
+
+    The as-of date defaults to the last date both symbols have a close (a stale
+    proxy would otherwise make every window n/a); a requested as-of after that
+    date is moved back to it, with ``as_of_note`` saying so.
+    """
+    a, b = a.strip().upper(), b.strip().upper()
+    if a == b:
+        raise InputError(
+            f"compare needs two different symbols; got {a} twice (e.g. capsize compare {a} SPY)"
+        )
     frame = store.closes([a, b], basis="auto", as_of=as_of)
     basis = dict(frame.attrs.get("basis", {}))
     sa, sb = frame[a].dropna(), frame[b].dropna()
-    if sa.empty or sb.empty:
-        raise DataNotFound(f"no closes for {a if sa.empty else b}")
-    day = as_of if as_of is not None else pd.Timestamp(max(sa.index[-1], sb.index[-1]))
+    for sym, col in ((a, sa), (b, sb)):
+        if col.empty:
+            raise _no_data_before(store, sym, as_of)
+    common = pd.Timestamp(min(sa.index[-1], sb.index[-1]))
+    as_of_note = after_data_note(as_of, common)
+    day = common if as_of is None or as_of_note is not None else as_of
+    as_of_reason = "requested" if as_of is not None and as_of_note is None else "latest"
+    if sa.index[-1] != sb.index[-1] and (as_of is None or as_of_note is not None):
+        as_of_reason = "common"
+        as_of_note = (
+            (as_of_note + "; " if as_of_note else "")
+            + f"as of {fmt_date(common)}, the last date with data for all symbols "
+            f"({a} ends {fmt_date(sa.index[-1])}, {b} ends {fmt_date(sb.index[-1])})"
+        )
+    sa, sb = sa[sa.index <= day], sb[sb.index <= day]
     notes = []
     if basis.get(a) != basis.get(b):
         notes.append(
@@ -347,8 +457,11 @@ def compare_payload(
                 "base_date": rr.a.base_date,
                 "end_date": rr.a.end_date,
                 "reason": rr.a.reason or rr.b.reason,
+                "reason_a": rr.a.reason,
+                "reason_b": rr.b.reason,
             }
         )
+    rs = _ratio_trend(sa, sb)
     table = perf.calendar_year_table(sa, sb)
     st = perf.streaks(table)
     years = [
@@ -363,8 +476,12 @@ def compare_payload(
         "a": a,
         "b": b,
         "as_of": day,
+        "requested_as_of": as_of,
+        "as_of_basis": as_of_reason,
+        "as_of_note": as_of_note,
         "basis": basis,
         "relative": rel,
+        "relative_strength": rs,
         "years": years,
         "streaks": {
             "current": streak(st.current),
@@ -377,23 +494,82 @@ def compare_payload(
     }
 
 
+def _ratio_trend(sa: pd.Series, sb: pd.Series) -> dict[str, Any]:
+    """Ratio ``a/b`` vs its 50- and 200-day averages and the last 200-day crossover."""
+    try:
+        ratio = perf.relative_strength(sa, sb)
+    except InputError:
+        return {"date": None}
+    out: dict[str, Any] = {
+        "date": ratio.index[-1],
+        "formula": "ratio = a/b on common dates (rebased to 1 at the first); "
+        "vs average = ratio / n-day mean of the ratio - 1",
+    }
+    for n in (50, 200):
+        ma = ratio.rolling(n).mean()
+        out[f"vs_{n}d"] = float(ratio.iloc[-1] / ma.iloc[-1] - 1) if len(ratio) >= n else None
+    ma200 = ratio.rolling(200).mean()
+    side = (ratio - ma200).dropna()
+    out["above_200d"] = None if side.empty else bool(side.iloc[-1] > 0)
+    out["last_cross"] = None
+    out["days_since_cross"] = None
+    if not side.empty:
+        sign = side > 0
+        changed = sign.ne(sign.shift()).to_numpy().nonzero()[0]
+        changed = changed[changed > 0]
+        if len(changed):
+            at = int(changed[-1])
+            out["last_cross"] = side.index[at]
+            out["days_since_cross"] = len(side) - 1 - at
+    return out
+
+
+def _fmt_pp(value: Any, reason: str | None = None) -> str:
+    """Format a difference of two returns in percentage points: ``0.095`` -> ``"+9.5 pp"``."""
+    if is_missing(value):
+        return fmt_pct(value, 1, reason=reason)
+    return f"{float(value) * 100:+.1f} pp"
+
+
+def _ratio_line(p: dict[str, Any]) -> str:
+    a, b, rs = p["a"], p["b"], p.get("relative_strength") or {}
+    if rs.get("date") is None:
+        return f"{a}/{b} ratio: n/a (no common dates)"
+    text = (
+        f"{a}/{b} ratio on {fmt_date(rs['date'])}: "
+        f"{fmt_pct(rs['vs_50d'], 1, reason='under 50 common days')} vs its 50-day average, "
+        f"{fmt_pct(rs['vs_200d'], 1, reason='under 200 common days')} vs its 200-day average"
+    )
+    if rs.get("last_cross") is not None:
+        where = "above" if rs["above_200d"] else "below"
+        text += (
+            f"; {where} the 200-day average since {fmt_date(rs['last_cross'])} "
+            f"({rs['days_since_cross']} trading days)"
+        )
+    return text + "."
+
+
 def _print_compare(p: dict[str, Any]) -> None:
     a, b = p["a"], p["b"]
     rows = [
         [
             r["window"],
-            fmt_pct(r[a], 2, reason=r["reason"]),
-            fmt_pct(r[b], 2, reason=r["reason"]),
-            fmt_pct(r["spread"], 2, reason=r["reason"]),
+            fmt_pct(r[a], 2, reason=r.get("reason_a") or r["reason"]),
+            fmt_pct(r[b], 2, reason=r.get("reason_b") or r["reason"]),
+            _fmt_pp(r["spread"], reason=r["reason"]),
             fmt_date(r["base_date"]),
             fmt_date(r["end_date"]),
         ]
         for r in p["relative"]
     ]
+    caption = [_ratio_line(p)]
+    if p.get("as_of_note"):
+        caption.insert(0, f"Note: {p['as_of_note']}.")
     print_table(
         rows,
         ["Window", a, b, f"{a} - {b}", "Base", "End"],
         title=f"{a} vs {b} (as of {fmt_date(p['as_of'])})",
+        caption="\n".join(caption),
         right_align=(1, 2, 3),
     )
     yrows = []
@@ -408,7 +584,7 @@ def _print_compare(p: dict[str, Any]) -> None:
                 str(r["year"]),
                 fmt_pct(r[a], 1, reason="no data"),
                 fmt_pct(r[b], 1, reason="no data"),
-                fmt_pct(r["spread"], 1, reason="no data"),
+                _fmt_pp(r["spread"], reason="no data"),
                 str(r["winner"] or "n/a"),
                 status,
             ]
@@ -456,10 +632,35 @@ def risk_payload(
     window: int = 252,
 ) -> dict[str, Any]:
     """Volatility, beta, correlation, capture and conditional move of ``symbol`` vs ``bench``."""
+    symbol, bench = symbol.strip().upper(), bench.strip().upper()
+    if symbol == bench:
+        raise InputError(
+            f"risk needs two different symbols: --vs {bench} is {symbol} itself; e.g. --vs SPY"
+        )
+    if not 0 < threshold < 0.5:
+        raise InputError(
+            f"--threshold {threshold:g} is out of range: threshold is a fraction (0.01 = 1%); "
+            "use a value above 0 and below 0.5"
+        )
+    if since is not None and as_of is not None and since > as_of:
+        raise InputError(f"--since {fmt_date(since)} is after --as-of {fmt_date(as_of)}; swap them")
     frame = store.closes([symbol, bench], basis="auto", start=since, as_of=as_of)
     a, b = frame[symbol].dropna(), frame[bench].dropna()
-    if len(a) < 3 or len(b) < 3:
-        raise DataNotFound(f"too few closes for {symbol if len(a) < 3 else bench} in the window")
+    for sym, col in ((symbol, a), (bench, b)):
+        if len(col) >= 3:
+            continue
+        full = store.closes([sym], basis="auto")[sym].dropna()
+        if full.empty or (as_of is not None and as_of < full.index[0]):
+            raise _no_data_before(store, sym, as_of)
+        if since is not None and since > full.index[-1]:
+            raise DataNotFound(
+                f"--since {fmt_date(since)} is after the latest data for {sym} "
+                f"({fmt_date(full.index[-1])}); pick an earlier --since"
+            )
+        raise DataNotFound(
+            f"too few closes for {sym} in the window (under 3); widen --since/--as-of"
+        )
+    as_of_note = after_data_note(as_of, min(a.index[-1], b.index[-1]))
     # one calendar: the one with fewer dates (trading days); the other's last close on or before
     start = max(a.index[0], b.index[0])
     na, nb = int((a.index >= start).sum()), int((b.index >= start).sum())
@@ -481,6 +682,8 @@ def risk_payload(
         "symbol": symbol,
         "benchmark": bench,
         "as_of": s.end,
+        "requested_as_of": as_of,
+        "as_of_note": as_of_note,
         "start": s.start,
         "end": s.end,
         "n_days": s.n_days,
@@ -539,6 +742,7 @@ def _print_risk(p: dict[str, Any]) -> None:
         ],
     ]
     caption = [
+        *([f"Note: {p['as_of_note']}."] if p.get("as_of_note") else []),
         f"{sym} vs {bench}, daily returns {fmt_date(p['start'])}..{fmt_date(p['end'])} "
         f"({p['n_days']} paired days) on {p['calendar']}.",
         *[f"{k}: {v}" for k, v in p["formulas"].items()],
@@ -560,6 +764,7 @@ def highs_payload(
     store: Store, symbols: list[str], *, as_of: pd.Timestamp | None = None
 ) -> dict[str, Any]:
     """All-time and 52-week highs (close and intraday) and drawdowns of ``symbols``."""
+    symbols = upper_symbols(symbols)
     if not symbols:
         raise InputError("name at least one symbol, e.g. capsize highs ^RUT IWM")
     out = []
@@ -567,7 +772,7 @@ def highs_payload(
         bars = store.bars(sym, basis="auto", as_of=as_of)
         close = bars["close"].dropna().rename(sym)
         if close.empty:
-            raise DataNotFound(f"no closes for {sym} on or before the as-of date")
+            raise _no_data_before(store, sym, as_of)
         h = perf.highs(close, bars["high"])
         dd = perf.drawdown_stats(close)
 
@@ -590,8 +795,12 @@ def highs_payload(
                 "source": bars.attrs.get("source"),
             }
         )
+    latest = max(pd.Timestamp(str(s["as_of_date"])) for s in out)
+    as_of_note = after_data_note(as_of, latest)
     return {
-        "as_of": as_of,
+        "as_of": latest if as_of is None or as_of_note is not None else as_of,
+        "requested_as_of": as_of,
+        "as_of_note": as_of_note,
         "symbols": out,
         "convention": (
             "52-week = closes after as-of minus one year; all-time = since the first date held; "
@@ -636,6 +845,8 @@ def _print_highs(p: dict[str, Any]) -> None:
             ]
         )
     caption = [p["convention"] + "."]
+    if p.get("as_of_note"):
+        caption.insert(0, f"Note: {p['as_of_note']}.")
     for s in p["symbols"]:
         if s["record_close_today"]:
             caption.append(f"{s['symbol']} closed at a record on {fmt_date(s['as_of_date'])}.")
@@ -712,7 +923,13 @@ def register(app: typer.Typer) -> None:
                 )
             else:
                 payload = perf_payload(
-                    store, symbols or [], as_of=day, ytd=ytd, since=s, between=btw, trough_from=t
+                    store,
+                    upper_symbols(symbols or []),
+                    as_of=day,
+                    ytd=ytd,
+                    since=s,
+                    between=btw,
+                    trough_from=t,
                 )
         if as_json:
             emit_json(payload)
@@ -735,7 +952,7 @@ def register(app: typer.Typer) -> None:
         """
         day = parse_date_option(as_of, "--as-of")
         with open_store(read_only=True) as store:
-            payload = compare_payload(store, a, b, as_of=day)
+            payload = compare_payload(store, a.upper(), b.upper(), as_of=day)
         if as_json:
             emit_json(payload)
         else:
@@ -762,7 +979,13 @@ def register(app: typer.Typer) -> None:
         s = parse_date_option(since, "--since")
         with open_store(read_only=True) as store:
             payload = risk_payload(
-                store, symbol, vs, as_of=day, since=s, threshold=threshold, window=window
+                store,
+                symbol.upper(),
+                vs.upper(),
+                as_of=day,
+                since=s,
+                threshold=threshold,
+                window=window,
             )
         if as_json:
             emit_json(payload)
@@ -782,7 +1005,7 @@ def register(app: typer.Typer) -> None:
         """
         day = parse_date_option(as_of, "--as-of")
         with open_store(read_only=True) as store:
-            payload = highs_payload(store, symbols, as_of=day)
+            payload = highs_payload(store, upper_symbols(symbols), as_of=day)
         if as_json:
             emit_json(payload)
         else:
