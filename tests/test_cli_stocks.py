@@ -240,3 +240,39 @@ def test_screen_unknown_ticker_does_not_pass(full: Path) -> None:
     assert out["universe"] == 1
     assert [r["ticker"] for r in out["rows"]] == ["RXT"]
     assert out["unknown_tickers"] == {"ZZZZ": "no prices in the store"}
+
+
+def test_rate_before_data_start_says_when_data_starts(full: Path, shared_data: Path) -> None:
+    with (shared_data / "universe" / "RXT.csv").open() as fh:
+        first = min(r["date"] for r in csv.DictReader(fh))
+    res = runner.invoke(app, ["rate", "rxt", "--as-of", "2010-01-01", "--offline"])
+    assert res.exit_code == 1
+    assert "unknown ticker" not in res.output
+    assert f"RXT has no prices on or before 2010-01-01 (its data starts {first})" in res.output
+
+
+def test_rate_refuses_etf(full: Path) -> None:
+    res = runner.invoke(app, ["rate", "iwm", "--offline"])
+    assert res.exit_code == 1
+    assert "IWM is an ETF; rating cards are for stocks" in res.output
+    out = json.loads(
+        runner.invoke(app, ["screen", "--tickers", "IWM,RXT", "--no-sec", "--json"]).stdout
+    )
+    assert [r["ticker"] for r in out["rows"]] == ["RXT"]
+    assert out["not_stocks"] == {"IWM": "etf"}
+
+
+def test_lower_case_tickers_everywhere(full: Path) -> None:
+    upper = json.loads(
+        runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec", "--json"]).stdout
+    )
+    lower = json.loads(
+        runner.invoke(
+            app, ["screen", "--tickers", "rxt", "--fund", "iwm", "--no-sec", "--json"]
+        ).stdout
+    )
+    assert lower["rows"] == upper["rows"]
+    card = json.loads(runner.invoke(app, ["rate", "rxt", "--offline", "--json"]).stdout)
+    assert card["ticker"] == "RXT"
+    assert card["key_figures"]["price"] != "n/a"
+    assert card["key_figures"]["market_cap"].startswith("$")

@@ -75,6 +75,9 @@ def _gather(store: Any, names: list[str] | None, *, live: bool, **kw: Any) -> li
         return gather_universe(store, names, progress=tick, **kw)
 
 
+_NOT_STOCK = {"etf": "an ETF", "index": "an index", "crypto": "a crypto asset"}
+"""Store symbol kinds that are not stocks, and how to name them."""
+
 _SHOW = [
     ("cap_band", "band"),
     ("market_cap", "mkt cap"),
@@ -148,6 +151,7 @@ def screen_cmd(
     if preset is not None and preset not in PRESETS:
         raise fail(f"--preset {preset!r} is unknown; choose one of {', '.join(PRESETS)}")
     at = parse_date_option(as_of, "--as-of")
+    fund = fund.strip().upper()
     names = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
     edgar, sec_label = (None, "no filings (--no-sec)") if no_sec else _edgar(sec_dir, offline)
     with open_store(read_only=True) as store:
@@ -162,6 +166,11 @@ def screen_cmd(
         )
     unknown = [e for e in evs if e.unknown]
     unknown_lines = [f"unknown ticker {e.ticker}: no prices in the store" for e in unknown]
+    not_stocks = [e for e in evs if e.kind in _NOT_STOCK]
+    unknown_lines += [
+        f"{e.ticker} is {_NOT_STOCK[e.kind]}; the screen is for stocks (left out)"
+        for e in not_stocks
+    ]
     for line in unknown_lines:
         err_console.print(line, highlight=False, markup=False, soft_wrap=True)
     if evs and len(unknown) == len(evs):
@@ -170,7 +179,9 @@ def screen_cmd(
             f"and not in the {fund.upper()} holdings; check the spelling or run "
             "'capsize data import DIR'"
         )
-    evs = [e for e in evs if not e.unknown]
+    evs = [e for e in evs if not e.unknown and e.kind not in _NOT_STOCK]
+    if not evs:
+        raise fail("nothing to screen: " + "; ".join(unknown_lines))
     metrics = [compute_metrics(e) for e in evs]
     frame = metrics_frame(metrics)
     when = evs[0].as_of if evs else at
@@ -182,6 +193,7 @@ def screen_cmd(
         payload = screen_payload(res)
         payload["sec_source"] = sec_label
         payload["unknown_tickers"] = {e.ticker: "no prices in the store" for e in unknown}
+        payload["not_stocks"] = {e.ticker: e.kind for e in not_stocks}
         emit_json(payload)
         return
     rows = [
@@ -256,11 +268,24 @@ def rate_cmd(
     if not ticker or not ticker.strip():
         raise fail("give a TICKER to rate, e.g. 'capsize rate UNCY' (or --rules to list the rules)")
     at = parse_date_option(as_of, "--as-of")
+    fund = fund.strip().upper()
     edgar, sec_label = _edgar(sec_dir, offline)
     with open_store(read_only=True) as store:
         (ev,) = gather_universe(
-            store, [ticker], as_of=at, edgar=edgar, fund=fund.upper(), index_cap=index_cap
+            store,
+            [ticker.strip().upper()],
+            as_of=at,
+            edgar=edgar,
+            fund=fund.upper(),
+            index_cap=index_cap,
         )
+    if ev.kind in _NOT_STOCK:
+        raise fail(
+            f"{ev.ticker} is {_NOT_STOCK[ev.kind]}; rating cards are for stocks "
+            "(their rules read company filings and stock risk flags)"
+        )
+    if ev.before_data:
+        raise fail(ev.missing["prices"])
     if ev.close is None and ev.filings is None and ev.fundamentals is None:
         reasons = "; ".join(
             f"{k}: {v}" for k, v in ev.missing.items() if k in ("prices", "filings")
