@@ -8,6 +8,7 @@ plain-pandas month-end computation; all point in time.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import shutil
 from pathlib import Path
@@ -149,6 +150,12 @@ def test_flows_section_names_missing_data(ctx_latest, shared_data: Path) -> None
     chg = sec.fig("fund.IWM.share_change")
     assert chg.value == pytest.approx(shares[-1] - shares[0])
     assert sec.fig("fund.IWM.observations").value == len(rows)
+    for prev, row in itertools.pairwise(rows):
+        gap = sec.fig(f"gap.IWM.{row['date']}")
+        assert gap is not None
+        assert gap.value == pytest.approx(
+            float(row["shares_outstanding"]) - float(prev["shares_outstanding"])
+        )
     fund_table = sec.tables[1]
     assert any(r[0] == "IWM" and "gaps, not flows" in str(r[-1]) for r in fund_table.rows)
 

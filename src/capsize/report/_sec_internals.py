@@ -902,6 +902,9 @@ def flows_section(inp: Inputs) -> Section:
                 "mixes an unknown number of days, so no dollar flow is computed from it.",
             )
         )
+    gap_table = _gap_table(inp, daily, members, figs)
+    if gap_table is not None:
+        tables.append(gap_table)
     notes: list[str] = []
     missing = [f for f in members if status.loc[f, "status"] == "no data"]
     if missing:
@@ -918,3 +921,46 @@ def flows_section(inp: Inputs) -> Section:
         "section; 'capsize flows --nport FUND=CIK' fetches the latter on demand."
     )
     return Section("flows", title, figures=figs, tables=tuple(tables), notes=tuple(notes))
+
+
+MAX_GAP_ROWS = 8
+"""Gaps listed one by one in the flows section (more are summarised per fund above)."""
+
+
+def _gap_table(
+    inp: Inputs, daily: pd.DataFrame, members: list[str], figs: dict[str, Figure]
+) -> Table | None:
+    """List the share-count changes across gaps: what happened, and why it is no flow."""
+    gaps = daily[(daily["flag"] == "gap") & daily["fund"].isin(members)].sort_values(
+        ["fund", "date"]
+    )
+    if gaps.empty or len(gaps) > MAX_GAP_ROWS:
+        return None
+    rows: list[tuple[Figure | str, ...]] = []
+    for _, g in gaps.iterrows():
+        fund = str(g["fund"])
+        end = pd.Timestamp(g["date"])
+        begin = end - pd.Timedelta(days=_int(g["days"]))
+        d0, d1 = _d(begin), _d(end)
+        f = inp.book.add(
+            f"flows.gap.{fund}.{d1}",
+            _fin(g["d_shares"]),
+            lambda x: (
+                fmt_large(None, reason="no count")
+                if x is None
+                else ("+" if x > 0 else "") + fmt_large(x)
+            ),
+            f"{fund}: change in shares outstanding from {d0} to {d1}",
+            source=str(g["source"]),
+            symbols=(fund,),
+            window=f"{d0}..{d1}",
+            formula="shares outstanding at the end - at the start (a gap: not a daily flow)",
+        )
+        figs[f"gap.{fund}.{d1}"] = f
+        rows.append((fund, d0, d1, f"{_int(g['days'])} days", f))
+    return Table(
+        ("Fund", "From", "To", "Apart", "Share change"),
+        tuple(rows),
+        "Changes between counts too far apart to date: creations and redemptions of many days "
+        "net out inside them, so they are shown in shares and never summed as flows.",
+    )
