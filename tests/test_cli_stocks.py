@@ -276,3 +276,22 @@ def test_lower_case_tickers_everywhere(full: Path) -> None:
     assert card["ticker"] == "RXT"
     assert card["key_figures"]["price"] != "n/a"
     assert card["key_figures"]["market_cap"].startswith("$")
+
+
+def test_screen_states_actual_price_date(full: Path, shared_data: Path) -> None:
+    with (shared_data / "universe" / "RXT.csv").open() as fh:
+        last = max(r["date"] for r in csv.DictReader(fh))
+    res = runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec", "--as-of", "2027-01-01"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert f"prices as of {last}; requested 2027-01-01" in flat
+    assert "as of 2027-01-01" not in flat.replace("requested 2027-01-01", "")
+    out = json.loads(
+        runner.invoke(
+            app, ["screen", "--tickers", "RXT", "--no-sec", "--as-of", "2027-01-01", "--json"]
+        ).stdout
+    )
+    assert out["price_as_of"] == last == out["rows"][0]["price_date"]
+    assert out["requested_as_of"] == "2027-01-01"
+    card = runner.invoke(app, ["rate", "RXT", "--offline", "--as-of", "2027-01-01"])
+    assert f"(prices as of {last})" in card.output.splitlines()[0]

@@ -262,3 +262,24 @@ def test_catalyst_preset_needs_assessed_flags() -> None:
     res = screen(frame, preset="catalyst-rich")
     assert list(res.frame.index) == ["SEEN"]
     assert res.failed["at least 3 of 5 risk flags assessed"] == 1
+
+
+def test_as_of_text_states_price_date_and_request() -> None:
+    import pandas as pd
+
+    from capsize.stocks.screener import screen
+
+    frame = pd.DataFrame(
+        {"price_date": ["2026-07-31", "2026-05-05", "n/a (none)"], "market_cap": [1.0, 2.0, 3.0]},
+        index=pd.Index(["A", "B", "C"], name="ticker"),
+    )
+    res = screen(
+        frame, as_of=pd.Timestamp("2027-01-01"), requested_as_of=pd.Timestamp("2027-01-01")
+    )
+    assert res.price_as_of == pd.Timestamp("2026-07-31")
+    assert res.n_older_prices == 1
+    assert res.as_of_text() == (
+        "prices as of 2026-07-31 (1 stocks with older prices, see price_date); requested 2027-01-01"
+    )
+    same = screen(frame.iloc[:1], requested_as_of=pd.Timestamp("2026-07-31"))
+    assert same.as_of_text() == "prices as of 2026-07-31"

@@ -185,7 +185,7 @@ def screen_cmd(
     metrics = [compute_metrics(e) for e in evs]
     frame = metrics_frame(metrics)
     when = evs[0].as_of if evs else at
-    res = screen(frame, preset=preset, limit=limit, as_of=when)
+    res = screen(frame, preset=preset, limit=limit, as_of=when, requested_as_of=at)
     if export is not None:
         path = export_screen(res, export)
         err_console.print(f"wrote {path}")
@@ -203,7 +203,7 @@ def screen_cmd(
     caption_lines = [
         f"{res.description}",
         f"{res.n_passed} of {res.n_universe} stocks pass (showing {len(res.frame)}), "
-        f"as of {fmt_date(when)}; "
+        f"{res.as_of_text()}; "
         f"filings: {sec_label}.",
     ]
     for rule in res.rules:

@@ -490,6 +490,7 @@ def _key_figures(values: Mapping[str, Any], missing: Mapping[str, str]) -> dict[
     from capsize._format import fmt_money
 
     return {
+        "price_date": str(values.get("price_date") or "n/a (no prices)"),
         "price": f"{fmt_money(num('price'), reason='no prices')} "
         f"({values.get('price_date', 'n/a')})",
         "market_cap": fmt_money(
@@ -574,10 +575,11 @@ def render_card(card: RatingCard) -> str:
     Every field shows its value, the rules that decided it and each piece of
     evidence with its date; the disclaimer closes the card.
     """
-    lines = [
-        f"{card.ticker} — rating card as of {fmt_date(card.as_of)} (rules v{card.rules_version})",
-        "",
-    ]
+    head = f"{card.ticker} — rating card as of {fmt_date(card.as_of)}"
+    pdate = card.key_figures.get("price_date", "")
+    if pdate and pdate != fmt_date(card.as_of):
+        head += f" (prices as of {pdate})"
+    lines = [f"{head} (rules v{card.rules_version})", ""]
     for f in (card.recommendation, card.timeframe, card.risk):
         rules = ", ".join(f.rules) if f.rules else "no rule fired"
         lines.append(f"{f.name.capitalize():<15} {f.value}   [{rules}]")

@@ -545,8 +545,15 @@ class ScreenResult:
     failed : Mapping[str, int]
         Rule text -> stocks with data that failed the rule.
     as_of : Timestamp or None
+        Evaluation date: filings and events are counted up to it.
     n_passed : int
         Stocks passing every rule (before ``limit``).
+    price_as_of : Timestamp or None
+        Latest price date among the screened stocks (the date the data is from).
+    n_older_prices : int
+        Screened stocks whose latest price is older than ``price_as_of``.
+    requested_as_of : Timestamp or None
+        The date the user asked for (None = latest).
     """
 
     frame: pd.DataFrame
@@ -558,6 +565,30 @@ class ScreenResult:
     failed: Mapping[str, int] = field(default_factory=dict)
     as_of: pd.Timestamp | None = None
     n_passed: int = 0
+    price_as_of: pd.Timestamp | None = None
+    n_older_prices: int = 0
+    requested_as_of: pd.Timestamp | None = None
+
+    def as_of_text(self) -> str:
+        """Say what date the data is from, and the requested date when it differs.
+
+        Examples
+        --------
+        >>> r = ScreenResult(pd.DataFrame(), (), None, "", 0,
+        ...                  price_as_of=pd.Timestamp("2026-07-31"),
+        ...                  requested_as_of=pd.Timestamp("2027-01-01"))
+        >>> r.as_of_text()
+        'prices as of 2026-07-31; requested 2027-01-01'
+        """
+        if self.price_as_of is None:
+            text = "no prices"
+        else:
+            text = f"prices as of {fmt_date(self.price_as_of)}"
+            if self.n_older_prices:
+                text += f" ({self.n_older_prices} stocks with older prices, see price_date)"
+        if self.requested_as_of is not None and self.requested_as_of != self.price_as_of:
+            text += f"; requested {fmt_date(self.requested_as_of)}"
+        return text
 
 
 def screen(
@@ -569,6 +600,7 @@ def screen(
     ascending: bool | None = None,
     limit: int | None = None,
     as_of: pd.Timestamp | None = None,
+    requested_as_of: pd.Timestamp | None = None,
 ) -> ScreenResult:
     """Filter and rank a metrics frame.
 
@@ -588,6 +620,8 @@ def screen(
         Keep the top ``limit`` rows.
     as_of : Timestamp, optional
         Evaluation date (provenance).
+    requested_as_of : Timestamp, optional
+        The date the user asked for, stated next to the actual price date.
 
     Returns
     -------
@@ -617,8 +651,26 @@ def screen(
     if limit is not None:
         out = out.head(limit)
     desc = p.description if p else "custom rules"
+    dates = (
+        pd.to_datetime(frame["price_date"], errors="coerce", format="%Y-%m-%d").dropna()
+        if "price_date" in frame.columns
+        else pd.Series(dtype="datetime64[ns]")
+    )
+    price_as_of = pd.Timestamp(dates.max()) if len(dates) else None
+    n_older = int((dates < price_as_of).sum()) if price_as_of is not None else 0
     return ScreenResult(
-        out, tuple(all_rules), preset, desc, len(frame), na_counts, fail_counts, as_of, n_passed
+        out,
+        tuple(all_rules),
+        preset,
+        desc,
+        len(frame),
+        na_counts,
+        fail_counts,
+        as_of,
+        n_passed,
+        price_as_of,
+        n_older,
+        None if requested_as_of is None else pd.Timestamp(requested_as_of),
     )
 
 
@@ -661,6 +713,11 @@ def screen_payload(result: ScreenResult) -> dict[str, Any]:
         "preset": result.preset,
         "description": result.description,
         "as_of": fmt_date(result.as_of, reason="none"),
+        "price_as_of": None if result.price_as_of is None else fmt_date(result.price_as_of),
+        "requested_as_of": (
+            None if result.requested_as_of is None else fmt_date(result.requested_as_of)
+        ),
+        "as_of_text": result.as_of_text(),
         "rules": [r.describe() for r in result.rules],
         "universe": result.n_universe,
         "passed": result.n_passed,
