@@ -202,3 +202,69 @@ def test_unknown_symbol_is_a_one_line_error(home: Path, monkeypatch: pytest.Monk
     assert res.exit_code == 1
     assert "NOPE" in res.output
     assert "Traceback" not in res.output
+
+
+def _last_iwm(shared_data: Path) -> str:
+    return _read(shared_data / "prices" / "IWM.csv")[-1]["date"]
+
+
+def test_breadth_before_the_universe_is_a_clear_error(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    store = Store.open(home / "capsize.duckdb", read_only=True)
+    first = store.panel(field="close", basis="adjusted").index.min()
+    store.close()
+    res = runner.invoke(app, ["breadth", "--as-of", "1990-01-04"])
+    assert res.exit_code == 1
+    out = " ".join(res.output.split())
+    assert f"universe's prices (they start {first:%Y-%m-%d})" in out
+    assert "at least two days" not in out
+
+
+def test_breadth_future_as_of_notes_the_latest_day(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    store = Store.open(home / "capsize.duckdb", read_only=True)
+    last = store.panel(field="close", basis="adjusted").index.max().strftime("%Y-%m-%d")
+    store.close()
+    payload = json.loads(runner.invoke(app, ["breadth", "--as-of", "2099-01-01", "--json"]).output)
+    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
+    assert payload["as_of_note"] == note
+    assert payload["date"] == last
+    assert "test" in payload["source"]
+    out = " ".join(runner.invoke(app, ["breadth", "--as-of", "2099-01-01"]).output.split())
+    assert note in out
+    assert f"As of {last}. Source: adjusted closes, member bars test" in out
+
+
+def test_levels_short_lookback_says_what_to_use(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    res = runner.invoke(app, ["levels", "IWM", "--lookback", "5"])
+    assert res.exit_code == 1
+    assert "use --lookback >= 11" in res.output
+    assert "pivot_window" not in res.output
+
+
+def test_levels_and_liquidity_name_source_and_as_of(
+    home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    last = _last_iwm(shared_data)
+    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
+    lv = runner.invoke(app, ["levels", "iwm", "--as-of", "2099-01-01"])
+    assert lv.exit_code == 0, lv.output
+    out = " ".join(lv.output.split())
+    assert note in out and f"As of {last}. Source: test" in out
+    lq = json.loads(
+        runner.invoke(app, ["liquidity", "iwm", "--as-of", "2099-01-01", "--json"]).output
+    )
+    assert lq["as_of_note"] == note and lq["as_of"] == last
+    assert lq["source"] == "IWM test"
+    out = " ".join(runner.invoke(app, ["liquidity", "IWM", "--as-of", AS_OF]).output.split())
+    assert f"As of {AS_OF}. Source: IWM test" in out
+    uni = " ".join(runner.invoke(app, ["liquidity"]).output.split())
+    assert "Source: member bars test" in uni

@@ -23,6 +23,7 @@ from capsize._cli._common import (
     parse_date_option,
     print_table,
 )
+from capsize._cli._drivers_base import after_data_note
 from capsize._format import fmt_date, fmt_large, fmt_money, fmt_num, fmt_pct
 
 if TYPE_CHECKING:
@@ -98,14 +99,52 @@ def _benchmark(store: Any, as_of: pd.Timestamp | None) -> pd.Series | None:
         return None
 
 
+def _source(store: Any, dataset: str, key: str) -> str:
+    from capsize.errors import DataNotFound
+
+    try:
+        return str(store.provenance(dataset, key).source)
+    except DataNotFound:
+        return "unknown"
+
+
+def _universe_source(store: Any, members: tuple[str, ...]) -> str:
+    """Name the files behind the universe panel: member bars, membership, holdings."""
+    folders: set[str] = set()
+    for t in members[:5]:
+        src = _source(store, "bars", t)
+        for part in src.split("; "):
+            folders.add(part.replace(t, "<TICKER>") if t in part else part)
+    bars = "; ".join(sorted(f for f in folders if f != "unknown")) or "unknown"
+    return (
+        f"member bars {bars}; membership {_source(store, 'membership', _INDEX)}; "
+        f"holdings {_source(store, 'holdings', _INDEX)}; benchmark {_INDEX} "
+        f"{_source(store, 'bars', _INDEX)}"
+    )
+
+
+def _note_line(note: str | None) -> str:
+    return f"Note: {note}.\n" if note else ""
+
+
 # --------------------------------------------------------------------------- breadth
 
 
-def _breadth_payload(res: Any, as_of: pd.Timestamp | None) -> dict[str, Any]:
+def _breadth_payload(
+    res: Any,
+    as_of: pd.Timestamp | None,
+    note: str | None,
+    source: str,
+    requested: pd.Timestamp | None = None,
+) -> dict[str, Any]:
     row = res.on(as_of)
     cmp = res.compare((21, 63, 252))
     out: dict[str, Any] = {
         "date": row.name,
+        "as_of": row.name,
+        "requested_as_of": requested if note else as_of,
+        "as_of_note": note,
+        "source": source,
         "universe": res.universe,
         "members": res.members,
         "caveat": res.caveat,
@@ -141,10 +180,24 @@ def _run_breadth(as_of_s: str | None, as_json: bool) -> None:
         universe = universe.restrict(closes.tickers)
         volume = _universe_panel(store, "volume", universe.members)
         bench = _benchmark(store, as_of)
+        source = _universe_source(store, universe.members)
+    from capsize.errors import DataNotFound
+
+    dates = closes.dates
+    if len(dates) < 2:
+        raise DataNotFound(f"the {_INDEX} universe has under two days of prices; import more data")
+    if as_of is not None and as_of < dates[1]:
+        raise DataNotFound(
+            f"--as-of {fmt_date(as_of)} is before the universe's prices (they start "
+            f"{fmt_date(dates[0])}); pick --as-of {fmt_date(dates[1])} or later"
+        )
+    note = after_data_note(as_of, dates[-1])
+    if note is not None:
+        as_of = pd.Timestamp(dates[-1])
     res = compute_breadth(closes, volume=volume, benchmark=bench, universe=universe, as_of=as_of)
     row = res.on(as_of)
     if as_json:
-        emit_json(_breadth_payload(res, as_of))
+        emit_json(_breadth_payload(res, as_of, note, source, parse_date_option(as_of_s, "--as-of")))
         return
     day = fmt_date(row.name)
 
@@ -204,7 +257,7 @@ def _run_breadth(as_of_s: str | None, as_json: bool) -> None:
                 f"difference {fmt_pct(r['difference'], reason='n/a')}",
             ]
         )
-    note = (
+    on_before = (
         ""
         if as_of is None or row.name == as_of
         else f" (last trading day on or before {fmt_date(as_of)})"
@@ -212,8 +265,11 @@ def _run_breadth(as_of_s: str | None, as_json: bool) -> None:
     print_table(
         rows,
         ["Measure", "Value", "Coverage / note"],
-        title=f"Breadth of {res.universe} members on {day}{note}",
-        caption=f"{res.caveat}\nSource: capsize store, adjusted closes; {res.mcclellan_formula}.",
+        title=f"Breadth of {res.universe} members on {day}{on_before}",
+        caption=(
+            f"{_note_line(note)}{res.caveat}\nAs of {day}. Source: adjusted closes, {source}; "
+            f"{res.mcclellan_formula}."
+        ),
         right_align=(1,),
     )
 
@@ -270,16 +326,26 @@ def _run_liquidity(symbols: list[str], as_of_s: str | None, as_json: bool) -> No
     as_of = parse_date_option(as_of_s, "--as-of")
     cols = ["Symbol", "ADV shares", "ADV $", "Days", "YoY $", "Amihud x1e3", "Tier", "Note"]
     with open_store(read_only=True) as store:
+        note = None
         if symbols:
-            syms = [s.upper() for s in symbols]
+            syms = [s.strip().upper() for s in symbols]
             c, v = _symbol_frames(store, syms)
+            note = after_data_note(as_of, c.index.max())
+            if note is not None:
+                as_of = pd.Timestamp(c.index.max())
             res = liquidity(c, v, as_of=as_of)
             universe = None
+            source = "; ".join(f"{x} {_source(store, 'bars', x)}" for x in syms)
         else:
             universe = _universe(store, as_of)
             closes = _universe_panel(store, "close", universe.members)
             universe = universe.restrict(closes.tickers)
             volume = _universe_panel(store, "volume", universe.members)
+            has_vol = np.flatnonzero((~np.isnan(volume.values)).any(axis=1))
+            if as_of is not None and len(has_vol):
+                note = after_data_note(as_of, volume.dates[has_vol[-1]])
+                if note is not None:
+                    as_of = None
             if as_of is None:
                 # the universe's volume ends before its closes: end on the last volume day
                 has = ~np.isnan(volume.values)
@@ -290,9 +356,18 @@ def _run_liquidity(symbols: list[str], as_of_s: str | None, as_json: bool) -> No
             etf_res = (
                 liquidity(*_symbol_frames(store, etfs), as_of=res.window_end) if etfs else None
             )
+            source = (
+                _universe_source(store, universe.members)
+                + "; ETFs "
+                + "; ".join(f"{x} {_source(store, 'bars', x)}" for x in etfs)
+            )
     window = f"{fmt_date(res.window_start)}..{fmt_date(res.window_end)} ({res.window} trading days)"
     if as_json:
         payload: dict[str, Any] = {
+            "as_of": res.window_end,
+            "requested_as_of": parse_date_option(as_of_s, "--as-of"),
+            "as_of_note": note,
+            "source": source,
             "window_start": res.window_start,
             "window_end": res.window_end,
             "caveat": res.caveat,
@@ -308,7 +383,10 @@ def _run_liquidity(symbols: list[str], as_of_s: str | None, as_json: bool) -> No
             _liq_rows(res.table),
             cols,
             title=f"Liquidity over {window}",
-            caption=f"{res.caveat}\n{AMIHUD_FORMULA} (shown x1e3).",
+            caption=(
+                f"{_note_line(note)}{res.caveat}\n{AMIHUD_FORMULA} (shown x1e3).\n"
+                f"As of {fmt_date(res.window_end)}. Source: {source}"
+            ),
             right_align=(1, 2, 3, 4, 5),
         )
         return
@@ -345,7 +423,9 @@ def _run_liquidity(symbols: list[str], as_of_s: str | None, as_json: bool) -> No
         rows,
         ["Measure", "Value", "Coverage / note"],
         title=f"Liquidity of {_INDEX} members over {window}",
-        caption=res.caveat,
+        caption=(
+            f"{_note_line(note)}{res.caveat}\nAs of {fmt_date(res.window_end)}. Source: {source}"
+        ),
         right_align=(1,),
     )
     if etf_res is not None:
@@ -381,17 +461,38 @@ def levels_cmd(
 @handle_errors
 def _run_levels(symbol: str, as_of_s: str | None, lookback: int, as_json: bool) -> None:
     from capsize.analytics.levels import find_levels
+    from capsize.errors import InputError
 
     as_of = parse_date_option(as_of_s, "--as-of")
-    sym = symbol.upper()
+    sym = symbol.strip().upper()
+    pivot_window = 5
+    if lookback < 2 * pivot_window + 1:
+        raise InputError(
+            f"--lookback {lookback} is too short for swing pivots of {pivot_window} bars each "
+            f"side; use --lookback >= {2 * pivot_window + 1}"
+        )
     with open_store(read_only=True) as store:
         bars = store.bars(sym, as_of=as_of)
         basis = bars.attrs.get("basis", "auto")
-    res = find_levels(bars, symbol=sym, lookback=lookback, as_of=as_of)
+        source = _source(store, "bars", sym)
+    if bars.empty:
+        from capsize.errors import DataNotFound
+
+        raise DataNotFound(
+            f"no bars for {sym} on or before {fmt_date(as_of)}; pick a later --as-of"
+        )
+    note = after_data_note(as_of, bars.index.max())
+    if note is not None:
+        as_of = pd.Timestamp(bars.index.max())
+    res = find_levels(bars, symbol=sym, lookback=lookback, pivot_window=pivot_window, as_of=as_of)
     if as_json:
         emit_json(
             {
                 "symbol": res.symbol,
+                "as_of": res.last_date,
+                "requested_as_of": parse_date_option(as_of_s, "--as-of"),
+                "as_of_note": note,
+                "source": source,
                 "last_date": res.last_date,
                 "last_close": res.last_close,
                 "start": res.start,
@@ -419,6 +520,7 @@ def _run_levels(symbol: str, as_of_s: str | None, lookback: int, as_json: bool) 
         ["Kind", "Level", "Pivot range", "Touches", "Last touch", "Distance"],
         title=f"{res.symbol} support and resistance, {fmt_date(res.start)}..{fmt_date(res.last_date)}",
         caption=(
+            f"{_note_line(note)}As of {fmt_date(res.last_date)}. Source: {source}.\n"
             f"Last close {fmt_num(res.last_close, 2)} ({basis} prices). Swing pivots of "
             f"{int(res.params['pivot_window'])} bars each side, clustered within "
             f"{res.params['tolerance']:.1%}; at least {int(res.params['min_touches'])} touches. "
