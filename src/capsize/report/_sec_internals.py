@@ -102,7 +102,10 @@ class UniverseData:
     closes : Panel of shape (n_days, n_members), adjusted closes, USD
         From ``start`` to ``day``.
     volume : Panel of shape (n_days, n_members), shares
-        Same dates and tickers; NaN where no volume is known.
+        Same dates and tickers; NaN where no volume is known (all NaN when the
+        universe's volume ends before ``day``: it is then not read).
+    volume_end : Timestamp or None
+        Last date with universe volume on or before ``day`` (None: none known).
     day : Timestamp
         Breadth day: the universe's last close on or before the report day.
     start : Timestamp
@@ -116,6 +119,7 @@ class UniverseData:
     universe: Universe
     closes: Panel
     volume: Panel
+    volume_end: pd.Timestamp | None
     day: pd.Timestamp
     start: pd.Timestamp
     list_source: str
@@ -150,6 +154,45 @@ def _member_list(inp: Inputs, day: pd.Timestamp) -> tuple[Universe, str]:
             src = "store membership"
         what = f"{UNIVERSE_INDEX} membership snapshot of {_d(uni.snapshot_date)} ({src})"
     return uni, what
+
+
+def _universe_volume(
+    inp: Inputs, uni: Universe, wide: pd.DataFrame, start: pd.Timestamp, day: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """Member volume from ``start`` to ``day``, read in full only when it reaches ``day``.
+
+    A small read of the last weeks decides; when the volume ends earlier, its last
+    date comes from that read or, further back, from the import catalog (capped at
+    ``day``: only data dated on or before it is described).
+    """
+    store = inp.store
+    members = list(uni.members)
+    empty = pd.DataFrame(np.nan, index=wide.index, columns=wide.columns)
+    try:
+        recent = store.panel(
+            members,
+            field="volume",
+            basis="adjusted",
+            start=day - pd.Timedelta(days=RECENT_DAYS),
+            as_of=day,
+        ).dropna(how="all")
+    except DataNotFound:
+        recent = pd.DataFrame()
+    if len(recent) and pd.Timestamp(recent.index[-1]) == day:
+        vol = store.panel(members, field="volume", basis="adjusted", start=start, as_of=day)
+        return vol.reindex(index=wide.index, columns=wide.columns), day
+    if len(recent):
+        return empty, pd.Timestamp(recent.index[-1])
+    try:
+        cat = store.catalog()
+    except CapsizeError:
+        return empty, None
+    mine = cat[
+        cat["source"].astype(str).str.startswith("universe_ohlcv/")
+        & cat["subject"].astype(str).isin(set(members))
+    ]
+    last = pd.to_datetime(mine["last_date"]).max() if len(mine) else pd.NaT
+    return empty, (pd.Timestamp(last) if pd.notna(last) and last <= day else None)
 
 
 def load_universe(inp: Inputs) -> UniverseData:
@@ -195,17 +238,12 @@ def load_universe(inp: Inputs) -> UniverseData:
     uni = uni.restrict(wide.columns[wide.notna().any()])
     wide = wide[list(uni.members)]
     inp.cache["universe_closes"] = wide
-    try:
-        vol = store.panel(
-            list(uni.members), field="volume", basis="adjusted", start=start, as_of=day
-        )
-        vol = vol.reindex(index=wide.index, columns=wide.columns)
-    except DataNotFound:
-        vol = pd.DataFrame(np.nan, index=wide.index, columns=wide.columns)
+    vol, volume_end = _universe_volume(inp, uni, wide, start, day)
     return UniverseData(
         universe=uni,
         closes=Panel.from_wide(wide, name="close"),
         volume=Panel.from_wide(vol.astype("float64"), name="volume"),
+        volume_end=volume_end,
         day=day,
         start=pd.Timestamp(wide.index[0]),
         list_source=what,
@@ -637,13 +675,11 @@ def volume_section(inp: Inputs, ud: UniverseData | None, universe_reason: str = 
     if ud is None:
         notes.append(f"Universe liquidity: not available: {universe_reason}.")
     else:
-        has = ~np.isnan(ud.volume.values)
-        rows_with = np.flatnonzero(has.any(axis=1))
-        last_vol = ud.volume.dates[rows_with[-1]] if len(rows_with) else None
+        last_vol = ud.volume_end
         if last_vol is None:
             notes.append(
-                f"Universe liquidity: not available: no universe volume in the store between "
-                f"{_d(ud.start)} and {_d(ud.day)}."
+                f"Universe liquidity: not available: no universe volume in the store on or "
+                f"before {_d(ud.day)}."
             )
         elif last_vol < ud.day:
             notes.append(
