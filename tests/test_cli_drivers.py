@@ -289,3 +289,77 @@ def test_rates_frequency_option(home):
     code, out = _run(home, "rates", "--frequency", "Q")
     assert code == 1
     assert "--frequency 'Q'" in out
+
+
+def _dates(path: Path) -> list[str]:
+    with path.open(newline="") as fh:
+        return [r["date"] for r in csv.DictReader(fh) if r.get("close") or r.get("value")]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_rates_same_leg_and_as_of_before_data(home, shared_data):
+    code, out = _run(home, "rates", "--small", "iwm", "--large", "IWM")
+    assert code == 1
+    assert "rates needs two different legs" in out and "Series" not in out
+    iwm = _dates(shared_data / "prices" / "IWM.csv")[0]
+    spy = _dates(shared_data / "prices" / "SPY.csv")[0]
+    code, out = _run(home, "rates", "--as-of", "1990-01-01")
+    assert code == 1
+    assert f"the data for IWM/SPY starts {max(iwm, spy)}" in _flat(out)
+    assert "capsize data import" not in out
+
+
+def test_rates_future_as_of_windows_and_sources(home, shared_data):
+    last = min(
+        _dates(shared_data / "prices" / "IWM.csv")[-1],
+        _dates(shared_data / "prices" / "SPY.csv")[-1],
+    )
+    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
+    code, out = _run(home, "rates", "--as-of", "2099-01-01", "--json")
+    assert code == 0, out
+    p = json.loads(out)
+    assert p["as_of_note"] == note and p["as_of"] == last
+    assert "partial effect" in p["regression"]["partial_effects"]
+    code, out = _run(home, "rates", "--as-of", "2099-01-01")
+    text = _flat(out)
+    assert note in text
+    assert "Rolling correlation with ΔDGS10 over the last 36 months" in text
+    assert "holding the other yields fixed" in text
+    assert f"as of {last}; sources: IWM prices/IWM.csv" in text
+    assert "DGS2 macro/DGS2.csv" in text
+    import calendar
+
+    y, m, d = (int(x) for x in last.split("-"))
+    if d < calendar.monthrange(y, m)[1]:  # the last month is partial
+        assert f"partial (to {last})" in text
+        assert f"{y}-{m:02d}-{calendar.monthrange(y, m)[1]}" not in text
+
+
+def test_crypto_before_data_and_future_as_of(home, shared_data):
+    eth = _dates(shared_data / "prices" / "ETH-USD.csv")[0]
+    btc = _dates(shared_data / "prices" / "BTC-USD.csv")[0]
+    before = "2010-01-01" if min(eth, btc) > "2010-01-01" else "1999-01-01"
+    code, out = _run(home, "crypto", "--as-of", before)
+    assert code == 0, out
+    text = _flat(out)
+    assert "None" not in text
+    assert "n/a (no data" in text
+    pairs = {
+        r["pair"]: r
+        for r in json.loads(_run(home, "crypto", "--as-of", before, "--json")[1])["leadership"]
+    }
+    assert pairs["crypto: ETH vs BTC"]["start"] is None
+    assert pairs["crypto: ETH vs BTC"]["data_starts"] == max(eth, btc)
+    from capsize._cli._drivers_crypto import _span
+
+    assert _span(pairs["crypto: ETH vs BTC"], before) == f"n/a (no data before {max(eth, btc)})"
+    assert f"as of {before}; sources: BTC-USD prices/BTC-USD.csv" in text
+    code, out = _run(home, "crypto", "--as-of", "2099-01-01", "--json")
+    p = json.loads(out)
+    assert p["as_of_note"].startswith("as-of 2099-01-01 is after the latest data (")
+    assert all(r["end"] is not None for r in p["leadership"])
+    code, out = _run(home, "crypto", "--as-of", "2099-01-01")
+    assert "as-of 2099-01-01 is after the latest data" in _flat(out)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import console, print_table
-from capsize._cli._drivers_base import date_text, num, source_of
+from capsize._cli._drivers_base import after_data_note, date_text, num, source_of
 from capsize._format import fmt_date, fmt_pct
 from capsize.errors import InputError
 
@@ -53,6 +53,23 @@ def crypto_payload(
     """
     from capsize.analytics import crosscap as CC
 
+    requested = as_of
+    full_c = store.closes(["BTC-USD", "ETH-USD"], basis="level")
+    full_s = store.closes(["IWM", "SPY"], basis="adjusted")
+    lasts = [full_c[c].last_valid_index() for c in full_c] + [
+        full_s[c].last_valid_index() for c in full_s
+    ]
+    latest = max(pd.Timestamp(str(x)) for x in lasts if x is not None)
+    as_of_note = after_data_note(as_of, latest)
+    if as_of_note is not None:
+        as_of = latest
+    firsts = {
+        str(c): full[c].first_valid_index() for full in (full_c, full_s) for c in full.columns
+    }
+    pair_legs = {
+        "stocks: IWM vs SPY": ("IWM", "SPY"),
+        "crypto: ETH vs BTC": ("ETH-USD", "BTC-USD"),
+    }
     crypto = store.closes(["BTC-USD", "ETH-USD"], basis="level", as_of=as_of)
     stocks = store.closes(["IWM", "SPY"], basis="adjusted", as_of=as_of)
     pairs: dict[str, tuple[pd.Series, pd.Series]] = {
@@ -109,9 +126,25 @@ def crypto_payload(
         }
     else:
         dom = {"missing": "no CoinGecko snapshot: run with --live or --markets FILE"}
+
+    def data_starts(pair: str) -> str | None:
+        legs = pair_legs.get(pair)
+        if legs is None:
+            return None
+        days = [firsts.get(x) for x in legs]
+        known = [pd.Timestamp(str(d)) for d in days if d is not None]
+        return date_text(max(known)) if known else None
+
     return {
+        "as_of": date_text(as_of) if as_of is not None else date_text(latest),
+        "requested_as_of": date_text(requested),
+        "as_of_note": as_of_note,
         "leadership": [
-            {"pair": k, **{c: (date_text(v) if c in ("start", "end") else v) for c, v in r.items()}}
+            {
+                "pair": k,
+                **{c: (date_text(v) if c in ("start", "end") else v) for c, v in r.items()},
+                "data_starts": data_starts(str(k)),
+            }
             for k, r in lead.table.iterrows()
         ],
         "windows": list(lead.windows),
@@ -137,14 +170,24 @@ def crypto_payload(
                 s: source_of(store, "bars", s) for s in ("BTC-USD", "ETH-USD", "IWM", "SPY")
             },
             "basis": "crypto: USD level; stocks: adjusted (total return)",
-            "as_of": date_text(as_of),
+            "as_of": date_text(as_of) if as_of is not None else date_text(latest),
         },
     }
+
+
+def _span(r: dict[str, Any], as_of: str | None) -> str:
+    if r.get("start") is None or r.get("end") is None:
+        if r.get("data_starts") and as_of is not None and as_of < r["data_starts"]:
+            return f"n/a (no data before {r['data_starts']})"
+        return "n/a (no data)"
+    return f"{r['start']}..{r['end']}"
 
 
 def print_crypto(p: dict[str, Any]) -> None:
     ws = p["windows"]
     rows = []
+    if p.get("as_of_note"):
+        console.print(f"note: {p['as_of_note']}", highlight=False)
     for r in p["leadership"]:
         rows.append(
             [
@@ -153,7 +196,7 @@ def print_crypto(p: dict[str, Any]) -> None:
                 f"{r['current_leader']} x{r['current_streak']}" if r["years"] else "n/a",
                 f"{r['longest_small']} / {r['longest_large']}" if r["years"] else "n/a",
                 *[fmt_pct(r[f"rel_{w}m"], 1, reason="short history") for w in ws],
-                f"{r['start']}..{r['end']}",
+                _span(r, p.get("as_of")),
             ]
         )
     print_table(
@@ -192,6 +235,11 @@ def print_crypto(p: dict[str, Any]) -> None:
         )
     for n in p["notes"]:
         console.print(f"note: {n}", highlight=False)
+    pv = p["provenance"]
+    console.print(
+        f"as of {pv['as_of']}; sources: " + "; ".join(f"{k} {v}" for k, v in pv["sources"].items()),
+        highlight=False,
+    )
 
 
 def load_alts(

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from capsize._cli._common import console, print_table
-from capsize._cli._drivers_base import date_text, num, source_of
-from capsize._format import fmt_num, fmt_pct
+from capsize._cli._drivers_base import after_data_note, date_text, num, source_of
+from capsize._format import fmt_date, fmt_num, fmt_pct
 from capsize.errors import DataNotFound, InputError
 
 if TYPE_CHECKING:
@@ -63,11 +63,31 @@ def rates_payload(
     from capsize.analytics import rates as R
 
     notes: list[str] = []
+    if small == large:
+        raise InputError(
+            f"rates needs two different legs; --small and --large are both {small} "
+            "(e.g. --small IWM --large SPY)"
+        )
+    requested = as_of
     closes = store.closes([small, large], basis="auto", as_of=as_of)
     bases = dict(closes.attrs.get("basis", {}))
     s, lg = closes[small].dropna(), closes[large].dropna()
     if s.empty or lg.empty:
-        raise DataNotFound(f"no adjusted closes for {small}/{large}; run 'capsize data import'")
+        full = store.closes([small, large], basis="auto")
+        starts = {k: full[k].first_valid_index() for k in (small, large)}
+        if any(v is None for v in starts.values()):
+            missing = small if starts[small] is None else large
+            raise DataNotFound(f"no closes for {missing} in the store; run 'capsize data import'")
+        joint = max(pd.Timestamp(str(v)) for v in starts.values())
+        raise DataNotFound(
+            f"the data for {small}/{large} starts {fmt_date(joint)} ({small} "
+            f"{fmt_date(starts[small])}, {large} {fmt_date(starts[large])}); "
+            f"--as-of {fmt_date(as_of)} is before it, pick a later --as-of"
+        )
+    latest = pd.Timestamp(min(s.index[-1], lg.index[-1]))
+    as_of_note = after_data_note(as_of, latest)
+    if as_of_note is not None:
+        as_of = latest
     if not series:
         raise InputError("--series is empty; pass FRED ids such as DGS2,DGS10")
     ylds = store.macro(list(series), as_of=as_of)
@@ -93,6 +113,10 @@ def rates_payload(
     payload: dict[str, Any] = {
         "small": small,
         "large": large,
+        "as_of": date_text(as_of) if as_of is not None else date_text(latest),
+        "requested_as_of": date_text(requested),
+        "as_of_note": as_of_note,
+        "data_end": date_text(latest),
         "regression": {
             "frequency": _FREQ[frequency][0],
             "coefficients": {k: num(v) for k, v in reg.coefficients.items()},
@@ -102,12 +126,20 @@ def rates_payload(
             "start": date_text(reg.start),
             "end": date_text(reg.end),
             "cov_type": reg.cov_type,
+            "partial_effects": (
+                "each coefficient is the effect of its yield's change holding the other yields "
+                "fixed (a partial effect), so the 2-year and 10-year coefficients can have "
+                "opposite signs even though the yields move together"
+            )
+            if len(series) > 1
+            else "",
             "formula": reg.formula
             + f"; spread = r_small - r_large ({_FREQ[frequency][0]}), d_* in pp",
         },
         "rolling": {
             "window": win,
             "window_unit": _FREQ[frequency][2],
+            "start": date_text(roll.index[-win]) if len(roll) >= win else None,
             "end": date_text(roll.index[-1]),
             "coefficients": {
                 str(k).removeprefix("coef_"): num(v)
@@ -121,6 +153,10 @@ def rates_payload(
             },
             "correlation": {k: num(v) for k, v in corr.iloc[-1].items()},
             "t_note": "rolling t-statistics use classical (nonrobust) standard errors",
+            "correlation_formula": (
+                f"Pearson correlation of the {_FREQ[frequency][0]} spread with each yield change "
+                f"over the last {win} {_FREQ[frequency][2]}"
+            ),
         },
         "regimes": {
             "threshold_bp": threshold_bp,
@@ -193,8 +229,21 @@ def rates_payload(
     return payload
 
 
+def _end_label(end: str | None, data_end: str | None) -> str:
+    """Label a period end after the last close as partial, with the real last day."""
+    if end is None:
+        return "n/a"
+    if data_end is not None and end > data_end:
+        return f"partial (to {data_end})"
+    return end
+
+
 def print_rates(p: dict[str, Any]) -> None:
     reg = p["regression"]
+    data_end = p.get("data_end")
+    ro = p["rolling"]
+    if p.get("as_of_note"):
+        console.print(f"note: {p['as_of_note']}", highlight=False)
     pair = f"{p['small']} - {p['large']}"
     rows = []
     for k in reg["coefficients"]:
@@ -221,11 +270,14 @@ def print_rates(p: dict[str, Any]) -> None:
         ],
         title=f"Rates sensitivity of {pair} ({reg['frequency']} returns)",
         caption=(
-            f"{reg['start']}..{reg['end']}, n={reg['n_obs']}, R²={reg['r_squared']:.3f}; "
+            f"{reg['start']}..{_end_label(reg['end'], data_end)}, n={reg['n_obs']}, "
+            f"R²={reg['r_squared']:.3f}; "
             f"basis: {', '.join(f'{k} {v}' for k, v in p['provenance']['basis'].items())}; "
-            f"full-period t: {reg['cov_type']}; {p['rolling']['t_note']}. "
-            f"Rolling correlation with ΔDGS10: "
-            f"{fmt_num(p['rolling']['correlation'].get('d_DGS10'), 2, sign=True)}"
+            f"full-period t: {reg['cov_type']}; {ro['t_note']}.\n"
+            + (f"Joint fit: {reg['partial_effects']}.\n" if reg.get("partial_effects") else "")
+            + f"Rolling correlation with ΔDGS10 over the last {ro['window']} "
+            f"{ro['window_unit']} ({ro.get('start') or 'n/a'}..{_end_label(ro['end'], data_end)}): "
+            f"{fmt_num(ro['correlation'].get('d_DGS10'), 2, sign=True, reason='DGS10 not used')}"
         ),
         right_align=(1, 2, 3, 4),
     )
@@ -245,7 +297,10 @@ def print_rates(p: dict[str, Any]) -> None:
         rows,
         ["yield", "month was", "months", *[f"next {h}m: avg / hit" for h in horizons]],
         title=f"{pair} after yields rose / fell (threshold ±{rg['threshold_bp']:g} bp in a month)",
-        caption=f"{rg['start']}..{rg['end']}; {rg['formula']}; hit = share of months small led",
+        caption=(
+            f"{rg['start']}..{_end_label(rg['end'], data_end)}; {rg['formula']}; "
+            "hit = share of months small led"
+        ),
         right_align=tuple(range(2, 3 + len(horizons))),
     )
     ev = p["events"]
@@ -279,3 +334,8 @@ def print_rates(p: dict[str, Any]) -> None:
     )
     for n in p["notes"]:
         console.print(f"note: {n}", highlight=False)
+    pv = p["provenance"]
+    console.print(
+        f"as of {pv['as_of']}; sources: " + "; ".join(f"{k} {v}" for k, v in pv["sources"].items()),
+        highlight=False,
+    )
