@@ -223,7 +223,8 @@ def compute_breadth(
     """
     panel = _as_panel(closes, "closes").until(as_of)
     if universe is not None:
-        keep = [t for t in universe.members if t in set(panel.tickers)]
+        held = set(panel.tickers)
+        keep = [t for t in universe.members if t in held]
         if not keep:
             raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
         panel = panel.select(keep)

@@ -208,7 +208,8 @@ def liquidity(
         raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
     cp = _panel(closes, "closes").until(as_of)
     if universe is not None:
-        keep = [t for t in universe.members if t in set(cp.tickers)]
+        held = set(cp.tickers)
+        keep = [t for t in universe.members if t in held]
         if not keep:
             raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
         cp = cp.select(keep)
