@@ -295,3 +295,33 @@ def test_screen_states_actual_price_date(full: Path, shared_data: Path) -> None:
     assert out["requested_as_of"] == "2027-01-01"
     card = runner.invoke(app, ["rate", "RXT", "--offline", "--as-of", "2027-01-01"])
     assert f"(prices as of {last})" in card.output.splitlines()[0]
+
+
+def test_flags_column_shows_not_assessed_and_extreme_risk(full: Path, shared_data: Path) -> None:
+    import itertools
+    import math
+
+    res = runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(
+        runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec", "--json"]).stdout
+    )
+    row = out["rows"][0]
+    n_na = int(row["flags_not_assessed"])
+    assert n_na > 0
+    assert f"{int(row['flags_raised'])} ({n_na} n/a)" in res.output
+    # the largest one-day gain, recomputed from the real file with the csv module
+    with (shared_data / "universe" / "RXT.csv").open() as fh:
+        rows = [(r["date"], float(r["close"])) for r in csv.DictReader(fh) if r["close"]]
+    last = rows[-1][0]
+    cut = str(int(last[:4]) - 1) + last[4:]
+    gains = [(d1, c1 / c0 - 1) for (_, c0), (d1, c1) in itertools.pairwise(rows) if d1 > cut]
+    day, best = max(gains, key=lambda x: x[1])
+    assert row["max_gain_1d"] == pytest.approx(best)
+    card = json.loads(runner.invoke(app, ["rate", "RXT", "--offline", "--json"]).stdout)
+    assert card["rules_version"] == "1.1.0"
+    assert card["risk"]["value"] == "HIGH"
+    assert any(r.startswith("RISK-7") for r in card["risk"]["rules"])
+    if best >= 1.0:
+        assert day in [e["date"] for e in card["risk"]["evidence"]]
+    assert not math.isnan(row["vol_1y"])

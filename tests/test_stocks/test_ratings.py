@@ -209,3 +209,32 @@ def test_card_on_recorded_filings(fixtures_dir: Path) -> None:
     assert d["disclaimer"] == DISCLAIMER
     assert d["as_of"] == "2025-08-31"
     assert d["recommendation"]["value"] == NOT_ASSESSED
+
+
+def test_extreme_volatility_grades_high_despite_missing_inputs() -> None:
+    vol = Evidence("annualised volatility (1y)", "196.0%", AS_OF, "test")
+    values = {"price": 4.0, "price_date": "2025-06-30", "vol_1y": 1.96, "cap_band": "small"}
+    card = rate(
+        "X",
+        as_of=AS_OF,
+        values=values,
+        evidence={"vol_1y": vol},
+        flags=_flags(assessed=False),
+        missing={"fundamentals": "no XBRL"},
+    )
+    assert card.risk.value == "HIGH"
+    assert "RISK-7 (+3)" in card.risk.rules
+    assert card.risk.evidence.count(vol) == 1
+    note = card.risk.notes[-1]
+    assert "RISK-3 (profitability)" in note
+    assert "can only raise the risk" in note
+    # a one-day gain of +100% alone does it too; below both thresholds it does not
+    gain = {**values, "vol_1y": 0.5, "max_gain_1d": 1.0}
+    assert rate("X", as_of=AS_OF, values=gain).risk.value == "HIGH"
+    calm = {**values, "vol_1y": 0.99, "max_gain_1d": 0.99}
+    assert rate("X", as_of=AS_OF, values=calm).risk.value == NOT_ASSESSED
+
+
+def test_rules_version_bumped_for_risk7() -> None:
+    assert RULES_VERSION == "1.1.0"
+    assert "RISK-7" in set(rules_table()["id"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +30,9 @@ from capsize._cli._common import (
     print_table,
 )
 from capsize._format import fmt_date, fmt_money, fmt_pct, fmt_ratio
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["register"]
 
@@ -106,6 +109,34 @@ def _cell(col: str, value: Any) -> str:
     if col in ("n_catalysts_90d", "flags_raised"):
         return f"{float(value):.0f}"
     return str(value)
+
+
+def _flags_cell(raised: Any, not_assessed: Any) -> str:
+    """Show raised flags with the not-assessed count, so that a bare 0 never reads as clean.
+
+    Examples
+    --------
+    >>> _flags_cell(0.0, 4.0)
+    '0 (4 n/a)'
+    >>> _flags_cell(1.0, 0.0)
+    '1'
+    """
+
+    def finite(x: Any) -> bool:
+        return x is not None and isinstance(x, (int, float)) and math.isfinite(float(x))
+
+    if not finite(raised):
+        return "n/a"
+    text = f"{float(raised):.0f}"
+    if finite(not_assessed) and float(not_assessed) > 0:
+        text += f" ({float(not_assessed):.0f} n/a)"
+    return text
+
+
+def _row_cell(col: str, row: Mapping[Any, Any]) -> str:
+    if col == "flags_raised":
+        return _flags_cell(row.get("flags_raised"), row.get("flags_not_assessed"))
+    return _cell(col, row.get(col))
 
 
 @handle_errors
@@ -197,7 +228,7 @@ def screen_cmd(
         emit_json(payload)
         return
     rows = [
-        [str(t), *[_cell(c, r.get(c)) for c, _ in _SHOW]]
+        [str(t), *[_row_cell(c, r) for c, _ in _SHOW]]
         for t, r in res.frame.to_dict("index").items()
     ]
     caption_lines = [
@@ -219,6 +250,10 @@ def screen_cmd(
             f"({fund} weight x assumed index cap "
             f"{fmt_money(index_cap, compact=True)}); use --index-cap to change."
         )
+    caption_lines.append(
+        "flags = manipulation-risk flags RAISED of 5; '(k n/a)' = k flags NOT ASSESSED "
+        "(data missing), so a 0 with n/a is not a clean bill."
+    )
     caption_lines.extend(unknown_lines)
     caption_lines.append("Information, not investment advice.")
     print_table(

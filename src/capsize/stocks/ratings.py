@@ -21,8 +21,11 @@ REC-5     WATCH             profitability and price known (none of the above)
 (none)    NOT ASSESSED      no filings-based profitability or no price
 ========  ================  =====================================================================
 
-Risk (points; HIGH >= 3 whatever is missing; otherwise at least 4 of the 6
-inputs must be assessed to call it lower):
+Risk (points; HIGH >= 3 whatever is missing, because a missing input can
+only add points, never remove them: when the assessed inputs already reach
+HIGH, the card grades HIGH with that evidence and lists the inputs it could
+not assess. Otherwise at least 4 of the 6 inputs RISK-1..RISK-6 must be
+assessed to call it lower; RISK-7 does not count toward those 4):
 
 ========  ======  ==========================================================================
 id        points  condition
@@ -33,6 +36,8 @@ RISK-3    1       unprofitable (TTM net income <= 0)
 RISK-4    2       cash runway < 12 months
 RISK-5    1       liquidity tier illiquid or thin (median dollar volume < $1M/day)
 RISK-6    1       annualised volatility > 60% or share growth > 20%
+RISK-7    3       extreme price risk: annualised volatility > 100% or a one-day gain
+                  >= 100% in the last 365 days (HIGH on its own; adds to RISK-6)
 ========  ======  ==========================================================================
 
 HIGH >= 3 points, ELEVATED 1-2, MODERATE 0.
@@ -85,8 +90,12 @@ __all__ = [
     "rules_table",
 ]
 
-RULES_VERSION = "1.0.0"
-"""Version of the published rule set; bump it whenever a rule or threshold changes."""
+RULES_VERSION = "1.1.0"
+"""Version of the published rule set; bump it whenever a rule or threshold changes.
+
+1.1.0: RISK-7 (extreme volatility or a one-day gain >= 100% grades HIGH even when
+other risk inputs are missing).
+"""
 
 DISCLAIMER = (
     "Information, not investment advice. This card applies capsize's published rules "
@@ -263,6 +272,23 @@ def _risk_vol(ctx: _Ctx) -> Check:
     return hit, ctx.ev("vol_1y") + ctx.ev("share_growth")
 
 
+EXTREME_VOL = 1.00
+"""Annualised volatility above which RISK-7 grades the risk HIGH on its own (fraction)."""
+
+EXTREME_GAIN_1D = 1.00
+"""One-day gain at or above which RISK-7 grades the risk HIGH on its own (fraction)."""
+
+
+def _risk_extreme(ctx: _Ctx) -> Check:
+    vol, gain = ctx.num("vol_1y"), ctx.num("max_gain_1d")
+    if math.isnan(vol) and math.isnan(gain):
+        return None, []
+    hit_vol = not math.isnan(vol) and vol > EXTREME_VOL
+    hit_gain = not math.isnan(gain) and gain >= EXTREME_GAIN_1D
+    evid = (ctx.ev("vol_1y") if hit_vol else []) + (ctx.ev("max_gain_1d") if hit_gain else [])
+    return hit_vol or hit_gain, evid
+
+
 def _tf1(ctx: _Ctx) -> Check:
     return ctx.recommendation == "AVOID", []
 
@@ -310,6 +336,14 @@ RULES: tuple[RatingRule, ...] = (
     ),
     RatingRule(
         "RISK-6", "risk", "1", "annualised volatility > 60% or share growth > 20%", _risk_vol
+    ),
+    RatingRule(
+        "RISK-7",
+        "risk",
+        "3",
+        "extreme price risk: annualised volatility > 100% or a one-day gain >= 100% "
+        "in the last 365 days",
+        _risk_extreme,
     ),
     RatingRule("TF-1", "timeframe", "Immediate (risk event)", "Recommendation is AVOID", _tf1),
     RatingRule(
@@ -440,18 +474,31 @@ def _first(ctx: _Ctx, field_name: str) -> CardField:
     )
 
 
+_RISK_INPUTS = {
+    "RISK-1": "manipulation-risk flags",
+    "RISK-2": "market cap",
+    "RISK-3": "profitability",
+    "RISK-4": "cash runway",
+    "RISK-5": "liquidity",
+    "RISK-6": "volatility and share growth",
+    "RISK-7": "price history",
+}
+
+
 def _risk(ctx: _Ctx) -> CardField:
     points = 0
     fired: list[str] = []
     evid: list[Evidence] = []
     notes: list[str] = []
+    missing_ids: list[str] = []
     assessed = 0
     for rule in (r for r in RULES if r.field == "risk"):
         hit, e = rule.check(ctx)
         if hit is None:
             notes.append(f"{rule.id} not assessed (input missing)")
+            missing_ids.append(f"{rule.id} ({_RISK_INPUTS.get(rule.id, 'input')})")
             continue
-        assessed += 1
+        assessed += rule.id != "RISK-7"
         if not hit:
             continue
         if rule.id == "RISK-1":
@@ -462,9 +509,14 @@ def _risk(ctx: _Ctx) -> CardField:
             pts = int(rule.outcome)
         points += pts
         fired.append(f"{rule.id} (+{pts})")
-        evid.extend(e)
+        evid.extend(x for x in e if x not in evid)
     if points >= 3:
         value = "HIGH"
+        if missing_ids:
+            notes.append(
+                f"HIGH on the assessed inputs alone; {', '.join(missing_ids)} not assessed "
+                "(missing inputs can only raise the risk, never lower it)"
+            )
     elif assessed < 4:
         value = NOT_ASSESSED
         notes.append(

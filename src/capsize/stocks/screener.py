@@ -21,6 +21,8 @@ Metrics (one row per ticker; NaN = not assessed, with the reason kept)
 ``mom_12_1``, ``ret_6m``, ``rs_6m``, ``vol_1y``
     12-month return skipping the last month (252/21 trading days); 6-month
     return and its excess over the benchmark; annualised daily volatility.
+``max_gain_1d``
+    largest close-to-close daily gain in the 365 days to the evaluation date.
 ``n_catalysts_90d``, ``last_catalyst``
     8-K/XBRL events other than routine ``other`` ones in the last 90 days.
 ``flags_raised``
@@ -303,6 +305,17 @@ def compute_metrics(
     v["rs_6m"] = v["ret_6m"] - _ret(b, 126) if len(b) > 126 else nan
     r = (c / c.shift(1)).dropna().iloc[-252:].apply(math.log)
     v["vol_1y"] = float(r.std(ddof=1) * math.sqrt(252)) if len(r) >= 120 else nan
+    gains = (c / c.shift(1) - 1.0).dropna()
+    gains = gains.loc[gains.index > at - pd.Timedelta(days=365)]
+    v["max_gain_1d"] = float(gains.max()) if len(gains) else nan
+    if len(gains):
+        gday = pd.Timestamp(gains.index[int(np.argmax(gains.to_numpy()))])
+        e["max_gain_1d"] = Evidence(
+            "largest one-day gain (close to close, last 365 days)",
+            fmt_pct(v["max_gain_1d"]),
+            gday,
+            ev.price_source,
+        )
     if math.isfinite(v["mom_12_1"]):
         e["mom_12_1"] = Evidence(
             "12-1 month return", fmt_pct(v["mom_12_1"]), pdate, ev.price_source
@@ -369,7 +382,7 @@ _ORDER = [
     "liquidity_tier", "dollar_volume", "volume_date", "profitable", "net_income_ttm",
     "revenue_ttm", "cash", "cash_runway_months", "cash_to_mcap", "net_debt_to_mcap",
     "net_debt_ebitda", "interest_coverage", "leverage_ok", "share_growth", "pe", "ps",
-    "ev_sales", "mom_12_1", "ret_6m", "rs_6m", "vol_1y", "n_catalysts_90d", "last_catalyst",
+    "ev_sales", "mom_12_1", "ret_6m", "rs_6m", "vol_1y", "max_gain_1d", "n_catalysts_90d", "last_catalyst",
     "flags_raised", "flags_not_assessed", "weight",
 ]  # fmt: skip
 
