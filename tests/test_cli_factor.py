@@ -218,13 +218,44 @@ def test_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "--as-of" in res.output
 
 
-def test_rotation_after_the_data_ends_marks_stale(use_home: Path) -> None:
+def test_rotation_after_the_data_ends_uses_the_latest_data(use_home: Path) -> None:
+    # consistent with every command: a future --as-of runs on the latest data, with a note
     p = _json(["rotation", "--as-of", "2030-01-01", "--json"])
+    last = _json(["rotation", "--json"])
+    assert p["as_of"] == last["as_of"] == "2026-08-21"
+    assert p["as_of_note"] == (
+        "as-of 2030-01-01 is after the latest data (2026-08-21); figures are as of 2026-08-21"
+    )
+    assert p["score"] == last["score"]
     comps = {c["name"]: c for c in p["components"]}
-    assert comps["relative_strength"]["status"] == "NOT ASSESSED"
-    assert comps["relative_strength"]["reason"].startswith("stale: data end 2026-08-21")
-    assert p["score"] is None  # NaN in the payload, null in JSON
-    assert "no component had data" in p["headline"]
+    assert comps["relative_strength"]["status"] == "ASSESSED"
+    res = runner.invoke(app, ["rotation", "--as-of", "2030-01-01"])
+    assert "as-of 2030-01-01 is after the latest data" in " ".join(res.output.split())
+
+
+def test_factor_years_zero_is_rejected(use_home: Path) -> None:
+    res = runner.invoke(app, ["factor", "--years", "0"])
+    assert res.exit_code == 1
+    assert "--years 0 shows no year" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_factor_names_its_files_and_as_of(
+    store_home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    p = _json(["factor", "--json"])
+    assert p["sources"]["FF3"] == "macro/FF3_daily.csv; macro/FF3_monthly.csv"
+    assert p["sources"]["ME_portfolios_VW"] == "macro/Portfolios_Formed_on_ME_VW_monthly.csv"
+    with (shared_data / "macro" / "FF3_daily.csv").open(newline="") as fh:
+        daily_last = [r["date"] for r in csv.DictReader(fh)][-1]
+    latest = max(_smb(shared_data)[-1][0][:7], daily_last[:7])
+    assert p["as_of"][:7] == latest
+    out = " ".join(runner.invoke(app, ["factor"]).output.split())
+    assert (
+        f"Data as of {latest} (latest month); sources: FF3 macro/FF3_daily.csv; "
+        "macro/FF3_monthly.csv" in out
+    )
 
 
 def test_rotation_breadth_from_membership_snapshot(use_home: Path, shared_data: Path) -> None:

@@ -23,6 +23,7 @@ from capsize._cli._common import (
     parse_date_option,
     print_table,
 )
+from capsize._cli._drivers_base import after_data_note
 from capsize._format import fmt_date, fmt_num, fmt_pct
 from capsize.analytics import factors as F
 from capsize.analytics import rotation as R
@@ -211,7 +212,24 @@ def factor_payload(
                 "aftermath": _aftermath(h, rs),
             }
     notes.append(_LAG_NOTE.format(lag=F.DEFAULT_PUBLICATION_LAG_MONTHS))
-    return {"since": since, "summary": summary, "details": details, "notes": notes}
+    sources: dict[str, str] = {}
+    for _, dataset, _, _ in SERIES:
+        if dataset in sources:
+            continue
+        try:
+            sources[dataset] = str(store.provenance("factors", dataset).source)
+        except DataNotFound:
+            if any(dataset in str(x["dataset"]) for x in summary):
+                sources[dataset] = "not recorded (written without 'capsize data import')"
+    lasts = [s["last"] for s in summary if s["last"] is not None]
+    return {
+        "since": since,
+        "as_of": max(lasts) if lasts else None,
+        "sources": sources,
+        "summary": summary,
+        "details": details,
+        "notes": notes,
+    }
 
 
 def _print_factor(p: dict[str, Any], years_shown: int) -> None:
@@ -242,6 +260,7 @@ def _print_factor(p: dict[str, Any], years_shown: int) -> None:
     )  # fmt: skip
     m = p["details"].get("main")
     if m is None:
+        _print_sources(p)
         return
     yrs = [y for y in m["years"] if y["complete"]][-max(years_shown, 1) :]
     ytd = m["year_to_date"]
@@ -352,6 +371,16 @@ def _print_factor(p: dict[str, Any], years_shown: int) -> None:
         )  # fmt: skip
     for note in p["notes"]:
         console.print(f"[dim]{note}[/]", highlight=False)
+    _print_sources(p)
+
+
+def _print_sources(p: dict[str, Any]) -> None:
+    srcs = "; ".join(f"{k} {v}" for k, v in p.get("sources", {}).items()) or "unknown"
+    console.print(
+        f"Data as of {fmt_date(p.get('as_of'), reason='no data')[:7]} (latest month); "
+        f"sources: {srcs}",
+        highlight=False,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -428,6 +457,17 @@ def rotation_payload(
 ) -> dict[str, Any]:
     """Build the rotation score on ``as_of`` (default: last IWM date), history and evidence."""
     notes: list[str] = []
+    requested = as_of
+    as_of_note = None
+    if as_of is not None:
+        try:
+            iwm = store.closes(["IWM"], basis="adjusted")["IWM"].dropna()
+        except DataNotFound:
+            iwm = None
+        if iwm is not None and not iwm.empty:
+            as_of_note = after_data_note(as_of, iwm.index[-1])
+            if as_of_note is not None:
+                as_of = pd.Timestamp(iwm.index[-1])
     inputs = _rotation_inputs(store, as_of, notes)
     if as_of is None:
         if inputs.small_prices is None or inputs.small_prices.empty:
@@ -436,6 +476,8 @@ def rotation_payload(
     score = R.rotation_score(R.build_readings(inputs, as_of), as_of=as_of, weights=weights)
     payload: dict[str, Any] = {
         "as_of": as_of,
+        "requested_as_of": requested,
+        "as_of_note": as_of_note,
         "score": score.score,
         "label": score.label,
         "headline": score.headline(),
@@ -492,6 +534,8 @@ _SHORT = {
 
 
 def _print_rotation(p: dict[str, Any], history_rows: int = 12) -> None:
+    if p.get("as_of_note"):
+        console.print(f"note: {p['as_of_note']}", highlight=False)
     console.print(f"[bold]{p['headline']}[/]", highlight=False)
     rows = []
     for c in p["components"]:
@@ -570,6 +614,10 @@ def register(app: typer.Typer) -> None:
 
         Example: capsize factor --since 1980
         """
+        if years < 1:
+            raise InputError(
+                f"--years {years} shows no year; pass a count of 1 or more (e.g. --years 15)"
+            )
         with open_store(read_only=True) as store:
             payload = factor_payload(store, since=since, cycle_threshold=threshold)
         if as_json:
