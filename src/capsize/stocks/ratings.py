@@ -70,7 +70,7 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct, fmt_ratio
 from capsize.errors import InputError
-from capsize.stocks._evidence import NOT_ASSESSED, Evidence
+from capsize.stocks._evidence import NOT_ASSESSED, Evidence, short_reason
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -537,7 +537,7 @@ def _key_figures(values: Mapping[str, Any], missing: Mapping[str, str]) -> dict[
             return float("nan")
 
     def why(k: str, default: str) -> str:
-        return missing.get(k, default)[:80]
+        return short_reason(missing.get(k, default))
 
     from capsize._format import fmt_money
 
@@ -648,6 +648,6 @@ def render_card(card: RatingCard) -> str:
             lines.append(f"        - {e}")
     if card.missing_inputs:
         lines += ["", "Not available:"]
-        lines += [f"    {k}: {v}" for k, v in card.missing_inputs.items()]
+        lines += [f"    {k}: {short_reason(v, 160)}" for k, v in card.missing_inputs.items()]
     lines += ["", card.disclaimer]
     return "\n".join(lines)
