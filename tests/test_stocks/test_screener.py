@@ -283,3 +283,20 @@ def test_as_of_text_states_price_date_and_request() -> None:
     )
     same = screen(frame.iloc[:1], requested_as_of=pd.Timestamp("2026-07-31"))
     assert same.as_of_text() == "prices as of 2026-07-31"
+
+
+def test_metrics_without_store_prices_and_max_gain() -> None:
+    # a holding with only its holdings-file price: no crash, gain NaN
+    ev = StockEvidence("HOLD", AS_OF, holdings_price=5.0, holdings_as_of=AS_OF)
+    m = compute_metrics(ev)
+    assert math.isnan(m.values["max_gain_1d"])
+    assert m.values["price"] == 5.0
+    # one +150% day inside the last 365 days, checked by hand
+    e = _evidence()
+    assert e.close is not None
+    c = e.close.copy()
+    c.iloc[-10:] *= 2.5
+    e.close = c
+    m = compute_metrics(e)
+    assert m.values["max_gain_1d"] == pytest.approx(c.iloc[-10] / c.iloc[-11] - 1.0)
+    assert m.evidence["max_gain_1d"].date == c.index[-10]

@@ -305,8 +305,9 @@ def compute_metrics(
     v["rs_6m"] = v["ret_6m"] - _ret(b, 126) if len(b) > 126 else nan
     r = (c / c.shift(1)).dropna().iloc[-252:].apply(math.log)
     v["vol_1y"] = float(r.std(ddof=1) * math.sqrt(252)) if len(r) >= 120 else nan
-    gains = (c / c.shift(1) - 1.0).dropna()
-    gains = gains.loc[gains.index > at - pd.Timedelta(days=365)]
+    gains = (c / c.shift(1) - 1.0).dropna() if len(c) > 1 else pd.Series(dtype="float64")
+    if len(gains):
+        gains = gains.loc[gains.index > at - pd.Timedelta(days=365)]
     v["max_gain_1d"] = float(gains.max()) if len(gains) else nan
     if len(gains):
         gday = pd.Timestamp(gains.index[int(np.argmax(gains.to_numpy()))])
