@@ -406,3 +406,24 @@ def test_weekly_sampling_uses_friday_closes():
     fri = [ts for ts in days if ts.day_of_week == 4]
     exp = small[fri[1]] / small[fri[0]] - 1
     assert d["small"].iloc[0] == pytest.approx(exp)
+
+
+def test_money_market_dips_are_not_turns(real):
+    """August 2007 and year-end 2000 dips of the effective rate are not FOMC cuts."""
+    turns = detect_policy_turns(real["DFF"][real["DFF"].index >= "1988-01-01"])
+    cuts = pd.DatetimeIndex(turns.loc[turns["kind"] == "first_cut", "date"])
+    for dip in ("2007-08-09", "2000-12-28"):
+        assert pd.Timestamp(dip) not in cuts, dip
+    for decision in ("2007-09-18", "2001-01-03"):
+        assert np.min(np.abs((cuts - pd.Timestamp(decision)).days)) <= 10, decision
+    assert "known error" in turns.attrs["rule"]
+
+
+def test_short_dip_below_then_back_is_not_a_move():
+    days = pd.date_range("2020-01-01", "2021-06-30", freq="D")
+    rate = pd.Series(5.25, index=days)
+    # three weeks of a money-market dip, then back at the target, then a real cut
+    rate[(rate.index >= "2020-08-10") & (rate.index < "2020-09-01")] = 4.8
+    rate[rate.index >= "2020-11-06"] = 4.75  # cut decided 2020-11-05
+    got = detect_policy_turns(rate)
+    assert [d.strftime("%Y-%m-%d") for d in got["date"]] == ["2020-11-05"]

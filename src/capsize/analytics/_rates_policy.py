@@ -31,6 +31,54 @@ def _as_price_series(values: pd.Series, name: str) -> pd.Series:
 # Fed policy turns
 # ---------------------------------------------------------------------------
 
+_PRIOR_DAYS = 63
+_REVERSAL_DAYS = 45
+
+
+def _l1_to_level(seg: np.ndarray, level: float, other: float, threshold: float) -> np.ndarray:
+    """Absolute distance to ``level``, zero for days beyond both levels (dips and spikes).
+
+    A day further than ``threshold`` outside the band between the two levels
+    says nothing about which side of the step it is on, so it costs nothing
+    on either side.
+    """
+    lo, hi = min(level, other) - threshold, max(level, other) + threshold
+    inside = (seg >= lo) & (seg <= hi)
+    return np.where(inside, np.abs(seg - level), 0.0)
+
+
+def _persists(
+    raw: np.ndarray,
+    dates: pd.DatetimeIndex,
+    start: int,
+    direction: int,
+    threshold: float,
+    k: int,
+) -> bool:
+    """Whether the level reached at ``start`` holds (daily data).
+
+    The median of the ``k`` observations from ``start`` must differ from the
+    median of the ``_PRIOR_DAYS`` before it by at least ``threshold`` in the
+    move's direction, and no median of 5 weekday observations in the following
+    ``_REVERSAL_DAYS`` calendar days may come back within ``threshold / 2`` of
+    the prior level.
+    """
+    if start < 1:
+        return True
+    prior = float(np.median(raw[max(start - _PRIOR_DAYS, 0) : start]))
+    after = float(np.median(raw[start : start + k]))
+    if (after - prior) * direction < threshold - 1e-12:
+        return False
+    end = int(dates.searchsorted(dates[start] + pd.Timedelta(days=_REVERSAL_DAYS), side="right"))
+    # weekdays only: DFF repeats Friday's rate over weekends and holidays, which would
+    # let a two-business-day year-end dip look like a week
+    window = raw[start:end][np.asarray(dates[start:end].day_of_week) < 5]
+    if len(window) >= 5:
+        med5 = pd.Series(window).rolling(5).median().to_numpy()[4:]
+        if bool(np.any(np.abs(med5 - prior) < threshold / 2 - 1e-12)):
+            return False
+    return True
+
 
 def detect_policy_turns(
     rate: pd.Series,
@@ -56,9 +104,16 @@ def detect_policy_turns(
        data the decision date is the calendar day before the first day at
        the new level (an FOMC decision moves the effective rate from the next
        day on).
-    4. Whipsaws are dropped: a move followed by an opposite move less than
+    4. Daily data only: the move is kept if the new level persists. The
+       median of the ``smooth`` observations from the step must be at least
+       ``threshold`` away from the median of the 63 before it, and no median of
+       5 weekday observations in the next 45 calendar days may come back within
+       ``threshold / 2`` of that prior level; days beyond both levels by more
+       than ``threshold`` (dips, spikes) do not vote in the step fit. This drops
+       money-market dips (August 2007, year-end 2000) that are not decisions.
+    5. Whipsaws are dropped: a move followed by an opposite move less than
        ``min_hold_days`` calendar days later removes both.
-    5. A *turn* is a move whose direction differs from the previous move's:
+    6. A *turn* is a move whose direction differs from the previous move's:
        ``first_cut`` after hikes, ``first_hike`` after cuts. The first move in
        the data is not a turn (its predecessor is unknown).
 
@@ -108,11 +163,22 @@ def detect_policy_turns(
         new, old = float(s[t]), float(ref)
         lo = max(t - 2 * k, 0)
         seg = raw[lo : t + 1]
+        if daily:
+            # the level the rate settles at: the raw median from the detection day on
+            settled = float(np.median(raw[t : t + k]))
+            cost_new = _l1_to_level(seg, settled, old, threshold)
+            cost_old = _l1_to_level(seg, old, settled, threshold)
+        else:
+            cost_new, cost_old = np.abs(seg - new), np.abs(seg - old)
         # L1 step fit: the split that best separates the old level from the new one.
-        before = np.concatenate([[0.0], np.cumsum(np.abs(seg - old))])
-        after = np.concatenate([np.cumsum(np.abs(seg - new)[::-1])[::-1], [0.0]])
+        before = np.concatenate([[0.0], np.cumsum(cost_old)])
+        after = np.concatenate([np.cumsum(cost_new[::-1])[::-1], [0.0]])
         cost = before[: len(seg)] + after[: len(seg)]
         start = lo + int(np.argmin(cost))
+        if daily and not _persists(
+            raw, pd.DatetimeIndex(dates), start, 1 if new > old else -1, threshold, k
+        ):
+            continue  # a money-market dip or spike, not a new policy level
         when = pd.Timestamp(dates[start])
         if daily:
             when = when - pd.Timedelta(days=1)
@@ -141,10 +207,20 @@ def detect_policy_turns(
         rows.append({**m, "kind": kind})
         last_dir = direction
     out = pd.DataFrame(rows, columns=["date", "direction", "from_level", "to_level", "kind"])
+    persist = (
+        f"; kept only if the {k}-day median after it is {threshold:.2f} pp or more from the "
+        f"{_PRIOR_DAYS}-day median before it and no 5-weekday median returns within "
+        f"{threshold / 2:.2f} pp of that prior level in the next {_REVERSAL_DAYS} days "
+        "(drops money-market dips such as August 2007 and year-end 2000); known error: "
+        "before 2008 the effective rate was noisy and some turns are dated up to 10 days "
+        "from the FOMC decision (e.g. 2007-09-17 for the 2007-09-18 cut)"
+        if daily
+        else ""
+    )
     out.attrs.update(
         rule=(
             f"move = trailing {k}-obs median of the rate at least {threshold:.2f} pp from the "
-            f"last level (moves undone within {min_hold_days} days dropped); "
+            f"last level{persist} (moves undone within {min_hold_days} days dropped); "
             "turn = move in the opposite direction of the previous move"
         ),
         series=str(rate.name) if rate.name is not None else "rate",
