@@ -359,3 +359,11 @@ def test_perf_stale_symbol_gets_a_hint(use_home, shared_data):
     assert any(f"IWC: data ends {iwc}" in n and f"--as-of {iwc}" in n for n in p["notes"])
     q = run_json(["perf", "IWM", "IWC", "--ytd", "--as-of", iwc])
     assert q["rows"][1]["total_return"] is not None
+
+
+def test_segments_stale_proxy_gets_a_hint(use_home, shared_data):
+    iwc, iwm = last_date(shared_data, "IWC"), last_date(shared_data, "IWM")
+    p = run_json(["perf", "--segments", "--ytd", "--as-of", "2099-01-01"])
+    assert p["as_of"] == iwm
+    assert p["as_of_note"].startswith("as-of 2099-01-01 is after the latest data")
+    assert any(f"IWC: data ends {iwc}" in n and f"--as-of {iwc}" in n for n in p["notes"])

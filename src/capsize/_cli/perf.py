@@ -311,6 +311,12 @@ def segments_payload(
         for rec in table.to_dict("records")
     ]
     used = sorted({r["symbol"] for r in rows if r["symbol"]})
+    stale = [
+        f"{sym}: data ends {fmt_date(end)}, before the as-of {fmt_date(day)}; its figures are "
+        f"n/a here; for them use --as-of {fmt_date(end)}"
+        for sym, end in _last_dates(adjusted, price, used).items()
+        if end < day
+    ]
     return {
         "as_of": day,
         "requested_as_of": as_of,
@@ -320,7 +326,7 @@ def segments_payload(
         "windows": [w.describe() for w in wins],
         "rows": rows,
         "basis": basis,
-        "notes": [n for n in notes if n.split(":")[0] in used],
+        "notes": [n for n in notes if n.split(":")[0] in used] + stale,
         "sources": _sources(store, used),
     }
 
