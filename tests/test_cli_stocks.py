@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import os
 import shutil
@@ -298,7 +299,6 @@ def test_screen_states_actual_price_date(full: Path, shared_data: Path) -> None:
 
 
 def test_flags_column_shows_not_assessed_and_extreme_risk(full: Path, shared_data: Path) -> None:
-    import itertools
     import math
 
     res = runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec"])
@@ -325,3 +325,26 @@ def test_flags_column_shows_not_assessed_and_extreme_risk(full: Path, shared_dat
     if best >= 1.0:
         assert day in [e["date"] for e in card["risk"]["evidence"]]
     assert not math.isnan(row["vol_1y"])
+
+
+def test_quality_micro_offline_says_which_rule_removed_everyone(full: Path) -> None:
+    out = json.loads(
+        runner.invoke(app, ["screen", "--preset", "quality-micro", "--offline", "--json"]).stdout
+    )
+    assert out["passed"] == 0
+    stats = out["rule_stats"]
+    assert stats[0]["entered"] == out["universe"]
+    for a, b in itertools.pairwise(stats):
+        assert b["entered"] == a["passed"]
+    for st in stats:
+        assert st["entered"] == st["passed"] + st["failed"] + st["not_assessed"]
+    prof = next(st for st in stats if st["rule"].startswith("profitable"))
+    assert prof["entered"] > 0
+    assert prof["not_assessed"] == prof["entered"]
+    assert any("offline SEC cache" in r for r in prof["reasons"])
+    assert out["empty_reason"].startswith("no stock passes: rule 'profitable")
+    res = runner.invoke(app, ["screen", "--preset", "quality-micro", "--offline"])
+    flat = " ".join(res.output.split())
+    assert "0 in, 0 pass, 0 fail, 0 NOT ASSESSED" in flat
+    assert "No stock passes: rule 'profitable (TTM net income > 0)' removed the last" in flat
+    assert "set CAPSIZE_SEC_USER_AGENT or --sec-dir" in flat

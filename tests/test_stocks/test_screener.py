@@ -228,8 +228,8 @@ def test_gather_and_screen_on_store(small_store, fixtures_dir: Path, shared_data
     res = screen(frame, preset="quality-micro")
     assert (
         res.not_assessed["profitable (TTM net income > 0)"]
-        + res.failed["cap_band == micro"]
-        + res.not_assessed["cap_band == micro"]
+        + res.failed["market cap $50M-$300M (micro)"]
+        + res.not_assessed["market cap $50M-$300M (micro)"]
         >= 1
     )
     assert len(res.frame) == 0  # nobody has filings-based profitability here: stated, not guessed
@@ -244,7 +244,7 @@ def test_point_in_time_holdings(small_store) -> None:
     # holdings dated 2025-11-05 are not known on 2025-07-08: no implied cap, reason stated
     (ev,) = gather_universe(small_store, ["BNED"], as_of="2025-07-08")
     assert math.isnan(ev.market_cap)
-    assert "not an index holding" in ev.missing["market_cap"]
+    assert "not a IWM holding" in ev.missing["market_cap"]
     assert ev.close.index.max() <= pd.Timestamp("2025-07-08")
     assert "filings" in ev.missing
 
@@ -300,3 +300,42 @@ def test_metrics_without_store_prices_and_max_gain() -> None:
     m = compute_metrics(e)
     assert m.values["max_gain_1d"] == pytest.approx(c.iloc[-10] / c.iloc[-11] - 1.0)
     assert m.evidence["max_gain_1d"].date == c.index[-10]
+
+
+def test_rule_stats_and_empty_reason() -> None:
+    frame = pd.DataFrame(
+        {
+            "cap_band": ["micro", "micro", "micro", "small", None],
+            "profitable": [np.nan, np.nan, 0.0, 1.0, np.nan],
+            "market_cap": [1e8, 1e8, 1e8, 1e9, np.nan],
+        },
+        index=pd.Index(["A", "B", "C", "D", "E"], name="ticker"),
+    )
+    missing = {
+        "A": {"fundamentals": "facts for A not in the offline SEC cache (/x/y.json); set it"},
+        "B": {"fundamentals": "facts for B not in the offline SEC cache (/x/z.json); set it"},
+        "E": {"market_cap": "no XBRL share count and not a IWM holding"},
+    }
+    res = screen(
+        frame,
+        rules=[Rule("cap_band", "==", "micro", "micro"), Rule("profitable", "==", 1.0, "prof")],
+        missing=missing,
+    )
+    cap, prof = res.stats
+    assert (cap.entered, cap.passed, cap.failed, cap.not_assessed) == (5, 3, 1, 1)
+    assert cap.reasons == {"no XBRL share count and not a IWM holding": 1}
+    assert (prof.entered, prof.passed, prof.failed, prof.not_assessed) == (3, 0, 1, 2)
+    why = (
+        "facts for the stock not in the offline SEC cache; set CAPSIZE_SEC_USER_AGENT or --sec-dir"
+    )
+    assert prof.reasons == {why: 2}  # the ticker is taken out so that reasons group
+    assert prof.describe() == f"rule 'prof': 3 in, 0 pass, 1 fail, 2 NOT ASSESSED (2: {why})"
+    assert res.empty_reason() == (
+        f"no stock passes: rule 'prof' removed the last 3 (NOT ASSESSED for 2: {why}; "
+        "1 failed it on known data)"
+    )
+    # counts add up: every stock entering a rule passes, fails or is not assessed
+    for st in res.stats:
+        assert st.entered == st.passed + st.failed + st.not_assessed
+    ok = screen(frame, rules=[Rule("cap_band", "==", "small")])
+    assert ok.empty_reason() is None

@@ -216,7 +216,14 @@ def screen_cmd(
     metrics = [compute_metrics(e) for e in evs]
     frame = metrics_frame(metrics)
     when = evs[0].as_of if evs else at
-    res = screen(frame, preset=preset, limit=limit, as_of=when, requested_as_of=at)
+    res = screen(
+        frame,
+        preset=preset,
+        limit=limit,
+        as_of=when,
+        requested_as_of=at,
+        missing={m.ticker: m.missing for m in metrics},
+    )
     if export is not None:
         path = export_screen(res, export)
         err_console.print(f"wrote {path}")
@@ -237,12 +244,10 @@ def screen_cmd(
         f"{res.as_of_text()}; "
         f"filings: {sec_label}.",
     ]
-    for rule in res.rules:
-        text = rule.describe()
-        caption_lines.append(
-            f"  rule '{text}': {res.failed.get(text, 0)} failed, "
-            f"{res.not_assessed.get(text, 0)} NOT ASSESSED (data missing)"
-        )
+    caption_lines.extend(f"  {st.describe()}" for st in res.stats)
+    empty = res.empty_reason()
+    if empty:
+        caption_lines.append(empty.replace("no stock passes", "No stock passes", 1) + ".")
     labels = {str(v) for v in frame.get("market_cap_source", []) if isinstance(v, str)}
     if any(lbl.startswith("holdings-implied") for lbl in labels):
         caption_lines.append(

@@ -221,7 +221,13 @@ def _set_market_cap(ev: StockEvidence, index_cap: float, fund: str) -> None:
                     shares_label=ev.market_cap_label,
                 )
             return
-    ev.missing["market_cap"] = "no XBRL share count and not an index holding"
+    if math.isfinite(ev.weight) and ev.weight > 0:
+        ev.missing["market_cap"] = (
+            f"no XBRL share count, and no store prices to roll the {fund} holdings-implied "
+            "estimate to the price date"
+        )
+    else:
+        ev.missing["market_cap"] = f"no XBRL share count and not a {fund} holding"
 
 
 def gather_universe(

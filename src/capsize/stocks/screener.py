@@ -35,6 +35,7 @@ result is never mistaken for a thin market.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ __all__ = [
     "PRESETS",
     "Preset",
     "Rule",
+    "RuleStat",
     "ScreenResult",
     "StockMetrics",
     "cap_band",
@@ -477,7 +479,7 @@ PRESETS: dict[str, Preset] = {
             "Quality micro-caps: $50M-$300M, profitable, not illiquid, dilution <= 5%/yr, "
             "modest leverage; ranked by cheapest P/E.",
             (
-                Rule("cap_band", "==", "micro"),
+                Rule("cap_band", "==", "micro", "market cap $50M-$300M (micro)"),
                 Rule("profitable", "==", 1.0, "profitable (TTM net income > 0)"),
                 Rule(
                     "liquidity_tier",
@@ -541,6 +543,89 @@ PRESETS: dict[str, Preset] = {
 """Published screen presets."""
 
 
+_REASON_KEYS: dict[str, tuple[str, ...]] = {
+    "cap_band": ("market_cap", "prices"),
+    "market_cap": ("market_cap", "prices"),
+    "liquidity_tier": ("dollar_volume", "volume", "prices"),
+    "dollar_volume": ("dollar_volume", "volume", "prices"),
+    "profitable": ("fundamentals", "filings"),
+    "net_income_ttm": ("fundamentals", "filings"),
+    "cash_runway_months": ("fundamentals", "filings"),
+    "cash_to_mcap": ("fundamentals", "filings", "market_cap"),
+    "net_debt_to_mcap": ("fundamentals", "filings", "market_cap"),
+    "leverage_ok": ("fundamentals", "filings"),
+    "mom_12_1": ("prices",),
+    "ret_6m": ("prices",),
+    "rs_6m": ("prices",),
+    "vol_1y": ("prices",),
+    "n_catalysts_90d": ("n_catalysts_90d", "filings"),
+    "sector": ("holdings",),
+    "weight": ("holdings",),
+}
+"""Screen metric -> the evidence inputs whose missing reason explains it (in order)."""
+
+_DEFAULT_REASON: dict[str, str] = {
+    "mom_12_1": "under a year of prices",
+    "ret_6m": "under six months of prices",
+    "rs_6m": "under six months of prices or benchmark",
+    "vol_1y": "under 120 days of prices",
+    "leverage_ok": "no debt, EBITDA or interest figures",
+    "flags_raised": "risk flags not computed",
+    "flags_not_assessed": "risk flags not computed",
+}
+
+
+def _reason(column: str, ticker: str, missing: Mapping[str, str]) -> str:
+    from capsize.stocks._evidence import short_reason
+
+    for key in (column, *_REASON_KEYS.get(column, ())):
+        if key in missing:
+            return short_reason(missing[key].replace(ticker, "the stock"))
+    return _DEFAULT_REASON.get(column, "data missing")
+
+
+@dataclass(frozen=True)
+class RuleStat:
+    """How one rule thinned the screen.
+
+    Attributes
+    ----------
+    rule : str
+        The rule as text.
+    entered : int
+        Stocks that passed every earlier rule and so were tested by this one.
+    passed, failed, not_assessed : int
+        Of those: passing; failing on known data; dropped because the metric is missing.
+    reasons : Mapping[str, int]
+        Why the metric was missing -> number of stocks (most frequent first).
+    """
+
+    rule: str
+    entered: int
+    passed: int
+    failed: int
+    not_assessed: int
+    reasons: Mapping[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line: entering, passing, failing, NOT ASSESSED and the main reason.
+
+        Examples
+        --------
+        >>> RuleStat("profitable", 1900, 0, 0, 1900, {"no filings": 1900}).describe()
+        "rule 'profitable': 1,900 in, 0 pass, 0 fail, 1,900 NOT ASSESSED (1,900: no filings)"
+        """
+        text = (
+            f"rule '{self.rule}': {self.entered:,} in, {self.passed:,} pass, "
+            f"{self.failed:,} fail, {self.not_assessed:,} NOT ASSESSED"
+        )
+        if self.not_assessed and self.reasons:
+            why, n = next(iter(self.reasons.items()))
+            more = len(self.reasons) - 1
+            text += f" ({n:,}: {why}" + (f"; {more} other reasons)" if more else ")")
+        return text
+
+
 @dataclass(frozen=True)
 class ScreenResult:
     """Outcome of a screen.
@@ -568,6 +653,8 @@ class ScreenResult:
         Screened stocks whose latest price is older than ``price_as_of``.
     requested_as_of : Timestamp or None
         The date the user asked for (None = latest).
+    stats : tuple of RuleStat
+        Per rule, in order: stocks entering, passing, failing and NOT ASSESSED, with reasons.
     """
 
     frame: pd.DataFrame
@@ -582,6 +669,31 @@ class ScreenResult:
     price_as_of: pd.Timestamp | None = None
     n_older_prices: int = 0
     requested_as_of: pd.Timestamp | None = None
+    stats: tuple[RuleStat, ...] = ()
+
+    def empty_reason(self) -> str | None:
+        """Say which rule removed the last stocks and why (None when some pass).
+
+        Examples
+        --------
+        >>> st = RuleStat("profitable", 1900, 0, 0, 1900, {"no SEC filings": 1900})
+        >>> ScreenResult(pd.DataFrame(), (), None, "", 1900, stats=(st,)).empty_reason()
+        "no stock passes: rule 'profitable' removed the last 1,900 (NOT ASSESSED for 1,900: no SEC filings)"
+        """
+        if self.n_passed or not self.n_universe:
+            return None
+        last = next((x for x in self.stats if x.entered and not x.passed), None)
+        if last is None:
+            return None
+        parts = []
+        if last.not_assessed:
+            top = list(last.reasons.items())[:2]
+            why = top[0][0] if len(top) == 1 else "; ".join(f"{n:,}: {r}" for r, n in top)
+            parts.append(f"NOT ASSESSED for {last.not_assessed:,}: {why or 'data missing'}")
+        if last.failed:
+            parts.append(f"{last.failed:,} failed it on known data")
+        detail = "; ".join(parts)
+        return f"no stock passes: rule '{last.rule}' removed the last {last.entered:,} ({detail})"
 
     def as_of_text(self) -> str:
         """Say what date the data is from, and the requested date when it differs.
@@ -615,6 +727,7 @@ def screen(
     limit: int | None = None,
     as_of: pd.Timestamp | None = None,
     requested_as_of: pd.Timestamp | None = None,
+    missing: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ScreenResult:
     """Filter and rank a metrics frame.
 
@@ -636,6 +749,9 @@ def screen(
         Evaluation date (provenance).
     requested_as_of : Timestamp, optional
         The date the user asked for, stated next to the actual price date.
+    missing : Mapping, optional
+        Ticker -> input -> reason it is missing (:attr:`StockMetrics.missing`), used
+        to say why a rule could not be assessed.
 
     Returns
     -------
@@ -650,11 +766,30 @@ def screen(
     keep = pd.Series(True, index=frame.index)
     na_counts: dict[str, int] = {}
     fail_counts: dict[str, int] = {}
+    stats: list[RuleStat] = []
+    miss = missing or {}
     for rule in all_rules:
         ok, na = rule.apply(frame)
-        na_counts[rule.describe()] = int((na & keep).sum())
-        fail_counts[rule.describe()] = int((~ok & ~na & keep).sum())
+        text = rule.describe()
+        na_here = na & keep
+        na_counts[text] = int(na_here.sum())
+        fail_counts[text] = int((~ok & ~na & keep).sum())
+        reasons: dict[str, int] = {}
+        for t in frame.index[na_here.to_numpy()]:
+            why = _reason(rule.column, str(t), miss.get(str(t), {}))
+            reasons[why] = reasons.get(why, 0) + 1
+        entered = int(keep.sum())
         keep &= ok
+        stats.append(
+            RuleStat(
+                text,
+                entered,
+                int(keep.sum()),
+                fail_counts[text],
+                na_counts[text],
+                dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+            )
+        )
     out = frame.loc[keep]
     key = sort_by or (p.sort_by if p else "market_cap")
     asc = ascending if ascending is not None else (p.ascending if p else False)
@@ -685,6 +820,7 @@ def screen(
         price_as_of,
         n_older,
         None if requested_as_of is None else pd.Timestamp(requested_as_of),
+        tuple(stats),
     )
 
 
@@ -738,5 +874,7 @@ def screen_payload(result: ScreenResult) -> dict[str, Any]:
         "shown": len(result.frame),
         "not_assessed": dict(result.not_assessed),
         "failed": dict(result.failed),
+        "rule_stats": [dataclasses.asdict(x) for x in result.stats],
+        "empty_reason": result.empty_reason(),
         "rows": rows,
     }
