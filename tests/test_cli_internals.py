@@ -268,3 +268,18 @@ def test_levels_and_liquidity_name_source_and_as_of(
     assert f"As of {AS_OF}. Source: IWM test" in out
     uni = " ".join(runner.invoke(app, ["liquidity"]).output.split())
     assert "Source: member bars test" in uni
+
+
+def test_as_of_before_the_data_names_its_start(
+    home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    rows = _read(shared_data / "prices" / "IWM.csv")
+    first, second = rows[0]["date"], rows[1]["date"]
+    res = runner.invoke(app, ["levels", "IWM", "--as-of", "1990-01-01"])
+    assert res.exit_code == 1
+    assert f"IWM's data starts {first}; pick a later --as-of" in " ".join(res.output.split())
+    res = runner.invoke(app, ["liquidity", "IWM", "--as-of", "1990-01-01"])
+    assert res.exit_code == 1
+    out = " ".join(res.output.split())
+    assert f"its data starts {first}; pick --as-of {second} or later" in out

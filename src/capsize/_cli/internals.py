@@ -288,6 +288,21 @@ def _symbol_frames(store: Any, symbols: list[str]) -> tuple[pd.DataFrame, pd.Dat
     return c, v
 
 
+def _check_start(closes: pd.DataFrame, as_of: pd.Timestamp | None) -> None:
+    """Refuse an as-of before the second close of a symbol, naming where its data starts."""
+    from capsize.errors import DataNotFound
+
+    if as_of is None:
+        return
+    for sym in closes.columns:
+        col = closes[sym].dropna()
+        if len(col) >= 2 and as_of < col.index[1]:
+            raise DataNotFound(
+                f"--as-of {fmt_date(as_of)} is too early for {sym}: its data starts "
+                f"{fmt_date(col.index[0])}; pick --as-of {fmt_date(col.index[1])} or later"
+            )
+
+
 def _liq_rows(table: pd.DataFrame) -> list[list[str]]:
     rows = []
     for sym, r in table.iterrows():
@@ -330,6 +345,7 @@ def _run_liquidity(symbols: list[str], as_of_s: str | None, as_json: bool) -> No
         if symbols:
             syms = [s.strip().upper() for s in symbols]
             c, v = _symbol_frames(store, syms)
+            _check_start(c, as_of)
             note = after_data_note(as_of, c.index.max())
             if note is not None:
                 as_of = pd.Timestamp(c.index.max())
@@ -475,11 +491,14 @@ def _run_levels(symbol: str, as_of_s: str | None, lookback: int, as_json: bool) 
         bars = store.bars(sym, as_of=as_of)
         basis = bars.attrs.get("basis", "auto")
         source = _source(store, "bars", sym)
+        full = store.bars(sym) if bars.empty else bars
+    first = fmt_date(full.index.min()) if not full.empty else "n/a"
     if bars.empty:
         from capsize.errors import DataNotFound
 
         raise DataNotFound(
-            f"no bars for {sym} on or before {fmt_date(as_of)}; pick a later --as-of"
+            f"no bars for {sym} on or before {fmt_date(as_of)}: {sym}'s data starts "
+            f"{first}; pick a later --as-of"
         )
     note = after_data_note(as_of, bars.index.max())
     if note is not None:
