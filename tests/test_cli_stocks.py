@@ -348,3 +348,28 @@ def test_quality_micro_offline_says_which_rule_removed_everyone(full: Path) -> N
     assert "0 in, 0 pass, 0 fail, 0 NOT ASSESSED" in flat
     assert "No stock passes: rule 'profitable (TTM net income > 0)' removed the last" in flat
     assert "set CAPSIZE_SEC_USER_AGENT or --sec-dir" in flat
+
+
+def test_estimated_market_cap_is_marked(full: Path) -> None:
+    res = runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec"])
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "estimate (assumes index float cap $3.0T; --index-cap to change)" in flat
+    row = next(line for line in res.output.splitlines() if "RXT" in line)
+    assert row.count("*") == 2  # band and market cap
+    base = json.loads(
+        runner.invoke(app, ["screen", "--tickers", "RXT", "--no-sec", "--json"]).stdout
+    )
+    twice = json.loads(
+        runner.invoke(
+            app, ["screen", "--tickers", "RXT", "--no-sec", "--json", "--index-cap", "6e12"]
+        ).stdout
+    )
+    assert base["rows"][0]["market_cap_estimated"] == 1.0
+    assert twice["rows"][0]["market_cap"] == pytest.approx(2 * base["rows"][0]["market_cap"])
+    assert "$6.0T" in twice["rows"][0]["market_cap_source"]
+    card = json.loads(runner.invoke(app, ["rate", "RXT", "--offline", "--json"]).stdout)
+    assert (
+        "estimate (assumes index float cap $3.0T; --index-cap to change)"
+        in (card["key_figures"]["market_cap"])
+    )

@@ -339,3 +339,30 @@ def test_rule_stats_and_empty_reason() -> None:
         assert st.entered == st.passed + st.failed + st.not_assessed
     ok = screen(frame, rules=[Rule("cap_band", "==", "small")])
     assert ok.empty_reason() is None
+
+
+def test_estimated_caps_are_marked_through_to_valuation() -> None:
+    from capsize.analytics.valuation import segment_valuation
+    from capsize.stocks._gather import estimate_note, is_estimated_cap, valuation_inputs
+
+    assert estimate_note(2.5e12) == (
+        "estimate (assumes index float cap $2.5T; --index-cap to change)"
+    )
+    est = _evidence("EST")
+    est.market_cap, est.market_cap_label = 2e8, "holdings-implied " + estimate_note(3e12)
+    xbrl = _evidence("XBR")
+    xbrl.market_cap, xbrl.market_cap_label = 4e8, "XBRL shares x price (test)"
+    assert is_estimated_cap(est.market_cap_label)
+    assert not is_estimated_cap(xbrl.market_cap_label)
+    assert compute_metrics(est, with_flags=False).values["market_cap_estimated"] == 1.0
+    assert compute_metrics(xbrl, with_flags=False).values["market_cap_estimated"] == 0.0
+    rows = valuation_inputs([est, xbrl], "small")
+    assert list(rows["market_cap_estimated"]) == [True, False]
+    rows["weight"] = [0.25, 0.75]
+    rows["net_income"] = [1e7, 2e7]
+    v = segment_valuation(rows)
+    assert v.estimated_cap_weight == pytest.approx(0.25)
+    assert any("estimates from an assumed index cap" in n for n in v.notes)
+    assert math.isnan(
+        segment_valuation(rows.drop(columns="market_cap_estimated")).estimated_cap_weight
+    )

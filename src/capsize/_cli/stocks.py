@@ -136,7 +136,10 @@ def _flags_cell(raised: Any, not_assessed: Any) -> str:
 def _row_cell(col: str, row: Mapping[Any, Any]) -> str:
     if col == "flags_raised":
         return _flags_cell(row.get("flags_raised"), row.get("flags_not_assessed"))
-    return _cell(col, row.get(col))
+    text = _cell(col, row.get(col))
+    if col in ("cap_band", "market_cap") and text != "n/a" and row.get("market_cap_estimated") == 1:
+        text += "*"  # holdings-implied estimate, see the footnote
+    return text
 
 
 @handle_errors
@@ -170,6 +173,7 @@ def screen_cmd(
     ),
 ) -> None:
     """Screen small stocks: size, liquidity, quality, leverage, dilution, momentum, catalysts."""
+    from capsize.stocks._gather import estimate_note
     from capsize.stocks.screener import (
         PRESETS,
         compute_metrics,
@@ -248,12 +252,10 @@ def screen_cmd(
     empty = res.empty_reason()
     if empty:
         caption_lines.append(empty.replace("no stock passes", "No stock passes", 1) + ".")
-    labels = {str(v) for v in frame.get("market_cap_source", []) if isinstance(v, str)}
-    if any(lbl.startswith("holdings-implied") for lbl in labels):
+    if "market_cap_estimated" in frame.columns and (frame["market_cap_estimated"] == 1).any():
         caption_lines.append(
-            "Market caps without XBRL share counts are holdings-implied estimates "
-            f"({fund} weight x assumed index cap "
-            f"{fmt_money(index_cap, compact=True)}); use --index-cap to change."
+            f"* market cap and band are an {estimate_note(index_cap)}: holdings-implied "
+            f"({fund} weight x index cap, rolled by price), not XBRL shares x price."
         )
     caption_lines.append(
         "flags = manipulation-risk flags RAISED of 5; '(k n/a)' = k flags NOT ASSESSED "
@@ -440,7 +442,7 @@ def valuation_cmd(
 ) -> None:
     """Segment valuation: P/E, loss-makers and earnings growth, each with its coverage."""
     from capsize.analytics.valuation import valuation_by_segment
-    from capsize.stocks._gather import valuation_inputs
+    from capsize.stocks._gather import estimate_note, valuation_inputs
 
     at = parse_date_option(as_of, "--as-of")
     edgar, sec_label = _edgar(sec_dir, offline)
@@ -478,6 +480,7 @@ def valuation_cmd(
                 "as_of": fmt_date(when),
                 "sec_source": sec_label,
                 "not_assessed": unavailable,
+                "market_cap_estimate": estimate_note(index_cap),
                 "segments": {
                     k: {f: getattr(v, f) for f in v.__dataclass_fields__} for k, v in res.items()
                 },
@@ -520,6 +523,12 @@ def valuation_cmd(
             "P/E (all) = holdings-weighted aggregate incl. loss-makers; figures use only covered "
             f"holdings (weight covered). Filings: {sec_label}. "
             + "".join(f"{k}: NOT ASSESSED ({v}). " for k, v in unavailable.items())
+            + "".join(
+                f"{seg}: market caps of {fmt_pct(v.estimated_cap_weight, sign=False)} of the "
+                f"covered weight are an {estimate_note(index_cap)}. "
+                for seg, v in res.items()
+                if v.estimated_cap_weight > 0
+            )
             + "Information, not investment advice."
         ),
         right_align=range(1, 8),

@@ -23,6 +23,10 @@ proxy, e.g. IWM vs IVV holdings):
 ``coverage_weight``
     Fraction of the segment's weight whose market cap and earnings are known;
     every figure above uses only covered holdings (weights renormalised).
+``estimated_cap_weight``
+    Fraction of the covered weight whose market cap is an estimate (optional
+    boolean input column ``market_cap_estimated``); such figures rest on an
+    assumption, and a note says so.
 
 Notes
 -----
@@ -69,6 +73,10 @@ class SegmentValuation:
     as_of : Timestamp or None
     source : str
     notes : tuple of str
+    estimated_cap_weight : float
+        Fraction of the covered weight whose market cap is an estimate (the
+        ``market_cap_estimated`` input column); 0 when none, NaN when the column
+        is absent or nothing is covered.
     """
 
     segment: str
@@ -86,6 +94,7 @@ class SegmentValuation:
     as_of: pd.Timestamp | None = None
     source: str = ""
     notes: tuple[str, ...] = ()
+    estimated_cap_weight: float = float("nan")
 
 
 def _f(x: float) -> float:
@@ -151,6 +160,16 @@ def segment_valuation(
             nan, nan, nan, nan, nan, nan, nan, 0.0 if total > 0 else nan,
             as_of, source, tuple(notes),
         )  # fmt: skip
+    est_w = nan
+    if "market_cap_estimated" in h.columns:
+        est = np.array([bool(x) and x == x for x in h["market_cap_estimated"]], dtype=bool)
+        est_w = min(1.0, float(w[cov & est].sum()) / cw)
+        if est_w > 0:
+            notes.append(
+                f"market caps of {int((cov & est).sum())} covered holdings "
+                f"({est_w:.0%} of covered weight) are estimates from an assumed index cap, "
+                "not XBRL shares x price"
+            )
     wc, mc, ec = w[cov] / cw, m[cov], e[cov]
     ey = wc * ec / mc  # earnings owned per dollar
     agg = float(ey.sum())
@@ -202,6 +221,7 @@ def segment_valuation(
         as_of,
         source,
         tuple(notes),
+        _f(est_w),
     )
 
 
@@ -260,6 +280,7 @@ def valuation_table(results: dict[str, SegmentValuation]) -> pd.DataFrame:
                 "growth_aggregate": r.growth_aggregate,
                 "growth_median": r.growth_median,
                 "growth_coverage_weight": r.growth_coverage_weight,
+                "estimated_cap_weight": r.estimated_cap_weight,
             }
         )
     return pd.DataFrame(rows).set_index("segment") if rows else pd.DataFrame()

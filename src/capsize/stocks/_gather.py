@@ -14,6 +14,8 @@ fund (IWM), a **holdings-implied float cap** is used and labelled as such:
 total float market cap of the index on the holdings date (default $3.0T for
 the Russell 2000, an order of magnitude from FTSE Russell fact sheets; set it
 explicitly for precise work) and the price ratio rolls it to the price date.
+The label says ``estimate (assumes index float cap $3.0T; --index-cap to change)``
+and every output that shows such a cap marks it as estimated.
 A provider's market-cap field is never used.
 """
 
@@ -43,9 +45,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_INDEX_CAP",
+    "ESTIMATE_PREFIX",
     "StockEvidence",
     "attach_sec",
+    "estimate_note",
     "gather_universe",
+    "is_estimated_cap",
     "valuation_inputs",
 ]
 
@@ -184,6 +189,26 @@ def attach_sec(ev: StockEvidence, edgar: Any, *, include_facts: bool = True) -> 
         ev.events = timeline(ev.filings, ev.shares, ticker=ev.ticker, as_of=ev.as_of)
 
 
+ESTIMATE_PREFIX = "holdings-implied"
+"""Start of every market-cap label that is an estimate rather than XBRL shares x price."""
+
+
+def estimate_note(index_cap: float) -> str:
+    """Say that a market cap is an estimate resting on the assumed index cap.
+
+    Examples
+    --------
+    >>> estimate_note(3.0e12)
+    'estimate (assumes index float cap $3.0T; --index-cap to change)'
+    """
+    return f"estimate (assumes index float cap ${index_cap / 1e12:.1f}T; --index-cap to change)"
+
+
+def is_estimated_cap(label: str | None) -> bool:
+    """Return True when a market-cap label marks the holdings-implied estimate."""
+    return bool(label) and str(label).startswith(ESTIMATE_PREFIX)
+
+
 def _set_market_cap(ev: StockEvidence, index_cap: float, fund: str) -> None:
     price, pdate = ev.last_price
     if ev.fundamentals is not None:
@@ -208,8 +233,8 @@ def _set_market_cap(ev: StockEvidence, index_cap: float, fund: str) -> None:
             cap = ev.weight * index_cap * price / float(at_h.iloc[-1])
             ev.market_cap = cap
             ev.market_cap_label = (
-                f"holdings-implied float cap estimate ({fund} weight x assumed index cap "
-                f"${index_cap / 1e12:.1f}T, rolled by price from {ev.holdings_as_of:%Y-%m-%d})"
+                f"holdings-implied {estimate_note(index_cap)}: {fund} weight x index cap, "
+                f"rolled by price from {ev.holdings_as_of:%Y-%m-%d}"
             )
             ev.market_cap_date = pdate
             if ev.fundamentals is not None:
@@ -424,7 +449,8 @@ def valuation_inputs(evidence: Iterable[StockEvidence], segment: str) -> pd.Data
     -------
     DataFrame
         Columns ``segment, ticker, weight, market_cap, net_income,
-        net_income_prior, market_cap_source`` (NaN where not assessed).
+        net_income_prior, market_cap_source, market_cap_estimated`` (NaN where
+        not assessed; ``market_cap_estimated`` is True for holdings-implied caps).
     """
     rows = []
     for ev in evidence:
@@ -440,6 +466,7 @@ def valuation_inputs(evidence: Iterable[StockEvidence], segment: str) -> pd.Data
                     fu.get("net_income_ttm_prior").value if fu is not None else float("nan")
                 ),
                 "market_cap_source": ev.market_cap_label,
+                "market_cap_estimated": is_estimated_cap(ev.market_cap_label),
             }
         )
     return pd.DataFrame(
@@ -452,5 +479,6 @@ def valuation_inputs(evidence: Iterable[StockEvidence], segment: str) -> pd.Data
             "net_income",
             "net_income_prior",
             "market_cap_source",
+            "market_cap_estimated",
         ],
     )

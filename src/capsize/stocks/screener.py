@@ -4,6 +4,8 @@ Metrics (one row per ticker; NaN = not assessed, with the reason kept)
 ----------------------------------------------------------------------
 ``market_cap`` (USD) and ``cap_band``
     nano < $50M <= micro < $300M <= small < $2B <= mid < $10B <= large.
+    ``market_cap_estimated`` is 1 when the cap is the holdings-implied
+    estimate (an assumed index cap), 0 for XBRL shares x price.
 ``dollar_volume`` (USD/day) and ``liquidity_tier``
     median of close x volume over the last 20 days with volume; tiers
     illiquid < $100K <= thin < $1M <= tradable < $10M <= liquid. Volume
@@ -48,7 +50,7 @@ import pandas as pd
 from capsize._format import fmt_date, fmt_money, fmt_num, fmt_pct, fmt_ratio
 from capsize.errors import InputError
 from capsize.stocks._evidence import Evidence
-from capsize.stocks._gather import StockEvidence
+from capsize.stocks._gather import StockEvidence, is_estimated_cap
 from capsize.stocks.risk_flags import assess_risk_flags
 
 if TYPE_CHECKING:
@@ -194,6 +196,7 @@ def compute_metrics(
     if not isinstance(ev, StockEvidence):
         raise InputError("ev must be a StockEvidence (see capsize.stocks.gather_universe)")
     at = ev.as_of
+    nan = float("nan")
     v: dict[str, Any] = {"sector": ev.sector or None, "weight": ev.weight}
     e: dict[str, Evidence] = {}
     miss: dict[str, str] = dict(ev.missing)
@@ -206,6 +209,9 @@ def compute_metrics(
     # market cap ------------------------------------------------------------------
     v["market_cap"] = ev.market_cap
     v["market_cap_source"] = ev.market_cap_label or None
+    v["market_cap_estimated"] = (
+        float(is_estimated_cap(ev.market_cap_label)) if math.isfinite(ev.market_cap) else nan
+    )
     v["cap_band"] = cap_band(ev.market_cap)
     if math.isfinite(ev.market_cap):
         e["market_cap"] = Evidence(
@@ -381,7 +387,8 @@ def compute_metrics(
 
 
 _ORDER = [
-    "sector", "cap_band", "market_cap", "market_cap_source", "price", "price_date",
+    "sector", "cap_band", "market_cap", "market_cap_source", "market_cap_estimated", "price",
+    "price_date",
     "liquidity_tier", "dollar_volume", "volume_date", "profitable", "net_income_ttm",
     "revenue_ttm", "cash", "cash_runway_months", "cash_to_mcap", "net_debt_to_mcap",
     "net_debt_ebitda", "interest_coverage", "leverage_ok", "share_growth", "pe", "ps",
