@@ -373,3 +373,12 @@ def test_estimated_market_cap_is_marked(full: Path) -> None:
         "estimate (assumes index float cap $3.0T; --index-cap to change)"
         in (card["key_figures"]["market_cap"])
     )
+
+
+def test_rate_unknown_ticker_reason_is_short(full: Path) -> None:
+    res = runner.invoke(app, ["rate", "zzzz", "--offline"])
+    assert res.exit_code == 1
+    flat = " ".join(res.output.split())
+    assert "unknown ticker 'ZZZZ'" in flat
+    assert "not in the offline SEC cache; set CAPSIZE_SEC_USER_AGENT or --sec-dir" in flat
+    assert "company_tickers.json" not in flat

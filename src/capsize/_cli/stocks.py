@@ -329,12 +329,12 @@ def rate_cmd(
     if ev.before_data:
         raise fail(ev.missing["prices"])
     if ev.close is None and ev.filings is None and ev.fundamentals is None:
+        from capsize.stocks._evidence import short_reason
+
         reasons = "; ".join(
-            f"{k}: {v}" for k, v in ev.missing.items() if k in ("prices", "filings")
+            f"{k}: {short_reason(v)}" for k, v in ev.missing.items() if k in ("prices", "filings")
         )
-        raise fail(
-            f"unknown ticker {ticker.upper()!r}: nothing in the store or SEC data ({reasons})"
-        )
+        raise fail(f"unknown ticker {ev.ticker!r}: nothing in the store or SEC data ({reasons})")
     m = compute_metrics(ev)
     card = rate(
         ev.ticker,
