@@ -26,7 +26,15 @@ from capsize.stocks.ratings import (
     rules_table,
 )
 from capsize.stocks.risk_flags import RiskFlag, RiskThresholds, assess_risk_flags
-from capsize.stocks.screener import PRESETS, Preset, Rule, ScreenResult, StockMetrics, screen
+from capsize.stocks.screener import (
+    PRESETS,
+    Preset,
+    Rule,
+    RuleStat,
+    ScreenResult,
+    StockMetrics,
+    screen,
+)
 
 __all__ = [
     "DISCLAIMER",
@@ -40,6 +48,7 @@ __all__ = [
     "RiskFlag",
     "RiskThresholds",
     "Rule",
+    "RuleStat",
     "ScreenResult",
     "StockMetrics",
     "Valuation",
