@@ -1,0 +1,331 @@
+"""Public quality checks: :func:`check_bars`, :func:`check_series` and :func:`summarize`.
+
+Re-exported by :mod:`capsize.data.quality` (see its docstring for the list of checks).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from capsize._format import fmt_num
+from capsize.data._quality_bars import (
+    _PRICE_COLS,
+    _jump_checks,
+    _ohlc_checks,
+    _stale_checks,
+    _zero_volume_checks,
+)
+from capsize.data._quality_calendar import _calendar_checks, _sessions
+from capsize.data._quality_core import (
+    _base_rules,
+    _const,
+    _core,
+    _frames,
+    _parse,
+    _validate_common,
+    _valued,
+)
+from capsize.data._quality_findings import (
+    BASES,
+    DEFAULT_SPLIT_RATIOS,
+    FINDING_COLUMNS,
+    SEVERITIES,
+    BarsCheck,
+    SeriesCheck,
+    _finalize_findings,
+    _px,
+)
+from capsize.errors import InputError, SchemaError
+
+__all__ = ["check_bars", "check_series", "summarize"]
+
+
+def _check_params(stale_run: int | None, max_per_check: int | None, calendar: str | None) -> None:
+    if stale_run is not None and (
+        isinstance(stale_run, bool) or not isinstance(stale_run, int) or stale_run < 2
+    ):
+        raise InputError(
+            f"stale_run={stale_run!r} must be an integer >= 2 (rows in a run), or None to skip"
+        )
+    if max_per_check is not None and (not isinstance(max_per_check, int) or max_per_check < 1):
+        raise InputError(f"max_per_check={max_per_check!r} must be a positive integer or None")
+    if calendar is not None and not isinstance(calendar, str):
+        raise InputError(f"calendar={calendar!r} must be an exchange_calendars name or None")
+
+
+def check_bars(
+    bars: pd.DataFrame,
+    *,
+    basis: Literal["adjusted", "raw", "level"] | str,
+    calendar: str | None = "XNYS",
+    stale_run: int | None = 5,
+    split_ratios: Sequence[float] = DEFAULT_SPLIT_RATIOS,
+    split_tolerance: float = 0.03,
+    large_move: float = 0.5,
+    gap_info_max: int = 5,
+    max_per_check: int | None = 25,
+) -> BarsCheck:
+    """Check daily OHLCV bars of many symbols at once; reject or flag bad rows.
+
+    Parameters
+    ----------
+    bars : DataFrame of shape (n_rows, >= 3)
+        Long frame, rows in file order: ``key`` (symbol), ``date`` (tz-naive
+        datetime64, or ISO strings), ``close`` and optionally ``open``, ``high``,
+        ``low`` (prices, > 0) and ``volume`` (shares, >= 0); float, NaN = unknown.
+        Other columns are carried along (and compared when spotting duplicates).
+    basis : {"adjusted", "raw", "level"}
+        What the prices are: split+dividend adjusted, unadjusted (raw) or an
+        index/crypto level. Only changes how a split-sized jump is explained.
+    calendar : str or None
+        exchange_calendars name for the session checks (``"XNYS"``); None skips
+        them (crypto trades every day).
+    stale_run : int or None
+        Minimum number of consecutive rows with an identical close (or zero
+        volume) reported as stale; None skips both checks.
+    split_ratios : sequence of float > 1
+        Split factors k: a close ratio near 1/k is a k:1 split, near k a 1:k
+        reverse split.
+    split_tolerance : float
+        Relative tolerance of the split match (0.03 = 3%).
+    large_move : float
+        Close-to-close moves with abs(ratio - 1) above it (0.5 = 50%) that are not
+        split-like are reported as ``info``.
+    gap_info_max : int
+        A key missing at most this many sessions gets an ``info`` finding, more
+        gets a ``warning``.
+    max_per_check : int or None
+        At most this many findings per key and check, then one summary finding
+        ("... and N more"); None lists all.
+
+    Returns
+    -------
+    BarsCheck
+        ``clean`` (accepted rows sorted by key and date), ``rejected`` (with
+        ``reason`` and ``row``) and ``findings``; ``len(clean) + len(rejected) ==
+        len(bars)``.
+
+    Raises
+    ------
+    SchemaError
+        If ``key``, ``date`` or ``close`` is missing, or dates carry a timezone.
+    InputError
+        If a parameter is invalid or ``calendar`` is unknown.
+
+    Notes
+    -----
+    Rejected (``error``): missing key or date, unparseable or infinite numbers,
+    missing close, a price <= 0, volume < 0, and all but the last occurrence (in
+    file order, among rows that passed the rules before) of a key and date whose
+    rows conflict. Identical duplicates keep one row (``warning``).
+    Kept with a ``warning``: high < low, open/close outside [low, high] (relative
+    slack 1e-6), stale runs, split-sized jumps, non-session dates, many missing
+    sessions. NaN in open/high/low/volume is allowed and skips the checks that
+    need the value. Overnight ratios use consecutive accepted rows of a key.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"key": ["A", "A", "A"],
+    ...     "date": pd.to_datetime(["2024-03-08", "2024-03-11", "2024-03-11"]),
+    ...     "close": [1.24, 12.40, -1.0]})
+    >>> res = check_bars(df, basis="raw")
+    >>> len(res.clean), len(res.rejected)
+    (2, 1)
+    >>> d = res.findings.set_index("check").loc["split_jump", "detail"]
+    >>> d.split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['close 12.40 on 2024-03-11 vs 1.24 on 2024-03-08: ×10.00, near a 1:10 reverse split',
+     'possible unadjusted split']
+    """
+    frame = _validate_common(bars, "bars", ("key", "date", "close"))
+    if basis not in BASES:
+        raise InputError(f"basis={basis!r} must be one of {list(BASES)}")
+    _check_params(stale_run, max_per_check, calendar)
+    ratios = tuple(float(k) for k in split_ratios)
+    if any(not math.isfinite(k) or k <= 1 for k in ratios):
+        raise InputError(f"split_ratios={split_ratios!r} must all be finite numbers > 1")
+    if not 0 < split_tolerance < 0.25:
+        raise InputError(f"split_tolerance={split_tolerance!r} must be in (0, 0.25)")
+    if not large_move > 0:
+        raise InputError(f"large_move={large_move!r} must be > 0 (a fraction, 0.5 = 50%)")
+    if calendar is not None:
+        _sessions(calendar)  # fail early on a bad name
+    p = _parse(frame, "bars", ("open", "high", "low", "close", "volume"))
+    rules = _base_rules(p)
+    close = p.vals["close"]
+    rules.append(
+        (
+            "missing_close",
+            "error",
+            np.isnan(close) & ~p.unparseable["close"],
+            _const("close missing"),
+        )
+    )
+    for col in _PRICE_COLS:
+        if col in p.vals:
+            x = p.vals[col]
+            with np.errstate(invalid="ignore"):
+                m = x <= 0
+            rules.append(
+                (
+                    "non_positive_price",
+                    "error",
+                    m,
+                    _valued(f"{col} {{}} <= 0", x, _px),
+                )
+            )
+    if "volume" in p.vals:
+        x = p.vals["volume"]
+        with np.errstate(invalid="ignore"):
+            m = x < 0
+        rules.append(
+            (
+                "negative_volume",
+                "error",
+                m,
+                _valued("volume {} < 0", x, lambda y: fmt_num(y, 0)),
+            )
+        )
+    core = _core(p, rules, "bars")
+    findings = core.findings
+    findings += _ohlc_checks(core)
+    if stale_run is not None:
+        findings += _stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
+        findings += _zero_volume_checks(core, stale_run)
+    findings += _jump_checks(core, basis, ratios, split_tolerance, large_move)
+    if calendar is not None:
+        findings += _calendar_checks(core, calendar, gap_info_max)
+    clean, rejected = _frames(frame, core)
+    return BarsCheck(clean, rejected, _finalize_findings(findings, max_per_check))
+
+
+def check_series(
+    values: pd.DataFrame,
+    *,
+    calendar: str | None = None,
+    stale_run: int | None = 10,
+    gap_info_max: int = 5,
+    max_per_check: int | None = 25,
+) -> SeriesCheck:
+    """Check value series (macro rates, factor returns) of many keys at once.
+
+    Parameters
+    ----------
+    values : DataFrame of shape (n_rows, >= 3)
+        Long frame ``key, date, value`` in file order (value: float, any sign,
+        NaN = missing). Other columns are carried along.
+    calendar : str or None
+        exchange_calendars name for the session checks; None (default) skips
+        them: FRED and Ken French series follow their own calendars.
+    stale_run : int or None
+        Minimum number of consecutive identical values reported as stale; None
+        skips the check (e.g. for a risk-free rate quoted to 0.01%).
+    gap_info_max : int
+        See :func:`check_bars`.
+    max_per_check : int or None
+        See :func:`check_bars`.
+
+    Returns
+    -------
+    SeriesCheck
+        ``clean``, ``rejected`` and ``findings`` as for :func:`check_bars`.
+
+    Raises
+    ------
+    SchemaError
+        If ``key``, ``date`` or ``value`` is missing.
+    InputError
+        If a parameter is invalid.
+
+    Notes
+    -----
+    Rejected: missing key or date (``error``), unparseable or infinite value
+    (``error``), missing value (``info``: sources mark holidays that way),
+    conflicting duplicates (``error``; the last occurrence is kept). Identical
+    duplicates keep one row (``warning``). Runs of ``stale_run`` or more identical
+    values get a ``warning`` (a rate held for months is legitimate; read the dates).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"key": "DGS2", "date": ["2024-01-02", "2024-01-03", "2024-01-03"],
+    ...                    "value": [4.33, 4.38, 4.38]})
+    >>> res = check_series(df)
+    >>> len(res.clean), res.rejected["reason"].iloc[0]
+    (2, 'duplicate of row 2 for 2024-01-03 (identical); one copy kept')
+    """
+    frame = _validate_common(values, "values", ("key", "date", "value"))
+    _check_params(stale_run, max_per_check, calendar)
+    if calendar is not None:
+        _sessions(calendar)
+    p = _parse(frame, "values", ("value",))
+    rules = _base_rules(p)
+    rules.append(
+        (
+            "missing_value",
+            "info",
+            np.isnan(p.vals["value"]) & ~p.unparseable["value"],
+            _const("value missing"),
+        )
+    )
+    core = _core(p, rules, "values")
+    findings = core.findings
+    if stale_run is not None:
+        findings += _stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
+    if calendar is not None:
+        findings += _calendar_checks(core, calendar, gap_info_max)
+    clean, rejected = _frames(frame, core)
+    return SeriesCheck(clean, rejected, _finalize_findings(findings, max_per_check))
+
+
+def summarize(findings: pd.DataFrame) -> pd.DataFrame:
+    """Count findings per key and severity.
+
+    Parameters
+    ----------
+    findings : DataFrame
+        A findings frame (columns :data:`FINDING_COLUMNS`), possibly concatenated
+        from several checks.
+
+    Returns
+    -------
+    DataFrame
+        One row per key, sorted by key: ``key``, ``error``, ``warning``, ``info``,
+        ``total`` (int64) and ``checks`` (the distinct check names, comma-separated).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"key": ["A", "A", "B"], "date": pd.NaT,
+    ...     "check": ["split_jump", "large_move", "unsorted"],
+    ...     "severity": ["warning", "info", "info"], "detail": ["", "", ""]})
+    >>> summarize(f)
+      key  error  warning  info  total                  checks
+    0   A      0        1     1      2  large_move, split_jump
+    1   B      0        0     1      1                unsorted
+    """
+    _validate_common(findings, "findings", FINDING_COLUMNS)
+    bad = sorted(set(findings["severity"].dropna().unique()) - set(SEVERITIES))
+    if bad:
+        raise SchemaError(
+            f"findings['severity'] has unknown value(s) {bad}; allowed: {list(SEVERITIES)}"
+        )
+    cols = ["key", *SEVERITIES, "total", "checks"]
+    if findings.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+        out["key"] = out["key"].astype(object)
+        out["checks"] = out["checks"].astype(object)
+        return out
+    ct = pd.crosstab(findings["key"], findings["severity"]).reindex(
+        columns=list(SEVERITIES), fill_value=0
+    )
+    checks = findings.groupby("key")["check"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    out = ct.astype("int64")
+    out["total"] = out.sum(axis=1).astype("int64")
+    out["checks"] = checks.reindex(out.index).astype(object)
+    out = out.sort_index().reset_index()
+    out.columns.name = None
+    out["key"] = out["key"].astype(object)
+    return out[cols]
