@@ -118,12 +118,16 @@ def test_reimport_changes_nothing(tmp_path: Path, shared_data: Path) -> None:
     s = Store.open(tmp_path / "s.duckdb")
     try:
         import_folder(s, shared_data, groups=["prices", "macro", "holdings"])
-        before = s.con.execute("SELECT count(*), bit_xor(hash(symbol, basis, date, close)) FROM bars").fetchone()
+        before = s.con.execute(
+            "SELECT count(*), bit_xor(hash(symbol, basis, date, close)) FROM bars"
+        ).fetchone()
         rep = import_folder(s, shared_data, groups=["prices", "macro", "holdings"])
         assert rep.imported == [] and len(rep.unchanged) > 30
         rep = import_folder(s, shared_data, groups=["prices", "macro", "holdings"], force=True)
         assert len(rep.imported) > 30
-        after = s.con.execute("SELECT count(*), bit_xor(hash(symbol, basis, date, close)) FROM bars").fetchone()
+        after = s.con.execute(
+            "SELECT count(*), bit_xor(hash(symbol, basis, date, close)) FROM bars"
+        ).fetchone()
         # order-independent exact fingerprint (a float sum depends on DuckDB's thread order)
         assert before == after
         assert s.check_integrity().ok
