@@ -161,26 +161,6 @@ def ema(values: pd.Series | np.ndarray, span: int) -> np.ndarray:
     return np.asarray(pd.Series(x).ewm(span=span, adjust=False).mean().to_numpy(), dtype=np.float64)
 
 
-def _as_panel(data: E.Panel | pd.DataFrame, name: str) -> E.Panel:
-    if isinstance(data, E.Panel):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return E.Panel.from_wide(data, name=name)
-    raise InputError(f"{name} must be a Panel or a wide DataFrame (date x ticker)")
-
-
-def _align(panel: E.Panel, dates: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
-    """Return ``panel`` values on ``dates`` x ``tickers`` (NaN where absent)."""
-    ri = panel.dates.get_indexer(dates)
-    ci = panel.tickers.get_indexer(tickers)
-    out = np.full((len(dates), len(tickers)), np.nan)
-    rr = np.flatnonzero(ri >= 0)
-    cc = np.flatnonzero(ci >= 0)
-    if len(rr) and len(cc):
-        out[np.ix_(rr, cc)] = panel.values[np.ix_(ri[rr], ci[cc])]
-    return out
-
-
 def compute_breadth(
     closes: E.Panel | pd.DataFrame,
     *,
@@ -221,7 +201,7 @@ def compute_breadth(
     -------
     BreadthResult
     """
-    panel = _as_panel(closes, "closes").until(as_of)
+    panel = E.as_panel(closes, "closes").until(as_of)
     if universe is not None:
         held = set(panel.tickers)
         keep = [t for t in universe.members if t in held]
@@ -269,7 +249,7 @@ def compute_breadth(
     cols["hl_covered"] = hl["covered"].to_numpy()
 
     if volume is not None:
-        vol = _align(_as_panel(volume, "volume"), dates, panel.tickers)
+        vol = E.align_values(E.as_panel(volume, "volume"), dates, panel.tickers)
         has = ~np.isnan(vol) & ~np.isnan(r)
         cols["up_volume"] = np.where(has & up, vol, 0.0).sum(axis=1)
         cols["down_volume"] = np.where(has & down, vol, 0.0).sum(axis=1)

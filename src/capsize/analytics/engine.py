@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Panel",
+    "align_values",
+    "as_panel",
     "cross_section_count",
     "cross_section_mean",
     "kernels",
@@ -332,6 +334,37 @@ def save_panel(panel: Panel, path: str | os.PathLike[str]) -> Path:
     os.replace(tmp_npy, npy)
     os.replace(tmp_meta, meta)
     return npy
+
+
+def as_panel(data: Panel | pd.DataFrame, name: str) -> Panel:
+    """Return ``data`` as a :class:`Panel` (a wide date x ticker frame is converted).
+
+    Raises
+    ------
+    InputError
+        If ``data`` is neither; the message names the argument ``name``.
+    """
+    if isinstance(data, Panel):
+        return data
+    if isinstance(data, pd.DataFrame):
+        return Panel.from_wide(data, name=name)
+    raise InputError(f"{name} must be a Panel or a wide DataFrame (date x ticker)")
+
+
+def align_values(panel: Panel, dates: pd.DatetimeIndex, tickers: pd.Index) -> FloatArray:
+    """Return ``panel`` values on ``dates`` x ``tickers`` (NaN where absent).
+
+    Returns
+    -------
+    ndarray of shape (len(dates), len(tickers)), float64
+    """
+    ri = panel.dates.get_indexer(dates)
+    ci = panel.tickers.get_indexer(tickers)
+    out = np.full((len(dates), len(tickers)), np.nan)
+    rr, cc = np.flatnonzero(ri >= 0), np.flatnonzero(ci >= 0)
+    if len(rr) and len(cc):
+        out[np.ix_(rr, cc)] = panel.values[np.ix_(ri[rr], ci[cc])]
+    return out
 
 
 def load_panel(path: str | os.PathLike[str], *, mmap: bool = False) -> Panel:

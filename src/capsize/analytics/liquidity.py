@@ -119,24 +119,6 @@ class LiquidityResult:
     summary: pd.Series
 
 
-def _panel(data: E.Panel | pd.DataFrame, name: str) -> E.Panel:
-    if isinstance(data, E.Panel):
-        return data
-    if isinstance(data, pd.DataFrame):
-        return E.Panel.from_wide(data, name=name)
-    raise InputError(f"{name} must be a Panel or a wide DataFrame (date x ticker)")
-
-
-def _aligned(vol: E.Panel, dates: pd.DatetimeIndex, tickers: pd.Index) -> np.ndarray:
-    ri = vol.dates.get_indexer(dates)
-    ci = vol.tickers.get_indexer(tickers)
-    out = np.full((len(dates), len(tickers)), np.nan)
-    rr, cc = np.flatnonzero(ri >= 0), np.flatnonzero(ci >= 0)
-    if len(rr) and len(cc):
-        out[np.ix_(rr, cc)] = vol.values[np.ix_(ri[rr], ci[cc])]
-    return out
-
-
 def _window_stats(
     close: np.ndarray, vol: np.ndarray, prev_close: np.ndarray, lo: int, hi: int
 ) -> dict[str, np.ndarray]:
@@ -206,7 +188,7 @@ def liquidity(
         raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
     if not 0.0 < min_coverage <= 1.0:
         raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
-    cp = _panel(closes, "closes").until(as_of)
+    cp = E.as_panel(closes, "closes").until(as_of)
     if universe is not None:
         held = set(cp.tickers)
         keep = [t for t in universe.members if t in held]
@@ -216,7 +198,7 @@ def liquidity(
     n = cp.shape[0]
     if n < 2:
         raise DataNotFound("liquidity needs at least two trading days of closes")
-    vol = _aligned(_panel(volume, "volume"), cp.dates, cp.tickers)
+    vol: np.ndarray = E.align_values(E.as_panel(volume, "volume"), cp.dates, cp.tickers)
     close = cp.values
     prev = np.full_like(close, np.nan)
     prev[1:] = close[:-1]
@@ -381,8 +363,8 @@ def volume_history(
     -------
     VolumeHistory
     """
-    cp = _panel(closes, "closes")
-    vol = _aligned(_panel(volume, "volume"), cp.dates, cp.tickers)
+    cp = E.as_panel(closes, "closes")
+    vol = E.align_values(E.as_panel(volume, "volume"), cp.dates, cp.tickers)
     dv = cp.values * vol
     month = cp.dates.to_period("M")
     codes, months = pd.factorize(month, sort=True)
