@@ -363,3 +363,18 @@ def test_crypto_before_data_and_future_as_of(home, shared_data):
     assert all(r["end"] is not None for r in p["leadership"])
     code, out = _run(home, "crypto", "--as-of", "2099-01-01")
     assert "as-of 2099-01-01 is after the latest data" in _flat(out)
+
+
+def test_flows_future_as_of_is_noted(store_home, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from capsize.cli import app
+
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    res = CliRunner().invoke(app, ["flows", "--as-of", "2027-01-01", "--json"])
+    assert res.exit_code == 0, res.output
+    out = _json.loads(res.output)
+    assert out["requested_as_of"] == "2027-01-01"
+    assert "after the latest data" in out["as_of_note"]

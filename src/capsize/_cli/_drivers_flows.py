@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import console, print_table
-from capsize._cli._drivers_base import date_text, num
+from capsize._cli._drivers_base import after_data_note, date_text, num
 from capsize._format import fmt_money, fmt_num, fmt_pct
 from capsize.errors import DataNotFound, InputError
 
@@ -123,6 +123,8 @@ def flows_payload(
 
     return {
         "year": y,
+        "requested_as_of": date_text(as_of) if as_of is not None else None,
+        "as_of_note": after_data_note(as_of, last),
         "formula": daily.attrs.get("formula", ""),
         "rules": {
             "max_gap_days": daily.attrs.get("max_gap_days"),
@@ -303,6 +305,8 @@ def print_nport(p: dict[str, Any]) -> None:
 
 
 def print_flows(p: dict[str, Any]) -> None:
+    if p.get("as_of_note"):
+        console.print(f"note: {p['as_of_note']}", highlight=False)
     rows = [
         [
             r["segment"],
