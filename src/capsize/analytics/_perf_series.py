@@ -118,6 +118,22 @@ def _check_index(index: pd.Index, name: str) -> pd.DatetimeIndex:
     return index
 
 
+def _sorted_floats(series: pd.Series, name: str, what: str) -> pd.Series:
+    """Validate the index, cast to float64, sort by date and refuse infinite values."""
+    _check_index(series.index, name)
+    try:
+        s = series.astype("float64")
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must hold numbers ({what}s), got dtype {series.dtype}") from None
+    if not s.index.is_monotonic_increasing:
+        s = s.sort_index()
+    inf = np.isinf(s.to_numpy())
+    if inf.any():
+        when = s.index[inf][0]
+        raise InputError(f"{name} has an infinite {what} on {when:%Y-%m-%d}; fix or drop that row")
+    return s
+
+
 def as_close_series(close: object, name: str, *, nan_policy: NanPolicy = "drop") -> pd.Series:
     """Validate a close-price series and apply the NaN policy.
 
@@ -148,17 +164,8 @@ def as_close_series(close: object, name: str, *, nan_policy: NanPolicy = "drop")
         raise InputError(
             f"{name} must be a pandas Series of closes indexed by date, got {type(close).__name__}"
         )
-    _check_index(close.index, name)
-    try:
-        s = close.astype("float64")
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must hold numbers (closes), got dtype {close.dtype}") from None
-    if not s.index.is_monotonic_increasing:
-        s = s.sort_index()
+    s = _sorted_floats(close, name, "close")
     values = s.to_numpy()
-    if np.isinf(values).any():
-        when = s.index[np.isinf(values)][0]
-        raise InputError(f"{name} has an infinite close on {when:%Y-%m-%d}; fix or drop that row")
     nan_mask = np.isnan(values)
     if nan_mask.any():
         if nan_policy == "raise":
@@ -229,17 +236,8 @@ def as_return_series(returns: object, name: str) -> pd.Series:
     """
     if not isinstance(returns, pd.Series):
         raise InputError(f"{name} must be a pandas Series of returns, got {type(returns).__name__}")
-    _check_index(returns.index, name)
-    try:
-        s = returns.astype("float64")
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must hold numbers (returns)") from None
-    if not s.index.is_monotonic_increasing:
-        s = s.sort_index()
+    s = _sorted_floats(returns, name, "return")
     values = s.to_numpy()
-    if np.isinf(values).any():
-        when = s.index[np.isinf(values)][0]
-        raise InputError(f"{name} has an infinite return on {when:%Y-%m-%d}")
     if (values <= -1).any():
         when = s.index[values <= -1][0]
         raise InputError(
