@@ -18,8 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# Each module in capsize._cli exposes ``register(app)``; missing ones are skipped
-# so that sub-commands can be developed independently.
+# Each module in capsize._cli exposes ``register(app)``.
 _SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "stocks")
 
 
@@ -39,13 +38,7 @@ def _root(
 
 
 for _name in _SUBCOMMANDS:
-    try:
-        _mod = importlib.import_module(f"capsize._cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"capsize._cli.{_name}":
-            raise
-        continue
-    _mod.register(app)
+    importlib.import_module(f"capsize._cli.{_name}").register(app)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@ and never damages what the store already holds."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -216,6 +215,3 @@ def test_missing_folder_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match="empty"):
         import_folder(store, empty)
-
-
-Check = Callable[[], None]

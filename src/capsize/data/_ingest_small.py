@@ -96,9 +96,6 @@ class SmallFileHandlers:
 
     store: Store
 
-    def _count(self, findings: pd.DataFrame) -> None:  # provided by the importer
-        raise NotImplementedError
-
     def _read_csv(
         self, spec: FileSpec, required: Sequence[str], min_columns: int = 2
     ) -> pd.DataFrame:
