@@ -64,14 +64,17 @@ def _timed(steps: list[tuple[str, float]], name: str, fn: Callable[[], Any]) -> 
 def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
     """Time each step of build_context + render_html in this process."""
     from capsize.data.store import Store
-    from capsize.report import _sec_drivers as D
-    from capsize.report import _sec_market as M
-    from capsize.report import _sec_rating as RT
     from capsize.report import charts as C
     from capsize.report._inputs import _all_candidates, load_inputs
     from capsize.report.context import build_context
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html
+    from capsize.report.sections import market as M
+    from capsize.report.sections import rates as RA
+    from capsize.report.sections import rating as RT
+    from capsize.report.sections import risk as RI
+    from capsize.report.sections import size as SZ
+    from capsize.report.sections import sources as SO
     from capsize.segments import default_segments
 
     steps: list[tuple[str, float]] = []
@@ -86,11 +89,11 @@ def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
         _timed(steps, "section relative strength", lambda: M.relative_section(inp))
         _timed(steps, "section leadership", lambda: M.leadership_section(inp))
         _timed(steps, "section highs", lambda: M.highs_section(inp))
-        _timed(steps, "section risk", lambda: D.risk_section(inp))
-        _timed(steps, "section rates", lambda: D.rates_section(inp))
-        _timed(steps, "section size factor", lambda: D.size_factor_section(inp))
+        _timed(steps, "section risk", lambda: RI.risk_section(inp))
+        _timed(steps, "section rates", lambda: RA.rates_section(inp))
+        _timed(steps, "section size factor", lambda: SZ.size_factor_section(inp))
         _timed(steps, "section rating card (breadth panel)", lambda: RT.rating_section(inp))
-        _timed(steps, "section sources", lambda: D.sources_section(inp))
+        _timed(steps, "section sources", lambda: SO.sources_section(inp))
         ctx = _timed(steps, "build_context (all of the above)", lambda: build_context(store, as_of))
     finally:
         store.close()

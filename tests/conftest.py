@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,3 +80,60 @@ def store_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     finally:
         store.close()
     return home
+
+
+_DATED_TABLES: tuple[tuple[str, str], ...] = (
+    ("bars", "date"),
+    ("actions", "date"),
+    ("macro", "date"),
+    ("factors", "date"),
+    ("holdings", "as_of"),
+    ("membership", "snapshot_date"),
+    ("fund_shares", "date"),
+    ("quality_log", "date"),
+)
+
+
+def truncate_store_file(path: Path, day: str) -> None:
+    """Delete every row dated after ``day`` from the store file at ``path`` (in place).
+
+    The catalog's ranges are clipped to ``day`` and its rows counted again, so the copy
+    looks like a store filled on ``day``.
+    """
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("BEGIN")
+        for table, col in _DATED_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE {col} > ?::DATE", [day])
+        con.execute("DELETE FROM catalog WHERE first_date > ?::DATE", [day])
+        con.execute(
+            "UPDATE catalog SET last_date = least(last_date, ?::DATE) WHERE last_date IS NOT NULL",
+            [day],
+        )
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def truncated_home(
+    store_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
+    """Factory: ``truncated_home("2025-10-08")`` is a home whose store is a copy of
+    ``store_home``'s with every row dated after that day removed (cached per day).
+    """
+    import shutil
+
+    made: dict[str, Path] = {}
+
+    def make(day: str) -> Path:
+        if day not in made:
+            home = tmp_path_factory.mktemp(f"truncated_{day}")
+            shutil.copy2(store_home / "capsize.duckdb", home / "capsize.duckdb")
+            truncate_store_file(home / "capsize.duckdb", day)
+            made[day] = home
+        return made[day]
+
+    return make

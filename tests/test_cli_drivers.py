@@ -166,7 +166,7 @@ def test_rates_other_legs_and_series(home):
 def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
     import httpx
 
-    from capsize._cli._drivers_flows import nport_payload, parse_nport_spec, print_nport
+    from capsize._cli.drivers.flows import nport_payload, parse_nport_spec, print_nport
     from capsize.config import Settings
     from capsize.data.providers.sec import RateLimiter, SecEdgar
 
@@ -353,7 +353,7 @@ def test_crypto_before_data_and_future_as_of(home, shared_data):
     }
     assert pairs["crypto: ETH vs BTC"]["start"] is None
     assert pairs["crypto: ETH vs BTC"]["data_starts"] == max(eth, btc)
-    from capsize._cli._drivers_crypto import _span
+    from capsize._cli.drivers.crypto import _span
 
     assert _span(pairs["crypto: ETH vs BTC"], before) == f"n/a (no data before {max(eth, btc)})"
     assert f"as of {before}; sources: BTC-USD prices/BTC-USD.csv" in text

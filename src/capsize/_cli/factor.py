@@ -23,7 +23,7 @@ from capsize._cli._common import (
     parse_date_option,
     print_table,
 )
-from capsize._cli._drivers_base import after_data_note
+from capsize._cli.drivers.base import after_data_note
 from capsize._format import fmt_date, fmt_num, fmt_pct
 from capsize.analytics import factors as F
 from capsize.analytics import rotation as R

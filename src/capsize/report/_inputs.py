@@ -21,6 +21,7 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct
 from capsize.errors import CapsizeError, DataNotFound
+from capsize.queries.session import Session
 from capsize.report._model import FigureBook
 from capsize.segments import SegmentSet, default_segments
 
@@ -65,6 +66,7 @@ class Inputs:
     """Everything read from the store for one report (each series read once)."""
 
     store: Store
+    session: Session
     as_of: pd.Timestamp
     requested: pd.Timestamp | None
     closes: pd.DataFrame
@@ -215,6 +217,7 @@ def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
     book = FigureBook(fmt_date(day))
     return Inputs(
         store=store,
+        session=Session(store, day),
         as_of=day,
         requested=requested,
         closes=closes,

@@ -11,7 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
+
+from capsize.queries.result import Provenance
+
+if TYPE_CHECKING:
+    from capsize.queries.result import Figure as QueryFigure
 
 __all__ = [
     "Cell",
@@ -23,31 +28,6 @@ __all__ = [
     "Section",
     "Table",
 ]
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a figure comes from.
-
-    Attributes
-    ----------
-    source : str
-        Data source(s): store files or provider, or ``"capsize rule"`` for a threshold.
-    symbols : tuple of str
-        Symbols or series used.
-    window : str
-        Dates used, e.g. ``"2024-12-31..2025-10-08"``.
-    as_of : str
-        Report as-of date (ISO); only data dated on or before it was read.
-    formula : str
-        Name of the computation (e.g. ``"total return = end/base - 1"``).
-    """
-
-    source: str
-    symbols: tuple[str, ...]
-    window: str
-    as_of: str
-    formula: str
 
 
 @dataclass(frozen=True)
@@ -225,6 +205,35 @@ class FigureBook:
             fid, v, text, label, Provenance(source, tuple(symbols), window, self.as_of, formula)
         )
         self._figs[fid] = fig
+        return fig
+
+    def adopt(
+        self,
+        qfig: QueryFigure,
+        fmt: Callable[[float | int | None], str],
+        *,
+        fid: str | None = None,
+        label: str | None = None,
+    ) -> Figure:
+        """Register a query figure for display: its value and provenance, unchanged.
+
+        Parameters
+        ----------
+        qfig : capsize.queries.Figure
+            The figure as the query layer computed it.
+        fmt : callable
+            Formats the value (the n/a reason is the query figure's note when missing).
+        fid, label : str, optional
+            Report id and label (default: the query's).
+        """
+        key = fid or qfig.id
+        if key in self._figs:
+            return self._figs[key]
+        text = fmt(qfig.value)
+        if qfig.value is None and qfig.note and text.startswith("n/a"):
+            text = f"n/a ({qfig.note})"
+        fig = Figure(key, qfig.value, text, label or qfig.label, qfig.provenance)
+        self._figs[key] = fig
         return fig
 
     def magnitude(self, fig: Figure, fmt: Callable[[float | int | None], str]) -> Figure:

@@ -48,27 +48,22 @@ from capsize.report._model import (
     Section,
     Table,
 )
-from capsize.report._sec_drivers import (
-    rates_section,
-    risk_section,
-    size_factor_section,
-    sources_section,
-)
-from capsize.report._sec_internals import (
-    UniverseData,
-    breadth_section,
-    flows_section,
-    load_universe,
-    volume_section,
-)
-from capsize.report._sec_market import (
+from capsize.report.sections.breadth import breadth_section
+from capsize.report.sections.flows import flows_section
+from capsize.report.sections.liquidity import volume_section
+from capsize.report.sections.market import (
     highs_section,
     leadership_section,
     relative_section,
     scoreboard_section,
     tape_section,
 )
-from capsize.report._sec_rating import rating_section
+from capsize.report.sections.rates import rates_section
+from capsize.report.sections.rating import rating_section
+from capsize.report.sections.risk import risk_section
+from capsize.report.sections.size import size_factor_section
+from capsize.report.sections.sources import sources_section
+from capsize.report.sections.universe import UniverseData, load_universe
 
 if TYPE_CHECKING:
     from capsize.config import Settings

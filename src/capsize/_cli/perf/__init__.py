@@ -18,10 +18,10 @@ from capsize._cli._common import (
     open_store,
     parse_date_option,
 )
-from capsize._cli._perf_compare import _print_compare, compare_payload
-from capsize._cli._perf_load import upper_symbols
-from capsize._cli._perf_returns import _print_perf, _print_segments, perf_payload, segments_payload
-from capsize._cli._perf_risk import _print_highs, _print_risk, highs_payload, risk_payload
+from capsize._cli.perf.compare import _print_compare, compare_payload
+from capsize._cli.perf.load import upper_symbols
+from capsize._cli.perf.returns import _print_perf, _print_segments, perf_payload, segments_payload
+from capsize._cli.perf.risk import _print_highs, _print_risk, highs_payload, risk_payload
 from capsize.errors import InputError
 
 __all__ = [

@@ -8,7 +8,7 @@ from capsize._format import fmt_large
 from capsize.errors import CapsizeError
 from capsize.report._inputs import Inputs
 from capsize.report._model import Figure, Section, Table
-from capsize.report._sec_common import _count, _d, _fin, _int, _money
+from capsize.report.sections.common import as_int, count_fmt, day_text, finite, money_fmt
 
 __all__ = ["flows_section"]
 
@@ -49,11 +49,15 @@ def flows_section(inp: Inputs) -> Section:
         with_data = [f for f in funds if status.loc[f, "status"] != "no data"]
         without = [f for f in funds if status.loc[f, "status"] == "no data"]
         obs = int(status.loc[list(funds), "rows"].sum())
-        span = f"{_d(r['first'])}..{_d(r['last'])}" if pd.notna(r["first"]) else f"to {inp.day}"
+        span = (
+            f"{day_text(r['first'])}..{day_text(r['last'])}"
+            if pd.notna(r["first"])
+            else f"to {inp.day}"
+        )
         n_obs = inp.book.add(
             f"flows.{seg}.observations",
             obs,
-            _count("no data"),
+            count_fmt("no data"),
             f"{seg} segment: shares-outstanding observations held",
             source=src_all,
             symbols=tuple(funds),
@@ -62,8 +66,8 @@ def flows_section(inp: Inputs) -> Section:
         )
         usable = inp.book.add(
             f"flows.{seg}.usable",
-            _int(r["usable_rows"]),
-            _count("no data"),
+            as_int(r["usable_rows"]),
+            count_fmt("no data"),
             f"{seg} segment: usable daily changes",
             source=src_all,
             symbols=tuple(funds),
@@ -72,16 +76,16 @@ def flows_section(inp: Inputs) -> Section:
         )
         if not with_data:
             why = "no shares-outstanding history for any of its funds"
-        elif all(_int(status.loc[f, "rows"]) < 2 for f in with_data):
+        elif all(as_int(status.loc[f, "rows"]) < 2 for f in with_data):
             why = "a single share count per fund: nothing to difference"
-        elif _int(r["usable_rows"]) == 0:
+        elif as_int(r["usable_rows"]) == 0:
             why = "no usable daily change: the observations are too far apart"
         else:
             why = "no usable rows"
         flow = inp.book.add(
             f"flows.{seg}.net",
-            _fin(r["flow"]),
-            _money(why),
+            finite(r["flow"]),
+            money_fmt(why),
             f"{seg} segment: estimated net flow over the history held",
             source=src_all,
             symbols=tuple(funds),
@@ -125,12 +129,12 @@ def flows_section(inp: Inputs) -> Section:
             continue
         sub = daily[daily["fund"] == fund].sort_values("date")
         first, last = sub.iloc[0], sub.iloc[-1]
-        win = f"{_d(first['date'])}..{_d(last['date'])}"
+        win = f"{day_text(first['date'])}..{day_text(last['date'])}"
         fsrc = "; ".join(sorted(sub["source"].astype(str).unique()))
         n = inp.book.add(
             f"flows.fund.{fund}.observations",
             len(sub),
-            _count("no data"),
+            count_fmt("no data"),
             f"{fund}: share counts held",
             source=fsrc,
             symbols=(fund,),
@@ -154,12 +158,12 @@ def flows_section(inp: Inputs) -> Section:
             formula="last shares outstanding - first (shares; not a flow when the counts are far apart)",
         )
         gaps = sub[sub["flag"] == "gap"]
-        longest = _int(gaps["days"].max()) if len(gaps) else 0
+        longest = as_int(gaps["days"].max()) if len(gaps) else 0
         if len(sub) == 1:
             why = "a single count: nothing to difference"
-        elif len(gaps) and _int(st["usable"]) == 0:
+        elif len(gaps) and as_int(st["usable"]) == 0:
             why = f"counts up to {longest} days apart: shown as gaps, not flows"
-        elif _int(st["usable"]):
+        elif as_int(st["usable"]):
             why = "daily changes used"
         else:
             why = "every change flagged (stale or unpriced)"
@@ -212,11 +216,11 @@ def _gap_table(
     for _, g in gaps.iterrows():
         fund = str(g["fund"])
         end = pd.Timestamp(g["date"])
-        begin = end - pd.Timedelta(days=_int(g["days"]))
-        d0, d1 = _d(begin), _d(end)
+        begin = end - pd.Timedelta(days=as_int(g["days"]))
+        d0, d1 = day_text(begin), day_text(end)
         f = inp.book.add(
             f"flows.gap.{fund}.{d1}",
-            _fin(g["d_shares"]),
+            finite(g["d_shares"]),
             lambda x: (
                 fmt_large(None, reason="no count")
                 if x is None
@@ -229,7 +233,7 @@ def _gap_table(
             formula="shares outstanding at the end - at the start (a gap: not a daily flow)",
         )
         figs[f"gap.{fund}.{d1}"] = f
-        rows.append((fund, d0, d1, f"{_int(g['days'])} days", f))
+        rows.append((fund, d0, d1, f"{as_int(g['days'])} days", f))
     return Table(
         ("Fund", "From", "To", "Apart", "Share change"),
         tuple(rows),

@@ -7,7 +7,7 @@ import pandas as pd
 from capsize.errors import CapsizeError
 from capsize.report._inputs import CORE_LARGE, CORE_SMALL, Inputs, num, pct, pp
 from capsize.report._model import ChartSeries, ChartSpec, Figure, Section, Table
-from capsize.report._sec_common import _d
+from capsize.report.sections.common import day_text
 
 __all__ = ["rates_section"]
 
@@ -48,7 +48,7 @@ def rates_section(inp: Inputs) -> Section:
             f"{RATE_NAMES[sid]} yield",
             source=src,
             symbols=(sid,),
-            window=_d(last_date),
+            window=day_text(last_date),
             formula="latest daily value on or before the report day (percent)",
         )
         chg = inp.book.add(
@@ -58,7 +58,7 @@ def rates_section(inp: Inputs) -> Section:
             f"{RATE_NAMES[sid]}: change over 1 year",
             source=src,
             symbols=(sid,),
-            window=f"{_d(base.index[-1]) if len(base) else 'n/a'}..{_d(last_date)}",
+            window=f"{day_text(base.index[-1]) if len(base) else 'n/a'}..{day_text(last_date)}",
             formula="(latest - value 1 year earlier) x 100 basis points",
         )
         m1 = s.loc[: inp.as_of - pd.DateOffset(months=1)]
@@ -69,11 +69,11 @@ def rates_section(inp: Inputs) -> Section:
             f"{RATE_NAMES[sid]}: change over 1 month",
             source=src,
             symbols=(sid,),
-            window=f"{_d(m1.index[-1]) if len(m1) else 'n/a'}..{_d(last_date)}",
+            window=f"{day_text(m1.index[-1]) if len(m1) else 'n/a'}..{day_text(last_date)}",
             formula="(latest - value 1 month earlier) x 100 basis points",
         )
         figs[f"{sid}.level"], figs[f"{sid}.chg1y"], figs[f"{sid}.chg1m"] = lvl, chg, chg1m
-        notes_date = "" if last_date == inp.as_of else f" (as of {_d(last_date)})"
+        notes_date = "" if last_date == inp.as_of else f" (as of {day_text(last_date)})"
         rows.append((RATE_NAMES[sid] + notes_date, lvl, chg1m, chg))
         yr = s.loc[start:]
         series.append(
@@ -115,7 +115,7 @@ def rates_section(inp: Inputs) -> Section:
                 f"{RATE_CORR_WEEKS}-week correlation of IWM - SPY weekly return with weekly change in {sid}",
                 source=src,
                 symbols=(CORE_SMALL, CORE_LARGE, sid),
-                window=f"{RATE_CORR_WEEKS} weeks to {_d(col.index[-1]) if len(col) else 'n/a'}",
+                window=f"{RATE_CORR_WEEKS} weeks to {day_text(col.index[-1]) if len(col) else 'n/a'}",
                 formula="rolling Pearson corr(weekly IWM - SPY return, weekly yield change)",
             )
             figs[f"corr.{sid}"] = f
@@ -203,7 +203,7 @@ def _rate_history_tables(
         notes.append(f"Regime table not available: {exc}")
         reg = None
     if reg is not None:
-        span = f"{_d(reg.attrs['start'])}..{_d(reg.attrs['end'])}"
+        span = f"{day_text(reg.attrs['start'])}..{day_text(reg.attrs['end'])}"
         src = pair_src + "; FRED (" + ", ".join(REGIME_SERIES) + ")"
         horizons = (1, 3, 6, 12)
         rows: list[tuple[Figure | str, ...]] = []
@@ -285,7 +285,7 @@ def _rate_history_tables(
     kind_word = {"first_cut": "first cut", "first_hike": "first hike"}
     for when_key, r in study.paths.iterrows():
         when = pd.Timestamp(str(when_key))
-        d = _d(when)
+        d = day_text(when)
         kind = str(study.kinds.get(when, ""))
         cells = [d, kind_word.get(kind, kind)]
         for o in shown:
@@ -297,7 +297,7 @@ def _rate_history_tables(
                 f"IWM vs SPY {o:+d} months from the {kind_word.get(kind, kind)} of {d}",
                 source=src,
                 symbols=(CORE_SMALL, CORE_LARGE, "DFF"),
-                window=f"last close before {d}..{_d(min(target, inp.as_of))}",
+                window=f"last close before {d}..{day_text(min(target, inp.as_of))}",
                 formula="(IWM/SPY at the offset) / (IWM/SPY on the last close before the turn) - 1",
             )
             figs[f"turn.{d}.{o}m"] = f
@@ -320,7 +320,7 @@ def _rate_history_tables(
                 f"average of {n_o} events",
                 source=src,
                 symbols=(CORE_SMALL, CORE_LARGE, "DFF"),
-                window=f"{_d(sub.index[0])}..{inp.day}",
+                window=f"{day_text(sub.index[0])}..{inp.day}",
                 formula="mean over events with data at the offset",
             )
             figs[f"turn.avg.{kind}.{o}m"] = f

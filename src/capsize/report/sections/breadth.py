@@ -6,8 +6,8 @@ import pandas as pd
 
 from capsize.report._inputs import CORE_SMALL, Inputs, num, pct, pp
 from capsize.report._model import ChartSeries, ChartSpec, Figure, Section, Table
-from capsize.report._sec_common import _count, _d, _fin
-from capsize.report._sec_universe import UniverseData
+from capsize.report.sections.common import count_fmt, day_text, finite
+from capsize.report.sections.universe import UniverseData
 
 __all__ = ["breadth_section"]
 
@@ -32,13 +32,13 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
     uni = ud.universe
     src = f"{ud.price_source}; member list: {ud.list_source}"
     syms = (f"{uni.name} members",)
-    bday = _d(day)
+    bday = day_text(day)
     figs: dict[str, Figure] = {}
 
     def add(name: str, value: object, fmt, label: str, formula: str, window: str = bday) -> Figure:  # type: ignore[no-untyped-def]
         f = inp.book.add(
             f"breadth.{name}",
-            _fin(value),
+            finite(value),
             fmt,
             label,
             source=src,
@@ -52,22 +52,22 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
     n_mem = add(
         "members",
         uni.n_members,
-        _count("no member"),
+        count_fmt("no member"),
         "universe members with prices",
         "count of listed members with closes in the store",
     )
     n_list = add(
         "listed",
         uni.n_listed,
-        _count("no member"),
+        count_fmt("no member"),
         "members in the list",
         "count of equity tickers in the member list",
-        window=_d(uni.snapshot_date),
+        window=day_text(uni.snapshot_date),
     )
     with_close = add(
         "with_close",
         row["with_close"],
-        _count("no close"),
+        count_fmt("no close"),
         f"members with a close on {bday}",
         "count of members with a close that day",
     )
@@ -84,7 +84,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
         c = add(
             f"covered_{w}",
             row[f"covered_{w}"],
-            _count("no data"),
+            count_fmt("no data"),
             f"members with a full {w}-day window",
             f"count of members with {w} closes in the last {w} sessions",
         )
@@ -93,7 +93,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
     ret_cov = add(
         "with_return",
         n_ret,
-        _count("no data"),
+        count_fmt("no data"),
         "members with a daily return",
         "count of members with a close that day and the day before",
     )
@@ -103,7 +103,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
             add(
                 "advancers",
                 row["advancers"],
-                _count("no data"),
+                count_fmt("no data"),
                 "advancing members",
                 "count of daily return > 0",
             ),
@@ -116,14 +116,14 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
             add(
                 "decliners",
                 row["decliners"],
-                _count("no data"),
+                count_fmt("no data"),
                 "declining members",
                 "count of daily return < 0",
             ),
             ret_cov,
         )
     )
-    ad_window = f"{_d(res.start)}..{bday}"
+    ad_window = f"{day_text(res.start)}..{bday}"
     rows.append(
         (
             "A/D line (cumulative net advances)",
@@ -131,7 +131,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
                 "ad_line",
                 row["ad_line"],
                 num("no data", 0, sign=True),
-                f"advance/decline line since {_d(res.start)}",
+                f"advance/decline line since {day_text(res.start)}",
                 "cumulative sum of advancers - decliners",
                 window=ad_window,
             ),
@@ -141,7 +141,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
     hl_cov = add(
         "hl_covered",
         row["hl_covered"],
-        _count("no data"),
+        count_fmt("no data"),
         "members with a full 52-week look-back",
         f"count of members with {res.high_low_window} prior closes",
     )
@@ -151,7 +151,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
             add(
                 "new_highs",
                 row["new_highs"],
-                _count("no data"),
+                count_fmt("no data"),
                 "members at a new 52-week closing high",
                 f"close > max of the previous {res.high_low_window} closes",
             ),
@@ -164,7 +164,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
             add(
                 "new_lows",
                 row["new_lows"],
-                _count("no data"),
+                count_fmt("no data"),
                 "members at a new 52-week closing low",
                 f"close < min of the previous {res.high_low_window} closes",
             ),
@@ -180,7 +180,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
                 num("no data", 1, sign=True),
                 "McClellan oscillator",
                 res.mcclellan_formula,
-                window=f"{_d(ud.start)}..{bday}",
+                window=f"{day_text(ud.start)}..{bday}",
             ),
             ret_cov,
         )
@@ -196,7 +196,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
     for w, label in EW_WINDOWS:
         r = cmp.loc[w]
         ok = pd.notna(r["start"])
-        span = f"{_d(r['start'])}..{bday}" if ok else f"{w} sessions to {bday}"
+        span = f"{day_text(r['start'])}..{bday}" if ok else f"{w} sessions to {bday}"
         why = "window before the chart start"
         ew = add(
             f"ew.{label}",
@@ -208,7 +208,7 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
         )
         cw = inp.book.add(
             f"breadth.iwm.{label}",
-            _fin(r["cw_return"]),
+            finite(r["cw_return"]),
             pct(why),
             f"IWM total return, {label} (same dates)",
             source=inp.source(CORE_SMALL),

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize._cli._drivers_base import after_data_note
+from capsize._cli.drivers.base import after_data_note
 from capsize._format import fmt_date
 from capsize.analytics import performance as perf
 from capsize.errors import DataNotFound, InputError

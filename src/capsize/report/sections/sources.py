@@ -7,7 +7,7 @@ import pandas as pd
 from capsize.errors import CapsizeError
 from capsize.report._inputs import Inputs, num
 from capsize.report._model import Figure, Section, Table
-from capsize.report._sec_common import _d
+from capsize.report.sections.common import day_text
 
 __all__ = ["sources_section"]
 
@@ -71,8 +71,8 @@ def _internals_source_rows(
                 "IWM members",
                 "universe/<ticker>.csv; universe_ohlcv/<ticker>.csv",
                 "adjusted",
-                _d(wide.index[0]),
-                _d(wide.index[-1]),
+                day_text(wide.index[0]),
+                day_text(wide.index[-1]),
                 out[0],
                 out[1],
             )
@@ -89,8 +89,8 @@ def _internals_source_rows(
                     + ")",
                     str(src),
                     "shares",
-                    _d(sub["date"].min()),
-                    _d(sub["date"].max()),
+                    day_text(sub["date"].min()),
+                    day_text(sub["date"].max()),
                     w,
                     n,
                 )
@@ -122,7 +122,9 @@ def sources_section(inp: Inputs) -> Section:
         basis = inp.bases.get(sym) or str(
             inp.bars[sym].attrs.get("basis", "auto") if sym in inp.bars else "auto"
         )
-        rows.append((sym, "; ".join(files), basis, _d(s.index[0]), _d(s.index[-1]), w, n))
+        rows.append(
+            (sym, "; ".join(files), basis, day_text(s.index[0]), day_text(s.index[-1]), w, n)
+        )
     extra: list[tuple[str, str, pd.DataFrame]] = []
     macro = inp.cache.get("macro")
     if macro is not None:
@@ -138,7 +140,9 @@ def sources_section(inp: Inputs) -> Section:
             files = [f for f in files if "monthly" in f] or files
         w, n = _quality_figs(inp, key, files, q)
         kind = "percent (FRED)" if dataset == "macro" else "percent (French, monthly)"
-        rows.append((key, "; ".join(files), kind, _d(frame.index[0]), _d(frame.index[-1]), w, n))
+        rows.append(
+            (key, "; ".join(files), kind, day_text(frame.index[0]), day_text(frame.index[-1]), w, n)
+        )
     rows += _internals_source_rows(inp, q, figs)
     t = Table(
         ("Series", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes"),

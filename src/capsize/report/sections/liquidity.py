@@ -8,8 +8,8 @@ import pandas as pd
 
 from capsize.report._inputs import Inputs, num, pct
 from capsize.report._model import Figure, Section, Table
-from capsize.report._sec_common import Fmt, _count, _d, _fin, _money, _shares
-from capsize.report._sec_universe import VOLUME_SOURCE, UniverseData
+from capsize.report.sections.common import Fmt, count_fmt, day_text, finite, money_fmt, shares_fmt
+from capsize.report.sections.universe import VOLUME_SOURCE, UniverseData
 
 if TYPE_CHECKING:
     from capsize.analytics.liquidity import LiquidityResult
@@ -52,7 +52,7 @@ def _fund_row(
     def add(name: str, value: object, fmt: Fmt, what: str, formula: str, window: str) -> Figure:
         f = inp.book.add(
             f"volume.{sym}.{name}",
-            _fin(value),
+            finite(value),
             fmt,
             f"{sym} {what}",
             source=src,
@@ -63,12 +63,12 @@ def _fund_row(
         figs[f"{sym}.{name}"] = f
         return f
 
-    ws = f"{_d(short.window_start)}..{_d(short.window_end)}"
-    wl = f"{_d(long.window_start)}..{_d(long.window_end)}"
+    ws = f"{day_text(short.window_start)}..{day_text(short.window_end)}"
+    wl = f"{day_text(long.window_start)}..{day_text(long.window_end)}"
     adv20 = add(
         "adv20",
         rs["adv_shares"],
-        _shares(why or "no volume"),
+        shares_fmt(why or "no volume"),
         f"average daily volume, {LIQ_SHORT} sessions (shares)",
         "mean daily share volume",
         ws,
@@ -76,7 +76,7 @@ def _fund_row(
     dv20 = add(
         "dv20",
         rs["adv_dollars"],
-        _money(why or "no volume"),
+        money_fmt(why or "no volume"),
         f"average daily dollar volume, {LIQ_SHORT} sessions",
         "mean of adjusted close x share volume",
         ws,
@@ -84,7 +84,7 @@ def _fund_row(
     dv63 = add(
         "dv63",
         rl["adv_dollars"],
-        _money(str(rl["note"]) or "no volume"),
+        money_fmt(str(rl["note"]) or "no volume"),
         f"average daily dollar volume, {LIQ_LONG} sessions",
         "mean of adjusted close x share volume",
         wl,
@@ -95,7 +95,7 @@ def _fund_row(
         pct(str(rl["note"]) or "coverage", 0),
         "dollar volume, last 252 sessions vs the 252 before",
         "mean dollar volume of the last 252 sessions / of the 252 before - 1",
-        f"504 sessions to {_d(long.window_end)}",
+        f"504 sessions to {day_text(long.window_end)}",
     )
     ratio_v = None
     rwin = inp.day
@@ -103,7 +103,7 @@ def _fund_row(
         prior = vol.iloc[-LIQ_SHORT - 1 : -1]
         mean = float(prior.mean())
         ratio_v = float(vol.iloc[-1]) / mean if mean > 0 else None
-        rwin = f"{_d(prior.index[0])}..{inp.day}"
+        rwin = f"{day_text(prior.index[0])}..{inp.day}"
     ratio = add(
         "ratio",
         ratio_v,
@@ -141,7 +141,7 @@ def volume_section(inp: Inputs, ud: UniverseData | None, universe_reason: str = 
         last = c[sym].last_valid_index()
         lab = label_of.get(sym, sym)
         if sym in held and last != inp.as_of:
-            lab += f", to {_d(last)}"
+            lab += f", to {day_text(last)}"
         rows.append(_fund_row(inp, sym, short, long, v[sym].dropna(), figs, lab))
     t1 = Table(
         (
@@ -175,12 +175,12 @@ def volume_section(inp: Inputs, ud: UniverseData | None, universe_reason: str = 
         if last_vol is None:
             notes.append(
                 f"Universe liquidity: not available: no universe volume in the store on or "
-                f"before {_d(ud.day)}."
+                f"before {day_text(ud.day)}."
             )
         elif last_vol < ud.day:
             notes.append(
-                f"Universe liquidity: not available: universe volume ends {_d(last_vol)} "
-                f"(breadth day {_d(ud.day)}); no figure mixes the two dates."
+                f"Universe liquidity: not available: universe volume ends {day_text(last_vol)} "
+                f"(breadth day {day_text(ud.day)}); no figure mixes the two dates."
             )
         else:
             t2 = _universe_liquidity(inp, ud, figs)
@@ -196,12 +196,12 @@ def _universe_liquidity(inp: Inputs, ud: UniverseData, figs: dict[str, Figure]) 
     s = res.summary
     src = f"{ud.price_source}; {VOLUME_SOURCE}; member list: {ud.list_source}"
     syms = (f"{ud.universe.name} members",)
-    w = f"{_d(res.window_start)}..{_d(res.window_end)}"
+    w = f"{day_text(res.window_start)}..{day_text(res.window_end)}"
 
     def add(name: str, value: object, fmt, label: str, formula: str, window: str = w) -> Figure:  # type: ignore[no-untyped-def]
         f = inp.book.add(
             f"volume.universe.{name}",
-            _fin(value),
+            finite(value),
             fmt,
             label,
             source=src,
@@ -213,36 +213,36 @@ def _universe_liquidity(inp: Inputs, ud: UniverseData, figs: dict[str, Figure]) 
         return f
 
     members = add(
-        "members", s["symbols"], _count("no data"), "universe members with prices", "count"
+        "members", s["symbols"], count_fmt("no data"), "universe members with prices", "count"
     )
     covered = add(
         "covered",
         s["covered"],
-        _count("no data"),
+        count_fmt("no data"),
         f"members with volume on nine in ten of the last {LIQ_LONG} sessions",
         "count of members with volume coverage >= 90% of the window",
     )
     total = add(
         "total",
         s["total_adv_dollars"],
-        _money("no member covered"),
+        money_fmt("no member covered"),
         "total average daily dollar volume of the covered members",
         "sum over covered members of mean(close x volume)",
     )
     median = add(
         "median",
         s["median_adv_dollars"],
-        _money("no member covered"),
+        money_fmt("no member covered"),
         "median average daily dollar volume of the covered members",
         "median over covered members of mean(close x volume)",
     )
     yoy_cov = add(
         "yoy_covered",
         s["yoy_covered"],
-        _count("no data"),
+        count_fmt("no data"),
         "members with volume in both years",
         "count of members with >= 90% volume coverage in both 252-session windows",
-        f"504 sessions to {_d(res.window_end)}",
+        f"504 sessions to {day_text(res.window_end)}",
     )
     yoy = add(
         "yoy",
@@ -251,7 +251,7 @@ def _universe_liquidity(inp: Inputs, ud: UniverseData, figs: dict[str, Figure]) 
         "dollar volume YoY, same members",
         "sum of mean dollar volume of the last 252 sessions / of the 252 before - 1, "
         "members covered in both",
-        f"504 sessions to {_d(res.window_end)}",
+        f"504 sessions to {day_text(res.window_end)}",
     )
     rows: tuple[tuple[Figure | str, ...], ...] = (
         ("Members with prices", members),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import console, print_table
-from capsize._cli._drivers_base import after_data_note, date_text, num, source_of
+from capsize._cli.drivers.base import after_data_note, date_text, num, source_of
 from capsize._format import fmt_date, fmt_pct
 from capsize.errors import InputError
 

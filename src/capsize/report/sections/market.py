@@ -37,7 +37,7 @@ RS_CHART_YEARS = 3
 TABLE_YEARS = 15
 
 
-def _d(ts: object) -> str:
+def day_text(ts: object) -> str:
     return fmt_date(ts, reason="no date")
 
 
@@ -71,7 +71,7 @@ def _returns(inp: Inputs, symbol: str) -> dict[str, P.WindowReturn]:
 
 
 def _ret_fig(inp: Inputs, fid: str, wr: P.WindowReturn, label: str) -> Figure:
-    window = f"{_d(wr.base_date)}..{_d(wr.end_date)}" if wr.ok else wr.window.label
+    window = f"{day_text(wr.base_date)}..{day_text(wr.end_date)}" if wr.ok else wr.window.label
     return inp.book.add(
         fid,
         wr.value,
@@ -94,7 +94,7 @@ def _spread_fig(inp: Inputs, fid: str, a: P.WindowReturn, b: P.WindowReturn, lab
         label,
         source=inp.source(a.symbol, b.symbol),
         symbols=(a.symbol, b.symbol),
-        window=f"{_d(a.base_date)}..{_d(a.end_date)}",
+        window=f"{day_text(a.base_date)}..{day_text(a.end_date)}",
         formula=f"{a.basis} return {a.symbol} - {b.basis} return {b.symbol}",
     )
 
@@ -119,7 +119,7 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
         basis = inp.basis_word(sym)
         row_label = label
         if choice is not None and choice.stale:
-            row_label = f"{label}, to {_d(choice.last_date)}"
+            row_label = f"{label}, to {day_text(choice.last_date)}"
         cells: list[Figure | str] = [row_label, basis.removesuffix(" return")]
         for w in SCORE_WINDOWS:
             f = _ret_fig(inp, f"score.{sym}.{w}", rets[sym][w], f"{sym} {basis}, {w}")
@@ -169,7 +169,7 @@ def tape_section(inp: Inputs, rets: dict[str, dict[str, P.WindowReturn]]) -> Sec
         sym = choice.symbol
         label = f"{choice.label} ({sym})"
         if choice.stale:
-            notes.append(f"{sym}: no bar on {inp.day} (last close {_d(choice.last_date)}).")
+            notes.append(f"{sym}: no bar on {inp.day} (last close {day_text(choice.last_date)}).")
             continue
         wr = rets[sym]["1D"]
         move = _ret_fig(inp, f"score.{sym}.1D", wr, f"{sym} total return, 1D")
@@ -208,7 +208,7 @@ def _volume_figs(inp: Inputs, sym: str, bars: pd.DataFrame | None) -> tuple[Figu
         today = float(vol.iloc[-1])
         prior = vol.iloc[-VOLUME_AVG_DAYS - 1 : -1]
         avg = float(prior.mean())
-        window = f"{_d(prior.index[0])}..{inp.day}"
+        window = f"{day_text(prior.index[0])}..{inp.day}"
     src = inp.source(sym)
     v = inp.book.add(
         f"tape.{sym}.volume",
@@ -244,7 +244,7 @@ def _ratio_block(
     end = pd.Timestamp(ratio.index[-1])
     figs: dict[str, Figure] = {}
     notes: list[str] = []
-    span = f"{_d(ratio.index[0])}..{_d(end)}"
+    span = f"{day_text(ratio.index[0])}..{day_text(end)}"
     for n, ma in ((RS_FAST, fast), (RS_SLOW, slow)):
         last_ma = ma.iloc[-1]
         figs[f"vs{n}"] = inp.book.add(
@@ -254,7 +254,7 @@ def _ratio_block(
             f"{a}/{b} ratio vs its {n}-day average",
             source=src,
             symbols=syms,
-            window=f"{n} common trading days to {_d(end)}",
+            window=f"{n} common trading days to {day_text(end)}",
             formula=f"ratio / {n}-day mean of ratio - 1; ratio = {a} close / {b} close",
         )
     diff = (fast - slow).dropna()
@@ -265,7 +265,7 @@ def _ratio_block(
     if len(diff) and len(flips):
         last_flip = flips[-1]
         since = int((ratio.index > last_flip).sum())
-        when = f"{'above' if bool(sign.iloc[-1]) else 'below'} since {_d(last_flip)}"
+        when = f"{'above' if bool(sign.iloc[-1]) else 'below'} since {day_text(last_flip)}"
     figs["vs200.abs"] = inp.book.magnitude(figs[f"vs{RS_SLOW}"], pct("no data", sign=False))
     figs["days_since_cross"] = inp.book.add(
         f"rs.{key}.days_since_cross",
@@ -288,7 +288,7 @@ def _ratio_block(
         f"change of the {a}/{b} ratio over 3 months",
         source=src,
         symbols=syms,
-        window=f"3M to {_d(end)}",
+        window=f"3M to {day_text(end)}",
         formula="ratio_end / ratio_3M_ago - 1",
     )
     start = end - pd.DateOffset(years=RS_CHART_YEARS)
@@ -308,7 +308,7 @@ def _ratio_block(
             ser(f"{RS_FAST}-day avg", fast, color="#e08a00"),
             ser(f"{RS_SLOW}-day avg", slow, True, "#7f7f7f"),
         ),
-        f"ratio, rebased to 1.0 on {_d(ratio.index[keep][0])}",
+        f"ratio, rebased to 1.0 on {day_text(ratio.index[keep][0])}",
         f"Source: {src}. Dividend-adjusted closes; rising line = {a} outperforming.",
         "ratio",
         hline=1.0,
@@ -327,7 +327,7 @@ def relative_section(inp: Inputs) -> Section:
         pairs.append((micro.symbol, CORE_LARGE, "micro"))
         if micro.stale:
             notes.append(
-                f"{micro.symbol}/{CORE_LARGE} ends {_d(micro.last_date)} ({micro.symbol} data end)."
+                f"{micro.symbol}/{CORE_LARGE} ends {day_text(micro.last_date)} ({micro.symbol} data end)."
             )
     for a, b, key in pairs:
         try:
@@ -381,7 +381,7 @@ def leadership_section(inp: Inputs) -> Section:
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
     for year, r in table.iloc[::-1].head(TABLE_YEARS).iterrows():
-        span = f"{_d(r['base_date'])}..{_d(r['end_date'])}"
+        span = f"{day_text(r['base_date'])}..{day_text(r['end_date'])}"
         partial = r["status"] != "full"
         to_date = partial and int(str(year)) == inp.as_of.year
         tag = " (to date)" if to_date else (" (partial)" if partial else "")
@@ -462,7 +462,7 @@ def leadership_section(inp: Inputs) -> Section:
         "return spread (percentage points)",
         f"Source: {src}. Total returns; the last bar is the year to date"
         + (
-            f"; the first year is partial (IWM data start {_d(a.index[0])})."
+            f"; the first year is partial (IWM data start {day_text(a.index[0])})."
             if len(full) < len(table) - 1
             else "."
         ),
@@ -501,7 +501,7 @@ def highs_section(inp: Inputs) -> Section:
         except CapsizeError:
             continue
         src = inp.source(sym)
-        end = _d(h.as_of_date)
+        end = day_text(h.as_of_date)
         cells: list[Figure | str] = [sym + ("" if h.as_of_date == inp.as_of else f" (to {end})")]
         for mark in (h.all_time_close, h.all_time_intraday, h.week52_close, h.week52_intraday):
             kind = mark.kind.replace(" ", "_")
@@ -514,10 +514,10 @@ def highs_section(inp: Inputs) -> Section:
                     f"{sym} distance from {mark.kind} high",
                     source=src,
                     symbols=(sym,),
-                    window=f"{_d(h.first_date)}..{end}"
+                    window=f"{day_text(h.first_date)}..{end}"
                     if "all-time" in mark.kind
                     else f"52 weeks to {end}",
-                    formula=f"last close / {mark.kind} high - 1 (high set {_d(mark.date)})",
+                    formula=f"last close / {mark.kind} high - 1 (high set {day_text(mark.date)})",
                 )
             )
             figs[f"{sym}.{kind}"] = cells[-1]  # type: ignore[assignment]
@@ -528,7 +528,7 @@ def highs_section(inp: Inputs) -> Section:
             f"{sym} current drawdown",
             source=src,
             symbols=(sym,),
-            window=f"{_d(dd.current_peak_date)}..{end}",
+            window=f"{day_text(dd.current_peak_date)}..{end}",
             formula="last close / running peak close - 1",
         )
         mdd = inp.book.add(
@@ -538,7 +538,7 @@ def highs_section(inp: Inputs) -> Section:
             f"{sym} maximum drawdown",
             source=src,
             symbols=(sym,),
-            window=f"{_d(dd.peak_date)}..{_d(dd.trough_date)}",
+            window=f"{day_text(dd.peak_date)}..{day_text(dd.trough_date)}",
             formula="min over time of close / running peak - 1",
         )
         figs[f"{sym}.drawdown"] = cur

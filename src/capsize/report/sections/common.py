@@ -16,28 +16,34 @@ if TYPE_CHECKING:
 Fmt: TypeAlias = "Callable[[float | int | None], str]"
 
 
-def _d(ts: object) -> str:
+def day_text(ts: object) -> str:
+    """Format a date as ISO text ("n/a (no date)" when missing)."""
     return fmt_date(ts, reason="no date")
 
 
-def _count(reason: str):  # type: ignore[no-untyped-def]
+def count_fmt(reason: str):  # type: ignore[no-untyped-def]
+    """Make a formatter for whole counts."""
     return num(reason, 0)
 
 
-def _money(reason: str):  # type: ignore[no-untyped-def]
+def money_fmt(reason: str):  # type: ignore[no-untyped-def]
+    """Make a formatter for compact dollar amounts."""
     return lambda v: fmt_money(v, compact=True, reason=reason)
 
 
-def _shares(reason: str):  # type: ignore[no-untyped-def]
+def shares_fmt(reason: str):  # type: ignore[no-untyped-def]
+    """Make a formatter for large share counts."""
     return lambda v: fmt_large(v, reason=reason)
 
 
-def _int(v: object) -> int:
+def as_int(v: object) -> int:
+    """Return ``v`` as an int."""
     out: int = int(v)  # type: ignore[call-overload]
     return out
 
 
-def _fin(v: object) -> float | None:
+def finite(v: object) -> float | None:
+    """Return ``v`` as a finite float, or None."""
     try:
         x = float(v)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -9,7 +9,7 @@ from capsize.analytics import risk as R
 from capsize.errors import CapsizeError
 from capsize.report._inputs import CORE_LARGE, Inputs, num, pct
 from capsize.report._model import Figure, Section, Table
-from capsize.report._sec_common import _d
+from capsize.report.sections.common import day_text
 
 __all__ = ["risk_section"]
 
@@ -44,7 +44,7 @@ def risk_section(inp: Inputs) -> Section:
             if s.n_days < MIN_RISK_DAYS_PER_YEAR * years:
                 continue  # a 3Y figure from a few months of data would mislead
             src = inp.source(sym, CORE_LARGE)
-            span = f"{_d(s.start)}..{_d(s.end)}"
+            span = f"{day_text(s.start)}..{day_text(s.end)}"
             syms = (sym, CORE_LARGE)
 
             def add(  # type: ignore[no-untyped-def]
@@ -75,7 +75,7 @@ def risk_section(inp: Inputs) -> Section:
             cm = s.conditional
             rows.append(
                 (
-                    f"{sym} vs {CORE_LARGE}" + (f" (to {_d(end)})" if choice.stale else ""),
+                    f"{sym} vs {CORE_LARGE}" + (f" (to {day_text(end)})" if choice.stale else ""),
                     wlabel,
                     add(
                         "vol",

@@ -12,15 +12,15 @@ from __future__ import annotations
 import typer
 
 from capsize._cli._common import emit_json, handle_errors, open_store, parse_date_option
-from capsize._cli._drivers_crypto import crypto_payload, load_alts, load_markets, print_crypto
-from capsize._cli._drivers_flows import (
+from capsize._cli.drivers.crypto import crypto_payload, load_alts, load_markets, print_crypto
+from capsize._cli.drivers.flows import (
     flows_payload,
     nport_payload,
     parse_nport_spec,
     print_flows,
     print_nport,
 )
-from capsize._cli._drivers_rates import print_rates, rates_payload
+from capsize._cli.drivers.rates import print_rates, rates_payload
 
 __all__ = [
     "crypto_payload",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import print_table
-from capsize._cli._drivers_base import after_data_note
-from capsize._cli._perf_load import _no_data_before, _sources
+from capsize._cli.drivers.base import after_data_note
+from capsize._cli.perf.load import _no_data_before, _sources
 from capsize._format import fmt_date, fmt_pct, is_missing
 from capsize.analytics import performance as perf
 from capsize.errors import InputError

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import print_table
-from capsize._cli._drivers_base import after_data_note
-from capsize._cli._perf_load import (
+from capsize._cli.drivers.base import after_data_note
+from capsize._cli.perf.load import (
     _check_starts,
     _clamp_as_of,
     _default_as_of,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._cli._common import console, print_table
-from capsize._cli._drivers_base import after_data_note, date_text, num
+from capsize._cli.drivers.base import after_data_note, date_text, num
 from capsize._format import fmt_money, fmt_num, fmt_pct
 from capsize.errors import DataNotFound, InputError
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from capsize.errors import CapsizeError, DataNotFound
 from capsize.report._inputs import Inputs
-from capsize.report._sec_common import _d
+from capsize.report.sections.common import day_text
 
 if TYPE_CHECKING:
     from capsize.analytics.engine import Panel
@@ -92,18 +92,18 @@ def _member_list(inp: Inputs, day: pd.Timestamp) -> tuple[Universe, str]:
     if holdings is None and membership is None:
         raise DataNotFound(
             f"no {UNIVERSE_INDEX} member list (holdings file or membership snapshot) dated on or "
-            f"before {_d(day)}; a later list would add look-ahead"
+            f"before {day_text(day)}; a later list would add look-ahead"
         )
     uni = Universe.from_frames(holdings, membership, name=UNIVERSE_INDEX)
     if uni.snapshot_source == "holdings" and holdings is not None:
         src = str(holdings.attrs.get("source", "")) or f"{UNIVERSE_INDEX} holdings"
-        what = f"{UNIVERSE_INDEX} holdings file of {_d(uni.snapshot_date)} ({src})"
+        what = f"{UNIVERSE_INDEX} holdings file of {day_text(uni.snapshot_date)} ({src})"
     else:
         try:
             src = store.provenance("membership", UNIVERSE_INDEX).source
         except CapsizeError:
             src = "store membership"
-        what = f"{UNIVERSE_INDEX} membership snapshot of {_d(uni.snapshot_date)} ({src})"
+        what = f"{UNIVERSE_INDEX} membership snapshot of {day_text(uni.snapshot_date)} ({src})"
     return uni, what
 
 

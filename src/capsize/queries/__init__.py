@@ -1,0 +1,64 @@
+"""The query layer: one function per question a user asks, shared by every front end.
+
+Each query takes a :class:`~capsize.queries.session.Session` (or a store) and ``as_of``,
+applies the point-in-time and configuration policy once, and returns an immutable
+:class:`~capsize.queries.result.QueryResult` whose every figure carries its provenance.
+The CLI, the report, the Python API (``capsize.<query>``) and later the web API render
+these results; none of them reads the store or composes analytics itself.
+
+Names are loaded lazily (``import capsize.queries`` is cheap; the CLI relies on it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from capsize.queries.result import (
+    SCHEMA_VERSION,
+    Figure,
+    FigureSet,
+    Provenance,
+    QueryResult,
+    SeriesData,
+    TableData,
+)
+from capsize.queries.session import Session, open_session, parse_as_of, session_for
+
+# name -> module (relative to capsize.queries). One block per family.
+_LAZY: dict[str, str] = {
+    # performance family
+    # internals family
+    # drivers family
+    # size family (factor, rotation, valuation)
+    # stocks family
+    # data management
+}
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Figure",
+    "FigureSet",
+    "Provenance",
+    "QueryResult",
+    "SeriesData",
+    "Session",
+    "TableData",
+    "open_session",
+    "parse_as_of",
+    "session_for",
+    *sorted(_LAZY),
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'capsize.queries' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"capsize.queries.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

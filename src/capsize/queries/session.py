@@ -1,0 +1,202 @@
+"""A read session: the store, the requested as-of date, settings, and reads done once.
+
+Every query takes a :class:`Session` (or a :class:`~capsize.data.store.Store`, wrapped in
+one for the call). The session applies the point-in-time rule once: every read is
+limited to rows dated on or before ``requested`` (None: everything). It caches reads,
+so a report that asks twenty questions reads each series once, and it names the
+source files behind each symbol.
+
+Examples
+--------
+>>> from capsize.queries import open_session     # doctest: +SKIP
+>>> with open_session(as_of="2025-10-08") as s:   # doctest: +SKIP
+...     s.closes(["IWM", "SPY"]).index[-1]
+Timestamp('2025-10-08 00:00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from capsize.config import Settings, load_settings
+from capsize.errors import CapsizeError, InputError
+
+if TYPE_CHECKING:
+    from capsize.data.store import Store
+
+__all__ = ["Session", "open_session", "parse_as_of", "session_for"]
+
+
+def parse_as_of(value: object | None, name: str = "as_of") -> pd.Timestamp | None:
+    """Parse an ISO ``YYYY-MM-DD`` date (or a Timestamp) into a normalised Timestamp.
+
+    Raises
+    ------
+    InputError
+        When the text is not an ISO date.
+    """
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.normalize()
+    text = str(value).strip()
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError(text)
+        return pd.Timestamp(text).normalize()
+    except (ValueError, OverflowError):
+        raise InputError(
+            f"{name} {text!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-08"
+        ) from None
+
+
+@dataclass
+class Session:
+    """Point-in-time reads of one store for one requested as-of date.
+
+    Parameters
+    ----------
+    store : Store
+        An open store (read-only is enough).
+    requested : Timestamp or None
+        Only data dated on or before it is read (None: all).
+    settings : Settings, optional
+        Configuration (segments, rotation weights, ...); loaded from the home if omitted.
+    """
+
+    store: Store
+    requested: pd.Timestamp | None = None
+    settings: Settings = field(default_factory=load_settings)
+    _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ reads
+    def cached(self, key: tuple[Any, ...], read: Any) -> Any:
+        """Return ``read()`` once per ``key`` (errors are not cached)."""
+        if key not in self._cache:
+            self._cache[key] = read()
+        return self._cache[key]
+
+    def symbols(self, kind: str | None = None) -> list[str]:
+        """Symbols held in the store (optionally of one kind)."""
+        return list(self.cached(("symbols", kind), lambda: self.store.symbols(kind)))
+
+    def closes(self, symbols: Sequence[str], basis: str = "auto") -> pd.DataFrame:
+        """Wide closes on or before the requested day (``attrs["basis"]`` per symbol)."""
+        key = ("closes", tuple(symbols), basis)
+        frame: pd.DataFrame = self.cached(
+            key,
+            lambda: self.store.closes(list(symbols), basis=basis, as_of=self.requested),  # type: ignore[arg-type]
+        )
+        return frame
+
+    def bars(self, symbol: str, basis: str = "auto") -> pd.DataFrame:
+        """Daily bars of ``symbol`` on or before the requested day."""
+        frame: pd.DataFrame = self.cached(
+            ("bars", symbol, basis),
+            lambda: self.store.bars(symbol, basis=basis, as_of=self.requested),  # type: ignore[arg-type]
+        )
+        return frame
+
+    def macro(self, series: Sequence[str] | str) -> pd.DataFrame:
+        """Macro series (FRED) on or before the requested day."""
+        key = ("macro", series if isinstance(series, str) else tuple(series))
+        frame: pd.DataFrame = self.cached(
+            key, lambda: self.store.macro(series, as_of=self.requested)
+        )
+        return frame
+
+    def factors(self, dataset: str, frequency: str = "monthly") -> pd.DataFrame:
+        """Ken French factors whose period ends on or before the requested day."""
+        frame: pd.DataFrame = self.cached(
+            ("factors", dataset, frequency),
+            lambda: self.store.factors(dataset, frequency, as_of=self.requested),
+        )
+        return frame
+
+    def holdings(self, fund: str) -> pd.DataFrame:
+        """Return the latest holdings snapshot of ``fund`` dated on or before the requested day."""
+        frame: pd.DataFrame = self.cached(
+            ("holdings", fund), lambda: self.store.holdings(fund, as_of=self.requested)
+        )
+        return frame
+
+    def membership(self, index_name: str = "IWM") -> pd.DataFrame:
+        """Membership snapshots dated on or before the requested day."""
+        frame: pd.DataFrame = self.cached(
+            ("membership", index_name),
+            lambda: self.store.membership(index_name, as_of=self.requested),
+        )
+        return frame
+
+    def fund_shares(self, fund: str | None = None) -> pd.DataFrame:
+        """Fund share counts (and NAV) dated on or before the requested day."""
+        frame: pd.DataFrame = self.cached(
+            ("fund_shares", fund), lambda: self.store.fund_shares(fund, as_of=self.requested)
+        )
+        return frame
+
+    # ------------------------------------------------------------------ provenance
+    def source(self, *symbols: str, dataset: str = "bars") -> str:
+        """Source files of the symbols' data, ``"; "``-joined without repeats."""
+        parts: list[str] = []
+        for sym in symbols:
+            src = self.cached(("source", dataset, sym), lambda s=sym: self._source_of(dataset, s))
+            for p in str(src).split("; "):
+                if p and p not in parts:
+                    parts.append(p)
+        return "; ".join(parts) or "store"
+
+    def _source_of(self, dataset: str, key: str) -> str:
+        try:
+            return self.store.provenance(dataset, key).source
+        except CapsizeError:
+            return "store"
+
+
+def session_for(source: Store | Session, as_of: object | None = None) -> Session:
+    """Return a :class:`Session` for ``source`` at ``as_of``.
+
+    A session passed in is returned as is when ``as_of`` is None or equals its
+    requested day; a store is wrapped in a new session.
+
+    Raises
+    ------
+    InputError
+        When a session is passed with a different ``as_of``.
+    """
+    day = parse_as_of(as_of)
+    if isinstance(source, Session):
+        if day is not None and day != source.requested:
+            raise InputError(
+                f"as_of {day:%Y-%m-%d} differs from the session's "
+                f"({'latest' if source.requested is None else f'{source.requested:%Y-%m-%d}'}); "
+                "open a session for that day"
+            )
+        return source
+    return Session(source, day)
+
+
+@contextmanager
+def open_session(as_of: object | None = None, *, path: str | None = None) -> Iterator[Session]:
+    """Open the configured store read-only and yield a session at ``as_of``.
+
+    Raises
+    ------
+    DataNotFound
+        When there is no store yet.
+    InputError
+        When ``as_of`` is not an ISO date.
+    """
+    from capsize.data.store import Store
+
+    day = parse_as_of(as_of)
+    store = Store.open(path, read_only=True)
+    try:
+        yield Session(store, day)
+    finally:
+        store.close()
