@@ -1,106 +1,148 @@
 """capsize: where US micro and small caps stand against large caps, with evidence.
 
-The public API in one place::
+The public API is the query layer: one function per question, each taking the store (or a
+read session) and ``as_of`` and returning an immutable result whose every figure carries
+its provenance (source, symbols, window, as-of, formula)::
 
     import capsize
-    with capsize.Store.open(read_only=True) as store:
-        closes = store.closes(["IWM", "SPY"], as_of="2025-10-08")
-    r = capsize.window_return(closes["IWM"], capsize.ytd("2025-10-08"))
+    with capsize.open_session(as_of="2025-10-08") as s:
+        board = capsize.scoreboard(s)
+        print(board.as_of, board.fig("small.YTD").value)
+        print(board.to_dict()["sources"])
 
-Subpackages: :mod:`capsize.data` (store, providers, quality), :mod:`capsize.analytics`
-(pure functions), :mod:`capsize.stocks` (screener, catalysts, ratings), :mod:`capsize.report`.
+The same functions serve the CLI (``capsize ... --json`` prints ``result.to_dict()``), the
+report and the web API. Pure analytics (frames in, numbers out) stay available::
+
+    >>> import pandas as pd
+    >>> import capsize
+    >>> closes = pd.Series([100.0, 103.0], index=pd.to_datetime(["2024-12-31", "2025-01-03"]))
+    >>> r = capsize.window_return(adjusted=closes, window=capsize.ytd("2025-01-03"), symbol="X")
+    >>> round(r.total.value, 4)
+    0.03
+
+Subpackages: :mod:`capsize.queries` (the questions), :mod:`capsize.data` (store, providers,
+quality), :mod:`capsize.analytics` (pure functions), :mod:`capsize.stocks` (screener,
+catalysts, ratings), :mod:`capsize.rules` (one rule per concept), :mod:`capsize.report`.
+
+Names are imported lazily: ``import capsize`` is cheap, and a name's module is loaded on
+first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
-
-from capsize.analytics.performance import (
-    ReturnPair,
-    Window,
-    WindowReturn,
-    annualised_return,
-    between,
-    calendar_year,
-    calendar_year_table,
-    drawdown_series,
-    drawdown_stats,
-    highs,
-    max_drawdown,
-    mtd,
-    performance_table,
-    price_from_adjusted,
-    qtd,
-    quarter,
-    relative_return,
-    relative_strength,
-    returns_from_closes,
-    rolling_outperformance,
-    series_return,
-    since,
-    streaks,
-    total_from_raw,
-    trailing,
-    trough_to_date,
-    window_return,
-    ytd,
-)
-from capsize.analytics.risk import (
-    beta,
-    capture_ratios,
-    conditional_move,
-    correlation,
-    down_capture,
-    risk_summary,
-    rolling_beta,
-    rolling_correlation,
-    rolling_volatility,
-    to_calendar,
-    up_capture,
-    volatility,
-)
-from capsize.config import Settings, data_home, load_settings
-from capsize.data import (
-    ImportReport,
-    Provenance,
-    Store,
-    UpdateReport,
-    import_folder,
-    update_from_providers,
-)
-from capsize.errors import (
-    CapsizeError,
-    CapsizeWarning,
-    DataNotFound,
-    DataQualityWarning,
-    EmptyDataError,
-    InputError,
-    InvalidInput,
-    MissingDependencyError,
-    PerformanceWarning,
-    ProviderError,
-    ProviderTimeout,
-    RateLimitError,
-    SchemaError,
-    StaleDataWarning,
-    StoreError,
-    UnauthorizedError,
-)
-from capsize.segments import (
-    DEFAULT_SEGMENTS,
-    Proxy,
-    Segment,
-    SegmentSet,
-    classify_market_cap,
-    default_segments,
-    segment_performance,
-)
-from capsize.universe import SURVIVORSHIP_CAVEAT, Universe
+from typing import Any
 
 try:
     __version__ = version("capsize")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
+
+_LAZY: dict[str, str] = {
+    # capsize.analytics.performance
+    "ReturnPair": "capsize.analytics.performance",
+    "Window": "capsize.analytics.performance",
+    "WindowReturn": "capsize.analytics.performance",
+    "annualised_return": "capsize.analytics.performance",
+    "between": "capsize.analytics.performance",
+    "calendar_year": "capsize.analytics.performance",
+    "calendar_year_table": "capsize.analytics.performance",
+    "drawdown_series": "capsize.analytics.performance",
+    "drawdown_stats": "capsize.analytics.performance",
+    "highs": "capsize.analytics.performance",
+    "max_drawdown": "capsize.analytics.performance",
+    "mtd": "capsize.analytics.performance",
+    "performance_table": "capsize.analytics.performance",
+    "price_from_adjusted": "capsize.analytics.performance",
+    "qtd": "capsize.analytics.performance",
+    "quarter": "capsize.analytics.performance",
+    "relative_return": "capsize.analytics.performance",
+    "relative_strength": "capsize.analytics.performance",
+    "returns_from_closes": "capsize.analytics.performance",
+    "rolling_outperformance": "capsize.analytics.performance",
+    "series_return": "capsize.analytics.performance",
+    "since": "capsize.analytics.performance",
+    "streaks": "capsize.analytics.performance",
+    "total_from_raw": "capsize.analytics.performance",
+    "trailing": "capsize.analytics.performance",
+    "trough_to_date": "capsize.analytics.performance",
+    "window_return": "capsize.analytics.performance",
+    "ytd": "capsize.analytics.performance",
+    # capsize.analytics.risk
+    "beta": "capsize.analytics.risk",
+    "capture_ratios": "capsize.analytics.risk",
+    "conditional_move": "capsize.analytics.risk",
+    "correlation": "capsize.analytics.risk",
+    "down_capture": "capsize.analytics.risk",
+    "risk_summary": "capsize.analytics.risk",
+    "rolling_beta": "capsize.analytics.risk",
+    "rolling_correlation": "capsize.analytics.risk",
+    "rolling_volatility": "capsize.analytics.risk",
+    "to_calendar": "capsize.analytics.risk",
+    "up_capture": "capsize.analytics.risk",
+    "volatility": "capsize.analytics.risk",
+    # capsize.config
+    "Settings": "capsize.config",
+    "data_home": "capsize.config",
+    "load_settings": "capsize.config",
+    # capsize.data
+    "ImportReport": "capsize.data",
+    "Provenance": "capsize.data",
+    "Store": "capsize.data",
+    "UpdateReport": "capsize.data",
+    "import_folder": "capsize.data",
+    "update_from_providers": "capsize.data",
+    # capsize.errors
+    "CapsizeError": "capsize.errors",
+    "CapsizeWarning": "capsize.errors",
+    "DataNotFound": "capsize.errors",
+    "DataQualityWarning": "capsize.errors",
+    "EmptyDataError": "capsize.errors",
+    "InputError": "capsize.errors",
+    "InvalidInput": "capsize.errors",
+    "MissingDependencyError": "capsize.errors",
+    "PerformanceWarning": "capsize.errors",
+    "ProviderError": "capsize.errors",
+    "ProviderTimeout": "capsize.errors",
+    "RateLimitError": "capsize.errors",
+    "SchemaError": "capsize.errors",
+    "StaleDataWarning": "capsize.errors",
+    "StoreError": "capsize.errors",
+    "UnauthorizedError": "capsize.errors",
+    # capsize.segments
+    "DEFAULT_SEGMENTS": "capsize.segments",
+    "Proxy": "capsize.segments",
+    "Segment": "capsize.segments",
+    "SegmentSet": "capsize.segments",
+    "classify_market_cap": "capsize.segments",
+    "default_segments": "capsize.segments",
+    "segment_performance": "capsize.segments",
+    # capsize.universe
+    "SURVIVORSHIP_CAVEAT": "capsize.universe",
+    "Universe": "capsize.universe",
+}
+"""Public name -> module that defines it (loaded on first access)."""
+
+_QUERIES: tuple[str, ...] = ()
+"""Query functions exposed as ``capsize.<name>`` (defined in :mod:`capsize.queries`)."""
+
+_LAZY.update(dict.fromkeys(_QUERIES, "capsize.queries"))
+_LAZY.update({"open_session": "capsize.queries", "QueryResult": "capsize.queries"})
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'capsize' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])
+
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -119,6 +161,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeout",
     "Proxy",
+    "QueryResult",
     "RateLimitError",
     "ReturnPair",
     "SchemaError",
@@ -153,6 +196,7 @@ __all__ = [
     "load_settings",
     "max_drawdown",
     "mtd",
+    "open_session",
     "performance_table",
     "price_from_adjusted",
     "qtd",

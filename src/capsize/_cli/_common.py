@@ -10,14 +10,16 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from capsize.errors import CapsizeError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "console",
@@ -89,6 +91,8 @@ def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
     """
     if value is None:
         return None
+    import pandas as pd
+
     text = value.strip()
     if not _ISO_DATE.match(text):
         raise fail(f"{name} {value!r} is not a date in YYYY-MM-DD form; e.g. 2025-10-08")
@@ -104,7 +108,7 @@ def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, pd.Timestamp):
+    if hasattr(value, "strftime") and hasattr(value, "normalize"):  # pandas Timestamp
         return value.strftime("%Y-%m-%d")
     if hasattr(value, "isoformat"):
         return value.isoformat()
