@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from capsize.report._model import Figure
+    from capsize.report._model import Figure, Section
     from capsize.report.context import ReportContext
 
 __all__ = ["RULES", "STREAK_MIN", "TIE", "Narrative", "Part", "write_narrative"]
@@ -78,119 +78,139 @@ def _verdict(f: Figure | None) -> str | None:
     return "lead" if v > TIE else ("lag" if v < -TIE else "step")
 
 
-def write_narrative(ctx: ReportContext) -> Narrative:
-    """Choose the headline and summary sentences from the context's figures."""
-    sc = ctx.section("scoreboard")
-    day, mtd, ytd = (sc.fig(f"IWM-SPY.{w}") for w in ("1D", "MTD", "YTD"))
-    vd, vm, vy = _verdict(day), _verdict(mtd), _verdict(ytd)
-    head: list[Figure | str] = []
-    day_words = {
-        "lead": "Small caps beat large caps",
-        "lag": "Small caps trail large caps",
-        "step": "Small and large caps move in step",
-    }
+_DAY_WORDS = {
+    "lead": "Small caps beat large caps",
+    "lag": "Small caps trail large caps",
+    "step": "Small and large caps move in step",
+}
+_WINDOW_WORDS = {
+    "lead": "small caps are ahead by ",
+    "lag": "small caps are behind by ",
+    "step": "small and large caps are level, ",
+}
+
+
+def _headline(sc: Section) -> tuple[Figure | str, ...]:
+    """Say the day's verdict, then the year's (agreeing or not)."""
+    day, ytd = sc.fig("IWM-SPY.1D"), sc.fig("IWM-SPY.YTD")
+    vd, vy = _verdict(day), _verdict(ytd)
     if vd is None or day is None:
-        head.append("Small caps vs large caps")
-    else:
-        head.append(day_words[vd])
-        if vd != "step":
-            head += [" by ", sc.fig("IWM-SPY.1D.abs") or day]
+        return ("Small caps vs large caps",)
+    head: list[Figure | str] = [_DAY_WORDS[vd]]
+    if vd != "step":
+        head += [" by ", sc.fig("IWM-SPY.1D.abs") or day]
+    if vy is None:
+        return tuple(head)
+    if vy == "step":
+        return (*head, "; level for the year")
+    word = "ahead" if vy == "lead" else "behind"
+    still = (vy == "lead" and vd == "lag") or (vy == "lag" and vd == "lead")
+    head.append(f", but still {word}" if still else f"; {word}")
     ymag = sc.fig("IWM-SPY.YTD.abs")
-    if vy is not None and vd is not None:
-        if vy in ("lead", "lag"):
-            word = "ahead" if vy == "lead" else "behind"
-            still = (vy == "lead" and vd == "lag") or (vy == "lag" and vd == "lead")
-            head.append(f", but still {word}" if still else f"; {word}")
-            if ymag is not None and ymag.available:
-                head += [" by ", ymag]
-            head.append(" for the year")
-        else:
-            head.append("; level for the year")
-    paras: list[tuple[Figure | str, ...]] = []
-    p1: list[Figure | str] = []
+    if ymag is not None and ymag.available:
+        head += [" by ", ymag]
+    return (*head, " for the year")
+
+
+def _tape_paragraph(ctx: ReportContext) -> list[Figure | str]:
+    """Describe the day's moves, the segment leader and laggard, month and year to date."""
+    sc = ctx.section("scoreboard")
+    out: list[Figure | str] = []
     i1, s1 = sc.fig("IWM.1D"), sc.fig("SPY.1D")
     if i1 is not None and s1 is not None and i1.available and s1.available:
-        p1 += [
-            f"On {ctx.day} the Russell 2000 ETF (IWM) returned ",
-            i1,
-            " against ",
-            s1,
-            " for the S&P 500 ETF (SPY).",
-        ]
+        out += [f"On {ctx.day} the Russell 2000 ETF (IWM) returned ", i1, " against ", s1]
+        out.append(" for the S&P 500 ETF (SPY).")
     tape = ctx.section("tape")
     lead, lag = tape.fig("leader"), tape.fig("laggard")
     if lead is not None and lag is not None and lead.id != lag.id:
-        p1 += [
-            f" Among the segment proxies, {lead.provenance.symbols[0]} led (",
-            lead,
-            f") and {lag.provenance.symbols[0]} lagged (",
-            lag,
-            ").",
-        ]
-    for label, f, v, a, b in (
-        ("Month to date", mtd, vm, sc.fig("IWM.MTD"), sc.fig("SPY.MTD")),
-        ("Year to date", ytd, vy, sc.fig("IWM.YTD"), sc.fig("SPY.YTD")),
-    ):
+        out += [f" Among the segment proxies, {lead.provenance.symbols[0]} led (", lead]
+        out += [f") and {lag.provenance.symbols[0]} lagged (", lag, ")."]
+    for label, w in (("Month to date", "MTD"), ("Year to date", "YTD")):
+        f, a, b = sc.fig(f"IWM-SPY.{w}"), sc.fig(f"IWM.{w}"), sc.fig(f"SPY.{w}")
+        v = _verdict(f)
         if f is None or v is None or a is None or b is None:
             continue
-        words = {
-            "lead": "small caps are ahead by ",
-            "lag": "small caps are behind by ",
-            "step": "small and large caps are level, ",
-        }[v]
-        mag = sc.fig(f"IWM-SPY.{'MTD' if label.startswith('Month') else 'YTD'}.abs") or f
-        p1 += [f" {label} {words}", mag, " (IWM ", a, ", SPY ", b, ")."]
-    if p1:
-        paras.append(tuple(p1))
-    p2: list[Figure | str] = []
+        mag = sc.fig(f"IWM-SPY.{w}.abs") or f
+        out += [f" {label} {_WINDOW_WORDS[v]}", mag, " (IWM ", a, ", SPY ", b, ")."]
+    return out
+
+
+def _trend_sentences(ctx: ReportContext) -> list[Figure | str]:
+    """Place the IWM/SPY ratio against its 200-day average and the last crossover."""
     rs = ctx.section("relative")
     v200 = rs.fig("small.vs200")
-    if v200 is not None and v200.available:
-        side = "above" if float(v200.value or 0) > 0 else "below"
-        p2 += [
-            f"The trend {'favours' if side == 'above' else 'is against'} small caps: the IWM/SPY "
-            "ratio stands ",
-            rs.fig("small.vs200.abs") or v200,
-            f" {side} its 200-day average",
-        ]
-        cross = rs.fig("small.days_since_cross")
-        if cross is not None and cross.available:
-            p2 += [", and its 50-day average last crossed the 200-day ", cross, " sessions ago"]
-        p2.append(".")
-    lead_sec = ctx.section("leadership")
-    streak = lead_sec.fig("streak")
-    if streak is not None and streak.available and int(streak.value or 0) >= STREAK_MIN:
-        who = "Large" if "Large" in streak.label else "Small"
-        p2 += [f" {who} caps have led ", streak, " full calendar years in a row"]
-        breaking = (who == "Large" and vy == "lead") or (who == "Small" and vy == "lag")
-        p2.append("; this year, so far, is going the other way." if breaking else ".")
+    if v200 is None or not v200.available:
+        return []
+    side = "above" if float(v200.value or 0) > 0 else "below"
+    out: list[Figure | str] = [
+        f"The trend {'favours' if side == 'above' else 'is against'} small caps: the IWM/SPY "
+        "ratio stands ",
+        rs.fig("small.vs200.abs") or v200,
+        f" {side} its 200-day average",
+    ]
+    cross = rs.fig("small.days_since_cross")
+    if cross is not None and cross.available:
+        out += [", and its 50-day average last crossed the 200-day ", cross, " sessions ago"]
+    return [*out, "."]
+
+
+def _streak_sentence(ctx: ReportContext) -> list[Figure | str]:
+    """Name a run of calendar years led by one side, from :data:`STREAK_MIN` years."""
+    streak = ctx.section("leadership").fig("streak")
+    if streak is None or not streak.available or int(streak.value or 0) < STREAK_MIN:
+        return []
+    who = "Large" if "Large" in streak.label else "Small"
+    vy = _verdict(ctx.section("scoreboard").fig("IWM-SPY.YTD"))
+    breaking = (who == "Large" and vy == "lead") or (who == "Small" and vy == "lag")
+    end = "; this year, so far, is going the other way." if breaking else "."
+    return [f" {who} caps have led ", streak, " full calendar years in a row", end]
+
+
+def _size_sentence(ctx: ReportContext) -> list[Figure | str]:
+    """Give the size factor's last ten years and their rank in its history."""
     ten = ctx.fig("size", "10y.ann")
-    if ten is not None and ten.available:
-        p2 += [
-            " Over the last ten years the Fama-French size factor (SMB) returned ",
-            ten,
-            " a year",
-        ]
-        pctl = ctx.fig("size", "10y.pctl")
-        if pctl is not None and pctl.available:
-            p2 += ["; ", pctl, " of all ten-year windows since 1926 were no stronger"]
-        p2.append(".")
+    if ten is None or not ten.available:
+        return []
+    out: list[Figure | str] = [
+        " Over the last ten years the Fama-French size factor (SMB) returned ",
+        ten,
+        " a year",
+    ]
+    pctl = ctx.fig("size", "10y.pctl")
+    if pctl is not None and pctl.available:
+        out += ["; ", pctl, " of all ten-year windows since 1926 were no stronger"]
+    return [*out, "."]
+
+
+def _score_sentence(ctx: ReportContext) -> list[Figure | str]:
+    """Quote the rotation score and its verdict."""
     rating = ctx.section("rating")
     score = rating.fig("score")
-    if rating.available and score is not None and score.available:
-        verdict = next((n for n in rating.notes if n.startswith("Verdict: ")), "")
-        words = verdict.removeprefix("Verdict: ").rstrip(".")
-        p2 += [
-            " The rotation score, which weighs trend, breadth, rates and the size factor, is ",
-            score,
-            f" ({words}).",
-        ]
-    if p2:
-        paras.append(tuple(p2))
-    p3 = _drivers(ctx)
-    if p3:
-        paras.append(p3)
-    return Narrative(tuple(head), tuple(paras))
+    if not rating.available or score is None or not score.available:
+        return []
+    verdict = next((n for n in rating.notes if n.startswith("Verdict: ")), "")
+    words = verdict.removeprefix("Verdict: ").rstrip(".")
+    return [
+        " The rotation score, which weighs trend, breadth, rates and the size factor, is ",
+        score,
+        f" ({words}).",
+    ]
+
+
+def write_narrative(ctx: ReportContext) -> Narrative:
+    """Choose the headline and summary sentences from the context's figures."""
+    paragraphs = (
+        _tape_paragraph(ctx),
+        [
+            *_trend_sentences(ctx),
+            *_streak_sentence(ctx),
+            *_size_sentence(ctx),
+            *_score_sentence(ctx),
+        ],
+        list(_drivers(ctx)),
+    )
+    paras = tuple(tuple(p) for p in paragraphs if p)
+    return Narrative(_headline(ctx.section("scoreboard")), paras)
 
 
 def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
@@ -204,16 +224,7 @@ def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
             out += [" (", chg, " over the month)"]
         out.append(".")
         if corr is not None and corr.available:
-            c = float(corr.value or 0.0)
-            if c <= -RATE_LINK:
-                link = " Over the last year small caps have done better in weeks when yields fell"
-            elif c >= RATE_LINK:
-                link = " Over the last year small caps have done better in weeks when yields rose"
-            else:
-                link = (
-                    " Over the last year the small-minus-large spread has had little link to yields"
-                )
-            out += [link, " (52-week correlation ", corr, ")."]
+            out += [_rate_link(float(corr.value or 0.0)), " (52-week correlation ", corr, ")."]
     rating = ctx.section("rating")
     names = {
         "relative_strength": "trend",
@@ -235,3 +246,12 @@ def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
             out += [sep, f"{word} scores ", f]
         out.append(".")
     return tuple(out)
+
+
+def _rate_link(c: float) -> str:
+    """Words for the 52-week correlation of the spread with yield changes."""
+    if c <= -RATE_LINK:
+        return " Over the last year small caps have done better in weeks when yields fell"
+    if c >= RATE_LINK:
+        return " Over the last year small caps have done better in weeks when yields rose"
+    return " Over the last year the small-minus-large spread has had little link to yields"
