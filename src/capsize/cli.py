@@ -44,3 +44,7 @@ for _name in _SUBCOMMANDS:
 def main() -> None:
     """Entry point of the ``capsize`` console script."""
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m capsize.cli
+    main()
