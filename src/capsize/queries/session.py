@@ -141,21 +141,49 @@ class Session:
         return frame
 
     # ------------------------------------------------------------------ provenance
-    def source(self, *symbols: str, dataset: str = "bars") -> str:
-        """Source files of the symbols' data, ``"; "``-joined without repeats."""
+    def catalog(self) -> pd.DataFrame:
+        """Return the store's catalog (one row per imported file or fetched dataset), read once."""
+        frame: pd.DataFrame = self.cached(("catalog",), self.store.catalog)
+        return frame
+
+    def source(self, *keys: str, dataset: str = "bars", variant: str | None = None) -> str:
+        """Source files behind ``keys``, ``"; "``-joined without repeats.
+
+        Point in time: a file whose data starts after the requested day is not named.
+
+        Parameters
+        ----------
+        *keys : str
+            Symbols, series ids, datasets or funds.
+        dataset : str
+            Catalog kind: ``bars``, ``macro``, ``factors``, ``holdings``, ``membership``,
+            ``fund_shares``.
+        variant : str, optional
+            Only files of this variant (a bars basis such as ``adjusted``, a factor
+            frequency such as ``monthly``).
+        """
         parts: list[str] = []
-        for sym in symbols:
-            src = self.cached(("source", dataset, sym), lambda s=sym: self._source_of(dataset, s))
-            for p in str(src).split("; "):
-                if p and p not in parts:
+        for key in keys:
+            for p in self._files(dataset, key, variant):
+                if p not in parts:
                     parts.append(p)
         return "; ".join(parts) or "store"
 
-    def _source_of(self, dataset: str, key: str) -> str:
-        try:
-            return self.store.provenance(dataset, key).source
+    def _files(self, dataset: str, key: str, variant: str | None) -> list[str]:
+        cat = self.catalog()
+        rows = cat[(cat["kind"] == dataset) & (cat["subject"] == key)]
+        if variant is not None:
+            rows = rows[rows["variant"] == variant]
+        if self.requested is not None and len(rows):
+            first = pd.to_datetime(rows["first_date"])
+            rows = rows[(first.isna() | (first <= self.requested)).to_numpy(dtype=bool)]
+        files = sorted({str(x) for src in rows["source"] for x in str(src).split("; ")})
+        if files or dataset != "bars":
+            return files
+        try:  # bars written directly (not through an import) carry their source per row
+            return self.store.provenance(dataset, key).source.split("; ")
         except CapsizeError:
-            return "store"
+            return []
 
 
 def session_for(source: Store | Session, as_of: object | None = None) -> Session:

@@ -1,0 +1,186 @@
+"""Which data an answer used: files, basis, dates used and quality findings, point in time.
+
+:func:`data_sources` answers "where do these figures come from?" for a set of series
+(bars by symbol, FRED series, French datasets, fund share histories): the source files,
+the basis, the first date and the last date used on or before the as-of day, and the
+count of import quality findings (warnings, notes) dated on or before it. The report's
+Sources section and the web's "explain" panel render it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from capsize.errors import CapsizeError
+from capsize.queries.result import FigureSet, QueryResult, TableData, iso
+from capsize.queries.session import Session, session_for
+
+if TYPE_CHECKING:
+    from capsize.data.store import Store
+
+__all__ = ["COLUMNS", "data_sources"]
+
+COLUMNS = ("Series", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes")
+"""Columns of the ``sources`` table."""
+
+
+def _quality(s: Session) -> pd.DataFrame:
+    """Quality findings dated on or before the session's day (undated ones kept)."""
+
+    def read() -> pd.DataFrame:
+        try:
+            q = s.store.quality()
+        except CapsizeError:
+            return pd.DataFrame(columns=["dataset_key", "symbol", "date", "severity"])
+        if s.requested is None or q.empty:
+            return q
+        dates = pd.to_datetime(q["date"])
+        keep = (dates <= s.requested) | dates.isna()
+        return q[keep.to_numpy(dtype=bool)]
+
+    frame: pd.DataFrame = s.cached(("quality_log", s.requested), read)
+    return frame
+
+
+def _counts(q: pd.DataFrame, files: Sequence[str]) -> tuple[int, int]:
+    mine = q[q["dataset_key"].isin(list(files))] if len(q) else q
+    if mine.empty:
+        return 0, 0
+    return int((mine["severity"] == "warning").sum()), int((mine["severity"] == "info").sum())
+
+
+def _bar_row(s: Session, sym: str) -> tuple[str, str, pd.Series] | None:
+    try:
+        closes = s.closes([sym])
+    except CapsizeError:
+        return None
+    if sym not in closes.columns:
+        return None
+    col = closes[sym].dropna()
+    basis = str(closes.attrs.get("basis", {}).get(sym, "auto"))
+    return s.source(sym, variant=basis), basis, col
+
+
+def _macro_row(s: Session, sid: str) -> tuple[str, str, pd.Series] | None:
+    try:
+        frame = s.macro([sid])
+    except CapsizeError:
+        return None
+    return s.source(sid, dataset="macro"), "percent (FRED)", frame[sid].dropna()
+
+
+def _factor_row(s: Session, dataset: str) -> tuple[str, str, pd.Series] | None:
+    try:
+        frame = s.factors(dataset, "monthly")
+    except CapsizeError:
+        return None
+    files = s.source(dataset, dataset="factors", variant="monthly")
+    return files, "percent (French, monthly)", frame.iloc[:, 0].dropna()
+
+
+def _shares_row(s: Session, fund: str) -> tuple[str, str, pd.Series] | None:
+    try:
+        frame = s.fund_shares(fund)
+    except CapsizeError:
+        return None
+    if frame.empty:
+        return None
+    files = "; ".join(sorted({f for x in frame["source"].astype(str) for f in x.split("; ")}))
+    series = pd.Series(
+        frame["shares_outstanding"].to_numpy(), index=pd.DatetimeIndex(frame["date"])
+    )
+    return files, "shares", series
+
+
+_READERS = {
+    "bars": _bar_row,
+    "macro": _macro_row,
+    "factors": _factor_row,
+    "fund_shares": _shares_row,
+}
+
+
+def data_sources(
+    source: Store | Session,
+    as_of: object | None = None,
+    *,
+    bars: Sequence[str] = (),
+    macro: Sequence[str] = (),
+    factors: Sequence[str] = (),
+    fund_shares: Sequence[str] = (),
+) -> QueryResult:
+    """List the data behind a set of series, point in time.
+
+    Parameters
+    ----------
+    source : Store or Session
+        Where to read.
+    as_of : date-like, optional
+        Only data (and quality findings) dated on or before it.
+    bars, macro, factors, fund_shares : sequence of str
+        Symbols, FRED series ids, French datasets and funds to list; unknown ones are
+        named in the notes, not raised.
+
+    Returns
+    -------
+    QueryResult
+        Table ``sources`` (:data:`COLUMNS`) and figures ``<key>.warnings`` and
+        ``<key>.notes`` (counts of import quality findings of the series' files; the key
+        is ``<dataset>.<key>`` for datasets other than bars).
+    """
+    s = session_for(source, as_of)
+    q = _quality(s)
+    wanted = (("bars", bars), ("macro", macro), ("factors", factors), ("fund_shares", fund_shares))
+    found: list[tuple[str, str, str, str, pd.Series]] = []
+    missing: list[str] = []
+    for dataset, keys in wanted:
+        for key in dict.fromkeys(keys):
+            row = _READERS[dataset](s, key)
+            if row is None or row[2].empty:
+                missing.append(f"{dataset} {key}")
+                continue
+            found.append((dataset, key, *row))
+    last = max((r[4].index[-1] for r in found), default=s.requested)
+    day = s.requested if s.requested is not None else last
+    figs = FigureSet(day)
+    rows = []
+    for dataset, key, files, basis, series in found:
+        warn, info = _counts(q, files.split("; "))
+        fid = key if dataset == "bars" else f"{dataset}.{key}"
+        w, n = (
+            figs.add(
+                f"{fid}.{word}",
+                count,
+                "count",
+                f"{key} quality {word}",
+                source=f"store quality log ({files})",
+                symbols=(key,),
+                window=f"findings dated on or before {iso(day)}",
+                formula=f"count of import quality {word} of the series' files",
+            )
+            for word, count in (("warnings", warn), ("notes", info))
+        )
+        first, end = iso(series.index[0]) or "", iso(series.index[-1]) or ""
+        rows.append((key, files, basis, first, end, w, n))
+    notes = ["Last date used: the latest row on or before the as-of day."]
+    if missing:
+        notes.append("Not in the store on or before the as-of day: " + ", ".join(missing) + ".")
+    all_files = sorted({f for r in found for f in r[2].split("; ")})
+    return QueryResult(
+        "data_sources",
+        pd.Timestamp(day) if day is not None else pd.Timestamp("1970-01-01"),
+        s.requested,
+        params={
+            "bars": list(bars),
+            "macro": list(macro),
+            "factors": list(factors),
+            "fund_shares": list(fund_shares),
+        },
+        figures=figs.mapping(),
+        tables=(TableData("sources", "Data used", COLUMNS, tuple(rows)),),
+        notes=tuple(notes),
+        sources=tuple(all_files),
+    )
