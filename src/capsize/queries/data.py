@@ -319,9 +319,7 @@ def data_status(
 
 def _parse_severity(severity: str) -> int:
     if severity not in SEVERITIES:
-        raise InputError(
-            f"severity {severity!r} is not one of {', '.join(SEVERITIES)}"
-        )
+        raise InputError(f"severity {severity!r} is not one of {', '.join(SEVERITIES)}")
     return SEVERITIES.index(severity)
 
 
