@@ -299,7 +299,7 @@ def data_status(
     last_ingest = pd.Timestamp(cat["ingested_at"].max())
     notes = (
         f"Last ingest {last_ingest:%Y-%m-%d %H:%M} UTC.",
-        "Universe members are folded into one row per folder (members=True lists them)."
+        "Universe members are folded into one row per folder (members=True, or --all, lists them)."
         if not members
         else "One row per dataset.",
     )
