@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -13,18 +16,45 @@ from capsize.cli import app
 runner = CliRunner()
 
 
-def test_status_lists_every_dataset(
+def _rows(out: dict[str, Any], table: str) -> dict[str, dict[str, Any]]:
+    """Rows of a result table keyed by their first cell, figure cells replaced by values."""
+    t = out["tables"][table]
+    rows = {}
+    for row in t["rows"]:
+        cells = [out["figures"][c["figure"]]["value"] if isinstance(c, dict) else c for c in row]
+        rows[cells[0]] = dict(zip(t["columns"], cells, strict=True))
+    return rows
+
+
+def test_status_json_is_the_result_dict(
     store_home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """drift: data status --json was a bare list of datasets; it is now the result's dict."""
     monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
     res = runner.invoke(app, ["data", "status", "--json"])
     assert res.exit_code == 0, res.output
-    rows = {r["dataset"]: r for r in json.loads(res.output)}
+    out = json.loads(res.output)
+    assert isinstance(out, dict)
+    assert (out["schema"], out["query"]) == ("capsize.query/1", "data_status")
+    rows = _rows(out, "datasets")
     iwm = rows["prices/IWM.csv"]
-    assert (iwm["first_date"], iwm["last_date"], iwm["rows"]) == ("2000-05-26", "2026-08-21", 6598)
+    with (shared_data / "prices/IWM.csv").open(newline="") as fh:
+        dates = [r["date"] for r in csv.DictReader(fh)]
+    assert (iwm["first"], iwm["last"], iwm["rows"]) == (min(dates), max(dates), len(dates))
+    assert out["figures"]["prices/IWM.csv.rows"]["provenance"]["source"] == "prices/IWM.csv"
     assert rows["macro/DGS2.csv"]["rows"] == 12552
+    assert rows["universe/*"]["subject"] == "2249 members"
     table = runner.invoke(app, ["data", "status"])
     assert table.exit_code == 0 and "2249 members" in table.output
+
+
+def test_status_all_lists_members(store_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    res = runner.invoke(app, ["data", "status", "--all", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = _rows(json.loads(res.output), "datasets")
+    assert "universe/*" not in rows
+    assert sum(k.startswith("universe/") for k in rows) == 2249
 
 
 def test_check_reports_integrity(store_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,8 +62,14 @@ def test_check_reports_integrity(store_home: Path, monkeypatch: pytest.MonkeyPat
     res = runner.invoke(app, ["data", "check", "--json"])
     assert res.exit_code == 0
     out = json.loads(res.output)
-    assert out["integrity_ok"] is True
-    assert any(f["check_name"] == "split_jump" for f in out["findings"])
+    assert out["query"] == "data_check"
+    assert out["figures"]["integrity.problems"]["value"] == 0
+    assert out["tables"]["integrity"]["rows"] == []
+    assert any(r[3] == "split_jump" for r in out["tables"]["findings"]["rows"])
+    by_check = {(r[0], r[1]) for r in out["tables"]["by_check"]["rows"]}
+    assert ("warning", "split_jump") in by_check
+    listed = runner.invoke(app, ["data", "check", "--limit", "3"])
+    assert listed.exit_code == 0 and "First 3 findings" in listed.output
     bad = runner.invoke(app, ["data", "check", "--severity", "loud"])
     assert bad.exit_code != 0 and "--severity" in bad.output
 
@@ -46,7 +82,48 @@ def test_import_small_folder_then_status(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Imported 1 files" in res.output
     again = runner.invoke(app, ["data", "import", str(tmp_path / "d"), "--json"])
-    assert json.loads(again.output)["unchanged"] == 1
+    out = json.loads(again.output)
+    assert out["query"] == "import_folder"
+    assert out["figures"]["unchanged"]["value"] == 1
+
+
+def _counts(out: dict[str, Any]) -> tuple[int, int, int]:
+    return tuple(out["figures"][f"findings.{s}"]["value"] for s in ("error", "warning", "info"))  # type: ignore[return-value]
+
+
+def test_import_and_check_count_findings_the_same(tmp_path: Path) -> None:
+    """drift: a re-import said '0 warnings' while data check listed them all; one count now."""
+    folder = tmp_path / "d" / "prices"
+    folder.mkdir(parents=True)
+    days = pd.bdate_range("2024-01-02", periods=12).strftime("%Y-%m-%d")
+    closes = [
+        10,
+        10,
+        10,
+        10,
+        10,
+        10,
+        10,
+        100,
+        101,
+        102,
+        103,
+        -1,
+    ]  # a stale run, a x10 jump, a bad close
+    (folder / "XYZ.csv").write_text(
+        "date,close\n" + "".join(f"{d},{c}\n" for d, c in zip(days, closes, strict=True))
+    )
+    first = json.loads(runner.invoke(app, ["data", "import", str(tmp_path / "d"), "--json"]).output)
+    again = json.loads(runner.invoke(app, ["data", "import", str(tmp_path / "d"), "--json"]).output)
+    check = json.loads(runner.invoke(app, ["data", "check", "--json"]).output)
+    assert _counts(first) == _counts(again) == _counts(check)
+    errors, warnings, _ = _counts(first)
+    # the bad close: its non_positive_price finding and its rejected_row log entry
+    assert errors == 2
+    assert warnings >= 2  # stale_close, split_jump
+    assert again["figures"]["imported"]["value"] == 0
+    text = runner.invoke(app, ["data", "import", str(tmp_path / "d")]).output
+    assert f"2 errors, {warnings} warnings" in " ".join(text.split())
 
 
 def test_bad_input_is_one_line_and_nonzero(tmp_path: Path) -> None:

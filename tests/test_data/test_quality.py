@@ -22,6 +22,7 @@ from capsize.data.quality import (
     check_series,
     summarize,
 )
+from capsize.data.quality._calendar import calendar_sessions
 from capsize.errors import InputError, SchemaError
 
 if TYPE_CHECKING:
@@ -888,7 +889,7 @@ def test_property_row_order_does_not_change_the_result(data: st.DataObject) -> N
 @given(st.sets(st.integers(0, 249), min_size=2, max_size=250))
 def test_property_missing_session_count(picked: set[int]) -> None:
     sessions = pd.DatetimeIndex(
-        q._sessions("XNYS")[0][-800:-550].astype("datetime64[D]").astype("datetime64[ns]")
+        calendar_sessions("XNYS")[0][-800:-550].astype("datetime64[D]").astype("datetime64[ns]")
     )
     idx = sorted(picked)
     df = closes(sessions[idx], [10.0] * len(idx))

@@ -1,57 +1,91 @@
-"""``capsize data ...``: import, update, status and quality check of the store."""
+"""``capsize data ...``: import, update, status and quality check of the store.
+
+Each command calls one function of :mod:`capsize.queries.data` and renders its result;
+``--json`` prints exactly ``result.to_dict()``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from capsize._cli._common import console, emit_json, fail, handle_errors, open_store, print_table
-from capsize._format import fmt_date, fmt_num
+from capsize._cli._common import console, emit_json, fail, handle_errors, print_table
 
-__all__ = ["register"]
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from capsize.queries.data import DataResult
+    from capsize.queries.result import Figure
+
+__all__ = ["register", "run_import", "run_update"]
 
 data_app = typer.Typer(help="Fill and inspect the local store.", no_args_is_help=True)
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description:<16}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
+class _ProgressBars:
+    """A ``progress(label, done, total)`` callback drawing one rich bar per label.
+
+    The bars are drawn from the first call on, so an error raised before any progress
+    (a bad folder) prints no empty bar.
+    """
+
+    def __init__(self) -> None:
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if self.bar is None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("[bold]{task.description:<16}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=False,
+            )
+            self.bar.start()
+        if label not in self.tasks:
+            self.tasks[label] = self.bar.add_task(label, total=total)
+        self.bar.update(self.tasks[label], completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
-def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> object:
-    """Import ``folder`` into the store with a progress bar (shared with ``report``)."""
-    from capsize.data.ingest import import_folder
-    from capsize.data.providers.local import scan_folder
+def _count(result: DataResult, fid: str) -> int:
+    value = result.value(fid)
+    return int(value) if value is not None else 0
 
-    scan_folder(folder)  # a bad folder fails here, before any progress bar is drawn
-    with open_store() as store:
-        if quiet:
-            return import_folder(store, folder, force=force)
-        with _progress() as bar:
-            tasks: dict[str, TaskID] = {}
 
-            def tick(label: str, done: int, total: int) -> None:
-                if label not in tasks:
-                    tasks[label] = bar.add_task(label, total=total)
-                bar.update(tasks[label], completed=done)
+def _fmt_count(cell: Figure | str | None) -> str:
+    from capsize._format import fmt_num
+    from capsize.queries.result import Figure
 
-            return import_folder(store, folder, force=force, progress=tick)
+    return fmt_num(cell.value, 0) if isinstance(cell, Figure) else str(cell or "-")
+
+
+def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> DataResult:
+    """Import ``folder`` into the store with progress bars (shared with ``report``)."""
+    from capsize.queries.data import import_folder
+
+    if quiet:
+        return import_folder(folder, force=force)
+    bars = _ProgressBars()
+    try:
+        return import_folder(folder, force=force, progress=bars)
+    finally:
+        bars.close()
 
 
 @data_app.command("import")
@@ -61,135 +95,75 @@ def import_cmd(
         ..., help="Folder laid out like shared/data (prices/, universe/, macro/ ...)."
     ),
     force: bool = typer.Option(False, "--force", help="Re-read files already imported unchanged."),
-    json_out: bool = typer.Option(False, "--json", help="Print the import report as JSON."),
+    json_out: bool = typer.Option(False, "--json", help="Print the import result as JSON."),
 ) -> None:
-    """Import a local folder of CSV/Parquet files into the store."""
-    if not folder.exists():
-        raise fail(
-            f"folder {str(folder)!r} does not exist; pass the path of a data folder such as ../shared/data"
-        )
-    rep = run_import(folder, force=force, quiet=json_out)
-    from capsize.data.ingest import ImportReport
+    """Import a local folder of CSV/Parquet files into the store.
 
-    assert isinstance(rep, ImportReport)
+    The quality findings it reports are those the store holds for the folder's data files
+    after the import (imported now or unchanged): the count 'capsize data check' gives.
+    """
+    from capsize._format import fmt_num
+
+    res = run_import(folder, force=force, quiet=json_out)
     if json_out:
-        emit_json(
-            {
-                "root": str(rep.root),
-                "files_seen": rep.files_seen,
-                "imported": len(rep.imported),
-                "unchanged": len(rep.unchanged),
-                "rows": rep.rows,
-                "rejected_rows": rep.rejected_rows,
-                "rejected_files": [{"file": r.rel, "reason": r.reason} for r in rep.rejected_files],
-                "skipped": [{"file": r.rel, "reason": r.reason} for r in rep.skipped],
-                "findings": rep.findings,
-            }
-        )
+        emit_json(res.to_dict())
         return
     console.print(
-        f"Imported {len(rep.imported)} files ({fmt_num(rep.rows, 0)} rows), "
-        f"{len(rep.unchanged)} unchanged, {len(rep.rejected_files)} rejected, "
-        f"{fmt_num(rep.rejected_rows, 0)} rows rejected from {rep.root}."
+        f"Imported {_count(res, 'imported')} files ({fmt_num(_count(res, 'rows'), 0)} rows), "
+        f"{_count(res, 'unchanged')} unchanged, {_count(res, 'rejected_files')} rejected, "
+        f"{fmt_num(_count(res, 'rejected_rows'), 0)} rows rejected from {res.params['folder']}."
     )
-    f = rep.findings
+    n_data = _count(res, "files_seen") - _count(res, "skipped")
     console.print(
-        f"Quality findings: {f.get('error', 0)} errors, {f.get('warning', 0)} warnings, "
-        f"{f.get('info', 0)} notes. See 'capsize data check'."
+        f"Quality findings held for the folder's {n_data} data files: "
+        f"{fmt_num(_count(res, 'findings.error'), 0)} errors, "
+        f"{fmt_num(_count(res, 'findings.warning'), 0)} warnings, "
+        f"{fmt_num(_count(res, 'findings.info'), 0)} notes. See 'capsize data check'."
     )
-    for r in rep.rejected_files:
-        console.print(f"[red]rejected[/] {r.rel}: {r.reason}", highlight=False)
-    for r in rep.skipped:
-        console.print(f"[dim]skipped {r.rel}: {r.reason}[/]", highlight=False)
+    for file, reason in res.table("rejected_files").rows:
+        console.print(f"[red]rejected[/] {file}: {reason}", highlight=False)
+    for file, reason in res.table("skipped").rows:
+        console.print(f"[dim]skipped {file}: {reason}[/]", highlight=False)
 
 
 @data_app.command("status")
 @handle_errors
 def status_cmd(
-    json_out: bool = typer.Option(False, "--json", help="Every dataset as JSON."),
+    json_out: bool = typer.Option(False, "--json", help="The status result as JSON."),
     all_rows: bool = typer.Option(
         False, "--all", help="One row per dataset, universe members included."
     ),
 ) -> None:
     """List every dataset in the store: coverage, rows, source, last ingest, quality flags."""
-    with open_store(read_only=True) as store:
-        cat = store.catalog()
-    if cat.empty:
-        raise fail("the store is empty; run 'capsize data import DIR' or 'capsize data update'")
+    from capsize.queries import open_session
+    from capsize.queries.data import data_status
+
+    with open_session() as s:
+        res = data_status(s, members=all_rows)
     if json_out:
-        emit_json(
-            [
-                {
-                    "dataset": r.dataset_key,
-                    "kind": r.kind,
-                    "subject": r.subject,
-                    "variant": r.variant,
-                    "first_date": fmt_date(r.first_date) if pd.notna(r.first_date) else None,
-                    "last_date": fmt_date(r.last_date) if pd.notna(r.last_date) else None,
-                    "rows": int(r.rows),
-                    "rejected": int(r.rejected),
-                    "source": r.source,
-                    "ingested_at": str(r.ingested_at),
-                    "errors": int(r.errors),
-                    "warnings": int(r.warnings),
-                    "notes": int(r.infos),
-                }
-                for r in cat.itertuples()
-            ]
-        )
+        emit_json(res.to_dict())
         return
-    folded = cat["dataset_key"].str.startswith(("universe/", "universe_ohlcv/"))
-    show = cat if all_rows else cat[~folded]
+    table = res.table("datasets")
+    col = {c: i for i, c in enumerate(table.columns)}
     rows = [
         [
-            r.subject,
-            r.kind if not r.variant else f"{r.kind} ({r.variant})",
-            fmt_date(r.first_date, reason="-") if pd.notna(r.first_date) else "-",
-            fmt_date(r.last_date) if pd.notna(r.last_date) else "-",
-            fmt_num(r.rows, 0),
-            r.source,
-            _flags(r.errors, r.warnings, r.rejected, r.rows),
+            str(r[col["subject"]]),
+            f"{r[col['kind']]} ({r[col['variant']]})" if r[col["variant"]] else str(r[col["kind"]]),
+            str(r[col["first"]] or "-"),
+            str(r[col["last"]] or "-"),
+            _fmt_count(r[col["rows"]]),
+            str(r[col["source"]]),
+            str(r[col["quality"]]),
         ]
-        for r in show.itertuples()
+        for r in table.rows
     ]
-    if not all_rows and folded.any():
-        for prefix in ("universe/", "universe_ohlcv/"):
-            part = cat[cat["dataset_key"].str.startswith(prefix)]
-            if part.empty:
-                continue
-            rows.append(
-                [
-                    f"{len(part)} members",
-                    f"bars ({prefix.rstrip('/')})",
-                    fmt_date(part["first_date"].min()),
-                    fmt_date(part["last_date"].max()),
-                    fmt_num(part["rows"].sum(), 0),
-                    f"{prefix}*.csv",
-                    _flags(part["errors"].sum(), part["warnings"].sum(), part["rejected"].sum()),
-                ]
-            )
     print_table(
         rows,
         ["dataset", "kind", "first", "last", "rows", "source", "quality"],
         title="capsize store",
-        caption=(
-            f"Last ingest {pd.Timestamp(cat['ingested_at'].max()).strftime('%Y-%m-%d %H:%M')} UTC. "
-            "Universe members are folded into one row each (--all lists them); "
-            "details: capsize data check."
-        ),
+        caption=" ".join(res.notes) + " Details: capsize data check.",
         right_align=(4,),
     )
-
-
-def _flags(errors: float, warnings: float, rejected: float, rows: float = 1) -> str:
-    parts = [] if rows else ["no rows stored"]
-    if rejected:
-        parts.append(f"{int(rejected)} rows rejected")
-    if errors:
-        parts.append(f"{int(errors)} errors")
-    if warnings:
-        parts.append(f"{int(warnings)} warnings")
-    return ", ".join(parts) if parts else "ok"
 
 
 @data_app.command("check")
@@ -198,73 +172,52 @@ def check_cmd(
     severity: str = typer.Option(
         "warning", "--severity", help="Lowest severity to list: error, warning or info."
     ),
-    limit: int = typer.Option(40, "--limit", min=1, help="Rows to show."),
-    json_out: bool = typer.Option(False, "--json", help="All findings as JSON."),
+    limit: int = typer.Option(40, "--limit", min=1, help="Findings to show (--json: all)."),
+    json_out: bool = typer.Option(False, "--json", help="The check result as JSON."),
 ) -> None:
     """Show the quality report: store integrity and the findings of every import."""
-    order = {"error": 0, "warning": 1, "info": 2}
-    if severity not in order:
-        raise fail(f"--severity {severity!r} is not one of error, warning, info")
-    with open_store(read_only=True) as store:
-        integrity = store.check_integrity()
-        q = store.quality()
-    q = q[q["severity"].map(order) <= order[severity]]
+    from capsize.errors import InputError
+    from capsize.queries import open_session
+    from capsize.queries.data import data_check
+
+    try:
+        with open_session() as s:
+            res = data_check(s, severity=severity)
+    except InputError as exc:
+        raise fail(f"--severity: {exc}") from None
     if json_out:
-        emit_json(
-            {
-                "integrity_ok": integrity.ok,
-                "integrity_problems": list(integrity.problems),
-                "findings": q.assign(date=q["date"].astype(str)).to_dict(orient="records"),
-            }
-        )
+        emit_json(res.to_dict())
         return
-    if integrity.ok:
-        console.print(
-            "[green]Store integrity: ok[/] (unique keys, positive closes, catalog consistent)."
-        )
-    else:
-        for p in integrity.problems:
-            console.print(f"[red]integrity problem:[/] {p}")
-    summary = q.groupby(["severity", "check_name"]).size().reset_index(name="n")
-    summary = summary.sort_values(
-        ["severity", "n"], key=lambda c: c.map(order) if c.name == "severity" else -c
-    )
+    problems = res.table("integrity").rows
+    if not problems:
+        console.print(f"[green]{res.notes[0]}[/]")
+    for (p,) in problems:
+        console.print(f"[red]integrity problem:[/] {p}")
     print_table(
-        [[r.severity, r.check_name, fmt_num(r.n, 0)] for r in summary.itertuples()],
+        [[str(sev), str(check), _fmt_count(n)] for sev, check, n in res.table("by_check").rows],
         ["severity", "check", "findings"],
         title="Quality findings by check",
         right_align=(2,),
     )
-    q = q.sort_values("severity", key=lambda c: c.map(order), kind="stable").head(limit)
+    shown = res.table("findings").rows[:limit]
     print_table(
-        [
-            [
-                r.severity,
-                r.dataset_key,
-                fmt_date(r.date, reason="-") if pd.notna(r.date) else "-",
-                r.detail,
-            ]
-            for r in q.itertuples()
-        ],
+        [[str(sev), str(ds), str(day or "-"), str(detail)] for sev, ds, day, _c, detail in shown],
         ["severity", "dataset", "date", "detail"],
-        title=f"First {len(q)} findings",
+        title=f"First {len(shown)} findings",
     )
 
 
-def run_update(*, quiet: bool = False) -> object:
+def run_update(*, quiet: bool = False) -> DataResult:
     """Update the store from live providers with a progress bar (shared with ``report``)."""
-    from capsize.data.update import update_from_providers
+    from capsize.queries.data import update
 
-    with open_store() as store:
-        if quiet:
-            return update_from_providers(store)
-        with _progress() as bar:
-            task = bar.add_task("update", total=None)
-
-            def tick(label: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            return update_from_providers(store, progress=tick)
+    if quiet:
+        return update()
+    bars = _ProgressBars()
+    try:
+        return update(progress=bars)
+    finally:
+        bars.close()
 
 
 @data_app.command("update")
@@ -275,29 +228,20 @@ def update_cmd(
     ),
 ) -> None:
     """Fetch the segment proxies, FRED rates, French size data and iShares holdings from live providers."""
-    from capsize.data.update import UpdateReport
+    from capsize._format import fmt_num
 
-    rep = run_update(quiet=json_out)
-    assert isinstance(rep, UpdateReport)
+    res = run_update(quiet=json_out)
     if json_out:
-        emit_json(
-            {
-                "fetched": rep.fetched,
-                "failed": [{"source": s, "reason": r} for s, r in rep.failed],
-                "rows": rep.rows,
-            }
-        )
+        emit_json(res.to_dict())
     else:
         console.print(
-            f"Fetched {len(rep.fetched)} datasets ({fmt_num(rep.rows, 0)} rows); {len(rep.failed)} sources failed."
+            f"Fetched {_count(res, 'fetched')} datasets ({fmt_num(_count(res, 'rows'), 0)} rows); "
+            f"{_count(res, 'failed')} sources failed."
         )
-        for src, reason in rep.failed:
+        for src, reason in res.table("failed").rows:
             console.print(f"[red]failed[/] {src}: {reason}", highlight=False)
-    if rep.failed and not rep.fetched:
-        raise fail(
-            "no live provider could be reached; on an offline machine import a local folder instead: "
-            "capsize data import DIR (or set CAPSIZE_DATA_DIR)"
-        )
+    if _count(res, "failed") and not _count(res, "fetched"):
+        raise fail(res.notes[0])
 
 
 def register(app: typer.Typer) -> None:

@@ -17,12 +17,7 @@ import numpy as np
 import pandas as pd
 
 from capsize.data import quality
-from capsize.data._ingest_small import (
-    SmallFileHandlers,
-    catalog_row,
-    finding_rows,
-    rejection_findings,
-)
+from capsize.data._small_files import LOADERS, catalog_row, finding_rows, rejection_findings
 from capsize.data.providers.local import (
     FileSpec,
     RejectedFile,
@@ -33,7 +28,7 @@ from capsize.data.providers.local import (
 from capsize.data.store import Store
 from capsize.errors import CapsizeError
 
-__all__ = ["GROUP_ORDER", "ImportReport", "import_folder"]
+__all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)`` callback, in files."""
@@ -74,7 +69,10 @@ class ImportReport:
     rejected_rows : int
         Rows refused (each logged in the quality log).
     findings : dict
-        Number of quality findings by severity.
+        Quality findings by severity (``error``, ``warning``, ``info``) held in the store
+        for the folder's data files after the import, whether imported now or unchanged
+        since an earlier import: the same count as ``capsize data check`` gives for
+        those files (:meth:`Store.quality_counts`).
     """
 
     root: Path
@@ -88,7 +86,113 @@ class ImportReport:
     findings: dict[str, int] = field(default_factory=lambda: dict.fromkeys(quality.SEVERITIES, 0))
 
 
-class _Importer(SmallFileHandlers):
+BAR_GROUPS: tuple[str, ...] = ("prices", "prices_raw", "universe", "universe_ohlcv")
+"""Import groups holding daily bars (read in bulk); the others are small files."""
+
+_SKIP_REASONS = {
+    "document": "documentation, not data",
+    "unknown": "file not in a known place of the data layout",
+}
+
+
+@dataclass
+class _CheckedBars:
+    """Bar files read and checked: accepted rows, quality-log rows, rejections."""
+
+    clean: pd.DataFrame
+    findings: pd.DataFrame
+    rejected: pd.Series  # rows rejected per file (rel -> count)
+    failed: list[RejectedFile]
+
+
+def _bar_calendar_groups(
+    todo: Sequence[tuple[FileSpec, str]],
+) -> dict[tuple[str, str | None], list[str]]:
+    """Files by (basis, exchange calendar): crypto trades every day, the rest on XNYS."""
+    out: dict[tuple[str, str | None], list[str]] = {}
+    for spec, _ in todo:
+        cal = None if spec.symbol_kind == "crypto" else "XNYS"
+        out.setdefault((spec.variant, cal), []).append(spec.rel)
+    return out
+
+
+def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
+    """Read the bar files in bulk and run the quality checks on each (basis, calendar) group."""
+    rows, unreadable = read_bar_files([s.path for s, _ in todo])
+    failed = [
+        RejectedFile(next(s.rel for s, _ in todo if s.path.name == r.rel), r.reason)
+        for r in unreadable
+    ]
+    rel = np.array([s.rel for s, _ in todo], dtype=object)
+    rows["key"] = rel[rows["file_id"].to_numpy()]
+    pre_bad = rows["bad_reason"].notna()
+    pre_rejected = rows.loc[pre_bad].assign(reason=rows.loc[pre_bad, "bad_reason"])
+    rows = rows.loc[~pre_bad].drop(columns=["bad_reason"])
+    rejected = [pre_rejected] if len(pre_rejected) else []
+    findings = [rejection_findings(pre_rejected)] if len(pre_rejected) else []
+    cleans: list[pd.DataFrame] = []
+    groups = _bar_calendar_groups(todo)
+    for (basis, cal), keys in groups.items():
+        part = rows[rows["key"].isin(keys)] if len(groups) > 1 else rows
+        if part.empty:
+            continue
+        checked = quality.check_bars(part.drop(columns=["file_id"]), basis=basis, calendar=cal)
+        cleans.append(checked.clean)
+        findings.append(checked.findings)
+        if len(checked.rejected):
+            findings.append(rejection_findings(checked.rejected))
+            rejected.append(checked.rejected)
+    clean = pd.concat(cleans, ignore_index=True) if cleans else rows.iloc[:0]
+    allf = (
+        pd.concat(findings, ignore_index=True)
+        if findings
+        else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+    )
+    subject = {s.rel: s.subject for s, _ in todo}
+    counts = (
+        pd.concat([r["key"] for r in rejected]).value_counts()
+        if rejected
+        else pd.Series(dtype="int64")
+    )
+    return _CheckedBars(
+        clean, finding_rows(allf["key"], allf["key"].map(subject), allf), counts, failed
+    )
+
+
+def _bar_catalog(
+    todo: Sequence[tuple[FileSpec, str]],
+    clean: pd.DataFrame,
+    rejected: pd.Series,
+    failed: set[str],
+) -> list[dict[str, object]]:
+    """Catalog entries of the bar files read (files that failed to read get none)."""
+    stats = clean.groupby("key")["date"].agg(["min", "max", "count"])
+    out = []
+    for spec, digest in todo:
+        if spec.rel in failed:
+            continue
+        first, last = stats["min"].get(spec.rel), stats["max"].get(spec.rel)
+        n = int(stats["count"].get(spec.rel, 0))
+        out.append(catalog_row(spec, first, last, n, int(rejected.get(spec.rel, 0)), digest))
+    return out
+
+
+def _bar_symbols(todo: Sequence[tuple[FileSpec, str]]) -> pd.DataFrame:
+    """Symbol rows of the bar files (kind from the file's place)."""
+    return pd.DataFrame(
+        {
+            "symbol": [s.subject for s, _ in todo],
+            "kind": [s.symbol_kind for s, _ in todo],
+            "name": None,
+            "note": None,
+            "source": [s.rel for s, _ in todo],
+        }
+    ).drop_duplicates("symbol")
+
+
+class _Importer:
+    """One import run: the store, the hashes of files already imported, the report."""
+
     def __init__(self, store: Store, root: Path, force: bool, progress: Progress | None) -> None:
         self.store = store
         self.root = root
@@ -100,10 +204,6 @@ class _Importer(SmallFileHandlers):
     def _tick(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(label, done, total)
-
-    def _count(self, findings: pd.DataFrame) -> None:
-        for sev, n in findings["severity"].value_counts().items():
-            self.report.findings[str(sev)] = self.report.findings.get(str(sev), 0) + int(n)
 
     def _changed(self, specs: Sequence[FileSpec]) -> list[tuple[FileSpec, str]]:
         out = []
@@ -117,100 +217,39 @@ class _Importer(SmallFileHandlers):
 
     # ------------------------------------------------------------------ bars
     def bars_group(self, label: str, specs: Sequence[FileSpec]) -> None:
+        """Import the changed bar files of one group in one transaction."""
         todo = self._changed(specs)
         total = len(specs)
         self._tick(label, total - len(todo), total)
         if not todo:
             return
-        rows, rejected_files = read_bar_files([s.path for s, _ in todo])
-        self.report.rejected_files.extend(
-            RejectedFile(next(s.rel for s, _ in todo if s.path.name == r.rel), r.reason)
-            for r in rejected_files
-        )
-        rel = np.array([s.rel for s, _ in todo], dtype=object)
-        rows["key"] = rel[rows["file_id"].to_numpy()]
-        pre_bad = rows["bad_reason"].notna()
-        pre_rejected = rows.loc[pre_bad].assign(reason=rows.loc[pre_bad, "bad_reason"])
-        rows = rows.loc[~pre_bad].drop(columns=["bad_reason"])
-        cleans: list[pd.DataFrame] = []
-        findings: list[pd.DataFrame] = (
-            [rejection_findings(pre_rejected)] if len(pre_rejected) else []
-        )
-        rejected_counts = (
-            pre_rejected["key"].value_counts() if len(pre_rejected) else pd.Series(dtype="int64")
-        )
-        by_kind: dict[tuple[str, str | None], list[str]] = {}
-        for spec, _ in todo:
-            cal = None if spec.symbol_kind == "crypto" else "XNYS"
-            by_kind.setdefault((spec.variant, cal), []).append(spec.rel)
-        for (basis, cal), keys in by_kind.items():
-            part = rows[rows["key"].isin(keys)] if len(by_kind) > 1 else rows
-            if part.empty:
-                continue
-            checked = quality.check_bars(part.drop(columns=["file_id"]), basis=basis, calendar=cal)
-            cleans.append(checked.clean)
-            findings.append(checked.findings)
-            if len(checked.rejected):
-                findings.append(rejection_findings(checked.rejected))
-                rejected_counts = rejected_counts.add(
-                    checked.rejected["key"].value_counts(), fill_value=0
-                )
-        clean = pd.concat(cleans, ignore_index=True) if cleans else rows.iloc[:0]
+        checked = _check_bar_files(todo)
+        self.report.rejected_files.extend(checked.failed)
+        clean = checked.clean
         spec_of = {s.rel: s for s, _ in todo}
         clean["symbol"] = clean["key"].map({k: v.subject for k, v in spec_of.items()})
         clean["basis"] = clean["key"].map({k: v.variant for k, v in spec_of.items()})
         clean["source"] = clean["key"]
-        allf = (
-            pd.concat(findings, ignore_index=True)
-            if findings
-            else pd.DataFrame(columns=quality.FINDING_COLUMNS)
+        cat = _bar_catalog(
+            todo, clean, checked.rejected, {r.rel for r in self.report.rejected_files}
         )
-        qrows = finding_rows(
-            allf["key"], allf["key"].map({k: v.subject for k, v in spec_of.items()}), allf
-        )
-        stats = clean.groupby("key")["date"].agg(["min", "max", "count"])
-        cat = []
-        failed = {r.rel for r in self.report.rejected_files}
-        for spec, digest in todo:
-            if spec.rel in failed:
-                continue
-            st = stats.loc[spec.rel] if spec.rel in stats.index else None
-            cat.append(
-                catalog_row(
-                    spec,
-                    st["min"] if st is not None else None,
-                    st["max"] if st is not None else None,
-                    int(st["count"]) if st is not None else 0,  # type: ignore[arg-type]
-                    int(rejected_counts.get(spec.rel, 0)),
-                    digest,
-                )
-            )
-        symbols = pd.DataFrame(
-            {
-                "symbol": [s.subject for s, _ in todo],
-                "kind": [s.symbol_kind for s, _ in todo],
-                "name": None,
-                "note": None,
-                "source": [s.rel for s, _ in todo],
-            }
-        ).drop_duplicates("symbol")
         with self.store.transaction():
             self._tick(f"{label} (write)", 0, 1)
             if len(clean):
                 self.store.write_bars(clean)
-            self.store.write_quality([s.rel for s, _ in todo], qrows)
+            self.store.write_quality([s.rel for s, _ in todo], checked.findings)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))
-            self.store.write_symbols(symbols)
+            self.store.write_symbols(_bar_symbols(todo))
         self.report.rows += len(clean)
-        self.report.rejected_rows += int(rejected_counts.sum()) if len(rejected_counts) else 0
-        self.report.imported.extend(c["dataset_key"] for c in cat)  # type: ignore[misc]
-        self._count(allf)
+        self.report.rejected_rows += int(checked.rejected.sum())
+        self.report.imported.extend(str(c["dataset_key"]) for c in cat)
         self._tick(f"{label} (write)", 1, 1)
         self._tick(label, total, total)
 
     # ------------------------------------------------------------------ small files
     def small_group(self, label: str, specs: Sequence[FileSpec]) -> None:
+        """Import the changed small files of one group in one transaction."""
         todo = self._changed(specs)
         total = len(specs)
         done = total - len(todo)
@@ -227,25 +266,16 @@ class _Importer(SmallFileHandlers):
                 self._tick(label, done, total)
 
     def _one_small(self, spec: FileSpec, digest: str) -> None:
-        handler = {
-            "macro": self._macro,
-            "factors": self._factors,
-            "french_original": self._french_original,
-            "fred_original": self._fred_original,
-            "holdings": self._holdings,
-            "membership": self._membership,
-            "fund_shares": self._fund_shares,
-            "reference": self._reference,
-        }[spec.kind]
-        first, last, rows, rejected, findings = handler(spec)
+        loaded = LOADERS[spec.kind](self.store, spec)
         self.store.write_catalog(
-            pd.DataFrame([catalog_row(spec, first, last, rows, rejected, digest)])
+            pd.DataFrame(
+                [catalog_row(spec, loaded.first, loaded.last, loaded.rows, loaded.rejected, digest)]
+            )
         )
-        self.store.write_quality([spec.rel], findings)
+        self.store.write_quality([spec.rel], loaded.findings)
         self.report.imported.append(spec.rel)
-        self.report.rows += rows
-        self.report.rejected_rows += rejected
-        self._count(findings)
+        self.report.rows += loaded.rows
+        self.report.rejected_rows += loaded.rejected
 
 
 def import_folder(
@@ -274,6 +304,8 @@ def import_folder(
     Returns
     -------
     ImportReport
+        Its ``findings`` count the quality findings the store holds for the folder's
+        data files once the import is done (imported now or unchanged).
 
     Raises
     ------
@@ -283,21 +315,18 @@ def import_folder(
     specs = scan_folder(root)
     imp = _Importer(store, Path(root).expanduser().resolve(), force, progress)
     imp.report.files_seen = len(specs)
+    imp.report.skipped.extend(
+        RejectedFile(s.rel, _SKIP_REASONS[s.kind]) for s in specs if s.kind in _SKIP_REASONS
+    )
     wanted = GROUP_ORDER if groups is None else tuple(groups)
-    for spec in specs:
-        if spec.kind in ("document", "unknown"):
-            why = (
-                "documentation, not data"
-                if spec.kind == "document"
-                else "file not in a known place of the data layout"
-            )
-            imp.report.skipped.append(RejectedFile(spec.rel, why))
     for group in wanted:
         members = [s for s in specs if s.group == group]
         if not members:
             continue
-        if group in ("prices", "prices_raw", "universe", "universe_ohlcv"):
+        if group in BAR_GROUPS:
             imp.bars_group(group, members)
         else:
             imp.small_group(group, members)
+    keys = [s.rel for s in specs if s.group in wanted and s.kind not in _SKIP_REASONS]
+    imp.report.findings = store.quality_counts(keys)
     return imp.report

@@ -27,16 +27,84 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from capsize._typing import DateLike
 from capsize.config import load_settings
 from capsize.data._schema import MIGRATIONS, SCHEMA_VERSION
-from capsize.data._store_read import BAR_FIELDS, BASES, Basis, Provenance, StoreReads
 from capsize.errors import DataNotFound, InputError, StoreError
 
-__all__ = ["BASES", "Basis", "IntegrityReport", "Provenance", "Store"]
+__all__ = ["BAR_FIELDS", "BASES", "Basis", "IntegrityReport", "Provenance", "Store", "as_timestamp"]
+
+Basis = Literal["adjusted", "raw", "level", "auto"]
+BASES: tuple[str, ...] = ("adjusted", "raw", "level")
+BAR_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
+_FACTOR_DATASETS_HINT = "FF3, FF5_2x3, Momentum, ME_portfolios_VW, ME_portfolios_EW"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a dataset came from and what it covers.
+
+    Attributes
+    ----------
+    dataset : str
+        Kind of data (``bars``, ``macro``, ``factors``, ...).
+    key : str
+        Symbol, series id, dataset or fund.
+    source : str
+        Source file(s) or provider URL(s), ``"; "``-separated.
+    first_date, last_date : Timestamp or None
+        Date range held.
+    rows : int
+        Rows held.
+    ingested_at : Timestamp or None
+        Last time the data was written.
+    """
+
+    dataset: str
+    key: str
+    source: str
+    first_date: pd.Timestamp | None
+    last_date: pd.Timestamp | None
+    rows: int
+    ingested_at: pd.Timestamp | None
+
+    def describe(self) -> str:
+        """One line: ``"IWM: prices/IWM.csv, 2000-05-26..2026-08-21"``."""
+        first = self.first_date.strftime("%Y-%m-%d") if self.first_date is not None else "?"
+        last = self.last_date.strftime("%Y-%m-%d") if self.last_date is not None else "?"
+        return f"{self.key}: {self.source}, {first}..{last}"
+
+
+def as_timestamp(value: DateLike | None, name: str) -> pd.Timestamp | None:
+    """Return ``value`` as a tz-naive midnight Timestamp (None stays None).
+
+    Raises
+    ------
+    InputError
+        When ``value`` is not a date; the message names the argument ``name``.
+    """
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        raise InputError(f"{name}={value!r} is not a date; use YYYY-MM-DD") from None
+    if pd.isna(ts):
+        raise InputError(f"{name}={value!r} is not a date; use YYYY-MM-DD")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(None)
+    return ts.normalize()
+
+
+def _date_index(frame: pd.DataFrame, column: str = "date") -> pd.DataFrame:
+    frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+    return frame.set_index(column)
 
 
 @dataclass(frozen=True)
@@ -55,10 +123,12 @@ class IntegrityReport:
     problems: tuple[str, ...]
 
 
-class Store(StoreReads):
+class Store:
     """Handle on the capsize DuckDB store.
 
-    Use :meth:`open`; close with :meth:`close` or as a context manager.
+    Use :meth:`open`; close with :meth:`close` or as a context manager. Writes are
+    transactional upserts; reads return frames limited to rows dated on or before
+    ``as_of``.
 
     Parameters
     ----------
@@ -381,3 +451,390 @@ class Store(StoreReads):
         if orphans and orphans[0]:
             problems.append(f"catalog: {orphans[0]} bar datasets listed but holding no rows")
         return IntegrityReport(ok=not problems, problems=tuple(problems))
+
+    # ------------------------------------------------------------------ reads
+    def _resolve_basis(self, symbols: Sequence[str], basis: str) -> dict[str, str]:
+        if basis not in (*BASES, "auto"):
+            raise InputError(f"basis={basis!r} is not one of adjusted, raw, level, auto")
+        if not symbols:
+            raise InputError("no symbols given; name at least one, e.g. IWM")
+        held = self.con.execute(
+            "SELECT DISTINCT symbol, basis FROM bars WHERE symbol IN (SELECT unnest(?))",
+            [list(symbols)],
+        ).fetchall()
+        by_symbol: dict[str, set[str]] = {}
+        for sym, bas in held:
+            by_symbol.setdefault(str(sym), set()).add(str(bas))
+        out: dict[str, str] = {}
+        for sym in symbols:
+            have = by_symbol.get(sym)
+            if not have:
+                raise DataNotFound(
+                    f"no price data for symbol {sym!r} in the store; check the spelling "
+                    "(indices start with ^, e.g. ^RUT) or run 'capsize data import DIR'"
+                )
+            if basis == "auto":
+                out[sym] = (
+                    "adjusted" if "adjusted" in have else ("level" if "level" in have else "raw")
+                )
+            elif basis in have:
+                out[sym] = basis
+            else:
+                raise DataNotFound(
+                    f"symbol {sym!r} has no {basis} prices in the store (it has: "
+                    f"{', '.join(sorted(have))}); use basis='auto' or import {basis} data"
+                )
+        return out
+
+    def closes(
+        self,
+        symbols: Sequence[str] | str,
+        *,
+        basis: Basis = "auto",
+        start: DateLike | None = None,
+        as_of: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Return closing prices, one column per symbol.
+
+        Parameters
+        ----------
+        symbols : str or sequence of str
+            Symbols (``"IWM"``, ``"^RUT"``, ``"BTC-USD"``).
+        basis : {"auto", "adjusted", "raw", "level"}
+            Price basis (see module docstring).
+        start, as_of : date-like, optional
+            Keep rows dated on or after ``start`` and on or before ``as_of``.
+
+        Returns
+        -------
+        DataFrame of shape (n_dates, n_symbols), USD or index points
+            Union of the symbols' dates; NaN where a symbol has no bar.
+            ``attrs["basis"]`` maps each symbol to the basis returned.
+        """
+        syms = [symbols] if isinstance(symbols, str) else list(symbols)
+        resolved = self._resolve_basis(syms, basis)
+        s, a = as_timestamp(start, "start"), as_timestamp(as_of, "as_of")
+        pairs = pd.DataFrame({"symbol": list(resolved), "basis": list(resolved.values())})
+        self.con.register("_want", pairs)
+        try:
+            long = self.con.execute(
+                """
+                SELECT b.date, b.symbol, b.close FROM bars b
+                JOIN _want w ON b.symbol = w.symbol AND b.basis = w.basis
+                WHERE (?::DATE IS NULL OR b.date >= ?::DATE) AND (?::DATE IS NULL OR b.date <= ?::DATE)
+                ORDER BY b.date
+                """,
+                [s, s, a, a],
+            ).df()
+        finally:
+            self.con.unregister("_want")
+        wide = long.pivot(index="date", columns="symbol", values="close")
+        wide = wide.reindex(columns=syms)
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
+        wide.columns.name = None
+        wide = wide.astype("float64")
+        wide.attrs["basis"] = dict(resolved)
+        return wide
+
+    def bars(
+        self,
+        symbol: str,
+        *,
+        basis: Basis = "auto",
+        start: DateLike | None = None,
+        as_of: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Daily bars of one symbol.
+
+        Returns
+        -------
+        DataFrame of shape (n_dates, 6)
+            Columns ``open, high, low, close, adj_close, volume`` (NaN = unknown);
+            ``attrs["basis"]`` and ``attrs["source"]`` set.
+        """
+        resolved = self._resolve_basis([symbol], basis)[symbol]
+        s, a = as_timestamp(start, "start"), as_timestamp(as_of, "as_of")
+        df = self.con.execute(
+            """
+            SELECT date, open, high, low, close, adj_close, volume FROM bars
+            WHERE symbol = ? AND basis = ?
+              AND (?::DATE IS NULL OR date >= ?::DATE) AND (?::DATE IS NULL OR date <= ?::DATE)
+            ORDER BY date
+            """,
+            [symbol, resolved, s, s, a, a],
+        ).df()
+        out = _date_index(df).astype("float64")
+        out.attrs["basis"] = resolved
+        out.attrs["source"] = self.provenance("bars", symbol).source
+        return out
+
+    def panel(
+        self,
+        symbols: Sequence[str] | None = None,
+        *,
+        field: str = "close",
+        basis: Basis = "adjusted",
+        kind: str | None = "stock",
+        start: DateLike | None = None,
+        as_of: DateLike | None = None,
+    ) -> pd.DataFrame:
+        """Return a wide date x symbol frame of one bar field (for universe analytics).
+
+        Parameters
+        ----------
+        symbols : sequence of str, optional
+            Symbols; default all symbols of ``kind``.
+        field : {"close", "open", "high", "low", "volume", "adj_close"}
+            Bar field.
+        basis : {"adjusted", "raw", "level"}
+            Price basis.
+        kind : str or None
+            With ``symbols=None``: symbol kind to include (``stock``); None for all.
+        start, as_of : date-like, optional
+            Date bounds (inclusive).
+
+        Returns
+        -------
+        DataFrame of shape (n_dates, n_symbols)
+        """
+        if field not in BAR_FIELDS:
+            raise InputError(f"field={field!r} is not one of {', '.join(BAR_FIELDS)}")
+        s, a = as_timestamp(start, "start"), as_timestamp(as_of, "as_of")
+        if symbols is None:
+            sym_filter = "symbol IN (SELECT symbol FROM symbols WHERE kind = ?)" if kind else "TRUE"
+            params: list[Any] = [kind] if kind else []
+        else:
+            sym_filter = "symbol IN (SELECT unnest(?))"
+            params = [list(symbols)]
+        long = self.con.execute(
+            f"""
+            SELECT date, symbol, {field} AS v FROM bars
+            WHERE basis = ? AND {sym_filter}
+              AND (?::DATE IS NULL OR date >= ?::DATE) AND (?::DATE IS NULL OR date <= ?::DATE)
+            """,
+            [basis, *params, s, s, a, a],
+        ).df()
+        if long.empty:
+            raise DataNotFound(
+                f"no {basis} {field} data for the requested symbols; run 'capsize data import DIR'"
+            )
+        dates, d_codes = pd.factorize(long["date"], sort=True)
+        syms, s_codes = pd.factorize(long["symbol"], sort=True)
+        values = np.full((len(d_codes), len(s_codes)), np.nan)
+        values[dates, syms] = long["v"].to_numpy(dtype="float64", na_value=np.nan)
+        idx = pd.DatetimeIndex(pd.to_datetime(d_codes), name="date").astype("datetime64[ns]")
+        return pd.DataFrame(values, index=idx, columns=pd.Index(list(s_codes)))
+
+    def macro(self, series: Sequence[str] | str, *, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Macro series (FRED), one column per series id, values as published (percent)."""
+        ids = [series] if isinstance(series, str) else list(series)
+        a = as_timestamp(as_of, "as_of")
+        long = self.con.execute(
+            "SELECT date, series_id, value FROM macro WHERE series_id IN (SELECT unnest(?)) "
+            "AND (?::DATE IS NULL OR date <= ?::DATE) ORDER BY date",
+            [ids, a, a],
+        ).df()
+        found = set(long["series_id"].unique())
+        for sid in ids:
+            if sid not in found:
+                raise DataNotFound(
+                    f"no macro series {sid!r} in the store; import it (e.g. DGS2, DGS10, DFF, FEDFUNDS)"
+                )
+        wide = long.pivot(index="date", columns="series_id", values="value").reindex(columns=ids)
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
+        wide.columns.name = None
+        return wide.astype("float64")
+
+    def factors(
+        self, dataset: str, frequency: str = "monthly", *, as_of: DateLike | None = None
+    ) -> pd.DataFrame:
+        """Return a Ken French dataset: one column per factor/portfolio, percent as published.
+
+        Missing-value codes (-99.99, -999) are NaN. ``as_of`` filters by period end
+        date; publication lag is the caller's concern (see analytics.factors).
+        """
+        if frequency not in ("daily", "monthly", "annual"):
+            raise InputError(f"frequency={frequency!r} is not one of daily, monthly, annual")
+        a = as_timestamp(as_of, "as_of")
+        long = self.con.execute(
+            "SELECT date, name, value FROM factors WHERE dataset = ? AND frequency = ? "
+            "AND (?::DATE IS NULL OR date <= ?::DATE)",
+            [dataset, frequency, a, a],
+        ).df()
+        if long.empty:
+            raise DataNotFound(
+                f"no {frequency} data for factor dataset {dataset!r}; known: {_FACTOR_DATASETS_HINT}"
+            )
+        order = self.con.execute(
+            "SELECT name FROM factors WHERE dataset = ? AND frequency = ? GROUP BY name "
+            "ORDER BY min(rowid)",
+            [dataset, frequency],
+        ).fetchall()
+        wide = long.pivot(index="date", columns="name", values="value")
+        wide = wide.reindex(columns=[str(r[0]) for r in order]).sort_index()
+        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
+            "datetime64[ns]"
+        )
+        wide.columns.name = None
+        return wide.astype("float64")
+
+    def holdings(self, fund: str, *, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Return the latest holdings snapshot of ``fund`` dated on or before ``as_of``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``ticker, name, sector, asset_class, weight, shares,
+            market_value, price`` (weight as a fraction); ``attrs["as_of"]``
+            (Timestamp) and ``attrs["source"]``.
+        """
+        a = as_timestamp(as_of, "as_of")
+        row = self.con.execute(
+            "SELECT max(as_of) FROM holdings WHERE fund = ? AND (?::DATE IS NULL OR as_of <= ?::DATE)",
+            [fund, a, a],
+        ).fetchone()
+        if not row or row[0] is None:
+            raise DataNotFound(
+                f"no holdings for fund {fund!r} dated on or before {a.date() if a is not None else 'today'}; "
+                "import an iShares holdings file"
+            )
+        snap = row[0]
+        df = self.con.execute(
+            "SELECT ticker, name, sector, asset_class, weight, shares, market_value, price, source "
+            "FROM holdings WHERE fund = ? AND as_of = ? ORDER BY position",
+            [fund, snap],
+        ).df()
+        source = str(df["source"].iloc[0]) if len(df) else ""
+        df = df.drop(columns="source")
+        df.attrs["as_of"] = pd.Timestamp(snap)
+        df.attrs["source"] = source
+        return df
+
+    def membership(self, index_name: str = "IWM", *, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Index membership snapshots dated on or before ``as_of``.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``snapshot_date, ticker, weight``.
+        """
+        a = as_timestamp(as_of, "as_of")
+        df = self.con.execute(
+            "SELECT snapshot_date, ticker, weight FROM membership WHERE index_name = ? "
+            "AND (?::DATE IS NULL OR snapshot_date <= ?::DATE) ORDER BY snapshot_date, ticker",
+            [index_name, a, a],
+        ).df()
+        if df.empty:
+            raise DataNotFound(f"no membership history for {index_name!r} on or before that date")
+        df["snapshot_date"] = pd.to_datetime(df["snapshot_date"]).astype("datetime64[ns]")
+        return df
+
+    def fund_shares(
+        self, fund: str | None = None, *, as_of: DateLike | None = None
+    ) -> pd.DataFrame:
+        """Shares-outstanding history: columns ``date, fund, shares_outstanding, nav, source``."""
+        a = as_timestamp(as_of, "as_of")
+        df = self.con.execute(
+            "SELECT date, fund, shares_outstanding, nav, source FROM fund_shares "
+            "WHERE (?::VARCHAR IS NULL OR fund = ?) AND (?::DATE IS NULL OR date <= ?::DATE) "
+            "ORDER BY fund, date",
+            [fund, fund, a, a],
+        ).df()
+        df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
+        return df
+
+    def symbols(self, kind: str | None = None) -> list[str]:
+        """Symbols with bars in the store (optionally of one ``kind``)."""
+        if kind is None:
+            rows = self.con.execute("SELECT DISTINCT symbol FROM bars ORDER BY symbol").fetchall()
+        else:
+            rows = self.con.execute(
+                "SELECT symbol FROM symbols WHERE kind = ? ORDER BY symbol", [kind]
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def provenance(self, dataset: str, key: str) -> Provenance:
+        """Source and coverage of a dataset (``bars``/``macro``/``factors``/... and its key)."""
+        row = self.con.execute(
+            "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(first_date), "
+            "max(last_date), sum(rows), max(ingested_at) FROM catalog WHERE kind = ? AND subject = ?",
+            [dataset, key],
+        ).fetchone()
+        if (not row or row[0] is None) and dataset == "bars":
+            # Bars written directly (not through an import) carry their source per row.
+            row = self.con.execute(
+                "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(date), max(date), "
+                "count(*), max(ingested_at) FROM bars WHERE symbol = ?",
+                [key],
+            ).fetchone()
+        if not row or row[0] is None:
+            raise DataNotFound(f"no {dataset} dataset {key!r} in the store")
+        first = pd.Timestamp(row[1]) if row[1] is not None else None
+        last = pd.Timestamp(row[2]) if row[2] is not None else None
+        ing = pd.Timestamp(row[4]) if row[4] is not None else None
+        return Provenance(dataset, key, str(row[0]), first, last, int(row[3] or 0), ing)
+
+    def catalog(self) -> pd.DataFrame:
+        """Every catalogued dataset with its coverage, source and quality flag counts."""
+        return self.con.execute(
+            """
+            SELECT c.dataset_key, c.kind, c.subject, c.variant, c.first_date, c.last_date, c.rows,
+                   c.rejected, c.source, c.ingested_at,
+                   coalesce(q.errors, 0) AS errors, coalesce(q.warnings, 0) AS warnings,
+                   coalesce(q.infos, 0) AS infos
+            FROM catalog c LEFT JOIN (
+                SELECT dataset_key, count(*) FILTER (severity = 'error') AS errors,
+                       count(*) FILTER (severity = 'warning') AS warnings,
+                       count(*) FILTER (severity = 'info') AS infos
+                FROM quality_log GROUP BY dataset_key) q USING (dataset_key)
+            ORDER BY c.kind, c.dataset_key
+            """
+        ).df()
+
+    def quality_counts(self, dataset_keys: Sequence[str] | None = None) -> dict[str, int]:
+        """Count the quality findings held in the store, by severity.
+
+        This is the one count of findings: ``capsize data import`` reports it for the
+        files of the imported folder, ``capsize data check`` for the whole store.
+
+        Parameters
+        ----------
+        dataset_keys : sequence of str, optional
+            Only the findings of these catalog keys (default: all).
+
+        Returns
+        -------
+        dict
+            ``{"error": n, "warning": n, "info": n}``, every severity present.
+        """
+        keys = None if dataset_keys is None else list(dataset_keys)
+        rows = self.con.execute(
+            "SELECT severity, count(*) FROM quality_log "
+            "WHERE ?::VARCHAR[] IS NULL OR dataset_key IN (SELECT unnest(?::VARCHAR[])) "
+            "GROUP BY severity",
+            [keys, keys],
+        ).fetchall()
+        found = {str(sev): int(n) for sev, n in rows}
+        return {sev: found.get(sev, 0) for sev in ("error", "warning", "info")}
+
+    def quality(self, severity: str | None = None) -> pd.DataFrame:
+        """Return the quality log (optionally one severity)."""
+        return self.con.execute(
+            "SELECT dataset_key, symbol, date, check_name, severity, detail FROM quality_log "
+            "WHERE (?::VARCHAR IS NULL OR severity = ?) ORDER BY dataset_key, date",
+            [severity, severity],
+        ).df()
+
+    def last_date(self) -> pd.Timestamp | None:
+        """Return the latest bar date in the store (None when empty)."""
+        row = self.con.execute("SELECT max(date) FROM bars").fetchone()
+        return pd.Timestamp(row[0]) if row and row[0] is not None else None
+
+    def is_empty(self) -> bool:
+        """Return True when the store holds no bars."""
+        row = self.con.execute("SELECT count(*) FROM bars").fetchone()
+        return not row or row[0] == 0

@@ -33,6 +33,11 @@ _LAZY: dict[str, str] = {
     # size family (factor, rotation, valuation)
     # stocks family
     # data management
+    "DataResult": "data",
+    "data_check": "data",
+    "data_status": "data",
+    "import_folder": "data",
+    "update": "data",
 }
 
 __all__ = [

@@ -22,10 +22,22 @@ __all__ = [
     "BASES",
     "DEFAULT_SPLIT_RATIOS",
     "FINDING_COLUMNS",
+    "NAT",
+    "NS_PER_DAY",
     "SEVERITIES",
     "BarsCheck",
+    "BoolArray",
     "CheckResult",
+    "FloatArray",
+    "IntArray",
+    "ObjArray",
     "SeriesCheck",
+    "empty_findings",
+    "finalize_findings",
+    "findings_frame",
+    "fmt_px",
+    "iso_days",
+    "true_runs",
 ]
 
 FINDING_COLUMNS: Final[list[str]] = ["key", "date", "check", "severity", "detail"]
@@ -92,7 +104,7 @@ class SeriesCheck(CheckResult):
 # ----------------------------------------------------------------------------- helpers
 
 
-def _px(v: float) -> str:
+def fmt_px(v: float) -> str:
     """Format a price/value with enough digits to be read: 12.4 -> '12.40', 0.00123 -> '0.00123'."""
     if not math.isfinite(v) or v == 0:
         return fmt_num(v, 2, reason="missing")
@@ -100,11 +112,13 @@ def _px(v: float) -> str:
     return fmt_num(v, min(digits, 10))
 
 
-_NAT: Final[int] = int(np.iinfo(np.int64).min)
-_NS_PER_DAY: Final[int] = 86_400_000_000_000
+NAT: Final[int] = int(np.iinfo(np.int64).min)
+"""Unknown date, as int64 nanoseconds (numpy's NaT)."""
+NS_PER_DAY: Final[int] = 86_400_000_000_000
+"""Nanoseconds in a day."""
 
 
-def _dstr(ns: IntArray) -> list[str]:
+def iso_days(ns: IntArray) -> list[str]:
     """ISO dates of int64 nanoseconds (``'NaT'`` for unknown)."""
     return [
         str(x)
@@ -112,14 +126,14 @@ def _dstr(ns: IntArray) -> list[str]:
     ]
 
 
-def _findings(
+def findings_frame(
     keys: Sequence[str] | ObjArray,
     ns: IntArray,
     check: str,
     severity: str,
     details: Sequence[str] | ObjArray,
 ) -> pd.DataFrame:
-    """Build a findings frame; ``ns`` are int64 nanoseconds (``_NAT`` = unknown date)."""
+    """Build a findings frame; ``ns`` are int64 nanoseconds (``NAT`` = unknown date)."""
     n = len(details)
     return pd.DataFrame(
         {
@@ -132,56 +146,62 @@ def _findings(
     )
 
 
-def _empty_findings() -> pd.DataFrame:
-    return _findings([], np.zeros(0, dtype=np.int64), "", "info", [])
+def empty_findings() -> pd.DataFrame:
+    """Return a findings frame with no rows."""
+    return findings_frame([], np.zeros(0, dtype=np.int64), "", "info", [])
 
 
-def _finalize_findings(parts: list[pd.DataFrame], max_per_check: int | None) -> pd.DataFrame:
+def finalize_findings(parts: list[pd.DataFrame], max_per_check: int | None) -> pd.DataFrame:
+    """Concatenate findings, sort them by key, date and check, and cap each key's check.
+
+    Past ``max_per_check`` findings of one key and check, the rest become one summary
+    finding ("... and N more"), with the most serious severity among them.
+    """
     parts = [p for p in parts if len(p)]
     if not parts:
-        return _empty_findings()
-    f = pd.concat(parts, ignore_index=True)
-    f = f.sort_values(["key", "date", "check"], kind="stable", na_position="first")
-    f = f.reset_index(drop=True)
+        return empty_findings()
+    f = _sorted(pd.concat(parts, ignore_index=True))
     if max_per_check is not None:
         rank = f.groupby(["key", "check"], sort=False).cumcount().to_numpy()
         over = rank >= max_per_check
         if over.any():
-            extra = f[over]
-            sev_rank = extra["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
-            g = extra.assign(_s=sev_rank).groupby(["key", "check"], sort=False)
-            agg = g.agg(
-                n=("detail", "size"), first=("date", "min"), last=("date", "max"), s=("_s", "min")
-            )
-            agg = agg.reset_index()
-            details = [
-                f"... and {n:,} more {c} findings not listed"
-                + (f" ({a:%Y-%m-%d}..{b:%Y-%m-%d})" if pd.notna(a) else "")
-                + ("; all rows are in the rejected frame" if s == 0 else "")
-                for n, c, a, b, s in zip(
-                    agg["n"], agg["check"], agg["first"], agg["last"], agg["s"], strict=True
-                )
-            ]
-            summary = pd.DataFrame(
-                {
-                    "key": agg["key"].to_numpy(dtype=object),
-                    "date": agg["first"].to_numpy(),
-                    "check": agg["check"].to_numpy(dtype=object),
-                    "severity": [SEVERITIES[s] for s in agg["s"]],
-                    "detail": details,
-                }
-            )
-            f = pd.concat([f[~over], summary], ignore_index=True)
-            f = f.sort_values(["key", "date", "check"], kind="stable", na_position="first")
-            f = f.reset_index(drop=True)
-    f["key"] = f["key"].astype(object)
-    f["check"] = f["check"].astype(object)
-    f["severity"] = f["severity"].astype(object)
-    f["detail"] = f["detail"].astype(object)
+            f = _sorted(pd.concat([f[~over], _overflow_summary(f[over])], ignore_index=True))
+    for col in ("key", "check", "severity", "detail"):
+        f[col] = f[col].astype(object)
     return f[FINDING_COLUMNS]
 
 
-def _runs(mask: BoolArray, code: IntArray) -> tuple[IntArray, IntArray]:
+def _sorted(f: pd.DataFrame) -> pd.DataFrame:
+    f = f.sort_values(["key", "date", "check"], kind="stable", na_position="first")
+    return f.reset_index(drop=True)
+
+
+def _overflow_summary(extra: pd.DataFrame) -> pd.DataFrame:
+    """One finding per key and check standing for the findings past the cap."""
+    sev_rank = extra["severity"].map({s: i for i, s in enumerate(SEVERITIES)})
+    g = extra.assign(_s=sev_rank).groupby(["key", "check"], sort=False)
+    agg = g.agg(n=("detail", "size"), first=("date", "min"), last=("date", "max"), s=("_s", "min"))
+    agg = agg.reset_index()
+    details = [
+        f"... and {n:,} more {c} findings not listed"
+        + (f" ({a:%Y-%m-%d}..{b:%Y-%m-%d})" if pd.notna(a) else "")
+        + ("; all rows are in the rejected frame" if s == 0 else "")
+        for n, c, a, b, s in zip(
+            agg["n"], agg["check"], agg["first"], agg["last"], agg["s"], strict=True
+        )
+    ]
+    return pd.DataFrame(
+        {
+            "key": agg["key"].to_numpy(dtype=object),
+            "date": agg["first"].to_numpy(),
+            "check": agg["check"].to_numpy(dtype=object),
+            "severity": [SEVERITIES[s] for s in agg["s"]],
+            "detail": details,
+        }
+    )
+
+
+def true_runs(mask: BoolArray, code: IntArray) -> tuple[IntArray, IntArray]:
     """Start index and length of each run of True in ``mask`` not crossing a change of ``code``."""
     n = len(mask)
     if n == 0:

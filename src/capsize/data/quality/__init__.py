@@ -62,10 +62,9 @@ Examples
 
 from __future__ import annotations
 
-from capsize.data._quality_calendar import _sessions as _sessions
-from capsize.data._quality_calendar import calendar_start
-from capsize.data._quality_checks import check_bars, check_series, summarize
-from capsize.data._quality_findings import (
+from capsize.data.quality._calendar import calendar_start
+from capsize.data.quality._checks import check_bars, check_series, summarize
+from capsize.data.quality._findings import (
     BASES,
     DEFAULT_SPLIT_RATIOS,
     FINDING_COLUMNS,

@@ -13,32 +13,34 @@ import numpy as np
 import pandas as pd
 
 from capsize._format import fmt_num
-from capsize.data._quality_bars import (
-    _PRICE_COLS,
-    _jump_checks,
-    _ohlc_checks,
-    _stale_checks,
-    _zero_volume_checks,
+from capsize.data.quality._bars import (
+    PRICE_COLS,
+    jump_checks,
+    ohlc_checks,
+    stale_checks,
+    zero_volume_checks,
 )
-from capsize.data._quality_calendar import _calendar_checks, _sessions
-from capsize.data._quality_core import (
-    _base_rules,
-    _const,
-    _core,
-    _frames,
-    _parse,
-    _validate_common,
-    _valued,
+from capsize.data.quality._calendar import calendar_checks, calendar_sessions
+from capsize.data.quality._core import (
+    Parsed,
+    Rule,
+    base_rules,
+    const_reason,
+    parse_frame,
+    run_core,
+    split_frames,
+    validate_frame,
+    valued_reason,
 )
-from capsize.data._quality_findings import (
+from capsize.data.quality._findings import (
     BASES,
     DEFAULT_SPLIT_RATIOS,
     FINDING_COLUMNS,
     SEVERITIES,
     BarsCheck,
     SeriesCheck,
-    _finalize_findings,
-    _px,
+    finalize_findings,
+    fmt_px,
 )
 from capsize.errors import InputError, SchemaError
 
@@ -56,6 +58,8 @@ def _check_params(stale_run: int | None, max_per_check: int | None, calendar: st
         raise InputError(f"max_per_check={max_per_check!r} must be a positive integer or None")
     if calendar is not None and not isinstance(calendar, str):
         raise InputError(f"calendar={calendar!r} must be an exchange_calendars name or None")
+    if calendar is not None:
+        calendar_sessions(calendar)  # fail early on a bad name
 
 
 def check_bars(
@@ -141,10 +145,30 @@ def check_bars(
     ['close 12.40 on 2024-03-11 vs 1.24 on 2024-03-08: ×10.00, near a 1:10 reverse split',
      'possible unadjusted split']
     """
-    frame = _validate_common(bars, "bars", ("key", "date", "close"))
+    frame = validate_frame(bars, "bars", ("key", "date", "close"))
     if basis not in BASES:
         raise InputError(f"basis={basis!r} must be one of {list(BASES)}")
     _check_params(stale_run, max_per_check, calendar)
+    ratios = _split_params(split_ratios, split_tolerance, large_move)
+    p = parse_frame(frame, "bars", ("open", "high", "low", "close", "volume"))
+    rules = base_rules(p) + _bar_rules(p)
+    core = run_core(p, rules, "bars")
+    findings = core.findings
+    findings += ohlc_checks(core)
+    if stale_run is not None:
+        findings += stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
+        findings += zero_volume_checks(core, stale_run)
+    findings += jump_checks(core, basis, ratios, split_tolerance, large_move)
+    if calendar is not None:
+        findings += calendar_checks(core, calendar, gap_info_max)
+    clean, rejected = split_frames(frame, core)
+    return BarsCheck(clean, rejected, finalize_findings(findings, max_per_check))
+
+
+def _split_params(
+    split_ratios: Sequence[float], split_tolerance: float, large_move: float
+) -> tuple[float, ...]:
+    """Validate the jump parameters of :func:`check_bars`; return the split ratios as floats."""
     ratios = tuple(float(k) for k in split_ratios)
     if any(not math.isfinite(k) or k <= 1 for k in ratios):
         raise InputError(f"split_ratios={split_ratios!r} must all be finite numbers > 1")
@@ -152,55 +176,43 @@ def check_bars(
         raise InputError(f"split_tolerance={split_tolerance!r} must be in (0, 0.25)")
     if not large_move > 0:
         raise InputError(f"large_move={large_move!r} must be > 0 (a fraction, 0.5 = 50%)")
-    if calendar is not None:
-        _sessions(calendar)  # fail early on a bad name
-    p = _parse(frame, "bars", ("open", "high", "low", "close", "volume"))
-    rules = _base_rules(p)
+    return ratios
+
+
+def _bar_rules(p: Parsed) -> list[Rule]:
+    """Row rules of bars beyond the base rules: missing close, prices <= 0, volume < 0."""
     close = p.vals["close"]
-    rules.append(
+    rules: list[Rule] = [
         (
             "missing_close",
             "error",
             np.isnan(close) & ~p.unparseable["close"],
-            _const("close missing"),
+            const_reason("close missing"),
         )
-    )
-    for col in _PRICE_COLS:
-        if col in p.vals:
-            x = p.vals[col]
-            with np.errstate(invalid="ignore"):
-                m = x <= 0
+    ]
+    with np.errstate(invalid="ignore"):
+        for col in PRICE_COLS:
+            if col in p.vals:
+                x = p.vals[col]
+                rules.append(
+                    (
+                        "non_positive_price",
+                        "error",
+                        x <= 0,
+                        valued_reason(f"{col} {{}} <= 0", x, fmt_px),
+                    )
+                )
+        if "volume" in p.vals:
+            v = p.vals["volume"]
             rules.append(
                 (
-                    "non_positive_price",
+                    "negative_volume",
                     "error",
-                    m,
-                    _valued(f"{col} {{}} <= 0", x, _px),
+                    v < 0,
+                    valued_reason("volume {} < 0", v, lambda y: fmt_num(y, 0)),
                 )
             )
-    if "volume" in p.vals:
-        x = p.vals["volume"]
-        with np.errstate(invalid="ignore"):
-            m = x < 0
-        rules.append(
-            (
-                "negative_volume",
-                "error",
-                m,
-                _valued("volume {} < 0", x, lambda y: fmt_num(y, 0)),
-            )
-        )
-    core = _core(p, rules, "bars")
-    findings = core.findings
-    findings += _ohlc_checks(core)
-    if stale_run is not None:
-        findings += _stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
-        findings += _zero_volume_checks(core, stale_run)
-    findings += _jump_checks(core, basis, ratios, split_tolerance, large_move)
-    if calendar is not None:
-        findings += _calendar_checks(core, calendar, gap_info_max)
-    clean, rejected = _frames(frame, core)
-    return BarsCheck(clean, rejected, _finalize_findings(findings, max_per_check))
+    return rules
 
 
 def check_series(
@@ -257,28 +269,26 @@ def check_series(
     >>> len(res.clean), res.rejected["reason"].iloc[0]
     (2, 'duplicate of row 2 for 2024-01-03 (identical); one copy kept')
     """
-    frame = _validate_common(values, "values", ("key", "date", "value"))
+    frame = validate_frame(values, "values", ("key", "date", "value"))
     _check_params(stale_run, max_per_check, calendar)
-    if calendar is not None:
-        _sessions(calendar)
-    p = _parse(frame, "values", ("value",))
-    rules = _base_rules(p)
+    p = parse_frame(frame, "values", ("value",))
+    rules = base_rules(p)
     rules.append(
         (
             "missing_value",
             "info",
             np.isnan(p.vals["value"]) & ~p.unparseable["value"],
-            _const("value missing"),
+            const_reason("value missing"),
         )
     )
-    core = _core(p, rules, "values")
+    core = run_core(p, rules, "values")
     findings = core.findings
     if stale_run is not None:
-        findings += _stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
+        findings += stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
     if calendar is not None:
-        findings += _calendar_checks(core, calendar, gap_info_max)
-    clean, rejected = _frames(frame, core)
-    return SeriesCheck(clean, rejected, _finalize_findings(findings, max_per_check))
+        findings += calendar_checks(core, calendar, gap_info_max)
+    clean, rejected = split_frames(frame, core)
+    return SeriesCheck(clean, rejected, finalize_findings(findings, max_per_check))
 
 
 def summarize(findings: pd.DataFrame) -> pd.DataFrame:
@@ -306,7 +316,7 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
     0   A      0        1     1      2  large_move, split_jump
     1   B      0        0     1      1                unsorted
     """
-    _validate_common(findings, "findings", FINDING_COLUMNS)
+    validate_frame(findings, "findings", FINDING_COLUMNS)
     bad = sorted(set(findings["severity"].dropna().unique()) - set(SEVERITIES))
     if bad:
         raise SchemaError(

@@ -1,8 +1,8 @@
 """Shared core of the quality checks: validate, parse, reject, sort and deduplicate.
 
-:func:`_core` applies the row rules (rejecting rows), sorts by key and date,
-reports unsorted keys and resolves duplicate dates; :func:`_frames` builds the
-``clean`` and ``rejected`` frames. Used by :mod:`capsize.data._quality_checks`.
+:func:`run_core` applies the row rules (rejecting rows), sorts by key and date,
+reports unsorted keys and resolves duplicate dates; :func:`split_frames` builds the
+``clean`` and ``rejected`` frames. Used by :mod:`capsize.data.quality._checks`.
 """
 
 from __future__ import annotations
@@ -17,21 +17,43 @@ import numpy.typing as npt
 import pandas as pd
 
 from capsize._format import fmt_num
-from capsize.data._quality_findings import (
-    _NAT,
-    _NS_PER_DAY,
+from capsize.data.quality._findings import (
+    NAT,
+    NS_PER_DAY,
     BoolArray,
     FloatArray,
     IntArray,
     ObjArray,
-    _dstr,
-    _findings,
-    _px,
+    findings_frame,
+    fmt_px,
+    iso_days,
 )
 from capsize.errors import InputError, SchemaError
 
+__all__ = [
+    "Accepted",
+    "Parsed",
+    "Rule",
+    "base_rules",
+    "const_reason",
+    "parse_frame",
+    "run_core",
+    "split_frames",
+    "validate_frame",
+    "valued_reason",
+]
 
-def _validate_common(frame: object, name: str, required: Sequence[str]) -> pd.DataFrame:
+
+def validate_frame(frame: object, name: str, required: Sequence[str]) -> pd.DataFrame:
+    """Return ``frame`` if it is a DataFrame with the ``required`` columns, else raise.
+
+    Raises
+    ------
+    InputError
+        If ``frame`` is not a DataFrame.
+    SchemaError
+        If a required column is missing (or in the index) or a column name repeats.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in required if c not in frame.columns]
@@ -74,20 +96,24 @@ def _parse_dates(col: pd.Series, name: str) -> tuple[IntArray, np.dtype[np.datet
     return np.asarray(parsed.to_numpy(dtype="datetime64[ns]")).view(np.int64), unit
 
 
-_Rule = tuple[str, str, BoolArray, Callable[[IntArray], list[str]]]
+Rule = tuple[str, str, BoolArray, Callable[[IntArray], list[str]]]
+"""A row rule: ``(check, severity, mask of failing rows, reasons of given rows)``."""
 
 
 @dataclass
-class _Parsed:
+class Parsed:
+    """The input frame with keys coded, dates as int64 ns and numeric columns parsed."""
+
     frame: pd.DataFrame
     code: IntArray  # -1 = missing key
     keys: ObjArray  # sorted unique keys
-    ns: IntArray  # _NAT = missing date
+    ns: IntArray  # NAT = missing date
     vals: dict[str, FloatArray]
     unparseable: dict[str, BoolArray]
     date_dtype: np.dtype[np.datetime64]
 
     def key_of(self, idx: IntArray) -> ObjArray:
+        """Keys of input rows ``idx`` (``"(missing key)"`` where absent)."""
         out = np.full(len(idx), "(missing key)", dtype=object)
         c = self.code[idx]
         ok = c >= 0
@@ -96,7 +122,9 @@ class _Parsed:
 
 
 @dataclass
-class _Core:
+class Accepted:
+    """Accepted rows, sorted by key then date (one per key and date), and the rejected rows."""
+
     keys: ObjArray  # sorted unique keys; code i -> keys[i]
     code: IntArray  # clean rows, sorted by key then date
     ns: IntArray  # clean dates, int64 ns
@@ -110,10 +138,12 @@ class _Core:
     identity: bool  # clean rows are exactly the input rows in input order
 
     def key_at(self, i: IntArray) -> ObjArray:
+        """Keys of accepted rows ``i``."""
         return self.keys[self.code[i]]
 
 
-def _parse(frame: pd.DataFrame, name: str, numeric: Sequence[str]) -> _Parsed:
+def parse_frame(frame: pd.DataFrame, name: str, numeric: Sequence[str]) -> Parsed:
+    """Code the keys, parse the dates and the ``numeric`` columns present in ``frame``."""
     kser = frame["key"]
     if not (pd.api.types.is_string_dtype(kser.dtype) or kser.dtype == object):
         kser = kser.astype(object).where(kser.notna(), None).astype(str)
@@ -147,19 +177,23 @@ def _parse(frame: pd.DataFrame, name: str, numeric: Sequence[str]) -> _Parsed:
                 b[idx] = s.iloc[idx].astype(str).str.strip().to_numpy() != ""
             vals[col] = v
             bad[col] = b
-    return _Parsed(frame, code, keys, ns, vals, bad, date_dtype)
+    return Parsed(frame, code, keys, ns, vals, bad, date_dtype)
 
 
-def _const(text: str) -> Callable[[IntArray], list[str]]:
+def const_reason(text: str) -> Callable[[IntArray], list[str]]:
+    """Reason builder giving ``text`` for every row."""
+
     def f(i: IntArray) -> list[str]:
         return [text] * len(i)
 
     return f
 
 
-def _valued(
+def valued_reason(
     template: str, x: FloatArray, fmt: Callable[[float], str]
 ) -> Callable[[IntArray], list[str]]:
+    """Reason builder filling ``template`` with each row's value of ``x``, formatted."""
+
     def f(i: IntArray) -> list[str]:
         return [template.format(fmt(float(x[j]))) for j in i.tolist()]
 
@@ -173,10 +207,11 @@ def _raw_valued(template: str, col: pd.Series) -> Callable[[IntArray], list[str]
     return f
 
 
-def _base_rules(p: _Parsed) -> list[_Rule]:
-    rules: list[_Rule] = []
+def base_rules(p: Parsed) -> list[Rule]:
+    """Rules of every check: missing key or date, unparseable or infinite numbers."""
+    rules: list[Rule] = []
     frame = p.frame
-    rules.append(("missing_key", "error", p.code < 0, _const("key missing or empty")))
+    rules.append(("missing_key", "error", p.code < 0, const_reason("key missing or empty")))
     raw_dates = frame["date"]
 
     def _date_reason(i: IntArray) -> list[str]:
@@ -185,7 +220,7 @@ def _base_rules(p: _Parsed) -> list[_Rule]:
             "date missing" if pd.isna(v) else f"date {str(v)!r} unparseable" for v in raw.tolist()
         ]
 
-    rules.append(("missing_date", "error", p.ns == _NAT, _date_reason))
+    rules.append(("missing_date", "error", p.ns == NAT, _date_reason))
     for col, b in p.unparseable.items():
         if b.any():
             rules.append(
@@ -204,7 +239,7 @@ def _base_rules(p: _Parsed) -> list[_Rule]:
                     "non_finite_value",
                     "error",
                     inf,
-                    _valued(f"{col} {{}} is not finite", v, str),
+                    valued_reason(f"{col} {{}} is not finite", v, str),
                 )
             )
     return rules
@@ -214,7 +249,7 @@ def _dup_text(col: str, a: object, b: object) -> str:
     def f(x: object) -> str:
         if isinstance(x, float | np.floating):
             v = float(x)
-            return fmt_num(v, 0) if col == "volume" and math.isfinite(v) else _px(v)
+            return fmt_num(v, 0) if col == "volume" and math.isfinite(v) else fmt_px(v)
         return "missing" if pd.isna(x) else str(x)  # type: ignore[call-overload]
 
     return f"{col} {f(a)} vs {f(b)}"
@@ -222,9 +257,9 @@ def _dup_text(col: str, a: object, b: object) -> str:
 
 def _composite(code: IntArray, ns: IntArray, n_keys: int) -> IntArray | None:
     """One int64 sort key ``code * span + day`` when dates are whole days, else None."""
-    if bool(np.any(ns % _NS_PER_DAY)):
+    if bool(np.any(ns % NS_PER_DAY)):
         return None
-    day = ns // _NS_PER_DAY
+    day = ns // NS_PER_DAY
     lo, hi = int(day.min()), int(day.max())
     span = hi - lo + 1
     if span * max(n_keys, 1) >= 2**62:
@@ -249,7 +284,7 @@ def _order_findings(keys: ObjArray, code: IntArray, ns: IntArray, row: IntArray)
     at = pos[fi]
     det = []
     for k, a in zip(uk.tolist(), at.tolist(), strict=True):
-        d_a, d_b = _dstr(ns[[a, a + 1]])
+        d_a, d_b = iso_days(ns[[a, a + 1]])
         r_a, r_b = int(row[a]), int(row[a + 1])
         if n_fwd[k] == 0:
             det.append(
@@ -261,15 +296,66 @@ def _order_findings(keys: ObjArray, code: IntArray, ns: IntArray, row: IntArray)
                 f"rows are not in date order: {n_back[k]:,} row(s) out of place (first: row {r_a} "
                 f"dated {d_a} comes after row {r_b} dated {d_b}); sorted by date"
             )
-    return _findings(keys[uk], ns[at], "unsorted", "info", det)
+    return findings_frame(keys[uk], ns[at], "unsorted", "info", det)
 
 
-def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
-    frame = p.frame
-    n = len(frame)
-    findings: list[pd.DataFrame] = []
-    # --- row rules -> rejected (reasons built for rejected rows only)
-    rej = np.zeros(n, dtype=bool)
+def run_core(p: Parsed, rules: Sequence[Rule], name: str) -> Accepted:
+    """Reject rows failing ``rules``, sort the rest by key and date, resolve duplicate dates.
+
+    Parameters
+    ----------
+    p : Parsed
+        The parsed input.
+    rules : sequence of Rule
+        ``(check, severity, mask, reason)``: rows where ``mask`` is True are rejected.
+    name : str
+        Name of the input in messages.
+
+    Returns
+    -------
+    Accepted
+        The accepted rows (sorted, one per key and date), the rejected rows with their
+        reasons, and the findings so far.
+    """
+    rej, rej_idx, reason, findings = _apply_rules(p, rules)
+    s_row, s_code, s_ns, order = _sort_rows(p, rej)
+    findings += order
+    rej_rows, rej_reason = [rej_idx], [reason]
+    dup = _duplicates(p, s_row, s_code, s_ns)
+    if dup is not None:
+        findings += dup.findings
+        rej_rows.append(dup.rows)
+        rej_reason.append(dup.reasons)
+        s_row, s_code, s_ns = s_row[dup.keep], s_code[dup.keep], s_ns[dup.keep]
+    all_rej = np.concatenate(rej_rows)
+    all_reason = np.concatenate(rej_reason)
+    o = np.argsort(all_rej, kind="stable")
+    n = len(p.frame)
+    identity = len(s_row) == n and (n < 2 or bool(np.all(s_row[1:] > s_row[:-1])))
+    return Accepted(
+        keys=p.keys,
+        code=s_code,
+        ns=s_ns,
+        day=np.floor_divide(s_ns, NS_PER_DAY),
+        row=s_row,
+        vals=dict(p.vals) if identity else {c: a[s_row] for c, a in p.vals.items()},
+        rej_rows=all_rej[o],
+        rej_reason=all_reason[o],
+        findings=findings,
+        date_dtype=p.date_dtype,
+        identity=identity,
+    )
+
+
+def _apply_rules(
+    p: Parsed, rules: Sequence[Rule]
+) -> tuple[BoolArray, IntArray, ObjArray, list[pd.DataFrame]]:
+    """Rows failing any rule: mask, positions, reasons (every rule failed) and findings.
+
+    Reasons are built for rejected rows only; each row's finding is filed under the
+    first rule it fails.
+    """
+    rej = np.zeros(len(p.frame), dtype=bool)
     for _c, _s, mask, _f in rules:
         rej |= mask
     rej_idx = np.flatnonzero(rej)
@@ -283,6 +369,7 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
         old = reason[sub]
         reason[sub] = [t if not o else f"{o}; {t}" for o, t in zip(old, texts, strict=True)]
         first[sub[first[sub] < 0]] = r_i
+    findings: list[pd.DataFrame] = []
     for r_i, (check, severity, _mask, _fn) in enumerate(rules):
         sub = np.flatnonzero(first == r_i)
         if len(sub):
@@ -290,109 +377,124 @@ def _core(p: _Parsed, rules: Sequence[_Rule], name: str) -> _Core:
             det = [
                 f"row {r}: {t}; row rejected" for r, t in zip(i.tolist(), reason[sub], strict=True)
             ]
-            findings.append(_findings(p.key_of(i), p.ns[i], check, severity, det))
-    rej_rows = [rej_idx]
-    rej_reason = [reason]
-    # --- sort by key, date, file position; report keys whose rows were out of order
-    if len(rej_idx):
+            findings.append(findings_frame(p.key_of(i), p.ns[i], check, severity, det))
+    return rej, rej_idx, reason, findings
+
+
+def _sort_rows(
+    p: Parsed, rej: BoolArray
+) -> tuple[IntArray, IntArray, IntArray, list[pd.DataFrame]]:
+    """Rows kept, sorted by key, date and file position: input rows, key codes, dates.
+
+    The findings list one ``unsorted`` finding per key whose rows were out of order.
+    """
+    if rej.any():
         v = np.flatnonzero(~rej)
         code_v, ns_v = p.code[v], p.ns[v]
     else:
-        v, code_v, ns_v = np.arange(n, dtype=np.int64), p.code, p.ns
-    s_row, s_code, s_ns = v, code_v, ns_v
-    if len(v) >= 2:
-        comp = _composite(code_v, ns_v, len(p.keys))
-        perm: IntArray | None = None
-        if comp is not None:
-            if not bool(np.all(comp[1:] >= comp[:-1])):
-                m = len(v)
-                if int(comp.max()) < 2**62 // m:  # make keys unique: a fast unstable sort is enough
-                    perm = np.argsort(comp * m + np.arange(m, dtype=np.int64))
-                else:
-                    perm = np.argsort(comp, kind="stable")
-        else:
-            up = (code_v[1:] > code_v[:-1]) | (
-                (code_v[1:] == code_v[:-1]) & (ns_v[1:] >= ns_v[:-1])
-            )
-            if not bool(np.all(up)):
-                perm = np.lexsort((v, ns_v, code_v))
-        if perm is not None:
-            s_row, s_code, s_ns = v[perm], code_v[perm], ns_v[perm]
-            findings.append(_order_findings(p.keys, s_code, s_ns, s_row))
-    # --- duplicate dates: keep the last occurrence in file order
+        v, code_v, ns_v = np.arange(len(rej), dtype=np.int64), p.code, p.ns
+    perm = _sort_permutation(v, code_v, ns_v, len(p.keys)) if len(v) >= 2 else None
+    if perm is None:
+        return v, code_v, ns_v, []
+    s_row, s_code, s_ns = v[perm], code_v[perm], ns_v[perm]
+    return s_row, s_code, s_ns, [_order_findings(p.keys, s_code, s_ns, s_row)]
+
+
+def _sort_permutation(row: IntArray, code: IntArray, ns: IntArray, n_keys: int) -> IntArray | None:
+    """Permutation sorting rows by key, date and file position; None when already sorted."""
+    comp = _composite(code, ns, n_keys)
+    if comp is None:
+        up = (code[1:] > code[:-1]) | ((code[1:] == code[:-1]) & (ns[1:] >= ns[:-1]))
+        return None if bool(np.all(up)) else np.lexsort((row, ns, code))
+    if bool(np.all(comp[1:] >= comp[:-1])):
+        return None
+    m = len(row)
+    if int(comp.max()) < 2**62 // m:  # make keys unique: a fast unstable sort is enough
+        out: IntArray = np.argsort(comp * m + np.arange(m, dtype=np.int64))
+        return out
+    return np.argsort(comp, kind="stable")
+
+
+@dataclass
+class _Duplicates:
+    keep: IntArray  # positions, among the sorted rows, of the rows kept
+    rows: IntArray  # input positions of the rows rejected as duplicates
+    reasons: ObjArray
+    findings: list[pd.DataFrame]
+
+
+def _duplicates(p: Parsed, s_row: IntArray, s_code: IntArray, s_ns: IntArray) -> _Duplicates | None:
+    """Resolve rows sharing a key and date: keep the last in file order (None: no duplicate)."""
     dsame = (s_code[1:] == s_code[:-1]) & (s_ns[1:] == s_ns[:-1])
     nonlast = np.r_[dsame, False]
-    if nonlast.any():
-        d = np.flatnonzero(nonlast)
-        lastpos = np.flatnonzero(~nonlast)
-        kept = lastpos[np.searchsorted(lastpos, d)]
-        ri, rk = s_row[d], s_row[kept]
-        cols = [c for c in frame.columns if c not in ("key", "date")]
-        diffs: list[list[str]] = [[] for _ in range(len(d))]
-        for col in cols:
-            if col in p.vals:
-                a_arr: npt.NDArray[np.generic] = p.vals[col][ri]
-                b_arr: npt.NDArray[np.generic] = p.vals[col][rk]
-                a_na, b_na = np.isnan(p.vals[col][ri]), np.isnan(p.vals[col][rk])
-            else:
-                a_arr = frame[col].iloc[ri].to_numpy(dtype=object)
-                b_arr = frame[col].iloc[rk].to_numpy(dtype=object)
-                a_na, b_na = pd.isna(a_arr), pd.isna(b_arr)
-            with np.errstate(invalid="ignore"):
-                eq = (a_na & b_na) | (~a_na & ~b_na & (a_arr == b_arr))
-            for j in np.flatnonzero(~eq).tolist():
-                diffs[j].append(_dup_text(col, a_arr[j], b_arr[j]))
-        ident = np.array([not x for x in diffs], dtype=bool)
-        dates = _dstr(s_ns[d])
-        reasons = np.empty(len(d), dtype=object)
-        dup_texts = np.empty(len(d), dtype=object)
-        for j, (r1, r2, dt_, df_) in enumerate(
-            zip(ri.tolist(), rk.tolist(), dates, diffs, strict=True)
-        ):
-            if not df_:
-                reasons[j] = f"duplicate of row {r2} for {dt_} (identical); one copy kept"
-                dup_texts[j] = (
-                    f"row {r1} repeats row {r2} for {dt_} exactly; kept one copy (row {r2})"
-                )
-            else:
-                what = ", ".join(df_)
-                reasons[j] = (
-                    f"duplicate date {dt_} conflicting with row {r2} ({what}); kept row {r2}"
-                )
-                dup_texts[j] = (
-                    f"2 rows dated {dt_} disagree: {what} (row {r1} vs row {r2}); kept row {r2}, "
-                    f"the last in file order; rejected row {r1}"
-                )
-        keys_d = p.keys[s_code[d]]
-        for mask, sev in ((ident, "warning"), (~ident, "error")):
-            if mask.any():
-                findings.append(
-                    _findings(keys_d[mask], s_ns[d][mask], "duplicate_date", sev, dup_texts[mask])
-                )
-        rej_rows.append(ri)
-        rej_reason.append(reasons)
-        keep = lastpos
-        s_row, s_code, s_ns = s_row[keep], s_code[keep], s_ns[keep]
-    all_rej = np.concatenate(rej_rows)
-    all_reason = np.concatenate(rej_reason)
-    o = np.argsort(all_rej, kind="stable")
-    identity = len(s_row) == n and (n < 2 or bool(np.all(s_row[1:] > s_row[:-1])))
-    return _Core(
-        keys=p.keys,
-        code=s_code,
-        ns=s_ns,
-        day=np.floor_divide(s_ns, _NS_PER_DAY),
-        row=s_row,
-        vals=dict(p.vals) if identity else {c: a[s_row] for c, a in p.vals.items()},
-        rej_rows=all_rej[o],
-        rej_reason=all_reason[o],
-        findings=findings,
-        date_dtype=p.date_dtype,
-        identity=identity,
-    )
+    if not nonlast.any():
+        return None
+    d = np.flatnonzero(nonlast)
+    lastpos = np.flatnonzero(~nonlast)
+    kept = lastpos[np.searchsorted(lastpos, d)]
+    ri, rk = s_row[d], s_row[kept]
+    diffs = _row_differences(p, ri, rk)
+    reasons, texts = _duplicate_texts(ri, rk, iso_days(s_ns[d]), diffs)
+    ident = np.array([not x for x in diffs], dtype=bool)
+    keys_d = p.keys[s_code[d]]
+    findings = [
+        findings_frame(keys_d[mask], s_ns[d][mask], "duplicate_date", sev, texts[mask])
+        for mask, sev in ((ident, "warning"), (~ident, "error"))
+        if mask.any()
+    ]
+    return _Duplicates(lastpos, ri, reasons, findings)
 
 
-def _frames(frame: pd.DataFrame, core: _Core) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _row_differences(p: Parsed, ri: IntArray, rk: IntArray) -> list[list[str]]:
+    """For each pair of input rows ``(ri[j], rk[j])``, the columns that differ, as text."""
+    diffs: list[list[str]] = [[] for _ in range(len(ri))]
+    for col in p.frame.columns:
+        if col in ("key", "date"):
+            continue
+        a_arr, b_arr, a_na, b_na = _pair_values(p, col, ri, rk)
+        with np.errstate(invalid="ignore"):
+            eq = (a_na & b_na) | (~a_na & ~b_na & (a_arr == b_arr))
+        for j in np.flatnonzero(~eq).tolist():
+            diffs[j].append(_dup_text(col, a_arr[j], b_arr[j]))
+    return diffs
+
+
+def _pair_values(
+    p: Parsed, col: object, ri: IntArray, rk: IntArray
+) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.generic], BoolArray, BoolArray]:
+    """Values of column ``col`` in rows ``ri`` and ``rk``, and where each is missing."""
+    if col in p.vals:
+        a_num, b_num = p.vals[str(col)][ri], p.vals[str(col)][rk]
+        return a_num, b_num, np.isnan(a_num), np.isnan(b_num)
+    a_obj = p.frame[col].iloc[ri].to_numpy(dtype=object)
+    b_obj = p.frame[col].iloc[rk].to_numpy(dtype=object)
+    return a_obj, b_obj, np.asarray(pd.isna(a_obj)), np.asarray(pd.isna(b_obj))
+
+
+def _duplicate_texts(
+    ri: IntArray, rk: IntArray, dates: list[str], diffs: list[list[str]]
+) -> tuple[ObjArray, ObjArray]:
+    """Rejection reason and finding text of each duplicate row ``ri[j]`` (kept: ``rk[j]``)."""
+    reasons = np.empty(len(ri), dtype=object)
+    texts = np.empty(len(ri), dtype=object)
+    for j, (r1, r2, day, diff) in enumerate(
+        zip(ri.tolist(), rk.tolist(), dates, diffs, strict=True)
+    ):
+        if not diff:
+            reasons[j] = f"duplicate of row {r2} for {day} (identical); one copy kept"
+            texts[j] = f"row {r1} repeats row {r2} for {day} exactly; kept one copy (row {r2})"
+            continue
+        what = ", ".join(diff)
+        reasons[j] = f"duplicate date {day} conflicting with row {r2} ({what}); kept row {r2}"
+        texts[j] = (
+            f"2 rows dated {day} disagree: {what} (row {r1} vs row {r2}); kept row {r2}, "
+            f"the last in file order; rejected row {r1}"
+        )
+    return reasons, texts
+
+
+def split_frames(frame: pd.DataFrame, core: Accepted) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the ``clean`` and ``rejected`` frames of a check from its accepted rows."""
     if core.identity:
         clean = frame.reset_index(drop=True)
         clean["date"] = core.ns.view("datetime64[ns]").astype(core.date_dtype)

@@ -1,8 +1,8 @@
 """Checks on accepted bars: OHLC consistency, stale runs, zero volume and jumps.
 
-Each check takes the sorted, deduplicated rows of :func:`capsize.data._quality_core._core`
+Each check takes the sorted, deduplicated rows of :class:`~capsize.data.quality._core.Accepted`
 and returns findings frames (rows are kept). Used by
-:mod:`capsize.data._quality_checks`.
+:mod:`capsize.data.quality._checks`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,22 @@ import numpy as np
 import pandas as pd
 
 from capsize._format import fmt_pct
-from capsize.data._quality_core import _Core
-from capsize.data._quality_findings import _dstr, _findings, _px, _runs
+from capsize.data.quality._core import Accepted
+from capsize.data.quality._findings import findings_frame, fmt_px, iso_days, true_runs
 
-_PRICE_COLS: Final[tuple[str, ...]] = ("open", "high", "low", "close")
+__all__ = ["PRICE_COLS", "jump_checks", "ohlc_checks", "stale_checks", "zero_volume_checks"]
+
+PRICE_COLS: Final[tuple[str, ...]] = ("open", "high", "low", "close")
+"""Price columns of a bar (each must be > 0)."""
 _EPS: Final[float] = 1e-6  # relative slack for OHLC consistency (files carry ~8 significant digits)
 
 
-def _ohlc_checks(core: _Core) -> list[pd.DataFrame]:
+def ohlc_checks(core: Accepted) -> list[pd.DataFrame]:
+    """``high_below_low`` and ``close/open_outside_range`` warnings (rows kept)."""
     out: list[pd.DataFrame] = []
     v = core.vals
     nan = np.full(len(core.code), np.nan)
-    o, h, lo, c = (v.get(k, nan) for k in _PRICE_COLS)
+    o, h, lo, c = (v.get(k, nan) for k in PRICE_COLS)
     with np.errstate(invalid="ignore"):
         hl = h < lo
         bad_c = ~hl & ((c < lo * (1 - _EPS)) | (c > h * (1 + _EPS)))
@@ -35,58 +39,60 @@ def _ohlc_checks(core: _Core) -> list[pd.DataFrame]:
     i = np.flatnonzero(hl)
     if len(i):
         det = [
-            f"high {_px(h[j])} < low {_px(lo[j])} on {d} "
-            f"(open {_px(o[j])}, close {_px(c[j])}); row kept"
-            for j, d in zip(i.tolist(), _dstr(core.ns[i]), strict=True)
+            f"high {fmt_px(h[j])} < low {fmt_px(lo[j])} on {d} "
+            f"(open {fmt_px(o[j])}, close {fmt_px(c[j])}); row kept"
+            for j, d in zip(i.tolist(), iso_days(core.ns[i]), strict=True)
         ]
-        out.append(_findings(core.key_at(i), core.ns[i], "high_below_low", "warning", det))
+        out.append(findings_frame(core.key_at(i), core.ns[i], "high_below_low", "warning", det))
     for mask, what, arr in ((bad_c, "close", c), (bad_o, "open", o)):
         i = np.flatnonzero(mask)
         if len(i):
             det = [
-                f"{what} {_px(arr[j])} outside [low {_px(lo[j])}, high {_px(h[j])}] "
+                f"{what} {fmt_px(arr[j])} outside [low {fmt_px(lo[j])}, high {fmt_px(h[j])}] "
                 f"on {d}; row kept"
-                for j, d in zip(i.tolist(), _dstr(core.ns[i]), strict=True)
+                for j, d in zip(i.tolist(), iso_days(core.ns[i]), strict=True)
             ]
             out.append(
-                _findings(core.key_at(i), core.ns[i], f"{what}_outside_range", "warning", det)
+                findings_frame(core.key_at(i), core.ns[i], f"{what}_outside_range", "warning", det)
             )
     return out
 
 
-def _stale_checks(
-    core: _Core, col: str, label: str, check: str, min_run: int, severity: str
+def stale_checks(
+    core: Accepted, col: str, label: str, check: str, min_run: int, severity: str
 ) -> list[pd.DataFrame]:
+    """One ``check`` finding per run of ``min_run`` or more identical values of ``col``."""
     out: list[pd.DataFrame] = []
     x = core.vals.get(col)
     if x is None or len(x) < 2:
         return out
     code = core.code
     eq = np.r_[False, (x[1:] == x[:-1]) & (code[1:] == code[:-1])]
-    starts, lengths = _runs(eq, code)
+    starts, lengths = true_runs(eq, code)
     sel = lengths + 1 >= min_run
     if sel.any():
         s0 = starts[sel] - 1
         s1 = starts[sel] + lengths[sel] - 1
         det = [
-            f"{label} unchanged at {_px(x[a])} on {n:,} consecutive rows, {d0}..{d1}"
+            f"{label} unchanged at {fmt_px(x[a])} on {n:,} consecutive rows, {d0}..{d1}"
             for a, n, d0, d1 in zip(
                 s0.tolist(),
                 (lengths[sel] + 1).tolist(),
-                _dstr(core.ns[s0]),
-                _dstr(core.ns[s1]),
+                iso_days(core.ns[s0]),
+                iso_days(core.ns[s1]),
                 strict=True,
             )
         ]
-        out.append(_findings(core.key_at(s0), core.ns[s0], check, severity, det))
+        out.append(findings_frame(core.key_at(s0), core.ns[s0], check, severity, det))
     return out
 
 
-def _zero_volume_checks(core: _Core, min_run: int) -> list[pd.DataFrame]:
+def zero_volume_checks(core: Accepted, min_run: int) -> list[pd.DataFrame]:
+    """One ``zero_volume_run`` warning per run of ``min_run`` or more zero volumes."""
     vol = core.vals.get("volume")
     if vol is None:
         return []
-    starts, lengths = _runs(vol == 0, core.code)
+    starts, lengths = true_runs(vol == 0, core.code)
     sel = lengths >= min_run
     if not sel.any():
         return []
@@ -95,10 +101,10 @@ def _zero_volume_checks(core: _Core, min_run: int) -> list[pd.DataFrame]:
     det = [
         f"volume 0 on {n:,} consecutive rows, {d0}..{d1} (no trades, or volume unknown)"
         for n, d0, d1 in zip(
-            lengths[sel].tolist(), _dstr(core.ns[s0]), _dstr(core.ns[s1]), strict=True
+            lengths[sel].tolist(), iso_days(core.ns[s0]), iso_days(core.ns[s1]), strict=True
         )
     ]
-    return [_findings(core.key_at(s0), core.ns[s0], "zero_volume_run", "warning", det)]
+    return [findings_frame(core.key_at(s0), core.ns[s0], "zero_volume_run", "warning", det)]
 
 
 def _split_label(k: float, up: bool) -> str:
@@ -107,9 +113,10 @@ def _split_label(k: float, up: bool) -> str:
     return f"{q}:{p} reverse split" if up else f"{p}:{q} split"
 
 
-def _jump_checks(
-    core: _Core, basis: str, ratios: Sequence[float], tol: float, large: float
+def jump_checks(
+    core: Accepted, basis: str, ratios: Sequence[float], tol: float, large: float
 ) -> list[pd.DataFrame]:
+    """``split_jump`` warnings (close ratio near a split ratio) and ``large_move`` notes."""
     c = core.vals["close"]
     code = core.code
     if len(c) < 2:
@@ -137,8 +144,8 @@ def _jump_checks(
         for j in np.flatnonzero(hit).tolist():
             b = int(best[j])
             labels[j] = _split_label(float(k[b % len(k)]), up=b < len(k))
-    d1 = _dstr(core.ns[j1])
-    d0 = _dstr(core.ns[j1 - 1])
+    d1 = iso_days(core.ns[j1])
+    d0 = iso_days(core.ns[j1 - 1])
     if basis == "raw":
         why = "possible unadjusted split"
     else:
@@ -146,17 +153,17 @@ def _jump_checks(
     i = np.flatnonzero(hit)
     if len(i):
         det = [
-            f"close {_px(c[j1[j]])} on {d1[j]} vs {_px(c[j1[j] - 1])} on {d0[j]}: "
-            f"×{_px(rc[j])}, near a {labels[j]}; {why}"
+            f"close {fmt_px(c[j1[j]])} on {d1[j]} vs {fmt_px(c[j1[j] - 1])} on {d0[j]}: "
+            f"×{fmt_px(rc[j])}, near a {labels[j]}; {why}"
             for j in i.tolist()
         ]
-        out.append(_findings(core.key_at(j1[i]), core.ns[j1[i]], "split_jump", "warning", det))
+        out.append(findings_frame(core.key_at(j1[i]), core.ns[j1[i]], "split_jump", "warning", det))
     i = np.flatnonzero(~hit & (np.abs(rc - 1) > large))
     if len(i):
         det = [
-            f"close {_px(c[j1[j]])} on {d1[j]} vs {_px(c[j1[j] - 1])} on {d0[j]}: "
-            f"{fmt_pct(rc[j] - 1)} (×{_px(rc[j])}), not near a split ratio"
+            f"close {fmt_px(c[j1[j]])} on {d1[j]} vs {fmt_px(c[j1[j] - 1])} on {d0[j]}: "
+            f"{fmt_pct(rc[j] - 1)} (×{fmt_px(rc[j])}), not near a split ratio"
             for j in i.tolist()
         ]
-        out.append(_findings(core.key_at(j1[i]), core.ns[j1[i]], "large_move", "info", det))
+        out.append(findings_frame(core.key_at(j1[i]), core.ns[j1[i]], "large_move", "info", det))
     return out
