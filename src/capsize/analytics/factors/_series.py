@@ -137,7 +137,7 @@ def point_in_time(
     if as_of is None:
         return frame
     cutoff = publication_cutoff(as_of, publication_lag_months)
-    return frame.loc[frame.index <= cutoff]
+    return frame.iloc[: int(frame.index.searchsorted(cutoff, side="right"))]
 
 
 def compound_to_monthly(daily: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:

@@ -44,10 +44,12 @@ def clean_series(x: pd.Series, name: str, as_of: object | None) -> pd.Series:
         raise InputError(f"{name} must be a Series with a DatetimeIndex")
     if not x.index.is_monotonic_increasing:
         raise InputError(f"{name} dates must be increasing; sort it first")
-    out: pd.Series = x.astype("float64").dropna()
+    out: pd.Series = x
+    if out.dtype != "float64" or out.hasnans:
+        out = out.astype("float64").dropna()
     if as_of is not None:
         cut = pd.Timestamp(as_of)  # type: ignore[arg-type]
-        out = out.loc[out.index <= cut]
+        out = out.iloc[: int(out.index.searchsorted(cut, side="right"))]
     return out
 
 
