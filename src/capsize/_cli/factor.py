@@ -119,8 +119,12 @@ def _print_factor(r: FactorHistory, years_shown: int) -> None:
             f"{last[0]} so far ({format_cell(months)} months): {format_cell(last[1])}, "
             f"{last[2]} ahead"
         )
-    _print(years, complete, title=f"{r.labels[key]}: last {len(complete)} complete calendar years",
-           caption=partial or "")  # fmt: skip
+    _print(
+        years,
+        complete,
+        title=f"{r.labels[key]}: last {len(complete)} complete calendar years",
+        caption=partial or "",
+    )
     for name in ("streaks", "cycles", "ranks", "forward", "aftermath"):
         _print(r.table(f"{key}.{name}"))
     for k in r.detailed:
@@ -153,8 +157,15 @@ def _history_rows(r: RotationScoreResult, n: int) -> list[list[str]]:
     rows: list[list[str]] = []
     for i in range(max(len(score.dates) - n, 0), len(score.dates)):
         parts = [f"{_SHORT[k]} {int(v[i]):+d}" for k, v in comps.items() if v[i] == v[i]]
-        rows.append([score.dates[i][:7], f"{score.values[i]:+.2f}", r.history_labels[i],
-                     f"{int(assessed.values[i])}", " ".join(parts)])  # fmt: skip
+        rows.append(
+            [
+                score.dates[i][:7],
+                f"{score.values[i]:+.2f}",
+                r.history_labels[i],
+                f"{int(assessed.values[i])}",
+                " ".join(parts),
+            ]
+        )
     return rows
 
 

@@ -312,8 +312,14 @@ def years_table(sf: SeriesFigures, h: F.SizeFactorHistory) -> TableData:
         status = "complete"
         if not bool(r["complete"]):
             status = "partial"
-            sf.add(f"year.{y}.months", int(r["months"]), "count", f"months of {y} in the window",
-                   "count of months", window=win)  # fmt: skip
+            sf.add(
+                f"year.{y}.months",
+                int(r["months"]),
+                "count",
+                f"months of {y} in the window",
+                "count of months",
+                window=win,
+            )
         rows.append((str(y), rel, _WHO[str(r["leader"])], status))
     return TableData(
         f"{sf.key}.years",
@@ -453,8 +459,19 @@ def forward_table(sf: SeriesFigures, h: F.SizeFactorHistory) -> TableData:
             )
         cells.append("*" if t["bucket"] == fw.current_bucket else "")
         rows.append(tuple(cells))
-    cols = ("trailing spread per year", "ahead", "months", "independent", "episodes", "mean/yr",
-            "median/yr", "small won", "worst", "best", "today")  # fmt: skip
+    cols = (
+        "trailing spread per year",
+        "ahead",
+        "months",
+        "independent",
+        "episodes",
+        "mean/yr",
+        "median/yr",
+        "small won",
+        "worst",
+        "best",
+        "today",
+    )
     return TableData(
         f"{sf.key}.forward",
         f"{sf.label}: forward relative returns by trailing {look // 12}-year spread",
