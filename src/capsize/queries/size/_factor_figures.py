@@ -274,6 +274,13 @@ def summary_row(sf: SeriesFigures, h: F.SizeFactorHistory) -> tuple[Cell, ...]:
         "growth of the relative line (small / large wealth)",
         "prod(1 + rel)",
     )
+    sf.add(
+        "cumulative",
+        growth - 1.0,
+        "fraction",
+        "cumulative relative return over the window",
+        "prod(1 + rel) - 1",
+    )
     a = sf.add(
         "annualised",
         growth ** (12.0 / n) - 1.0,
