@@ -182,9 +182,10 @@ def _component_source(ctx: _Ctx, c: R.ComponentScore) -> str:
     return ctx.data.sources.get(c.name, "store")
 
 
-def _window(c: R.ComponentScore) -> str:
+def _window(c: R.ComponentScore, day: pd.Timestamp) -> str:
+    """Dates the reading used (``as of <day>`` when there is no reading)."""
     if c.as_of is None:
-        return ""
+        return f"as of {iso(day)} (no data)"
     return f"{iso(c.first) or iso(c.as_of)}..{iso(c.as_of)}"
 
 
@@ -198,6 +199,7 @@ def _thresholds(ctx: _Ctx, c: R.ComponentScore) -> tuple[Figure, ...]:
             READING_UNITS[c.name],
             f"{c.label}: threshold t{i}",
             source=_RULE_SOURCE,
+            window=f"as of {ctx.fs.as_of}",
             formula=f"score(v) = -2 if v < t1; -1 if v < t2; 0 if v <= t3; +1 if v <= t4; "
             f"+2 otherwise; a higher value favours {side} caps",
         )
@@ -206,7 +208,7 @@ def _thresholds(ctx: _Ctx, c: R.ComponentScore) -> tuple[Figure, ...]:
 
 
 def _component(ctx: _Ctx, c: R.ComponentScore) -> ComponentRow:
-    src, win = _component_source(ctx, c), _window(c)
+    src, win = _component_source(ctx, c), _window(c, ctx.data.day)
     syms = ctx.data.symbols.get(c.name, ())
     why = c.reason or "not assessed"
 
@@ -502,6 +504,7 @@ def _total(
         "text",
         "rotation score in words",
         source=_RULE_SOURCE,
+        window=f"as of {fs.as_of}",
         formula=">= +1.25 strongly favours small caps; >= +0.5 leans small caps; <= -1.25 "
         "strongly favours large caps; <= -0.5 leans large caps; otherwise neutral",
         note=sc.label,
@@ -512,6 +515,7 @@ def _total(
         "fraction",
         "sum of the configured weights of the assessed components",
         source=_RULE_SOURCE,
+        window=f"as of {fs.as_of}",
         formula="sum of configured weights over assessed components",
     )
     return fs.add(
