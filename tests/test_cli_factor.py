@@ -2,7 +2,8 @@
 
 The store is written directly with :class:`capsize.data.store.Store` (not the
 importer), so these tests depend only on the store's read/write API. Expected
-figures come from the csv module and float loops.
+figures come from the csv module and float loops. ``--json`` is the query result's
+dict (``capsize.query/1``): figures by id, tables whose numeric cells name figures.
 """
 
 from __future__ import annotations
@@ -96,12 +97,40 @@ def use_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _json(args: list[str]) -> dict:
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
-    return json.loads(res.output)
+    out = json.loads(res.output)
+    assert isinstance(out, dict) and out["schema"] == "capsize.query/1"
+    return out
+
+
+def _v(p: dict, fid: str) -> float | int | None:
+    return p["figures"][fid]["value"]
+
+
+def _cells(p: dict, table: str, col: int = 0) -> list:
+    return [r[col] for r in p["tables"][table]["rows"]]
 
 
 def _smb(shared_data: Path) -> list[tuple[str, float]]:
     with (shared_data / "macro" / "FF3_monthly.csv").open(newline="") as fh:
         return [(r["date"], float(r["SMB"]) / 100.0) for r in csv.DictReader(fh)]
+
+
+def _components(p: dict) -> dict[str, dict]:
+    names = (
+        "relative_strength",
+        "breadth",
+        "rates_regime",
+        "flows",
+        "valuation",
+        "size_factor_regime",
+    )
+    return {
+        n: {
+            k: p["figures"][f"{n}.{k}"]
+            for k in ("reading", "score", "weight", "weight_used", "as_of", "status")
+        }
+        for n in names
+    }
 
 
 def test_factor_json_matches_plain_python(use_home: Path, shared_data: Path) -> None:
@@ -110,78 +139,108 @@ def test_factor_json_matches_plain_python(use_home: Path, shared_data: Path) -> 
     g = 1.0
     for _, x in smb:
         g *= 1.0 + x
-    main = p["summary"][0]
-    assert main["series"] == "SMB (FF3, monthly)"
-    assert math.isclose(main["growth"], g, rel_tol=1e-10)
-    assert main["first"] == "1926-07-31"
-    assert main["last"] == "2025-10-31"
+    assert p["query"] == "factor_history"
+    assert _cells(p, "summary")[0] == "SMB (FF3, monthly)"
+    assert math.isclose(_v(p, "smb.growth"), g, rel_tol=1e-10)
+    assert p["figures"]["smb.growth"]["provenance"]["window"] == "1926-07-31..2025-10-31"
     g5 = 1.0
     for _, x in smb[-60:]:
         g5 *= 1.0 + x
-    assert math.isclose(main["trailing_5y_ann"], g5 ** (1 / 5) - 1.0, rel_tol=1e-9)
-    d = p["details"]["main"]
-    assert d["current_streak"]["start_year"] == 2021
-    assert d["year_to_date"] == {
-        "year": 2025,
-        "months": 10,
-        "relative": pytest.approx(d["years"][-1]["relative"]),
-        "leader": "large",
-    }
-    assert d["forward"]["warning"]
+    assert math.isclose(_v(p, "smb.trailing_5y.ann"), g5 ** (1 / 5) - 1.0, rel_tol=1e-9)
+    assert _v(p, "smb.streak.current.years") == 4
+    cur = p["figures"]["smb.streak.current.years"]
+    assert cur["provenance"]["window"].startswith("2021..2024")
+    assert "large caps" in cur["label"]
+    last_year = p["tables"]["smb.years"]["rows"][-1]
+    assert last_year[0] == "2025" and last_year[2] == "large caps" and last_year[3] == "partial"
+    assert _v(p, "smb.year.2025.months") == 10
+    assert any("anecdotes" in n for n in p["notes"])
     # IJR is not in this store: that proxy is skipped, not an error
-    assert [t["proxy"] for t in d["tracking"]] == ["IWM / SPY"]
-    assert [t["proxy"] for t in p["details"]["decile_vw"]["tracking"]] == ["IWC / SPY", "IWM / SPY"]
-    am = d["aftermath"]
-    assert (am["leader"], am["min_years"]) == ("large", 4)  # current run: 2021-2024
-    assert [r["start_year"] for r in am["table"]] == [1951, 1994, 2021]
-    labels = [s["series"] for s in p["summary"]]
-    assert "Smallest / largest decile, equal-weighted" in labels
-    assert "decile_vw" in p["details"]
-    assert any("M+2" in n for n in p["notes"])
+    assert _cells(p, "smb.tracking") == ["IWM / SPY vs SMB"]
+    assert _cells(p, "decile_vw.tracking") == [
+        "IWC / SPY vs Lo 10 / Hi 10",
+        "IWM / SPY vs Lo 10 / Hi 10",
+    ]
+    am = p["tables"]["smb.aftermath"]
+    assert "after 4 calendar years running of large-cap" in am["title"]  # current run: 2021-2024
+    assert _cells(p, "smb.aftermath") == ["1951-1957", "1994-1998", "2021-2024"]
+    assert "Smallest / largest decile, equal-weighted" in _cells(p, "summary")
+    assert "decile_vw.years" in p["tables"]
+    assert any("published 2 months after the month ends" in n for n in p["notes"])
     assert "FF5_2x3 monthly: not in the store" in " ".join(p["notes"])
+    assert p["as_of"] == "2026-04-30"  # the daily file's last complete month
+    assert p["requested_as_of"] is None
+
+
+def test_factor_as_of_applies_the_publication_lag(use_home: Path, shared_data: Path) -> None:
+    p = _json(["factor", "--as-of", "2025-06-30", "--json"])
+    # June 30 ends June; with a 2-month lag the last published month is April 2025
+    assert p["as_of"] == "2025-04-30"
+    assert p["requested_as_of"] == "2025-06-30"
+    g = 1.0
+    for d, x in _smb(shared_data):
+        if d <= "2025-04-30":
+            g *= 1.0 + x
+    assert math.isclose(_v(p, "smb.growth"), g, rel_tol=1e-10)
+    assert any("the last usable month is 2025-04" in n for n in p["notes"])
+    text = json.dumps(p)
+    assert not [d for d in re.findall(r"\d{4}-\d{2}-\d{2}", text) if d > "2025-06-30"]
 
 
 def test_factor_since_and_tables(use_home: Path) -> None:
     p = _json(["factor", "--since", "1990", "--json"])
-    assert all(s["first"].startswith("1990-01") for s in p["summary"])
+    assert all(w.startswith("1990-01") for w in _cells(p, "summary", 1))
     res = runner.invoke(app, ["factor", "--years", "5"])
     assert res.exit_code == 0, res.output
-    for text in ("Longest runs", "Cycles of the relative line", "What followed", "anecdotes"):
+    for text in (
+        "longest runs",
+        "legs of the relative line",
+        "forward relative returns",
+        "anecdotes",
+        "last 5 complete calendar years",
+    ):
         assert text in res.output
     assert not re.search(r"\bnan\b|\bNone\b|\binf\b", res.output)
 
 
 def test_rotation_as_of_is_point_in_time(use_home: Path, shared_data: Path) -> None:
     p = _json(["rotation", "--as-of", "2024-03-15", "--json"])
-    comps = {c["name"]: c for c in p["components"]}
+    comps = _components(p)
     sfr = comps["size_factor_regime"]
     # on 2024-03-15 the last complete month is February; with a 2-month lag the last
     # usable French month is December 2023
-    assert sfr["as_of"] == "2023-12-31"
-    assert comps["relative_strength"]["as_of"] <= "2024-03-15"
-    assert comps["rates_regime"]["as_of"] <= "2024-03-15"
-    assert comps["breadth"]["status"] == "NOT ASSESSED"
-    assert comps["flows"]["status"] == "NOT ASSESSED"  # first snapshot is 2025-05-13
-    assessed = [c for c in p["components"] if c["status"] == "ASSESSED"]
-    tot = sum(c["weight"] for c in assessed)
-    assert math.isclose(p["score"], sum(c["weight"] * c["score"] for c in assessed) / tot)
-    assert p["history"][-1]["date"] <= "2024-03-15"
-    assert "renormalised" in p["disclosure"]
+    assert sfr["as_of"]["note"] == "2023-12-31"
+    assert comps["relative_strength"]["as_of"]["note"] <= "2024-03-15"
+    assert comps["rates_regime"]["as_of"]["note"] <= "2024-03-15"
+    assert comps["breadth"]["status"]["note"] == "NOT ASSESSED"
+    assert comps["flows"]["status"]["note"] == "NOT ASSESSED"  # first snapshot is 2025-05-13
+    assessed = [c for c in comps.values() if c["status"]["note"] == "ASSESSED"]
+    tot = sum(c["weight"]["value"] for c in assessed)
+    expected = sum(c["weight"]["value"] * c["score"]["value"] for c in assessed) / tot
+    assert math.isclose(_v(p, "score"), expected, abs_tol=1e-9)
+    assert p["series"]["history.score"]["dates"][-1] <= "2024-03-15"
+    assert any("renormalised" in n for n in p["notes"])
     # the 12-month-ahead evidence cannot use prices after as_of
-    assert p["evidence"]["last"] <= "2024-03-15"
+    assert p["tables"]["evidence"]["rows"]
+    assert not [d for d in re.findall(r"\d{4}-\d{2}-\d{2}", json.dumps(p)) if d > "2024-03-15"]
 
 
-def test_rotation_default_date_and_flows(use_home: Path) -> None:
+def test_rotation_flows_and_one_staleness_rule(use_home: Path) -> None:
     p = _json(["rotation", "--as-of", "2026-05-20", "--json"])
-    comps = {c["name"]: c for c in p["components"]}
-    assert comps["flows"]["status"] == "ASSESSED"
-    assert math.isclose(comps["flows"]["value"], 278_750_000 / 281_300_000 - 1.0)
+    flows = _components(p)["flows"]
+    assert math.isclose(flows["reading"]["value"], 278_750_000 / 281_300_000 - 1.0)
+    # drift: flows were scored up to 31 days old (builder) or 60 (score); the one staleness
+    # rule allows 10 days for daily data: a 15-day-old share count is not assessed
+    assert flows["status"]["note"] == "NOT ASSESSED"
+    assert "limit 10 days for daily data" in flows["score"]["note"]
+    assert any(n.startswith("Staleness: Data is stale") for n in p["notes"])
     latest = _json(["rotation", "--json"])
     assert latest["as_of"] == "2026-08-21"
-    assert (
-        "stale vintage"
-        in {c["name"]: c for c in latest["components"]}["size_factor_regime"]["evidence"]
-    )
+    rows = {r[0]: r for r in latest["tables"]["components"]["rows"]}
+    assert "stale vintage" in rows["Size-factor regime"][-1]
+    size = _components(latest)["size_factor_regime"]
+    assert size["status"]["note"] == "NOT ASSESSED"  # was kept 7 months old (limit 400 days)
+    assert "limit 92 days for monthly data" in size["score"]["note"]
     res = runner.invoke(app, ["rotation"])
     assert res.exit_code == 0, res.output
     assert "NOT ASSESSED" in res.output
@@ -198,9 +257,11 @@ def test_rotation_weights_from_config(use_home: Path, tmp_path: Path, monkeypatc
     monkeypatch.setenv("CAPSIZE_HOME", str(home2))
     (home2 / "config.toml").write_text("[rotation.weights]\nrelative_strength = 0.0\n")
     p = _json(["rotation", "--as-of", "2024-03-15", "--json"])
-    comps = {c["name"]: c for c in p["components"]}
-    assert comps["relative_strength"]["weight"] == 0.0
-    assert comps["relative_strength"]["weight_used"] == 0.0
+    rs = _components(p)["relative_strength"]
+    assert rs["weight"]["value"] == 0.0
+    assert rs["weight_used"]["value"] == 0.0
+    assert p["params"]["weights"]["relative_strength"] == 0.0
+    assert "Weights: [rotation.weights] of config.toml." in p["notes"]
     (home2 / "config.toml").write_text("[rotation.weights]\nmomentum = 1.0\n")
     res = runner.invoke(app, ["rotation", "--as-of", "2024-03-15"])
     assert res.exit_code == 1
@@ -213,9 +274,10 @@ def test_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     res = runner.invoke(app, ["factor"])
     assert res.exit_code == 1
     assert "capsize data import" in res.output
-    res = runner.invoke(app, ["rotation", "--as-of", "yesterday-ish"])
-    assert res.exit_code == 1
-    assert "--as-of" in res.output
+    for cmd in ("rotation", "factor"):
+        res = runner.invoke(app, [cmd, "--as-of", "yesterday-ish"])
+        assert res.exit_code == 1
+        assert "--as-of" in res.output
 
 
 def test_rotation_after_the_data_ends_uses_the_latest_data(use_home: Path) -> None:
@@ -223,14 +285,16 @@ def test_rotation_after_the_data_ends_uses_the_latest_data(use_home: Path) -> No
     p = _json(["rotation", "--as-of", "2030-01-01", "--json"])
     last = _json(["rotation", "--json"])
     assert p["as_of"] == last["as_of"] == "2026-08-21"
-    assert p["as_of_note"] == (
-        "as-of 2030-01-01 is after the latest data (2026-08-21); figures are as of 2026-08-21"
+    assert p["requested_as_of"] == "2030-01-01"
+    note = (
+        "as-of 2030-01-01 is after the latest IWM/SPY close (2026-08-21); the score is as of "
+        "2026-08-21"
     )
-    assert p["score"] == last["score"]
-    comps = {c["name"]: c for c in p["components"]}
-    assert comps["relative_strength"]["status"] == "ASSESSED"
+    assert note in p["notes"]
+    assert _v(p, "score") == _v(last, "score")
+    assert _components(p)["relative_strength"]["status"]["note"] == "ASSESSED"
     res = runner.invoke(app, ["rotation", "--as-of", "2030-01-01"])
-    assert "as-of 2030-01-01 is after the latest data" in " ".join(res.output.split())
+    assert "as-of 2030-01-01 is after the latest IWM/SPY close" in " ".join(res.output.split())
 
 
 def test_factor_years_zero_is_rejected(use_home: Path) -> None:
@@ -245,23 +309,27 @@ def test_factor_names_its_files_and_as_of(
 ) -> None:
     monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
     p = _json(["factor", "--json"])
-    assert p["sources"]["FF3"] == "macro/FF3_daily.csv; macro/FF3_monthly.csv"
-    assert p["sources"]["ME_portfolios_VW"] == "macro/Portfolios_Formed_on_ME_VW_monthly.csv"
+    for f in (
+        "macro/FF3_monthly.csv",
+        "macro/FF3_daily.csv",
+        "macro/Portfolios_Formed_on_ME_VW_monthly.csv",
+    ):
+        assert f in p["sources"]
+    assert p["figures"]["smb.growth"]["provenance"]["source"] == "macro/FF3_monthly.csv"
+    daily = p["figures"]["smb_daily.growth"]["provenance"]["source"]
+    assert daily == "macro/FF3_daily.csv"
     with (shared_data / "macro" / "FF3_daily.csv").open(newline="") as fh:
         daily_last = [r["date"] for r in csv.DictReader(fh)][-1]
     latest = max(_smb(shared_data)[-1][0][:7], daily_last[:7])
     assert p["as_of"][:7] == latest
     out = " ".join(runner.invoke(app, ["factor"]).output.split())
-    assert (
-        f"Data as of {latest} (latest month); sources: FF3 macro/FF3_daily.csv; "
-        "macro/FF3_monthly.csv" in out
-    )
+    assert f"Data as of {p['as_of']}; sources: macro/FF3_monthly.csv" in out
 
 
 def test_rotation_breadth_from_membership_snapshot(use_home: Path, shared_data: Path) -> None:
     as_of = "2026-07-31"
     p = _json(["rotation", "--as-of", as_of, "--json"])
-    b = {c["name"]: c for c in p["components"]}["breadth"]
+    b = _components(p)["breadth"]
     members = (use_home / "members.txt").read_text().split("\n")
     closes: dict[str, dict[str, float]] = {}
     for t in members:
@@ -270,9 +338,12 @@ def test_rotation_breadth_from_membership_snapshot(use_home: Path, shared_data: 
     days = sorted({d for c in closes.values() for d in c if "2025-06-26" <= d <= as_of})[-200:]
     full = [t for t in members if all(d in closes[t] for d in days)]
     above = sum(1 for t in full if closes[t][days[-1]] > sum(closes[t][d] for d in days) / 200)
-    assert b["status"] == "ASSESSED"
-    assert math.isclose(b["value"], above / len(full), rel_tol=1e-12)
-    assert f"{above:,} of {len(full):,}" in b["evidence"]
+    assert b["status"]["note"] == "ASSESSED"
+    assert math.isclose(b["reading"]["value"], above / len(full), rel_tol=1e-12)
+    rows = {r[0]: r for r in p["tables"]["components"]["rows"]}
+    assert f"{above:,} of {len(full):,}" in rows["Small-cap breadth"][-1]
     assert any("survivorship" in n for n in p["notes"])
     before = _json(["rotation", "--as-of", "2026-06-15", "--json"])
-    assert {c["name"]: c for c in before["components"]}["breadth"]["status"] == "NOT ASSESSED"
+    bb = _components(before)["breadth"]
+    assert bb["status"]["note"] == "NOT ASSESSED"
+    assert bb["score"]["note"] == "no IWM member list dated on or before 2026-06-15"

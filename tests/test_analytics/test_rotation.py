@@ -261,8 +261,15 @@ def test_flows_real_snapshots(shared_data: Path) -> None:
     assert got is not None
     assert _close(got.value, rows[2][1] / rows[1][1] - 1.0)
     assert got.as_of == pd.Timestamp(rows[2][0])
-    # too old at as_of, or no observation six months earlier: not assessed
-    assert R.flows_component(s, as_of="2026-08-21") is None
+    assert got.first == pd.Timestamp(rows[1][0])
+    # drift: the builder dropped readings over 31 days old, the score allowed 60; now the
+    # builder dates the reading at its last observation and the one staleness rule decides
+    old = R.flows_component(s, as_of="2026-08-21")
+    assert old == got
+    sc = R.rotation_score({"flows": old}, as_of="2026-08-21")
+    assert sc.table().loc["flows", "status"] == "NOT ASSESSED"
+    assert "limit 10 days for daily data" in sc.table().loc["flows", "reason"]
+    # no observation six months earlier: no reading
     assert R.flows_component(s, as_of="2025-05-20") is None
 
 
@@ -386,8 +393,8 @@ def test_rank_correlation_matches_scipy() -> None:
     rng = np.random.default_rng(3)
     a = rng.integers(-2, 3, 120).astype(float)  # many ties, like scores
     b = rng.normal(size=120) + 0.1 * a
-    assert _close(R._spearman(a, b), float(spearmanr(a, b).statistic), 1e-12)
-    assert math.isnan(R._spearman(np.ones(5), b[:5]))
+    assert _close(R.spearman(a, b), float(spearmanr(a, b).statistic), 1e-12)
+    assert math.isnan(R.spearman(np.ones(5), b[:5]))
 
 
 def test_stale_readings_are_not_assessed() -> None:
@@ -396,12 +403,37 @@ def test_stale_readings_are_not_assessed() -> None:
     sc = R.rotation_score([old, fresh], as_of="2025-02-01")
     t = sc.table()
     assert t.loc["relative_strength", "status"] == "NOT ASSESSED"
-    assert t.loc["relative_strength", "reason"].startswith("stale: data end 2025-01-02, 30 days")
-    assert sc.score == -2.0
-    relaxed = R.rotation_score(
-        [old, fresh], as_of="2025-02-01", max_age_days={"relative_strength": 31}
+    assert t.loc["relative_strength", "reason"] == (
+        "stale: data end 2025-01-02, 30 days before the score date (limit 10 days for daily data)"
     )
-    assert _close(relaxed.score, (0.25 * 2 + 0.15 * -2) / 0.40)
+    assert _close(t.loc["relative_strength", "value"], 0.10)  # the reading is kept, unscored
+    assert sc.components[0].score is None
+    assert sc.score == -2.0
+
+
+def test_one_staleness_rule_for_every_component() -> None:
+    # drift: the rating card dropped breadth 21 days old (limit 10) but kept the size factor
+    # 7 months old (limit 400); every component now follows capsize.rules.staleness
+    from capsize.rules.staleness import MAX_AGE_DAYS
+
+    day = pd.Timestamp("2026-08-21")
+    size = _reading("size_factor_regime", -0.07, "2025-10-31")  # 294 days
+    breadth = _reading("breadth", 0.6, "2026-07-31")  # 21 days
+    sc = R.rotation_score([size, breadth], as_of=day)
+    t = sc.table()
+    assert (t["status"] == "NOT ASSESSED").all()
+    assert "limit 92 days for monthly data" in t.loc["size_factor_regime", "reason"]
+    assert "limit 10 days for daily data" in t.loc["breadth", "reason"]
+    assert set(R.COMPONENT_FREQUENCY) == set(R.COMPONENTS)
+    assert set(R.COMPONENT_FREQUENCY.values()) <= set(MAX_AGE_DAYS)
+    fresh = R.rotation_score([_reading("size_factor_regime", -0.07, "2026-05-31")], as_of=day)
+    assert fresh.score == -2.0  # 82 days: within the monthly allowance (lag included)
+
+
+def test_missing_reasons_are_shown() -> None:
+    sc = R.rotation_score({}, as_of="2025-02-01", missing={"breadth": "member list stale"})
+    assert sc.table().loc["breadth", "reason"] == "member list stale"
+    assert sc.table().loc["flows", "reason"] == "no reading available"
 
 
 def test_all_is_sorted_and_complete() -> None:

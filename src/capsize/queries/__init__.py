@@ -31,6 +31,8 @@ _LAZY: dict[str, str] = {
     # internals family
     # drivers family
     # size family (factor, rotation, valuation)
+    "factor_history": "size",
+    "rotation_score": "size",
     # stocks family
     # data management
     "DataResult": "data",

@@ -34,9 +34,8 @@ from a parser and frames from the store (already masked) give the same answers.
 
 from __future__ import annotations
 
-from capsize.analytics._factors_forward import _bucket_labels as _bucket_labels
-from capsize.analytics._factors_forward import conditional_forward_returns
-from capsize.analytics._factors_history import (
+from capsize.analytics.factors._forward import bucket_labels, conditional_forward_returns
+from capsize.analytics.factors._history import (
     StreakAftermath,
     calendar_years,
     leadership_streaks,
@@ -46,7 +45,7 @@ from capsize.analytics._factors_history import (
     streak_aftermath,
     trailing_ranks,
 )
-from capsize.analytics._factors_series import (
+from capsize.analytics.factors._series import (
     compound_to_monthly,
     cumulative_growth,
     etf_tracking,
@@ -56,7 +55,7 @@ from capsize.analytics._factors_series import (
     portfolio_relative_returns,
     publication_cutoff,
 )
-from capsize.analytics._factors_types import (
+from capsize.analytics.factors._types import (
     DEFAULT_PUBLICATION_LAG_MONTHS,
     MISSING_CODES,
     OVERREADING_WARNING,
@@ -69,7 +68,7 @@ from capsize.analytics._factors_types import (
     TrackingResult,
     TrailingRank,
 )
-from capsize.analytics._factors_types import NanPolicy as NanPolicy
+from capsize.analytics.factors._types import NanPolicy as NanPolicy
 
 __all__ = [
     "DEFAULT_PUBLICATION_LAG_MONTHS",
@@ -84,6 +83,7 @@ __all__ = [
     "StreakAftermath",
     "TrackingResult",
     "TrailingRank",
+    "bucket_labels",
     "calendar_years",
     "compound_to_monthly",
     "conditional_forward_returns",

@@ -9,25 +9,25 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._rotation_components import (
-    _series,
+from capsize.analytics.factors import (
+    DEFAULT_PUBLICATION_LAG_MONTHS,
+    OVERREADING_WARNING,
+    bucket_labels,
+)
+from capsize.analytics.rotation._components import (
     breadth_component,
+    clean_series,
     flows_component,
     rates_regime_component,
     relative_strength_component,
     size_factor_regime_component,
     valuation_component,
 )
-from capsize.analytics._rotation_score import (
+from capsize.analytics.rotation._score import (
     COMPONENTS,
     ComponentReading,
     resolve_weights,
     rotation_score,
-)
-from capsize.analytics.factors import (
-    DEFAULT_PUBLICATION_LAG_MONTHS,
-    OVERREADING_WARNING,
-    _bucket_labels,
 )
 from capsize.errors import InputError
 
@@ -41,6 +41,7 @@ __all__ = [
     "build_readings",
     "rotation_history",
     "score_forward_returns",
+    "spearman",
 ]
 
 
@@ -147,8 +148,14 @@ class ScoreEvidence:
     last: pd.Timestamp | None
 
 
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman rank correlation (average ranks for ties); NaN with < 3 points or no spread."""
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN with < 3 points or no spread.
+
+    Examples
+    --------
+    >>> round(spearman(np.array([1.0, 2.0, 3.0, 4.0]), np.array([10.0, 20.0, 15.0, 40.0])), 12)
+    0.8
+    """
     if len(a) < 3:
         return math.nan
     ra = pd.Series(a).rank().to_numpy()
@@ -156,6 +163,50 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     if ra.std() == 0 or rb.std() == 0:
         return math.nan
     return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _ratio_at(rel: pd.Series, d: pd.Timestamp, max_gap_days: int = 7) -> float | None:
+    """Last small/large ratio on or before ``d`` (None when older than ``max_gap_days``)."""
+    k = int(rel.index.searchsorted(d, side="right")) - 1
+    if k < 0 or (d - rel.index[k]).days > max_gap_days:
+        return None
+    return float(rel.iloc[k])
+
+
+def _forward_observations(scores: pd.Series, rel: pd.Series, h: int) -> np.ndarray:
+    """Rows (month number, score, forward relative return over ``h`` months)."""
+    obs: list[tuple[int, float, float]] = []
+    last_price = pd.Timestamp(rel.index[-1]) if len(rel) else None
+    for d_raw, sc in scores.items():
+        d = pd.Timestamp(str(d_raw))
+        end = d + pd.DateOffset(months=h)
+        if last_price is None or end > last_price:
+            continue
+        a, b = _ratio_at(rel, d), _ratio_at(rel, end)
+        if a is None or b is None:
+            continue
+        obs.append((d.year * 12 + d.month, float(sc), b / a - 1.0))
+    return np.array(obs, dtype="float64").reshape(-1, 3)
+
+
+def _bucket_row(sel: np.ndarray, label: str, h: int, rank_corr: float) -> dict[str, object]:
+    """Statistics of one (score bucket, horizon) cell from its observation rows."""
+    fwd = sel[:, 2]
+    count, nxt = 0, -math.inf
+    for m in sel[:, 0]:
+        if m >= nxt:
+            count, nxt = count + 1, m + h
+    some = len(fwd) > 0
+    return {
+        "bucket": label,
+        "horizon_months": h,
+        "n_obs": len(fwd),
+        "n_independent": count,
+        "mean": float(fwd.mean()) if some else math.nan,
+        "median": float(np.median(fwd)) if some else math.nan,
+        "hit_rate": float((fwd > 0).mean()) if some else math.nan,
+        "rank_corr": rank_corr,
+    }
 
 
 def score_forward_returns(
@@ -170,59 +221,26 @@ def score_forward_returns(
 
     The forward return after a reading on date ``t`` is
     ``(S[t+h] / S[t]) / (L[t+h] / L[t]) - 1`` with month-end closes (last close
-    on or before each date), ``h`` in months. Score buckets are left-closed.
+    on or before each date, at most 7 days before it), ``h`` in months. Score
+    buckets are left-closed.
     """
     frame = history.frame if isinstance(history, RotationHistory) else history
     if "score" not in frame.columns:
         raise InputError("history must have a 'score' column (from rotation_history)")
-    s = _series(small_prices, "small_prices", None)
-    lg = _series(large_prices, "large_prices", None)
+    s = clean_series(small_prices, "small_prices", None)
+    lg = clean_series(large_prices, "large_prices", None)
     both = pd.concat([s, lg], axis=1, join="inner")
     scores = frame["score"].dropna()
     rel = both.iloc[:, 0] / both.iloc[:, 1]
-
-    def at(d: pd.Timestamp) -> tuple[float, pd.Timestamp] | None:
-        sub = rel.loc[rel.index <= d]
-        if sub.empty or (d - sub.index[-1]).days > 7:
-            return None
-        return float(sub.iloc[-1]), pd.Timestamp(sub.index[-1])
-
     edges = tuple(float(b) for b in bins)
-    labels = _bucket_labels(edges, "num")
+    labels = bucket_labels(edges, "num")
     rows: list[dict[str, object]] = []
-    last_price = pd.Timestamp(rel.index[-1]) if len(rel) else None
     for h in horizons_months:
-        obs: list[tuple[int, float, float]] = []  # (month number, score, fwd)
-        for d_raw, sc in scores.items():
-            d = pd.Timestamp(str(d_raw))
-            end = d + pd.DateOffset(months=h)
-            if last_price is None or end > last_price:
-                continue
-            a, b = at(d), at(end)
-            if a is None or b is None:
-                continue
-            obs.append((d.year * 12 + d.month, float(sc), b[0] / a[0] - 1.0))
-        arr = np.array(obs, dtype="float64").reshape(-1, 3)
-        rc = _spearman(arr[:, 1], arr[:, 2])
-        for i in range(len(edges) - 1):
+        arr = _forward_observations(scores, rel, h)
+        rc = spearman(arr[:, 1], arr[:, 2])
+        for i, label in enumerate(labels):
             sel = arr[(arr[:, 1] >= edges[i]) & (arr[:, 1] < edges[i + 1])]
-            fwd = sel[:, 2]
-            count, nxt = 0, -math.inf
-            for m in sel[:, 0]:
-                if m >= nxt:
-                    count, nxt = count + 1, m + h
-            rows.append(
-                {
-                    "bucket": labels[i],
-                    "horizon_months": h,
-                    "n_obs": len(fwd),
-                    "n_independent": count,
-                    "mean": float(fwd.mean()) if len(fwd) else math.nan,
-                    "median": float(np.median(fwd)) if len(fwd) else math.nan,
-                    "hit_rate": float((fwd > 0).mean()) if len(fwd) else math.nan,
-                    "rank_corr": rc,
-                }
-            )
+            rows.append(_bucket_row(sel, label, h, rc))
     first = pd.Timestamp(scores.index[0]) if len(scores) else None
     last = pd.Timestamp(scores.index[-1]) if len(scores) else None
     return ScoreEvidence(

@@ -5,19 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._rotation_score import (
-    SCORING_RULES,
-    ComponentReading,
-)
 from capsize.analytics.factors import (
     DEFAULT_PUBLICATION_LAG_MONTHS,
     point_in_time,
     publication_cutoff,
 )
+from capsize.analytics.rotation._score import (
+    SCORING_RULES,
+    ComponentReading,
+)
 from capsize.errors import InputError
 
 __all__ = [
     "breadth_component",
+    "clean_series",
     "flows_component",
     "rates_regime_component",
     "relative_strength_component",
@@ -31,15 +32,24 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def _series(x: pd.Series, name: str, as_of: object | None) -> pd.Series:
+def clean_series(x: pd.Series, name: str, as_of: object | None) -> pd.Series:
+    """Validate a dated series and return it as float64, NaN dropped, cut at ``as_of``.
+
+    Raises
+    ------
+    InputError
+        When ``x`` (the argument ``name``) is not a Series on an increasing DatetimeIndex.
+    """
     if not isinstance(x, pd.Series) or not isinstance(x.index, pd.DatetimeIndex):
         raise InputError(f"{name} must be a Series with a DatetimeIndex")
     if not x.index.is_monotonic_increasing:
         raise InputError(f"{name} dates must be increasing; sort it first")
-    out: pd.Series = x.astype("float64").dropna()
+    out: pd.Series = x
+    if out.dtype != "float64" or out.hasnans:
+        out = out.astype("float64").dropna()
     if as_of is not None:
         cut = pd.Timestamp(as_of)  # type: ignore[arg-type]
-        out = out.loc[out.index <= cut]
+        out = out.iloc[: int(out.index.searchsorted(cut, side="right"))]
     return out
 
 
@@ -64,7 +74,7 @@ def relative_strength_component(
     ComponentReading or None
         None when fewer than ``window`` common days are available.
     """
-    s, lg = _series(small, "small", as_of), _series(large, "large", as_of)
+    s, lg = clean_series(small, "small", as_of), clean_series(large, "large", as_of)
     # join only the recent tail (fast path); fall back to the full join if dates diverge
     both = pd.concat([s.iloc[-2 * window :], lg.iloc[-2 * window :]], axis=1, join="inner")
     if len(both) < window:
@@ -85,6 +95,7 @@ def relative_strength_component(
         f"against its {window}-day mean {mean:.4f} (since {both.index[0]:%Y-%m-%d})",
         d,
         f"adjusted closes {names[0]}, {names[1]}",
+        pd.Timestamp(both.index[0]),
     )
 
 
@@ -131,6 +142,7 @@ def breadth_component(
         f"their {window}-day mean on {d:%Y-%m-%d}",
         d,
         universe,
+        pd.Timestamp(p.index[0]),
     )
 
 
@@ -147,7 +159,7 @@ def rates_regime_component(
     The earlier point is the last observation on or before ``last_date - months``;
     it must be within ``max_gap_days`` of that date (else None).
     """
-    y = _series(yields, "yields", as_of)
+    y = clean_series(yields, "yields", as_of)
     if y.empty:
         return None
     d = pd.Timestamp(y.index[-1])
@@ -166,7 +178,26 @@ def rates_regime_component(
         f"{value:+.2f} pp over {months} months",
         d,
         f"FRED {name}",
+        d0,
     )
+
+
+def _share_change(
+    s: pd.Series, window_days: int, match_days: int
+) -> tuple[float, str, pd.Timestamp, pd.Timestamp] | None:
+    """Change from the observation closest to ``window_days`` before the last one."""
+    if s.empty:
+        return None
+    d1 = pd.Timestamp(s.index[-1])
+    target = d1 - pd.Timedelta(days=window_days)
+    gap = np.abs((pd.DatetimeIndex(s.index) - target).days.to_numpy())
+    ok = (gap <= match_days) & (s.index < d1)
+    if not ok.any():
+        return None
+    k = int(np.argmin(np.where(ok, gap, np.iinfo(np.int64).max)))
+    d0, v0, v1 = pd.Timestamp(s.index[k]), float(s.iloc[k]), float(s.iloc[-1])
+    text = f"{v0:,.0f} on {d0:%Y-%m-%d} to {v1:,.0f} on {d1:%Y-%m-%d}"
+    return v1 / v0 - 1.0, text, d0, d1
 
 
 def flows_component(
@@ -175,50 +206,38 @@ def flows_component(
     as_of: object | None = None,
     large_shares: pd.Series | None = None,
     window_days: int = 182,
-    max_age_days: int = 31,
+    match_days: int = 31,
     names: tuple[str, str] = ("IWM", "SPY"),
 ) -> ComponentReading | None:
     """Change of ETF shares outstanding over ``window_days`` (fraction).
 
-    Needs an observation at most ``max_age_days`` old at ``as_of`` and an earlier
-    one within ``max_age_days`` (either side) of ``window_days`` before it, the
-    closest being used; otherwise None. With
-    ``large_shares`` the large-cap fund's change is subtracted.
+    The change runs from the observation closest to ``window_days`` before the last
+    one on or before ``as_of`` (it must lie within ``match_days`` of that date) to the
+    last one; otherwise None. With ``large_shares`` the large-cap fund's change is
+    subtracted.
+
+    Notes
+    -----
+    The reading is dated at its last observation, however old: whether it is too old
+    to score is the staleness rule's call (:func:`rotation_score`), not the builder's.
     """
-
-    def change(x: pd.Series, label: str) -> tuple[float, str, pd.Timestamp] | None:
-        s = _series(x, label, as_of)
-        if s.empty:
-            return None
-        ref = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(s.index[-1])  # type: ignore[arg-type]
-        d1 = pd.Timestamp(s.index[-1])
-        if (ref - d1).days > max_age_days:
-            return None
-        target = d1 - pd.Timedelta(days=window_days)
-        gap = np.abs((pd.DatetimeIndex(s.index) - target).days.to_numpy())
-        ok = (gap <= max_age_days) & (s.index < d1)
-        if not ok.any():
-            return None
-        k = int(np.argmin(np.where(ok, gap, np.iinfo(np.int64).max)))
-        d0, v0, v1 = pd.Timestamp(s.index[k]), float(s.iloc[k]), float(s.iloc[-1])
-        text = f"{v0:,.0f} on {d0:%Y-%m-%d} to {v1:,.0f} on {d1:%Y-%m-%d}"
-        return v1 / v0 - 1.0, text, d1
-
-    a = change(shares, "shares")
+    a = _share_change(clean_series(shares, "shares", as_of), window_days, match_days)
     if a is None:
         return None
-    value, text, d = a
+    value, text, first, d = a
     evidence = f"{names[0]} shares outstanding {text} ({value * 100:+.1f}%)"
     source = f"{names[0]} shares outstanding"
     if large_shares is not None:
-        b = change(large_shares, "large_shares")
+        lg = clean_series(large_shares, "large_shares", as_of)
+        b = _share_change(lg, window_days, match_days)
         if b is None:
             return None
         value = value - b[0]
-        d = max(d, b[2])
+        first, d = min(first, b[2]), max(d, b[3])
         evidence += f" minus {names[1]} {b[1]} ({b[0] * 100:+.1f}%)"
         source += f", {names[1]} shares outstanding"
-    return ComponentReading("flows", value, SCORING_RULES["flows"].units, evidence, d, source)
+    units = SCORING_RULES["flows"].units
+    return ComponentReading("flows", value, units, evidence, d, source, first)
 
 
 def valuation_component(
@@ -233,7 +252,7 @@ def valuation_component(
     ``min_history`` observations are required (else None). Percentile = share of
     observations at or below the latest one.
     """
-    v = _series(relative_valuation, "relative_valuation", as_of)
+    v = clean_series(relative_valuation, "relative_valuation", as_of)
     if len(v) < min_history:
         return None
     last = float(v.iloc[-1])
@@ -247,6 +266,7 @@ def valuation_component(
         f"{len(v):,} readings since {v.index[0]:%Y-%m-%d}",
         d,
         name,
+        pd.Timestamp(v.index[0]),
     )
 
 
@@ -306,4 +326,5 @@ def size_factor_regime_component(
         f"{a36 * 100:+.1f}%/yr (to {d:%Y-%m}); {lag_note}",
         d,
         f"Ken French {dataset} {column}",
+        pd.Timestamp(x.index[0]),
     )

@@ -32,6 +32,12 @@ Labels of the total: >= +1.25 "strongly favours small caps", >= +0.5 "leans smal
 caps", <= -1.25 "strongly favours large caps", <= -0.5 "leans large caps",
 otherwise "neutral".
 
+Staleness: one rule for every component, :func:`capsize.rules.staleness.freshness`
+with the component's data frequency (:data:`COMPONENT_FREQUENCY`: daily for prices,
+breadth, yields and shares outstanding, monthly for French data and valuation). A
+reading older than its frequency allows on the score date is NOT ASSESSED and its
+weight is renormalised away, like a missing one (the disclosure says so).
+
 Point in time: every builder takes ``as_of`` and uses only rows dated on or
 before it; French data are further lagged by
 :data:`capsize.analytics.factors.DEFAULT_PUBLICATION_LAG_MONTHS` months.
@@ -39,7 +45,7 @@ before it; French data are further lagged by
 
 from __future__ import annotations
 
-from capsize.analytics._rotation_components import (
+from capsize.analytics.rotation._components import (
     breadth_component,
     flows_component,
     rates_regime_component,
@@ -47,33 +53,33 @@ from capsize.analytics._rotation_components import (
     size_factor_regime_component,
     valuation_component,
 )
-from capsize.analytics._rotation_history import (
+from capsize.analytics.rotation._history import (
     RotationHistory,
     RotationInputs,
     ScoreEvidence,
     build_readings,
     rotation_history,
     score_forward_returns,
+    spearman,
 )
-from capsize.analytics._rotation_history import _spearman as _spearman
-from capsize.analytics._rotation_score import (
+from capsize.analytics.rotation._score import (
+    COMPONENT_FREQUENCY,
     COMPONENTS,
-    DEFAULT_MAX_AGE_DAYS,
     DEFAULT_WEIGHTS,
     SCORING_RULES,
     ComponentReading,
     ComponentScore,
     RotationScore,
     ScoringRule,
+    Status,
     resolve_weights,
     rotation_score,
     score_label,
 )
-from capsize.analytics._rotation_score import Status as Status
 
 __all__ = [
     "COMPONENTS",
-    "DEFAULT_MAX_AGE_DAYS",
+    "COMPONENT_FREQUENCY",
     "DEFAULT_WEIGHTS",
     "SCORING_RULES",
     "ComponentReading",
@@ -83,6 +89,7 @@ __all__ = [
     "RotationScore",
     "ScoreEvidence",
     "ScoringRule",
+    "Status",
     "breadth_component",
     "build_readings",
     "flows_component",
@@ -94,5 +101,6 @@ __all__ = [
     "score_forward_returns",
     "score_label",
     "size_factor_regime_component",
+    "spearman",
     "valuation_component",
 ]

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._factors_forward import conditional_forward_returns
-from capsize.analytics._factors_series import (
-    _check_index,
-    _dti,
-    _rel,
+from capsize.analytics.factors._forward import conditional_forward_returns
+from capsize.analytics.factors._series import (
+    check_index,
     cumulative_growth,
+    datetime_index,
+    relative_values,
 )
-from capsize.analytics._factors_types import (
+from capsize.analytics.factors._types import (
     Cycle,
     Provenance,
     RelativeSeries,
@@ -71,8 +71,8 @@ def calendar_years(rel: pd.Series | RelativeSeries) -> pd.DataFrame:
     DataFrame indexed by year with ``relative`` (fraction), ``months``,
     ``complete`` (12 months) and ``leader`` (``"small"``/``"large"``/``"tie"``).
     """
-    r = _rel(rel).dropna()
-    g = (1.0 + r).groupby(_dti(r).year)
+    r = relative_values(rel).dropna()
+    g = (1.0 + r).groupby(datetime_index(r).year)
     out = pd.DataFrame({"relative": g.prod() - 1.0, "months": g.size()})
     out.index.name = "year"
     out["complete"] = out["months"] == 12
@@ -129,36 +129,13 @@ def relative_cycles(line: pd.Series, threshold: float = 0.25) -> tuple[Cycle, ..
     a rise of 25% from a trough ends a large-cap leg. The last leg runs to the last
     observation and is flagged ``ongoing``. Months are counted between month ends.
     """
-    _check_index(line, "line")
+    check_index(line, "line")
     if not 0 < threshold < 1:
         raise InputError(f"threshold={threshold} must be a fraction between 0 and 1, e.g. 0.25")
     x = line.to_numpy(dtype="float64")
     if len(x) < 2 or not np.isfinite(x).all() or (x <= 0).any():
         raise InputError("line must be a positive, finite series with at least 2 points")
-    pivots: list[int] = []
-    trend = 0
-    hi = lo = ext = 0
-    for i in range(1, len(x)):
-        v = x[i]
-        if trend == 0:
-            hi = i if v > x[hi] else hi
-            lo = i if v < x[lo] else lo
-            if v / x[lo] - 1.0 >= threshold:
-                pivots, trend, ext = [lo], 1, i
-            elif v / x[hi] - 1.0 <= -threshold:
-                pivots, trend, ext = [hi], -1, i
-        elif trend == 1:
-            if v >= x[ext]:
-                ext = i
-            elif v / x[ext] - 1.0 <= -threshold:
-                pivots.append(ext)
-                trend, ext = -1, i
-        else:
-            if v <= x[ext]:
-                ext = i
-            elif v / x[ext] - 1.0 >= threshold:
-                pivots.append(ext)
-                trend, ext = 1, i
+    pivots = _zigzag_pivots(x, threshold)
     if not pivots:
         return ()
     idx = line.index
@@ -180,6 +157,37 @@ def relative_cycles(line: pd.Series, threshold: float = 0.25) -> tuple[Cycle, ..
             )
         )
     return tuple(out)
+
+
+def _first_turn(x: np.ndarray, threshold: float) -> tuple[int, int, int] | None:
+    """Find the first confirmed move: (pivot, trend +1/-1, position of the new extreme)."""
+    hi = lo = 0
+    for i in range(1, len(x)):
+        v = x[i]
+        hi = i if v > x[hi] else hi
+        lo = i if v < x[lo] else lo
+        if v / x[lo] - 1.0 >= threshold:
+            return lo, 1, i
+        if v / x[hi] - 1.0 <= -threshold:
+            return hi, -1, i
+    return None
+
+
+def _zigzag_pivots(x: np.ndarray, threshold: float) -> list[int]:
+    """Positions of the confirmed turning points of a positive line (zigzag rule)."""
+    first = _first_turn(x, threshold)
+    if first is None:
+        return []
+    pivot, trend, ext = first
+    pivots = [pivot]
+    for i in range(ext + 1, len(x)):
+        move = x[i] / x[ext] - 1.0
+        if move * trend >= 0:  # a new extreme in the trend's direction
+            ext = i
+        elif -move * trend >= threshold:  # reversal confirmed: the extreme was a turn
+            pivots.append(ext)
+            trend, ext = -trend, i
+    return pivots
 
 
 def _months_between(a: pd.Timestamp, b: pd.Timestamp) -> int:
@@ -244,7 +252,7 @@ def streak_aftermath(
     """
     if isinstance(min_years, bool) or not isinstance(min_years, int) or min_years < 1:
         raise InputError(f"min_years={min_years!r} must be a whole number >= 1")
-    r = _rel(rel).dropna()
+    r = relative_values(rel).dropna()
     yrs = calendar_years(r)
     full = yrs.loc[yrs["complete"]]
     growth = dict(
@@ -308,7 +316,7 @@ def size_factor_history(
     r = series.returns
     if since is not None:
         last = pd.Timestamp(r.index[-1])
-        r = r.loc[_dti(r).year >= since]
+        r = r.loc[datetime_index(r).year >= since]
         if r.empty:
             raise InputError(f"since={since} leaves no data; the series ends {last:%Y-%m}")
     prov = Provenance(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._factors_types import (
+from capsize.analytics.factors._types import (
     DEFAULT_PUBLICATION_LAG_MONTHS,
     MISSING_CODES,
     NanPolicy,
@@ -18,14 +18,17 @@ from capsize.analytics._factors_types import (
 from capsize.errors import InputError
 
 __all__ = [
+    "check_index",
     "compound_to_monthly",
     "cumulative_growth",
+    "datetime_index",
     "etf_tracking",
     "factor_relative_returns",
     "mask_missing_codes",
     "point_in_time",
     "portfolio_relative_returns",
     "publication_cutoff",
+    "relative_values",
 ]
 
 
@@ -34,19 +37,28 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 
-def _dti(obj: pd.Series | pd.DataFrame) -> pd.DatetimeIndex:
+def datetime_index(obj: pd.Series | pd.DataFrame) -> pd.DatetimeIndex:
+    """Return the index of ``obj`` typed as a DatetimeIndex (callers validated it)."""
     return pd.DatetimeIndex(obj.index)
 
 
 def _month_end_last(prices: pd.Series) -> pd.Series:
     """Last valid value of each calendar month, indexed by the month-end date."""
     p = prices.dropna()
-    out = p.groupby(_dti(p).to_period("M")).last()
+    out = p.groupby(datetime_index(p).to_period("M")).last()
     out.index = pd.PeriodIndex(out.index).to_timestamp(how="end").normalize()
     return out
 
 
-def _check_index(obj: pd.Series | pd.DataFrame, name: str) -> None:
+def check_index(obj: pd.Series | pd.DataFrame, name: str) -> None:
+    """Validate a date-indexed input at the door.
+
+    Raises
+    ------
+    InputError
+        When ``obj`` (the argument ``name``) is not a Series/DataFrame on a tz-naive,
+        strictly increasing DatetimeIndex.
+    """
     if not isinstance(obj, (pd.Series, pd.DataFrame)):
         raise InputError(f"{name} must be a pandas Series or DataFrame, got {type(obj).__name__}")
     if not isinstance(obj.index, pd.DatetimeIndex):
@@ -121,11 +133,11 @@ def point_in_time(
     A row dated in month ``M`` is kept when month ``M + publication_lag_months``
     has ended on or before ``as_of``. ``as_of=None`` keeps everything.
     """
-    _check_index(frame, "frame")
+    check_index(frame, "frame")
     if as_of is None:
         return frame
     cutoff = publication_cutoff(as_of, publication_lag_months)
-    return frame.loc[frame.index <= cutoff]
+    return frame.iloc[: int(frame.index.searchsorted(cutoff, side="right"))]
 
 
 def compound_to_monthly(daily: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
@@ -145,9 +157,9 @@ def compound_to_monthly(daily: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Se
     a compounded long-short factor is not French's monthly factor (which is
     rebalanced monthly), so use it to extend, not to replace, the monthly file.
     """
-    _check_index(daily, "daily")
+    check_index(daily, "daily")
     x = mask_missing_codes(daily) / 100.0
-    months = _dti(x).to_period("M")
+    months = datetime_index(x).to_period("M")
     prod = (1.0 + x).groupby(months).prod(min_count=1)
     has_nan = x.isna().groupby(months).any()
     out = (prod - 1.0).mask(has_nan.to_numpy()) * 100.0
@@ -163,7 +175,7 @@ def compound_to_monthly(daily: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Se
 
 def _clean_rel(rel: pd.Series, name: str, nan_policy: NanPolicy) -> pd.Series:
     """Trim leading/trailing NaN; raise or drop on interior NaN."""
-    _check_index(rel, name)
+    check_index(rel, name)
     first, last = rel.first_valid_index(), rel.last_valid_index()
     if first is None:
         raise InputError(f"{name} has no valid values; check the column and the date window")
@@ -260,9 +272,10 @@ def portfolio_relative_returns(
     return RelativeSeries(rel, prov)
 
 
-def _rel(rel: pd.Series | RelativeSeries) -> pd.Series:
+def relative_values(rel: pd.Series | RelativeSeries) -> pd.Series:
+    """Return the relative returns (fraction per month) of ``rel``, validated."""
     out = rel.returns if isinstance(rel, RelativeSeries) else rel
-    _check_index(out, "rel")
+    check_index(out, "rel")
     return out
 
 
@@ -275,7 +288,7 @@ def cumulative_growth(rel: pd.Series | RelativeSeries) -> pd.Series:
     >>> cumulative_growth(pd.Series([0.1, -0.5, 1.0], index=idx)).round(6).tolist()
     [1.1, 0.55, 1.1]
     """
-    r = _rel(rel)
+    r = relative_values(rel)
     if r.isna().any():
         raise InputError("rel has missing months; build it with nan_policy='skip' first")
     return (1.0 + r).cumprod().rename("line")
@@ -306,14 +319,14 @@ def etf_tracking(
     Only complete months are used (a month needs the previous month's close).
     The ETF relative return is ``(1 + r_small) / (1 + r_large) - 1``.
     """
-    f = _rel(factor).dropna()
+    f = relative_values(factor).dropna()
     for name, s in (("small_prices", small_prices), ("large_prices", large_prices)):
-        _check_index(s, name)
+        check_index(s, name)
     me_s = _month_end_last(small_prices)
     me_l = _month_end_last(large_prices)
     etf = ((me_s / me_s.shift(1)) / (me_l / me_l.shift(1)) - 1.0).dropna()
     fm = f.copy()
-    fm.index = _dti(fm).to_period("M").to_timestamp(how="end").normalize()
+    fm.index = datetime_index(fm).to_period("M").to_timestamp(how="end").normalize()
     both = pd.concat([fm.rename("factor"), etf.rename("proxy")], axis=1, join="inner").dropna()
     if months is not None:
         both = both.iloc[-months:]

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._factors_series import cumulative_growth
-from capsize.analytics._factors_types import (
+from capsize.analytics.factors._series import cumulative_growth
+from capsize.analytics.factors._types import (
     OVERREADING_WARNING,
     ForwardReturnTable,
     Provenance,
@@ -22,12 +22,26 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 __all__ = [
+    "bucket_labels",
     "conditional_forward_returns",
 ]
 
 
-def _bucket_labels(bins: Sequence[float], fmt: str = "pct") -> list[str]:
-    """Readable left-closed bucket names: "below -5%", "-5% to +0%", "+5% and above"."""
+def bucket_labels(bins: Sequence[float], fmt: str = "pct") -> list[str]:
+    """Readable left-closed bucket names: "below -5%", "-5% to +0%", "+5% and above".
+
+    Parameters
+    ----------
+    bins : sequence of float
+        Strictly increasing edges (``-inf``/``inf`` allowed at the ends).
+    fmt : {"pct", "num"}
+        ``"pct"``: edges are fractions shown as percent; ``"num"``: plain numbers.
+
+    Examples
+    --------
+    >>> bucket_labels([-float("inf"), -0.05, 0.0, float("inf")])
+    ['below -5%', '-5% to +0%', '+0% and above']
+    """
 
     def f(v: float) -> str:
         return f"{v * 100:+.0f}%" if fmt == "pct" else f"{v:+g}"
@@ -81,7 +95,7 @@ def conditional_forward_returns(
     line = cumulative_growth(rel)
     lv = np.concatenate([[1.0], line.to_numpy()])  # lv[k] = line after k months
     n = len(line)
-    labels = _bucket_labels(edges)
+    labels = bucket_labels(edges)
     pos = np.arange(n)
     trailing = np.full(n, np.nan)
     ok = pos + 1 - lookback_months >= 0

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from capsize.errors import InputError
+from capsize.rules.staleness import Frequency, freshness
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = [
     "COMPONENTS",
-    "DEFAULT_MAX_AGE_DAYS",
+    "COMPONENT_FREQUENCY",
     "DEFAULT_WEIGHTS",
     "SCORING_RULES",
     "ComponentReading",
@@ -132,17 +133,19 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 """Default component weights (sum to one before renormalisation)."""
 
-DEFAULT_MAX_AGE_DAYS: dict[str, int] = {
-    "relative_strength": 10,
-    "breadth": 10,
-    "rates_regime": 10,
-    "flows": 60,
-    "valuation": 120,
-    "size_factor_regime": 400,
+COMPONENT_FREQUENCY: dict[str, Frequency] = {
+    "relative_strength": "daily",
+    "breadth": "daily",
+    "rates_regime": "daily",
+    "flows": "daily",
+    "valuation": "monthly",
+    "size_factor_regime": "monthly",
 }
-"""A reading whose data end more than this many days before the score date is stale
-and NOT ASSESSED. The size-factor allowance is long because French data arrive
-with a lag and the stored monthly vintage can trail by months (the evidence says so)."""
+"""Data frequency of each component's inputs, for the one staleness rule
+(:func:`capsize.rules.staleness.freshness`): a reading whose last data date is older
+than the frequency allows on the score date is NOT ASSESSED. Shares outstanding are
+published daily by the fund sponsor; the monthly allowance of French data includes
+their publication lag."""
 
 Status = Literal["ASSESSED", "NOT ASSESSED"]
 
@@ -165,6 +168,8 @@ class ComponentReading:
         Last data date used.
     source : str
         Data sets / symbols used.
+    first : Timestamp or None
+        First data date used (the window is ``first..as_of``).
     """
 
     name: str
@@ -173,11 +178,17 @@ class ComponentReading:
     evidence: str
     as_of: pd.Timestamp
     source: str = ""
+    first: pd.Timestamp | None = None
 
 
 @dataclass(frozen=True)
 class ComponentScore:
-    """One row of the components table."""
+    """One row of the components table.
+
+    ``value`` is the reading (NaN without one; a stale reading keeps its value but
+    is NOT ASSESSED and scores None). ``as_of`` and ``first`` bound the data the
+    reading used; ``frequency`` is the data frequency the staleness rule applied.
+    """
 
     name: str
     label: str
@@ -191,6 +202,9 @@ class ComponentScore:
     rule: str
     as_of: pd.Timestamp | None
     reason: str = ""
+    first: pd.Timestamp | None = None
+    source: str = ""
+    frequency: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,38 +286,21 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     return out
 
 
-def rotation_score(
-    readings: Mapping[str, ComponentReading | None] | Sequence[ComponentReading],
-    *,
-    as_of: object,
-    weights: Mapping[str, float] | None = None,
-    max_age_days: Mapping[str, int] | None = None,
-) -> RotationScore:
-    """Combine component readings into one score on -2..+2.
-
-    Parameters
-    ----------
-    readings : mapping name -> reading (None = not available), or a sequence
-        Components absent from the mapping are NOT ASSESSED.
-    as_of : date-like
-        Date of the score; a reading dated after it raises (look-ahead).
-    weights : mapping, optional
-        Overrides of :data:`DEFAULT_WEIGHTS` (non-negative; need not sum to one).
-    max_age_days : mapping, optional
-        Overrides of :data:`DEFAULT_MAX_AGE_DAYS`; older readings are NOT ASSESSED.
-
-    Notes
-    -----
-    A reading with a NaN value counts as NOT ASSESSED. The total is
-    ``sum(w_i * s_i) / sum(w_i)`` over assessed components; the disclosure states
-    which weights were dropped and the renormalisation factor.
-    """
+def _score_day(as_of: object) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(as_of)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise InputError(f"as_of={as_of!r} is not a date; use YYYY-MM-DD") from None
     if pd.isna(ts):
         raise InputError("as_of is required: the date of the score, e.g. '2025-06-30'")
+    return ts
+
+
+def _reading_map(
+    readings: Mapping[str, ComponentReading | None] | Sequence[ComponentReading],
+    ts: pd.Timestamp,
+) -> dict[str, ComponentReading | None]:
+    """Validate the readings: known names, keys matching names, none after the score date."""
     if isinstance(readings, dict) or hasattr(readings, "items"):
         rmap: dict[str, ComponentReading | None] = dict(readings.items())  # type: ignore[union-attr]
     else:
@@ -320,65 +317,106 @@ def rotation_score(
                 f"reading {k!r} is dated {r.as_of:%Y-%m-%d}, after as_of {ts:%Y-%m-%d} "
                 "(look-ahead); build it with as_of"
             )
-    w = resolve_weights(weights)
-    ages = {**DEFAULT_MAX_AGE_DAYS, **(max_age_days or {})}
-    stale = {
-        k: (ts - pd.Timestamp(r.as_of)).days
-        for k, r in rmap.items()
-        if r is not None and (ts - pd.Timestamp(r.as_of)).days > ages[k]
-    }
-    assessed = {
-        k: r
-        for k, r in rmap.items()
-        if r is not None and math.isfinite(float(r.value)) and k not in stale
-    }
-    total_w = sum(w[k] for k in assessed)
-    rows: list[ComponentScore] = []
-    acc = 0.0
-    for name, rule in SCORING_RULES.items():
-        r = assessed.get(name)
-        if r is None:
-            raw = rmap.get(name)
-            if raw is None:
-                reason = "no reading available"
-            elif name in stale:
-                reason = (
-                    f"stale: data end {raw.as_of:%Y-%m-%d}, {stale[name]} days before the "
-                    f"score date (limit {ages[name]})"
-                )
-            else:
-                reason = "value missing"
-            rows.append(
-                ComponentScore(
-                    name, rule.label, "NOT ASSESSED", math.nan, None, w[name], 0.0, 0.0,
-                    raw.evidence if raw is not None else "", rule.describe(),
-                    None if raw is None else pd.Timestamp(raw.as_of), reason,
-                )
-            )  # fmt: skip
-            continue
-        s = rule.score(float(r.value))
-        used = w[name] / total_w if total_w > 0 else 0.0
-        acc += used * s
-        rows.append(
-            ComponentScore(
-                name, rule.label, "ASSESSED", float(r.value), s, w[name], used, used * s,
-                r.evidence, rule.describe(), pd.Timestamp(r.as_of),
-            )
-        )  # fmt: skip
-    # rounded so that exact threshold sums (e.g. -0.5) are not lost to float noise
-    score = round(acc, 10) if total_w > 0 else math.nan
+    return rmap
+
+
+def _not_assessed_reason(
+    name: str, raw: ComponentReading | None, ts: pd.Timestamp, missing: Mapping[str, str]
+) -> str:
+    """Why a component is NOT ASSESSED ("" when it can be assessed)."""
+    if raw is None:
+        return missing.get(name) or "no reading available"
+    if not math.isfinite(float(raw.value)):
+        return "value missing"
+    fresh = freshness(raw.as_of, ts, COMPONENT_FREQUENCY[name])
+    if fresh.stale:
+        return (
+            f"stale: data end {raw.as_of:%Y-%m-%d}, {fresh.age_days} days before the score "
+            f"date (limit {fresh.limit_days} days for {fresh.frequency} data)"
+        )
+    return ""
+
+
+def _component_row(
+    name: str, raw: ComponentReading | None, reason: str, weight: float, total_w: float
+) -> ComponentScore:
+    rule = SCORING_RULES[name]
+    value = math.nan if raw is None else float(raw.value)
+    score = None if reason else rule.score(value)
+    used = weight / total_w if score is not None and total_w > 0 else 0.0
+    return ComponentScore(
+        name=name,
+        label=rule.label,
+        status="NOT ASSESSED" if reason else "ASSESSED",
+        value=value,
+        score=score,
+        weight=weight,
+        weight_used=used,
+        contribution=used * score if score is not None else 0.0,
+        evidence="" if raw is None else raw.evidence,
+        rule=rule.describe(),
+        as_of=None if raw is None else pd.Timestamp(raw.as_of),
+        reason=reason,
+        first=None if raw is None or raw.first is None else pd.Timestamp(raw.first),
+        source="" if raw is None else raw.source,
+        frequency=COMPONENT_FREQUENCY[name],
+    )
+
+
+def _disclosure(rows: Sequence[ComponentScore], total_w: float, configured: float) -> str:
+    assessed = [c for c in rows if c.status == "ASSESSED"]
     missing = [c.name for c in rows if c.status == "NOT ASSESSED"]
-    configured = sum(w.values())
     if not assessed:
-        disclosure = "no component assessed; no score"
-    elif total_w <= 0:
-        disclosure = "the assessed components all have weight 0; no score"
-    elif missing:
-        disclosure = (
+        return "no component assessed; no score"
+    if total_w <= 0:
+        return "the assessed components all have weight 0; no score"
+    if missing:
+        return (
             f"{len(assessed)} of {len(rows)} components assessed; NOT ASSESSED: "
             f"{', '.join(missing)}; weights of the assessed components "
             f"({total_w:.2f} of {configured:.2f}) renormalised to sum to 1"
         )
-    else:
-        disclosure = f"all {len(rows)} components assessed; weights normalised to sum to 1"
-    return RotationScore(ts, score, score_label(score), tuple(rows), total_w, disclosure)
+    return f"all {len(rows)} components assessed; weights normalised to sum to 1"
+
+
+def rotation_score(
+    readings: Mapping[str, ComponentReading | None] | Sequence[ComponentReading],
+    *,
+    as_of: object,
+    weights: Mapping[str, float] | None = None,
+    missing: Mapping[str, str] | None = None,
+) -> RotationScore:
+    """Combine component readings into one score on -2..+2.
+
+    Parameters
+    ----------
+    readings : mapping name -> reading (None = not available), or a sequence
+        Components absent from the mapping are NOT ASSESSED.
+    as_of : date-like
+        Date of the score; a reading dated after it raises (look-ahead).
+    weights : mapping, optional
+        Overrides of :data:`DEFAULT_WEIGHTS` (non-negative; need not sum to one).
+    missing : mapping name -> str, optional
+        Why a component has no reading (shown as its reason; default "no reading
+        available").
+
+    Notes
+    -----
+    Staleness: one rule, :func:`capsize.rules.staleness.freshness` with the
+    component's :data:`COMPONENT_FREQUENCY`; a stale reading keeps its value but is
+    NOT ASSESSED. A reading with a NaN value counts as NOT ASSESSED. The total is
+    ``sum(w_i * s_i) / sum(w_i)`` over assessed components; the disclosure states
+    which weights were dropped and the renormalisation factor.
+    """
+    ts = _score_day(as_of)
+    rmap = _reading_map(readings, ts)
+    w = resolve_weights(weights)
+    reasons = {k: _not_assessed_reason(k, rmap.get(k), ts, missing or {}) for k in COMPONENTS}
+    total_w = sum(w[k] for k in COMPONENTS if not reasons[k])
+    rows = tuple(_component_row(k, rmap.get(k), reasons[k], w[k], total_w) for k in COMPONENTS)
+    acc = sum(c.contribution for c in rows)
+    # rounded so that exact threshold sums (e.g. -0.5) are not lost to float noise
+    score = round(acc, 10) if total_w > 0 else math.nan
+    return RotationScore(
+        ts, score, score_label(score), rows, total_w, _disclosure(rows, total_w, sum(w.values()))
+    )
