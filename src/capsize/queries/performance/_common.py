@@ -43,6 +43,7 @@ __all__ = [
     "custom_window",
     "date_figure",
     "day_text",
+    "load_many",
     "load_prices",
     "narrowed",
     "no_data_error",
@@ -168,12 +169,18 @@ def no_data_error(s: Session, symbol: str) -> DataNotFound:
 
 
 def basis_source(s: Session, symbol: str, basis: str) -> str:
-    """Source files of one basis of ``symbol``'s bars (raw closes live under ``/raw/``)."""
+    """Source files of one basis of ``symbol``'s bars, as held on the session's day.
+
+    Read from the store's catalogue: files of that symbol and basis whose first row is
+    on or before the session's day (so a file whose data all come later is not named).
+    Without a catalogue entry (bars written directly), the session's sources.
+    """
+    files = _catalogued(s, symbol, basis)
+    if files:
+        return "; ".join(files)
     parts = s.source(symbol).split("; ")
-    raw = [p for p in parts if "/raw/" in p]
     other = [p for p in parts if "/raw/" not in p]
-    chosen = raw if basis == "raw" else other
-    return "; ".join(chosen or parts)
+    return "; ".join(other or parts)
 
 
 def sources_of(texts: Iterable[str]) -> tuple[str, ...]:
@@ -238,9 +245,55 @@ class Prices:
         return "total" if self.basis == "adjusted" else "price"
 
 
-def _closes(s: Session, symbol: str, basis: str) -> pd.Series | None:
+_Listing = dict[str, list[tuple[str, pd.Timestamp | None, str]]]
+
+
+def _bars_listing(s: Session) -> _Listing:
+    """Return the store's catalogue of bars files: symbol -> [(basis, first date, file)]."""
+
+    def read() -> _Listing:
+        cat = s.store.catalog()
+        cat = cat[cat["kind"] == "bars"]
+        out: _Listing = {}
+        for subject, variant, first, source in zip(
+            cat["subject"],
+            cat["variant"],
+            pd.to_datetime(cat["first_date"]),
+            cat["source"],
+            strict=True,
+        ):
+            when = None if pd.isna(first) else pd.Timestamp(first)
+            out.setdefault(str(subject), []).append((str(variant), when, str(source)))
+        return out
+
+    listing: _Listing = s.cached(("perf.bars_listing",), read)
+    return listing
+
+
+def _catalogued(s: Session, symbol: str, basis: str) -> list[str] | None:
+    """Files of ``symbol``'s bars of one basis first dated on or before the day.
+
+    None when the catalogue does not list the symbol at all (bars written directly).
+    """
+    entries = _bars_listing(s).get(symbol)
+    if entries is None:
+        return None
+    day = s.requested
+    return sorted(
+        {
+            src
+            for b, first, src in entries
+            if b == basis and (day is None or first is None or first <= day)
+        }
+    )
+
+
+def _raw_closes(s: Session, symbol: str) -> pd.Series | None:
+    """Raw closes of ``symbol`` (None when the store holds none on or before the day)."""
+    if _catalogued(s, symbol, "raw") == []:
+        return None  # the catalogue lists the symbol, but no raw closes by the day
     try:
-        col = s.closes([symbol], basis=basis)[symbol].dropna()
+        col = s.closes([symbol], basis="raw")[symbol].dropna()
     except DataNotFound:
         return None
     col.name = symbol
@@ -248,23 +301,56 @@ def _closes(s: Session, symbol: str, basis: str) -> pd.Series | None:
 
 
 def load_prices(s: Session, symbol: str) -> Prices:
-    """Read ``symbol``'s closes (read once per session) and sort them by return basis.
+    """Read ``symbol``'s closes (once per session) and sort them by return basis.
 
     Raises
     ------
     DataNotFound
         When the store has no closes for ``symbol`` on or before the session's day.
     """
-    return s.cached(("perf.prices", symbol), lambda: _load_prices(s, symbol))  # type: ignore[no-any-return]
+    return load_many(s, [symbol])[symbol]
 
 
-def _load_prices(s: Session, symbol: str) -> Prices:
-    frame = s.closes([symbol])
+def load_many(s: Session, symbols: Sequence[str], *, missing_ok: bool = False) -> dict[str, Prices]:
+    """Read several symbols' closes in one go (once per session), by return basis.
+
+    Parameters
+    ----------
+    s : Session
+        The session.
+    symbols : sequence of str
+        Symbols the store holds.
+    missing_ok : bool
+        Leave out a symbol without closes on or before the day instead of raising.
+
+    Raises
+    ------
+    DataNotFound
+        A symbol unknown to the store, or (unless ``missing_ok``) without closes.
+    """
+    known: dict[str, Prices | None] = s.cached(("perf.prices",), dict)
+    todo = [x for x in dict.fromkeys(symbols) if x not in known]
+    if todo:
+        frame = s.closes(todo)
+        for x in todo:
+            known[x] = _prices(s, x, frame)
+    out: dict[str, Prices] = {}
+    for x in symbols:
+        p = known[x]
+        if p is None:
+            if missing_ok:
+                continue
+            raise no_data_error(s, x)
+        out[x] = p
+    return out
+
+
+def _prices(s: Session, symbol: str, frame: pd.DataFrame) -> Prices | None:
     basis = str(frame.attrs.get("basis", {}).get(symbol, "adjusted"))
     col = frame[symbol].dropna()
     col.name = symbol
     if col.empty:
-        raise no_data_error(s, symbol)
+        return None
     src = basis_source(s, symbol, basis)
     total: pd.Series | None = None
     price: pd.Series | None = None
@@ -272,7 +358,7 @@ def _load_prices(s: Session, symbol: str) -> Prices:
     price_src = src
     if basis == "adjusted":
         total = col
-        price = _closes(s, symbol, "raw")
+        price = _raw_closes(s, symbol)
         price_src = basis_source(s, symbol, "raw")
     elif basis == "raw":
         price, note = col, f"{symbol}: only raw closes held, price return only"

@@ -24,10 +24,14 @@ from capsize.queries.performance._common import (
     CORE_SMALL,
     LARGE_INDEX,
     SMALL_INDEX,
+    Prices,
     after_data_note,
+    basis_source,
     configured_segments,
     date_figure,
     day_text,
+    load_many,
+    sources_of,
 )
 from capsize.queries.result import FigureSet, QueryResult, TableData
 from capsize.queries.session import session_for
@@ -111,26 +115,28 @@ def _check_style(style: str) -> None:
         raise InputError(f"style must be one of {', '.join(styles)}, got {style!r}")
 
 
-def _report_day(s: Session, closes: pd.DataFrame) -> pd.Timestamp:
-    both = closes[[CORE_SMALL, CORE_LARGE]].dropna()
-    if both.empty:
-        when = "" if s.requested is None else f" on or before {s.requested:%Y-%m-%d}"
+def _report_day(s: Session, prices: dict[str, Prices]) -> pd.Timestamp:
+    when = "" if s.requested is None else f" on or before {s.requested:%Y-%m-%d}"
+    if CORE_SMALL not in prices or CORE_LARGE not in prices:
         raise DataNotFound(f"no closes for both {CORE_SMALL} and {CORE_LARGE}{when}")
-    return pd.Timestamp(both.index[-1])
+    both = prices[CORE_SMALL].main.index.intersection(prices[CORE_LARGE].main.index)
+    if both.empty:
+        raise DataNotFound(f"no closes for both {CORE_SMALL} and {CORE_LARGE}{when}")
+    return pd.Timestamp(both[-1])
+
+
+def _last_on_or_before(p: Prices, day: pd.Timestamp) -> pd.Timestamp | None:
+    idx = p.main.index[p.main.index <= day]
+    return pd.Timestamp(idx[-1]) if len(idx) else None
 
 
 def _choose(
-    seg: Segment, style: str, closes: pd.DataFrame, day: pd.Timestamp
+    seg: Segment, style: str, lasts: dict[str, pd.Timestamp], day: pd.Timestamp
 ) -> ProxyChoice | None:
-    cands = [
-        p
-        for p in seg.proxies
-        if p.style == style and p.kind == "etf" and p.symbol in closes.columns
-    ]
     dated = [
-        (p, pd.Timestamp(str(last)))
-        for p in cands
-        if (last := closes[p.symbol].last_valid_index()) is not None
+        (p, lasts[p.symbol])
+        for p in seg.proxies
+        if p.style == style and p.kind == "etf" and p.symbol in lasts
     ]
     if not dated:
         return None
@@ -193,13 +199,15 @@ def proxies(
     for core in (CORE_SMALL, CORE_LARGE):
         if core not in wanted:
             wanted.append(core)
-    closes = s.closes(wanted)
-    day = _report_day(s, closes)
-    closes = closes.loc[:day]
+    prices = load_many(s, wanted, missing_ok=True)
+    day = _report_day(s, prices)
+    lasts = {
+        sym: last for sym, p in prices.items() if (last := _last_on_or_before(p, day)) is not None
+    }
     choices: list[ProxyChoice] = []
     missing: list[str] = []
     for seg in segments:
-        choice = _choose(seg, style, closes, day)
+        choice = _choose(seg, style, lasts, day)
         if choice is None:
             missing.append(seg.key)
         else:
@@ -224,7 +232,7 @@ def _result(
             f"{c.segment}.last_close",
             c.last_date,
             f"{c.symbol} ({c.label} proxy) last close",
-            source=s.source(c.symbol),
+            source=basis_source(s, c.symbol, "adjusted"),
             symbols=(c.symbol,),
             window=f"closes on or before {day:%Y-%m-%d}",
             formula="date of the last close on or before the day",
@@ -265,7 +273,7 @@ def _result(
         figures=fs.mapping(),
         tables=(table,),
         notes=tuple(notes),
-        sources=tuple(dict.fromkeys(p for c in choices for p in s.source(c.symbol).split("; "))),
+        sources=sources_of(basis_source(s, c.symbol, "adjusted") for c in choices),
         choices=choices,
         style=style,
         missing=missing,

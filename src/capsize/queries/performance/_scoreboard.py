@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 from capsize.analytics import performance as P
-from capsize.errors import InputError
+from capsize.errors import DataNotFound, InputError
 from capsize.queries.performance._common import (
     CONVENTION,
     CORE_LARGE,
@@ -22,6 +22,7 @@ from capsize.queries.performance._common import (
     check_start,
     custom_window,
     day_text,
+    load_many,
     load_prices,
     narrowed,
     number_figure,
@@ -140,6 +141,7 @@ def scoreboard(
     px: ProxiesResult = s.cached(("q", "proxies", style), lambda: proxies(s, style=style))
     day = px.as_of
     check_start(asked.start[0], asked.start[1], day)
+    load_many(s, px.candidates, missing_ok=True)  # one read for every row
     small, large = load_prices(s, CORE_SMALL).main, load_prices(s, CORE_LARGE).main
     calendar = pd.DatetimeIndex(small.index.intersection(large.index))
     calendar = calendar[calendar <= day]
@@ -172,9 +174,13 @@ def _rows(s: Session, px: ProxiesResult, day: pd.Timestamp) -> list[ScoreRow]:
     ]
     held = set(s.symbols())
     for sym, label in INDEX_ROWS:
-        if sym in held and sym not in {r.symbol for r in rows}:
+        if sym not in held or sym in {r.symbol for r in rows}:
+            continue
+        try:
             last = load_prices(s, sym).last
-            rows.append(ScoreRow(sym, label, None, "", "price", last == day, last))
+        except DataNotFound:
+            continue  # no level on or before the day
+        rows.append(ScoreRow(sym, label, None, "", "price", last == day, last))
     return rows
 
 
