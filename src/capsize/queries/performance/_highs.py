@@ -349,6 +349,8 @@ def _high_rows(fs: FigureSet, x: _Series, h: P.Highs) -> list[tuple[Cell, ...]]:
     ):
         window = span(h.first_date, end) if key.startswith("all") else f"52 weeks to {end}"
         why = mark.reason or "no data"
+        if "no intraday high" in why:
+            why = "no intraday highs (close-only data)"
         dist = number_figure(
             fs,
             f"{sym}.{key}",

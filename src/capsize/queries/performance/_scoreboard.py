@@ -285,7 +285,7 @@ class _Board:
                     symbols=(row.symbol,),
                     window=f"1D to {self.day:%Y-%m-%d}",
                     formula=f"{basis} return = end close / base close - 1",
-                    why=f"no close on {self.day:%Y-%m-%d}; last close {day_text(row.last_date)}",
+                    why=f"no close on {self.day:%Y-%m-%d}",
                 )
                 for basis in ("price", "total")
             }
