@@ -29,7 +29,7 @@ from capsize.queries.session import session_for
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
-    from capsize.queries.result import Cell
+    from capsize.queries.result import Cell, Unit
     from capsize.queries.session import Session
 
 __all__ = [
@@ -177,17 +177,18 @@ def _leadership(s: Session, pr: _Pair) -> LeadershipResult:
             else "partial year: return over the common period of both symbols"
         )
         cells: list[Cell] = [_year_label(y, str(r["status"]), pr.day)]
-        for key, unit, label in (
+        parts: tuple[tuple[str, Unit, str], ...] = (
             (a, "fraction", f"{a} return {y}"),
             (b, "fraction", f"{b} return {y}"),
             ("spread", "pp", f"{a} - {b} {y}"),
-        ):
+        )
+        for key, unit, label in parts:
             cells.append(
                 number_figure(
                     fs,
                     f"{y}.{key}",
-                    float(r[b if key == b else (a if key == a else "spread")]),
-                    unit,  # type: ignore[arg-type]
+                    float(r[key]),
+                    unit,
                     label,
                     source=src,
                     symbols=(key,) if key in syms else syms,

@@ -27,7 +27,7 @@ from capsize.queries.session import parse_as_of, session_for
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
-    from capsize.queries.result import Cell
+    from capsize.queries.result import Cell, Unit
     from capsize.queries.session import Session
 
 __all__ = ["PERIODS", "RiskResult", "risk"]
@@ -246,7 +246,7 @@ def _figures(
     up = R.conditional_move(ra, rb, threshold, direction="up")
     down = R.conditional_move(ra, rb, threshold, direction="down")
     roll = R.rolling_beta(ra, rb, window).dropna()
-    specs: list[tuple[str, float | int | None, str, str, str, str]] = [
+    specs: list[tuple[str, float | int | None, Unit, str, str, str]] = [
         (
             "volatility",
             summ.volatility,
@@ -371,6 +371,6 @@ def _figures(
     ]
     rows: list[tuple[Cell, ...]] = []
     for fid, value, unit, label, formula, why in specs:
-        f = number_figure(fs, fid, value, unit, label, formula=formula, why=why, **common)  # type: ignore[arg-type]
+        f = number_figure(fs, fid, value, unit, label, formula=formula, why=why, **common)
         rows.append((label.strip(), f))
     return rows

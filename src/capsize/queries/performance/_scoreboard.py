@@ -342,22 +342,21 @@ class _Board:
         wb: P.WindowReturn | None,
         label: str,
     ) -> Figure:
-        both = wa is not None and wb is not None and wa.ok and wb.ok
-        same = both and (wa.base_date, wa.end_date) == (wb.base_date, wb.end_date)  # type: ignore[union-attr]
-        if same:
-            why = ""
-        elif both:
-            why = "different dates"
-        else:
+        value: float | None = None
+        if wa is None or wb is None or not (wa.ok and wb.ok):
             why = next(
                 (w.reason for w in (wa, wb) if w is not None and w.reason),
                 f"no close on {self.day:%Y-%m-%d}",
             )
+        elif (wa.base_date, wa.end_date) != (wb.base_date, wb.end_date):
+            why = "different dates"
+        else:
+            value, why = wa.value - wb.value, ""
         ref = wa if wa is not None and wa.ok else None
         return number_figure(
             self.fs,
             f"{a}-{b}.{key}",
-            wa.value - wb.value if same else None,  # type: ignore[union-attr]
+            value,
             "pp",
             f"{label}, {key}",
             source="; ".join(sources_of((self.prices[a].main_source, self.prices[b].main_source))),
