@@ -529,13 +529,13 @@ def test_public_names_and_doctests():
     assert all(hasattr(perf, n) for n in perf.__all__)
     for name in (
         "capsize.analytics.performance",
-        "capsize.analytics._perf_series",
-        "capsize.analytics._perf_windows",
-        "capsize.analytics._perf_returns",
-        "capsize.analytics._perf_dividends",
-        "capsize.analytics._perf_table",
-        "capsize.analytics._perf_relative",
-        "capsize.analytics._perf_highs",
+        "capsize.analytics.performance._series",
+        "capsize.analytics.performance._windows",
+        "capsize.analytics.performance._returns",
+        "capsize.analytics.performance._dividends",
+        "capsize.analytics.performance._table",
+        "capsize.analytics.performance._relative",
+        "capsize.analytics.performance._highs",
     ):
         mod = importlib.import_module(name)
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)

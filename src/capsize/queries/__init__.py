@@ -28,6 +28,15 @@ from capsize.queries.session import Session, open_session, parse_as_of, session_
 # name -> module (relative to capsize.queries). One block per family.
 _LAZY: dict[str, str] = {
     # performance family
+    "drawdowns": "performance",
+    "highs": "performance",
+    "leadership": "performance",
+    "proxies": "performance",
+    "relative_strength": "performance",
+    "risk": "performance",
+    "scoreboard": "performance",
+    "tape": "performance",
+    "window_returns": "performance",
     # internals family
     # drivers family
     # size family (factor, rotation, valuation)

@@ -8,8 +8,10 @@ Rules stated here (and in the report's method notes):
   report day is the latest such core date on or before ``D``.
 * **Segment proxy.** For each segment, the first blend ETF (in the segment's
   order of preference) with a close on the report day; if none has one, the
-  proxy with the most recent close, flagged *stale* with its last date. A
-  preferred proxy passed over for a fresher one is named in the report's notes.
+  proxy with the most recent close, labelled with its last date and flagged
+  *stale* by the one staleness rule. A preferred proxy passed over for a fresher
+  one is named in the report's notes. Both rules live in the ``proxies`` query
+  (:func:`capsize.queries.performance.proxies`); this module only calls it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct
-from capsize.errors import CapsizeError, DataNotFound
+from capsize.errors import CapsizeError
+from capsize.queries.performance import ProxiesResult, ProxyChoice, candidate_symbols, proxies
 from capsize.queries.session import Session
 from capsize.report._model import FigureBook
 from capsize.segments import SegmentSet, default_segments
@@ -45,20 +48,6 @@ CORE_LARGE = "SPY"
 SMALL_INDEX = "^RUT"
 LARGE_INDEX = "^GSPC"
 BARS_FOR = (SMALL_INDEX, LARGE_INDEX)
-
-
-@dataclass(frozen=True)
-class ProxyChoice:
-    """The proxy chosen for one segment on the report day."""
-
-    segment: str
-    label: str
-    symbol: str
-    name: str
-    last_date: pd.Timestamp
-    stale: bool
-    passed_over: tuple[tuple[str, pd.Timestamp], ...] = ()
-    """Preferred proxies skipped because their data ends before the report day."""
 
 
 @dataclass
@@ -167,63 +156,33 @@ def num(reason: str, digits: int = 2, sign: bool = False, suffix: str = ""):  # 
 
 
 def _all_candidates(segments: SegmentSet) -> list[str]:
-    out = [p.symbol for s in segments for p in s.proxies if p.style == "blend"]
-    return [*out, *(s for s in BARS_FOR if s not in out)]
+    """Every blend ETF proxy then the index rows (kept for ``benchmarks/report.py``)."""
+    return candidate_symbols(segments)
 
 
 def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
-    """Read the closes of every candidate proxy once and choose the report day and proxies.
+    """Choose the report day and the proxies (the ``proxies`` query), then read the closes once.
 
     Raises
     ------
     DataNotFound
         When the store has no closes for the core proxies on or before ``as_of``.
     """
-    segments = default_segments()
-    held = set(store.symbols())
     requested = None if as_of is None else pd.Timestamp(str(as_of)).normalize()
-    for sym in (CORE_SMALL, CORE_LARGE):
-        if sym not in held:
-            raise DataNotFound(
-                f"the store has no prices for {sym}; run 'capsize data import DIR' or "
-                "'capsize data update' first"
-            )
-    wanted = [s for s in _all_candidates(segments) if s in held]
-    closes = store.closes(wanted, basis="auto", as_of=requested)
-    both = closes[[CORE_SMALL, CORE_LARGE]].dropna()
-    if both.empty:
-        when = "" if requested is None else f" on or before {requested:%Y-%m-%d}"
-        raise DataNotFound(f"no closes for both {CORE_SMALL} and {CORE_LARGE}{when}")
-    day = pd.Timestamp(both.index[-1])
-    closes = closes.loc[:day]
-    proxies: dict[str, ProxyChoice] = {}
-    for seg in segments:
-        cands = [
-            p
-            for p in seg.proxies
-            if p.style == "blend" and p.kind == "etf" and p.symbol in closes.columns
-        ]
-        lasts = [(p, closes[p.symbol].last_valid_index()) for p in cands]
-        dated = [(p, pd.Timestamp(str(last))) for p, last in lasts if last is not None]
-        if not dated:
-            continue
-        fresh = [pl for pl in dated if pl[1] == day]
-        best = fresh[0] if fresh else max(dated, key=lambda pl: pl[1])
-        p, last = best
-        skipped = tuple((q.symbol, ql) for q, ql in dated[: dated.index(best)] if ql != day)
-        proxies[seg.key] = ProxyChoice(
-            seg.key, seg.label, p.symbol, p.name, last, last != day, skipped
-        )
-    book = FigureBook(fmt_date(day))
+    asked = Session(store, requested)
+    day = proxies(asked).as_of
+    session = Session(store, day, asked.settings)
+    px: ProxiesResult = session.cached(("q", "proxies", "blend"), lambda: proxies(session))
+    closes = session.closes(list(px.candidates)).loc[:day]
     return Inputs(
         store=store,
-        session=Session(store, day),
+        session=session,
         as_of=day,
         requested=requested,
         closes=closes,
         bases=dict(closes.attrs.get("basis", {})),
-        proxies=proxies,
-        segments=segments,
-        book=book,
+        proxies=px.by_segment(),
+        segments=px.segments or default_segments(),
+        book=FigureBook(fmt_date(day)),
         sources={},
     )

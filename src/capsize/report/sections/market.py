@@ -1,24 +1,29 @@
-"""Report sections on prices: tape, scoreboard, relative strength, leadership, highs."""
+"""Report sections on prices: tape, scoreboard, relative strength, leadership, highs.
+
+Each section renders the answer of a performance query (:mod:`capsize.queries.performance`)
+asked with the report's session; figures are adopted with their value and provenance
+unchanged under the report's ids. Nothing here reads the store or computes a figure.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
 from capsize._format import fmt_date, fmt_large
-from capsize.analytics import performance as P
 from capsize.errors import CapsizeError
-from capsize.report._inputs import (
-    CORE_LARGE,
-    CORE_SMALL,
-    LARGE_INDEX,
-    SMALL_INDEX,
-    Inputs,
-    ProxyChoice,
-    num,
-    pct,
-    pp,
-    pp_abs,
+from capsize.queries.performance import (
+    HighsResult,
+    LeadershipResult,
+    RelativeStrengthResult,
+    ScoreboardResult,
+    TapeResult,
+    highs,
+    leadership,
+    relative_strength,
+    scoreboard,
+    tape,
 )
+from capsize.report._inputs import CORE_LARGE, CORE_SMALL, Inputs, num, pct, pp, pp_abs
 from capsize.report._model import ChartSeries, ChartSpec, Figure, Section, Table
 
 __all__ = [
@@ -31,114 +36,58 @@ __all__ = [
 ]
 
 SCORE_WINDOWS = ("1D", "1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y")
-VOLUME_AVG_DAYS = 20
-RS_FAST, RS_SLOW = 50, 200
-RS_CHART_YEARS = 3
 TABLE_YEARS = 15
+HIGH_KEYS = (
+    ("all_time_close", "all-time_close"),
+    ("all_time_intraday", "all-time_intraday"),
+    ("week52_close", "52-week_close"),
+    ("week52_intraday", "52-week_intraday"),
+)
+"""Query mark key -> the report's figure key (kept for the watch rules)."""
 
 
 def day_text(ts: object) -> str:
+    """ISO date, or ``"n/a (no date)"``."""
     return fmt_date(ts, reason="no date")
 
 
-def _windows(closes: pd.Series, end: pd.Timestamp) -> dict[str, P.Window]:
-    """Build the scoreboard windows ending at ``end`` (1D: from the previous close)."""
-    idx = closes.loc[:end].index
-    prev = idx[-2] if len(idx) > 1 else idx[-1]
-    out: dict[str, P.Window] = {"1D": P.between(prev, end)}
-    for k in ("1W", "1M", "3M", "6M"):
-        out[k] = P.trailing(k, end)
-    out["YTD"] = P.ytd(end)
-    for k in ("1Y", "3Y", "5Y"):
-        out[k] = P.trailing(k, end)
-    out["MTD"] = P.mtd(end)
+def _scoreboard(inp: Inputs) -> ScoreboardResult:
+    out: ScoreboardResult = inp.session.cached(
+        ("q", "scoreboard", "blend"), lambda: scoreboard(inp.session)
+    )
     return out
 
 
-def _returns(inp: Inputs, symbol: str) -> dict[str, P.WindowReturn]:
-    """Window returns of one symbol (total for ETFs, price for index levels)."""
-    s = inp.series(symbol)
-    end = pd.Timestamp(s.index[-1])
-    wins = _windows(inp.series(CORE_SMALL), end) if end == inp.as_of else _windows(s, end)
-    is_level = inp.bases.get(symbol) == "level"
-    out: dict[str, P.WindowReturn] = {}
-    for key, w in wins.items():
-        pair = P.window_return(
-            w, adjusted=None if is_level else s, raw=s if is_level else None, symbol=symbol
-        )
-        out[key] = pair.price if is_level else pair.total
-    return out
+# --------------------------------------------------------------------------- scoreboard
 
 
-def _ret_fig(inp: Inputs, fid: str, wr: P.WindowReturn, label: str) -> Figure:
-    window = f"{day_text(wr.base_date)}..{day_text(wr.end_date)}" if wr.ok else wr.window.label
-    return inp.book.add(
-        fid,
-        wr.value,
-        pct(wr.reason or "no data"),
-        label,
-        source=inp.source(wr.symbol),
-        symbols=(wr.symbol,),
-        window=window,
-        formula=f"{wr.basis} return = end close / base close - 1 ({wr.series})",
-    )
+def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, Any]]:
+    """Segments x windows, total return for funds and price return for the indices.
 
-
-def _spread_fig(inp: Inputs, fid: str, a: P.WindowReturn, b: P.WindowReturn, label: str) -> Figure:
-    ok = a.ok and b.ok and a.base_date == b.base_date and a.end_date == b.end_date
-    why = "different dates" if a.ok and b.ok else (a.reason or b.reason or "no data")
-    return inp.book.add(
-        fid,
-        a.value - b.value if ok else None,
-        pp(why if not ok else ""),
-        label,
-        source=inp.source(a.symbol, b.symbol),
-        symbols=(a.symbol, b.symbol),
-        window=f"{day_text(a.base_date)}..{day_text(a.end_date)}",
-        formula=f"{a.basis} return {a.symbol} - {b.basis} return {b.symbol}",
-    )
-
-
-def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.WindowReturn]]]:
-    """Segments x windows, total return for ETFs and price return for the indices."""
-    rets: dict[str, dict[str, P.WindowReturn]] = {}
+    Returns the section and an empty mapping (kept for the context's signature; the tape
+    asks its own query).
+    """
+    res = _scoreboard(inp)
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
-    notes: list[str] = []
-    order: list[tuple[str, str, ProxyChoice | None]] = [
-        (c.symbol, f"{c.label} ({c.symbol})", c) for c in inp.proxies.values()
-    ]
-    order += [
-        (SMALL_INDEX, "Russell 2000 index", None),
-        (LARGE_INDEX, "S&P 500 index", None),
-    ]
-    for sym, label, choice in order:
-        if sym not in inp.closes.columns:
-            continue
-        rets[sym] = _returns(inp, sym)
-        basis = inp.basis_word(sym)
-        row_label = label
-        if choice is not None and choice.stale:
-            row_label = f"{label}, to {day_text(choice.last_date)}"
-        cells: list[Figure | str] = [row_label, basis.removesuffix(" return")]
+    for row in res.rows:
+        inp.used.add(row.symbol)
+        label = row.label if row.current else f"{row.label}, to {day_text(row.last_date)}"
+        cells: list[Figure | str] = [label, row.basis]
         for w in SCORE_WINDOWS:
-            f = _ret_fig(inp, f"score.{sym}.{w}", rets[sym][w], f"{sym} {basis}, {w}")
-            figs[f"{sym}.{w}"] = f
+            f = inp.book.adopt(
+                res.fig(row.fid(w)),
+                pct("no data"),
+                fid=f"score.{row.symbol}.{w}",
+                label=f"{row.symbol} {row.basis} return, {w}",
+            )
+            figs[f"{row.symbol}.{w}"] = f
             cells.append(f)
         rows.append(tuple(cells))
-    spreads = [
-        (CORE_SMALL, CORE_LARGE, "Small - large (IWM - SPY)"),
-        (SMALL_INDEX, LARGE_INDEX, "Russell 2000 - S&P 500"),
-    ]
-    micro = inp.proxies.get("micro")
-    if micro is not None and not micro.stale:
-        spreads.insert(1, (micro.symbol, CORE_LARGE, f"Micro - large ({micro.symbol} - SPY)"))
-    for a, b, label in spreads:
-        if a not in rets or b not in rets:
-            continue
+    for a, b, label in res.spreads:
         cells = [label, "spread"]
         for w in [*SCORE_WINDOWS, "MTD"]:
-            f = _spread_fig(inp, f"score.{a}-{b}.{w}", rets[a][w], rets[b][w], f"{label}, {w}")
+            f = inp.book.adopt(res.fig(f"{a}-{b}.{w}"), pp("no data"), fid=f"score.{a}-{b}.{w}")
             figs[f"{a}-{b}.{w}"] = f
             if w in ("1D", "MTD", "YTD"):
                 figs[f"{a}-{b}.{w}.abs"] = inp.book.magnitude(f, pp_abs("no data"))
@@ -146,174 +95,120 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, dict[str, P.Wind
                 cells.append(f)
         rows.append(tuple(cells))
     for sym in (CORE_SMALL, CORE_LARGE):
-        figs[f"{sym}.MTD"] = _ret_fig(inp, f"score.{sym}.MTD", rets[sym]["MTD"], f"{sym} MTD")
+        figs[f"{sym}.MTD"] = inp.book.adopt(
+            res.fig(f"{sym}.MTD.total"), pct("no data"), fid=f"score.{sym}.MTD", label=f"{sym} MTD"
+        )
     table = Table(
         ("Segment (proxy)", "Basis", *SCORE_WINDOWS),
         tuple(rows),
         "Basis: total = total return from dividend-adjusted closes (ETFs); price = price return "
-        "from index levels; spread = difference of the two rows' returns, in percentage points. Windows end on the report day; a base is the last close "
-        "on or before the window start (YTD: last close of the previous year).",
+        "from index levels; spread = difference of the two rows' returns, in percentage points. "
+        "Windows end on the report day (a proxy without a close that day: on its last close, "
+        "labelled, with no 1D move); a base is the last close on or before the window start "
+        "(YTD: last close of the previous year).",
         highlight=tuple(i for i, r in enumerate(rows) if r[1] == "spread"),
     )
-    sec = Section("scoreboard", "Scoreboard", figures=figs, tables=(table,), notes=tuple(notes))
-    return sec, rets
+    return Section("scoreboard", "Scoreboard", figures=figs, tables=(table,)), {}
 
 
-def tape_section(inp: Inputs, rets: dict[str, dict[str, P.WindowReturn]]) -> Section:
+# --------------------------------------------------------------------------- tape
+
+
+def tape_section(inp: Inputs, rets: dict[str, Any] | None = None) -> Section:
     """Each segment proxy's move on the report day, volume against its average."""
+    res: TapeResult = inp.session.cached(("q", "tape"), lambda: tape(inp.session))
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
-    moves: list[tuple[float, str, str]] = []
-    notes: list[str] = []
-    for choice in inp.proxies.values():
-        sym = choice.symbol
-        label = f"{choice.label} ({sym})"
-        if choice.stale:
-            notes.append(f"{sym}: no bar on {inp.day} (last close {day_text(choice.last_date)}).")
-            continue
-        wr = rets[sym]["1D"]
-        move = _ret_fig(inp, f"score.{sym}.1D", wr, f"{sym} total return, 1D")
-        figs[f"{sym}.move"] = move
-        if wr.ok:
-            moves.append((wr.value, sym, choice.label))
-        bars = inp.bar(sym)
-        vol_fig, ratio_fig = _volume_figs(inp, sym, bars)
-        figs[f"{sym}.volume"], figs[f"{sym}.volume_ratio"] = vol_fig, ratio_fig
-        rows.append((label, move, vol_fig, ratio_fig))
+    for sym, label, move_id in res.rows:
+        figs[f"{sym}.move"] = inp.book.adopt(
+            res.fig(move_id), pct("no data"), fid=f"score.{sym}.1D", label=f"{sym} total return, 1D"
+        )
+        figs[f"{sym}.volume"] = inp.book.adopt(
+            res.fig(f"{sym}.volume"),
+            lambda x: fmt_large(x, reason="no volume data"),
+            fid=f"tape.{sym}.volume",
+        )
+        figs[f"{sym}.volume_ratio"] = inp.book.adopt(
+            res.fig(f"{sym}.volume_ratio"),
+            num("no volume data", 2, suffix="x"),
+            fid=f"tape.{sym}.volume_ratio",
+        )
+        rows.append(
+            (label, figs[f"{sym}.move"], figs[f"{sym}.volume"], figs[f"{sym}.volume_ratio"])
+        )
     if not rows:
         return Section("tape", "The tape", False, f"no segment proxy has a bar on {inp.day}")
-    if moves:
-        moves.sort()
-        lead, lag = moves[-1], moves[0]
-        figs["leader"] = figs[f"{lead[1]}.move"]
-        figs["laggard"] = figs[f"{lag[1]}.move"]
-        notes.insert(0, f"Leader: {lead[2]} ({lead[1]}). Laggard: {lag[2]} ({lag[1]}).")
+    if res.leader is not None and res.laggard is not None:
+        figs["leader"] = figs[f"{res.leader}.move"]
+        figs["laggard"] = figs[f"{res.laggard}.move"]
+    notes = tuple(n for n in res.notes if not n.startswith("Move: "))
     table = Table(
-        ("Segment (proxy)", "Move", "Volume", f"vs {VOLUME_AVG_DAYS}-day avg"),
+        ("Segment (proxy)", "Move", "Volume", "vs 20-day avg"),
         tuple(rows),
         "Move: total return from the previous close. Volume: shares traded; ratio to the "
         "average of the previous sessions (consolidated volume as published).",
     )
-    return Section(
-        "tape", f"The tape, {inp.day}", figures=figs, tables=(table,), notes=tuple(notes)
+    return Section("tape", f"The tape, {inp.day}", figures=figs, tables=(table,), notes=notes)
+
+
+# --------------------------------------------------------------------------- relative strength
+
+
+def _relative(inp: Inputs, a: str, b: str) -> RelativeStrengthResult:
+    out: RelativeStrengthResult = inp.session.cached(
+        ("q", "relative_strength", a, b), lambda: relative_strength(inp.session, a=a, b=b)
     )
+    return out
 
 
-def _volume_figs(inp: Inputs, sym: str, bars: pd.DataFrame | None) -> tuple[Figure, Figure]:
-    vol = None if bars is None else bars["volume"].dropna()
-    why = "no volume data"
-    today = avg = None
-    window = inp.day
-    if vol is not None and len(vol) > VOLUME_AVG_DAYS and vol.index[-1] == inp.as_of:
-        today = float(vol.iloc[-1])
-        prior = vol.iloc[-VOLUME_AVG_DAYS - 1 : -1]
-        avg = float(prior.mean())
-        window = f"{day_text(prior.index[0])}..{inp.day}"
-    src = inp.source(sym)
-    v = inp.book.add(
-        f"tape.{sym}.volume",
-        today,
-        lambda x: fmt_large(x, reason=why),
-        f"{sym} volume",
-        source=src,
-        symbols=(sym,),
-        window=inp.day,
-        formula="shares traded on the day",
+def _ratio_chart(res: RelativeStrengthResult, key: str) -> ChartSpec:
+    """Chart the ratio and its averages as the query's series give them (rebased to 1.0)."""
+    series = [res.get_series(n) for n in ("ratio", "ratio_ma50", "ratio_ma200")]
+    styles = ((False, "#1f4e79"), (False, "#e08a00"), (True, "#7f7f7f"))
+    lines = tuple(
+        ChartSeries(sd.label, sd.dates, sd.values, dash, color)
+        for sd, (dash, color) in zip(series, styles, strict=True)
     )
-    r = inp.book.add(
-        f"tape.{sym}.volume_ratio",
-        None if today is None or not avg else today / avg,
-        num(why, 2, suffix="x"),
-        f"{sym} volume / {VOLUME_AVG_DAYS}-day average",
-        source=src,
-        symbols=(sym,),
-        window=window,
-        formula=f"volume / mean volume of the previous {VOLUME_AVG_DAYS} sessions",
-    )
-    return v, r
-
-
-def _ratio_block(
-    inp: Inputs, a: str, b: str, key: str
-) -> tuple[dict[str, Figure], ChartSpec | None, list[str]]:
-    sa, sb = inp.series(a), inp.series(b)
-    ratio = P.relative_strength(sa, sb)
-    fast = ratio.rolling(RS_FAST, min_periods=RS_FAST).mean()
-    slow = ratio.rolling(RS_SLOW, min_periods=RS_SLOW).mean()
-    src, syms = inp.source(a, b), (a, b)
-    end = pd.Timestamp(ratio.index[-1])
-    figs: dict[str, Figure] = {}
-    notes: list[str] = []
-    span = f"{day_text(ratio.index[0])}..{day_text(end)}"
-    for n, ma in ((RS_FAST, fast), (RS_SLOW, slow)):
-        last_ma = ma.iloc[-1]
-        figs[f"vs{n}"] = inp.book.add(
-            f"rs.{key}.vs{n}",
-            float(ratio.iloc[-1] / last_ma - 1) if pd.notna(last_ma) else None,
-            pct(f"fewer than {n} common days"),
-            f"{a}/{b} ratio vs its {n}-day average",
-            source=src,
-            symbols=syms,
-            window=f"{n} common trading days to {day_text(end)}",
-            formula=f"ratio / {n}-day mean of ratio - 1; ratio = {a} close / {b} close",
-        )
-    diff = (fast - slow).dropna()
-    sign = diff > 0
-    flips = diff.index[1:][sign.to_numpy()[1:] != sign.to_numpy()[:-1]]
-    since = None
-    when = "no crossover"
-    if len(diff) and len(flips):
-        last_flip = flips[-1]
-        since = int((ratio.index > last_flip).sum())
-        when = f"{'above' if bool(sign.iloc[-1]) else 'below'} since {day_text(last_flip)}"
-    figs["vs200.abs"] = inp.book.magnitude(figs[f"vs{RS_SLOW}"], pct("no data", sign=False))
-    figs["days_since_cross"] = inp.book.add(
-        f"rs.{key}.days_since_cross",
-        since,
-        num("no crossover in the data", 0),
-        f"trading days since the {RS_FAST}-day average of {a}/{b} crossed its {RS_SLOW}-day",
-        source=src,
-        symbols=syms,
-        window=span,
-        formula=f"sessions after the last sign change of MA{RS_FAST} - MA{RS_SLOW} of the ratio",
-    )
-    if len(diff):
-        notes.append(f"{a}/{b}: {RS_FAST}-day average {when}.")
-    figs["3m"] = inp.book.add(
-        f"rs.{key}.3m",
-        float(ratio.iloc[-1] / ratio.loc[: end - pd.DateOffset(months=3)].iloc[-1] - 1)
-        if ratio.index[0] <= end - pd.DateOffset(months=3)
-        else None,
-        pct("less than 3 months of common data"),
-        f"change of the {a}/{b} ratio over 3 months",
-        source=src,
-        symbols=syms,
-        window=f"3M to {day_text(end)}",
-        formula="ratio_end / ratio_3M_ago - 1",
-    )
-    start = end - pd.DateOffset(years=RS_CHART_YEARS)
-    keep = ratio.index >= start
-    base = float(ratio[keep].iloc[0])
-    x = tuple(d.strftime("%Y-%m-%d") for d in ratio.index[keep])
-
-    def ser(name: str, s: pd.Series, dash: bool = False, color: str | None = None) -> ChartSeries:
-        return ChartSeries(name, x, tuple(float(v) for v in (s[keep] / base)), dash, color)
-
-    chart = ChartSpec(
+    src = series[0].provenance.source
+    return ChartSpec(
         f"rs_{key}",
-        f"{a} / {b}: relative strength, last {RS_CHART_YEARS} years",
+        f"{res.a} / {res.b}: relative strength, last 3 years",
         "line",
-        (
-            ser(f"{a}/{b}", ratio, color="#1f4e79"),
-            ser(f"{RS_FAST}-day avg", fast, color="#e08a00"),
-            ser(f"{RS_SLOW}-day avg", slow, True, "#7f7f7f"),
-        ),
-        f"ratio, rebased to 1.0 on {day_text(ratio.index[keep][0])}",
-        f"Source: {src}. Dividend-adjusted closes; rising line = {a} outperforming.",
+        lines,
+        f"ratio, rebased to 1.0 on {series[0].dates[0]}",
+        f"Source: {src}. Dividend-adjusted closes; rising line = {res.a} outperforming.",
         "ratio",
         hline=1.0,
     )
-    return figs, chart, notes
+
+
+def _ratio_block(
+    inp: Inputs, res: RelativeStrengthResult, key: str
+) -> tuple[dict[str, Figure], str | None]:
+    """Adopt one pair's ratio figures under the report's ids; return them and the crossover note."""
+    a, b = res.a, res.b
+    figs: dict[str, Figure] = {}
+    for n in (50, 200):
+        figs[f"vs{n}"] = inp.book.adopt(
+            res.fig(f"ratio.vs{n}"), pct(f"fewer than {n} common days"), fid=f"rs.{key}.vs{n}"
+        )
+    figs["vs200.abs"] = inp.book.magnitude(figs["vs200"], pct("no data", sign=False))
+    figs["days_since_cross"] = inp.book.adopt(
+        res.fig("ma.cross.sessions"),
+        num("no crossover in the data", 0),
+        fid=f"rs.{key}.days_since_cross",
+        label=f"trading days since the 50-day average of {a}/{b} crossed its 200-day",
+    )
+    figs["3m"] = inp.book.adopt(
+        res.fig("ratio.3m"), pct("less than 3 months of common data"), fid=f"rs.{key}.3m"
+    )
+    when = res.fig("ma.cross.date")
+    note = None
+    if res.ma50_above_ma200 is not None:
+        side = "above" if res.ma50_above_ma200 else "below"
+        since = f"{side} since {when.note}" if when.value is not None else "no crossover"
+        note = f"{a}/{b}: 50-day average {since}."
+    return figs, note
 
 
 def relative_section(inp: Inputs) -> Section:
@@ -325,35 +220,26 @@ def relative_section(inp: Inputs) -> Section:
     micro = inp.proxies.get("micro")
     if micro is not None:
         pairs.append((micro.symbol, CORE_LARGE, "micro"))
-        if micro.stale:
+        if not micro.current:
             notes.append(
-                f"{micro.symbol}/{CORE_LARGE} ends {day_text(micro.last_date)} ({micro.symbol} data end)."
+                f"{micro.symbol}/{CORE_LARGE} ends {day_text(micro.last_date)} "
+                f"({micro.symbol} data end)."
             )
+    rows: list[tuple[Figure | str, ...]] = []
     for a, b, key in pairs:
         try:
-            f, chart, n = _ratio_block(inp, a, b, key)
+            res = _relative(inp, a, b)
         except CapsizeError as exc:
             notes.append(f"{a}/{b}: not available: {exc}")
             continue
+        inp.used.update((a, b))
+        f, note = _ratio_block(inp, res, key)
         figs.update({f"{key}.{k}": v for k, v in f.items()})
-        notes.extend(n)
-        if chart is not None:
-            charts.append(chart)
+        notes += [note] if note else []
+        charts.append(_ratio_chart(res, key))
+        rows.append((f"{a} / {b}", f["3m"], f["vs50"], f["vs200"], f["days_since_cross"]))
     if not figs:
         return Section("relative", "Relative strength", False, "; ".join(notes) or "no data")
-    rows = []
-    for _, _, key in pairs:
-        if f"{key}.vs50" in figs:
-            a = CORE_SMALL if key == "small" else (micro.symbol if micro else "")
-            rows.append(
-                (
-                    f"{a} / {CORE_LARGE}",
-                    figs[f"{key}.3m"],
-                    figs[f"{key}.vs50"],
-                    figs[f"{key}.vs200"],
-                    figs[f"{key}.days_since_cross"],
-                )
-            )
     table = Table(
         ("Ratio", "3-month change", "vs 50-day avg", "vs 200-day avg", "Days since 50/200 cross"),
         tuple(rows),
@@ -369,183 +255,147 @@ def relative_section(inp: Inputs) -> Section:
     )
 
 
-def leadership_section(inp: Inputs) -> Section:
-    """Which side led each calendar year, as a table, a bar chart and the current streak."""
-    a, b = inp.series(CORE_SMALL), inp.series(CORE_LARGE)
-    table = P.calendar_year_table(a, b)
-    if table.empty:
-        return Section("leadership", "Leadership by calendar year", False, "no full year of data")
-    full = table[table["status"] == "full"]
-    st = P.streaks(table)
-    src, syms = inp.source(CORE_SMALL, CORE_LARGE), (CORE_SMALL, CORE_LARGE)
+# --------------------------------------------------------------------------- leadership
+
+
+def _year_rows(inp: Inputs, res: LeadershipResult) -> list[tuple[Figure | str, ...]]:
+    a, b = res.a, res.b
     rows: list[tuple[Figure | str, ...]] = []
-    figs: dict[str, Figure] = {}
-    for year, r in table.iloc[::-1].head(TABLE_YEARS).iterrows():
-        span = f"{day_text(r['base_date'])}..{day_text(r['end_date'])}"
-        partial = r["status"] != "full"
-        to_date = partial and int(str(year)) == inp.as_of.year
-        tag = " (to date)" if to_date else (" (partial)" if partial else "")
-        cells: list[Figure | str] = [f"{year}{tag}"]
-        for sym in syms:
+    for row in reversed(res.table("years").rows[-TABLE_YEARS:]):
+        label, leader = str(row[0]), str(row[4])
+        year = label.split()[0]
+        cells: list[Figure | str] = [label]
+        for sym in (a, b):
             cells.append(
-                inp.book.add(
-                    f"years.{year}.{sym}",
-                    float(r[sym]),
+                inp.book.adopt(
+                    res.fig(f"{year}.{sym}"),
                     pct("no data"),
-                    f"{sym} total return {year}",
-                    source=src,
-                    symbols=(sym,),
-                    window=span,
-                    formula="calendar-year total return (last close of Y-1 to last close of Y)",
+                    fid=f"years.{year}.{sym}",
+                    label=f"{sym} total return {year}",
                 )
             )
         cells.append(
-            inp.book.add(
-                f"years.{year}.spread",
-                float(r["spread"]),
+            inp.book.adopt(
+                res.fig(f"{year}.spread"),
                 pp("no data"),
-                f"IWM - SPY {year}",
-                source=src,
-                symbols=syms,
-                window=span,
-                formula="IWM return - SPY return",
+                fid=f"years.{year}.spread",
+                label=f"{a} - {b} {year}",
             )
         )
-        winner = r["winner"]
-        cells.append(
-            "Small" if winner == CORE_SMALL else ("Large" if winner == CORE_LARGE else "Tie")
-        )
+        cells.append({a: "Small", b: "Large"}.get(leader, "Tie"))
         rows.append(tuple(cells))
-    n_small = int((full["winner"] == CORE_SMALL).sum())
-    figs["small_years"] = inp.book.add(
-        "years.small_led",
-        n_small,
-        num("no full years", 0),
-        "full calendar years small caps (IWM) led",
-        source=src,
-        symbols=syms,
-        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "no full year",
-        formula="count of years with IWM return > SPY return",
+    return rows
+
+
+def _years_chart(res: LeadershipResult) -> ChartSpec:
+    """Bars of the spread by year, from the query's figures."""
+    a, b = res.a, res.b
+    years = [str(y) for y in res.years]
+    spreads = [res.fig(f"{y}.spread") for y in years]
+    src = spreads[0].provenance.source
+    first = res.table("years").rows[0]
+    tail = (
+        f"; the first year is partial ({a} data start "
+        f"{spreads[0].provenance.window.split('..')[0]})."
+        if str(first[5]) == "partial"
+        else "."
     )
-    figs["full_years"] = inp.book.add(
-        "years.full",
-        len(full),
-        num("no full years", 0),
-        "full calendar years compared",
-        source=src,
-        symbols=syms,
-        window=f"{int(full.index.min())}..{int(full.index.max())}" if len(full) else "no full year",
-        formula="count of full calendar years with both series",
-    )
-    notes = []
-    if st.current is not None:
-        who = "Small caps" if st.current.leader == CORE_SMALL else "Large caps"
-        figs["streak"] = inp.book.add(
-            "years.streak",
-            st.current.length,
-            num("no streak", 0),
-            f"current streak: {who} led each year",
-            source=src,
-            symbols=syms,
-            window=f"{st.current.start_year}..{st.current.end_year}",
-            formula="consecutive full years led by the same side",
-        )
-        notes.append(
-            f"Current streak: {who.lower()} have led every full year since {st.current.start_year}."
-        )
-    x = tuple(str(y) for y in table.index)
-    chart = ChartSpec(
+    return ChartSpec(
         "years",
-        "Small minus large, by calendar year (IWM - SPY)",
+        f"Small minus large, by calendar year ({a} - {b})",
         "bar",
-        (ChartSeries("IWM - SPY", x, tuple(float(v) * 100 for v in table["spread"])),),
-        "return spread (percentage points)",
-        f"Source: {src}. Total returns; the last bar is the year to date"
-        + (
-            f"; the first year is partial (IWM data start {day_text(a.index[0])})."
-            if len(full) < len(table) - 1
-            else "."
+        (
+            ChartSeries(
+                f"{a} - {b}",
+                tuple(years),
+                tuple(float("nan") if f.value is None else float(f.value) * 100 for f in spreads),
+            ),
         ),
+        "return spread (percentage points)",
+        f"Source: {src}. Total returns; the last bar is the year to date{tail}",
         "num",
         hline=0.0,
     )
+
+
+def leadership_section(inp: Inputs) -> Section:
+    """Which side led each calendar year, as a table, a bar chart and the current streak."""
+    res: LeadershipResult = inp.session.cached(
+        ("q", "leadership", CORE_SMALL, CORE_LARGE), lambda: leadership(inp.session)
+    )
+    inp.used.update((CORE_SMALL, CORE_LARGE))
+    rows = _year_rows(inp, res)
+    figs: dict[str, Figure] = {
+        "small_years": inp.book.adopt(
+            res.fig(f"years.{CORE_SMALL}.led"),
+            num("no full years", 0),
+            fid="years.small_led",
+            label=f"full calendar years small caps ({CORE_SMALL}) led",
+        ),
+        "full_years": inp.book.adopt(
+            res.fig("years.full"), num("no full years", 0), fid="years.full"
+        ),
+    }
+    notes: list[str] = []
+    if res.current_leader is not None:
+        who = "Small caps" if res.current_leader == CORE_SMALL else "Large caps"
+        figs["streak"] = inp.book.adopt(
+            res.fig("streak.current"),
+            num("no streak", 0),
+            fid="years.streak",
+            label=f"current streak: {who} led each year",
+        )
+        notes.append(
+            f"Current streak: {who.lower()} have led every full year since {res.current_start}."
+        )
     t = Table(
-        ("Year", "IWM", "SPY", "Spread", "Leader"),
+        ("Year", CORE_SMALL, CORE_LARGE, "Spread", "Leader"),
         tuple(rows),
-        f"Last {TABLE_YEARS} years shown, newest first; total returns from dividend-adjusted closes.",
+        f"Last {TABLE_YEARS} years shown, newest first; total returns from dividend-adjusted "
+        "closes; a partial year is computed over the common part of the year and labelled.",
     )
     return Section(
         "leadership",
         "Leadership by calendar year",
         figures=figs,
         tables=(t,),
-        charts=(chart,),
+        charts=(_years_chart(res),),
         notes=tuple(notes),
     )
 
 
+# --------------------------------------------------------------------------- highs
+
+
 def highs_section(inp: Inputs) -> Section:
     """Distance from all-time and 52-week highs (close and intraday), current drawdown."""
+    held = set(inp.closes.columns)
+    syms = [c.symbol for c in inp.proxies.values()] + ["^RUT", "^GSPC"]
+    syms = [s for s in dict.fromkeys(syms) if s in held and inp.closes[s].notna().any()]
+    if not syms:
+        return Section("highs", "Highs and drawdowns", False, "no closes for the proxies")
+    res: HighsResult = inp.session.cached(
+        ("q", "highs", tuple(syms)), lambda: highs(inp.session, symbols=syms)
+    )
+    ends = dict(res.ends)
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
-    syms = [c.symbol for c in inp.proxies.values()] + [SMALL_INDEX, LARGE_INDEX]
-    for sym in syms:
-        if sym not in inp.closes.columns:
-            continue
-        s = inp.series(sym)
-        bars = inp.bar(sym)
-        high = None if bars is None or bars["high"].isna().all() else bars["high"]
-        try:
-            h = P.highs(s, high)
-            dd = P.drawdown_stats(s)
-        except CapsizeError:
-            continue
-        src = inp.source(sym)
-        end = day_text(h.as_of_date)
-        cells: list[Figure | str] = [sym + ("" if h.as_of_date == inp.as_of else f" (to {end})")]
-        for mark in (h.all_time_close, h.all_time_intraday, h.week52_close, h.week52_intraday):
-            kind = mark.kind.replace(" ", "_")
-            why = "close-only data" if high is None else (mark.reason or "no data")
-            cells.append(
-                inp.book.add(
-                    f"highs.{sym}.{kind}",
-                    mark.distance,
-                    pct(why),
-                    f"{sym} distance from {mark.kind} high",
-                    source=src,
-                    symbols=(sym,),
-                    window=f"{day_text(h.first_date)}..{end}"
-                    if "all-time" in mark.kind
-                    else f"52 weeks to {end}",
-                    formula=f"last close / {mark.kind} high - 1 (high set {day_text(mark.date)})",
-                )
-            )
-            figs[f"{sym}.{kind}"] = cells[-1]  # type: ignore[assignment]
-        cur = inp.book.add(
-            f"highs.{sym}.drawdown",
-            dd.current_drawdown,
-            pct("no data"),
-            f"{sym} current drawdown",
-            source=src,
-            symbols=(sym,),
-            window=f"{day_text(dd.current_peak_date)}..{end}",
-            formula="last close / running peak close - 1",
+    for sym in res.symbols:
+        inp.used.add(sym)
+        end = ends[sym]
+        cells: list[Figure | str] = [sym + ("" if end == inp.as_of else f" (to {day_text(end)})")]
+        for key, old in HIGH_KEYS:
+            f = inp.book.adopt(res.fig(f"{sym}.{key}"), pct("no data"), fid=f"highs.{sym}.{old}")
+            figs[f"{sym}.{old}"] = f
+            cells.append(f)
+        cur = inp.book.adopt(
+            res.fig(f"{sym}.drawdown"), pct("no data"), fid=f"highs.{sym}.drawdown"
         )
-        mdd = inp.book.add(
-            f"highs.{sym}.max_drawdown",
-            dd.max_drawdown,
-            pct("no data"),
-            f"{sym} maximum drawdown",
-            source=src,
-            symbols=(sym,),
-            window=f"{day_text(dd.peak_date)}..{day_text(dd.trough_date)}",
-            formula="min over time of close / running peak - 1",
+        mdd = inp.book.adopt(
+            res.fig(f"{sym}.max_drawdown"), pct("no data"), fid=f"highs.{sym}.max_drawdown"
         )
         figs[f"{sym}.drawdown"] = cur
-        cells += [cur, mdd]
-        rows.append(tuple(cells))
-    if not rows:
-        return Section("highs", "Highs and drawdowns", False, "no closes for the proxies")
+        rows.append((*cells, cur, mdd))
     t = Table(
         (
             "Proxy",

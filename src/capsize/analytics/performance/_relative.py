@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias, cast
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_returns import WindowReturn, _series_return
-from capsize.analytics._perf_series import NanPolicy, as_close_series, to_date
+from capsize.analytics.performance._returns import WindowReturn, arrays_return
+from capsize.analytics.performance._series import NanPolicy, as_close_series, to_date
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
     from capsize._typing import DateLike
-    from capsize.analytics._perf_windows import Window
+    from capsize.analytics.performance._windows import Window
 
 __all__ = [
     "RelativeReturn",
@@ -165,8 +165,8 @@ def relative_return(
         sa, sb = _align_pair(sa.dropna(), sb.dropna(), "intersection")
     elif align != "own":
         raise InputError(f"align must be 'own' or 'intersection', got {align!r}")
-    ra = _series_return(sa, window, "total", str(sa.name), "close", max_stale_days)
-    rb = _series_return(sb, window, "total", str(sb.name), "close", max_stale_days)
+    ra = arrays_return(sa, window, "total", str(sa.name), "close", max_stale_days)
+    rb = arrays_return(sb, window, "total", str(sb.name), "close", max_stale_days)
     if ra.ok and rb.ok:
         spread = ra.value - rb.value
         rel = (1.0 + ra.value) / (1.0 + rb.value) - 1.0

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._risk_inputs import (
-    _as_returns,
-    _check_periods,
-    _check_window,
+from capsize.analytics.risk._inputs import (
+    as_returns,
+    check_periods,
+    check_window,
 )
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ def volatility(
     float or Series
         NaN when fewer than ``ddof + 1`` returns.
     """
-    _check_periods(periods_per_year)
-    r = _as_returns(returns, "returns")
+    check_periods(periods_per_year)
+    r = as_returns(returns, "returns")
     scale = float(np.sqrt(periods_per_year)) if annualise else 1.0
     if isinstance(r, pd.DataFrame):
         return pd.Series(
@@ -125,8 +125,8 @@ def rolling_volatility(
     -------
     Series or DataFrame, same shape as ``returns``
     """
-    _check_periods(periods_per_year)
-    mp = _check_window(window, min_periods, max(ddof + 1, 1))
-    r = _as_returns(returns, "returns")
+    check_periods(periods_per_year)
+    mp = check_window(window, min_periods, max(ddof + 1, 1))
+    r = as_returns(returns, "returns")
     scale = float(np.sqrt(periods_per_year)) if annualise else 1.0
     return r.rolling(window, min_periods=mp).std(ddof=ddof) * scale

@@ -7,24 +7,30 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import as_close_frame, as_close_series, as_return_series
+from capsize.analytics.performance._series import as_close_frame, as_close_series, as_return_series
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
 
 __all__ = [
+    "DEGENERATE",
+    "RECHECK",
     "Direction",
+    "as_returns",
+    "check_periods",
+    "check_window",
+    "paired_values",
     "to_calendar",
 ]
 
 
 Direction = Literal["both", "up", "down"]
 
-_DEGENERATE = 1e-11
+DEGENERATE = 1e-11
 """Relative variance (to the sum of squares) below which an input counts as constant."""
 
-_RECHECK = 1e-6
+RECHECK = 1e-6
 """Rolling windows whose variance is below this share of their sum of squares are
 recomputed exactly (two-pass) instead of from running sums."""
 
@@ -32,7 +38,14 @@ recomputed exactly (two-pass) instead of from running sums."""
 # --------------------------------------------------------------------------- inputs
 
 
-def _as_returns(returns: object, name: str) -> pd.Series | pd.DataFrame:
+def as_returns(returns: object, name: str) -> pd.Series | pd.DataFrame:
+    """Validate simple returns (a Series or a frame of them); a frame is checked per column.
+
+    Raises
+    ------
+    InputError
+        On a bad index, duplicate columns, or a return that is infinite or <= -100 %.
+    """
     if isinstance(returns, pd.DataFrame):
         if returns.columns.has_duplicates:
             raise InputError(f"{name} has duplicate columns; keep one column per symbol")
@@ -49,7 +62,7 @@ def _as_returns(returns: object, name: str) -> pd.Series | pd.DataFrame:
     return as_return_series(returns, name)
 
 
-def _pair(returns: pd.Series, benchmark: pd.Series) -> tuple[FloatArray, FloatArray]:
+def paired_values(returns: pd.Series, benchmark: pd.Series) -> tuple[FloatArray, FloatArray]:
     """Return the asset and benchmark values on days where both have a return."""
     b = benchmark.reindex(returns.index)
     x = returns.to_numpy(dtype=float)
@@ -58,12 +71,14 @@ def _pair(returns: pd.Series, benchmark: pd.Series) -> tuple[FloatArray, FloatAr
     return x[ok], y[ok]
 
 
-def _check_periods(periods_per_year: float) -> None:
+def check_periods(periods_per_year: float) -> None:
+    """Raise :class:`InputError` unless ``periods_per_year`` is a positive finite number."""
     if not np.isfinite(periods_per_year) or periods_per_year <= 0:
         raise InputError(f"periods_per_year must be > 0, got {periods_per_year!r}")
 
 
-def _check_window(window: int, min_periods: int | None, least: int) -> int:
+def check_window(window: int, min_periods: int | None, least: int) -> int:
+    """Check a rolling ``window`` and ``min_periods`` (both at least ``least``); return min_periods."""
     if isinstance(window, bool) or not isinstance(window, int) or window < least:
         raise InputError(f"window must be an int >= {least}, got {window!r}")
     mp = window if min_periods is None else min_periods

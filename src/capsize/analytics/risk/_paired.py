@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import as_return_series
-from capsize.analytics._risk_inputs import (
-    _DEGENERATE,
-    _RECHECK,
-    _as_returns,
-    _check_window,
-    _pair,
+from capsize.analytics.performance._series import as_return_series
+from capsize.analytics.risk._inputs import (
+    DEGENERATE,
+    RECHECK,
+    as_returns,
+    check_window,
+    paired_values,
 )
 
 if TYPE_CHECKING:
@@ -41,24 +41,24 @@ def _beta_corr(x: FloatArray, y: FloatArray, what: str) -> float:
     xm, ym = x - x.mean(), y - y.mean()
     sxy, syy = float(xm @ ym), float(ym @ ym)
     # variance below rounding noise = constant input (same rule as the rolling versions)
-    ok_y = syy > _DEGENERATE * float(y @ y)
+    ok_y = syy > DEGENERATE * float(y @ y)
     if what == "beta":
         return sxy / syy if ok_y else float("nan")
     sxx = float(xm @ xm)
-    ok_x = sxx > _DEGENERATE * float(x @ x)
+    ok_x = sxx > DEGENERATE * float(x @ x)
     return sxy / np.sqrt(sxx * syy) if ok_x and ok_y else float("nan")
 
 
 def _paired_metric(
     returns: pd.Series | pd.DataFrame, benchmark: pd.Series, what: str
 ) -> float | pd.Series:
-    r = _as_returns(returns, "returns")
+    r = as_returns(returns, "returns")
     b = as_return_series(benchmark, "benchmark")
     if isinstance(r, pd.DataFrame):
         return pd.Series(
-            {c: _beta_corr(*_pair(r[c], b), what) for c in r.columns}, dtype=float
+            {c: _beta_corr(*paired_values(r[c], b), what) for c in r.columns}, dtype=float
         ).reindex(r.columns)
-    return _beta_corr(*_pair(r, b), what)
+    return _beta_corr(*paired_values(r, b), what)
 
 
 @overload
@@ -113,8 +113,8 @@ def _rolling_paired(
     min_periods: int | None,
     what: str,
 ) -> pd.Series | pd.DataFrame:
-    mp = _check_window(window, min_periods, 2)
-    r = _as_returns(returns, "returns")
+    mp = check_window(window, min_periods, 2)
+    r = as_returns(returns, "returns")
     b = as_return_series(benchmark, "benchmark").reindex(r.index)
     # asset-major layout (n_assets, n_days): running sums along contiguous rows
     x = np.ascontiguousarray(r.to_numpy(dtype=float).reshape(len(r), -1).T)
@@ -135,13 +135,13 @@ def _rolling_paired(
     with np.errstate(invalid="ignore", divide="ignore"):
         cov = sxy - sx * sy / n
         vy = syy - sy * sy / n
-        suspicious = vy <= _RECHECK * syy
+        suspicious = vy <= RECHECK * syy
         if what == "beta":
             out = cov / vy
         else:
             sxx = _rolling_sums(xo * xo, window)
             vx = sxx - sx * sx / n
-            suspicious |= vx <= _RECHECK * sxx
+            suspicious |= vx <= RECHECK * sxx
             out = cov / np.sqrt(vx * vy)
     enough = n >= mp
     # near-constant windows: the running sums cannot resolve their variance, so
@@ -285,13 +285,13 @@ def down_capture(returns: pd.Series | pd.DataFrame, benchmark: pd.Series) -> flo
 def _capture_metric(
     returns: pd.Series | pd.DataFrame, benchmark: pd.Series, up: bool
 ) -> float | pd.Series:
-    r = _as_returns(returns, "returns")
+    r = as_returns(returns, "returns")
     b = as_return_series(benchmark, "benchmark")
     if isinstance(r, pd.DataFrame):
         return pd.Series(
-            {c: _capture(*_pair(r[c], b), up)[0] for c in r.columns}, dtype=float
+            {c: _capture(*paired_values(r[c], b), up)[0] for c in r.columns}, dtype=float
         ).reindex(r.columns)
-    return _capture(*_pair(r, b), up)[0]
+    return _capture(*paired_values(r, b), up)[0]
 
 
 @dataclass(frozen=True)
@@ -326,7 +326,9 @@ def capture_ratios(returns: pd.Series, benchmark: pd.Series) -> CaptureRatios:
     >>> c.n_up, c.n_down, round(c.up, 2)
     (2, 2, 2.0)
     """
-    x, y = _pair(as_return_series(returns, "returns"), as_return_series(benchmark, "benchmark"))
+    x, y = paired_values(
+        as_return_series(returns, "returns"), as_return_series(benchmark, "benchmark")
+    )
     up, n_up = _capture(x, y, True)
     down, n_down = _capture(x, y, False)
     return CaptureRatios(up, down, n_up, n_down)

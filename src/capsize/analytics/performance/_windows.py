@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import to_date
+from capsize.analytics.performance._series import to_date
 from capsize.errors import InputError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ A return "since D" starts from the last close on or before D; YTD starts from
 the last close of the previous year; the end is the last close on or before the
 requested end. Results carry the dates actually used, and whether the end is
 earlier than requested (weekend, holiday, stale data). See
-:mod:`capsize.analytics._perf_windows`.
+:mod:`capsize.analytics.performance._windows`.
 
 Price vs total return
 ---------------------
@@ -37,12 +37,12 @@ Examples
 
 from __future__ import annotations
 
-from capsize.analytics._perf_dividends import (
+from capsize.analytics.performance._dividends import (
     DividendConvention,
     price_from_adjusted,
     total_from_raw,
 )
-from capsize.analytics._perf_highs import (
+from capsize.analytics.performance._highs import (
     DrawdownStats,
     HighMark,
     Highs,
@@ -51,7 +51,7 @@ from capsize.analytics._perf_highs import (
     highs,
     max_drawdown,
 )
-from capsize.analytics._perf_relative import (
+from capsize.analytics.performance._relative import (
     RelativeReturn,
     Streak,
     Streaks,
@@ -61,7 +61,7 @@ from capsize.analytics._perf_relative import (
     rolling_outperformance,
     streaks,
 )
-from capsize.analytics._perf_returns import (
+from capsize.analytics.performance._returns import (
     Basis,
     ReturnPair,
     WindowReturn,
@@ -69,9 +69,9 @@ from capsize.analytics._perf_returns import (
     series_return,
     window_return,
 )
-from capsize.analytics._perf_series import NanPolicy, returns_from_closes
-from capsize.analytics._perf_table import performance_table
-from capsize.analytics._perf_windows import (
+from capsize.analytics.performance._series import NanPolicy, returns_from_closes
+from capsize.analytics.performance._table import performance_table
+from capsize.analytics.performance._windows import (
     Window,
     WindowKind,
     between,

@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from capsize.analytics._perf_dividends import price_from_adjusted, total_from_raw
-from capsize.analytics._perf_series import NanPolicy, as_close_series
-from capsize.analytics._perf_windows import Window
+from capsize.analytics.performance._dividends import price_from_adjusted, total_from_raw
+from capsize.analytics.performance._series import NanPolicy, as_close_series
+from capsize.analytics.performance._windows import Window
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -25,9 +25,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Basis",
+    "CloseArrays",
     "ReturnPair",
+    "ReturnSource",
     "WindowReturn",
     "annualised_return",
+    "arrays_return",
+    "pair_return",
+    "return_sources",
     "series_return",
     "window_return",
 ]
@@ -218,12 +223,26 @@ def series_return(
     s = as_close_series(close, "close", nan_policy=nan_policy)
     sym = str(symbol if symbol is not None else (s.name if s.name is not None else "series"))
     desc = series or ("adjusted close" if basis == "total" else "raw close")
-    return _series_return(s, window, basis, sym, desc, max_stale_days)
+    return arrays_return(s, window, basis, sym, desc, max_stale_days)
 
 
 @dataclass(frozen=True)
-class _Arrays:
-    """A validated close series as numpy arrays, prepared once for many windows."""
+class CloseArrays:
+    """A validated close series as numpy arrays, prepared once for many windows.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_days,), price units
+        Closes (NaN: a missing bar under ``nan_policy="gap"``).
+    dates : ndarray of datetime64
+        Their dates.
+    days : ndarray of int64
+        Dates as whole days since 1970-01-01.
+    gap_days : ndarray of int64
+        Calendar days between consecutive dates.
+    first_pos, last_pos : int
+        Positions of the first and last non-NaN close (-1 when none).
+    """
 
     values: FloatArray
     dates: npt.NDArray[np.datetime64]
@@ -233,7 +252,8 @@ class _Arrays:
     last_pos: int
 
     @classmethod
-    def of(cls, s: pd.Series) -> _Arrays:
+    def of(cls, s: pd.Series) -> CloseArrays:
+        """Build from a validated close series (see :func:`as_close_series`)."""
         values = s.to_numpy(dtype=float)
         dates = np.asarray(s.index.values)
         days = dates.astype("datetime64[D]").astype(np.int64)
@@ -245,126 +265,151 @@ class _Arrays:
         last = len(values) - 1 - int(np.argmax(present[::-1]))
         return cls(values, dates, days, gaps, first, last)
 
+    def date(self, pos: int) -> pd.Timestamp:
+        """Return the date at ``pos`` as a Timestamp."""
+        return pd.Timestamp(self.dates[pos])
 
-def _series_return(
-    s: pd.Series | _Arrays,
+
+def _day_str(day: int) -> str:
+    return str(np.datetime64(day, "D"))
+
+
+@dataclass(frozen=True)
+class _Located:
+    """Positions of the base and end closes of one window (and the requested days)."""
+
+    base_pos: int
+    end_pos: int
+    base_req_day: int
+    end_day: int
+
+
+def _base_position(
+    arr: CloseArrays, window: Window, end_pos: int, end_day: int, sym: str, desc: str
+) -> tuple[int, int] | str:
+    """Return ``(base_pos, requested base day)`` or the reason there is no base close."""
+    days = arr.days
+    if window.kind == "trough":
+        lo = int(np.searchsorted(days, window.start_day, side="left"))
+        seg = arr.values[lo : end_pos + 1]
+        if seg.size == 0 or np.isnan(seg).all():
+            return (
+                f"{sym} has no close between {_day_str(window.start_day)} and {_day_str(end_day)}"
+            )
+        base_pos = lo + int(np.nanargmin(seg))
+        return base_pos, int(days[base_pos])
+    base_pos = int(np.searchsorted(days, window.start_day, side="right")) - 1
+    if base_pos < 0:
+        return (
+            f"{sym} {desc} starts {arr.date(arr.first_pos):%Y-%m-%d}; no close on or before "
+            f"the window base {_day_str(window.start_day)}"
+        )
+    return base_pos, window.start_day
+
+
+def _locate(arr: CloseArrays, window: Window, sym: str, desc: str) -> _Located | str:
+    """Find the base and end closes of ``window``, or say why there are none."""
+    if arr.last_pos < 0:
+        return f"{sym} has no closes ({desc})"
+    days = arr.days
+    end_day = window.end_day if window.end_day is not None else int(days[arr.last_pos])
+    if window.start_day > end_day:
+        return (
+            f"{sym} {desc} ends {_day_str(end_day)}, before the window start "
+            f"{_day_str(window.start_day)}"
+        )
+    end_pos = int(np.searchsorted(days, end_day, side="right")) - 1
+    if end_pos < 0:
+        return (
+            f"{sym} {desc} starts {arr.date(arr.first_pos):%Y-%m-%d}, after the window end "
+            f"{_day_str(end_day)}"
+        )
+    base = _base_position(arr, window, end_pos, end_day, sym, desc)
+    if isinstance(base, str):
+        return base
+    return _Located(base[0], end_pos, base[1], end_day)
+
+
+def _gap_reason(
+    arr: CloseArrays, at: _Located, sym: str, desc: str, max_stale_days: int | None
+) -> str | None:
+    """Why the base or end close is too far from its requested day, or NaN; None when fine."""
+    days = arr.days
+    base_lag = at.base_req_day - int(days[at.base_pos])
+    end_lag = at.end_day - int(days[at.end_pos])
+    if max_stale_days is not None and base_lag > max_stale_days:
+        return (
+            f"{sym} {desc}: last close on or before {_day_str(at.base_req_day)} is "
+            f"{_day_str(int(days[at.base_pos]))}, {base_lag} days earlier (gap in the data)"
+        )
+    if max_stale_days is not None and end_lag > max_stale_days:
+        what = (
+            "no later close in the data given" if at.end_pos >= arr.last_pos else "gap in the data"
+        )
+        return (
+            f"{sym} {desc}: last close on or before {_day_str(at.end_day)} is "
+            f"{_day_str(int(days[at.end_pos]))}, {end_lag} days earlier ({what})"
+        )
+    for pos in (at.base_pos, at.end_pos):
+        if np.isnan(arr.values[pos]):
+            return f"{sym} {desc} is NaN on {_day_str(int(days[pos]))} (nan_policy='gap')"
+    return None
+
+
+def arrays_return(
+    s: pd.Series | CloseArrays,
     window: Window,
     basis: Basis,
     sym: str,
     desc: str,
     max_stale_days: int | None,
 ) -> WindowReturn:
+    """Return of prepared closes over ``window`` (the engine of :func:`series_return`).
+
+    Parameters
+    ----------
+    s : Series (validated) or CloseArrays
+        The closes; pass :class:`CloseArrays` to reuse them across windows.
+    window : Window
+        The window.
+    basis : {"total", "price"}
+        Recorded basis.
+    sym, desc : str
+        Symbol and description of the input (``"adjusted close"``).
+    max_stale_days : int or None
+        See :func:`series_return`.
+
+    Returns
+    -------
+    WindowReturn
+        n/a with the reason when the window cannot be measured.
+    """
     # numpy on the raw datetime64 values: this runs once per (symbol, window)
-    arr = s if isinstance(s, _Arrays) else _Arrays.of(s)
-    values, dates, last_pos = arr.values, arr.dates, arr.last_pos
-    if last_pos < 0:
-        return _missing(sym, window, basis, desc, f"{sym} has no closes ({desc})")
-
-    def ts(pos: int) -> pd.Timestamp:
-        return pd.Timestamp(dates[pos])
-
-    def first() -> pd.Timestamp:
-        return ts(arr.first_pos)
-
-    days = arr.days
-    end_day = window.end_day if window.end_day is not None else int(days[last_pos])
-    start_day = window.start_day
-
-    def day_str(day: int) -> str:
-        return str(np.datetime64(day, "D"))
-
-    if start_day > end_day:
-        return _missing(
-            sym,
-            window,
-            basis,
-            desc,
-            f"{sym} {desc} ends {day_str(end_day)}, before the window start {day_str(start_day)}",
-        )
-    end_pos = int(np.searchsorted(days, end_day, side="right")) - 1
-    if end_pos < 0:
-        return _missing(
-            sym,
-            window,
-            basis,
-            desc,
-            f"{sym} {desc} starts {first():%Y-%m-%d}, after the window end {day_str(end_day)}",
-        )
-    if window.kind == "trough":
-        lo = int(np.searchsorted(days, start_day, side="left"))
-        seg = values[lo : end_pos + 1]
-        if seg.size == 0 or np.isnan(seg).all():
-            return _missing(
-                sym,
-                window,
-                basis,
-                desc,
-                f"{sym} has no close between {day_str(start_day)} and {day_str(end_day)}",
-            )
-        base_pos = lo + int(np.nanargmin(seg))
-        base_req_day = int(days[base_pos])
-    else:
-        base_req_day = start_day
-        base_pos = int(np.searchsorted(days, base_req_day, side="right")) - 1
-        if base_pos < 0:
-            return _missing(
-                sym,
-                window,
-                basis,
-                desc,
-                f"{sym} {desc} starts {first():%Y-%m-%d}; no close on or before the window base "
-                f"{day_str(base_req_day)}",
-            )
-    stale_days = end_day - int(days[end_pos])
-    base_lag = base_req_day - int(days[base_pos])
-    if max_stale_days is not None:
-        if base_lag > max_stale_days:
-            return _missing(
-                sym,
-                window,
-                basis,
-                desc,
-                f"{sym} {desc}: last close on or before {day_str(base_req_day)} is "
-                f"{day_str(int(days[base_pos]))}, {base_lag} days earlier (gap in the data)",
-            )
-        if stale_days > max_stale_days:
-            what = "no later close in the data given" if end_pos >= last_pos else "gap in the data"
-            return _missing(
-                sym,
-                window,
-                basis,
-                desc,
-                f"{sym} {desc}: last close on or before {day_str(end_day)} is "
-                f"{day_str(int(days[end_pos]))}, {stale_days} days earlier ({what})",
-            )
-    base_close = float(values[base_pos])
-    end_close = float(values[end_pos])
-    for pos, close in ((base_pos, base_close), (end_pos, end_close)):
-        if np.isnan(close):
-            return _missing(
-                sym,
-                window,
-                basis,
-                desc,
-                f"{sym} {desc} is NaN on {day_str(int(days[pos]))} (nan_policy='gap')",
-            )
+    arr = s if isinstance(s, CloseArrays) else CloseArrays.of(s)
+    at = _locate(arr, window, sym, desc)
+    if isinstance(at, str):
+        return _missing(sym, window, basis, desc, at)
+    why = _gap_reason(arr, at, sym, desc, max_stale_days)
+    if why is not None:
+        return _missing(sym, window, basis, desc, why)
+    base_close = float(arr.values[at.base_pos])
+    end_close = float(arr.values[at.end_pos])
     value = end_close / base_close - 1.0
-    cal = int(days[end_pos] - days[base_pos])
-    gap = int(arr.gap_days[base_pos:end_pos].max()) if end_pos > base_pos else 0
-    base_date, end_date = ts(base_pos), ts(end_pos)
+    cal = int(arr.days[at.end_pos] - arr.days[at.base_pos])
+    gap = int(arr.gap_days[at.base_pos : at.end_pos].max()) if at.end_pos > at.base_pos else 0
     return WindowReturn(
         symbol=sym,
         window=window,
         basis=basis,
         value=value,
-        base_date=base_date,
-        end_date=end_date,
+        base_date=arr.date(at.base_pos),
+        end_date=arr.date(at.end_pos),
         base_close=base_close,
         end_close=end_close,
-        n_days=end_pos - base_pos,
+        n_days=at.end_pos - at.base_pos,
         calendar_days=cal,
         annualised=annualised_return(value, cal),
-        stale_days=stale_days,
+        stale_days=at.end_day - int(arr.days[at.end_pos]),
         largest_gap_days=gap,
         series=desc,
         formula="end_close / base_close - 1",
@@ -430,45 +475,56 @@ def window_return(
         if symbol is not None
         else (first.name if first is not None and first.name is not None else "series")
     )
-    total_src, price_src = _sources(adjusted, raw, dividends, nan_policy)
-    return _pair_return(window, total_src, price_src, sym, max_stale_days)
+    total_src, price_src = return_sources(adjusted, raw, dividends, nan_policy)
+    return pair_return(window, total_src, price_src, sym, max_stale_days)
 
 
-_Source: TypeAlias = tuple[_Arrays, str] | None
+ReturnSource: TypeAlias = tuple[CloseArrays, str] | None
+"""Prepared closes and their description, or None when the side has no input."""
 
 
-def _sources(
+def return_sources(
     adjusted: pd.Series | None,
     raw: pd.Series | None,
     dividends: pd.Series | None,
     nan_policy: NanPolicy,
-) -> tuple[_Source, _Source]:
-    """Validate the inputs once and pick the total- and price-return series."""
+) -> tuple[ReturnSource, ReturnSource]:
+    """Validate the inputs once and pick the total- and price-return series.
+
+    Returns
+    -------
+    tuple of ReturnSource
+        ``(total, price)``; a side is None when no input gives it.
+    """
     adj = None if adjusted is None else as_close_series(adjusted, "adjusted", nan_policy=nan_policy)
     rw = None if raw is None else as_close_series(raw, "raw", nan_policy=nan_policy)
-    total: _Source = None
-    price: _Source = None
+    total: ReturnSource = None
+    price: ReturnSource = None
     if adj is not None:
-        total = (_Arrays.of(adj), "adjusted close")
+        total = (CloseArrays.of(adj), "adjusted close")
     elif rw is not None and dividends is not None:
         tr = total_from_raw(rw, dividends)
-        total = (_Arrays.of(tr), "raw close + dividends (CRSP convention)")
+        total = (CloseArrays.of(tr), "raw close + dividends (CRSP convention)")
     if rw is not None:
-        price = (_Arrays.of(rw), "raw close")
+        price = (CloseArrays.of(rw), "raw close")
     elif adj is not None and dividends is not None:
-        price = (_Arrays.of(price_from_adjusted(adj, dividends)), "adjusted close less dividends")
+        price = (
+            CloseArrays.of(price_from_adjusted(adj, dividends)),
+            "adjusted close less dividends",
+        )
     return total, price
 
 
-def _pair_return(
+def pair_return(
     window: Window,
-    total_src: _Source,
-    price_src: _Source,
+    total_src: ReturnSource,
+    price_src: ReturnSource,
     sym: str,
     max_stale_days: int | None,
 ) -> ReturnPair:
+    """Total and price return over ``window`` from prepared sources (see :func:`window_return`)."""
     if total_src is not None:
-        total = _series_return(total_src[0], window, "total", sym, total_src[1], max_stale_days)
+        total = arrays_return(total_src[0], window, "total", sym, total_src[1], max_stale_days)
     else:
         total = _missing(
             sym,
@@ -483,7 +539,7 @@ def _pair_return(
         if window.kind == "trough" and total.ok and total.base_date is not None:
             # the trough is found on the total-return series; price uses the same base day
             pw = Window("since", total.base_date, window.end, window.label)
-        price = _series_return(price_src[0], pw, "price", sym, price_src[1], max_stale_days)
+        price = arrays_return(price_src[0], pw, "price", sym, price_src[1], max_stale_days)
         if pw is not window:
             price = replace(price, window=window)
     else:

@@ -8,18 +8,18 @@ from typing import overload
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import as_return_series
-from capsize.analytics._risk_inputs import (
+from capsize.analytics.performance._series import as_return_series
+from capsize.analytics.risk._inputs import (
     Direction,
-    _as_returns,
+    as_returns,
 )
-from capsize.analytics._risk_paired import (
+from capsize.analytics.risk._paired import (
     CaptureRatios,
     beta,
     capture_ratios,
     correlation,
 )
-from capsize.analytics._risk_volatility import volatility
+from capsize.analytics.risk._volatility import volatility
 from capsize.errors import InputError
 
 __all__ = [
@@ -173,7 +173,7 @@ def conditional_move(
         raise InputError(f"direction must be 'both', 'up' or 'down', got {direction!r}")
     if not np.isfinite(threshold) or threshold < 0:
         raise InputError(f"threshold must be a fraction >= 0 (0.01 = 1%), got {threshold!r}")
-    r = _as_returns(returns, "returns")
+    r = as_returns(returns, "returns")
     b = as_return_series(benchmark, "benchmark")
     if isinstance(r, pd.DataFrame):
         rows = [

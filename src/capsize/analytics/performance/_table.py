@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Literal, TypeAlias
 
 import pandas as pd
 
-from capsize.analytics._perf_returns import _pair_return, _sources
-from capsize.analytics._perf_series import as_close_frame, to_date
-from capsize.analytics._perf_windows import Window
+from capsize.analytics.performance._returns import ReturnPair, pair_return, return_sources
+from capsize.analytics.performance._series import as_close_frame, to_date
+from capsize.analytics.performance._windows import Window
 from capsize.errors import DataNotFound, InputError
 
 if TYPE_CHECKING:
@@ -103,58 +103,18 @@ def performance_table(
         raise InputError(f"align must be 'own' or 'intersection', got {align!r}")
     if not windows or not all(isinstance(w, Window) for w in windows):
         raise InputError("windows must be a non-empty sequence of Window objects")
-    adj = None if closes_adjusted is None else as_close_frame(closes_adjusted, "closes_adjusted")
-    raw = None if closes_raw is None else as_close_frame(closes_raw, "closes_raw")
-    if as_of is not None:
-        cut = to_date(as_of, "as_of")
-        adj = None if adj is None else adj.loc[:cut]
-        raw = None if raw is None else raw.loc[:cut]
-    known = [] if adj is None else [str(c) for c in adj.columns]
-    known += [str(c) for c in ([] if raw is None else raw.columns) if str(c) not in known]
-    wanted = list(symbols) if symbols is not None else known
-    unknown = [s for s in wanted if s not in known]
-    if unknown:
-        raise DataNotFound(
-            f"no closes for {', '.join(unknown)}; available: {', '.join(known) or 'none'}"
-        )
-    common: pd.DatetimeIndex | None = None
-    if align == "intersection":
-        for sym in wanted:
-            src = adj if adj is not None and sym in adj.columns else raw
-            assert src is not None
-            dates = pd.DatetimeIndex(src.index[src[sym].notna()])
-            common = dates if common is None else common.intersection(dates)
+    adj = _cut(closes_adjusted, "closes_adjusted", as_of)
+    raw = _cut(closes_raw, "closes_raw", as_of)
+    wanted = _wanted(adj, raw, symbols)
+    common = _common_dates(adj, raw, wanted) if align == "intersection" else None
     rows: list[dict[str, object]] = []
     for sym in wanted:
-        a = adj[sym] if adj is not None and sym in adj.columns else None
-        r = raw[sym] if raw is not None and sym in raw.columns else None
-        a = None if a is None else a.dropna()
-        r = None if r is None else r.dropna()
-        if common is not None:
-            a = None if a is None else a[a.index.isin(common)]
-            r = None if r is None else r[r.index.isin(common)]
-        total_src, price_src = _sources(a, r, None, "drop")
+        a = _column(adj, sym, common)
+        r = _column(raw, sym, common)
+        total_src, price_src = return_sources(a, r, None, "drop")
         for w in windows:
-            pair = _pair_return(w, total_src, price_src, sym, max_stale_days)
-            ref = pair.total if pair.total.ok else pair.price
-            rows.append(
-                {
-                    "symbol": sym,
-                    "window": w.label,
-                    "total_return": pair.total.value,
-                    "price_return": pair.price.value,
-                    "base_date": ref.base_date,
-                    "end_date": ref.end_date,
-                    "n_days": ref.n_days,
-                    "stale_days": ref.stale_days,
-                    "annualised_total": pair.total.annualised,
-                    "annualised_price": pair.price.annualised,
-                    "total_series": pair.total.series,
-                    "price_series": pair.price.series,
-                    "total_reason": pair.total.reason,
-                    "price_reason": pair.price.reason,
-                }
-            )
+            pair = pair_return(w, total_src, price_src, sym, max_stale_days)
+            rows.append(_row(sym, w, pair))
     out = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
     out["base_date"] = pd.to_datetime(out["base_date"])
     out["end_date"] = pd.to_datetime(out["end_date"])
@@ -165,3 +125,70 @@ def performance_table(
     )
     out.attrs["windows"] = [w.describe() for w in windows]
     return out
+
+
+def _cut(frame: pd.DataFrame | None, name: str, as_of: DateLike | None) -> pd.DataFrame | None:
+    """Validate a closes frame and drop rows after ``as_of``."""
+    if frame is None:
+        return None
+    out = as_close_frame(frame, name)
+    return out if as_of is None else out.loc[: to_date(as_of, "as_of")]
+
+
+def _wanted(
+    adj: pd.DataFrame | None, raw: pd.DataFrame | None, symbols: Sequence[str] | None
+) -> list[str]:
+    """Symbols in output order; every one must be in a frame."""
+    known = [] if adj is None else [str(c) for c in adj.columns]
+    known += [str(c) for c in ([] if raw is None else raw.columns) if str(c) not in known]
+    wanted = list(symbols) if symbols is not None else known
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        raise DataNotFound(
+            f"no closes for {', '.join(unknown)}; available: {', '.join(known) or 'none'}"
+        )
+    return wanted
+
+
+def _common_dates(
+    adj: pd.DataFrame | None, raw: pd.DataFrame | None, wanted: Sequence[str]
+) -> pd.DatetimeIndex:
+    """Dates on which every symbol has an adjusted (or, without one, raw) close."""
+    common: pd.DatetimeIndex | None = None
+    for sym in wanted:
+        src = adj if adj is not None and sym in adj.columns else raw
+        if src is None:  # pragma: no cover - _wanted guarantees a frame
+            raise DataNotFound(f"no closes for {sym}")
+        dates = pd.DatetimeIndex(src.index[src[sym].notna()])
+        common = dates if common is None else common.intersection(dates)
+    return common if common is not None else pd.DatetimeIndex([])
+
+
+def _column(
+    frame: pd.DataFrame | None, sym: str, common: pd.DatetimeIndex | None
+) -> pd.Series | None:
+    """Return the symbol's closes without NaN rows (on the common dates when given)."""
+    if frame is None or sym not in frame.columns:
+        return None
+    col = frame[sym].dropna()
+    return col if common is None else col[col.index.isin(common)]
+
+
+def _row(sym: str, w: Window, pair: ReturnPair) -> dict[str, object]:
+    ref = pair.total if pair.total.ok else pair.price
+    return {
+        "symbol": sym,
+        "window": w.label,
+        "total_return": pair.total.value,
+        "price_return": pair.price.value,
+        "base_date": ref.base_date,
+        "end_date": ref.end_date,
+        "n_days": ref.n_days,
+        "stale_days": ref.stale_days,
+        "annualised_total": pair.total.annualised,
+        "annualised_price": pair.price.annualised,
+        "total_series": pair.total.series,
+        "price_series": pair.price.series,
+        "total_reason": pair.total.reason,
+        "price_reason": pair.price.reason,
+    }

@@ -7,7 +7,7 @@ from typing import Literal, TypeAlias
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import as_close_series
+from capsize.analytics.performance._series import as_close_series
 from capsize.errors import InputError
 
 __all__ = ["DividendConvention", "price_from_adjusted", "total_from_raw"]

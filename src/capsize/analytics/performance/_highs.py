@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, overload
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._perf_series import NanPolicy, as_close_frame, as_close_series, to_date
+from capsize.analytics.performance._series import (
+    NanPolicy,
+    as_close_frame,
+    as_close_series,
+    to_date,
+)
 from capsize.errors import InputError
 
 if TYPE_CHECKING:

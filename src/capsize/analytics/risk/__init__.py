@@ -34,15 +34,15 @@ Examples
 
 from __future__ import annotations
 
-from capsize.analytics._risk_conditional import (
+from capsize.analytics.risk._conditional import (
     ConditionalMove,
     RiskSummary,
     conditional_move,
     risk_summary,
 )
-from capsize.analytics._risk_inputs import Direction as Direction
-from capsize.analytics._risk_inputs import to_calendar
-from capsize.analytics._risk_paired import (
+from capsize.analytics.risk._inputs import Direction as Direction
+from capsize.analytics.risk._inputs import to_calendar
+from capsize.analytics.risk._paired import (
     CaptureRatios,
     beta,
     capture_ratios,
@@ -52,7 +52,7 @@ from capsize.analytics._risk_paired import (
     rolling_correlation,
     up_capture,
 )
-from capsize.analytics._risk_volatility import rolling_volatility, volatility
+from capsize.analytics.risk._volatility import rolling_volatility, volatility
 
 __all__ = [
     "CaptureRatios",
