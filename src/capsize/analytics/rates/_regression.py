@@ -1,139 +1,22 @@
-"""Rates as a driver of size rotation: regressions, regimes and Fed policy turns.
-
-The claim tested here is the common one: "small companies carry more
-floating-rate debt, so rates drive them". Each function measures one version of
-it on data passed in; nothing here reads files or the network.
-
-* :func:`rate_sensitivity` regresses the small-minus-large return spread on
-  changes in Treasury yields (statsmodels OLS, Newey-West t-statistics by default).
-* :func:`rolling_rate_sensitivity` and :func:`rolling_rate_correlation` show how
-  that relation moves over time.
-* :func:`rate_regime_table` groups months by whether yields rose, fell or stayed
-  flat by a stated threshold and reports what small-minus-large did *next*.
-* :func:`detect_policy_turns` finds the first cut and the first hike of each Fed
-  cycle in the effective fed funds rate, and :func:`policy_event_study` follows
-  small vs large from three months before to twelve months after each turn.
-
-Units: prices in any currency (only ratios are used); yields in percent, as FRED
-publishes them, so a yield *change* of ``1.0`` is 100 basis points; returns and
-spreads are fractions (0.01 = 1%).
-"""
+"""Regression of the small-minus-large spread on yield changes, full period and rolling."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from capsize.analytics._rates_policy import (
-    PolicyEventStudy,
-    _as_price_series,
-    detect_policy_turns,
-    policy_event_study,
-)
+from capsize.analytics.rates._inputs import Frequency, spread_and_yield_changes
 from capsize.errors import InputError
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
 __all__ = [
-    "DEFAULT_HORIZONS",
-    "PolicyEventStudy",
     "RateRegression",
-    "detect_policy_turns",
-    "policy_event_study",
-    "rate_regime_table",
     "rate_sensitivity",
     "rolling_rate_correlation",
     "rolling_rate_sensitivity",
-    "spread_and_yield_changes",
 ]
-
-Frequency = Literal["D", "W", "M"]
-DEFAULT_HORIZONS: tuple[int, ...] = (1, 3, 6, 12)
-"""Forward horizons (months) of the regime table."""
-
-_PERIOD_RULE = {"W": "W-FRI", "M": "ME"}
-
-
-# ---------------------------------------------------------------------------
-# input checks
-# ---------------------------------------------------------------------------
-
-
-def _as_yields(yields: pd.DataFrame | pd.Series, name: str = "yields") -> pd.DataFrame:
-    frame = yields.to_frame() if isinstance(yields, pd.Series) else yields
-    if not isinstance(frame, pd.DataFrame) or frame.shape[1] == 0:
-        raise InputError(f"{name} must be a DataFrame with one column per yield series (percent)")
-    if not isinstance(frame.index, pd.DatetimeIndex):
-        raise InputError(f"{name} must have a DatetimeIndex")
-    out: pd.DataFrame = frame.apply(pd.to_numeric, errors="coerce").astype("float64")
-    return out.sort_index()
-
-
-def _check_frequency(frequency: str) -> Frequency:
-    if frequency not in ("D", "W", "M"):
-        raise InputError(f"frequency={frequency!r} is not one of 'D', 'W', 'M'")
-    return frequency  # type: ignore[return-value]
-
-
-def spread_and_yield_changes(
-    small: pd.Series,
-    large: pd.Series,
-    yields: pd.DataFrame,
-    *,
-    frequency: Frequency = "M",
-) -> pd.DataFrame:
-    """Align the small-minus-large return spread with yield changes.
-
-    Parameters
-    ----------
-    small, large : Series of shape (n_days,)
-        Closing prices (total-return adjusted for ETFs) of the small and large
-        leg, indexed by date.
-    yields : DataFrame of shape (n_days, n_series), percent
-        One column per yield series (e.g. ``DGS2``, ``DGS10``).
-    frequency : {"D", "W", "M"}
-        ``"D"``: consecutive days on which both prices and every yield exist;
-        ``"W"``/``"M"``: last observation of each week (Friday) / month.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``small``, ``large`` (simple returns, fractions), ``spread``
-        (``small - large``) and ``d_<series>`` (yield change, percentage points),
-        indexed by period end; rows with any missing value dropped.
-
-    Notes
-    -----
-    NaN policy: prices and yields are first reduced to the dates (``"D"``) or
-    period ends (``"W"``, ``"M"``) where each is observed; returns and changes
-    are taken between consecutive rows, so a holiday in one series never
-    pairs a two-day return with a one-day yield change.
-    """
-    freq = _check_frequency(frequency)
-    s = _as_price_series(small, "small")
-    lg = _as_price_series(large, "large")
-    y = _as_yields(yields)
-    if freq == "D":
-        joined = pd.concat(
-            [s.rename("small"), lg.rename("large"), y], axis=1, join="inner", sort=True
-        ).dropna()
-    else:
-        rule = _PERIOD_RULE[freq]
-        parts = [s.rename("small"), lg.rename("large")] + [y[c].dropna() for c in y.columns]
-        joined = pd.concat([p.resample(rule).last() for p in parts], axis=1, sort=True).dropna()
-    out = pd.DataFrame(index=joined.index)
-    out["small"] = joined["small"].pct_change()
-    out["large"] = joined["large"].pct_change()
-    out["spread"] = out["small"] - out["large"]
-    for c in y.columns:
-        out[f"d_{c}"] = joined[c].diff()
-    out = out.dropna()
-    out.index.name = "date"
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -379,95 +262,3 @@ def rolling_rate_correlation(
     xcols = [c for c in data.columns if c.startswith("d_")]
     out = pd.DataFrame({c: data["spread"].rolling(window).corr(data[c]) for c in xcols})
     return out.dropna(how="all")
-
-
-# ---------------------------------------------------------------------------
-# regimes
-# ---------------------------------------------------------------------------
-
-
-def rate_regime_table(
-    small: pd.Series,
-    large: pd.Series,
-    yields: pd.DataFrame,
-    *,
-    threshold_bp: float = 10.0,
-    horizons: Sequence[int] = DEFAULT_HORIZONS,
-) -> pd.DataFrame:
-    """Tabulate what small-minus-large did after yields rose, fell or stayed flat.
-
-    Each month is classified by the change of each yield over that month:
-    ``rising`` if the change is at least ``+threshold_bp``, ``falling`` if at
-    most ``-threshold_bp``, ``flat`` otherwise. For each class the table gives
-    the average and the hit rate (share of months with a positive value) of
-    the small-minus-large return over the *next* h months.
-
-    Parameters
-    ----------
-    small, large : Series of shape (n_days,)
-        Closing prices.
-    yields : DataFrame of shape (n_days, n_series), percent
-        Yield levels (month-end values are used).
-    threshold_bp : float
-        Classification threshold, basis points (default 10).
-    horizons : sequence of int
-        Forward horizons in months (default 1, 3, 6, 12).
-
-    Returns
-    -------
-    DataFrame
-        MultiIndex ``(series, regime)``; columns ``months`` (number of months
-        classified), then for each h: ``mean_<h>m`` (fraction), ``hit_<h>m``
-        (fraction of months with small ahead) and ``n_<h>m`` (months with a
-        complete forward window). ``attrs`` holds ``start``, ``end``,
-        ``threshold_bp`` and ``formula``.
-
-    Notes
-    -----
-    The forward value is ``prod(1 + r_small) - prod(1 + r_large)`` over months
-    ``t+1 .. t+h``; months whose window runs past the data are left out
-    (never padded). Windows overlap for h > 1, so consecutive months are not
-    independent observations.
-    """
-    if threshold_bp < 0:
-        raise InputError(f"threshold_bp={threshold_bp} must be >= 0")
-    hs = [int(h) for h in horizons]
-    if not hs or min(hs) < 1:
-        raise InputError(f"horizons={list(horizons)} must be positive whole months")
-    data = spread_and_yield_changes(small, large, yields, frequency="M")
-    gs = np.log1p(data["small"]).to_numpy()
-    gl = np.log1p(data["large"]).to_numpy()
-    n = len(data)
-    fwd: dict[int, np.ndarray] = {}
-    for h in hs:
-        vals = np.full(n, np.nan)
-        for i in range(n - h):
-            vals[i] = np.expm1(gs[i + 1 : i + 1 + h].sum()) - np.expm1(gl[i + 1 : i + 1 + h].sum())
-        fwd[h] = vals
-    rows: list[dict[str, object]] = []
-    index: list[tuple[str, str]] = []
-    thr = threshold_bp / 100.0
-    for col in [c for c in data.columns if c.startswith("d_")]:
-        change = data[col].to_numpy()
-        regime = np.where(change >= thr, "rising", np.where(change <= -thr, "falling", "flat"))
-        for name in ("rising", "flat", "falling"):
-            mask = regime == name
-            row: dict[str, object] = {"months": int(mask.sum())}
-            for h in hs:
-                v = fwd[h][mask]
-                v = v[~np.isnan(v)]
-                row[f"mean_{h}m"] = float(v.mean()) if v.size else float("nan")
-                row[f"hit_{h}m"] = float((v > 0).mean()) if v.size else float("nan")
-                row[f"n_{h}m"] = int(v.size)
-            rows.append(row)
-            index.append((col[2:], name))
-    out = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(index, names=["series", "regime"]))
-    out.attrs.update(
-        start=pd.Timestamp(data.index[0]),
-        end=pd.Timestamp(data.index[-1]),
-        threshold_bp=float(threshold_bp),
-        formula=(
-            "forward small-minus-large = prod(1+r_small) - prod(1+r_large) over months t+1..t+h"
-        ),
-    )
-    return out
