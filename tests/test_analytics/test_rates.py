@@ -437,3 +437,16 @@ def test_short_dip_below_then_back_is_not_a_move():
     rate[rate.index >= "2020-11-06"] = 4.75  # cut decided 2020-11-05
     got = detect_policy_turns(rate)
     assert [d.strftime("%Y-%m-%d") for d in got["date"]] == ["2020-11-05"]
+
+
+def test_hac_standard_errors_match_statsmodels(real):
+    """The numpy Newey-West fit gives statsmodels' HAC (no small-sample correction) to 1e-10."""
+    sm = pytest.importorskip("statsmodels.api")
+    res = rate_sensitivity(real["IWM"], real["SPY"], _yields(real))
+    data = spread_and_yield_changes(real["IWM"], real["SPY"], _yields(real))
+    x = sm.add_constant(data[["d_DGS2", "d_DGS10"]].to_numpy(), has_constant="add")
+    lags = int(res.cov_type.split(",")[1].split()[0])
+    fit = sm.OLS(data["spread"].to_numpy(), x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    np.testing.assert_allclose(res.std_errors.to_numpy(), fit.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.t_stats.to_numpy(), fit.tvalues, rtol=1e-10)
+    assert res.r_squared == pytest.approx(fit.rsquared, rel=1e-10)

@@ -5,7 +5,7 @@ floating-rate debt, so rates drive them". Each function measures one version of
 it on data passed in; nothing here reads files or the network.
 
 * :func:`rate_sensitivity` regresses the small-minus-large return spread on
-  changes in Treasury yields (statsmodels OLS, Newey-West t-statistics by default).
+  changes in Treasury yields (least squares, Newey-West t-statistics by default).
 * :func:`rolling_rate_sensitivity` and :func:`rolling_rate_correlation` show how
   that relation moves over time.
 * :func:`rate_regime_table` groups months by whether yields rose, fell or stayed

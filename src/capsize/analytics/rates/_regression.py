@@ -12,7 +12,9 @@ from capsize.analytics.rates._inputs import Frequency, spread_and_yield_changes
 from capsize.errors import InputError
 
 __all__ = [
+    "OlsFit",
     "RateRegression",
+    "ols",
     "rate_sensitivity",
     "rolling_rate_correlation",
     "rolling_rate_sensitivity",
@@ -66,6 +68,56 @@ def _default_lags(n: int) -> int:
     return int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 
 
+@dataclass(frozen=True)
+class OlsFit:
+    """Coefficients, standard errors and R-squared of one least-squares fit."""
+
+    params: np.ndarray
+    std_errors: np.ndarray
+    r_squared: float
+
+
+def ols(y: np.ndarray, x: np.ndarray, *, hac_lags: int | None = None) -> OlsFit:
+    """Fit ``y = x b + e`` by least squares, with classical or Newey-West standard errors.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        Dependent variable.
+    x : ndarray of shape (n, k)
+        Regressors (include a column of ones for a constant); full column rank.
+    hac_lags : int, optional
+        None: classical standard errors ``sqrt(diag(s^2 (X'X)^-1))`` with
+        ``s^2 = RSS / (n - k)``. An integer L: Newey-West (HAC) standard errors,
+        ``(X'X)^-1 S (X'X)^-1`` with ``S = sum_t u_t^2 x_t x_t' + sum_{l=1..L}
+        (1 - l/(L+1)) sum_t u_t u_{t-l} (x_t x_{t-l}' + x_{t-l} x_t')``, no small-sample
+        correction (statsmodels' ``cov_type="HAC"`` default).
+
+    Returns
+    -------
+    OlsFit
+
+    Notes
+    -----
+    R-squared is ``1 - RSS/TSS`` with TSS around the mean of ``y`` (a constant is assumed).
+    """
+    xtx_inv = np.linalg.inv(x.T @ x)
+    params = xtx_inv @ (x.T @ y)
+    resid = y - x @ params
+    rss = float(resid @ resid)
+    if hac_lags is None:
+        cov = xtx_inv * (rss / (len(y) - x.shape[1]))
+    else:
+        xu = x * resid[:, None]
+        meat = xu.T @ xu
+        for lag in range(1, hac_lags + 1):
+            s = xu[lag:].T @ xu[:-lag]
+            meat += (1.0 - lag / (hac_lags + 1.0)) * (s + s.T)
+        cov = xtx_inv @ meat @ xtx_inv
+    centred = y - y.mean()
+    return OlsFit(params, np.sqrt(np.diag(cov)), 1.0 - rss / float(centred @ centred))
+
+
 def rate_sensitivity(
     small: pd.Series,
     large: pd.Series,
@@ -77,7 +129,7 @@ def rate_sensitivity(
 ) -> RateRegression:
     """Regress the small-minus-large spread on yield changes (full period).
 
-    ``spread_t = a + sum_k b_k * d_yield_k,t + e_t``
+    ``spread_t = a + sum_k b_k * d_yield_k,t + e_t`` (least squares in numpy, :func:`ols`)
 
     Parameters
     ----------
@@ -103,8 +155,6 @@ def rate_sensitivity(
     InputError
         If fewer than ``n_regressors + 3`` aligned periods remain.
     """
-    import statsmodels.api as sm
-
     data = spread_and_yield_changes(small, large, yields, frequency=frequency)
     xcols = [c for c in data.columns if c.startswith("d_")]
     if len(data) < len(xcols) + 3:
@@ -112,30 +162,29 @@ def rate_sensitivity(
             f"only {len(data)} aligned periods of prices and yields; "
             f"need at least {len(xcols) + 3} (check that yields and prices overlap in time)"
         )
-    x = sm.add_constant(data[xcols].to_numpy(), has_constant="add")
+    x = np.column_stack([np.ones(len(data)), data[xcols].to_numpy(dtype=float)])
     if np.linalg.matrix_rank(x) < x.shape[1]:
         raise InputError(
             f"yield changes {xcols} are constant or collinear over the sample; "
             "pass yield series that move, and not copies of one another"
         )
-    y = data["spread"].to_numpy()
-    model = sm.OLS(y, x)
+    y = data["spread"].to_numpy(dtype=float)
     if cov_type == "HAC":
         lags = maxlags if maxlags is not None else _default_lags(len(data))
-        fit = model.fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        fit = ols(y, x, hac_lags=lags)
         cov_text = f"HAC (Newey-West, {lags} lags)"
     elif cov_type == "nonrobust":
-        fit = model.fit()
+        fit = ols(y, x)
         cov_text = "nonrobust (classical OLS)"
     else:
         raise InputError(f"cov_type={cov_type!r} is not 'HAC' or 'nonrobust'")
     names = ["const", *xcols]
     return RateRegression(
-        coefficients=pd.Series(np.asarray(fit.params, dtype=float), index=names, name="coef"),
-        std_errors=pd.Series(np.asarray(fit.bse, dtype=float), index=names, name="se"),
-        t_stats=pd.Series(np.asarray(fit.tvalues, dtype=float), index=names, name="t"),
-        r_squared=float(fit.rsquared),
-        n_obs=int(fit.nobs),
+        coefficients=pd.Series(fit.params, index=names, name="coef"),
+        std_errors=pd.Series(fit.std_errors, index=names, name="se"),
+        t_stats=pd.Series(fit.params / fit.std_errors, index=names, name="t"),
+        r_squared=fit.r_squared,
+        n_obs=len(y),
         start=pd.Timestamp(data.index[0]),
         end=pd.Timestamp(data.index[-1]),
         frequency=frequency,
