@@ -30,6 +30,12 @@ _LAZY: dict[str, str] = {
     # performance family
     # internals family
     # drivers family
+    "crypto": "drivers",
+    "flows": "drivers",
+    "load_alts": "drivers",
+    "load_markets": "drivers",
+    "nport_flows": "drivers",
+    "rates": "drivers",
     # size family (factor, rotation, valuation)
     # stocks family
     # data management
