@@ -12,6 +12,7 @@ answer's as-of is the last close used.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -375,6 +376,7 @@ def crypto(
     markets_source: str = "",
     alt_closes: pd.DataFrame | None = None,
     alt_source: str = "",
+    alt_notes: Sequence[str] = (),
 ) -> QueryResult:
     """Answer "do the biggest coins lead the rest, as large caps lead small caps?" at ``as_of``.
 
@@ -393,6 +395,8 @@ def crypto(
         Daily prices of an alt basket (:func:`load_alts`), cut at the as-of day.
     alt_source : str
         Where ``alt_closes`` came from.
+    alt_notes : sequence of str
+        Notes of the alt download (coins skipped), kept with the answer.
 
     Returns
     -------
@@ -412,6 +416,7 @@ def crypto(
     s = session_for(source, as_of)
     ans = _read(s)
     _alt_pair(ans, alt_closes, alt_source)
+    ans.notes.extend(alt_notes)
     _leadership(ans)
     _dominance(ans, markets, markets_source)
     return QueryResult(

@@ -192,24 +192,22 @@ def _base_assets(rows: pd.DataFrame, start: pd.Timestamp) -> float | None:
 
 
 def _why_missing(ans: _Answer, funds: tuple[str, ...], window: _Window, got: pd.DataFrame) -> str:
+    """Say in a few words why a segment has no flow in a window."""
     held = ans.held(funds)
     if not held:
         return "no shares-outstanding history for " + ", ".join(funds)
-    if not _fresh_funds(ans, funds, window.end):
-        last = ans.rows_of(funds)["date"].max()
-        return f"stale: data end {day(last)}, before the window's end"
-    if len(got):
-        return (
-            "no usable flow in the window (flagged: "
-            + ", ".join(sorted(set(got["flag"].astype(str)) - {""}))
-            + ")"
-        )
     rows = ans.rows_of(funds)
-    if rows["date"].min() > window.start:
-        return f"history starts {day(rows['date'].min())}"
-    if (rows["period"] == "M").all() and rows["date"].max() > window.start:
+    first, last = rows["date"].min(), rows["date"].max()
+    if first >= window.start:
+        return f"history starts {day(first)}"
+    if not _fresh_funds(ans, funds, window.end):
+        return f"stale: data end {day(last)}"
+    if len(got):
+        flags = sorted(set(got["flag"].astype(str)) - {""})
+        return "no usable flow in the window (left out: " + ", ".join(flags) + ")"
+    if (rows["period"] == "M").all():
         return "month-end data only: no whole month in the window"
-    return f"no share counts in the window (data end {day(rows['date'].max())})"
+    return f"no share counts in the window (data end {day(last)})"
 
 
 def _fresh_funds(ans: _Answer, funds: tuple[str, ...], end: pd.Timestamp) -> tuple[str, ...]:
@@ -269,7 +267,8 @@ def _standard_windows(ans: _Answer) -> None:
         for w in _windows(ans.end):
             net, _ = _window_figs(ans, seg, w, w.key)
             cells.append(net)
-        rows.append(tuple(cells))
+        if ans.held(funds):  # segments without any data: figures n/a, named in a note
+            rows.append(tuple(cells))
     ans.tables.append(
         TableData(
             "windows",

@@ -302,6 +302,7 @@ def _weekly_correlation(ans: _Answer, yields: pd.DataFrame) -> None:
         weekly, rc, why = None, None, str(exc)
     else:
         why = f"fewer than {CORR_WEEKS} weeks of data"
+    rows: list[tuple[Cell, ...]] = []
     full = weekly is not None and rc is not None and len(weekly) >= CORR_WEEKS
     win = span(weekly.index[-CORR_WEEKS], weekly.index[-1]) if full else "n/a"  # type: ignore[union-attr]
     for sid in ans.p.series:
@@ -319,6 +320,7 @@ def _weekly_correlation(ans: _Answer, yields: pd.DataFrame) -> None:
             f"return - weekly {ans.p.large} return, weekly change in {sid}); weeks end Friday",
             note="" if len(col) else why,
         )
+        rows.append((f"{ans.pair} vs change in {_name(sid)}", f))
         if len(col):
             tail = col.loc[ans.end - pd.DateOffset(years=3) :]
             ans.series.append(
@@ -326,6 +328,14 @@ def _weekly_correlation(ans: _Answer, yields: pd.DataFrame) -> None:
                     f"corr52w.{sid}", f"vs {_name(sid)}", "ratio", tail, f.provenance
                 )
             )
+    ans.tables.append(
+        TableData(
+            "corr52w",
+            f"{CORR_WEEKS}-week correlation of the weekly spread with weekly yield changes",
+            ("relationship", f"{CORR_WEEKS}-week correlation"),
+            tuple(rows),
+        )
+    )
 
 
 # --------------------------------------------------------------------------- regression
@@ -881,7 +891,7 @@ def rates(
         coefficient is the spread in pp per +1 pp yield change), ``rolling.*``,
         ``regime.<sid>.<regime>.*``, ``turn.<date>.*``, ``turn.avg.*``, ``turn.n.*``,
         ``turns.latest`` (date), ``turns.n.*``; tables ``levels``, ``sensitivity``,
-        ``rolling_correlation``, ``regimes``, ``turns``, ``events``; series
+        ``rolling_correlation``, ``corr52w``, ``regimes``, ``turns``, ``events``; series
         ``level.<sid>`` (last 12 months) and ``corr52w.<sid>`` (last 3 years).
 
     Raises
