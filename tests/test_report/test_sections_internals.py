@@ -8,7 +8,6 @@ plain-pandas month-end computation; all point in time.
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 import shutil
 from pathlib import Path
