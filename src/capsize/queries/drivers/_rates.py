@@ -342,7 +342,7 @@ def _weekly_correlation(ans: _Answer, yields: pd.DataFrame) -> None:
 
 
 def _coef_label(k: str) -> str:
-    return "constant (per period)" if k == "const" else f"per +1 pp {k.removeprefix('d_')}"
+    return "constant (per period)" if k == "const" else f"{k.removeprefix('d_')} change (per point)"
 
 
 def _regressors(p: RatesParams) -> list[str]:
