@@ -26,6 +26,7 @@ def rate_regime_table(
     *,
     threshold_bp: float = 10.0,
     horizons: Sequence[int] = DEFAULT_HORIZONS,
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Tabulate what small-minus-large did after yields rose, fell or stayed flat.
 
@@ -45,6 +46,9 @@ def rate_regime_table(
         Classification threshold, basis points (default 10).
     horizons : sequence of int
         Forward horizons in months (default 1, 3, 6, 12).
+    changes : DataFrame, optional
+        :func:`spread_and_yield_changes` of these inputs at monthly frequency, computed
+        once and reused (the prices and yields are then not read again).
 
     Returns
     -------
@@ -70,7 +74,11 @@ def rate_regime_table(
     hs = [int(h) for h in horizons]
     if not hs or min(hs) < 1:
         raise InputError(f"horizons={list(horizons)} must be positive whole months")
-    data = spread_and_yield_changes(small, large, yields, frequency="M")
+    data = (
+        changes
+        if changes is not None
+        else spread_and_yield_changes(small, large, yields, frequency="M")
+    )
     partial = data.index[-1] if data.attrs.get("partial_last") else None
     if partial is not None:
         data = data.iloc[:-1]  # an incomplete month is neither classified nor a forward month

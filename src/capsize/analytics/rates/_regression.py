@@ -126,6 +126,7 @@ def rate_sensitivity(
     frequency: Frequency = "M",
     cov_type: Literal["HAC", "nonrobust"] = "HAC",
     maxlags: int | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> RateRegression:
     """Regress the small-minus-large spread on yield changes (full period).
 
@@ -145,6 +146,9 @@ def rate_sensitivity(
         classical OLS standard errors.
     maxlags : int, optional
         HAC lags; default ``floor(4 (n/100)^(2/9))``.
+    changes : DataFrame, optional
+        :func:`spread_and_yield_changes` of these inputs at ``frequency``, computed once
+        and reused across several fits (the prices and yields are then not read again).
 
     Returns
     -------
@@ -155,7 +159,11 @@ def rate_sensitivity(
     InputError
         If fewer than ``n_regressors + 3`` aligned periods remain.
     """
-    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    data = (
+        changes
+        if changes is not None
+        else spread_and_yield_changes(small, large, yields, frequency=frequency)
+    )
     xcols = [c for c in data.columns if c.startswith("d_")]
     if len(data) < len(xcols) + 3:
         raise InputError(
@@ -202,6 +210,7 @@ def rolling_rate_sensitivity(
     *,
     window: int = 36,
     frequency: Frequency = "M",
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run a rolling OLS of the spread on yield changes.
 
@@ -211,6 +220,9 @@ def rolling_rate_sensitivity(
         As in :func:`rate_sensitivity`.
     window : int
         Periods per regression (36 months by default).
+    changes : DataFrame, optional
+        :func:`spread_and_yield_changes` of these inputs at ``frequency``, computed once
+        and reused across several fits (the prices and yields are then not read again).
 
     Returns
     -------
@@ -229,7 +241,11 @@ def rolling_rate_sensitivity(
     """
     if window < 5:
         raise InputError(f"window={window} is too short; use at least 5 periods")
-    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    data = (
+        changes
+        if changes is not None
+        else spread_and_yield_changes(small, large, yields, frequency=frequency)
+    )
     xcols = [c for c in data.columns if c.startswith("d_")]
     if len(data) < window:
         raise InputError(
@@ -289,6 +305,7 @@ def rolling_rate_correlation(
     *,
     window: int = 36,
     frequency: Frequency = "M",
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Compute the rolling Pearson correlation of the spread with each yield change.
 
@@ -298,6 +315,9 @@ def rolling_rate_correlation(
         As in :func:`rate_sensitivity`.
     window : int
         Periods per correlation.
+    changes : DataFrame, optional
+        :func:`spread_and_yield_changes` of these inputs at ``frequency``, computed once
+        and reused across several fits (the prices and yields are then not read again).
 
     Returns
     -------
@@ -307,7 +327,11 @@ def rolling_rate_correlation(
     """
     if window < 3:
         raise InputError(f"window={window} is too short; use at least 3 periods")
-    data = spread_and_yield_changes(small, large, yields, frequency=frequency)
+    data = (
+        changes
+        if changes is not None
+        else spread_and_yield_changes(small, large, yields, frequency=frequency)
+    )
     xcols = [c for c in data.columns if c.startswith("d_")]
     out = pd.DataFrame({c: data["spread"].rolling(window).corr(data[c]) for c in xcols})
     return out.dropna(how="all")

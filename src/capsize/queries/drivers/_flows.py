@@ -80,26 +80,56 @@ def _windows(end: pd.Timestamp) -> list[_Window]:
 
 @dataclass(frozen=True)
 class _Fund:
-    """One fund's flow rows (one source), read once."""
+    """One fund's flow rows (one source), read once, with arrays for window sums."""
 
     rows: pd.DataFrame
     source: str
     cadence: str  # "daily" or "month-end"
+    dates: np.ndarray  # datetime64[ns], ascending
+    flow: np.ndarray  # USD, NaN where left out
+    assets: np.ndarray  # shares x price, USD
+    period_start: np.ndarray  # a month-over-month row: the previous month's last day
 
     @property
     def frequency(self) -> str:
         """The staleness-rule frequency of the fund's share counts."""
         return "monthly" if self.cadence == "month-end" else "daily"
 
+    def in_window(self, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+        """Rows whose flow falls in ``(start, end]`` (a month-end row only with its whole month)."""
+        a, b = np.datetime64(start, "ns"), np.datetime64(end, "ns")
+        return (self.dates > a) & (self.dates <= b) & (self.period_start >= a)
+
+    def last_on_or_before(self, when: pd.Timestamp) -> pd.Timestamp | None:
+        """Date of the last share count on or before ``when`` (None: none)."""
+        i = int(np.searchsorted(self.dates, np.datetime64(when, "ns"), side="right")) - 1
+        return pd.Timestamp(self.dates[i]) if i >= 0 else None
+
+
+def _fund(rows: pd.DataFrame) -> _Fund:
+    fams = sorted({FL.source_family(x) for x in rows["source"].astype(str).unique()})
+    dates = pd.DatetimeIndex(rows["date"])
+    monthly = (rows["period"] == "M").to_numpy()
+    month_before = (dates - pd.offsets.MonthBegin(1)).normalize() - pd.Timedelta(days=1)
+    period_start = np.where(
+        monthly, month_before.to_numpy(), dates.to_numpy() - np.timedelta64(1, "D")
+    )
+    return _Fund(
+        rows,
+        "; ".join(fams),
+        "month-end" if monthly.all() else "daily",
+        dates.to_numpy(),
+        rows["flow"].to_numpy(dtype=float),
+        (rows["shares_outstanding"] * rows["price"]).to_numpy(dtype=float),
+        period_start,
+    )
+
 
 def _split_funds(daily: pd.DataFrame) -> dict[str, _Fund]:
-    out: dict[str, _Fund] = {}
-    for fund, sub in daily.groupby("fund", sort=True):
-        rows = sub.reset_index(drop=True)
-        fams = sorted({FL.source_family(x) for x in rows["source"].astype(str).unique()})
-        cadence = "month-end" if (rows["period"] == "M").all() else "daily"
-        out[str(fund)] = _Fund(rows, "; ".join(fams), cadence)
-    return out
+    return {
+        str(fund): _fund(sub.reset_index(drop=True))
+        for fund, sub in daily.groupby("fund", sort=True)
+    }
 
 
 @dataclass
@@ -175,23 +205,42 @@ def _read(s: Session, segment: str | None) -> _Answer:
 # --------------------------------------------------------------------------- windows
 
 
-def _in_window(rows: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Rows whose flow falls in ``(start, end]``; a monthly row only with its whole month."""
-    dates = pd.DatetimeIndex(rows["date"])
-    inside = (dates > start) & (dates <= end)
-    monthly = (rows["period"] == "M").to_numpy()
-    month_start = (dates - pd.offsets.MonthBegin(1)).normalize() - pd.Timedelta(days=1)
-    return rows[inside & (~monthly | (month_start >= start))]
-
-
-def _base_assets(rows: pd.DataFrame, start: pd.Timestamp) -> float | None:
+def _base_assets(ans: _Answer, funds: tuple[str, ...], start: pd.Timestamp) -> float | None:
     """Assets (shares x price) of each fund on its last row on or before ``start``, summed."""
-    before = rows[rows["date"] <= start].sort_values("date").groupby("fund").last()
-    val = (before["shares_outstanding"] * before["price"]).dropna()
-    return float(val.sum()) if len(val) else None
+    vals = []
+    for f in funds:
+        fund = ans.funds[f]
+        i = int(np.searchsorted(fund.dates, np.datetime64(start, "ns"), side="right")) - 1
+        if i >= 0 and np.isfinite(fund.assets[i]):
+            vals.append(float(fund.assets[i]))
+    return float(sum(vals)) if vals else None
 
 
-def _why_missing(ans: _Answer, funds: tuple[str, ...], window: _Window, got: pd.DataFrame) -> str:
+@dataclass(frozen=True)
+class _Sum:
+    """Usable flows of some funds in one window."""
+
+    flow: float | None
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    left_out: tuple[str, ...]  # flags of the rows in the window that were left out
+
+
+def _window_sum(ans: _Answer, funds: tuple[str, ...], window: _Window) -> _Sum:
+    total, used, flags = 0.0, [], set()
+    for f in funds:
+        fund = ans.funds[f]
+        inside = fund.in_window(window.start, window.end)
+        ok = inside & np.isfinite(fund.flow)
+        total += float(fund.flow[ok].sum())
+        used += [fund.dates[ok][0], fund.dates[ok][-1]] if ok.any() else []
+        flags |= set(fund.rows.loc[inside & ~ok, "flag"].astype(str))
+    if not used:
+        return _Sum(None, None, None, tuple(sorted(flags)))
+    return _Sum(total, pd.Timestamp(min(used)), pd.Timestamp(max(used)), tuple(sorted(flags)))
+
+
+def _why_missing(ans: _Answer, funds: tuple[str, ...], window: _Window, got: _Sum) -> str:
     """Say in a few words why a segment has no flow in a window."""
     held = ans.held(funds)
     if not held:
@@ -202,9 +251,8 @@ def _why_missing(ans: _Answer, funds: tuple[str, ...], window: _Window, got: pd.
         return f"history starts {day(first)}"
     if not _fresh_funds(ans, funds, window.end):
         return f"stale: data end {day(last)}"
-    if len(got):
-        flags = sorted(set(got["flag"].astype(str)) - {""})
-        return "no usable flow in the window (left out: " + ", ".join(flags) + ")"
+    if got.left_out:
+        return "no usable flow in the window (left out: " + ", ".join(got.left_out) + ")"
     if (rows["period"] == "M").all():
         return "month-end data only: no whole month in the window"
     return f"no share counts in the window (data end {day(last)})"
@@ -214,8 +262,7 @@ def _fresh_funds(ans: _Answer, funds: tuple[str, ...], end: pd.Timestamp) -> tup
     """Funds whose data reach the window's end (the staleness rule at ``end``)."""
     out = []
     for f in ans.held(funds):
-        dates = ans.funds[f].rows["date"]
-        last = dates[dates <= end].max()
+        last = ans.funds[f].last_on_or_before(end)
         if not freshness(last, end, ans.funds[f].frequency).stale:
             out.append(f)
     return tuple(out)
@@ -224,11 +271,9 @@ def _fresh_funds(ans: _Answer, funds: tuple[str, ...], end: pd.Timestamp) -> tup
 def _window_figs(ans: _Answer, seg: str, window: _Window, tag: str) -> tuple[Figure, Figure]:
     funds = ans.segments[seg]
     fresh = _fresh_funds(ans, funds, window.end)
-    rows = ans.rows_of(fresh)
-    got = _in_window(rows, window.start, window.end)
-    usable = got[got["flow"].notna()]
-    flow = float(usable["flow"].sum()) if len(usable) else None
-    win = span(usable["date"].min(), usable["date"].max()) if len(usable) else "n/a"
+    got = _window_sum(ans, fresh, window)
+    flow = got.flow
+    win = span(got.first, got.last) if flow is not None else "n/a"
     held = ans.held(funds)
     src = ans.source_of(funds)
     what = f"{seg} segment ({', '.join(held) or 'no fund with data'})"
@@ -245,7 +290,7 @@ def _window_figs(ans: _Answer, seg: str, window: _Window, tag: str) -> tuple[Fig
         f"through {day(window.end)}",
         note=why,
     )
-    assets = _base_assets(rows, window.start) if flow is not None else None
+    assets = _base_assets(ans, fresh, window.start) if flow is not None else None
     pct = ans.fs.add(
         f"{seg}.pct.{tag}",
         flow / assets if flow is not None and assets else None,

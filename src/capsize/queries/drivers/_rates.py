@@ -151,6 +151,18 @@ class _Answer:
     tables: list[TableData] = field(default_factory=list)
     series: list[SeriesData] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    aligned: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def changes(self, yields: pd.DataFrame, frequency: str) -> pd.DataFrame:
+        """Return the spread and yield changes at ``frequency``, aligned once per answer."""
+        if frequency not in self.aligned:
+            self.aligned[frequency] = RT.spread_and_yield_changes(
+                self.small,
+                self.large,
+                yields,
+                frequency=frequency,  # type: ignore[arg-type]
+            )
+        return self.aligned[frequency]
 
     @property
     def pair(self) -> str:
@@ -294,9 +306,9 @@ def _levels(ans: _Answer) -> None:
 def _weekly_correlation(ans: _Answer, yields: pd.DataFrame) -> None:
     """52-week correlation of the weekly spread with weekly yield changes (latest and history)."""
     try:
-        weekly = RT.spread_and_yield_changes(ans.small, ans.large, yields, frequency="W")
+        weekly = ans.changes(yields, "W")
         rc = RT.rolling_rate_correlation(
-            ans.small, ans.large, yields, window=CORR_WEEKS, frequency="W"
+            ans.small, ans.large, yields, window=CORR_WEEKS, frequency="W", changes=weekly
         )
     except InputError as exc:
         weekly, rc, why = None, None, str(exc)
@@ -353,7 +365,13 @@ def _full_fit(ans: _Answer, yields: pd.DataFrame) -> dict[str, Figure]:
     p = ans.p
     fname = FREQUENCIES[p.frequency][0]
     try:
-        reg = RT.rate_sensitivity(ans.small, ans.large, yields, frequency=p.frequency)  # type: ignore[arg-type]
+        reg = RT.rate_sensitivity(
+            ans.small,
+            ans.large,
+            yields,
+            frequency=p.frequency,  # type: ignore[arg-type]
+            changes=ans.changes(yields, p.frequency),
+        )
     except InputError as exc:
         reg, why = None, str(exc)
     else:
@@ -422,21 +440,13 @@ def _rolling_fit(ans: _Answer, yields: pd.DataFrame) -> dict[str, Figure]:
     p = ans.p
     fname, _, unit = FREQUENCIES[p.frequency]
     try:
+        data = ans.changes(yields, p.frequency)
         roll = RT.rolling_rate_sensitivity(
-            ans.small,
-            ans.large,
-            yields,
-            window=p.window,
-            frequency=p.frequency,  # type: ignore[arg-type]
+            ans.small, ans.large, yields, window=p.window, changes=data
         )
         corr = RT.rolling_rate_correlation(
-            ans.small,
-            ans.large,
-            yields,
-            window=p.window,
-            frequency=p.frequency,  # type: ignore[arg-type]
+            ans.small, ans.large, yields, window=p.window, changes=data
         )
-        data = RT.spread_and_yield_changes(ans.small, ans.large, yields, frequency=p.frequency)  # type: ignore[arg-type]
         win, why = span(data.index[-p.window], data.index[-1]), ""
         last, last_corr = roll.iloc[-1], corr.iloc[-1]
     except InputError as exc:
@@ -598,7 +608,12 @@ def _regimes(ans: _Answer, yields: pd.DataFrame) -> None:
     p = ans.p
     try:
         reg = RT.rate_regime_table(
-            ans.small, ans.large, yields, threshold_bp=p.threshold_bp, horizons=REGIME_HORIZONS
+            ans.small,
+            ans.large,
+            yields,
+            threshold_bp=p.threshold_bp,
+            horizons=REGIME_HORIZONS,
+            changes=ans.changes(yields, "M"),
         )
     except InputError as exc:
         ans.notes.append(f"regime table not available: {exc}")
