@@ -47,8 +47,9 @@ def rates(
 ) -> None:
     """Measure how rates move small vs large: regression, regimes, Fed turns.
 
-    A month or week the data end inside is dated by its last day; the regime table uses
-    complete months only.
+    A month the data end inside is dated by its last day.
+
+    The regime table uses complete months only.
 
     Example: capsize rates --as-of 2025-12-31
     """
@@ -91,9 +92,11 @@ def flows(
 ) -> None:
     """Estimate ETF creations/redemptions by size segment from shares outstanding.
 
-    Windows 1W, 1M, MTD, YTD, 1Y and calendar years sum the flows dated after the
-    window's base day (1W: as-of minus 7 days; YTD: the previous year's last day) up to
-    the as-of day. With --nport the JSON adds the N-PORT answer under "nport".
+    Windows (1W, 1M, MTD, YTD, 1Y, calendar years) sum the flows dated after their base day.
+
+    Base days: 1W the as-of day minus 7 days, YTD the previous year's last day, and so on.
+
+    With --nport the JSON adds the N-PORT answer under "nport".
 
     Example: capsize flows --segment small --as-of 2025-12-31
     """
