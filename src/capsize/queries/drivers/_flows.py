@@ -307,13 +307,20 @@ def _window_figs(ans: _Answer, seg: str, window: _Window, tag: str) -> tuple[Fig
 
 def _standard_windows(ans: _Answer) -> None:
     rows: list[tuple[Cell, ...]] = []
+    shown: list[str] = []
     for seg, funds in ans.segments.items():
-        cells: list[Cell] = [_SEGMENT_LABEL.get(seg, seg), ", ".join(ans.held(funds)) or "none"]
-        for w in _windows(ans.end):
-            net, _ = _window_figs(ans, seg, w, w.key)
-            cells.append(net)
-        if ans.held(funds):  # segments without any data: figures n/a, named in a note
-            rows.append(tuple(cells))
+        label = _SEGMENT_LABEL.get(seg, seg)
+        nets = [_window_figs(ans, seg, w, w.key)[0] for w in _windows(ans.end)]
+        if any(f.available for f in nets):
+            rows.append((label, ", ".join(ans.held(funds)), *nets))
+            shown.append(seg)
+        elif ans.held(funds) and not nets[-2].note.startswith("stale"):
+            # data, but none in these windows: one sentence, not a row of n/a (stale data
+            # are named by the staleness note)
+            ans.notes.append(
+                f"{label} ({', '.join(ans.held(funds))}): no flow in the standard "
+                f"windows to {day(ans.end)} ({nets[-2].note})."
+            )
     ans.tables.append(
         TableData(
             "windows",
@@ -324,8 +331,7 @@ def _standard_windows(ans: _Answer) -> None:
     )
     pct_rows: list[tuple[Cell, ...]] = [
         (_SEGMENT_LABEL.get(seg, seg), *(ans.fs[f"{seg}.pct.{w}"] for w in WINDOWS))
-        for seg in ans.segments
-        if ans.held(ans.segments[seg])
+        for seg in shown
     ]
     ans.tables.append(
         TableData(

@@ -99,5 +99,9 @@ def flows_section(inp: Inputs) -> Section:
             for c in row:
                 if not isinstance(c, str):
                     figs.setdefault(c.id.removeprefix("flows."), c)
-    notes = tuple(n for n in res.notes if n.startswith(("Not covered", "as-of ")) or "stale" in n)
+    notes = tuple(
+        n
+        for n in res.notes
+        if n.startswith(("Not covered", "as-of ")) or "stale" in n or "no flow in the" in n
+    )
     return Section("flows", "Fund flows", figures=figs, tables=tuple(tables), notes=notes)
