@@ -60,10 +60,15 @@ def _month_ends(path: Path, col: str) -> dict[str, float]:
     return out
 
 
+def _fig(p: dict, fid: str) -> dict:
+    return p["figures"][fid]
+
+
 def test_rates_json_matches_lstsq(home, shared_data):
     code, out = _run(home, "rates", "--json")
     assert code == 0, out
     p = json.loads(out)
+    assert p["schema"] == "capsize.query/1" and p["query"] == "rates"
     e = {
         "IWM": _month_ends(shared_data / "prices" / "IWM.csv", "close"),
         "SPY": _month_ends(shared_data / "prices" / "SPY.csv", "close"),
@@ -76,23 +81,26 @@ def test_rates_json_matches_lstsq(home, shared_data):
         y.append(e["IWM"][b] / e["IWM"][a] - e["SPY"][b] / e["SPY"][a])
         x.append([1.0, e["DGS2"][b] - e["DGS2"][a], e["DGS10"][b] - e["DGS10"][a]])
     beta, *_ = np.linalg.lstsq(np.array(x), np.array(y), rcond=None)
-    coefs = p["regression"]["coefficients"]
-    np.testing.assert_allclose([coefs["const"], coefs["d_DGS2"], coefs["d_DGS10"]], beta, rtol=1e-8)
-    assert p["regression"]["n_obs"] == len(y)
-    dates = {r["date"]: r["kind"] for r in p["turns"]["rows"]}
-    assert dates["2019-07-31"] == "first_cut"
-    assert dates["2022-03-16"] == "first_hike"
-    assert dates["2024-09-18"] == "first_cut"
-    assert {r["regime"] for r in p["regimes"]["rows"]} == {"rising", "flat", "falling"}
-    assert p["provenance"]["sources"]["IWM"].startswith("prices/IWM.csv")
+    got = [_fig(p, f"beta.{k}")["value"] for k in ("const", "d_DGS2", "d_DGS10")]
+    np.testing.assert_allclose(got, beta, rtol=1e-8)
+    assert _fig(p, "n_obs")["value"] == len(y)
+    turns = {r[0]["figure"].split(".")[1]: r[1] for r in p["tables"]["turns"]["rows"]}
+    assert turns["2019-07-31"] == "first cut"
+    assert turns["2022-03-16"] == "first hike"
+    assert turns["2024-09-18"] == "first cut"
+    assert _fig(p, "turns.latest")["note"] == "2024-09-18"
+    labels = {r[0] for r in p["tables"]["regimes"]["rows"]}
+    assert {lb.split()[-1] for lb in labels} == {"rising", "flat", "falling"}
+    assert "prices/IWM.csv" in p["sources"]
+    assert _fig(p, "beta.d_DGS2")["provenance"]["source"].startswith("prices/IWM.csv")
 
 
 def test_rates_as_of_and_table(home):
     code, out = _run(home, "rates", "--as-of", "2020-12-31", "--json")
     assert code == 0, out
     p = json.loads(out)
-    assert p["regression"]["end"] <= "2020-12-31"
-    assert all(r["date"] < "2021-01-01" for r in p["turns"]["rows"])
+    assert _fig(p, "beta.const")["provenance"]["window"].endswith("2020-12-31")
+    assert all(f.split(".")[1] < "2021-01-01" for f in p["figures"] if f.startswith("turn.2"))
     code, out = _run(home, "rates")
     assert code == 0, out
     assert "Rates sensitivity of IWM - SPY" in out
@@ -102,29 +110,30 @@ def test_rates_as_of_and_table(home):
 
 
 def test_flows_reports_what_is_missing(home):
+    """This home holds only IWM's three holdings-header counts (months apart): gaps, never flows."""
     code, out = _run(home, "flows", "--json")
     assert code == 0, out
     p = json.loads(out)
-    funds = {f["fund"]: f for f in p["funds"]}
-    assert funds["IJR"]["status"] == "no data"
-    assert funds["IWM"]["status"] == "no usable rows"  # three snapshots months apart: gaps
-    cov = {c["fund"]: c for c in p["coverage"]}
-    assert cov["IWM"]["flags"] == {"first": 1, "gap": 2}
-    small = next(s for s in p["segments_all"] if s["segment"] == "small")
-    assert small["flow"] is None  # a gap never becomes a flow
-    assert "IJR" in small["funds_no_data"]
-    assert "not all-time" in p["records"]["statement"]
-    code, out = _run(home, "flows", "--segment", "small", "--year", "2026")
+    assert p["as_of"] == "2026-05-05"
+    assert _fig(p, "fund.IWM.rows")["value"] == 3
+    assert _fig(p, "fund.IWM.usable")["value"] == 0
+    cov = {r[0]: r for r in p["tables"]["coverage"]["rows"]}
+    assert cov["IWM"][-1] == "first 1, gap 2"
+    small = _fig(p, "small.net.YTD")
+    assert small["value"] is None  # a gap never becomes a flow
+    assert "no usable flow" in small["note"]
+    assert any("Not covered" in n and "IJR" in n for n in p["notes"])
+    assert "records" not in p["tables"]
+    code, out = _run(home, "flows", "--segment", "small", "--as-of", "2026-06-30")
     assert code == 0, out
-    assert "2026 year to date" in out
-    assert "no data (no shares-outstanding history): IJR" in out
-    assert "N-PORT" in out
+    assert "Estimated ETF net flows by size segment to 2026-05-05" in out
+    assert "Not covered" in out and "IJR" in out
 
 
 def test_flows_bad_segment(home):
     code, out = _run(home, "flows", "--segment", "tiny")
     assert code == 1
-    assert "--segment 'tiny' is not one of" in out
+    assert "segment 'tiny' is not one of" in out
 
 
 def test_crypto_side_by_side_and_dominance(home, fixtures_dir):
@@ -132,9 +141,8 @@ def test_crypto_side_by_side_and_dominance(home, fixtures_dir):
     code, out = _run(home, "crypto", "--json", "--markets", str(markets))
     assert code == 0, out
     p = json.loads(out)
-    pairs = {r["pair"]: r for r in p["leadership"]}
-    assert pairs["crypto: ETH vs BTC"]["years"] == 8
-    assert pairs["stocks: IWM vs SPY"]["small"] == "IWM"
+    assert _fig(p, "eth_btc.years")["value"] == 8
+    assert _fig(p, "stocks.small_led")["provenance"]["symbols"] == ["IWM", "SPY"]
     items = json.loads(markets.read_bytes())
     from capsize.analytics.crosscap import DEFAULT_EXCLUDE
 
@@ -142,8 +150,15 @@ def test_crypto_side_by_side_and_dominance(home, fixtures_dir):
         (c["market_cap"] for c in items if c["id"] not in DEFAULT_EXCLUDE and c["market_cap"]),
         reverse=True,
     )
-    assert p["dominance"]["majors_share"] == pytest.approx((kept[0] + kept[1]) / sum(kept))
+    assert _fig(p, "dominance.majors")["value"] == pytest.approx((kept[0] + kept[1]) / sum(kept))
+    assert _fig(p, "dominance.bitcoin")["value"] == pytest.approx(kept[0] / sum(kept))
+    assert _fig(p, "dominance.majors")["provenance"]["window"] == "2023-07-28"
     assert any("alt basket: n/a" in n for n in p["notes"])
+    assert any("market-cap snapshot: data end 2023-07-28" in n and "stale" in n for n in p["notes"])
+    code, out = _run(home, "crypto", "--as-of", "2023-01-02", "--json", "--markets", str(markets))
+    p = json.loads(out)
+    assert "dominance.majors" not in p["figures"]  # the snapshot is dated after the as-of day
+    assert any("dated after the as-of day" in n for n in p["notes"])
     code, out = _run(home, "crypto")
     assert code == 0, out
     assert "dominance: n/a (no CoinGecko snapshot" in out
@@ -156,19 +171,20 @@ def test_rates_other_legs_and_series(home):
     code, out = _run(home, "rates", "--series", "DGS10", "--json")
     assert code == 0, out
     p = json.loads(out)
-    assert list(p["regression"]["coefficients"]) == ["const", "d_DGS10"]
-    assert p["provenance"]["basis"]["IWM"] == "total return (adjusted)"
+    assert [f for f in p["figures"] if f.startswith("beta.")] == ["beta.const", "beta.d_DGS10"]
+    assert "basis: IWM total return (adjusted), SPY total return (adjusted)" in p["notes"]
     code, out = _run(home, "rates", "--series", "DGS5")
     assert code == 1
     assert "DGS5" in out
 
 
-def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
+def test_nport_flows_replayed(tmp_path, fixtures_dir, capsys):
     import httpx
 
-    from capsize._cli.drivers.flows import nport_payload, parse_nport_spec, print_nport
+    from capsize._cli.drivers.flows import parse_nport_spec, print_nport
     from capsize.config import Settings
     from capsize.data.providers.sec import RateLimiter, SecEdgar
+    from capsize.queries import nport_flows
 
     folder = fixtures_dir / "sec" / "nport"
     dupree = next(folder.glob("*Dupree*.xml")).read_bytes()
@@ -197,13 +213,19 @@ def test_nport_payload_replayed(tmp_path, fixtures_dir, capsys):
         limiter=RateLimiter(10.0, sleep=lambda s: None),
     )
     spec = parse_nport_spec("kytf=311101:S000012000")
-    p = nport_payload([spec], edgar=edgar, segments_config={"muni": ["KYTF"]})
-    assert [m["month"] for m in p["months"]] == ["2022-10-31", "2022-11-30", "2022-12-31"]
-    assert p["months"][2]["flow"] == pytest.approx(601068.84 + 31270.28 - 1787701.76)
-    assert p["segments"][0]["segment"] == "muni"
-    assert p["segments"][0]["flow"] == pytest.approx(sum(m["flow"] for m in p["months"]))
-    assert [f["accession"] for f in p["failed"]] == ["0000311101-23-000001"]
-    print_nport(p)
+    res = nport_flows([spec], edgar=edgar, segments={"muni": ["KYTF"]})
+    p = res.to_dict()
+    months = [r[0] for r in p["tables"]["months"]["rows"]]
+    assert months == ["2022-10", "2022-11", "2022-12"]
+    assert p["as_of"] == "2022-12-31"
+    dec = _fig(p, "nport.KYTF.2022-12-31.flow")["value"]
+    assert dec == pytest.approx(601068.84 + 31270.28 - 1787701.76)
+    total = sum(
+        _fig(p, f"nport.KYTF.{m}.flow")["value"] for m in ("2022-10-31", "2022-11-30", "2022-12-31")
+    )
+    assert _fig(p, "nport.segment.muni.flow")["value"] == pytest.approx(total)
+    assert any(n.startswith("skipped KYTF 0000311101-23-000001") for n in p["notes"])
+    print_nport(res)
     out = capsys.readouterr().out
     assert "Monthly fund flows from SEC Form N-PORT" in out
     assert "skipped KYTF 0000311101-23-000001" in out
@@ -218,17 +240,17 @@ def test_flows_nport_option_errors(home):
     assert "CAPSIZE_SEC_USER_AGENT" in out
 
 
-def test_crypto_payload_with_alt_basket(home, fixtures_dir, shared_data, tmp_path):
+def test_crypto_with_alt_basket(home, fixtures_dir, shared_data, tmp_path):
     """Alt histories fetched from CoinGecko (replayed) against BTC+ETH from the store."""
     import httpx
     import pandas as pd
 
-    from capsize._cli.drivers import crypto_payload
     from capsize.analytics.crosscap import alt_universe
     from capsize.config import Settings
     from capsize.data.providers._http import make_client
     from capsize.data.providers.coingecko import CoinGeckoFetcher, fetch_histories, parse_markets
     from capsize.data.store import Store
+    from capsize.queries import crypto
 
     markets, _ = parse_markets(
         (fixtures_dir / "coingecko" / "coins_markets_dashbrd.json").read_bytes()
@@ -255,12 +277,12 @@ def test_crypto_payload_with_alt_basket(home, fixtures_dir, shared_data, tmp_pat
     assert list(failed) == ["cardano"]
     store = Store.open(path=home / "capsize.duckdb", read_only=True)
     try:
-        p = crypto_payload(store, alt_closes=closes, alt_source="replay")
+        p = crypto(store, alt_closes=closes, alt_source="replay").to_dict()
     finally:
         store.close()
-    alts = p["alts"]
-    assert alts["coins"] == ["ripple", "binancecoin"]
-    assert alts["start"] == "2025-08-21"
+    alts = _fig(p, "alts.vs_majors")
+    assert alts["provenance"]["symbols"][:2] == ["ripple", "binancecoin"]
+    assert alts["provenance"]["window"].startswith("2025-08-21..")
     # independent: equal-weight daily-rebalanced baskets from the CSVs, ratio at the end
     px = {}
     for sym in ("BTC-USD", "ETH-USD"):
@@ -273,22 +295,22 @@ def test_crypto_payload_with_alt_basket(home, fixtures_dir, shared_data, tmp_pat
         maj *= 1 + np.mean([px[s][b] / px[s][a] - 1 for s in px])
         ra = closes.loc[b] / closes.loc[a] - 1
         alt *= 1 + float(ra.mean())
-    assert alts["end"] == common[-1]
-    assert alts["alts_vs_majors"] == pytest.approx(alt / maj - 1, rel=1e-9)
-    assert any(r["pair"] == "crypto: alts vs BTC+ETH" for r in p["leadership"])
+    assert alts["provenance"]["window"].endswith(common[-1])
+    assert alts["value"] == pytest.approx(alt / maj - 1, rel=1e-9)
+    assert any(r[0] == "crypto: alts vs BTC+ETH" for r in p["tables"]["leadership"]["rows"])
 
 
 def test_rates_frequency_option(home):
     code, out = _run(home, "rates", "--frequency", "W", "--json")
     assert code == 0, out
     p = json.loads(out)
-    assert p["regression"]["frequency"] == "weekly"
-    assert p["rolling"]["window"] == 156
-    assert p["rolling"]["window_unit"] == "weeks"
-    assert p["regression"]["n_obs"] > 1300
+    assert p["params"]["frequency"] == "W"
+    assert p["params"]["window"] == 156
+    assert "last 156 weeks" in p["tables"]["sensitivity"]["columns"][3]
+    assert _fig(p, "n_obs")["value"] > 1300
     code, out = _run(home, "rates", "--frequency", "Q")
     assert code == 1
-    assert "--frequency 'Q'" in out
+    assert "frequency 'Q'" in out
 
 
 def _dates(path: Path) -> list[str]:
@@ -321,46 +343,42 @@ def test_rates_future_as_of_windows_and_sources(home, shared_data):
     code, out = _run(home, "rates", "--as-of", "2099-01-01", "--json")
     assert code == 0, out
     p = json.loads(out)
-    assert p["as_of_note"] == note and p["as_of"] == last
-    assert "partial effect" in p["regression"]["partial_effects"]
+    assert note in p["notes"] and p["as_of"] == last
+    assert p["requested_as_of"] == "2099-01-01"
+    assert any("partial effect" in n for n in p["notes"])
     code, out = _run(home, "rates", "--as-of", "2099-01-01")
     text = _flat(out)
     assert note in text
-    assert "Rolling correlation with ΔDGS10 over the last 36 months" in text
+    assert "last 36 months" in text
     assert "holding the other yields fixed" in text
-    assert f"as of {last}; sources: IWM prices/IWM.csv" in text
-    assert "DGS2 macro/DGS2.csv" in text
+    assert f"as of {last}; sources: prices/IWM.csv; prices/SPY.csv; macro/DGS2.csv" in text
     import calendar
 
     y, m, d = (int(x) for x in last.split("-"))
-    if d < calendar.monthrange(y, m)[1]:  # the last month is partial
-        assert f"partial (to {last})" in text
+    if d < calendar.monthrange(y, m)[1]:  # the last month is partial: never dated after the data
         assert f"{y}-{m:02d}-{calendar.monthrange(y, m)[1]}" not in text
+        assert f"{y}-{m:02d} is incomplete (data to {last})" in text
 
 
 def test_crypto_before_data_and_future_as_of(home, shared_data):
     eth = _dates(shared_data / "prices" / "ETH-USD.csv")[0]
     btc = _dates(shared_data / "prices" / "BTC-USD.csv")[0]
-    before = "2010-01-01" if min(eth, btc) > "2010-01-01" else "1999-01-01"
+    before = "2010-01-04"
+    assert min(eth, btc) > before
     code, out = _run(home, "crypto", "--as-of", before)
     assert code == 0, out
     text = _flat(out)
     assert "None" not in text
-    assert "n/a (no data" in text
-    pairs = {
-        r["pair"]: r
-        for r in json.loads(_run(home, "crypto", "--as-of", before, "--json")[1])["leadership"]
-    }
-    assert pairs["crypto: ETH vs BTC"]["start"] is None
-    assert pairs["crypto: ETH vs BTC"]["data_starts"] == max(eth, btc)
-    from capsize._cli.drivers.crypto import _span
-
-    assert _span(pairs["crypto: ETH vs BTC"], before) == f"n/a (no data before {max(eth, btc)})"
-    assert f"as of {before}; sources: BTC-USD prices/BTC-USD.csv" in text
+    p = json.loads(_run(home, "crypto", "--as-of", before, "--json")[1])
+    rows = {r[0]: r for r in p["tables"]["leadership"]["rows"]}
+    assert rows["crypto: ETH vs BTC"][-1] == "n/a (no data on or before the as-of day)"
+    assert _fig(p, "eth_btc.years")["value"] is None
+    assert _fig(p, "eth_btc.rel_1m")["value"] is None
+    assert f"as of {before}; sources: prices/BTC-USD.csv" in text
     code, out = _run(home, "crypto", "--as-of", "2099-01-01", "--json")
     p = json.loads(out)
-    assert p["as_of_note"].startswith("as-of 2099-01-01 is after the latest data (")
-    assert all(r["end"] is not None for r in p["leadership"])
+    assert any(n.startswith("as-of 2099-01-01 is after the latest data (") for n in p["notes"])
+    assert _fig(p, "eth_btc.rel_1m")["value"] is not None
     code, out = _run(home, "crypto", "--as-of", "2099-01-01")
     assert "as-of 2099-01-01 is after the latest data" in _flat(out)
 
@@ -377,4 +395,5 @@ def test_flows_future_as_of_is_noted(store_home, monkeypatch) -> None:  # type: 
     assert res.exit_code == 0, res.output
     out = _json.loads(res.output)
     assert out["requested_as_of"] == "2027-01-01"
-    assert "after the latest data" in out["as_of_note"]
+    assert out["as_of"] == "2026-09-09"  # IWM's daily history runs past the prices
+    assert any("after the latest data" in n for n in out["notes"])

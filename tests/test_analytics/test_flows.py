@@ -360,3 +360,47 @@ def test_empty_history_gives_stated_results():
     assert fund_status(got, ["IWM"]).loc["IWM", "status"] == "no data"
     assert segment_flows(got, {"small": ["IWM"]})["flow"].isna().all()
     assert "none" in flow_records(got).statement
+
+
+def test_month_end_series_give_month_over_month_flows(shared_data):
+    """IVV's month-end shares: each change between consecutive month ends is that month's flow."""
+    path = shared_data / "flows" / "IVV_month_end_shares_nav_ishares.csv"
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    frame = _frame(
+        [(r["date"], r["ticker"], float(r["shares_outstanding"]), float(r["nav"])) for r in rows]
+    )
+    got = daily_flows(frame)
+    assert set(got["period"]) == {"M"}
+    assert got["flag"].tolist() == ["first"] + [""] * (len(rows) - 1)
+    for prev, cur, flow in zip(rows[:-1], rows[1:], got["flow"].iloc[1:], strict=True):
+        d = float(cur["shares_outstanding"]) - float(prev["shares_outstanding"])
+        assert flow == pytest.approx(d * float(cur["nav"]), rel=1e-12)
+    # a missing month is a gap, never one month's flow; month_end=False: all gaps
+    holed = daily_flows(frame.drop(index=5))
+    assert holed["flag"].iloc[5] == "gap"
+    assert set(daily_flows(frame, month_end=False)["flag"].iloc[1:]) == {"gap"}
+
+
+def test_spike_and_its_reversal_are_left_out():
+    days = pd.bdate_range("2024-01-02", periods=6)
+    so = [100.0, 101.0, 200.0, 101.0, 102.0, 102.0]
+    got = daily_flows(_frame([(d, "X", s, 1.0) for d, s in zip(days, so, strict=True)]))
+    assert got["flag"].tolist() == ["first", "", "spike", "spike", "", ""]
+    assert got["flow"].sum() == pytest.approx(2.0)
+    # a small change undone next day (a heartbeat) is a real flow pair
+    small = daily_flows(
+        _frame(
+            [(d, "X", s, 1.0) for d, s in zip(days, [100, 101, 110, 101, 102, 103], strict=True)]
+        )
+    )
+    assert (small["flag"].iloc[1:] == "").all()
+
+
+def test_record_month_is_never_dated_after_the_data():
+    days = pd.bdate_range("2024-01-02", "2024-02-14")
+    so = 1000.0 + np.arange(len(days))
+    flows = daily_flows(_frame([(d, "X", s, 1.0) for d, s in zip(days, so, strict=True)]))
+    rec = flow_records(flows, period="M")
+    assert rec.table.loc["X", "latest_date"] == pd.Timestamp("2024-02-14")
+    assert rec.table.loc["X", "max_inflow_date"] == pd.Timestamp("2024-01-31")

@@ -215,7 +215,13 @@ def test_regime_table_hand_built():
 
 def test_regime_table_real_counts_add_up(real, plain):
     y, x = _oracle_monthly(plain)
+    # the data end 2026-08-21, inside August: an incomplete month is left out of the table
+    # (neither classified nor a forward month); it was counted as a whole month before
+    assert max(d for d, _ in plain["IWM"]) == "2026-08-21"
+    y, x = y[:-1], x[:-1]
     tab = rate_regime_table(real["IWM"], real["SPY"], _yields(real))
+    assert tab.attrs["end"] == pd.Timestamp("2026-07-31")
+    assert tab.attrs["partial_month_left_out"] == pd.Timestamp("2026-08-21")
     for series in ("DGS2", "DGS10"):
         assert tab.loc[series, "months"].sum() == len(y)
     rising_10 = [i for i in range(len(y)) if x[i, 2] >= 0.10]
@@ -402,7 +408,11 @@ def test_weekly_sampling_uses_friday_closes():
     large = pd.Series(100.0, index=days)
     ylds = pd.DataFrame({"DGS10": np.linspace(4.0, 4.4, len(days))}, index=days)
     d = spread_and_yield_changes(small, large, ylds, frequency="W")
-    assert all(ts.day_of_week == 4 for ts in d.index)
+    assert all(ts.day_of_week == 4 for ts in d.index[:-1])
+    # the data end on Thursday 2024-02-29: that week is labelled by its last day, never by
+    # the Friday after the data (2024-03-01), and flagged partial
+    assert d.index[-1] == pd.Timestamp("2024-02-29")
+    assert d.attrs["partial_last"]
     fri = [ts for ts in days if ts.day_of_week == 4]
     exp = small[fri[1]] / small[fri[0]] - 1
     assert d["small"].iloc[0] == pytest.approx(exp)
@@ -427,3 +437,16 @@ def test_short_dip_below_then_back_is_not_a_move():
     rate[rate.index >= "2020-11-06"] = 4.75  # cut decided 2020-11-05
     got = detect_policy_turns(rate)
     assert [d.strftime("%Y-%m-%d") for d in got["date"]] == ["2020-11-05"]
+
+
+def test_hac_standard_errors_match_statsmodels(real):
+    """The numpy Newey-West fit gives statsmodels' HAC (no small-sample correction) to 1e-10."""
+    sm = pytest.importorskip("statsmodels.api")
+    res = rate_sensitivity(real["IWM"], real["SPY"], _yields(real))
+    data = spread_and_yield_changes(real["IWM"], real["SPY"], _yields(real))
+    x = sm.add_constant(data[["d_DGS2", "d_DGS10"]].to_numpy(), has_constant="add")
+    lags = int(res.cov_type.split(",")[1].split()[0])
+    fit = sm.OLS(data["spread"].to_numpy(), x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    np.testing.assert_allclose(res.std_errors.to_numpy(), fit.bse, rtol=1e-10)
+    np.testing.assert_allclose(res.t_stats.to_numpy(), fit.tvalues, rtol=1e-10)
+    assert res.r_squared == pytest.approx(fit.rsquared, rel=1e-10)

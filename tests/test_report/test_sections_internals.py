@@ -8,7 +8,6 @@ plain-pandas month-end computation; all point in time.
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 import shutil
 from pathlib import Path
@@ -133,31 +132,41 @@ def test_volume_section_universe_coverage(ctx_day, ctx_latest, shared_data: Path
     assert any("universe volume ends 2025-07-08" in n for n in late.notes)
 
 
+def _iwm_flows(shared_data: Path) -> pd.Series:
+    """Plain pandas: IWM's daily flow = change in shares outstanding x that day's NAV."""
+    path = shared_data / "flows" / "IWM_daily_shares_nav_ishares_fund_history.csv"
+    d = pd.read_csv(path, parse_dates=["date"]).set_index("date")
+    return (d["shares_outstanding"].diff() * d["nav"]).dropna()
+
+
 def test_flows_section_names_missing_data(ctx_latest, shared_data: Path) -> None:
+    """The small segment now has IWM's daily history (the data changed: this test assumed none).
+
+    Its windows and calendar years come from the flows query and equal plain pandas on the
+    CSV; the segments without any share history are named once, in a sentence.
+    """
     sec = ctx_latest.section("flows")
     assert sec.available, sec.reason
     notes = " ".join(sec.notes)
+    assert notes.count("Not covered") == 1
     for fund in ("IJR", "IWC", "SPY", "QQQ"):
         assert fund in notes
-    micro = sec.fig("micro.net")
-    assert not micro.available and "no shares-outstanding history" in micro.formatted
-    small = sec.fig("small.net")
-    assert not small.available  # IWM's counts are months apart: gaps, never a flow
-    assert sec.fig("small.usable").value == 0
-    with (shared_data / "flows" / "IWM_shares_outstanding_ishares_snapshots.csv").open() as fh:
-        rows = list(csv.DictReader(fh))
-    shares = [float(r["shares_outstanding"]) for r in rows]
-    chg = sec.fig("fund.IWM.share_change")
-    assert chg.value == pytest.approx(shares[-1] - shares[0])
-    assert sec.fig("fund.IWM.observations").value == len(rows)
-    for prev, row in itertools.pairwise(rows):
-        gap = sec.fig(f"gap.IWM.{row['date']}")
-        assert gap is not None
-        assert gap.value == pytest.approx(
-            float(row["shares_outstanding"]) - float(prev["shares_outstanding"])
-        )
-    fund_table = sec.tables[1]
-    assert any(r[0] == "IWM" and "gaps, not flows" in str(r[-1]) for r in fund_table.rows)
+    flow = _iwm_flows(shared_data)
+    day = ctx_latest.as_of
+    assert day == pd.Timestamp("2026-08-21")
+    ytd = sec.fig("small.net.YTD")
+    assert ytd.value == pytest.approx(flow["2026-01-01":"2026-08-21"].sum(), rel=1e-12)
+    assert ytd.provenance.window == "2026-01-02..2026-08-21"  # never after the report day
+    assert sec.fig("small.net.Y2025").value == pytest.approx(flow["2025"].sum(), rel=1e-12)
+    assert sec.fig("small.net.Y2025").value == pytest.approx(-4.86e9, rel=0.01)
+    monthly = flow[:"2026-08-21"].resample("ME").sum()
+    assert sec.fig("small.record.inflow").value == pytest.approx(monthly.max(), rel=1e-12)
+    assert sec.fig("small.record.inflow_month").formatted == "2023-12-31"
+    assert sec.fig("micro.net.YTD") is None  # no history: not a row, named in the note
+    # IVV's month-end counts end 2025-12: no row of n/a, one staleness sentence instead
+    assert sec.fig("large.net.YTD") is None
+    assert any("IVV: data end 2025-12-31" in n and "stale" in n for n in sec.notes)
+    assert sec.fig("large.net.Y2025").available
 
 
 def _monthly(path: Path, column: str, day: str) -> pd.Series:
@@ -176,6 +185,10 @@ def test_rates_regime_table_matches_plain_pandas_point_in_time(ctx_day, shared_d
         axis=1,
         sort=True,
     ).dropna()
+    # drift: the table used June 2025 (data to 06-26) as a whole month and dated its range to
+    # 2025-06-30, after the report day; complete months only now, the partial one is named
+    assert joined.index[-1] == pd.Timestamp("2025-06-30")
+    joined = joined.iloc[:-1]
     rs, rl, dy = joined["s"].pct_change(), joined["l"].pct_change(), joined["y"].diff()
     ok = rs.notna() & rl.notna() & dy.notna()
     rs, rl, dy = rs[ok], rl[ok], dy[ok]
@@ -190,8 +203,8 @@ def test_rates_regime_table_matches_plain_pandas_point_in_time(ctx_day, shared_d
     assert math.isclose(
         float(sec.fig("regime.DGS2.rising.hit_1m").value), (expect > 0).mean(), rel_tol=1e-12
     )
-    # the last month has no forward month yet on the report day
-    assert joined.index[-1] == pd.Timestamp("2025-06-30")
+    assert any("2025-06 is incomplete (data to 2025-06-26)" in n for n in sec.notes)
+    assert sec.fig("regime.DGS2.rising.months").provenance.window.endswith("2025-05-31")
 
 
 def test_policy_turns_stop_at_the_report_day(store: Store, store_home: Path, tmp_path) -> None:
@@ -200,7 +213,7 @@ def test_policy_turns_stop_at_the_report_day(store: Store, store_home: Path, tmp
     sec = full.section("rates")
     f1, f3 = sec.fig("turn.2024-09-18.1m"), sec.fig("turn.2024-09-18.3m")
     assert f1 is not None and f1.available
-    assert not f3.available and f3.formatted == "n/a (beyond the report day)"
+    assert not f3.available and f3.formatted == "n/a (beyond the as-of day)"
     copy = tmp_path / "home"
     shutil.copytree(store_home, copy)
     trunc = Store.open(copy / "capsize.duckdb")

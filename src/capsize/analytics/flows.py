@@ -20,7 +20,16 @@ ever summed):
 * ``stale``     part of a run of at least ``stale_run`` identical share counts:
                 the series may not have been updated. The change that ends such
                 a run (``after_stale``) may lump several days and is excluded too.
+* ``spike``     a change undone by the next observation (the count jumps by at
+                least ``spike_share`` of itself and comes back exactly): a one-day
+                data error such as IWM on 2001-09-21 (38.2M shares to 76.4M and
+                back); both changes are left out.
 * ``no_price``  neither NAV nor a closing price on that date.
+
+Month-end series (every observation of the fund on a month end, such as iShares'
+month-end history of IVV or N-PORT report dates) give **month-over-month** flows:
+a change between consecutive month ends is the month's flow (``period="M"``,
+valued at the month-end NAV); only a change across a missing month is a ``gap``.
 
 One source per fund: if a fund's history comes from several sources, the one
 with the most rows is used (or ``prefer=``), never a mix. Sources are compared
@@ -42,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from capsize.errors import InputError
+from capsize.rules.flow_funds import FLOW_EXTRAS, segment_funds
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -57,22 +67,10 @@ __all__ = [
     "ytd_flows",
 ]
 
-FLOW_EXTRAS: dict[str, tuple[str, ...]] = {
-    "small": ("VTWO", "SCHA"),
-    "mid": ("VO",),
-    "large": ("IVV", "VOO", "VV"),
-}
-"""Large ETFs of each segment that matter for flows but are not price proxies."""
-
-DEFAULT_SEGMENTS: dict[str, tuple[str, ...]] = {
-    "micro": ("IWC",),
-    "small": ("IWM", "IJR", "VB", "VBR", "IWN", "IWO", "VTWO", "SCHA"),
-    "mid": ("IJH", "MDY", "VO"),
-    "large": ("SPY", "IWB", "RSP", "IVV", "VOO", "VV"),
-    "mega": ("OEF", "QQQ"),
-}
-"""Funds per size segment by default: the ETF proxies of :mod:`capsize.segments`
-plus :data:`FLOW_EXTRAS` (indices such as ``^RUT`` have no flows)."""
+DEFAULT_SEGMENTS: dict[str, tuple[str, ...]] = segment_funds()
+"""Funds per size segment by default (:func:`capsize.rules.flow_funds.segment_funds`): the
+ETF proxies of :mod:`capsize.segments` plus :data:`FLOW_EXTRAS` (indices such as ``^RUT``
+have no flows)."""
 
 FLAGS: dict[str, str] = {
     "": "used",
@@ -80,6 +78,7 @@ FLAGS: dict[str, str] = {
     "gap": "previous observation too far back: change not attributed to one day",
     "stale": "inside a run of identical share counts (possibly not updated)",
     "after_stale": "change ending a stale run (may lump several days)",
+    "spike": "change undone exactly by the next observation (a one-day data error)",
     "no_price": "no NAV and no closing price on that date",
 }
 """Row flags of :func:`daily_flows` and what they mean."""
@@ -90,15 +89,15 @@ _SHARES_COLUMNS = ("date", "fund", "shares_outstanding", "nav", "source")
 def resolve_segments(config: Mapping[str, object] | None = None) -> dict[str, tuple[str, ...]]:
     """Return the funds of each size segment, with ``config`` applied.
 
+    The one rule of :func:`capsize.rules.flow_funds.segment_funds` (kept here for callers
+    of the analytics).
+
     Parameters
     ----------
     config : Mapping, optional
-        The ``[segments]`` table of ``config.toml``, in the form
-        :meth:`capsize.segments.SegmentSet.with_overrides` reads
-        (``{segment: {proxies = [...], ...}}``): a segment whose ``proxies`` are
-        given uses those ETFs (index symbols starting with ``^`` are dropped,
-        they have no flows) plus its :data:`FLOW_EXTRAS`. A plain list
-        (``{segment: [fund, ...]}``) sets the funds exactly.
+        The ``[segments]`` table of ``config.toml``: ``{segment: {proxies = [...], ...}}``
+        (the ETFs, indices dropped, plus the segment's :data:`FLOW_EXTRAS`) or
+        ``{segment: [fund, ...]}`` (the funds exactly).
 
     Returns
     -------
@@ -112,26 +111,7 @@ def resolve_segments(config: Mapping[str, object] | None = None) -> dict[str, tu
     >>> resolve_segments({"micro": {"proxies": ["IWC", "FDM"]}})["micro"]
     ('IWC', 'FDM')
     """
-    out = dict(DEFAULT_SEGMENTS)
-    for name, value in (config or {}).items():
-        key = str(name)
-        if isinstance(value, Mapping):
-            proxies = value.get("proxies")
-            if proxies is None:
-                continue
-            if isinstance(proxies, str) or not isinstance(proxies, Sequence):
-                raise InputError(f"segment {key!r}: proxies must be a list of symbols")
-            funds = [str(f).strip().upper() for f in proxies if not str(f).startswith("^")]
-            funds += [f for f in FLOW_EXTRAS.get(key, ()) if f not in funds]
-            out[key] = tuple(funds)
-        elif isinstance(value, Sequence) and not isinstance(value, str):
-            out[key] = tuple(str(f).strip().upper() for f in value)
-        else:
-            raise InputError(
-                f'segment {key!r} must be a list of fund tickers, e.g. small = ["IWM", "IJR"], '
-                "or a table with proxies = [...]"
-            )
-    return out
+    return segment_funds(config)
 
 
 def _check_shares(shares: pd.DataFrame) -> pd.DataFrame:
@@ -181,15 +161,117 @@ def _pick_source(counts: dict[str, int], prefer: Sequence[str]) -> tuple[str, li
     return chosen, [s for s in sources if s != chosen]
 
 
+def _check_prices(prices: pd.DataFrame | None) -> pd.DataFrame | None:
+    if prices is None:
+        return None
+    if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
+        raise InputError("prices must be a DataFrame indexed by date with one column per fund")
+    px = prices.copy()
+    px.columns = [str(c).upper() for c in px.columns]
+    return px
+
+
+def _one_source_per_fund(
+    data: pd.DataFrame, prefer: Sequence[str]
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Keep one source family per fund (the most rows, or ``prefer``); rows sorted, deduplicated."""
+    fam_counts: dict[str, dict[str, int]] = {}
+    sizes = data.groupby(["fund", "family"], sort=True).size()
+    for fund_name, family, n in zip(
+        sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes, strict=True
+    ):
+        fam_counts.setdefault(str(fund_name), {})[str(family)] = int(n)
+    chosen: dict[str, str] = {}
+    dropped: dict[str, list[str]] = {}
+    for fund, fc in fam_counts.items():
+        chosen[fund], others = _pick_source(fc, prefer)
+        if others:
+            dropped[fund] = others
+    keep = data["family"].to_numpy() == data["fund"].map(chosen).to_numpy()
+    f = data[keep].sort_values(["fund", "date"], kind="stable")
+    return f.drop_duplicates(["fund", "date"], keep="last").reset_index(drop=True), dropped
+
+
+def _month_end_funds(f: pd.DataFrame) -> set[str]:
+    """Funds with at least two observations, every one of them on a calendar month end."""
+    dates = pd.DatetimeIndex(f["date"])
+    on_end = dates.is_month_end | (dates == dates + pd.offsets.BMonthEnd(0))
+    by_fund = pd.DataFrame({"fund": f["fund"].to_numpy(), "end": on_end}).groupby("fund")["end"]
+    ok = by_fund.all() & (by_fund.size() >= 2)
+    return {str(k) for k, v in ok.items() if v}
+
+
+def _stale_flags(so: np.ndarray, first: np.ndarray, stale_run: int) -> np.ndarray:
+    """``stale`` inside runs of identical counts, ``after_stale`` on the change ending one."""
+    flag = np.full(len(so), "", dtype=object)
+    if not len(so):
+        return flag
+    change = first | np.r_[True, np.diff(so) != 0]
+    run_id = np.cumsum(change)
+    stale = np.bincount(run_id)[run_id] >= stale_run
+    flag[stale] = "stale"
+    flag[np.r_[False, stale[:-1]] & ~stale & ~first] = "after_stale"
+    return flag
+
+
+def _spikes(so: np.ndarray, d_shares: np.ndarray, spike_share: float) -> np.ndarray:
+    """Rows of a change and of its exact reversal when the change is large (see ``spike``)."""
+    out = np.zeros(len(so), dtype=bool)
+    if len(so) < 2:
+        return out
+    d = np.nan_to_num(d_shares, nan=0.0)
+    prev = so - d
+    big = (d != 0) & (np.abs(d) >= spike_share * np.maximum(prev, 1.0))
+    undone = np.r_[(d[1:] == -d[:-1]) & ~np.isnan(d_shares[1:]), False]
+    hit = big & undone
+    out[hit] = True
+    out[np.r_[False, hit[:-1]]] = True
+    return out
+
+
+def _gaps(
+    f: pd.DataFrame, first: np.ndarray, monthly: set[str], max_gap_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar days since the previous observation, and where the change spans a gap."""
+    dates = pd.DatetimeIndex(f["date"])
+    day_num = dates.to_numpy().astype("datetime64[D]").astype("int64")
+    days = np.r_[np.nan, np.diff(day_num).astype(float)] if len(f) else np.array([], dtype=float)
+    days[first] = np.nan
+    month_num = (dates.year * 12 + dates.month).to_numpy()
+    months = np.r_[0, np.diff(month_num)] if len(f) else np.array([], dtype=int)
+    is_month = f["fund"].isin(sorted(monthly)).to_numpy()
+    gap = np.where(is_month, months != 1, days > max_gap_days)
+    return days, gap & ~first
+
+
+def _row_prices(f: pd.DataFrame, px: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """NAV per row, the raw close where NAV is missing; and which one was used."""
+    price = f["nav"].to_numpy(dtype=float).copy()
+    kind = np.where(np.isnan(price), "none", "nav").astype(object)
+    if px is None or not len(f):
+        return price, kind
+    long = px.reset_index(names="date").melt(id_vars="date", var_name="fund", value_name="p")
+    long["date"] = pd.to_datetime(long["date"]).dt.normalize()
+    long = long.dropna(subset=["p"]).drop_duplicates(["date", "fund"], keep="last")
+    looked = f[["date", "fund"]].merge(long, on=["date", "fund"], how="left")
+    close = looked["p"].to_numpy(dtype=float)
+    use = np.isnan(price) & ~np.isnan(close)
+    price[use] = close[use]
+    kind[use] = "close"
+    return price, kind
+
+
 def daily_flows(
     shares: pd.DataFrame,
     prices: pd.DataFrame | None = None,
     *,
     max_gap_days: int = 5,
     stale_run: int = 10,
+    spike_share: float = 0.25,
+    month_end: bool = True,
     prefer: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Estimate daily creations/redemptions from shares outstanding.
+    """Estimate creations/redemptions from shares outstanding, per observation.
 
     Parameters
     ----------
@@ -205,6 +287,13 @@ def daily_flows(
     stale_run : int
         Runs of at least this many identical consecutive share counts are
         flagged ``stale``.
+    spike_share : float
+        A change of at least this fraction of the previous count, undone exactly
+        by the next observation, is flagged ``spike`` (both changes).
+    month_end : bool
+        Treat a fund whose observations are all month ends as a month-end series:
+        consecutive month ends give month-over-month flows (``period="M"``).
+        False: every fund is daily (month-end changes are gaps).
     prefer : sequence of str
         Sources (or source families) to prefer, in order, when a fund has several.
 
@@ -213,88 +302,52 @@ def daily_flows(
     DataFrame
         One row per fund and date: ``date, fund, shares_outstanding, d_shares``
         (change since the previous observation, shares), ``days`` (calendar
-        days since it), ``price`` (USD), ``price_kind`` (``nav``, ``close`` or
-        ``none``), ``flow`` (USD, NaN unless ``flag == ""``), ``flag`` (see
-        :data:`FLAGS`), ``source`` (the row's own source). ``attrs["dropped_sources"]``
-        maps funds to the source families not used.
+        days since it), ``period`` (``D`` daily or ``M`` month over month),
+        ``price`` (USD), ``price_kind`` (``nav``, ``close`` or ``none``),
+        ``flow`` (USD, NaN unless ``flag == ""``), ``flag`` (see :data:`FLAGS`),
+        ``source`` (the row's own source). ``attrs["dropped_sources"]`` maps funds
+        to the source families not used.
 
     Notes
     -----
     NaN policy: rows without a share count are dropped on entry; a flow is
-    NaN whenever the row is flagged, so ``flow.sum()`` only adds usable days.
+    NaN whenever the row is flagged, so ``flow.sum()`` only adds usable rows.
     Duplicate dates of one source keep the last row.
     """
     if max_gap_days < 1:
         raise InputError(f"max_gap_days={max_gap_days} must be >= 1")
     if stale_run < 2:
         raise InputError(f"stale_run={stale_run} must be >= 2")
+    if spike_share <= 0:
+        raise InputError(f"spike_share={spike_share} must be > 0 (a fraction of the count)")
     data = _check_shares(shares)
-    px = None
-    if prices is not None:
-        if not isinstance(prices, pd.DataFrame) or not isinstance(prices.index, pd.DatetimeIndex):
-            raise InputError("prices must be a DataFrame indexed by date with one column per fund")
-        px = prices.copy()
-        px.columns = [str(c).upper() for c in px.columns]
-    # one source family per fund (counting rows per family is cheap: few funds)
-    fam_counts: dict[str, dict[str, int]] = {}
-    sizes = data.groupby(["fund", "family"], sort=True).size()
-    for fund_name, family, n in zip(
-        sizes.index.get_level_values(0), sizes.index.get_level_values(1), sizes, strict=True
-    ):
-        fam_counts.setdefault(str(fund_name), {})[str(family)] = int(n)
-    chosen: dict[str, str] = {}
-    dropped: dict[str, list[str]] = {}
-    for fund, fc in fam_counts.items():
-        chosen[fund], others = _pick_source(fc, prefer)
-        if others:
-            dropped[fund] = others
-    keep = data["family"].to_numpy() == data["fund"].map(chosen).to_numpy()
-    f = data[keep].sort_values(["fund", "date"], kind="stable")
-    f = f.drop_duplicates(["fund", "date"], keep="last").reset_index(drop=True)
-    n_rows = len(f)
+    px = _check_prices(prices)
+    f, dropped = _one_source_per_fund(data, prefer)
     funds = f["fund"].to_numpy()
     so = f["shares_outstanding"].to_numpy(dtype=float)
-    first = np.ones(n_rows, dtype=bool)
+    first = np.ones(len(f), dtype=bool)
     first[1:] = funds[1:] != funds[:-1]
-    d_shares = np.r_[np.nan, np.diff(so)] if n_rows else np.array([], dtype=float)
+    d_shares = np.r_[np.nan, np.diff(so)] if len(f) else np.array([], dtype=float)
     d_shares[first] = np.nan
-    day_num = f["date"].to_numpy().astype("datetime64[D]").astype("int64")
-    days = np.r_[np.nan, np.diff(day_num).astype(float)] if n_rows else np.array([], dtype=float)
-    days[first] = np.nan
-    # runs of identical share counts within a fund
-    change = first | np.r_[True, np.diff(so) != 0] if n_rows else first
-    run_id = np.cumsum(change)
-    run_len = np.bincount(run_id)[run_id] if n_rows else np.array([], dtype=int)
-    stale = run_len >= stale_run
-    flag = np.full(n_rows, "", dtype=object)
-    flag[stale] = "stale"
-    after = np.r_[False, stale[:-1]] & ~stale & ~first if n_rows else stale
-    flag[after] = "after_stale"
-    flag[(days > max_gap_days) & (flag == "")] = "gap"
+    monthly = _month_end_funds(f) if month_end else set()
+    days, gap = _gaps(f, first, monthly, max_gap_days)
+    flag = _stale_flags(so, first, stale_run)
+    flag[_spikes(so, d_shares, spike_share)] = "spike"
+    flag[gap & (flag == "")] = "gap"
     flag[first] = "first"
-    price = f["nav"].to_numpy(dtype=float).copy()
-    kind = np.where(np.isnan(price), "none", "nav").astype(object)
-    if px is not None and n_rows:
-        long = px.reset_index(names="date").melt(id_vars="date", var_name="fund", value_name="p")
-        long["date"] = pd.to_datetime(long["date"]).dt.normalize()
-        long = long.dropna(subset=["p"]).drop_duplicates(["date", "fund"], keep="last")
-        looked = f[["date", "fund"]].merge(long, on=["date", "fund"], how="left")
-        close = looked["p"].to_numpy(dtype=float)
-        use = np.isnan(price) & ~np.isnan(close)
-        price[use] = close[use]
-        kind[use] = "close"
+    price, kind = _row_prices(f, px)
     flag[(kind == "none") & (flag == "")] = "no_price"
-    flow = np.where(flag == "", d_shares * price, np.nan)
     out = pd.DataFrame(
         {
             "date": f["date"].to_numpy(),
-            "fund": funds.astype(str) if n_rows else np.array([], dtype=object),
+            "fund": funds.astype(str) if len(f) else np.array([], dtype=object),
             "shares_outstanding": so,
             "d_shares": d_shares,
             "days": days,
+            "period": np.where(f["fund"].isin(sorted(monthly)), "M", "D"),
             "price": price,
             "price_kind": kind,
-            "flow": flow,
+            "flow": np.where(flag == "", d_shares * price, np.nan),
             "flag": flag,
             "source": f["source"].to_numpy(),
         }
@@ -307,6 +360,8 @@ def daily_flows(
         ),
         max_gap_days=max_gap_days,
         stale_run=stale_run,
+        spike_share=spike_share,
+        month_end_funds=sorted(monthly),
     )
     return out
 
@@ -512,7 +567,9 @@ def flow_records(
     Notes
     -----
     "Record" means the largest in the ``history_years`` years spanned by the
-    usable rows of that key, never "all-time": the statement says so. With no
+    usable rows of that key, never "all-time": the statement says so. A week or
+    month is dated by its calendar end, except a last one the data end inside:
+    it is dated by its last flow (never after the data). With no
     negative period there is no record outflow (NaN), and vice versa.
     """
     if period not in ("D", "W", "M"):
@@ -530,7 +587,10 @@ def flow_records(
     for key, sub in groups.items():
         s = sub.groupby("date")["flow"].sum().sort_index()
         if period != "D" and not s.empty:
+            last = s.index[-1]
             s = s.resample({"W": "W-FRI", "M": "ME"}[period]).sum(min_count=1).dropna()
+            # a period the data end inside is dated by its last flow, never after the data
+            s.index = s.index.where(s.index <= last, last)
         if s.empty:
             rows.append({"key": key, "periods": 0, "history_years": 0.0})
             continue

@@ -39,6 +39,12 @@ _LAZY: dict[str, str] = {
     "window_returns": "performance",
     # internals family
     # drivers family
+    "crypto": "drivers",
+    "flows": "drivers",
+    "load_alts": "drivers",
+    "load_markets": "drivers",
+    "nport_flows": "drivers",
+    "rates": "drivers",
     # size family (factor, rotation, valuation)
     "factor_history": "size",
     "rotation_score": "size",

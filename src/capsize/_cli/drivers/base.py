@@ -1,4 +1,9 @@
-"""Shared helpers of the ``rates``/``flows``/``crypto`` commands (private)."""
+"""Shared CLI helpers once used by the drivers commands, kept for the other commands.
+
+The drivers commands now render query results (``capsize.queries.drivers``); other
+command modules (perf, internals, factor) still import :func:`after_data_note` from
+here until they render query results too.
+"""
 
 from __future__ import annotations
 

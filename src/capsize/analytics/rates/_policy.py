@@ -11,20 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from capsize.analytics.rates._inputs import as_price_series
 from capsize.errors import InputError
 
 __all__ = ["PolicyEventStudy", "detect_policy_turns", "policy_event_study"]
-
-
-def _as_price_series(values: pd.Series, name: str) -> pd.Series:
-    if not isinstance(values, pd.Series):
-        raise InputError(f"{name} must be a pandas Series of prices indexed by date")
-    if not isinstance(values.index, pd.DatetimeIndex):
-        raise InputError(f"{name} must have a DatetimeIndex; got {type(values.index).__name__}")
-    out = pd.to_numeric(values, errors="coerce").astype("float64").dropna()
-    if (out <= 0).any():
-        raise InputError(f"{name} has non-positive prices; pass closing prices, not returns")
-    return out.sort_index()
 
 
 # ---------------------------------------------------------------------------
@@ -140,6 +130,25 @@ def detect_policy_turns(
     Before the Fed announced targets (pre-1994) the effective rate moved a
     lot between meetings, so early "moves" are market moves, not decisions.
     """
+    x = _policy_rate(rate, threshold)
+    spacing = float(np.median(np.diff(x.index.to_numpy()).astype("timedelta64[D]").astype(float)))
+    daily = spacing < 20
+    k = smooth if smooth is not None else (21 if daily else 1)
+    if k < 1:
+        raise InputError(f"smooth={k} must be >= 1")
+    moves = _drop_whipsaws(_find_moves(x, k, threshold, daily), min_hold_days)
+    out = pd.DataFrame(
+        _label_turns(moves), columns=["date", "direction", "from_level", "to_level", "kind"]
+    )
+    out.attrs.update(
+        rule=_rule_text(k, threshold, min_hold_days, daily),
+        series=str(rate.name) if rate.name is not None else "rate",
+    )
+    return out
+
+
+def _policy_rate(rate: pd.Series, threshold: float) -> pd.Series:
+    """Validate the rate and its threshold; return the numeric rate, sorted, NaN dropped."""
     if not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex):
         raise InputError("rate must be a pandas Series indexed by date (percent)")
     if threshold <= 0:
@@ -147,56 +156,70 @@ def detect_policy_turns(
     x = pd.to_numeric(rate, errors="coerce").astype("float64").dropna().sort_index()
     if len(x) < 2:
         raise InputError("rate has fewer than 2 observations")
-    spacing = float(np.median(np.diff(x.index.to_numpy()).astype("timedelta64[D]").astype(float)))
-    daily = spacing < 20
-    k = smooth if smooth is not None else (21 if daily else 1)
-    if k < 1:
-        raise InputError(f"smooth={k} must be >= 1")
+    return x
+
+
+def _step_start(
+    raw: np.ndarray, t: int, k: int, levels: tuple[float, float], threshold: float, daily: bool
+) -> int:
+    """Date a move detected at ``t`` by an L1 step fit over the last ``2 k`` observations."""
+    old, new = levels
+    lo = max(t - 2 * k, 0)
+    seg = raw[lo : t + 1]
+    if daily:
+        # the level the rate settles at: the raw median from the detection day on
+        settled = float(np.median(raw[t : t + k]))
+        cost_new = _l1_to_level(seg, settled, old, threshold)
+        cost_old = _l1_to_level(seg, old, settled, threshold)
+    else:
+        cost_new, cost_old = np.abs(seg - new), np.abs(seg - old)
+    # L1 step fit: the split that best separates the old level from the new one.
+    before = np.concatenate([[0.0], np.cumsum(cost_old)])
+    after = np.concatenate([np.cumsum(cost_new[::-1])[::-1], [0.0]])
+    cost = before[: len(seg)] + after[: len(seg)]
+    return lo + int(np.argmin(cost))
+
+
+def _find_moves(x: pd.Series, k: int, threshold: float, daily: bool) -> list[dict[str, object]]:
+    """Find the moves of the smoothed rate away from the last level (rule steps 1 to 4)."""
     s = x.rolling(k, min_periods=1).median().to_numpy()
     raw = x.to_numpy()
-    dates = x.index
+    dates = pd.DatetimeIndex(x.index)
     ref = s[0]
     moves: list[dict[str, object]] = []
     for t in range(1, len(s)):
         if abs(s[t] - ref) < threshold - 1e-12:
             continue
         new, old = float(s[t]), float(ref)
-        lo = max(t - 2 * k, 0)
-        seg = raw[lo : t + 1]
-        if daily:
-            # the level the rate settles at: the raw median from the detection day on
-            settled = float(np.median(raw[t : t + k]))
-            cost_new = _l1_to_level(seg, settled, old, threshold)
-            cost_old = _l1_to_level(seg, old, settled, threshold)
-        else:
-            cost_new, cost_old = np.abs(seg - new), np.abs(seg - old)
-        # L1 step fit: the split that best separates the old level from the new one.
-        before = np.concatenate([[0.0], np.cumsum(cost_old)])
-        after = np.concatenate([np.cumsum(cost_new[::-1])[::-1], [0.0]])
-        cost = before[: len(seg)] + after[: len(seg)]
-        start = lo + int(np.argmin(cost))
-        if daily and not _persists(
-            raw, pd.DatetimeIndex(dates), start, 1 if new > old else -1, threshold, k
-        ):
+        start = _step_start(raw, t, k, (old, new), threshold, daily)
+        direction = 1 if new > old else -1
+        if daily and not _persists(raw, dates, start, direction, threshold, k):
             continue  # a money-market dip or spike, not a new policy level
         when = pd.Timestamp(dates[start])
         if daily:
             when = when - pd.Timedelta(days=1)
-        moves.append(
-            {"date": when, "direction": 1 if new > old else -1, "from_level": old, "to_level": new}
-        )
+        moves.append({"date": when, "direction": direction, "from_level": old, "to_level": new})
         ref = new
-    # Drop whipsaws: a move undone by the opposite move within min_hold_days is noise.
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(moves) - 1):
-            a, b = moves[i], moves[i + 1]
-            gap = (pd.Timestamp(b["date"]) - pd.Timestamp(a["date"])).days  # type: ignore[arg-type]
-            if a["direction"] != b["direction"] and gap < min_hold_days:
-                del moves[i : i + 2]
-                changed = True
-                break
+    return moves
+
+
+def _drop_whipsaws(moves: list[dict[str, object]], min_hold_days: int) -> list[dict[str, object]]:
+    """Remove pairs of opposite moves less than ``min_hold_days`` apart, until none is left."""
+    out = list(moves)
+    i = 0
+    while i < len(out) - 1:
+        a, b = out[i], out[i + 1]
+        gap = (pd.Timestamp(b["date"]) - pd.Timestamp(a["date"])).days  # type: ignore[arg-type]
+        if a["direction"] != b["direction"] and gap < min_hold_days:
+            del out[i : i + 2]
+            i = 0
+            continue
+        i += 1
+    return out
+
+
+def _label_turns(moves: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Mark each move that reverses the previous move's direction as a turn."""
     rows: list[dict[str, object]] = []
     last_dir = 0
     for m in moves:
@@ -206,7 +229,11 @@ def detect_policy_turns(
             kind = "first_hike" if direction > 0 else "first_cut"
         rows.append({**m, "kind": kind})
         last_dir = direction
-    out = pd.DataFrame(rows, columns=["date", "direction", "from_level", "to_level", "kind"])
+    return rows
+
+
+def _rule_text(k: int, threshold: float, min_hold_days: int, daily: bool) -> str:
+    """State the detection rule in words, with its parameters."""
     persist = (
         f"; kept only if the {k}-day median after it is {threshold:.2f} pp or more from the "
         f"{_PRIOR_DAYS}-day median before it and no 5-weekday median returns within "
@@ -217,15 +244,11 @@ def detect_policy_turns(
         if daily
         else ""
     )
-    out.attrs.update(
-        rule=(
-            f"move = trailing {k}-obs median of the rate at least {threshold:.2f} pp from the "
-            f"last level{persist} (moves undone within {min_hold_days} days dropped); "
-            "turn = move in the opposite direction of the previous move"
-        ),
-        series=str(rate.name) if rate.name is not None else "rate",
+    return (
+        f"move = trailing {k}-obs median of the rate at least {threshold:.2f} pp from the "
+        f"last level{persist} (moves undone within {min_hold_days} days dropped); "
+        "turn = move in the opposite direction of the previous move"
     )
-    return out
 
 
 @dataclass(frozen=True)
@@ -289,8 +312,8 @@ def policy_event_study(
     an offset past the last (or before the first) price is NaN, never
     extrapolated. Events before the first price are dropped.
     """
-    s = _as_price_series(small, "small")
-    lg = _as_price_series(large, "large")
+    s = as_price_series(small, "small")
+    lg = as_price_series(large, "large")
     if not {"date", "kind"} <= set(turns.columns):
         raise InputError("turns must have columns 'date' and 'kind' (see detect_policy_turns)")
     rel = pd.concat([s, lg], axis=1, join="inner", sort=True).dropna()
