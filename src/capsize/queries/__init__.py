@@ -29,6 +29,10 @@ from capsize.queries.session import Session, open_session, parse_as_of, session_
 _LAZY: dict[str, str] = {
     # performance family
     # internals family
+    "breadth": "internals",
+    "levels": "internals",
+    "liquidity": "internals",
+    "universe_members": "internals",
     # drivers family
     # size family (factor, rotation, valuation)
     # stocks family
