@@ -99,8 +99,15 @@ _UNIVERSE_ROWS: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def _universe_table(inp: Inputs, figs: dict[str, Figure]) -> tuple[Table | None, str]:
-    """Return the universe's liquidity table, or None and why it is not shown."""
+def _universe_table(
+    inp: Inputs, ud: UniverseData, figs: dict[str, Figure]
+) -> tuple[Table | None, str]:
+    """Return the universe's liquidity table, or None and why it is not shown.
+
+    The report shows it only when it runs to the breadth day: a universe whose volume
+    ends earlier is measured there by the query (and labelled stale), but the report
+    mixes no two dates in one section.
+    """
     from capsize.queries.internals import liquidity
 
     s = inp.session
@@ -110,6 +117,11 @@ def _universe_table(inp: Inputs, figs: dict[str, Figure]) -> tuple[Table | None,
         )
     except CapsizeError as exc:
         return None, str(exc).splitlines()[0]
+    if res.as_of != ud.day:
+        return None, (
+            f"universe volume ends {day_text(res.as_of)} (breadth day {day_text(ud.day)}); "
+            "no figure mixes the two dates"
+        )
     rows: list[tuple[Figure | str, ...]] = []
     specs = [
         *_UNIVERSE_ROWS,
@@ -120,11 +132,8 @@ def _universe_table(inp: Inputs, figs: dict[str, Figure]) -> tuple[Table | None,
         f = inp.book.adopt(q, _fmt(kind, q), fid=f"volume.universe.{key}")
         figs[f"universe.{key}"] = f
         rows.append((label, f))
-    window = res.fig("universe.total_adv_dollars").provenance.window
-    stale = res.fig("universe.members").note
-    head = f"{window} ({stale})" if stale else window
     table = Table(
-        ("Small-cap universe", head),
+        ("Small-cap universe", res.fig("universe.total_adv_dollars").provenance.window),
         tuple(rows),
         "Universe volume is partial (it ends on different dates for different members): every "
         "figure covers only the members counted above, and the year-over-year change compares "
@@ -170,7 +179,7 @@ def volume_section(inp: Inputs, ud: UniverseData | None, universe_reason: str = 
     if ud is None:
         notes.append(f"Universe liquidity: not available: {universe_reason}.")
     else:
-        t2, why = _universe_table(inp, figs)
+        t2, why = _universe_table(inp, ud, figs)
         if t2 is None:
             notes.append(f"Universe liquidity: not available: {why}.")
         else:
