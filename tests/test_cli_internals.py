@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -114,7 +114,7 @@ def _members_on(shared_data: Path, day: str) -> set[str]:
     return {r["ticker"] for r in rows if r["snapshot_date"] == snap}
 
 
-def _expected_breadth(shared_data: Path, home: Path) -> dict[str, int]:
+def _expected_breadth(shared_data: Path, home: Path) -> dict[str, Any]:
     store = Store.open(home / "capsize.duckdb", read_only=True)
     stocks = set(store.symbols("stock"))
     store.close()
@@ -131,7 +131,7 @@ def _expected_breadth(shared_data: Path, home: Path) -> dict[str, int]:
         if a is not None and b is not None:
             adv += a > b
             dec += a < b
-    return {"members": len(members), "advancers": adv, "decliners": dec}
+    return {"members": len(members), "advancers": adv, "decliners": dec, "base": cal[i - 252]}
 
 
 def test_breadth_table_as_of(
@@ -143,13 +143,13 @@ def test_breadth_table_as_of(
     out = " ".join(res.output.split())
     exp = _expected_breadth(shared_data, home)
     assert f"Breadth of IWM members on {AS_OF}" in out
-    assert f"{exp['members']:,} with prices of" in out
+    assert f"Members with prices │ {exp['members']:,} │" in out
     assert "Survivorship bias" in out
     assert "McClellan" in out
-    assert (home / "cache" / "panels" / "universe_close.npy").is_file()
+    assert f"A/D line since {exp['base']}" in out  # the start is next to the figure
 
 
-def test_breadth_json_matches_independent_counts(
+def test_breadth_json_is_the_query_result(
     home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CAPSIZE_HOME", str(home))
@@ -157,14 +157,17 @@ def test_breadth_json_matches_independent_counts(
     assert res.exit_code == 0, res.output
     payload = json.loads(res.output)
     exp = _expected_breadth(shared_data, home)
-    assert payload["date"] == AS_OF
-    assert payload["members"] == exp["members"]
-    assert payload["values"]["advancers"] == exp["advancers"]
-    assert payload["values"]["decliners"] == exp["decliners"]
-    assert "Survivorship" in payload["caveat"]
-    # a second process-equivalent run reads the cached panel and agrees
+    assert payload["schema"] == "capsize.query/1" and payload["query"] == "breadth"
+    assert payload["as_of"] == payload["requested_as_of"] == AS_OF
+    figs = payload["figures"]
+    assert figs["members"]["value"] == exp["members"]
+    assert figs["advancers"]["value"] == exp["advancers"]
+    assert figs["decliners"]["value"] == exp["decliners"]
+    assert figs["ad_line"]["provenance"]["window"] == f"{exp['base']}..{AS_OF}"
+    assert exp["base"] in figs["ad_line"]["label"]
+    assert any("Survivorship" in n for n in payload["notes"])
     again = json.loads(runner.invoke(app, ["breadth", "--as-of", AS_OF, "--json"]).output)
-    assert again["values"] == payload["values"]
+    assert again == payload
 
 
 def test_liquidity_symbols_json(
@@ -176,9 +179,11 @@ def test_liquidity_symbols_json(
     payload = json.loads(res.output)
     rows = [r for r in _read(shared_data / "prices" / "IWM.csv") if r["date"] <= AS_OF][-63:]
     dv = [float(r["close"]) * float(r["volume"]) for r in rows]
-    assert payload["symbols"]["IWM"]["adv_dollars"] == pytest.approx(sum(dv) / 63, rel=1e-9)
-    assert payload["summary"]["covered"] == 1
-    assert payload["window_end"] == AS_OF
+    fig = payload["figures"]["IWM.adv_dollars"]
+    assert fig["value"] == pytest.approx(sum(dv) / 63, rel=1e-9)
+    assert fig["provenance"]["window"] == f"{rows[0]['date']}..{AS_OF}"
+    assert payload["as_of"] == AS_OF
+    assert payload["tables"]["symbols"]["rows"][0][0] == "IWM"
 
 
 def test_liquidity_universe_and_levels_tables(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,8 +191,9 @@ def test_liquidity_universe_and_levels_tables(home: Path, monkeypatch: pytest.Mo
     res = runner.invoke(app, ["liquidity"])
     assert res.exit_code == 0, res.output
     out = " ".join(res.output.split())
-    assert "Liquidity of IWM members over" in out
-    assert "Members with volume" in out
+    assert "Liquidity of IWM members" in out
+    assert "With volume on nine in ten of 63 sessions" in out
+    assert "Members by liquidity tier" in out
     assert "Survivorship bias" in out
     res = runner.invoke(app, ["levels", "IWM", "--as-of", AS_OF])
     assert res.exit_code == 0, res.output
@@ -208,18 +214,18 @@ def _last_iwm(shared_data: Path) -> str:
     return _read(shared_data / "prices" / "IWM.csv")[-1]["date"]
 
 
-def test_breadth_before_the_universe_is_a_clear_error(
-    home: Path, monkeypatch: pytest.MonkeyPatch
+def test_breadth_before_the_first_member_list_names_it(
+    store_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CAPSIZE_HOME", str(home))
-    store = Store.open(home / "capsize.duckdb", read_only=True)
-    first = store.panel(field="close", basis="adjusted").index.min()
-    store.close()
-    res = runner.invoke(app, ["breadth", "--as-of", "1990-01-04"])
-    assert res.exit_code == 1
-    out = " ".join(res.output.split())
-    assert f"universe's prices (they start {first:%Y-%m-%d})" in out
-    assert "at least two days" not in out
+    """Policy: never a later list (the CLI used to fall back to the latest one)."""
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    for cmd in (["breadth"], ["universe"], ["liquidity"]):
+        res = runner.invoke(app, [*cmd, "--as-of", "2025-04-30"])
+        assert res.exit_code == 1, res.output
+        out = " ".join(res.output.split())
+        assert "dated on or before 2025-04-30" in out
+        assert "the first list is dated 2025-05-13" in out
+        assert "Traceback" not in out
 
 
 def test_breadth_future_as_of_notes_the_latest_day(
@@ -230,13 +236,14 @@ def test_breadth_future_as_of_notes_the_latest_day(
     last = store.panel(field="close", basis="adjusted").index.max().strftime("%Y-%m-%d")
     store.close()
     payload = json.loads(runner.invoke(app, ["breadth", "--as-of", "2099-01-01", "--json"]).output)
-    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
-    assert payload["as_of_note"] == note
-    assert payload["date"] == last
-    assert "test" in payload["source"]
+    note = (
+        f"as-of 2099-01-01 is after the latest universe prices ({last}); figures are as of {last}"
+    )
+    assert note in payload["notes"]
+    assert payload["as_of"] == last and payload["requested_as_of"] == "2099-01-01"
     out = " ".join(runner.invoke(app, ["breadth", "--as-of", "2099-01-01"]).output.split())
     assert note in out
-    assert f"As of {last}. Source: adjusted closes, member bars test" in out
+    assert f"As of {last}. Sources:" in out
 
 
 def test_levels_short_lookback_says_what_to_use(
@@ -245,7 +252,7 @@ def test_levels_short_lookback_says_what_to_use(
     monkeypatch.setenv("CAPSIZE_HOME", str(home))
     res = runner.invoke(app, ["levels", "IWM", "--lookback", "5"])
     assert res.exit_code == 1
-    assert "use --lookback >= 11" in res.output
+    assert "use a lookback of 11 or more" in res.output
     assert "pivot_window" not in res.output
 
 
@@ -254,32 +261,61 @@ def test_levels_and_liquidity_name_source_and_as_of(
 ) -> None:
     monkeypatch.setenv("CAPSIZE_HOME", str(home))
     last = _last_iwm(shared_data)
-    note = f"as-of 2099-01-01 is after the latest data ({last}); figures are as of {last}"
     lv = runner.invoke(app, ["levels", "iwm", "--as-of", "2099-01-01"])
     assert lv.exit_code == 0, lv.output
     out = " ".join(lv.output.split())
-    assert note in out and f"As of {last}. Source: test" in out
+    note = f"as-of 2099-01-01 is after the latest data of IWM ({last}); figures are as of {last}"
+    assert note in out and f"As of {last}. Sources: test" in out
     lq = json.loads(
         runner.invoke(app, ["liquidity", "iwm", "--as-of", "2099-01-01", "--json"]).output
     )
-    assert lq["as_of_note"] == note and lq["as_of"] == last
-    assert lq["source"] == "IWM test"
+    assert lq["as_of"] == last
+    assert any(f"after the latest data of these symbols ({last})" in n for n in lq["notes"])
+    assert lq["sources"] == ["test"]
+    assert lq["figures"]["IWM.adv_dollars"]["provenance"]["source"] == "test"
     out = " ".join(runner.invoke(app, ["liquidity", "IWM", "--as-of", AS_OF]).output.split())
-    assert f"As of {AS_OF}. Source: IWM test" in out
-    uni = " ".join(runner.invoke(app, ["liquidity"]).output.split())
-    assert "Source: member bars test" in uni
+    assert f"As of {AS_OF}. Sources: test" in out
 
 
 def test_as_of_before_the_data_names_its_start(
     home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CAPSIZE_HOME", str(home))
-    rows = _read(shared_data / "prices" / "IWM.csv")
-    first, second = rows[0]["date"], rows[1]["date"]
-    res = runner.invoke(app, ["levels", "IWM", "--as-of", "1990-01-01"])
-    assert res.exit_code == 1
-    assert f"IWM's data starts {first}; pick a later --as-of" in " ".join(res.output.split())
-    res = runner.invoke(app, ["liquidity", "IWM", "--as-of", "1990-01-01"])
-    assert res.exit_code == 1
-    out = " ".join(res.output.split())
-    assert f"its data starts {first}; pick --as-of {second} or later" in out
+    first = _read(shared_data / "prices" / "IWM.csv")[0]["date"]
+    for cmd in ("levels", "liquidity"):
+        res = runner.invoke(app, [cmd, "IWM", "--as-of", "1990-01-01"])
+        assert res.exit_code == 1
+        out = " ".join(res.output.split())
+        assert "on or before 1990-01-01" in out
+        assert f"IWM's data starts {first}; pick a later as-of" in out
+
+
+def test_dollar_volume_by_instrument_kind(
+    store_home: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: BTC-USD volume is already USD; an index level times volume is no dollar volume."""
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    day = "2026-08-20"
+    res = runner.invoke(app, ["liquidity", "BTC-USD", "IWM", "^RUT", "--as-of", day, "--json"])
+    assert res.exit_code == 0, res.output
+    figs = json.loads(res.stdout)["figures"]
+    rows = [r for r in _read(shared_data / "prices" / "BTC-USD.csv") if r["date"] <= day][-91:]
+    usd = [float(r["volume"]) for r in rows]
+    assert figs["BTC-USD.adv_dollars"]["value"] == pytest.approx(sum(usd) / len(usd), rel=1e-12)
+    assert figs["BTC-USD.adv_dollars"]["value"] < 1e12  # was 3.96e15 (price x USD volume)
+    assert figs["BTC-USD.adv_shares"]["value"] is None
+    assert figs["^RUT.adv_dollars"]["value"] is None
+    assert "index" in figs["^RUT.adv_dollars"]["note"]
+    assert not any(k.startswith("total") for k in figs)  # nothing adds an index in
+    out = " ".join(runner.invoke(app, ["liquidity", "IWM", "^RUT"]).output.split())
+    assert "$12.7T" not in out and "an index is not traded" in out
+
+
+def test_universe_command(store_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(store_home))
+    payload = json.loads(runner.invoke(app, ["universe", "--as-of", "2025-10-08", "--json"]).output)
+    assert payload["query"] == "universe_members"
+    assert payload["figures"]["list_date"]["note"] == "2025-10-04"
+    out = " ".join(runner.invoke(app, ["universe", "--as-of", "2025-10-08"]).output.split())
+    assert "IWM membership snapshot of 2025-10-04" in out
+    assert "largest 15" in out

@@ -102,7 +102,10 @@ def test_start_and_as_of_and_no_volume() -> None:
     )
     assert res.start == pd.Timestamp("2024-01-04")
     assert res.end == pd.Timestamp("2024-01-09")
-    assert res.table["ad_line"].iloc[0] == res.table["net_advances"].iloc[0]
+    # the A/D line is based at the start row (0 there), like the indexes (100)
+    assert res.table["ad_line"].iloc[0] == 0.0
+    net = res.table["net_advances"]
+    assert res.table["ad_line"].iloc[-1] == net.iloc[1:].sum()
     assert res.table["ew_index"].iloc[0] == 100.0
     assert res.table["up_volume"].isna().all()
     assert (res.table["volume_covered"] == 0).all()

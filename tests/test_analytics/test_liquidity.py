@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capsize.analytics.liquidity import liquidity, liquidity_tier, volume_history
+from capsize.analytics.liquidity import liquidity, volume_history
 from capsize.errors import InputError
+from capsize.rules.liquidity import TIER_NAMES, liquidity_tier
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,7 +56,10 @@ def test_hand_built_figures() -> None:
     assert t.loc["A", "turnover"] == pytest.approx(1e6 / 1e8)
     assert np.isnan(t.loc["B", "turnover"])
     assert t.loc["A", "adv_dollars"] < 10e6
-    assert t.loc["A", "tier"] == "low"  # just below the $10M/day of "medium"
+    # the one tier table (capsize.rules.liquidity) on the median dollar volume
+    assert t.loc["A", "median_dollars"] == pytest.approx(10e6)
+    assert t.loc["A", "tier"] == "medium"
+    assert t.loc["B", "tier"] == liquidity_tier(t.loc["B", "median_dollars"]) == "low"
     # C has no volume in the window: no figures, and the note says why
     assert np.isnan(t.loc["C", "adv_dollars"])
     assert t.loc["C", "tier"] == "n/a"
@@ -86,14 +90,31 @@ def test_as_of_and_validation() -> None:
         liquidity(closes, volume, window=0)
 
 
-def test_tiers() -> None:
-    assert [liquidity_tier(x) for x in (60e6, 20e6, 2e6, 5e5, np.nan)] == [
-        "high",
-        "medium",
-        "low",
-        "thin",
-        "n/a",
-    ]
+def test_tiers_come_from_the_one_rule() -> None:
+    closes, volume = _frames()
+    volume["A"] = 2e6  # $20M/day
+    res = liquidity(closes, volume, window=10)
+    t = res.table
+    assert t["tier"].tolist() == [liquidity_tier(x) or "n/a" for x in t["median_dollars"]]
+    assert t["tier"].tolist() == ["medium", "low", "n/a"]
+    s = res.summary
+    assert [s[f"tier_{n}"] for n in TIER_NAMES] == [0, 1, 1, 0, 0]
+    assert s["untiered"] == 1
+
+
+def test_dollar_volume_by_volume_unit() -> None:
+    """Crypto volume is already USD; an index has none (capsize.rules.dollar_volume)."""
+    closes, volume = _frames()
+    closes["BTC"], volume["BTC"] = 60_000.0, 2e9  # Yahoo: USD per day
+    closes["IDX"], volume["IDX"] = 2_000.0, 1e9  # an index "volume"
+    res = liquidity(closes, volume, window=10, volume_units={"BTC": "usd", "IDX": "none"})
+    t = res.table
+    assert t.loc["BTC", "adv_dollars"] == pytest.approx(2e9)
+    assert np.isnan(t.loc["BTC", "adv_shares"])
+    assert t.loc["BTC", "amihud"] == 0.0
+    assert np.isnan(t.loc["IDX", "adv_dollars"]) and t.loc["IDX", "tier"] == "n/a"
+    assert res.summary["total_adv_dollars"] == pytest.approx(t["adv_dollars"].sum())
+    assert res.summary["covered"] == 3  # A, B and BTC: never the index
 
 
 def test_volume_history_refuses_trend_across_coverage_change() -> None:

@@ -57,7 +57,8 @@ class BreadthResult:
     table : DataFrame indexed by date
         One row per trading day; columns ``members``, ``with_close``,
         ``pct_above_{w}`` / ``above_{w}`` / ``covered_{w}`` for each average window,
-        ``advancers``, ``decliners``, ``unchanged``, ``net_advances``, ``ad_line``,
+        ``advancers``, ``decliners``, ``unchanged``, ``net_advances``, ``ad_line``
+        (net advances summed after the first row, 0 on it),
         ``new_highs``, ``new_lows``, ``hl_covered``, ``up_volume``, ``down_volume``
         (shares), ``volume_covered``, ``mcclellan``, ``ew_return``, ``ew_index``,
         ``cw_return``, ``cw_index`` (both indexes = 100 on the first row) and
@@ -193,7 +194,10 @@ def compute_breadth(
     high_low_window : int
         Look-back of new highs/lows, trading days (a full window is required).
     start : date-like, optional
-        First row of the table; earlier history still warms up the windows and EMAs.
+        First row of the table, the *base day*: the A/D line is 0 and both indexes are
+        100 at its close (the line sums the net advances of the later rows). Earlier
+        history still warms up the windows and EMAs. Default: the first day of
+        ``closes`` (see :mod:`capsize.rules.breadth` for the rule front ends use).
     as_of : date-like, optional
         Ignore data after this day.
 
@@ -201,87 +205,119 @@ def compute_breadth(
     -------
     BreadthResult
     """
-    panel = E.as_panel(closes, "closes").until(as_of)
-    if universe is not None:
-        held = set(panel.tickers)
-        keep = [t for t in universe.members if t in held]
-        if not keep:
-            raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
-        panel = panel.select(keep)
-        name, caveat = universe.name, universe.caveat
-    else:
-        name = panel.name
-        caveat = (
-            "Universe = the tickers of the panel as given; no membership history, so "
-            "survivorship bias is unknown."
-        )
+    panel, name, caveat = _universe_panel(E.as_panel(closes, "closes").until(as_of), universe)
     if panel.shape[0] < 2 or panel.shape[1] < 1:
         raise DataNotFound("the closes panel needs at least two days and one ticker")
     windows = tuple(int(w) for w in ma_windows)
     if any(w < 1 for w in windows):
         raise InputError(f"ma_windows={windows} must be positive numbers of trading days")
-
     dates = panel.dates
+    r = E.returns(panel.values, 1)
+    cols: dict[str, np.ndarray] = {
+        "members": np.full(len(dates), float(panel.shape[1])),
+        "with_close": E.cross_section_count(panel).to_numpy(),
+    }
+    cols.update(_average_cols(panel, windows))
+    cols.update(_advance_cols(r))
+    hl = E.new_highs_lows(panel, high_low_window)
+    cols["new_highs"] = hl["new_highs"].to_numpy()
+    cols["new_lows"] = hl["new_lows"].to_numpy()
+    cols["hl_covered"] = hl["covered"].to_numpy()
+    cols.update(_volume_cols(panel, r, volume))
+    cols["mcclellan"] = ema(cols["net_advances"], 19) - ema(cols["net_advances"], 39)
+    ew_mean, _ = E.kernels().cs_mean_count(np.ascontiguousarray(r))
+    cols["ew_return"] = ew_mean
+    cols.update(_benchmark_cols(dates, benchmark))
+    table = _based_table(pd.DataFrame(cols, index=dates), start)
+    return BreadthResult(
+        table=table,
+        universe=name,
+        members=panel.shape[1],
+        caveat=caveat,
+        benchmark=benchmark_name if benchmark is not None else None,
+        ma_windows=windows,
+        high_low_window=int(high_low_window),
+    )
+
+
+def _universe_panel(panel: E.Panel, universe: Universe | None) -> tuple[E.Panel, str, str]:
+    """Restrict the panel to the universe's members; return it, the name and the caveat."""
+    if universe is None:
+        return (
+            panel,
+            panel.name,
+            "Universe = the tickers of the panel as given; no membership history, so "
+            "survivorship bias is unknown.",
+        )
+    held = set(panel.tickers)
+    keep = [t for t in universe.members if t in held]
+    if not keep:
+        raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
+    return panel.select(keep), universe.name, universe.caveat
+
+
+def _average_cols(panel: E.Panel, windows: tuple[int, ...]) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}
-    n_tk = panel.shape[1]
-    cols["members"] = np.full(len(dates), float(n_tk))
-    cols["with_close"] = E.cross_section_count(panel).to_numpy()
     for w in windows:
         res = E.pct_above_average(panel, w)
         cols[f"pct_above_{w}"] = res["pct"].to_numpy()
         cols[f"above_{w}"] = res["above"].to_numpy()
         cols[f"covered_{w}"] = res["covered"].to_numpy()
+    return cols
 
-    r = E.returns(panel.values, 1)
-    up = r > 0.0
-    down = r < 0.0
-    adv = up.sum(axis=1).astype(np.float64)
-    dec = down.sum(axis=1).astype(np.float64)
-    cols["advancers"] = adv
-    cols["decliners"] = dec
-    cols["unchanged"] = (r == 0.0).sum(axis=1).astype(np.float64)
-    net = adv - dec
-    cols["net_advances"] = net
 
-    hl = E.new_highs_lows(panel, high_low_window)
-    cols["new_highs"] = hl["new_highs"].to_numpy()
-    cols["new_lows"] = hl["new_lows"].to_numpy()
-    cols["hl_covered"] = hl["covered"].to_numpy()
+def _advance_cols(r: np.ndarray) -> dict[str, np.ndarray]:
+    adv = (r > 0.0).sum(axis=1).astype(np.float64)
+    dec = (r < 0.0).sum(axis=1).astype(np.float64)
+    return {
+        "advancers": adv,
+        "decliners": dec,
+        "unchanged": (r == 0.0).sum(axis=1).astype(np.float64),
+        "net_advances": adv - dec,
+    }
 
-    if volume is not None:
-        vol = E.align_values(E.as_panel(volume, "volume"), dates, panel.tickers)
-        has = ~np.isnan(vol) & ~np.isnan(r)
-        cols["up_volume"] = np.where(has & up, vol, 0.0).sum(axis=1)
-        cols["down_volume"] = np.where(has & down, vol, 0.0).sum(axis=1)
-        cols["volume_covered"] = has.sum(axis=1).astype(np.float64)
-    else:
-        cols["volume_covered"] = np.zeros(len(dates))
-        cols["up_volume"] = np.full(len(dates), np.nan)
-        cols["down_volume"] = np.full(len(dates), np.nan)
-    nv = cols["volume_covered"]
-    cols["up_volume"] = np.where(nv > 0, cols["up_volume"], np.nan)
-    cols["down_volume"] = np.where(nv > 0, cols["down_volume"], np.nan)
 
-    cols["mcclellan"] = ema(net, 19) - ema(net, 39)
-    ew_mean, _ = E.kernels().cs_mean_count(np.ascontiguousarray(r))
-    cols["ew_return"] = ew_mean
-    if benchmark is not None:
-        b = benchmark.reindex(dates).to_numpy(dtype=np.float64, na_value=np.nan)
-        cw_ret = np.full(len(dates), np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cw_ret[1:] = b[1:] / b[:-1] - 1.0
-        cols["cw_return"] = cw_ret
-        cols["_cw_level"] = b
-    else:
-        cols["cw_return"] = np.full(len(dates), np.nan)
-        cols["_cw_level"] = np.full(len(dates), np.nan)
+def _volume_cols(
+    panel: E.Panel, r: np.ndarray, volume: E.Panel | pd.DataFrame | None
+) -> dict[str, np.ndarray]:
+    n = len(panel.dates)
+    if volume is None:
+        return {
+            "up_volume": np.full(n, np.nan),
+            "down_volume": np.full(n, np.nan),
+            "volume_covered": np.zeros(n),
+        }
+    vol = E.align_values(E.as_panel(volume, "volume"), panel.dates, panel.tickers)
+    has = ~np.isnan(vol) & ~np.isnan(r)
+    nv = has.sum(axis=1).astype(np.float64)
+    up = np.where(has & (r > 0.0), vol, 0.0).sum(axis=1)
+    down = np.where(has & (r < 0.0), vol, 0.0).sum(axis=1)
+    return {
+        "up_volume": np.where(nv > 0, up, np.nan),
+        "down_volume": np.where(nv > 0, down, np.nan),
+        "volume_covered": nv,
+    }
 
-    table = pd.DataFrame(cols, index=dates)
+
+def _benchmark_cols(dates: pd.DatetimeIndex, benchmark: pd.Series | None) -> dict[str, np.ndarray]:
+    if benchmark is None:
+        return {"cw_return": np.full(len(dates), np.nan), "_cw_level": np.full(len(dates), np.nan)}
+    b = benchmark.reindex(dates).to_numpy(dtype=np.float64, na_value=np.nan)
+    cw_ret = np.full(len(dates), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cw_ret[1:] = b[1:] / b[:-1] - 1.0
+    return {"cw_return": cw_ret, "_cw_level": b}
+
+
+def _based_table(table: pd.DataFrame, start: DateLike | None) -> pd.DataFrame:
+    """Cut the table at ``start`` and base the A/D line (0) and the indexes (100) there."""
     if start is not None:
         table = table.loc[table.index >= pd.Timestamp(start)]
         if table.empty:
             raise DataNotFound(f"no trading day on or after start={pd.Timestamp(start).date()}")
-    table["ad_line"] = table["net_advances"].cumsum()
+    table = table.copy()
+    net_adv = table["net_advances"]
+    table["ad_line"] = net_adv.cumsum() - net_adv.iloc[0]  # 0 at the base (first) row
     ew_r = table["ew_return"].to_numpy().copy()
     ew_r[0] = 0.0
     table["ew_index"] = 100.0 * np.cumprod(1.0 + np.nan_to_num(ew_r, nan=0.0))
@@ -293,12 +329,4 @@ def compute_breadth(
         table["ew_index"] = 100.0 * table["ew_index"] / table["ew_index"].loc[first]
     table["ew_vs_cw"] = table["ew_index"] / table["cw_index"] - 1.0
     table.index.name = "date"
-    return BreadthResult(
-        table=table,
-        universe=name,
-        members=n_tk,
-        caveat=caveat,
-        benchmark=benchmark_name if benchmark is not None else None,
-        ma_windows=windows,
-        high_low_window=int(high_low_window),
-    )
+    return table

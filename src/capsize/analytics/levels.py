@@ -186,6 +186,57 @@ def volume_profile(
     return pd.DataFrame({"price_low": edges[:-1], "price_high": edges[1:], "volume": vol_bins})
 
 
+def _clusters(
+    prices: np.ndarray, dates: np.ndarray, tolerance: float
+) -> list[tuple[list[float], list[np.datetime64]]]:
+    """Cluster pivots sorted by price: a pivot within ``tolerance`` of the running mean joins."""
+    clusters: list[tuple[list[float], list[np.datetime64]]] = []
+    for price, date in zip(prices, dates, strict=True):
+        if clusters:
+            members, when = clusters[-1]
+            mean = sum(members) / len(members)
+            if abs(price / mean - 1.0) <= tolerance:
+                members.append(float(price))
+                when.append(date)
+                continue
+        clusters.append(([float(price)], [date]))
+    return clusters
+
+
+def _levels(
+    clusters: list[tuple[list[float], list[np.datetime64]]], last_close: float, min_touches: int
+) -> list[Level]:
+    """Levels of the clusters with enough touches, highest price first."""
+    levels = []
+    for prices, when in clusters:
+        if len(prices) < min_touches:
+            continue
+        p = sum(prices) / len(prices)
+        levels.append(
+            Level(
+                price=p,
+                low=min(prices),
+                high=max(prices),
+                kind="support" if p < last_close else "resistance",
+                touches=len(prices),
+                first_touch=pd.Timestamp(min(when)),
+                last_touch=pd.Timestamp(max(when)),
+                distance=p / last_close - 1.0,
+            )
+        )
+    levels.sort(key=lambda lv: lv.price, reverse=True)
+    return levels
+
+
+def _point_of_control(profile: pd.DataFrame) -> float:
+    """Mid price of the bin with the most volume (NaN when no bin has volume)."""
+    vols = profile["volume"].to_numpy()
+    if not len(vols) or vols.max() <= 0:
+        return float("nan")
+    i = int(vols.argmax())
+    return float((profile["price_low"].iloc[i] + profile["price_high"].iloc[i]) / 2)
+
+
 def find_levels(
     bars: pd.DataFrame,
     *,
@@ -242,43 +293,11 @@ def find_levels(
     piv_price, piv_date = piv_price[order], piv_date[order]
 
     last_close = float(df["close"].iloc[-1])
-    clusters: list[tuple[list[float], list[np.datetime64]]] = []
-    for price, date in zip(piv_price, piv_date, strict=True):
-        if clusters:
-            prices = clusters[-1][0]
-            mean = sum(prices) / len(prices)
-            if abs(price / mean - 1.0) <= tolerance:
-                prices.append(float(price))
-                clusters[-1][1].append(date)
-                continue
-        clusters.append(([float(price)], [date]))
-
-    levels = []
-    for prices, when in clusters:
-        if len(prices) < min_touches:
-            continue
-        p = sum(prices) / len(prices)
-        levels.append(
-            Level(
-                price=p,
-                low=min(prices),
-                high=max(prices),
-                kind="support" if p < last_close else "resistance",
-                touches=len(prices),
-                first_touch=pd.Timestamp(min(when)),
-                last_touch=pd.Timestamp(max(when)),
-                distance=p / last_close - 1.0,
-            )
-        )
-    levels.sort(key=lambda lv: lv.price, reverse=True)
+    levels = _levels(_clusters(piv_price, piv_date, tolerance), last_close, min_touches)
     vol = df["volume"].to_numpy()
     profile = volume_profile(high, low, vol, bins)
     has_vol = int(np.sum(~np.isnan(vol)))
-    if has_vol and profile["volume"].max() > 0:
-        i = int(profile["volume"].to_numpy().argmax())
-        poc = float((profile["price_low"].iloc[i] + profile["price_high"].iloc[i]) / 2)
-    else:
-        poc = float("nan")
+    poc = _point_of_control(profile) if has_vol else float("nan")
     return LevelsResult(
         symbol=symbol,
         levels=tuple(levels),

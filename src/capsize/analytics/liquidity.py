@@ -27,6 +27,7 @@ different tickers):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,50 +36,22 @@ import pandas as pd
 
 from capsize.analytics import engine as E
 from capsize.errors import DataNotFound, InputError
+from capsize.rules.dollar_volume import VolumeUnit, dollar_volume
+from capsize.rules.liquidity import TIER_NAMES, liquidity_tier
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from capsize._typing import DateLike
     from capsize.universe import Universe
 
 __all__ = [
     "AMIHUD_FORMULA",
-    "DEFAULT_TIERS",
     "LiquidityResult",
     "VolumeHistory",
     "liquidity",
-    "liquidity_tier",
     "volume_history",
 ]
 
-DEFAULT_TIERS: tuple[tuple[float, str], ...] = (
-    (50e6, "high"),
-    (10e6, "medium"),
-    (1e6, "low"),
-    (0.0, "thin"),
-)
-"""Tier thresholds on average daily dollar volume (USD): first threshold met wins."""
-
 AMIHUD_FORMULA = "Amihud illiquidity = mean over days of |daily return| / dollar volume, x 1e6"
-
-
-def liquidity_tier(adv_dollars: float, tiers: Sequence[tuple[float, str]] = DEFAULT_TIERS) -> str:
-    """Return the tier label of an average daily dollar volume.
-
-    Examples
-    --------
-    >>> liquidity_tier(12e6)
-    'medium'
-    >>> liquidity_tier(float("nan"))
-    'n/a'
-    """
-    if not np.isfinite(adv_dollars):
-        return "n/a"
-    for threshold, label in tiers:
-        if adv_dollars >= threshold:
-            return label
-    return "n/a"
 
 
 @dataclass(frozen=True)
@@ -88,11 +61,13 @@ class LiquidityResult:
     Attributes
     ----------
     table : DataFrame indexed by ticker
-        ``adv_shares`` (shares/day), ``adv_dollars`` and ``median_dollars`` (USD/day),
-        ``days_with_volume``, ``coverage`` (fraction of the window), ``last_volume_date``,
-        ``yoy_adv_shares`` and ``yoy_adv_dollars`` (fractions), ``turnover`` (ADV
-        shares / shares outstanding, per day), ``amihud`` (see :data:`AMIHUD_FORMULA`),
-        ``tier`` and ``note`` (why a figure is missing).
+        ``adv_shares`` (shares/day; NaN when the volume is not a share count),
+        ``adv_dollars`` and ``median_dollars`` (USD/day), ``days_with_volume``,
+        ``coverage`` (fraction of the window), ``last_volume_date``, ``yoy_adv_shares``
+        and ``yoy_adv_dollars`` (fractions), ``turnover`` (ADV shares / shares
+        outstanding, per day), ``amihud`` (see :data:`AMIHUD_FORMULA`), ``tier`` (from
+        :func:`capsize.rules.liquidity.liquidity_tier` on ``median_dollars``; ``"n/a"``
+        without one) and ``note`` (why a figure is missing).
     window_start, window_end : Timestamp
         The trailing window (trading days of the panel).
     window : int
@@ -106,7 +81,9 @@ class LiquidityResult:
     summary : Series
         Aggregate figures: ``symbols``, ``covered``, ``total_adv_dollars``,
         ``median_adv_dollars``, ``yoy_adv_dollars`` and ``yoy_covered`` (members in
-        both windows), and one ``tier_<label>`` count per tier.
+        both windows), one ``tier_<name>`` count per tier of
+        :data:`capsize.rules.liquidity.TIER_NAMES` and ``untiered`` (symbols without
+        enough dollar volume data for a tier).
     """
 
     table: pd.DataFrame
@@ -119,24 +96,40 @@ class LiquidityResult:
     summary: pd.Series
 
 
+def _dollar_panel(close: np.ndarray, vol: np.ndarray, units: list[VolumeUnit]) -> np.ndarray:
+    """Daily dollar volume of every column, by its volume unit (one rule)."""
+    out = np.full(close.shape, np.nan)
+    for unit in set(units):
+        cols = np.array([u == unit for u in units])
+        out[:, cols] = dollar_volume(close[:, cols], vol[:, cols], unit)
+    return out
+
+
 def _window_stats(
-    close: np.ndarray, vol: np.ndarray, prev_close: np.ndarray, lo: int, hi: int
+    close: np.ndarray,
+    vol: np.ndarray,
+    dv_all: np.ndarray,
+    shares: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> dict[str, np.ndarray]:
-    c, v = close[lo:hi], vol[lo:hi]
-    ok = ~np.isnan(v) & ~np.isnan(c)
+    c, dv = close[lo:hi], dv_all[lo:hi]
+    ok = ~np.isnan(dv)
     n_ok = ok.sum(axis=0).astype(np.float64)
-    dv = np.where(ok, c * v, np.nan)
+    v = np.where(ok & shares[None, :], vol[lo:hi], 0.0)
+    prev = (
+        close[lo - 1 : hi - 1] if lo > 0 else np.vstack([np.full((1, c.shape[1]), np.nan), c[:-1]])
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        adv_sh = np.where(ok, v, 0.0).sum(axis=0) / n_ok
+        adv_sh = np.where(shares, v.sum(axis=0) / n_ok, np.nan)
         adv_d = np.where(ok, dv, 0.0).sum(axis=0) / n_ok
-        r = np.abs(c / prev_close[lo:hi] - 1.0)
-        ami_ok = ok & (v > 0) & ~np.isnan(r)
+        r = np.abs(c / prev - 1.0)
+        ami_ok = ok & (dv > 0) & ~np.isnan(r)
         ami = np.where(ami_ok, r / np.where(ami_ok, dv, 1.0), 0.0).sum(axis=0) / ami_ok.sum(axis=0)
     med = np.full(c.shape[1], np.nan)
-    if c.shape[0]:
-        has = n_ok > 0
-        if has.any():
-            med[has] = np.nanmedian(dv[:, has], axis=0)
+    has = n_ok > 0
+    if c.shape[0] and has.any():
+        med[has] = np.nanmedian(dv[:, has], axis=0)
     return {
         "n": n_ok,
         "adv_shares": adv_sh,
@@ -144,6 +137,95 @@ def _window_stats(
         "median_dollars": med,
         "amihud": ami * 1e6,
     }
+
+
+@dataclass(frozen=True)
+class _Yoy:
+    shares: np.ndarray
+    dollars: np.ndarray
+    both: np.ndarray
+    aggregate: float
+
+
+def _yoy(
+    close: np.ndarray,
+    vol: np.ndarray,
+    dv: np.ndarray,
+    shares: np.ndarray,
+    yoy_window: int,
+    min_coverage: float,
+) -> _Yoy:
+    """Year-over-year changes, only for symbols covered in both windows."""
+    n, k = close.shape
+    if n < 2 * yoy_window:
+        nan = np.full(k, np.nan)
+        return _Yoy(nan, nan.copy(), np.zeros(k, dtype=bool), float("nan"))
+    a = _window_stats(close, vol, dv, shares, n - yoy_window, n)
+    b = _window_stats(close, vol, dv, shares, n - 2 * yoy_window, n - yoy_window)
+    both = (a["n"] / yoy_window >= min_coverage) & (b["n"] / yoy_window >= min_coverage)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        yoy_sh = np.where(both, a["adv_shares"] / b["adv_shares"] - 1.0, np.nan)
+        yoy_d = np.where(both, a["adv_dollars"] / b["adv_dollars"] - 1.0, np.nan)
+    agg = float("nan")
+    if both.any():
+        now, then = float(np.sum(a["adv_dollars"][both])), float(np.sum(b["adv_dollars"][both]))
+        agg = now / then - 1.0 if then > 0 else float("nan")
+    return _Yoy(yoy_sh, yoy_d, both, agg)
+
+
+def _note(
+    has_volume: bool,
+    ok: bool,
+    n_days: float,
+    w: int,
+    last: pd.Timestamp,
+    yoy_ok: bool,
+    yoy_possible: bool,
+    yoy_window: int,
+) -> str:
+    """Why a symbol's figures are missing ("" when none is)."""
+    if not has_volume:
+        return "no volume data"
+    if not ok:
+        return f"volume on {int(n_days)} of {w} days (last {last:%Y-%m-%d})"
+    if not yoy_possible:
+        return f"yoy needs {2 * yoy_window} trading days"
+    if not yoy_ok:
+        return "yoy: volume coverage differs between the two years"
+    return ""
+
+
+def _summary(table: pd.DataFrame, ok: np.ndarray, yoy: _Yoy) -> dict[str, float | int]:
+    adv_d = table["adv_dollars"].to_numpy(dtype=np.float64)
+    out: dict[str, float | int] = {
+        "symbols": len(table),
+        "covered": int(ok.sum()),
+        "total_adv_dollars": float(np.nansum(adv_d)) if ok.any() else np.nan,
+        "median_adv_dollars": float(np.nanmedian(adv_d)) if ok.any() else np.nan,
+        "yoy_adv_dollars": yoy.aggregate,
+        "yoy_covered": int(yoy.both.sum()),
+    }
+    for name in TIER_NAMES:
+        out[f"tier_{name}"] = int((table["tier"] == name).sum())
+    out["untiered"] = int((table["tier"] == "n/a").sum())
+    return out
+
+
+def _restrict(cp: E.Panel, universe: Universe | None) -> E.Panel:
+    if universe is None:
+        return cp
+    held = set(cp.tickers)
+    keep = [t for t in universe.members if t in held]
+    if not keep:
+        raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
+    return cp.select(keep)
+
+
+def _check_params(window: int, yoy_window: int, min_coverage: float) -> None:
+    if window < 1 or yoy_window < 1:
+        raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
+    if not 0.0 < min_coverage <= 1.0:
+        raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
 
 
 def liquidity(
@@ -155,7 +237,7 @@ def liquidity(
     min_coverage: float = 0.9,
     as_of: DateLike | None = None,
     shares_outstanding: pd.Series | None = None,
-    tiers: Sequence[tuple[float, str]] = DEFAULT_TIERS,
+    volume_units: Mapping[str, VolumeUnit] | None = None,
     universe: Universe | None = None,
 ) -> LiquidityResult:
     """Compute liquidity per symbol over the trailing ``window`` ending on ``as_of``.
@@ -163,20 +245,22 @@ def liquidity(
     Parameters
     ----------
     closes : Panel or DataFrame of shape (n_days, n_symbols), adjusted closes, USD
-    volume : Panel or DataFrame, shares
-        Aligned to ``closes`` by date and ticker; absent = NaN (no volume known).
+    volume : Panel or DataFrame
+        Aligned to ``closes`` by date and ticker; absent = NaN (no volume known). In
+        each symbol's unit (``volume_units``).
     window : int
         Trailing window, trading days (default 63, about three months).
     yoy_window : int
         Length of each of the two windows compared year over year (default 252).
     min_coverage : float
-        Fraction of a window's days that must have a volume (default 0.9).
+        Fraction of a window's days that must have a dollar volume (default 0.9).
     as_of : date-like, optional
         Last day of the window (default: the last day of ``closes``).
     shares_outstanding : Series, optional
         Ticker -> shares outstanding, for turnover (NaN turnover where absent).
-    tiers : sequence of (threshold USD, label)
-        Tier thresholds on ``adv_dollars``, highest first.
+    volume_units : mapping of ticker to {"shares", "usd", "none"}, optional
+        Unit of each symbol's volume (default ``"shares"``): dollar volume follows
+        :func:`capsize.rules.dollar_volume.dollar_volume`; ``"none"`` gives no figure.
     universe : Universe, optional
         Restrict to its members and add its caveat.
 
@@ -184,81 +268,52 @@ def liquidity(
     -------
     LiquidityResult
     """
-    if window < 1 or yoy_window < 1:
-        raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
-    if not 0.0 < min_coverage <= 1.0:
-        raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
-    cp = E.as_panel(closes, "closes").until(as_of)
-    if universe is not None:
-        held = set(cp.tickers)
-        keep = [t for t in universe.members if t in held]
-        if not keep:
-            raise DataNotFound(f"none of the {universe.name} members is in the closes panel")
-        cp = cp.select(keep)
+    _check_params(window, yoy_window, min_coverage)
+    cp = _restrict(E.as_panel(closes, "closes").until(as_of), universe)
     n = cp.shape[0]
     if n < 2:
         raise DataNotFound("liquidity needs at least two trading days of closes")
     vol: np.ndarray = E.align_values(E.as_panel(volume, "volume"), cp.dates, cp.tickers)
+    units: list[VolumeUnit] = [(volume_units or {}).get(str(t), "shares") for t in cp.tickers]
     close = cp.values
-    prev = np.full_like(close, np.nan)
-    prev[1:] = close[:-1]
+    dv = _dollar_panel(close, vol, units)
+    shares = np.array([u == "shares" for u in units])
     w = min(window, n)
-    cur = _window_stats(close, vol, prev, n - w, n)
-    cov = cur["n"] / w
-    ok = cov >= min_coverage
+    cur = _window_stats(close, vol, dv, shares, n - w, n)
+    ok = cur["n"] / w >= min_coverage
+    yoy = _yoy(close, vol, dv, shares, yoy_window, min_coverage)
 
-    has_v = ~np.isnan(vol)
+    has_v = ~np.isnan(dv)
     any_v = has_v.any(axis=0)
     last_idx = np.where(any_v, n - 1 - np.argmax(has_v[::-1], axis=0), 0)
     last_vol = pd.DatetimeIndex(np.where(any_v, cp.dates.values[last_idx], np.datetime64("NaT")))
-
-    yoy_sh = np.full(cp.shape[1], np.nan)
-    yoy_d = np.full(cp.shape[1], np.nan)
-    both = np.zeros(cp.shape[1], dtype=bool)
-    if n >= 2 * yoy_window:
-        a = _window_stats(close, vol, prev, n - yoy_window, n)
-        b = _window_stats(close, vol, prev, n - 2 * yoy_window, n - yoy_window)
-        both = (a["n"] / yoy_window >= min_coverage) & (b["n"] / yoy_window >= min_coverage)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            yoy_sh = np.where(both, a["adv_shares"] / b["adv_shares"] - 1.0, np.nan)
-            yoy_d = np.where(both, a["adv_dollars"] / b["adv_dollars"] - 1.0, np.nan)
-        agg_now = float(np.sum(a["adv_dollars"][both])) if both.any() else np.nan
-        agg_then = float(np.sum(b["adv_dollars"][both])) if both.any() else np.nan
-        agg_yoy = agg_now / agg_then - 1.0 if both.any() and agg_then > 0 else np.nan
-    else:
-        agg_yoy = np.nan
-
-    notes = []
-    for i in range(cp.shape[1]):
-        if not any_v[i]:
-            notes.append("no volume data")
-        elif not ok[i]:
-            last = last_vol[i].strftime("%Y-%m-%d")
-            notes.append(f"volume on {int(cur['n'][i])} of {w} days (last {last})")
-        elif n < 2 * yoy_window:
-            notes.append(f"yoy needs {2 * yoy_window} trading days")
-        elif not both[i]:
-            notes.append("yoy: volume coverage differs between the two years")
-        else:
-            notes.append("")
-
-    def masked(x: np.ndarray) -> np.ndarray:
-        return np.where(ok, x, np.nan)
-
-    adv_d = masked(cur["adv_dollars"])
+    notes = [
+        _note(
+            bool(any_v[i]),
+            bool(ok[i]),
+            float(cur["n"][i]),
+            w,
+            last_vol[i],
+            bool(yoy.both[i]),
+            n >= 2 * yoy_window,
+            yoy_window,
+        )
+        for i in range(cp.shape[1])
+    ]
+    med = np.where(ok, cur["median_dollars"], np.nan)
     table = pd.DataFrame(
         {
-            "adv_shares": masked(cur["adv_shares"]),
-            "adv_dollars": adv_d,
-            "median_dollars": masked(cur["median_dollars"]),
+            "adv_shares": np.where(ok, cur["adv_shares"], np.nan),
+            "adv_dollars": np.where(ok, cur["adv_dollars"], np.nan),
+            "median_dollars": med,
             "days_with_volume": cur["n"],
-            "coverage": cov,
+            "coverage": cur["n"] / w,
             "last_volume_date": last_vol,
-            "yoy_adv_shares": yoy_sh,
-            "yoy_adv_dollars": yoy_d,
+            "yoy_adv_shares": yoy.shares,
+            "yoy_adv_dollars": yoy.dollars,
             "turnover": np.nan,
-            "amihud": masked(cur["amihud"]),
-            "tier": [liquidity_tier(float(x), tiers) for x in adv_d],
+            "amihud": np.where(ok, cur["amihud"], np.nan),
+            "tier": [liquidity_tier(float(x)) or "n/a" for x in med],
             "note": notes,
         },
         index=pd.Index(cp.tickers, name="ticker"),
@@ -266,23 +321,12 @@ def liquidity(
     if shares_outstanding is not None:
         so = shares_outstanding.reindex(table.index).astype("float64")
         table["turnover"] = table["adv_shares"] / so.where(so > 0)
-
-    summary: dict[str, float | int] = {
-        "symbols": int(cp.shape[1]),
-        "covered": int(ok.sum()),
-        "total_adv_dollars": float(np.nansum(adv_d)) if ok.any() else np.nan,
-        "median_adv_dollars": float(np.nanmedian(adv_d)) if ok.any() else np.nan,
-        "yoy_adv_dollars": agg_yoy,
-        "yoy_covered": int(both.sum()),
-    }
-    for _, label in tiers:
-        summary[f"tier_{label}"] = int((table["tier"] == label).sum())
     start, end = cp.dates[n - w], cp.dates[n - 1]
     caveat = (
         f"Volume covers {int(ok.sum()):,} of {cp.shape[1]:,} symbols over "
         f"{start.strftime('%Y-%m-%d')}..{end.strftime('%Y-%m-%d')} "
         f"(>= {min_coverage:.0%} of days); year-over-year only where both years are covered "
-        f"({int(both.sum()):,} symbols)."
+        f"({int(yoy.both.sum()):,} symbols)."
     )
     if universe is not None:
         caveat = caveat + " " + universe.caveat
@@ -294,7 +338,7 @@ def liquidity(
         yoy_window=int(yoy_window),
         universe=universe.name if universe is not None else None,
         caveat=caveat,
-        summary=pd.Series(summary, dtype="object"),
+        summary=pd.Series(_summary(table, ok, yoy), dtype="object"),
     )
 
 

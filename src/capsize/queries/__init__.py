@@ -38,6 +38,10 @@ _LAZY: dict[str, str] = {
     "tape": "performance",
     "window_returns": "performance",
     # internals family
+    "breadth": "internals",
+    "levels": "internals",
+    "liquidity": "internals",
+    "universe_members": "internals",
     # drivers family
     "crypto": "drivers",
     "flows": "drivers",
