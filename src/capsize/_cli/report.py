@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from capsize._cli._common import console, fail, handle_errors, open_store, parse_date_option
+from capsize._cli._common import console, fail, handle_errors, parse_date_option
 from capsize.errors import MissingDependencyError
 
 __all__ = ["register", "write_report"]
@@ -25,14 +25,10 @@ _HOW_TO_FILL = (
 def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
     """Fill an empty store: from ``data_dir`` / CAPSIZE_DATA_DIR, else live providers."""
     from capsize._cli.data import run_import, run_update
-    from capsize.errors import CapsizeError, DataNotFound
+    from capsize.errors import CapsizeError
+    from capsize.queries.data import store_is_empty
 
-    try:
-        with open_store(read_only=True) as store:  # readers never block or migrate the file
-            empty = store.is_empty()
-    except DataNotFound:  # no store file yet
-        empty = True
-    if not empty:
+    if not store_is_empty():
         return
     folder = data_dir or (
         Path(os.environ["CAPSIZE_DATA_DIR"]) if os.environ.get("CAPSIZE_DATA_DIR") else None
@@ -50,19 +46,19 @@ def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
             run_update(quiet=quiet)
         except CapsizeError as exc:
             raise fail(f"{exc}; {_HOW_TO_FILL}") from None
-    with open_store() as store:
-        if store.is_empty():
-            raise fail(_HOW_TO_FILL)
+    if store_is_empty():
+        raise fail(_HOW_TO_FILL)
 
 
 def write_report(as_of: object | None = None, fmt: str = "html", out: Path | None = None) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
+    from capsize.queries import open_session
     from capsize.report.context import build_context
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html, render_markdown, render_pdf
 
-    with open_store(read_only=True) as store:
-        ctx = build_context(store, as_of=as_of)
+    with open_session(as_of) as session:
+        ctx = build_context(session)
     narrative = write_narrative(ctx)
     stem = f"capsize-report-{ctx.day}"
     if fmt == "md":

@@ -58,6 +58,7 @@ _LAZY: dict[str, str] = {
     "data_check": "data",
     "data_status": "data",
     "import_folder": "data",
+    "store_is_empty": "data",
     "update": "data",
 }
 

@@ -629,3 +629,20 @@ def update(*, store: Store | None = None, progress: Progress | None = None) -> D
         rep = update_from_providers(st, progress=progress)
         day = _as_of_after(st)
     return _update_result(rep, day)
+
+
+def store_is_empty() -> bool:
+    """Return True when the configured store does not exist yet or holds no bars.
+
+    Opens the store read-only (a reader never blocks a writer or migrates the file).
+    """
+    from capsize.data.store import Store
+
+    try:
+        store = Store.open(read_only=True)
+    except DataNotFound:  # no store file yet
+        return True
+    try:
+        return store.is_empty()
+    finally:
+        store.close()

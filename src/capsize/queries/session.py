@@ -27,7 +27,12 @@ from capsize.config import Settings, load_settings
 from capsize.errors import CapsizeError, InputError
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from capsize.data.store import Store
+
+    Source: TypeAlias = "Store | Session"
+    """What a query reads from: an open store, or a session on one (type checking only)."""
 
 __all__ = ["Session", "open_session", "parse_as_of", "session_for"]
 

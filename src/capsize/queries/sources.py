@@ -9,19 +9,20 @@ Sources section and the web's "explain" panel render it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capsize.errors import CapsizeError
-from capsize.queries.result import FigureSet, QueryResult, TableData, iso
+from capsize.queries.result import Figure, FigureSet, QueryResult, TableData, iso
 from capsize.queries.session import Session, session_for
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
-__all__ = ["COLUMNS", "data_sources"]
+__all__ = ["COLUMNS", "data_sources", "files_of", "sources_of_files"]
 
 COLUMNS = ("Series", "Source", "Basis", "First date", "Last date used", "Warnings", "Notes")
 """Columns of the ``sources`` table."""
@@ -101,6 +102,118 @@ _READERS = {
     "factors": _factor_row,
     "fund_shares": _shares_row,
 }
+
+
+_PATTERN = re.compile(r"^(?P<folder>[\w./-]+)/<\w+>\.\w+$")
+_IN_PARENS = re.compile(r"\(([^()]+\.(?:csv|parquet|json|zip|xml))\)")
+
+
+def files_of(sources: Iterable[str]) -> list[str]:
+    """Return the data files named in provenance ``source`` strings, in first-seen order.
+
+    Splits on ``"; "``, keeps paths and folder patterns (``universe/<ticker>.csv``), takes
+    the file out of phrases such as ``"member list: ... (holdings/x.csv)"``, and drops
+    rules, quality-log citations and the bare word ``store``.
+    """
+    out: dict[str, None] = {}
+    for text in sources:
+        for part in str(text).split("; "):
+            part = part.strip()
+            if not part or part == "store" or part.startswith(("capsize rule", "store quality")):
+                continue
+            inner = _IN_PARENS.findall(part)
+            for f in inner or [part]:
+                if "/" in f and " " not in f:
+                    out.setdefault(f, None)
+    return list(out)
+
+
+def _file_row(s: Session, cat: pd.DataFrame, q: pd.DataFrame, f: str) -> tuple[str, ...] | None:
+    """(series, files, basis, first, last used, files for quality) of one file or pattern."""
+    pattern = _PATTERN.match(f)
+    if pattern:
+        folder = pattern.group("folder") + "/"
+        rows = cat[cat["dataset_key"].astype(str).str.startswith(folder)]
+        label = f"{folder}* ({len(rows)} files)"
+    else:
+        rows = cat[cat["dataset_key"] == f]
+        label = ""
+    if s.requested is not None and len(rows):
+        first = pd.to_datetime(rows["first_date"])
+        rows = rows[(first.isna() | (first <= s.requested)).to_numpy(dtype=bool)]
+    if rows.empty:
+        return None
+    first_day = pd.to_datetime(rows["first_date"]).min()
+    last = pd.to_datetime(rows["last_date"]).max()
+    if s.requested is not None and not pd.isna(last):
+        last = min(last, s.requested)
+    subject = label or ", ".join(sorted(rows["subject"].astype(str).unique()))
+    kinds = sorted(rows["kind"].astype(str).unique())
+    variants = sorted(v for v in rows["variant"].astype(str).unique() if v and not v[:1].isdigit())
+    basis = "; ".join(variants) if variants else "; ".join(kinds)
+    return subject, f, basis, iso(first_day) or "", iso(last) or "", ";".join(rows["dataset_key"])
+
+
+def sources_of_files(
+    source: Store | Session, as_of: object | None, files: Sequence[str]
+) -> QueryResult:
+    """List the data behind a set of files (as named in figures' provenance), point in time.
+
+    Parameters
+    ----------
+    source : Store or Session
+        Where to read.
+    as_of : date-like, optional
+        Only files with data on or before it; last dates and findings cut at it.
+    files : sequence of str
+        Files and folder patterns (see :func:`files_of`).
+
+    Returns
+    -------
+    QueryResult
+        Table ``sources`` (:data:`COLUMNS`; "Last date used" is the file's last date on
+        or before the as-of day) and figures ``<file>.warnings`` / ``<file>.notes``.
+    """
+    s = session_for(source, as_of)
+    cat, q = s.catalog(), _quality(s)
+    day = s.requested
+    found = [r for f in dict.fromkeys(files) if (r := _file_row(s, cat, q, f)) is not None]
+    if day is None:
+        day = max((pd.Timestamp(r[4]) for r in found if r[4]), default=pd.Timestamp("1970-01-01"))
+    figs = FigureSet(day)
+    rows: list[tuple[Figure | str | None, ...]] = []
+    for subject, f, basis, first, last, keys in found:
+        warn, info = _counts(q, keys.split(";"))
+        cells = [
+            figs.add(
+                f"{f}.{word}",
+                count,
+                "count",
+                f"{subject} quality {word}",
+                source=f"store quality log ({f})",
+                symbols=(subject,),
+                window=f"findings dated on or before {iso(day)}",
+                formula=f"count of import quality {word} of the file(s)",
+            )
+            for word, count in (("warnings", warn), ("notes", info))
+        ]
+        rows.append((subject, f, basis, first, last, *cells))
+    missing = [f for f in dict.fromkeys(files) if f not in {r[1] for r in found}]
+    notes = ["Last date used: the file's latest row on or before the as-of day."]
+    if missing:
+        notes.append(
+            "Named but holding no data on or before the as-of day: " + ", ".join(missing) + "."
+        )
+    return QueryResult(
+        "sources_of_files",
+        pd.Timestamp(day),
+        s.requested,
+        params={"files": list(files)},
+        figures=figs.mapping(),
+        tables=(TableData("sources", "Data used", COLUMNS, tuple(rows)),),
+        notes=tuple(notes),
+        sources=tuple(r[1] for r in found),
+    )
 
 
 def data_sources(

@@ -16,20 +16,19 @@ Rules stated here (and in the report's method notes):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct
-from capsize.errors import CapsizeError
 from capsize.queries.performance import ProxiesResult, ProxyChoice, candidate_symbols, proxies
-from capsize.queries.session import Session
+from capsize.queries.session import Session, session_for
 from capsize.report._model import FigureBook
 from capsize.segments import SegmentSet, default_segments
 
 if TYPE_CHECKING:
-    from capsize.data.store import Store
+    from capsize.queries.session import Source
 
 __all__ = [
     "CORE_LARGE",
@@ -50,65 +49,41 @@ LARGE_INDEX = "^GSPC"
 BARS_FOR = (SMALL_INDEX, LARGE_INDEX)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Inputs:
-    """Everything read from the store for one report (each series read once)."""
+    """What every section starts from: the read session at the report day and the proxies.
 
-    store: Store
+    Sections ask their questions through ``session`` (the query layer: point in time,
+    each read once) and register the figures they show in ``book``; they read nothing
+    else and compute no figure themselves.
+
+    Attributes
+    ----------
+    session : Session
+        Read session at the report day (``session.requested`` = ``as_of``).
+    as_of : Timestamp
+        The report day.
+    requested : Timestamp or None
+        The as-of date asked for (None: the latest data).
+    proxies : dict of str to ProxyChoice
+        The proxy chosen for each segment (the ``proxies`` query).
+    segments : SegmentSet
+        The segments in force (configuration applied).
+    book : FigureBook
+        Every figure shown, with its provenance.
+    """
+
     session: Session
     as_of: pd.Timestamp
     requested: pd.Timestamp | None
-    closes: pd.DataFrame
-    bases: dict[str, str]
     proxies: dict[str, ProxyChoice]
     segments: SegmentSet
     book: FigureBook
-    sources: dict[str, str]
-    bars: dict[str, pd.DataFrame] = field(default_factory=dict)
-    cache: dict[str, pd.DataFrame] = field(default_factory=dict)
-    used: set[str] = field(default_factory=set)
 
     @property
     def day(self) -> str:
         """The report day as ISO text."""
         return fmt_date(self.as_of)
-
-    def series(self, symbol: str) -> pd.Series:
-        """Return the closes of ``symbol`` up to the report day (NaN rows dropped)."""
-        self.used.add(symbol)
-        s = self.closes[symbol].loc[: self.as_of].dropna()
-        s.name = symbol
-        return s
-
-    def bar(self, symbol: str) -> pd.DataFrame | None:
-        """Daily bars of ``symbol`` up to the report day (read once, cached)."""
-        if symbol not in self.bars:
-            try:
-                self.bars[symbol] = self.store.bars(symbol, as_of=self.as_of)
-            except CapsizeError:
-                return None
-        self.used.add(symbol)
-        return self.bars[symbol]
-
-    def source(self, *symbols: str) -> str:
-        """Source files of the symbols' bars, ``; ``-joined."""
-        parts: list[str] = []
-        for s in symbols:
-            src = self.sources.get(s)
-            if src is None:
-                try:
-                    src = self.store.provenance("bars", s).source
-                except CapsizeError:
-                    src = "store"
-                self.sources[s] = src
-            for p in src.split("; "):
-                if p not in parts and not p.startswith("prices/raw/"):
-                    parts.append(p)
-        return "; ".join(parts) or "store"
-
-    def basis_word(self, symbol: str) -> str:
-        """``"total return"`` for adjusted closes, ``"price return"`` for levels."""
-        return "total return" if self.bases.get(symbol) == "adjusted" else "price return"
 
 
 def pct(reason: str, digits: int = 1, sign: bool = True):  # type: ignore[no-untyped-def]
@@ -160,29 +135,23 @@ def _all_candidates(segments: SegmentSet) -> list[str]:
     return candidate_symbols(segments)
 
 
-def load_inputs(store: Store, as_of: object | None = None) -> Inputs:
-    """Choose the report day and the proxies (the ``proxies`` query), then read the closes once.
+def load_inputs(source: Source, as_of: object | None = None) -> Inputs:
+    """Choose the report day and the proxies (the ``proxies`` query).
 
     Raises
     ------
     DataNotFound
         When the store has no closes for the core proxies on or before ``as_of``.
     """
-    requested = None if as_of is None else pd.Timestamp(str(as_of)).normalize()
-    asked = Session(store, requested)
+    asked = session_for(source, as_of)
     day = proxies(asked).as_of
-    session = Session(store, day, asked.settings)
+    session = Session(asked.store, day, asked.settings)
     px: ProxiesResult = session.cached(("q", "proxies", "blend"), lambda: proxies(session))
-    closes = session.closes(list(px.candidates)).loc[:day]
     return Inputs(
-        store=store,
         session=session,
         as_of=day,
-        requested=requested,
-        closes=closes,
-        bases=dict(closes.attrs.get("basis", {})),
+        requested=asked.requested,
         proxies=px.by_segment(),
         segments=px.segments or default_segments(),
         book=FigureBook(fmt_date(day)),
-        sources={},
     )

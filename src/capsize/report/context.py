@@ -12,8 +12,9 @@ day are flagged stale with their last date (see :mod:`capsize.report._inputs`).
 
 Examples
 --------
->>> from capsize.data.store import Store               # doctest: +SKIP
->>> ctx = build_context(Store.open(), as_of="2025-10-08")  # doctest: +SKIP
+>>> from capsize.queries import open_session              # doctest: +SKIP
+>>> with open_session() as s:                              # doctest: +SKIP
+...     ctx = build_context(s, as_of="2025-10-08")
 >>> ctx.section("scoreboard").fig("IWM.YTD").formatted      # doctest: +SKIP
 '+10.4%'
 """
@@ -28,7 +29,8 @@ import pandas as pd
 
 from capsize import __version__
 from capsize._format import fmt_date
-from capsize.errors import CapsizeError, InputError
+from capsize.errors import CapsizeError
+from capsize.queries.session import Session, parse_as_of
 from capsize.report._inputs import (
     ProxyChoice,
     load_inputs,
@@ -61,7 +63,7 @@ from capsize.report.watch import WATCH_RULES, WatchItem, watch_items
 
 if TYPE_CHECKING:
     from capsize.config import Settings
-    from capsize.data.store import Store
+    from capsize.queries.session import Source
 
 __all__ = [
     "DISCLAIMER",
@@ -145,18 +147,19 @@ def _safe(key: str, title: str, build: Callable[[], Section]) -> Section:
 
 
 def build_context(
-    store: Store, as_of: object | None = None, settings: Settings | None = None
+    source: Source, as_of: object | None = None, settings: Settings | None = None
 ) -> ReportContext:
-    """Build the report context from the store, point in time.
+    """Build the report context through the query layer, point in time.
 
     Parameters
     ----------
-    store : Store
-        An open store.
+    source : Store or Session
+        An open store, or a read session on one.
     as_of : date-like, optional
-        Use only data dated on or before it; default the latest core-proxy date.
+        Use only data dated on or before it (ISO ``YYYY-MM-DD``); default the latest
+        core-proxy date.
     settings : Settings, optional
-        Reserved for configuration (segments, thresholds); currently unused.
+        Configuration (segments, rotation weights); default ``$CAPSIZE_HOME/config.toml``.
 
     Returns
     -------
@@ -167,14 +170,11 @@ def build_context(
     DataNotFound
         When the store has no closes for IWM and SPY on or before ``as_of``.
     InputError
-        When ``as_of`` is not a date.
+        When ``as_of`` is not an ISO date.
     """
-    if as_of is not None:
-        try:
-            pd.Timestamp(str(as_of))
-        except (ValueError, TypeError):
-            raise InputError(f"as_of={as_of!r} is not a date; use YYYY-MM-DD") from None
-    inp = load_inputs(store, as_of)
+    if settings is not None and not isinstance(source, Session):
+        source = Session(source, parse_as_of(as_of), settings)
+    inp = load_inputs(source, as_of)
     secs: dict[str, Section] = {}
     rets: dict[str, Any] = {}
 

@@ -19,15 +19,22 @@ from __future__ import annotations
 from capsize.queries.internals._breadth import BreadthAnswer, breadth
 from capsize.queries.internals._levels import LevelsAnswer, levels
 from capsize.queries.internals._liquidity import LiquidityAnswer, liquidity
-from capsize.queries.internals._universe import UniverseAnswer, universe_members
+from capsize.queries.internals._universe import (
+    UniverseAnswer,
+    UniverseFrame,
+    universe_frame,
+    universe_members,
+)
 
 __all__ = [
     "BreadthAnswer",
     "LevelsAnswer",
     "LiquidityAnswer",
     "UniverseAnswer",
+    "UniverseFrame",
     "breadth",
     "levels",
     "liquidity",
+    "universe_frame",
     "universe_members",
 ]

@@ -173,34 +173,30 @@ def _shares(s: Session, d: RotationData) -> pd.Series | None:
 
 
 def _member_panel(s: Session, d: RotationData) -> pd.DataFrame | None:
+    """Read the small-cap universe's closes by the one member-list rule (queries.internals)."""
+    from capsize.queries.internals import universe_frame
+
     try:
-        members = s.membership(SMALL)
-    except DataNotFound:
-        d.missing["breadth"] = f"no {SMALL} member list dated on or before {iso(d.day)}"
+        uf = universe_frame(s)
+    except DataNotFound as exc:
+        d.missing["breadth"] = str(exc).split(";")[0]
         return None
-    snap = pd.Timestamp(members["snapshot_date"].max())
+    snap = pd.Timestamp(uf.listed.snapshot_date)
     fresh = freshness(snap, d.day, "snapshot")
     if fresh.stale:
         d.missing["breadth"] = (
-            f"stale member list: {SMALL} members of {iso(snap)}, {fresh.age_days} days before "
+            f"stale member list: {uf.list_what}, {fresh.age_days} days before "
             f"the score date (limit {fresh.limit_days} days for member lists)"
         )
         return None
-    tickers = sorted(members.loc[members["snapshot_date"] == snap, "ticker"].unique())
-    start = d.day - pd.Timedelta(days=BREADTH_LOOKBACK_DAYS)
-    key = ("rotation.panel", iso(snap), iso(start), iso(s.requested))
-    panel: pd.DataFrame = s.cached(
-        key, lambda: s.store.panel(tickers, start=start, as_of=s.requested)
-    )
-    d.sources["breadth"] = "; ".join(
-        p for p in (s.source(SMALL, dataset="membership"), "universe/*.csv") if p != "store"
-    )
+    c = uf.closes
+    d.sources["breadth"] = uf.source
     d.symbols["breadth"] = (f"{SMALL} members",)
     d.notes.append(
-        f"Breadth universe: {SMALL} members of the {iso(snap)} list with prices in the store "
-        "(delisted names are missing: survivorship bias)."
+        f"Breadth universe: {uf.list_what}, members with prices in the store "
+        "(delisted names are missing: survivorship bias); the same list as the breadth section."
     )
-    return panel
+    return pd.DataFrame(c.values, index=c.dates, columns=c.tickers)
 
 
 def read_rotation_data(s: Session) -> RotationData:

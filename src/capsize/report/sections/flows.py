@@ -32,16 +32,6 @@ def _query(inp: Inputs) -> QueryResult:
     return result
 
 
-def _share_counts_for_sources(inp: Inputs) -> None:
-    """Leave the share counts read on or before the report day for the Sources section."""
-    from capsize.analytics.flows import source_family
-
-    shares = inp.session.fund_shares()
-    inp.cache["fund_shares"] = shares.assign(
-        source_family=shares["source"].astype(str).map(source_family)
-    )
-
-
 def _tables(inp: Inputs, res: QueryResult) -> list[Table]:
     names = {t.name for t in res.tables}
     book = inp.book
@@ -91,7 +81,6 @@ def _tables(inp: Inputs, res: QueryResult) -> list[Table]:
 def flows_section(inp: Inputs) -> Section:
     """ETF net flows by size segment over the report's windows, with what is not covered."""
     res = _query(inp)
-    _share_counts_for_sources(inp)
     tables = _tables(inp, res)
     figs: dict[str, Figure] = {}
     for t in tables:

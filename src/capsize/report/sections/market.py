@@ -71,7 +71,6 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, Any]]:
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
     for row in res.rows:
-        inp.used.add(row.symbol)
         label = row.label if row.current else f"{row.label}, to {day_text(row.last_date)}"
         cells: list[Figure | str] = [label, row.basis]
         for w in SCORE_WINDOWS:
@@ -232,7 +231,6 @@ def relative_section(inp: Inputs) -> Section:
         except CapsizeError as exc:
             notes.append(f"{a}/{b}: not available: {exc}")
             continue
-        inp.used.update((a, b))
         f, note = _ratio_block(inp, res, key)
         figs.update({f"{key}.{k}": v for k, v in f.items()})
         notes += [note] if note else []
@@ -323,7 +321,6 @@ def leadership_section(inp: Inputs) -> Section:
     res: LeadershipResult = inp.session.cached(
         ("q", "leadership", CORE_SMALL, CORE_LARGE), lambda: leadership(inp.session)
     )
-    inp.used.update((CORE_SMALL, CORE_LARGE))
     rows = _year_rows(inp, res)
     figs: dict[str, Figure] = {
         "small_years": inp.book.adopt(
@@ -369,9 +366,9 @@ def leadership_section(inp: Inputs) -> Section:
 
 def highs_section(inp: Inputs) -> Section:
     """Distance from all-time and 52-week highs (close and intraday), current drawdown."""
-    held = set(inp.closes.columns)
+    held = set(inp.session.symbols())
     syms = [c.symbol for c in inp.proxies.values()] + ["^RUT", "^GSPC"]
-    syms = [s for s in dict.fromkeys(syms) if s in held and inp.closes[s].notna().any()]
+    syms = [s for s in dict.fromkeys(syms) if s in held]
     if not syms:
         return Section("highs", "Highs and drawdowns", False, "no closes for the proxies")
     res: HighsResult = inp.session.cached(
@@ -381,7 +378,6 @@ def highs_section(inp: Inputs) -> Section:
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
     for sym in res.symbols:
-        inp.used.add(sym)
         end = ends[sym]
         cells: list[Figure | str] = [sym + ("" if end == inp.as_of else f" (to {day_text(end)})")]
         for key, old in HIGH_KEYS:

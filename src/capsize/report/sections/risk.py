@@ -60,7 +60,6 @@ def risk_section(inp: Inputs) -> Section:
         sym = choice.symbol
         if sym == CORE_LARGE:
             continue
-        inp.used.add(sym)
         for wlabel, years in RISK_WINDOWS:
             try:
                 res = _risk(inp, sym, wlabel)

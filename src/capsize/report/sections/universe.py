@@ -54,10 +54,4 @@ def load_universe(inp: Inputs) -> UniverseData:
     s = inp.session
     members: UniverseAnswer = s.cached(("q", "universe_members"), lambda: universe_members(s))
     br: BreadthAnswer = s.cached(("q", "breadth"), lambda: breadth(s))
-    # the sources section lists the members' files and the dates read
-    inp.cache["universe_closes"] = pd.DataFrame(
-        index=pd.DatetimeIndex([members.start or members.as_of, members.as_of], name="date"),
-        columns=list(members.members),
-        dtype="float64",
-    )
     return UniverseData(members=members, breadth=br, day=br.as_of)
