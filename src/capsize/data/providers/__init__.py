@@ -3,7 +3,10 @@
 Each provider is a :class:`Fetcher` (``transform_query`` -> ``extract`` ->
 ``transform``) returning :class:`ProviderResult` objects with source and
 retrieval time; :func:`get_fetcher` builds one by dataset and provider name.
-Pure parsers are exported for reuse on local files.
+Every live provider (Yahoo, FRED, French, iShares, CoinGecko, SEC EDGAR and
+N-PORT) talks HTTP through the one stack of :func:`make_client`: one retry
+policy, one rate limiter per host, one cache that stores a response only once
+its fetcher parsed it. Pure parsers are exported for reuse on local files.
 """
 
 from __future__ import annotations
