@@ -16,16 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pandas as pd
 
 from capsize.config import Settings, load_settings
 from capsize.data import quality
-from capsize.data.providers._base import ProviderResult
 from capsize.data.store import Store
 from capsize.errors import CapsizeError, NetworkUnreachable
+
+if TYPE_CHECKING:  # httpx and the providers are imported when an update runs, not before
+    import httpx
+
+    from capsize.data.providers._base import ProviderResult
 
 __all__ = [
     "DEFAULT_FUNDS",
@@ -145,6 +148,8 @@ class _Updater:
         NetworkUnreachable
             The first request of the update could not connect: no other source is tried.
         """
+        import httpx
+
         try:
             func()
         except NetworkUnreachable as exc:
