@@ -14,7 +14,8 @@ Error tree::
     │   ├── EmptyDataError      the service answered, but with no data
     │   ├── UnauthorizedError   credentials / user agent missing or refused
     │   ├── RateLimitError      HTTP 429 after retries
-    │   └── ProviderTimeout     no answer within the timeout after retries
+    │   ├── ProviderTimeout     no answer within the timeout after retries
+    │   └── NetworkUnreachable  no connection at all (DNS failure, refused, no route)
     ├── StoreError              the embedded DuckDB store failed or is corrupt
     └── MissingDependencyError  an optional extra is not installed (also an ImportError)
 
@@ -37,6 +38,7 @@ __all__ = [
     "InputError",
     "InvalidInput",
     "MissingDependencyError",
+    "NetworkUnreachable",
     "PerformanceWarning",
     "ProviderError",
     "ProviderTimeout",
@@ -97,6 +99,24 @@ class RateLimitError(ProviderError):
 
 class ProviderTimeout(ProviderError):
     """The provider did not answer within the timeout after all retries."""
+
+
+class NetworkUnreachable(ProviderError):
+    """No connection could be opened to the provider's host (DNS failure, refused, no route).
+
+    Parameters
+    ----------
+    message : str
+        What went wrong and what to do.
+    provider : str
+        Name of the provider.
+    host : str
+        The host that could not be reached.
+    """
+
+    def __init__(self, message: str, *, provider: str, host: str) -> None:
+        super().__init__(message, provider=provider)
+        self.host = host
 
 
 class StoreError(CapsizeError):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from capsize.config import load_settings
+from capsize.data.providers._http import make_client
 from capsize.data.store import Store
 from capsize.data.update import update_from_providers
+from capsize.errors import NetworkUnreachable
 
 
 def _client(fixtures: Path) -> httpx.Client:
@@ -87,3 +90,94 @@ def test_update_writes_what_it_gets_and_reports_each_failure(
         assert store.check_integrity().ok
     finally:
         store.close()
+
+
+def _unreachable(calls: list[str]) -> httpx.MockTransport:
+    """A transport for a machine without network: every connection fails at once."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.host)
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
+
+    return httpx.MockTransport(handler)
+
+
+def test_update_offline_stops_at_the_first_request_naming_the_host(tmp_path: Path) -> None:
+    calls: list[str] = []
+    settings = load_settings()
+    # the shared stack with real sleeps: a retry or a back-off would show in the time taken
+    client = make_client(settings, _unreachable(calls))
+    store = Store.open(tmp_path / "u.duckdb")
+    start = time.perf_counter()
+    try:
+        with pytest.raises(NetworkUnreachable) as info:
+            update_from_providers(store, settings=settings, client=client)  # every default source
+    finally:
+        client.close()
+        store.close()
+    elapsed = time.perf_counter() - start
+    message = str(info.value)
+    assert elapsed < 0.5
+    assert calls == ["query2.finance.yahoo.com"]  # one request; no other source tried
+    assert "\n" not in message
+    assert message.startswith("network unreachable: cannot connect to query2.finance.yahoo.com")
+    assert "no other source was tried" in message
+    assert info.value.host == "query2.finance.yahoo.com"
+
+
+def test_connection_error_after_an_answer_is_a_per_source_failure(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """Once a host answered, the network is up: a later connection failure is one source's."""
+    chart = (fixtures_dir / "yahoo" / "yfrs_history_chart_AAPL.json").read_bytes()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "finance/chart/AAPL" in str(request.url):
+            return httpx.Response(200, content=chart, headers={"content-type": "application/json"})
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    store = Store.open(tmp_path / "u.duckdb")
+    client = make_client(load_settings(), httpx.MockTransport(handler))
+    try:
+        rep = update_from_providers(
+            store, symbols=["AAPL"], macro=["DGS10"], factors=[], funds=["IWM"], client=client
+        )
+    finally:
+        client.close()
+        store.close()
+    assert any("AAPL" in key for key in rep.fetched)
+    failed = dict(rep.failed)
+    assert set(failed) == {"fred DGS10", "ishares IWM"}
+    assert "cannot connect to fred.stlouisfed.org" in failed["fred DGS10"]
+
+
+def test_cli_update_offline_prints_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from capsize.cli import app
+
+    calls: list[str] = []
+    transport = _unreachable(calls)
+
+    def no_network(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        return transport.handle_request(request)
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", no_network)
+    monkeypatch.setenv("CAPSIZE_HOME", str(tmp_path))
+    start = time.perf_counter()
+    res = CliRunner().invoke(app, ["data", "update", "--json"])  # --json: no progress bar
+    elapsed = time.perf_counter() - start
+    assert res.exit_code == 1
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("error: network unreachable")
+    assert "query2.finance.yahoo.com" in lines[0]
+    assert calls == ["query2.finance.yahoo.com"]
+    assert elapsed < 1.0
+    # with the (transient) progress bar: still one error line and no per-source failures
+    res = CliRunner().invoke(app, ["data", "update"])
+    assert res.exit_code == 1
+    errors = [line for line in res.output.splitlines() if "error:" in line or "failed" in line]
+    assert len(errors) == 1, res.output

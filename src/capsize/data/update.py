@@ -1,9 +1,14 @@
 """Fill the store from live providers (Yahoo, FRED, Ken French, iShares).
 
-Every source is fetched independently: a failure is recorded with a one-line
-reason and the others go on. Each fetched frame passes the same quality
-checks as imported files and is written in its own transaction, with a
-catalog entry naming the provider URL and retrieval time.
+Every source is fetched independently through one shared HTTP client (one
+cache, one retry policy, one rate limiter per host): a failure is recorded
+with a one-line reason and the others go on, except when the very first
+request cannot connect at all (DNS failure, connection refused, no route):
+then the machine is offline, and :class:`~capsize.errors.NetworkUnreachable`
+says so at once, naming the host, instead of trying every source in turn.
+Each fetched frame passes the same quality checks as imported files and is
+written in its own transaction, with a catalog entry naming the provider URL
+and retrieval time.
 """
 
 from __future__ import annotations
@@ -11,16 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pandas as pd
 
 from capsize.config import Settings, load_settings
 from capsize.data import quality
-from capsize.data.providers._base import ProviderResult
 from capsize.data.store import Store
-from capsize.errors import CapsizeError
+from capsize.errors import CapsizeError, NetworkUnreachable
+
+if TYPE_CHECKING:  # httpx and the providers are imported when an update runs, not before
+    import httpx
+
+    from capsize.data.providers._base import ProviderResult
 
 __all__ = [
     "DEFAULT_FUNDS",
@@ -106,14 +114,26 @@ def _catalog(
     )
 
 
+def _offline(label: str, exc: NetworkUnreachable) -> NetworkUnreachable:
+    """Return the one-line error of an update whose first request could not connect."""
+    return NetworkUnreachable(
+        f"network unreachable: cannot connect to {exc.host} (first source tried: {label}); "
+        "no other source was tried. Check your connection, or on an offline machine "
+        "import a local folder instead: capsize data import DIR",
+        provider=exc.provider,
+        host=exc.host,
+    )
+
+
 class _Updater:
     def __init__(
-        self, store: Store, settings: Settings, client: httpx.Client | None, report: UpdateReport
+        self, store: Store, settings: Settings, client: httpx.Client, report: UpdateReport
     ) -> None:
         self.store = store
         self.settings = settings
         self.client = client
         self.report = report
+        self.reached = False  # some request got an answer (or a non-connection error)
 
     def fetcher(self, dataset: str) -> Any:
         from capsize.data.providers.registry import get_fetcher
@@ -121,12 +141,26 @@ class _Updater:
         return get_fetcher(None, dataset, client=self.client, settings=self.settings)
 
     def attempt(self, label: str, func: Callable[[], None]) -> None:
+        """Run one source; record its failure, or stop everything when offline.
+
+        Raises
+        ------
+        NetworkUnreachable
+            The first request of the update could not connect: no other source is tried.
+        """
+        import httpx
+
         try:
             func()
+        except NetworkUnreachable as exc:
+            if not self.reached:
+                raise _offline(label, exc) from exc
+            self.report.failed.append((label, str(exc).splitlines()[0]))
         except CapsizeError as exc:
             self.report.failed.append((label, str(exc).splitlines()[0]))
         except httpx.HTTPError as exc:  # transport errors the provider did not map
             self.report.failed.append((label, f"network error: {exc.__class__.__name__}: {exc}"))
+        self.reached = True
 
     def bars(self, symbol: str) -> None:
         start = None
@@ -305,7 +339,9 @@ def update_from_providers(
         What to fetch (defaults: segment proxies, FRED rates, French size data,
         iShares holdings of the main size ETFs).
     client : httpx.Client, optional
-        Shared client (tests inject one with a mock transport).
+        Shared client (tests inject one with a mock transport); by default one
+        client from :func:`~capsize.data.providers._http.make_client` serves
+        every source and is closed at the end.
     progress : callable, optional
         ``progress(label, done, total)``.
 
@@ -313,21 +349,34 @@ def update_from_providers(
     -------
     UpdateReport
         Every source fetched, and every failure with its reason.
+
+    Raises
+    ------
+    NetworkUnreachable
+        The first request could not connect (no network): one line naming the
+        host, and no other source tried.
     """
+    from capsize.data.providers._http import make_client
+
     s = settings or load_settings()
     report = UpdateReport()
-    up = _Updater(store, s, client, report)
-    jobs: list[tuple[str, Callable[[], None]]] = [
-        (f"yahoo {sym}", partial(up.bars, sym)) for sym in symbols
-    ]
-    if macro:
-        jobs.append((f"fred {','.join(macro)}", partial(up.macro, macro)))
-    jobs += [(f"french {d} {f}", partial(up.factors, d, f)) for d, f in factors]
-    jobs += [(f"ishares {fund}", partial(up.holdings, fund)) for fund in funds]
-    for i, (label, job) in enumerate(jobs):
+    http = client if client is not None else make_client(s)
+    try:
+        up = _Updater(store, s, http, report)
+        jobs: list[tuple[str, Callable[[], None]]] = [
+            (f"yahoo {sym}", partial(up.bars, sym)) for sym in symbols
+        ]
+        if macro:
+            jobs.append((f"fred {','.join(macro)}", partial(up.macro, macro)))
+        jobs += [(f"french {d} {f}", partial(up.factors, d, f)) for d, f in factors]
+        jobs += [(f"ishares {fund}", partial(up.holdings, fund)) for fund in funds]
+        for i, (label, job) in enumerate(jobs):
+            if progress is not None:
+                progress("update", i, len(jobs))
+            up.attempt(label, job)
         if progress is not None:
-            progress("update", i, len(jobs))
-        up.attempt(label, job)
-    if progress is not None:
-        progress("update", len(jobs), len(jobs))
+            progress("update", len(jobs), len(jobs))
+    finally:
+        if client is None:
+            http.close()
     return report

@@ -1,9 +1,11 @@
-"""The shared HTTP layer: retries, back-off, cache, rate limit and typed errors."""
+"""The shared HTTP stack: retries, back-off, per-host rate limits, the validated cache, errors."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -12,8 +14,10 @@ import pytest
 
 from capsize.config import Settings
 from capsize.data.providers._http import (
-    HttpCache,
+    MAX_ATTEMPTS,
+    HostLimiter,
     RateLimiter,
+    cache_scope,
     fetch,
     get_bytes,
     get_json,
@@ -23,9 +27,12 @@ from capsize.data.providers._http import (
 )
 from capsize.errors import (
     EmptyDataError,
+    InputError,
+    NetworkUnreachable,
     ProviderError,
     ProviderTimeout,
     RateLimitError,
+    SchemaError,
     UnauthorizedError,
 )
 
@@ -53,14 +60,6 @@ class Recorder:
         if callable(item):
             return item(request)
         return item
-
-
-class Clock:
-    def __init__(self, t: float = 1_000_000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
@@ -141,11 +140,33 @@ def test_timeout_then_success(settings: Settings) -> None:
     assert get_text(_client(settings, rec), URL, provider="t", what="x").text == "a\n"
 
 
-def test_connect_error_maps_to_provider_error(settings: Settings) -> None:
-    rec = Recorder(httpx.ConnectError("refused"))
-    with pytest.raises(ProviderError, match="network error"):
-        get_text(_client(settings, rec), URL, provider="t", what="x")
-    assert len(rec.requests) == 3
+def test_connect_error_is_network_unreachable_and_not_retried(settings: Settings) -> None:
+    rec = Recorder(httpx.ConnectError("[Errno -3] Temporary failure in name resolution"))
+    sleeps: list[float] = []
+    with pytest.raises(NetworkUnreachable, match=r"cannot connect to example\.test") as info:
+        get_text(_client(settings, rec, sleeps), URL, provider="t", what="x")
+    assert info.value.host == "example.test"
+    assert isinstance(info.value, ProviderError)
+    assert len(rec.requests) == 1  # the network is down: no retry, no back-off
+    assert sleeps == []
+
+
+def test_dropped_connection_is_retried(settings: Settings) -> None:
+    rec = Recorder(
+        httpx.RemoteProtocolError("Server disconnected"), httpx.Response(200, text="a\n")
+    )
+    assert get_text(_client(settings, rec), URL, provider="t", what="x").text == "a\n"
+    assert len(rec.requests) == 2
+
+
+def test_attempts_are_bounded(settings: Settings) -> None:
+    rec = Recorder(httpx.Response(503))
+    with pytest.raises(InputError, match="CAPSIZE_HTTP_RETRIES"):
+        _client(settings, rec, retries=10**8)
+    client = _client(settings, rec, retries=MAX_ATTEMPTS)
+    with pytest.raises(ProviderError, match="HTTP 503"):
+        get_text(client, URL, provider="t", what="x")
+    assert len(rec.requests) == MAX_ATTEMPTS
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -199,9 +220,8 @@ def test_zip_expected(settings: Settings) -> None:
 
 
 def test_cache_hit_expiry_and_bypass(settings: Settings) -> None:
-    clock = Clock()
     rec = Recorder(lambda r: httpx.Response(200, text=f"n,{len(rec.requests)}\n"))
-    client = _client(settings, rec, cache_ttl=100.0, time_fn=clock)
+    client = _client(settings, rec, cache_ttl=100.0)
     first = get_text(client, URL, provider="t", what="x")
     second = get_text(client, URL, provider="t", what="x")
     assert not first.cached
@@ -212,11 +232,89 @@ def test_cache_hit_expiry_and_bypass(settings: Settings) -> None:
     # query string is part of the key
     get_text(client, URL, provider="t", what="x", params={"id": "B"})
     assert len(rec.requests) == 2
-    # per-request ttl 0 always asks the server
+    # per-request ttl 0 neither reads nor fills the cache
     assert get_text(client, URL, provider="t", what="x", cache_ttl=0).text == "n,3\n"
-    clock.t += 101
-    assert get_text(client, URL, provider="t", what="x").text == "n,4\n"
-    assert list((settings.cache_dir / "http").glob("*.body"))
+    assert get_text(client, URL, provider="t", what="x").text == "n,1\n"
+    # a short per-request ttl expires
+    get_text(client, URL + "?short", provider="t", what="x", cache_ttl=0.05)
+    time.sleep(0.1)
+    assert get_text(client, URL + "?short", provider="t", what="x").text == "n,5\n"
+    client.close()
+    assert (settings.cache_dir / "http" / "hishel.sqlite").is_file()
+
+
+def test_nothing_cached_when_the_parser_rejects_the_body(settings: Settings) -> None:
+    """A 200 whose body a parser rejects (inside the validation scope) is asked again."""
+    rec = Recorder(
+        httpx.Response(200, text="DATE,DGS10\n2024-01-02,4.0"),  # cut: rejected below
+        httpx.Response(200, text="DATE,DGS10\n2024-01-02,4.05\n"),
+    )
+    client = _client(settings, rec)
+
+    def parse(text: str) -> str:
+        if not text.endswith("\n"):
+            raise SchemaError("cut short")
+        return text
+
+    with pytest.raises(SchemaError), cache_scope(client):
+        parse(get_text(client, URL, provider="t", what="x").text)
+    with cache_scope(client):
+        good = get_text(client, URL, provider="t", what="x")
+        parse(good.text)
+    again = get_text(client, URL, provider="t", what="x")
+    assert not good.cached
+    assert again.cached
+    assert again.text.endswith("4.05\n")
+    assert len(rec.requests) == 2
+
+
+def test_cached_body_that_fails_to_parse_is_dropped(settings: Settings) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, text=f"n,{len(rec.requests)}\n"))
+    client = _client(settings, rec)
+    get_text(client, URL, provider="t", what="x")
+    with pytest.raises(SchemaError), cache_scope(client):
+        assert get_text(client, URL, provider="t", what="x").cached
+        raise SchemaError("the parser changed its mind")
+    assert not get_text(client, URL, provider="t", what="x").cached
+    assert len(rec.requests) == 2
+
+
+def test_dropped_scope_and_nested_scopes(settings: Settings) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, text=f"n,{len(rec.requests)}\n"))
+    client = _client(settings, rec)
+    with cache_scope(client) as scope:  # accepted but flagged: returned, never stored
+        get_text(client, URL, provider="t", what="x")
+        scope.drop()
+    with pytest.raises(SchemaError), cache_scope(client):
+        with cache_scope(client):  # an inner success waits for the outer scope
+            get_text(client, URL, provider="t", what="x")
+        with cache_scope(client, final=True):  # a final one is stored at once
+            get_text(client, URL + "?final", provider="t", what="x")
+        raise SchemaError("outer parse failed")
+    assert not get_text(client, URL, provider="t", what="x").cached
+    assert get_text(client, URL + "?final", provider="t", what="x").cached
+    assert len(rec.requests) == 4
+
+
+def test_secrets_never_reach_the_disk(settings: Settings) -> None:
+    rec = Recorder(lambda r: httpx.Response(200, text="a,1\n"))
+    client = _client(settings, rec)
+    secret = "0123456789abcdef0123456789abcdef"
+    get_text(
+        client,
+        URL,
+        provider="t",
+        what="x",
+        params={"series_id": "DGS10", "api_key": secret},
+        headers={"x-cg-pro-api-key": secret},
+    )
+    assert get_text(
+        client, URL, provider="t", what="x", params={"series_id": "DGS10", "api_key": secret}
+    ).cached
+    client.close()
+    files = list((settings.cache_dir / "http").iterdir())
+    assert files
+    assert all(secret.encode() not in f.read_bytes() for f in files)
 
 
 def test_errors_are_not_cached(settings: Settings) -> None:
@@ -257,12 +355,18 @@ def test_gzip_body_cached_decoded(settings: Settings) -> None:
     assert payload.cached
 
 
-def test_corrupt_cache_entry_is_ignored(tmp_path: Path) -> None:
-    cache = HttpCache(tmp_path, 100)
-    cache.put(URL, b"x", 200, {})
-    for p in tmp_path.glob("*.json"):
-        p.write_text("{not json")
-    assert cache.get(URL) is None
+def test_corrupt_cache_file_is_ignored(settings: Settings) -> None:
+    folder = settings.cache_dir / "http"
+    folder.mkdir(parents=True)
+    (folder / "hishel.sqlite").write_bytes(b"this is not a database" * 100)
+    rec = Recorder(lambda r: httpx.Response(200, text="a,1\n"))
+    client = _client(settings, rec)
+    assert get_text(client, URL, provider="t", what="x").text == "a,1\n"
+    assert get_text(client, URL, provider="t", what="x").text == "a,1\n"
+    assert len(rec.requests) == 2
+    client.close()
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(folder / "hishel.sqlite").execute("select 1 from entries")
 
 
 def test_rate_limiter_spacing() -> None:
@@ -288,6 +392,21 @@ def test_rate_limit_applies_to_network_not_cache(settings: Settings) -> None:
     fetch(client, URL, provider="t", what="x", expect="csv")
     fetch(client, URL, provider="t", what="x", expect="csv")
     assert len(rec.requests) == 1
+
+
+def test_host_limiter_rules() -> None:
+    limits = HostLimiter(default=2.0)
+    sec = limits.limiter("www.sec.gov")
+    assert sec is not None
+    assert sec is limits.limiter("data.sec.gov")
+    assert sec.interval == pytest.approx(0.1)
+    assert limits.limiter("notsec.gov") is not sec  # a suffix match needs the dot
+    fred = limits.limiter("fred.stlouisfed.org")
+    assert fred is not None
+    assert fred.interval == pytest.approx(0.5)
+    assert fred is limits.limiter("FRED.stlouisfed.org")
+    assert fred is not limits.limiter("api.stlouisfed.org")  # one limiter per other host
+    assert HostLimiter().limiter("fred.stlouisfed.org") is None
 
 
 def test_rate_limiter_rejects_bad_rate() -> None:

@@ -121,7 +121,10 @@ def _submissions() -> bytes:
     return json.dumps({"cik": "311101", "name": "DUPREE", "filings": {"recent": recent}}).encode()
 
 
-def _edgar(tmp_path: Path, handler, *, ua: str | None = UA) -> tuple[SecEdgar, list[float]]:
+def _edgar(
+    tmp_path: Path, handler, *, ua: str | None = UA, cache: bool = False
+) -> tuple[SecEdgar, list[float]]:
+    """An SEC session on the shared stack, over a mock transport, with a fake clock."""
     slept: list[float] = []
     now = [0.0]  # a fake monotonic clock that only moves when the limiter sleeps
 
@@ -131,8 +134,13 @@ def _edgar(tmp_path: Path, handler, *, ua: str | None = UA) -> tuple[SecEdgar, l
 
     limiter = RateLimiter(10.0, monotonic=lambda: now[0], sleep=sleep)
     settings = Settings(home=tmp_path, sec_user_agent=ua, http_retries=1)
-    client = httpx.Client(transport=httpx.MockTransport(handler))
-    edgar = SecEdgar(settings, client=client, cache=False, limiter=limiter, sleep=lambda s: None)
+    edgar = SecEdgar(
+        settings,
+        transport=httpx.MockTransport(handler),
+        cache=cache,
+        limiter=limiter,
+        sleep=lambda s: None,
+    )
     return edgar, slept
 
 
@@ -170,11 +178,38 @@ def test_fetcher_keeps_good_filings_and_reports_bad(tmp_path, nport_dir):
     # every request carried the SEC user agent and went through the limiter
     assert all(r.headers["User-Agent"] == UA for r in seen)
     assert len(seen) == 5
-    assert edgar.requests_made == 5
     # raw XML, never the xsl-rendered HTML path
     assert all("xsl" not in r.url.path for r in seen)
     # five requests at no processing time: spaced 0.1 s apart, i.e. 10 requests/s
     assert slept == pytest.approx([0.1] * 4)
+
+
+def test_only_documents_that_parse_are_cached(tmp_path, nport_dir):
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        seen.append(path)
+        if path.endswith("CIK0000311101.json"):
+            return httpx.Response(200, content=_submissions())
+        acc = path.split("/")[-2]
+        if acc == ACCS[0].replace("-", ""):
+            return httpx.Response(200, content=(nport_dir / DUPREE).read_bytes())
+        if acc == ACCS[1].replace("-", ""):
+            return httpx.Response(200, content=(nport_dir / AST).read_bytes())
+        if acc == ACCS[2].replace("-", ""):
+            return httpx.Response(200, text="<html><body>Rendered page</body></html>")
+        return httpx.Response(200, content=b"\n<edgarSubmission><broken")
+
+    for _ in range(2):
+        edgar, _ = _edgar(tmp_path, handler, cache=True)
+        with edgar:
+            res = NportFetcher(edgar).fetch({"cik": 311101, "fund": "kytf"})[0]
+        assert res.meta["parsed"] == 2
+    first, second = seen[:5], seen[5:]
+    assert len(first) == 5
+    # the filing list and both good documents came from the cache; the two bad ones did not
+    assert sorted(p.split("/")[-2] for p in second) == sorted(a.replace("-", "") for a in ACCS[2:])
 
 
 def test_fetcher_series_filter_and_accessions(tmp_path, nport_dir):

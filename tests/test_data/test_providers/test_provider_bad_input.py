@@ -6,6 +6,7 @@ transport replaced by ``httpx.MockTransport``; only the transport is fake.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -343,3 +344,44 @@ def test_get_fetcher_bad_names(
 ) -> None:
     with pytest.raises(InputError, match=match):
         get_fetcher(provider, dataset, **kwargs)
+
+
+def _bad_200(fixtures_dir: Path, case: Case) -> httpx.Response:
+    """A 200 that must never be served again from the cache (issue 13, class 9)."""
+    body = (fixtures_dir / case.fixture).read_bytes()
+    if case.name == "yahoo":  # Yahoo's error object with status 200
+        return httpx.Response(
+            200,
+            json={"chart": {"result": None, "error": {"code": "Not Found", "description": "x"}}},
+        )
+    if case.name == "fred":  # cut inside the last value: parses, flagged possibly_truncated
+        return httpx.Response(200, content=body[: body.index(b"\n1994-02-15,5.88\n") + 15])
+    # French zip cut short (corrupt); iShares file cut to 30 % (parses, flagged truncated)
+    return httpx.Response(200, content=body[: int(len(body) * 0.3)])
+
+
+def _fetch_twice(tmp_path: Path, case: Case, response: httpx.Response) -> list[httpx.Request]:
+    """Fetch twice through one client with its cache; return the requests that went out."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return response
+
+    client = make_client(
+        Settings(home=tmp_path), httpx.MockTransport(handler), sleep=lambda s: None
+    )
+    fetcher = case.cls(client, clock=lambda: NOW)  # type: ignore[call-arg]
+    try:
+        for _ in range(2):
+            with contextlib.suppress(CapsizeError):
+                fetcher.fetch(case.params)
+    finally:
+        client.close()
+    return seen
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_bad_200_is_never_cached(tmp_path: Path, fixtures_dir: Path, case: Case) -> None:
+    assert len(_fetch_twice(tmp_path, case, _bad_200(fixtures_dir, case))) == 2
+    assert len(_fetch_twice(tmp_path / "good", case, _ok(fixtures_dir, case))) == 1

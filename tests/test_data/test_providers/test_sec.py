@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from capsize.config import Settings, load_settings
+from capsize.data.providers._http import CapsizeClient, HostLimiter
 from capsize.data.providers.sec import (
     CompanyFactsFetcher,
     RateLimiter,
@@ -53,12 +56,16 @@ def _edgar(sec_dir: Path, **kw: object) -> SecEdgar:
 def test_user_agent_required_for_live_calls() -> None:
     settings = load_settings()
     assert settings.sec_user_agent is None
-    edgar = SecEdgar(
-        settings, client=httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
-    )
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200)
+
+    edgar = SecEdgar(settings, transport=httpx.MockTransport(handler))
     with pytest.raises(UnauthorizedError, match="CAPSIZE_SEC_USER_AGENT"):
         edgar.tickers()
-    assert edgar.requests_made == 0
+    assert calls == []  # refused before anything was sent
 
 
 def test_user_agent_needs_email() -> None:
@@ -100,7 +107,20 @@ def test_rate_limiter_spaces_calls() -> None:
         RateLimiter(0)
 
 
+def _paced() -> tuple[RateLimiter, list[float]]:
+    """A 10 requests/s limiter on a fake clock that moves only when it sleeps."""
+    now = [0.0]
+    paced: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        paced.append(seconds)
+        now[0] += seconds
+
+    return RateLimiter(10.0, monotonic=lambda: now[0], sleep=sleep), paced
+
+
 def test_retries_then_rate_limit_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SEC client retries 429 with the shared stack's policy and back-off."""
     monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
     monkeypatch.setenv("CAPSIZE_HTTP_RETRIES", "3")
     calls = []
@@ -110,15 +130,20 @@ def test_retries_then_rate_limit_error(monkeypatch: pytest.MonkeyPatch) -> None:
         return httpx.Response(429)
 
     sleeps: list[float] = []
+    limiter, paced = _paced()
     edgar = SecEdgar(
         load_settings(),
-        client=httpx.Client(transport=httpx.MockTransport(handler)),
+        transport=httpx.MockTransport(handler),
         sleep=sleeps.append,
+        limiter=limiter,
     )
     with pytest.raises(RateLimitError, match="429"):
         edgar.tickers()
     assert len(calls) == 3
-    assert sleeps == [0.5, 1.0]
+    assert sleeps == [0.5, 1.0]  # back-off of the shared retry policy
+    assert paced == [pytest.approx(0.1)] * 2  # every attempt also went through the SEC limiter
+    assert isinstance(edgar.client, CapsizeClient)
+    edgar.close()
 
 
 def test_retry_recovers_after_503(monkeypatch: pytest.MonkeyPatch, sec_dir: Path) -> None:
@@ -132,13 +157,36 @@ def test_retry_recovers_after_503(monkeypatch: pytest.MonkeyPatch, sec_dir: Path
             return httpx.Response(503)
         return inner.handle_request(request)
 
-    edgar = SecEdgar(
-        load_settings(),
-        client=httpx.Client(transport=httpx.MockTransport(handler)),
-        sleep=lambda s: None,
-    )
-    assert len(edgar.tickers()) > 9000
+    with SecEdgar(
+        load_settings(), transport=httpx.MockTransport(handler), sleep=lambda s: None
+    ) as edgar:
+        assert len(edgar.tickers()) > 9000
     assert state["n"] == 2
+
+
+def test_requests_paced_by_the_shared_sec_limiter(
+    monkeypatch: pytest.MonkeyPatch, sec_dir: Path
+) -> None:
+    monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
+    limiter, paced = _paced()
+    hosts: list[str] = []
+    inner = recorded_transport(sec_dir)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        return inner.handle_request(request)
+
+    with SecEdgar(
+        load_settings(), transport=httpx.MockTransport(handler), cache=False, limiter=limiter
+    ) as edgar:
+        edgar.submissions("IMNN")  # ticker map (www), filing list and overflow page (data)
+    assert hosts == ["www.sec.gov", "data.sec.gov", "data.sec.gov"]
+    # one limiter across both SEC hosts: three requests at no processing time, 0.1 s apart
+    assert paced == [pytest.approx(0.1)] * 2
+    # and the stack's default rules pace every SEC host at 10 requests/s
+    limits = HostLimiter()
+    assert limits.limiter("data.sec.gov") is limits.limiter("www.sec.gov")
+    assert limits.limiter("www.sec.gov").interval == pytest.approx(0.1)  # type: ignore[union-attr]
 
 
 def test_disk_cache_serves_second_call(monkeypatch: pytest.MonkeyPatch, sec_dir: Path) -> None:
@@ -151,18 +199,37 @@ def test_disk_cache_serves_second_call(monkeypatch: pytest.MonkeyPatch, sec_dir:
         return inner.handle_request(request)
 
     settings = load_settings()
-    e1 = SecEdgar(settings, client=httpx.Client(transport=httpx.MockTransport(handler)))
-    e1.submissions("UNCY")
+    with SecEdgar(settings, transport=httpx.MockTransport(handler)) as e1:
+        first = e1.submissions("UNCY")
     n = len(hits)
-    e2 = SecEdgar(settings, client=httpx.Client(transport=httpx.MockTransport(handler)))
-    res = e2.submissions("UNCY")
-    assert len(hits) == n  # served from $CAPSIZE_HOME/cache/sec
-    assert res.source.startswith("sec cache")
+    assert not first.meta["cached"]
+    with SecEdgar(settings, transport=httpx.MockTransport(handler)) as e2:
+        res = e2.submissions("UNCY")
+    assert len(hits) == n  # served from the shared cache under $CAPSIZE_HOME/cache/http
+    assert res.meta["cached"]
+    assert res.retrieved_at <= dt.datetime.now(dt.UTC)
+    assert res.source.startswith("sec https://data.sec.gov/submissions/")
     # offline without a client reads the cache only
-    e3 = SecEdgar(settings, offline=True)
-    assert len(e3.submissions("UNCY").frame) == len(res.frame)
-    with pytest.raises(EmptyDataError, match="offline SEC cache"):
-        e3.company_facts("UNCY")
+    with SecEdgar(settings, offline=True) as e3:
+        assert len(e3.submissions("UNCY").frame) == len(res.frame)
+        with pytest.raises(EmptyDataError, match="offline SEC cache"):
+            e3.company_facts("UNCY")
+
+
+def test_body_the_parser_rejects_is_not_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 200 that does not parse (here: an error object) is not served again from the cache."""
+    monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(200, json={"message": "try again later"})
+
+    with SecEdgar(load_settings(), transport=httpx.MockTransport(handler)) as edgar:
+        for _ in range(2):
+            with pytest.raises(SchemaError, match="company_tickers"):
+                edgar.tickers()
+    assert seen == ["/files/company_tickers.json"] * 2
 
 
 # ---------------------------------------------------------------- parsing vs plain json
@@ -300,13 +367,21 @@ def test_settings_type() -> None:
 
 
 def test_default_client_is_shared_http_client_with_user_agent(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, sec_dir: Path
 ) -> None:
     monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
-    edgar = SecEdgar(load_settings())
-    client = edgar._http()
-    assert client.headers["user-agent"] == UA
-    assert type(client).__name__ == "CapsizeClient"
+    seen: list[str] = []
+    inner = recorded_transport(sec_dir)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["user-agent"])
+        return inner.handle_request(request)
+
+    edgar = SecEdgar(load_settings(), transport=httpx.MockTransport(handler))
+    assert type(edgar.client).__name__ == "CapsizeClient"
+    assert edgar.client.http_cache is not None  # type: ignore[attr-defined]
+    edgar.tickers()
+    assert seen == [UA]
     edgar.close()
 
 
@@ -334,3 +409,45 @@ def test_bulk_progress_bar_goes_to_stderr(
     out = list(_edgar(sec_dir).bulk(["UNCY"], datasets=("filings",), progress=True))
     assert len(out) == 1
     assert capsys.readouterr().out == ""
+
+
+def test_offline_misses_are_immediate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cache-only mode sends nothing, so it neither paces nor retries a miss."""
+    monkeypatch.setenv("CAPSIZE_HTTP_RETRIES", "5")
+    start = time.perf_counter()
+    with SecEdgar(load_settings(), offline=True) as edgar:
+        for _ in range(30):
+            with pytest.raises(EmptyDataError, match="offline SEC cache"):
+                edgar.tickers()
+    assert time.perf_counter() - start < 1.0
+
+
+def test_registry_builds_sec_fetchers_on_a_shared_client(
+    monkeypatch: pytest.MonkeyPatch, sec_dir: Path
+) -> None:
+    from capsize.data.providers._http import make_client
+    from capsize.data.providers.registry import get_fetcher
+
+    monkeypatch.setenv("CAPSIZE_SEC_USER_AGENT", UA)
+    settings = load_settings()
+    client = make_client(settings, recorded_transport(sec_dir), sleep=lambda s: None)
+    try:
+        fetcher = get_fetcher(None, "sec_filings", client=client, settings=settings)
+        assert fetcher.client is client
+        res = fetcher.fetch({"symbol": "UNCY"})[0]
+        assert res.dataset == "sec_filings"
+        assert res.meta["cik"] == 1766140
+    finally:
+        client.close()
+
+
+def test_exported_members() -> None:
+    import capsize.data.providers._http as http
+    import capsize.data.providers.sec as sec
+
+    def key(n: str) -> tuple[int, str]:  # isort style (ruff RUF022): CONSTANTS, Classes, functions
+        return (0 if n.isupper() else 1 if n[:1].isupper() else 2, n)
+
+    for module in (http, sec):
+        assert module.__all__ == sorted(module.__all__, key=key)
+        assert all(hasattr(module, name) for name in module.__all__)

@@ -236,6 +236,7 @@ class CoinGeckoFetcher(HttpFetcher[CoinGeckoQuery, Payload]):
     """
 
     provider = PROVIDER
+    cache_ttl = 900.0  # prices and market caps move by the minute
 
     def __init__(
         self,
@@ -321,6 +322,7 @@ class CoinGeckoFetcher(HttpFetcher[CoinGeckoQuery, Payload]):
             params=params,
             headers=self._headers(),
             not_found=f"CoinGecko has no coin {query.coin!r}; check the id on coingecko.com",
+            cache_ttl=self.cache_ttl,
         )
 
     def transform(

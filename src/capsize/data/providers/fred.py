@@ -301,6 +301,7 @@ class FredFetcher(HttpFetcher[FredQuery, Payload]):
             not_found=(
                 f"FRED has no series {','.join(query.series)}; check the id on fred.stlouisfed.org"
             ),
+            cache_ttl=self.cache_ttl,
         )
 
     def transform(
@@ -413,6 +414,7 @@ class FredApiFetcher(HttpFetcher[FredQuery, tuple[str, Any]]):
                 what=f"FRED API series {sid}",
                 params=params,
                 not_found=f"FRED has no series {sid}; check the id on fred.stlouisfed.org",
+                cache_ttl=self.cache_ttl,
             )
         return f"{FRED_API_URL}?series_id={','.join(query.series)}", bodies
 

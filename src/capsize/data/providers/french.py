@@ -172,27 +172,33 @@ def _split_sections(lines: list[str], name: str) -> list[_Section]:
     return sections
 
 
-def _section_frame(sec: _Section, name: str) -> pd.DataFrame:
+def _section_columns(sec: _Section, name: str) -> list[str]:
+    """Return the column names (without the empty one a trailing comma adds)."""
     if not sec.rows:
         raise SchemaError(
             f"{name}: section {sec.title or '(untitled)'!r} "
             f"(header on line {sec.header_line}) has no rows"
         )
-    ncol = len(sec.header)
-    if sec.header[-1] == "":  # trailing comma on the header line
-        ncol -= 1
-    columns = sec.header[:ncol]
+    columns = sec.header[:-1] if sec.header[-1] == "" else sec.header
     if len(set(columns)) != len(columns) or "" in columns:
         raise SchemaError(
             f"{name}: header on line {sec.header_line} has empty or duplicated "
             f"column names {columns}"
         )
-    kinds = {_date_kind(fields[0]) for _, fields in sec.rows}
-    if len(kinds) != 1:
-        raise SchemaError(
-            f"{name}: section {sec.title or '(untitled)'!r} mixes date formats {sorted(kinds)}"
-        )
-    kind = kinds.pop()
+    return columns
+
+
+def _cell(cell: str, name: str, lineno: int) -> float:
+    if cell == "":
+        return math.nan
+    try:
+        v = float(cell)
+    except ValueError:
+        raise SchemaError(f"{name}: line {lineno} has a non-numeric value {cell!r}") from None
+    return math.nan if v in MISSING_CODES else v
+
+
+def _section_values(sec: _Section, ncol: int, name: str) -> list[list[float]]:
     values: list[list[float]] = []
     for lineno, fields in sec.rows:
         cells = fields[1:]
@@ -203,19 +209,18 @@ def _section_frame(sec: _Section, name: str) -> pd.DataFrame:
                 f"{name}: line {lineno} has {len(cells)} values but the header on line "
                 f"{sec.header_line} names {ncol} columns; the file layout changed"
             )
-        row: list[float] = []
-        for cell in cells:
-            if cell == "":
-                row.append(math.nan)
-                continue
-            try:
-                v = float(cell)
-            except ValueError:
-                raise SchemaError(
-                    f"{name}: line {lineno} has a non-numeric value {cell!r}"
-                ) from None
-            row.append(math.nan if v in MISSING_CODES else v)
-        values.append(row)
+        values.append([_cell(cell, name, lineno) for cell in cells])
+    return values
+
+
+def _section_index(sec: _Section, name: str) -> tuple[pd.DatetimeIndex, str]:
+    """Return the period-end dates of the rows, and the frequency."""
+    kinds = {_date_kind(fields[0]) for _, fields in sec.rows}
+    if len(kinds) != 1:
+        raise SchemaError(
+            f"{name}: section {sec.title or '(untitled)'!r} mixes date formats {sorted(kinds)}"
+        )
+    kind = kinds.pop()
     tokens = [fields[0] for _, fields in sec.rows]
     try:
         index = pd.DatetimeIndex(pd.to_datetime(tokens, format=_FORMAT[kind]))
@@ -229,6 +234,13 @@ def _section_frame(sec: _Section, name: str) -> pd.DataFrame:
     index.name = "date"
     if index.has_duplicates:
         raise SchemaError(f"{name}: section {sec.title!r} repeats dates")
+    return index, freq
+
+
+def _section_frame(sec: _Section, name: str) -> pd.DataFrame:
+    columns = _section_columns(sec, name)
+    values = _section_values(sec, len(columns), name)
+    index, freq = _section_index(sec, name)
     frame = pd.DataFrame(values, index=index, columns=columns, dtype="float64").sort_index()
     title = sec.title or freq.capitalize()
     frame.attrs["title"] = title
@@ -502,6 +514,7 @@ class FrenchFetcher(HttpFetcher[FrenchQuery, Payload]):
     """
 
     provider = PROVIDER
+    cache_ttl = 86400.0  # the library is revised monthly: a day
 
     def transform_query(self, params: Mapping[str, Any]) -> FrenchQuery:
         """Validate ``dataset`` and ``frequency``."""
@@ -524,7 +537,7 @@ class FrenchFetcher(HttpFetcher[FrenchQuery, Payload]):
             what=f"Ken French file {query.file}",
             zip_archive=True,
             not_found=f"the French library has no file {query.file}_CSV.zip",
-            cache_ttl=86400.0,
+            cache_ttl=self.cache_ttl,
         )
 
     def transform(

@@ -37,7 +37,7 @@ from capsize.data.providers._http import (
 from capsize.errors import InputError, SchemaError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 
 __all__ = [
@@ -108,6 +108,106 @@ def _decode(text: str | bytes, name: str) -> str:
     raise InputError(f"text must be str or bytes, got {type(text).__name__}")
 
 
+def _preamble(lines: list[str], name: str) -> tuple[int, dict[str, str], str | None]:
+    """Return the header line's index, the ``key,value`` preamble and the fund name."""
+    preamble: dict[str, str] = {}
+    fund_name: str | None = None
+    for i, line in enumerate(lines[:_HEADER_SCAN_LINES]):
+        fields = next(csv.reader([line]), [])
+        if len(fields) >= 2 and fields[0].strip() == "Ticker" and fields[1].strip() == "Name":
+            return i, preamble, fund_name
+        stripped = line.strip().strip("\u00a0")
+        if stripped and len(fields) >= 2:
+            preamble[fields[0].strip()] = fields[1].strip()
+        elif stripped and fund_name is None:
+            fund_name = stripped
+    raise SchemaError(
+        f"{name}: no holdings header ('Ticker,Name,...') in the first "
+        f"{_HEADER_SCAN_LINES} lines; "
+        "the file is not a comma-separated iShares holdings CSV or its layout changed"
+    )
+
+
+def _preamble_meta(
+    preamble: Mapping[str, str], name: str
+) -> tuple[dt.date, float | None, dt.date | None]:
+    """Return the snapshot date, fund shares outstanding and inception date."""
+    if "Fund Holdings as of" not in preamble:
+        raise SchemaError(
+            f"{name}: the preamble has no 'Fund Holdings as of' line, so the snapshot date is "
+            "unknown; download the file again from the fund page"
+        )
+    as_of = _parse_as_of(preamble["Fund Holdings as of"], name)
+    so_raw = preamble.get("Shares Outstanding")
+    shares_outstanding: float | None = None
+    if so_raw is not None:
+        so = _number(so_raw, name=name, where="'Shares Outstanding'")
+        shares_outstanding = None if math.isnan(so) else so
+    inception = preamble.get("Inception Date")
+    inception_date = (
+        _parse_as_of(inception, name)
+        if inception is not None and inception not in _MISSING
+        else None
+    )
+    return as_of, shares_outstanding, inception_date
+
+
+def _blank(row: list[str]) -> bool:
+    return all(not c.strip().strip("\u00a0") for c in row)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The holdings table's header and where each standard column is."""
+
+    header: list[str]
+    pos: dict[str, int]
+    weight: str
+    shares: str
+
+    @classmethod
+    def from_header(cls, header: list[str], name: str) -> _Table:
+        missing = [c for c in _REQUIRED if c not in header]
+        weight = next((c for c in _WEIGHT_COLUMNS if c in header), None)
+        shares = next((c for c in _SHARES_COLUMNS if c in header), None)
+        if weight is None:
+            missing.append("Weight (%) or Market Weight")
+        if shares is None:
+            missing.append("Quantity or Shares")
+        if missing or weight is None or shares is None:
+            raise SchemaError(f"{name}: holdings header lacks {missing}; got {header}")
+        return cls(header, {c: header.index(c) for c in header}, weight, shares)
+
+    def record(self, row: list[str], where: str, name: str) -> dict[str, Any]:
+        def num(col: str) -> float:
+            return _number(row[self.pos[col]], name=name, where=where)
+
+        return {
+            "ticker": _text(row[self.pos["Ticker"]]),
+            "name": _text(row[self.pos["Name"]]),
+            "sector": _text(row[self.pos["Sector"]]),
+            "asset_class": _text(row[self.pos["Asset Class"]]),
+            "weight": num(self.weight) / 100.0,
+            "shares": num(self.shares),
+            "market_value": num("Market Value"),
+            "price": num("Price"),
+        }
+
+    def read(
+        self, reader: Iterator[list[str]], first_line: int, name: str
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Return the holdings records and whether the disclaimer footer follows them."""
+        records: list[dict[str, Any]] = []
+        for row_no, row in enumerate(reader, start=first_line):
+            if not row or _blank(row) or len(row) != len(self.header):
+                # a truncated download ends inside the table with a short last row, no footer
+                rest = [r for r in reader if not _blank(r)]
+                footer = bool(rest) or (len(row) == 1 and len(row[0].strip()) > 40)
+                return records, footer
+            records.append(self.record(row, f"holding on line ~{row_no}", name))
+        return records, False
+
+
 def parse_ishares_holdings(
     text: str | bytes, *, name: str = "<iShares holdings CSV>"
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -174,84 +274,18 @@ def parse_ishares_holdings(
     if content.lstrip()[:1] == "<":
         raise SchemaError(f"{name}: got an HTML/XML page, not an iShares holdings CSV")
     lines = content.splitlines()
-    header_idx: int | None = None
-    preamble: dict[str, str] = {}
-    fund_name: str | None = None
-    for i, line in enumerate(lines[:_HEADER_SCAN_LINES]):
-        fields = next(csv.reader([line]), [])
-        if len(fields) >= 2 and fields[0].strip() == "Ticker" and fields[1].strip() == "Name":
-            header_idx = i
-            break
-        stripped = line.strip().strip("\u00a0")
-        if not stripped:
-            continue
-        if len(fields) >= 2:
-            preamble[fields[0].strip()] = fields[1].strip()
-        elif fund_name is None:
-            fund_name = stripped
-    if header_idx is None:
-        raise SchemaError(
-            f"{name}: no holdings header ('Ticker,Name,...') in the first "
-            f"{_HEADER_SCAN_LINES} lines; "
-            "the file is not a comma-separated iShares holdings CSV or its layout changed"
-        )
-    if "Fund Holdings as of" not in preamble:
-        raise SchemaError(
-            f"{name}: the preamble has no 'Fund Holdings as of' line, so the snapshot date is "
-            "unknown; download the file again from the fund page"
-        )
-    as_of = _parse_as_of(preamble["Fund Holdings as of"], name)
-    so_raw = preamble.get("Shares Outstanding")
-    shares_outstanding: float | None = None
-    if so_raw is not None:
-        so = _number(so_raw, name=name, where="'Shares Outstanding'")
-        shares_outstanding = None if math.isnan(so) else so
-    inception = preamble.get("Inception Date")
-    inception_date = (
-        _parse_as_of(inception, name)
-        if inception is not None and inception not in _MISSING
-        else None
-    )
-
+    header_idx, preamble, fund_name = _preamble(lines, name)
+    info = _preamble_meta(preamble, name)
     reader = csv.reader(io.StringIO("\n".join(lines[header_idx:])))
-    header = [h.strip() for h in next(reader)]
-    missing = [c for c in _REQUIRED if c not in header]
-    weight_col = next((c for c in _WEIGHT_COLUMNS if c in header), None)
-    shares_col = next((c for c in _SHARES_COLUMNS if c in header), None)
-    if weight_col is None:
-        missing.append("Weight (%) or Market Weight")
-    if shares_col is None:
-        missing.append("Quantity or Shares")
-    if missing or weight_col is None or shares_col is None:
-        raise SchemaError(f"{name}: holdings header lacks {missing}; got {header}")
-    pos = {c: header.index(c) for c in header}
-
-    records: list[dict[str, Any]] = []
-    footer_found = False
-    for row_no, row in enumerate(reader, start=header_idx + 2):
-        if not row or all(not c.strip().strip("\u00a0") for c in row) or len(row) != len(header):
-            # a truncated download ends inside the table with a short last row and no footer
-            rest = [r for r in reader if any(c.strip().strip("\u00a0") for c in r)]
-            footer_found = bool(rest) or (len(row) == 1 and len(row[0].strip()) > 40)
-            break
-        where = f"holding on line ~{row_no}"
-        records.append(
-            {
-                "ticker": _text(row[pos["Ticker"]]),
-                "name": _text(row[pos["Name"]]),
-                "sector": _text(row[pos["Sector"]]),
-                "asset_class": _text(row[pos["Asset Class"]]),
-                "weight": _number(row[pos[weight_col]], name=name, where=where) / 100.0,
-                "shares": _number(row[pos[shares_col]], name=name, where=where),
-                "market_value": _number(row[pos["Market Value"]], name=name, where=where),
-                "price": _number(row[pos["Price"]], name=name, where=where),
-            }
-        )
+    table = _Table.from_header([h.strip() for h in next(reader)], name)
+    records, footer_found = table.read(reader, header_idx + 2, name)
     if not records:
         raise SchemaError(f"{name}: the holdings table under the header is empty")
     frame = pd.DataFrame.from_records(records, columns=list(HOLDINGS_COLUMNS))
     for col in ("weight", "shares", "market_value", "price"):
         frame[col] = frame[col].astype("float64")
+    as_of, shares_outstanding, inception_date = info
+    weight_col, header = table.weight, table.header
     meta: dict[str, Any] = {
         "fund_name": fund_name,
         "as_of": as_of,
@@ -403,6 +437,7 @@ class ISharesHoldingsFetcher(HttpFetcher[ISharesQuery, Payload]):
             provider=PROVIDER,
             what=f"{query.product.ticker} holdings",
             not_found=f"iShares has no holdings file for {query.product.ticker} at {query.url}",
+            cache_ttl=self.cache_ttl,
         )
 
     def transform(

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,53 +112,89 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def _raw_prices(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if len(parts) != 3 or parts[1] != "raw":
+        return None
+    m = re.match(r"^([A-Z0-9.\-^]+?)_raw(?:_.*)?$", stem)
+    return FileSpec(path, rel, "bars", m.group(1), "raw", "prices_raw", "etf") if m else None
+
+
+def _prices(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if len(parts) != 2:
+        return None
+    if stem in INDEX_FILES:
+        return FileSpec(path, rel, "bars", INDEX_FILES[stem], "level", "prices", "index")
+    if stem in CRYPTO:
+        return FileSpec(path, rel, "bars", stem, "level", "prices", "crypto")
+    return FileSpec(path, rel, "bars", stem, "adjusted", "prices", "etf")
+
+
+def _universe(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if len(parts) != 2:
+        return None
+    return FileSpec(path, rel, "bars", stem, "adjusted", parts[0], "stock")
+
+
+def _macro(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if len(parts) == 2 and stem in _FACTOR_TIDY:
+        dataset, freq = _FACTOR_TIDY[stem]
+        return FileSpec(path, rel, "factors", dataset, freq, "macro")
+    if len(parts) == 2:
+        return FileSpec(path, rel, "macro", stem.upper(), group="macro")
+    if len(parts) == 3 and parts[1] == "french_original":
+        return FileSpec(path, rel, "french_original", stem, group="macro_original")
+    if len(parts) == 3 and parts[1] == "fred_original":
+        series = stem.split("_from_")[0].upper()
+        return FileSpec(path, rel, "fred_original", series, group="macro_original")
+    return None
+
+
+def _holdings(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if len(parts) != 2:
+        return None
+    m = re.match(r"^([A-Z]+)_holdings_(\d{4}-\d{2}-\d{2})$", stem)
+    if m:
+        return FileSpec(path, rel, "holdings", m.group(1), m.group(2), "holdings")
+    if re.match(r"^([A-Z]+)_membership_history_commits$", stem):
+        return FileSpec(path, rel, "reference", stem, group="reference")
+    m = re.match(r"^([A-Z]+)_membership_history", stem)
+    return FileSpec(path, rel, "membership", m.group(1), group="holdings") if m else None
+
+
+def _flows(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    return FileSpec(path, rel, "fund_shares", stem, group="flows") if len(parts) == 2 else None
+
+
+def _root_reference(path: Path, rel: str, parts: list[str], stem: str) -> FileSpec | None:
+    if stem in ("universe_index", "universe_missing_tickers", "universe_ohlcv_index"):
+        return FileSpec(path, rel, "reference", stem, group="reference")
+    return None
+
+
+_Rule = Callable[[Path, str, list[str], str], FileSpec | None]
+_RULES: Mapping[str, tuple[_Rule, ...]] = {
+    "prices": (_raw_prices, _prices),
+    "universe": (_universe,),
+    "universe_ohlcv": (_universe,),
+    "macro": (_macro,),
+    "holdings": (_holdings,),
+    "flows": (_flows,),
+    "": (_root_reference,),
+}
+"""Top folder ('' for the root) -> classifiers tried in turn; the first match wins."""
+
+
 def _classify(root: Path, path: Path) -> FileSpec:
     rel = path.relative_to(root).as_posix()
     parts = rel.split("/")
     stem, suffix = path.stem, path.suffix.lower()
-    top = parts[0] if len(parts) > 1 else ""
     if suffix not in _DATA_SUFFIXES:
         return FileSpec(path, rel, "document", stem, group="documents")
-    if top == "prices" and len(parts) == 3 and parts[1] == "raw":
-        m = re.match(r"^([A-Z0-9.\-^]+?)_raw(?:_.*)?$", stem)
-        if m:
-            return FileSpec(path, rel, "bars", m.group(1), "raw", "prices_raw", "etf")
-    if top == "prices" and len(parts) == 2:
-        if stem in INDEX_FILES:
-            return FileSpec(path, rel, "bars", INDEX_FILES[stem], "level", "prices", "index")
-        if stem in CRYPTO:
-            return FileSpec(path, rel, "bars", stem, "level", "prices", "crypto")
-        return FileSpec(path, rel, "bars", stem, "adjusted", "prices", "etf")
-    if top in ("universe", "universe_ohlcv") and len(parts) == 2:
-        return FileSpec(path, rel, "bars", stem, "adjusted", top, "stock")
-    if top == "macro" and len(parts) == 2:
-        if stem in _FACTOR_TIDY:
-            dataset, freq = _FACTOR_TIDY[stem]
-            return FileSpec(path, rel, "factors", dataset, freq, "macro")
-        return FileSpec(path, rel, "macro", stem.upper(), group="macro")
-    if top == "macro" and len(parts) == 3 and parts[1] == "french_original":
-        return FileSpec(path, rel, "french_original", stem, group="macro_original")
-    if top == "macro" and len(parts) == 3 and parts[1] == "fred_original":
-        series = stem.split("_from_")[0].upper()
-        return FileSpec(path, rel, "fred_original", series, group="macro_original")
-    if top == "holdings" and len(parts) == 2:
-        m = re.match(r"^([A-Z]+)_holdings_(\d{4}-\d{2}-\d{2})$", stem)
-        if m:
-            return FileSpec(path, rel, "holdings", m.group(1), m.group(2), "holdings")
-        m = re.match(r"^([A-Z]+)_membership_history_commits$", stem)
-        if m:
-            return FileSpec(path, rel, "reference", stem, group="reference")
-        m = re.match(r"^([A-Z]+)_membership_history", stem)
-        if m:
-            return FileSpec(path, rel, "membership", m.group(1), group="holdings")
-    if top == "flows" and len(parts) == 2:
-        return FileSpec(path, rel, "fund_shares", stem, group="flows")
-    if len(parts) == 1 and stem in (
-        "universe_index",
-        "universe_missing_tickers",
-        "universe_ohlcv_index",
-    ):
-        return FileSpec(path, rel, "reference", stem, group="reference")
+    top = parts[0] if len(parts) > 1 else ""
+    for rule in _RULES.get(top, ()):
+        spec = rule(path, rel, parts, stem)
+        if spec is not None:
+            return spec
     return FileSpec(path, rel, "unknown", stem, group="unknown")
 
 
@@ -192,6 +228,41 @@ def scan_folder(root: str | Path) -> list[FileSpec]:
     return [_classify(base, p) for p in files]
 
 
+def _sniff_content(head: bytes) -> str | None:
+    """Why the first bytes of a file are not CSV text (None if they may be)."""
+    if not head.strip():
+        return "empty file"
+    if b"\x00" in head:
+        return "binary content (NUL bytes), not a CSV text file"
+    low = head.decode("utf-8-sig", errors="replace").lstrip().lower()
+    if low.startswith(("<!doctype", "<html", "<?xml", "<head")) or "<html" in low[:500]:
+        return "an HTML/XML page, not CSV (a provider error page saved as data?)"
+    return None
+
+
+def _wrong_delimiter(header: str) -> str | None:
+    for delim in (";", "\t", "|"):
+        if delim in header:
+            return f"delimiter {delim!r} instead of ',' in the header line {header[:60]!r}"
+    return None
+
+
+def _sniff_header(header: str, required: Sequence[str], min_columns: int) -> str | None:
+    """Why a header line is unusable (None if it has the required columns)."""
+    cols = [c.strip().strip('"').lower() for c in header.split(",")]
+    wrong = _wrong_delimiter(header)
+    if len(cols) < min_columns:
+        return wrong or (
+            f"header line {header[:60]!r} has a single column; expected comma-separated columns"
+        )
+    if min_columns < 2 and wrong:
+        return wrong
+    missing = [c for c in required if c not in cols]
+    if missing:
+        return f"missing column(s) {', '.join(missing)} (header: {header[:80]!r})"
+    return None
+
+
 def sniff_csv(
     path: Path, required: Sequence[str] = ("date", "close"), *, min_columns: int = 2
 ) -> str | None:
@@ -204,29 +275,11 @@ def sniff_csv(
         head = path.read_bytes()[:4096]
     except OSError as exc:
         return f"cannot read file: {exc.strerror}"
-    if not head.strip():
-        return "empty file"
-    if b"\x00" in head:
-        return "binary content (NUL bytes), not a CSV text file"
-    text = head.decode("utf-8-sig", errors="replace")
-    low = text.lstrip().lower()
-    if low.startswith(("<!doctype", "<html", "<?xml", "<head")) or "<html" in low[:500]:
-        return "an HTML/XML page, not CSV (a provider error page saved as data?)"
-    header = text.splitlines()[0] if text.splitlines() else ""
-    cols = [c.strip().strip('"').lower() for c in header.split(",")]
-    if len(cols) < min_columns:
-        for delim in (";", "\t", "|"):
-            if delim in header:
-                return f"delimiter {delim!r} instead of ',' in the header line {header[:60]!r}"
-        return f"header line {header[:60]!r} has a single column; expected comma-separated columns"
-    if min_columns < 2:
-        for delim in (";", "\t", "|"):
-            if delim in header:
-                return f"delimiter {delim!r} instead of ',' in the header line {header[:60]!r}"
-    missing = [c for c in required if c not in cols]
-    if missing:
-        return f"missing column(s) {', '.join(missing)} (header: {header[:80]!r})"
-    return None
+    reason = _sniff_content(head)
+    if reason is not None:
+        return reason
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    return _sniff_header(lines[0] if lines else "", required, min_columns)
 
 
 def _header(path: Path) -> str:

@@ -20,9 +20,11 @@ Fetching: :class:`NportFetcher` lists a registrant's ``NPORT-P`` filings from
 ``data.sec.gov/submissions/CIK##########.json`` and downloads each filing's
 ``primary_doc.xml`` from ``www.sec.gov/Archives/edgar/data/<cik>/<accession>/``
 through :class:`~capsize.data.providers.sec.SecEdgar`, which sends the
-required User-Agent (``CAPSIZE_SEC_USER_AGENT``), keeps to 10 requests/s,
-retries and caches. A filing that fails to download or parse is reported in
-``meta["failed"]`` and skipped; the others are kept.
+required User-Agent (``CAPSIZE_SEC_USER_AGENT``) over the shared HTTP stack
+(10 requests/s to SEC hosts, retries, cache). Each document is parsed as it
+arrives, so only documents that parse are cached. A filing that fails to
+download or parse is reported in ``meta["failed"]`` and skipped; the others
+are kept.
 
 Limits: a trust with many series (iShares Trust files hundreds of N-PORTs a
 quarter) lists them all under one CIK, and the submissions list does not say
@@ -48,17 +50,24 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.data.providers._base import Clock, Fetcher, ProviderResult
+from capsize.data.providers._base import ProviderResult
+from capsize.data.providers._http import cache_scope
+from capsize.data.providers.sec import (
+    CACHE_TTL,
+    SUBMISSIONS_URL,
+    SecFetcher,
+    parse_submissions,
+)
 from capsize.errors import CapsizeError, EmptyDataError, InputError, SchemaError
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping
 
-    from capsize.data.providers.sec import SecEdgar
-
 __all__ = [
     "ARCHIVE_URL",
+    "HEADER_URL",
+    "NportDownload",
     "NportFetcher",
     "NportFiling",
     "NportQuery",
@@ -263,67 +272,93 @@ _SERIES = re.compile(r"^S\d{9}$")
 _ACC = re.compile(r"^\d{10}-\d{2}-\d{6}$")
 
 
-class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
+@dataclass(frozen=True)
+class NportDownload:
+    """What :meth:`NportFetcher.extract` obtained.
+
+    Attributes
+    ----------
+    filings : list of (accession, url, NportFiling or CapsizeError)
+        Each filing parsed, or why it could not be downloaded or parsed.
+    scanned : int
+        Header pages screened to find the series' filings (0 without ``series_id``).
+    """
+
+    filings: list[tuple[str, str, NportFiling | CapsizeError]]
+    scanned: int = 0
+
+
+_PARAMS = {"cik", "fund", "series_id", "max_filings", "accessions", "max_scan"}
+
+
+def _positive(params: Mapping[str, Any], name: str, default: int) -> int:
+    value = int(params.get(name, default))
+    if value < 1:
+        raise InputError(f"{name}={value} must be >= 1")
+    return value
+
+
+def _cik(value: object) -> int:
+    try:
+        cik = int(str(value if value is not None else "").strip().upper().removeprefix("CIK"))
+    except ValueError:
+        raise InputError(f"cik={value!r} is not a CIK number") from None
+    if cik <= 0:
+        raise InputError(f"cik={cik} must be positive")
+    return cik
+
+
+class NportFetcher(SecFetcher[NportQuery, NportDownload]):
     """Fetch N-PORT filings of a registrant and return their monthly flows.
 
     Parameters
     ----------
-    edgar : SecEdgar
-        SEC client (User-Agent, 10 requests/s, retries, cache).
+    edgar : SecEdgar, optional
+        SEC session (User-Agent; requests on the shared stack: 10 requests/s,
+        retries, cache); built from ``client``/``settings`` when omitted.
+    client : httpx.Client, optional
+        Used only when ``edgar`` is omitted.
     clock : callable, optional
         Current UTC time.
+    settings : Settings, optional
+        Used only when ``edgar`` is omitted.
     """
 
     provider = PROVIDER
-
-    def __init__(self, edgar: SecEdgar, *, clock: Clock | None = None) -> None:
-        super().__init__(clock=clock)
-        self.edgar = edgar
+    cache_ttl = CACHE_TTL["documents"]
 
     def transform_query(self, params: Mapping[str, Any]) -> NportQuery:
         """Validate ``cik``, ``fund``, ``series_id``, ``max_filings``, ``accessions``."""
-        unknown = set(params) - {
-            "cik",
-            "fund",
-            "series_id",
-            "max_filings",
-            "accessions",
-            "max_scan",
-        }
+        unknown = set(params) - _PARAMS
         if unknown:
             raise InputError(f"unknown N-PORT parameters {sorted(unknown)}")
-        try:
-            cik = int(str(params.get("cik", "")).strip().upper().removeprefix("CIK"))
-        except ValueError:
-            raise InputError(f"cik={params.get('cik')!r} is not a CIK number") from None
-        if cik <= 0:
-            raise InputError(f"cik={cik} must be positive")
+        cik = _cik(params.get("cik"))
         series = params.get("series_id")
         if series is not None and not _SERIES.match(str(series)):
             raise InputError(f"series_id={series!r} is not an SEC series id like S000004344")
-        n = int(params.get("max_filings", 8))
-        if n < 1:
-            raise InputError(f"max_filings={n} must be >= 1")
         accs = tuple(str(a) for a in params.get("accessions", ()) or ())
         bad = [a for a in accs if not _ACC.match(a)]
         if bad:
             raise InputError(f"accessions {bad} are not like 0001752724-24-055725")
         fund = str(params.get("fund") or series or f"CIK{cik:010d}").upper()
-        scan = int(params.get("max_scan", 200))
-        if scan < 1:
-            raise InputError(f"max_scan={scan} must be >= 1")
-        return NportQuery(cik, fund, str(series) if series else None, n, accs, scan)
+        return NportQuery(
+            cik,
+            fund,
+            str(series) if series else None,
+            _positive(params, "max_filings", 8),
+            accs,
+            _positive(params, "max_scan", 200),
+        )
 
     def list_filings(self, query: NportQuery, limit: int | None = None) -> list[str]:
         """Return the accession numbers of the newest ``NPORT-P`` filings (at most ``limit``)."""
-        from capsize.data.providers.sec import SUBMISSIONS_URL, parse_submissions
-
-        body, _, _ = self.edgar.get(
-            SUBMISSIONS_URL.format(cik=query.cik),
-            what=f"filing list of CIK {query.cik}",
-            max_age=86400.0,  # the list grows; filed documents never change
-        )
-        frame, _ = parse_submissions(body)
+        with cache_scope(self.client, final=True):
+            payload = self.edgar.get(
+                SUBMISSIONS_URL.format(cik=query.cik),
+                what=f"filing list of CIK {query.cik}",
+                cache_ttl=CACHE_TTL["filings"],  # the list grows; filed documents never change
+            )
+            frame, _ = parse_submissions(payload.body)
         hits = frame[frame["form"].isin(_FORMS)]
         if hits.empty:
             raise EmptyDataError(
@@ -338,14 +373,23 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
 
         The header page ``<accession>-index-headers.html`` is a few kB, so
         screening a trust's filings by series costs far less than downloading
-        each ``primary_doc.xml``.
+        each ``primary_doc.xml``. A page naming no series is not cached.
         """
         url = HEADER_URL.format(cik=cik, acc_nodash=accession.replace("-", ""), acc=accession)
         try:
-            body, _, _ = self.edgar.get(url, what=f"header of filing {accession}")
+            with cache_scope(self.client, final=True):
+                payload = self.edgar.get(
+                    url,
+                    what=f"header of filing {accession}",
+                    cache_ttl=self.cache_ttl,
+                    expect="bytes",
+                )
+                found = set(_SERIES_IN_HEADER.findall(payload.text))
+                if not found:
+                    raise SchemaError(f"header page of filing {accession} names no SERIES-ID")
         except CapsizeError:
             return None
-        return set(_SERIES_IN_HEADER.findall(body.decode("utf-8", errors="replace")))
+        return found
 
     def _select(self, query: NportQuery) -> tuple[list[str], int]:
         """Newest filings of ``query.series_id``, screened by header; (accessions, scanned)."""
@@ -361,83 +405,77 @@ class NportFetcher(Fetcher[NportQuery, list[tuple[str, str, Any]]]):
                 break
         return picked, scanned
 
-    def extract(self, query: NportQuery) -> list[tuple[str, str, Any]]:
-        """Download each filing; return ``(accession, url, body or error)``."""
-        self._scanned = 0
+    def document(self, cik: int, accession: str) -> tuple[str, str, NportFiling | CapsizeError]:
+        """Download and parse one filing's ``primary_doc.xml`` (cached only if it parses)."""
+        url = ARCHIVE_URL.format(cik=cik, acc=accession.replace("-", ""))
+        try:
+            with cache_scope(self.client, final=True):
+                payload = self.edgar.get(
+                    url, what=f"N-PORT filing {accession}", cache_ttl=self.cache_ttl, expect="bytes"
+                )
+                return accession, url, parse_nport(payload.body)
+        except CapsizeError as exc:
+            return accession, url, exc
+
+    def extract(self, query: NportQuery) -> NportDownload:
+        """Download and parse each filing; failures are kept with their reason."""
+        scanned = 0
         if query.accessions:
             accessions = list(query.accessions)
         elif query.series_id:
-            accessions, self._scanned = self._select(query)
+            accessions, scanned = self._select(query)
         else:
             accessions = self.list_filings(query)
-        out: list[tuple[str, str, Any]] = []
-        for acc in accessions:
-            url = ARCHIVE_URL.format(cik=query.cik, acc=acc.replace("-", ""))
-            try:
-                body, _, _ = self.edgar.get(url, what=f"N-PORT filing {acc}")
-            except CapsizeError as exc:
-                out.append((acc, url, exc))
-            else:
-                out.append((acc, url, body))
-        return out
+        return NportDownload([self.document(query.cik, acc) for acc in accessions], scanned)
 
     def transform(
-        self, query: NportQuery, raw: list[tuple[str, str, Any]], *, retrieved_at: dt.datetime
+        self, query: NportQuery, raw: NportDownload, *, retrieved_at: dt.datetime
     ) -> list[ProviderResult]:
-        """Parse every filing; failures go to ``meta["failed"]``, others are kept."""
+        """Assemble the monthly flows; failures go to ``meta["failed"]``, others are kept."""
         frames: list[pd.DataFrame] = []
         failed: list[dict[str, str]] = []
         other_series: list[str] = []
         notes: dict[str, list[str]] = {}
-        for acc, url, body in raw:
-            if isinstance(body, Exception):
-                failed.append({"accession": acc, "url": url, "reason": str(body)})
-                continue
-            try:
-                filing = parse_nport(body)
-            except SchemaError as exc:
-                failed.append({"accession": acc, "url": url, "reason": str(exc)})
-                continue
-            if query.series_id and filing.series_id != query.series_id:
+        for acc, url, filing in raw.filings:
+            if isinstance(filing, CapsizeError):
+                failed.append({"accession": acc, "url": url, "reason": str(filing)})
+            elif query.series_id and filing.series_id != query.series_id:
                 other_series.append(acc)
-                continue
-            if filing.notes:
-                notes[acc] = list(filing.notes)
-            f = filing.flows.copy()
-            f["fund"] = query.fund
-            f["series_id"] = filing.series_id
-            f["net_assets"] = filing.net_assets
-            f["report_date"] = filing.report_date
-            f["accession"] = acc
-            f["source"] = url
-            frames.append(f)
-        frame = (
-            pd.concat(frames, ignore_index=True)[_COLUMNS]
-            if frames
-            else pd.DataFrame(columns=_COLUMNS)
-        )
-        if not frame.empty:
-            # amended or overlapping filings: the newest report for a month wins
-            frame = frame.sort_values(["date", "report_date", "accession"])
-            frame = frame.drop_duplicates(["fund", "date"], keep="last").reset_index(drop=True)
+            else:
+                if filing.notes:
+                    notes[acc] = list(filing.notes)
+                frames.append(_filing_rows(query, acc, url, filing))
         meta = {
             "cik": query.cik,
             "series_id": query.series_id,
-            "filings": len(raw),
-            "headers_scanned": getattr(self, "_scanned", 0),
+            "filings": len(raw.filings),
+            "headers_scanned": raw.scanned,
             "parsed": len(frames),
             "failed": failed,
             "other_series": other_series,
             "notes": notes,
             "formula": "flow = sales + reinvestment - redemption (Form N-PORT item B.6)",
         }
-        return [
-            ProviderResult(
-                "fund_flows_monthly",
-                query.fund,
-                frame,
-                f"SEC EDGAR N-PORT, CIK {query.cik}",
-                retrieved_at,
-                meta,
-            )
-        ]
+        source = f"SEC EDGAR N-PORT, CIK {query.cik}"
+        frame = _combine(frames)
+        return [ProviderResult("fund_flows_monthly", query.fund, frame, source, retrieved_at, meta)]
+
+
+def _filing_rows(query: NportQuery, acc: str, url: str, filing: NportFiling) -> pd.DataFrame:
+    f = filing.flows.copy()
+    f["fund"] = query.fund
+    f["series_id"] = filing.series_id
+    f["net_assets"] = filing.net_assets
+    f["report_date"] = filing.report_date
+    f["accession"] = acc
+    f["source"] = url
+    return f
+
+
+def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One row per (fund, month): amended or overlapping filings, the newest report wins."""
+    if not frames:
+        return pd.DataFrame(columns=_COLUMNS)
+    frame = pd.concat(frames, ignore_index=True)[_COLUMNS]
+    frame = frame.sort_values(["date", "report_date", "accession"])
+    return frame.drop_duplicates(["fund", "date"], keep="last").reset_index(drop=True)

@@ -7,9 +7,6 @@ and dividend events. :func:`parse_yahoo_chart` is the pure parser;
 :class:`YahooChartFetcher` downloads through the shared HTTP layer. The v7
 ``quote`` and v10 ``quoteSummary`` bodies are parsed by
 :func:`parse_yahoo_quote` and :func:`parse_yahoo_quote_summary`.
-
-``yfinance`` (installed) is an alternative backend for ad-hoc use; capsize's
-tested path is this module.
 """
 
 from __future__ import annotations
@@ -204,7 +201,41 @@ def parse_yahoo_chart(
     is a live snapshot of a session that had not closed.
     """
     src = name or symbol
-    data = _as_json(payload, src)
+    res = _chart_result(_as_json(payload, src), symbol, src)
+    meta = res.get("meta") or {}
+    stamps = res["timestamp"]
+    tz = _tz(meta)
+    frame, has_adj = _bars_frame(res, stamps, tz, src)
+    live, partial = _live_bar_state(meta, stamps, tz, now)
+    partial_date: dt.date | None = None
+    if partial:
+        partial_date = frame.index[-1].date()
+        frame = frame.iloc[:-1]
+    null_rows = frame[["open", "high", "low", "close"]].isna().all(axis=1)
+    frame = frame.loc[~null_rows]
+    n_dup = int(frame.index.duplicated(keep="last").sum())
+    frame = frame.loc[~frame.index.duplicated(keep="last")].sort_index()
+    if frame.empty:
+        raise EmptyDataError(f"Yahoo returned only empty bars for {symbol!r}", provider=PROVIDER)
+    actions, gains = _actions(res.get("events") or {}, tz, src, symbol)
+    info: dict[str, Any] = {
+        "currency": meta.get("currency"),
+        "exchange": meta.get("fullExchangeName") or meta.get("exchangeName"),
+        "timezone": meta.get("exchangeTimezoneName"),
+        "instrument_type": meta.get("instrumentType"),
+        "interval": meta.get("dataGranularity"),
+        "n_null_rows": int(null_rows.sum()),
+        "n_duplicate_dates": n_dup,
+        "partial_bar_dropped": partial_date,
+        "last_bar_live": live and not partial,
+        "capital_gains": gains,
+    }
+    adjusted = _adjusted(frame) if has_adj else None
+    return YahooChart(str(meta.get("symbol") or symbol), frame, adjusted, actions, info)
+
+
+def _chart_result(data: Any, symbol: str, src: str) -> Mapping[str, Any]:
+    """Return the first chart result, raising when Yahoo reports an error or sent no bars."""
     chart = data.get("chart") if isinstance(data, Mapping) else None
     if not isinstance(chart, Mapping):
         raise SchemaError(f"{src}: no 'chart' object in the Yahoo response")
@@ -218,12 +249,17 @@ def parse_yahoo_chart(
             provider=PROVIDER,
         )
     res = results[0]
-    meta = res.get("meta") or {}
-    stamps = res.get("timestamp")
-    if not stamps:
+    if not res.get("timestamp"):
         raise EmptyDataError(
             f"Yahoo returned no bars for {symbol!r} in the requested window", provider=PROVIDER
         )
+    return dict(res)
+
+
+def _bars_frame(
+    res: Mapping[str, Any], stamps: Sequence[int], tz: dt.tzinfo, src: str
+) -> tuple[pd.DataFrame, bool]:
+    """Return the bars as sent (one row per timestamp) and whether adjclose was sent."""
     try:
         quote = res["indicators"]["quote"][0]
     except (KeyError, IndexError, TypeError):
@@ -231,50 +267,34 @@ def parse_yahoo_chart(
     n = len(stamps)
     cols = {c: _column(quote.get(c), n, c, src) for c in ("open", "high", "low", "close", "volume")}
     adj_list = (res["indicators"].get("adjclose") or [{}])[0].get("adjclose")
-    has_adj = adj_list is not None
     cols["adj_close"] = _column(adj_list, n, "adjclose", src)
-    tz = _tz(meta)
     frame = pd.DataFrame(cols, index=_local_dates(stamps, tz), dtype="float64")
-    frame = frame.loc[:, list(BAR_COLUMNS)]
+    return frame.loc[:, list(BAR_COLUMNS)], adj_list is not None
 
-    live, partial = _live_bar_state(meta, stamps, tz, now)
-    partial_date: dt.date | None = None
-    if partial:
-        partial_date = frame.index[-1].date()
-        frame = frame.iloc[:-1]
-    null_rows = frame[["open", "high", "low", "close"]].isna().all(axis=1)
-    n_null = int(null_rows.sum())
-    frame = frame.loc[~null_rows]
-    n_dup = int(frame.index.duplicated(keep="last").sum())
-    frame = frame.loc[~frame.index.duplicated(keep="last")].sort_index()
-    if frame.empty:
-        raise EmptyDataError(f"Yahoo returned only empty bars for {symbol!r}", provider=PROVIDER)
 
-    adjusted: pd.DataFrame | None = None
-    if has_adj:
-        factor = frame["adj_close"] / frame["close"]
-        adjusted = frame.copy()
-        for c in ("open", "high", "low"):
-            adjusted[c] = frame[c] * factor
-        adjusted["close"] = frame["adj_close"]
+def _adjusted(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scale open/high/low by adjclose/close; ``close`` becomes adjclose."""
+    factor = frame["adj_close"] / frame["close"]
+    adjusted = frame.copy()
+    for c in ("open", "high", "low"):
+        adjusted[c] = frame[c] * factor
+    adjusted["close"] = frame["adj_close"]
+    return adjusted
 
+
+def _actions(
+    events: Mapping[str, Any], tz: dt.tzinfo, src: str, symbol: str
+) -> tuple[pd.DataFrame, list[tuple[dt.date, float]]]:
+    """Return the splits and dividends frame, and the capital gains (date, amount)."""
     rows: list[tuple[pd.Timestamp, str, float, float, float]] = []
-    events = res.get("events") or {}
     for item in (events.get("splits") or {}).values():
         num, den = float(item["numerator"]), float(item["denominator"])
         if den == 0:
             raise SchemaError(f"{src}: split with zero denominator for {symbol}")
         rows.append((_local_dates([int(item["date"])], tz)[0], "split", num / den, num, den))
     for item in (events.get("dividends") or {}).values():
-        rows.append(
-            (
-                _local_dates([int(item["date"])], tz)[0],
-                "dividend",
-                float(item["amount"]),
-                math.nan,
-                math.nan,
-            )
-        )
+        day = _local_dates([int(item["date"])], tz)[0]
+        rows.append((day, "dividend", float(item["amount"]), math.nan, math.nan))
     actions = pd.DataFrame(rows, columns=["date", "kind", "value", "numerator", "denominator"])
     actions = actions.astype({"value": "float64", "numerator": "float64", "denominator": "float64"})
     actions = actions.set_index(pd.DatetimeIndex(actions.pop("date"), name="date")).sort_index()
@@ -282,19 +302,7 @@ def parse_yahoo_chart(
         (_local_dates([int(g["date"])], tz)[0].date(), float(g["amount"]))
         for g in (events.get("capitalGains") or {}).values()
     ]
-    info: dict[str, Any] = {
-        "currency": meta.get("currency"),
-        "exchange": meta.get("fullExchangeName") or meta.get("exchangeName"),
-        "timezone": meta.get("exchangeTimezoneName"),
-        "instrument_type": meta.get("instrumentType"),
-        "interval": meta.get("dataGranularity"),
-        "n_null_rows": n_null,
-        "n_duplicate_dates": n_dup,
-        "partial_bar_dropped": partial_date,
-        "last_bar_live": live and not partial,
-        "capital_gains": sorted(gains),
-    }
-    return YahooChart(str(meta.get("symbol") or symbol), frame, adjusted, actions, info)
+    return actions, sorted(gains)
 
 
 def parse_yahoo_quote(
@@ -455,6 +463,7 @@ class YahooChartFetcher(HttpFetcher[YahooChartQuery, tuple[str, Any]]):
     """
 
     provider = PROVIDER
+    cache_ttl = 900.0  # bars move during the session: a quarter of an hour
 
     def transform_query(self, params: Mapping[str, Any]) -> YahooChartQuery:
         """Validate ``symbol``, ``start``, ``end`` and ``interval``."""
@@ -489,7 +498,7 @@ class YahooChartFetcher(HttpFetcher[YahooChartQuery, tuple[str, Any]]):
                 f"Yahoo has no chart for {query.symbol!r} (HTTP 404: unknown or delisted symbol); "
                 "check the symbol"
             ),
-            cache_ttl=900.0,
+            cache_ttl=self.cache_ttl,
         )
         return payload.url, data
 

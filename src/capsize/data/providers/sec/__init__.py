@@ -11,15 +11,21 @@ Three public JSON endpoints are used, all documented by the SEC
     filing list with 8-K item numbers, plus overflow pages listed in
     ``filings.files`` (dataset ``sec_filings``).
 
-Fair-access rules of the SEC are enforced here, not left to callers:
+Requests go through the HTTP stack every provider shares
+(:func:`~capsize.data.providers._http.make_client`), and the SEC's fair-access
+rules are enforced, not left to callers:
 
 * a User-Agent naming the requester and a contact e-mail
-  (``CAPSIZE_SEC_USER_AGENT="Jane Doe jane@example.com"``); live calls without
-  one raise :class:`~capsize.errors.UnauthorizedError` naming the variable;
-* at most 10 requests per second (:class:`RateLimiter`, 0.1 s spacing);
-* retries with exponential back-off on HTTP 429/5xx and timeouts;
-* an on-disk cache under ``$CAPSIZE_HOME/cache/sec`` keyed by URL path, so a
-  universe is fetched once and then read offline.
+  (``CAPSIZE_SEC_USER_AGENT="Jane Doe jane@example.com"``), sent with every
+  request; live calls without one raise :class:`~capsize.errors.UnauthorizedError`
+  naming the variable before anything is sent;
+* at most 10 requests per second across ``www.sec.gov`` and ``data.sec.gov``
+  (the stack's rate limit for ``sec.gov`` hosts);
+* the stack's retries with exponential back-off on HTTP 429/5xx and timeouts;
+* the stack's on-disk cache (``$CAPSIZE_HOME/cache/http``), holding a body only
+  once it parsed, for :data:`CACHE_TTL` (the ticker map a week, facts and filing
+  lists a day, filed documents a month); ``SecEdgar(offline=True)`` reads it
+  without touching the network.
 
 Recorded responses (for tests and offline runs) are replayed by pointing
 :class:`SecEdgar` at a folder with :func:`recorded_transport`; file names follow
@@ -42,39 +48,45 @@ Standard frames
 
 from __future__ import annotations
 
-import logging
-
-from capsize.data.providers._sec_access import (
+from capsize.data.providers._http import RateLimiter
+from capsize.data.providers.sec._access import (
+    CACHE_TTL,
     COMPANYFACTS_URL,
+    PROVIDER,
+    SUBMISSIONS_PAGE_URL,
     SUBMISSIONS_URL,
     TICKERS_URL,
-    RateLimiter,
+    USER_AGENT_ENV,
     normalize_cik,
     recorded_transport,
     validate_user_agent,
 )
-from capsize.data.providers._sec_access import PROVIDER as PROVIDER
-from capsize.data.providers._sec_access import SUBMISSIONS_PAGE_URL as SUBMISSIONS_PAGE_URL
-from capsize.data.providers._sec_edgar import (
+from capsize.data.providers.sec._edgar import (
     CompanyFactsFetcher,
     SecEdgar,
+    SecFetcher,
     SecQuery,
     SubmissionsFetcher,
     TickersFetcher,
 )
-from capsize.data.providers._sec_parse import (
+from capsize.data.providers.sec._parse import (
     parse_company_tickers,
     parse_companyfacts,
     parse_submissions,
 )
 
 __all__ = [
+    "CACHE_TTL",
     "COMPANYFACTS_URL",
+    "PROVIDER",
+    "SUBMISSIONS_PAGE_URL",
     "SUBMISSIONS_URL",
     "TICKERS_URL",
+    "USER_AGENT_ENV",
     "CompanyFactsFetcher",
     "RateLimiter",
     "SecEdgar",
+    "SecFetcher",
     "SecQuery",
     "SubmissionsFetcher",
     "TickersFetcher",
@@ -85,5 +97,3 @@ __all__ = [
     "recorded_transport",
     "validate_user_agent",
 ]
-
-logger = logging.getLogger(__name__)

@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from capsize.data.providers._sec_access import PROVIDER, normalize_cik
+from capsize.data.providers.sec._access import PROVIDER, normalize_cik
 from capsize.errors import EmptyDataError, SchemaError
+
+__all__ = ["parse_company_tickers", "parse_companyfacts", "parse_submissions"]
 
 
 def _json(raw: bytes | str | Mapping[str, Any], what: str) -> Any:

@@ -1,29 +1,49 @@
-"""SEC EDGAR access: endpoints, User-Agent and CIK checks, rate limit, recorded transport.
+"""SEC EDGAR access: endpoints, cache lifetimes, User-Agent and CIK checks, recorded transport.
 
 Re-exported by :mod:`capsize.data.providers.sec`, which states the fair-access rules.
+The rate limit (10 requests/s) is the shared HTTP stack's rule for ``sec.gov`` hosts.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
+from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
 
 from capsize.errors import InputError, UnauthorizedError
 
+__all__ = [
+    "CACHE_TTL",
+    "COMPANYFACTS_URL",
+    "PROVIDER",
+    "SUBMISSIONS_PAGE_URL",
+    "SUBMISSIONS_URL",
+    "TICKERS_URL",
+    "USER_AGENT_ENV",
+    "normalize_cik",
+    "recorded_transport",
+    "validate_user_agent",
+]
+
 PROVIDER = "sec"
 TICKERS_URL = "https://www.sec.gov/files/company_tickers.json"
 COMPANYFACTS_URL = "https://data.sec.gov/api/xbrl/companyfacts/CIK{cik:010d}.json"
 SUBMISSIONS_URL = "https://data.sec.gov/submissions/CIK{cik:010d}.json"
 SUBMISSIONS_PAGE_URL = "https://data.sec.gov/submissions/{name}"
-_ENV = "CAPSIZE_SEC_USER_AGENT"
+USER_AGENT_ENV = "CAPSIZE_SEC_USER_AGENT"
+"""Environment variable holding the User-Agent the SEC requires (``"Name email"``)."""
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-# Cache lifetimes, seconds: the ticker map changes slowly, filings daily.
-_MAX_AGE = {"tickers": 7 * 86400.0, "facts": 86400.0, "filings": 86400.0}
+
+CACHE_TTL: Mapping[str, float] = {
+    "tickers": 7 * 86400.0,
+    "facts": 86400.0,
+    "filings": 86400.0,
+    "documents": 30 * 86400.0,
+}
+"""Cache lifetime by kind of SEC body, seconds: the ticker map changes slowly, company
+facts and filing lists daily; a filed document (N-PORT XML, header page) never changes."""
 
 
 def validate_user_agent(user_agent: str | None) -> str:
@@ -53,14 +73,14 @@ def validate_user_agent(user_agent: str | None) -> str:
     if not user_agent or not user_agent.strip():
         raise UnauthorizedError(
             "SEC EDGAR requires a User-Agent with your name and e-mail; set "
-            f'{_ENV}="Your Name you@example.com" (or sec_user_agent in config.toml) '
+            f'{USER_AGENT_ENV}="Your Name you@example.com" (or sec_user_agent in config.toml) '
             "before fetching live filings",
             provider=PROVIDER,
         )
     ua = user_agent.strip()
     if not _EMAIL.search(ua):
         raise UnauthorizedError(
-            f'{_ENV}={ua!r} has no contact e-mail; the SEC requires "Your Name you@example.com"',
+            f'{USER_AGENT_ENV}={ua!r} has no contact e-mail; the SEC requires "Your Name you@example.com"',
             provider=PROVIDER,
         )
     return ua
@@ -86,41 +106,6 @@ def normalize_cik(cik: int | str) -> int:
     if value <= 0 or value >= 10**10:
         raise InputError(f"cik={cik!r} is out of range; a CIK has 1 to 10 digits")
     return value
-
-
-class RateLimiter:
-    """Spaces calls at least ``1 / rate`` seconds apart (SEC: 10 requests/s).
-
-    Parameters
-    ----------
-    rate : float
-        Maximum calls per second.
-    monotonic, sleep : callable, optional
-        Injected clock and sleeper (tests pass fakes).
-    """
-
-    def __init__(
-        self,
-        rate: float = 10.0,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if not rate > 0:
-            raise InputError(f"rate={rate!r} must be positive (requests per second)")
-        self.interval = 1.0 / rate
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._next = -float("inf")
-
-    def wait(self) -> float:
-        """Block until a call is allowed; return the seconds slept."""
-        now = self._monotonic()
-        delay = max(0.0, self._next - now)
-        if delay > 0:
-            self._sleep(delay)
-        self._next = max(now, self._next) + self.interval
-        return delay
 
 
 def recorded_transport(folder: str | Path) -> httpx.MockTransport:
