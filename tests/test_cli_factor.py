@@ -346,4 +346,6 @@ def test_rotation_breadth_from_membership_snapshot(use_home: Path, shared_data: 
     before = _json(["rotation", "--as-of", "2026-06-15", "--json"])
     bb = _components(before)["breadth"]
     assert bb["status"]["note"] == "NOT ASSESSED"
-    assert bb["score"]["note"] == "no IWM member list dated on or before 2026-06-15"
+    assert bb["score"]["note"] == (
+        "no IWM member list (holdings file or membership snapshot) dated on or before 2026-06-15"
+    )
