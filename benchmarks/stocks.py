@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from capsize.data.providers.sec import parse_companyfacts
-from capsize.stocks._gather import StockEvidence
 from capsize.stocks.fundamentals import ttm
+from capsize.stocks.gather import StockEvidence
 from capsize.stocks.screener import compute_metrics
 
 

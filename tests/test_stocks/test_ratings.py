@@ -12,8 +12,8 @@ import pytest
 from capsize.config import load_settings
 from capsize.data.providers.sec import SecEdgar, recorded_transport
 from capsize.errors import InputError
-from capsize.stocks._evidence import Evidence
 from capsize.stocks.catalysts import events_from_filings, timeline
+from capsize.stocks.evidence import Evidence
 from capsize.stocks.ratings import (
     DISCLAIMER,
     NOT_ASSESSED,

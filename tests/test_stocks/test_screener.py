@@ -16,8 +16,8 @@ import pytest
 from capsize.config import load_settings
 from capsize.data.providers.sec import SecEdgar, parse_companyfacts, recorded_transport
 from capsize.errors import InputError
-from capsize.stocks._gather import StockEvidence, gather_universe
 from capsize.stocks.fundamentals import compute_fundamentals, valuation
+from capsize.stocks.gather import StockEvidence, gather_universe
 from capsize.stocks.screener import (
     PRESETS,
     Rule,
@@ -343,7 +343,7 @@ def test_rule_stats_and_empty_reason() -> None:
 
 def test_estimated_caps_are_marked_through_to_valuation() -> None:
     from capsize.analytics.valuation import segment_valuation
-    from capsize.stocks._gather import estimate_note, is_estimated_cap, valuation_inputs
+    from capsize.stocks.gather import estimate_note, is_estimated_cap, valuation_inputs
 
     assert estimate_note(2.5e12) == (
         "estimate (assumes index float cap $2.5T; --index-cap to change)"

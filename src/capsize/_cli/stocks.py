@@ -65,7 +65,7 @@ def _gather(store: Any, names: list[str] | None, *, live: bool, **kw: Any) -> li
     """Gather evidence, with a progress bar on stderr when SEC EDGAR is called live."""
     from rich.progress import Progress
 
-    from capsize.stocks._gather import gather_universe
+    from capsize.stocks.gather import gather_universe
 
     if not live:
         return gather_universe(store, names, **kw)
@@ -173,7 +173,7 @@ def screen_cmd(
     ),
 ) -> None:
     """Screen small stocks: size, liquidity, quality, leverage, dilution, momentum, catalysts."""
-    from capsize.stocks._gather import estimate_note
+    from capsize.stocks.gather import estimate_note
     from capsize.stocks.screener import (
         PRESETS,
         compute_metrics,
@@ -292,7 +292,7 @@ def rate_cmd(
     ),
 ) -> None:
     """Rating card: Recommendation, Timeframe and Risk with dated evidence (or NOT ASSESSED)."""
-    from capsize.stocks._gather import gather_universe
+    from capsize.stocks.gather import gather_universe
     from capsize.stocks.ratings import RULES_VERSION, rate, render_card, rules_table
     from capsize.stocks.screener import compute_metrics
 
@@ -329,7 +329,7 @@ def rate_cmd(
     if ev.before_data:
         raise fail(ev.missing["prices"])
     if ev.close is None and ev.filings is None and ev.fundamentals is None:
-        from capsize.stocks._evidence import short_reason
+        from capsize.stocks.evidence import short_reason
 
         reasons = "; ".join(
             f"{k}: {short_reason(v)}" for k, v in ev.missing.items() if k in ("prices", "filings")
@@ -442,7 +442,7 @@ def valuation_cmd(
 ) -> None:
     """Segment valuation: P/E, loss-makers and earnings growth, each with its coverage."""
     from capsize.analytics.valuation import valuation_by_segment
-    from capsize.stocks._gather import estimate_note, valuation_inputs
+    from capsize.stocks.gather import estimate_note, valuation_inputs
 
     at = parse_date_option(as_of, "--as-of")
     edgar, sec_label = _edgar(sec_dir, offline)

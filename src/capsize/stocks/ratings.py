@@ -70,7 +70,7 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct, fmt_ratio
 from capsize.errors import InputError
-from capsize.stocks._evidence import NOT_ASSESSED, Evidence, short_reason
+from capsize.stocks.evidence import NOT_ASSESSED, Evidence, short_reason
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence

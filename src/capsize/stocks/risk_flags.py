@@ -43,8 +43,8 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_money, fmt_num, fmt_pct
 from capsize.errors import InputError
-from capsize.stocks._evidence import NOT_ASSESSED, Evidence
 from capsize.stocks.catalysts import share_count_events
+from capsize.stocks.evidence import NOT_ASSESSED, Evidence
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -12,19 +12,19 @@ import numpy as np
 import pandas as pd
 
 from capsize.errors import InputError, SchemaError
-from capsize.stocks._fundamentals_model import (
-    _ALL_CONCEPTS,
-    _BANDS,
-    _FLOW,
-    _GAP,
-    _INSTANT,
-    _REQUIRED,
-    _UNITS,
+from capsize.stocks.fundamentals.model import (
+    ALL_CONCEPTS,
     CONCEPTS,
+    FACT_COLUMNS,
+    FLOW_METRICS,
+    INSTANT_METRICS,
+    METRIC_UNITS,
+    PERIOD_BANDS,
+    QUARTER_GAP_DAYS,
     Concept,
     Figure,
     Fundamentals,
-    _missing,
+    missing_figure,
 )
 
 if TYPE_CHECKING:
@@ -33,10 +33,19 @@ if TYPE_CHECKING:
     from capsize._typing import DateLike
 
 
+__all__ = [
+    "compute_fundamentals",
+    "discrete_quarters",
+    "latest_instant",
+    "share_history",
+    "ttm",
+]
+
+
 def _check(facts: pd.DataFrame) -> None:
     if not isinstance(facts, pd.DataFrame):
         raise InputError("facts must be the sec_facts DataFrame from capsize.data.providers.sec")
-    missing = _REQUIRED - set(facts.columns)
+    missing = FACT_COLUMNS - set(facts.columns)
     if missing:
         raise SchemaError(f"facts lacks columns {sorted(missing)}; pass the sec_facts frame")
 
@@ -93,7 +102,7 @@ def _days(start: pd.Timestamp, end: pd.Timestamp) -> int:
 
 
 def _band(days: int) -> str | None:
-    for name, (lo, hi) in _BANDS.items():
+    for name, (lo, hi) in PERIOD_BANDS.items():
         if lo <= days <= hi:
             return name
     return None
@@ -161,7 +170,7 @@ def _chain(quarters: pd.DataFrame, end: pd.Timestamp) -> list[int] | None:
     idx: list[int] = []
     target = end
     for _ in range(4):
-        tol = pd.Timedelta(days=_GAP if idx else 0)
+        tol = pd.Timedelta(days=QUARTER_GAP_DAYS if idx else 0)
         limit = starts[idx[-1]] if idx else None
         cand = [
             i for i, e in enumerate(ends) if abs(e - target) <= tol and (limit is None or e < limit)
@@ -204,20 +213,20 @@ def ttm(
         ``{metric}_ttm``; method ``annual`` or ``sum of 4 quarters``.
     """
     _check(facts)
-    if metric not in _FLOW:
-        raise InputError(f"metric={metric!r} is not a flow metric; use one of {list(_FLOW)}")
+    if metric not in FLOW_METRICS:
+        raise InputError(f"metric={metric!r} is not a flow metric; use one of {list(FLOW_METRICS)}")
     notes = notes if notes is not None else []
-    unit = _UNITS.get(metric, "USD")
+    unit = METRIC_UNITS.get(metric, "USD")
     name = f"{metric}_ttm"
     at = pd.Timestamp(as_of) if as_of is not None else None
     concept, rows = _pick(_asof(facts, at), CONCEPTS[metric], unit, instant=False, notes=notes)
     if concept is None:
-        return _missing(name, unit, f"no {metric} facts in {unit} in the filings")
+        return missing_figure(name, unit, f"no {metric} facts in {unit} in the filings")
     periods, _ = _dedupe(rows, ["start", "end"])
     periods = periods.assign(
         days=[_days(s, e) for s, e in zip(periods["start"], periods["end"], strict=True)]
     )
-    annual = periods.loc[periods["days"].between(*_BANDS["FY"])]
+    annual = periods.loc[periods["days"].between(*PERIOD_BANDS["FY"])]
     quarters = discrete_quarters(periods)
     target = pd.Timestamp(end) if end is not None else None
     if target is not None:
@@ -253,7 +262,7 @@ def ttm(
             (str(a_best["accn"]),),
         )
     if q_best is None:
-        return _missing(name, unit, f"{concept}: no fiscal year or four contiguous quarters")
+        return missing_figure(name, unit, f"{concept}: no fiscal year or four contiguous quarters")
     sel = quarters.loc[q_best[1]]
     accns = tuple(dict.fromkeys(a for t in sel["accns"] for a in t))
     derived = int(sel["derived"].sum())
@@ -300,16 +309,18 @@ def latest_instant(
         filing are summed (method says so).
     """
     _check(facts)
-    if metric not in _INSTANT:
-        raise InputError(f"metric={metric!r} is not an instant metric; use one of {list(_INSTANT)}")
+    if metric not in INSTANT_METRICS:
+        raise InputError(
+            f"metric={metric!r} is not an instant metric; use one of {list(INSTANT_METRICS)}"
+        )
     notes = notes if notes is not None else []
-    unit = _UNITS.get(metric, "USD")
+    unit = METRIC_UNITS.get(metric, "USD")
     at = pd.Timestamp(as_of) if as_of is not None else None
     concept, rows = _pick(_asof(facts, at), CONCEPTS[metric], unit, instant=True, notes=notes)
     if before is not None:
         rows = rows.loc[rows["end"] <= pd.Timestamp(before)]
     if concept is None or rows.empty:
-        return _missing(metric, unit, f"no {metric} facts in {unit} in the filings")
+        return missing_figure(metric, unit, f"no {metric} facts in {unit} in the filings")
     hist = _instant_history(rows)
     last = hist.iloc[-1]
     return Figure(
@@ -395,11 +406,11 @@ def compute_fundamentals(
     """
     _check(facts)
     # Only the candidate concepts matter; filtering once keeps every later pass small.
-    facts = facts.loc[facts["concept"].isin(_ALL_CONCEPTS)]
+    facts = facts.loc[facts["concept"].isin(ALL_CONCEPTS)]
     at = pd.Timestamp(as_of) if as_of is not None else None
     notes: list[str] = []
     figs: dict[str, Figure] = {}
-    for metric in _FLOW:
+    for metric in FLOW_METRICS:
         figs[f"{metric}_ttm"] = ttm(facts, metric, as_of=at, notes=notes)
     ni = figs["net_income_ttm"]
     if not ni.missing and ni.end is not None:
@@ -411,7 +422,7 @@ def compute_fundamentals(
                 facts, "revenue", as_of=at, end=rev.end - pd.Timedelta(days=364), notes=[]
             )
             figs["revenue_ttm_prior"] = Figure(**{**prior_r.__dict__, "name": "revenue_ttm_prior"})
-    for metric in _INSTANT:
+    for metric in INSTANT_METRICS:
         figs[metric] = latest_instant(facts, metric, as_of=at, notes=notes)
     # A concept the company stopped using must not be mixed with current periods.
     ends = [f.end for f in (figs["revenue_ttm"], figs["net_income_ttm"]) if f.end is not None]
@@ -422,7 +433,7 @@ def compute_fundamentals(
                 continue
             limit = 120 if key.endswith("_ttm") else 200
             if (ref_end - f.end).days > limit:
-                figs[key] = _missing(
+                figs[key] = missing_figure(
                     key,
                     f.unit,
                     f"latest {f.concept} period ends {f.end:%Y-%m-%d}, more than {limit} days "
@@ -435,7 +446,7 @@ def compute_fundamentals(
             hist["end"].between(sh.end - pd.Timedelta(days=450), sh.end - pd.Timedelta(days=300))
         ]
         if window.empty:
-            figs["shares_prior"] = _missing(
+            figs["shares_prior"] = missing_figure(
                 "shares_prior", "shares", "no share count 10-15 months earlier"
             )
         else:
@@ -458,7 +469,7 @@ def compute_fundamentals(
     scope = _asof(facts, at)
     for metric in ("revenue", "net_income"):
         concept, rows = _pick(
-            scope, CONCEPTS[metric], _UNITS.get(metric, "USD"), instant=False, notes=[]
+            scope, CONCEPTS[metric], METRIC_UNITS.get(metric, "USD"), instant=False, notes=[]
         )
         if concept is not None:
             restated += _dedupe(rows, ["start", "end"])[1]

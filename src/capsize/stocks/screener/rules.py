@@ -12,6 +12,13 @@ import pandas as pd
 
 from capsize.errors import InputError
 
+__all__ = [
+    "CONSOLIDATING_SECTORS",
+    "PRESETS",
+    "Preset",
+    "Rule",
+]
+
 CONSOLIDATING_SECTORS: tuple[str, ...] = (
     "Health Care",
     "Financials",

@@ -17,11 +17,19 @@ import pandas as pd
 
 from capsize._format import fmt_date
 from capsize.errors import InputError
-from capsize.stocks._screen_rules import PRESETS, Rule
+from capsize.stocks.screener.rules import PRESETS, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+
+__all__ = [
+    "RuleStat",
+    "ScreenResult",
+    "export_screen",
+    "screen",
+    "screen_payload",
+]
 
 _REASON_KEYS: dict[str, tuple[str, ...]] = {
     "cap_band": ("market_cap", "prices"),
@@ -56,7 +64,7 @@ _DEFAULT_REASON: dict[str, str] = {
 
 
 def _reason(column: str, ticker: str, missing: Mapping[str, str]) -> str:
-    from capsize.stocks._evidence import short_reason
+    from capsize.stocks.evidence import short_reason
 
     for key in (column, *_REASON_KEYS.get(column, ())):
         if key in missing:

@@ -37,7 +37,7 @@ result is never mistaken for a thin market.
 
 from __future__ import annotations
 
-from capsize.stocks._screen_metrics import (
+from capsize.stocks.screener.metrics import (
     CAP_BANDS,
     LIQUIDITY_TIERS,
     StockMetrics,
@@ -46,14 +46,14 @@ from capsize.stocks._screen_metrics import (
     liquidity_tier,
     metrics_frame,
 )
-from capsize.stocks._screen_result import (
+from capsize.stocks.screener.result import (
     RuleStat,
     ScreenResult,
     export_screen,
     screen,
     screen_payload,
 )
-from capsize.stocks._screen_rules import CONSOLIDATING_SECTORS, PRESETS, Preset, Rule
+from capsize.stocks.screener.rules import CONSOLIDATING_SECTORS, PRESETS, Preset, Rule
 
 __all__ = [
     "CAP_BANDS",

@@ -14,13 +14,23 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_money, fmt_num, fmt_pct, fmt_ratio
 from capsize.errors import InputError
-from capsize.stocks._evidence import Evidence
-from capsize.stocks._gather import StockEvidence, is_estimated_cap
+from capsize.stocks.evidence import Evidence
+from capsize.stocks.gather import StockEvidence, is_estimated_cap
 from capsize.stocks.risk_flags import assess_risk_flags
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+
+__all__ = [
+    "CAP_BANDS",
+    "LIQUIDITY_TIERS",
+    "StockMetrics",
+    "cap_band",
+    "compute_metrics",
+    "liquidity_tier",
+    "metrics_frame",
+]
 
 CAP_BANDS: tuple[tuple[str, float], ...] = (
     ("nano", 50e6),
