@@ -319,7 +319,7 @@ def test_flags_column_shows_not_assessed_and_extreme_risk(full: Path, shared_dat
     day, best = max(gains, key=lambda x: x[1])
     assert row["max_gain_1d"] == pytest.approx(best)
     card = json.loads(runner.invoke(app, ["rate", "RXT", "--offline", "--json"]).stdout)
-    assert card["rules_version"] == "1.1.0"
+    assert card["rules_version"] == "1.2.0"
     assert card["risk"]["value"] == "HIGH"
     assert any(r.startswith("RISK-7") for r in card["risk"]["rules"])
     if best >= 1.0:
