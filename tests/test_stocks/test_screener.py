@@ -20,7 +20,7 @@ from capsize.rules.cap_bands import cap_band
 from capsize.rules.liquidity import liquidity_tier
 from capsize.segments import DEFAULT_SEGMENTS
 from capsize.stocks.fundamentals import compute_fundamentals, valuation
-from capsize.stocks.gather import StockEvidence, gather_universe
+from capsize.stocks.gather import StockEvidence
 from capsize.stocks.screener import (
     PRESETS,
     Rule,
@@ -213,12 +213,17 @@ def small_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_gather_and_screen_on_store(small_store, fixtures_dir: Path, shared_data: Path) -> None:
+    from capsize.queries.session import session_for
+    from capsize.queries.stocks import SecSource
+    from capsize.queries.stocks.universe import gather
+
     edgar = SecEdgar(
         load_settings(),
         client=httpx.Client(transport=recorded_transport(fixtures_dir / "sec")),
         offline=True,
     )
-    evs = gather_universe(small_store, ["BNED", "UNCY", "ABCB"], as_of="2026-07-31", edgar=edgar)
+    s = session_for(small_store, "2026-07-31")
+    evs = gather(s, ["BNED", "UNCY", "ABCB"], sec=SecSource(edgar, "recorded")).evidence
     by = {e.ticker: e for e in evs}
     # BNED is an IWM holding: holdings-implied cap, labelled, rolled by price
     with (shared_data / "universe" / "BNED.csv").open() as fh:
@@ -260,7 +265,12 @@ def test_compute_metrics_rejects_other_types() -> None:
 
 def test_point_in_time_holdings(small_store) -> None:
     # holdings dated 2025-11-05 are not known on 2025-07-08: no implied cap, reason stated
-    (ev,) = gather_universe(small_store, ["BNED"], as_of="2025-07-08")
+    from capsize.queries.session import session_for
+    from capsize.queries.stocks import sec_source
+    from capsize.queries.stocks.universe import gather
+
+    s = session_for(small_store, "2025-07-08")
+    (ev,) = gather(s, ["BNED"], sec=sec_source(enabled=False)).evidence
     assert math.isnan(ev.market_cap)
     assert "not a IWM holding" in ev.missing["market_cap"]
     assert ev.close.index.max() <= pd.Timestamp("2025-07-08")

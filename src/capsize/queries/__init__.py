@@ -32,6 +32,10 @@ _LAZY: dict[str, str] = {
     # drivers family
     # size family (factor, rotation, valuation)
     # stocks family
+    "catalysts": "stocks",
+    "rating_card": "stocks",
+    "screen": "stocks",
+    "valuation": "stocks",
     # data management
 }
 

@@ -58,7 +58,7 @@ from capsize.stocks.screener.result import (
     screen,
     screen_payload,
 )
-from capsize.stocks.screener.rules import CONSOLIDATING_SECTORS, PRESETS, Preset, Rule
+from capsize.stocks.screener.rules import CONSOLIDATING_SECTORS, PRESETS, Preset, Rule, parse_rule
 
 __all__ = [
     "CONSOLIDATING_SECTORS",
@@ -73,6 +73,7 @@ __all__ = [
     "compute_metrics",
     "export_screen",
     "metrics_frame",
+    "parse_rule",
     "screen",
     "screen_payload",
 ]

@@ -5,6 +5,7 @@ Re-exported by :mod:`capsize.stocks.screener`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "PRESETS",
     "Preset",
     "Rule",
+    "parse_rule",
 ]
 
 CONSOLIDATING_SECTORS: tuple[str, ...] = (
@@ -31,6 +33,8 @@ choice, stated in the rule text; pass your own rules to change it."""
 
 
 _OPS = ("<", "<=", ">", ">=", "==", "!=", "in")
+
+_RULE_TEXT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>|\s+in\s+)\s*(.+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -168,3 +172,39 @@ PRESETS: dict[str, Preset] = {
     )
 }
 """Published screen presets."""
+
+
+def _value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip().strip("'\"")
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse ``"column op value"`` into a :class:`Rule`.
+
+    ``op`` is one of ``< <= > >= == !=`` or ``in`` (comma-separated values); numbers are
+    read as floats, anything else as text.
+
+    Raises
+    ------
+    InputError
+        When the text is not of that form.
+
+    Examples
+    --------
+    >>> parse_rule("pe<=15")
+    Rule(column='pe', op='<=', value=15.0, label='')
+    >>> parse_rule("cap_band in micro,small").value
+    ('micro', 'small')
+    """
+    m = _RULE_TEXT.match(str(text))
+    if m is None:
+        raise InputError(
+            f"rule {text!r} is not 'column op value'; e.g. 'pe<=15' or 'cap_band in micro,small'"
+        )
+    column, op, raw = m.group(1), m.group(2).strip(), m.group(3)
+    if op == "in":
+        return Rule(column, op, tuple(_value(x) for x in raw.split(",") if x.strip()))
+    return Rule(column, op, _value(raw))
