@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 import shutil
 from typing import TYPE_CHECKING
@@ -25,7 +24,6 @@ from capsize.stocks.screener import (
     PRESETS,
     Rule,
     compute_metrics,
-    export_screen,
     metrics_frame,
     screen,
 )
@@ -173,23 +171,6 @@ def test_presets_state_their_rules() -> None:
     )
     res = screen(frame, preset="ma-targets")
     assert list(res.frame.index) == ["X", "Y"]  # ranked by cash/market cap
-
-
-def test_export_csv_and_json(tmp_path: Path) -> None:
-    frame = pd.DataFrame(
-        {"market_cap": [100e6, np.nan], "pe": [np.inf, 5.0]},
-        index=pd.Index(["A", "B"], name="ticker"),
-    )
-    res = screen(frame, rules=[Rule("market_cap", ">", 0.0)])
-    p = export_screen(res, tmp_path / "out.csv")
-    with p.open() as fh:
-        rows = list(csv.DictReader(fh))
-    assert rows[0]["ticker"] == "A"
-    j = json.loads(export_screen(res, tmp_path / "out.json").read_text())
-    assert j["rows"][0]["pe"] is None  # inf -> null
-    assert j["not_assessed"] == {"market_cap > 0": 1}
-    with pytest.raises(InputError, match=r"\.csv or \.json"):
-        export_screen(res, tmp_path / "out.xlsx")
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from capsize.queries.result import Cell, Figure, FigureSet, Unit
 from capsize.queries.stocks.universe import bar_sources
-from capsize.stocks.evidence import short_reason
 from capsize.stocks.gather import is_estimated_cap
-from capsize.stocks.screener import METRICS
+from capsize.stocks.screener import METRICS, missing_reason
 
 if TYPE_CHECKING:
     from capsize.queries.session import Session
@@ -62,25 +61,6 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "weight",
 )
 """Columns of a stock's row in a screen table (text metrics are labels, the rest figures)."""
-
-_DEFAULT_REASON: dict[str, str] = {
-    "mom_12_1": "under a year of prices",
-    "ret_6m": "under six months of prices",
-    "rs_6m": "under six months of prices or benchmark",
-    "vol_1y": "under 120 days of prices",
-    "max_gain_1d": "no prices in the last 365 days",
-    "leverage_ok": "no debt, EBITDA or interest figures",
-}
-
-_REASON_KEYS: dict[str, tuple[str, ...]] = {
-    "market_cap": ("market_cap", "prices"),
-    "price": ("prices",),
-    "dollar_volume": ("dollar_volume", "volume", "prices"),
-    "cash_to_mcap": ("fundamentals", "filings", "market_cap"),
-    "net_debt_to_mcap": ("fundamentals", "filings", "market_cap"),
-    "n_catalysts_90d": ("n_catalysts_90d", "filings"),
-    "weight": ("holdings",),
-}
 
 
 @dataclass(frozen=True)
@@ -137,10 +117,7 @@ def _note(m: StockMetrics, key: str, value: Any) -> str:
         return "self-funding (operating cash flow >= 0)"
     if isinstance(value, (int, float)) and math.isfinite(float(value)):
         return ""
-    for k in (key, *_REASON_KEYS.get(key, ())):
-        if k in m.missing:
-            return short_reason(m.missing[k].replace(m.ticker, "the stock"))
-    return _DEFAULT_REASON.get(key, "not assessed (data missing)")
+    return missing_reason(key, m.ticker, m.missing)
 
 
 def metric_figure(

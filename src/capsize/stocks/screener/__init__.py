@@ -1,4 +1,4 @@
-"""Screener: per-stock metrics from the evidence, stated filter rules, presets, export.
+"""Screener: per-stock metrics from the evidence, stated filter rules and presets.
 
 Metrics (one row per ticker; NaN = not assessed, with the reason kept)
 ----------------------------------------------------------------------
@@ -40,6 +40,9 @@ Metrics (one row per ticker; NaN = not assessed, with the reason kept)
 A rule on a metric that is NaN does not pass; the result counts, per rule,
 how many stocks were dropped because the metric was NOT ASSESSED, so a thin
 result is never mistaken for a thin market.
+
+The screen question as users ask it (universe at a day, evidence, figures with provenance,
+export to CSV/JSON) is :func:`capsize.queries.screen`; this package holds its pure parts.
 """
 
 from __future__ import annotations
@@ -54,9 +57,8 @@ from capsize.stocks.screener.metrics import (
 from capsize.stocks.screener.result import (
     RuleStat,
     ScreenResult,
-    export_screen,
+    missing_reason,
     screen,
-    screen_payload,
 )
 from capsize.stocks.screener.rules import CONSOLIDATING_SECTORS, PRESETS, Preset, Rule, parse_rule
 
@@ -71,9 +73,8 @@ __all__ = [
     "ScreenResult",
     "StockMetrics",
     "compute_metrics",
-    "export_screen",
     "metrics_frame",
+    "missing_reason",
     "parse_rule",
     "screen",
-    "screen_payload",
 ]
