@@ -207,6 +207,17 @@ def test_catalysts_timeline_and_feed(env: Path) -> None:
     assert any("XBRL shares" in n for n in out["notes"])
 
 
+def test_catalysts_need_no_store(
+    fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSIZE_HOME", str(tmp_path))  # an empty home: no store at all
+    sec = str(fixtures_dir / "sec")
+    out = _json(runner.invoke(app, ["catalysts", "UNCY", "--sec-dir", sec, "--json"]))
+    dates = [r["date"] for r in _rows(out, "events")]
+    assert out["as_of"] >= max(dates)  # the last filing read, not a store date
+    assert out["requested_as_of"] is None
+
+
 def test_catalysts_unknown_ticker(env: Path) -> None:
     res = runner.invoke(app, ["catalysts", "NOSUCHTKR", "--sec-dir", str(env)])
     assert res.exit_code == 1

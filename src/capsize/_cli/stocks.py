@@ -280,20 +280,18 @@ def catalysts_cmd(
     ),
 ) -> None:
     """8-K catalysts (reverse splits, listing notices, deals, bankruptcy) and XBRL share jumps."""
-    from capsize.queries import open_session
     from capsize.queries.stocks import catalysts
 
     a = parse_date_option(as_of, "--as-of")
     start = parse_date_option(since, "--since")
-    src = _sec(sec_dir, offline)
-    with open_session(a) as s:
-        res = catalysts(
-            s,
-            tickers=tickers,
-            since=None if start is None else f"{start:%Y-%m-%d}",
-            include_other=show_all,
-            sec=src,
-        )
+    res = catalysts(  # filings only: no store needed
+        None,
+        a,
+        tickers=tickers,
+        since=start,
+        include_other=show_all,
+        sec=_sec(sec_dir, offline),
+    )
     if json_out:
         emit_json(res.to_dict())
         return

@@ -12,7 +12,6 @@ from capsize.errors import DataNotFound, InputError, ProviderError
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
 from capsize.queries.session import parse_as_of, session_for
 from capsize.queries.stocks.sec import SecSource, sec_source
-from capsize.queries.stocks.universe import evaluation_date
 from capsize.stocks.catalysts import catalyst_feed, timeline
 from capsize.stocks.evidence import short_reason
 from capsize.stocks.fundamentals import share_history
@@ -59,6 +58,7 @@ class _Read:
     timelines: dict[str, pd.DataFrame]
     errors: dict[str, str]
     sources: dict[str, list[str]]
+    last_filed: list[pd.Timestamp]
 
 
 def _read(
@@ -68,7 +68,7 @@ def _read(
     since: pd.Timestamp | None,
     other: bool,
 ) -> _Read:
-    out = _Read({}, {}, {})
+    out = _Read({}, {}, {}, [])
     for t in tickers:
         try:
             sub = client.submissions(t)
@@ -77,6 +77,10 @@ def _read(
             continue
         shares = None
         out.sources[t] = [str(sub.source)]
+        filed = sub.frame["filing_date"]
+        filed = filed.loc[filed <= at] if at is not None else filed
+        if len(filed):
+            out.last_filed.append(pd.Timestamp(filed.max()))
         try:
             facts = client.company_facts(t)
             shares = share_history(facts.frame, as_of=at)
@@ -99,7 +103,7 @@ def _rows(feed: pd.DataFrame) -> tuple[tuple[Cell, ...], ...]:
 
 
 def catalysts(
-    source: Store | Session,
+    source: Store | Session | None,
     as_of: object | None = None,
     *,
     tickers: Sequence[str],
@@ -111,8 +115,9 @@ def catalysts(
 
     Parameters
     ----------
-    source : Store or Session
-        The store (filings come from ``sec``; the session fixes the day).
+    source : Store, Session or None
+        Filings come from ``sec``, not the store: a session only fixes the day, and
+        None (no store at all) is accepted.
     as_of : date-like, optional
         Only filings dated on or before it (default: every filing).
     tickers : sequence of str
@@ -135,7 +140,7 @@ def catalysts(
     DataNotFound
         When no ticker's filings could be read (the message says why, per ticker).
     """
-    s = session_for(source, as_of)
+    day = session_for(source, as_of).requested if source is not None else parse_as_of(as_of)
     names = list(dict.fromkeys(str(t).strip().upper() for t in tickers if str(t).strip()))
     if not names:
         raise InputError("give at least one ticker, e.g. 'capsize catalysts UNCY'")
@@ -143,16 +148,14 @@ def catalysts(
     src = sec if sec is not None else sec_source()
     if src.client is None:
         raise InputError("catalysts read SEC filings; pass an SEC source (sec_source())")
-    got = _read(src.client, names, s.requested, start, include_other)
+    got = _read(src.client, names, day, start, include_other)
     if not got.timelines:
         raise DataNotFound("; ".join(f"{k}: {short_reason(v, 160)}" for k, v in got.errors.items()))
     feed = catalyst_feed(got.timelines, categories=CATEGORIES if include_other else None)
-    last = pd.Timestamp(feed["date"].max()) if len(feed) else None
-    answer_as_of = (
-        s.requested
-        if s.requested is not None
-        else (last if last is not None else evaluation_date(s))
-    )
+    # the window's end: the day asked for, else the last filing read
+    answer_as_of = day if day is not None else max(got.last_filed, default=None)
+    if answer_as_of is None:
+        raise DataNotFound(f"no filings of {', '.join(names)} in the SEC data ({src.label})")
     fs = FigureSet(answer_as_of)
     window = f"{'' if start is None else f'{start:%Y-%m-%d}'}..{answer_as_of:%Y-%m-%d}"
     kinds = "all 8-K events" if include_other else "8-K catalysts other than routine filings"
@@ -186,7 +189,7 @@ def catalysts(
     return CatalystsResult(
         query="catalysts",
         as_of=answer_as_of,
-        requested_as_of=s.requested,
+        requested_as_of=day,
         params={
             "tickers": names,
             "since": None if start is None else f"{start:%Y-%m-%d}",
