@@ -132,7 +132,16 @@ def _excluded(s: Session, g: Gathered) -> tuple[list[StockEvidence], list[tuple[
     return keep, out
 
 
-def _rule_table(fs: FigureSet, stats: Sequence[RuleStat]) -> TableData:
+@dataclass(frozen=True)
+class _CountSource:
+    """Provenance shared by the screen's counts: every input of the screen."""
+
+    source: str
+    symbols: tuple[str, ...]
+    window: str
+
+
+def _rule_table(fs: FigureSet, stats: Sequence[RuleStat], cs: _CountSource) -> TableData:
     rows: list[tuple[Cell, ...]] = []
     for i, st in enumerate(stats, start=1):
         cells: list[Cell] = [st.rule]
@@ -148,9 +157,10 @@ def _rule_table(fs: FigureSet, stats: Sequence[RuleStat]) -> TableData:
                     int(getattr(st, key)),
                     "count",
                     f"rule '{st.rule}': {label}",
-                    source="capsize screen",
-                    window=fs.as_of,
-                    formula=st.rule,
+                    source=cs.source,
+                    symbols=cs.symbols,
+                    window=cs.window,
+                    formula=f"stocks tested by the rule '{st.rule}' (a missing metric does not pass)",
                 )
             )
         cells.append(next(iter(st.reasons), None) if st.not_assessed else None)
@@ -159,14 +169,23 @@ def _rule_table(fs: FigureSet, stats: Sequence[RuleStat]) -> TableData:
     return TableData("rules", "How each rule thinned the screen", cols, tuple(rows))
 
 
-def _counts(fs: FigureSet, res: ScreenResult, shown: int) -> None:
+def _counts(fs: FigureSet, res: ScreenResult, shown: int, cs: _CountSource) -> None:
     for fid, value, label in (
         ("universe", res.n_universe, "stocks screened"),
         ("passed", res.n_passed, "stocks passing every rule"),
         ("shown", shown, "stocks shown (ranked, up to the limit)"),
         ("older_prices", res.n_older_prices, "screened stocks whose last price is older"),
     ):
-        fs.add(fid, int(value), "count", label, source="capsize screen", window=fs.as_of)
+        fs.add(
+            fid,
+            int(value),
+            "count",
+            label,
+            source=cs.source,
+            symbols=cs.symbols,
+            window=cs.window,
+            formula="count",
+        )
 
 
 def _notes(
@@ -279,8 +298,14 @@ def screen(
     shown = [str(t) for t in res.frame.index]
     rows = tuple(metric_row(fs, ctx, by_ticker[t], metrics[t]) for t in shown)
     screen_table = TableData("screen", res.description, ("ticker", *METRIC_COLUMNS), rows)
-    rule_table = _rule_table(fs, res.stats)
-    _counts(fs, res, len(shown))
+    sources = _sources(s, g)
+    cs = _CountSource(
+        "; ".join(sources),
+        (g.inputs.fund,) if tickers is None else tuple(by_ticker),
+        f"{g.inputs.start:%Y-%m-%d}..{answer_as_of:%Y-%m-%d}",
+    )
+    rule_table = _rule_table(fs, res.stats, cs)
+    _counts(fs, res, len(shown), cs)
     excl = TableData("excluded", "Tickers left out", ("ticker", "reason"), tuple(excluded))
     return ScreenQueryResult(
         query="screen",
@@ -300,7 +325,7 @@ def screen(
         figures={k: v for k, v in fs.mapping().items() if "." not in k},
         tables=(screen_table, rule_table, excl),
         notes=_notes(s, g, res, excluded, index_cap),
-        sources=_sources(s, g),
+        sources=sources,
         description=res.description,
         stats=res.stats,
         empty_reason=res.empty_reason(),
