@@ -9,7 +9,7 @@ Tasks:
   (8,053 facts) — ``capsize.stocks.fundamentals.ttm`` vs a plain-Python
   FY + YTD - prior YTD over the parsed JSON (the method the tests use);
 * ``metrics``: screen metrics (dollar volume, 12-1 momentum, 6-month relative
-  strength, volatility) of N synthetic stocks, 600 days each, without risk
+  strength, volatility of simple daily returns) of N synthetic stocks, 600 days each, without risk
   flags — ``compute_metrics`` vs a numpy loop.
 
 Run:  python benchmarks/stocks.py [--repeats 3] [--n 500]
@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from capsize.data.providers.sec import parse_companyfacts
-from capsize.stocks._gather import StockEvidence
 from capsize.stocks.fundamentals import ttm
+from capsize.stocks.gather import StockEvidence
 from capsize.stocks.screener import compute_metrics
 
 
@@ -79,7 +79,7 @@ def plain_metrics(c: np.ndarray, v: np.ndarray, b: np.ndarray) -> tuple[float, f
     dv = float(np.median(c[-20:] * v[-20:]))
     mom = c[-22] / c[-253] - 1
     rs = (c[-1] / c[-127] - 1) - (b[-1] / b[-127] - 1)
-    vol = float(np.diff(np.log(c))[-252:].std(ddof=1) * math.sqrt(252))
+    vol = float((c[1:] / c[:-1] - 1)[-252:].std(ddof=1) * math.sqrt(252))  # simple returns
     return dv, mom, rs, vol
 
 

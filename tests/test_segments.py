@@ -56,7 +56,8 @@ def test_default_proxies():
 @pytest.mark.parametrize(
     ("cap", "key"),
     [
-        (49_999_999.0, None),
+        (10e6, "nano"),
+        (49_999_999.0, "nano"),
         (50e6, "micro"),
         (299_999_999.0, "micro"),
         (300e6, "small"),

@@ -14,7 +14,9 @@ mega      $200B and above        OEF, QQQ
 ========  =====================  ===========================================
 
 Bands are half-open ``[min_cap, max_cap)``. A company below the lowest band
-(under $50M, "nano-cap") belongs to no default segment.
+(under $50M, "nano-cap") belongs to no default segment; its cap band is ``"nano"``
+(:mod:`capsize.rules.cap_bands`, the one cap-band rule, used by :func:`classify_market_cap`
+and the screener).
 
 Everything here is immutable: to change a band or add a proxy, build a new
 :class:`SegmentSet` with :meth:`SegmentSet.with_band`,
@@ -510,12 +512,22 @@ def segment_performance(
 
 
 def classify_market_cap(market_cap: float, segments: SegmentSet = DEFAULT_SEGMENTS) -> str | None:
-    """Return the key of the segment holding ``market_cap`` (USD), or None below all bands.
+    """Return the band of ``market_cap`` (USD): the one cap-band rule, :mod:`capsize.rules.cap_bands`.
+
+    A cap below the lowest band is ``"nano"`` (below the micro band with the defaults); a
+    zero cap, or one in a gap between two bands, has no band (None).
+
+    Raises
+    ------
+    InputError
+        When ``market_cap`` is negative, NaN or not a number.
 
     Examples
     --------
     >>> classify_market_cap(150e6), classify_market_cap(5e9), classify_market_cap(10e6)
-    ('micro', 'mid', None)
+    ('micro', 'mid', 'nano')
     """
-    seg = segments.classify(market_cap)
-    return None if seg is None else seg.key
+    from capsize.rules.cap_bands import cap_band
+
+    segments.classify(market_cap)  # validates the input (typed error naming it)
+    return cap_band(market_cap, segments)

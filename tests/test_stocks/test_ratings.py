@@ -12,8 +12,8 @@ import pytest
 from capsize.config import load_settings
 from capsize.data.providers.sec import SecEdgar, recorded_transport
 from capsize.errors import InputError
-from capsize.stocks._evidence import Evidence
 from capsize.stocks.catalysts import events_from_filings, timeline
+from capsize.stocks.evidence import Evidence
 from capsize.stocks.ratings import (
     DISCLAIMER,
     NOT_ASSESSED,
@@ -58,7 +58,7 @@ def _good_values(**kw: object) -> dict[str, object]:
         "cash_runway_months": math.inf,
         "cap_band": "small",
         "market_cap": 800e6,
-        "liquidity_tier": "tradable",
+        "liquidity_tier": "low",
         "dollar_volume": 3e6,
         "vol_1y": 0.35,
         "net_income_ttm": 60e6,
@@ -236,5 +236,5 @@ def test_extreme_volatility_grades_high_despite_missing_inputs() -> None:
 
 
 def test_rules_version_bumped_for_risk7() -> None:
-    assert RULES_VERSION == "1.1.0"
+    assert RULES_VERSION == "1.2.0"
     assert "RISK-7" in set(rules_table()["id"])

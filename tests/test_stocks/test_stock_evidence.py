@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capsize.stocks._evidence import short_reason
+from capsize.stocks.evidence import short_reason
 
 SEC_MSG = (
     "ticker map is not in the offline SEC cache "

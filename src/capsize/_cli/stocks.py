@@ -1,4 +1,7 @@
-"""``capsize screen``, ``capsize rate`` and ``capsize catalysts``: small-stock ideas with evidence.
+"""``capsize screen``, ``rate``, ``catalysts`` and ``valuation``: small-stock ideas with evidence.
+
+Each command parses its options, asks one query of :mod:`capsize.queries.stocks` and
+renders the answer; ``--json`` prints exactly the answer's ``to_dict()``.
 
 SEC data source, in order:
 
@@ -12,10 +15,10 @@ Prices, volumes and holdings always come from the store (``capsize data import``
 
 from __future__ import annotations
 
-import math
-import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,63 +28,21 @@ from capsize._cli._common import (
     err_console,
     fail,
     handle_errors,
-    open_store,
     parse_date_option,
     print_table,
 )
-from capsize._format import fmt_date, fmt_money, fmt_pct, fmt_ratio
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from capsize.queries.result import Cell, Figure, QueryResult, TableData
+    from capsize.queries.stocks import SecSource
 
 __all__ = ["register"]
 
 _SEC_DIR_HELP = "Folder of recorded SEC responses (offline replay)."
+_AS_OF_HELP = "Evaluation date YYYY-MM-DD: data dated on or before it (default: latest)."
+_CAP_HELP = "Assumed total float cap of the fund's index, USD."
 
-
-def _edgar(sec_dir: Path | None, offline: bool) -> tuple[Any, str]:
-    """Build the SEC client and a one-line description of the source."""
-    import httpx
-
-    from capsize.config import load_settings
-    from capsize.data.providers.sec import SecEdgar, recorded_transport
-
-    settings = load_settings()
-    folder = sec_dir or (
-        Path(os.environ["CAPSIZE_SEC_DIR"]) if os.environ.get("CAPSIZE_SEC_DIR") else None
-    )
-    if folder is not None:
-        client = httpx.Client(transport=recorded_transport(folder))
-        return SecEdgar(
-            settings, client=client, offline=True
-        ), f"recorded SEC responses in {folder}"
-    if settings.sec_user_agent and not offline:
-        return SecEdgar(settings), "live SEC EDGAR (cached)"
-    why = "--offline" if offline else "CAPSIZE_SEC_USER_AGENT not set"
-    return SecEdgar(settings, offline=True), f"SEC on-disk cache only ({why})"
-
-
-def _gather(store: Any, names: list[str] | None, *, live: bool, **kw: Any) -> list[Any]:
-    """Gather evidence, with a progress bar on stderr when SEC EDGAR is called live."""
-    from rich.progress import Progress
-
-    from capsize.stocks._gather import gather_universe
-
-    if not live:
-        return gather_universe(store, names, **kw)
-    with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task("SEC EDGAR", total=None)
-
-        def tick(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return gather_universe(store, names, progress=tick, **kw)
-
-
-_NOT_STOCK = {"etf": "an ETF", "index": "an index", "crypto": "a crypto asset"}
-"""Store symbol kinds that are not stocks, and how to name them."""
-
-_SHOW = [
+_SHOW: tuple[tuple[str, str], ...] = (
     ("cap_band", "band"),
     ("market_cap", "mkt cap"),
     ("liquidity_tier", "liquidity"),
@@ -92,54 +53,102 @@ _SHOW = [
     ("rs_6m", "RS 6m"),
     ("n_catalysts_90d", "catalysts"),
     ("flags_raised", "flags"),
-]
+)
+"""Screen columns shown in the terminal (all of them are in ``--json`` and ``--export``)."""
 
 
-def _cell(col: str, value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def _sec(sec_dir: Path | None, offline: bool, enabled: bool = True) -> SecSource:
+    from capsize.queries.stocks import sec_source
+
+    return sec_source(sec_dir, offline=offline, enabled=enabled)
+
+
+@contextmanager
+def _progress(live: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a progress callback drawing a bar on stderr while SEC EDGAR is called live."""
+    if not live:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("SEC EDGAR", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield tick
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _num(fig: Figure) -> str:
+    from capsize._format import fmt_money, fmt_pct, fmt_ratio
+
+    v = fig.value
+    if v is None:
         return "n/a"
-    if col == "market_cap":
-        return fmt_money(float(value), compact=True)
-    if col in ("share_growth", "mom_12_1", "rs_6m"):
-        return fmt_pct(float(value))
-    if col == "pe":
-        return fmt_ratio(float(value), 1)
-    if col == "profitable":
-        return "yes" if float(value) == 1.0 else "no"
-    if col in ("n_catalysts_90d", "flags_raised"):
-        return f"{float(value):.0f}"
-    return str(value)
+    x = float(v)
+    if fig.unit == "usd":
+        return fmt_money(x, compact=True)
+    if fig.unit in ("fraction", "pp"):
+        return fmt_pct(x)
+    if fig.unit == "ratio":
+        return fmt_ratio(x, 1)
+    if fig.unit == "score":
+        return "yes" if x == 1.0 else "no"
+    return f"{x:,.0f}"
 
 
-def _flags_cell(raised: Any, not_assessed: Any) -> str:
-    """Show raised flags with the not-assessed count, so that a bare 0 never reads as clean.
-
-    Examples
-    --------
-    >>> _flags_cell(0.0, 4.0)
-    '0 (4 n/a)'
-    >>> _flags_cell(1.0, 0.0)
-    '1'
-    """
-
-    def finite(x: Any) -> bool:
-        return x is not None and isinstance(x, (int, float)) and math.isfinite(float(x))
-
-    if not finite(raised):
+def _cell(cell: Cell) -> str:
+    if cell is None:
         return "n/a"
-    text = f"{float(raised):.0f}"
-    if finite(not_assessed) and float(not_assessed) > 0:
-        text += f" ({float(not_assessed):.0f} n/a)"
+    return cell if isinstance(cell, str) else _num(cell)
+
+
+def _row(table: TableData, row: tuple[Cell, ...]) -> dict[str, Cell]:
+    return dict(zip(table.columns, row, strict=True))
+
+
+def _flags_cell(raised: Cell, not_assessed: Cell) -> str:
+    """Show raised flags with the not-assessed count, so that a bare 0 never reads as clean."""
+    if raised is None or isinstance(raised, str) or raised.value is None:
+        return "n/a"
+    text = f"{float(raised.value):.0f}"
+    na = None if not_assessed is None or isinstance(not_assessed, str) else not_assessed.value
+    if na is not None and float(na) > 0:
+        text += f" ({float(na):.0f} n/a)"
     return text
 
 
-def _row_cell(col: str, row: Mapping[Any, Any]) -> str:
+def _screen_cell(col: str, row: dict[str, Cell]) -> str:
     if col == "flags_raised":
-        return _flags_cell(row.get("flags_raised"), row.get("flags_not_assessed"))
-    text = _cell(col, row.get(col))
-    if col in ("cap_band", "market_cap") and text != "n/a" and row.get("market_cap_estimated") == 1:
+        return _flags_cell(row["flags_raised"], row["flags_not_assessed"])
+    text = _cell(row[col])
+    est = row["market_cap_estimated"]
+    estimated = est is not None and not isinstance(est, str) and est.value == 1.0
+    if col in ("cap_band", "market_cap") and text != "n/a" and estimated:
         text += "*"  # holdings-implied estimate, see the footnote
     return text
+
+
+# --------------------------------------------------------------------------- screen
+
+
+def _print_screen(res: QueryResult, preset: str | None) -> None:
+    table = res.table("screen")
+    rows = []
+    for raw in table.rows:
+        row = _row(table, raw)
+        rows.append([str(row["ticker"]), *[_screen_cell(c, row) for c, _ in _SHOW]])
+    print_table(
+        rows,
+        ["ticker", *[h for _, h in _SHOW]],
+        title=f"capsize screen{' --preset ' + preset if preset else ''}",
+        caption="\n".join(res.notes),
+        right_align=range(2, 1 + len(_SHOW)),
+    )
 
 
 @handle_errors
@@ -147,15 +156,17 @@ def screen_cmd(
     preset: str = typer.Option(
         None, "--preset", "-p", help="quality-micro, ma-targets, momentum-small or catalyst-rich."
     ),
+    rule: Annotated[
+        list[str] | None,
+        typer.Option("--rule", help="Extra rule 'column op value', e.g. 'pe<=15' (repeatable)."),
+    ] = None,
     tickers: str = typer.Option(
         None, "--tickers", help="Comma-separated tickers (default: the fund's equity holdings)."
     ),
     fund: str = typer.Option(
         "IWM", "--fund", help="Holdings for universe, sector, weight and implied market cap."
     ),
-    as_of: str = typer.Option(
-        None, "--as-of", help="Evaluation date YYYY-MM-DD (default: latest prices)."
-    ),
+    as_of: str = typer.Option(None, "--as-of", help=_AS_OF_HELP),
     limit: int = typer.Option(25, "--limit", help="Rows to show/export."),
     export: Annotated[
         Path | None, typer.Option("--export", help="Write the result to .csv or .json.")
@@ -168,116 +179,58 @@ def screen_cmd(
     no_sec: bool = typer.Option(
         False, "--no-sec", help="Skip filings entirely (prices and holdings only)."
     ),
-    index_cap: float = typer.Option(
-        3.0e12, "--index-cap", help="Assumed total float cap of the fund's index, USD."
-    ),
+    index_cap: float = typer.Option(3.0e12, "--index-cap", help=_CAP_HELP),
 ) -> None:
     """Screen small stocks: size, liquidity, quality, leverage, dilution, momentum, catalysts."""
-    from capsize.stocks._gather import estimate_note
-    from capsize.stocks.screener import (
-        PRESETS,
-        compute_metrics,
-        export_screen,
-        metrics_frame,
-        screen,
-        screen_payload,
-    )
+    from capsize.queries import open_session
+    from capsize.queries.stocks import screen
 
-    if preset is not None and preset not in PRESETS:
-        raise fail(f"--preset {preset!r} is unknown; choose one of {', '.join(PRESETS)}")
     at = parse_date_option(as_of, "--as-of")
-    fund = fund.strip().upper()
-    names = [t.strip().upper() for t in tickers.split(",") if t.strip()] if tickers else None
-    edgar, sec_label = (None, "no filings (--no-sec)") if no_sec else _edgar(sec_dir, offline)
-    with open_store(read_only=True) as store:
-        evs = _gather(
-            store,
-            names,
-            live=sec_label.startswith("live"),
-            as_of=at,
-            edgar=edgar,
-            fund=fund.upper(),
+    names = [t for t in tickers.split(",") if t.strip()] if tickers else None
+    src = _sec(sec_dir, offline, enabled=not no_sec)
+    with open_session(at) as s, _progress(src.live) as tick:
+        res = screen(
+            s,
+            preset=preset,
+            rules=rule or (),
+            tickers=names,
+            fund=fund,
+            limit=limit,
             index_cap=index_cap,
+            sec=src,
+            progress=tick,
         )
-    unknown = [e for e in evs if e.unknown]
-    unknown_lines = [f"unknown ticker {e.ticker}: no prices in the store" for e in unknown]
-    not_stocks = [e for e in evs if e.kind in _NOT_STOCK]
-    unknown_lines += [
-        f"{e.ticker} is {_NOT_STOCK[e.kind]}; the screen is for stocks (left out)"
-        for e in not_stocks
-    ]
-    for line in unknown_lines:
-        err_console.print(line, highlight=False, markup=False, soft_wrap=True)
-    if evs and len(unknown) == len(evs):
-        raise fail(
-            f"unknown ticker {', '.join(e.ticker for e in unknown)}: no prices in the store "
-            f"and not in the {fund.upper()} holdings; check the spelling or run "
-            "'capsize data import DIR'"
-        )
-    evs = [e for e in evs if not e.unknown and e.kind not in _NOT_STOCK]
-    if not evs:
-        raise fail("nothing to screen: " + "; ".join(unknown_lines))
-    metrics = [compute_metrics(e) for e in evs]
-    frame = metrics_frame(metrics)
-    when = evs[0].as_of if evs else at
-    res = screen(
-        frame,
-        preset=preset,
-        limit=limit,
-        as_of=when,
-        requested_as_of=at,
-        missing={m.ticker: m.missing for m in metrics},
-    )
     if export is not None:
-        path = export_screen(res, export)
-        err_console.print(f"wrote {path}")
+        err_console.print(f"wrote {res.export(export)}")
+    for _, why in res.table("excluded").rows:
+        err_console.print(str(why), highlight=False, markup=False, soft_wrap=True)
     if json_out:
-        payload = screen_payload(res)
-        payload["sec_source"] = sec_label
-        payload["unknown_tickers"] = {e.ticker: "no prices in the store" for e in unknown}
-        payload["not_stocks"] = {e.ticker: e.kind for e in not_stocks}
+        emit_json(res.to_dict())
+        return
+    _print_screen(res, preset)
+
+
+# --------------------------------------------------------------------------- rate
+
+
+def _print_rules(json_out: bool) -> None:
+    from capsize.queries.stocks import rating_rules
+
+    payload = rating_rules()
+    if json_out:
         emit_json(payload)
         return
-    rows = [
-        [str(t), *[_row_cell(c, r) for c, _ in _SHOW]]
-        for t, r in res.frame.to_dict("index").items()
-    ]
-    caption_lines = [
-        f"{res.description}",
-        f"{res.n_passed} of {res.n_universe} stocks pass (showing {len(res.frame)}), "
-        f"{res.as_of_text()}; "
-        f"filings: {sec_label}.",
-    ]
-    caption_lines.extend(f"  {st.describe()}" for st in res.stats)
-    empty = res.empty_reason()
-    if empty:
-        caption_lines.append(empty.replace("no stock passes", "No stock passes", 1) + ".")
-    if "market_cap_estimated" in frame.columns and (frame["market_cap_estimated"] == 1).any():
-        caption_lines.append(
-            f"* market cap and band are an {estimate_note(index_cap)}: holdings-implied "
-            f"({fund} weight x index cap, rolled by price), not XBRL shares x price."
-        )
-    caption_lines.append(
-        "flags = manipulation-risk flags RAISED of 5; '(k n/a)' = k flags NOT ASSESSED "
-        "(data missing), so a 0 with n/a is not a clean bill."
-    )
-    caption_lines.extend(unknown_lines)
-    caption_lines.append("Information, not investment advice.")
     print_table(
-        rows,
-        ["ticker", *[h for _, h in _SHOW]],
-        title=f"capsize screen{' --preset ' + preset if preset else ''}",
-        caption="\n".join(caption_lines),
-        right_align=range(2, 1 + len(_SHOW)),
+        [[r["id"], r["field"], r["outcome"], r["condition"]] for r in payload["rules"]],
+        ["id", "field", "outcome", "condition"],
+        title=f"capsize rating rules v{payload['version']}",
     )
 
 
 @handle_errors
 def rate_cmd(
     ticker: str = typer.Argument(None, help="Ticker to rate, e.g. UNCY."),
-    as_of: str = typer.Option(
-        None, "--as-of", help="Evaluation date YYYY-MM-DD (default: latest prices)."
-    ),
+    as_of: str = typer.Option(None, "--as-of", help=_AS_OF_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the card as JSON."),
     rules: bool = typer.Option(False, "--rules", help="Print the published rules and exit."),
     fund: str = typer.Option(
@@ -287,78 +240,36 @@ def rate_cmd(
     offline: bool = typer.Option(
         False, "--offline", help="Never call SEC EDGAR; use the cache only."
     ),
-    index_cap: float = typer.Option(
-        3.0e12, "--index-cap", help="Assumed total float cap of the fund's index, USD."
-    ),
+    index_cap: float = typer.Option(3.0e12, "--index-cap", help=_CAP_HELP),
 ) -> None:
     """Rating card: Recommendation, Timeframe and Risk with dated evidence (or NOT ASSESSED)."""
-    from capsize.stocks._gather import gather_universe
-    from capsize.stocks.ratings import RULES_VERSION, rate, render_card, rules_table
-    from capsize.stocks.screener import compute_metrics
-
     if rules:
-        table = rules_table()
-        if json_out:
-            emit_json({"version": RULES_VERSION, "rules": table.to_dict("records")})
-            return
-        print_table(
-            [[r["id"], r["field"], r["outcome"], r["condition"]] for r in table.to_dict("records")],
-            ["id", "field", "outcome", "condition"],
-            title=f"capsize rating rules v{RULES_VERSION}",
-        )
+        _print_rules(json_out)
         return
     if not ticker or not ticker.strip():
         raise fail("give a TICKER to rate, e.g. 'capsize rate UNCY' (or --rules to list the rules)")
-    at = parse_date_option(as_of, "--as-of")
-    fund = fund.strip().upper()
-    edgar, sec_label = _edgar(sec_dir, offline)
-    with open_store(read_only=True) as store:
-        (ev,) = gather_universe(
-            store,
-            [ticker.strip().upper()],
-            as_of=at,
-            edgar=edgar,
-            fund=fund.upper(),
-            index_cap=index_cap,
-        )
-    if ev.kind in _NOT_STOCK:
-        raise fail(
-            f"{ev.ticker} is {_NOT_STOCK[ev.kind]}; rating cards are for stocks "
-            "(their rules read company filings and stock risk flags)"
-        )
-    if ev.before_data:
-        raise fail(ev.missing["prices"])
-    if ev.close is None and ev.filings is None and ev.fundamentals is None:
-        from capsize.stocks._evidence import short_reason
+    from capsize.queries import open_session
+    from capsize.queries.stocks import rating_card
 
-        reasons = "; ".join(
-            f"{k}: {short_reason(v)}" for k, v in ev.missing.items() if k in ("prices", "filings")
-        )
-        raise fail(f"unknown ticker {ev.ticker!r}: nothing in the store or SEC data ({reasons})")
-    m = compute_metrics(ev)
-    card = rate(
-        ev.ticker,
-        as_of=ev.as_of,
-        values=m.values,
-        evidence=m.evidence,
-        flags=m.flags,
-        events=ev.events if ev.filings is not None else None,
-        missing=m.missing,
-    )
+    at = parse_date_option(as_of, "--as-of")
+    src = _sec(sec_dir, offline)
+    with open_session(at) as s:
+        res = rating_card(s, ticker=ticker, fund=fund, index_cap=index_cap, sec=src)
     if json_out:
-        payload = card.to_dict()
-        payload["sec_source"] = sec_label
-        emit_json(payload)
+        emit_json(res.to_dict())
         return
-    console.print(render_card(card), highlight=False, markup=False)
-    console.print(f"(filings: {sec_label})", highlight=False, markup=False)
+    console.print(res.render(), highlight=False, markup=False)
+    console.print(f"(filings: {src.label})", highlight=False, markup=False)
+
+
+# --------------------------------------------------------------------------- catalysts
 
 
 @handle_errors
 def catalysts_cmd(
     tickers: Annotated[list[str], typer.Argument(help="One ticker (timeline) or several (feed).")],
     since: str = typer.Option(None, "--since", help="Only events on or after YYYY-MM-DD."),
-    as_of: str = typer.Option(None, "--as-of", help="Only events on or before YYYY-MM-DD."),
+    as_of: str = typer.Option(None, "--as-of", help="Only filings on or before YYYY-MM-DD."),
     show_all: bool = typer.Option(
         False, "--all", help="Include routine 8-Ks (results, votes, officers)."
     ),
@@ -369,68 +280,55 @@ def catalysts_cmd(
     ),
 ) -> None:
     """8-K catalysts (reverse splits, listing notices, deals, bankruptcy) and XBRL share jumps."""
-    from capsize.errors import InputError, ProviderError
-    from capsize.stocks.catalysts import catalyst_feed, timeline
-    from capsize.stocks.fundamentals import share_history
+    from capsize.queries.stocks import catalysts
 
-    s = parse_date_option(since, "--since")
     a = parse_date_option(as_of, "--as-of")
-    edgar, sec_label = _edgar(sec_dir, offline)
-    lines: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for t in tickers:
-        t = t.strip().upper()
-        try:
-            filings = edgar.submissions(t).frame
-        except (ProviderError, InputError) as exc:
-            errors[t] = str(exc)
-            continue
-        shares = None
-        try:
-            shares = share_history(edgar.company_facts(t).frame, as_of=a)
-        except (ProviderError, InputError) as exc:
-            errors[f"{t} (XBRL shares)"] = str(exc)
-        lines[t] = timeline(filings, shares, ticker=t, as_of=a, since=s, include_other=show_all)
-    if not lines:
-        raise fail("; ".join(f"{k}: {v}" for k, v in errors.items()))
-    every = ["capital", "listing", "deal", "distress", "dilution", "unknown", "other"]
-    feed = catalyst_feed(lines, categories=every if show_all else None)
+    start = parse_date_option(since, "--since")
+    res = catalysts(  # filings only: no store needed
+        None,
+        a,
+        tickers=tickers,
+        since=start,
+        include_other=show_all,
+        sec=_sec(sec_dir, offline),
+    )
     if json_out:
-        emit_json(
-            {
-                "sec_source": sec_label,
-                "events": [{**r, "date": fmt_date(r["date"])} for r in feed.to_dict("records")],
-                "errors": errors,
-            }
-        )
+        emit_json(res.to_dict())
         return
-    rows = [
-        [
-            fmt_date(r["date"]),
-            r["ticker"],
-            r["label"],
-            r["form"],
-            r["accession"],
-            str(r["detail"] or ""),
-        ]
-        for r in feed.to_dict("records")
-    ]
-    cap = [f"filings: {sec_label}"] + [f"{k}: {v}" for k, v in errors.items()]
+    table = res.table("events")
+    keep = ("date", "ticker", "label", "form", "accession", "detail")
+    rows = []
+    for raw in table.rows:
+        row = _row(table, raw)
+        rows.append([_cell(row[c]) for c in keep[:-1]] + [str(row["detail"] or "")])
     print_table(
         rows,
         ["filed", "ticker", "event", "form", "accession", "detail"],
         title="capsize catalysts",
-        caption="\n".join(cap),
+        caption="\n".join(res.notes),
     )
+
+
+# --------------------------------------------------------------------------- valuation
+
+
+def _valuation_cell(col: str, cell: Cell) -> str:
+    from capsize._format import fmt_pct
+
+    if isinstance(cell, str) or cell is None:
+        return _cell(cell)
+    if cell.value is None:
+        return f"n/a ({cell.note})" if cell.note else "n/a"
+    if cell.unit == "fraction":
+        return fmt_pct(float(cell.value), sign=col == "earnings growth")
+    return _num(cell)
 
 
 @handle_errors
 def valuation_cmd(
     small: str = typer.Option("IWM", "--small", help="Holdings proxy of small caps."),
     large: str = typer.Option("IVV", "--large", help="Holdings proxy of large caps."),
-    as_of: str = typer.Option(
-        None, "--as-of", help="Evaluation date YYYY-MM-DD (default: latest prices)."
-    ),
+    as_of: str = typer.Option(None, "--as-of", help=_AS_OF_HELP),
     json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     sec_dir: Annotated[Path | None, typer.Option("--sec-dir", help=_SEC_DIR_HELP)] = None,
     offline: bool = typer.Option(
@@ -441,97 +339,26 @@ def valuation_cmd(
     ),
 ) -> None:
     """Segment valuation: P/E, loss-makers and earnings growth, each with its coverage."""
-    from capsize.analytics.valuation import valuation_by_segment
-    from capsize.stocks._gather import estimate_note, valuation_inputs
+    from capsize.queries import open_session
+    from capsize.queries.stocks import valuation
 
     at = parse_date_option(as_of, "--as-of")
-    edgar, sec_label = _edgar(sec_dir, offline)
-    from capsize.errors import DataNotFound
-
-    frames = []
-    unavailable: dict[str, str] = {}
-    when = at
-    with open_store(read_only=True) as store:
-        for kind, fund in (("small", small.upper()), ("large", large.upper())):
-            label = f"{kind} ({fund})"
-            try:
-                evs = _gather(
-                    store,
-                    None,
-                    live=sec_label.startswith("live"),
-                    as_of=at,
-                    edgar=edgar,
-                    fund=fund,
-                    index_cap=index_cap,
-                )
-            except DataNotFound as exc:
-                unavailable[label] = str(exc)
-                continue
-            frames.append(valuation_inputs(evs, label))
-            when = evs[0].as_of if evs else when
-    if not frames:
-        raise fail("; ".join(f"{k}: {v}" for k, v in unavailable.items()))
-    import pandas as pd
-
-    res = valuation_by_segment(pd.concat(frames, ignore_index=True), as_of=when, source=sec_label)
+    src = _sec(sec_dir, offline)
+    with open_session(at) as s, _progress(src.live) as tick:
+        res = valuation(s, small=small, large=large, index_cap=index_cap, sec=src, progress=tick)
     if json_out:
-        emit_json(
-            {
-                "as_of": fmt_date(when),
-                "sec_source": sec_label,
-                "not_assessed": unavailable,
-                "market_cap_estimate": estimate_note(index_cap),
-                "segments": {
-                    k: {f: getattr(v, f) for f in v.__dataclass_fields__} for k, v in res.items()
-                },
-            }
-        )
+        emit_json(res.to_dict())
         return
-    rows = []
-    for seg, v in res.items():
-
-        def why(key: str, v: Any = v) -> str:
-            hit = [n for n in v.notes if key in n]
-            return hit[0].split(":")[0] if hit else "no data"
-
-        rows.append(
-            [
-                seg,
-                f"{v.n_covered}/{v.n_holdings}",
-                fmt_pct(v.coverage_weight, sign=False),
-                fmt_ratio(v.pe_aggregate, 1, reason=why("aggregate earnings")),
-                fmt_ratio(v.pe_aggregate_ex_losses, 1, reason="no data"),
-                fmt_ratio(v.pe_median, 1, reason="no data"),
-                fmt_pct(v.loss_share_weight, sign=False, reason="no data"),
-                fmt_pct(v.growth_aggregate, reason=why("prior")),
-            ]
-        )
+    table = res.table("segments")
     print_table(
-        rows,
         [
-            "segment",
-            "covered",
-            "weight covered",
-            "P/E (all)",
-            "P/E (profitable)",
-            "median P/E",
-            "loss-makers (wt)",
-            "earnings growth",
+            [_valuation_cell(c, x) for c, x in zip(table.columns, r, strict=True)]
+            for r in table.rows
         ],
-        title=f"capsize valuation as of {fmt_date(when)}",
-        caption=(
-            "P/E (all) = holdings-weighted aggregate incl. loss-makers; figures use only covered "
-            f"holdings (weight covered). Filings: {sec_label}. "
-            + "".join(f"{k}: NOT ASSESSED ({v}). " for k, v in unavailable.items())
-            + "".join(
-                f"{seg}: market caps of {fmt_pct(v.estimated_cap_weight, sign=False)} of the "
-                f"covered weight are an {estimate_note(index_cap)}. "
-                for seg, v in res.items()
-                if v.estimated_cap_weight > 0
-            )
-            + "Information, not investment advice."
-        ),
-        right_align=range(1, 8),
+        list(table.columns),
+        title=f"capsize valuation as of {res.as_of:%Y-%m-%d}",
+        caption="\n".join(res.notes),
+        right_align=range(1, len(table.columns)),
     )
 
 

@@ -101,6 +101,77 @@ def _f(x: float) -> float:
     return float(x) if math.isfinite(x) else float("nan")
 
 
+def _validated(holdings: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(holdings, pd.DataFrame):
+        raise InputError("holdings must be a DataFrame with weight, market_cap, net_income")
+    missing = [c for c in _REQUIRED if c not in holdings.columns]
+    if missing:
+        raise SchemaError(f"holdings lacks columns {missing}; need {list(_REQUIRED)}")
+    h = holdings.loc[holdings["weight"].notna()]
+    if (h["weight"].astype("float64").to_numpy() < 0).any():
+        raise InputError("holdings weight has negative values; pass long-only weights")
+    return h
+
+
+def _estimated_weight(
+    h: pd.DataFrame, w: np.ndarray, cov: np.ndarray, cw: float, notes: list[str]
+) -> float:
+    """Fraction of the covered weight whose market cap is an estimate (NaN: not stated)."""
+    if "market_cap_estimated" not in h.columns:
+        return float("nan")
+    est = np.array([bool(x) and x == x for x in h["market_cap_estimated"]], dtype=bool)
+    est_w = min(1.0, float(w[cov & est].sum()) / cw)
+    if est_w > 0:
+        notes.append(
+            f"market caps of {int((cov & est).sum())} covered holdings "
+            f"({est_w:.0%} of covered weight) are estimates from an assumed index cap, "
+            "not XBRL shares x price"
+        )
+    return est_w
+
+
+def _pe(
+    wc: np.ndarray, mc: np.ndarray, ec: np.ndarray, notes: list[str]
+) -> tuple[float, float, float]:
+    """Aggregate P/E (losses included), aggregate P/E of profitable holdings, median P/E."""
+    nan = float("nan")
+    agg = float((wc * ec / mc).sum())  # earnings owned per dollar
+    pe_agg = 1.0 / agg if agg > 0 else nan
+    if agg <= 0:
+        notes.append("aggregate earnings of covered holdings <= 0: aggregate P/E undefined")
+    prof = ec > 0
+    if not prof.any():
+        notes.append("no profitable holding: P/E undefined")
+        return pe_agg, nan, nan
+    wp = wc[prof] / wc[prof].sum()
+    pe_ex = 1.0 / float((wp * ec[prof] / mc[prof]).sum())
+    return pe_agg, pe_ex, float(np.median(mc[prof] / ec[prof]))
+
+
+def _growth(
+    h: pd.DataFrame, w: np.ndarray, m: np.ndarray, e: np.ndarray, cov: np.ndarray, notes: list[str]
+) -> tuple[float, float, float]:
+    """Aggregate and median earnings growth, and the weight share they cover."""
+    nan = float("nan")
+    if "net_income_prior" not in h.columns:
+        notes.append("no prior-year earnings given: growth not assessed")
+        return nan, nan, 0.0
+    ep = h["net_income_prior"].astype("float64").to_numpy()
+    gc = cov & np.isfinite(ep)
+    g_cov = float(w[gc].sum()) / float(w.sum())
+    if not gc.any():
+        return nan, nan, g_cov
+    wg = w[gc] / w[gc].sum()
+    now = float((wg * e[gc] / m[gc]).sum())
+    before = float((wg * ep[gc] / m[gc]).sum())
+    g_agg = now / before - 1.0 if before > 0 else nan
+    if before <= 0:
+        notes.append("prior aggregate earnings <= 0: aggregate growth undefined")
+    pos = ep[gc] > 0
+    g_med = float(np.median(e[gc][pos] / ep[gc][pos] - 1.0)) if pos.any() else nan
+    return g_agg, g_med, g_cov
+
+
 def segment_valuation(
     holdings: pd.DataFrame,
     *,
@@ -136,15 +207,8 @@ def segment_valuation(
     >>> round(v.pe_aggregate_ex_losses, 1)
     10.0
     """
-    if not isinstance(holdings, pd.DataFrame):
-        raise InputError("holdings must be a DataFrame with weight, market_cap, net_income")
-    missing = [c for c in _REQUIRED if c not in holdings.columns]
-    if missing:
-        raise SchemaError(f"holdings lacks columns {missing}; need {list(_REQUIRED)}")
-    h = holdings.loc[holdings["weight"].notna()]
+    h = _validated(holdings)
     w = h["weight"].astype("float64").to_numpy()
-    if (w < 0).any():
-        raise InputError("holdings weight has negative values; pass long-only weights")
     notes: list[str] = []
     total = float(w.sum())
     m = h["market_cap"].astype("float64").to_numpy()
@@ -160,51 +224,13 @@ def segment_valuation(
             nan, nan, nan, nan, nan, nan, nan, 0.0 if total > 0 else nan,
             as_of, source, tuple(notes),
         )  # fmt: skip
-    est_w = nan
-    if "market_cap_estimated" in h.columns:
-        est = np.array([bool(x) and x == x for x in h["market_cap_estimated"]], dtype=bool)
-        est_w = min(1.0, float(w[cov & est].sum()) / cw)
-        if est_w > 0:
-            notes.append(
-                f"market caps of {int((cov & est).sum())} covered holdings "
-                f"({est_w:.0%} of covered weight) are estimates from an assumed index cap, "
-                "not XBRL shares x price"
-            )
+    est_w = _estimated_weight(h, w, cov, cw, notes)
     wc, mc, ec = w[cov] / cw, m[cov], e[cov]
-    ey = wc * ec / mc  # earnings owned per dollar
-    agg = float(ey.sum())
-    pe_agg = 1.0 / agg if agg > 0 else nan
-    if agg <= 0:
-        notes.append("aggregate earnings of covered holdings <= 0: aggregate P/E undefined")
+    pe_agg, pe_ex, pe_med = _pe(wc, mc, ec, notes)
     prof = ec > 0
-    if prof.any():
-        wp = wc[prof] / wc[prof].sum()
-        pe_ex = 1.0 / float((wp * ec[prof] / mc[prof]).sum())
-        pe_med = float(np.median(mc[prof] / ec[prof]))
-    else:
-        pe_ex = pe_med = nan
-        notes.append("no profitable holding: P/E undefined")
     loss_count = float((~prof).mean())
     loss_weight = min(1.0, float(wc[~prof].sum()))  # renormalised weights may sum to 1 + ulp
-    g_agg = g_med = nan
-    g_cov = 0.0
-    if "net_income_prior" in h.columns:
-        ep = h["net_income_prior"].astype("float64").to_numpy()
-        gc = cov & np.isfinite(ep)
-        g_cov = float(w[gc].sum()) / total
-        if gc.any():
-            wg = w[gc] / w[gc].sum()
-            now = float((wg * e[gc] / m[gc]).sum())
-            before = float((wg * ep[gc] / m[gc]).sum())
-            if before > 0:
-                g_agg = now / before - 1.0
-            else:
-                notes.append("prior aggregate earnings <= 0: aggregate growth undefined")
-            pos = ep[gc] > 0
-            if pos.any():
-                g_med = float(np.median(e[gc][pos] / ep[gc][pos] - 1.0))
-    else:
-        notes.append("no prior-year earnings given: growth not assessed")
+    g_agg, g_med, g_cov = _growth(h, w, m, e, cov, notes)
     return SegmentValuation(
         segment,
         len(h),

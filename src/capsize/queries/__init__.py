@@ -53,6 +53,10 @@ _LAZY: dict[str, str] = {
     "factor_history": "size",
     "rotation_score": "size",
     # stocks family
+    "catalysts": "stocks",
+    "rating_card": "stocks",
+    "screen": "stocks",
+    "valuation": "stocks",
     # data management
     "DataResult": "data",
     "data_check": "data",

@@ -31,11 +31,11 @@ assessed to call it lower; RISK-7 does not count toward those 4):
 id        points  condition
 ========  ======  ==========================================================================
 RISK-1    2 each  manipulation-risk flag RAISED
-RISK-2    2 / 1   market cap nano (< $50M) / micro (< $300M)
+RISK-2    2 / 1   cap band nano (below the micro band) / micro (configured segments)
 RISK-3    1       unprofitable (TTM net income <= 0)
 RISK-4    2       cash runway < 12 months
 RISK-5    1       liquidity tier illiquid or thin (median dollar volume < $1M/day)
-RISK-6    1       annualised volatility > 60% or share growth > 20%
+RISK-6    1       annualised volatility > 60% (simple daily returns) or share growth > 20%
 RISK-7    3       extreme price risk: annualised volatility > 100% or a one-day gain
                   >= 100% in the last 365 days (HIGH on its own; adds to RISK-6)
 ========  ======  ==========================================================================
@@ -70,7 +70,7 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_num, fmt_pct, fmt_ratio
 from capsize.errors import InputError
-from capsize.stocks._evidence import NOT_ASSESSED, Evidence, short_reason
+from capsize.stocks.evidence import NOT_ASSESSED, Evidence, short_reason
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -90,11 +90,15 @@ __all__ = [
     "rules_table",
 ]
 
-RULES_VERSION = "1.1.0"
+RULES_VERSION = "1.2.0"
 """Version of the published rule set; bump it whenever a rule or threshold changes.
 
 1.1.0: RISK-7 (extreme volatility or a one-day gain >= 100% grades HIGH even when
 other risk inputs are missing).
+1.2.0: inputs follow the one rule of each concept: cap bands from the configured segments
+(RISK-2), volatility of simple daily returns (RISK-6, RISK-7; was log returns), liquidity
+tiers of :mod:`capsize.rules.liquidity` with volume older than the staleness rule allows
+not assessed (RISK-5; the illiquid/thin threshold, $1M/day, is unchanged).
 """
 
 DISCLAIMER = (
@@ -328,7 +332,13 @@ RULES: tuple[RatingRule, ...] = (
     ),
     RatingRule("REC-5", "recommendation", "WATCH", "profitability and price known", _rec5),
     RatingRule("RISK-1", "risk", "2 each", "manipulation-risk flag RAISED", _risk_flags),
-    RatingRule("RISK-2", "risk", "2 / 1", "market cap nano (< $50M) / micro (< $300M)", _risk_cap),
+    RatingRule(
+        "RISK-2",
+        "risk",
+        "2 / 1",
+        "cap band nano (below the micro band) / micro (configured segments)",
+        _risk_cap,
+    ),
     RatingRule("RISK-3", "risk", "1", "unprofitable (TTM net income <= 0)", _risk_unprofitable),
     RatingRule("RISK-4", "risk", "2", "cash runway < 12 months", _risk_runway),
     RatingRule(

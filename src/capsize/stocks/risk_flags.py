@@ -43,11 +43,11 @@ import pandas as pd
 
 from capsize._format import fmt_date, fmt_money, fmt_num, fmt_pct
 from capsize.errors import InputError
-from capsize.stocks._evidence import NOT_ASSESSED, Evidence
 from capsize.stocks.catalysts import share_count_events
+from capsize.stocks.evidence import NOT_ASSESSED, Evidence
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from capsize._typing import DateLike
 
@@ -213,6 +213,269 @@ def reverse_split_dates(events: pd.DataFrame | None) -> list[pd.Timestamp]:
     return _clusters([pd.Timestamp(d) for d in rs])
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """One stock's inputs to the flag rules, cut to the evaluation date."""
+
+    ticker: str
+    at: pd.Timestamp
+    th: RiskThresholds
+    rules: dict[str, str]
+    close: pd.Series | None
+    volume: pd.Series | None
+    events: pd.DataFrame | None
+    events_8k: pd.DataFrame | None
+    have_8k: bool
+    shares: pd.DataFrame | None
+    market_cap: float | None
+    market_cap_label: str
+    public_float: tuple[float, pd.Timestamp | None, str] | None
+    price_source: str
+    filings_source: str
+
+    def flag(self, fid: str, status: str, evidence: Sequence[Evidence]) -> RiskFlag:
+        return RiskFlag(fid, status, self.rules[fid], tuple(evidence))
+
+
+# --------------------------------------------------------------------------- 1. spike
+
+
+def _spike_evidence(spikes: pd.DataFrame, what: str, source: str) -> list[Evidence]:
+    return [
+        Evidence(what, f"{fmt_pct(r)} on {fmt_num(vr, 1)}x volume", pd.Timestamp(d), source)
+        for d, r, vr in zip(
+            spikes.index, spikes["ret"].tolist(), spikes["vol_ratio"].tolist(), strict=True
+        )
+    ]
+
+
+def _unexplained(spikes: pd.DataFrame, ev8: pd.DataFrame) -> pd.DataFrame:
+    """Return the spikes with no 8-K filed from 3 days before to 1 day after."""
+    if ev8.empty:
+        return spikes
+    filed = pd.DatetimeIndex(ev8.loc[ev8["form"].astype(str).str.startswith("8-K"), "date"])
+    keep = [
+        not ((filed >= d - pd.Timedelta(days=3)) & (filed <= d + pd.Timedelta(days=1))).any()
+        for d in spikes.index
+    ]
+    return spikes.loc[keep]
+
+
+def _flag_spike(x: _Inputs) -> RiskFlag:
+    fid = "unexplained_spike"
+    if x.close is None or x.volume is None:
+        why = "no prices" if x.close is None else "no volume data"
+        return x.flag(
+            fid,
+            NOT_ASSESSED,
+            [Evidence("price/volume history", f"n/a ({why})", None, x.price_source)],
+        )
+    start = x.at - pd.Timedelta(days=x.th.lookback_days)
+    spikes = find_spikes(
+        x.close, x.volume, spike_return=x.th.spike_return, volume_multiple=x.th.volume_multiple
+    )
+    spikes = spikes.loc[spikes.index >= start]
+    v_win = x.volume.loc[x.volume.index >= start]
+    window = Evidence(
+        "window examined",
+        f"{fmt_date(v_win.index.min())} to {fmt_date(v_win.index.max())}"
+        if len(v_win)
+        else f"n/a (volume ends {fmt_date(x.volume.index.max())})",
+        x.at,
+        x.price_source,
+    )
+    if len(v_win) == 0:
+        return x.flag(fid, NOT_ASSESSED, [window])
+    if spikes.empty:
+        return x.flag(fid, CLEAR, [window])
+    if x.events_8k is None:
+        no_list = Evidence(
+            "filing list", "n/a (no SEC filing list to explain the spike)", None, x.filings_source
+        )
+        return x.flag(
+            fid, NOT_ASSESSED, [*_spike_evidence(spikes, "price spike", x.price_source), no_list]
+        )
+    bad = _unexplained(spikes, x.events_8k)
+    evid = _spike_evidence(bad, "price spike with no 8-K", x.price_source) or [
+        Evidence("spikes explained by 8-Ks", str(len(spikes)), x.at, x.filings_source)
+    ]
+    return x.flag(fid, RAISED if len(bad) else CLEAR, [window, *evid])
+
+
+# --------------------------------------------------------------------------- 2. penny or tiny
+
+
+def _flag_penny(x: _Inputs) -> RiskFlag:
+    fid = "penny_or_tiny"
+    if x.close is None:
+        return x.flag(
+            fid, NOT_ASSESSED, [Evidence("last price", "n/a (no prices)", None, x.price_source)]
+        )
+    last_d, last_p = pd.Timestamp(x.close.index[-1]), float(x.close.iloc[-1])
+    evid = [Evidence("last price", fmt_money(last_p), last_d, x.price_source)]
+    hit = last_p < x.th.min_price
+    mc = x.market_cap
+    if mc is not None and math.isfinite(mc):
+        label = x.market_cap_label or "market cap"
+        evid.append(Evidence("market cap", fmt_money(mc, compact=True), last_d, label))
+        hit = hit or mc < x.th.min_market_cap
+    else:
+        evid.append(
+            Evidence("market cap", "n/a (no share count)", None, x.market_cap_label or "n/a")
+        )
+    pf = x.public_float
+    if pf is not None and math.isfinite(pf[0]):
+        evid.append(Evidence("public float", fmt_money(pf[0], compact=True), pf[1], pf[2]))
+        hit = hit or pf[0] < x.th.min_public_float
+    return x.flag(fid, RAISED if hit else CLEAR, evid)
+
+
+# --------------------------------------------------------------------------- 3. reverse splits
+
+
+def _split_events(x: _Inputs) -> pd.DataFrame | None:
+    frames = [f for f in (x.events,) if f is not None and not f.empty]
+    if x.shares is not None and len(x.shares):
+        drops = share_count_events(x.shares, ticker=x.ticker, as_of=x.at)
+        if not drops.empty:
+            frames.append(drops)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _flag_splits(x: _Inputs) -> RiskFlag:
+    fid = "repeated_reverse_splits"
+    have_sh = x.shares is not None and len(x.shares) > 0
+    if x.events is None and not have_sh:
+        why = "n/a (no SEC filing list or share history)"
+        return x.flag(fid, NOT_ASSESSED, [Evidence("filings", why, None, x.filings_source)])
+    since = x.at - pd.DateOffset(years=x.th.split_years)
+    dates = [d for d in reverse_split_dates(_split_events(x)) if d >= since]
+    evid = [
+        Evidence("reverse split", "8-K 3.03+5.03 or share drop > 50%", d, x.filings_source)
+        for d in dates
+    ] or [Evidence("reverse splits found", "0", x.at, x.filings_source)]
+    if not x.have_8k:
+        evid.append(
+            Evidence("8-K filing list", "n/a (XBRL share counts only)", None, x.filings_source)
+        )
+    status = RAISED if len(dates) >= 2 else (CLEAR if x.have_8k else NOT_ASSESSED)
+    return x.flag(fid, status, evid)
+
+
+# --------------------------------------------------------------------------- 4. dilution
+
+
+def _spike_days(x: _Inputs, c: pd.Series) -> list[pd.Timestamp]:
+    r1 = c / c.shift(1) - 1
+    r5 = c / c.shift(5) - 1
+    days = c.index[((r1 >= x.th.spike_return) | (r5 >= x.th.spike_5d_return)).to_numpy()]
+    days = days[days >= x.at - pd.Timedelta(days=x.th.lookback_days * 3)]
+    return _clusters([pd.Timestamp(d) for d in days], days=10)
+
+
+def _share_jump_after(x: _Inputs, spike: pd.Timestamp) -> list[Evidence]:
+    if x.shares is None or len(x.shares) < 2:
+        return []
+    end = spike + pd.Timedelta(days=x.th.dilution_days)
+    h = x.shares.loc[x.shares["filed"] <= x.at].sort_values("end")
+    before = h.loc[h["end"] <= spike]
+    after = h.loc[(h["end"] > spike) & (h["end"] <= end)]
+    if not (len(before) and len(after)):
+        return []
+    s0, s1 = float(before["shares"].iloc[-1]), float(after["shares"].max())
+    if not (s0 > 0 and s1 / s0 - 1 > x.th.dilution):
+        return []
+    return [
+        Evidence(
+            "shares after spike",
+            f"{fmt_pct(s1 / s0 - 1)} ({fmt_num(s0, 0)} -> {fmt_num(s1, 0)}) "
+            f"after spike on {fmt_date(spike)}",
+            pd.Timestamp(after["end"].iloc[-1]),
+            x.filings_source,
+        )
+    ]
+
+
+def _equity_sales_after(x: _Inputs, spike: pd.Timestamp) -> list[Evidence]:
+    ev8 = x.events_8k
+    if ev8 is None or ev8.empty:
+        return []
+    end = spike + pd.Timedelta(days=x.th.dilution_days)
+    sales = ev8.loc[(ev8["event"] == "equity_sale") & (ev8["date"] > spike) & (ev8["date"] <= end)]
+    return [
+        Evidence(
+            "8-K 3.02 equity sale after spike",
+            f"spike on {fmt_date(spike)}",
+            pd.Timestamp(row["date"]),
+            f"SEC 8-K {row['accession']}",
+        )
+        for _, row in sales.iterrows()
+    ]
+
+
+def _flag_dilution(x: _Inputs) -> RiskFlag:
+    fid = "dilution_after_spike"
+    have_shares = x.shares is not None and len(x.shares) >= 2
+    if x.close is None or (not have_shares and x.events_8k is None):
+        why = "no prices" if x.close is None else "no share history or filing list"
+        return x.flag(
+            fid, NOT_ASSESSED, [Evidence("inputs", f"n/a ({why})", None, x.filings_source)]
+        )
+    spikes = _spike_days(x, x.close)
+    hits = [e for d in spikes for e in (*_share_jump_after(x, d), *_equity_sales_after(x, d))]
+    evid = hits or [Evidence("spikes examined", str(len(spikes)), x.at, x.price_source)]
+    if not have_shares:
+        evid.append(
+            Evidence("share history", "n/a (only 8-K 3.02 checked)", None, x.filings_source)
+        )
+    return x.flag(fid, RAISED if hits else CLEAR, evid)
+
+
+# --------------------------------------------------------------------------- 5. listing
+
+
+def _flag_listing(x: _Inputs) -> RiskFlag:
+    fid = "listing_deficiency"
+    ev8 = x.events_8k
+    if ev8 is None:
+        return x.flag(
+            fid,
+            NOT_ASSESSED,
+            [Evidence("filing list", "n/a (no SEC filing list)", None, x.filings_source)],
+        )
+    since = x.at - pd.DateOffset(years=x.th.deficiency_years)
+    lst = ev8.loc[(ev8["event"] == "listing") & (ev8["date"] >= since)] if not ev8.empty else ev8
+    evid = [
+        Evidence(
+            "8-K item 3.01",
+            "listing deficiency / delisting notice",
+            pd.Timestamp(r["date"]),
+            f"SEC 8-K {r['accession']}",
+        )
+        for _, r in lst.iterrows()
+    ] or [Evidence("8-K item 3.01 notices", "0", x.at, x.filings_source)]
+    return x.flag(fid, RAISED if len(lst) else CLEAR, evid)
+
+
+_FLAG_CHECKS: tuple[Callable[[_Inputs], RiskFlag], ...] = (
+    _flag_spike,
+    _flag_penny,
+    _flag_splits,
+    _flag_dilution,
+    _flag_listing,
+)
+"""One check per flag, in the order of :data:`FLAG_RULES`."""
+
+
+def _cut(series: pd.Series | None, at: pd.Timestamp, *, positive: bool) -> pd.Series | None:
+    if series is None:
+        return None
+    s = series.loc[:at].dropna()
+    if s.empty or (positive and not (s > 0).any()):
+        return None
+    return s
+
+
 def assess_risk_flags(
     *,
     ticker: str,
@@ -263,288 +526,25 @@ def assess_risk_flags(
     """
     th = thresholds or RiskThresholds()
     at = pd.Timestamp(as_of)
-    rules = {k: v.format(**th.__dict__) for k, v in FLAG_RULES.items()}
-    c = close.loc[:at].dropna() if close is not None else None
-    v = volume.loc[:at].dropna() if volume is not None else None
-    if c is not None and c.empty:
-        c = None
-    if v is not None and (v.empty or not (v > 0).any()):
-        v = None
     ev = None
     if events is not None:
         ev = events.loc[events["date"] <= at] if not events.empty else events
     have_8k = (events is not None) if filings_available is None else filings_available
-    ev8 = ev if have_8k else None  # events usable as an 8-K filing list
-    flags: list[RiskFlag] = []
-
-    # 1. unexplained spike --------------------------------------------------------------
-    start = at - pd.Timedelta(days=th.lookback_days)
-    if c is None or v is None:
-        why = "no prices" if c is None else "no volume data"
-        flags.append(
-            RiskFlag(
-                "unexplained_spike",
-                NOT_ASSESSED,
-                rules["unexplained_spike"],
-                (Evidence("price/volume history", f"n/a ({why})", None, price_source),),
-            )
-        )
-    else:
-        spikes = find_spikes(c, v, spike_return=th.spike_return, volume_multiple=th.volume_multiple)
-        spikes = spikes.loc[spikes.index >= start]
-        v_win = v.loc[v.index >= start]
-        window_ev = Evidence(
-            "window examined",
-            f"{fmt_date(v_win.index.min())} to {fmt_date(v_win.index.max())}"
-            if len(v_win)
-            else f"n/a (volume ends {fmt_date(v.index.max())})",
-            at,
-            price_source,
-        )
-        if len(v_win) == 0:
-            flags.append(
-                RiskFlag(
-                    "unexplained_spike", NOT_ASSESSED, rules["unexplained_spike"], (window_ev,)
-                )
-            )
-        elif spikes.empty:
-            flags.append(
-                RiskFlag("unexplained_spike", CLEAR, rules["unexplained_spike"], (window_ev,))
-            )
-        elif ev8 is None:
-            items = tuple(
-                Evidence(
-                    "price spike",
-                    f"{fmt_pct(ret_d)} on {fmt_num(vr_d, 1)}x volume",
-                    d,
-                    price_source,
-                )
-                for d, ret_d, vr_d in zip(
-                    spikes.index, spikes["ret"].tolist(), spikes["vol_ratio"].tolist(), strict=True
-                )
-            )
-            flags.append(
-                RiskFlag(
-                    "unexplained_spike",
-                    NOT_ASSESSED,
-                    rules["unexplained_spike"],
-                    (
-                        *items,
-                        Evidence(
-                            "filing list",
-                            "n/a (no SEC filing list to explain the spike)",
-                            None,
-                            filings_source,
-                        ),
-                    ),
-                )
-            )
-        else:
-            filing_dates = (
-                pd.DatetimeIndex(ev8.loc[ev8["form"].astype(str).str.startswith("8-K"), "date"])
-                if not ev8.empty
-                else pd.DatetimeIndex([])
-            )
-            unexplained = []
-            for d, ret_d, vr_d in zip(
-                spikes.index, spikes["ret"].tolist(), spikes["vol_ratio"].tolist(), strict=True
-            ):
-                near = filing_dates[
-                    (filing_dates >= d - pd.Timedelta(days=3))
-                    & (filing_dates <= d + pd.Timedelta(days=1))
-                ]
-                if len(near) == 0:
-                    unexplained.append(
-                        Evidence(
-                            "price spike with no 8-K",
-                            f"{fmt_pct(ret_d)} on {fmt_num(vr_d, 1)}x volume",
-                            pd.Timestamp(d),
-                            price_source,
-                        )
-                    )
-            status = RAISED if unexplained else CLEAR
-            evid = tuple(unexplained) or (
-                Evidence("spikes explained by 8-Ks", str(len(spikes)), at, filings_source),
-            )
-            flags.append(
-                RiskFlag(
-                    "unexplained_spike", status, rules["unexplained_spike"], (window_ev, *evid)
-                )
-            )
-
-    # 2. penny or tiny ----------------------------------------------------------------
-    if c is None:
-        flags.append(
-            RiskFlag(
-                "penny_or_tiny",
-                NOT_ASSESSED,
-                rules["penny_or_tiny"],
-                (Evidence("last price", "n/a (no prices)", None, price_source),),
-            )
-        )
-    else:
-        last_d, last_p = c.index[-1], float(c.iloc[-1])
-        pev: list[Evidence] = [
-            Evidence("last price", fmt_money(last_p), pd.Timestamp(last_d), price_source)
-        ]
-        hit = last_p < th.min_price
-        if market_cap is not None and math.isfinite(market_cap):
-            pev.append(
-                Evidence(
-                    "market cap",
-                    fmt_money(market_cap, compact=True),
-                    pd.Timestamp(last_d),
-                    market_cap_label or "market cap",
-                )
-            )
-            hit = hit or market_cap < th.min_market_cap
-        else:
-            pev.append(
-                Evidence("market cap", "n/a (no share count)", None, market_cap_label or "n/a")
-            )
-        if public_float is not None and math.isfinite(public_float[0]):
-            pev.append(
-                Evidence(
-                    "public float",
-                    fmt_money(public_float[0], compact=True),
-                    public_float[1],
-                    public_float[2],
-                )
-            )
-            hit = hit or public_float[0] < th.min_public_float
-        flags.append(
-            RiskFlag("penny_or_tiny", RAISED if hit else CLEAR, rules["penny_or_tiny"], tuple(pev))
-        )
-
-    # 3. repeated reverse splits ------------------------------------------------------
-    have_sh = shares is not None and len(shares) > 0
-    if ev is None and not have_sh:
-        flags.append(
-            RiskFlag(
-                "repeated_reverse_splits",
-                NOT_ASSESSED,
-                rules["repeated_reverse_splits"],
-                (
-                    Evidence(
-                        "filings", "n/a (no SEC filing list or share history)", None, filings_source
-                    ),
-                ),
-            )
-        )
-    else:
-        since = at - pd.DateOffset(years=th.split_years)
-        split_frames = [f for f in (ev,) if f is not None and not f.empty]
-        if have_sh and shares is not None:
-            drops = share_count_events(shares, ticker=ticker, as_of=at)
-            if not drops.empty:
-                split_frames.append(drops)
-        merged = pd.concat(split_frames, ignore_index=True) if split_frames else None
-        dates = [d for d in reverse_split_dates(merged) if d >= since]
-        evid = tuple(
-            Evidence("reverse split", "8-K 3.03+5.03 or share drop > 50%", d, filings_source)
-            for d in dates
-        )
-        status = RAISED if len(dates) >= 2 else (CLEAR if have_8k else NOT_ASSESSED)
-        if not evid:
-            evid = (Evidence("reverse splits found", "0", at, filings_source),)
-        if not have_8k:
-            evid = (
-                *evid,
-                Evidence("8-K filing list", "n/a (XBRL share counts only)", None, filings_source),
-            )
-        flags.append(
-            RiskFlag("repeated_reverse_splits", status, rules["repeated_reverse_splits"], evid)
-        )
-
-    # 4. dilution after spike ---------------------------------------------------------
-    have_shares = shares is not None and len(shares) >= 2
-    if c is None or (not have_shares and ev8 is None):
-        why = "no prices" if c is None else "no share history or filing list"
-        flags.append(
-            RiskFlag(
-                "dilution_after_spike",
-                NOT_ASSESSED,
-                rules["dilution_after_spike"],
-                (Evidence("inputs", f"n/a ({why})", None, filings_source),),
-            )
-        )
-    else:
-        r1 = c / c.shift(1) - 1
-        r5 = c / c.shift(5) - 1
-        spike_days = c.index[((r1 >= th.spike_return) | (r5 >= th.spike_5d_return)).to_numpy()]
-        spike_days = spike_days[spike_days >= at - pd.Timedelta(days=th.lookback_days * 3)]
-        spike_list = _clusters([pd.Timestamp(d) for d in spike_days], days=10)
-        hits: list[Evidence] = []
-        for d in spike_list:
-            end = d + pd.Timedelta(days=th.dilution_days)
-            if have_shares and shares is not None:
-                h = shares.loc[shares["filed"] <= at].sort_values("end")
-                before = h.loc[h["end"] <= d]
-                after = h.loc[(h["end"] > d) & (h["end"] <= end)]
-                if len(before) and len(after):
-                    s0, s1 = float(before["shares"].iloc[-1]), float(after["shares"].max())
-                    if s0 > 0 and s1 / s0 - 1 > th.dilution:
-                        hits.append(
-                            Evidence(
-                                "shares after spike",
-                                f"{fmt_pct(s1 / s0 - 1)} ({fmt_num(s0, 0)} -> "
-                                f"{fmt_num(s1, 0)}) after spike on {fmt_date(d)}",
-                                pd.Timestamp(after["end"].iloc[-1]),
-                                filings_source,
-                            )
-                        )
-            if ev8 is not None and not ev8.empty:
-                sales = ev8.loc[
-                    (ev8["event"] == "equity_sale") & (ev8["date"] > d) & (ev8["date"] <= end)
-                ]
-                for _, row in sales.iterrows():
-                    hits.append(
-                        Evidence(
-                            "8-K 3.02 equity sale after spike",
-                            f"spike on {fmt_date(d)}",
-                            pd.Timestamp(row["date"]),
-                            f"SEC 8-K {row['accession']}",
-                        )
-                    )
-        status = RAISED if hits else CLEAR
-        evid = tuple(hits) or (Evidence("spikes examined", str(len(spike_list)), at, price_source),)
-        if not have_shares:
-            evid = (
-                *evid,
-                Evidence("share history", "n/a (only 8-K 3.02 checked)", None, filings_source),
-            )
-        flags.append(RiskFlag("dilution_after_spike", status, rules["dilution_after_spike"], evid))
-
-    # 5. listing deficiency -----------------------------------------------------------
-    if ev8 is None:
-        flags.append(
-            RiskFlag(
-                "listing_deficiency",
-                NOT_ASSESSED,
-                rules["listing_deficiency"],
-                (Evidence("filing list", "n/a (no SEC filing list)", None, filings_source),),
-            )
-        )
-    else:
-        since = at - pd.DateOffset(years=th.deficiency_years)
-        lst = (
-            ev8.loc[(ev8["event"] == "listing") & (ev8["date"] >= since)] if not ev8.empty else ev8
-        )
-        evid = tuple(
-            Evidence(
-                "8-K item 3.01",
-                "listing deficiency / delisting notice",
-                pd.Timestamp(r["date"]),
-                f"SEC 8-K {r['accession']}",
-            )
-            for _, r in lst.iterrows()
-        ) or (Evidence("8-K item 3.01 notices", "0", at, filings_source),)
-        flags.append(
-            RiskFlag(
-                "listing_deficiency",
-                RAISED if len(lst) else CLEAR,
-                rules["listing_deficiency"],
-                evid,
-            )
-        )
-    return flags
+    x = _Inputs(
+        ticker=ticker,
+        at=at,
+        th=th,
+        rules={k: v.format(**th.__dict__) for k, v in FLAG_RULES.items()},
+        close=_cut(close, at, positive=False),
+        volume=_cut(volume, at, positive=True),
+        events=ev,
+        events_8k=ev if have_8k else None,
+        have_8k=have_8k,
+        shares=shares,
+        market_cap=market_cap,
+        market_cap_label=market_cap_label,
+        public_float=public_float,
+        price_source=price_source,
+        filings_source=filings_source,
+    )
+    return [check(x) for check in _FLAG_CHECKS]

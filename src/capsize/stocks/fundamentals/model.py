@@ -14,6 +14,22 @@ import pandas as pd
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+__all__ = [
+    "ALL_CONCEPTS",
+    "CONCEPTS",
+    "FACT_COLUMNS",
+    "FLOW_METRICS",
+    "INSTANT_METRICS",
+    "METRIC_UNITS",
+    "PERIOD_BANDS",
+    "QUARTER_GAP_DAYS",
+    "Concept",
+    "Figure",
+    "Fundamentals",
+    "Valuation",
+    "missing_figure",
+]
+
 
 Concept = tuple[str, str]
 
@@ -79,9 +95,13 @@ CONCEPTS: Mapping[str, tuple[Concept, ...]] = {
 }
 """Candidate XBRL concepts per metric, in order of preference."""
 
-_ALL_CONCEPTS = sorted({name for cands in CONCEPTS.values() for _, name in cands})
-_UNITS = {"eps_diluted": "USD/shares", "shares": "shares"}
-_FLOW = (
+ALL_CONCEPTS: list[str] = sorted({name for cands in CONCEPTS.values() for _, name in cands})
+"""Every candidate concept name (facts of other concepts are dropped first)."""
+
+METRIC_UNITS: Mapping[str, str] = {"eps_diluted": "USD/shares", "shares": "shares"}
+"""Unit required per metric (``USD`` for any metric not listed)."""
+
+FLOW_METRICS: tuple[str, ...] = (
     "revenue",
     "net_income",
     "eps_diluted",
@@ -90,11 +110,26 @@ _FLOW = (
     "d_and_a",
     "interest_expense",
 )
-_INSTANT = ("cash", "debt", "shares", "public_float")
-_Q = (80, 100)
-_BANDS = {"Q": (80, 100), "H": (170, 190), "9M": (260, 285), "FY": (350, 380)}
-_GAP = 7  # days allowed between consecutive quarters
-_REQUIRED = {"taxonomy", "concept", "unit", "start", "end", "val", "accn", "filed"}
+"""Metrics reported over periods (summed to trailing twelve months)."""
+
+INSTANT_METRICS: tuple[str, ...] = ("cash", "debt", "shares", "public_float")
+"""Metrics reported at an instant (the latest value is used)."""
+
+PERIOD_BANDS: Mapping[str, tuple[int, int]] = {
+    "Q": (80, 100),
+    "H": (170, 190),
+    "9M": (260, 285),
+    "FY": (350, 380),
+}
+"""Period kind -> (min, max) length in days."""
+
+QUARTER_GAP_DAYS = 7
+"""Days allowed between consecutive quarters when chaining them."""
+
+FACT_COLUMNS: frozenset[str] = frozenset(
+    {"taxonomy", "concept", "unit", "start", "end", "val", "accn", "filed"}
+)
+"""Columns a ``sec_facts`` frame must have."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +194,8 @@ class Figure:
         }
 
 
-def _missing(name: str, unit: str, note: str) -> Figure:
+def missing_figure(name: str, unit: str, note: str) -> Figure:
+    """Return a figure whose value is NaN, with the reason in ``note``."""
     return Figure(name, float("nan"), unit, note=note)
 
 
@@ -197,7 +233,7 @@ class Fundamentals:
     def get(self, name: str) -> Figure:
         """Return a figure by name, or a missing one with a reason."""
         fig = self.figures.get(name)
-        return fig if fig is not None else _missing(name, "", "not computed")
+        return fig if fig is not None else missing_figure(name, "", "not computed")
 
 
 @dataclass(frozen=True)
@@ -229,4 +265,4 @@ class Valuation:
     def get(self, name: str) -> Figure:
         """Return a figure by name, or a missing one with a reason."""
         fig = self.figures.get(name)
-        return fig if fig is not None else _missing(name, "", "not computed")
+        return fig if fig is not None else missing_figure(name, "", "not computed")

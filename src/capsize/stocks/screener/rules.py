@@ -5,12 +5,21 @@ Re-exported by :mod:`capsize.stocks.screener`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from capsize.errors import InputError
+
+__all__ = [
+    "CONSOLIDATING_SECTORS",
+    "PRESETS",
+    "Preset",
+    "Rule",
+    "parse_rule",
+]
 
 CONSOLIDATING_SECTORS: tuple[str, ...] = (
     "Health Care",
@@ -24,6 +33,8 @@ choice, stated in the rule text; pass your own rules to change it."""
 
 
 _OPS = ("<", "<=", ">", ">=", "==", "!=", "in")
+
+_RULE_TEXT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|!=|<|>|\s+in\s+)\s*(.+?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -95,16 +106,17 @@ PRESETS: dict[str, Preset] = {
     for p in (
         Preset(
             "quality-micro",
-            "Quality micro-caps: $50M-$300M, profitable, not illiquid, dilution <= 5%/yr, "
+            "Quality micro-caps: micro band ($50M-$300M by default), profitable, not illiquid "
+            "(median dollar volume >= $100k/day), dilution <= 5%/yr, "
             "modest leverage; ranked by cheapest P/E.",
             (
-                Rule("cap_band", "==", "micro", "market cap $50M-$300M (micro)"),
+                Rule("cap_band", "==", "micro", "cap band micro"),
                 Rule("profitable", "==", 1.0, "profitable (TTM net income > 0)"),
                 Rule(
                     "liquidity_tier",
                     "in",
-                    ("thin", "tradable", "liquid"),
-                    "liquidity tier thin or better",
+                    ("thin", "low", "medium", "high"),
+                    "liquidity tier thin or better (>= $100k/day)",
                 ),
                 Rule("share_growth", "<=", 0.05, "share growth <= 5%"),
                 Rule(
@@ -119,11 +131,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "ma-targets",
-            "Possible M&A targets: small ($50M-$2B), cash-rich (cash >= 25% of market cap), "
+            "Possible M&A targets: micro or small band ($50M-$2B by default), cash-rich (cash >= 25% of market cap), "
             "undervalued (EV/sales <= 2), in consolidating sectors "
             f"({', '.join(CONSOLIDATING_SECTORS)}); ranked by cash/market cap.",
             (
-                Rule("cap_band", "in", ("micro", "small"), "market cap $50M-$2B"),
+                Rule("cap_band", "in", ("micro", "small"), "cap band micro or small"),
                 Rule("cash_to_mcap", ">=", 0.25, "cash >= 25% of market cap"),
                 Rule("ev_sales", "<=", 2.0, "EV/sales <= 2"),
                 Rule("sector", "in", CONSOLIDATING_SECTORS, "sector is consolidating"),
@@ -133,10 +145,10 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "momentum-small",
-            "Small-cap momentum: micro or small, positive 12-1 month return and beating "
+            "Small-cap momentum: micro or small band ($50M-$2B by default), positive 12-1 month return and beating "
             "the benchmark over 6 months; ranked by relative strength.",
             (
-                Rule("cap_band", "in", ("micro", "small"), "market cap $50M-$2B"),
+                Rule("cap_band", "in", ("micro", "small"), "cap band micro or small"),
                 Rule("mom_12_1", ">", 0.0, "12-1 month return > 0"),
                 Rule("rs_6m", ">", 0.0, "6-month return above the benchmark"),
             ),
@@ -145,11 +157,11 @@ PRESETS: dict[str, Preset] = {
         ),
         Preset(
             "catalyst-rich",
-            "Catalyst-rich small caps: micro or small, at least one 8-K/XBRL catalyst in 90 "
+            "Catalyst-rich small caps: micro or small band ($50M-$2B by default), at least one 8-K/XBRL catalyst in 90 "
             "days, no manipulation flag raised and at least 3 of the 5 flags assessed; ranked "
             "by number of catalysts.",
             (
-                Rule("cap_band", "in", ("micro", "small"), "market cap $50M-$2B"),
+                Rule("cap_band", "in", ("micro", "small"), "cap band micro or small"),
                 Rule("n_catalysts_90d", ">=", 1.0, "catalyst in the last 90 days"),
                 Rule("flags_raised", "==", 0.0, "no risk flag raised"),
                 Rule("flags_not_assessed", "<=", 2.0, "at least 3 of 5 risk flags assessed"),
@@ -160,3 +172,39 @@ PRESETS: dict[str, Preset] = {
     )
 }
 """Published screen presets."""
+
+
+def _value(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip().strip("'\"")
+
+
+def parse_rule(text: str) -> Rule:
+    """Parse ``"column op value"`` into a :class:`Rule`.
+
+    ``op`` is one of ``< <= > >= == !=`` or ``in`` (comma-separated values); numbers are
+    read as floats, anything else as text.
+
+    Raises
+    ------
+    InputError
+        When the text is not of that form.
+
+    Examples
+    --------
+    >>> parse_rule("pe<=15")
+    Rule(column='pe', op='<=', value=15.0, label='')
+    >>> parse_rule("cap_band in micro,small").value
+    ('micro', 'small')
+    """
+    m = _RULE_TEXT.match(str(text))
+    if m is None:
+        raise InputError(
+            f"rule {text!r} is not 'column op value'; e.g. 'pe<=15' or 'cap_band in micro,small'"
+        )
+    column, op, raw = m.group(1), m.group(2).strip(), m.group(3)
+    if op == "in":
+        return Rule(column, op, tuple(_value(x) for x in raw.split(",") if x.strip()))
+    return Rule(column, op, _value(raw))

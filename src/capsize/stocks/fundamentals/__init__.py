@@ -37,15 +37,15 @@ reason (P/E of a loss-maker is NaN, never negative).
 
 from __future__ import annotations
 
-from capsize.stocks._fundamentals_facts import (
+from capsize.stocks.fundamentals.facts import (
     compute_fundamentals,
     discrete_quarters,
     latest_instant,
     share_history,
     ttm,
 )
-from capsize.stocks._fundamentals_model import CONCEPTS, Figure, Fundamentals, Valuation
-from capsize.stocks._fundamentals_valuation import valuation
+from capsize.stocks.fundamentals.model import CONCEPTS, Figure, Fundamentals, Valuation
+from capsize.stocks.fundamentals.valuation import valuation
 
 __all__ = [
     "CONCEPTS",

@@ -12,19 +12,19 @@ import numpy as np
 import pandas as pd
 
 from capsize.errors import InputError, SchemaError
-from capsize.stocks._fundamentals_model import (
-    _ALL_CONCEPTS,
-    _BANDS,
-    _FLOW,
-    _GAP,
-    _INSTANT,
-    _REQUIRED,
-    _UNITS,
+from capsize.stocks.fundamentals.model import (
+    ALL_CONCEPTS,
     CONCEPTS,
+    FACT_COLUMNS,
+    FLOW_METRICS,
+    INSTANT_METRICS,
+    METRIC_UNITS,
+    PERIOD_BANDS,
+    QUARTER_GAP_DAYS,
     Concept,
     Figure,
     Fundamentals,
-    _missing,
+    missing_figure,
 )
 
 if TYPE_CHECKING:
@@ -33,10 +33,19 @@ if TYPE_CHECKING:
     from capsize._typing import DateLike
 
 
+__all__ = [
+    "compute_fundamentals",
+    "discrete_quarters",
+    "latest_instant",
+    "share_history",
+    "ttm",
+]
+
+
 def _check(facts: pd.DataFrame) -> None:
     if not isinstance(facts, pd.DataFrame):
         raise InputError("facts must be the sec_facts DataFrame from capsize.data.providers.sec")
-    missing = _REQUIRED - set(facts.columns)
+    missing = FACT_COLUMNS - set(facts.columns)
     if missing:
         raise SchemaError(f"facts lacks columns {sorted(missing)}; pass the sec_facts frame")
 
@@ -93,7 +102,7 @@ def _days(start: pd.Timestamp, end: pd.Timestamp) -> int:
 
 
 def _band(days: int) -> str | None:
-    for name, (lo, hi) in _BANDS.items():
+    for name, (lo, hi) in PERIOD_BANDS.items():
         if lo <= days <= hi:
             return name
     return None
@@ -161,7 +170,7 @@ def _chain(quarters: pd.DataFrame, end: pd.Timestamp) -> list[int] | None:
     idx: list[int] = []
     target = end
     for _ in range(4):
-        tol = pd.Timedelta(days=_GAP if idx else 0)
+        tol = pd.Timedelta(days=QUARTER_GAP_DAYS if idx else 0)
         limit = starts[idx[-1]] if idx else None
         cand = [
             i for i, e in enumerate(ends) if abs(e - target) <= tol and (limit is None or e < limit)
@@ -204,20 +213,20 @@ def ttm(
         ``{metric}_ttm``; method ``annual`` or ``sum of 4 quarters``.
     """
     _check(facts)
-    if metric not in _FLOW:
-        raise InputError(f"metric={metric!r} is not a flow metric; use one of {list(_FLOW)}")
+    if metric not in FLOW_METRICS:
+        raise InputError(f"metric={metric!r} is not a flow metric; use one of {list(FLOW_METRICS)}")
     notes = notes if notes is not None else []
-    unit = _UNITS.get(metric, "USD")
+    unit = METRIC_UNITS.get(metric, "USD")
     name = f"{metric}_ttm"
     at = pd.Timestamp(as_of) if as_of is not None else None
     concept, rows = _pick(_asof(facts, at), CONCEPTS[metric], unit, instant=False, notes=notes)
     if concept is None:
-        return _missing(name, unit, f"no {metric} facts in {unit} in the filings")
+        return missing_figure(name, unit, f"no {metric} facts in {unit} in the filings")
     periods, _ = _dedupe(rows, ["start", "end"])
     periods = periods.assign(
         days=[_days(s, e) for s, e in zip(periods["start"], periods["end"], strict=True)]
     )
-    annual = periods.loc[periods["days"].between(*_BANDS["FY"])]
+    annual = periods.loc[periods["days"].between(*PERIOD_BANDS["FY"])]
     quarters = discrete_quarters(periods)
     target = pd.Timestamp(end) if end is not None else None
     if target is not None:
@@ -253,7 +262,7 @@ def ttm(
             (str(a_best["accn"]),),
         )
     if q_best is None:
-        return _missing(name, unit, f"{concept}: no fiscal year or four contiguous quarters")
+        return missing_figure(name, unit, f"{concept}: no fiscal year or four contiguous quarters")
     sel = quarters.loc[q_best[1]]
     accns = tuple(dict.fromkeys(a for t in sel["accns"] for a in t))
     derived = int(sel["derived"].sum())
@@ -300,16 +309,18 @@ def latest_instant(
         filing are summed (method says so).
     """
     _check(facts)
-    if metric not in _INSTANT:
-        raise InputError(f"metric={metric!r} is not an instant metric; use one of {list(_INSTANT)}")
+    if metric not in INSTANT_METRICS:
+        raise InputError(
+            f"metric={metric!r} is not an instant metric; use one of {list(INSTANT_METRICS)}"
+        )
     notes = notes if notes is not None else []
-    unit = _UNITS.get(metric, "USD")
+    unit = METRIC_UNITS.get(metric, "USD")
     at = pd.Timestamp(as_of) if as_of is not None else None
     concept, rows = _pick(_asof(facts, at), CONCEPTS[metric], unit, instant=True, notes=notes)
     if before is not None:
         rows = rows.loc[rows["end"] <= pd.Timestamp(before)]
     if concept is None or rows.empty:
-        return _missing(metric, unit, f"no {metric} facts in {unit} in the filings")
+        return missing_figure(metric, unit, f"no {metric} facts in {unit} in the filings")
     hist = _instant_history(rows)
     last = hist.iloc[-1]
     return Figure(
@@ -365,6 +376,93 @@ def share_history(facts: pd.DataFrame, *, as_of: DateLike | None = None) -> pd.D
     )
 
 
+def _flows(facts: pd.DataFrame, at: pd.Timestamp | None, notes: list[str]) -> dict[str, Figure]:
+    """TTM of every flow metric, plus net income and revenue a year earlier."""
+    figs = {f"{m}_ttm": ttm(facts, m, as_of=at, notes=notes) for m in FLOW_METRICS}
+    ni = figs["net_income_ttm"]
+    if ni.missing or ni.end is None:
+        return figs
+    for metric in ("net_income", "revenue"):
+        cur = figs[f"{metric}_ttm"]
+        if cur.missing or cur.end is None:
+            continue
+        prior = ttm(facts, metric, as_of=at, end=cur.end - pd.Timedelta(days=364), notes=[])
+        name = f"{metric}_ttm_prior"
+        figs[name] = Figure(**{**prior.__dict__, "name": name})
+    return figs
+
+
+def _drop_discontinued(figs: dict[str, Figure]) -> None:
+    """Drop figures whose concept stopped before the latest revenue/earnings period."""
+    ends = [f.end for f in (figs["revenue_ttm"], figs["net_income_ttm"]) if f.end is not None]
+    if not ends:
+        return
+    ref_end = max(ends)
+    for key, f in list(figs.items()):
+        if key.endswith("_prior") or f.end is None or key in ("shares", "public_float"):
+            continue
+        limit = 120 if key.endswith("_ttm") else 200
+        if (ref_end - f.end).days > limit:
+            figs[key] = missing_figure(
+                key,
+                f.unit,
+                f"latest {f.concept} period ends {f.end:%Y-%m-%d}, more than {limit} days "
+                f"before the latest revenue/earnings period ({ref_end:%Y-%m-%d}); not used",
+            )
+
+
+def _shares_prior(facts: pd.DataFrame, sh: Figure, at: pd.Timestamp | None) -> Figure:
+    """Return the share count closest to one year before ``sh`` (10 to 15 months earlier)."""
+    end = sh.end if sh.end is not None else pd.Timestamp(0)
+    hist = share_history(facts, as_of=at)
+    window = hist.loc[
+        hist["end"].between(end - pd.Timedelta(days=450), end - pd.Timedelta(days=300))
+    ]
+    if window.empty:
+        return missing_figure("shares_prior", "shares", "no share count 10-15 months earlier")
+    gaps = (window["end"] - (end - pd.Timedelta(days=365))).abs()
+    r = window.iloc[int(np.argmin(gaps.to_numpy()))]
+    return Figure(
+        "shares_prior",
+        float(r["shares"]),
+        "shares",
+        "instant ~1 year earlier",
+        str(r["concept"]),
+        None,
+        r["end"],
+        r["filed"],
+        (str(r["accn"]),),
+    )
+
+
+def _restated(scope: pd.DataFrame) -> int:
+    """Periods of revenue and net income whose value changed between filings."""
+    n = 0
+    for metric in ("revenue", "net_income"):
+        concept, rows = _pick(
+            scope, CONCEPTS[metric], METRIC_UNITS.get(metric, "USD"), instant=False, notes=[]
+        )
+        if concept is not None:
+            n += _dedupe(rows, ["start", "end"])[1]
+    return n
+
+
+def _stale_notes(
+    figs: dict[str, Figure], ref: pd.Timestamp | None, stale_after_days: int
+) -> list[str]:
+    if ref is None:
+        return []
+    out = []
+    for key in ("revenue_ttm", "net_income_ttm"):
+        f = figs[key]
+        if f.end is not None and (ref - f.end).days > stale_after_days:
+            out.append(
+                f"{key} period ends {f.end:%Y-%m-%d}, over {stale_after_days} days "
+                f"before {ref:%Y-%m-%d}"
+            )
+    return out
+
+
 def compute_fundamentals(
     facts: pd.DataFrame,
     *,
@@ -395,79 +493,20 @@ def compute_fundamentals(
     """
     _check(facts)
     # Only the candidate concepts matter; filtering once keeps every later pass small.
-    facts = facts.loc[facts["concept"].isin(_ALL_CONCEPTS)]
+    facts = facts.loc[facts["concept"].isin(ALL_CONCEPTS)]
     at = pd.Timestamp(as_of) if as_of is not None else None
     notes: list[str] = []
-    figs: dict[str, Figure] = {}
-    for metric in _FLOW:
-        figs[f"{metric}_ttm"] = ttm(facts, metric, as_of=at, notes=notes)
-    ni = figs["net_income_ttm"]
-    if not ni.missing and ni.end is not None:
-        prior = ttm(facts, "net_income", as_of=at, end=ni.end - pd.Timedelta(days=364), notes=[])
-        figs["net_income_ttm_prior"] = Figure(**{**prior.__dict__, "name": "net_income_ttm_prior"})
-        rev = figs["revenue_ttm"]
-        if not rev.missing and rev.end is not None:
-            prior_r = ttm(
-                facts, "revenue", as_of=at, end=rev.end - pd.Timedelta(days=364), notes=[]
-            )
-            figs["revenue_ttm_prior"] = Figure(**{**prior_r.__dict__, "name": "revenue_ttm_prior"})
-    for metric in _INSTANT:
+    figs = _flows(facts, at, notes)
+    for metric in INSTANT_METRICS:
         figs[metric] = latest_instant(facts, metric, as_of=at, notes=notes)
     # A concept the company stopped using must not be mixed with current periods.
-    ends = [f.end for f in (figs["revenue_ttm"], figs["net_income_ttm"]) if f.end is not None]
-    if ends:
-        ref_end = max(ends)
-        for key, f in list(figs.items()):
-            if key.endswith("_prior") or f.end is None or key in ("shares", "public_float"):
-                continue
-            limit = 120 if key.endswith("_ttm") else 200
-            if (ref_end - f.end).days > limit:
-                figs[key] = _missing(
-                    key,
-                    f.unit,
-                    f"latest {f.concept} period ends {f.end:%Y-%m-%d}, more than {limit} days "
-                    f"before the latest revenue/earnings period ({ref_end:%Y-%m-%d}); not used",
-                )
+    _drop_discontinued(figs)
     sh = figs["shares"]
     if not sh.missing and sh.end is not None:
-        hist = share_history(facts, as_of=at)
-        window = hist.loc[
-            hist["end"].between(sh.end - pd.Timedelta(days=450), sh.end - pd.Timedelta(days=300))
-        ]
-        if window.empty:
-            figs["shares_prior"] = _missing(
-                "shares_prior", "shares", "no share count 10-15 months earlier"
-            )
-        else:
-            # closest to one year before
-            gaps = (window["end"] - (sh.end - pd.Timedelta(days=365))).abs()
-            r = window.iloc[int(np.argmin(gaps.to_numpy()))]
-            figs["shares_prior"] = Figure(
-                "shares_prior",
-                float(r["shares"]),
-                "shares",
-                "instant ~1 year earlier",
-                str(r["concept"]),
-                None,
-                r["end"],
-                r["filed"],
-                (str(r["accn"]),),
-            )
-    # restatements across all flow and instant concepts used
-    restated = 0
+        figs["shares_prior"] = _shares_prior(facts, sh, at)
     scope = _asof(facts, at)
-    for metric in ("revenue", "net_income"):
-        concept, rows = _pick(
-            scope, CONCEPTS[metric], _UNITS.get(metric, "USD"), instant=False, notes=[]
-        )
-        if concept is not None:
-            restated += _dedupe(rows, ["start", "end"])[1]
     ref = at if at is not None else (scope["filed"].max() if not scope.empty else None)
-    for key in ("revenue_ttm", "net_income_ttm"):
-        f = figs[key]
-        if ref is not None and f.end is not None and (ref - f.end).days > stale_after_days:
-            notes.append(
-                f"{key} period ends {f.end:%Y-%m-%d}, over {stale_after_days} days "
-                f"before {ref:%Y-%m-%d}"
-            )
-    return Fundamentals(ticker.upper(), at, figs, restated, tuple(dict.fromkeys(notes)), source)
+    notes.extend(_stale_notes(figs, ref, stale_after_days))
+    return Fundamentals(
+        ticker.upper(), at, figs, _restated(scope), tuple(dict.fromkeys(notes)), source
+    )

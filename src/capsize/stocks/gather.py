@@ -1,9 +1,13 @@
-"""Collect the evidence about stocks from the store and SEC EDGAR (the only I/O in stocks/).
+"""Assemble the evidence about stocks from what the store holds and SEC EDGAR says.
 
 :class:`StockEvidence` holds, for one ticker and date, everything the screener,
 the risk flags and the rating card use; fields are ``None`` with a reason in
 ``missing`` when the data is not available, so that downstream code can say
 NOT ASSESSED instead of guessing.
+
+The store is read elsewhere (the query layer, :mod:`capsize.queries.stocks`, reads a
+:class:`UniverseInputs` through a point-in-time session); this module only assembles
+evidence from those inputs and, through an injected SEC client, from filings.
 
 Market cap
 ----------
@@ -21,14 +25,13 @@ A provider's market-cap field is never used.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from capsize.errors import CapsizeError, DataNotFound, InputError, ProviderError
+from capsize.errors import InputError, ProviderError
 from capsize.stocks.catalysts import timeline
 from capsize.stocks.fundamentals import (
     Fundamentals,
@@ -39,22 +42,20 @@ from capsize.stocks.fundamentals import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
-
-    from capsize._typing import DateLike
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 __all__ = [
     "DEFAULT_INDEX_CAP",
     "ESTIMATE_PREFIX",
     "StockEvidence",
+    "UniverseInputs",
     "attach_sec",
+    "build_evidence",
+    "equity_tickers",
     "estimate_note",
-    "gather_universe",
     "is_estimated_cap",
     "valuation_inputs",
 ]
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_INDEX_CAP = 3.0e12
 """Assumed total float market cap of the Russell 2000 (USD) for holdings-implied caps."""
@@ -100,7 +101,8 @@ class StockEvidence:
         ``""`` when the store does not know it).
     price_range : tuple of Timestamp, or None
         First and last bar date of the ticker in the whole store (whatever
-        ``as_of``); None when the store has no bars for it.
+        ``as_of``), looked up only to explain an error (a rating asked before the
+        ticker's data starts); None otherwise.
     """
 
     ticker: str
@@ -132,8 +134,8 @@ class StockEvidence:
 
     @property
     def unknown(self) -> bool:
-        """True when the store has no prices for the ticker at all and it is not a holding."""
-        return self.close is None and self.price_range is None and "holdings" in self.missing
+        """True when the store has no prices for the ticker up to ``as_of`` and it is not a holding."""
+        return self.close is None and "holdings" in self.missing and not self.before_data
 
     @property
     def before_data(self) -> bool:
@@ -255,39 +257,133 @@ def _set_market_cap(ev: StockEvidence, index_cap: float, fund: str) -> None:
         ev.missing["market_cap"] = f"no XBRL share count and not a {fund} holding"
 
 
-def gather_universe(
-    store: Any,
-    tickers: Sequence[str] | None = None,
+@dataclass(frozen=True)
+class UniverseInputs:
+    """What the store holds about a universe of stocks on or before an evaluation date.
+
+    Read by the query layer through a point-in-time session; nothing in it is dated
+    after ``as_of``.
+
+    Attributes
+    ----------
+    as_of : Timestamp
+        Evaluation date: prices, holdings and filings dated on or before it are used.
+    start : Timestamp
+        First date of the prices loaded.
+    fund : str
+        Holdings used for sector, weight and the implied market cap.
+    closes, volumes : DataFrame of shape (n_days, n_tickers)
+        Adjusted closes (USD) and volumes (shares) from ``start`` to ``as_of``
+        (empty frames when the store has none).
+    benchmark : Series or None
+        Benchmark close (USD) for relative strength.
+    benchmark_symbol : str
+    holdings : DataFrame or None
+        The fund's latest holdings on or before ``as_of`` (``attrs["as_of"]`` its date).
+    kinds : Mapping[str, str]
+        Symbol -> kind for symbols that are not stocks (``etf``, ``index``, ``crypto``).
+    """
+
+    as_of: pd.Timestamp
+    start: pd.Timestamp
+    fund: str
+    closes: pd.DataFrame
+    volumes: pd.DataFrame
+    benchmark: pd.Series | None = None
+    benchmark_symbol: str = "IWM"
+    holdings: pd.DataFrame | None = None
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def holdings_as_of(self) -> pd.Timestamp | None:
+        """Date of the holdings file used (None without holdings)."""
+        if self.holdings is None or self.holdings.attrs.get("as_of") is None:
+            return None
+        return pd.Timestamp(self.holdings.attrs["as_of"])
+
+
+def equity_tickers(holdings: pd.DataFrame) -> list[str]:
+    """Tickers of the equity holdings of a fund's holdings frame, in file order."""
+    eq = holdings.loc[holdings["asset_class"].astype(str).str.lower() == "equity"]
+    return [str(t) for t in eq["ticker"]]
+
+
+def _holding_records(hold: pd.DataFrame | None) -> tuple[dict[str, dict[str, Any]], float]:
+    """Ticker -> holdings row (first one), and the total equity market value (USD).
+
+    The file's weights are rounded to 0.01%; market values are exact to the cent, so a
+    holding's share of the equity sleeve is market_value / sum(equity market_value).
+    """
+    if hold is None:
+        return {}, 0.0
+    eq_mask = hold["asset_class"].astype(str).str.lower() == "equity"
+    total_mv = float(pd.to_numeric(hold.loc[eq_mask, "market_value"], errors="coerce").sum())
+    recs: dict[str, dict[str, Any]] = {}
+    for rec in hold.to_dict("records"):
+        recs.setdefault(str(rec["ticker"]).upper(), {str(k): v for k, v in rec.items()})
+    return recs, total_mv
+
+
+def _num(x: Any) -> float:
+    return float(x) if x is not None and pd.notna(x) else float("nan")
+
+
+def _attach_prices(ev: StockEvidence, inp: UniverseInputs) -> None:
+    t = ev.ticker
+    ev.close = _series(inp.closes, t) if len(inp.closes) else None
+    ev.volume = _series(inp.volumes, t) if len(inp.volumes) else None
+    ev.price_source = f"store bars {t} (adjusted close)"
+    ev.kind = inp.kinds.get(t, "")
+    if ev.close is None:
+        ev.missing["prices"] = f"no prices for {t} in the store on or before {inp.as_of:%Y-%m-%d}"
+    elif ev.volume is None:
+        ev.missing["volume"] = (
+            f"no volume for {t} in the store from {inp.start:%Y-%m-%d} to {inp.as_of:%Y-%m-%d}"
+        )
+
+
+def _attach_holding(
+    ev: StockEvidence, inp: UniverseInputs, rec: dict[str, Any] | None, total_mv: float
+) -> None:
+    if rec is None:
+        ev.missing["holdings"] = f"{ev.ticker} is not in the {inp.fund} holdings"
+        return
+    ev.sector = str(rec.get("sector") or "")
+    ev.name = str(rec.get("name") or "")
+    mv = _num(rec.get("market_value"))
+    ev.weight = mv / total_mv if math.isfinite(mv) and total_mv > 0 else _num(rec.get("weight"))
+    ev.holdings_as_of = inp.holdings_as_of
+    ev.holdings_source = (
+        f"{inp.fund} holdings {ev.holdings_as_of:%Y-%m-%d}"
+        if ev.holdings_as_of is not None
+        else inp.fund
+    )
+    ev.holdings_price = _num(rec.get("price"))
+    if ev.close is None and math.isfinite(ev.holdings_price):
+        ev.price_source = f"price column of {ev.holdings_source}"
+
+
+def build_evidence(
+    inputs: UniverseInputs,
+    tickers: Sequence[str],
     *,
-    as_of: DateLike | None = None,
     edgar: Any | None = None,
-    fund: str = "IWM",
-    benchmark: str = "IWM",
     index_cap: float = DEFAULT_INDEX_CAP,
-    lookback_days: int = 800,
     sec_tickers: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[StockEvidence]:
-    """Build :class:`StockEvidence` for many tickers with a few store queries.
+    """Build :class:`StockEvidence` for each ticker from the store's inputs and SEC filings.
 
     Parameters
     ----------
-    store : capsize.data.store.Store
-        Open store (prices, holdings).
-    tickers : sequence of str, optional
-        Default: the equity holdings of ``fund``.
-    as_of : date-like, optional
-        Evaluation date (default: the latest price date).
+    inputs : UniverseInputs
+        Prices, holdings and benchmark on or before the evaluation date.
+    tickers : sequence of str
+        Tickers (upper case), in the order wanted.
     edgar : SecEdgar, optional
         SEC client (offline/recorded or live); None = no filings.
-    fund : str
-        Holdings used for sector, weight and the implied market cap.
-    benchmark : str
-        Symbol for relative strength.
     index_cap : float
         Assumed total float cap of the fund's index, USD.
-    lookback_days : int
-        Calendar days of prices loaded before ``as_of``.
     sec_tickers : iterable of str, optional
         Restrict SEC look-ups to these tickers (None = all).
     progress : callable, optional
@@ -296,143 +392,35 @@ def gather_universe(
     Returns
     -------
     list of StockEvidence
+
+    Raises
+    ------
+    InputError
+        When ``index_cap`` is not a positive amount or ``tickers`` is empty.
     """
     if not index_cap > 0:
         raise InputError(f"index_cap={index_cap!r} must be a positive USD amount")
-    at = pd.Timestamp(as_of) if as_of is not None else None
-    if at is None and hasattr(store, "last_date"):
-        last = store.last_date()
-        at = pd.Timestamp(last) if last is not None else None
-    try:
-        hold = store.holdings(fund, as_of=at)
-    except DataNotFound as exc:
-        hold = None
-        logger.info("no holdings: %s", exc)
-    if tickers is None:
-        if hold is None:
-            raise DataNotFound(f"no {fund} holdings in the store; pass tickers or import holdings")
-        eq = hold.loc[hold["asset_class"].astype(str).str.lower() == "equity"]
-        tickers = [str(t) for t in eq["ticker"]]
-    names = [t.strip().upper() for t in tickers if str(t).strip()]
+    names = [str(t).strip().upper() for t in tickers if str(t).strip()]
     if not names:
         raise InputError("tickers is empty; pass at least one ticker")
-    start = (at or pd.Timestamp.today().normalize()) - pd.Timedelta(days=lookback_days)
-    closes = _panel(store, names, "close", start, at)
-    vols = _panel(store, names, "volume", start, at)
-    if at is None:
-        at = pd.Timestamp(closes.index.max()) if len(closes) else pd.Timestamp.today().normalize()
-    bench = None
-    try:
-        b = store.closes([benchmark], start=start, as_of=at)
-        bench = b[benchmark].dropna() if benchmark in b.columns else None
-    except CapsizeError:
-        bench = None
-    hmap: dict[str, dict[str, Any]] = {}
-    total_mv = 0.0
-    if hold is not None:
-        # The file's weights are rounded to 0.01%; market values are exact to the cent, so
-        # a holding's share of the equity sleeve is market_value / sum(equity market_value).
-        eq_mask = hold["asset_class"].astype(str).str.lower() == "equity"
-        total_mv = float(pd.to_numeric(hold.loc[eq_mask, "market_value"], errors="coerce").sum())
-        for rec in hold.to_dict("records"):
-            hmap.setdefault(str(rec["ticker"]).upper(), rec)
-    kinds = _kinds(store)
+    recs, total_mv = _holding_records(inputs.holdings)
     want_sec = {t.upper() for t in sec_tickers} if sec_tickers is not None else None
     out: list[StockEvidence] = []
     for t in names:
-        ev = StockEvidence(t, at, benchmark=bench, benchmark_symbol=benchmark)
-        c = _series(closes, t) if len(closes) else None
-        ev.close = c
-        ev.volume = _series(vols, t) if len(vols) else None
-        ev.price_source = f"store bars {t} (adjusted close)"
-        ev.kind = kinds.get(t, "")
-        if c is None:
-            ev.price_range = _price_range(store, t)
-            first = ev.price_range[0] if ev.price_range is not None else None
-            if first is not None and first > at:
-                ev.missing["prices"] = (
-                    f"{t} has no prices on or before {at:%Y-%m-%d} "
-                    f"(its data starts {first:%Y-%m-%d})"
-                )
-            elif ev.price_range is None:
-                ev.missing["prices"] = f"no prices for {t} in the store"
-            else:
-                ev.missing["prices"] = f"no prices for {t} in the store up to {at:%Y-%m-%d}"
-        elif ev.volume is None:
-            ev.missing["volume"] = (
-                f"no volume for {t} in the store from {start:%Y-%m-%d} to {at:%Y-%m-%d}"
-            )
-        rec = hmap.get(t)
-        if rec is not None and hold is not None:
-            ev.sector = str(rec.get("sector") or "")
-            ev.name = str(rec.get("name") or "")
-            mv = rec.get("market_value")
-            if mv is not None and pd.notna(mv) and total_mv > 0:
-                ev.weight = float(mv) / total_mv
-            else:
-                w = rec.get("weight")
-                ev.weight = float(w) if w is not None and pd.notna(w) else float("nan")
-            ev.holdings_as_of = (
-                pd.Timestamp(hold.attrs.get("as_of"))
-                if hold.attrs.get("as_of") is not None
-                else None
-            )
-            ev.holdings_source = (
-                f"{fund} holdings {ev.holdings_as_of:%Y-%m-%d}"
-                if ev.holdings_as_of is not None
-                else fund
-            )
-            hp = rec.get("price")
-            ev.holdings_price = float(hp) if hp is not None and pd.notna(hp) else float("nan")
-            if c is None and math.isfinite(ev.holdings_price):
-                ev.price_source = f"price column of {ev.holdings_source}"
-        else:
-            ev.missing["holdings"] = f"{t} is not in the {fund} holdings"
+        ev = StockEvidence(
+            t, inputs.as_of, benchmark=inputs.benchmark, benchmark_symbol=inputs.benchmark_symbol
+        )
+        _attach_prices(ev, inputs)
+        _attach_holding(ev, inputs, recs.get(t), total_mv)
         if edgar is not None and (want_sec is None or t in want_sec):
             attach_sec(ev, edgar)
         elif edgar is None:
             ev.missing.setdefault("filings", "no SEC data source configured")
-        _set_market_cap(ev, index_cap, fund)
+        _set_market_cap(ev, index_cap, inputs.fund)
         out.append(ev)
         if progress is not None:
             progress(len(out), len(names))
     return out
-
-
-def _kinds(store: Any) -> dict[str, str]:
-    """Symbol -> kind for the non-stock symbols the store knows (ETFs, indices, crypto)."""
-    out: dict[str, str] = {}
-    lister = getattr(store, "symbols", None)
-    if lister is None:
-        return out
-    for kind in ("etf", "index", "crypto"):
-        try:
-            out.update(dict.fromkeys((str(s).upper() for s in lister(kind)), kind))
-        except CapsizeError:
-            continue
-    return out
-
-
-def _price_range(store: Any, ticker: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None] | None:
-    """First and last bar date of ``ticker`` in the whole store (None when it has none)."""
-    prov = getattr(store, "provenance", None)
-    if prov is None:
-        return None
-    try:
-        p = prov("bars", ticker)
-    except CapsizeError:
-        return None
-    return p.first_date, p.last_date
-
-
-def _panel(
-    store: Any, names: list[str], fld: str, start: pd.Timestamp, at: pd.Timestamp | None
-) -> pd.DataFrame:
-    try:
-        frame: pd.DataFrame = store.panel(names, field=fld, basis="adjusted", start=start, as_of=at)
-    except CapsizeError:
-        return pd.DataFrame()
-    return frame
 
 
 def valuation_inputs(evidence: Iterable[StockEvidence], segment: str) -> pd.DataFrame:

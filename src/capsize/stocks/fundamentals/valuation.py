@@ -11,17 +11,22 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capsize.errors import InputError
-from capsize.stocks._fundamentals_model import Figure, Fundamentals, Valuation, _missing
+from capsize.stocks.fundamentals.model import Figure, Fundamentals, Valuation, missing_figure
 
 if TYPE_CHECKING:
     from capsize._typing import DateLike
+
+
+__all__ = [
+    "valuation",
+]
 
 
 def _ratio(
     name: str, num: float, den: float, formula: str, *, positive_den: bool, why: str
 ) -> Figure:
     if not (math.isfinite(num) and math.isfinite(den)):
-        return _missing(name, "ratio", f"{formula}: input missing")
+        return missing_figure(name, "ratio", f"{formula}: input missing")
     if den == 0 or (positive_den and den < 0):
         return Figure(name, float("nan"), "ratio", formula, note=why)
     return Figure(name, num / den, "ratio", formula)
@@ -71,9 +76,9 @@ def valuation(
         n_sh, src = sh.value, "XBRL shares x price"
     figs: dict[str, Figure] = {}
     if not math.isfinite(p) or p <= 0:
-        mcap = _missing("market_cap", "USD", "no valid price")
+        mcap = missing_figure("market_cap", "USD", "no valid price")
     elif not math.isfinite(n_sh):
-        mcap = _missing("market_cap", "USD", "no share count in the filings")
+        mcap = missing_figure("market_cap", "USD", "no share count in the filings")
     else:
         mcap = Figure(
             "market_cap",
@@ -94,7 +99,7 @@ def valuation(
     figs["enterprise_value"] = (
         Figure("enterprise_value", ev, "USD", "market_cap + debt - cash")
         if math.isfinite(ev)
-        else _missing("enterprise_value", "USD", "market cap, debt or cash missing")
+        else missing_figure("enterprise_value", "USD", "market cap, debt or cash missing")
     )
     ni = fund.get("net_income_ttm").value
     rev = fund.get("revenue_ttm").value
@@ -133,7 +138,7 @@ def valuation(
     )
     prior = fund.get("shares_prior")
     if sh.missing or prior.missing:
-        figs["share_growth"] = _missing(
+        figs["share_growth"] = missing_figure(
             "share_growth", "fraction", "share counts a year apart not available"
         )
     else:

@@ -1,27 +1,29 @@
-"""Running a screen: per-rule counts with NOT ASSESSED reasons, the result and its export.
+"""Running a screen: per-rule counts with NOT ASSESSED reasons, and the result.
 
 Re-exported by :mod:`capsize.stocks.screener`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from capsize._format import fmt_date
 from capsize.errors import InputError
-from capsize.stocks._screen_rules import PRESETS, Rule
+from capsize.stocks.screener.rules import PRESETS, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+
+__all__ = [
+    "RuleStat",
+    "ScreenResult",
+    "missing_reason",
+    "screen",
+]
 
 _REASON_KEYS: dict[str, tuple[str, ...]] = {
     "cap_band": ("market_cap", "prices"),
@@ -39,6 +41,16 @@ _REASON_KEYS: dict[str, tuple[str, ...]] = {
     "rs_6m": ("prices",),
     "vol_1y": ("prices",),
     "n_catalysts_90d": ("n_catalysts_90d", "filings"),
+    "max_gain_1d": ("prices",),
+    "price": ("prices",),
+    "revenue_ttm": ("fundamentals", "filings"),
+    "cash": ("fundamentals", "filings"),
+    "net_debt_ebitda": ("fundamentals", "filings"),
+    "interest_coverage": ("fundamentals", "filings"),
+    "share_growth": ("fundamentals", "filings"),
+    "pe": ("fundamentals", "filings", "market_cap"),
+    "ps": ("fundamentals", "filings", "market_cap"),
+    "ev_sales": ("fundamentals", "filings", "market_cap"),
     "sector": ("holdings",),
     "weight": ("holdings",),
 }
@@ -49,14 +61,26 @@ _DEFAULT_REASON: dict[str, str] = {
     "ret_6m": "under six months of prices",
     "rs_6m": "under six months of prices or benchmark",
     "vol_1y": "under 120 days of prices",
+    "max_gain_1d": "no prices in the last 365 days",
     "leverage_ok": "no debt, EBITDA or interest figures",
     "flags_raised": "risk flags not computed",
     "flags_not_assessed": "risk flags not computed",
 }
 
 
-def _reason(column: str, ticker: str, missing: Mapping[str, str]) -> str:
-    from capsize.stocks._evidence import short_reason
+def missing_reason(column: str, ticker: str, missing: Mapping[str, str]) -> str:
+    """Say, shortly, why a stock's metric is missing (NOT ASSESSED).
+
+    Parameters
+    ----------
+    column : str
+        The screen metric.
+    ticker : str
+        The stock (replaced by "the stock" so that reasons group across stocks).
+    missing : Mapping[str, str]
+        Input or metric -> reason (:attr:`StockMetrics.missing`).
+    """
+    from capsize.stocks.evidence import short_reason
 
     for key in (column, *_REASON_KEYS.get(column, ())):
         if key in missing:
@@ -256,7 +280,7 @@ def screen(
         fail_counts[text] = int((~ok & ~na & keep).sum())
         reasons: dict[str, int] = {}
         for t in frame.index[na_here.to_numpy()]:
-            why = _reason(rule.column, str(t), miss.get(str(t), {}))
+            why = missing_reason(rule.column, str(t), miss.get(str(t), {}))
             reasons[why] = reasons.get(why, 0) + 1
         entered = int(keep.sum())
         keep &= ok
@@ -302,59 +326,3 @@ def screen(
         None if requested_as_of is None else pd.Timestamp(requested_as_of),
         tuple(stats),
     )
-
-
-def export_screen(result: ScreenResult, path: str | Path) -> Path:
-    """Write a screen to ``.csv`` or ``.json`` (with rules and NOT ASSESSED counts).
-
-    Returns
-    -------
-    Path
-        The written file.
-    """
-    out = Path(path)
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise InputError(f"export file {str(out)!r} must end in .csv or .json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        result.frame.to_csv(out, index=True)
-        return out
-    payload = screen_payload(result)
-    out.write_text(json.dumps(payload, indent=2, default=str))
-    return out
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, (float, np.floating)):
-        return float(x) if math.isfinite(float(x)) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
-def screen_payload(result: ScreenResult) -> dict[str, Any]:
-    """JSON-friendly dict of a screen result."""
-    rows = [
-        {"ticker": t, **{k: _clean(v) for k, v in r.items()}}
-        for t, r in result.frame.to_dict("index").items()
-    ]
-    return {
-        "preset": result.preset,
-        "description": result.description,
-        "as_of": fmt_date(result.as_of, reason="none"),
-        "price_as_of": None if result.price_as_of is None else fmt_date(result.price_as_of),
-        "requested_as_of": (
-            None if result.requested_as_of is None else fmt_date(result.requested_as_of)
-        ),
-        "as_of_text": result.as_of_text(),
-        "rules": [r.describe() for r in result.rules],
-        "universe": result.n_universe,
-        "passed": result.n_passed,
-        "shown": len(result.frame),
-        "not_assessed": dict(result.not_assessed),
-        "failed": dict(result.failed),
-        "rule_stats": [dataclasses.asdict(x) for x in result.stats],
-        "empty_reason": result.empty_reason(),
-        "rows": rows,
-    }
