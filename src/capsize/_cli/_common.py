@@ -8,8 +8,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
@@ -27,7 +26,6 @@ __all__ = [
     "err_console",
     "fail",
     "handle_errors",
-    "open_store",
     "parse_date_option",
     "print_table",
 ]
@@ -66,18 +64,6 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
             raise fail(f"cannot use {where}: {what}; choose a path you can write to") from None
 
     return wrapper
-
-
-@contextmanager
-def open_store(read_only: bool = False) -> Iterator[Any]:
-    """Open the store at the configured home (``CAPSIZE_HOME``)."""
-    from capsize.data.store import Store
-
-    store = Store.open(read_only=read_only)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

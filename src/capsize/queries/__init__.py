@@ -58,6 +58,8 @@ _LAZY: dict[str, str] = {
     "screen": "stocks",
     "valuation": "stocks",
     # data management
+    "data_sources": "sources",
+    "sources_of_files": "sources",
     "DataResult": "data",
     "data_check": "data",
     "data_status": "data",
