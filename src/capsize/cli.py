@@ -6,8 +6,6 @@ import importlib
 
 import typer
 
-from capsize import __version__
-
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -24,6 +22,8 @@ _SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "sto
 
 def _version(value: bool) -> None:
     if value:
+        from capsize import __version__
+
         typer.echo(f"capsize {__version__}")
         raise typer.Exit()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import webbrowser
 from pathlib import Path
 
 import typer
@@ -111,4 +110,6 @@ def register(app: typer.Typer) -> None:
             raise fail(escape(str(exc))) from None
         console.print(f"Report written: {path}", highlight=False, soft_wrap=True)
         if open_:
+            import webbrowser
+
             webbrowser.open(path.resolve().as_uri())
