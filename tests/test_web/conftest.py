@@ -35,6 +35,12 @@ def web_home(store_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return copy_home(store_home, tmp_path_factory.mktemp("web_home"))
 
 
+@pytest.fixture
+def fresh_home(store_home: Path, tmp_path: Path) -> Path:
+    """A home with its own copy of the filled store, for one test."""
+    return copy_home(store_home, tmp_path / "home")
+
+
 @pytest.fixture(scope="module")
 def make_client() -> Iterator[Callable[..., TestClient]]:
     """Factory: ``make_client(home, **config)`` starts an app (lifespan run) and its client."""
