@@ -150,7 +150,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.state.capsize = state
     _install_errors(app)
     app.include_router(build_router(state))
-    app.include_router(build_pages())
+    app.include_router(build_pages(cfg.pages))
     plotly_path = plotly_js()
 
     @app.get("/static/vendor/plotly.min.js", include_in_schema=False)

@@ -1,6 +1,6 @@
 """The dashboard's pages: server-rendered from the same answers as the API.
 
-Every page is a list of registry sections (:data:`~capsize.web._registry.PAGES`); each
+Every page is a list of registry sections (``WebConfig.pages``); each
 section asks :class:`~capsize.web._answers.Answers` (the API's cache) and renders the
 result generically. ``as_of`` in the URL re-renders any page point in time; navigation
 links keep it. Forms that write (watchlists, sign-in) are POSTed with a CSRF field.
@@ -28,7 +28,7 @@ from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
 from capsize.web._models import WatchlistIn
 from capsize.web._params import RESERVED, parse_params, split_list
-from capsize.web._registry import PAGES, Page, Param, Resolved, Section, page
+from capsize.web._registry import Page, Param, Resolved, Section
 from capsize.web._render import ResultView, view_result
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
 from capsize.web._state import WebState
@@ -210,7 +210,7 @@ def _html(request: Request, name: str, context: dict[str, Any], status: int = 20
     cookie, new = _csrf(request)
     as_of = context.get("as_of")
     base = {
-        "pages": [p for p in PAGES if "{" not in p.path],
+        "pages": [p for p in state.config.pages if "{" not in p.path],
         "as_of": as_of,
         "nav_query": f"?{urlencode({'as_of': as_of})}" if as_of else "",
         "csrf": state.signer.csrf_field(cookie),
@@ -385,33 +385,40 @@ def _static_page(p: Page) -> Any:
     return handler
 
 
-def _add_page_routes(router: APIRouter) -> None:
-    for p in PAGES:
+def _page(request: Request, key: str) -> Page:
+    for p in _state(request).config.pages:
+        if p.key == key:
+            return p
+    raise WebError(404, "not_found", f"no {key} page in this build")
+
+
+def _add_page_routes(router: APIRouter, pages: tuple[Page, ...]) -> None:
+    for p in pages:
         if "{" not in p.path and p.key != "stock":
             router.add_api_route(p.path, _static_page(p), methods=["GET"], include_in_schema=False)
 
     @router.get("/stock", include_in_schema=False)
     def stock_query(request: Request, symbol: str = "") -> Response:
         if not symbol:
-            return render_page(request, page("stock"))
+            return render_page(request, _page(request, "stock"))
         as_of = request.query_params.get("as_of")
         query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
         return RedirectResponse(f"/stock/{_one_symbol(symbol)}{query}", status_code=303)
 
     @router.get("/stock/{symbol}", include_in_schema=False)
     def stock(request: Request, symbol: str) -> Response:
-        return render_page(request, page("stock"), {"symbol": _one_symbol(symbol)})
+        return render_page(request, _page(request, "stock"), {"symbol": _one_symbol(symbol)})
 
     @router.get("/watchlists/{wid}", include_in_schema=False)
     def watchlist(request: Request, wid: int) -> Response:
         if not 1 <= wid < 2**31:
             raise InputError(f"watchlist id {wid} is out of range")
-        return render_page(request, page("watchlist"), _watchlist_subs(request, wid))
+        return render_page(request, _page(request, "watchlist"), _watchlist_subs(request, wid))
 
 
-def build_pages() -> APIRouter:
-    """Build the router of every page and form."""
+def build_pages(pages: tuple[Page, ...]) -> APIRouter:
+    """Build the router of ``pages`` and of every form."""
     router = APIRouter()
     _add_form_routes(router)
-    _add_page_routes(router)
+    _add_page_routes(router, pages)
     return router

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,8 @@ __all__ = [
     "resolve_all",
     "spec",
 ]
+
+log = logging.getLogger(__name__)
 
 ParamKind = Literal["str", "int", "float", "bool", "list", "date", "choice"]
 
@@ -90,6 +93,8 @@ class QuerySpec:
         Its tables are lists (screens, catalysts): the API pages them (``limit``, ``offset``).
     summary : str
         One line for the OpenAPI document.
+    function : callable, optional
+        The query function itself, instead of ``target`` (tests, plugins).
     """
 
     name: str
@@ -99,6 +104,7 @@ class QuerySpec:
     params: tuple[Param, ...] = ()
     list_like: bool = False
     summary: str = ""
+    function: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -528,13 +534,14 @@ def resolve(row: QuerySpec) -> Resolved:
     A row whose module or attribute cannot be imported resolves to ``fn=None`` with the
     reason (shown as "not available in this build"); it never raises.
     """
-    module_name, _, attr = row.target.partition(":")
-    try:
-        fn = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        return Resolved(
-            row, None, row.params, f"not available in this build ({type(exc).__name__})"
-        )
+    fn = row.function
+    if fn is None:
+        module_name, _, attr = row.target.partition(":")
+        try:
+            fn = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as exc:
+            log.debug("query %s not importable from %s: %s", row.name, row.target, exc)
+            return Resolved(row, None, row.params, "not available in this build")
     try:
         params = _signature_params(fn, row.params)
     except (TypeError, ValueError):  # no introspectable signature

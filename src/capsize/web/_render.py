@@ -156,9 +156,15 @@ def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
 
 
 def view_result(prefix: str, result: QueryResult) -> ResultView:
-    """Everything a page shows of ``result`` (``prefix`` keeps DOM ids unique)."""
+    """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
+
+    Named figures that also appear in a table are shown in the table only.
+    """
+    in_tables = {f.id for t in result.tables for f in t.figures()}
     cards = tuple(
-        CardView(f.id, f.label, format_figure(f), f.note) for f in result.figures.values()
+        CardView(f.id, f.label, format_figure(f), f.note)
+        for f in result.figures.values()
+        if f.id not in in_tables
     )
     return ResultView(
         cards,

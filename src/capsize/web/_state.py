@@ -15,7 +15,7 @@ from typing import Literal
 
 from capsize.config import load_settings
 from capsize.web._answers import Answers
-from capsize.web._registry import Resolved, resolve_all
+from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Resolved, resolve_all
 from capsize.web._security import RateLimiter, Signer
 from capsize.web._snapshot import SnapshotManager
 
@@ -52,6 +52,10 @@ class WebConfig:
         The command a token-holder's ``POST /api/v1/admin/update`` runs.
     today : callable
         Today's date (UTC); decides which as-of days are past.
+    registry : tuple of QuerySpec
+        The queries served (default: :data:`~capsize.web._registry.REGISTRY`).
+    pages : tuple of Page
+        The pages shown (default: :data:`~capsize.web._registry.PAGES`).
     """
 
     home: Path
@@ -66,6 +70,8 @@ class WebConfig:
     cache_entries: int = 256
     update_argv: tuple[str, ...] = (sys.executable, "-m", "capsize.cli", "data", "update")
     today: Callable[[], date] = _utc_today
+    registry: tuple[QuerySpec, ...] = REGISTRY
+    pages: tuple[Page, ...] = PAGES
 
     @classmethod
     def from_settings(cls, **overrides: object) -> WebConfig:
@@ -154,7 +160,7 @@ class WebState:
         update = UpdateJob(config.update_argv, config.home, lambda: snapshots.refresh(force=True))
         return cls(
             config,
-            resolve_all(),
+            resolve_all(config.registry),
             snapshots,
             Answers(snapshots, limiter, config.cache_entries),
             limiter,
