@@ -132,6 +132,22 @@ class Answers:
         self._results = _LRU(self.entries)
         self._bodies = _LRU(self.entries)
 
+    def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (self.snapshots.generation, r.spec.name, as_of, canonical(kwargs))
+
+    def peek(
+        self,
+        r: Resolved,
+        as_of: str | None,
+        kwargs: Mapping[str, Any],
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Answer | None:
+        """Return the cached answer, or None when it must be computed (never blocks)."""
+        found: Answer | None = self._bodies.get((*self._key(r, as_of, kwargs), limit, offset))
+        return found
+
     def get(
         self,
         r: Resolved,
@@ -155,7 +171,7 @@ class Answers:
         """
         if r.fn is None:
             raise Unavailable(f"query {r.spec.name!r} is {r.reason}")
-        key = (self.snapshots.generation, r.spec.name, as_of, canonical(kwargs))
+        key = self._key(r, as_of, kwargs)
         body_key = (*key, limit, offset)
         cached: Answer | None = self._bodies.get(body_key)
         if cached is not None:

@@ -10,10 +10,11 @@ latest ``no-cache``; both carry an ``ETag`` (``If-None-Match`` gives 304). Write
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from capsize.queries import watchlists as wl
@@ -90,7 +91,7 @@ def _csv(answer: Answer, table: str | None, headers: dict[str, str]) -> Response
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-def respond(
+async def respond(
     request: Request,
     r: Resolved,
     *,
@@ -101,12 +102,23 @@ def respond(
     offset: int = 0,
     given: dict[str, list[str]] | None = None,
 ) -> Response:
-    """Answer ``r`` for the request's parameters (or ``given``): JSON, CSV or 304."""
+    """Answer ``r`` for the request's parameters (or ``given``): JSON, CSV or 304.
+
+    A cached answer is sent from the event loop; one to compute runs in a worker thread.
+    """
     state = _state(request)
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
-    answer = state.answers.get(
-        r, as_of, kwargs, client=client_of(request), limit=limit, offset=offset
-    )
+    answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
+    if answer is None:
+        answer = await run_in_threadpool(
+            state.answers.get,
+            r,
+            as_of,
+            kwargs,
+            client=client_of(request),
+            limit=limit,
+            offset=offset,
+        )
     headers = _cache_headers(state, as_of, answer.etag)
     if r.spec.list_like and answer.result.tables:
         first = table or answer.result.tables[0].name
@@ -208,9 +220,9 @@ def _signature(r: Resolved) -> inspect.Signature:
     return inspect.Signature(params)
 
 
-def _endpoint(r: Resolved) -> Callable[..., Response]:
-    def endpoint(request: Request, **values: Any) -> Response:
-        return respond(
+def _endpoint(r: Resolved) -> Callable[..., Awaitable[Response]]:
+    async def endpoint(request: Request, **values: Any) -> Response:
+        return await respond(
             request,
             r,
             as_of=values.get("as_of"),
@@ -305,13 +317,13 @@ def _add_watchlist_routes(router: APIRouter, state: WebState) -> None:
         summary="One watchlist (same answer as /watchlist?id=...)",
         response_model=None,
     )
-    def get_watchlist(
+    async def get_watchlist(
         request: Request,
         wid: int = _WID,
         as_of: str | None = Query(None, pattern=ISO_DATE),
     ) -> Response:
         r = state.registry["watchlist"]
-        return respond(request, r, as_of=as_of, given={"id": [str(wid)]})
+        return await respond(request, r, as_of=as_of, given={"id": [str(wid)]})
 
     @router.put(
         "/watchlists/{wid}",
