@@ -14,8 +14,6 @@ import pytest
 
 from capsize.web import create_token
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 HOLD = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
@@ -71,7 +69,7 @@ def test_cli_import_while_serving(
         resp = client.get("/api/v1/data_sources", params={"macro": "DGS2", "bars": "IWM"})
         assert resp.status_code == 200, resp.text
         answered += 1
-    out = proc.stdout.read() if proc.stdout else ""
+    out = proc.communicate()[0]
     assert proc.returncode == 0, out
     assert answered > 0
     assert _until(lambda: client.get("/api/v1/health").json()["snapshot"] > gen), "no new snapshot"
@@ -101,7 +99,7 @@ def test_writes_wait_then_answer_503_while_another_process_writes(
         assert client.get("/api/v1/data_sources", params={"bars": "IWM"}).status_code == 200
         assert client.get("/watchlists").status_code == 200
     finally:
-        proc.wait(timeout=30)
+        proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert _until(lambda: "written by another process" in _names(client))
     after = client.post("/api/v1/watchlists", json={"name": "after", "symbols": []}, headers=auth)

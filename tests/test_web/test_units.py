@@ -249,3 +249,32 @@ def test_exported_names() -> None:
     )
     for name in mod.__all__:
         assert getattr(mod, name) is not None
+
+
+def test_writer_probe_sees_another_process_write_lock(tmp_path: Path) -> None:
+    import shutil
+
+    from capsize.web._snapshot import signature, writer_holds
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the F_GETLK probe is Linux-only; elsewhere WAL and stillness decide")
+    db = tmp_path / "s.duckdb"
+    code = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); time.sleep(float(sys.argv[2]))"
+    subprocess.run([sys.executable, "-c", code, str(db), "0"], check=True, capture_output=True)
+    assert not writer_holds(db)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(db), "5"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ok"
+        assert writer_holds(db)
+        sig = signature(db)
+        assert sig is not None and sig.busy
+        m = SnapshotManager(db, tmp_path / "snaps", poll=60)
+        (tmp_path / "snaps").mkdir()
+        assert m.refresh(force=True) is False  # never copies a file being written
+    finally:
+        proc.kill()
+        proc.communicate()
+    assert not writer_holds(db)
+    shutil.rmtree(tmp_path / "snaps")

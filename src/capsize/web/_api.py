@@ -274,21 +274,23 @@ def _out(w: wl.Watchlist) -> WatchlistOut:
 
 def save(state: WebState, body: WatchlistIn, wid: int | None = None) -> wl.Watchlist:
     """Write a watchlist to the store and refresh the snapshot so reads see it."""
-    saved = wl.save_watchlist(
-        body.name,
-        body.symbols,
-        note=body.note,
-        wid=wid,
-        path=state.config.store_path,
-        wait=state.config.write_wait,
-    )
+    with state.snapshots.writing():
+        saved = wl.save_watchlist(
+            body.name,
+            body.symbols,
+            note=body.note,
+            wid=wid,
+            path=state.config.store_path,
+            wait=state.config.write_wait,
+        )
     state.snapshots.refresh(force=True)
     return saved
 
 
 def remove(state: WebState, wid: int) -> None:
     """Delete a watchlist from the store and refresh the snapshot."""
-    wl.remove_watchlist(wid, path=state.config.store_path, wait=state.config.write_wait)
+    with state.snapshots.writing():
+        wl.remove_watchlist(wid, path=state.config.store_path, wait=state.config.write_wait)
     state.snapshots.refresh(force=True)
 
 

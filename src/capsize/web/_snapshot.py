@@ -8,12 +8,16 @@ answers every read from the snapshot:
 - ``capsize data update`` (or ``data import``) run while the server runs never finds the
   store locked by it, and the server keeps answering from its snapshot during the update;
 - a poller notices the store has changed (size, mtime, inode) and, once the file has been
-  still for one poll with no write-ahead log beside it (the writer has finished and
-  checkpointed), copies it again, checks the copy did not change under it and opens it;
-  answers cached for the old snapshot are dropped (its generation is part of every cache
-  key and ETag);
+  still for one poll with no write-ahead log beside it and no writer holding its lock (the
+  writer has finished and checkpointed; on Linux the lock is probed with ``F_GETLK``,
+  which takes no lock), copies it again, checks the copy did not change under it and
+  opens it; answers cached for the old snapshot are dropped (its generation is part of
+  every cache key and ETag);
 - writes the server makes itself (watchlists) open the store for the milliseconds they
   need, waiting briefly while another writer holds it, then refresh the snapshot at once.
+  They run inside :meth:`SnapshotManager.writing`, and the poller skips a poll while one
+  runs: closing any descriptor of a file drops every POSIX lock this process holds on it,
+  so the poller must not open the store while DuckDB holds its write lock in this process.
 
 A snapshot of the shared data (86 MB) copies in about 0.1 s.
 """
@@ -21,11 +25,14 @@ A snapshot of the shared data (86 MB) copies in about 0.1 s.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
+import struct
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,22 +46,62 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Signature:
-    """What identifies a version of the store file: inode, size, mtime and a WAL's presence."""
+    """A version of the store file: inode, size, mtime, and whether it is being written."""
 
     inode: int
     size: int
     mtime_ns: int
     wal: bool
+    writer: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """True while a writer is at work (a WAL beside the file, or its write lock held)."""
+        return self.wal or self.writer
 
 
-def signature(path: Path) -> Signature | None:
-    """Return the file's signature (None when it does not exist)."""
+_FLOCK = "hhqqi4x"  # Linux struct flock: l_type, l_whence, l_start, l_len, l_pid
+
+
+def writer_holds(path: Path) -> bool:
+    """Return True when another process holds a write lock on ``path`` (Linux; else False).
+
+    Asks with ``F_GETLK``, which reports a conflicting lock without taking one.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        probe = struct.pack(_FLOCK, fcntl.F_RDLCK, os.SEEK_SET, 0, 0, 0)
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, probe)
+        return bool(struct.unpack(_FLOCK, answer)[0] != fcntl.F_UNLCK)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def signature(path: Path, *, probe: bool = True) -> Signature | None:
+    """Return the file's signature (None when it does not exist).
+
+    Parameters
+    ----------
+    path : Path
+        The store file.
+    probe : bool
+        Also ask whether a writer holds its lock (opens the file: call it only while
+        this process holds no DuckDB lock on it).
+    """
     try:
         st = path.stat()
     except FileNotFoundError:
         return None
     wal = Path(f"{path}.wal").exists()
-    return Signature(st.st_ino, st.st_size, st.st_mtime_ns, wal)
+    writer = writer_holds(path) if probe else False
+    return Signature(st.st_ino, st.st_size, st.st_mtime_ns, wal, writer)
 
 
 @dataclass
@@ -87,16 +134,21 @@ class SnapshotManager:
         Where snapshots are written (private to this process).
     poll : float
         Seconds between checks of the store file.
+    prepare : callable, optional
+        Run (with the poller held off) when a copy cannot be read, e.g. to apply a pending
+        migration to the store; the next poll copies it again.
     """
 
     primary: Path
     folder: Path
     poll: float = 2.0
+    prepare: Callable[[], object] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _current: Snapshot | None = field(default=None, repr=False)
     _seen: Signature | None = field(default=None, repr=False)
     _generation: int = field(default=0, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
     last_error: str = ""
 
@@ -153,13 +205,24 @@ class SnapshotManager:
         bool
             True when a new snapshot was taken.
         """
-        sig = signature(self.primary)
-        seen, self._seen = self._seen, sig
-        if sig is None or sig.wal or sig == self.source:
-            return False
-        if not force and sig != seen:
-            return False  # changed since the last poll: wait until it is still
-        return self._take(sig)
+        if not self._writes.acquire(blocking=False):
+            return False  # this process is writing the store: look next time
+        try:
+            sig = signature(self.primary)
+            seen, self._seen = self._seen, sig
+            if sig is None or sig.busy or sig == self.source:
+                return False
+            if not force and sig != seen:
+                return False  # changed since the last poll: wait until it is still
+            return self._take(sig)
+        finally:
+            self._writes.release()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold off the poller while this process writes the store (see the module notes)."""
+        with self._writes:
+            yield
 
     def _take(self, sig: Signature) -> bool:
         self._generation += 1
@@ -176,11 +239,20 @@ class SnapshotManager:
             path.unlink(missing_ok=True)
             self.last_error = str(exc)
             log.warning("snapshot of %s not usable: %s", self.primary, exc)
+            self._prepare()
             return False
         self.last_error = ""
         self._swap(Snapshot(path, self._generation, sig, keeper))
         log.info("store snapshot %d taken from %s", self._generation, self.primary)
         return True
+
+    def _prepare(self) -> None:
+        if self.prepare is None:
+            return
+        try:
+            self.prepare()
+        except CapsizeError as exc:
+            log.warning("could not prepare %s: %s", self.primary, exc)
 
     def _swap(self, new: Snapshot) -> None:
         with self._lock:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from capsize.config import load_settings
+from capsize.queries.watchlists import upgrade_store
 from capsize.web._answers import Answers
 from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Resolved, resolve_all
 from capsize.web._security import RateLimiter, Signer
@@ -155,7 +156,12 @@ class WebState:
     def build(cls, config: WebConfig) -> WebState:
         """Resolve the registry and set up (not start) the snapshot manager."""
         folder = config.home / "serve" / f"snapshots-{os.getpid()}"
-        snapshots = SnapshotManager(config.store_path, folder, poll=config.poll)
+        snapshots = SnapshotManager(
+            config.store_path,
+            folder,
+            poll=config.poll,
+            prepare=lambda: upgrade_store(config.store_path, wait=config.write_wait),
+        )
         limiter = RateLimiter(rate=config.rate, burst=config.burst)
         update = UpdateJob(config.update_argv, config.home, lambda: snapshots.refresh(force=True))
         return cls(
