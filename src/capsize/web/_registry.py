@@ -366,7 +366,7 @@ PAGES: tuple[Page, ...] = (
         (
             Section("breadth", form=True),
             Section("liquidity", form=True),
-            Section("levels"),
+            Section("levels", {"symbol": "IWM"}, form=True),
             Section("universe_members"),
         ),
         "Breadth and liquidity of the universe.",
@@ -405,7 +405,10 @@ PAGES: tuple[Page, ...] = (
         "Stock",
         (
             Section("window_returns", {"symbols": "{symbol}"}),
-            Section("risk", {"symbols": "{symbol}"}),
+            Section("highs", {"symbols": "{symbol}"}),
+            Section("drawdowns", {"symbols": "{symbol}"}),
+            Section("risk", {"symbol": "{symbol}"}),
+            Section("levels", {"symbol": "{symbol}"}),
             Section("valuation", {"symbol": "{symbol}"}),
             Section("catalysts", {"symbol": "{symbol}"}),
             Section("data_sources", {"bars": "{symbol}"}, title="Data behind this page"),
@@ -466,7 +469,8 @@ def page(key: str) -> Page:
 
 
 # ----------------------------------------------------------------------- resolution
-_SKIP = ("Callable", "Store", "Session", "Settings")
+_SKIP = ("Callable", "Store", "Session", "Settings", "DataFrame", "Series", "Mapping", "dict[")
+"""Annotations of parameters a URL cannot carry (frames, mappings, callables)."""
 _LITERAL = re.compile(r"""['"]([^'"]*)['"]""")
 _KIND_BY_TEXT: tuple[tuple[str, ParamKind], ...] = (
     ("Sequence[", "list"),
@@ -479,7 +483,7 @@ _KIND_BY_TEXT: tuple[tuple[str, ParamKind], ...] = (
     ("Timestamp", "date"),
     ("date", "date"),
 )
-_DATE_NAMES = ("start", "end", "since", "until", "day", "date")
+_DATE_NAMES = ("start", "end", "since", "until", "day", "date", "from")
 
 
 def _kind(name: str, annotation: str) -> ParamKind:
