@@ -50,6 +50,7 @@ def make_client() -> Iterator[Callable[..., TestClient]]:
         config.setdefault("poll", 0.2)
         config.setdefault("rate", 1000.0)
         config.setdefault("burst", 1000.0)
+        config.setdefault("warm", False)
         client = TestClient(create_app(WebConfig(home=home, **config)))
         client.__enter__()
         opened.append(client)

@@ -204,3 +204,21 @@ def test_security_headers(client: Any) -> None:
     assert resp.json()["status"] == "ok"
     assert "script-src 'self'" in resp.headers["content-security-policy"]
     assert resp.headers["x-frame-options"] == "DENY"
+
+
+def test_warm_up_computes_every_page_section(web_home: Path, make_client: Any) -> None:
+    from capsize.web._pages import warm_pages
+
+    warm = make_client(web_home, warm=True)
+    state = warm.app.state.capsize
+    available = {n for n, r in state.registry.items() if r.available}
+    sections = [
+        s
+        for p in state.config.pages
+        if "{" not in p.path
+        for s in p.sections
+        if s.query in available
+    ]
+    assert warm_pages(state, state.snapshots.data_generation) <= len(sections)
+    assert warm_pages(state, state.snapshots.data_generation) >= 1
+    assert warm_pages(state, -1) == 0  # a newer snapshot stops an old warm-up

@@ -43,7 +43,7 @@ UNAVAILABLE = {f"/api/v1/{name}" for name, r in resolve_all().items() if not r.a
 
 @pytest.fixture(scope="module")
 def api_schema(web_home: Path) -> Iterator[Any]:
-    app = create_app(WebConfig(home=web_home, rate=1e6, burst=1e6, poll=60))
+    app = create_app(WebConfig(home=web_home, rate=1e6, burst=1e6, poll=60, warm=False))
     with TestClient(app):  # runs the lifespan: the store snapshot is taken
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
         yield schema

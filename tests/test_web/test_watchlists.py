@@ -77,3 +77,15 @@ def test_names_are_unique(client: Any, token: str) -> None:
         "/api/v1/watchlists", json={"name": "unique", "symbols": []}, headers=_auth(token)
     )
     assert dup.status_code == 400 and "exists already" in dup.json()["error"]["message"]
+
+
+def test_watchlist_writes_keep_market_answers_cached(client: Any, token: str) -> None:
+    snaps = client.app.state.capsize.snapshots
+    before = (snaps.generation, snaps.data_generation)
+    made = client.post(
+        "/api/v1/watchlists", json={"name": "Cache check", "symbols": ["IWM"]}, headers=_auth(token)
+    )
+    assert made.status_code == 201
+    assert snaps.generation > before[0]  # the list is visible at once ...
+    assert snaps.data_generation == before[1]  # ... and market answers stay cached
+    assert "Cache check" in client.get("/api/v1/watchlists").text

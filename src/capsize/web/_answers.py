@@ -133,7 +133,9 @@ class Answers:
         self._bodies = _LRU(self.entries)
 
     def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (self.snapshots.generation, r.spec.name, as_of, canonical(kwargs))
+        snaps = self.snapshots
+        generation = snaps.generation if r.spec.user_data else snaps.data_generation
+        return (generation, r.spec.name, as_of, canonical(kwargs))
 
     def peek(
         self,
@@ -157,6 +159,7 @@ class Answers:
         client: str,
         limit: int | None = None,
         offset: int = 0,
+        charge: bool = True,
     ) -> Answer:
         """Return the answer of ``r`` at ``as_of`` with ``kwargs``.
 
@@ -165,7 +168,8 @@ class Answers:
         Unavailable
             The query is not in this build.
         RateLimited
-            The answer must be computed and ``client`` is over its rate.
+            The answer must be computed and ``client`` is over its rate (``charge``
+            False: the server's own warm-up, never limited).
         CapsizeError
             From the query (bad parameter, no data).
         """
@@ -176,7 +180,7 @@ class Answers:
         cached: Answer | None = self._bodies.get(body_key)
         if cached is not None:
             return cached
-        result = self._result(key, r.fn, as_of, kwargs, client)
+        result = self._result(key, r.fn, as_of, kwargs, client if charge else None)
         paged = page_tables(result, limit, offset) if r.spec.list_like else result
         body, etag = _body(paged)
         answer = Answer(paged, body, etag, {t.name: len(t.rows) for t in result.tables})
@@ -189,7 +193,7 @@ class Answers:
         fn: Callable[..., Any],
         as_of: str | None,
         kwargs: Mapping[str, Any],
-        client: str,
+        client: str | None,
     ) -> QueryResult:
         found: QueryResult | None = self._results.get(key)
         if found is not None:
@@ -209,12 +213,12 @@ class Answers:
         fn: Callable[..., Any],
         as_of: str | None,
         kwargs: Mapping[str, Any],
-        client: str,
+        client: str | None,
     ) -> QueryResult:
         found: QueryResult | None = self._results.get(key)
         if found is not None:
             return found
-        wait = self.limiter.take(client)
+        wait = self.limiter.take(client) if client is not None else 0.0
         if wait > 0:
             raise RateLimited(wait)
         with self.snapshots.session(as_of) as s:

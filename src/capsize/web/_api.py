@@ -283,7 +283,7 @@ def save(state: WebState, body: WatchlistIn, wid: int | None = None) -> wl.Watch
             path=state.config.store_path,
             wait=state.config.write_wait,
         )
-    state.snapshots.refresh(force=True)
+    state.snapshots.refresh(force=True, own_write=True)
     return saved
 
 
@@ -291,7 +291,7 @@ def remove(state: WebState, wid: int) -> None:
     """Delete a watchlist from the store and refresh the snapshot."""
     with state.snapshots.writing():
         wl.remove_watchlist(wid, path=state.config.store_path, wait=state.config.write_wait)
-    state.snapshots.refresh(force=True)
+    state.snapshots.refresh(force=True, own_write=True)
 
 
 Token = Annotated[TokenRecord, Depends(require_token)]

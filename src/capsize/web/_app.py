@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from capsize.queries.watchlists import upgrade_store
 from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._api import build_router
 from capsize.web._errors import WebError, error_response
-from capsize.web._pages import build_pages, render_error
+from capsize.web._pages import build_pages, render_error, warm_pages
 from capsize.web._security import LimitsMiddleware
 from capsize.web._snapshot import pid_alive
 from capsize.web._state import WebConfig, WebState
@@ -81,6 +82,20 @@ def _lifespan(state: WebState) -> Any:
             state.snapshots.stop()
 
     return lifespan
+
+
+def _warm(state: WebState, generation: int) -> None:
+    try:
+        done = warm_pages(state, generation)
+        log.info("warm-up of snapshot %d: %d answers computed", generation, done)
+    except Exception:  # a background thread must log, not die silently
+        log.exception("warm-up of snapshot %d failed", generation)
+
+
+def _start_warm_up(state: WebState, generation: int) -> None:
+    threading.Thread(
+        target=_warm, args=(state, generation), name="capsize-warm", daemon=True
+    ).start()
 
 
 def _handle(request: Request, exc: Exception) -> Response:
@@ -148,6 +163,8 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         lifespan=_lifespan(state),
     )
     app.state.capsize = state
+    if cfg.warm:
+        state.snapshots.on_new = lambda generation: _start_warm_up(state, generation)
     _install_errors(app)
     app.include_router(build_router(state))
     app.include_router(build_pages(cfg.pages))

@@ -8,6 +8,7 @@ links keep it. Forms that write (watchlists, sign-in) are POSTed with a CSRF fie
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Mapping
@@ -34,7 +35,9 @@ from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
 from capsize.web._state import WebState
 from capsize.web._tokens import list_tokens, verify_token
 
-__all__ = ["PAGE_ROWS", "build_pages", "render_error", "templates"]
+__all__ = ["PAGE_ROWS", "build_pages", "render_error", "templates", "warm_pages"]
+
+log = logging.getLogger(__name__)
 
 PAGE_ROWS = 100
 """Rows of a list-like table shown per page."""
@@ -260,6 +263,30 @@ def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None
         "pager_query": lambda offset: _pager(ctx.url, offset),
     }
     return _html(request, "page.html", context)
+
+
+def warm_pages(state: WebState, generation: int) -> int:
+    """Compute the latest answers of every page's sections (their defaults); return how many.
+
+    Runs in a background thread after a new snapshot; stops when a newer one arrives.
+    A section that fails (bad defaults, no data) is skipped: its page shows the error.
+    """
+    done = 0
+    for p in state.config.pages:
+        for sec in p.sections if "{" not in p.path else ():
+            r = state.registry.get(sec.query)
+            if state.snapshots.data_generation != generation:
+                return done
+            if r is None or not r.available:
+                continue
+            limit = PAGE_ROWS if r.spec.list_like else None
+            try:
+                kwargs = parse_params(r.params, _given(r, sec, {}, {}))
+                state.answers.get(r, None, kwargs, client="", limit=limit, charge=False)
+                done += 1
+            except CapsizeError as exc:
+                log.info("warm-up of %s skipped: %s", sec.query, exc)
+    return done
 
 
 # ----------------------------------------------------------------------- forms

@@ -95,6 +95,9 @@ class QuerySpec:
         One line for the OpenAPI document.
     function : callable, optional
         The query function itself, instead of ``target`` (tests, plugins).
+    user_data : bool
+        It reads user data (watchlists): its cached answers follow every store snapshot,
+        those of market-data queries only snapshots with new market data.
     """
 
     name: str
@@ -105,6 +108,7 @@ class QuerySpec:
     list_like: bool = False
     summary: str = ""
     function: Callable[..., Any] | None = None
+    user_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,7 @@ REGISTRY: tuple[QuerySpec, ...] = (
         "watchlists",
         list_like=True,
         summary="Your watchlists (named symbol lists).",
+        user_data=True,
     ),
     QuerySpec(
         "watchlist",
@@ -311,6 +316,7 @@ REGISTRY: tuple[QuerySpec, ...] = (
             Param("id", "int", help="watchlist id", minimum=1, maximum=2**31 - 1, required=True),
         ),
         summary="One watchlist.",
+        user_data=True,
     ),
 )
 """Every query the web serves, in the order the API lists them."""

@@ -111,6 +111,7 @@ class Snapshot:
     path: Path
     generation: int
     source: Signature
+    data_generation: int
     keeper: contextlib.ExitStack
     users: int = 0
     retired: bool = False
@@ -137,16 +138,21 @@ class SnapshotManager:
     prepare : callable, optional
         Run (with the poller held off) when a copy cannot be read, e.g. to apply a pending
         migration to the store; the next poll copies it again.
+    on_new : callable, optional
+        Called with the new data generation after a snapshot whose market data may have
+        changed (not after the server's own user-data writes), e.g. to warm the cache.
     """
 
     primary: Path
     folder: Path
     poll: float = 2.0
     prepare: Callable[[], object] | None = None
+    on_new: Callable[[int], object] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _current: Snapshot | None = field(default=None, repr=False)
     _seen: Signature | None = field(default=None, repr=False)
     _generation: int = field(default=0, repr=False)
+    _data_generation: int = field(default=0, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _writes: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -191,7 +197,17 @@ class SnapshotManager:
         current = self._current
         return current.source if current is not None else None
 
-    def refresh(self, *, force: bool = False) -> bool:
+    @property
+    def data_generation(self) -> int:
+        """Number of the market data version (keys answers that read no user data).
+
+        Bumped by a new snapshot unless it only follows the server's own user-data
+        writes (watchlists), so a watchlist edit keeps market answers cached.
+        """
+        current = self._current
+        return current.data_generation if current is not None else 0
+
+    def refresh(self, *, force: bool = False, own_write: bool = False) -> bool:
         """Copy the store when it changed and has been still since the last check.
 
         Parameters
@@ -199,6 +215,8 @@ class SnapshotManager:
         force : bool
             Copy now if the file is not being written (no WAL), without waiting one poll
             (after the server's own writes, and at start).
+        own_write : bool
+            The change is the server's own user-data write: market data is unchanged.
 
         Returns
         -------
@@ -214,7 +232,7 @@ class SnapshotManager:
                 return False
             if not force and sig != seen:
                 return False  # changed since the last poll: wait until it is still
-            return self._take(sig)
+            return self._take(sig, own_write=own_write)
         finally:
             self._writes.release()
 
@@ -224,7 +242,7 @@ class SnapshotManager:
         with self._writes:
             yield
 
-    def _take(self, sig: Signature) -> bool:
+    def _take(self, sig: Signature, *, own_write: bool = False) -> bool:
         self._generation += 1
         path = self.folder / f"snapshot-{self._generation}.duckdb"
         shutil.copyfile(self.primary, path)
@@ -242,8 +260,13 @@ class SnapshotManager:
             self._prepare()
             return False
         self.last_error = ""
-        self._swap(Snapshot(path, self._generation, sig, keeper))
+        new_data = not own_write or self._current is None
+        if new_data:
+            self._data_generation += 1
+        self._swap(Snapshot(path, self._generation, sig, self._data_generation, keeper))
         log.info("store snapshot %d taken from %s", self._generation, self.primary)
+        if new_data and self.on_new is not None:
+            self.on_new(self._data_generation)
         return True
 
     def _prepare(self) -> None:

@@ -57,6 +57,9 @@ class WebConfig:
         The queries served (default: :data:`~capsize.web._registry.REGISTRY`).
     pages : tuple of Page
         The pages shown (default: :data:`~capsize.web._registry.PAGES`).
+    warm : bool
+        After each new snapshot, compute the latest answers of every page in the
+        background, so the first visitor does not wait for them.
     """
 
     home: Path
@@ -73,6 +76,7 @@ class WebConfig:
     today: Callable[[], date] = _utc_today
     registry: tuple[QuerySpec, ...] = REGISTRY
     pages: tuple[Page, ...] = PAGES
+    warm: bool = True
 
     @classmethod
     def from_settings(cls, **overrides: object) -> WebConfig:
