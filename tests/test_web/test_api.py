@@ -99,6 +99,8 @@ def test_csv_of_a_table(client: Any) -> None:
         ({"foo": "1"}, 400, "invalid_input"),
         ({"as_of": "2025-13-45"}, 400, "invalid_input"),
         ({"as_of": "08/10/2025"}, 400, "invalid_input"),
+        ({"as_of": "0001-01-01"}, 400, "invalid_input"),
+        ({"as_of": "9999-12-31"}, 400, "invalid_input"),
         ({"bars": "IW M!"}, 400, "invalid_input"),
         ({"bars": ",".join(f"S{i}" for i in range(60))}, 400, "invalid_input"),
         ({"limit": "0"}, 400, "invalid_input"),

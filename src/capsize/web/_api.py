@@ -27,7 +27,7 @@ from capsize.web._models import (
     WatchlistIn,
     WatchlistOut,
 )
-from capsize.web._params import MAX_TEXT, parse_params
+from capsize.web._params import MAX_TEXT, parse_day, parse_params
 from capsize.web._registry import Param, Resolved
 from capsize.web._state import WebState
 from capsize.web._tokens import TokenRecord, verify_token
@@ -107,6 +107,7 @@ async def respond(
     A cached answer is sent from the event loop; one to compute runs in a worker thread.
     """
     state = _state(request)
+    as_of = parse_day(as_of)
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
     if answer is None:

@@ -23,12 +23,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from capsize.errors import CapsizeError, InputError
-from capsize.queries.session import parse_as_of
 from capsize.web._answers import RateLimited
 from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
 from capsize.web._models import WatchlistIn
-from capsize.web._params import RESERVED, parse_params, split_list
+from capsize.web._params import RESERVED, parse_day, parse_params, split_list
 from capsize.web._registry import Page, Param, Resolved, Section
 from capsize.web._render import ResultView, view_result
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
@@ -177,11 +176,11 @@ class _PageInput:
 
 def _page_input(request: Request, subs: Mapping[str, str]) -> _PageInput:
     url = _url_params(request)
-    day = parse_as_of(url["as_of"][0], "as_of") if url.get("as_of", [""])[0] else None
+    day = parse_day(url["as_of"][0]) if url.get("as_of", [""])[0] else None
     raw = url.get("offset", ["0"])[0]
     if not raw.isdigit() or int(raw) > 1_000_000:
         raise InputError(f"offset {raw[:20]!r} is not a row number; e.g. offset=100")
-    return _PageInput(url, f"{day:%Y-%m-%d}" if day is not None else None, int(raw), subs)
+    return _PageInput(url, day, int(raw), subs)
 
 
 def _unused(p: Page, state: WebState, url: Mapping[str, list[str]]) -> list[str]:

@@ -16,11 +16,14 @@ from capsize.queries.session import parse_as_of
 from capsize.web._registry import Param, ParamKind
 
 __all__ = [
+    "FIRST_DAY",
+    "LAST_DAY",
     "LIST_ITEM",
     "MAX_LIST_ITEMS",
     "MAX_TEXT",
     "RESERVED",
     "canonical",
+    "parse_day",
     "parse_params",
     "split_list",
 ]
@@ -34,6 +37,10 @@ MAX_LIST_ITEMS = 50
 """Most items in one ``list`` parameter."""
 MAX_TEXT = 200
 """Longest ``str`` parameter."""
+FIRST_DAY = "1900-01-01"
+"""Earliest as-of day accepted (before any data the store holds)."""
+LAST_DAY = "2199-12-31"
+"""Latest as-of day accepted."""
 
 _ITEM = re.compile(LIST_ITEM)
 _TRUE = {"1", "true", "yes", "on"}
@@ -90,9 +97,26 @@ def _choice(p: Param, text: str) -> str:
     return text
 
 
+def parse_day(text: str | None, name: str = "as_of") -> str | None:
+    """Return ``text`` as a checked ISO day (None stays None).
+
+    Raises
+    ------
+    InputError
+        When it is not an ISO date, or lies outside :data:`FIRST_DAY` .. :data:`LAST_DAY`
+        (pandas cannot format every day of years 1..9999; no data is that old).
+    """
+    if text is None:
+        return None
+    day = parse_as_of(text, name)
+    iso = f"{day.year:04d}-{day.month:02d}-{day.day:02d}" if day is not None else text
+    if not FIRST_DAY <= iso <= LAST_DAY:
+        raise InputError(f"{name} {iso} is out of range; use a day from {FIRST_DAY} to {LAST_DAY}")
+    return iso
+
+
 def _date(p: Param, text: str) -> str:
-    day = parse_as_of(text, p.name)
-    return f"{day:%Y-%m-%d}" if day is not None else text
+    return parse_day(text, p.name) or text
 
 
 def _text(p: Param, text: str) -> str:
