@@ -108,7 +108,7 @@ class ChartView:
 
 @dataclass(frozen=True)
 class ResultView:
-    """What a page section shows of a result."""
+    """What a page section shows of a result (``data``: the figures, as the API gives them)."""
 
     cards: tuple[CardView, ...]
     tables: tuple[TableView, ...]
@@ -173,5 +173,5 @@ def view_result(prefix: str, result: QueryResult) -> ResultView:
         tuple(result.notes),
         tuple(result.sources),
         f"{result.as_of:%Y-%m-%d}",
-        result.to_dict(),
+        {"figures": result.to_dict()["figures"]},  # what the explain popover reads
     )
