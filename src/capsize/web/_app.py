@@ -89,7 +89,8 @@ def _warm(state: WebState, generation: int) -> None:
         done = warm_pages(state, generation)
         log.info("warm-up of snapshot %d: %d answers computed", generation, done)
     except Exception:  # a background thread must log, not die silently
-        log.exception("warm-up of snapshot %d failed", generation)
+        if not state.snapshots.stopped:  # at shutdown its connection is interrupted
+            log.exception("warm-up of snapshot %d failed", generation)
 
 
 def _start_warm_up(state: WebState, generation: int) -> None:

@@ -186,6 +186,11 @@ class SnapshotManager:
 
     # ------------------------------------------------------------------ state
     @property
+    def stopped(self) -> bool:
+        """True once :meth:`stop` was called (background work should end quietly)."""
+        return self._stop.is_set()
+
+    @property
     def generation(self) -> int:
         """Number of the current snapshot (0: none yet); part of cache keys and ETags."""
         current = self._current
