@@ -26,7 +26,16 @@ from capsize.web._registry import Resolved
 from capsize.web._security import RateLimiter
 from capsize.web._snapshot import SnapshotManager
 
-__all__ = ["Answer", "Answers", "RateLimited", "Unavailable", "is_past", "safe_cell", "table_csv"]
+__all__ = [
+    "LRU",
+    "Answer",
+    "Answers",
+    "RateLimited",
+    "Unavailable",
+    "is_past",
+    "safe_cell",
+    "table_csv",
+]
 
 
 class RateLimited(Exception):
@@ -85,7 +94,9 @@ def _body(result: QueryResult) -> tuple[bytes, str]:
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-class _LRU:
+class LRU:
+    """A small thread-safe least-recently-used map (``get`` gives None when absent)."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
@@ -123,14 +134,14 @@ class Answers:
     snapshots: SnapshotManager
     limiter: RateLimiter
     entries: int = 256
-    _results: _LRU = field(init=False)
-    _bodies: _LRU = field(init=False)
+    _results: LRU = field(init=False)
+    _bodies: LRU = field(init=False)
     _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _flights_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        self._results = _LRU(self.entries)
-        self._bodies = _LRU(self.entries)
+        self._results = LRU(self.entries)
+        self._bodies = LRU(self.entries)
 
     def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
         snaps = self.snapshots

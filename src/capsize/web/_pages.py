@@ -86,6 +86,9 @@ class SectionView:
     total_rows: Mapping[str, int] = field(default_factory=dict)
     offset: int = 0
     list_like: bool = False
+    etag: str = ""
+    html: str = ""
+    charts: bool = False
 
 
 def _state(request: Request) -> WebState:
@@ -135,14 +138,14 @@ def _api_url(name: str, given: Mapping[str, list[str]], as_of: str | None) -> st
     return f"/api/v1/{name}" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> SectionView:
+def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[SectionView, Any]:
     state = _state(request)
     r = state.registry.get(sec.query)
     title = sec.title or (r.spec.title if r is not None else sec.query)
     out = SectionView(f"s{i}", title, sec.query, r is not None and r.available, link=sec.link)
     if r is None or not r.available:
         out.reason = r.reason if r is not None else "not in the registry"
-        return out
+        return out, None
     given = _given(r, sec, ctx.url, ctx.subs)
     out.list_like = r.spec.list_like
     out.offset = ctx.offset if r.spec.list_like else 0
@@ -160,10 +163,10 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> Section
         )
     except (CapsizeError, RateLimited) as exc:
         out.error = classify(exc)[2]
-        return out
-    out.view = view_result(out.dom, answer.result)
+        return out, None
+    out.etag = answer.etag
     out.total_rows = answer.total_rows
-    return out
+    return out, answer
 
 
 @dataclass(frozen=True)
@@ -245,12 +248,37 @@ def _pager(url: Mapping[str, list[str]], offset: int) -> str:
     return urlencode([*pairs, ("offset", str(max(0, offset)))])
 
 
+def _render_sections(
+    request: Request, sections: list[SectionView], ctx: _PageInput, answers: list[Any]
+) -> None:
+    """Fill ``html`` of each section, from the cache when the same answer was shown there.
+
+    A section's HTML depends only on the URL and its answer (its ETag): no user data
+    (sign-in, CSRF) is inside it, so it can be shared between visitors.
+    """
+    state = _state(request)
+    url = tuple(sorted((k, tuple(v)) for k, v in ctx.url.items() if k != "done"))
+    template = templates.get_template("_one_section.html")
+    for s, answer in zip(sections, answers, strict=True):
+        key = (request.url.path, url, s.dom, s.etag, s.error, s.reason)
+        cached: tuple[str, bool] | None = state.html.get(key)
+        if cached is None:
+            if answer is not None:
+                s.view = view_result(s.dom, answer.result)
+            html = template.render(s=s, as_of=ctx.as_of, pager_query=lambda o: _pager(ctx.url, o))
+            cached = (html, bool(s.view is not None and s.view.charts))
+            state.html.put(key, cached)
+        s.html, s.charts = cached
+
+
 def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
     """Render page ``p`` for the request (sections computed in order)."""
     state = _state(request)
     ctx = _page_input(request, subs or {})
-    sections = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
-    charts = any(s.view is not None and s.view.charts for s in sections)
+    pairs = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
+    sections = [s for s, _ in pairs]
+    _render_sections(request, sections, ctx, [a for _, a in pairs])
+    charts = any(s.charts for s in sections)
     context = {
         "page": p,
         "sections": sections,
@@ -393,7 +421,13 @@ def _watchlist_subs(request: Request, wid: int) -> dict[str, str]:
     r = state.registry["watchlist"]
     answer = state.answers.get(r, None, {"id": wid}, client=client_of(request))
     symbols = [str(row[0]) for row in answer.result.table("symbols").rows]
-    return {"id": str(wid), "symbols": ",".join(symbols)}
+    figs = answer.result.figures
+    return {
+        "id": str(wid),
+        "symbols": ",".join(symbols),
+        "name": figs["name"].note,
+        "note": figs["note"].note,
+    }
 
 
 def _one_symbol(text: str) -> str:

@@ -15,7 +15,7 @@ from typing import Literal
 
 from capsize.config import load_settings
 from capsize.queries.watchlists import upgrade_store
-from capsize.web._answers import Answers
+from capsize.web._answers import LRU, Answers
 from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Resolved, resolve_all
 from capsize.web._security import RateLimiter, Signer
 from capsize.web._snapshot import SnapshotManager
@@ -155,6 +155,8 @@ class WebState:
     limiter: RateLimiter
     signer: Signer
     update: UpdateJob
+    html: LRU = field(default_factory=lambda: LRU(512))
+    """Rendered page sections, keyed by URL, section and answer ETag (no user data in them)."""
 
     @classmethod
     def build(cls, config: WebConfig) -> WebState:
