@@ -174,3 +174,12 @@ def test_errors_never_show_a_trace(client: Any) -> None:
         assert "<script>" not in resp.text.split("</head>", 1)[-1].replace(
             '<script src="/static/app.js" defer></script>', ""
         )
+
+
+def test_cached_sections_carry_no_visitor_data(
+    client: Any, web_home: Path, make_client: Any
+) -> None:
+    other = make_client(web_home)
+    first, second = _csrf(client, "/watchlists"), _csrf(other, "/watchlists")
+    assert first != second  # each browser its own CSRF field, though the sections are cached
+    assert first not in other.get("/watchlists").text
