@@ -356,7 +356,7 @@ PAGES: tuple[Page, ...] = (
         "/performance",
         "Performance",
         (
-            Section("window_returns", form=True),
+            Section("window_returns", {"symbols": "IWM,IWC,SPY"}, form=True),
             Section("scoreboard"),
             Section("leadership"),
             Section("highs"),
