@@ -17,7 +17,7 @@ app = typer.Typer(
 )
 
 # Each module in capsize._cli exposes ``register(app)``.
-_SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "stocks")
+_SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "stocks", "serve")
 
 
 def _version(value: bool) -> None:

@@ -116,7 +116,21 @@ CREATE TABLE IF NOT EXISTS catalog (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# User data (issue 15): named symbol lists the web and the API edit. Not market data: no
+# point-in-time filter applies; ``symbols`` keeps the user's order.
+_V2 = """
+CREATE SEQUENCE IF NOT EXISTS watchlist_ids START 1;
+CREATE TABLE IF NOT EXISTS watchlists (
+    id INTEGER PRIMARY KEY DEFAULT nextval('watchlist_ids'),
+    name VARCHAR NOT NULL UNIQUE,
+    symbols VARCHAR[] NOT NULL,
+    note VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 """SQL scripts; ``MIGRATIONS[i]`` upgrades a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,484 @@
+"""The dashboard's pages: server-rendered from the same answers as the API.
+
+Every page is a list of registry sections (``WebConfig.pages``); each
+section asks :class:`~capsize.web._answers.Answers` (the API's cache) and renders the
+result generically. ``as_of`` in the URL re-renders any page point in time; navigation
+links keep it. Forms that write (watchlists, sign-in) are POSTed with a CSRF field.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from capsize.errors import CapsizeError, InputError
+from capsize.web._answers import RateLimited
+from capsize.web._api import client_of, remove, save
+from capsize.web._errors import WebError, classify
+from capsize.web._models import WatchlistIn
+from capsize.web._params import RESERVED, parse_day, parse_params, split_list
+from capsize.web._registry import Page, Param, Resolved, Section
+from capsize.web._render import ResultView, view_result
+from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
+from capsize.web._state import WebState
+from capsize.web._tokens import list_tokens, verify_token
+
+__all__ = ["PAGE_ROWS", "build_pages", "render_error", "templates", "warm_pages"]
+
+log = logging.getLogger(__name__)
+
+PAGE_ROWS = 100
+"""Rows of a list-like table shown per page."""
+
+_HERE = Path(__file__).parent
+templates = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(("html",), default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_DONE = {
+    "created": "Watchlist created.",
+    "saved": "Watchlist saved.",
+    "deleted": "Watchlist deleted.",
+    "signed_in": "Signed in.",
+    "signed_out": "Signed out.",
+}
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One input of a section's form."""
+
+    name: str
+    kind: str
+    value: str
+    help: str
+    choices: tuple[str, ...]
+    required: bool
+
+
+@dataclass
+class SectionView:
+    """A section as the template shows it."""
+
+    dom: str
+    title: str
+    query: str
+    available: bool
+    reason: str = ""
+    error: str = ""
+    view: ResultView | None = None
+    fields: list[FieldView] = field(default_factory=list)
+    api_url: str = ""
+    link: tuple[str, str] = ("", "")
+    total_rows: Mapping[str, int] = field(default_factory=dict)
+    offset: int = 0
+    list_like: bool = False
+    etag: str = ""
+    html: str = ""
+    charts: bool = False
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.capsize
+    return state
+
+
+def _url_params(request: Request) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        out.setdefault(key, []).append(value)
+    return out
+
+
+def _fill(text: str, subs: Mapping[str, str]) -> str:
+    for key, value in subs.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _given(
+    r: Resolved, sec: Section, url: Mapping[str, list[str]], subs: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """URL values for the section's parameters, else the section's defaults."""
+    given: dict[str, list[str]] = {}
+    for p in r.params:
+        if p.name in url and not sec.defaults.get(p.name, "").startswith("{"):
+            given[p.name] = url[p.name]
+        elif p.name in sec.defaults:
+            text = _fill(sec.defaults[p.name], subs)
+            if "{" not in text:
+                given[p.name] = [text]
+    return given
+
+
+def _field(p: Param, given: Mapping[str, list[str]]) -> FieldView:
+    value = ",".join(given.get(p.name, ()))
+    if not value and p.default is not None:
+        value = ",".join(p.default) if isinstance(p.default, tuple) else str(p.default)  # type: ignore[arg-type]
+    return FieldView(p.name, p.kind, value, p.help, p.choices, p.required)
+
+
+def _api_url(name: str, given: Mapping[str, list[str]], as_of: str | None) -> str:
+    pairs = [(k, ",".join(v)) for k, v in given.items()]
+    if as_of:
+        pairs.append(("as_of", as_of))
+    return f"/api/v1/{name}" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[SectionView, Any]:
+    state = _state(request)
+    r = state.registry.get(sec.query)
+    title = sec.title or (r.spec.title if r is not None else sec.query)
+    out = SectionView(f"s{i}", title, sec.query, r is not None and r.available, link=sec.link)
+    if r is None or not r.available:
+        out.reason = r.reason if r is not None else "not in the registry"
+        return out, None
+    given = _given(r, sec, ctx.url, ctx.subs)
+    out.list_like = r.spec.list_like
+    out.offset = ctx.offset if r.spec.list_like else 0
+    out.fields = [_field(p, given) for p in r.params] if sec.form else []
+    out.api_url = _api_url(r.spec.name, given, ctx.as_of)
+    try:
+        kwargs = parse_params(r.params, given)
+        answer = state.answers.get(
+            r,
+            ctx.as_of,
+            kwargs,
+            client=client_of(request),
+            limit=PAGE_ROWS if r.spec.list_like else None,
+            offset=out.offset,
+        )
+    except (CapsizeError, RateLimited) as exc:
+        out.error = classify(exc)[2]
+        return out, None
+    out.etag = answer.etag
+    out.total_rows = answer.total_rows
+    return out, answer
+
+
+@dataclass(frozen=True)
+class _PageInput:
+    url: dict[str, list[str]]
+    as_of: str | None
+    offset: int
+    subs: Mapping[str, str]
+
+
+def _page_input(request: Request, subs: Mapping[str, str]) -> _PageInput:
+    url = _url_params(request)
+    day = parse_day(url["as_of"][0]) if url.get("as_of", [""])[0] else None
+    raw = url.get("offset", ["0"])[0]
+    if not raw.isdigit() or int(raw) > 1_000_000:
+        raise InputError(f"offset {raw[:20]!r} is not a row number; e.g. offset=100")
+    return _PageInput(url, day, int(raw), subs)
+
+
+def _unused(p: Page, state: WebState, url: Mapping[str, list[str]]) -> list[str]:
+    known = set(RESERVED) | {"symbol", "done"}
+    for sec in p.sections:
+        r = state.registry.get(sec.query)
+        known |= {q.name for q in r.params} if r is not None else set()
+    return sorted(k for k in url if k not in known)
+
+
+def _csrf(request: Request) -> tuple[str, bool]:
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if cookie and len(cookie) <= 64:
+        return cookie, False
+    return secrets.token_urlsafe(24), True
+
+
+def signed_in(request: Request) -> str | None:
+    """Return the token id of the browser's valid sign-in, else None."""
+    state = _state(request)
+    token_id = state.signer.auth_token_id(request.cookies.get(AUTH_COOKIE), time.time())
+    if token_id is None:
+        return None
+    return token_id if any(t.id == token_id for t in list_tokens(state.config.home)) else None
+
+
+def _html(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    state = _state(request)
+    cookie, new = _csrf(request)
+    as_of = context.get("as_of")
+    base = {
+        "pages": [p for p in state.config.pages if "{" not in p.path],
+        "as_of": as_of,
+        "nav_query": f"?{urlencode({'as_of': as_of})}" if as_of else "",
+        "csrf": state.signer.csrf_field(cookie),
+        "signed_in": signed_in(request),
+        "path": request.url.path,
+        "done": _DONE.get(request.query_params.get("done", ""), ""),
+    }
+    body = templates.get_template(name).render({**base, **context})
+    response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-cache"})
+    if new:
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+    return response
+
+
+def render_error(request: Request, exc: Exception) -> Response:
+    """Render the HTML error page for ``exc`` (status, one-line message; never a trace)."""
+    status, code, message = classify(exc)
+    return _html(
+        request, "error.html", {"status": status, "code": code, "message": message}, status
+    )
+
+
+def _hidden(url: Mapping[str, list[str]]) -> list[tuple[str, str]]:
+    """Return the URL parameters the date form carries (all but as_of and paging)."""
+    return [(k, v) for k, vs in url.items() if k not in ("as_of", "offset", "done") for v in vs]
+
+
+def _pager(url: Mapping[str, list[str]], offset: int) -> str:
+    pairs = [(k, v) for k, vs in url.items() if k not in ("offset", "done") for v in vs]
+    return urlencode([*pairs, ("offset", str(max(0, offset)))])
+
+
+def _render_sections(
+    request: Request, sections: list[SectionView], ctx: _PageInput, answers: list[Any]
+) -> None:
+    """Fill ``html`` of each section, from the cache when the same answer was shown there.
+
+    A section's HTML depends only on the URL and its answer (its ETag): no user data
+    (sign-in, CSRF) is inside it, so it can be shared between visitors.
+    """
+    state = _state(request)
+    url = tuple(sorted((k, tuple(v)) for k, v in ctx.url.items() if k != "done"))
+    template = templates.get_template("_one_section.html")
+    for s, answer in zip(sections, answers, strict=True):
+        key = (request.url.path, url, s.dom, s.etag, s.error, s.reason)
+        cached: tuple[str, bool] | None = state.html.get(key)
+        if cached is None:
+            if answer is not None:
+                s.view = view_result(s.dom, answer.result)
+            html = template.render(s=s, as_of=ctx.as_of, pager_query=lambda o: _pager(ctx.url, o))
+            cached = (html, bool(s.view is not None and s.view.charts))
+            state.html.put(key, cached)
+        s.html, s.charts = cached
+
+
+def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
+    """Render page ``p`` for the request (sections computed in order)."""
+    state = _state(request)
+    ctx = _page_input(request, subs or {})
+    pairs = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
+    sections = [s for s, _ in pairs]
+    _render_sections(request, sections, ctx, [a for _, a in pairs])
+    charts = any(s.charts for s in sections)
+    context = {
+        "page": p,
+        "sections": sections,
+        "as_of": ctx.as_of,
+        "hidden": _hidden(ctx.url),
+        "unused": _unused(p, state, ctx.url),
+        "subs": subs or {},
+        "charts": charts,
+        "pager_query": lambda offset: _pager(ctx.url, offset),
+    }
+    return _html(request, "page.html", context)
+
+
+def warm_pages(state: WebState, generation: int) -> int:
+    """Compute the latest answers of every page's sections (their defaults); return how many.
+
+    Runs in a background thread after a new snapshot; stops when a newer one arrives.
+    A section that fails (bad defaults, no data) is skipped: its page shows the error.
+    """
+    done = 0
+    for p in state.config.pages:
+        for sec in p.sections if "{" not in p.path else ():
+            r = state.registry.get(sec.query)
+            if state.snapshots.data_generation != generation:
+                return done
+            if r is None or not r.available:
+                continue
+            limit = PAGE_ROWS if r.spec.list_like else None
+            try:
+                kwargs = parse_params(r.params, _given(r, sec, {}, {}))
+                state.answers.get(r, None, kwargs, client="", limit=limit, charge=False)
+                done += 1
+            except CapsizeError as exc:
+                log.info("warm-up of %s skipped: %s", sec.query, exc)
+    return done
+
+
+# ----------------------------------------------------------------------- forms
+def _check_origin(request: Request) -> None:
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        host = request.headers.get("host", "")
+        if origin.split("://", 1)[-1] != host:
+            raise WebError(403, "forbidden", "form posted from another site; reload the page")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """Return the posted form after the CSRF and Origin checks (403 otherwise)."""
+    _check_origin(request)
+    form = await request.form()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    state = _state(request)
+    if not state.signer.csrf_ok(request.cookies.get(CSRF_COOKIE), values.get("csrf")):
+        raise WebError(
+            403, "forbidden", "the form's CSRF check failed; reload the page and try again"
+        )
+    return values
+
+
+def _require_signed_in(request: Request) -> None:
+    if signed_in(request) is None:
+        raise WebError(
+            401,
+            "unauthorized",
+            "sign in with an API token to change watchlists ('capsize serve token create')",
+        )
+
+
+def _local(path: str) -> str:
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def _watchlist_body(values: Mapping[str, str]) -> WatchlistIn:
+    symbols = list(split_list("symbols", [values.get("symbols", "")]))
+    name = values.get("name", "")
+    if not name.strip():
+        raise InputError("watchlist name is empty; give the list a name, e.g. 'Regional banks'")
+    return WatchlistIn(name=name[:200], symbols=symbols, note=values.get("note", "")[:1000])
+
+
+def _add_form_routes(router: APIRouter) -> None:
+    @router.post("/signin", include_in_schema=False)
+    async def signin(request: Request) -> Response:
+        values = await _form(request)
+        state = _state(request)
+        record = verify_token(state.config.home, values.get("token", "").strip())
+        if record is None:
+            raise WebError(
+                401,
+                "unauthorized",
+                "that API token is not valid; create one with 'capsize serve token create'",
+            )
+        nxt = _local(values.get("next", "/watchlists"))
+        response = RedirectResponse(
+            f"{nxt}{'&' if '?' in nxt else '?'}done=signed_in", status_code=303
+        )
+        value = state.signer.auth_cookie(record.id, state.config.auth_ttl, time.time())
+        response.set_cookie(
+            AUTH_COOKIE,
+            value,
+            max_age=int(state.config.auth_ttl),
+            httponly=True,
+            samesite="strict",
+            path="/",
+        )
+        return response
+
+    @router.post("/signout", include_in_schema=False)
+    async def signout(request: Request) -> Response:
+        await _form(request)
+        response = RedirectResponse("/watchlists?done=signed_out", status_code=303)
+        response.delete_cookie(AUTH_COOKIE, path="/")
+        return response
+
+    @router.post("/watchlists", include_in_schema=False)
+    async def create(request: Request) -> Response:
+        values = await _form(request)
+        _require_signed_in(request)
+        saved = await run_in_threadpool(save, _state(request), _watchlist_body(values))
+        return RedirectResponse(f"/watchlists/{saved.id}?done=created", status_code=303)
+
+    @router.post("/watchlists/{wid}", include_in_schema=False)
+    async def edit(request: Request, wid: int) -> Response:
+        values = await _form(request)
+        _require_signed_in(request)
+        await run_in_threadpool(save, _state(request), _watchlist_body(values), wid)
+        return RedirectResponse(f"/watchlists/{wid}?done=saved", status_code=303)
+
+    @router.post("/watchlists/{wid}/delete", include_in_schema=False)
+    async def delete(request: Request, wid: int) -> Response:
+        await _form(request)
+        _require_signed_in(request)
+        await run_in_threadpool(remove, _state(request), wid)
+        return RedirectResponse("/watchlists?done=deleted", status_code=303)
+
+
+# ----------------------------------------------------------------------- page routes
+def _watchlist_subs(request: Request, wid: int) -> dict[str, str]:
+    state = _state(request)
+    r = state.registry["watchlist"]
+    answer = state.answers.get(r, None, {"id": wid}, client=client_of(request))
+    symbols = [str(row[0]) for row in answer.result.table("symbols").rows]
+    figs = answer.result.figures
+    return {
+        "id": str(wid),
+        "symbols": ",".join(symbols),
+        "name": figs["name"].note,
+        "note": figs["note"].note,
+    }
+
+
+def _one_symbol(text: str) -> str:
+    items = split_list("symbol", [text])
+    if len(items) != 1:
+        raise InputError("symbol: give one symbol, e.g. /stock/IWM")
+    return items[0].upper()
+
+
+def _static_page(p: Page) -> Any:
+    def handler(request: Request) -> Response:
+        return render_page(request, p)
+
+    handler.__name__ = f"page_{p.key}"
+    return handler
+
+
+def _page(request: Request, key: str) -> Page:
+    for p in _state(request).config.pages:
+        if p.key == key:
+            return p
+    raise WebError(404, "not_found", f"no {key} page in this build")
+
+
+def _add_page_routes(router: APIRouter, pages: tuple[Page, ...]) -> None:
+    for p in pages:
+        if "{" not in p.path and p.key != "stock":
+            router.add_api_route(p.path, _static_page(p), methods=["GET"], include_in_schema=False)
+
+    @router.get("/stock", include_in_schema=False)
+    def stock_query(request: Request, symbol: str = "") -> Response:
+        if not symbol:
+            return render_page(request, _page(request, "stock"))
+        as_of = request.query_params.get("as_of")
+        query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
+        return RedirectResponse(f"/stock/{_one_symbol(symbol)}{query}", status_code=303)
+
+    @router.get("/stock/{symbol}", include_in_schema=False)
+    def stock(request: Request, symbol: str) -> Response:
+        return render_page(request, _page(request, "stock"), {"symbol": _one_symbol(symbol)})
+
+    @router.get("/watchlists/{wid}", include_in_schema=False)
+    def watchlist(request: Request, wid: int) -> Response:
+        if not 1 <= wid < 2**31:
+            raise InputError(f"watchlist id {wid} is out of range")
+        return render_page(request, _page(request, "watchlist"), _watchlist_subs(request, wid))
+
+
+def build_pages(pages: tuple[Page, ...]) -> APIRouter:
+    """Build the router of ``pages`` and of every form."""
+    router = APIRouter()
+    _add_form_routes(router)
+    _add_page_routes(router, pages)
+    return router

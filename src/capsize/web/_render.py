@@ -1,0 +1,177 @@
+"""Turn a :class:`~capsize.queries.result.QueryResult` into what a page shows.
+
+Generic over every query: named figures become cards, tables become tables whose figure
+cells keep their raw value (for sorting) and id (for the explain popover), series become
+charts (one chart per unit). Numbers are formatted by :mod:`capsize._format`, the one
+formatter of the CLI and the report. Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsize._format import NA, fmt_money, fmt_num, fmt_pct, fmt_ratio, is_missing
+from capsize.queries.result import Figure, QueryResult, SeriesData, TableData
+
+__all__ = [
+    "CardView",
+    "CellView",
+    "ChartView",
+    "ResultView",
+    "TableView",
+    "format_figure",
+    "view_result",
+]
+
+
+def _money(v: float) -> str:
+    return fmt_money(v, compact=abs(v) >= 1e6)
+
+
+def _suffix(word: str, digits: int = 0, sign: bool = False) -> Callable[[float], str]:
+    def fmt(v: float) -> str:
+        return f"{fmt_num(v, digits, sign=sign)} {word}"
+
+    return fmt
+
+
+def _plain(v: float) -> str:
+    return fmt_num(v, 2)
+
+
+_BY_UNIT: dict[str, Callable[[float], str]] = {
+    "fraction": lambda v: fmt_pct(v, 1),
+    "pp": lambda v: f"{v * 100:+.1f} pp",
+    "ratio": fmt_ratio,
+    "count": lambda v: fmt_num(v, 0),
+    "usd": _money,
+    "percent": lambda v: f"{v:.2f}%",
+    "bp": _suffix("bp", 0, sign=True),
+    "level": lambda v: fmt_num(v, 2),
+    "days": _suffix("days"),
+    "sessions": _suffix("sessions"),
+    "score": lambda v: fmt_num(v, 1),
+}
+
+
+def format_figure(fig: Figure) -> str:
+    """Return the figure as a person reads it (``"+12.5%"``, ``"$1.2B"``; ``"n/a (reason)"``)."""
+    if fig.unit in ("date", "text"):
+        return fig.note or NA
+    if is_missing(fig.value):
+        return f"{NA} ({fig.note})" if fig.note else NA
+    fmt = _BY_UNIT.get(fig.unit, _plain)
+    return fmt(float(fig.value))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A named figure shown as a card."""
+
+    id: str
+    label: str
+    text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class CellView:
+    """A table cell: its text, its sort key and (for a figure) the figure's id."""
+
+    text: str
+    sort: str
+    fig: str | None = None
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table of a result (possibly one page of it)."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[CellView, ...], ...]
+    numeric: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    """One chart: the result's series of one unit, drawn in the browser."""
+
+    id: str
+    title: str
+    unit: str
+    traces: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """What a page section shows of a result (``data``: the figures, as the API gives them)."""
+
+    cards: tuple[CardView, ...]
+    tables: tuple[TableView, ...]
+    charts: tuple[ChartView, ...]
+    notes: tuple[str, ...]
+    sources: tuple[str, ...]
+    as_of: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _cell(cell: Figure | str | None) -> CellView:
+    if isinstance(cell, Figure):
+        sort = "" if cell.value is None else repr(float(cell.value))
+        return CellView(format_figure(cell), sort, cell.id)
+    text = "" if cell is None else cell
+    return CellView(text, text)
+
+
+def _table(t: TableData) -> TableView:
+    numeric = tuple(
+        any(isinstance(row[i], Figure) for row in t.rows) for i in range(len(t.columns))
+    )
+    rows = tuple(tuple(_cell(c) for c in row) for row in t.rows)
+    return TableView(t.name, t.title, t.columns, rows, numeric)
+
+
+def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
+    by_unit: dict[str, list[SeriesData]] = {}
+    for s in series:
+        by_unit.setdefault(s.unit, []).append(s)
+    out = []
+    for i, (unit, group) in enumerate(by_unit.items()):
+        traces = tuple(
+            {
+                "name": s.name,
+                "label": s.label,
+                "dates": list(s.dates),
+                "values": [None if is_missing(v) else v for v in s.values],
+            }
+            for s in group
+        )
+        title = group[0].label if len(group) == 1 else f"{len(group)} series ({unit})"
+        out.append(ChartView(f"{prefix}-chart-{i}", title, unit, traces))
+    return tuple(out)
+
+
+def view_result(prefix: str, result: QueryResult) -> ResultView:
+    """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
+
+    Named figures that also appear in a table are shown in the table only.
+    """
+    in_tables = {f.id for t in result.tables for f in t.figures()}
+    cards = tuple(
+        CardView(f.id, f.label, format_figure(f), f.note)
+        for f in result.figures.values()
+        if f.id not in in_tables
+    )
+    return ResultView(
+        cards,
+        tuple(_table(t) for t in result.tables),
+        _charts(prefix, result.series),
+        tuple(result.notes),
+        tuple(result.sources),
+        f"{result.as_of:%Y-%m-%d}",
+        {"figures": result.to_dict()["figures"]},  # what the explain popover reads
+    )
