@@ -6,7 +6,6 @@ import functools
 import json
 import math
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -66,29 +65,19 @@ def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
     return wrapper
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
-    """Parse a ``--date`` style option; only ISO ``YYYY-MM-DD`` is accepted.
+    """Parse a ``--date`` style option by the query layer's one date rule.
 
-    Day-first and month-first forms (``08/10/2025``, ``12-08-2025``) are refused
-    rather than guessed, so a date never silently means another day.
+    Only ISO ``YYYY-MM-DD`` within 1900..2199 is accepted: day-first and month-first
+    forms (``08/10/2025``, ``12-08-2025``) are refused rather than guessed, so a date
+    never silently means another day.
     """
-    if value is None:
-        return None
-    import pandas as pd
+    from capsize.queries.session import parse_as_of
 
-    text = value.strip()
-    if not _ISO_DATE.match(text):
-        raise fail(f"{name} {value!r} is not a date in YYYY-MM-DD form; e.g. 2025-10-08")
     try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise fail(
-            f"{name} {value!r} is not a calendar date; use YYYY-MM-DD, e.g. 2025-10-08"
-        ) from None
-    return ts.normalize()
+        return parse_as_of(value, name)
+    except CapsizeError as exc:
+        raise fail(str(exc)) from None
 
 
 def _jsonable(value: Any) -> Any:

@@ -34,7 +34,13 @@ if TYPE_CHECKING:
     Source: TypeAlias = "Store | Session"
     """What a query reads from: an open store, or a session on one (type checking only)."""
 
-__all__ = ["Session", "open_session", "parse_as_of", "session_for"]
+__all__ = ["MAX_DAY", "MIN_DAY", "Session", "open_session", "parse_as_of", "session_for"]
+
+
+MIN_DAY = pd.Timestamp("1900-01-01")
+"""Earliest as-of date accepted (the century series start in 1926)."""
+MAX_DAY = pd.Timestamp("2199-12-31")
+"""Latest as-of date accepted."""
 
 
 def parse_as_of(value: object | None, name: str = "as_of") -> pd.Timestamp | None:
@@ -43,7 +49,7 @@ def parse_as_of(value: object | None, name: str = "as_of") -> pd.Timestamp | Non
     Raises
     ------
     InputError
-        When the text is not an ISO date.
+        When the text is not an ISO date, or the date is outside ``MIN_DAY..MAX_DAY``.
     """
     if value is None:
         return None
@@ -53,11 +59,17 @@ def parse_as_of(value: object | None, name: str = "as_of") -> pd.Timestamp | Non
     try:
         if len(text) != 10 or text[4] != "-" or text[7] != "-":
             raise ValueError(text)
-        return pd.Timestamp(text).normalize()
+        day = pd.Timestamp(text).normalize()
     except (ValueError, OverflowError):
         raise InputError(
             f"{name} {text!r} is not a date; use YYYY-MM-DD, e.g. 2025-10-08"
         ) from None
+    if not MIN_DAY <= day <= MAX_DAY:
+        raise InputError(
+            f"{name} {text} is outside {MIN_DAY:%Y-%m-%d}..{MAX_DAY:%Y-%m-%d}; "
+            "use a date within the data's era, e.g. 2025-10-08"
+        )
+    return day
 
 
 @dataclass
