@@ -193,3 +193,20 @@ def test_integrity_detects_duplicates(store: Store) -> None:
     rep = store.check_integrity()
     assert not rep.ok
     assert "duplicated keys" in rep.problems[0]
+
+
+def test_a_reader_of_an_older_store_migrates_it_once(tmp_path: Path) -> None:
+    """Read-only commands keep working after an upgrade adds a schema version."""
+    import duckdb
+
+    from capsize.data._schema import MIGRATIONS, SCHEMA_VERSION
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(MIGRATIONS[0])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', '1')")
+    con.close()
+    with Store.open(db, read_only=True) as store:
+        assert store.read_only
+        assert store.schema_version() == SCHEMA_VERSION
+        assert not store.needs_migration()

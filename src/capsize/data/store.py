@@ -187,8 +187,18 @@ class Store:
                 "rename it and run 'capsize data import DIR' to build a new store"
             ) from exc
         store = cls(con, db, read_only)
+        if read_only and store.needs_migration():
+            # A reader of an older store: migrate once with a short write connection (one
+            # transaction per step), then read. Fails cleanly when a writer holds the file.
+            store.close()
+            cls.open(db, read_only=False).close()
+            return cls.open(db, read_only=True)
         store._migrate()
         return store
+
+    def needs_migration(self) -> bool:
+        """Return True when the file's schema is older than this capsize's."""
+        return 0 < self.schema_version() < SCHEMA_VERSION
 
     def close(self) -> None:
         """Close the connection."""
