@@ -53,6 +53,26 @@ def _counts(q: pd.DataFrame, files: Sequence[str]) -> tuple[int, int]:
     return int((mine["severity"] == "warning").sum()), int((mine["severity"] == "info").sum())
 
 
+def _quality_figures(
+    figs: FigureSet, fid: str, subject: str, files: str, counts: tuple[int, int]
+) -> tuple[Figure, Figure]:
+    """Register ``<fid>.warnings`` and ``<fid>.notes``: counts of the files' findings."""
+    w, n = (
+        figs.add(
+            f"{fid}.{word}",
+            count,
+            "count",
+            f"{subject} quality {word}",
+            source=f"store quality log ({files})",
+            symbols=(subject,),
+            window=f"findings dated on or before {figs.as_of}",
+            formula=f"count of import quality {word} of the file(s)",
+        )
+        for word, count in zip(("warnings", "notes"), counts, strict=True)
+    )
+    return w, n
+
+
 def _bar_row(s: Session, sym: str) -> tuple[str, str, pd.Series] | None:
     try:
         closes = s.closes([sym])
@@ -183,20 +203,7 @@ def sources_of_files(
     figs = FigureSet(day)
     rows: list[tuple[Figure | str | None, ...]] = []
     for subject, f, basis, first, last, keys in found:
-        warn, info = _counts(q, keys.split(";"))
-        cells = [
-            figs.add(
-                f"{f}.{word}",
-                count,
-                "count",
-                f"{subject} quality {word}",
-                source=f"store quality log ({f})",
-                symbols=(subject,),
-                window=f"findings dated on or before {iso(day)}",
-                formula=f"count of import quality {word} of the file(s)",
-            )
-            for word, count in (("warnings", warn), ("notes", info))
-        ]
+        cells = _quality_figures(figs, f, subject, f, _counts(q, keys.split(";")))
         rows.append((subject, f, basis, first, last, *cells))
     missing = [f for f in dict.fromkeys(files) if f not in {r[1] for r in found}]
     notes = ["Last date used: the file's latest row on or before the as-of day."]
@@ -261,21 +268,8 @@ def data_sources(
     figs = FigureSet(day)
     rows = []
     for dataset, key, files, basis, series in found:
-        warn, info = _counts(q, files.split("; "))
         fid = key if dataset == "bars" else f"{dataset}.{key}"
-        w, n = (
-            figs.add(
-                f"{fid}.{word}",
-                count,
-                "count",
-                f"{key} quality {word}",
-                source=f"store quality log ({files})",
-                symbols=(key,),
-                window=f"findings dated on or before {iso(day)}",
-                formula=f"count of import quality {word} of the series' files",
-            )
-            for word, count in (("warnings", warn), ("notes", info))
-        )
+        w, n = _quality_figures(figs, fid, key, files, _counts(q, files.split("; ")))
         first, end = iso(series.index[0]) or "", iso(series.index[-1]) or ""
         rows.append((key, files, basis, first, end, w, n))
     notes = ["Last date used: the latest row on or before the as-of day."]

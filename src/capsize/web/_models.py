@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from capsize.queries.result import Unit
 from capsize.queries.watchlists import MAX_NAME_CHARS, MAX_NOTE_CHARS, MAX_SYMBOLS
 
 __all__ = [
@@ -27,21 +28,8 @@ __all__ = [
     "WatchlistOut",
 ]
 
-UnitName = Literal[
-    "fraction",
-    "pp",
-    "ratio",
-    "count",
-    "usd",
-    "percent",
-    "bp",
-    "level",
-    "days",
-    "sessions",
-    "score",
-    "date",
-    "text",
-]
+UnitName = Unit
+"""The query layer's units (one list: :data:`capsize.queries.result.Unit`)."""
 
 
 class ProvenanceModel(BaseModel):
