@@ -9,6 +9,7 @@ import typer
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rendering it with rich costs ~70 ms per --help
     name="capsize",
     help="Where US micro and small caps stand against large caps, and what moves them.",
     no_args_is_help=True,
