@@ -247,8 +247,8 @@ def safe_cell(text: str) -> str:
 
     Examples
     --------
-    >>> safe_cell("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
+    >>> safe_cell('=HYPERLINK("http://x")')
+    '\'=HYPERLINK("http://x")'
     >>> safe_cell("IWM")
     'IWM'
     """

@@ -41,6 +41,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     for status, text in (
         (400, "Bad parameter"),
         (404, "No data for what was asked"),
+        (413, "Request body over the size limit"),
+        (414, "Query string over the size limit"),
         (429, "Too many computed answers; retry after the Retry-After seconds"),
         (501, "Query not available in this build"),
         (503, "Store not readable yet (or busy)"),

@@ -475,7 +475,17 @@ def page(key: str) -> Page:
 
 
 # ----------------------------------------------------------------------- resolution
-_SKIP = ("Callable", "Store", "Session", "Settings", "DataFrame", "Series", "Mapping", "dict[")
+_SKIP = (
+    "Callable",
+    "Store",
+    "Session",
+    "Settings",
+    "DataFrame",
+    "Series",
+    "Mapping",
+    "dict[",
+    "SecSource",  # an SEC client or recorded folder: server configuration, never a request parameter
+)
 """Annotations of parameters a URL cannot carry (frames, mappings, callables)."""
 _LITERAL = re.compile(r"""['"]([^'"]*)['"]""")
 _KIND_BY_TEXT: tuple[tuple[str, ParamKind], ...] = (
