@@ -84,8 +84,8 @@ def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
         syms = [s for s in _all_candidates(default_segments()) if s in held]
         _timed(steps, "baseline: store.closes(proxies)", lambda: store.closes(syms, as_of=as_of))
         inp = _timed(steps, "load inputs (closes once, proxies)", lambda: load_inputs(store, as_of))
-        sc = _timed(steps, "section scoreboard", lambda: M.scoreboard_section(inp))
-        _timed(steps, "section tape", lambda: M.tape_section(inp, sc[1]))
+        _timed(steps, "section scoreboard", lambda: M.scoreboard_section(inp))
+        _timed(steps, "section tape", lambda: M.tape_section(inp))
         _timed(steps, "section relative strength", lambda: M.relative_section(inp))
         _timed(steps, "section leadership", lambda: M.leadership_section(inp))
         _timed(steps, "section highs", lambda: M.highs_section(inp))

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -32,6 +33,7 @@ from capsize._format import fmt_date
 from capsize.errors import CapsizeError
 from capsize.queries.session import Session, parse_as_of
 from capsize.report._inputs import (
+    Inputs,
     ProxyChoice,
     load_inputs,
 )
@@ -146,6 +148,86 @@ def _safe(key: str, title: str, build: Callable[[], Section]) -> Section:
         return Section(key, title, False, msg.splitlines()[0])
 
 
+ORDER = (
+    "rating",
+    "tape",
+    "scoreboard",
+    "relative",
+    "leadership",
+    "highs",
+    "breadth",
+    "volume",
+    "risk",
+    "rates",
+    "flows",
+    "size",
+    "sources",
+)
+"""Sections in the order the report shows them."""
+
+
+def _universe_sections(inp: Inputs) -> dict[str, Section]:
+    """Breadth and volume: both read the universe once (or say why it is missing)."""
+    title = "Breadth of the small-cap universe"
+    try:
+        uni: UniverseData | None = load_universe(inp)
+        reason = ""
+    except CapsizeError as exc:
+        uni, reason = None, (str(exc) or type(exc).__name__).splitlines()[0]
+
+    def breadth() -> Section:
+        if uni is None:
+            return Section("breadth", title, False, reason)
+        return breadth_section(inp, uni)
+
+    return {
+        "breadth": _safe("breadth", title, breadth),
+        "volume": _safe("volume", "Volume and liquidity", lambda: volume_section(inp, uni, reason)),
+    }
+
+
+def _sections(inp: Inputs) -> dict[str, Section]:
+    """Build every section but Sources (which lists what the others cited)."""
+    simple: tuple[tuple[str, str, Callable[[Inputs], Section]], ...] = (
+        ("scoreboard", "Scoreboard", scoreboard_section),
+        ("tape", "The tape", tape_section),
+        ("relative", "Relative strength", relative_section),
+        ("leadership", "Leadership by calendar year", leadership_section),
+        ("highs", "Highs and drawdowns", highs_section),
+        ("risk", "Risk", risk_section),
+    )
+    secs = {key: _safe(key, title, partial(build, inp)) for key, title, build in simple}
+    secs.update(_universe_sections(inp))
+    later: tuple[tuple[str, str, Callable[[Inputs], Section]], ...] = (
+        ("flows", "Fund flows", flows_section),
+        ("rates", "Rates", rates_section),
+        ("size", "The size factor in history", size_factor_section),
+        ("rating", "Rating card", rating_section),
+    )
+    secs.update({key: _safe(key, title, partial(build, inp)) for key, title, build in later})
+    return secs
+
+
+def _notes(inp: Inputs) -> tuple[str, ...]:
+    """Report-level notes: the as-of rule, stale and substituted proxies."""
+    notes = [
+        "Report day: the latest date on or before the requested date with closes for both IWM "
+        "(small caps) and SPY (large caps); only data dated on or before it were read."
+    ]
+    for c in inp.proxies.values():
+        if c.stale:
+            notes.append(
+                f"Stale proxy: {c.symbol} ({c.label}) last closed {fmt_date(c.last_date)}; its "
+                "figures run to that date and are labelled."
+            )
+        notes += [
+            f"Substituted proxy: {c.label} uses {c.symbol} because the preferred {sym} "
+            f"last closed {fmt_date(last)}, before the report day."
+            for sym, last in c.passed_over
+        ]
+    return tuple(notes)
+
+
 def build_context(
     source: Source, as_of: object | None = None, settings: Settings | None = None
 ) -> ReportContext:
@@ -175,81 +257,16 @@ def build_context(
     if settings is not None and not isinstance(source, Session):
         source = Session(source, parse_as_of(as_of), settings)
     inp = load_inputs(source, as_of)
-    secs: dict[str, Section] = {}
-    rets: dict[str, Any] = {}
-
-    def score() -> Section:
-        sec, r = scoreboard_section(inp)
-        rets.update(r)
-        return sec
-
-    secs["scoreboard"] = _safe("scoreboard", "Scoreboard", score)
-    secs["tape"] = _safe("tape", "The tape", lambda: tape_section(inp, rets))
-    secs["relative"] = _safe("relative", "Relative strength", lambda: relative_section(inp))
-    secs["leadership"] = _safe(
-        "leadership", "Leadership by calendar year", lambda: leadership_section(inp)
-    )
-    secs["highs"] = _safe("highs", "Highs and drawdowns", lambda: highs_section(inp))
-    secs["risk"] = _safe("risk", "Risk", lambda: risk_section(inp))
-    uni: UniverseData | None = None
-    uni_reason = ""
-    try:
-        uni = load_universe(inp)
-    except CapsizeError as exc:
-        uni_reason = (str(exc) or type(exc).__name__).splitlines()[0]
-
-    def breadth() -> Section:
-        if uni is None:
-            return Section("breadth", "Breadth of the small-cap universe", False, uni_reason)
-        return breadth_section(inp, uni)
-
-    secs["breadth"] = _safe("breadth", "Breadth of the small-cap universe", breadth)
-    secs["volume"] = _safe(
-        "volume", "Volume and liquidity", lambda: volume_section(inp, uni, uni_reason)
-    )
-    secs["flows"] = _safe("flows", "Fund flows", lambda: flows_section(inp))
-    secs["rates"] = _safe("rates", "Rates", lambda: rates_section(inp))
-    secs["size"] = _safe("size", "The size factor in history", lambda: size_factor_section(inp))
-    secs["rating"] = _safe("rating", "Rating card", lambda: rating_section(inp))
+    secs = _sections(inp)
     watch = watch_items(secs, inp.proxies, inp.book)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
-    order = (
-        "rating",
-        "tape",
-        "scoreboard",
-        "relative",
-        "leadership",
-        "highs",
-        "breadth",
-        "volume",
-        "risk",
-        "rates",
-        "flows",
-        "size",
-        "sources",
-    )
-    notes = [
-        "Report day: the latest date on or before the requested date with closes for both IWM "
-        "(small caps) and SPY (large caps); only data dated on or before it were read."
-    ]
-    for c in inp.proxies.values():
-        if c.stale:
-            notes.append(
-                f"Stale proxy: {c.symbol} ({c.label}) last closed {fmt_date(c.last_date)}; its "
-                "figures run to that date and are labelled."
-            )
-        for sym, last in c.passed_over:
-            notes.append(
-                f"Substituted proxy: {c.label} uses {c.symbol} because the preferred {sym} "
-                f"last closed {fmt_date(last)}, before the report day."
-            )
     return ReportContext(
         as_of=inp.as_of,
         requested=inp.requested,
         proxies=tuple(inp.proxies.values()),
-        sections=tuple(secs[k] for k in order),
+        sections=tuple(secs[k] for k in ORDER),
         watch=watch,
         figures=inp.book.all(),
-        notes=tuple(notes),
+        notes=_notes(inp),
         version=__version__,
     )

@@ -7,8 +7,6 @@ unchanged under the report's ids. Nothing here reads the store or computes a fig
 
 from __future__ import annotations
 
-from typing import Any
-
 from capsize._format import fmt_date, fmt_large
 from capsize.errors import CapsizeError
 from capsize.queries.performance import (
@@ -61,12 +59,8 @@ def _scoreboard(inp: Inputs) -> ScoreboardResult:
 # --------------------------------------------------------------------------- scoreboard
 
 
-def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, Any]]:
-    """Segments x windows, total return for funds and price return for the indices.
-
-    Returns the section and an empty mapping (kept for the context's signature; the tape
-    asks its own query).
-    """
+def scoreboard_section(inp: Inputs) -> Section:
+    """Segments x windows, total return for funds and price return for the indices."""
     res = _scoreboard(inp)
     rows: list[tuple[Figure | str, ...]] = []
     figs: dict[str, Figure] = {}
@@ -107,13 +101,13 @@ def scoreboard_section(inp: Inputs) -> tuple[Section, dict[str, Any]]:
         "(YTD: last close of the previous year).",
         highlight=tuple(i for i, r in enumerate(rows) if r[1] == "spread"),
     )
-    return Section("scoreboard", "Scoreboard", figures=figs, tables=(table,)), {}
+    return Section("scoreboard", "Scoreboard", figures=figs, tables=(table,))
 
 
 # --------------------------------------------------------------------------- tape
 
 
-def tape_section(inp: Inputs, rets: dict[str, Any] | None = None) -> Section:
+def tape_section(inp: Inputs) -> Section:
     """Each segment proxy's move on the report day, volume against its average."""
     res: TapeResult = inp.session.cached(("q", "tape"), lambda: tape(inp.session))
     rows: list[tuple[Figure | str, ...]] = []
