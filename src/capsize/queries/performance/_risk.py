@@ -227,6 +227,12 @@ def _result(
     )
 
 
+_Spec = tuple[str, "float | int | None", "Unit", str, str, str]
+"""One figure: id, value, unit, label, formula, why it can be missing."""
+
+_VOL_FORMULA = "sample std of daily simple returns x sqrt(252)"
+
+
 def _figures(
     fs: FigureSet,
     pa: Prices,
@@ -242,17 +248,29 @@ def _figures(
     sym, bench = pa.symbol, pb.symbol
     src = "; ".join(sources_of((pa.main_source, pb.main_source)))
     common: dict[str, Any] = {"source": src, "symbols": (sym, bench), "window": window_text}
-    thr = f"{threshold:.1%}".replace(".0%", "%")
-    up = R.conditional_move(ra, rb, threshold, direction="up")
-    down = R.conditional_move(ra, rb, threshold, direction="down")
-    roll = R.rolling_beta(ra, rb, window).dropna()
-    specs: list[tuple[str, float | int | None, Unit, str, str, str]] = [
+    specs = [
+        *_level_specs(summ, bench),
+        *_rolling_specs(ra, rb, window),
+        *_capture_specs(summ),
+        *_conditional_specs(ra, rb, summ, bench, threshold),
+        _sessions_spec(summ),
+    ]
+    rows: list[tuple[Cell, ...]] = []
+    for fid, value, unit, label, formula, why in specs:
+        f = number_figure(fs, fid, value, unit, label, formula=formula, why=why, **common)
+        rows.append((label.strip(), f))
+    return rows
+
+
+def _level_specs(summ: R.RiskSummary, bench: str) -> list[_Spec]:
+    """Volatility of both, beta and correlation over the whole window."""
+    return [
         (
             "volatility",
             summ.volatility,
             "fraction",
             "Volatility (annualised)",
-            "sample std of daily simple returns x sqrt(252)",
+            _VOL_FORMULA,
             "no data",
         ),
         (
@@ -260,7 +278,7 @@ def _figures(
             summ.benchmark_volatility,
             "fraction",
             f"{bench} volatility (annualised)",
-            "sample std of daily simple returns x sqrt(252)",
+            _VOL_FORMULA,
             "no data",
         ),
         ("beta", summ.beta, "ratio", "Beta", "cov(r, b) / var(b) on paired days", "no data"),
@@ -272,30 +290,45 @@ def _figures(
             "Pearson correlation of paired daily returns",
             "no data",
         ),
+    ]
+
+
+def _rolling_specs(ra: pd.Series, rb: pd.Series, window: int) -> list[_Spec]:
+    """Latest, lowest and highest ``window``-day rolling beta."""
+    roll = R.rolling_beta(ra, rb, window).dropna()
+    why = "window longer than data"
+    title = f"Rolling beta ({window}d)"
+    return [
         (
             "rolling_beta.last",
             float(roll.iloc[-1]) if len(roll) else None,
             "ratio",
-            f"Rolling beta ({window}d), latest",
+            f"{title}, latest",
             f"beta over the last {window} paired days",
-            "window longer than data",
+            why,
         ),
         (
             "rolling_beta.min",
             float(roll.min()) if len(roll) else None,
             "ratio",
-            f"Rolling beta ({window}d), lowest",
+            f"{title}, lowest",
             f"min of the {window}-day rolling beta",
-            "window longer than data",
+            why,
         ),
         (
             "rolling_beta.max",
             float(roll.max()) if len(roll) else None,
             "ratio",
-            f"Rolling beta ({window}d), highest",
+            f"{title}, highest",
             f"max of the {window}-day rolling beta",
-            "window longer than data",
+            why,
         ),
+    ]
+
+
+def _capture_specs(summ: R.RiskSummary) -> list[_Spec]:
+    """Up and down capture."""
+    return [
         (
             "capture.up",
             summ.capture.up,
@@ -312,65 +345,72 @@ def _figures(
             "gmean(r on days b < 0) / gmean(b on those days)",
             "no down days",
         ),
-        (
+    ]
+
+
+def _conditional_specs(
+    ra: pd.Series, rb: pd.Series, summ: R.RiskSummary, bench: str, threshold: float
+) -> list[_Spec]:
+    """Return the median move on big benchmark days: either way, up, down, each with its days."""
+    thr = f"{threshold:.1%}".replace(".0%", "%")
+    up = R.conditional_move(ra, rb, threshold, direction="up")
+    down = R.conditional_move(ra, rb, threshold, direction="down")
+    return [
+        *_move_specs(
             "conditional",
-            summ.conditional.median_ratio,
-            "ratio",
+            summ.conditional,
             f"Move when {bench} moves >= {thr} either way (median ratio)",
-            f"median of r / b on days with |b| >= {thr}",
-            "no such days",
-        ),
-        (
-            "conditional.days",
-            summ.conditional.n_days,
-            "count",
             f"Days with |{bench}| >= {thr}",
-            f"count of paired days with |b| >= {thr}",
-            "no data",
+            f"|b| >= {thr}",
         ),
-        (
+        *_move_specs(
             "conditional_up",
-            up.median_ratio,
-            "ratio",
+            up,
             f"  on {bench} up days (+{thr} or more)",
-            f"median of r / b on days with b >= {thr}",
-            "no such days",
-        ),
-        (
-            "conditional_up.days",
-            up.n_days,
-            "count",
             f"  {bench} up days (+{thr} or more)",
-            f"count of paired days with b >= {thr}",
-            "no data",
+            f"b >= {thr}",
         ),
-        (
+        *_move_specs(
             "conditional_down",
-            down.median_ratio,
-            "ratio",
+            down,
             f"  on {bench} down days (-{thr} or worse)",
-            f"median of r / b on days with b <= -{thr}",
+            f"  {bench} down days (-{thr} or worse)",
+            f"b <= -{thr}",
+        ),
+    ]
+
+
+def _move_specs(
+    fid: str, move: R.ConditionalMove, label: str, days_label: str, condition: str
+) -> list[_Spec]:
+    """One conditional move: its median ratio and its count of days (``condition`` on b)."""
+    return [
+        (
+            fid,
+            move.median_ratio,
+            "ratio",
+            label,
+            f"median of r / b on days with {condition}",
             "no such days",
         ),
         (
-            "conditional_down.days",
-            down.n_days,
+            f"{fid}.days",
+            move.n_days,
             "count",
-            f"  {bench} down days (-{thr} or worse)",
-            f"count of paired days with b <= -{thr}",
-            "no data",
-        ),
-        (
-            "sessions",
-            summ.n_days,
-            "sessions",
-            "Paired daily returns",
-            "days with a return of both after the base",
+            days_label,
+            f"count of paired days with {condition}",
             "no data",
         ),
     ]
-    rows: list[tuple[Cell, ...]] = []
-    for fid, value, unit, label, formula, why in specs:
-        f = number_figure(fs, fid, value, unit, label, formula=formula, why=why, **common)
-        rows.append((label.strip(), f))
-    return rows
+
+
+def _sessions_spec(summ: R.RiskSummary) -> _Spec:
+    """Return the count of paired daily returns."""
+    return (
+        "sessions",
+        summ.n_days,
+        "sessions",
+        "Paired daily returns",
+        "days with a return of both after the base",
+        "no data",
+    )
