@@ -164,6 +164,94 @@ def _bars(s: Session, symbol: str) -> pd.DataFrame:
     return bars
 
 
+def _check_lookback(lookback: int, pivot_window: int) -> None:
+    if lookback < 2 * pivot_window + 1:
+        raise InputError(
+            f"lookback {lookback} is too short for swing pivots of {pivot_window} bars each "
+            f"side; use a lookback of {2 * pivot_window + 1} or more"
+        )
+
+
+def _context(s: Session, sym: str, basis: str, res: LevelsResult) -> _Ctx:
+    last = res.last_date
+    return _Ctx(
+        FigureSet(last),
+        sym,
+        bars_source(s, sym, basis, last),
+        f"{day_of(res.start)}..{day_of(last)}",
+    )
+
+
+def _summary_figures(c: _Ctx, res: LevelsResult, basis: str, unit_word: str, why: str) -> None:
+    sym = c.symbol
+    _add(
+        c,
+        "last_close",
+        res.last_close,
+        "level",
+        f"{sym} last close ({basis})",
+        "close of the last bar",
+    )
+    _add(
+        c,
+        "point_of_control",
+        as_float(res.point_of_control),
+        "level",
+        f"{sym} volume point of control",
+        f"mid price of the bin with the most volume ({unit_word})",
+        note=why or "no volume in the look-back",
+    )
+    _add(
+        c,
+        "profile_coverage",
+        res.profile_coverage,
+        "count",
+        f"{sym} bars with a volume",
+        "count of bars with volume",
+    )
+
+
+def _tables(c: _Ctx, res: LevelsResult, unit_word: str, why: str) -> tuple[TableData, ...]:
+    sym = c.symbol
+    return (
+        TableData(
+            "levels",
+            f"{sym} support and resistance",
+            ("Kind", "Level", "Low", "High", "Touches", "First touch", "Last touch", "Distance"),
+            tuple(_level_rows(c, res)),
+        ),
+        TableData(
+            "profile",
+            f"{sym} volume at price ({unit_word})",
+            ("Price bin", "Volume"),
+            tuple(_profile_rows(c, res, why)),
+        ),
+    )
+
+
+def _notes(
+    s: Session,
+    sym: str,
+    last: pd.Timestamp,
+    basis: str,
+    pivot_window: int,
+    tolerance: float,
+    min_touches: int,
+    why: str,
+) -> tuple[str, ...]:
+    notes = after_note(s.requested, last, f"data of {sym}")
+    fresh = freshness(last, s.requested or last, "daily")
+    if fresh.stale:
+        notes.append(fresh.note(sym))
+    notes.append(
+        f"Swing pivots of {pivot_window} bars each side, clustered within {tolerance:.1%}; at "
+        f"least {min_touches} touches; {basis} prices."
+    )
+    if why:
+        notes.append(f"Volume profile: n/a ({why}).")
+    return tuple(notes)
+
+
 def levels(
     source: Store | Session,
     as_of: object | None = None,
@@ -213,11 +301,7 @@ def levels(
     """
     s = session_for(source, as_of)
     sym = symbol.strip().upper()
-    if lookback < 2 * pivot_window + 1:
-        raise InputError(
-            f"lookback {lookback} is too short for swing pivots of {pivot_window} bars each "
-            f"side; use a lookback of {2 * pivot_window + 1} or more"
-        )
+    _check_lookback(lookback, pivot_window)
     bars = _bars(s, sym)
     kind = symbol_kind(s, sym)
     why = na_reason(kind)
@@ -233,64 +317,12 @@ def levels(
         bins=bins,
     )
     basis = str(bars.attrs.get("basis", "auto"))
-    last = res.last_date
-    c = _Ctx(
-        FigureSet(last),
-        sym,
-        bars_source(s, sym, basis, last),
-        f"{day_of(res.start)}..{day_of(last)}",
-    )
+    c = _context(s, sym, basis, res)
     unit_word = "USD" if volume_unit(kind) == "usd" else "shares"
-    _add(
-        c,
-        "last_close",
-        res.last_close,
-        "level",
-        f"{sym} last close ({basis})",
-        "close of the last bar",
-    )
-    poc = as_float(res.point_of_control)
-    _add(
-        c,
-        "point_of_control",
-        poc,
-        "level",
-        f"{sym} volume point of control",
-        f"mid price of the bin with the most volume ({unit_word})",
-        note=why or "no volume in the look-back",
-    )
-    _add(
-        c,
-        "profile_coverage",
-        res.profile_coverage,
-        "count",
-        f"{sym} bars with a volume",
-        "count of bars with volume",
-    )
-    tables = (
-        TableData(
-            "levels",
-            f"{sym} support and resistance",
-            ("Kind", "Level", "Low", "High", "Touches", "First touch", "Last touch", "Distance"),
-            tuple(_level_rows(c, res)),
-        ),
-        TableData(
-            "profile",
-            f"{sym} volume at price ({unit_word})",
-            ("Price bin", "Volume"),
-            tuple(_profile_rows(c, res, why)),
-        ),
-    )
-    notes = after_note(s.requested, last, f"data of {sym}")
-    fresh = freshness(last, s.requested or last, "daily")
-    if fresh.stale:
-        notes.append(fresh.note(sym))
-    notes.append(
-        f"Swing pivots of {pivot_window} bars each side, clustered within {tolerance:.1%}; at "
-        f"least {min_touches} touches; {basis} prices."
-    )
-    if why:
-        notes.append(f"Volume profile: n/a ({why}).")
+    _summary_figures(c, res, basis, unit_word, why)
+    tables = _tables(c, res, unit_word, why)
+    last = res.last_date
+    notes = _notes(s, sym, last, basis, pivot_window, tolerance, min_touches, why)
     return LevelsAnswer(
         query="levels",
         as_of=last,
@@ -305,7 +337,7 @@ def levels(
         },
         figures=c.fs.mapping(),
         tables=tables,
-        notes=tuple(notes),
+        notes=notes,
         sources=(c.source,),
         symbol=sym,
         basis=basis,
