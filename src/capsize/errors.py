@@ -17,6 +17,7 @@ Error tree::
     │   ├── ProviderTimeout     no answer within the timeout after retries
     │   └── NetworkUnreachable  no connection at all (DNS failure, refused, no route)
     ├── StoreError              the embedded DuckDB store failed or is corrupt
+    ├── OutputError             an output file could not be written (names the path)
     └── MissingDependencyError  an optional extra is not installed (also an ImportError)
 
 Warning tree::
@@ -39,6 +40,7 @@ __all__ = [
     "InvalidInput",
     "MissingDependencyError",
     "NetworkUnreachable",
+    "OutputError",
     "PerformanceWarning",
     "ProviderError",
     "ProviderTimeout",
@@ -121,6 +123,10 @@ class NetworkUnreachable(ProviderError):
 
 class StoreError(CapsizeError):
     """The embedded store could not be read or written."""
+
+
+class OutputError(CapsizeError, OSError):
+    """An output file could not be written; the message names the path and the reason."""
 
 
 class MissingDependencyError(CapsizeError, ImportError):
