@@ -40,7 +40,6 @@ from capsize.data.providers._http._deadline import (
     Deadline,
     DeadlineExceeded,
     DeadlineHTTPTransport,
-    DeadlineStream,
     deadline_passed,
     deadline_scope,
 )
@@ -90,7 +89,13 @@ WHAT_EXTENSION = "capsize_what"
 CACHE_TTL_EXTENSION = "caching"
 """hishel's request extension; ``{"ttl": seconds}`` sets the stored response's lifetime."""
 
-_RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.RemoteProtocolError)
+_RETRY_EXCEPTIONS = (
+    httpx.TimeoutException,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+"""Retried: timeouts, and connections dropped or reset once open (before or during the body)."""
 
 
 def user_agent() -> str:
@@ -207,15 +212,27 @@ class NetworkTransport(httpx.BaseTransport):
         return exp
 
     def _send_once(self, request: httpx.Request, deadline: Deadline) -> httpx.Response:
+        """One attempt: headers and the whole body, so a body cut or reset is retried too."""
         self.limits.wait(request.url.host)
         if deadline.expired():
             raise DeadlineExceeded(deadline)
         self.network_requests += 1
         response = self.inner.handle_request(request)
+        stream = response.stream
+        if not isinstance(stream, httpx.SyncByteStream):  # pragma: no cover - sync transports
+            raise TypeError(f"{type(self.inner).__name__} returned an async response stream")
+        try:
+            raw = b"".join(stream)  # still encoded: the client decodes it once
+        finally:
+            stream.close()
         if response.status_code in RETRY_STATUSES:
-            response.read()
             logger.info("HTTP %s from %s", response.status_code, redact_url(str(request.url)))
-        return response
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=httpx.ByteStream(raw),
+            extensions=response.extensions,
+        )
 
     def _retrying(self, deadline: Deadline) -> tenacity.Retrying:
         return tenacity.Retrying(
@@ -242,8 +259,6 @@ class NetworkTransport(httpx.BaseTransport):
                     raise DeadlineExceeded(deadline) from exc
                 raise
         response.extensions[ATTEMPTS_EXTENSION] = retrying.statistics.get("attempt_number", 1)
-        if isinstance(response.stream, httpx.SyncByteStream):
-            response.stream = DeadlineStream(response.stream, deadline)
         return response
 
     def close(self) -> None:

@@ -35,7 +35,6 @@ __all__ = [
     "Deadline",
     "DeadlineExceeded",
     "DeadlineHTTPTransport",
-    "DeadlineStream",
     "current_deadline",
     "deadline_passed",
     "deadline_scope",
@@ -287,39 +286,3 @@ class DeadlineHTTPTransport(httpx.BaseTransport):
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool.close()
-
-
-class DeadlineStream(httpx.SyncByteStream):
-    """A response body read under ``deadline`` (its reads capped, raising once it passed).
-
-    Parameters
-    ----------
-    inner : httpx.SyncByteStream
-        The body as the sending transport returned it.
-    deadline : Deadline
-        The request's deadline.
-    """
-
-    def __init__(self, inner: Iterable[bytes], deadline: Deadline) -> None:
-        self.inner = inner
-        self.deadline = deadline
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = iter(self.inner)
-        while True:
-            with deadline_scope(self.deadline) as active:
-                try:
-                    chunk = next(chunks)
-                except StopIteration:
-                    return
-                except httpx.TimeoutException as exc:
-                    if active.expired(_SLACK):
-                        raise DeadlineExceeded(active) from exc
-                    raise
-            yield chunk
-
-    def close(self) -> None:
-        """Close the inner stream."""
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            close()
