@@ -54,6 +54,7 @@ from capsize.data.providers.ishares import ISharesHoldingsFetcher
 from capsize.data.providers.sec import (
     CompanyFactsFetcher,
     SecEdgar,
+    SecFetcher,
     SubmissionsFetcher,
     TickersFetcher,
 )
@@ -590,10 +591,10 @@ def _coingecko(s: Settings, c: httpx.Client) -> tuple[Fetcher[Any, Any], dict[st
     return CoinGeckoFetcher(c, clock=lambda: NOW), {"kind": "markets"}
 
 
-def _sec(kind: type[Fetcher[Any, Any]], symbol: int | None) -> Callable[..., Any]:
+def _sec(kind: type[SecFetcher[Any, Any]], symbol: int | None) -> Callable[..., Any]:
     def build(s: Settings, c: httpx.Client) -> tuple[Fetcher[Any, Any], dict[str, Any]]:
         edgar = SecEdgar(s, client=c, clock=lambda: NOW)
-        fetcher = kind(edgar)  # type: ignore[call-arg]
+        fetcher = kind(edgar)
         return fetcher, ({} if symbol is None else {"symbol": symbol})
 
     return build
@@ -751,6 +752,42 @@ def test_bad_200_is_refused_never_cached_and_a_good_one_is(
     assert files_with_secret(settings) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        ("cut to 90 %", _cut(0.9)),
+        (
+            "S3 error document with 200",
+            lambda b: b"<?xml version='1.0'?><Error><Code>NoSuchKey</Code></Error>",
+        ),
+    ],
+)
+def test_nport_bad_document_is_reported_not_cached(
+    tmp_path: Path, fixtures_dir: Path, name: str, bad: Callable[[bytes], bytes]
+) -> None:
+    from capsize.data.providers.nport import NportFetcher
+
+    xml = fixtures_dir / "sec/nport/NPORT-P_Dupree_KY-TaxFree-ShortMedium_2022-12-31.xml"
+    good = {"primary_doc.xml": xml.read_bytes()}
+    settings = _settings(tmp_path)
+    router = Router(good, "primary_doc.xml", bad(good["primary_doc.xml"]))
+    client = make_client(settings, httpx.MockTransport(router), sleep=lambda s: None)
+    fetcher = NportFetcher(SecEdgar(settings, client=client, clock=lambda: NOW))
+    params = {"cik": 311101, "accessions": ["0000311101-23-000001"]}
+    (res,) = fetcher.fetch(params)
+    assert res.meta["parsed"] == 0
+    (failure,) = res.meta["failed"]
+    assert "N-PORT" in failure["reason"]
+    assert "\n" not in failure["reason"]
+    assert stored_bodies(settings) == []
+    (res,) = fetcher.fetch(params)  # asked again: the good document is parsed and cached
+    assert res.meta["parsed"] == 1
+    assert stored_bodies(settings) == [good["primary_doc.xml"]]
+    fetcher.fetch(params)
+    assert len(router.requests) == 2
+    client.close()
+
+
 def test_fred_api_key_is_in_no_file_of_the_cache(tmp_path: Path, fixtures_dir: Path) -> None:
     settings = _settings(tmp_path)
     good = _good_bodies(fixtures_dir, "fred_api")
@@ -784,8 +821,3 @@ def test_fred_api_key_is_in_no_error_message(tmp_path: Path, status_code: int) -
     client.close()
     assert stored_bodies(settings) == []
     assert files_with_secret(settings) == []
-
-
-def test_corpus_is_large_enough() -> None:
-    network = 4 + 1 + 1 + 8 + 4 + 1 + 1
-    assert network + len(CONTENT) + 3 >= 30
