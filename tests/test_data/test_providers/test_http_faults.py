@@ -43,7 +43,9 @@ import pytest
 from capsize.config import Settings, load_settings
 from capsize.data.providers._http import (
     MAX_ATTEMPTS,
+    Deadline,
     DeadlineHTTPTransport,
+    deadline_scope,
     get_text,
     make_client,
 )
@@ -190,6 +192,16 @@ def trickle_headers(every: float = 0.5) -> Step:
     return step
 
 
+def slow_redirect(h: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+    """Answer each hop in 0.6 s with a redirect to the next one (each hop alone is in time)."""
+    if stop.wait(0.6):
+        return
+    h.send_response(302)
+    h.send_header("Location", f"/hop{len(h.server.hits)}")  # type: ignore[attr-defined]
+    h.send_header("Content-Length", "0")
+    h.end_headers()
+
+
 def stall(h: BaseHTTPRequestHandler, stop: threading.Event) -> None:
     """Accept the request and never answer."""
     stop.wait(30)
@@ -323,6 +335,7 @@ GOOD_CSV = b"observation_date,DGS10\n2024-01-02,3.95\n2024-01-03,3.91\n"
         ("body trickled 1 byte / 0.5 s (20 s)", (trickle(b"x" * 40),)),
         ("headers trickled 1 byte / 0.5 s", (trickle_headers(),)),
         ("server never answers", (stall,)),
+        ("redirect chain, 0.6 s a hop", (slow_redirect,)),
         ("trickle, then a good answer", (trickle(b"x" * 40), ok(GOOD_CSV))),
     ],
 )
@@ -491,6 +504,21 @@ def test_deadline_bounds_back_off_with_a_fake_clock(tmp_path: Path) -> None:
     assert len(seen) == 3
     assert "after 3 attempts" in str(info.value)
     assert now[0] <= 60.0
+
+
+def test_deadline_scopes_nest_and_the_earlier_wins() -> None:
+    clock = [100.0]
+    outer = Deadline.after(5.0, monotonic=lambda: clock[0])
+    with deadline_scope(outer) as active:
+        assert active is outer
+        with deadline_scope(Deadline.after(60.0, monotonic=outer.monotonic)) as inner:
+            assert inner is outer  # a longer inner budget cannot extend the outer one
+        shorter = Deadline.after(1.0, monotonic=outer.monotonic)
+        with deadline_scope(shorter) as inner:
+            assert inner is shorter
+        clock[0] += 5.0
+        assert active.expired()
+        assert active.remaining() == 0.0
 
 
 @pytest.mark.parametrize("bad", [0, -5, float("nan"), float("inf"), 1e9])

@@ -112,7 +112,7 @@ def current_deadline() -> Deadline | None:
 
 @contextlib.contextmanager
 def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
-    """Make ``deadline`` current inside (an earlier current one wins).
+    """Make ``deadline`` current inside (an earlier current one on the same clock wins).
 
     Parameters
     ----------
@@ -125,7 +125,10 @@ def deadline_scope(deadline: Deadline) -> Iterator[Deadline]:
         The deadline in force (the earlier of ``deadline`` and the current one).
     """
     outer = _CURRENT.get()
-    active = outer if outer is not None and outer.at <= deadline.at else deadline
+    earlier = (
+        outer is not None and outer.monotonic is deadline.monotonic and outer.at <= deadline.at
+    )
+    active = outer if earlier and outer is not None else deadline
     token = _CURRENT.set(active)
     try:
         yield active
