@@ -476,6 +476,78 @@ def test_fetcher_against_trickling_server_names_the_provider(
     assert stored_bodies(settings) == [body]
 
 
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 (made here; nothing is committed)."""
+    crypto = pytest.importorskip("cryptography", reason="cryptography makes the test certificate")
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    assert crypto
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_tls_is_verified_and_bounded_by_the_deadline(tmp_path: Path) -> None:
+    """capsize's socket transport checks certificates and keeps the deadline over TLS."""
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    srv = FaultServer()
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    srv.socket = server_ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{srv.port}/data.csv"
+    try:
+        srv.play(ok(GOOD_CSV))
+        refused = make_client(_settings(tmp_path / "a"))  # default trust store: self-signed refused
+        with pytest.raises(ProviderError, match="CERTIFICATE_VERIFY_FAILED"):
+            get_text(refused, url, provider="t", what="x")
+        refused.close()
+        trusting = DeadlineHTTPTransport(verify=ssl.create_default_context(cafile=str(cert)))
+        client = make_client(_settings(tmp_path / "b"), trusting)
+        assert get_text(client, url, provider="t", what="x").body == GOOD_CSV
+        srv.play(trickle(b"x" * 40))
+        with timed() as took, pytest.raises(ProviderTimeout, match="2 s deadline"):
+            get_text(client, url + "?slow", provider="t", what="x")
+        assert took[0] <= DEADLINE + MARGIN
+        client.close()
+    finally:
+        srv.stop.set()
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_deadline_bounds_back_off_with_a_fake_clock(tmp_path: Path) -> None:
     """Retry-After of 20 s with a 60 s deadline: two waits fit, the third would not."""
     now = [0.0]
