@@ -15,6 +15,8 @@ CAPSIZE_HTTP_TIMEOUT
     Seconds before an HTTP request times out (default 20).
 CAPSIZE_HTTP_RETRIES
     Attempts per HTTP request on 429/5xx/timeouts (default 3).
+CAPSIZE_HTTP_DEADLINE
+    Seconds one HTTP request may take overall: connect, all reads, all retries (default 120).
 CAPSIZE_NO_NUMBA
     Set to 1 to disable numba kernels.
 """
@@ -72,6 +74,8 @@ class Settings:
         HTTP timeout, seconds.
     http_retries : int
         Attempts per HTTP request.
+    http_deadline : float
+        Overall deadline of one HTTP request (connect, reads, retries), seconds.
     use_numba : bool
         Whether numba kernels may be used.
     segments : dict
@@ -83,6 +87,7 @@ class Settings:
     sec_user_agent: str | None = None
     http_timeout: float = 20.0
     http_retries: int = 3
+    http_deadline: float = 120.0
     use_numba: bool = True
     segments: dict[str, object] = field(default_factory=dict)
 
@@ -157,6 +162,7 @@ def load_settings(
     ua = pick("CAPSIZE_SEC_USER_AGENT", "sec_user_agent")
     timeout = pick("CAPSIZE_HTTP_TIMEOUT", "http_timeout")
     retries = pick("CAPSIZE_HTTP_RETRIES", "http_retries")
+    deadline = pick("CAPSIZE_HTTP_DEADLINE", "http_deadline")
     no_numba = str(env.get("CAPSIZE_NO_NUMBA", "")).strip().lower() in {"1", "true", "yes"}
     segs = toml.get("segments", {})
     return Settings(
@@ -165,6 +171,9 @@ def load_settings(
         sec_user_agent=str(ua) if ua else None,
         http_timeout=_as_float("CAPSIZE_HTTP_TIMEOUT", timeout) if timeout is not None else 20.0,
         http_retries=_as_int("CAPSIZE_HTTP_RETRIES", retries) if retries is not None else 3,
+        http_deadline=(
+            _as_float("CAPSIZE_HTTP_DEADLINE", deadline) if deadline is not None else 120.0
+        ),
         use_numba=not no_numba,
         segments=dict(segs) if isinstance(segs, dict) else {},
     )

@@ -157,14 +157,16 @@ def test_cli_update_offline_prints_one_line(
     from typer.testing import CliRunner
 
     from capsize.cli import app
+    from capsize.data.providers._http import DeadlineHTTPTransport
 
     calls: list[str] = []
     transport = _unreachable(calls)
 
-    def no_network(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+    def no_network(self: DeadlineHTTPTransport, request: httpx.Request) -> httpx.Response:
         return transport.handle_request(request)
 
-    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", no_network)
+    # the default sending transport of make_client: nothing leaves the machine
+    monkeypatch.setattr(DeadlineHTTPTransport, "handle_request", no_network)
     monkeypatch.setenv("CAPSIZE_HOME", str(tmp_path))
     start = time.perf_counter()
     res = CliRunner().invoke(app, ["data", "update", "--json"])  # --json: no progress bar

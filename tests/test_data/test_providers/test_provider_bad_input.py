@@ -175,24 +175,21 @@ def test_html_instead_of_data_names_url(tmp_path: Path, fixtures_dir: Path, case
 def test_truncated_body(tmp_path: Path, fixtures_dir: Path, case: Case) -> None:
     body = (fixtures_dir / case.fixture).read_bytes()
     cut = httpx.Response(200, content=body[: len(body) // 2])
-    if case.name == "ishares":
-        # a cut CSV still parses: the result is flagged, not silently complete
-        (holdings, *_), _ = _run(tmp_path, case, cut)
-        assert holdings.meta["possibly_truncated"] is True
-        return
     with pytest.raises((ProviderError, SchemaError)) as info:
         _run(tmp_path, case, cut)
     assert isinstance(info.value, CapsizeError)
+    if case.name == "ishares":  # half the rows still parse: the completeness check refuses them
+        assert "incomplete holdings file" in str(info.value)
 
 
-def test_fred_cut_inside_last_value_is_flagged(tmp_path: Path, fixtures_dir: Path) -> None:
+def test_fred_cut_inside_last_value_is_refused(tmp_path: Path, fixtures_dir: Path) -> None:
     body = (fixtures_dir / CASES[0].fixture).read_bytes()
     cut = body[: body.index(b"\n1994-02-15,5.88\n") + len(b"\n1994-02-15,5.8")]
-    (res,), _ = _run(tmp_path, CASES[0], httpx.Response(200, content=cut))
-    assert res.meta["possibly_truncated"] is True
-    assert res.frame.index[-1] == dt.datetime(1994, 2, 15)
+    with pytest.raises(ProviderError, match="cut short") as info:
+        _run(tmp_path, CASES[0], httpx.Response(200, content=cut))
+    assert "'1994-02-15,5.8'" in str(info.value)
     (res,), _ = _run(tmp_path / "ok", CASES[0], httpx.Response(200, content=body))
-    assert res.meta["possibly_truncated"] is False
+    assert res.frame.index[-1] > dt.datetime(2026, 1, 1)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -291,14 +288,13 @@ def test_french_changed_preamble_names_file(tmp_path: Path, fixtures_dir: Path) 
 def test_ishares_footer_is_not_data(fixtures_dir: Path) -> None:
     raw = (fixtures_dir / CASES[2].fixture).read_bytes()
     frame, meta = parse_ishares_holdings(raw)
-    assert meta["possibly_truncated"] is False
+    assert meta["weight_sum"] == pytest.approx(1.0, abs=0.002)
     assert not frame["name"].str.contains("BlackRock", case=False, na=False).any()
     assert not frame["name"].str.contains("Holdings subject to change", na=False).any()
     # footer glued right under the table (no blank line) still stops the table
     glued = raw.replace(b"\n\xc2\xa0\n", b"\n", 1)
-    frame2, meta2 = parse_ishares_holdings(glued)
+    frame2, _ = parse_ishares_holdings(glued)
     assert len(frame2) == len(frame)
-    assert meta2["possibly_truncated"] is False
 
 
 def test_yahoo_wrong_json_shape_is_schema_error(tmp_path: Path) -> None:
@@ -354,9 +350,9 @@ def _bad_200(fixtures_dir: Path, case: Case) -> httpx.Response:
             200,
             json={"chart": {"result": None, "error": {"code": "Not Found", "description": "x"}}},
         )
-    if case.name == "fred":  # cut inside the last value: parses, flagged possibly_truncated
+    if case.name == "fred":  # cut inside the last value: parses, refused as cut short
         return httpx.Response(200, content=body[: body.index(b"\n1994-02-15,5.88\n") + 15])
-    # French zip cut short (corrupt); iShares file cut to 30 % (parses, flagged truncated)
+    # French zip cut short (corrupt); iShares file cut to 30 % (parses, refused as incomplete)
     return httpx.Response(200, content=body[: int(len(body) * 0.3)])
 
 

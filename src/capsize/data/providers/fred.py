@@ -35,7 +35,13 @@ from capsize.data.providers._http import (
     query_date,
     reject_unknown,
 )
-from capsize.errors import EmptyDataError, InputError, SchemaError, UnauthorizedError
+from capsize.errors import (
+    EmptyDataError,
+    InputError,
+    ProviderError,
+    SchemaError,
+    UnauthorizedError,
+)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -50,6 +56,7 @@ __all__ = [
     "FredApiFetcher",
     "FredFetcher",
     "FredQuery",
+    "check_complete_csv",
     "parse_fred_observations_json",
     "parse_fredgraph_csv",
 ]
@@ -274,8 +281,9 @@ class FredFetcher(HttpFetcher[FredQuery, Payload]):
     percent for rates), key the series id. Missing observations (``.`` or
     empty) are dropped, never silently: ``meta["n_missing"]`` counts them and
     ``meta["missing_dates"]`` lists up to the first 20. A body without its
-    final newline (a cut download whose last value may be incomplete) is
-    flagged with ``meta["possibly_truncated"] = True``. In a multi-series
+    final newline (a download cut inside its last line, whose last value may
+    be incomplete) raises :class:`~capsize.errors.ProviderError` and is not
+    cached (:func:`check_complete_csv`). In a multi-series
     download the count covers every blank cell of that column, including
     dates that exist only for another series.
 
@@ -309,11 +317,50 @@ class FredFetcher(HttpFetcher[FredQuery, Payload]):
     ) -> list[ProviderResult]:
         """Parse the CSV and return one ``macro`` result per series."""
         text = raw.text
-        # fredgraph files end with a newline; a body cut inside the last value would still parse
-        truncated = not text.endswith(("\n", "\r"))
+        check_complete_csv(text, name=raw.url)
         frame = parse_fredgraph_csv(text, name=raw.url)
-        extra = {"cached": raw.cached, "possibly_truncated": truncated}
+        extra = {"cached": raw.cached}
         return _macro_results(query, frame, f"{PROVIDER} {raw.url}", retrieved_at, extra)
+
+
+def check_complete_csv(text: str, *, name: str) -> None:
+    r"""Raise when a downloaded fredgraph CSV was cut short.
+
+    fredgraph answers end every line, the last included, with a newline. A
+    body cut inside its last line still parses: ``2024-01-05,4.0`` cut from
+    ``4.05``, or ``2024-01-05,`` read as a missing value. Such a body is
+    refused whole (nothing of it is returned or cached).
+
+    Parameters
+    ----------
+    text : str
+        The decoded body.
+    name : str
+        URL for the message.
+
+    Raises
+    ------
+    ProviderError
+        The body does not end with a newline.
+
+    Examples
+    --------
+    >>> check_complete_csv("DATE,DGS10\n2024-01-05,4.05\n", name="x")
+    >>> try:
+    ...     check_complete_csv("DATE,DGS10\n2024-01-05,4.0", name="x")
+    ... except ProviderError as exc:
+    ...     print(str(exc)[:42])
+    x: the download was cut short: it ends ins
+    """
+    if text.endswith(("\n", "\r")):
+        return
+    lines = text.splitlines()
+    last = lines[-1] if lines else ""
+    raise ProviderError(
+        f"{name}: the download was cut short: it ends inside line {len(lines)} ({last[:40]!r}) "
+        "without its final newline; nothing was kept, try again",
+        provider=PROVIDER,
+    )
 
 
 def _macro_results(

@@ -43,9 +43,11 @@ if TYPE_CHECKING:
 __all__ = [
     "HOLDINGS_COLUMNS",
     "ISHARES_PRODUCTS",
+    "WEIGHT_SUM_TOLERANCE",
     "ISharesHoldingsFetcher",
     "ISharesProduct",
     "ISharesQuery",
+    "check_holdings_complete",
     "parse_ishares_holdings",
 ]
 
@@ -63,6 +65,14 @@ HOLDINGS_COLUMNS: tuple[str, ...] = (
     "price",
 )
 """Columns of the standard holdings frame, in order."""
+
+WEIGHT_SUM_TOLERANCE = 0.02
+"""How far the weights of a complete holdings file may sum from 100 %, as a fraction.
+
+The seven real files in ``shared/data`` and ``shared/fixtures`` sum to 99.87 % to
+100.05 % (rounding of each published weight, cash and futures lines included);
+a file cut to 30 % of its bytes sums to about 77 %.
+"""
 
 _HEADER_SCAN_LINES = 40
 _MISSING = {"", "-", "--", "n/a", "N/A"}
@@ -233,9 +243,8 @@ def parse_ishares_holdings(
         of"), ``shares_outstanding`` (float, fund shares outstanding, or None
         when the file shows ``-``), ``inception_date`` (date or None),
         ``weight_column`` (which column gave ``weight``), ``columns`` (the
-        original header), ``weight_sum`` (sum of ``weight``, about 1.0),
-        ``possibly_truncated`` (True when no disclaimer footer follows the
-        table: the download may have been cut; check ``weight_sum``).
+        original header), ``weight_sum`` (sum of ``weight``, within
+        :data:`WEIGHT_SUM_TOLERANCE` of 1.0).
 
     Raises
     ------
@@ -243,7 +252,10 @@ def parse_ishares_holdings(
         If the preamble lacks ``Fund Holdings as of``, no header line starting
         with ``Ticker,Name`` appears in the first lines (wrong delimiter, an
         HTML page, a changed layout), required columns are missing, a number
-        does not parse, or the table is empty.
+        does not parse, or the table is empty; or if the file is incomplete
+        (:func:`check_holdings_complete`: no disclaimer footer after the
+        table, or weights not summing to 100 % within
+        :data:`WEIGHT_SUM_TOLERANCE`).
 
     Notes
     -----
@@ -263,6 +275,8 @@ def parse_ishares_holdings(
     ...     "Ticker,Name,Sector,Asset Class,Market Value,Weight (%),Quantity,Price\n"
     ...     '"BE","BLOOM ENERGY","Industrials","Equity",'
     ...     '"731,205,514.79","1.06","5,170,819.00","141.41"\n'
+    ...     '"XTSLA","BLK CSH FND TREASURY SL AGENCY","Cash and/or Derivatives",'
+    ...     '"Money Market","68,250,000,000.00","98.94","68,250,000,000.00","1.00"\n'
     ...     "\n"
     ...     '"The content contained herein is owned by BlackRock."\n'
     ... )
@@ -294,9 +308,58 @@ def parse_ishares_holdings(
         "weight_column": weight_col,
         "columns": header,
         "weight_sum": float(frame["weight"].sum()),
-        "possibly_truncated": not footer_found,
     }
+    check_holdings_complete(len(frame), meta["weight_sum"], footer_found=footer_found, name=name)
     return frame, meta
+
+
+def check_holdings_complete(
+    n_rows: int, weight_sum: float, *, footer_found: bool, name: str
+) -> None:
+    """Raise unless a holdings table is complete: footer present, weights near 100 %.
+
+    A download cut inside the table still parses (rows are whole up to the
+    cut), so completeness is checked, not assumed: the disclaimer footer that
+    iShares writes after every table must be there, and the weights must sum
+    to 1.0 within :data:`WEIGHT_SUM_TOLERANCE` (rows are sorted by weight, so a
+    cut near the end can keep 99 % of the weight: the footer is the first
+    check).
+
+    Parameters
+    ----------
+    n_rows : int
+        Holdings rows read.
+    weight_sum : float
+        Sum of the weights, fraction of net assets (NaN weights skipped).
+    footer_found : bool
+        Whether the disclaimer footer follows the table.
+    name : str
+        File name or URL for the message.
+
+    Raises
+    ------
+    SchemaError
+        The file is incomplete; the message gives the rows read and the weight sum.
+
+    Examples
+    --------
+    >>> check_holdings_complete(1967, 0.9988, footer_found=True, name="IWM.csv")
+    >>> try:
+    ...     check_holdings_complete(590, 0.77, footer_found=False, name="IWM.csv")
+    ... except SchemaError as exc:
+    ...     print(str(exc)[:48])
+    IWM.csv: incomplete holdings file (no disclaimer
+    """
+    problem = None
+    if not footer_found:
+        problem = "no disclaimer footer after the table: the file was cut short"
+    elif not abs(weight_sum - 1.0) <= WEIGHT_SUM_TOLERANCE:
+        problem = f"weights sum to {weight_sum:.2%}, not 100 % within {WEIGHT_SUM_TOLERANCE:.0%}"
+    if problem is not None:
+        raise SchemaError(
+            f"{name}: incomplete holdings file ({problem}; {n_rows} rows, weights sum to "
+            f"{weight_sum:.2%}); download it again from the fund page"
+        )
 
 
 @dataclass(frozen=True)

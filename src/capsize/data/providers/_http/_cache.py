@@ -39,6 +39,7 @@ __all__ = [
     "ValidatedStorage",
     "cache_scope",
     "redact_request",
+    "redact_url",
 ]
 
 STORED_AT_HEADER = "x-capsize-stored-at"
@@ -51,6 +52,32 @@ SECRET_HEADERS = frozenset(
     {"authorization", "cookie", "x-api-key", "x-cg-demo-api-key", "x-cg-pro-api-key"}
 )
 """Request headers dropped before a request is stored."""
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with the values of secret query parameters replaced by ``REDACTED``.
+
+    Parameters
+    ----------
+    url : str
+        An address, possibly with an API key in its query string.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> redact_url("https://x.test/a?series_id=D&api_key=abc")
+    'https://x.test/a?series_id=D&api_key=REDACTED'
+    """
+    parsed = httpx.URL(url)
+    secret = [k for k in parsed.params if k.lower() in SECRET_PARAMS]
+    if not secret:
+        return url
+    for name in secret:
+        parsed = parsed.copy_set_param(name, "REDACTED")
+    return str(parsed)
 
 
 def redact_request(request: Request) -> Request:
@@ -71,17 +98,13 @@ def redact_request(request: Request) -> Request:
     >>> r.url
     'https://x.test/a?series_id=D&api_key=REDACTED'
     """
-    url = httpx.URL(request.url)
-    secret = [k for k in url.params if k.lower() in SECRET_PARAMS]
-    for name in secret:
-        url = url.copy_set_param(name, "REDACTED")
     kept = {
         k: request.headers.get_list(k) or []
         for k in request.headers
         if k.lower() not in SECRET_HEADERS
     }
     headers = Headers(kept)
-    return Request(method=request.method, url=str(url), headers=headers)
+    return Request(method=request.method, url=redact_url(request.url), headers=headers)
 
 
 @dataclass

@@ -6,10 +6,15 @@
     404 (when asked)       -> EmptyDataError
     429 after retries      -> RateLimitError
     timeout after retries  -> ProviderTimeout
+    overall deadline passed -> ProviderTimeout naming the deadline (CAPSIZE_HTTP_DEADLINE)
     no connection at all   -> NetworkUnreachable (DNS failure, refused, no route; not retried)
     other >= 400, network  -> ProviderError
     HTML where CSV/JSON/zip was expected, truncated JSON -> ProviderError naming the URL
     empty body             -> EmptyDataError naming the URL
+
+The deadline covers the whole call: redirects, connects, header and body
+reads, retries and back-off. Messages and :attr:`Payload.url` never show a
+secret query parameter (``api_key=REDACTED``).
 
 Each call runs in a cache validation scope
 (:func:`~capsize.data.providers._http._cache.cache_scope`): a body rejected by
@@ -19,6 +24,7 @@ body staged until the fetcher's parser has accepted it too.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
@@ -27,12 +33,14 @@ from typing import Any, Literal
 
 import httpx
 
-from capsize.data.providers._http._cache import STORED_AT_HEADER, cache_scope
+from capsize.data.providers._http._cache import STORED_AT_HEADER, cache_scope, redact_url
 from capsize.data.providers._http._client import (
+    ATTEMPTS_EXTENSION,
     CACHE_TTL_EXTENSION,
     NO_CACHE_EXTENSION,
     WHAT_EXTENSION,
 )
+from capsize.data.providers._http._deadline import Deadline, DeadlineExceeded, deadline_scope
 from capsize.errors import (
     EmptyDataError,
     NetworkUnreachable,
@@ -58,7 +66,7 @@ class Payload:
     Attributes
     ----------
     url : str
-        Final URL requested (with query string).
+        Final URL requested (with query string; secret parameters redacted).
     body : bytes
         Raw (decompressed) body.
     content_type : str
@@ -112,8 +120,18 @@ def _send(
     client: httpx.Client, req: _Request, params: Mapping[str, str] | None, **kw: Any
 ) -> httpx.Response:
     p, what, url = req.provider, req.what, req.url
+    budget = float(getattr(client, "deadline", 0.0) or 0.0)
+    scope = deadline_scope(Deadline.after(budget)) if budget > 0 else contextlib.nullcontext(None)
     try:
-        return client.get(url, params=params, **kw)
+        with scope:
+            return client.get(url, params=params, **kw)
+    except DeadlineExceeded as exc:
+        raise ProviderTimeout(
+            f"{p}: no complete answer for {what} from {url} within the "
+            f"{exc.deadline.seconds:g} s deadline (connect, reads and retries); "
+            "raise CAPSIZE_HTTP_DEADLINE or try again later",
+            provider=p,
+        ) from exc
     except httpx.TimeoutException as exc:
         raise ProviderTimeout(
             f"{p}: no answer for {what} from {url} within the timeout, after retries; "
@@ -130,10 +148,14 @@ def _send(
         ) from exc
     except httpx.HTTPError as exc:
         raise ProviderError(
-            f"{p}: network error fetching {what} from {url}: {type(exc).__name__}: {exc}; "
-            "check your connection or try again later",
+            f"{p}: network error fetching {what} from {url}: {type(exc).__name__}: "
+            f"{_one_line(str(exc))}; check your connection or try again later",
             provider=p,
         ) from exc
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
 
 
 def _check_status(response: httpx.Response, req: _Request, final_url: str) -> None:
@@ -149,13 +171,17 @@ def _check_status(response: httpx.Response, req: _Request, final_url: str) -> No
     if status == 404 and req.not_found is not None:
         nf = req.not_found
         raise EmptyDataError(nf if isinstance(nf, str) else nf(response), provider=p)
+    attempts = response.extensions.get(ATTEMPTS_EXTENSION, 1)
+    tries = f"after {attempts} attempt{'s' if attempts != 1 else ''}"
     if status == 429:
         raise RateLimitError(
-            f"{p}: HTTP 429 (rate limited) for {what} ({final_url}) after all retries; "
+            f"{p}: HTTP 429 (rate limited) for {what} ({final_url}) {tries}; "
             "wait a few minutes, or raise CAPSIZE_HTTP_RETRIES",
             provider=p,
         )
-    raise ProviderError(f"{p}: HTTP {status} for {what} ({final_url}); try again later", provider=p)
+    raise ProviderError(
+        f"{p}: HTTP {status} for {what} ({final_url}) {tries}; try again later", provider=p
+    )
 
 
 def _looks_html(body: bytes, content_type: str) -> bool:
@@ -239,7 +265,7 @@ def fetch(
         response = _send(
             client, req, params, headers=headers, extensions=_extensions(what, cache_ttl)
         )
-        final_url = str(response.request.url) if response.request is not None else url
+        final_url = redact_url(str(response.request.url) if response.request is not None else url)
         _check_status(response, req, final_url)
         payload = _payload(response, final_url)
         _check_body(payload.body, payload.content_type, req, final_url)

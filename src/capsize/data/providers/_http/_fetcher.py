@@ -72,8 +72,8 @@ class HttpFetcher(Fetcher[Q, R]):
 
     :meth:`fetch` runs the three stages inside one cache validation scope: what
     ``extract`` downloads is stored in the cache only when ``transform`` parsed
-    it without an error and flagged no result ``possibly_truncated``; a cached
-    body that no longer parses is dropped.
+    and validated it without an error; a cached body that no longer parses is
+    dropped.
 
     Parameters
     ----------
@@ -125,11 +125,8 @@ class HttpFetcher(Fetcher[Q, R]):
         -------
         list of ProviderResult
         """
-        with cache_scope(self.client) as scope:
-            results = super().fetch(params)
-            if any(r.meta.get("possibly_truncated") for r in results):
-                scope.drop()  # returned, flagged, but never served again from the cache
-            return results
+        with cache_scope(self.client):
+            return super().fetch(params)
 
     def close(self) -> None:
         """Close the client if this fetcher built it."""
