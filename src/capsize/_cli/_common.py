@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
 from rich.table import Table
 
 from capsize.errors import CapsizeError
@@ -23,6 +25,7 @@ __all__ = [
     "console",
     "emit_json",
     "err_console",
+    "escape_markup",
     "fail",
     "handle_errors",
     "parse_date_option",
@@ -38,13 +41,49 @@ def _width() -> int | None:
     return None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "150"))
 
 
-console = Console(width=_width())
-err_console = Console(stderr=True, width=_width())
+def escape_markup(value: object) -> str:
+    r"""Return ``value`` as text that rich prints literally (never read as markup).
+
+    Every data-derived text (a ticker, a file name, a cell, an error message) goes
+    through this before it is put into a string that rich renders with markup.
+
+    Examples
+    --------
+    >>> escape_markup("IWM[/]")
+    'IWM\\[/]'
+    >>> escape_markup("[bold]x")
+    '\\[bold]x'
+    """
+    return escape(str(value))
+
+
+class _LiteralFallbackConsole(Console):
+    """A console that prints a string literally when its markup does not parse.
+
+    The last line of defence: text is escaped where it is built (:func:`escape_markup`),
+    but an unescaped ``[/]`` must still never end a command with a ``MarkupError``.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Any:
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:
+            return super().render_str(text, **{**kwargs, "markup": False})
+
+
+console = _LiteralFallbackConsole(width=_width(), emoji=False)
+err_console = _LiteralFallbackConsole(stderr=True, width=_width(), emoji=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print a one-line error to stderr and return the ``typer.Exit`` to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print a one-line error to stderr and return the ``typer.Exit`` to raise.
+
+    ``message`` is plain text: brackets in it are shown as they are.
+    """
+    one_line = " ".join(str(message).splitlines())
+    err_console.print(
+        f"[bold red]error:[/] {escape_markup(one_line)}", highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)
 
 
@@ -119,10 +158,18 @@ def print_table(
     caption: str | None = None,
     right_align: Sequence[int] = (),
 ) -> None:
-    """Print a rich table; every cell must already be formatted text."""
-    table = Table(title=title, caption=caption, caption_justify="left", show_lines=False)
+    """Print a rich table; every cell must already be formatted text.
+
+    Title, caption, headers and cells are shown literally (brackets are not markup).
+    """
+    table = Table(
+        title=None if title is None else escape_markup(title),
+        caption=None if caption is None else escape_markup(caption),
+        caption_justify="left",
+        show_lines=False,
+    )
     for i, col in enumerate(columns):
-        table.add_column(col, justify="right" if i in right_align else "left")
+        table.add_column(escape_markup(col), justify="right" if i in right_align else "left")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(escape_markup(c) for c in row))
     console.print(table)

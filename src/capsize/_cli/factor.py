@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsize._cli._common import console, emit_json, handle_errors, print_table
+from capsize._cli._common import console, emit_json, escape_markup, handle_errors, print_table
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -94,10 +94,11 @@ def _print(table: TableData, rows: Sequence[Sequence[Cell]] | None = None, **kw:
 
 def _notes_and_sources(r: QueryResult, what: str) -> None:
     for note in r.notes:
-        console.print(f"[dim]{note}[/]", highlight=False)
+        console.print(f"[dim]{escape_markup(note)}[/]", highlight=False)
     console.print(
         f"{what} as of {r.as_of:%Y-%m-%d}; sources: {'; '.join(r.sources) or 'unknown'}",
         highlight=False,
+        markup=False,
     )
 
 
@@ -170,7 +171,7 @@ def _history_rows(r: RotationScoreResult, n: int) -> list[list[str]]:
 
 
 def _print_rotation(r: RotationScoreResult, history_rows: int) -> None:
-    console.print(f"[bold]{r.headline}[/]", highlight=False)
+    console.print(f"[bold]{escape_markup(r.headline)}[/]", highlight=False)
     _print(r.table("components"), caption=r.disclosure)
     _print(r.table("rules"))
     rows = _history_rows(r, history_rows)

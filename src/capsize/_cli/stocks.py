@@ -26,6 +26,7 @@ from capsize._cli._common import (
     console,
     emit_json,
     err_console,
+    escape_markup,
     fail,
     handle_errors,
     parse_date_option,
@@ -201,7 +202,7 @@ def screen_cmd(
             progress=tick,
         )
     if export is not None:
-        err_console.print(f"wrote {res.export(export)}")
+        err_console.print(f"wrote {escape_markup(res.export(export))}", highlight=False)
     for _, why in res.table("excluded").rows:
         err_console.print(str(why), highlight=False, markup=False, soft_wrap=True)
     if json_out:
