@@ -16,12 +16,14 @@ from rich.errors import MarkupError
 from rich.markup import escape
 from rich.table import Table
 
-from capsize.errors import CapsizeError
+from capsize.errors import CapsizeError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "check_number",
+    "check_text",
     "console",
     "emit_json",
     "err_console",
@@ -117,6 +119,37 @@ def parse_date_option(value: str | None, name: str) -> pd.Timestamp | None:
         return parse_as_of(value, name)
     except CapsizeError as exc:
         raise fail(str(exc)) from None
+
+
+def check_text(value: str, name: str, example: str) -> str:
+    """Return ``value`` stripped; an empty or blank symbol/name option is an error.
+
+    Raises
+    ------
+    InputError
+        Naming the option (``name``) and an example of a good value.
+    """
+    text = value.strip()
+    if not text or not text.isprintable():
+        raise InputError(f"{name} {value!r} is empty or not printable; give e.g. {example}")
+    return text
+
+
+def check_number(
+    value: float, name: str, *, low: float, high: float | None = None, example: str
+) -> float:
+    """Return ``value`` when it is finite and within ``low..high`` (inclusive).
+
+    Raises
+    ------
+    InputError
+        Naming the option (``name``) and the accepted range.
+    """
+    ok = math.isfinite(value) and value >= low and (high is None or value <= high)
+    if not ok:
+        bound = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+        raise InputError(f"{name} {value!r} is out of range; use a value {bound}, e.g. {example}")
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from capsize._cli._common import (
+    check_number,
+    check_text,
     console,
     emit_json,
     err_console,
@@ -32,6 +34,7 @@ from capsize._cli._common import (
     parse_date_option,
     print_table,
 )
+from capsize.errors import InputError
 
 if TYPE_CHECKING:
     from capsize.queries.result import Cell, Figure, QueryResult, TableData
@@ -186,8 +189,14 @@ def screen_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import screen
 
+    fund = check_text(fund, "--fund", "IWM")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
+    names = None
+    if tickers is not None:
+        names = [t for t in tickers.split(",") if t.strip()]
+        if not names:
+            raise InputError(f"--tickers {tickers!r} names no ticker; give e.g. --tickers UNCY,RXT")
     at = parse_date_option(as_of, "--as-of")
-    names = [t for t in tickers.split(",") if t.strip()] if tickers else None
     src = _sec(sec_dir, offline, enabled=not no_sec)
     with open_session(at) as s, _progress(src.live) as tick:
         res = screen(
@@ -252,6 +261,8 @@ def rate_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import rating_card
 
+    ticker, fund = check_text(ticker, "TICKER", "UNCY"), check_text(fund, "--fund", "IWM")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
     at = parse_date_option(as_of, "--as-of")
     src = _sec(sec_dir, offline)
     with open_session(at) as s:
@@ -343,6 +354,8 @@ def valuation_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import valuation
 
+    small, large = check_text(small, "--small", "IWM"), check_text(large, "--large", "IVV")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
     at = parse_date_option(as_of, "--as-of")
     src = _sec(sec_dir, offline)
     with open_session(at) as s, _progress(src.live) as tick:
