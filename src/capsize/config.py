@@ -348,7 +348,10 @@ def _scalars(toml: Mapping[str, Any], path: Path) -> dict[str, Any]:
         if env_value != "":
             out[spec.attr] = spec.parse(str(spec.env), env_value)
         elif spec.key is not None and spec.key in toml:
-            out[spec.attr] = spec.parse(f"{spec.key} in {str(path)!r}", toml[spec.key])
+            try:
+                out[spec.attr] = spec.parse(spec.key, toml[spec.key])
+            except InputError as exc:
+                raise InputError(f"{exc} (key of {str(path)!r})") from None
     return out
 
 
