@@ -191,6 +191,8 @@ def screen_cmd(
 
     fund = check_text(fund, "--fund", "IWM")
     check_number(index_cap, "--index-cap", low=1e6, example="3e12")
+    if export is not None and export.suffix.lower() not in (".csv", ".json"):
+        raise InputError(f"--export {str(export)!r} must end in .csv or .json")
     names = None
     if tickers is not None:
         names = [t for t in tickers.split(",") if t.strip()]
