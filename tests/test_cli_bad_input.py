@@ -246,6 +246,36 @@ def test_bad_numbers(home: Path, argv: list[str], names: str) -> None:
     _assert_one_line_error(res, names)
 
 
+USAGE = [
+    (["risk", "IWM", "--window", "abc"], "'--window'"),
+    (["risk", "IWM", "--threshold", "abc"], "'--threshold'"),
+    (["rates", "--window", "1.5"], "'--window'"),
+    (["screen", "--limit", "many"], "'--limit'"),
+    (["data", "check", "--limit", "0"], "'--limit'"),
+    (["factor", "--since", "1500-01-01"], "'--since'"),
+    (["perf", "--bogus"], "--bogus"),
+    (["perf", "IWM", "--as-of"], "'--as-of'"),
+    (["compare", "IWM"], "'b'"),
+    (["nosuch"], "'nosuch'"),
+    (["[/]"], "'[/]'"),
+    (["data", "[bold]x"], "'[bold]x'"),
+]
+
+
+@pytest.mark.parametrize(("argv", "names"), USAGE, ids=[_case_id(c) for c in USAGE])
+def test_usage_errors_are_one_line(home: Path, argv: list[str], names: str) -> None:
+    res = runner.invoke(app, argv, env={"CAPSIZE_HOME": str(home)})
+    _assert_one_line_error(res, names)
+    assert res.exit_code == 2
+
+
+def test_help_and_no_arguments_still_show_the_help(home: Path) -> None:
+    res = runner.invoke(app, [], env={"CAPSIZE_HOME": str(home)})
+    assert res.exit_code == 2 and "Usage: " in res.output and "error:" not in res.output
+    res = runner.invoke(app, ["perf", "--help"], env={"CAPSIZE_HOME": str(home)})
+    assert res.exit_code == 0 and "Usage: " in res.output
+
+
 def test_markup_in_an_error_is_shown_literally(home: Path) -> None:
     res = runner.invoke(app, ["perf", "IWM[/]", "[red]x"], env={"CAPSIZE_HOME": str(home)})
     line = _assert_one_line_error(res, "'IWM[/]'")

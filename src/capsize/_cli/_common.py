@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.errors import MarkupError
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from capsize.errors import CapsizeError, InputError
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "OneLineErrorsGroup",
     "check_number",
     "check_text",
     "console",
@@ -87,6 +89,52 @@ def fail(message: str, code: int = 1) -> typer.Exit:
         f"[bold red]error:[/] {escape_markup(one_line)}", highlight=False, soft_wrap=True
     )
     return typer.Exit(code)
+
+
+_CLICK_EXCEPTION: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+"""Click's base exception (typer may ship its own copy of click: found from typer's class)."""
+
+
+def _usage_line(exc: Any) -> str:
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    return f"{exc.format_message()}{hint}"
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """The root command group: usage errors as one ``error:`` line, like every other error.
+
+    A bad option value, an unknown option or command, a missing argument: click would
+    print the usage, a hint and the error on three lines. Here it is one line naming the
+    option, and the exit code stays click's (2 for usage errors).
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; see :meth:`click.Command.main`."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.Abort:
+            err_console.print("Aborted.", markup=False)
+            sys.exit(1)
+        except _CLICK_EXCEPTION as exc:
+            code = int(getattr(exc, "exit_code", 1))
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()  # type: ignore[attr-defined]  # the help text, as click does
+                sys.exit(code)
+            fail(_usage_line(exc))
+            sys.exit(code)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 def handle_errors(func: Callable[P, T]) -> Callable[P, T]:
