@@ -6,9 +6,12 @@ import importlib
 
 import typer
 
+from capsize._cli._common import OneLineErrorsGroup
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
+    cls=OneLineErrorsGroup,  # usage errors as one line, like every other error
     rich_markup_mode=None,  # plain help: rendering it with rich costs ~70 ms per --help
     name="capsize",
     help="Where US micro and small caps stand against large caps, and what moves them.",

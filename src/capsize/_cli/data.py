@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsize._cli._common import console, emit_json, fail, handle_errors, print_table
+from capsize._cli._common import (
+    console,
+    emit_json,
+    escape_markup,
+    fail,
+    handle_errors,
+    print_table,
+)
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -59,7 +66,7 @@ class _ProgressBars:
             )
             self.bar.start()
         if label not in self.tasks:
-            self.tasks[label] = self.bar.add_task(label, total=total)
+            self.tasks[label] = self.bar.add_task(escape_markup(label), total=total)
         self.bar.update(self.tasks[label], completed=done, total=total)
 
     def close(self) -> None:
@@ -243,7 +250,9 @@ def update_cmd(
             f"{_count(res, 'failed')} sources failed."
         )
         for src, reason in res.table("failed").rows:
-            console.print(f"[red]failed[/] {src}: {reason}", highlight=False)
+            console.print(
+                f"[red]failed[/] {escape_markup(src)}: {escape_markup(reason)}", highlight=False
+            )
     if _count(res, "failed") and not _count(res, "fetched"):
         raise fail(res.notes[0])
 

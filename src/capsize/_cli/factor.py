@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsize._cli._common import console, emit_json, handle_errors, print_table
+from capsize._cli._common import (
+    check_number,
+    console,
+    emit_json,
+    escape_markup,
+    handle_errors,
+    print_table,
+)
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -94,10 +101,11 @@ def _print(table: TableData, rows: Sequence[Sequence[Cell]] | None = None, **kw:
 
 def _notes_and_sources(r: QueryResult, what: str) -> None:
     for note in r.notes:
-        console.print(f"[dim]{note}[/]", highlight=False)
+        console.print(f"[dim]{escape_markup(note)}[/]", highlight=False)
     console.print(
         f"{what} as of {r.as_of:%Y-%m-%d}; sources: {'; '.join(r.sources) or 'unknown'}",
         highlight=False,
+        markup=False,
     )
 
 
@@ -170,7 +178,7 @@ def _history_rows(r: RotationScoreResult, n: int) -> list[list[str]]:
 
 
 def _print_rotation(r: RotationScoreResult, history_rows: int) -> None:
-    console.print(f"[bold]{r.headline}[/]", highlight=False)
+    console.print(f"[bold]{escape_markup(r.headline)}[/]", highlight=False)
     _print(r.table("components"), caption=r.disclosure)
     _print(r.table("rules"))
     rows = _history_rows(r, history_rows)
@@ -215,6 +223,8 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 f"--years {years} shows no year; pass a count of 1 or more (e.g. --years 15)"
             )
+        if since is not None:
+            check_number(since, "--since", low=1900, high=2199, example="1990")
         day = parse_as_of(as_of, "--as-of")
         with open_session(day) as s:
             result = factor_history(s, since=since, cycle_threshold=threshold)
@@ -243,6 +253,7 @@ def register(app: typer.Typer) -> None:
         """
         from capsize.queries import open_session, parse_as_of, rotation_score
 
+        check_number(history, "--history", low=0, high=1200, example="12")
         day = parse_as_of(as_of, "--as-of")
         with open_session(day) as s:
             result = rotation_score(s)

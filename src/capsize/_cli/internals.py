@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from capsize._cli._common import console, handle_errors, print_table
+from capsize._cli._common import check_text, console, handle_errors, print_table
 
 if TYPE_CHECKING:
     from capsize.queries import Figure, QueryResult, Session, TableData
@@ -190,6 +190,7 @@ def liquidity_cmd(
 def _liquidity(symbols: list[str], as_of: str | None, window: int, as_json: bool) -> None:
     from capsize.queries import liquidity
 
+    symbols = [check_text(x, "SYMBOL", "IWM") for x in symbols]
     res = _ask(as_of, lambda s: liquidity(s, symbols=symbols or None, window=window))
     if as_json:
         _emit(res)
@@ -219,6 +220,7 @@ def levels_cmd(
 def _levels(symbol: str, as_of: str | None, lookback: int, as_json: bool) -> None:
     from capsize.queries import levels
 
+    symbol = check_text(symbol, "SYMBOL", "IWM")
     res = _ask(as_of, lambda s: levels(s, symbol=symbol, lookback=lookback))
     if as_json:
         _emit(res)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from capsize._cli._common import console, fail, handle_errors, parse_date_option
+from capsize._cli._common import console, escape_markup, fail, handle_errors, parse_date_option
 from capsize.errors import MissingDependencyError
 
 __all__ = ["register", "write_report"]
@@ -36,7 +36,7 @@ def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
         if not folder.exists():
             raise fail(f"data folder {str(folder)!r} does not exist; {_HOW_TO_FILL}")
         if not quiet:
-            console.print(f"The store is empty: importing {folder} ...")
+            console.print(f"The store is empty: importing {escape_markup(folder)} ...")
         run_import(folder, quiet=quiet)
     else:
         if not quiet:
@@ -105,10 +105,8 @@ def register(app: typer.Typer) -> None:
         try:
             path = write_report(day, fmt, out)
         except MissingDependencyError as exc:
-            from rich.markup import escape
-
-            raise fail(escape(str(exc))) from None
-        console.print(f"Report written: {path}", highlight=False, soft_wrap=True)
+            raise fail(str(exc)) from None
+        console.print(f"Report written: {escape_markup(path)}", highlight=False, soft_wrap=True)
         if open_:
             import webbrowser
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from capsize._cli._common import console, err_console, fail, handle_errors
+from capsize._cli._common import console, err_console, escape_markup, fail, handle_errors
 
 __all__ = ["register"]
 
@@ -41,7 +41,7 @@ def _fill_from(data_dir: Path | None) -> None:
         return
     from capsize._cli.data import run_import
 
-    console.print(f"No store yet: importing {folder} ...")
+    console.print(f"No store yet: importing {escape_markup(folder)} ...")
     run_import(folder, quiet=False)
 
 
@@ -73,7 +73,10 @@ def serve(
         raise fail('capsize serve needs the web extra; pip install "capsize[web]"') from None
     _fill_from(data_dir)
     app = create_app(WebConfig.from_settings(poll=poll))
-    console.print(f"capsize dashboard on http://{host}:{port}/  (API: /api/v1, docs: /api/docs)")
+    console.print(
+        f"capsize dashboard on http://{host}:{port}/  (API: /api/v1, docs: /api/docs)",
+        markup=False,
+    )
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.print(
             "[yellow]warning:[/] listening beyond this machine; reads need no token, "
@@ -98,6 +101,7 @@ def token_create(
         f"Token {record.id} created; it is shown only now. Its hash is in {home / TOKENS_FILE}.\n"
         f"Use it as 'Authorization: Bearer TOKEN', or paste it in the dashboard's sign-in form.",
         highlight=False,
+        markup=False,
     )
 
 
@@ -123,7 +127,7 @@ def token_revoke(
     from capsize.web import revoke_token
 
     revoke_token(load_settings().home, token_id)
-    console.print(f"Token {token_id} revoked.")
+    console.print(f"Token {token_id} revoked.", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,14 +23,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from capsize._cli._common import (
+    check_number,
+    check_text,
     console,
     emit_json,
     err_console,
+    escape_markup,
     fail,
     handle_errors,
     parse_date_option,
     print_table,
 )
+from capsize.errors import InputError
 
 if TYPE_CHECKING:
     from capsize.queries.result import Cell, Figure, QueryResult, TableData
@@ -185,8 +189,16 @@ def screen_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import screen
 
+    fund = check_text(fund, "--fund", "IWM")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
+    if export is not None and export.suffix.lower() not in (".csv", ".json"):
+        raise InputError(f"--export {str(export)!r} must end in .csv or .json")
+    names = None
+    if tickers is not None:
+        names = [t for t in tickers.split(",") if t.strip()]
+        if not names:
+            raise InputError(f"--tickers {tickers!r} names no ticker; give e.g. --tickers UNCY,RXT")
     at = parse_date_option(as_of, "--as-of")
-    names = [t for t in tickers.split(",") if t.strip()] if tickers else None
     src = _sec(sec_dir, offline, enabled=not no_sec)
     with open_session(at) as s, _progress(src.live) as tick:
         res = screen(
@@ -201,7 +213,7 @@ def screen_cmd(
             progress=tick,
         )
     if export is not None:
-        err_console.print(f"wrote {res.export(export)}")
+        err_console.print(f"wrote {escape_markup(res.export(export))}", highlight=False)
     for _, why in res.table("excluded").rows:
         err_console.print(str(why), highlight=False, markup=False, soft_wrap=True)
     if json_out:
@@ -251,6 +263,8 @@ def rate_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import rating_card
 
+    ticker, fund = check_text(ticker, "TICKER", "UNCY"), check_text(fund, "--fund", "IWM")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
     at = parse_date_option(as_of, "--as-of")
     src = _sec(sec_dir, offline)
     with open_session(at) as s:
@@ -342,6 +356,8 @@ def valuation_cmd(
     from capsize.queries import open_session
     from capsize.queries.stocks import valuation
 
+    small, large = check_text(small, "--small", "IWM"), check_text(large, "--large", "IVV")
+    check_number(index_cap, "--index-cap", low=1e6, example="3e12")
     at = parse_date_option(as_of, "--as-of")
     src = _sec(sec_dir, offline)
     with open_session(at) as s, _progress(src.live) as tick:

@@ -231,6 +231,18 @@ class TableData:
         data = [[c.value if isinstance(c, Figure) else c for c in row] for row in self.rows]
         return pd.DataFrame(data, columns=list(self.columns))
 
+    def to_csv(self) -> str:
+        """Return the table as CSV: figures as plain numbers, text cells formula-safe.
+
+        See :func:`capsize._csv_export.csv_text` (the one CSV writer of capsize).
+        """
+        from capsize._csv_export import csv_text
+
+        return csv_text(
+            self.columns,
+            ([c.value if isinstance(c, Figure) else c for c in row] for row in self.rows),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; a figure cell is ``{"figure": id}``."""
         return {

@@ -8,6 +8,7 @@ narrative and pre-drawn charts; every number they print is a
 from __future__ import annotations
 
 import base64
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,28 +18,76 @@ from capsize.errors import MissingDependencyError
 
 if TYPE_CHECKING:
     import jinja2
+    import markupsafe
 
     from capsize.report._model import Figure
     from capsize.report.context import ReportContext
     from capsize.report.narrative import Narrative
 
-__all__ = ["TEMPLATE_DIR", "key_cards", "render_html", "render_markdown", "render_pdf"]
+__all__ = [
+    "TEMPLATE_DIR",
+    "key_cards",
+    "md_escape",
+    "render_html",
+    "render_markdown",
+    "render_pdf",
+]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+_MD_PUNCTUATION = re.compile(r"[\\`*\[\]|~#]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+"""Markdown punctuation that could start emphasis, code, a link, a table cell or a heading.
+
+An ``_`` inside a word (``IWM_daily.csv``) cannot open or close emphasis and is kept.
+"""
+
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+"""An ``&`` that would start an HTML entity (``S&P 500`` stays as it is)."""
+
+
+def md_escape(value: object) -> markupsafe.Markup:
+    r"""Return ``value`` as Markdown text that renders literally (the ``md`` filter).
+
+    Data-derived text (a symbol, a file name, a note, a label) must come out inert in
+    the Markdown report: ``<``, ``>`` and an ``&`` that would start an entity become HTML
+    entities (no tag, no script), Markdown punctuation is backslash-escaped (no link,
+    image, emphasis, code span or table cell break) and line breaks become spaces (the
+    text cannot leave its line).
+    The result is marked safe, so the template's autoescape does not escape it twice.
+
+    Examples
+    --------
+    >>> str(md_escape("<img src=x onerror=alert(1)>"))
+    '&lt;img src=x onerror=alert(1)&gt;'
+    >>> str(md_escape("[x](javascript:alert(1)) *a*|b _c_ IWM_daily"))
+    '\\[x\\](javascript:alert(1)) \\*a\\*\\|b \\_c\\_ IWM_daily'
+    """
+    import markupsafe
+
+    if isinstance(value, markupsafe.Markup):
+        return value
+    text = " ".join(str(value).splitlines())
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    return markupsafe.Markup(_MD_PUNCTUATION.sub(lambda m: "\\" + m.group(0), text))
 
 
 @lru_cache(maxsize=2)
 def _env(kind: str) -> jinja2.Environment:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=kind == "html",
+        # Both formats autoescape: HTML with HTML escaping; Markdown too, as a safety net
+        # under the ``md`` filter, so that no data text reaches either file as markup.
+        autoescape=True,
         trim_blocks=False,
         lstrip_blocks=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["md"] = md_escape
+    return env
 
 
 def key_cards(ctx: ReportContext) -> list[tuple[str, Figure]]:

@@ -9,9 +9,7 @@ wait for it). The rate limit is charged only when an answer is computed.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import threading
 from collections import OrderedDict
@@ -20,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from capsize.queries.result import Figure, QueryResult, TableData
+from capsize._csv_export import safe_cell
+from capsize.queries.result import QueryResult, TableData
 from capsize.web._params import canonical
 from capsize.web._registry import Resolved
 from capsize.web._security import RateLimiter
@@ -239,35 +238,9 @@ class Answers:
 
 
 # ----------------------------------------------------------------------- CSV
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def safe_cell(text: str) -> str:
-    r"""Neutralise spreadsheet formulas: text starting with ``= + - @`` or a control is quoted.
-
-    Examples
-    --------
-    >>> safe_cell('=HYPERLINK("http://x")')
-    '\'=HYPERLINK("http://x")'
-    >>> safe_cell("IWM")
-    'IWM'
-    """
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _csv_value(cell: Figure | str | None) -> str:
-    if isinstance(cell, Figure):
-        if cell.value is None:
-            return ""
-        return repr(cell.value) if isinstance(cell.value, float) else str(cell.value)
-    return "" if cell is None else safe_cell(cell)
-
-
 def table_csv(table: TableData) -> str:
-    """Return the table as CSV: a header, figures as plain numbers, text cells made safe."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(c) for c in row])
-    return out.getvalue()
+    """Return the table as CSV: a header, figures as plain numbers, text cells made safe.
+
+    The one CSV writer of capsize (:func:`capsize._csv_export.csv_text`), as ``screen --export``.
+    """
+    return table.to_csv()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typer
 
-from capsize._cli._common import handle_errors
+from capsize._cli._common import check_number, check_text, handle_errors
 
 __all__ = ["register"]
 
@@ -58,6 +58,8 @@ def rates(
     from capsize.queries import open_session, parse_as_of
     from capsize.queries import rates as rates_query
 
+    small, large = check_text(small, "--small", "IWM"), check_text(large, "--large", "SPY")
+    check_number(threshold, "--threshold", low=0, example="10")
     day = parse_as_of(as_of, "--as-of")
     with open_session(day) as s:
         result = rates_query(
@@ -106,6 +108,7 @@ def flows(
     from capsize.queries import flows as flows_query
     from capsize.queries import nport_flows, open_session, parse_as_of
 
+    check_number(nport_filings, "--nport-filings", low=1, high=200, example="8")
     day = parse_as_of(as_of, "--as-of")
     specs = [parse_nport_spec(x) for x in nport or []]
     with open_session(day) as s:
@@ -147,6 +150,7 @@ def crypto(
     from capsize.queries import crypto as crypto_query
     from capsize.queries import load_alts, load_markets, open_session, parse_as_of
 
+    check_number(n_alts, "--alts", low=1, high=250, example="10")
     day = parse_as_of(as_of, "--as-of")
     frame, source = load_markets(markets, live=live)
     alt_px, alt_source, alt_notes = load_alts(frame, n_alts, live=live)

@@ -52,14 +52,15 @@ def fig_text(fig: Figure) -> str:
 
 
 def cell_text(cell: Any) -> str:
-    """Format a table cell: a figure by its unit, a label as is, empty as ``-``."""
-    from rich.markup import escape
+    """Format a table cell: a figure by its unit, a label as is, empty as ``-``.
 
+    Plain text: :func:`capsize._cli._common.print_table` shows it literally.
+    """
     from capsize.queries.result import Figure
 
     if isinstance(cell, Figure):
-        return escape(fig_text(cell))
-    return "-" if cell is None else escape(str(cell))
+        return fig_text(cell)
+    return "-" if cell is None else str(cell)
 
 
 def print_result_table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from capsize._cli._common import emit_json, handle_errors, parse_date_option
+from capsize._cli._common import check_text, emit_json, handle_errors, parse_date_option
 from capsize.errors import InputError
 
 __all__ = ["register"]
@@ -70,6 +70,7 @@ def perf_cmd(
     """
     from capsize.queries import open_session, scoreboard, window_returns
 
+    symbols = [check_text(x, "SYMBOL", "IWM") for x in symbols or []]
     day = parse_date_option(as_of, "--as-of")
     s, btw, t = _dates(since, between, trough_from)
     if sum([ytd, s is not None, btw is not None, t is not None]) > 1:
@@ -118,6 +119,7 @@ def compare_cmd(
     """
     from capsize.queries import open_session, relative_strength
 
+    a, b = check_text(a, "first symbol", "IWM"), check_text(b, "second symbol", "SPY")
     day = parse_date_option(as_of, "--as-of")
     with open_session(day) as session:
         res = relative_strength(session, a=a, b=b)
@@ -158,6 +160,9 @@ def risk_cmd(
     """
     from capsize.queries import open_session, risk
 
+    symbol, vs = check_text(symbol, "SYMBOL", "IWM"), check_text(vs, "--vs", "SPY")
+    if period is not None:
+        period = check_text(period, "--period", "3Y")
     day = parse_date_option(as_of, "--as-of")
     start = parse_date_option(since, "--since")
     if start is not None and day is not None and start > day:
@@ -195,6 +200,7 @@ def highs_cmd(
     """
     from capsize.queries import highs, open_session
 
+    symbols = [check_text(x, "SYMBOL", "^RUT") for x in symbols]
     day = parse_date_option(as_of, "--as-of")
     with open_session(day) as session:
         res = highs(session, symbols=symbols)

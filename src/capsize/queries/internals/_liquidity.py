@@ -292,6 +292,8 @@ def _stale_notes(day: pd.Timestamp, ms: Sequence[_Measured]) -> list[str]:
 
 def _symbols_answer(s: Session, symbols: Sequence[str], prm: _Params) -> LiquidityAnswer:
     syms = tuple(dict.fromkeys(x.strip().upper() for x in symbols if x.strip()))
+    if not syms:
+        raise InputError(f"symbols {list(symbols)!r} are all blank; name a symbol, e.g. IWM")
     ms = [_measure(s, sym, prm, None) for sym in syms]
     as_of = max(m.end for m in ms)
     fs = FigureSet(as_of)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from capsize._atomic import write_text
 from capsize.errors import DataNotFound, InputError
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
 from capsize.queries.session import session_for
@@ -95,10 +96,10 @@ class ScreenQueryResult(QueryResult):
             raise InputError(f"export file {str(out)!r} must end in .csv or .json")
         out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
-            self.table("screen").to_frame().to_csv(out, index=False)
+            text = self.table("screen").to_csv()  # formula-safe, as the web's CSV
         else:
-            out.write_text(json.dumps(self.to_dict(), indent=2))
-        return out
+            text = json.dumps(self.to_dict(), indent=2)
+        return write_text(out, text)
 
 
 def _rules(preset: str | None, rules: Sequence[Rule | str]) -> tuple[Rule, ...]:
