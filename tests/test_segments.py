@@ -172,8 +172,7 @@ def test_public_names_and_doctests():
 def test_segment_performance_uses_first_proxy_with_data():
     import pandas as pd
 
-    from capsize.analytics.performance import ytd
-    from capsize.segments import segment_performance
+    from capsize.analytics.performance import segment_performance, ytd
 
     idx = pd.to_datetime(["2024-12-31", "2025-06-30"])
     adj = pd.DataFrame(

@@ -110,7 +110,7 @@ _LAZY: dict[str, str] = {
     "SegmentSet": "capsize.segments",
     "classify_market_cap": "capsize.segments",
     "default_segments": "capsize.segments",
-    "segment_performance": "capsize.segments",
+    "segment_performance": "capsize.analytics.performance",
     # capsize.universe
     "SURVIVORSHIP_CAVEAT": "capsize.universe",
     "Universe": "capsize.universe",

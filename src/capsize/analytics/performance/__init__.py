@@ -69,6 +69,7 @@ from capsize.analytics.performance._returns import (
     series_return,
     window_return,
 )
+from capsize.analytics.performance._segments import segment_performance
 from capsize.analytics.performance._series import NanPolicy, returns_from_closes
 from capsize.analytics.performance._table import performance_table
 from capsize.analytics.performance._windows import (
@@ -116,6 +117,7 @@ __all__ = [
     "relative_strength",
     "returns_from_closes",
     "rolling_outperformance",
+    "segment_performance",
     "series_return",
     "since",
     "streaks",
