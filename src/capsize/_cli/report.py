@@ -53,6 +53,7 @@ def write_report(
     as_of: object | None = None, fmt: str = "html", out: Path | None = None, wait: float = 0.0
 ) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
+    from capsize._atomic import write_text
     from capsize.queries import open_session
     from capsize.report.context import build_context
     from capsize.report.narrative import write_narrative
@@ -68,11 +69,9 @@ def write_report(
         return render_markdown(ctx, narrative, out or Path.cwd(), name=stem)
     suffix = ".pdf" if fmt == "pdf" else ".html"
     path = out if out is not None and out.suffix else (out or Path.cwd()) / f"{stem}{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "pdf":
         return render_pdf(ctx, narrative, path)
-    path.write_text(render_html(ctx, narrative), encoding="utf-8")
-    return path
+    return write_text(path, render_html(ctx, narrative))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from capsize._atomic import write_text
 from capsize.errors import DataNotFound, InputError
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
 from capsize.queries.session import session_for
@@ -93,12 +94,9 @@ class ScreenQueryResult(QueryResult):
         suffix = out.suffix.lower()
         if suffix not in (".csv", ".json"):
             raise InputError(f"export file {str(out)!r} must end in .csv or .json")
-        out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
-            self.table("screen").to_frame().to_csv(out, index=False)
-        else:
-            out.write_text(json.dumps(self.to_dict(), indent=2))
-        return out
+            return write_text(out, self.table("screen").to_frame().to_csv(index=False))
+        return write_text(out, json.dumps(self.to_dict(), indent=2))
 
 
 def _rules(preset: str | None, rules: Sequence[Rule | str]) -> tuple[Rule, ...]:
