@@ -241,7 +241,8 @@ class _Importer:
             self.store.write_quality([s.rel for s, _ in todo], checked.findings)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))
-            self.store.write_symbols(_bar_symbols(todo))
+            kept = set(clean["key"])  # a file that gave no row leaves no orphan symbol row
+            self.store.write_symbols(_bar_symbols([t for t in todo if t[0].rel in kept]))
         self.report.rows += len(clean)
         self.report.rejected_rows += int(checked.rejected.sum())
         self.report.imported.extend(str(c["dataset_key"]) for c in cat)
