@@ -176,3 +176,25 @@ def test_data_check_exits_non_zero_on_integrity_problems(
     assert "3 integrity problem(s)" in bad.output
     as_json = runner.invoke(app, ["data", "check", "--json"])
     assert as_json.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["data", "update", "--wait", "0.2"], ["report", "-q", "--wait", "0.2"]],
+    ids=["update", "report"],
+)
+def test_other_commands_wait_then_name_the_holder(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CAPSIZE_HOME", str(home))
+    Store.open(home / "capsize.duckdb").close()
+    proc = _hold(home / "capsize.duckdb", "w", "capsize data import /data", 30)
+    try:
+        res = runner.invoke(app, args)
+    finally:
+        _stop(proc)
+    assert res.exit_code == 1
+    out = res.output.replace("\n", "")
+    assert "'capsize data import /data'" in out and "after waiting 0.2 s" in out
+    assert "Traceback" not in res.output
