@@ -3,8 +3,8 @@
 DuckDB lets one process write a database file, or several processes read it; a second
 process is refused with an error naming only the holder's pid. Each capsize process that
 opens the store records its command, pid, mode and start time in
-``<store>.holders/<pid>-<mode>-<id>.json`` (removed on close; records of processes that
-died are ignored and cleaned up). :func:`describe` turns DuckDB's refusal into
+``<store>.holders/<pid>-<mode>-<id>.json`` (removed on close, with the folder once it is
+empty; records of processes that died are ignored and cleaned up). :func:`describe` turns DuckDB's refusal into
 "'capsize data import …' (pid 123, writing since 11:52:03 UTC)".
 
 Recording is best effort: a folder that cannot be written only makes the message vaguer.
@@ -84,6 +84,8 @@ def release(record: Path | None) -> None:
     if record is not None:
         with contextlib.suppress(OSError):
             record.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the last holder leaves no empty folder behind
+            record.parent.rmdir()
 
 
 def _records(folder: Path) -> list[dict[str, object]]:
