@@ -3,7 +3,13 @@
 The store is one DuckDB file (``$CAPSIZE_HOME/capsize.duckdb``). Every write
 runs in a single transaction: a crash or ``SIGKILL`` mid-write leaves the
 previous state, and writing the same data again changes nothing (rows are
-replaced by key, never appended twice).
+replaced by key, never appended twice). An import or an update is one transaction
+as a whole (see :mod:`capsize.data.ingest`).
+
+One process may write the file, or several read it. A process refused because
+another holds the file gets one line naming that process's command and pid (each
+:meth:`Store.open` records its holder, see :mod:`capsize.data._holders`);
+``Store.open(wait=seconds)`` waits for it, up to that long.
 
 Reads return pandas frames with a tz-naive ``DatetimeIndex`` named ``date``
 and accept ``as_of=``: only rows dated on or before it are returned.
