@@ -178,3 +178,37 @@ def test_cli_update_offline_prints_one_line(
     assert res.exit_code == 1
     errors = [line for line in res.output.splitlines() if "error:" in line or "failed" in line]
     assert len(errors) == 1, res.output
+
+
+def test_an_update_interrupted_midway_leaves_the_store_as_it_was(
+    tmp_path: Path, fixtures_dir: Path
+) -> None:
+    """The whole update is one transaction: sources already written are rolled back too."""
+    store = Store.open(tmp_path / "u.duckdb")
+    client = _client(fixtures_dir)
+    calls: list[str] = []
+
+    def progress(label: str, done: int, total: int) -> None:
+        calls.append(label)
+        if done == 2:  # AAPL and DGS10 are written by now: die before the factors
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            update_from_providers(
+                store,
+                settings=load_settings(),
+                symbols=["AAPL"],
+                macro=["DGS10"],
+                factors=[("FF3", "daily")],
+                funds=[],
+                client=client,
+                progress=progress,
+            )
+        assert len(calls) == 3
+        for table in ("bars", "macro", "catalog", "symbols", "quality_log"):
+            row = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            assert row == (0,), table
+    finally:
+        client.close()
+        store.close()

@@ -111,7 +111,7 @@ def test_empty_store_uses_capsize_data_dir(shared_data: Path, tmp_path: Path, mo
 def test_empty_store_and_no_provider_says_what_to_run(tmp_path: Path, monkeypatch) -> None:
     import capsize._cli.data as data_cli
 
-    def offline(*, quiet: bool = False) -> object:
+    def offline(*, quiet: bool = False, wait: float = 0.0) -> object:
         raise ProviderError("no network", provider="yahoo")
 
     monkeypatch.setattr(data_cli, "run_update", offline)

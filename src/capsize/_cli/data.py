@@ -14,6 +14,7 @@ import typer
 from capsize._cli._common import (
     console,
     emit_json,
+    err_console,
     escape_markup,
     fail,
     handle_errors,
@@ -86,15 +87,22 @@ def _fmt_count(cell: Figure | str | None) -> str:
     return fmt_num(cell.value, 0) if isinstance(cell, Figure) else str(cell or "-")
 
 
-def run_import(folder: Path, *, force: bool = False, quiet: bool = False) -> DataResult:
+_WAIT_HELP = (
+    "Seconds to wait while another capsize process holds the store (default: fail at once)."
+)
+
+
+def run_import(
+    folder: Path, *, force: bool = False, quiet: bool = False, wait: float = 0.0
+) -> DataResult:
     """Import ``folder`` into the store with progress bars (shared with ``report``)."""
     from capsize.queries.data import import_folder
 
     if quiet:
-        return import_folder(folder, force=force)
+        return import_folder(folder, force=force, wait=wait)
     bars = _ProgressBars()
     try:
-        return import_folder(folder, force=force, progress=bars)
+        return import_folder(folder, force=force, progress=bars, wait=wait)
     finally:
         bars.close()
 
@@ -107,6 +115,7 @@ def import_cmd(
     ),
     force: bool = typer.Option(False, "--force", help="Re-read files already imported unchanged."),
     json_out: bool = typer.Option(False, "--json", help="Print the import result as JSON."),
+    wait: float = typer.Option(0.0, "--wait", min=0.0, help=_WAIT_HELP),
 ) -> None:
     """Import a local folder of CSV/Parquet files into the store.
 
@@ -115,7 +124,7 @@ def import_cmd(
     """
     from capsize._format import fmt_num
 
-    res = run_import(folder, force=force, quiet=json_out)
+    res = run_import(folder, force=force, quiet=json_out, wait=wait)
     if json_out:
         emit_json(res.to_dict())
         return
@@ -186,7 +195,11 @@ def check_cmd(
     limit: int = typer.Option(40, "--limit", min=1, help="Findings to show (--json: all)."),
     json_out: bool = typer.Option(False, "--json", help="The check result as JSON."),
 ) -> None:
-    """Show the quality report: store integrity and the findings of every import."""
+    """Show the quality report: store integrity and the findings of every import.
+
+    Exits with status 1 when the store has an integrity problem (duplicated keys,
+    non-finite values, orphan rows), each printed on one line.
+    """
     from capsize.errors import InputError
     from capsize.queries import open_session
     from capsize.queries.data import data_check
@@ -196,14 +209,25 @@ def check_cmd(
             res = data_check(s, severity=severity)
     except InputError as exc:
         raise fail(f"--severity: {exc}") from None
+    problems = [str(p) for (p,) in res.table("integrity").rows]
     if json_out:
         emit_json(res.to_dict())
-        return
-    problems = res.table("integrity").rows
+    else:
+        _print_check(res, problems, limit)
+    if problems:
+        raise fail(
+            f"the store has {len(problems)} integrity problem(s) (listed above); rebuild it: "
+            "move the store file aside and run 'capsize data import DIR'"
+        )
+
+
+def _print_check(res: DataResult, problems: list[str], limit: int) -> None:
+    from rich.markup import escape
+
     if not problems:
-        console.print(f"[green]{res.notes[0]}[/]")
-    for (p,) in problems:
-        console.print(f"[red]integrity problem:[/] {p}")
+        console.print(f"[green]{escape(res.notes[0])}[/]")
+    for p in problems:
+        err_console.print(f"[red]integrity problem:[/] {escape(p)}", highlight=False)
     print_table(
         [[str(sev), str(check), _fmt_count(n)] for sev, check, n in res.table("by_check").rows],
         ["severity", "check", "findings"],
@@ -218,15 +242,15 @@ def check_cmd(
     )
 
 
-def run_update(*, quiet: bool = False) -> DataResult:
+def run_update(*, quiet: bool = False, wait: float = 0.0) -> DataResult:
     """Update the store from live providers with a progress bar (shared with ``report``)."""
     from capsize.queries.data import update
 
     if quiet:
-        return update()
+        return update(wait=wait)
     bars = _ProgressBars()
     try:
-        return update(progress=bars)
+        return update(progress=bars, wait=wait)
     finally:
         bars.close()
 
@@ -237,11 +261,12 @@ def update_cmd(
     json_out: bool = typer.Option(
         False, "--json", help="Print what was fetched and what failed as JSON."
     ),
+    wait: float = typer.Option(0.0, "--wait", min=0.0, help=_WAIT_HELP),
 ) -> None:
     """Fetch the segment proxies, FRED rates, French size data and iShares holdings from live providers."""
     from capsize._format import fmt_num
 
-    res = run_update(quiet=json_out)
+    res = run_update(quiet=json_out, wait=wait)
     if json_out:
         emit_json(res.to_dict())
     else:

@@ -21,13 +21,13 @@ _HOW_TO_FILL = (
 )
 
 
-def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
+def _fill_if_empty(data_dir: Path | None, quiet: bool, wait: float = 0.0) -> None:
     """Fill an empty store: from ``data_dir`` / CAPSIZE_DATA_DIR, else live providers."""
     from capsize._cli.data import run_import, run_update
     from capsize.errors import CapsizeError
     from capsize.queries.data import store_is_empty
 
-    if not store_is_empty():
+    if not store_is_empty(wait):
         return
     folder = data_dir or (
         Path(os.environ["CAPSIZE_DATA_DIR"]) if os.environ.get("CAPSIZE_DATA_DIR") else None
@@ -37,26 +37,29 @@ def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
             raise fail(f"data folder {str(folder)!r} does not exist; {_HOW_TO_FILL}")
         if not quiet:
             console.print(f"The store is empty: importing {escape_markup(folder)} ...")
-        run_import(folder, quiet=quiet)
+        run_import(folder, quiet=quiet, wait=wait)
     else:
         if not quiet:
             console.print("The store is empty: updating from live providers ...")
         try:
-            run_update(quiet=quiet)
+            run_update(quiet=quiet, wait=wait)
         except CapsizeError as exc:
             raise fail(f"{exc}; {_HOW_TO_FILL}") from None
-    if store_is_empty():
+    if store_is_empty(wait):
         raise fail(_HOW_TO_FILL)
 
 
-def write_report(as_of: object | None = None, fmt: str = "html", out: Path | None = None) -> Path:
+def write_report(
+    as_of: object | None = None, fmt: str = "html", out: Path | None = None, wait: float = 0.0
+) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
+    from capsize._atomic import write_text
     from capsize.queries import open_session
     from capsize.report.context import build_context
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html, render_markdown, render_pdf
 
-    with open_session(as_of) as session:
+    with open_session(as_of, wait=wait) as session:
         ctx = build_context(session)
     narrative = write_narrative(ctx)
     stem = f"capsize-report-{ctx.day}"
@@ -66,11 +69,9 @@ def write_report(as_of: object | None = None, fmt: str = "html", out: Path | Non
         return render_markdown(ctx, narrative, out or Path.cwd(), name=stem)
     suffix = ".pdf" if fmt == "pdf" else ".html"
     path = out if out is not None and out.suffix else (out or Path.cwd()) / f"{stem}{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "pdf":
         return render_pdf(ctx, narrative, path)
-    path.write_text(render_html(ctx, narrative), encoding="utf-8")
-    return path
+    return write_text(path, render_html(ctx, narrative))
 
 
 def register(app: typer.Typer) -> None:
@@ -93,6 +94,12 @@ def register(app: typer.Typer) -> None:
         ),
         open_: bool = typer.Option(False, "--open", help="Open the report when written."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+        wait: float = typer.Option(
+            0.0,
+            "--wait",
+            min=0.0,
+            help="Seconds to wait while an import or update holds the store.",
+        ),
     ) -> None:
         """Write the small-cap daily report: tape, scoreboard, trends, rates, size factor, sources.
 
@@ -101,9 +108,9 @@ def register(app: typer.Typer) -> None:
         if fmt not in _FORMATS:
             raise fail(f"--format {fmt!r} is not one of {', '.join(_FORMATS)}")
         day = parse_date_option(as_of, "--as-of")
-        _fill_if_empty(data_dir, quiet)
+        _fill_if_empty(data_dir, quiet, wait)
         try:
-            path = write_report(day, fmt, out)
+            path = write_report(day, fmt, out, wait)
         except MissingDependencyError as exc:
             raise fail(str(exc)) from None
         console.print(f"Report written: {escape_markup(path)}", highlight=False, soft_wrap=True)

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from capsize._atomic import atomic_path, write_text
 from capsize.analytics import _kernels as _k
 from capsize.errors import InputError, PerformanceWarning, SchemaError
 
@@ -321,8 +322,7 @@ def save_panel(panel: Panel, path: str | os.PathLike[str]) -> Path:
         base = base.with_suffix("")
     base.parent.mkdir(parents=True, exist_ok=True)
     npy, meta = base.with_suffix(".npy"), base.with_suffix(".json")
-    tmp_npy, tmp_meta = base.with_suffix(".npy.tmp"), base.with_suffix(".json.tmp")
-    with tmp_npy.open("wb") as fh:
+    with atomic_path(npy) as part, part.open("wb") as fh:
         np.save(fh, np.ascontiguousarray(panel.values), allow_pickle=False)
     payload = {
         "format": _PANEL_FORMAT,
@@ -330,9 +330,7 @@ def save_panel(panel: Panel, path: str | os.PathLike[str]) -> Path:
         "dates": [d.strftime("%Y-%m-%d") for d in panel.dates],
         "tickers": [str(t) for t in panel.tickers],
     }
-    tmp_meta.write_text(json.dumps(payload))
-    os.replace(tmp_npy, npy)
-    os.replace(tmp_meta, meta)
+    write_text(meta, json.dumps(payload))
     return npy
 
 

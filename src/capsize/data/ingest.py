@@ -1,8 +1,9 @@
 """Import a local data folder (laid out like ``shared/data``) into the store.
 
 Each import group (``prices``, ``universe``, ``macro``, ``holdings`` ...) is
-read, checked by :mod:`capsize.data.quality` and written in ONE transaction:
-after a crash every group holds either its previous or its new state. Files
+read and checked by :mod:`capsize.data.quality`, and the WHOLE import (every group,
+its catalog entries and quality findings) is written in ONE transaction: a crash or
+``SIGKILL`` at any moment leaves the store exactly as it was before the import. Files
 whose content hash is already in the catalog are skipped (``force=True``
 re-reads them), so re-importing the same folder changes nothing.
 """
@@ -217,7 +218,7 @@ class _Importer:
 
     # ------------------------------------------------------------------ bars
     def bars_group(self, label: str, specs: Sequence[FileSpec]) -> None:
-        """Import the changed bar files of one group in one transaction."""
+        """Import the changed bar files of one group (within the import's transaction)."""
         todo = self._changed(specs)
         total = len(specs)
         self._tick(label, total - len(todo), total)
@@ -240,7 +241,8 @@ class _Importer:
             self.store.write_quality([s.rel for s, _ in todo], checked.findings)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))
-            self.store.write_symbols(_bar_symbols(todo))
+            kept = set(clean["key"])  # a file that gave no row leaves no orphan symbol row
+            self.store.write_symbols(_bar_symbols([t for t in todo if t[0].rel in kept]))
         self.report.rows += len(clean)
         self.report.rejected_rows += int(checked.rejected.sum())
         self.report.imported.extend(str(c["dataset_key"]) for c in cat)
@@ -249,7 +251,7 @@ class _Importer:
 
     # ------------------------------------------------------------------ small files
     def small_group(self, label: str, specs: Sequence[FileSpec]) -> None:
-        """Import the changed small files of one group in one transaction."""
+        """Import the changed small files of one group (within the import's transaction)."""
         todo = self._changed(specs)
         total = len(specs)
         done = total - len(todo)
@@ -319,14 +321,15 @@ def import_folder(
         RejectedFile(s.rel, _SKIP_REASONS[s.kind]) for s in specs if s.kind in _SKIP_REASONS
     )
     wanted = GROUP_ORDER if groups is None else tuple(groups)
-    for group in wanted:
-        members = [s for s in specs if s.group == group]
-        if not members:
-            continue
-        if group in BAR_GROUPS:
-            imp.bars_group(group, members)
-        else:
-            imp.small_group(group, members)
+    with store.transaction():  # all or nothing: the groups' transactions join this one
+        for group in wanted:
+            members = [s for s in specs if s.group == group]
+            if not members:
+                continue
+            if group in BAR_GROUPS:
+                imp.bars_group(group, members)
+            else:
+                imp.small_group(group, members)
     keys = [s.rel for s in specs if s.group in wanted and s.kind not in _SKIP_REASONS]
     imp.report.findings = store.quality_counts(keys)
     return imp.report

@@ -3,7 +3,13 @@
 The store is one DuckDB file (``$CAPSIZE_HOME/capsize.duckdb``). Every write
 runs in a single transaction: a crash or ``SIGKILL`` mid-write leaves the
 previous state, and writing the same data again changes nothing (rows are
-replaced by key, never appended twice).
+replaced by key, never appended twice). An import or an update is one transaction
+as a whole (see :mod:`capsize.data.ingest`).
+
+One process may write the file, or several read it. A process refused because
+another holds the file gets one line naming that process's command and pid (each
+:meth:`Store.open` records its holder, see :mod:`capsize.data._holders`);
+``Store.open(wait=seconds)`` waits for it, up to that long.
 
 Reads return pandas frames with a tz-naive ``DatetimeIndex`` named ``date``
 and accept ``as_of=``: only rows dated on or before it are returned.
@@ -22,7 +28,9 @@ Price bases
 
 from __future__ import annotations
 
+import math
 import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +43,9 @@ import pandas as pd
 
 from capsize._typing import DateLike
 from capsize.config import load_settings
+from capsize.data._holders import describe as describe_holder
+from capsize.data._holders import register as register_holder
+from capsize.data._holders import release as release_holder
 from capsize.data._schema import MIGRATIONS, SCHEMA_VERSION
 from capsize.errors import DataNotFound, InputError, StoreError
 
@@ -107,6 +118,56 @@ def _date_index(frame: pd.DataFrame, column: str = "date") -> pd.DataFrame:
     return frame.set_index(column)
 
 
+_UNIQUE_KEYS: dict[str, str] = {
+    "bars": "symbol, basis, date",
+    "macro": "series_id, date",
+    "factors": "dataset, frequency, date, name",
+    "holdings": "fund, as_of, position",
+    "membership": "index_name, snapshot_date, ticker",
+    "fund_shares": "fund, date, source",
+    "actions": "symbol, date, kind",
+}
+"""Key of each data table: two rows with the same key are an integrity problem."""
+
+_FINITE = "NOT isfinite(coalesce({c}, 0))"
+_ROW_CHECKS: tuple[tuple[str, str], ...] = (
+    (
+        "bars: {n} rows with a non-positive, missing or non-finite close",
+        "SELECT count(*) FROM bars WHERE close IS NULL OR NOT isfinite(close) OR close <= 0",
+    ),
+    (
+        "bars: {n} rows with a non-finite open, high, low, adj_close or volume",
+        "SELECT count(*) FROM bars WHERE "
+        + " OR ".join(_FINITE.format(c=c) for c in ("open", "high", "low", "adj_close", "volume")),
+    ),
+    (
+        "macro: {n} non-finite values",
+        "SELECT count(*) FROM macro WHERE NOT isfinite(value)",
+    ),
+    (
+        "factors: {n} non-finite values",
+        "SELECT count(*) FROM factors WHERE NOT isfinite(value)",
+    ),
+    (
+        "fund_shares: {n} rows with non-finite shares outstanding or NAV",
+        "SELECT count(*) FROM fund_shares WHERE NOT isfinite(shares_outstanding) OR "
+        + _FINITE.format(c="nav"),
+    ),
+    (
+        "symbols: {n} symbol rows from data files that hold no bars (orphan symbols)",
+        "SELECT count(*) FROM symbols s WHERE NOT EXISTS (SELECT 1 FROM bars b "
+        "WHERE b.symbol = s.symbol) AND s.source NOT IN "
+        "(SELECT dataset_key FROM catalog WHERE kind = 'reference')",
+    ),
+    (
+        "catalog: {n} bar datasets listed but holding no rows",
+        "SELECT count(*) FROM catalog c WHERE c.kind = 'bars' AND c.rows > 0 AND NOT EXISTS "
+        "(SELECT 1 FROM bars b WHERE b.symbol = c.subject AND b.basis = c.variant)",
+    ),
+)
+"""(problem template, SQL counting the offending rows) of every row-level integrity check."""
+
+
 @dataclass(frozen=True)
 class IntegrityReport:
     """Result of :meth:`Store.check_integrity`.
@@ -121,6 +182,40 @@ class IntegrityReport:
 
     ok: bool
     problems: tuple[str, ...]
+
+
+def _lock_refusal(db: Path, read_only: bool, error: str, waited: float) -> StoreError:
+    who = describe_holder(db, error)
+    if waited > 0:
+        hint = f" after waiting {waited:g} s; try again later or pass a longer --wait"
+    elif read_only:
+        hint = "; wait for it to finish and try again"
+    else:
+        hint = "; wait for it to finish and try again, or pass --wait SECONDS to wait for it"
+    return StoreError(f"store {db} is in use by {who}{hint}")
+
+
+def _connect(db: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect to ``db``, retrying for ``wait`` seconds while another process holds it."""
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")  # never draw over the CLI's output
+            return con
+        except duckdb.Error as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise StoreError(
+                    f"cannot open store {db}: {text.splitlines()[0]}; if the file is damaged, "
+                    "rename it and run 'capsize data import DIR' to build a new store"
+                ) from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _lock_refusal(db, read_only, text, wait) from None
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.5)
 
 
 class Store:
@@ -145,10 +240,18 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._in_tx = False
+        self._record: Path | None = None
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        wait: float = 0.0,
+        holder: str | None = None,
+    ) -> Store:
         """Open (and create or migrate) the store.
 
         Parameters
@@ -157,6 +260,11 @@ class Store:
             Database file; defaults to ``$CAPSIZE_HOME/capsize.duckdb``.
         read_only : bool
             Open without write access (several readers may share the file).
+        wait : float
+            Seconds to wait while another process holds the file (0: fail at once).
+        holder : str, optional
+            What this process is, for the message another process gets while this one
+            holds the store (default: the command line, e.g. ``capsize data import DIR``).
 
         Returns
         -------
@@ -165,35 +273,32 @@ class Store:
         Raises
         ------
         StoreError
-            If the file cannot be opened (locked by another writer, corrupt,
-            or written by a newer capsize).
+            If the file cannot be opened (held by another process for longer than
+            ``wait`` seconds, the message naming its command and pid; corrupt; or
+            written by a newer capsize).
         """
         db = Path(path) if path is not None else load_settings().store_path
         if read_only and not db.exists():
             raise DataNotFound(
                 f"no capsize store at {db}; run 'capsize data import DIR' or 'capsize data update' first"
             )
+        if not math.isfinite(wait) or wait < 0:
+            raise InputError(f"wait={wait!r} is not a number of seconds >= 0; use e.g. --wait 30")
         db.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(db), read_only=read_only)
-        except duckdb.Error as exc:
-            if "lock" in str(exc).lower():
-                raise StoreError(
-                    f"store {db} is in use by another capsize process (an import or update?); "
-                    "wait for it to finish and try again"
-                ) from exc
-            raise StoreError(
-                f"cannot open store {db}: {str(exc).splitlines()[0]}; if the file is damaged, "
-                "rename it and run 'capsize data import DIR' to build a new store"
-            ) from exc
+        con = _connect(db, read_only, wait)
         store = cls(con, db, read_only)
         if read_only and store.needs_migration():
             # A reader of an older store: migrate once with a short write connection (one
             # transaction per step), then read. Fails cleanly when a writer holds the file.
             store.close()
-            cls.open(db, read_only=False).close()
-            return cls.open(db, read_only=True)
-        store._migrate()
+            cls.open(db, read_only=False, wait=wait, holder=holder).close()
+            return cls.open(db, read_only=True, wait=wait, holder=holder)
+        try:
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        store._record = register_holder(db, "reading" if read_only else "writing", holder)
         return store
 
     def needs_migration(self) -> bool:
@@ -201,8 +306,10 @@ class Store:
         return 0 < self.schema_version() < SCHEMA_VERSION
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (and withdraw this process's holder record)."""
         self.con.close()
+        release_holder(self._record)
+        self._record = None
 
     def __enter__(self) -> Store:
         return self
@@ -305,7 +412,9 @@ class Store:
                            coalesce(s.low, b.low) AS low, coalesce(s.close, b.close) AS close,
                            coalesce(s.adj_close, b.adj_close) AS adj_close,
                            coalesce(s.volume, b.volume) AS volume,
-                           CASE WHEN b.source IS NULL OR b.source = s.source THEN s.source
+                           CASE WHEN b.source IS NULL THEN s.source
+                                WHEN list_contains(string_split(b.source, '; '), s.source)
+                                THEN b.source
                                 ELSE b.source || '; ' || s.source END AS source,
                            now()::TIMESTAMP AS ingested_at
                     FROM _in_bars s LEFT JOIN bars b
@@ -432,34 +541,26 @@ class Store:
 
     # ------------------------------------------------------------------ integrity
     def check_integrity(self) -> IntegrityReport:
-        """Check keys are unique and the catalog agrees with the tables."""
+        """Check keys are unique, values finite and every row belongs to something.
+
+        Returns
+        -------
+        IntegrityReport
+            One line per problem: duplicated keys, non-positive, missing or non-finite
+            values, orphan rows (symbol rows of a data file without bars, catalog
+            entries without rows).
+        """
         problems: list[str] = []
-        checks = {
-            "bars": "symbol, basis, date",
-            "macro": "series_id, date",
-            "factors": "dataset, frequency, date, name",
-            "holdings": "fund, as_of, position",
-            "membership": "index_name, snapshot_date, ticker",
-            "fund_shares": "fund, date, source",
-            "actions": "symbol, date, kind",
-        }
-        for table, key in checks.items():
+        for table, key in _UNIQUE_KEYS.items():
             row = self.con.execute(
                 f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)"
             ).fetchone()
             if row and row[0]:
                 problems.append(f"{table}: {row[0]} duplicated keys ({key})")
-        row = self.con.execute(
-            "SELECT count(*) FROM bars WHERE close <= 0 OR close IS NULL"
-        ).fetchone()
-        if row and row[0]:
-            problems.append(f"bars: {row[0]} rows with a non-positive or missing close")
-        orphans = self.con.execute(
-            "SELECT count(*) FROM catalog c WHERE c.kind = 'bars' AND c.rows > 0 AND NOT EXISTS "
-            "(SELECT 1 FROM bars b WHERE b.symbol = c.subject AND b.basis = c.variant)"
-        ).fetchone()
-        if orphans and orphans[0]:
-            problems.append(f"catalog: {orphans[0]} bar datasets listed but holding no rows")
+        for what, sql in _ROW_CHECKS:
+            row = self.con.execute(sql).fetchone()
+            if row and row[0]:
+                problems.append(what.format(n=row[0]))
         return IntegrityReport(ok=not problems, problems=tuple(problems))
 
     # ------------------------------------------------------------------ reads

@@ -7,8 +7,10 @@ request cannot connect at all (DNS failure, connection refused, no route):
 then the machine is offline, and :class:`~capsize.errors.NetworkUnreachable`
 says so at once, naming the host, instead of trying every source in turn.
 Each fetched frame passes the same quality checks as imported files and is
-written in its own transaction, with a catalog entry naming the provider URL
-and retrieval time.
+written with a catalog entry naming the provider URL and retrieval time. The
+whole update is ONE transaction: a crash or ``SIGKILL`` at any moment leaves the
+store as it was before the update (a source that fails is recorded and the
+others are still written).
 """
 
 from __future__ import annotations
@@ -370,10 +372,11 @@ def update_from_providers(
             jobs.append((f"fred {','.join(macro)}", partial(up.macro, macro)))
         jobs += [(f"french {d} {f}", partial(up.factors, d, f)) for d, f in factors]
         jobs += [(f"ishares {fund}", partial(up.holdings, fund)) for fund in funds]
-        for i, (label, job) in enumerate(jobs):
-            if progress is not None:
-                progress("update", i, len(jobs))
-            up.attempt(label, job)
+        with store.transaction():  # all or nothing: the sources' transactions join this one
+            for i, (label, job) in enumerate(jobs):
+                if progress is not None:
+                    progress("update", i, len(jobs))
+                up.attempt(label, job)
         if progress is not None:
             progress("update", len(jobs), len(jobs))
     finally:

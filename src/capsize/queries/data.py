@@ -454,13 +454,13 @@ def data_check(
 
 
 @contextmanager
-def _writable(store: Store | None) -> Iterator[Store]:
+def _writable(store: Store | None, wait: float) -> Iterator[Store]:
     if store is not None:
         yield store
         return
     from capsize.data.store import Store
 
-    opened = Store.open()
+    opened = Store.open(wait=wait)
     try:
         yield opened
     finally:
@@ -525,6 +525,7 @@ def import_folder(
     store: Store | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    wait: float = 0.0,
 ) -> DataResult:
     """Import a folder laid out like ``shared/data`` into the store.
 
@@ -539,6 +540,8 @@ def import_folder(
     progress : callable, optional
         ``progress(label, done, total)``, in files; first called once the folder has
         been read (a bad folder fails before it).
+    wait : float
+        Seconds to wait while another process holds the store (0: fail at once).
 
     Returns
     -------
@@ -554,7 +557,8 @@ def import_folder(
     InputError
         When ``folder`` does not exist or holds no data file.
     StoreError
-        When the store cannot be opened for writing (another process writes to it).
+        When the store cannot be opened for writing (another process held it for more
+        than ``wait`` seconds; the message names that process).
     """
     from capsize.data.ingest import import_folder as ingest
     from capsize.data.providers.local import scan_folder
@@ -566,7 +570,7 @@ def import_folder(
             "such as ../shared/data"
         )
     scan_folder(path)  # a bad folder fails here, before the store is opened
-    with _writable(store) as st:
+    with _writable(store, wait) as st:
         rep = ingest(st, path, force=force, progress=progress)
         day = _as_of_after(st)
     return _import_result(rep, day, force)
@@ -600,7 +604,9 @@ def _update_result(rep: UpdateReport, day: pd.Timestamp) -> DataResult:
     )
 
 
-def update(*, store: Store | None = None, progress: Progress | None = None) -> DataResult:
+def update(
+    *, store: Store | None = None, progress: Progress | None = None, wait: float = 0.0
+) -> DataResult:
     """Fetch the segment proxies, FRED rates, French size data and iShares holdings.
 
     Parameters
@@ -609,6 +615,8 @@ def update(*, store: Store | None = None, progress: Progress | None = None) -> D
         An open, writable store; default: the configured store, opened for the update.
     progress : callable, optional
         ``progress(label, done, total)``, in sources.
+    wait : float
+        Seconds to wait while another process holds the store (0: fail at once).
 
     Returns
     -------
@@ -621,25 +629,27 @@ def update(*, store: Store | None = None, progress: Progress | None = None) -> D
     Raises
     ------
     StoreError
-        When the store cannot be opened for writing.
+        When the store cannot be opened for writing (another process held it for more
+        than ``wait`` seconds; the message names that process).
     """
     from capsize.data.update import update_from_providers
 
-    with _writable(store) as st:
+    with _writable(store, wait) as st:
         rep = update_from_providers(st, progress=progress)
         day = _as_of_after(st)
     return _update_result(rep, day)
 
 
-def store_is_empty() -> bool:
+def store_is_empty(wait: float = 0.0) -> bool:
     """Return True when the configured store does not exist yet or holds no bars.
 
-    Opens the store read-only (a reader never blocks a writer or migrates the file).
+    Opens the store read-only (a reader never migrates the file), waiting up to ``wait``
+    seconds while another process writes it.
     """
     from capsize.data.store import Store
 
     try:
-        store = Store.open(read_only=True)
+        store = Store.open(read_only=True, wait=wait)
     except DataNotFound:  # no store file yet
         return True
     try:

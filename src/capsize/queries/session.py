@@ -227,8 +227,12 @@ def session_for(source: Store | Session, as_of: object | None = None) -> Session
 
 
 @contextmanager
-def open_session(as_of: object | None = None, *, path: str | None = None) -> Iterator[Session]:
+def open_session(
+    as_of: object | None = None, *, path: str | None = None, wait: float = 0.0
+) -> Iterator[Session]:
     """Open the configured store read-only and yield a session at ``as_of``.
+
+    ``wait`` is how many seconds to wait while another process writes the store.
 
     Raises
     ------
@@ -240,7 +244,7 @@ def open_session(as_of: object | None = None, *, path: str | None = None) -> Ite
     from capsize.data.store import Store
 
     day = parse_as_of(as_of)
-    store = Store.open(path, read_only=True)
+    store = Store.open(path, read_only=True, wait=wait)
     try:
         yield Session(store, day)
     finally:

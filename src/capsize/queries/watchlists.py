@@ -10,7 +10,6 @@ stamps the answer.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -165,18 +164,10 @@ def _writable(path: str | Path | None, wait: float) -> Iterator[Store]:
     """Open the store for writing, retrying while another process holds it."""
     from capsize.data.store import Store
 
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            store = Store.open(path)
-            break
-        except StoreError as exc:
-            if time.monotonic() >= deadline:
-                raise StoreError(
-                    f"the store is busy (an update or import is writing it): "
-                    f"{str(exc).splitlines()[0]}"
-                ) from None
-            time.sleep(0.05)
+    try:
+        store = Store.open(path, wait=wait)
+    except StoreError as exc:
+        raise StoreError(f"the store is busy: {str(exc).splitlines()[0]}") from None
     try:
         yield store
     finally:

@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from capsize._atomic import atomic_path
+
 if TYPE_CHECKING:
     from capsize.report._model import ChartSpec
     from capsize.report.context import ReportContext
@@ -173,7 +175,8 @@ def write_pngs(ctx: ReportContext, out_dir: Path) -> dict[str, Path]:
         fig.text(0.01, 0.01, spec.source, fontsize=7, color="#666666")
         fig.tight_layout(rect=(0, 0.05, 1, 1))
         path = out_dir / f"{spec.id}.png"
-        fig.savefig(path)
+        with atomic_path(path) as part:
+            fig.savefig(part, format="png")
         plt.close(fig)
         paths[spec.id] = path
     return paths

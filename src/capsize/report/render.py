@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from capsize._atomic import atomic_path, write_text
 from capsize._format import fmt_date
 from capsize.errors import MissingDependencyError
 
@@ -190,8 +191,7 @@ def render_markdown(
     tpl = _env("md").get_template("report.md.j2")
     text = tpl.render(narrative=narrative, images=rel, **_common(ctx))
     path = out_dir / f"{stem}.md"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text(path, text)
 
 
 def render_pdf(ctx: ReportContext, narrative: Narrative, out_path: Path) -> Path:
@@ -216,5 +216,6 @@ def render_pdf(ctx: ReportContext, narrative: Narrative, out_path: Path) -> Path
     with tempfile.TemporaryDirectory() as tmp:
         pngs = C.write_pngs(ctx, Path(tmp))
         html = render_html(ctx, narrative, images=pngs)
-        weasyprint.HTML(string=html).write_pdf(str(out_path))
+        with atomic_path(out_path) as part:
+            weasyprint.HTML(string=html).write_pdf(str(part))
     return out_path

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from capsize._atomic import write_text
 from capsize.errors import DataNotFound, StoreError
 
 __all__ = [
@@ -77,12 +77,8 @@ def _read(home: Path) -> list[TokenRecord]:
 
 
 def _write(home: Path, records: list[TokenRecord]) -> None:
-    path = home / TOKENS_FILE
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump({"tokens": [asdict(r) for r in records]}, fh, indent=2)
-    os.replace(tmp, path)
+    # The temporary file is created owner-only (0600) and renamed, so the mode stays.
+    write_text(home / TOKENS_FILE, json.dumps({"tokens": [asdict(r) for r in records]}, indent=2))
 
 
 def create_token(

@@ -94,7 +94,6 @@ class ScreenQueryResult(QueryResult):
         suffix = out.suffix.lower()
         if suffix not in (".csv", ".json"):
             raise InputError(f"export file {str(out)!r} must end in .csv or .json")
-        out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             text = self.table("screen").to_csv()  # formula-safe, as the web's CSV
         else:
