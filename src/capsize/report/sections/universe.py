@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from capsize.errors import CapsizeError
 from capsize.report._inputs import Inputs
 
 if TYPE_CHECKING:
     from capsize.queries.internals import BreadthAnswer, UniverseAnswer
 
-__all__ = ["UniverseData", "load_universe"]
+__all__ = ["UniverseData", "load_universe", "universe_or_reason"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,20 @@ def load_universe(inp: Inputs) -> UniverseData:
     members: UniverseAnswer = s.cached(("q", "universe_members"), lambda: universe_members(s))
     br: BreadthAnswer = s.cached(("q", "breadth"), lambda: breadth(s))
     return UniverseData(members=members, breadth=br, day=br.as_of)
+
+
+def universe_or_reason(inp: Inputs) -> tuple[UniverseData | None, str]:
+    """Return the universe's answers, or None and why they are missing (one line).
+
+    Asked once per report (memoised in the session), so every section that shows the
+    universe says the same thing when it is missing.
+    """
+
+    def ask() -> tuple[UniverseData | None, str]:
+        try:
+            return load_universe(inp), ""
+        except CapsizeError as exc:
+            return None, (str(exc) or type(exc).__name__).splitlines()[0]
+
+    out: tuple[UniverseData | None, str] = inp.session.cached(("report", "universe"), ask)
+    return out
