@@ -118,18 +118,18 @@ def _row(c: _Ctx, name: str, mask: np.ndarray, tickers: list[str]) -> tuple[Cell
             )
         )
     members = {t for t, m in zip(tickers, mask, strict=True) if m}
-    for w in SECTOR_WINDOWS:
-        r = c.rets[w]
+    for win in SECTOR_WINDOWS:
+        r = c.rets[win]
         r = r[r.index.isin(members)]
         cells.append(
             fs.add(
-                f"{key}.ret.{w}",
+                f"{key}.ret.{win}",
                 float(r.mean()) if len(r) else None,
                 "fraction",
-                f"{name}: equal-weight return, {w}",
+                f"{name}: equal-weight return, {win}",
                 source=c.source,
                 symbols=who,
-                window=c.spans[w],
+                window=c.spans[win],
                 formula="mean over members of (close on the day / close on the base session - 1)",
                 note="" if len(r) else "no member with both closes",
             )
