@@ -45,7 +45,7 @@ from capsize.report._model import (
     Section,
     Table,
 )
-from capsize.report.sections.breadth import breadth_section
+from capsize.report.sections.breadth import breadth_section, sector_section
 from capsize.report.sections.flows import flows_section
 from capsize.report.sections.liquidity import volume_section
 from capsize.report.sections.market import (
@@ -60,7 +60,7 @@ from capsize.report.sections.rating import rating_section
 from capsize.report.sections.risk import risk_section
 from capsize.report.sections.size import size_factor_section
 from capsize.report.sections.sources import sources_section
-from capsize.report.sections.universe import universe_or_reason
+from capsize.report.sections.universe import movers_section, universe_or_reason
 from capsize.report.watch import WATCH_RULES, WatchItem, watch_items
 
 if TYPE_CHECKING:
@@ -175,6 +175,8 @@ SECTIONS: tuple[tuple[str, str, SectionBuilder], ...] = (
     ("highs", "Highs and drawdowns", highs_section),
     ("risk", "Risk", risk_section),
     ("breadth", "Breadth of the small-cap universe", _breadth),
+    ("sectors", "Breadth by sector", sector_section),
+    ("movers", "Top and bottom movers", movers_section),
     ("volume", "Volume and liquidity", _volume),
     ("flows", "Fund flows", flows_section),
     ("rates", "Rates", rates_section),
@@ -195,6 +197,8 @@ ORDER = (
     "leadership",
     "highs",
     "breadth",
+    "sectors",
+    "movers",
     "volume",
     "risk",
     "rates",
