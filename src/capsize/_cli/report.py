@@ -52,12 +52,12 @@ def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
 def write_report(as_of: object | None = None, fmt: str = "html", out: Path | None = None) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
     from capsize.queries import open_session
-    from capsize.report.context import build_context
+    from capsize.report.cache import cached_context
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html, render_markdown, render_pdf
 
     with open_session(as_of) as session:
-        ctx = build_context(session)
+        ctx, _ = cached_context(session)  # rebuilt whenever the store, code or settings change
     narrative = write_narrative(ctx)
     stem = f"capsize-report-{ctx.day}"
     if fmt == "md":

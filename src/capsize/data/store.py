@@ -145,6 +145,9 @@ class Store:
         self.path = path
         self.read_only = read_only
         self._in_tx = False
+        # symbol -> bases held; only kept on a read-only store (its data cannot change
+        # while it is open: DuckDB admits no writer beside a reader).
+        self._bases: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -468,13 +471,7 @@ class Store:
             raise InputError(f"basis={basis!r} is not one of adjusted, raw, level, auto")
         if not symbols:
             raise InputError("no symbols given; name at least one, e.g. IWM")
-        held = self.con.execute(
-            "SELECT DISTINCT symbol, basis FROM bars WHERE symbol IN (SELECT unnest(?))",
-            [list(symbols)],
-        ).fetchall()
-        by_symbol: dict[str, set[str]] = {}
-        for sym, bas in held:
-            by_symbol.setdefault(str(sym), set()).add(str(bas))
+        by_symbol = self._held_bases(symbols)
         out: dict[str, str] = {}
         for sym in symbols:
             have = by_symbol.get(sym)
@@ -495,6 +492,22 @@ class Store:
                     f"{', '.join(sorted(have))}); use basis='auto' or import {basis} data"
                 )
         return out
+
+    def _held_bases(self, symbols: Sequence[str]) -> dict[str, frozenset[str]]:
+        """Bases held per symbol (each symbol asked once per read-only store)."""
+        unknown = [x for x in dict.fromkeys(symbols) if x not in self._bases]
+        found: dict[str, set[str]] = {x: set() for x in unknown}
+        if unknown:
+            held = self.con.execute(
+                "SELECT DISTINCT symbol, basis FROM bars WHERE symbol IN (SELECT unnest(?))",
+                [unknown],
+            ).fetchall()
+            for sym, bas in held:
+                found.setdefault(str(sym), set()).add(str(bas))
+        out = {x: frozenset(v) for x, v in found.items()}
+        if self.read_only:
+            self._bases.update(out)
+        return {x: self._bases[x] if x in self._bases else out[x] for x in symbols}
 
     def closes(
         self,
