@@ -17,6 +17,11 @@ CAPSIZE_HTTP_RETRIES
     Attempts per HTTP request on 429/5xx/timeouts (default 3).
 CAPSIZE_NO_NUMBA
     Set to 1 to disable numba kernels.
+CAPSIZE_NUMBA_MIN_CELLS
+    Panels smaller than this (cells) use the numpy kernels (default 4,000,000; 0: numba
+    whenever available). See :data:`capsize.analytics.engine.NUMBA_MIN_CELLS`.
+CAPSIZE_NO_CACHE
+    Set to 1 to build the report without its cache (:mod:`capsize.report.cache`).
 """
 
 from __future__ import annotations
