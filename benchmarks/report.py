@@ -1,21 +1,41 @@
-"""Benchmark ``capsize report`` on the shared data: where the time goes, cold and warm.
+"""Benchmark ``capsize report`` on the shared data: where the time goes, in a new process.
 
 Uses the store at ``CAPSIZE_HOME`` when it holds data; otherwise imports the shared data
 (``CAPSIZE_SHARED`` or ``../shared``) into a temporary home first (not timed).
 
-Prints, for a cold and a warm in-process run, the time of each step (loading the
-closes, each section, the narrative, the charts, the template) against a baseline
-measured in the same run: one ``store.closes`` call for the report's proxies. Then the
-end-to-end time of the ``capsize report`` command in a fresh process (twice; the
-second is the warm figure, goal < 3 s).
+Two measurements, each in fresh Python processes (nothing warm in memory but the OS
+file cache):
 
-Run: ``python benchmarks/report.py [--as-of 2025-10-08]``
+1. **Steps.** A child process runs the report step by step, as ``capsize report`` does,
+   and times each step (wall and CPU): the CLI's imports, the report's imports, opening
+   the session, choosing the proxies, every section (in build order, each with the
+   imports and queries it triggers first), the watch list and Sources, the narrative,
+   the charts, the HTML template and the atomic write. The baseline, measured in the
+   same child, is one ``store.closes`` read of the report's proxies; every step is shown
+   as a ratio to it. The child runs ``--repeat`` times; the table shows the median.
+2. **End to end.** ``capsize report -q --out FILE`` in a new process, ``--repeat``
+   times: without the report cache (``CAPSIZE_NO_CACHE=1``: every query runs), and with
+   a warm cache (same store data, code, settings and day: the built context is read
+   back, then the narrative, template and file are made again). Wall and CPU time,
+   against the start-up of a bare ``python -c pass`` measured in the same run. Goal:
+   under 1 s warm.
+
+Byte-compiled modules matter: with ``PYTHONDONTWRITEBYTECODE=1`` every run compiles
+capsize's modules again (about 0.3 s of CPU); run once without it first.
+
+On a shared, loaded machine wall times stretch; the CPU column and the ratios are the
+more stable figures.
+
+Run: ``python benchmarks/report.py [--as-of 2026-08-21] [--repeat 3]``
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +43,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+Step = tuple[str, float, float]
 
 
 def shared_data() -> Path:
@@ -54,94 +76,141 @@ def _home() -> Path:
     return tmp
 
 
-def _timed(steps: list[tuple[str, float]], name: str, fn: Callable[[], Any]) -> Any:
-    t = time.perf_counter()
+# --------------------------------------------------------------------------- child
+
+
+def _timed(steps: list[Step], name: str, fn: Callable[[], Any]) -> Any:
+    w, c = time.perf_counter(), time.process_time()
     out = fn()
-    steps.append((name, time.perf_counter() - t))
+    steps.append((name, time.perf_counter() - w, time.process_time() - c))
     return out
 
 
-def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
-    """Time each step of build_context + render_html in this process."""
-    from capsize.data.store import Store
+def child(as_of: str | None, out: Path) -> list[Step]:
+    """Run the report step by step in this (new) process and time each step."""
+    steps: list[Step] = []
+    _timed(steps, "import capsize.cli (CLI start-up)", lambda: __import__("capsize.cli"))
+
+    def imports() -> None:
+        import capsize.queries
+        import capsize.report.context
+        import capsize.report.narrative
+        import capsize.report.render  # noqa: F401
+
+    _timed(steps, "import report + queries modules", imports)
+    from capsize._atomic import write_text
+    from capsize.queries import open_session
     from capsize.report import charts as C
-    from capsize.report._inputs import _all_candidates, load_inputs
-    from capsize.report.context import build_context
+    from capsize.report.context import SECTIONS, build_section, finish_context, load_inputs
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html
-    from capsize.report.sections import market as M
-    from capsize.report.sections import rates as RA
-    from capsize.report.sections import rating as RT
-    from capsize.report.sections import risk as RI
-    from capsize.report.sections import size as SZ
-    from capsize.report.sections import sources as SO
-    from capsize.segments import default_segments
 
-    steps: list[tuple[str, float]] = []
-    store = Store.open(home / "capsize.duckdb", read_only=True)
+    sess = open_session(as_of)
+    session = _timed(steps, "open session (store, settings)", sess.__enter__)
     try:
-        held = set(store.symbols())
-        syms = [s for s in _all_candidates(default_segments()) if s in held]
-        _timed(steps, "baseline: store.closes(proxies)", lambda: store.closes(syms, as_of=as_of))
-        inp = _timed(steps, "load inputs (closes once, proxies)", lambda: load_inputs(store, as_of))
-        _timed(steps, "section scoreboard", lambda: M.scoreboard_section(inp))
-        _timed(steps, "section tape", lambda: M.tape_section(inp))
-        _timed(steps, "section relative strength", lambda: M.relative_section(inp))
-        _timed(steps, "section leadership", lambda: M.leadership_section(inp))
-        _timed(steps, "section highs", lambda: M.highs_section(inp))
-        _timed(steps, "section risk", lambda: RI.risk_section(inp))
-        _timed(steps, "section rates", lambda: RA.rates_section(inp))
-        _timed(steps, "section size factor", lambda: SZ.size_factor_section(inp))
-        _timed(steps, "section rating card (breadth panel)", lambda: RT.rating_section(inp))
-        _timed(steps, "section sources", lambda: SO.sources_section(inp))
-        ctx = _timed(steps, "build_context (all of the above)", lambda: build_context(store, as_of))
+        inp = _timed(
+            steps, "proxies + report day (load_inputs)", lambda: load_inputs(session, as_of)
+        )
+        secs = {
+            key: _timed(
+                steps, f"section {key}", lambda k=key, t=title, b=build: build_section(inp, k, t, b)
+            )
+            for key, title, build in SECTIONS
+        }
+        ctx = _timed(steps, "watch list + sources section", lambda: finish_context(inp, secs))
+        from capsize.queries.performance import candidate_symbols
+
+        syms = [s for s in candidate_symbols(inp.segments) if s in set(session.symbols())]
+        _timed(
+            steps,
+            "BASELINE: store.closes(proxies)",
+            lambda: session.store.closes(syms, as_of=as_of),
+        )
     finally:
-        store.close()
-    n = _timed(steps, "narrative", lambda: write_narrative(ctx))
-    divs = _timed(steps, "plotly chart divs", lambda: C.plotly_divs(ctx))
-    _timed(steps, "plotly.js bundle", C.plotly_js)
-    _timed(steps, "template render (html)", lambda: render_html(ctx, n, divs))
+        sess.__exit__(None, None, None)
+    narrative = _timed(steps, "narrative", lambda: write_narrative(ctx))
+    divs = _timed(steps, "chart divs (plotly json)", lambda: C.plotly_divs(ctx))
+    html = _timed(
+        steps, "template render (html, plotly.js)", lambda: render_html(ctx, narrative, divs)
+    )
+    _timed(steps, "write file (atomic)", lambda: write_text(out, html))
     return steps
 
 
-def cli_run(home: Path, as_of: str | None, out: Path) -> float:
-    args = [sys.executable, "-m", "capsize.cli", "report", "-q", "--out", str(out)]
+# --------------------------------------------------------------------------- parent
+
+
+def _run_child(home: Path, as_of: str | None, out: Path) -> list[Step]:
+    cmd = [sys.executable, __file__, "--child", "--out", str(out)]
     if as_of:
-        args += ["--as-of", as_of]
-    code = "from capsize.cli import main; import sys; sys.argv=['capsize', *sys.argv[1:]]; main()"
-    cmd = [sys.executable, "-c", code, *args[3:]]
+        cmd += ["--as-of", as_of]
+    env = {**os.environ, "CAPSIZE_HOME": str(home)}
+    done = subprocess.run(cmd, check=True, env=env, capture_output=True, text=True)
+    return [tuple(x) for x in json.loads(done.stdout.splitlines()[-1])]  # type: ignore[misc]
+
+
+def _wall(cmd: list[str], home: Path, **env: str) -> tuple[float, float]:
+    """Run ``cmd`` in a new process; return its wall time and CPU time (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(
-        cmd, check=True, env={**os.environ, "CAPSIZE_HOME": str(home)}, capture_output=True
+        cmd, check=True, env={**os.environ, "CAPSIZE_HOME": str(home), **env}, capture_output=True
     )
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _steps_table(runs: list[list[Step]]) -> None:
+    names = [n for n, _, _ in runs[0]]
+    wall = {n: statistics.median(r[i][1] for r in runs) for i, n in enumerate(names)}
+    cpu = {n: statistics.median(r[i][2] for r in runs) for i, n in enumerate(names)}
+    base = next(n for n in names if n.startswith("BASELINE"))
+    print(f"{'step':42s} {'wall s':>8s} {'cpu s':>8s} {'cpu / baseline':>15s}")
+    for n in names:
+        print(f"{n:42s} {wall[n]:8.3f} {cpu[n]:8.3f} {cpu[n] / cpu[base]:14.1f}x")
+    total_w = sum(v for n, v in wall.items() if n != base)
+    total_c = sum(v for n, v in cpu.items() if n != base)
+    print(
+        f"{'total (without the baseline)':42s} {total_w:8.3f} {total_c:8.3f} {total_c / cpu[base]:14.1f}x"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--as-of", default=None, help="report day (default: latest)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     ns = ap.parse_args()
+    if ns.child:
+        print(json.dumps(child(ns.as_of, ns.out)))
+        return
     home = _home()
-    runs = [one_run(home, ns.as_of) for _ in range(2)]
-    base = runs[1][0][1]
-    print(f"\ncapsize report, in-process, as of {ns.as_of or 'latest'} (store {home})")
-    print(f"{'step':40s} {'cold s':>8s} {'warm s':>8s} {'warm / baseline':>16s}")
-    for (name, cold), (_, warm) in zip(runs[0], runs[1], strict=True):
-        print(f"{name:40s} {cold:8.3f} {warm:8.3f} {warm / base:15.1f}x")
-    total_warm = sum(
-        t
-        for name, t in runs[1]
-        if name.startswith(("build_context", "narrative", "plotly", "template"))
-    )
-    print(
-        f"{'build + render total (warm)':40s} {'':8s} {total_warm:8.3f} {total_warm / base:15.1f}x"
-    )
-    with tempfile.TemporaryDirectory() as out:
-        first = cli_run(home, ns.as_of, Path(out))
-        second = cli_run(home, ns.as_of, Path(out))
-    print(
-        f"\n'capsize report' end to end (new process): cold {first:.2f} s, warm {second:.2f} s (goal < 3 s)"
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "r.html"
+        runs = [_run_child(home, ns.as_of, out) for _ in range(ns.repeat)]
+        print(f"\ncapsize report step by step, new process each run, median of {ns.repeat}")
+        print(f"(as of {ns.as_of or 'latest'}, store {home})")
+        _steps_table(runs)
+        cli = [sys.executable, "-m", "capsize.cli", "report", "-q", "--out", str(out)]
+        if ns.as_of:
+            cli += ["--as-of", ns.as_of]
+        bare = [_wall([sys.executable, "-c", "pass"], home) for _ in range(ns.repeat)]
+        built = [_wall(cli, home, CAPSIZE_NO_CACHE="1") for _ in range(ns.repeat)]
+        _wall(cli, home)  # fills the cache for this day, code and data
+        warm = [_wall(cli, home) for _ in range(ns.repeat)]
+    print("\n'capsize report -q --out FILE' end to end, new process each run (goal < 1 s warm)")
+    print(f"{'run':44s} {'wall s':>8s} {'cpu s':>8s} {'cpu / python -c pass':>21s}")
+    base_cpu = statistics.median(c for _, c in bare)
+    for name, runs_ in (
+        ("baseline: python -c pass", bare),
+        ("report, no cache (CAPSIZE_NO_CACHE=1): builds", built),
+        ("report, warm cache (same data, code, day)", warm),
+    ):
+        w = statistics.median(x for x, _ in runs_)
+        c = statistics.median(x for _, x in runs_)
+        print(f"{name:44s} {w:8.2f} {c:8.2f} {c / base_cpu:20.0f}x")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,11 @@ CAPSIZE_HTTP_DEADLINE [http_deadline]
     than 0 and at most 86400 (default 120).
 CAPSIZE_NO_NUMBA
     Set to 1 (true, yes, on) to disable numba kernels; 0, false, no, off or empty keep them.
+CAPSIZE_NUMBA_MIN_CELLS
+    Panels smaller than this (cells) use the numpy kernels (default 4,000,000; 0: numba
+    whenever available). See :data:`capsize.analytics.engine.NUMBA_MIN_CELLS`.
+CAPSIZE_NO_CACHE
+    Set to 1 to build the report without its cache (:mod:`capsize.report.cache`).
 
 ``config.toml`` tables: ``[segments]`` (per segment a table of ``label``, ``min_cap``,
 ``max_cap`` (USD) and ``proxies``, or a list of fund tickers) and ``[rotation.weights]``

@@ -233,6 +233,7 @@ def test_save_and_load_roundtrip(tmp_path: Path) -> None:
 def test_numpy_fallback_agrees_and_warns(monkeypatch: pytest.MonkeyPatch) -> None:
     x = _panel(7, 120, 5, 0.1)
     mkt = _panel(8, 120, 1, 0.0)[:, 0]
+    monkeypatch.setenv("CAPSIZE_NUMBA_MIN_CELLS", "0")  # numba even for this small panel
     fast = {
         "mean": E.rolling_mean(x, 20, 10),
         "std": E.rolling_std(x, 20, 10),
@@ -302,3 +303,15 @@ def test_real_universe_slice_against_plain_python(shared_data: Path) -> None:
     assert res["above"].iloc[-1] == above
     ref = p.to_frame().rolling(50).mean()
     _same(E.rolling_mean(p, 50).values, ref)
+
+
+def test_small_panels_use_numpy_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    x = _panel(7, 120, 5, 0.1)
+    monkeypatch.delenv("CAPSIZE_NUMBA_MIN_CELLS", raising=False)
+    assert E.numba_min_cells() == E.NUMBA_MIN_CELLS > x.size
+    small = E.rolling_mean(x, 20, 10)
+    monkeypatch.setenv("CAPSIZE_NUMBA_MIN_CELLS", "0")
+    _same(small, E.rolling_mean(x, 20, 10))
+    monkeypatch.setenv("CAPSIZE_NUMBA_MIN_CELLS", "lots")
+    with pytest.raises(InputError, match="CAPSIZE_NUMBA_MIN_CELLS"):
+        E.rolling_mean(x, 20, 10)

@@ -146,21 +146,32 @@ def _ask(as_of: str | None, ask: Callable[[Session], QueryResult]) -> QueryResul
 
 def breadth_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help=_AS_OF_HELP)] = None,
+    sectors: Annotated[
+        bool, typer.Option("--sectors", help="Per sector: % above 50/200-day averages, returns.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Breadth of the small-cap universe: % above averages, A/D line, highs/lows, McClellan.
 
     The universe is the IWM member list dated on or before the day (never a later one).
     The A/D line sums net advances over the 252 sessions ending on the day; its start
-    is shown next to it.
+    is shown next to it. With --sectors: breadth and equal-weight returns per sector
+    (sectors from the IWM holdings file dated on or before the day).
     """
-    _breadth(as_of, as_json)
+    _breadth(as_of, as_json, sectors)
 
 
 @handle_errors
-def _breadth(as_of: str | None, as_json: bool) -> None:
-    from capsize.queries import breadth
+def _breadth(as_of: str | None, as_json: bool, sectors: bool = False) -> None:
+    from capsize.queries import breadth, sector_breadth
 
+    if sectors:
+        by_sector = _ask(as_of, lambda s: sector_breadth(s))
+        if as_json:
+            _emit(by_sector)
+            return
+        render_table(by_sector.table("sectors"), caption=_caption(by_sector))
+        return
     res = _ask(as_of, lambda s: breadth(s))
     if as_json:
         _emit(res)
@@ -239,10 +250,32 @@ def _levels(symbol: str, as_of: str | None, lookback: int, as_json: bool) -> Non
 def universe_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help=_AS_OF_HELP)] = None,
     show_all: Annotated[bool, typer.Option("--all", help="List every member.")] = False,
+    movers: Annotated[
+        bool, typer.Option("--movers", help="Top and bottom movers over 1D, 1W and MTD.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
-    """Show the IWM member list used on a day: the latest dated on or before it."""
+    """Show the IWM member list used on a day: the latest dated on or before it.
+
+    With --movers: the top and bottom 10 members over 1D, 1W and month to date, each
+    with its close, median dollar volume and a liquidity label.
+    """
+    if movers:
+        _movers(as_of, as_json)
+        return
     _universe(as_of, show_all, as_json)
+
+
+@handle_errors
+def _movers(as_of: str | None, as_json: bool) -> None:
+    from capsize.queries import movers
+
+    res = _ask(as_of, lambda s: movers(s))
+    if as_json:
+        _emit(res)
+        return
+    for i, table in enumerate(res.tables):
+        render_table(table, caption=_caption(res) if i == len(res.tables) - 1 else None)
 
 
 @handle_errors

@@ -55,12 +55,12 @@ def write_report(
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
     from capsize._atomic import write_text
     from capsize.queries import open_session
-    from capsize.report.context import build_context
+    from capsize.report.cache import cached_context
     from capsize.report.narrative import write_narrative
     from capsize.report.render import render_html, render_markdown, render_pdf
 
     with open_session(as_of, wait=wait) as session:
-        ctx = build_context(session)
+        ctx, _ = cached_context(session)  # rebuilt whenever the store, code or settings change
     narrative = write_narrative(ctx)
     stem = f"capsize-report-{ctx.day}"
     if fmt == "md":

@@ -225,8 +225,7 @@ def compute_breadth(
     cols["hl_covered"] = hl["covered"].to_numpy()
     cols.update(_volume_cols(panel, r, volume))
     cols["mcclellan"] = ema(cols["net_advances"], 19) - ema(cols["net_advances"], 39)
-    ew_mean, _ = E.kernels().cs_mean_count(np.ascontiguousarray(r))
-    cols["ew_return"] = ew_mean
+    cols["ew_return"] = E.cross_section_mean(np.ascontiguousarray(r)).to_numpy()
     cols.update(_benchmark_cols(dates, benchmark))
     table = _based_table(pd.DataFrame(cols, index=dates), start)
     return BreadthResult(

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from capsize._typing import DateLike, FloatArray
 
 __all__ = [
+    "NUMBA_MIN_CELLS",
     "Panel",
     "align_values",
     "as_panel",
@@ -58,6 +59,7 @@ __all__ = [
     "kernels",
     "load_panel",
     "new_highs_lows",
+    "numba_min_cells",
     "pct_above_average",
     "returns",
     "rolling_beta",
@@ -476,7 +478,42 @@ def _wrap(panel: Panel | FloatArray, values: FloatArray, name: str) -> Any:
     return panel.like(values, name) if isinstance(panel, Panel) else values
 
 
-def _call(name: str) -> Callable[..., Any]:
+NUMBA_MIN_CELLS = 4_000_000
+"""Panels with fewer cells than this run the numpy kernels, larger ones the numba kernels.
+
+In a new process, numba costs about a second before its first kernel runs (importing
+numba and scipy's BLAS, then loading each cached kernel), while the numpy kernels take
+tens of milliseconds on a report-sized panel (2,000 tickers x 450 sessions: 30 ms for
+the share above the 200-session average). The numba kernels pay off on long panels
+(decades of the universe). ``CAPSIZE_NUMBA_MIN_CELLS`` overrides it (``0``: always
+numba when available).
+"""
+
+
+def numba_min_cells() -> int:
+    """Return the panel size (cells) from which the numba kernels are used.
+
+    Reads ``CAPSIZE_NUMBA_MIN_CELLS`` (a whole number; default :data:`NUMBA_MIN_CELLS`).
+
+    Raises
+    ------
+    InputError
+        When the variable is set but is not a whole number >= 0.
+    """
+    text = os.environ.get("CAPSIZE_NUMBA_MIN_CELLS", "").strip()
+    if not text:
+        return NUMBA_MIN_CELLS
+    if not text.isdigit():
+        raise InputError(
+            f"CAPSIZE_NUMBA_MIN_CELLS={text!r} is not a whole number; unset it or use e.g. 0"
+        )
+    return int(text)
+
+
+def _call(name: str, x: FloatArray) -> Callable[..., Any]:
+    """Return the kernel ``name`` for the panel ``x``: numpy when small, else the active set."""
+    if x.size < numba_min_cells():
+        return getattr(_k, "np_" + name)  # type: ignore[no-any-return]
     return getattr(kernels(), name)  # type: ignore[no-any-return]
 
 
@@ -498,7 +535,7 @@ def rolling_mean(panel: Panel | FloatArray, window: int, min_periods: int | None
     """
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    return _wrap(panel, _call("roll_mean")(x, w, mp, _out(x)), f"mean{w}")
+    return _wrap(panel, _call("roll_mean", x)(x, w, mp, _out(x)), f"mean{w}")
 
 
 def rolling_std(
@@ -507,7 +544,7 @@ def rolling_std(
     """Compute the rolling standard deviation over ``window`` rows; see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    var = _call("roll_var")(x, w, mp, int(ddof), False, _out(x))
+    var = _call("roll_var", x)(x, w, mp, int(ddof), False, _out(x))
     return _wrap(panel, np.sqrt(var, out=var), f"std{w}")
 
 
@@ -515,14 +552,14 @@ def rolling_max(panel: Panel | FloatArray, window: int, min_periods: int | None 
     """Compute the rolling maximum over ``window`` rows (NaN skipped); see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    return _wrap(panel, _call("roll_maxmin")(x, w, mp, True, _out(x)), f"max{w}")
+    return _wrap(panel, _call("roll_maxmin", x)(x, w, mp, True, _out(x)), f"max{w}")
 
 
 def rolling_min(panel: Panel | FloatArray, window: int, min_periods: int | None = None) -> Any:
     """Compute the rolling minimum over ``window`` rows (NaN skipped); see :func:`rolling_mean`."""
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    return _wrap(panel, _call("roll_maxmin")(x, w, mp, False, _out(x)), f"min{w}")
+    return _wrap(panel, _call("roll_maxmin", x)(x, w, mp, False, _out(x)), f"min{w}")
 
 
 def returns(panel: Panel | FloatArray, periods: int = 1) -> Any:
@@ -552,7 +589,7 @@ def rolling_volatility(
     """
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    var = _call("roll_var")(x, w, mp, int(ddof), True, _out(x))
+    var = _call("roll_var", x)(x, w, mp, int(ddof), True, _out(x))
     return _wrap(panel, np.sqrt(var, out=var), f"vol{w}")
 
 
@@ -589,7 +626,7 @@ def rolling_beta(
         m = np.asarray(benchmark, dtype=np.float64)
     if m.shape != (x.shape[0],):
         raise InputError(f"benchmark has shape {m.shape}; expected ({x.shape[0]},)")
-    beta = _call("roll_beta")(x, np.array(m, dtype=np.float64), w, mp, _out(x))
+    beta = _call("roll_beta", x)(x, np.array(m, dtype=np.float64), w, mp, _out(x))
     return _wrap(panel, beta, f"beta{w}")
 
 
@@ -616,7 +653,8 @@ def pct_above_average(
     comparison is strict (``close > average``).
     """
     w, mp = _window(window, min_periods)
-    above, covered = _call("above_ma_counts")(_arr(panel), w, mp)
+    x = _arr(panel)
+    above, covered = _call("above_ma_counts", x)(x, w, mp)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(covered > 0, above / covered, np.nan)
     return pd.DataFrame({"above": above, "covered": covered, "pct": pct}, index=_dates(panel))
@@ -637,7 +675,8 @@ def new_highs_lows(
     """
     w, mp = _window(window, min_periods)
     mp = max(mp, 1)
-    highs, lows, covered = _call("new_extremes_counts")(_arr(panel), w, mp)
+    x = _arr(panel)
+    highs, lows, covered = _call("new_extremes_counts", x)(x, w, mp)
     return pd.DataFrame(
         {"new_highs": highs, "new_lows": lows, "covered": covered}, index=_dates(panel)
     )
@@ -645,11 +684,13 @@ def new_highs_lows(
 
 def cross_section_mean(panel: Panel | FloatArray) -> pd.Series:
     """Per day: the NaN-skipping mean across tickers (NaN when no ticker has a value)."""
-    mean, _ = _call("cs_mean_count")(_arr(panel))
+    x = _arr(panel)
+    mean, _ = _call("cs_mean_count", x)(x)
     return pd.Series(mean, index=_dates(panel), name="mean")
 
 
 def cross_section_count(panel: Panel | FloatArray) -> pd.Series:
     """Per day: how many tickers have a non-NaN value."""
-    _, count = _call("cs_mean_count")(_arr(panel))
+    x = _arr(panel)
+    _, count = _call("cs_mean_count", x)(x)
     return pd.Series(count, index=_dates(panel), name="count")

@@ -41,6 +41,8 @@ _LAZY: dict[str, str] = {
     "breadth": "internals",
     "levels": "internals",
     "liquidity": "internals",
+    "movers": "internals",
+    "sector_breadth": "internals",
     "universe_members": "internals",
     # drivers family
     "crypto": "drivers",

@@ -16,6 +16,8 @@ Timestamp('2025-10-08 00:00:00')
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +36,16 @@ if TYPE_CHECKING:
     Source: TypeAlias = "Store | Session"
     """What a query reads from: an open store, or a session on one (type checking only)."""
 
-__all__ = ["MAX_DAY", "MIN_DAY", "Session", "open_session", "parse_as_of", "session_for"]
+__all__ = [
+    "MAX_DAY",
+    "MIN_DAY",
+    "CatalogRow",
+    "Session",
+    "data_version",
+    "open_session",
+    "parse_as_of",
+    "session_for",
+]
 
 
 MIN_DAY = pd.Timestamp("1900-01-01")
@@ -70,6 +81,77 @@ def parse_as_of(value: object | None, name: str = "as_of") -> pd.Timestamp | Non
             "use a date within the data's era, e.g. 2025-10-08"
         )
     return day
+
+
+_WRITE_STAMPS: tuple[tuple[str, str], ...] = (
+    ("bars", "ingested_at"),
+    ("actions", "ingested_at"),
+    ("macro", "ingested_at"),
+    ("factors", "ingested_at"),
+    ("holdings", "ingested_at"),
+    ("membership", "ingested_at"),
+    ("fund_shares", "ingested_at"),
+    ("symbols", "updated_at"),
+    ("catalog", "ingested_at"),
+    ("quality_log", "logged_at"),
+)
+"""Data tables and the column each write stamps with its time (see :func:`data_version`)."""
+
+
+def data_version(store: Store) -> str:
+    """Return a digest of the store's contents that any write changes.
+
+    Per data table: the row count and the latest write stamp; the catalog's files
+    (key, content hash, source, rows); the schema version.
+    """
+    parts = [
+        f"SELECT '{t}', count(*)::VARCHAR, max({col})::VARCHAR FROM {t}" for t, col in _WRITE_STAMPS
+    ]
+    parts.append(
+        "SELECT 'catalog_files', md5(string_agg(dataset_key || '|' || coalesce(content_hash, '')"
+        " || '|' || source || '|' || rows::VARCHAR, ';' ORDER BY dataset_key)), '' FROM catalog"
+    )
+    parts.append("SELECT 'meta', string_agg(key || '=' || value, ';' ORDER BY key), '' FROM meta")
+    rows = store.con.execute(" UNION ALL ".join(parts)).fetchall()
+    text = json.dumps(sorted([str(c) for c in r] for r in rows))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """One imported file (or fetched dataset) of the store's catalog, for provenance.
+
+    Attributes
+    ----------
+    variant : str or None
+        Bars basis (``adjusted``, ``raw``, ``level``) or factor frequency.
+    first_date : Timestamp or None
+        First date of its data.
+    source : str
+        The file(s) or provider it came from (``"; "``-joined).
+    """
+
+    variant: str | None
+    first_date: pd.Timestamp | None
+    source: str
+
+
+def _catalog_index(cat: pd.DataFrame) -> dict[tuple[str, str], tuple[CatalogRow, ...]]:
+    """Group catalog rows by ``(kind, subject)`` (one pass; lookups are then O(1))."""
+    out: dict[tuple[str, str], list[CatalogRow]] = {}
+    if cat.empty:
+        return {}
+    firsts = pd.to_datetime(cat["first_date"])
+    for kind, subject, variant, first, src in zip(
+        cat["kind"], cat["subject"], cat["variant"], firsts, cat["source"], strict=True
+    ):
+        row = CatalogRow(
+            None if pd.isna(variant) else str(variant),
+            None if pd.isna(first) else pd.Timestamp(first),
+            str(src),
+        )
+        out.setdefault((str(kind), str(subject)), []).append(row)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass
@@ -163,6 +245,23 @@ class Session:
         frame: pd.DataFrame = self.cached(("catalog",), self.store.catalog)
         return frame
 
+    def catalog_rows(self, kind: str, subject: str) -> tuple[CatalogRow, ...]:
+        """Catalog rows of one dataset (``kind`` such as ``bars``, ``subject`` such as ``IWM``).
+
+        The catalog is read and grouped once per session; an unreadable catalog gives none.
+        """
+
+        def index() -> dict[tuple[str, str], tuple[CatalogRow, ...]]:
+            try:
+                return _catalog_index(self.catalog())
+            except CapsizeError:
+                return {}
+
+        found: dict[tuple[str, str], tuple[CatalogRow, ...]] = self.cached(
+            ("catalog_index",), index
+        )
+        return found.get((kind, subject), ())
+
     def source(self, *keys: str, dataset: str = "bars", variant: str | None = None) -> str:
         """Source files behind ``keys``, ``"; "``-joined without repeats.
 
@@ -187,14 +286,14 @@ class Session:
         return "; ".join(parts) or "store"
 
     def _files(self, dataset: str, key: str, variant: str | None) -> list[str]:
-        cat = self.catalog()
-        rows = cat[(cat["kind"] == dataset) & (cat["subject"] == key)]
-        if variant is not None:
-            rows = rows[rows["variant"] == variant]
-        if self.requested is not None and len(rows):
-            first = pd.to_datetime(rows["first_date"])
-            rows = rows[(first.isna() | (first <= self.requested)).to_numpy(dtype=bool)]
-        files = sorted({str(x) for src in rows["source"] for x in str(src).split("; ")})
+        day = self.requested
+        rows = [
+            r
+            for r in self.catalog_rows(dataset, key)
+            if (variant is None or r.variant == variant)
+            and (day is None or r.first_date is None or r.first_date <= day)
+        ]
+        files = sorted({x for r in rows for x in r.source.split("; ")})
         if files or dataset != "bars":
             return files
         try:  # bars written directly (not through an import) carry their source per row

@@ -45,7 +45,7 @@ from capsize.report._model import (
     Section,
     Table,
 )
-from capsize.report.sections.breadth import breadth_section
+from capsize.report.sections.breadth import breadth_section, sector_section
 from capsize.report.sections.flows import flows_section
 from capsize.report.sections.liquidity import volume_section
 from capsize.report.sections.market import (
@@ -60,7 +60,7 @@ from capsize.report.sections.rating import rating_section
 from capsize.report.sections.risk import risk_section
 from capsize.report.sections.size import size_factor_section
 from capsize.report.sections.sources import sources_section
-from capsize.report.sections.universe import UniverseData, load_universe
+from capsize.report.sections.universe import movers_section, universe_or_reason
 from capsize.report.watch import WATCH_RULES, WatchItem, watch_items
 
 if TYPE_CHECKING:
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DISCLAIMER",
+    "SECTIONS",
     "WATCH_RULES",
     "ChartSeries",
     "ChartSpec",
@@ -80,6 +81,9 @@ __all__ = [
     "Table",
     "WatchItem",
     "build_context",
+    "build_section",
+    "finish_context",
+    "load_inputs",
 ]
 
 DISCLAIMER = (
@@ -148,6 +152,43 @@ def _safe(key: str, title: str, build: Callable[[], Section]) -> Section:
         return Section(key, title, False, msg.splitlines()[0])
 
 
+def _breadth(inp: Inputs) -> Section:
+    uni, reason = universe_or_reason(inp)
+    if uni is None:
+        return Section("breadth", "Breadth of the small-cap universe", False, reason)
+    return breadth_section(inp, uni)
+
+
+def _volume(inp: Inputs) -> Section:
+    uni, reason = universe_or_reason(inp)
+    return volume_section(inp, uni, reason)
+
+
+SectionBuilder = Callable[[Inputs], Section]
+"""Builds one section from the report's inputs (its queries are memoised in the session)."""
+
+SECTIONS: tuple[tuple[str, str, SectionBuilder], ...] = (
+    ("scoreboard", "Scoreboard", scoreboard_section),
+    ("tape", "The tape", tape_section),
+    ("relative", "Relative strength", relative_section),
+    ("leadership", "Leadership by calendar year", leadership_section),
+    ("highs", "Highs and drawdowns", highs_section),
+    ("risk", "Risk", risk_section),
+    ("breadth", "Breadth of the small-cap universe", _breadth),
+    ("sectors", "Breadth by sector", sector_section),
+    ("movers", "Top and bottom movers", movers_section),
+    ("volume", "Volume and liquidity", _volume),
+    ("flows", "Fund flows", flows_section),
+    ("rates", "Rates", rates_section),
+    ("size", "The size factor in history", size_factor_section),
+    ("rating", "Rating card", rating_section),
+)
+"""Every section but Sources, in build order: ``(key, title, builder)``.
+
+The rating card comes last because it reads the other sections' answers from the
+session; Sources is built after the watch list (it lists what every section cited).
+"""
+
 ORDER = (
     "rating",
     "tape",
@@ -156,6 +197,8 @@ ORDER = (
     "leadership",
     "highs",
     "breadth",
+    "sectors",
+    "movers",
     "volume",
     "risk",
     "rates",
@@ -166,46 +209,9 @@ ORDER = (
 """Sections in the order the report shows them."""
 
 
-def _universe_sections(inp: Inputs) -> dict[str, Section]:
-    """Breadth and volume: both read the universe once (or say why it is missing)."""
-    title = "Breadth of the small-cap universe"
-    try:
-        uni: UniverseData | None = load_universe(inp)
-        reason = ""
-    except CapsizeError as exc:
-        uni, reason = None, (str(exc) or type(exc).__name__).splitlines()[0]
-
-    def breadth() -> Section:
-        if uni is None:
-            return Section("breadth", title, False, reason)
-        return breadth_section(inp, uni)
-
-    return {
-        "breadth": _safe("breadth", title, breadth),
-        "volume": _safe("volume", "Volume and liquidity", lambda: volume_section(inp, uni, reason)),
-    }
-
-
-def _sections(inp: Inputs) -> dict[str, Section]:
-    """Build every section but Sources (which lists what the others cited)."""
-    simple: tuple[tuple[str, str, Callable[[Inputs], Section]], ...] = (
-        ("scoreboard", "Scoreboard", scoreboard_section),
-        ("tape", "The tape", tape_section),
-        ("relative", "Relative strength", relative_section),
-        ("leadership", "Leadership by calendar year", leadership_section),
-        ("highs", "Highs and drawdowns", highs_section),
-        ("risk", "Risk", risk_section),
-    )
-    secs = {key: _safe(key, title, partial(build, inp)) for key, title, build in simple}
-    secs.update(_universe_sections(inp))
-    later: tuple[tuple[str, str, Callable[[Inputs], Section]], ...] = (
-        ("flows", "Fund flows", flows_section),
-        ("rates", "Rates", rates_section),
-        ("size", "The size factor in history", size_factor_section),
-        ("rating", "Rating card", rating_section),
-    )
-    secs.update({key: _safe(key, title, partial(build, inp)) for key, title, build in later})
-    return secs
+def build_section(inp: Inputs, key: str, title: str, build: SectionBuilder) -> Section:
+    """Build one section; a CapsizeError becomes an unavailable section saying why."""
+    return _safe(key, title, partial(build, inp))
 
 
 def _notes(inp: Inputs) -> tuple[str, ...]:
@@ -257,7 +263,12 @@ def build_context(
     if settings is not None and not isinstance(source, Session):
         source = Session(source, parse_as_of(as_of), settings)
     inp = load_inputs(source, as_of)
-    secs = _sections(inp)
+    secs = {key: build_section(inp, key, title, build) for key, title, build in SECTIONS}
+    return finish_context(inp, secs)
+
+
+def finish_context(inp: Inputs, secs: dict[str, Section]) -> ReportContext:
+    """Add the watch list and the Sources section to built sections; return the context."""
     watch = watch_items(secs, inp.proxies, inp.book)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
     return ReportContext(

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from capsize.errors import CapsizeError, DataNotFound
-from capsize.queries.session import Session
+from capsize.queries.session import CatalogRow, Session
 
 __all__ = [
     "KINDS",
@@ -71,14 +71,16 @@ def catalog(s: Session) -> pd.DataFrame:
     return out
 
 
-def _known(s: Session, kind: str, subjects: Sequence[str], day: pd.Timestamp) -> pd.DataFrame:
-    """Catalog rows of ``kind`` for ``subjects`` whose data start on or before ``day``."""
-    cat = catalog(s)
-    if cat.empty:
-        return cat
-    rows = cat[(cat["kind"] == kind) & cat["subject"].isin(set(subjects))]
-    first = pd.to_datetime(rows["first_date"])
-    return rows[first.isna() | (first <= day)]
+def _known(
+    s: Session, kind: str, subjects: Sequence[str], day: pd.Timestamp, variant: str
+) -> list[tuple[str, CatalogRow]]:
+    """``(subject, row)`` of ``kind`` and ``variant`` whose data start on or before ``day``."""
+    return [
+        (sub, r)
+        for sub in dict.fromkeys(subjects)
+        for r in s.catalog_rows(kind, sub)
+        if r.variant == variant and (r.first_date is None or r.first_date <= day)
+    ]
 
 
 def bars_source(s: Session, symbol: str, basis: str, day: pd.Timestamp) -> str:
@@ -87,24 +89,18 @@ def bars_source(s: Session, symbol: str, basis: str, day: pd.Timestamp) -> str:
     Only files whose data start on or before ``day`` are named, so a store truncated
     at ``day`` names the same files (point in time).
     """
-    rows = _known(s, "bars", [symbol], day)
-    rows = rows[rows["variant"] == basis]
-    if rows.empty:
+    rows = _known(s, "bars", [symbol], day, basis)
+    if not rows:
         return s.source(symbol)
-    return "; ".join(sorted(set(rows["source"].astype(str))))
+    return "; ".join(sorted({r.source for _, r in rows}))
 
 
 def universe_source(s: Session, members: Sequence[str], day: pd.Timestamp) -> str:
     """Return the member price files as patterns (``universe/<ticker>.csv``), on or before ``day``."""
-    rows = _known(s, "bars", members, day)
-    rows = rows[rows["variant"] == "adjusted"]
-    if rows.empty:
+    rows = _known(s, "bars", members, day, "adjusted")
+    if not rows:
         return s.source(*members[:3])
-    pats = {
-        str(src).replace(f"/{sub}.", "/<ticker>.")
-        for src, sub in zip(rows["source"], rows["subject"], strict=True)
-    }
-    return "; ".join(sorted(pats))
+    return "; ".join(sorted({r.source.replace(f"/{sub}.", "/<ticker>.") for sub, r in rows}))
 
 
 def symbol_kind(s: Session, symbol: str) -> str:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UniverseAnswer",
     "UniverseFrame",
+    "holdings_on",
     "member_list",
     "universe_frame",
     "universe_members",
@@ -112,7 +113,8 @@ def _no_list(s: Session, index: str, day: pd.Timestamp) -> DataNotFound:
     )
 
 
-def _holdings_on(s: Session, index: str, day: pd.Timestamp) -> pd.DataFrame | None:
+def holdings_on(s: Session, index: str, day: pd.Timestamp) -> pd.DataFrame | None:
+    """Return the latest holdings file of ``index`` dated on or before ``day`` (None: none)."""
     try:
         frame = s.holdings(index)
     except DataNotFound:
@@ -138,7 +140,7 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
     DataNotFound
         When no list is dated on or before ``day`` (the message names the first list).
     """
-    holdings = _holdings_on(s, index, day)
+    holdings = holdings_on(s, index, day)
     try:
         membership: pd.DataFrame | None = s.membership(index)
     except DataNotFound:

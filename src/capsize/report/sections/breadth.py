@@ -14,7 +14,7 @@ from capsize.report.sections.common import Fmt, count_fmt, day_text
 from capsize.report.sections.universe import UniverseData
 from capsize.rules.breadth import AD_SESSIONS, COMPARE_WINDOWS
 
-__all__ = ["breadth_section"]
+__all__ = ["breadth_section", "sector_section"]
 
 _SKIP_WHEN_MISSING = ("up_volume", "down_volume")
 """Rows left out of the report when their value is missing (the universe lacks volume)."""
@@ -117,5 +117,51 @@ def breadth_section(inp: Inputs, ud: UniverseData) -> Section:
         figures=figs,
         tables=(t1, t2),
         charts=_charts(ud, inp),
+        notes=tuple(notes),
+    )
+
+
+def sector_section(inp: Inputs) -> Section:
+    """Share above the 50/200-day averages and equal-weight returns, per sector."""
+    from capsize.queries.internals import SectorBreadthAnswer, sector_breadth
+
+    s = inp.session
+    ans: SectorBreadthAnswer = s.cached(("q", "sector_breadth"), lambda: sector_breadth(s))
+    figs: dict[str, Figure] = {}
+
+    def adopt(cell: object) -> Figure | str:
+        if not isinstance(cell, QFigure):
+            return str(cell)
+        why = cell.note or "no data"
+        fmt: Fmt = count_fmt(why)
+        if cell.unit == "fraction":
+            fmt = pct(why, 0, sign=False) if ".pct_above_" in cell.id else pct(why)
+        f = inp.book.adopt(cell, fmt, fid=f"sectors.{cell.id}")
+        figs[cell.id] = f
+        return f
+
+    table = ans.table("sectors")
+    rows = tuple(tuple(adopt(c) for c in row) for row in table.rows)
+    day = day_text(ans.as_of)
+    t = Table(
+        table.columns,
+        rows,
+        f"Sectors on {day}. % above: members above their 50- or 200-day average, of those "
+        "with a full window. Returns: equal-weight mean of the members' total returns, 1W from "
+        "5 sessions before, MTD and YTD from the last close of the previous month and year. "
+        f"Sectors from the {ans.sector_file}; n/a: members not in that file.",
+        highlight=(len(rows) - 1,),
+    )
+    notes = []
+    if ans.as_of != inp.as_of:
+        notes.append(
+            f"The universe's prices end {day}, before the report day {inp.day}: sectors are as "
+            f"of {day}."
+        )
+    return Section(
+        "sectors",
+        f"Breadth by sector, {day}",
+        figures=figs,
+        tables=(t,),
         notes=tuple(notes),
     )
