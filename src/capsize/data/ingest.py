@@ -16,8 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capsize.data import quality
-from capsize.data._small_files import LOADERS, catalog_row, finding_rows, rejection_findings
+from capsize.data import quality, validate
+from capsize.data._small_files import (
+    LOADERS,
+    catalog_row,
+    finding_rows,
+    now,
+    rejection_findings,
+)
 from capsize.data.providers.local import (
     FileSpec,
     RejectedFile,
@@ -28,7 +34,7 @@ from capsize.data.providers.local import (
 from capsize.data.store import Store
 from capsize.errors import CapsizeError
 
-__all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder"]
+__all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder", "refuse_files"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)`` callback, in files."""
@@ -116,8 +122,95 @@ def _bar_calendar_groups(
     return out
 
 
-def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
-    """Read the bar files in bulk and run the quality checks on each (basis, calendar) group."""
+def _plausible(rows: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+    """State why implausible rows (dates, price and volume bounds) must be rejected."""
+    why = validate.row_reasons("bars", rows, today=today)
+    rows["bad_reason"] = rows["bad_reason"].where(rows["bad_reason"].notna(), why)
+    return rows
+
+
+def _unusable_files(
+    todo: Sequence[tuple[FileSpec, str]], clean: pd.DataFrame, rejected: pd.Series
+) -> list[RejectedFile]:
+    """Files whose every row was rejected: refused whole, so the store keeps their old rows."""
+    kept = set(clean["key"].unique())
+    return [
+        RejectedFile(
+            s.rel,
+            f"all {int(rejected[s.rel])} rows rejected (see 'capsize data check'); "
+            "the store keeps what it held for this file",
+        )
+        for s, _ in todo
+        if s.rel not in kept and int(rejected.get(s.rel, 0)) > 0
+    ]
+
+
+_SHARED_SLOT_GROUPS = ("prices_raw", "universe_ohlcv")
+"""Bar groups whose files write keys another file may hold (compared with the store)."""
+
+
+def stored_bars(store: Store, todo: Sequence[tuple[FileSpec, str]]) -> pd.DataFrame:
+    """Return the stored bars that shared-slot files would overwrite, from OTHER files.
+
+    Returns ``key`` (the stored source), ``symbol`` (upper case), ``basis``, ``date``,
+    ``close`` for the symbols of the ``prices/raw/`` and ``universe_ohlcv/`` files in
+    ``todo``; rows that came from the same file are left out (a changed file may
+    replace its own rows).
+    """
+    wanted = pd.DataFrame(
+        [(s.subject, s.variant, s.rel) for s, _ in todo if s.group in _SHARED_SLOT_GROUPS],
+        columns=["symbol", "basis", "rel"],
+    )
+    empty = pd.DataFrame(columns=["key", "symbol", "basis", "date", "close"])
+    if wanted.empty:
+        return empty
+    cur = store.con.cursor()
+    try:
+        cur.register("_wanted_bars", wanted)
+        rows = cur.execute(
+            "SELECT b.source AS key, upper(b.symbol) AS symbol, b.basis, b.date, b.close "
+            "FROM bars b JOIN _wanted_bars w ON b.symbol = w.symbol AND b.basis = w.basis "
+            "WHERE strpos(b.source, w.rel) = 0"
+        ).df()
+    finally:
+        cur.close()
+    rows["date"] = pd.to_datetime(rows["date"]).astype("datetime64[ns]")
+    return rows if len(rows) else empty
+
+
+def _without_conflicts(
+    todo: Sequence[tuple[FileSpec, str]], checked: _CheckedBars, stored: pd.DataFrame
+) -> _CheckedBars:
+    """Drop the files that disagree with another file (of the import or stored) on a key."""
+    clean = checked.clean
+    spec_of = {s.rel: s for s, _ in todo}
+    keyed = clean.assign(
+        symbol=clean["key"].map(lambda k: spec_of[k].subject.upper()),
+        basis=clean["key"].map(lambda k: spec_of[k].variant),
+    )
+    cols = ["key", "symbol", "basis", "date", "close"]
+    both = pd.concat([keyed[cols], stored[cols]], ignore_index=True) if len(stored) else keyed[cols]
+    conflicts = {k: v for k, v in validate.row_conflicts(both).items() if k in spec_of}
+    bad = {r.rel for r in checked.failed} | set(conflicts)
+    failed = checked.failed + [RejectedFile(k, v) for k, v in sorted(conflicts.items())]
+    # Agreeing files may overlap: one row per key reaches the store.
+    keep = ~clean["key"].isin(bad) & ~keyed.duplicated(["symbol", "basis", "date"], keep="last")
+    if not keep.all():
+        clean = clean[keep].copy()
+    return _CheckedBars(clean, checked.findings, checked.rejected, failed)
+
+
+def _check_bar_files(
+    todo: Sequence[tuple[FileSpec, str]],
+    today: pd.Timestamp | None = None,
+    stored: pd.DataFrame | None = None,
+) -> _CheckedBars:
+    """Read the bar files in bulk, validate them and run the quality checks by (basis, calendar).
+
+    Rows failing :func:`capsize.data.validate.row_reasons` are rejected with their reason;
+    files disagreeing with another file on a key, and files with no accepted row, are
+    refused whole.
+    """
     rows, unreadable = read_bar_files([s.path for s, _ in todo])
     failed = [
         RejectedFile(next(s.rel for s, _ in todo if s.path.name == r.rel), r.reason)
@@ -125,6 +218,7 @@ def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
     ]
     rel = np.array([s.rel for s, _ in todo], dtype=object)
     rows["key"] = rel[rows["file_id"].to_numpy()]
+    rows = _plausible(rows, now().normalize() if today is None else today)
     pre_bad = rows["bad_reason"].notna()
     pre_rejected = rows.loc[pre_bad].assign(reason=rows.loc[pre_bad, "bad_reason"])
     rows = rows.loc[~pre_bad].drop(columns=["bad_reason"])
@@ -154,8 +248,13 @@ def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
         if rejected
         else pd.Series(dtype="int64")
     )
-    return _CheckedBars(
-        clean, finding_rows(allf["key"], allf["key"].map(subject), allf), counts, failed
+    failed += _unusable_files(todo, clean, counts)
+    found = finding_rows(allf["key"], allf["key"].map(subject), allf)
+    no_rows = pd.DataFrame(columns=["key", "symbol", "basis", "date", "close"])
+    return _without_conflicts(
+        todo,
+        _CheckedBars(clean, found, counts, failed),
+        stored if stored is not None else no_rows,
     )
 
 
@@ -200,6 +299,7 @@ class _Importer:
         self.progress = progress
         self.report = ImportReport(root=root)
         self.known = {} if force else store.catalog_hashes()
+        self.today = now().normalize()
 
     def _tick(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -223,7 +323,7 @@ class _Importer:
         self._tick(label, total - len(todo), total)
         if not todo:
             return
-        checked = _check_bar_files(todo)
+        checked = _check_bar_files(todo, self.today, stored_bars(self.store, todo))
         self.report.rejected_files.extend(checked.failed)
         clean = checked.clean
         spec_of = {s.rel: s for s, _ in todo}
@@ -233,6 +333,7 @@ class _Importer:
         cat = _bar_catalog(
             todo, clean, checked.rejected, {r.rel for r in self.report.rejected_files}
         )
+        imported = {str(c["dataset_key"]) for c in cat}
         with self.store.transaction():
             self._tick(f"{label} (write)", 0, 1)
             if len(clean):
@@ -240,7 +341,8 @@ class _Importer:
             self.store.write_quality([s.rel for s, _ in todo], checked.findings)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))
-            self.store.write_symbols(_bar_symbols(todo))
+            if imported:
+                self.store.write_symbols(_bar_symbols([t for t in todo if t[0].rel in imported]))
         self.report.rows += len(clean)
         self.report.rejected_rows += int(checked.rejected.sum())
         self.report.imported.extend(str(c["dataset_key"]) for c in cat)
@@ -266,7 +368,7 @@ class _Importer:
                 self._tick(label, done, total)
 
     def _one_small(self, spec: FileSpec, digest: str) -> None:
-        loaded = LOADERS[spec.kind](self.store, spec)
+        loaded = LOADERS[spec.kind](self.store, spec, self.today)
         self.store.write_catalog(
             pd.DataFrame(
                 [catalog_row(spec, loaded.first, loaded.last, loaded.rows, loaded.rejected, digest)]
@@ -278,6 +380,28 @@ class _Importer:
         self.report.rejected_rows += loaded.rejected
 
 
+def refuse_files(
+    specs: Sequence[FileSpec], catalog: pd.DataFrame
+) -> tuple[list[FileSpec], list[RejectedFile]]:
+    """Split a folder's files into those to read and those refused before reading.
+
+    Refused: files :func:`capsize.data.validate.file_problem` objects to (special files,
+    dangling links, compressed or UTF-16 data, truncated Parquet, over-long lines) and
+    files in conflict with another file or with the store
+    (:func:`capsize.data.validate.file_conflicts`).
+    """
+    refused: dict[str, str] = {}
+    for s in specs:
+        reason = validate.file_problem(s.path)
+        if reason is not None:
+            refused[s.rel] = reason
+    readable = [s for s in specs if s.rel not in refused]
+    for rel, reason in validate.file_conflicts(readable, catalog).items():
+        refused.setdefault(rel, reason)
+    keep = [s for s in specs if s.rel not in refused]
+    return keep, [RejectedFile(rel, reason) for rel, reason in refused.items()]
+
+
 def import_folder(
     store: Store,
     root: str | Path,
@@ -285,6 +409,7 @@ def import_folder(
     force: bool = False,
     groups: Sequence[str] | None = None,
     progress: Progress | None = None,
+    today: pd.Timestamp | None = None,
 ) -> ImportReport:
     """Import every file of a folder laid out like ``shared/data``.
 
@@ -300,6 +425,8 @@ def import_folder(
         Only these import groups (see :data:`GROUP_ORDER`).
     progress : callable, optional
         ``progress(label, done, total)``.
+    today : Timestamp, optional
+        The import day (later dates are refused); default: today in UTC.
 
     Returns
     -------
@@ -312,9 +439,13 @@ def import_folder(
     InputError
         If ``root`` is not a folder or is empty.
     """
-    specs = scan_folder(root)
+    all_specs = scan_folder(root)
     imp = _Importer(store, Path(root).expanduser().resolve(), force, progress)
-    imp.report.files_seen = len(specs)
+    if today is not None:
+        imp.today = pd.Timestamp(today).normalize()
+    imp.report.files_seen = len(all_specs)
+    specs, refused = refuse_files(all_specs, store.catalog())
+    imp.report.rejected_files.extend(refused)
     imp.report.skipped.extend(
         RejectedFile(s.rel, _SKIP_REASONS[s.kind]) for s in specs if s.kind in _SKIP_REASONS
     )
@@ -327,6 +458,6 @@ def import_folder(
             imp.bars_group(group, members)
         else:
             imp.small_group(group, members)
-    keys = [s.rel for s in specs if s.group in wanted and s.kind not in _SKIP_REASONS]
+    keys = [s.rel for s in all_specs if s.group in wanted and s.kind not in _SKIP_REASONS]
     imp.report.findings = store.quality_counts(keys)
     return imp.report
