@@ -501,12 +501,7 @@ def load_membership(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded
     """
     raw = _read_csv(spec, ("snapshot_date", "ticker"))
     parsed, why = _screen(
-        raw.rename(columns={"weight_pct": "weight"}),
-        "membership",
-        spec.subject,
-        today,
-        date_col="snapshot_date",
-        numbers=("weight",),
+        raw, "membership", spec.subject, today, date_col="snapshot_date", numbers=("weight_pct",)
     )
     tickers = raw["ticker"].str.strip()
     why = why.where(why.notna() | tickers.ne(""), "missing date or ticker")
@@ -516,7 +511,7 @@ def load_membership(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded
             "index_name": spec.subject,
             "snapshot_date": parsed["date"].dt.date,
             "ticker": tickers,
-            "weight": parsed["weight"] / 100.0,
+            "weight": parsed["weight_pct"] / 100.0,
             "source": spec.rel,
         }
     )[~bad]

@@ -154,7 +154,7 @@ def stored_bars(store: Store, todo: Sequence[tuple[FileSpec, str]]) -> pd.DataFr
 
     Returns ``key`` (the stored source), ``symbol`` (upper case), ``basis``, ``date``,
     ``close`` for the symbols of the ``prices/raw/`` and ``universe_ohlcv/`` files in
-    ``todo``; rows that came from the same file are left out (a changed file may
+    ``todo``; rows that came from that file alone are left out (a changed file may
     replace its own rows).
     """
     wanted = pd.DataFrame(
@@ -170,7 +170,7 @@ def stored_bars(store: Store, todo: Sequence[tuple[FileSpec, str]]) -> pd.DataFr
         rows = cur.execute(
             "SELECT b.source AS key, upper(b.symbol) AS symbol, b.basis, b.date, b.close "
             "FROM bars b JOIN _wanted_bars w ON b.symbol = w.symbol AND b.basis = w.basis "
-            "WHERE strpos(b.source, w.rel) = 0"
+            "WHERE b.source <> w.rel"
         ).df()
     finally:
         cur.close()

@@ -385,9 +385,11 @@ def _typed_fast(
     names = [c.strip().strip('"') for c in header.split(",")]
     if len(set(names)) != len(names) or "date" not in names or "close" not in names:
         return None
-    types = {
-        n: ("DATE" if n == "date" else "DOUBLE" if n in BAR_COLUMNS else "VARCHAR") for n in names
-    }
+    types = {n: ("DOUBLE" if n in BAR_COLUMNS else "VARCHAR") for n in names}
+    # Dates are read as text and cast only when ISO (DuckDB's DATE cast also takes
+    # '2024/01/05' and drops a time of day); any other date sends the files to the
+    # slow path, where it gets a stated reason.
+    iso = "CASE WHEN regexp_full_match(date, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(date AS DATE) END"
     cols = ", ".join(c if c in names else f"NULL::DOUBLE AS {c}" for c in BAR_COLUMNS)
     cur = db.cursor()  # a failed read must not leave the shared connection busy
     try:
@@ -395,7 +397,7 @@ def _typed_fast(
         # to keep the last of duplicated dates); file names are dictionary-encoded in Arrow.
         tbl = cur.sql(
             f"""
-            SELECT filename, date, {cols}
+            SELECT filename, {iso} AS date, {cols}
             FROM read_csv($files, header = true, filename = true, delim = ',', quote = '"',
                           columns = $types, strict_mode = true, auto_detect = false)
             """,

@@ -9,7 +9,7 @@ macro          1900-01-01      rates (DGS*, DTB*, DFF, FEDFUNDS, T*Y*, *RATE*) i
                                [-20, 100] percent; other series finite, abs <= 1e15
 factors        1800-01-01      returns in [-100, 1000] percent; firm counts and average
                (century series) firm sizes (``*_nfirms``, ``*_avgsize``) in [0, 1e9]
-membership     1900-01-01      weight in [-1, 1] (fraction of the index)
+membership     1900-01-01      weight_pct in [-100, 100] percent of the index
 fund_shares    1900-01-01      shares_outstanding in (0, 1e13] shares; nav in (0, 1e9] USD
 holdings       1900-01-01      as-of date only (completeness: providers/ishares.py)
 =============  ==============  ==========================================================
@@ -90,7 +90,7 @@ KIND_RULES: Final[Mapping[str, KindRule]] = {
         pd.Timestamp("1800-01-01"), {"value": Bound(-100.0, 1000.0, unit="percent")}
     ),
     "factor_counts": KindRule(pd.Timestamp("1800-01-01"), {"value": Bound(0.0, 1e9)}),
-    "membership": KindRule(_Y1900, {"weight": Bound(-1.0, 1.0, unit="fraction")}),
+    "membership": KindRule(_Y1900, {"weight_pct": Bound(-100.0, 100.0, unit="percent")}),
     "fund_shares": KindRule(
         _Y1900,
         {
