@@ -1,7 +1,11 @@
 """Import a local data folder (laid out like ``shared/data``) into the store.
 
-Each import group (``prices``, ``universe``, ``macro``, ``holdings`` ...) is
-read, checked by :mod:`capsize.data.quality` and written in ONE transaction:
+Every file passes :mod:`capsize.data.validate` between its reader and the store: files
+refused before reading (special files, compressed data, conflicts with another file or
+with the store: :func:`refuse_files`), rows refused with a reason (strict ISO dates and
+numbers, plausible dates and bounds per kind), files disagreeing on a key or with no
+accepted row refused whole. Each import group (``prices``, ``universe``, ``macro``,
+``holdings`` ...) is then checked by :mod:`capsize.data.quality` and written in ONE transaction:
 after a crash every group holds either its previous or its new state. Files
 whose content hash is already in the catalog are skipped (``force=True``
 re-reads them), so re-importing the same folder changes nothing.
