@@ -188,9 +188,12 @@ def _without_conflicts(
     """Drop the files that disagree with another file (of the import or stored) on a key."""
     clean = checked.clean
     spec_of = {s.rel: s for s, _ in todo}
+    slots = [(s.subject.upper(), s.variant) for s in spec_of.values()]
+    if len(set(slots)) == len(slots) and stored.empty:
+        return checked  # one file per symbol and nothing stored to disagree with
     keyed = clean.assign(
-        symbol=clean["key"].map(lambda k: spec_of[k].subject.upper()),
-        basis=clean["key"].map(lambda k: spec_of[k].variant),
+        symbol=clean["key"].map({k: s.subject.upper() for k, s in spec_of.items()}),
+        basis=clean["key"].map({k: s.variant for k, s in spec_of.items()}),
     )
     cols = ["key", "symbol", "basis", "date", "close"]
     both = pd.concat([keyed[cols], stored[cols]], ignore_index=True) if len(stored) else keyed[cols]

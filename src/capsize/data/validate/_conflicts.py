@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
-import numpy as np
+import duckdb
 import pandas as pd
 
 if TYPE_CHECKING:
@@ -169,21 +169,31 @@ def row_conflicts(rows: pd.DataFrame) -> dict[str, str]:
         File -> reason naming the other file, the first date and both closes. Every file
         of a disagreeing pair is listed.
     """
-    keys = ["symbol", "basis", "date"]
-    multi = rows[rows.duplicated(keys, keep=False)]
-    if multi.empty:
+    if not rows.duplicated(["symbol", "basis", "date"]).any():
         return {}
-    pairs = multi.merge(multi, on=keys, suffixes=("", "_b"))
-    pairs = pairs[pairs["key"] < pairs["key_b"]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = (pairs["close"] / pairs["close_b"] - 1.0).abs()
-    bad = pairs[rel.to_numpy() > CLOSE_TOLERANCE].sort_values("date")
+    con = duckdb.connect()
+    try:
+        con.register("_rows", rows[["key", "symbol", "basis", "date", "close"]])
+        pairs = con.execute(
+            """
+            SELECT a.key, b.key AS key_b, a.symbol, arg_min(a.date, a.date) AS date,
+                   arg_min(a.close, a.date) AS close, arg_min(b.close, a.date) AS close_b
+            FROM _rows a JOIN _rows b
+              ON a.symbol = b.symbol AND a.basis = b.basis AND a.date = b.date AND a.key < b.key
+            WHERE abs(a.close / b.close - 1) > ?
+            GROUP BY a.key, b.key, a.symbol
+            ORDER BY date, a.key, b.key
+            """,
+            [CLOSE_TOLERANCE],
+        ).fetchall()
+    finally:
+        con.close()
     out: dict[str, str] = {}
-    for r in bad.drop_duplicates(["key", "key_b"]).itertuples(index=False):
+    for key, key_b, symbol, day, close, close_b in pairs:
         text = (
-            f"conflict: {r.key} and {r.key_b} give {r.symbol} different closes for "
-            f"{str(r.date)[:10]} ({r.close:g} vs {r.close_b:g}); a file in such a conflict is not imported"
+            f"conflict: {key} and {key_b} give {symbol} different closes for "
+            f"{str(day)[:10]} ({close:g} vs {close_b:g}); a file in such a conflict is not imported"
         )
-        out.setdefault(str(r.key), text)
-        out.setdefault(str(r.key_b), text)
+        out.setdefault(str(key), text)
+        out.setdefault(str(key_b), text)
     return out
