@@ -116,22 +116,43 @@ def import_cmd(
     force: bool = typer.Option(False, "--force", help="Re-read files already imported unchanged."),
     json_out: bool = typer.Option(False, "--json", help="Print the import result as JSON."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help=_WAIT_HELP),
+    allow_rejects: bool = typer.Option(
+        False,
+        "--allow-rejects",
+        help="Exit 0 even when files were refused (a partial import on purpose).",
+    ),
 ) -> None:
     """Import a local folder of CSV/Parquet files into the store.
 
     The quality findings it reports are those the store holds for the folder's data files
     after the import (imported now or unchanged): the count 'capsize data check' gives.
+    Exits 1 when any file was refused (each is listed with its reason; the other files
+    are imported), unless --allow-rejects is given.
     """
-    from capsize._format import fmt_num
-
     res = run_import(folder, force=force, quiet=json_out, wait=wait)
     if json_out:
         emit_json(res.to_dict())
-        return
+    else:
+        _print_import(res)
+    n_rejected = _count(res, "rejected_files")
+    if n_rejected and not allow_rejects:
+        raise fail(
+            f"{n_rejected} file(s) refused (listed above with the reason); the rest was "
+            "imported. Fix or remove them, or pass --allow-rejects to accept a partial import."
+        )
+
+
+def _print_import(res: DataResult) -> None:
+    """Print an import result; file names and reasons are data, printed as plain text."""
+    from rich.markup import escape
+
+    from capsize._format import fmt_num
+
     console.print(
         f"Imported {_count(res, 'imported')} files ({fmt_num(_count(res, 'rows'), 0)} rows), "
         f"{_count(res, 'unchanged')} unchanged, {_count(res, 'rejected_files')} rejected, "
-        f"{fmt_num(_count(res, 'rejected_rows'), 0)} rows rejected from {res.params['folder']}."
+        f"{fmt_num(_count(res, 'rejected_rows'), 0)} rows rejected from "
+        f"{escape(str(res.params['folder']))}."
     )
     n_data = _count(res, "files_seen") - _count(res, "skipped")
     console.print(
@@ -141,9 +162,13 @@ def import_cmd(
         f"{fmt_num(_count(res, 'findings.info'), 0)} notes. See 'capsize data check'."
     )
     for file, reason in res.table("rejected_files").rows:
-        console.print(f"[red]rejected[/] {file}: {reason}", highlight=False)
+        console.print(
+            f"[red]rejected[/] {escape(str(file))}: {escape(str(reason))}", highlight=False
+        )
     for file, reason in res.table("skipped").rows:
-        console.print(f"[dim]skipped {file}: {reason}[/]", highlight=False)
+        console.print(
+            f"[dim]skipped {escape(str(file))}: {escape(str(reason))}[/]", highlight=False
+        )
 
 
 @data_app.command("status")

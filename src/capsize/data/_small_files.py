@@ -2,8 +2,11 @@
 
 Macro series, factor files, French and FRED originals, holdings, membership,
 fund shares and reference tables. Each loader is a plain function
-``load(store, spec) -> Loaded``: it reads one file, checks it, writes its rows to the
-(open, in-transaction) store and returns what it wrote. :data:`LOADERS` maps a file
+``load(store, spec, today) -> Loaded``: it reads one file, validates it
+(:mod:`capsize.data.validate`: strict ISO dates and plain numbers, plausible dates up
+to ``today``, value bounds per kind) and checks it BEFORE writing anything, writes its
+rows to the (open, in-transaction) store and returns what it wrote. A file refused as
+a whole raises before its first write. :data:`LOADERS` maps a file
 kind to its loader; :mod:`capsize.data.ingest` calls them.
 """
 
@@ -16,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from capsize.data import quality
+from capsize.data import quality, validate
 from capsize.data.providers.local import FileSpec, sniff_csv
 from capsize.data.store import Store
 from capsize.errors import CapsizeError
@@ -155,28 +158,59 @@ def _read_csv(spec: FileSpec, required: Sequence[str], min_columns: int = 2) -> 
 
 
 def _numeric(text: pd.Series) -> pd.Series:
-    return pd.to_numeric(text.str.strip().replace("", None), errors="coerce").astype("float64")
+    """Plain numbers of a column; anything else is missing (used for cross-checks only)."""
+    return validate.parse_numbers(text, "value")[0]
 
 
-def _optional_numeric(raw: pd.DataFrame, column: str, scale: float = 1.0) -> pd.Series:
-    if column not in raw.columns:
-        return pd.Series(np.nan, index=raw.index)
-    return _numeric(raw[column]) / scale
+def _screen(
+    raw: pd.DataFrame,
+    kind: str,
+    subject: str,
+    today: pd.Timestamp,
+    *,
+    date_col: str = "date",
+    numbers: Sequence[str] = (),
+    thousands: bool = False,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Parse a file's date and number columns strictly and apply the kind's rule.
+
+    Returns the parsed frame (``date`` and the ``numbers`` columns, NaN where absent)
+    and one reason per refused row (None where the row passes).
+    """
+    dates, why = validate.parse_iso_dates(raw[date_col])
+    out = pd.DataFrame({"date": dates}, index=raw.index)
+    for col in numbers:
+        if col not in raw.columns:
+            out[col] = np.nan
+            continue
+        out[col], cell = validate.parse_numbers(raw[col], col, thousands=thousands)
+        why = why.where(why.notna(), cell)
+    plausible = validate.row_reasons(kind, out, today=today, subject=subject)
+    return out, why.where(why.notna(), plausible)
+
+
+def _refused_rows(dates: pd.Series, why: pd.Series) -> pd.DataFrame:
+    """One ``rejected_row`` error finding per refused row, with its reason."""
+    bad = why.notna()
+    return pd.DataFrame(
+        {
+            "date": dates[bad],
+            "check": "rejected_row",
+            "severity": "error",
+            "detail": "row rejected: " + why[bad].astype(str),
+        }
+    )
 
 
 # ----------------------------------------------------------------------------- macro
 
 
-def load_macro(store: Store, spec: FileSpec) -> Loaded:
+def load_macro(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Load a tidy FRED series (``date,value``) into ``macro``."""
     raw = _read_csv(spec, ("date", "value"))
-    long = pd.DataFrame(
-        {
-            "key": spec.subject,
-            "date": pd.to_datetime(raw["date"], errors="coerce"),
-            "value": _numeric(raw["value"]),
-        }
-    )
+    parsed, why = _screen(raw, "macro", spec.subject, today, numbers=("value",))
+    ok = why.isna()
+    long = parsed[ok].assign(key=spec.subject)[["key", "date", "value"]]
     # Policy rates sit unchanged for months by design: no stale-run check there.
     stale = 10**9 if spec.subject in ("DFF", "FEDFUNDS") else 10
     checked = quality.check_series(long, stale_run=stale)
@@ -191,19 +225,23 @@ def load_macro(store: Store, spec: FileSpec) -> Loaded:
             }
         )
     )
-    findings = finding_rows(spec.rel, spec.subject, _with_rejections(checked))
-    return Loaded(
-        clean["date"].min(), clean["date"].max(), len(clean), len(checked.rejected), findings
+    findings = finding_rows(
+        spec.rel,
+        spec.subject,
+        pd.concat(
+            [_with_rejections(checked), _refused_rows(parsed["date"], why)], ignore_index=True
+        ),
     )
+    n_bad = len(checked.rejected) + int((~ok).sum())
+    return Loaded(clean["date"].min(), clean["date"].max(), len(clean), n_bad, findings)
 
 
-def load_fred_original(store: Store, spec: FileSpec) -> Loaded:
+def load_fred_original(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Cross-check a FRED original against the imported tidy series (nothing is written)."""
     raw = _read_csv(spec, ("date", "value"))
-    orig = pd.Series(
-        _numeric(raw["value"]).to_numpy(),
-        index=pd.to_datetime(raw["date"], errors="coerce"),
-    ).dropna()
+    parsed, why = _screen(raw, "macro", spec.subject, today, numbers=("value",))
+    ok = why.isna() & parsed["date"].notna()
+    orig = pd.Series(parsed.loc[ok, "value"].to_numpy(), index=parsed.loc[ok, "date"]).dropna()
     try:
         tidy = store.macro(spec.subject)[spec.subject].dropna()
     except CapsizeError:
@@ -228,16 +266,26 @@ def load_fred_original(store: Store, spec: FileSpec) -> Loaded:
 # ----------------------------------------------------------------------------- factors
 
 
-def load_factors(store: Store, spec: FileSpec) -> Loaded:
+def load_factors(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Load a tidy Ken French file (``date`` and one column per factor) into ``factors``."""
     from capsize.data.providers.french import normalize_french_column
 
     raw = _read_csv(spec, ("date",))
-    dates = pd.to_datetime(raw["date"], errors="coerce")
     cols = [c for c in raw.columns if c != "date"]
+    parsed, why = _screen(raw, "factors", spec.subject, today, numbers=cols)
+    ok = why.isna()
     # Spreadsheet-mangled decile labels ("2-Dec") get French's own names ("Dec 2").
-    values = pd.DataFrame({normalize_french_column(c): _numeric(raw[c]) for c in cols})
-    return _write_factor_frame(store, spec, spec.subject, spec.variant, dates, values)
+    values = pd.DataFrame(
+        {normalize_french_column(c): parsed.loc[ok, c] for c in cols}, index=parsed.index[ok]
+    )
+    loaded = _write_factor_frame(
+        store, spec, spec.subject, spec.variant, parsed.loc[ok, "date"], values, today
+    )
+    refused = finding_rows(spec.rel, spec.subject, _refused_rows(parsed["date"], why))
+    return loaded._replace(
+        rejected=loaded.rejected + int((~ok).sum()),
+        findings=pd.concat([loaded.findings, refused], ignore_index=True),
+    )
 
 
 def _missing_notes(dataset: str, values: pd.DataFrame, codes: pd.DataFrame) -> list[pd.DataFrame]:
@@ -276,6 +324,7 @@ def _write_factor_frame(
     freq: str,
     dates: pd.Series | pd.Index,
     values: pd.DataFrame,
+    today: pd.Timestamp,
 ) -> Loaded:
     codes = values.isin(_MISSING_CODES)
     extra = _missing_notes(dataset, values, codes)
@@ -287,10 +336,13 @@ def _write_factor_frame(
     # Missing values are not stored: reads return NaN for them (stated in the findings).
     long = long.dropna(subset=["value"]).rename(columns={"name": "key"})
     long["key"] = dataset + ":" + long["key"]
+    why = validate.row_reasons("factors", long, today=today, subject=dataset)
+    refused = _refused_rows(long["date"], why).assign(key=dataset)
+    long = long[why.isna()]
     # Factor returns (RF above all) repeat legitimately: no stale-run check.
     checked = quality.check_series(long[["key", "date", "value"]], stale_run=10**9)
     clean = checked.clean
-    findings = pd.concat([_with_rejections(checked), *extra], ignore_index=True)
+    findings = pd.concat([_with_rejections(checked), refused, *extra], ignore_index=True)
     store.write_factors(
         pd.DataFrame(
             {
@@ -307,7 +359,7 @@ def _write_factor_frame(
         clean["date"].min(),
         clean["date"].max(),
         int(clean["date"].nunique()),
-        len(checked.rejected),
+        len(checked.rejected) + len(refused),
         finding_rows(spec.rel, dataset, findings),
     )
 
@@ -319,7 +371,7 @@ def _french_target(dataset: str, section: str) -> str | None:
     return dataset if section == "annual" else None
 
 
-def load_french_original(store: Store, spec: FileSpec) -> Loaded:
+def load_french_original(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Load the annual sections (and size-portfolio counts and sizes) of a French original."""
     from capsize.data.providers.french import parse_french_csv
 
@@ -333,7 +385,7 @@ def load_french_original(store: Store, spec: FileSpec) -> Loaded:
             freq = str(frame.attrs.get("frequency", ""))
             parts.append(
                 _write_factor_frame(
-                    store, spec, target, freq, frame.index, frame.reset_index(drop=True)
+                    store, spec, target, freq, frame.index, frame.reset_index(drop=True), today
                 )
             )
     if not parts:
@@ -361,12 +413,37 @@ def load_french_original(store: Store, spec: FileSpec) -> Loaded:
 # ----------------------------------------------------------------------------- funds
 
 
-def load_holdings(store: Store, spec: FileSpec) -> Loaded:
+def _holdings_day(meta: dict[str, Any], today: pd.Timestamp) -> pd.Timestamp:
+    """Return the as-of day of a holdings file; refuse the file when it is implausible."""
+    day = validate.parse_iso_dates(pd.Series([str(meta["as_of"])[:10]]))
+    when = pd.DataFrame({"date": day[0]})
+    why = day[1].where(day[1].notna(), validate.row_reasons("holdings", when, today=today))
+    if why.notna().iloc[0]:
+        raise _FileRejected(f"holdings as-of date refused: {why.iloc[0]}")
+    return pd.Timestamp(day[0].iloc[0])
+
+
+def _fund_shares_point(
+    meta: dict[str, Any], today: pd.Timestamp, as_of: pd.Timestamp
+) -> float | None:
+    """Return the fund shares outstanding a holdings file states (None: not stated)."""
+    so = meta.get("shares_outstanding")
+    if so is None or (isinstance(so, float) and math.isnan(so)):
+        return None
+    point = pd.DataFrame({"date": [as_of], "shares_outstanding": [float(so)]})
+    why = validate.row_reasons("fund_shares", point, today=today)
+    if why.notna().iloc[0]:
+        raise _FileRejected(f"fund shares outstanding refused: {why.iloc[0]}")
+    return float(so)
+
+
+def load_holdings(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Load an iShares holdings file into ``holdings`` (and its shares outstanding)."""
     from capsize.data.providers.ishares import parse_ishares_holdings
 
     frame, meta = parse_ishares_holdings(spec.path.read_bytes(), name=spec.rel)
-    as_of = pd.Timestamp(meta["as_of"])
+    as_of = _holdings_day(meta, today)
+    so = _fund_shares_point(meta, today, as_of)
     notes: list[list[object]] = []
     if spec.variant and pd.Timestamp(spec.variant) != as_of:
         notes.append(
@@ -383,14 +460,13 @@ def load_holdings(store: Store, spec: FileSpec) -> Loaded:
     df.insert(0, "fund", spec.subject)
     df["source"] = spec.rel
     store.write_holdings(df)
-    so = meta.get("shares_outstanding")
-    if so is not None and not (isinstance(so, float) and math.isnan(so)):
+    if so is not None:
         store.write_fund_shares(
             pd.DataFrame(
                 {
                     "fund": [spec.subject],
                     "date": [as_of.date()],
-                    "shares_outstanding": [float(so)],
+                    "shares_outstanding": [so],
                     "nav": [None],
                     "source": [spec.rel],
                 }
@@ -409,59 +485,111 @@ def load_holdings(store: Store, spec: FileSpec) -> Loaded:
     return Loaded(as_of, as_of, len(df), 0, findings)
 
 
-def _rejected_rows(spec: FileSpec, dates: pd.Series, bad: pd.Series, why: str) -> pd.DataFrame:
-    findings = pd.DataFrame(
-        {
-            "date": dates[bad],
-            "check": "rejected_row",
-            "severity": "error",
-            "detail": f"row rejected: {why}",
-        }
-    )
-    return finding_rows(spec.rel, spec.subject, findings)
+def _stored_snapshot_sizes(store: Store, index_name: str) -> pd.Series:
+    rows = store.con.execute(
+        "SELECT snapshot_date, count(*) FROM membership WHERE index_name = ? GROUP BY 1",
+        [index_name],
+    ).fetchall()
+    return pd.Series({pd.Timestamp(d): int(n) for d, n in rows}, dtype="int64")
 
 
-def load_membership(store: Store, spec: FileSpec) -> Loaded:
-    """Load an index membership history (``snapshot_date,ticker[,weight_pct]``)."""
+def load_membership(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
+    """Load an index membership history (``snapshot_date,ticker[,weight_pct]``).
+
+    A file whose snapshot of some date has less than half the tickers the store holds
+    for that date is refused (:func:`capsize.data.validate.membership_shrink`).
+    """
     raw = _read_csv(spec, ("snapshot_date", "ticker"))
-    dates = pd.to_datetime(raw["snapshot_date"], errors="coerce")
-    bad = dates.isna() | raw["ticker"].str.strip().eq("")
+    parsed, why = _screen(
+        raw, "membership", spec.subject, today, date_col="snapshot_date", numbers=("weight_pct",)
+    )
+    tickers = raw["ticker"].str.strip()
+    why = why.where(why.notna() | tickers.ne(""), "missing date or ticker")
+    bad = why.notna()
     df = pd.DataFrame(
         {
             "index_name": spec.subject,
-            "snapshot_date": dates.dt.date,
-            "ticker": raw["ticker"].str.strip(),
-            "weight": _optional_numeric(raw, "weight_pct", scale=100.0),
+            "snapshot_date": parsed["date"].dt.date,
+            "ticker": tickers,
+            "weight": parsed["weight_pct"] / 100.0,
             "source": spec.rel,
         }
     )[~bad]
-    df = df.drop_duplicates(["snapshot_date", "ticker"], keep="last")
+    dup = df.duplicated(["snapshot_date", "ticker"], keep="last")
+    df = df[~dup]
+    sizes = df.groupby(pd.to_datetime(df["snapshot_date"])).size()
+    shrink = validate.membership_shrink(sizes, _stored_snapshot_sizes(store, spec.subject))
+    if shrink is not None:
+        raise _FileRejected(shrink)
     store.write_membership(df)
-    findings = _rejected_rows(spec, dates, bad, "missing date or ticker")
+    findings = finding_rows(spec.rel, spec.subject, _refused_rows(parsed["date"], why))
+    if dup.any():
+        findings = pd.concat([findings, _duplicate_note(spec, int(dup.sum()))], ignore_index=True)
+    dates = parsed["date"][~bad]
     return Loaded(dates.min(), dates.max(), len(df), int(bad.sum()), findings)
 
 
-def load_fund_shares(store: Store, spec: FileSpec) -> Loaded:
-    """Load a shares-outstanding history (``date,ticker,shares_outstanding[,nav]``)."""
+def _duplicate_note(spec: FileSpec, n: int) -> pd.DataFrame:
+    note = pd.DataFrame(
+        [
+            [
+                pd.NaT,
+                "duplicate_key",
+                "warning",
+                f"{n} repeated (date, ticker) rows; the last is kept",
+            ]
+        ],
+        columns=_NOTE_COLUMNS,
+    )
+    return finding_rows(spec.rel, spec.subject, note)
+
+
+def _conflicting_keys(df: pd.DataFrame, keys: list[str], value: str) -> pd.Series:
+    """Rows sharing a key with another row of different value (all of them refused)."""
+    spread = df.groupby(keys)[value].transform("nunique")
+    return spread.gt(1)
+
+
+def load_fund_shares(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
+    """Load a shares-outstanding history (``date,ticker,shares_outstanding[,nav]``).
+
+    Share counts may carry ``,`` thousands groups; a fund and date given twice with
+    different counts is refused (both rows), given twice alike is kept once.
+    """
     raw = _read_csv(spec, ("date", "ticker", "shares_outstanding"))
-    dates = pd.to_datetime(raw["date"], errors="coerce")
-    shares = _numeric(raw["shares_outstanding"].str.replace(",", "", regex=False))
-    bad = dates.isna() | shares.isna() | (shares <= 0)
+    parsed, why = _screen(
+        raw,
+        "fund_shares",
+        spec.subject,
+        today,
+        numbers=("shares_outstanding", "nav"),
+        thousands=True,
+    )
+    fund = raw["ticker"].str.strip()
+    why = why.where(
+        why.notna() | parsed["shares_outstanding"].notna(), "missing shares outstanding"
+    )
+    why = why.where(why.notna() | fund.ne(""), "missing ticker")
     df = pd.DataFrame(
         {
-            "fund": raw["ticker"].str.strip(),
-            "date": dates.dt.date,
-            "shares_outstanding": shares,
-            "nav": _optional_numeric(raw, "nav"),
+            "fund": fund,
+            "date": parsed["date"].dt.date,
+            "shares_outstanding": parsed["shares_outstanding"],
+            "nav": parsed["nav"],
             "source": spec.rel,
         }
-    )[~bad]
+    )
+    clash = _conflicting_keys(df[why.isna()], ["fund", "date"], "shares_outstanding")
+    why[clash[clash].index] = "the same fund and date given twice with different shares outstanding"
+    bad = why.notna()
+    df = df[~bad].drop_duplicates(["fund", "date"], keep="last")
     store.write_fund_shares(df)
-    findings = _rejected_rows(spec, dates, bad, "missing date or non-positive shares outstanding")
+    findings = finding_rows(spec.rel, spec.subject, _refused_rows(parsed["date"], why))
+    dates = parsed["date"][~bad]
     return Loaded(dates.min(), dates.max(), len(df), int(bad.sum()), findings)
 
 
-def load_reference(store: Store, spec: FileSpec) -> Loaded:
+def load_reference(store: Store, spec: FileSpec, today: pd.Timestamp) -> Loaded:
     """Catalogue a reference table; tickers without price history become symbols."""
     raw = _read_csv(spec, (), min_columns=1)
     if spec.subject == "universe_missing_tickers" and "ticker" in raw.columns:
@@ -482,7 +610,7 @@ def load_reference(store: Store, spec: FileSpec) -> Loaded:
     return Loaded(None, None, len(raw), 0, finding_rows(spec.rel, spec.subject, empty))
 
 
-LOADERS: dict[str, Callable[[Store, FileSpec], Loaded]] = {
+LOADERS: dict[str, Callable[[Store, FileSpec, pd.Timestamp], Loaded]] = {
     "macro": load_macro,
     "factors": load_factors,
     "french_original": load_french_original,

@@ -1,8 +1,12 @@
 """Import a local data folder (laid out like ``shared/data``) into the store.
 
-Each import group (``prices``, ``universe``, ``macro``, ``holdings`` ...) is
-read and checked by :mod:`capsize.data.quality`, and the WHOLE import (every group,
-its catalog entries and quality findings) is written in ONE transaction: a crash or
+Every file passes :mod:`capsize.data.validate` between its reader and the store: files
+refused before reading (special files, compressed data, conflicts with another file or
+with the store: :func:`refuse_files`), rows refused with a reason (strict ISO dates and
+numbers, plausible dates and bounds per kind), files disagreeing on a key or with no
+accepted row refused whole. Each import group (``prices``, ``universe``, ``macro``,
+``holdings`` ...) is then checked by :mod:`capsize.data.quality`, and the WHOLE import (every
+group, its catalog entries and quality findings) is written in ONE transaction: a crash or
 ``SIGKILL`` at any moment leaves the store exactly as it was before the import. Files
 whose content hash is already in the catalog are skipped (``force=True``
 re-reads them), so re-importing the same folder changes nothing.
@@ -17,8 +21,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capsize.data import quality
-from capsize.data._small_files import LOADERS, catalog_row, finding_rows, rejection_findings
+from capsize.data import quality, validate
+from capsize.data._small_files import (
+    LOADERS,
+    catalog_row,
+    finding_rows,
+    now,
+    rejection_findings,
+)
 from capsize.data.providers.local import (
     FileSpec,
     RejectedFile,
@@ -29,7 +39,7 @@ from capsize.data.providers.local import (
 from capsize.data.store import Store
 from capsize.errors import CapsizeError
 
-__all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder"]
+__all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder", "refuse_files"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)`` callback, in files."""
@@ -117,8 +127,98 @@ def _bar_calendar_groups(
     return out
 
 
-def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
-    """Read the bar files in bulk and run the quality checks on each (basis, calendar) group."""
+def _plausible(rows: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+    """State why implausible rows (dates, price and volume bounds) must be rejected."""
+    why = validate.row_reasons("bars", rows, today=today)
+    rows["bad_reason"] = rows["bad_reason"].where(rows["bad_reason"].notna(), why)
+    return rows
+
+
+def _unusable_files(
+    todo: Sequence[tuple[FileSpec, str]], clean: pd.DataFrame, rejected: pd.Series
+) -> list[RejectedFile]:
+    """Files whose every row was rejected: refused whole, so the store keeps their old rows."""
+    kept = set(clean["key"].unique())
+    return [
+        RejectedFile(
+            s.rel,
+            f"all {int(rejected[s.rel])} rows rejected (see 'capsize data check'); "
+            "the store keeps what it held for this file",
+        )
+        for s, _ in todo
+        if s.rel not in kept and int(rejected.get(s.rel, 0)) > 0
+    ]
+
+
+_SHARED_SLOT_GROUPS = ("prices_raw", "universe_ohlcv")
+"""Bar groups whose files write keys another file may hold (compared with the store)."""
+
+
+def stored_bars(store: Store, todo: Sequence[tuple[FileSpec, str]]) -> pd.DataFrame:
+    """Return the stored bars that shared-slot files would overwrite, from OTHER files.
+
+    Returns ``key`` (the stored source), ``symbol`` (upper case), ``basis``, ``date``,
+    ``close`` for the symbols of the ``prices/raw/`` and ``universe_ohlcv/`` files in
+    ``todo``; rows that came from that file alone are left out (a changed file may
+    replace its own rows).
+    """
+    wanted = pd.DataFrame(
+        [(s.subject, s.variant, s.rel) for s, _ in todo if s.group in _SHARED_SLOT_GROUPS],
+        columns=["symbol", "basis", "rel"],
+    )
+    empty = pd.DataFrame(columns=["key", "symbol", "basis", "date", "close"])
+    if wanted.empty:
+        return empty
+    cur = store.con.cursor()
+    try:
+        cur.register("_wanted_bars", wanted)
+        rows = cur.execute(
+            "SELECT b.source AS key, upper(b.symbol) AS symbol, b.basis, b.date, b.close "
+            "FROM bars b JOIN _wanted_bars w ON b.symbol = w.symbol AND b.basis = w.basis "
+            "WHERE b.source <> w.rel"
+        ).df()
+    finally:
+        cur.close()
+    rows["date"] = pd.to_datetime(rows["date"]).astype("datetime64[ns]")
+    return rows if len(rows) else empty
+
+
+def _without_conflicts(
+    todo: Sequence[tuple[FileSpec, str]], checked: _CheckedBars, stored: pd.DataFrame
+) -> _CheckedBars:
+    """Drop the files that disagree with another file (of the import or stored) on a key."""
+    clean = checked.clean
+    spec_of = {s.rel: s for s, _ in todo}
+    slots = [(s.subject.upper(), s.variant) for s in spec_of.values()]
+    if len(set(slots)) == len(slots) and stored.empty:
+        return checked  # one file per symbol and nothing stored to disagree with
+    keyed = clean.assign(
+        symbol=clean["key"].map({k: s.subject.upper() for k, s in spec_of.items()}),
+        basis=clean["key"].map({k: s.variant for k, s in spec_of.items()}),
+    )
+    cols = ["key", "symbol", "basis", "date", "close"]
+    both = pd.concat([keyed[cols], stored[cols]], ignore_index=True) if len(stored) else keyed[cols]
+    conflicts = {k: v for k, v in validate.row_conflicts(both).items() if k in spec_of}
+    bad = {r.rel for r in checked.failed} | set(conflicts)
+    failed = checked.failed + [RejectedFile(k, v) for k, v in sorted(conflicts.items())]
+    # Agreeing files may overlap: one row per key reaches the store.
+    keep = ~clean["key"].isin(bad) & ~keyed.duplicated(["symbol", "basis", "date"], keep="last")
+    if not keep.all():
+        clean = clean[keep].copy()
+    return _CheckedBars(clean, checked.findings, checked.rejected, failed)
+
+
+def _check_bar_files(
+    todo: Sequence[tuple[FileSpec, str]],
+    today: pd.Timestamp | None = None,
+    stored: pd.DataFrame | None = None,
+) -> _CheckedBars:
+    """Read the bar files in bulk, validate them and run the quality checks by (basis, calendar).
+
+    Rows failing :func:`capsize.data.validate.row_reasons` are rejected with their reason;
+    files disagreeing with another file on a key, and files with no accepted row, are
+    refused whole.
+    """
     rows, unreadable = read_bar_files([s.path for s, _ in todo])
     failed = [
         RejectedFile(next(s.rel for s, _ in todo if s.path.name == r.rel), r.reason)
@@ -126,6 +226,7 @@ def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
     ]
     rel = np.array([s.rel for s, _ in todo], dtype=object)
     rows["key"] = rel[rows["file_id"].to_numpy()]
+    rows = _plausible(rows, now().normalize() if today is None else today)
     pre_bad = rows["bad_reason"].notna()
     pre_rejected = rows.loc[pre_bad].assign(reason=rows.loc[pre_bad, "bad_reason"])
     rows = rows.loc[~pre_bad].drop(columns=["bad_reason"])
@@ -155,8 +256,13 @@ def _check_bar_files(todo: Sequence[tuple[FileSpec, str]]) -> _CheckedBars:
         if rejected
         else pd.Series(dtype="int64")
     )
-    return _CheckedBars(
-        clean, finding_rows(allf["key"], allf["key"].map(subject), allf), counts, failed
+    failed += _unusable_files(todo, clean, counts)
+    found = finding_rows(allf["key"], allf["key"].map(subject), allf)
+    no_rows = pd.DataFrame(columns=["key", "symbol", "basis", "date", "close"])
+    return _without_conflicts(
+        todo,
+        _CheckedBars(clean, found, counts, failed),
+        stored if stored is not None else no_rows,
     )
 
 
@@ -201,6 +307,7 @@ class _Importer:
         self.progress = progress
         self.report = ImportReport(root=root)
         self.known = {} if force else store.catalog_hashes()
+        self.today = now().normalize()
 
     def _tick(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -224,7 +331,7 @@ class _Importer:
         self._tick(label, total - len(todo), total)
         if not todo:
             return
-        checked = _check_bar_files(todo)
+        checked = _check_bar_files(todo, self.today, stored_bars(self.store, todo))
         self.report.rejected_files.extend(checked.failed)
         clean = checked.clean
         spec_of = {s.rel: s for s, _ in todo}
@@ -234,6 +341,7 @@ class _Importer:
         cat = _bar_catalog(
             todo, clean, checked.rejected, {r.rel for r in self.report.rejected_files}
         )
+        imported = {str(c["dataset_key"]) for c in cat}
         with self.store.transaction():
             self._tick(f"{label} (write)", 0, 1)
             if len(clean):
@@ -241,8 +349,9 @@ class _Importer:
             self.store.write_quality([s.rel for s, _ in todo], checked.findings)
             if cat:
                 self.store.write_catalog(pd.DataFrame(cat))
-            kept = set(clean["key"])  # a file that gave no row leaves no orphan symbol row
-            self.store.write_symbols(_bar_symbols([t for t in todo if t[0].rel in kept]))
+            kept = imported & set(clean["key"])  # a file that gave no row leaves no symbol row
+            if kept:
+                self.store.write_symbols(_bar_symbols([t for t in todo if t[0].rel in kept]))
         self.report.rows += len(clean)
         self.report.rejected_rows += int(checked.rejected.sum())
         self.report.imported.extend(str(c["dataset_key"]) for c in cat)
@@ -268,7 +377,7 @@ class _Importer:
                 self._tick(label, done, total)
 
     def _one_small(self, spec: FileSpec, digest: str) -> None:
-        loaded = LOADERS[spec.kind](self.store, spec)
+        loaded = LOADERS[spec.kind](self.store, spec, self.today)
         self.store.write_catalog(
             pd.DataFrame(
                 [catalog_row(spec, loaded.first, loaded.last, loaded.rows, loaded.rejected, digest)]
@@ -280,6 +389,28 @@ class _Importer:
         self.report.rejected_rows += loaded.rejected
 
 
+def refuse_files(
+    specs: Sequence[FileSpec], catalog: pd.DataFrame
+) -> tuple[list[FileSpec], list[RejectedFile]]:
+    """Split a folder's files into those to read and those refused before reading.
+
+    Refused: files :func:`capsize.data.validate.file_problem` objects to (special files,
+    dangling links, compressed or UTF-16 data, truncated Parquet, over-long lines) and
+    files in conflict with another file or with the store
+    (:func:`capsize.data.validate.file_conflicts`).
+    """
+    refused: dict[str, str] = {}
+    for s in specs:
+        reason = validate.file_problem(s.path)
+        if reason is not None:
+            refused[s.rel] = reason
+    readable = [s for s in specs if s.rel not in refused]
+    for rel, reason in validate.file_conflicts(readable, catalog).items():
+        refused.setdefault(rel, reason)
+    keep = [s for s in specs if s.rel not in refused]
+    return keep, [RejectedFile(rel, reason) for rel, reason in refused.items()]
+
+
 def import_folder(
     store: Store,
     root: str | Path,
@@ -287,6 +418,7 @@ def import_folder(
     force: bool = False,
     groups: Sequence[str] | None = None,
     progress: Progress | None = None,
+    today: pd.Timestamp | None = None,
 ) -> ImportReport:
     """Import every file of a folder laid out like ``shared/data``.
 
@@ -302,6 +434,8 @@ def import_folder(
         Only these import groups (see :data:`GROUP_ORDER`).
     progress : callable, optional
         ``progress(label, done, total)``.
+    today : Timestamp, optional
+        The import day (later dates are refused); default: today in UTC.
 
     Returns
     -------
@@ -314,9 +448,13 @@ def import_folder(
     InputError
         If ``root`` is not a folder or is empty.
     """
-    specs = scan_folder(root)
+    all_specs = scan_folder(root)
     imp = _Importer(store, Path(root).expanduser().resolve(), force, progress)
-    imp.report.files_seen = len(specs)
+    if today is not None:
+        imp.today = pd.Timestamp(today).normalize()
+    imp.report.files_seen = len(all_specs)
+    specs, refused = refuse_files(all_specs, store.catalog())
+    imp.report.rejected_files.extend(refused)
     imp.report.skipped.extend(
         RejectedFile(s.rel, _SKIP_REASONS[s.kind]) for s in specs if s.kind in _SKIP_REASONS
     )
@@ -330,6 +468,6 @@ def import_folder(
                 imp.bars_group(group, members)
             else:
                 imp.small_group(group, members)
-    keys = [s.rel for s in specs if s.group in wanted and s.kind not in _SKIP_REASONS]
+    keys = [s.rel for s in all_specs if s.group in wanted and s.kind not in _SKIP_REASONS]
     imp.report.findings = store.quality_counts(keys)
     return imp.report

@@ -476,6 +476,15 @@ def _file_table(name: str, title: str, entries: Sequence[Any]) -> TableData:
     return TableData(name, title, ("file", "reason"), tuple((e.rel, e.reason) for e in entries))
 
 
+def _rejection_note(rep: ImportReport) -> tuple[str, ...]:
+    if not rep.rejected_files:
+        return ()
+    return (
+        f"{len(rep.rejected_files)} file(s) were refused and nothing of them was written; "
+        "the store keeps what it held for them. The other files were imported.",
+    )
+
+
 def _import_result(rep: ImportReport, day: pd.Timestamp, force: bool) -> DataResult:
     fs = FigureSet(day)
     root = str(rep.root)
@@ -513,6 +522,7 @@ def _import_result(rep: ImportReport, day: pd.Timestamp, force: bool) -> DataRes
             f"Quality findings count what the store holds for the folder's {n_data} data "
             "files after the import (imported now or unchanged), as 'capsize data check' "
             "counts them.",
+            *_rejection_note(rep),
         ),
         sources=(root,),
         report=rep,

@@ -32,8 +32,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
+from capsize.data.validate import NUMBER_PATTERN, parse_iso_dates
 from capsize.errors import InputError, SchemaError
 
 __all__ = [
@@ -51,6 +53,7 @@ BAR_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 INDEX_FILES = {"GSPC": "^GSPC", "RUT": "^RUT", "IXIC": "^IXIC", "VIX": "^VIX", "DJI": "^DJI"}
 CRYPTO = {"BTC-USD", "ETH-USD"}
 _DATA_SUFFIXES = {".csv", ".parquet", ".txt"}
+_YEAR_MIN, _YEAR_MAX = 1678, 2261  # years pandas' datetime64[ns] holds
 _FACTOR_TIDY = {
     "FF3_daily": ("FF3", "daily"),
     "FF3_monthly": ("FF3", "monthly"),
@@ -222,7 +225,9 @@ def scan_folder(root: str | Path) -> list[FileSpec]:
             f"data folder {str(root)!r} does not exist or is not a folder; pass a folder laid out like shared/data"
         )
     base = base.resolve()
-    files = sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
+    # Every entry that is not a folder: dangling links and FIFOs are listed too (the
+    # importer refuses them with a reason instead of skipping them unseen).
+    files = sorted(p for p in base.rglob("*") if not p.name.startswith(".") and not p.is_dir())
     if not files:
         raise InputError(f"data folder {str(base)!r} is empty; nothing to import")
     return [_classify(base, p) for p in files]
@@ -324,7 +329,8 @@ def read_bar_files(
         if reason:
             rejected.append(RejectedFile(f.name, reason))
         else:
-            groups.setdefault(("csv", _header(f)), []).append(i)
+            fmt = "csv-strict" if _needs_strict_read(f) else "csv"
+            groups.setdefault((fmt, _header(f)), []).append(i)
     frames: list[pd.DataFrame] = []
     try:
         for (fmt, header), idx in groups.items():
@@ -343,6 +349,20 @@ def read_bar_files(
         return _empty_rows(), rejected
     out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return out, rejected
+
+
+_STRICT_BYTES = re.compile(rb"[_nN]")
+
+
+def _needs_strict_read(path: Path) -> bool:
+    """Whether a CSV holds text DuckDB's typed reader would accept too leniently.
+
+    ``1_000`` (read as 1000 by a DOUBLE cast) and ``nan``/``inf`` words go through the
+    all-text reader, where every cell is checked against a plain number pattern.
+    """
+    data = path.read_bytes()
+    body = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
+    return _STRICT_BYTES.search(body) is not None
 
 
 def _empty_rows() -> pd.DataFrame:
@@ -365,9 +385,11 @@ def _typed_fast(
     names = [c.strip().strip('"') for c in header.split(",")]
     if len(set(names)) != len(names) or "date" not in names or "close" not in names:
         return None
-    types = {
-        n: ("DATE" if n == "date" else "DOUBLE" if n in BAR_COLUMNS else "VARCHAR") for n in names
-    }
+    types = {n: ("DOUBLE" if n in BAR_COLUMNS else "VARCHAR") for n in names}
+    # Dates are read as text and cast only when ISO (DuckDB's DATE cast also takes
+    # '2024/01/05' and drops a time of day); any other date sends the files to the
+    # slow path, where it gets a stated reason.
+    iso = "CASE WHEN regexp_full_match(date, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN TRY_CAST(date AS DATE) END"
     cols = ", ".join(c if c in names else f"NULL::DOUBLE AS {c}" for c in BAR_COLUMNS)
     cur = db.cursor()  # a failed read must not leave the shared connection busy
     try:
@@ -375,7 +397,7 @@ def _typed_fast(
         # to keep the last of duplicated dates); file names are dictionary-encoded in Arrow.
         tbl = cur.sql(
             f"""
-            SELECT filename, date, {cols}
+            SELECT filename, {iso} AS date, {cols}
             FROM read_csv($files, header = true, filename = true, delim = ',', quote = '"',
                           columns = $types, strict_mode = true, auto_detect = false)
             """,
@@ -388,6 +410,8 @@ def _typed_fast(
     enc = pc.dictionary_encode(tbl.column("filename")).combine_chunks()
     id_of = {str(p): i for p, i in zip(paths, ids, strict=True)}
     codes = np.array([id_of[str(f)] for f in enc.dictionary.to_pylist()], dtype=np.int32)
+    if not _dates_representable(tbl.column("date")):
+        return None  # dates pandas cannot hold get a stated reason on the slow path
     df: pd.DataFrame = tbl.drop(["filename"]).to_pandas(date_as_object=False)
     df.insert(0, "file_id", codes[enc.indices.to_numpy(zero_copy_only=False)])
     df["bad_reason"] = None
@@ -395,6 +419,13 @@ def _typed_fast(
         return None  # rows without date or close need a stated reason: slow path
     df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
     return df
+
+
+def _dates_representable(dates: pa.ChunkedArray) -> bool:
+    """Whether every date lies in the years pandas' datetime64[ns] holds (1678..2261)."""
+    years = pc.year(dates)
+    low, high = pc.min(years).as_py(), pc.max(years).as_py()
+    return low is None or (low >= _YEAR_MIN and high <= _YEAR_MAX)
 
 
 def _readable(
@@ -421,7 +452,8 @@ def _readable(
             good[p] = i
         except duckdb.Error as exc:
             msg = str(exc).splitlines()[0][:160]
-            rejected.append(RejectedFile(Path(p).name, f"not a readable CSV: {msg}"))
+            what = "Parquet file" if parquet else "CSV"
+            rejected.append(RejectedFile(Path(p).name, f"not a readable {what}: {msg}"))
     if good:
         _load_raw(db, list(good), parquet=parquet)
     return good
@@ -452,22 +484,21 @@ def _cast(db: duckdb.DuckDBPyConnection, ids: dict[str, int]) -> pd.DataFrame:
     for col in BAR_COLUMNS:
         if col in present:
             src = f'"{present[col]}"'
-            num = f"TRY_CAST(nullif(trim({src}), '') AS DOUBLE)"
+            plain = f"regexp_full_match(trim({src}), '{NUMBER_PATTERN}')"
+            num = f"CASE WHEN {plain} THEN TRY_CAST(trim({src}) AS DOUBLE) END"
             casts.append(f"{num} AS {col}")
             bad.append(
                 f"WHEN nullif(trim({src}), '') IS NOT NULL AND {num} IS NULL "
-                f"THEN 'unparseable {col} ' || {src}"
+                f"THEN 'unparseable {col} ''' || {src} || ''': not a plain number'"
             )
         else:
             casts.append(f"NULL::DOUBLE AS {col}")
     d = f'"{present["date"]}"'
     sql = f"""
         SELECT f.file_id::INTEGER AS file_id,
-               TRY_CAST(trim({d}) AS DATE) AS date,
+               {d} AS date,
                {", ".join(casts)},
                CASE
-                   WHEN {d} IS NULL OR trim({d}) = '' THEN 'missing date'
-                   WHEN TRY_CAST(trim({d}) AS DATE) IS NULL THEN 'unparseable date ' || {d}
                    {" ".join(bad)}
                    ELSE NULL
                END AS bad_reason
@@ -481,7 +512,9 @@ def _cast(db: duckdb.DuckDBPyConnection, ids: dict[str, int]) -> pd.DataFrame:
     finally:
         db.unregister("_files")
         db.execute("DROP TABLE IF EXISTS _raw_bars")
-    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
+    dates, why = parse_iso_dates(df["date"])
+    df["date"] = dates
+    df["bad_reason"] = why.where(why.notna(), df["bad_reason"])
     return df
 
 
