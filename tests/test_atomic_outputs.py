@@ -135,3 +135,16 @@ def test_report_into_an_unwritable_place_exits_non_zero(
     )
     assert res.exit_code == 1
     assert str(blocker) in res.output.replace("\n", "") and "Traceback" not in res.output
+
+
+def test_atomic_write_keeps_ordinary_permissions(tmp_path: Path) -> None:
+    """A report is readable like any file the user writes; a secret can ask for owner-only."""
+    umask = os.umask(0)
+    os.umask(umask)
+    new = write_text(tmp_path / "r.html", "<html></html>")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask  # as open() would give, not 0600
+    os.chmod(new, 0o640)
+    write_text(new, "<html>2</html>")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640  # the replaced file's mode is kept
+    secret = write_text(tmp_path / "t.json", "{}", mode=0o600)
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600

@@ -20,6 +20,19 @@ from capsize.errors import OutputError
 
 __all__ = ["atomic_path", "write_bytes", "write_text"]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once at import (os.umask can only be read by setting it)
+
+
+def _final_mode(target: Path, mode: int | None) -> int:
+    """Return the mode of the written file: ``mode``, else the old file's, else 0o666 & ~umask."""
+    if mode is not None:
+        return mode
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
 
 def _fsync_dir(folder: Path) -> None:
     """Fsync a folder so a rename inside it survives a power loss (best effort)."""
@@ -44,7 +57,7 @@ def _failure(path: Path, exc: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str], *, mode: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is moved over ``path``.
 
     Use it for writers that take a file name (matplotlib, WeasyPrint, pandas).
@@ -53,6 +66,9 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     ----------
     path : path-like
         The final file. Its folder is created when missing.
+    mode : int, optional
+        Permission bits of the final file (e.g. ``0o600`` for secrets); default: those of
+        the file it replaces, else ``0o666`` less the umask (as ``open`` would give).
 
     Yields
     ------
@@ -76,6 +92,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _final_mode(target, mode))
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except OSError as exc:
@@ -86,17 +103,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
 
 
-def _write(path: str | os.PathLike[str], data: bytes) -> Path:
+def _write(path: str | os.PathLike[str], data: bytes, mode: int | None) -> Path:
     target = Path(path)
-    with atomic_path(target) as tmp:
+    with atomic_path(target, mode=mode) as tmp:
         fh: IO[bytes]
         with tmp.open("wb") as fh:
             fh.write(data)
     return target
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes(path: str | os.PathLike[str], data: bytes, *, mode: int | None = None) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file, fsync, rename).
+
+    ``mode`` as in :func:`atomic_path` (default: the replaced file's, else umask-based).
 
     Returns
     -------
@@ -108,9 +127,11 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     OutputError
         Naming ``path`` when it cannot be written.
     """
-    return _write(path, data)
+    return _write(path, data, mode)
 
 
-def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+def write_text(
+    path: str | os.PathLike[str], text: str, encoding: str = "utf-8", *, mode: int | None = None
+) -> Path:
     """Write ``text`` to ``path`` atomically; see :func:`write_bytes`."""
-    return _write(path, text.encode(encoding))
+    return _write(path, text.encode(encoding), mode)

@@ -655,7 +655,8 @@ _add(
         "reject",
         "gzip",
         refused=("prices/BAD.csv",),
-        check=_new_has(2),
+        unchanged=True,  # all or nothing: the good file is not written either
+        check=_new_symbol_absent,
     ),
 )
 
@@ -772,7 +773,8 @@ _add(
         "reject",
         "NEW is an ETF",
         refused=("universe/NEW.csv",),
-        check=_new_has(2),
+        unchanged=True,
+        check=_new_symbol_absent,
     ),
 )
 _add(
@@ -1097,6 +1099,22 @@ def test_allow_rejects_exits_zero_and_imports_the_rest(home: Path, tmp_path: Pat
         _new_has(2)(con)
 
 
+def test_a_refused_file_leaves_the_store_unchanged(home: Path, tmp_path: Path) -> None:
+    """Without --allow-rejects one refused file rolls the whole import back."""
+    folder = tmp_path / "in"
+    _write(folder, "prices/NEW.csv", bars(*GOOD_NEW))
+    _write(folder, "prices/BAD.csv", gzip.compress(b"x"))
+    with duckdb.connect(str(home / "capsize.duckdb"), read_only=True) as con:
+        before = _data(con)
+    res = runner.invoke(app, ["data", "import", str(folder)])
+    assert res.exit_code == 1, res.output
+    assert "rejected prices/BAD.csv: gzip" in res.stdout
+    assert "nothing was imported" in res.stderr and "\n" not in res.stderr.strip()
+    with duckdb.connect(str(home / "capsize.duckdb"), read_only=True) as con:
+        assert _data(con) == before  # NEW.csv, though good, was not written either
+        _new_symbol_absent(con)
+
+
 def test_markup_in_reasons_printed_as_plain_text(home: Path, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _write(folder, "prices/[red]B[/red].csv", b"\x1f\x8b\x08junk")
@@ -1143,7 +1161,7 @@ def test_subprocess_exit_code_and_one_line_error(home: Path, tmp_path: Path) -> 
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert "2 file(s) refused" in proc.stderr
+    assert "2 file(s) of" in proc.stderr and "nothing was imported" in proc.stderr
     assert "prices/[x]FIFO.csv: a FIFO" in proc.stdout
     with duckdb.connect(str(home / "capsize.duckdb"), read_only=True) as con:
-        _new_has(2)(con)
+        _new_symbol_absent(con)  # all or nothing

@@ -93,16 +93,23 @@ _WAIT_HELP = (
 
 
 def run_import(
-    folder: Path, *, force: bool = False, quiet: bool = False, wait: float = 0.0
+    folder: Path,
+    *,
+    force: bool = False,
+    quiet: bool = False,
+    wait: float = 0.0,
+    allow_rejects: bool = True,
 ) -> DataResult:
     """Import ``folder`` into the store with progress bars (shared with ``report``)."""
     from capsize.queries.data import import_folder
 
     if quiet:
-        return import_folder(folder, force=force, wait=wait)
+        return import_folder(folder, force=force, wait=wait, allow_rejects=allow_rejects)
     bars = _ProgressBars()
     try:
-        return import_folder(folder, force=force, progress=bars, wait=wait)
+        return import_folder(
+            folder, force=force, progress=bars, wait=wait, allow_rejects=allow_rejects
+        )
     finally:
         bars.close()
 
@@ -119,26 +126,43 @@ def import_cmd(
     allow_rejects: bool = typer.Option(
         False,
         "--allow-rejects",
-        help="Exit 0 even when files were refused (a partial import on purpose).",
+        help="Import the accepted files even when others are refused (a partial import on "
+        "purpose; exit 0). Without it one refused file leaves the store unchanged (exit 1).",
     ),
 ) -> None:
     """Import a local folder of CSV/Parquet files into the store.
 
     The quality findings it reports are those the store holds for the folder's data files
     after the import (imported now or unchanged): the count 'capsize data check' gives.
-    Exits 1 when any file was refused (each is listed with its reason; the other files
-    are imported), unless --allow-rejects is given.
+    When any file is refused, nothing is imported (the store is unchanged), each refused
+    file is listed with its reason and the exit code is 1; --allow-rejects imports the
+    accepted files instead (exit 0).
     """
-    res = run_import(folder, force=force, quiet=json_out, wait=wait)
+    from capsize.queries.data import ImportRefused
+
+    try:
+        res = run_import(
+            folder, force=force, quiet=json_out, wait=wait, allow_rejects=allow_rejects
+        )
+    except ImportRefused as exc:
+        if json_out:
+            emit_json(exc.result.to_dict())
+        else:
+            _print_rejected(exc.result)
+        raise fail(str(exc)) from None
     if json_out:
         emit_json(res.to_dict())
     else:
         _print_import(res)
-    n_rejected = _count(res, "rejected_files")
-    if n_rejected and not allow_rejects:
-        raise fail(
-            f"{n_rejected} file(s) refused (listed above with the reason); the rest was "
-            "imported. Fix or remove them, or pass --allow-rejects to accept a partial import."
+
+
+def _print_rejected(res: DataResult) -> None:
+    """List each refused file with its reason, as plain text."""
+    from rich.markup import escape
+
+    for file, reason in res.table("rejected_files").rows:
+        console.print(
+            f"[red]rejected[/] {escape(str(file))}: {escape(str(reason))}", highlight=False
         )
 
 
@@ -161,10 +185,7 @@ def _print_import(res: DataResult) -> None:
         f"{fmt_num(_count(res, 'findings.warning'), 0)} warnings, "
         f"{fmt_num(_count(res, 'findings.info'), 0)} notes. See 'capsize data check'."
     )
-    for file, reason in res.table("rejected_files").rows:
-        console.print(
-            f"[red]rejected[/] {escape(str(file))}: {escape(str(reason))}", highlight=False
-        )
+    _print_rejected(res)
     for file, reason in res.table("skipped").rows:
         console.print(
             f"[dim]skipped {escape(str(file))}: {escape(str(reason))}[/]", highlight=False

@@ -37,7 +37,7 @@ from capsize.data.providers.local import (
     scan_folder,
 )
 from capsize.data.store import Store
-from capsize.errors import CapsizeError
+from capsize.errors import CapsizeError, InputError
 
 __all__ = ["BAR_GROUPS", "GROUP_ORDER", "ImportReport", "import_folder", "refuse_files"]
 
@@ -411,6 +411,37 @@ def refuse_files(
     return keep, [RejectedFile(rel, reason) for rel, reason in refused.items()]
 
 
+class ImportRefused(InputError):
+    """Files were refused and a partial import was not allowed: nothing was written.
+
+    Attributes
+    ----------
+    report : ImportReport
+        What the import found (``rejected_files`` lists each refused file and why);
+        ``imported`` and ``rows`` are empty, since the transaction was rolled back.
+    """
+
+    def __init__(self, report: ImportReport) -> None:
+        n = len(report.rejected_files)
+        super().__init__(
+            f"{n} file(s) of {report.root} refused; nothing was imported (the store is "
+            "unchanged). Fix or remove them, or pass --allow-rejects to import the rest."
+        )
+        self.report = report
+
+
+def _run_groups(imp: _Importer, specs: Sequence[FileSpec], wanted: Sequence[str]) -> None:
+    """Import each wanted group's files, in ``GROUP_ORDER``."""
+    for group in wanted:
+        members = [s for s in specs if s.group == group]
+        if not members:
+            continue
+        if group in BAR_GROUPS:
+            imp.bars_group(group, members)
+        else:
+            imp.small_group(group, members)
+
+
 def import_folder(
     store: Store,
     root: str | Path,
@@ -419,6 +450,7 @@ def import_folder(
     groups: Sequence[str] | None = None,
     progress: Progress | None = None,
     today: pd.Timestamp | None = None,
+    allow_rejects: bool = True,
 ) -> ImportReport:
     """Import every file of a folder laid out like ``shared/data``.
 
@@ -436,6 +468,9 @@ def import_folder(
         ``progress(label, done, total)``.
     today : Timestamp, optional
         The import day (later dates are refused); default: today in UTC.
+    allow_rejects : bool
+        Import the accepted files even when others were refused (default). When false,
+        one refused file rolls the whole import back (:class:`ImportRefused`).
 
     Returns
     -------
@@ -447,6 +482,9 @@ def import_folder(
     ------
     InputError
         If ``root`` is not a folder or is empty.
+    ImportRefused
+        When a file was refused and ``allow_rejects`` is false: the whole import is
+        rolled back (the store is unchanged); the exception carries the report.
     """
     all_specs = scan_folder(root)
     imp = _Importer(store, Path(root).expanduser().resolve(), force, progress)
@@ -459,15 +497,15 @@ def import_folder(
         RejectedFile(s.rel, _SKIP_REASONS[s.kind]) for s in specs if s.kind in _SKIP_REASONS
     )
     wanted = GROUP_ORDER if groups is None else tuple(groups)
-    with store.transaction():  # all or nothing: the groups' transactions join this one
-        for group in wanted:
-            members = [s for s in specs if s.group == group]
-            if not members:
-                continue
-            if group in BAR_GROUPS:
-                imp.bars_group(group, members)
-            else:
-                imp.small_group(group, members)
+    try:
+        with store.transaction():  # all or nothing: the groups' transactions join this one
+            _run_groups(imp, specs, wanted)
+            if imp.report.rejected_files and not allow_rejects:
+                raise ImportRefused(imp.report)
+    except ImportRefused:
+        imp.report.imported.clear()
+        imp.report.rows = 0
+        raise
     keys = [s.rel for s in all_specs if s.group in wanted and s.kind not in _SKIP_REASONS]
     imp.report.findings = store.quality_counts(keys)
     return imp.report

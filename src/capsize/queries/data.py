@@ -35,6 +35,7 @@ __all__ = [
     "MEMBER_FOLDERS",
     "SEVERITIES",
     "DataResult",
+    "ImportRefused",
     "data_check",
     "data_status",
     "import_folder",
@@ -529,6 +530,21 @@ def _import_result(rep: ImportReport, day: pd.Timestamp, force: bool) -> DataRes
     )
 
 
+class ImportRefused(InputError):
+    """Files were refused and a partial import was not allowed: the store is unchanged.
+
+    Attributes
+    ----------
+    result : DataResult
+        The import's result (``rejected_files`` table: each refused file and why;
+        nothing imported).
+    """
+
+    def __init__(self, message: str, result: DataResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 def import_folder(
     folder: str | Path,
     *,
@@ -536,6 +552,7 @@ def import_folder(
     force: bool = False,
     progress: Progress | None = None,
     wait: float = 0.0,
+    allow_rejects: bool = True,
 ) -> DataResult:
     """Import a folder laid out like ``shared/data`` into the store.
 
@@ -552,6 +569,10 @@ def import_folder(
         been read (a bad folder fails before it).
     wait : float
         Seconds to wait while another process holds the store (0: fail at once).
+    allow_rejects : bool
+        Import the accepted files even when others were refused (default). When false,
+        one refused file rolls the whole import back and :class:`ImportRefused` is
+        raised, carrying the result (its ``rejected_files`` table says why).
 
     Returns
     -------
@@ -566,10 +587,13 @@ def import_folder(
     ------
     InputError
         When ``folder`` does not exist or holds no data file.
+    ImportRefused
+        When ``allow_rejects`` is false and a file was refused (nothing was written).
     StoreError
         When the store cannot be opened for writing (another process held it for more
         than ``wait`` seconds; the message names that process).
     """
+    from capsize.data.ingest import ImportRefused as Refused
     from capsize.data.ingest import import_folder as ingest
     from capsize.data.providers.local import scan_folder
 
@@ -581,7 +605,11 @@ def import_folder(
         )
     scan_folder(path)  # a bad folder fails here, before the store is opened
     with _writable(store, wait) as st:
-        rep = ingest(st, path, force=force, progress=progress)
+        try:
+            rep = ingest(st, path, force=force, progress=progress, allow_rejects=allow_rejects)
+        except Refused as exc:
+            result = _import_result(exc.report, _as_of_after(st), force)
+            raise ImportRefused(str(exc), result) from None
         day = _as_of_after(st)
     return _import_result(rep, day, force)
 

@@ -78,7 +78,8 @@ def _read(home: Path) -> list[TokenRecord]:
 
 def _write(home: Path, records: list[TokenRecord]) -> None:
     # The temporary file is created owner-only (0600) and renamed, so the mode stays.
-    write_text(home / TOKENS_FILE, json.dumps({"tokens": [asdict(r) for r in records]}, indent=2))
+    body = json.dumps({"tokens": [asdict(r) for r in records]}, indent=2)
+    write_text(home / TOKENS_FILE, body, mode=0o600)  # token hashes: owner only
 
 
 def create_token(
