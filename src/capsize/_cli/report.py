@@ -51,6 +51,7 @@ def _fill_if_empty(data_dir: Path | None, quiet: bool) -> None:
 
 def write_report(as_of: object | None = None, fmt: str = "html", out: Path | None = None) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
+    from capsize._atomic import write_text
     from capsize.queries import open_session
     from capsize.report.context import build_context
     from capsize.report.narrative import write_narrative
@@ -66,11 +67,9 @@ def write_report(as_of: object | None = None, fmt: str = "html", out: Path | Non
         return render_markdown(ctx, narrative, out or Path.cwd(), name=stem)
     suffix = ".pdf" if fmt == "pdf" else ".html"
     path = out if out is not None and out.suffix else (out or Path.cwd()) / f"{stem}{suffix}"
-    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "pdf":
         return render_pdf(ctx, narrative, path)
-    path.write_text(render_html(ctx, narrative), encoding="utf-8")
-    return path
+    return write_text(path, render_html(ctx, narrative))
 
 
 def register(app: typer.Typer) -> None:
@@ -82,7 +81,13 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Report day: use only data dated on or before it (YYYY-MM-DD)."
         ),
-        fmt: str = typer.Option("html", "--format", "-f", help="html (default), md or pdf."),
+        fmt: str = typer.Option(
+            "html",
+            "--format",
+            "-f",
+            help="html (default, one offline file), md (with SVG charts) or pdf; md and pdf "
+            "write the provenance of every figure beside them as .provenance.csv and .json.",
+        ),
         out: Path | None = typer.Option(
             None, "--out", "-o", help="Output file, or a folder (default: current folder)."
         ),
