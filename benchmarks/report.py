@@ -98,8 +98,8 @@ def one_run(home: Path, as_of: str | None) -> list[tuple[str, float]]:
     finally:
         store.close()
     n = _timed(steps, "narrative", lambda: write_narrative(ctx))
-    divs = _timed(steps, "plotly chart divs", lambda: C.plotly_divs(ctx))
-    _timed(steps, "plotly.js bundle", C.plotly_js)
+    divs = _timed(steps, "chart divs (uPlot json)", lambda: C.html_charts(ctx))
+    _timed(steps, "uPlot + chart driver bundle", C.chart_assets)
     _timed(steps, "template render (html)", lambda: render_html(ctx, n, divs))
     return steps
 
@@ -131,7 +131,7 @@ def main() -> None:
     total_warm = sum(
         t
         for name, t in runs[1]
-        if name.startswith(("build_context", "narrative", "plotly", "template"))
+        if name.startswith(("build_context", "narrative", "chart divs", "uPlot", "template"))
     )
     print(
         f"{'build + render total (warm)':40s} {'':8s} {total_warm:8.3f} {total_warm / base:15.1f}x"

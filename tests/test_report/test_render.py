@@ -169,7 +169,8 @@ def test_markdown_charts_written_beside_it(rendered) -> None:
     for rel in images:
         svg = (md_path.parent / rel).read_text(encoding="utf-8")
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-        assert "DejaVu Sans'" not in svg, "SVG text should name the body font stack"
+        assert "font-family: Inter," in svg, "SVG text should name the body font stack"
+        assert "font-family: 'DejaVu Sans'" not in svg
     for chart in all_charts(ctx):  # title and source printed once, as text, not in the image
         assert md.count(f"_{chart.source}_") == 1, chart.id
         assert md.count(f"**{chart.title}**") == 1, chart.id
@@ -179,7 +180,9 @@ def test_html_is_self_contained(rendered) -> None:
     _, html, _, _ = rendered[None]
     assert "<script src=" not in html and "<link" not in html
     assert "uPlot" in html and html.count('class="uchart"') >= 6
-    assert html.count('class="chart-data"') == html.count('class="uchart"')
+    assert html.count('<script type="application/json" class="chart-data"') == html.count(
+        'class="uchart"'
+    )
     assert 'name="viewport"' in html
 
 

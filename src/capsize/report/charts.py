@@ -18,12 +18,11 @@ Plotting libraries are imported lazily.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from capsize._atomic import write_text
 
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEATMAP_ID",
     "PALETTE",
+    "HeatCell",
     "Heatmap",
     "all_charts",
     "chart_assets",
@@ -64,25 +64,31 @@ def all_charts(ctx: ReportContext) -> list[ChartSpec]:
 def chart_assets() -> tuple[str, str]:
     """Return ``(javascript, css)`` to inline once: uPlot, its stylesheet and the chart driver."""
     static = files("capsize.report") / "static"
+    notice = (static / "uplot" / "LICENSE").read_text(encoding="utf-8").replace("*/", "* /")
     js = (static / "uplot" / "uPlot.iife.min.js").read_text(encoding="utf-8")
     driver = (static / "charts.js").read_text(encoding="utf-8")
     css = (static / "uplot" / "uPlot.min.css").read_text(encoding="utf-8")
-    return js + "\n" + driver, css
+    # the MIT licence travels with every copy of uPlot, including the one inlined here
+    return f"/* uPlot licence:\n{notice}*/\n{js}\n{driver}", css
 
 
-def _num(v: float) -> float | None:
+def _nums(values: tuple[float, ...] | list[float]) -> list[float | None]:
     """Finite values rounded to 5 significant digits (enough for a chart), else None (a gap)."""
-    if v != v or v in (math.inf, -math.inf):
-        return None
-    return float(f"{v:.5g}")
+    import numpy as np
+
+    y = np.asarray(values, dtype=float)
+    ok = np.isfinite(y) & (y != 0)
+    scale = np.ones_like(y)
+    scale[ok] = 10.0 ** (4 - np.floor(np.log10(np.abs(y[ok]))))
+    r = np.where(ok, np.round(y * scale) / scale, y)
+    return [float(v) if np.isfinite(v) else None for v in r]
 
 
-def _epoch(day: str) -> int:
-    """ISO date -> seconds since 1970-01-01 UTC (what uPlot's time axis takes)."""
-    import datetime as dt
+def _epochs(days: list[str]) -> list[int]:
+    """ISO dates -> seconds since 1970-01-01 UTC (what uPlot's time axis takes)."""
+    import numpy as np
 
-    d = dt.date.fromisoformat(day[:10])
-    return (d - dt.date(1970, 1, 1)).days * 86400
+    return [int(d) * 86400 for d in np.array(days, dtype="datetime64[D]").astype(np.int64)]
 
 
 def _line_payload(spec: ChartSpec) -> dict[str, Any]:
@@ -92,20 +98,20 @@ def _line_payload(spec: ChartSpec) -> dict[str, Any]:
     ys: list[list[float | None]] = []
     for s in spec.series:
         col: list[float | None] = [None] * len(days)
-        for d, v in zip(s.x, s.y, strict=True):
-            col[pos[d]] = _num(v)
+        for d, v in zip(s.x, _nums(s.y), strict=True):
+            col[pos[d]] = v
         ys.append(col)
     series = [
         {"label": s.name, "color": s.color or PALETTE[i % len(PALETTE)], "dash": s.dash}
         for i, s in enumerate(spec.series)
     ]
-    return {"x": [_epoch(d) for d in days], "y": ys, "series": series}
+    return {"x": _epochs(days), "y": ys, "series": series}
 
 
 def _bar_payload(spec: ChartSpec) -> dict[str, Any]:
     """One bar series split into gains and losses (coloured apart), x = category index."""
     s = spec.series[0]
-    vals = [_num(v) for v in s.y]
+    vals = _nums(s.y)
     up = [v if v is not None and v >= 0 else None for v in vals]
     down = [v if v is not None and v < 0 else None for v in vals]
     series = [
@@ -149,6 +155,10 @@ def _attr(text: str) -> str:
 # --------------------------------------------------------------------------- heatmap
 
 
+HeatCell: TypeAlias = tuple[str, float | None, str]
+"""One heatmap cell: text shown, shade in [-1, 1] (None: missing), figure id ("" if missing)."""
+
+
 @dataclass(frozen=True)
 class Heatmap:
     """The scoreboard as a heatmap: one row per segment, one cell per window.
@@ -157,13 +167,14 @@ class Heatmap:
     ----------
     columns : tuple of str
         Window names (the scoreboard's figure columns).
-    rows : tuple of (str, tuple of (str, float or None))
-        Row label, then each cell's shown text and its shade in [-1, 1]
-        (value / largest absolute value of its column; None when missing).
+    rows : tuple of (str, tuple of HeatCell)
+        Row label, then each cell: its shown text, its shade in [-1, 1] (value /
+        largest absolute value of its column; None when missing) and the figure id
+        ("" for a missing value, shown as a word, not a number).
     """
 
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, tuple[tuple[str, float | None], ...]], ...]
+    rows: tuple[tuple[str, tuple[HeatCell, ...]], ...]
 
 
 def _is_fig(cell: object) -> bool:
@@ -186,10 +197,13 @@ def _column_scale(table: Table, i: int) -> float:
     return max(vals, default=0.0)
 
 
-def _heat_cell(cell: Figure | str, scale: float) -> tuple[str, float | None]:
+def _heat_cell(cell: Figure | str, scale: float) -> HeatCell:
     if isinstance(cell, str):
-        return cell, None
-    return ("n/a" if not cell.available else cell.formatted), _shade(cell, scale)
+        return cell, None, ""
+    if not cell.available:
+        # a missing value shows its first word ("n/a", "stale"); the table above gives the reason
+        return cell.formatted.split(" (")[0], None, ""
+    return cell.formatted, _shade(cell, scale), cell.id
 
 
 def heatmap_from_table(table: Table) -> Heatmap | None:
@@ -237,7 +251,14 @@ def heatmap_html(hm: Heatmap, title: str) -> str:
     body = []
     for label, cells in hm.rows:
         tds = "".join(
-            f'<td style="background:{_rgb(s)};color:{_ink(s)}">{escape(t)}</td>' for t, s in cells
+            f'<td style="background:{_rgb(s)};color:{_ink(s)}">'
+            + (
+                f'<span class="fig" data-fid="{escape(fid)}">{escape(t)}</span>'
+                if fid
+                else escape(t)
+            )
+            + "</td>"
+            for t, s, fid in cells
         )
         body.append(f'<tr><th class="lbl">{escape(label)}</th>{tds}</tr>')
     return (
@@ -335,12 +356,13 @@ def _save_svg(fig: Any, path: Path) -> None:
 def _svg(spec: ChartSpec, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.2, 2.9))
+    fig, ax = plt.subplots(figsize=(7.2, 2.6))
     _draw_series(ax, spec)
     if spec.hline is not None:
         ax.axhline(spec.hline, color="#999999", lw=0.8, zorder=0)
     _y_axis(ax, spec)
     ax.grid(axis="y", color="#eeeeee")
+    ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if len(spec.series) > 1 and spec.kind != "bar":
@@ -356,12 +378,12 @@ def _heatmap_svg(hm: Heatmap, path: Path) -> None:
     n_r, n_c = len(hm.rows), len(hm.columns)
     fig, ax = plt.subplots(figsize=(7.2, 0.5 + 0.3 * n_r))
     for r, (_, cells) in enumerate(hm.rows):
-        for c, (text, shade) in enumerate(cells):
+        for c, (text, shade, _) in enumerate(cells):
             ax.add_patch(Rectangle((c, r), 1, 1, facecolor=_rgb(shade), edgecolor="#ffffff"))
             ax.text(
                 c + 0.5,
                 r + 0.5,
-                text if shade is not None else "n/a",
+                text,
                 ha="center",
                 va="center",
                 color=_ink(shade),

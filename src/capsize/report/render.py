@@ -246,6 +246,12 @@ def _weasyprint() -> Any:
         raise MissingDependencyError(
             'PDF output needs WeasyPrint: pip install "capsize[pdf]" (or use --format html/md)'
         ) from None
+    except OSError as exc:  # the Python package is there, Pango (a system library) is not
+        raise MissingDependencyError(
+            f"WeasyPrint is installed but cannot load its system libraries ({exc}); install "
+            "Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) or use "
+            "--format html/md"
+        ) from None
     return weasyprint
 
 
