@@ -129,10 +129,9 @@ def child(as_of: str | None, out: Path) -> list[Step]:
     finally:
         sess.__exit__(None, None, None)
     narrative = _timed(steps, "narrative", lambda: write_narrative(ctx))
-    divs = _timed(steps, "chart divs (plotly json)", lambda: C.plotly_divs(ctx))
-    html = _timed(
-        steps, "template render (html, plotly.js)", lambda: render_html(ctx, narrative, divs)
-    )
+    divs = _timed(steps, "chart divs (uPlot json)", lambda: C.html_charts(ctx))
+    _timed(steps, "uPlot + chart driver bundle", C.chart_assets)
+    html = _timed(steps, "template render (html)", lambda: render_html(ctx, narrative, divs))
     _timed(steps, "write file (atomic)", lambda: write_text(out, html))
     return steps
 

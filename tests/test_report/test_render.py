@@ -1,7 +1,8 @@
-"""Rendered HTML and Markdown: every number shown is in the provenance table, no nan/None/empty."""
+"""Rendered HTML and Markdown: every number shown is in the provenance appendix, no nan/None/empty."""
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 from html.parser import HTMLParser
@@ -11,6 +12,7 @@ import pytest
 
 from capsize.data.store import Store
 from capsize.errors import MissingDependencyError
+from capsize.report.charts import all_charts
 from capsize.report.context import ReportContext, build_context
 from capsize.report.narrative import write_narrative
 from capsize.report.render import TEMPLATE_DIR, render_html, render_markdown, render_pdf
@@ -96,7 +98,7 @@ class _Page(HTMLParser):
 @pytest.fixture(scope="module")
 def rendered(store_home: Path, tmp_path_factory: pytest.TempPathFactory):
     s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    out: dict[str | None, tuple[ReportContext, str, str]] = {}
+    out: dict[str | None, tuple[ReportContext, str, str, Path]] = {}
     try:
         for day in DAYS:
             ctx = build_context(s, as_of=day)
@@ -104,7 +106,7 @@ def rendered(store_home: Path, tmp_path_factory: pytest.TempPathFactory):
             html = render_html(ctx, n, embed_js=day is None)
             md_dir = tmp_path_factory.mktemp("md")
             md = render_markdown(ctx, n, md_dir)
-            out[day] = (ctx, html, md.read_text(encoding="utf-8"))
+            out[day] = (ctx, html, md.read_text(encoding="utf-8"), md)
     finally:
         s.close()
     return out
@@ -112,7 +114,7 @@ def rendered(store_home: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("day", DAYS)
 def test_html_every_number_is_a_sourced_figure(rendered, day: str | None) -> None:
-    ctx, html, _ = rendered[day]
+    ctx, html, _, _ = rendered[day]
     page = _Page()
     page.feed(html)
     assert page.figs, "no figure rendered"
@@ -128,7 +130,7 @@ def test_html_every_number_is_a_sourced_figure(rendered, day: str | None) -> Non
 
 @pytest.mark.parametrize("day", DAYS)
 def test_html_has_no_nan_none_inf_or_empty_cells(rendered, day: str | None) -> None:
-    _, html, _ = rendered[day]
+    _, html, _, _ = rendered[day]
     page = _Page()
     page.feed(html)
     assert all(page.cells), "empty table cell"
@@ -138,39 +140,49 @@ def test_html_has_no_nan_none_inf_or_empty_cells(rendered, day: str | None) -> N
 
 
 @pytest.mark.parametrize("day", DAYS)
-def test_markdown_numbers_are_in_the_provenance_table(rendered, day: str | None) -> None:
-    _, _, md = rendered[day]
-    body, _, prov = md.partition("### Provenance of every figure")
-    assert prov, "provenance table missing"
-    values = set()
-    for line in prov.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 8 and cells[0] != "ID" and not cells[0].startswith(":"):
-            values.add(cells[2])
-            assert cells[3], f"{cells[0]} has no source"
+def test_markdown_numbers_are_in_the_provenance_sidecar(rendered, day: str | None) -> None:
+    _, _, md, md_path = rendered[day]
+    assert "| ID | Figure |" not in md, "the provenance table belongs in the sidecar"
+    sidecar = md_path.with_name(f"{md_path.stem}.provenance.csv")
+    assert f"]({sidecar.name})" in md, "the body links its provenance sidecar"
+    with sidecar.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(r["source"] for r in rows), "a figure without a source"
+    values = {r["value"] for r in rows}
     assert len(values) > 50
-    shown = METRIC.findall(ISO.sub(" ", body))
-    # every token must appear as (part of) a figure value from the provenance table
+    shown = METRIC.findall(ISO.sub(" ", md))
+    # every token must appear as (part of) a figure value from the provenance sidecar
     joined = " | ".join(values)
     missing = [t for t in shown if t.strip() not in joined]
     assert not missing, missing[:10]
     assert not BAD_WORDS.findall(md.replace("n/a", ""))
-    for line in body.splitlines():
+    for line in md.splitlines():
         if line.startswith("|") and not line.startswith("|:"):
             assert "||" not in line.replace(" ", ""), f"empty cell: {line}"
 
 
-def test_markdown_charts_written_beside_it(rendered, tmp_path: Path) -> None:
-    _, _, md = rendered["2025-10-08"]
+def test_markdown_charts_written_beside_it(rendered) -> None:
+    ctx, _, md, md_path = rendered["2025-10-08"]
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
-    assert len(images) >= 6
-    assert all(i.endswith(".png") for i in images)
+    assert len(images) >= 7  # the charts and the scoreboard heatmap
+    assert all(i.endswith(".svg") for i in images)
+    for rel in images:
+        svg = (md_path.parent / rel).read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+        assert "font-family: Inter," in svg, "SVG text should name the body font stack"
+        assert "font-family: 'DejaVu Sans'" not in svg
+    for chart in all_charts(ctx):  # title and source printed once, as text, not in the image
+        assert md.count(f"_{chart.source}_") == 1, chart.id
+        assert md.count(f"**{chart.title}**") == 1, chart.id
 
 
 def test_html_is_self_contained(rendered) -> None:
-    _, html, _ = rendered[None]
-    assert "<script src=" not in html
-    assert "Plotly" in html and html.count('class="plotly-graph-div"') >= 6
+    _, html, _, _ = rendered[None]
+    assert "<script src=" not in html and "<link" not in html
+    assert "uPlot" in html and html.count('class="uchart"') >= 6
+    assert html.count('<script type="application/json" class="chart-data"') == html.count(
+        'class="uchart"'
+    )
     assert 'name="viewport"' in html
 
 
@@ -180,7 +192,7 @@ def test_templates_ship_with_the_package() -> None:
 
 
 def test_pdf_without_weasyprint_names_the_extra(rendered, tmp_path: Path, monkeypatch) -> None:
-    ctx, _, _ = rendered["2025-10-08"]
+    ctx, _, _, _ = rendered["2025-10-08"]
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(MissingDependencyError, match=r'pip install "capsize\[pdf\]"'):
         render_pdf(ctx, write_narrative(ctx), tmp_path / "r.pdf")
@@ -191,7 +203,7 @@ def test_unavailable_section_says_why(rendered) -> None:
 
     from capsize.report._model import Section
 
-    ctx, _, _ = rendered["2025-10-08"]
+    ctx, _, _, _ = rendered["2025-10-08"]
     secs = tuple(
         Section("rates", "Rates", False, "no macro series 'DGS2' in the store")
         if s.key == "rates"
@@ -205,6 +217,6 @@ def test_unavailable_section_says_why(rendered) -> None:
 
 def test_pdf_with_weasyprint(rendered, tmp_path: Path) -> None:
     pytest.importorskip("weasyprint", reason='optional extra: pip install "capsize[pdf]"')
-    ctx, _, _ = rendered["2025-10-08"]
+    ctx, _, _, _ = rendered["2025-10-08"]
     out = render_pdf(ctx, write_narrative(ctx), tmp_path / "r.pdf")
     assert out.read_bytes()[:5] == b"%PDF-"

@@ -74,11 +74,11 @@ def test_every_chart_is_drawn(report: tuple[Path, int]) -> None:
     res = _run(["--dump-dom"], path, 1280, 4000)
     dom = res.stdout
     assert "<html" in dom, res.stderr[-2000:]
-    drawn = re.findall(r'id="chart-([\w-]+)"[^>]*class="[^"]*js-plotly-plot', dom)
-    drawn += re.findall(r'class="[^"]*js-plotly-plot[^"]*"[^>]*id="chart-([\w-]+)"', dom)
+    drawn = re.findall(r'class="uchart" id="chart-([\w-]+)"[^>]*data-drawn="1"', dom)
     assert n_charts >= 6
     assert len(set(drawn)) == n_charts, f"drawn: {sorted(set(drawn))}"
-    assert dom.count('class="main-svg"') >= n_charts
+    assert dom.count("<canvas") >= n_charts
+    assert not re.search(r'class="uchart"[^>]*>Chart not drawn', dom), "a chart failed to draw"
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 3000), (400, 6000)])

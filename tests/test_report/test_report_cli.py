@@ -50,7 +50,9 @@ def test_markdown_to_a_named_file(filled: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", "--as-of", "2025-06-26", "-f", "md", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert out.is_file()
-    assert (tmp_path / "notes" / "today_charts" / "rs_small.png").is_file()
+    assert (tmp_path / "notes" / "today_charts" / "rs_small.svg").is_file()
+    assert (tmp_path / "notes" / "today.provenance.csv").is_file()
+    assert (tmp_path / "notes" / "today.provenance.json").is_file()
     assert "report day 2025-06-26" in out.read_text(encoding="utf-8")
 
 

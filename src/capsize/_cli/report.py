@@ -83,7 +83,13 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Report day: use only data dated on or before it (YYYY-MM-DD)."
         ),
-        fmt: str = typer.Option("html", "--format", "-f", help="html (default), md or pdf."),
+        fmt: str = typer.Option(
+            "html",
+            "--format",
+            "-f",
+            help="html (default, one offline file), md (with SVG charts) or pdf; md and pdf "
+            "write the provenance of every figure beside them as .provenance.csv and .json.",
+        ),
         out: Path | None = typer.Option(
             None, "--out", "-o", help="Output file, or a folder (default: current folder)."
         ),

@@ -122,8 +122,8 @@ class ChartSpec:
         Y axis label with units.
     source : str
         Source line printed under the chart.
-    y_format : {"pct", "num", "ratio"}
-        How to format y ticks (pct: values are fractions).
+    y_format : {"pct", "num", "ratio", "usd"}
+        How to format y ticks (pct: values are fractions; usd: dollar amounts).
     log_y : bool
         Log scale.
     hline : float or None
@@ -136,7 +136,7 @@ class ChartSpec:
     series: tuple[ChartSeries, ...]
     y_label: str
     source: str
-    y_format: Literal["pct", "num", "ratio"] = "num"
+    y_format: Literal["pct", "num", "ratio", "usd"] = "num"
     log_y: bool = False
     hline: float | None = None
 

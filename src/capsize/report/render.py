@@ -1,4 +1,4 @@
-"""Render the report context: self-contained HTML, Markdown with PNG charts, PDF.
+"""Render the report context: self-contained HTML, Markdown with SVG charts, PDF.
 
 Templates (``templates/*.j2``, package data) receive only the context, the
 narrative and pre-drawn charts; every number they print is a
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import re
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,15 +27,23 @@ if TYPE_CHECKING:
     from capsize.report.narrative import Narrative
 
 __all__ = [
+    "HEATMAP_TITLE",
+    "PROVENANCE_COLUMNS",
     "TEMPLATE_DIR",
     "key_cards",
     "md_escape",
+    "pdf_document",
+    "provenance_rows",
     "render_html",
     "render_markdown",
     "render_pdf",
+    "write_provenance",
 ]
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
+HEATMAP_TITLE = "Scoreboard heatmap: returns by window (shade scaled within each column)"
+PROVENANCE_COLUMNS = ("id", "figure", "value", "source", "symbols", "window", "as_of", "formula")
+"""Columns of the provenance appendix and its CSV/JSON sidecars."""
 
 
 _MD_PUNCTUATION = re.compile(r"[\\`*\[\]|~#]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
@@ -127,6 +136,60 @@ def _common(ctx: ReportContext) -> dict[str, Any]:
     }
 
 
+def provenance_rows(ctx: ReportContext) -> list[dict[str, str]]:
+    """One row per figure shown: id, label, value shown, source, symbols, window, as-of, formula."""
+    return [
+        {
+            "id": f.id,
+            "figure": f.label,
+            "value": f.formatted,
+            "source": f.provenance.source,
+            "symbols": ", ".join(f.provenance.symbols) if f.provenance.symbols else "rule constant",
+            "window": f.provenance.window,
+            "as_of": f.provenance.as_of,
+            "formula": f.provenance.formula,
+        }
+        for f in ctx.figures
+    ]
+
+
+def write_provenance(ctx: ReportContext, stem: Path) -> tuple[Path, Path]:
+    """Write the provenance appendix as ``<stem>.provenance.csv`` and ``.json`` (atomically).
+
+    Parameters
+    ----------
+    ctx : ReportContext
+    stem : Path
+        The report file without its suffix (the sidecars sit next to it).
+
+    Returns
+    -------
+    tuple of Path
+        The CSV and the JSON file.
+    """
+    import csv
+    import io
+    import json
+
+    rows = provenance_rows(ctx)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(PROVENANCE_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    csv_path = write_text(stem.with_name(f"{stem.name}.provenance.csv"), buf.getvalue())
+    doc = {"schema": "capsize.report-provenance/1", "report_day": ctx.day, "figures": rows}
+    json_path = write_text(
+        stem.with_name(f"{stem.name}.provenance.json"),
+        json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+    )
+    return csv_path, json_path
+
+
+def _svg_img(path: Path, alt: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img class="svgchart" alt="{escape(alt)}" src="data:image/svg+xml;base64,{data}">'
+
+
 def render_html(
     ctx: ReportContext,
     narrative: Narrative,
@@ -134,19 +197,23 @@ def render_html(
     *,
     images: dict[str, Path] | None = None,
     embed_js: bool = True,
+    sidecars: dict[str, str] | None = None,
 ) -> str:
-    """Render the single-file HTML report.
+    """Render the single-file HTML report (or the HTML WeasyPrint turns into the PDF).
 
     Parameters
     ----------
     ctx : ReportContext
     narrative : Narrative
     charts : dict of str to str, optional
-        Chart id -> HTML ``<div>`` (default: drawn with plotly).
+        Chart id -> HTML (default: a uPlot ``<div>`` and its JSON data).
     images : dict of str to Path, optional
-        Chart id -> PNG; embedded as ``<img>`` data URIs instead of plotly (for PDF).
+        Chart id -> SVG file, embedded as ``<img>`` data URIs instead of uPlot; the
+        page is then laid out for print (landscape provenance appendix).
     embed_js : bool
-        Embed plotly.js so the file opens offline (needed when ``charts`` are plotly divs).
+        Inline uPlot and the chart driver so the file opens offline (needed for uPlot charts).
+    sidecars : dict of str to str, optional
+        Label -> relative link of the provenance sidecar files, named in the appendix.
 
     Returns
     -------
@@ -155,25 +222,39 @@ def render_html(
     """
     from capsize.report import charts as C
 
+    print_ = images is not None
     if images is not None:
-        divs = {
-            cid: '<img alt="chart" style="width:100%" src="data:image/png;base64,'
-            + base64.b64encode(p.read_bytes()).decode("ascii")
-            + '">'
-            for cid, p in images.items()
-        }
-        js = ""
+        titles = {c.id: c.title for c in C.all_charts(ctx)}
+        divs = {cid: _svg_img(p, titles.get(cid, "chart")) for cid, p in images.items()}
+        js = css = ""
     else:
-        divs = charts if charts is not None else C.plotly_divs(ctx)
-        js = C.plotly_js() if embed_js else ""
+        divs = charts if charts is not None else C.html_charts(ctx)
+        js, css = C.chart_assets() if embed_js else ("", "")
+    hm = C.scoreboard_heatmap(ctx)
+    heat = C.heatmap_html(hm, HEATMAP_TITLE) if hm is not None else ""
     tpl = _env("html").get_template("report.html.j2")
-    return str(tpl.render(narrative=narrative, charts=divs, plotly_js=js, **_common(ctx)))
+    return str(
+        tpl.render(
+            narrative=narrative,
+            charts=divs,
+            chart_js=js,
+            chart_css=css,
+            heatmap=heat,
+            heatmap_title=HEATMAP_TITLE,
+            print_layout=print_,
+            sidecars=sidecars or {},
+            **_common(ctx),
+        )
+    )
 
 
 def render_markdown(
     ctx: ReportContext, narrative: Narrative, out_dir: Path, *, name: str | None = None
 ) -> Path:
-    """Write ``report-<day>.md`` and its PNG charts (``<name>_charts/``) into ``out_dir``.
+    """Write ``<name>.md``, its SVG charts (``<name>_charts/``) and provenance sidecars.
+
+    The provenance of every figure goes to ``<name>.provenance.csv`` and ``.json``
+    beside the Markdown file, linked from its last section, so the body stays readable.
 
     Returns
     -------
@@ -183,39 +264,79 @@ def render_markdown(
     from capsize.report import charts as C
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = name or f"capsize-report-{ctx.day}"
     img_dir = out_dir / f"{stem}_charts"
-    pngs = C.write_pngs(ctx, img_dir)
-    rel = {cid: f"{img_dir.name}/{p.name}" for cid, p in pngs.items()}
+    svgs = C.write_svgs(ctx, img_dir)
+    rel = {cid: f"{img_dir.name}/{p.name}" for cid, p in svgs.items()}
+    csv_path, json_path = write_provenance(ctx, out_dir / stem)
     tpl = _env("md").get_template("report.md.j2")
-    text = tpl.render(narrative=narrative, images=rel, **_common(ctx))
-    path = out_dir / f"{stem}.md"
-    return write_text(path, text)
+    text = tpl.render(
+        narrative=narrative,
+        images=rel,
+        heatmap_id=C.HEATMAP_ID,
+        heatmap_title=HEATMAP_TITLE,
+        provenance={"CSV": csv_path.name, "JSON": json_path.name},
+        n_figures=len(ctx.figures),
+        **_common(ctx),
+    )
+    return write_text(out_dir / f"{stem}.md", text)
 
 
-def render_pdf(ctx: ReportContext, narrative: Narrative, out_path: Path) -> Path:
-    """Write a PDF through WeasyPrint (optional extra ``capsize[pdf]``), static charts.
-
-    Raises
-    ------
-    MissingDependencyError
-        When WeasyPrint is not installed.
-    """
+def _weasyprint() -> Any:
     try:
         import weasyprint
     except ImportError:
         raise MissingDependencyError(
             'PDF output needs WeasyPrint: pip install "capsize[pdf]" (or use --format html/md)'
         ) from None
+    except OSError as exc:  # the Python package is there, Pango (a system library) is not
+        raise MissingDependencyError(
+            f"WeasyPrint is installed but cannot load its system libraries ({exc}); install "
+            "Pango (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) or use "
+            "--format html/md"
+        ) from None
+    return weasyprint
+
+
+def pdf_document(
+    ctx: ReportContext, narrative: Narrative, sidecars: dict[str, str] | None = None
+) -> Any:
+    """Lay the report out for print with WeasyPrint; return its ``Document`` (pages, write_pdf).
+
+    The body is A4 portrait; the provenance appendix is A4 landscape (its pages are
+    the ones wider than tall).
+
+    Raises
+    ------
+    MissingDependencyError
+        When WeasyPrint is not installed.
+    """
+    weasyprint = _weasyprint()
     import tempfile
 
     from capsize.report import charts as C
 
-    out_path = Path(out_path)
     with tempfile.TemporaryDirectory() as tmp:
-        pngs = C.write_pngs(ctx, Path(tmp))
-        html = render_html(ctx, narrative, images=pngs)
-        with atomic_path(out_path) as part:
-            weasyprint.HTML(string=html).write_pdf(str(part))
+        svgs = C.write_svgs(ctx, Path(tmp))
+        html = render_html(ctx, narrative, images=svgs, sidecars=sidecars)
+    return weasyprint.HTML(string=html).render()
+
+
+def render_pdf(ctx: ReportContext, narrative: Narrative, out_path: Path) -> Path:
+    """Write a PDF through WeasyPrint (optional extra ``capsize[pdf]``), SVG charts.
+
+    The body is laid out for A4 portrait; the provenance of every figure follows as
+    a landscape appendix, and is also written beside the PDF as CSV and JSON.
+
+    Raises
+    ------
+    MissingDependencyError
+        When WeasyPrint is not installed.
+    """
+    _weasyprint()
+    out_path = Path(out_path)
+    csv_path, json_path = write_provenance(ctx, out_path.with_suffix(""))
+    doc = pdf_document(ctx, narrative, {"CSV": csv_path.name, "JSON": json_path.name})
+    with atomic_path(out_path) as part:
+        doc.write_pdf(str(part))
     return out_path

@@ -544,7 +544,7 @@ def _chart(
         f"ratio = {a} close / {b} close on common dates, rebased to 1.0 on "
         f"{start:%Y-%m-%d}; averages over {RS_FAST} and {RS_SLOW} common days",
     )
-    return tuple(
+    lines = tuple(
         SeriesData.from_series(name, label, "ratio", s[keep] / base, prov)
         for name, label, s in (
             ("ratio", f"{a}/{b}", ratio),
@@ -552,3 +552,22 @@ def _chart(
             ("ratio_ma200", f"{RS_SLOW}-day avg", slow),
         )
     )
+    # each side's close on the ratio's dates, 100 at the first: the two prices behind the ratio
+    level = Provenance(
+        pr.source,
+        pr.symbols,
+        span(start, end),
+        f"{pr.day:%Y-%m-%d}",
+        f"close / close on {start:%Y-%m-%d} x 100, on the common dates of {a} and {b}",
+    )
+    sides = tuple(
+        SeriesData.from_series(
+            f"{sym.lower()}_index",
+            f"{sym}",
+            "level",
+            px[keep] / float(px[keep].iloc[0]) * 100,
+            level,
+        )
+        for sym, px in ((a, pr.sa.reindex(ratio.index)), (b, pr.sb.reindex(ratio.index)))
+    )
+    return lines + sides

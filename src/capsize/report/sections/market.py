@@ -175,6 +175,24 @@ def _ratio_chart(res: RelativeStrengthResult, key: str) -> ChartSpec:
     )
 
 
+def _price_chart(res: RelativeStrengthResult, key: str) -> ChartSpec:
+    """Chart both sides' closes, 100 at the start, as the query's series give them."""
+    sides = [res.get_series(f"{sym.lower()}_index") for sym in (res.a, res.b)]
+    return ChartSpec(
+        f"px_{key}",
+        f"{res.a} and {res.b}: price, last 3 years (both = 100 on {sides[0].dates[0]})",
+        "line",
+        tuple(
+            ChartSeries(sd.label, sd.dates, sd.values, color=color)
+            for sd, color in zip(sides, ("#1f4e79", "#e08a00"), strict=True)
+        ),
+        "index (start = 100)",
+        f"Source: {sides[0].provenance.source}. Dividend-adjusted closes on common dates.",
+        "num",
+        hline=100.0,
+    )
+
+
 def _ratio_block(
     inp: Inputs, res: RelativeStrengthResult, key: str
 ) -> tuple[dict[str, Figure], str | None]:
@@ -228,6 +246,8 @@ def relative_section(inp: Inputs) -> Section:
         f, note = _ratio_block(inp, res, key)
         figs.update({f"{key}.{k}": v for k, v in f.items()})
         notes += [note] if note else []
+        if key == "small":
+            charts.append(_price_chart(res, key))
         charts.append(_ratio_chart(res, key))
         rows.append((f"{a} / {b}", f["3m"], f["vs50"], f["vs200"], f["days_since_cross"]))
     if not figs:

@@ -125,7 +125,7 @@ def size_factor_section(inp: Inputs) -> Section:
         (ChartSeries("SMB cumulative", line.dates, line.values, color="#1f4e79"),),
         "growth of $1 (log scale)",
         f"Source: {_SOURCE}, {first}..{last}.",
-        "num",
+        "usd",
         log_y=True,
     )
     tables = [
