@@ -122,6 +122,8 @@ class ReportContext:
     notes: tuple[str, ...]
     version: str
     disclaimer: str = DISCLAIMER
+    bottom_line: tuple[Figure | str, ...] = ()
+    """The bottom line (the ``bottom_line`` query), figures adopted under the sections' ids."""
 
     def section(self, key: str) -> Section:
         """Return the section named ``key`` (unavailable placeholder if absent)."""
@@ -258,6 +260,7 @@ def build_context(
         source = Session(source, parse_as_of(as_of), settings)
     inp = load_inputs(source, as_of)
     secs = _sections(inp)
+    bottom = _bottom_line(inp)
     watch = watch_items(secs, inp.proxies, inp.book)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
     return ReportContext(
@@ -269,4 +272,15 @@ def build_context(
         figures=inp.book.all(),
         notes=_notes(inp),
         version=__version__,
+        bottom_line=bottom,
     )
+
+
+def _bottom_line(inp: Inputs) -> tuple[Figure | str, ...]:
+    """Return the bottom line, or () when its inputs are missing (the headline falls back)."""
+    from capsize.report.narrative import bottom_line_parts
+
+    try:
+        return bottom_line_parts(inp)
+    except CapsizeError:
+        return ()

@@ -7,8 +7,9 @@ taken from the context (never recomputed here). The rules, in one place:
   :data:`TIE` (0.1 percentage point), lag when it is below ``-TIE``, and are
   "in step" otherwise. Windows: the day (1D), the month to date (MTD), the year
   to date (YTD).
-* **Headline**: the day's verdict, then the year's verdict when it differs
-  ("..., but still behind by X for the year") or agrees ("...; ahead by X for the year").
+* **Headline**: the bottom line (:func:`capsize.queries.bottom_line`, rules in
+  :mod:`capsize.rules.bottom_line`): the year, the month, the trend and the rating card
+  reconciled in one or two sentences; without it, the day's verdict then the year's.
 * **Trend**: above or below the 200-day average of the IWM/SPY ratio.
 * **Streak**: the current run of full calendar years led by one side, when it
   is at least :data:`STREAK_MIN` years long.
@@ -19,11 +20,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from capsize.rules.bottom_line import RULE as BOTTOM_LINE_RULE
+
 if TYPE_CHECKING:
+    from capsize.queries.size import BottomLineResult
+    from capsize.report._inputs import Inputs
     from capsize.report._model import Figure, Section
     from capsize.report.context import ReportContext
 
-__all__ = ["RULES", "STREAK_MIN", "TIE", "Narrative", "Part", "write_narrative"]
+__all__ = [
+    "RULES",
+    "STREAK_MIN",
+    "TIE",
+    "Narrative",
+    "Part",
+    "bottom_line_parts",
+    "write_narrative",
+]
 
 TIE = 0.001
 """Spreads within +/- 0.1 percentage point count as "in step" (fraction)."""
@@ -33,6 +46,7 @@ RATE_LINK = 0.2
 """|52-week correlation| of the spread with 2-year yield changes above which rates are called a driver."""
 
 RULES = (
+    BOTTOM_LINE_RULE,
     "Small caps lead over a window when IWM minus SPY exceeds a tenth of a percentage point, lag "
     "when it is below minus a tenth of a point, and are in step otherwise (windows: day, month to date, "
     "year to date; total returns).",
@@ -197,6 +211,50 @@ def _score_sentence(ctx: ReportContext) -> list[Figure | str]:
     ]
 
 
+def _report_id(q: str, rel: str) -> str:
+    """Return the report id under which a section already shows the query figure ``q``."""
+    if q == "score":
+        return "rating.score"
+    if q.startswith("ratio."):
+        return f"rs.{rel}.{q.removeprefix('ratio.')}"
+    return f"score.{q}"
+
+
+def bottom_line_parts(inp: Inputs) -> tuple[Figure | str, ...]:
+    """Ask the ``bottom_line`` query and adopt its figures under the ids the sections use.
+
+    The scoreboard's spreads, the relative-strength ratio and the rotation score are
+    registered once in the report's figure book; adopting them here under the same ids
+    returns the very figures the sections show (one value, one provenance).
+    """
+    from capsize.queries.size import bottom_line
+    from capsize.report._inputs import num, pct, pp, pp_abs
+
+    res: BottomLineResult = inp.session.cached(
+        ("q", "bottom_line"), lambda: bottom_line(inp.session)
+    )
+    rel = "small"
+    out: list[Figure | str] = []
+    for p in res.parts:
+        if isinstance(p, str):
+            out.append(p)
+            continue
+        q = res.fig(p.fid)
+        if q.unit == "score":
+            out.append(
+                inp.book.adopt(q, num("no component assessed", 2, sign=True), fid="rating.score")
+            )
+            continue
+        signed = pp("no data") if q.unit == "pp" else pct("no data")
+        f = inp.book.adopt(q, signed, fid=_report_id(q.id, rel))
+        if p.form == "abs":
+            f = inp.book.magnitude(
+                f, pp_abs("no data") if q.unit == "pp" else pct("no data", sign=False)
+            )
+        out.append(f)
+    return tuple(out)
+
+
 def write_narrative(ctx: ReportContext) -> Narrative:
     """Choose the headline and summary sentences from the context's figures."""
     paragraphs = (
@@ -210,7 +268,8 @@ def write_narrative(ctx: ReportContext) -> Narrative:
         list(_drivers(ctx)),
     )
     paras = tuple(tuple(p) for p in paragraphs if p)
-    return Narrative(_headline(ctx.section("scoreboard")), paras)
+    head = ctx.bottom_line or _headline(ctx.section("scoreboard"))
+    return Narrative(head, paras)
 
 
 def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
