@@ -134,11 +134,7 @@ def _tape_paragraph(ctx: ReportContext) -> list[Figure | str]:
     if i1 is not None and s1 is not None and i1.available and s1.available:
         out += [f"On {ctx.day} the Russell 2000 ETF (IWM) returned ", i1, " against ", s1]
         out.append(" for the S&P 500 ETF (SPY).")
-    tape = ctx.section("tape")
-    lead, lag = tape.fig("leader"), tape.fig("laggard")
-    if lead is not None and lag is not None and lead.id != lag.id:
-        out += [f" Among the segment proxies, {lead.provenance.symbols[0]} led (", lead]
-        out += [f") and {lag.provenance.symbols[0]} lagged (", lag, ")."]
+    out += _movers(ctx.section("tape"))
     for label, w in (("Month to date", "MTD"), ("Year to date", "YTD")):
         f, a, b = sc.fig(f"IWM-SPY.{w}"), sc.fig(f"IWM.{w}"), sc.fig(f"SPY.{w}")
         v = _verdict(f)
@@ -147,6 +143,38 @@ def _tape_paragraph(ctx: ReportContext) -> list[Figure | str]:
         mag = sc.fig(f"IWM-SPY.{w}.abs") or f
         out += [f" {label} {_WINDOW_WORDS[v]}", mag, " (IWM ", a, ", SPY ", b, ")."]
     return out
+
+
+def _group(figs: list[Figure], verb: str, tied: str) -> list[Figure | str]:
+    """Say "IWM led (+0.8%)" or "SPY and QQQ tied for last (+0.4%, +0.4%)" (tie rule: 0.1 pp)."""
+    names = [f.provenance.symbols[0] for f in figs]
+    if len(figs) == 1:
+        return [f"{names[0]} {verb} (", figs[0], ")"]
+    who = ", ".join(names[:-1]) + " and " + names[-1]
+    if len({f.formatted for f in figs}) == 1:
+        return [f"{who} tied {tied} (", figs[0], " each)"]
+    out: list[Figure | str] = [f"{who} tied {tied} ("]
+    for i, f in enumerate(figs):
+        out += [", " if i else "", f]
+    return [*out, ")"]
+
+
+def _movers(tape: Section) -> list[Figure | str]:
+    """Name the leader and the laggard among the segment proxies; ties are said as ties."""
+
+    def picks(key: str) -> list[Figure]:
+        return [f for i in range(10) if (f := tape.fig(f"{key}.{i}")) is not None]
+
+    lead, lag = picks("leader"), picks("laggard")
+    if not lead or not lag:
+        return []
+    return [
+        " Among the segment proxies, ",
+        *_group(lead, "led", "for the lead"),
+        " and ",
+        *_group(lag, "lagged", "for last"),
+        ".",
+    ]
 
 
 def _trend_sentences(ctx: ReportContext) -> list[Figure | str]:
