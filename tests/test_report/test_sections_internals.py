@@ -203,7 +203,7 @@ def test_rates_regime_table_matches_plain_pandas_point_in_time(ctx_day, shared_d
     assert math.isclose(
         float(sec.fig("regime.DGS2.rising.hit_1m").value), (expect > 0).mean(), rel_tol=1e-12
     )
-    assert any("2025-06 is incomplete (data to 2025-06-26)" in n for n in sec.notes)
+    assert any("June 2025 is not over (data to 2025-06-26)" in n for n in sec.notes)
     assert sec.fig("regime.DGS2.rising.months").provenance.window.endswith("2025-05-31")
 
 

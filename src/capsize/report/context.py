@@ -147,7 +147,8 @@ def _safe(key: str, title: str, build: Callable[[], Section]) -> Section:
         return build()
     except CapsizeError as exc:
         msg = str(exc) or type(exc).__name__
-        return Section(key, title, False, msg.splitlines()[0])
+        # reader text: what is missing; the command to fix it belongs to the CLI
+        return Section(key, title, False, msg.splitlines()[0].split("; run '")[0])
 
 
 ORDER = (
@@ -270,7 +271,7 @@ def build_context(
         sections=tuple(secs[k] for k in ORDER),
         watch=watch,
         figures=inp.book.all(),
-        notes=_notes(inp),
+        notes=(*_notes(inp), *secs["sources"].notes),
         version=__version__,
         bottom_line=bottom,
     )

@@ -9,6 +9,7 @@ rule itself is stated once in the caption.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -23,7 +24,14 @@ if TYPE_CHECKING:
 
     from capsize.queries.size import ComponentRow
 
-__all__ = ["SCALE", "rating_section", "rotation_answer", "short_status"]
+__all__ = [
+    "SCALE",
+    "rating_section",
+    "reading_format",
+    "reading_words",
+    "rotation_answer",
+    "short_status",
+]
 
 SCALE = (
     "Scale: -2 strongly favours large caps, -1 leans large, 0 neutral, +1 leans small, "
@@ -44,11 +52,16 @@ def rotation_answer(inp: Inputs) -> RotationScoreResult:
     return result
 
 
-def _reading_format(name: str) -> Callable[[float | int | None], str]:
+def reading_format(name: str) -> Callable[[float | int | None], str]:
     """Formatter of a component's reading in its unit (rates: a yield change, in bp)."""
     if name == "rates_regime":
         return lambda v: "n/a" if v is None else num("", 0, sign=True, suffix=" bp")(v * 100)
     return pct("no reading", 1 if name in _SIGNED else 0, sign=name in _SIGNED)  # type: ignore[no-any-return]
+
+
+def reading_words(c: ComponentRow) -> str:
+    """Say what a component's reading is, without its unit ("3-month change of the ...")."""
+    return re.sub(r"\s*\([^()]*\)$", "", c.reading.provenance.formula.removesuffix(", pp"))
 
 
 def _day(ts: pd.Timestamp, year: int) -> str:
@@ -83,7 +96,7 @@ def _band(c: ComponentRow, t: tuple[Figure, ...]) -> str:
 
 
 def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure | str, ...]]:
-    fmt = _reading_format(c.name)
+    fmt = reading_format(c.name)
     status = short_status(c, inp.as_of)
     reading = inp.book.adopt(
         c.reading, fmt, fid=f"rating.{c.name}.reading", label=f"{c.label} reading"
@@ -111,7 +124,7 @@ def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure 
         f"{c.name}.score": score,
         f"{c.name}.weight": weight,
     }
-    what = c.reading.provenance.formula.removesuffix(", pp")
+    what = reading_words(c)
     label = f"{c.label}: {what}" if what else c.label
     return figs, (label, reading, _band(c, t) or "not scored", score, weight, when)
 
