@@ -89,9 +89,13 @@ def _side(f: Figure, pos: str, neg: str) -> str:
 
 def _near_high(name: str, f: Figure, t: Figure) -> Parts:
     if float(f.value or 0) >= 0:
-        return (f"{name} made a record close: its highest close ever.",)
+        return (f"{name} made a record close, its highest close ever (rule: within ", t, ").")
     if f.formatted.lstrip("+-") in ("0.0%", "0%"):  # below the high by less than shown
-        return (f"{name} closed just below its record close (less than 0.05% under it).",)
+        return (
+            f"{name} closed just under its record close, by less than 0.05% (rule: within ",
+            t,
+            ").",
+        )
     return (f"{name} is near its record close: ", f, " from it (rule: within ", t, ").")
 
 

@@ -23,16 +23,23 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _last_used(figs: tuple[Figure, ...], day: str) -> dict[str, str]:
-    """File -> the latest date (on or before ``day``) in the windows of the figures citing it."""
-    out: dict[str, str] = {}
+    """File -> the latest date (on or before ``day``) in the windows of the figures citing it.
+
+    A figure citing several files (a total score over many inputs) says nothing about each
+    file's own last date: it counts only for a file that no single-file figure cites.
+    """
+    single: dict[str, str] = {}
+    shared: dict[str, str] = {}
     for f in figs:
         dates = [d for d in _ISO.findall(f.provenance.window) if d <= day]
         if not dates:
             continue
         end = max(dates)
-        for name in files_of([f.provenance.source]):
-            out[name] = max(out.get(name, end), end)
-    return out
+        names = files_of([f.provenance.source])
+        into = single if len(names) == 1 else shared
+        for name in names:
+            into[name] = max(into.get(name, end), end)
+    return {**shared, **single}
 
 
 def sources_section(inp: Inputs) -> Section:
