@@ -291,17 +291,17 @@ def write_narrative(ctx: ReportContext) -> Narrative:
             *_trend_sentences(ctx),
             *_streak_sentence(ctx),
             *_size_sentence(ctx),
-            *_score_sentence(ctx),
+            *([] if ctx.bottom_line else _score_sentence(ctx)),  # the headline quotes it
         ],
-        list(_drivers(ctx)),
+        list(_drivers(ctx, card=not ctx.bottom_line)),
     )
     paras = tuple(tuple(p) for p in paragraphs if p)
     head = ctx.bottom_line or _headline(ctx.section("scoreboard"))
     return Narrative(head, paras)
 
 
-def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
-    """Build the "what moves it" paragraph from the rates and rating-card figures."""
+def _drivers(ctx: ReportContext, *, card: bool = True) -> tuple[Figure | str, ...]:
+    """Build the "what moves it" paragraph from the rates and (``card``) rating-card figures."""
     out: list[Figure | str] = []
     rates = ctx.section("rates")
     lvl, chg, corr = rates.fig("DGS2.level"), rates.fig("DGS2.chg1m"), rates.fig("corr.DGS2")
@@ -326,7 +326,7 @@ def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
         for key, word in names.items()
         if (f := rating.fig(f"{key}.score")) is not None and f.available
     ]
-    if rating.available and scored:
+    if card and rating.available and scored:
         out.append(" On the rating card, ")
         for i, (word, f) in enumerate(scored):
             sep = "" if i == 0 else (" and " if i == len(scored) - 1 else ", ")

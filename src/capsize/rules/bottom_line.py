@@ -75,21 +75,21 @@ RATIO_WORDS: dict[str, str] = {
 """How each ratio trend is said."""
 
 CARD_SENTENCES: dict[str, str] = {
-    "agree": "The signals that have led past rotations agree",
-    "oppose": "But the signals that have led past rotations lean {side} caps",
-    "lean": "The signals that have led past rotations lean {side} caps",
-    "split": "The signals that have led past rotations are split",
+    "agree": "The rotation signals agree",
+    "oppose": "But the rotation signals lean {side} caps",
+    "lean": "The rotation signals lean {side} caps",
+    "split": "The rotation signals are split",
     "none": "No rotation signal has fresh data on the report day.",
 }
-"""Second sentence by case (see :func:`card_case`)."""
+"""Second sentence by case (see :func:`card_case`); the signals are the rating card's."""
 
 COMPONENT_WORDS: dict[str, tuple[str, str]] = {
-    "relative_strength": ("relative strength above trend", "relative strength below trend"),
-    "breadth": ("breadth broadening", "breadth narrowing"),
-    "rates_regime": ("yields falling", "yields rising"),
-    "flows": ("money flowing into small-cap funds", "money leaving small-cap funds"),
-    "valuation": ("small caps cheap", "small caps dear"),
-    "size_factor_regime": ("the size factor turning up", "the size factor weak"),
+    "relative_strength": ("a rising trend", "a falling trend"),
+    "breadth": ("broad breadth", "narrow breadth"),
+    "rates_regime": ("falling yields", "rising yields"),
+    "flows": ("fund inflows", "fund outflows"),
+    "valuation": ("cheap small caps", "dear small caps"),
+    "size_factor_regime": ("a strong size factor", "a weak size factor"),
 }
 """Component -> (words when it favours small caps, words when it favours large caps)."""
 

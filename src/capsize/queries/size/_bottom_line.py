@@ -160,9 +160,9 @@ def _card_sentence(
     figs[score.id] = score
     side = {"small": "small", "large": "large"}.get(lean, "")
     out: list[str | Mention] = [B.CARD_SENTENCES[case].format(side=side)]
-    out += [" (rotation score ", Mention(score.id, "signed"), " on a scale of -2 to +2"]
+    out += [" (score ", Mention(score.id, "signed"), " on -2 to +2)"]
     out += _drivers(inp, lean)
-    return [*out, ")."], lean, case
+    return [*out, "."], lean, case
 
 
 def _drivers(inp: _Inputs, lean: str) -> list[str | Mention]:
@@ -177,13 +177,11 @@ def _drivers(inp: _Inputs, lean: str) -> list[str | Mention]:
         for c in inp.card.components
         if c.score.value is not None and float(c.score.value) < 0
     ]
-    chosen = {"small": small, "large": large}.get(lean)
-    if chosen is not None:
-        return [": " + _join(chosen)] if chosen else []
+    sides = ((small, "small"), (large, "large"))
     parts = [
-        f"{_join(words)} {'point' if len(words) > 1 else 'points'} to {side} caps"
-        for words, side in ((small, "small"), (large, "large"))
-        if words
+        f"{_join(words)} {'favour' if len(words) > 1 else 'favours'} {side} caps"
+        for words, side in sides
+        if words and lean in (side, "neutral")
     ]
     return [": " + "; ".join(parts)] if parts else []
 
