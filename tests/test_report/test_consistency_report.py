@@ -228,7 +228,7 @@ def test_fed_turn_averages_count_what_they_average(contexts, day: str) -> None:
 def test_rating_card_shows_reading_band_weight_and_date(contexts, day: str) -> None:
     sec = contexts[day].section("rating")
     t = sec.tables[0]
-    assert t.columns == ("Component", "Reading", "Rule band", "Score", "Weight used", "Data as of")
+    assert t.columns == ("Component", "Reading", "Rule band", "Score", "Weight", "As of")
     assert any(n.startswith("Scale: -2 strongly favours large caps") for n in sec.notes)
     assert "Data is stale when" in t.caption  # the one rule, stated once
     for row in t.rows:
@@ -245,7 +245,7 @@ def test_rating_card_shows_reading_band_weight_and_date(contexts, day: str) -> N
 def test_rating_card_rates_reading_in_basis_points(contexts) -> None:
     t = contexts["2026-08-21"].section("rating").tables[0]
     rates = next(r for r in t.rows if str(r[0]).startswith("Rates regime"))
-    assert str(rates[1].formatted).endswith(" bp") and "2-year" in str(rates[0])
+    assert str(rates[1].formatted).endswith(" bp") and "2-year yield, 3-month" in str(rates[0])
     breadth = next(r for r in t.rows if str(r[0]).startswith("Small-cap breadth"))
     assert breadth[3].formatted == "stale since 31 Jul"
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from capsize.queries.size import ComponentRow
 
 __all__ = [
+    "READING_NAMES",
     "SCALE",
     "rating_section",
     "reading_format",
@@ -39,6 +40,16 @@ SCALE = (
     "'strongly' from 1.25)."
 )
 """What the score means, shown as the card's label."""
+
+READING_NAMES = {
+    "relative_strength": "IWM/SPY ratio vs its 200-day average",
+    "breadth": "members above their 200-day average",
+    "rates_regime": "2-year yield, 3-month change",
+    "flows": "small-cap fund shares, 6-month change",
+    "valuation": "small/large valuation, percentile",
+    "size_factor_regime": "size factor (SMB), 12/36-month average",
+}
+"""Short words for each component's reading on the card (the full rule: method section)."""
 
 _SIGNED = ("relative_strength", "flows", "size_factor_regime")
 """Readings that are changes (shown with a sign); the others are levels or shares."""
@@ -124,7 +135,7 @@ def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure 
         f"{c.name}.score": score,
         f"{c.name}.weight": weight,
     }
-    what = reading_words(c)
+    what = READING_NAMES.get(c.name) or reading_words(c)
     label = f"{c.label}: {what}" if what else c.label
     return figs, (label, reading, _band(c, t) or "not scored", score, weight, when)
 
@@ -145,10 +156,11 @@ def rating_section(inp: Inputs) -> Section:
         figs.update(f)
         rows.append(row)
     t = Table(
-        ("Component", "Reading", "Rule band", "Score", "Weight used", "Data as of"),
+        ("Component", "Reading", "Rule band", "Score", "Weight", "As of"),
         tuple(rows),
         "Each component scores from -2 (favours large caps) to +2 (favours small caps) by the "
-        "band its reading falls in (the full rules are in the method section). "
+        "band its reading falls in (the full rules are in the method section); weight: the share "
+        "of the total after renormalisation. "
         f"{staleness.RULE[0].upper()}{staleness.RULE[1:]} A component not assessed gets no "
         "weight; the others' weights are scaled up to sum to 100%.",
     )
