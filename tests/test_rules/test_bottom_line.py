@@ -58,4 +58,4 @@ def test_every_case_and_component_has_words() -> None:
     assert set(B.CARD_SENTENCES) == {"agree", "oppose", "lean", "split", "none"}
     assert set(B.RATIO_WORDS) == {"up", "down", "pulling back", "recovering"}
     assert len(B.COMPONENT_WORDS) == 6
-    assert "0.1 percentage point" in B.RULE and "+0.5" in B.RULE
+    assert "a tenth of a percentage point" in B.RULE and "one half" in B.RULE

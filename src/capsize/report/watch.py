@@ -92,7 +92,7 @@ def _near_high(name: str, f: Figure, t: Figure) -> Parts:
         return (f"{name} made a record close, its highest close ever (rule: within ", t, ").")
     if f.formatted.lstrip("+-") in ("0.0%", "0%"):  # below the high by less than shown
         return (
-            f"{name} closed just under its record close, by less than 0.05% (rule: within ",
+            f"{name} closed a hair under its record close, the gap rounding to zero (rule: within ",
             t,
             ").",
         )

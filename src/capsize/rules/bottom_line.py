@@ -56,13 +56,13 @@ CARD_LEAN = 0.5
 
 RULE = (
     "Bottom line: small caps lead (trail) over a window when IWM minus SPY total return is "
-    "above (below) plus (minus) 0.1 percentage point, else they are level; the sentence "
-    "states the year to date and the month to date, then the IWM/SPY ratio against its 50- "
-    "and 200-day averages when it does not agree with the year (pulling back: above the "
-    "200-day, below the 50-day; recovering: the reverse). The card leans small caps from "
-    "a rotation score of +0.5, large caps from -0.5, and is neutral in between; the second "
-    "sentence says whether it agrees with the year's leader, opposes it or is split, and "
-    "names the components that push the score that way."
+    "more than a tenth of a percentage point above (below) zero, else they are level; the "
+    "sentence states the year to date and the month to date, then the IWM/SPY ratio against "
+    "its 50- and 200-day averages when it does not agree with the year (pulling back: above "
+    "the 200-day, below the 50-day; recovering: the reverse). The rotation signals (the "
+    "rating card) lean small caps from a score of plus one half, large caps from minus one "
+    "half, and are split in between; the second sentence says whether they agree with the "
+    "year's leader, oppose it or are split, and names the components behind each side."
 )
 """The bottom-line rule in words, for the method section."""
 

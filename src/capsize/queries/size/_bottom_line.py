@@ -160,7 +160,7 @@ def _card_sentence(
     figs[score.id] = score
     side = {"small": "small", "large": "large"}.get(lean, "")
     out: list[str | Mention] = [B.CARD_SENTENCES[case].format(side=side)]
-    out += [" (score ", Mention(score.id, "signed"), " on -2 to +2)"]
+    out += [" (score ", Mention(score.id, "signed"), " on a scale from minus two to plus two)"]
     out += _drivers(inp, lean)
     return [*out, "."], lean, case
 

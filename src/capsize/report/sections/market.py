@@ -7,6 +7,8 @@ unchanged under the report's ids. Nothing here reads the store or computes a fig
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from capsize._format import fmt_date, fmt_large, fmt_num
 from capsize.errors import CapsizeError
 from capsize.queries.performance import (
@@ -59,9 +61,9 @@ def _scoreboard(inp: Inputs) -> ScoreboardResult:
 # --------------------------------------------------------------------------- scoreboard
 
 
-def _stale_cell(f: Figure) -> Figure:
+def _stale_fmt(v: float | int | None) -> str:
     """Show a stale row's missing window as "stale" (the reason is said once, in the caption)."""
-    return Figure(f.id, None, "stale", f.label, f.provenance) if not f.available else f
+    return "stale" if v is None else str(pct("no data")(v))
 
 
 def _stale_caption(res: ScoreboardResult) -> str:
@@ -86,12 +88,12 @@ def scoreboard_section(inp: Inputs) -> Section:
         for w in SCORE_WINDOWS:
             f = inp.book.adopt(
                 res.fig(row.fid(w)),
-                pct("no data"),
+                pct("no data") if row.current else _stale_fmt,
                 fid=f"score.{row.symbol}.{w}",
                 label=f"{row.symbol} {row.basis} return, {w}",
             )
             figs[f"{row.symbol}.{w}"] = f
-            cells.append(f if row.current else _stale_cell(f))
+            cells.append(f)
         rows.append(tuple(cells))
     for a, b, label in res.spreads:
         cells = [label, "spread"]
@@ -385,20 +387,22 @@ def _level(v: float | int | None) -> str:
 
 def _mark_cells(inp: Inputs, res: HighsResult, sym: str, key: str) -> tuple[Figure, Figure, Figure]:
     """Level, date and sessions since one high, adopted from the highs query."""
-    q = res.fig(f"{sym}.{key}.date")
-    when = inp.book.adopt(
-        q, lambda v: q.note if v is not None else "n/a", fid=f"highs.{sym}.{key}.date"
+    q, lq, sq = (res.fig(f"{sym}.{key}{x}") for x in (".date", ".level", ".sessions"))
+    if lq.value is None:  # one short reason, in the level cell only
+        why = "close-only data" if "close-only" in lq.note else "no data"
+        q, lq, sq = replace(q, note=""), replace(lq, note=why), replace(sq, note="")
+    count = num("", 0)
+    return (
+        inp.book.adopt(lq, _level, fid=f"highs.{sym}.{key}.level"),
+        inp.book.adopt(
+            q, lambda v: q.note if v is not None else "n/a", fid=f"highs.{sym}.{key}.date"
+        ),
+        inp.book.adopt(
+            sq,
+            lambda v: "n/a" if v is None else count(v),
+            fid=f"highs.{sym}.{key}.sessions",
+        ),
     )
-    level = inp.book.adopt(res.fig(f"{sym}.{key}.level"), _level, fid=f"highs.{sym}.{key}.level")
-    since = inp.book.adopt(
-        res.fig(f"{sym}.{key}.sessions"), num("n/a", 0), fid=f"highs.{sym}.{key}.sessions"
-    )
-    if level.value is None:  # one short reason, in the level cell only
-        why = "close-only data" if "close-only" in level.formatted else "no data"
-        level = Figure(level.id, None, f"n/a ({why})", level.label, level.provenance)
-        when = Figure(when.id, None, "n/a", when.label, when.provenance)
-        since = Figure(since.id, None, "n/a", since.label, since.provenance)
-    return level, when, since
 
 
 def _highs_syms(inp: Inputs) -> list[str]:

@@ -35,9 +35,9 @@ __all__ = [
 ]
 
 SCALE = (
-    "Scale: -2 strongly favours large caps, -1 leans large, 0 neutral, +1 leans small, "
-    "+2 strongly favours small caps (the total reads 'leans' from 0.5 either way and "
-    "'strongly' from 1.25)."
+    "Scale: from minus two (strongly favours large caps) through zero (neutral) to plus two "
+    "(strongly favours small caps); the total leans to one side from half a point and "
+    "favours it strongly from one and a quarter."
 )
 """What the score means, shown as the card's label."""
 
@@ -90,20 +90,13 @@ def short_status(c: ComponentRow, as_of: pd.Timestamp) -> str:
     return "not assessed"
 
 
-def _band(c: ComponentRow, t: tuple[Figure, ...]) -> str:
-    """Return the rule band the reading fell in, in the reading's unit ("" when not assessed)."""
+def _threshold(c: ComponentRow, t: tuple[Figure, ...]) -> Figure | str:
+    """Return the threshold the reading passed to earn its score ("neutral band": none)."""
     if c.score.value is None:
-        return ""
+        return "not scored"
     raw = int(c.score.value) * (1 if c.higher_favours_small else -1)
-    f = [x.formatted for x in t]
-    bands = {
-        -2: f"under {f[0]}",
-        -1: f"{f[0]} up to {f[1]}",
-        0: f"{f[1]} to {f[2]}",
-        1: f"over {f[2]} to {f[3]}",
-        2: f"over {f[3]}",
-    }
-    return bands.get(raw, "")
+    index = {-2: 0, -1: 1, 1: 2, 2: 3}.get(raw)
+    return "none (neutral band)" if index is None else t[index]
 
 
 def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure | str, ...]]:
@@ -112,17 +105,17 @@ def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure 
     reading = inp.book.adopt(
         c.reading, fmt, fid=f"rating.{c.name}.reading", label=f"{c.label} reading"
     )
-    if reading.value is None:
-        reading = Figure(reading.id, None, "n/a", reading.label, reading.provenance)
     t = tuple(
         inp.book.adopt(x, fmt, fid=f"rating.{c.name}.threshold.{i}")
         for i, x in enumerate(c.thresholds, start=1)
     )
-    score = inp.book.adopt(
-        c.score, num(status, 0, sign=True), fid=f"rating.{c.name}.score", label=f"{c.label} score"
+    signed = num("", 0, sign=True)
+    score = inp.book.adopt(  # a missing score: the short phrase, never the query's log line
+        c.score,
+        lambda v: signed(v) if v is not None else (status or "not assessed"),
+        fid=f"rating.{c.name}.score",
+        label=f"{c.label} score",
     )
-    if score.value is None:  # the short phrase, never the query's log line
-        score = Figure(score.id, None, status or "n/a", score.label, score.provenance)
     weight = inp.book.adopt(
         c.weight_used,
         pct("no weight", 0, sign=False),
@@ -137,7 +130,7 @@ def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure 
     }
     what = READING_NAMES.get(c.name) or reading_words(c)
     label = f"{c.label}: {what}" if what else c.label
-    return figs, (label, reading, _band(c, t) or "not scored", score, weight, when)
+    return figs, (label, reading, _threshold(c, t), score, weight, when)
 
 
 def rating_section(inp: Inputs) -> Section:
@@ -156,13 +149,13 @@ def rating_section(inp: Inputs) -> Section:
         figs.update(f)
         rows.append(row)
     t = Table(
-        ("Component", "Reading", "Rule band", "Score", "Weight", "As of"),
+        ("Component", "Reading", "Threshold passed", "Score", "Weight", "As of"),
         tuple(rows),
-        "Each component scores from -2 (favours large caps) to +2 (favours small caps) by the "
-        "band its reading falls in (the full rules are in the method section); weight: the share "
-        "of the total after renormalisation. "
+        "Each component scores from minus two (favours large caps) to plus two (favours small "
+        "caps) by the thresholds its reading passed (all thresholds: method section); weight: "
+        "its share of the total after renormalisation. "
         f"{staleness.RULE[0].upper()}{staleness.RULE[1:]} A component not assessed gets no "
-        "weight; the others' weights are scaled up to sum to 100%.",
+        "weight; the others' weights are scaled up to make the whole.",
     )
     notes = [f"Verdict: {r.label}.", SCALE]
     notes += [n for n in r.notes if n.startswith("Breadth universe:")]

@@ -97,10 +97,10 @@ def _rules_table(inp: Inputs) -> Table | None:
     return Table(
         ("Component", "Reading", "t1", "t2", "t3", "t4", "Higher reading favours"),
         tuple(rows),
-        "Rating card rules: a reading under t1 scores -2, under t2 -1, up to t3 0, up to t4 "
-        "+1, above t4 +2 when a higher reading favours small caps (signs reversed when it "
-        "favours large caps). The total is the weighted mean of the assessed components. "
-        + f"Weights: {r.weights_origin}.",
+        "Rating card rules: a reading under t1 scores minus two, under t2 minus one, up to t3 "
+        "zero, up to t4 plus one, above t4 plus two when a higher reading favours small caps "
+        "(signs reversed when it favours large caps). The total is the weighted mean of the "
+        "assessed components. " + f"Weights: {r.weights_origin}.",
     )
 
 
