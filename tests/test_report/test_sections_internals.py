@@ -165,7 +165,7 @@ def test_flows_section_names_missing_data(ctx_latest, shared_data: Path) -> None
     assert sec.fig("micro.net.YTD") is None  # no history: not a row, named in the note
     # IVV's month-end counts end 2025-12: no row of n/a, one staleness sentence instead
     assert sec.fig("large.net.YTD") is None
-    assert any("IVV: data end 2025-12-31" in n and "stale" in n for n in sec.notes)
+    assert any("IVV's share counts end 2025-12-31, stale on 2026-08-21" in n for n in sec.notes)
     assert sec.fig("large.net.Y2025").available
 
 
