@@ -150,7 +150,7 @@ def _near_high_sentence(value: float) -> str:
 def test_a_record_close_is_called_a_record_close() -> None:
     assert "made a record close" in _near_high_sentence(0.0)
     tiny = _near_high_sentence(-0.0001)
-    assert "0.0%" not in tiny and "just under its record close" in tiny
+    assert "0.0%" not in tiny and "a hair under its record close" in tiny
     assert "-1.7% from it" in _near_high_sentence(-0.017)
 
 
@@ -262,3 +262,13 @@ def test_reader_text_has_no_log_lines(contexts, day: str) -> None:
         assert not any(x in text for x in _LOG), text
     method = " ".join(ctx.notes)
     assert "capsize data update" in method and "flow_t" in method
+
+
+def test_a_record_close_in_the_highs_table(contexts) -> None:
+    t = contexts["2025-10-08"].section("highs").tables[0]
+    rows = {str(r[0]): r for r in t.rows}
+    assert rows["SPY"][1] == "record close"  # SPY closed at its record on 2025-10-08
+    sessions = rows["SPY"][t.columns.index("Sessions since")]
+    assert isinstance(sessions, Figure) and sessions.value == 0
+    iwm = rows["IWM"][1]  # 0.02% under its record: a distance, not a record
+    assert isinstance(iwm, Figure) and iwm.formatted == "0.0%" and float(iwm.value) < 0

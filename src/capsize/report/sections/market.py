@@ -448,9 +448,9 @@ def highs_section(inp: Inputs) -> Section:
                 res.fig(f"{sym}.{key}"), pct("no data"), fid=f"highs.{sym}.{key}"
             )
         label = sym + ("" if end == inp.as_of else f" (to {day_text(end)})")
-        dist = figs[f"{sym}.all-time_close"]
-        if sym in res.records:
-            dist = Figure(dist.id, dist.value, "record close", dist.label, dist.provenance)
+        dist: Figure | str = figs[f"{sym}.all-time_close"]
+        if sym in res.records:  # the last close is the record: say so, not "0.0%"
+            dist = "record close"
         close = _mark_cells(inp, res, sym, "all_time_close")
         intraday = _mark_cells(inp, res, sym, "all_time_intraday")
         rows.append((label, dist, *close, *intraday, figs[f"{sym}.max_drawdown"]))

@@ -96,7 +96,7 @@ def _threshold(c: ComponentRow, t: tuple[Figure, ...]) -> Figure | str:
         return "not scored"
     raw = int(c.score.value) * (1 if c.higher_favours_small else -1)
     index = {-2: 0, -1: 1, 1: 2, 2: 3}.get(raw)
-    return "none (neutral band)" if index is None else t[index]
+    return "neutral band" if index is None else t[index]
 
 
 def _row(inp: Inputs, c: ComponentRow) -> tuple[dict[str, Figure], tuple[Figure | str, ...]]:
