@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import itertools
 import json
 import shutil
@@ -357,7 +358,8 @@ def test_rates_future_as_of_windows_and_sources(home, shared_data):
     y, m, d = (int(x) for x in last.split("-"))
     if d < calendar.monthrange(y, m)[1]:  # the last month is partial: never dated after the data
         assert f"{y}-{m:02d}-{calendar.monthrange(y, m)[1]}" not in text
-        assert f"{y}-{m:02d} is incomplete (data to {last})" in text
+        month = datetime.date(y, m, 1).strftime("%B %Y")
+        assert f"{month} is not over (data to {last})" in text
 
 
 def test_crypto_before_data_and_future_as_of(home, shared_data):

@@ -244,6 +244,7 @@ def test_rotation_flows_and_one_staleness_rule(use_home: Path) -> None:
     res = runner.invoke(app, ["rotation"])
     assert res.exit_code == 0, res.output
     assert "NOT ASSESSED" in res.output
+    assert res.output.startswith("Bottom line: Small caps lead large caps by 9.5 pp this year")
     assert "Rotation score" in res.output
     assert "Score history, last 12 month ends" in res.output
     assert not re.search(r"\bnan\b|\bNone\b|\binf\b", res.output)

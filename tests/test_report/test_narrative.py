@@ -123,11 +123,13 @@ def test_real_narrative_matches_signs(real: dict[str, ReportContext]) -> None:
     for ctx in real.values():
         n = write_narrative(ctx)
         ytd = float(ctx.fig("scoreboard", "IWM-SPY.YTD").value)
-        day = float(ctx.fig("scoreboard", "IWM-SPY.1D").value)
         head = _head(n)
-        assert ("beat" in head) == (day > TIE)
-        assert ("; ahead by" in head or "still ahead by" in head) == (ytd > TIE)
-        assert head.endswith(" for the year")
+        # the headline is the bottom line: the year's verdict first, the card after it
+        word = "lead" if ytd > TIE else ("trail" if ytd < -TIE else "are level with")
+        assert head.startswith(f"Small caps {word} large caps"), head
+        assert "rotation signal" in head and "(score " in head and head.endswith(".")
+        assert "the Russell 2000 ETF (IWM) returned" in n.text()  # the day: in the summary
+        assert n.rules[0].startswith("Bottom line:")
         assert "nan" not in n.text().lower()
     stale = write_narrative(real["2026-08-21"]).text()
     assert "IWC" not in stale  # stale proxies are flagged by the report banner, not the prose

@@ -165,7 +165,7 @@ def test_flows_section_names_missing_data(ctx_latest, shared_data: Path) -> None
     assert sec.fig("micro.net.YTD") is None  # no history: not a row, named in the note
     # IVV's month-end counts end 2025-12: no row of n/a, one staleness sentence instead
     assert sec.fig("large.net.YTD") is None
-    assert any("IVV: data end 2025-12-31" in n and "stale" in n for n in sec.notes)
+    assert any("IVV's share counts end 2025-12-31, stale on 2026-08-21" in n for n in sec.notes)
     assert sec.fig("large.net.Y2025").available
 
 
@@ -203,7 +203,7 @@ def test_rates_regime_table_matches_plain_pandas_point_in_time(ctx_day, shared_d
     assert math.isclose(
         float(sec.fig("regime.DGS2.rising.hit_1m").value), (expect > 0).mean(), rel_tol=1e-12
     )
-    assert any("2025-06 is incomplete (data to 2025-06-26)" in n for n in sec.notes)
+    assert any("June 2025 is not over (data to 2025-06-26)" in n for n in sec.notes)
     assert sec.fig("regime.DGS2.rising.months").provenance.window.endswith("2025-05-31")
 
 

@@ -251,13 +251,16 @@ def register(app: typer.Typer) -> None:
 
         Example: capsize rotation --as-of 2025-06-30
         """
-        from capsize.queries import open_session, parse_as_of, rotation_score
+        from capsize.queries import bottom_line, open_session, parse_as_of, rotation_score
 
         check_number(history, "--history", low=0, high=1200, example="12")
         day = parse_as_of(as_of, "--as-of")
         with open_session(day) as s:
             result = rotation_score(s)
+            line = None if as_json else bottom_line(s)
         if as_json:
             emit_json(result.to_dict())
         else:
+            if line is not None:
+                console.print(f"Bottom line: {line.text}", highlight=False)
             _print_rotation(result, history)

@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "nport_flows": "drivers",
     "rates": "drivers",
     # size family (factor, rotation, valuation)
+    "bottom_line": "size",
     "factor_history": "size",
     "rotation_score": "size",
     # stocks family

@@ -126,6 +126,8 @@ class ReportContext:
     notes: tuple[str, ...]
     version: str
     disclaimer: str = DISCLAIMER
+    bottom_line: tuple[Figure | str, ...] = ()
+    """The bottom line (the ``bottom_line`` query), figures adopted under the sections' ids."""
 
     def section(self, key: str) -> Section:
         """Return the section named ``key`` (unavailable placeholder if absent)."""
@@ -149,7 +151,8 @@ def _safe(key: str, title: str, build: Callable[[], Section]) -> Section:
         return build()
     except CapsizeError as exc:
         msg = str(exc) or type(exc).__name__
-        return Section(key, title, False, msg.splitlines()[0])
+        # reader text: what is missing; the command to fix it belongs to the CLI
+        return Section(key, title, False, msg.splitlines()[0].split("; run '")[0])
 
 
 def _breadth(inp: Inputs) -> Section:
@@ -269,6 +272,7 @@ def build_context(
 
 def finish_context(inp: Inputs, secs: dict[str, Section]) -> ReportContext:
     """Add the watch list and the Sources section to built sections; return the context."""
+    bottom = _bottom_line(inp)
     watch = watch_items(secs, inp.proxies, inp.book)
     secs["sources"] = _safe("sources", "Sources and method", lambda: sources_section(inp))
     return ReportContext(
@@ -278,6 +282,17 @@ def finish_context(inp: Inputs, secs: dict[str, Section]) -> ReportContext:
         sections=tuple(secs[k] for k in ORDER),
         watch=watch,
         figures=inp.book.all(),
-        notes=_notes(inp),
+        notes=(*_notes(inp), *secs["sources"].notes),
         version=__version__,
+        bottom_line=bottom,
     )
+
+
+def _bottom_line(inp: Inputs) -> tuple[Figure | str, ...]:
+    """Return the bottom line, or () when its inputs are missing (the headline falls back)."""
+    from capsize.report.narrative import bottom_line_parts
+
+    try:
+        return bottom_line_parts(inp)
+    except CapsizeError:
+        return ()

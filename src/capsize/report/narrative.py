@@ -7,8 +7,9 @@ taken from the context (never recomputed here). The rules, in one place:
   :data:`TIE` (0.1 percentage point), lag when it is below ``-TIE``, and are
   "in step" otherwise. Windows: the day (1D), the month to date (MTD), the year
   to date (YTD).
-* **Headline**: the day's verdict, then the year's verdict when it differs
-  ("..., but still behind by X for the year") or agrees ("...; ahead by X for the year").
+* **Headline**: the bottom line (:func:`capsize.queries.bottom_line`, rules in
+  :mod:`capsize.rules.bottom_line`): the year, the month, the trend and the rating card
+  reconciled in one or two sentences; without it, the day's verdict then the year's.
 * **Trend**: above or below the 200-day average of the IWM/SPY ratio.
 * **Streak**: the current run of full calendar years led by one side, when it
   is at least :data:`STREAK_MIN` years long.
@@ -19,11 +20,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from capsize.rules.bottom_line import RULE as BOTTOM_LINE_RULE
+
 if TYPE_CHECKING:
+    from capsize.queries.size import BottomLineResult
+    from capsize.report._inputs import Inputs
     from capsize.report._model import Figure, Section
     from capsize.report.context import ReportContext
 
-__all__ = ["RULES", "STREAK_MIN", "TIE", "Narrative", "Part", "write_narrative"]
+__all__ = [
+    "RULES",
+    "STREAK_MIN",
+    "TIE",
+    "Narrative",
+    "Part",
+    "bottom_line_parts",
+    "write_narrative",
+]
 
 TIE = 0.001
 """Spreads within +/- 0.1 percentage point count as "in step" (fraction)."""
@@ -33,6 +46,7 @@ RATE_LINK = 0.2
 """|52-week correlation| of the spread with 2-year yield changes above which rates are called a driver."""
 
 RULES = (
+    BOTTOM_LINE_RULE,
     "Small caps lead over a window when IWM minus SPY exceeds a tenth of a percentage point, lag "
     "when it is below minus a tenth of a point, and are in step otherwise (windows: day, month to date, "
     "year to date; total returns).",
@@ -120,11 +134,7 @@ def _tape_paragraph(ctx: ReportContext) -> list[Figure | str]:
     if i1 is not None and s1 is not None and i1.available and s1.available:
         out += [f"On {ctx.day} the Russell 2000 ETF (IWM) returned ", i1, " against ", s1]
         out.append(" for the S&P 500 ETF (SPY).")
-    tape = ctx.section("tape")
-    lead, lag = tape.fig("leader"), tape.fig("laggard")
-    if lead is not None and lag is not None and lead.id != lag.id:
-        out += [f" Among the segment proxies, {lead.provenance.symbols[0]} led (", lead]
-        out += [f") and {lag.provenance.symbols[0]} lagged (", lag, ")."]
+    out += _movers(ctx.section("tape"))
     for label, w in (("Month to date", "MTD"), ("Year to date", "YTD")):
         f, a, b = sc.fig(f"IWM-SPY.{w}"), sc.fig(f"IWM.{w}"), sc.fig(f"SPY.{w}")
         v = _verdict(f)
@@ -133,6 +143,38 @@ def _tape_paragraph(ctx: ReportContext) -> list[Figure | str]:
         mag = sc.fig(f"IWM-SPY.{w}.abs") or f
         out += [f" {label} {_WINDOW_WORDS[v]}", mag, " (IWM ", a, ", SPY ", b, ")."]
     return out
+
+
+def _group(figs: list[Figure], verb: str, tied: str) -> list[Figure | str]:
+    """Say "IWM led (+0.8%)" or "SPY and QQQ tied for last (+0.4%, +0.4%)" (tie rule: 0.1 pp)."""
+    names = [f.provenance.symbols[0] for f in figs]
+    if len(figs) == 1:
+        return [f"{names[0]} {verb} (", figs[0], ")"]
+    who = ", ".join(names[:-1]) + " and " + names[-1]
+    if len({f.formatted for f in figs}) == 1:
+        return [f"{who} tied {tied} (", figs[0], " each)"]
+    out: list[Figure | str] = [f"{who} tied {tied} ("]
+    for i, f in enumerate(figs):
+        out += [", " if i else "", f]
+    return [*out, ")"]
+
+
+def _movers(tape: Section) -> list[Figure | str]:
+    """Name the leader and the laggard among the segment proxies; ties are said as ties."""
+
+    def picks(key: str) -> list[Figure]:
+        return [f for i in range(10) if (f := tape.fig(f"{key}.{i}")) is not None]
+
+    lead, lag = picks("leader"), picks("laggard")
+    if not lead or not lag:
+        return []
+    return [
+        " Among the segment proxies, ",
+        *_group(lead, "led", "for the lead"),
+        " and ",
+        *_group(lag, "lagged", "for last"),
+        ".",
+    ]
 
 
 def _trend_sentences(ctx: ReportContext) -> list[Figure | str]:
@@ -197,6 +239,50 @@ def _score_sentence(ctx: ReportContext) -> list[Figure | str]:
     ]
 
 
+def _report_id(q: str, rel: str) -> str:
+    """Return the report id under which a section already shows the query figure ``q``."""
+    if q == "score":
+        return "rating.score"
+    if q.startswith("ratio."):
+        return f"rs.{rel}.{q.removeprefix('ratio.')}"
+    return f"score.{q}"
+
+
+def bottom_line_parts(inp: Inputs) -> tuple[Figure | str, ...]:
+    """Ask the ``bottom_line`` query and adopt its figures under the ids the sections use.
+
+    The scoreboard's spreads, the relative-strength ratio and the rotation score are
+    registered once in the report's figure book; adopting them here under the same ids
+    returns the very figures the sections show (one value, one provenance).
+    """
+    from capsize.queries.size import bottom_line
+    from capsize.report._inputs import num, pct, pp, pp_abs
+
+    res: BottomLineResult = inp.session.cached(
+        ("q", "bottom_line"), lambda: bottom_line(inp.session)
+    )
+    rel = "small"
+    out: list[Figure | str] = []
+    for p in res.parts:
+        if isinstance(p, str):
+            out.append(p)
+            continue
+        q = res.fig(p.fid)
+        if q.unit == "score":
+            out.append(
+                inp.book.adopt(q, num("no component assessed", 2, sign=True), fid="rating.score")
+            )
+            continue
+        signed = pp("no data") if q.unit == "pp" else pct("no data")
+        f = inp.book.adopt(q, signed, fid=_report_id(q.id, rel))
+        if p.form == "abs":
+            f = inp.book.magnitude(
+                f, pp_abs("no data") if q.unit == "pp" else pct("no data", sign=False)
+            )
+        out.append(f)
+    return tuple(out)
+
+
 def write_narrative(ctx: ReportContext) -> Narrative:
     """Choose the headline and summary sentences from the context's figures."""
     paragraphs = (
@@ -205,16 +291,17 @@ def write_narrative(ctx: ReportContext) -> Narrative:
             *_trend_sentences(ctx),
             *_streak_sentence(ctx),
             *_size_sentence(ctx),
-            *_score_sentence(ctx),
+            *([] if ctx.bottom_line else _score_sentence(ctx)),  # the headline quotes it
         ],
-        list(_drivers(ctx)),
+        list(_drivers(ctx, card=not ctx.bottom_line)),
     )
     paras = tuple(tuple(p) for p in paragraphs if p)
-    return Narrative(_headline(ctx.section("scoreboard")), paras)
+    head = ctx.bottom_line or _headline(ctx.section("scoreboard"))
+    return Narrative(head, paras)
 
 
-def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
-    """Build the "what moves it" paragraph from the rates and rating-card figures."""
+def _drivers(ctx: ReportContext, *, card: bool = True) -> tuple[Figure | str, ...]:
+    """Build the "what moves it" paragraph from the rates and (``card``) rating-card figures."""
     out: list[Figure | str] = []
     rates = ctx.section("rates")
     lvl, chg, corr = rates.fig("DGS2.level"), rates.fig("DGS2.chg1m"), rates.fig("corr.DGS2")
@@ -239,7 +326,7 @@ def _drivers(ctx: ReportContext) -> tuple[Figure | str, ...]:
         for key, word in names.items()
         if (f := rating.fig(f"{key}.score")) is not None and f.available
     ]
-    if rating.available and scored:
+    if card and rating.available and scored:
         out.append(" On the rating card, ")
         for i, (word, f) in enumerate(scored):
             sep = "" if i == 0 else (" and " if i == len(scored) - 1 else ", ")

@@ -89,8 +89,14 @@ def _side(f: Figure, pos: str, neg: str) -> str:
 
 def _near_high(name: str, f: Figure, t: Figure) -> Parts:
     if float(f.value or 0) >= 0:
-        return (f"{name} closed at an all-time closing high (rule: within ", t, " of it).")
-    return (f"{name} is near its all-time closing high: ", f, " from it (rule: within ", t, ").")
+        return (f"{name} made a record close, its highest close ever (rule: within ", t, ").")
+    if f.formatted.lstrip("+-") in ("0.0%", "0%"):  # below the high by less than shown
+        return (
+            f"{name} closed a hair under its record close, the gap rounding to zero (rule: within ",
+            t,
+            ").",
+        )
+    return (f"{name} is near its record close: ", f, " from it (rule: within ", t, ").")
 
 
 def _extreme(name: str, f: Figure, t: Figure) -> Parts:
@@ -221,17 +227,13 @@ def _apply(rule: WatchRule, secs: Mapping[str, Section], book: FigureBook) -> li
 
 
 def _stale(proxies: Mapping[str, ProxyChoice]) -> list[WatchItem]:
-    return [
-        WatchItem(
-            "stale",
-            (
-                f"Data gap: {c.symbol} ({c.label}) has no close after {fmt_date(c.last_date)}; "
-                "refresh with 'capsize data update'.",
-            ),
-        )
-        for c in proxies.values()
-        if c.stale
+    """One item naming every proxy without recent closes (how to refresh: method section)."""
+    old = [
+        f"{c.symbol} ({c.label}) since {fmt_date(c.last_date)}" for c in proxies.values() if c.stale
     ]
+    if not old:
+        return []
+    return [WatchItem("stale", (f"Data gap: no closes for {'; '.join(old)}.",))]
 
 
 def watch_items(

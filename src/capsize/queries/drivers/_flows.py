@@ -514,8 +514,13 @@ def _freshness_notes(ans: _Answer) -> None:
         for f in ans.held(funds):
             fund = ans.funds[f]
             fr = freshness(fund.rows["date"].max(), ans.end, fund.frequency)
-            if fr.stale:
-                ans.notes.append(f"{seg}: " + fr.note(f) + "; its windows after that are n/a")
+            if fr.stale and fr.last is not None:
+                ans.notes.append(
+                    f"{_SEGMENT_LABEL.get(seg, seg)}: {f}'s share counts end "
+                    f"{fr.last:%Y-%m-%d}, stale on {fr.as_of:%Y-%m-%d} (staleness rule: "
+                    f"{fr.limit_days} days for {fr.frequency} data), so {f} has no flow in "
+                    "the windows to the report day; its complete years are shown."
+                )
 
 
 def _rules_note(ans: _Answer) -> None:

@@ -646,8 +646,8 @@ def _regimes(ans: _Answer, yields: pd.DataFrame) -> None:
     partial = reg.attrs.get("partial_month_left_out")
     if partial is not None:
         ans.notes.append(
-            f"regime table: {pd.Timestamp(partial):%Y-%m} is incomplete (data to "
-            f"{day(partial)}): not classified and not used as a forward month"
+            f"Regime table: {pd.Timestamp(partial):%B %Y} is not over (data to "
+            f"{day(partial)}), so it is neither classified nor counted as a following month."
         )
 
 

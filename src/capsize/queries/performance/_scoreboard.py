@@ -229,8 +229,7 @@ class _Board:
         end = self.day if row.current else row.last_date
         cal = self.calendar if row.current else pd.DatetimeIndex(p.main.index)
         out: list[tuple[str, P.Window | None]] = [
-            (k, None if (k == "1D" and not row.current) else standard_window(k, end, cal))
-            for k in self.keys
+            (k, None if self.elsewhere(k, row) else standard_window(k, end, cal)) for k in self.keys
         ]
         a = self.asked
         custom = custom_window(end, since=a.since, between=a.between, trough_from=a.trough_from)
@@ -239,6 +238,19 @@ class _Board:
         if not self.window_keys:
             self.window_keys = [k for k, _ in out]
         return out
+
+    def elsewhere(self, key: str, row: ScoreRow) -> bool:
+        """Say whether a row's window ``key`` would not be the day's (no old move as today's).
+
+        A row without a close on the day has no 1D move; its month, quarter or year to
+        date is n/a when its last close falls in an earlier month, quarter or year.
+        """
+        if row.current:
+            return False
+        if key == "1D":
+            return True
+        freq = {"MTD": "M", "QTD": "Q", "YTD": "Y"}.get(key)
+        return freq is not None and row.last_date.to_period(freq) != self.day.to_period(freq)
 
     # ---------------------------------------------------------------- rows
     def add_row(self, row: ScoreRow) -> None:
@@ -257,7 +269,7 @@ class _Board:
                     row.label,
                     row.band,
                     row.symbol,
-                    w.label if w is not None else f"1D to {self.day:%Y-%m-%d}",
+                    w.label if w is not None else f"{key} to {self.day:%Y-%m-%d}",
                     figs["price"],
                     figs["total"],
                     base,
@@ -268,8 +280,9 @@ class _Board:
         if not row.current:
             self.notes.append(
                 f"{row.symbol}: no close on {self.day:%Y-%m-%d}; its row runs to its last "
-                f"close {day_text(row.last_date)} and its 1D move is n/a (for every row on "
-                f"one date use as-of {day_text(row.last_date)})."
+                f"close {day_text(row.last_date)}; its 1D move (and a month, quarter or year "
+                f"to date that would be another period's) is n/a (for every row on one date "
+                f"use as-of {day_text(row.last_date)})."
             )
 
     def _cells(self, row: ScoreRow, p: Prices, key: str, w: P.Window | None) -> dict[str, Figure]:
@@ -280,10 +293,10 @@ class _Board:
                     f"{row.symbol}.{key}.{basis}",
                     None,
                     "fraction",
-                    f"{row.symbol} {basis} return, 1D",
+                    f"{row.symbol} {basis} return, {key}",
                     source=p.total_source if basis == "total" else p.price_source,
                     symbols=(row.symbol,),
-                    window=f"1D to {self.day:%Y-%m-%d}",
+                    window=f"{key} to {self.day:%Y-%m-%d}",
                     formula=f"{basis} return = end close / base close - 1",
                     why=f"no close on {self.day:%Y-%m-%d}",
                 )

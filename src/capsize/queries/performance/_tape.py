@@ -12,6 +12,7 @@ from capsize.queries.performance._common import day_text, number_figure, span
 from capsize.queries.performance._scoreboard import ScoreboardResult, scoreboard
 from capsize.queries.result import FigureSet, QueryResult, TableData
 from capsize.queries.session import session_for
+from capsize.rules.bottom_line import TIE
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -35,6 +36,11 @@ class TapeResult(QueryResult):
 
     leader: str | None = None
     laggard: str | None = None
+    """The single best and worst mover; None when several tie (see ``leaders``, ``laggards``)."""
+    leaders: tuple[str, ...] = ()
+    laggards: tuple[str, ...] = ()
+    """Every proxy within the tie rule (:data:`capsize.rules.bottom_line.TIE`) of the best and
+    the worst move; one symbol each unless they tie."""
     movers: tuple[str, ...] = ()
     """Symbols with a close on the day, in segment order."""
     rows: tuple[tuple[str, str, str], ...] = ()
@@ -131,11 +137,12 @@ def tape(source: Store | Session, as_of: object | None = None) -> TapeResult:
         if any(r.symbol == a and r.segment is not None for r in sb.rows):
             f = sb.fig(f"{a}-{b}.1D")
             figs[f.id] = f
-    leader = laggard = None
-    if moves:
-        moves.sort()
-        leader, laggard = moves[-1][1], moves[0][1]
-        notes.insert(0, f"Leader: {moves[-1][2]}. Laggard: {moves[0][2]}.")
+    leaders, laggards = _ends(moves)
+    if leaders and laggards and set(leaders) != set(laggards):
+        notes.insert(0, f"{_who(moves, leaders, 'Leader')} {_who(moves, laggards, 'Laggard')}")
+    elif leaders:
+        notes.insert(0, "Every proxy moved the same to a tenth of a point: no leader or laggard.")
+        leaders = laggards = ()
     figs.update(fs.mapping())
     table = TableData(
         "tape",
@@ -158,8 +165,28 @@ def tape(source: Store | Session, as_of: object | None = None) -> TapeResult:
         sources=tuple(
             dict.fromkeys(p for f in figs.values() for p in f.provenance.source.split("; "))
         ),
-        leader=leader,
-        laggard=laggard,
+        leader=leaders[0] if len(leaders) == 1 else None,
+        laggard=laggards[0] if len(laggards) == 1 else None,
+        leaders=leaders,
+        laggards=laggards,
         movers=tuple(i[0] for i in ids),
         rows=tuple(ids),
     )
+
+
+def _ends(moves: list[tuple[float, str, str]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Symbols tied for the best and for the worst move (within the tie rule)."""
+    if not moves:
+        return (), ()
+    hi, lo = max(m[0] for m in moves), min(m[0] for m in moves)
+    best = tuple(sym for v, sym, _ in moves if hi - v <= TIE)
+    worst = tuple(sym for v, sym, _ in moves if v - lo <= TIE)
+    return best, worst
+
+
+def _who(moves: list[tuple[float, str, str]], syms: tuple[str, ...], word: str) -> str:
+    """Say "Leader: Small-cap (IWM)." or "Laggards, tied: Large-cap (SPY), Mega-cap (QQQ)."."""
+    names = [label for _, sym, label in moves if sym in syms]
+    if len(names) == 1:
+        return f"{word}: {names[0]}."
+    return f"{word}s, tied: {', '.join(names)}."

@@ -93,4 +93,11 @@ def flows_section(inp: Inputs) -> Section:
         for n in res.notes
         if n.startswith(("Not covered", "as-of ")) or "stale" in n or "no flow in the" in n
     )
+    if not any(f.available for f in figs.values()):  # tables of n/a say nothing: one sentence
+        return Section(
+            "flows",
+            "Fund flows",
+            False,
+            " ".join((f"No fund has a usable flow on {inp.day}.", *notes)),
+        )
     return Section("flows", "Fund flows", figures=figs, tables=tuple(tables), notes=notes)

@@ -7,7 +7,9 @@ unchanged under the report's ids. Nothing here reads the store or computes a fig
 
 from __future__ import annotations
 
-from capsize._format import fmt_date, fmt_large
+from dataclasses import replace
+
+from capsize._format import fmt_date, fmt_large, fmt_num
 from capsize.errors import CapsizeError
 from capsize.queries.performance import (
     HighsResult,
@@ -33,7 +35,7 @@ __all__ = [
     "tape_section",
 ]
 
-SCORE_WINDOWS = ("1D", "1W", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y")
+SCORE_WINDOWS = ("1D", "1W", "MTD", "1M", "3M", "6M", "YTD", "1Y", "3Y", "5Y")
 TABLE_YEARS = 15
 HIGH_KEYS = (
     ("all_time_close", "all-time_close"),
@@ -59,6 +61,22 @@ def _scoreboard(inp: Inputs) -> ScoreboardResult:
 # --------------------------------------------------------------------------- scoreboard
 
 
+def _stale_fmt(v: float | int | None) -> str:
+    """Show a stale row's missing window as "stale" (the reason is said once, in the caption)."""
+    return "stale" if v is None else str(pct("no data")(v))
+
+
+def _stale_caption(res: ScoreboardResult) -> str:
+    old = [r for r in res.rows if not r.current]
+    if not old:
+        return ""
+    names = ", ".join(f"{r.symbol} (last close {day_text(r.last_date)})" for r in old)
+    return (
+        f" Stale: {names} had no close on {day_text(res.as_of)}; their rows run to that close "
+        "and a window that would be another day's or month's move is marked stale."
+    )
+
+
 def scoreboard_section(inp: Inputs) -> Section:
     """Segments x windows, total return for funds and price return for the indices."""
     res = _scoreboard(inp)
@@ -70,7 +88,7 @@ def scoreboard_section(inp: Inputs) -> Section:
         for w in SCORE_WINDOWS:
             f = inp.book.adopt(
                 res.fig(row.fid(w)),
-                pct("no data"),
+                pct("no data") if row.current else _stale_fmt,
                 fid=f"score.{row.symbol}.{w}",
                 label=f"{row.symbol} {row.basis} return, {w}",
             )
@@ -79,32 +97,30 @@ def scoreboard_section(inp: Inputs) -> Section:
         rows.append(tuple(cells))
     for a, b, label in res.spreads:
         cells = [label, "spread"]
-        for w in [*SCORE_WINDOWS, "MTD"]:
+        for w in SCORE_WINDOWS:
             f = inp.book.adopt(res.fig(f"{a}-{b}.{w}"), pp("no data"), fid=f"score.{a}-{b}.{w}")
             figs[f"{a}-{b}.{w}"] = f
             if w in ("1D", "MTD", "YTD"):
                 figs[f"{a}-{b}.{w}.abs"] = inp.book.magnitude(f, pp_abs("no data"))
-            if w != "MTD":
-                cells.append(f)
+            cells.append(f)
         rows.append(tuple(cells))
-    for sym in (CORE_SMALL, CORE_LARGE):
-        figs[f"{sym}.MTD"] = inp.book.adopt(
-            res.fig(f"{sym}.MTD.total"), pct("no data"), fid=f"score.{sym}.MTD", label=f"{sym} MTD"
-        )
     table = Table(
         ("Segment (proxy)", "Basis", *SCORE_WINDOWS),
         tuple(rows),
         "Basis: total = total return from dividend-adjusted closes (ETFs); price = price return "
         "from index levels; spread = difference of the two rows' returns, in percentage points. "
-        "Windows end on the report day (a proxy without a close that day: on its last close, "
-        "labelled, with no 1D move); a base is the last close on or before the window start "
-        "(YTD: last close of the previous year).",
+        "Windows end on the report day; a base is the last close on or before the window start "
+        "(MTD: last close of the previous month; YTD: of the previous year)." + _stale_caption(res),
         highlight=tuple(i for i, r in enumerate(rows) if r[1] == "spread"),
     )
     return Section("scoreboard", "Scoreboard", figures=figs, tables=(table,))
 
 
 # --------------------------------------------------------------------------- tape
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def tape_section(inp: Inputs) -> Section:
@@ -131,10 +147,17 @@ def tape_section(inp: Inputs) -> Section:
         )
     if not rows:
         return Section("tape", "The tape", False, f"no segment proxy has a bar on {inp.day}")
+    for i, sym in enumerate(res.leaders):
+        figs[f"leader.{i}"] = figs[f"{sym}.move"]
+    for i, sym in enumerate(res.laggards):
+        figs[f"laggard.{i}"] = figs[f"{sym}.move"]
     if res.leader is not None and res.laggard is not None:
         figs["leader"] = figs[f"{res.leader}.move"]
         figs["laggard"] = figs[f"{res.laggard}.move"]
-    notes = tuple(n for n in res.notes if not n.startswith("Move: "))
+    stale = [c.symbol for c in inp.proxies.values() if not c.current]
+    notes = tuple(n for n in res.notes if not n.startswith("Move: ") and " no bar on " not in n)
+    if stale:
+        notes += (f"Not in the table: {_and(stale)} (no close on {inp.day}).",)
     table = Table(
         ("Segment (proxy)", "Move", "Volume", "vs 20-day avg"),
         tuple(rows),
@@ -378,11 +401,54 @@ def leadership_section(inp: Inputs) -> Section:
 # --------------------------------------------------------------------------- highs
 
 
-def highs_section(inp: Inputs) -> Section:
-    """Distance from all-time and 52-week highs (close and intraday), current drawdown."""
+def _level(v: float | int | None) -> str:
+    return fmt_num(v, 2, reason="no data")
+
+
+def _mark_cells(inp: Inputs, res: HighsResult, sym: str, key: str) -> tuple[Figure, Figure, Figure]:
+    """Level, date and sessions since one high, adopted from the highs query."""
+    q, lq, sq = (res.fig(f"{sym}.{key}{x}") for x in (".date", ".level", ".sessions"))
+    if lq.value is None:  # one short reason, in the level cell only
+        why = "close-only data" if "close-only" in lq.note else "no data"
+        q, lq, sq = replace(q, note=""), replace(lq, note=why), replace(sq, note="")
+    count = num("", 0)
+    return (
+        inp.book.adopt(lq, _level, fid=f"highs.{sym}.{key}.level"),
+        inp.book.adopt(
+            q, lambda v: q.note if v is not None else "n/a", fid=f"highs.{sym}.{key}.date"
+        ),
+        inp.book.adopt(
+            sq,
+            lambda v: "n/a" if v is None else count(v),
+            fid=f"highs.{sym}.{key}.sessions",
+        ),
+    )
+
+
+def _highs_syms(inp: Inputs) -> list[str]:
     held = set(inp.session.symbols())
     syms = [c.symbol for c in inp.proxies.values()] + ["^RUT", "^GSPC"]
-    syms = [s for s in dict.fromkeys(syms) if s in held]
+    return [s for s in dict.fromkeys(syms) if s in held]
+
+
+def _week52_note(res: HighsResult) -> str:
+    """Say whose 52-week high differs from the all-time high (else that none does)."""
+    differ = [
+        sym
+        for sym in res.symbols
+        if res.fig(f"{sym}.week52_close.date").value != res.fig(f"{sym}.all_time_close.date").value
+    ]
+    if not differ:
+        return "Every 52-week closing high here is also the all-time closing high."
+    return (
+        f"52-week closing high below the all-time high: {', '.join(differ)} (dates and levels "
+        "in the provenance appendix)."
+    )
+
+
+def highs_section(inp: Inputs) -> Section:
+    """Record (all-time) highs by close and intraday: date, level, sessions since; drawdowns."""
+    syms = _highs_syms(inp)
     if not syms:
         return Section("highs", "Highs and drawdowns", False, "no closes for the proxies")
     res: HighsResult = inp.session.cached(
@@ -393,32 +459,38 @@ def highs_section(inp: Inputs) -> Section:
     figs: dict[str, Figure] = {}
     for sym in res.symbols:
         end = ends[sym]
-        cells: list[Figure | str] = [sym + ("" if end == inp.as_of else f" (to {day_text(end)})")]
         for key, old in HIGH_KEYS:
-            f = inp.book.adopt(res.fig(f"{sym}.{key}"), pct("no data"), fid=f"highs.{sym}.{old}")
-            figs[f"{sym}.{old}"] = f
-            cells.append(f)
-        cur = inp.book.adopt(
-            res.fig(f"{sym}.drawdown"), pct("no data"), fid=f"highs.{sym}.drawdown"
-        )
-        mdd = inp.book.adopt(
-            res.fig(f"{sym}.max_drawdown"), pct("no data"), fid=f"highs.{sym}.max_drawdown"
-        )
-        figs[f"{sym}.drawdown"] = cur
-        rows.append((*cells, cur, mdd))
+            figs[f"{sym}.{old}"] = inp.book.adopt(
+                res.fig(f"{sym}.{key}"), pct("no data"), fid=f"highs.{sym}.{old}"
+            )
+        for key in ("drawdown", "max_drawdown"):
+            figs[f"{sym}.{key}"] = inp.book.adopt(
+                res.fig(f"{sym}.{key}"), pct("no data"), fid=f"highs.{sym}.{key}"
+            )
+        label = sym + ("" if end == inp.as_of else f" (to {day_text(end)})")
+        dist: Figure | str = figs[f"{sym}.all-time_close"]
+        if sym in res.records:  # the last close is the record: say so, not "0.0%"
+            dist = "record close"
+        close = _mark_cells(inp, res, sym, "all_time_close")
+        intraday = _mark_cells(inp, res, sym, "all_time_intraday")
+        rows.append((label, dist, *close, *intraday, figs[f"{sym}.max_drawdown"]))
     t = Table(
         (
             "Proxy",
-            "ATH close",
-            "ATH intraday",
-            "52w close",
-            "52w intraday",
-            "Drawdown",
+            "From record close",
+            "Record close",
+            "Set on",
+            "Sessions since",
+            "Intraday high",
+            "Set on",
+            "Sessions since",
             "Max drawdown",
         ),
         tuple(rows),
-        "Distance of the last close from the all-time high (ATH) and the 52-week (52w) high, "
-        "by close and by intraday high; drawdown from the running peak close. ETFs on "
-        "dividend-adjusted prices, indices on levels; intraday highs only where the store has them.",
+        "Record close: the highest close in the data held; intraday high: the highest intraday "
+        "price (only where the store has intraday highs). Sessions since: closes after the "
+        "high up to the last close. From record close: last close / record close - 1, which is "
+        "also the current drawdown. ETFs on dividend-adjusted prices, indices on levels. "
+        + _week52_note(res),
     )
     return Section("highs", "Highs and drawdowns", figures=figs, tables=(t,))

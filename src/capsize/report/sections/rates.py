@@ -168,7 +168,7 @@ def rates_section(inp: Inputs) -> Section:
     if latest is not None:
         figs["turns.latest"] = adopt(inp.book, latest, "rates")
     notes = tuple(
-        n for n in res.notes if n.startswith(("regime table", "as-of ")) or "not available" in n
+        n for n in res.notes if n.startswith(("Regime table", "as-of ")) or "not available" in n
     )
     return Section(
         "rates",
