@@ -35,7 +35,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -49,12 +49,31 @@ from capsize.data._holders import release as release_holder
 from capsize.data._schema import MIGRATIONS, SCHEMA_VERSION
 from capsize.errors import DataNotFound, InputError, StoreError
 
-__all__ = ["BAR_FIELDS", "BASES", "Basis", "IntegrityReport", "Provenance", "Store", "as_timestamp"]
+__all__ = [
+    "BAR_FIELDS",
+    "BASES",
+    "Basis",
+    "IntegrityReport",
+    "Provenance",
+    "Store",
+    "as_timestamp",
+    "first_row",
+]
 
 Basis = Literal["adjusted", "raw", "level", "auto"]
 BASES: tuple[str, ...] = ("adjusted", "raw", "level")
 BAR_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
 _FACTOR_DATASETS_HINT = "FF3, FF5_2x3, Momentum, ME_portfolios_VW, ME_portfolios_EW"
+
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """Return the first row of an executed query (``None`` when empty), consuming it all.
+
+    DuckDB 2 keeps a result open until a fetch returns no rows, and refuses other work
+    on the connection (``register``) meanwhile; ``fetchone()`` would leave it open.
+    """
+    rows = result.fetchall()
+    return tuple(rows[0]) if rows else None
 
 
 @dataclass(frozen=True)
@@ -340,12 +359,14 @@ class Store:
 
     def schema_version(self) -> int:
         """Return the store's schema version (0 for an empty file)."""
-        exists = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone()
+        exists = first_row(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+            )
+        )
         if not exists or exists[0] == 0:
             return 0
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = first_row(self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'"))
         return int(row[0]) if row else 0
 
     @contextmanager
@@ -555,13 +576,15 @@ class Store:
         """
         problems: list[str] = []
         for table, key in _UNIQUE_KEYS.items():
-            row = self.con.execute(
-                f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)"
-            ).fetchone()
+            row = first_row(
+                self.con.execute(
+                    f"SELECT count(*) FROM (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)"
+                )
+            )
             if row and row[0]:
                 problems.append(f"{table}: {row[0]} duplicated keys ({key})")
         for what, sql in _ROW_CHECKS:
-            row = self.con.execute(sql).fetchone()
+            row = first_row(self.con.execute(sql))
             if row and row[0]:
                 problems.append(what.format(n=row[0]))
         return IntegrityReport(ok=not problems, problems=tuple(problems))
@@ -822,10 +845,12 @@ class Store:
             (Timestamp) and ``attrs["source"]``.
         """
         a = as_timestamp(as_of, "as_of")
-        row = self.con.execute(
-            "SELECT max(as_of) FROM holdings WHERE fund = ? AND (?::DATE IS NULL OR as_of <= ?::DATE)",
-            [fund, a, a],
-        ).fetchone()
+        row = first_row(
+            self.con.execute(
+                "SELECT max(as_of) FROM holdings WHERE fund = ? AND (?::DATE IS NULL OR as_of <= ?::DATE)",
+                [fund, a, a],
+            )
+        )
         if not row or row[0] is None:
             raise DataNotFound(
                 f"no holdings for fund {fund!r} dated on or before {a.date() if a is not None else 'today'}; "
@@ -888,18 +913,22 @@ class Store:
 
     def provenance(self, dataset: str, key: str) -> Provenance:
         """Source and coverage of a dataset (``bars``/``macro``/``factors``/... and its key)."""
-        row = self.con.execute(
-            "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(first_date), "
-            "max(last_date), sum(rows), max(ingested_at) FROM catalog WHERE kind = ? AND subject = ?",
-            [dataset, key],
-        ).fetchone()
+        row = first_row(
+            self.con.execute(
+                "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(first_date), "
+                "max(last_date), sum(rows), max(ingested_at) FROM catalog WHERE kind = ? AND subject = ?",
+                [dataset, key],
+            )
+        )
         if (not row or row[0] is None) and dataset == "bars":
             # Bars written directly (not through an import) carry their source per row.
-            row = self.con.execute(
-                "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(date), max(date), "
-                "count(*), max(ingested_at) FROM bars WHERE symbol = ?",
-                [key],
-            ).fetchone()
+            row = first_row(
+                self.con.execute(
+                    "SELECT string_agg(DISTINCT source, '; ' ORDER BY source), min(date), max(date), "
+                    "count(*), max(ingested_at) FROM bars WHERE symbol = ?",
+                    [key],
+                )
+            )
         if not row or row[0] is None:
             raise DataNotFound(f"no {dataset} dataset {key!r} in the store")
         first = pd.Timestamp(row[1]) if row[1] is not None else None
@@ -960,10 +989,10 @@ class Store:
 
     def last_date(self) -> pd.Timestamp | None:
         """Return the latest bar date in the store (None when empty)."""
-        row = self.con.execute("SELECT max(date) FROM bars").fetchone()
+        row = first_row(self.con.execute("SELECT max(date) FROM bars"))
         return pd.Timestamp(row[0]) if row and row[0] is not None else None
 
     def is_empty(self) -> bool:
         """Return True when the store holds no bars."""
-        row = self.con.execute("SELECT count(*) FROM bars").fetchone()
+        row = first_row(self.con.execute("SELECT count(*) FROM bars"))
         return not row or row[0] == 0

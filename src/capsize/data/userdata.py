@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from capsize.data.store import first_row
 from capsize.errors import DataNotFound, InputError
 
 if TYPE_CHECKING:
@@ -149,17 +150,19 @@ def get_watchlist(store: Store, wid: int) -> Watchlist:
     DataNotFound
         When there is no such watchlist.
     """
-    row = store.con.execute(f"SELECT {_COLUMNS} FROM watchlists WHERE id = ?", [wid]).fetchone()
+    row = first_row(store.con.execute(f"SELECT {_COLUMNS} FROM watchlists WHERE id = ?", [wid]))
     if row is None:
         raise DataNotFound(f"no watchlist with id {wid}; list them at /api/v1/watchlists")
     return _row(row)
 
 
 def _check_free(store: Store, name: str, wid: int | None) -> None:
-    row = store.con.execute(
-        "SELECT id FROM watchlists WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
-        [name, wid],
-    ).fetchone()
+    row = first_row(
+        store.con.execute(
+            "SELECT id FROM watchlists WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ?",
+            [name, wid],
+        )
+    )
     if row is not None:
         raise InputError(f"a watchlist named {name!r} exists already (id {row[0]}); pick another")
 
@@ -191,11 +194,13 @@ def create_watchlist(
     text = _printable(note, "note", MAX_NOTE_CHARS)
     with store.transaction() as con:
         _check_free(store, clean, None)
-        row = con.execute(
-            "INSERT INTO watchlists (name, symbols, note, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [clean, list(syms), text, at, at],
-        ).fetchone()
+        row = first_row(
+            con.execute(
+                "INSERT INTO watchlists (name, symbols, note, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                [clean, list(syms), text, at, at],
+            )
+        )
     if row is None:  # pragma: no cover - INSERT ... RETURNING always returns the row
         raise InputError(f"watchlist {clean!r} was not created")
     return get_watchlist(store, int(row[0]))
