@@ -171,9 +171,11 @@ def test_markdown_charts_written_beside_it(rendered) -> None:
         assert svg.lstrip().startswith("<?xml") and "<svg" in svg
         assert "font-family: Inter," in svg, "SVG text should name the body font stack"
         assert "font-family: 'DejaVu Sans'" not in svg
-    for chart in all_charts(ctx):  # title and source printed once, as text, not in the image
-        assert md.count(f"_{chart.source}_") == 1, chart.id
-        assert md.count(f"**{chart.title}**") == 1, chart.id
+    from capsize.report.render import md_escape
+
+    for chart in all_charts(ctx):  # title and source printed once, as (escaped) text
+        assert md.count(f"_{md_escape(chart.source)}_") == 1, chart.id
+        assert md.count(f"**{md_escape(chart.title)}**") == 1, chart.id
 
 
 def test_html_is_self_contained(rendered) -> None:

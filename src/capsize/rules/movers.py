@@ -17,7 +17,7 @@ The rule (:data:`RULE`):
 Examples
 --------
 >>> liquidity_label(0.5, 40e3)
-'illiquid ($40k/day); under $1'
+'illiquid; under $1'
 >>> liquidity_label(25.0, None)
 'volume unknown'
 """
@@ -64,14 +64,6 @@ RULE = (
 """The rule in one sentence, for method notes."""
 
 
-def _money(v: float) -> str:
-    if v >= 1e9:
-        return f"${v / 1e9:.1f}B"
-    if v >= 1e6:
-        return f"${v / 1e6:.1f}M"
-    return f"${v / 1e3:.0f}k"
-
-
 def is_thin(close: float | None, dollar_volume: float | None) -> bool:
     """Return True when a move should be read with care (thin, sub-$1 or volume unknown)."""
     tier = liquidity_tier(dollar_volume)
@@ -80,7 +72,9 @@ def is_thin(close: float | None, dollar_volume: float | None) -> bool:
 
 
 def liquidity_label(close: float | None, dollar_volume: float | None) -> str:
-    """Return the liquidity label of a move: tier with $ volume, or ``volume unknown``; sub-$1.
+    """Return the liquidity label of a move: its tier or ``volume unknown``; sub-$1.
+
+    The dollar volume itself is a figure of its own (beside the label), not repeated here.
 
     Parameters
     ----------
@@ -90,9 +84,7 @@ def liquidity_label(close: float | None, dollar_volume: float | None) -> str:
         Median daily dollar volume over :data:`LIQUIDITY_SESSIONS` sessions, USD.
     """
     tier = liquidity_tier(dollar_volume)
-    parts = [
-        "volume unknown" if tier is None else f"{tier} ({_money(float(dollar_volume or 0))}/day)"
-    ]
+    parts = ["volume unknown" if tier is None else tier]
     if close is not None and math.isfinite(close) and close < PENNY_PRICE:
         parts.append("under $1")
     return "; ".join(parts)
