@@ -28,7 +28,7 @@ __all__ = [
     "split_list",
 ]
 
-RESERVED = ("as_of", "format", "table", "limit", "offset")
+RESERVED = ("as_of", "format", "table", "limit", "offset", "sort", "order")
 """URL parameters the web itself takes (never passed to a query as such, except as_of)."""
 
 LIST_ITEM = r"^[A-Za-z0-9^.=_:\-]{1,32}$"

@@ -9,7 +9,7 @@ formatter of the CLI and the report. Nothing here computes a figure.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from capsize._format import NA, fmt_money, fmt_num, fmt_pct, fmt_ratio, is_missing
@@ -155,10 +155,47 @@ def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
     return tuple(out)
 
 
-def view_result(prefix: str, result: QueryResult) -> ResultView:
+def _select(t: TableView, columns: Sequence[str]) -> TableView:
+    keep = [i for c in columns for i, name in enumerate(t.columns) if name == c]
+    if not keep:
+        return t
+    rows = tuple(tuple(row[i] for i in keep) for row in t.rows)
+    return replace(
+        t,
+        columns=tuple(t.columns[i] for i in keep),
+        rows=rows,
+        numeric=tuple(t.numeric[i] for i in keep),
+    )
+
+
+def _transpose(t: TableView) -> TableView:
+    if len(t.rows) != 1:
+        return t
+    rows = tuple((CellView(c, c), cell) for c, cell in zip(t.columns, t.rows[0], strict=True))
+    return replace(t, columns=("field", "value"), rows=rows, numeric=(False, True))
+
+
+def _tables(result: QueryResult, columns: Sequence[str], transpose: bool) -> tuple[TableView, ...]:
+    views = [_table(t) for t in result.tables]
+    if views and columns:
+        views[0] = _select(views[0], columns)
+    if views and transpose:
+        views[0] = _transpose(views[0])
+    return tuple(views)
+
+
+def view_result(
+    prefix: str,
+    result: QueryResult,
+    *,
+    columns: Sequence[str] = (),
+    transpose: bool = False,
+) -> ResultView:
     """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
 
-    Named figures that also appear in a table are shown in the table only.
+    Named figures that also appear in a table are shown in the table only. ``columns``
+    picks the first table's columns shown; ``transpose`` shows a one-row first table as
+    (field, value) rows. Neither changes a figure.
     """
     in_tables = {f.id for t in result.tables for f in t.figures()}
     cards = tuple(
@@ -168,7 +205,7 @@ def view_result(prefix: str, result: QueryResult) -> ResultView:
     )
     return ResultView(
         cards,
-        tuple(_table(t) for t in result.tables),
+        _tables(result, columns, transpose),
         _charts(prefix, result.series),
         tuple(result.notes),
         tuple(result.sources),
