@@ -45,26 +45,29 @@ CASES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 runner = CliRunner()
 
 
-def same(a: Any, b: Any, where: str = "$") -> list[str]:
-    """Differences between two JSON values (numbers to 1e-12 relative or absolute)."""
-    if isinstance(a, bool) or isinstance(b, bool) or a is None or b is None:
-        return [] if a == b and type(a) is type(b) else [f"{where}: {a!r} != {b!r}"]
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        ok = math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
-        return [] if ok else [f"{where}: {a!r} != {b!r}"]
-    if isinstance(a, dict) and isinstance(b, dict):
+def _same_containers(a: Any, b: Any, where: str) -> list[str]:
+    if isinstance(a, dict):
         if a.keys() != b.keys():
             return [f"{where}: keys differ: {sorted(a.keys() ^ b.keys())[:5]}"]
         return [d for k in a for d in same(a[k], b[k], f"{where}.{k}")]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{where}: {len(a)} items != {len(b)}"]
-        return [
-            d
-            for i, (x, y) in enumerate(zip(a, b, strict=True))
-            for d in same(x, y, f"{where}[{i}]")
-        ]
-    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+    if len(a) != len(b):
+        return [f"{where}: {len(a)} items != {len(b)}"]
+    pairs = enumerate(zip(a, b, strict=True))
+    return [d for i, (x, y) in pairs for d in same(x, y, f"{where}[{i}]")]
+
+
+def same(a: Any, b: Any, where: str = "$") -> list[str]:
+    """Differences between two JSON values (numbers to 1e-12 relative or absolute)."""
+    numbers = (int, float)
+    if isinstance(a, numbers) and isinstance(b, numbers) and bool not in (type(a), type(b)):
+        ok = math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+    elif (isinstance(a, dict) and isinstance(b, dict)) or (
+        isinstance(a, list) and isinstance(b, list)
+    ):
+        return _same_containers(a, b, where)
+    else:
+        ok = type(a) is type(b) and a == b
+    return [] if ok else [f"{where}: {a!r} != {b!r}"]
 
 
 def test_same_compares_numbers_to_1e12_and_everything_else_exactly() -> None:
