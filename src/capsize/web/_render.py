@@ -78,11 +78,12 @@ class CardView:
 
 @dataclass(frozen=True)
 class CellView:
-    """A table cell: its text, its sort key and (for a figure) the figure's id."""
+    """A table cell: its text, its sort key, (for a figure) its id, and why it is n/a."""
 
     text: str
     sort: str
     fig: str | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,15 @@ class ResultView:
 
 
 def _cell(cell: Figure | str | None) -> CellView:
+    """A table cell; a missing figure reads "n/a" (its reason is in the explain popover)."""
     if isinstance(cell, Figure):
+        if is_missing(cell.value) and cell.unit not in ("date", "text"):
+            return CellView(NA, "", cell.id, cell.note)
         sort = "" if cell.value is None else repr(float(cell.value))
         return CellView(format_figure(cell), sort, cell.id)
-    text = "" if cell is None else cell
-    return CellView(text, text)
+    if cell is None or cell == "":
+        return CellView(NA, "", None, "no value")
+    return CellView(cell, cell)
 
 
 def _table(t: TableData) -> TableView:
@@ -150,7 +155,8 @@ def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
             }
             for s in group
         )
-        title = group[0].label if len(group) == 1 else f"{len(group)} series ({unit})"
+        labels = [s.label for s in group]
+        title = ", ".join(labels) if len(group) <= 3 else f"{len(group)} series ({unit})"
         out.append(ChartView(f"{prefix}-chart-{i}", title, unit, traces))
     return tuple(out)
 
