@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     from fastapi.testclient import TestClient
 
-DAYS = ("2025-10-08", "2024-06-28")
-"""As-of days asked (a recent day and one a year and more before it)."""
+DAYS = ("2025-10-08", "2025-12-31")
+"""As-of days asked (the universe member lists start 2025-05-13: breadth needs one)."""
 STOCKS = "BE,IONQ"
 """Stocks of the shared universe (bars and IWM holdings on both days)."""
 

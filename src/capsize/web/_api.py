@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from capsize.queries import watchlists as wl
 from capsize.web._answers import Answer, is_past, table_csv
 from capsize.web._errors import WebError
+from capsize.web._fastpath import request_key
 from capsize.web._models import (
     ErrorBody,
     QueryAnswer,
@@ -109,6 +110,7 @@ async def respond(
     A cached answer is sent from the event loop; one to compute runs in a worker thread.
     """
     state = _state(request)
+    generation = state.generations()  # read first: a newer snapshot makes the kept copy stale
     as_of = parse_day(as_of)
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
@@ -130,6 +132,17 @@ async def respond(
         return Response(status_code=304, headers=headers)
     if fmt == "csv":
         return _csv(answer, table, headers)
+    if given is None:
+        query = request.scope.get("query_string", b"")
+        key = request_key(request.url.path, query, today=state.config.today())
+        state.responses.put(
+            key,
+            answer.body,
+            headers,
+            generation=generation,
+            user_data=r.spec.user_data,
+            media_type="application/json",
+        )
     return Response(answer.body, media_type="application/json", headers=headers)
 
 

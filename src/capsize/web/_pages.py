@@ -26,6 +26,7 @@ from capsize.errors import CapsizeError, InputError
 from capsize.web._answers import RateLimited
 from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
+from capsize.web._fastpath import request_key
 from capsize.web._models import WatchlistIn
 from capsize.web._params import RESERVED, parse_day, parse_params, split_list
 from capsize.web._registry import Page, Param, Resolved, Section
@@ -93,8 +94,10 @@ class SectionView:
     charts: bool = False
     unfold: bool = False
     pending: bool = False
+    transient: bool = False
     sort: tuple[str, bool] | None = None
     sort_links: bool = False
+    carry: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _state(request: Request) -> WebState:
@@ -157,6 +160,7 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     out.list_like = r.spec.list_like
     out.offset = ctx.offset if r.spec.list_like else 0
     out.fields = [_field(p, given) for p in r.params if p.name not in sec.hide] if sec.form else []
+    out.carry = [(k, v) for k in sec.hide if k in ctx.url for v in ctx.url[k]] if sec.form else []
     out.api_url = _api_url(r.spec.name, given, ctx.as_of)
     out.sort = ctx.order if r.spec.list_like else None
     out.sort_links = r.spec.list_like and not sec.transpose
@@ -177,6 +181,7 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
         )
     except (CapsizeError, RateLimited) as exc:
         out.error = classify(exc)[2]
+        out.transient = isinstance(exc, RateLimited)
         return out, None
     out.etag = answer.etag
     out.total_rows = answer.total_rows
@@ -317,9 +322,38 @@ def _render_sections(
         s.html, s.charts = cached
 
 
+def _keep(request: Request, response: Response, sections: list[SectionView], gen: Any) -> None:
+    """Keep the page for the fast path when it is the same for every later identical request.
+
+    Not kept: a visitor signed in or without a CSRF cookie yet, a page still computing or
+    refused by the rate limit, a confirmation ("done=...").
+    """
+    state = _state(request)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if (
+        not cookie
+        or len(cookie) > 64
+        or request.cookies.get(AUTH_COOKIE)
+        or "done" in request.query_params
+        or any(s.pending or s.transient for s in sections)
+    ):
+        return
+    query = request.scope.get("query_string", b"")
+    key = request_key(request.url.path, query, (cookie,), today=state.config.today())
+    state.responses.put(
+        key,
+        bytes(response.body),
+        {"Cache-Control": "no-cache"},
+        generation=gen,
+        user_data=True,
+        media_type="text/html; charset=utf-8",
+    )
+
+
 def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
     """Render page ``p`` for the request (sections computed in order)."""
     state = _state(request)
+    generation = state.generations()
     ctx = _page_input(request, subs or {})
     pairs = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
     sections = [s for s, _ in pairs]
@@ -336,7 +370,9 @@ def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None
         "pending": any(s.pending for s in sections),
         "pager_query": lambda offset: _pager(ctx.url, offset),
     }
-    return _html(request, "page.html", context)
+    response = _html(request, "page.html", context)
+    _keep(request, response, sections, generation)
+    return response
 
 
 def warm_pages(state: WebState, generation: int) -> int:

@@ -121,7 +121,7 @@ class ResultView:
 
 
 def _cell(cell: Figure | str | None) -> CellView:
-    """A table cell; a missing figure reads "n/a" (its reason is in the explain popover)."""
+    """Return a table cell; a missing figure reads "n/a" (its reason: the explain popover)."""
     if isinstance(cell, Figure):
         if is_missing(cell.value) and cell.unit not in ("date", "text"):
             return CellView(NA, "", cell.id, cell.note)
