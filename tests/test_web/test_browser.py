@@ -354,6 +354,8 @@ def test_stock_page_chart_rating_card_and_fundamentals(server: tuple[str, Path],
 def test_today_shows_what_to_watch(server: tuple[str, Path], page: Any) -> None:
     base, _ = server
     page.goto(f"{base}/?as_of={STOCK_DAY}")
+    selector = 'section[data-query="watch"] table[data-table="watch"]'
+    page.wait_for_selector(selector, timeout=300_000)  # "computing": the page reloads itself
     section = page.locator('section[data-query="watch"]')
     api = _api(base, "/api/v1/watch", as_of=STOCK_DAY)
     rows = api["tables"]["watch"]["rows"]

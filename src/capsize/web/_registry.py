@@ -383,7 +383,7 @@ PAGES: tuple[Page, ...] = (
         "/",
         "Today",
         (
-            Section("watch", unfold=True),
+            Section("watch", unfold=True, slow=True),
             Section("tape"),
             Section("scoreboard"),
             Section("relative_strength"),
