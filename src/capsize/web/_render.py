@@ -120,6 +120,13 @@ class ResultView:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _card(f: Figure) -> CardView:
+    """Return a named figure's card; a missing one reads "n/a", its reason below in small."""
+    if is_missing(f.value) and f.unit not in ("date", "text"):
+        return CardView(f.id, f.label, NA, f.note or "not available")
+    return CardView(f.id, f.label, format_figure(f), "")
+
+
 def _cell(cell: Figure | str | None) -> CellView:
     """Return a table cell; a missing figure reads "n/a" (its reason: the explain popover)."""
     if isinstance(cell, Figure):
@@ -204,11 +211,7 @@ def view_result(
     (field, value) rows. Neither changes a figure.
     """
     in_tables = {f.id for t in result.tables for f in t.figures()}
-    cards = tuple(
-        CardView(f.id, f.label, format_figure(f), f.note)
-        for f in result.figures.values()
-        if f.id not in in_tables
-    )
+    cards = tuple(_card(f) for f in result.figures.values() if f.id not in in_tables)
     return ResultView(
         cards,
         _tables(result, columns, transpose),
