@@ -16,6 +16,9 @@ Cases:
 - ``page cold``: ``/sources`` at a different as-of day for every request (every answer
   computed), with 20 clients and with one client (its own latency, no queueing).
 
+The server's own warm-up (latest answers, at start) is off: the benchmark warms the answers
+it measures itself, and a warm-up running alongside would only add noise.
+
 Uses the store at ``CAPSIZE_HOME`` when it holds data; otherwise imports the shared data
 (``CAPSIZE_SHARED`` or ``../shared``) into a temporary home first (not timed).
 
@@ -49,7 +52,7 @@ COLD_GOAL_MS = 300.0
 SERVER = """
 import sys, uvicorn
 from capsize.web import WebConfig, create_app
-app = create_app(WebConfig.from_settings(rate=1e9, burst=1e9, cache_entries=4096))
+app = create_app(WebConfig.from_settings(rate=1e9, burst=1e9, cache_entries=4096, warm=False))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
 """
 

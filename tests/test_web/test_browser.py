@@ -24,6 +24,8 @@ from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Section
 
 CHROMIUM = os.environ.get("CAPSIZE_CHROMIUM", "/usr/bin/chromium")
 DAY = "2019-12-31"
+PAGE_TIMEOUT_MS = 240_000
+"""A cold page computes its answers in line: minutes on a loaded two-core machine."""
 
 
 def _need(ok: bool, reason: str) -> None:
@@ -121,6 +123,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -374,6 +377,7 @@ def test_today_shows_what_to_watch(server: tuple[str, Path], page: Any) -> None:
 def test_screenshots(server: tuple[str, Path], browser: Any, shots: Path, width: int) -> None:
     base, _ = server
     context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     for name, path in (
         ("today", f"/?as_of={DAY}"),

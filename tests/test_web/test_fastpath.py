@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pytest
 
+from capsize.errors import InputError
 from capsize.queries.result import Figure, Provenance, QueryResult, TableData
 from capsize.web._answers import sort_tables
 from capsize.web._fastpath import ResponseCache, request_key
+from capsize.web._params import split_rules
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
 
 if TYPE_CHECKING:
@@ -32,6 +35,17 @@ def test_sort_tables_orders_rows_and_keeps_missing_last() -> None:
     by_text = [r[0] for r in sort_tables(result, "k", True).tables[0].rows]
     assert by_text == ["d", "c", "b", "a"]
     assert sort_tables(result, "nope", True) == result
+
+
+def test_rules_are_checked_as_rules() -> None:
+    assert split_rules("rules", ["pe<=15, price>=5", "sector==Energy"]) == (
+        "pe<=15",
+        "price>=5",
+        "sector==Energy",
+    )
+    for bad in ("<script>", "pe<=", "pe<=15;drop", "a" * 40 + "<1"):
+        with pytest.raises(InputError, match="not a rule"):
+            split_rules("rules", [bad])
 
 
 def test_response_cache_drops_answers_of_an_older_snapshot() -> None:

@@ -184,12 +184,14 @@ class Answers:
     entries: int = 256
     _results: LRU = field(init=False)
     _bodies: LRU = field(init=False)
+    _failed: LRU = field(init=False)
     _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _flights_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._results = LRU(self.entries)
         self._bodies = LRU(self.entries)
+        self._failed = LRU(self.entries)
 
     def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
         snaps = self.snapshots
@@ -212,8 +214,13 @@ class Answers:
         return found
 
     def computed(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> bool:
-        """Return True when the full answer is cached (any page or order of it is cheap)."""
-        return self._results.get(self._key(r, as_of, kwargs)) is not None
+        """Return True when the full answer is cached (any page or order of it is cheap).
+
+        Also True when a background computation of it just failed: asking again then
+        computes it in line and shows the error, instead of "computing" forever.
+        """
+        key = self._key(r, as_of, kwargs)
+        return self._results.get(key) is not None or self._failed.get(key) is not None
 
     def start(
         self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any], *, client: str
@@ -237,6 +244,7 @@ class Answers:
                 self._compute(key, r.fn, as_of, kwargs, client)  # type: ignore[arg-type]
             except Exception:  # shown when the page asks again (computed in line then)
                 log.info("background answer of %s failed", r.spec.name, exc_info=True)
+                self._failed.put(key, True)
             finally:
                 with self._flights_lock:
                     self._flights.pop(key, None)

@@ -37,6 +37,7 @@ __all__ = ["ISO_DATE", "build_router", "client_of", "remove", "require_token", "
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _LIST_TEXT = r"^[A-Za-z0-9^.=_:\-, ]*$"
+_RULES_TEXT = r"^[A-Za-z0-9_.<>=!+\-, ]*$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
@@ -157,14 +158,14 @@ def _multi(request: Request) -> dict[str, list[str]]:
 def _query_param(p: Param) -> tuple[Any, Any]:
     """Return the FastAPI annotation and ``Query(...)`` of a registry parameter."""
     text = p.help or p.kind
-    if p.kind == "list":
+    if p.kind in ("list", "rules"):
         example = ",".join(p.default) if isinstance(p.default, tuple) else None  # type: ignore[arg-type]
         return str | None, Query(
             None,
             alias=p.name,
             description=text,
             max_length=1000,
-            pattern=_LIST_TEXT,
+            pattern=_LIST_TEXT if p.kind == "list" else _RULES_TEXT,
             examples=[example] if example else None,
         )
     if p.kind in ("int", "float"):

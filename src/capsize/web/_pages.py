@@ -162,8 +162,8 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     out.fields = [_field(p, given) for p in r.params if p.name not in sec.hide] if sec.form else []
     out.carry = [(k, v) for k in sec.hide if k in ctx.url for v in ctx.url[k]] if sec.form else []
     out.api_url = _api_url(r.spec.name, given, ctx.as_of)
-    out.sort = ctx.order if r.spec.list_like else None
-    out.sort_links = r.spec.list_like and not sec.transpose
+    out.sort = ctx.order if r.spec.list_like and sec.server_sort else None
+    out.sort_links = r.spec.list_like and sec.server_sort
     try:
         kwargs = parse_params(r.params, given)
         if sec.slow and not state.answers.computed(r, ctx.as_of, kwargs):

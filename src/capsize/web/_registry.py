@@ -39,7 +39,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ParamKind = Literal["str", "int", "float", "bool", "list", "date", "choice"]
+ParamKind = Literal["str", "int", "float", "bool", "list", "rules", "date", "choice"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ class Param:
     name : str
         The query function's keyword (and the URL parameter).
     kind : ParamKind
-        ``list`` is comma-separated text (symbols, windows), ``date`` ISO ``YYYY-MM-DD``,
-        ``choice`` one of ``choices``.
+        ``list`` is comma-separated text (symbols, windows), ``rules`` comma-separated
+        screen rules (``pe<=15,price>=5``), ``date`` ISO ``YYYY-MM-DD``, ``choice`` one
+        of ``choices``.
     default : object
         Default value (None: the function's own default applies).
     help : str
@@ -164,6 +165,9 @@ class Section:
     slow : bool
         Its answer may take tens of seconds: when not cached, the page says "computing"
         and reloads itself while the answer is computed in the background.
+    server_sort : bool
+        Column headers sort every row on the server (``sort``, ``order``) over the one
+        cached answer, not just the rows of the page in the browser (a long, paged list).
     """
 
     query: str
@@ -176,6 +180,7 @@ class Section:
     transpose: bool = False
     unfold: bool = False
     slow: bool = False
+    server_sort: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,6 +281,13 @@ REGISTRY: tuple[QuerySpec, ...] = (
         "screen",
         "Screener",
         "screener",
+        params=(
+            Param(
+                "rules",
+                "rules",
+                help="rules 'column op value', comma-separated, e.g. pe<=15,price>=5",
+            ),
+        ),
         list_like=True,
         summary="Stocks of the universe filtered and sorted.",
     ),
@@ -465,6 +477,7 @@ PAGES: tuple[Page, ...] = (
                 columns=SCREEN_COLUMNS,
                 hide=("limit", "tickers", "sort_by", "ascending", "index_cap"),
                 slow=True,
+                server_sort=True,
             ),
         ),
         "Filter the universe with a preset or rules (e.g. pe<=15); click a column to sort "
