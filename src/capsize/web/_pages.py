@@ -156,6 +156,9 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     if r is None or not r.available:
         out.reason = r.reason if r is not None else "not in the registry"
         return out, None
+    if any("{" in _fill(v, ctx.subs) for v in sec.defaults.values()):
+        out.error = "Open a symbol with the form above to see this."  # nothing to ask yet
+        return out, None
     given = _given(r, sec, ctx.url, ctx.subs)
     out.list_like = r.spec.list_like
     out.offset = ctx.offset if r.spec.list_like else 0
@@ -387,8 +390,8 @@ def warm_pages(state: WebState, generation: int) -> int:
             r = state.registry.get(sec.query)
             if state.snapshots.data_generation != generation:
                 return done
-            if r is None or not r.available:
-                continue
+            if r is None or not r.available or any("{" in v for v in sec.defaults.values()):
+                continue  # a section of one symbol or list waits for its page's URL
             limit = PAGE_ROWS if r.spec.list_like else None
             try:
                 kwargs = parse_params(r.params, _given(r, sec, {}, {}))
