@@ -93,6 +93,7 @@ class SectionView:
     html: str = ""
     charts: bool = False
     unfold: bool = False
+    tables_first: bool = False
     pending: bool = False
     transient: bool = False
     sort: tuple[str, bool] | None = None
@@ -153,6 +154,7 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     title = sec.title or (r.spec.title if r is not None else sec.query)
     out = SectionView(f"s{i}", title, sec.query, r is not None and r.available, link=sec.link)
     out.unfold = sec.unfold
+    out.tables_first = sec.tables_first
     if r is None or not r.available:
         out.reason = r.reason if r is not None else "not in the registry"
         return out, None

@@ -165,6 +165,8 @@ class Section:
     slow : bool
         Its answer may take tens of seconds: when not cached, the page says "computing"
         and reloads itself while the answer is computed in the background.
+    tables_first : bool
+        Show the tables before the figure cards (a rating card's verdict first).
     server_sort : bool
         Column headers sort every row on the server (``sort``, ``order``) over the one
         cached answer, not just the rows of the page in the browser (a long, paged list).
@@ -181,6 +183,7 @@ class Section:
     unfold: bool = False
     slow: bool = False
     server_sort: bool = False
+    tables_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -489,7 +492,13 @@ PAGES: tuple[Page, ...] = (
         "Stock",
         (
             Section("price_history", {"symbol": "{symbol}"}, title="Price"),
-            Section("rating_card", {"ticker": "{symbol}"}, title="Rating card", unfold=True),
+            Section(
+                "rating_card",
+                {"ticker": "{symbol}"},
+                title="Rating card",
+                unfold=True,
+                tables_first=True,
+            ),
             Section(
                 "screen",
                 {"tickers": "{symbol}", "limit": "1"},
