@@ -24,6 +24,8 @@ from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Section
 
 CHROMIUM = os.environ.get("CAPSIZE_CHROMIUM", "/usr/bin/chromium")
 DAY = "2019-12-31"
+PAGE_TIMEOUT_MS = 240_000
+"""A cold page computes its answers in line: minutes on a loaded two-core machine."""
 
 
 def _need(ok: bool, reason: str) -> None:
@@ -121,6 +123,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -160,6 +163,7 @@ def _paths(base: str, home: Path) -> list[str]:
 def test_every_page_loads(server: tuple[str, Path], page: Any) -> None:
     base, home = server
     for path in _paths(base, home):
+        page.goto("about:blank")  # a "computing" page's reload must not abort the next one
         resp = page.goto(base + path)
         assert resp.status == 200, path
         assert page.locator("h1").first.is_visible()
@@ -271,16 +275,118 @@ def test_watchlist_needs_a_token(server: tuple[str, Path], page: Any) -> None:
     assert status == 403
 
 
+STOCK_DAY = "2025-10-08"
+FEW = "BE,IONQ,CRDO,GH,STRL"
+"""A few stocks of the shared universe: a screen of them takes seconds, not a minute."""
+COLUMN_JS = """(t, name) => {
+  const heads = Array.from(t.querySelectorAll("thead th"));
+  const i = heads.findIndex(th => th.textContent.replace(/[\u25b2\u25bc]/g, "").trim() === name);
+  return Array.from(t.tBodies[0].rows).map(r => r.cells[i].dataset.sort || r.cells[i].innerText.trim());
+}"""
+
+
+def _column(table: Any, name: str) -> list[str]:
+    values: list[str] = table.evaluate(COLUMN_JS, name)
+    return values
+
+
+def _numbers(values: list[str]) -> list[float]:
+    return [float(v) for v in values if v != ""]
+
+
+def _screen_ready(page: Any) -> Any:
+    """Wait while the page says "computing" (it reloads itself) and return the screen table."""
+    selector = 'section[data-query="screen"] table[data-table="screen"]'
+    page.wait_for_selector(selector, timeout=300_000)
+    return page.locator(selector)
+
+
+def test_screener_sorts_and_filters_on_the_server(server: tuple[str, Path], page: Any) -> None:
+    base, _ = server
+    page.goto(f"{base}/screener?tickers={FEW}&as_of={STOCK_DAY}")
+    table = _screen_ready(page)
+    assert len(_column(table, "ticker")) == len(FEW.split(","))
+    table.locator("thead a.sort", has_text="market_cap").click()
+    page.wait_for_url("**order=desc**")
+    table = _screen_ready(page)
+    caps = _numbers(_column(table, "market_cap"))
+    assert len(caps) >= 3 and caps == sorted(caps, reverse=True)
+    table.locator("thead a.sort", has_text="market_cap").click()
+    page.wait_for_url("**order=asc**")
+    table = _screen_ready(page)
+    shown = _column(table, "ticker")
+    api = _api(base, "/api/v1/screen", tickers=FEW, as_of=STOCK_DAY, sort_by="market_cap",
+               ascending="true")  # fmt: skip
+    want = [row[0] for row in api["tables"]["screen"]["rows"]]
+    assert shown == want  # the page's sort of the cached screen = the query's own ranking
+    section = page.locator('section[data-query="screen"]')
+    section.locator("input[name=rules]").fill("price>=100")
+    section.locator("form.params button[type=submit]").click()
+    page.wait_for_url("**rules=price**")
+    table = _screen_ready(page)
+    prices = _numbers(_column(table, "price"))
+    api = _api(base, "/api/v1/screen", tickers=FEW, as_of=STOCK_DAY, rules="price>=100")
+    assert _column(table, "ticker") == [row[0] for row in api["tables"]["screen"]["rows"]]
+    assert 0 < len(prices) < len(FEW.split(",")) and min(prices) >= 100
+    assert page.errors == []
+
+
+def test_stock_page_chart_rating_card_and_fundamentals(server: tuple[str, Path], page: Any) -> None:
+    base, _ = server
+    page.goto(f"{base}/stock/BE?as_of={STOCK_DAY}")
+    chart = page.locator('section[data-query="price_history"] .chart')
+    page.wait_for_selector('section[data-query="price_history"] .chart .main-svg', timeout=60_000)
+    assert chart.locator(".scatterlayer .trace").count() == 3  # close, 50- and 200-day averages
+    card = page.locator('section[data-query="rating_card"]')
+    assert card.locator("p.error").count() == 0
+    api = _api(base, "/api/v1/rating_card", ticker="BE", as_of=STOCK_DAY)["tables"]
+    shown = card.locator('table[data-table="card"]').inner_text()
+    for field, value, _ in api["card"]["rows"]:
+        assert field in shown and value in shown
+    flags = card.locator('table[data-table="flags"]')
+    assert flags.is_visible()  # risk flags open, not folded
+    statuses = {row[1] for row in api["flags"]["rows"]}
+    assert "NOT ASSESSED" in statuses  # no SEC data here: missing evidence says so
+    assert "NOT ASSESSED" in flags.inner_text()
+    fundamentals = page.locator('section[data-query="screen"] table[data-table="screen"]')
+    assert _column(fundamentals, "field")[:2] == ["ticker", "sector"]  # one row, transposed
+    catalysts = page.locator('section[data-query="catalysts"]')
+    assert catalysts.count() == 1 and "Catalysts" in catalysts.inner_text()
+    assert page.errors == []
+
+
+def test_today_shows_what_to_watch(server: tuple[str, Path], page: Any) -> None:
+    base, _ = server
+    page.goto(f"{base}/?as_of={STOCK_DAY}")
+    selector = 'section[data-query="watch"] table[data-table="watch"]'
+    page.wait_for_selector(selector, timeout=300_000)  # "computing": the page reloads itself
+    section = page.locator('section[data-query="watch"]')
+    api = _api(base, "/api/v1/watch", as_of=STOCK_DAY)
+    rows = api["tables"]["watch"]["rows"]
+    assert rows, "IWM was within 3% of its high on that day: the near-high rule fires"
+    table = section.locator('table[data-table="watch"]')
+    assert _column(table, "item") == [row[1] for row in rows]
+    fid = rows[0][2]["figure"]
+    section.locator(f'button.fig[data-fig="{fid}"]').first.click()
+    box = page.locator("#explain")
+    assert box.is_visible()
+    assert float(box.locator(".exp-value").inner_text()) == api["figures"][fid]["value"]
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("width", [1280, 390])
 def test_screenshots(server: tuple[str, Path], browser: Any, shots: Path, width: int) -> None:
     base, _ = server
     context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     for name, path in (
         ("today", f"/?as_of={DAY}"),
         ("sources", "/sources"),
         ("watchlists", "/watchlists"),
         ("demo", "/demo"),
+        ("screener", f"/screener?tickers={FEW}&as_of={STOCK_DAY}&sort=market_cap&order=desc"),
+        ("stock", f"/stock/BE?as_of={STOCK_DAY}"),
     ):
         pg.goto(base + path)
         pg.wait_for_load_state("networkidle")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -33,8 +35,11 @@ __all__ = [
     "Unavailable",
     "is_past",
     "safe_cell",
+    "sort_tables",
     "table_csv",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -88,8 +93,51 @@ def page_tables(result: QueryResult, limit: int | None, offset: int) -> QueryRes
     return replace(result, tables=tables, figures=figures)
 
 
+def _sort_key(cell: Figure | str | None) -> tuple[int, float, str]:
+    """Missing values last; figures by value, text by itself."""
+    if isinstance(cell, Figure):
+        missing = cell.value is None or not math.isfinite(float(cell.value))
+        return (1, 0.0, "") if missing else (0, float(cell.value), "")  # type: ignore[arg-type]
+    return (1, 0.0, "") if not cell else (0, 0.0, cell)
+
+
+def sort_tables(result: QueryResult, column: str, descending: bool) -> QueryResult:
+    """Sort the rows of every table that has ``column`` (missing values last, stable).
+
+    A view of the same answer: rows are reordered, never changed, added or dropped.
+    """
+    tables = []
+    for t in result.tables:
+        if column not in t.columns:
+            tables.append(t)
+            continue
+        i = t.columns.index(column)
+        present = [r for r in t.rows if _sort_key(r[i])[0] == 0]
+        absent = [r for r in t.rows if _sort_key(r[i])[0] == 1]
+        present.sort(key=lambda r: _sort_key(r[i]), reverse=descending)
+        tables.append(replace(t, rows=(*present, *absent)))
+    return replace(result, tables=tuple(tables))
+
+
+def _dumps(data: dict[str, Any]) -> bytes:
+    """Compact JSON: orjson when installed (several times faster), else the standard library.
+
+    Both write the shortest float that reads back the same. A result's dict holds None for
+    a missing value, never NaN (orjson would write null, the standard library refuses).
+    """
+    try:
+        import orjson
+    except ImportError:
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+    try:
+        out: bytes = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # a type orjson does not take (a float subclass): the standard way
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
+    return out
+
+
 def _body(result: QueryResult) -> tuple[bytes, str]:
-    body = json.dumps(result.to_dict(), separators=(",", ":"), allow_nan=False).encode()
+    body = _dumps(result.to_dict())
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
@@ -135,12 +183,14 @@ class Answers:
     entries: int = 256
     _results: LRU = field(init=False)
     _bodies: LRU = field(init=False)
+    _failed: LRU = field(init=False)
     _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _flights_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._results = LRU(self.entries)
         self._bodies = LRU(self.entries)
+        self._failed = LRU(self.entries)
 
     def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
         snaps = self.snapshots
@@ -155,10 +205,51 @@ class Answers:
         *,
         limit: int | None = None,
         offset: int = 0,
+        order: tuple[str, bool] | None = None,
     ) -> Answer | None:
         """Return the cached answer, or None when it must be computed (never blocks)."""
-        found: Answer | None = self._bodies.get((*self._key(r, as_of, kwargs), limit, offset))
+        key = (*self._key(r, as_of, kwargs), limit, offset, order)
+        found: Answer | None = self._bodies.get(key)
         return found
+
+    def computed(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> bool:
+        """Return True when the full answer is cached (any page or order of it is cheap).
+
+        Also True when a background computation of it just failed: asking again then
+        computes it in line and shows the error, instead of "computing" forever.
+        """
+        key = self._key(r, as_of, kwargs)
+        return self._results.get(key) is not None or self._failed.get(key) is not None
+
+    def start(
+        self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any], *, client: str
+    ) -> None:
+        """Compute the answer in a background thread unless it is cached or being computed.
+
+        For slow answers (a full-universe screen): the page says "computing" and reloads
+        itself instead of holding the request for tens of seconds. An error is dropped
+        here; the page shows it when it asks again (the computation then runs in line).
+        """
+        key = self._key(r, as_of, kwargs)
+        with self._flights_lock:
+            if key in self._flights or self._results.get(key) is not None:
+                return
+            flight = threading.Lock()
+            flight.acquire()  # askers in line wait for this computation
+            self._flights[key] = flight
+
+        def run() -> None:
+            try:
+                self._compute(key, r.fn, as_of, kwargs, client)  # type: ignore[arg-type]
+            except Exception:  # shown when the page asks again (computed in line then)
+                log.info("background answer of %s failed", r.spec.name, exc_info=True)
+                self._failed.put(key, True)
+            finally:
+                with self._flights_lock:
+                    self._flights.pop(key, None)
+                flight.release()
+
+        threading.Thread(target=run, name=f"answer-{r.spec.name}", daemon=True).start()
 
     def get(
         self,
@@ -169,6 +260,7 @@ class Answers:
         client: str,
         limit: int | None = None,
         offset: int = 0,
+        order: tuple[str, bool] | None = None,
         charge: bool = True,
     ) -> Answer:
         """Return the answer of ``r`` at ``as_of`` with ``kwargs``.
@@ -182,15 +274,22 @@ class Answers:
             False: the server's own warm-up, never limited).
         CapsizeError
             From the query (bad parameter, no data).
+
+        Notes
+        -----
+        ``order`` = (column, descending) sorts the rows of a list-like answer's tables
+        before paging (:func:`sort_tables`), on the one cached computation.
         """
         if r.fn is None:
             raise Unavailable(f"query {r.spec.name!r} is {r.reason}")
         key = self._key(r, as_of, kwargs)
-        body_key = (*key, limit, offset)
+        body_key = (*key, limit, offset, order)
         cached: Answer | None = self._bodies.get(body_key)
         if cached is not None:
             return cached
         result = self._result(key, r.fn, as_of, kwargs, client if charge else None)
+        if r.spec.list_like and order is not None:
+            result = sort_tables(result, *order)
         paged = page_tables(result, limit, offset) if r.spec.list_like else result
         body, etag = _body(paged)
         answer = Answer(paged, body, etag, {t.name: len(t.rows) for t in result.tables})

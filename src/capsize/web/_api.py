@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from capsize.queries import watchlists as wl
 from capsize.web._answers import Answer, is_past, table_csv
 from capsize.web._errors import WebError
+from capsize.web._fastpath import request_key
 from capsize.web._models import (
     ErrorBody,
     QueryAnswer,
@@ -36,6 +37,7 @@ __all__ = ["ISO_DATE", "build_router", "client_of", "remove", "require_token", "
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _LIST_TEXT = r"^[A-Za-z0-9^.=_:\-, ]*$"
+_RULES_TEXT = r"^[A-Za-z0-9_.<>=!+\-, ]*$"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in (
@@ -109,6 +111,7 @@ async def respond(
     A cached answer is sent from the event loop; one to compute runs in a worker thread.
     """
     state = _state(request)
+    generation = state.generations()  # read first: a newer snapshot makes the kept copy stale
     as_of = parse_day(as_of)
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
@@ -130,6 +133,17 @@ async def respond(
         return Response(status_code=304, headers=headers)
     if fmt == "csv":
         return _csv(answer, table, headers)
+    if given is None:
+        query = request.scope.get("query_string", b"")
+        key = request_key(request.url.path, query, today=state.config.today())
+        state.responses.put(
+            key,
+            answer.body,
+            headers,
+            generation=generation,
+            user_data=r.spec.user_data,
+            media_type="application/json",
+        )
     return Response(answer.body, media_type="application/json", headers=headers)
 
 
@@ -144,14 +158,14 @@ def _multi(request: Request) -> dict[str, list[str]]:
 def _query_param(p: Param) -> tuple[Any, Any]:
     """Return the FastAPI annotation and ``Query(...)`` of a registry parameter."""
     text = p.help or p.kind
-    if p.kind == "list":
+    if p.kind in ("list", "rules"):
         example = ",".join(p.default) if isinstance(p.default, tuple) else None  # type: ignore[arg-type]
         return str | None, Query(
             None,
             alias=p.name,
             description=text,
             max_length=1000,
-            pattern=_LIST_TEXT,
+            pattern=_LIST_TEXT if p.kind == "list" else _RULES_TEXT,
             examples=[example] if example else None,
         )
     if p.kind in ("int", "float"):

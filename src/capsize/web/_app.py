@@ -23,8 +23,9 @@ from capsize.queries.watchlists import upgrade_store
 from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._api import build_router
 from capsize.web._errors import WebError, error_response
+from capsize.web._fastpath import FastPathMiddleware
 from capsize.web._pages import build_pages, render_error, warm_pages
-from capsize.web._security import LimitsMiddleware
+from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE, LimitsMiddleware
 from capsize.web._snapshot import pid_alive
 from capsize.web._state import WebConfig, WebState
 
@@ -181,5 +182,12 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(
+        FastPathMiddleware,
+        cache=state.responses,
+        page_cookies=(CSRF_COOKIE,),
+        auth_cookie=AUTH_COOKIE,
+        today=cfg.today,
+    )
     app.add_middleware(LimitsMiddleware, max_body=cfg.max_body, max_query=cfg.max_query)
     return app

@@ -26,6 +26,7 @@ from capsize.errors import CapsizeError, InputError
 from capsize.web._answers import RateLimited
 from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
+from capsize.web._fastpath import request_key
 from capsize.web._models import WatchlistIn
 from capsize.web._params import RESERVED, parse_day, parse_params, split_list
 from capsize.web._registry import Page, Param, Resolved, Section
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 PAGE_ROWS = 100
 """Rows of a list-like table shown per page."""
+SORT_KEYS = ("sort", "order", "offset", "done")
+"""URL parameters a sort link replaces (sorting goes back to the first page)."""
 
 _HERE = Path(__file__).parent
 templates = Environment(
@@ -89,6 +92,13 @@ class SectionView:
     etag: str = ""
     html: str = ""
     charts: bool = False
+    unfold: bool = False
+    tables_first: bool = False
+    pending: bool = False
+    transient: bool = False
+    sort: tuple[str, bool] | None = None
+    sort_links: bool = False
+    carry: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _state(request: Request) -> WebState:
@@ -143,16 +153,28 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     r = state.registry.get(sec.query)
     title = sec.title or (r.spec.title if r is not None else sec.query)
     out = SectionView(f"s{i}", title, sec.query, r is not None and r.available, link=sec.link)
+    out.unfold = sec.unfold
+    out.tables_first = sec.tables_first
     if r is None or not r.available:
         out.reason = r.reason if r is not None else "not in the registry"
+        return out, None
+    if any("{" in _fill(v, ctx.subs) for v in sec.defaults.values()):
+        out.error = "Open a symbol with the form above to see this."  # nothing to ask yet
         return out, None
     given = _given(r, sec, ctx.url, ctx.subs)
     out.list_like = r.spec.list_like
     out.offset = ctx.offset if r.spec.list_like else 0
-    out.fields = [_field(p, given) for p in r.params] if sec.form else []
+    out.fields = [_field(p, given) for p in r.params if p.name not in sec.hide] if sec.form else []
+    out.carry = [(k, v) for k in sec.hide if k in ctx.url for v in ctx.url[k]] if sec.form else []
     out.api_url = _api_url(r.spec.name, given, ctx.as_of)
+    out.sort = ctx.order if r.spec.list_like and sec.server_sort else None
+    out.sort_links = r.spec.list_like and sec.server_sort
     try:
         kwargs = parse_params(r.params, given)
+        if sec.slow and not state.answers.computed(r, ctx.as_of, kwargs):
+            state.answers.start(r, ctx.as_of, kwargs, client=client_of(request))
+            out.pending = True
+            return out, None
         answer = state.answers.get(
             r,
             ctx.as_of,
@@ -160,9 +182,11 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
             client=client_of(request),
             limit=PAGE_ROWS if r.spec.list_like else None,
             offset=out.offset,
+            order=out.sort,
         )
     except (CapsizeError, RateLimited) as exc:
         out.error = classify(exc)[2]
+        out.transient = isinstance(exc, RateLimited)
         return out, None
     out.etag = answer.etag
     out.total_rows = answer.total_rows
@@ -175,6 +199,20 @@ class _PageInput:
     as_of: str | None
     offset: int
     subs: Mapping[str, str]
+    order: tuple[str, bool] | None = None
+
+
+def _order(url: Mapping[str, list[str]]) -> tuple[str, bool] | None:
+    """Return (column, descending) from ``sort`` and ``order`` (asc|desc), or None."""
+    column = url.get("sort", [""])[0]
+    if not column:
+        return None
+    if len(column) > 64 or not column.replace("_", "").replace(" ", "").isalnum():
+        raise InputError(f"sort {column[:20]!r} is not a column name; e.g. sort=market_cap")
+    direction = url.get("order", ["desc"])[0]
+    if direction not in ("asc", "desc"):
+        raise InputError(f"order {direction[:10]!r} must be asc or desc")
+    return column, direction == "desc"
 
 
 def _page_input(request: Request, subs: Mapping[str, str]) -> _PageInput:
@@ -183,7 +221,7 @@ def _page_input(request: Request, subs: Mapping[str, str]) -> _PageInput:
     raw = url.get("offset", ["0"])[0]
     if not raw.isdigit() or int(raw) > 1_000_000:
         raise InputError(f"offset {raw[:20]!r} is not a row number; e.g. offset=100")
-    return _PageInput(url, day, int(raw), subs)
+    return _PageInput(url, day, int(raw), subs, _order(url))
 
 
 def _unused(p: Page, state: WebState, url: Mapping[str, list[str]]) -> list[str]:
@@ -248,8 +286,19 @@ def _pager(url: Mapping[str, list[str]], offset: int) -> str:
     return urlencode([*pairs, ("offset", str(max(0, offset)))])
 
 
+def _sort_query(url: Mapping[str, list[str]], column: str, current: tuple[str, bool] | None) -> str:
+    """URL query sorting by ``column`` (descending first; again: the other way), page 1."""
+    descending = not (current is not None and current == (column, True))
+    pairs = [(k, v) for k, vs in url.items() if k not in SORT_KEYS for v in vs]
+    return urlencode([*pairs, ("sort", column), ("order", "desc" if descending else "asc")])
+
+
 def _render_sections(
-    request: Request, sections: list[SectionView], ctx: _PageInput, answers: list[Any]
+    request: Request,
+    p: Page,
+    sections: list[SectionView],
+    ctx: _PageInput,
+    answers: list[Any],
 ) -> None:
     """Fill ``html`` of each section, from the cache when the same answer was shown there.
 
@@ -259,25 +308,61 @@ def _render_sections(
     state = _state(request)
     url = tuple(sorted((k, tuple(v)) for k, v in ctx.url.items() if k != "done"))
     template = templates.get_template("_one_section.html")
-    for s, answer in zip(sections, answers, strict=True):
-        key = (request.url.path, url, s.dom, s.etag, s.error, s.reason)
+    for sec, s, answer in zip(p.sections, sections, answers, strict=True):
+        key = (request.url.path, url, s.dom, s.etag, s.error, s.reason, s.pending)
         cached: tuple[str, bool] | None = state.html.get(key)
         if cached is None:
             if answer is not None:
-                s.view = view_result(s.dom, answer.result)
-            html = template.render(s=s, as_of=ctx.as_of, pager_query=lambda o: _pager(ctx.url, o))
+                s.view = view_result(
+                    s.dom, answer.result, columns=sec.columns, transpose=sec.transpose
+                )
+            html = template.render(
+                s=s,
+                as_of=ctx.as_of,
+                pager_query=lambda o: _pager(ctx.url, o),
+                sort_query=lambda c, cur: _sort_query(ctx.url, c, cur),
+            )
             cached = (html, bool(s.view is not None and s.view.charts))
             state.html.put(key, cached)
         s.html, s.charts = cached
 
 
+def _keep(request: Request, response: Response, sections: list[SectionView], gen: Any) -> None:
+    """Keep the page for the fast path when it is the same for every later identical request.
+
+    Not kept: a visitor signed in or without a CSRF cookie yet, a page still computing or
+    refused by the rate limit, a confirmation ("done=...").
+    """
+    state = _state(request)
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if (
+        not cookie
+        or len(cookie) > 64
+        or request.cookies.get(AUTH_COOKIE)
+        or "done" in request.query_params
+        or any(s.pending or s.transient for s in sections)
+    ):
+        return
+    query = request.scope.get("query_string", b"")
+    key = request_key(request.url.path, query, (cookie,), today=state.config.today())
+    state.responses.put(
+        key,
+        bytes(response.body),
+        {"Cache-Control": "no-cache"},
+        generation=gen,
+        user_data=True,
+        media_type="text/html; charset=utf-8",
+    )
+
+
 def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
     """Render page ``p`` for the request (sections computed in order)."""
     state = _state(request)
+    generation = state.generations()
     ctx = _page_input(request, subs or {})
     pairs = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
     sections = [s for s, _ in pairs]
-    _render_sections(request, sections, ctx, [a for _, a in pairs])
+    _render_sections(request, p, sections, ctx, [a for _, a in pairs])
     charts = any(s.charts for s in sections)
     context = {
         "page": p,
@@ -287,9 +372,12 @@ def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None
         "unused": _unused(p, state, ctx.url),
         "subs": subs or {},
         "charts": charts,
+        "pending": any(s.pending for s in sections),
         "pager_query": lambda offset: _pager(ctx.url, offset),
     }
-    return _html(request, "page.html", context)
+    response = _html(request, "page.html", context)
+    _keep(request, response, sections, generation)
+    return response
 
 
 def warm_pages(state: WebState, generation: int) -> int:
@@ -304,8 +392,8 @@ def warm_pages(state: WebState, generation: int) -> int:
             r = state.registry.get(sec.query)
             if state.snapshots.data_generation != generation:
                 return done
-            if r is None or not r.available:
-                continue
+            if r is None or not r.available or any("{" in v for v in sec.defaults.values()):
+                continue  # a section of one symbol or list waits for its page's URL
             limit = PAGE_ROWS if r.spec.list_like else None
             try:
                 kwargs = parse_params(r.params, _given(r, sec, {}, {}))

@@ -22,17 +22,21 @@ __all__ = [
     "MAX_LIST_ITEMS",
     "MAX_TEXT",
     "RESERVED",
+    "RULE_ITEM",
     "canonical",
     "parse_day",
     "parse_params",
     "split_list",
+    "split_rules",
 ]
 
-RESERVED = ("as_of", "format", "table", "limit", "offset")
+RESERVED = ("as_of", "format", "table", "limit", "offset", "sort", "order")
 """URL parameters the web itself takes (never passed to a query as such, except as_of)."""
 
 LIST_ITEM = r"^[A-Za-z0-9^.=_:\-]{1,32}$"
 """One item of a ``list`` parameter: a symbol, series id, window or segment name."""
+RULE_ITEM = r"^[A-Za-z0-9_]{1,32}(<=|>=|==|!=|<|>|=)[A-Za-z0-9_.+\-]{1,32}$"
+"""One item of a ``rules`` parameter: ``column op value`` without spaces (``pe<=15``)."""
 MAX_LIST_ITEMS = 50
 """Most items in one ``list`` parameter."""
 MAX_TEXT = 200
@@ -43,8 +47,29 @@ LAST_DAY = "2199-12-31"
 """Latest as-of day accepted."""
 
 _ITEM = re.compile(LIST_ITEM)
+_RULE = re.compile(RULE_ITEM)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+def split_rules(name: str, values: Sequence[str]) -> tuple[str, ...]:
+    """Split comma-separated screen rules (``pe<=15,price>=5``) into items.
+
+    Raises
+    ------
+    InputError
+        On a malformed rule or more than :data:`MAX_LIST_ITEMS`.
+    """
+    items = [x.replace(" ", "") for v in values for x in v.split(",") if x.strip()]
+    for item in items:
+        if not _RULE.match(item):
+            raise InputError(
+                f"{name}: {item[:40]!r} is not a rule; write 'column op value' with op one of "
+                "< <= > >= == !=, e.g. pe<=15"
+            )
+    if len(items) > MAX_LIST_ITEMS:
+        raise InputError(f"{name}: {len(items)} rules; give at most {MAX_LIST_ITEMS}")
+    return tuple(dict.fromkeys(items))
 
 
 def split_list(name: str, values: Sequence[str]) -> tuple[str, ...]:
@@ -138,6 +163,8 @@ _SCALAR: dict[ParamKind, Callable[[Param, str], object]] = {
 def _value(p: Param, values: Sequence[str]) -> object:
     if p.kind == "list":
         return list(split_list(p.name, values))
+    if p.kind == "rules":
+        return list(split_rules(p.name, values))
     if len(values) > 1:
         raise InputError(f"{p.name} is given {len(values)} times; give it once")
     return _SCALAR[p.kind](p, values[0].strip())

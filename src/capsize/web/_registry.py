@@ -23,6 +23,8 @@ from typing import Any, Literal
 __all__ = [
     "PAGES",
     "REGISTRY",
+    "SCREEN_ALL",
+    "SCREEN_COLUMNS",
     "Page",
     "Param",
     "ParamKind",
@@ -37,7 +39,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ParamKind = Literal["str", "int", "float", "bool", "list", "date", "choice"]
+ParamKind = Literal["str", "int", "float", "bool", "list", "rules", "date", "choice"]
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ class Param:
     name : str
         The query function's keyword (and the URL parameter).
     kind : ParamKind
-        ``list`` is comma-separated text (symbols, windows), ``date`` ISO ``YYYY-MM-DD``,
-        ``choice`` one of ``choices``.
+        ``list`` is comma-separated text (symbols, windows), ``rules`` comma-separated
+        screen rules (``pe<=15,price>=5``), ``date`` ISO ``YYYY-MM-DD``, ``choice`` one
+        of ``choices``.
     default : object
         Default value (None: the function's own default applies).
     help : str
@@ -150,6 +153,23 @@ class Section:
     link : tuple of (str, str)
         ``(column, url)``: cells of that column link to ``url`` with ``{}`` replaced by
         the cell's text (a screener's symbols to their stock page).
+    columns : tuple of str
+        Columns of the first table shown on the page (all when empty; the JSON and CSV
+        keep every column).
+    hide : tuple of str
+        Parameters left out of the form (the section's defaults still apply).
+    transpose : bool
+        Show a one-row first table as (field, value) rows (one stock's screen row).
+    unfold : bool
+        Show every table open (default: tables after the first are folded).
+    slow : bool
+        Its answer may take tens of seconds: when not cached, the page says "computing"
+        and reloads itself while the answer is computed in the background.
+    tables_first : bool
+        Show the tables before the figure cards (a rating card's verdict first).
+    server_sort : bool
+        Column headers sort every row on the server (``sort``, ``order``) over the one
+        cached answer, not just the rows of the page in the browser (a long, paged list).
     """
 
     query: str
@@ -157,6 +177,13 @@ class Section:
     form: bool = False
     title: str = ""
     link: tuple[str, str] = ("", "")
+    columns: tuple[str, ...] = ()
+    hide: tuple[str, ...] = ()
+    transpose: bool = False
+    unfold: bool = False
+    slow: bool = False
+    server_sort: bool = False
+    tables_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,14 +284,36 @@ REGISTRY: tuple[QuerySpec, ...] = (
         "screen",
         "Screener",
         "screener",
+        params=(
+            Param(
+                "rules",
+                "rules",
+                help="rules 'column op value', comma-separated, e.g. pe<=15,price>=5",
+            ),
+        ),
         list_like=True,
         summary="Stocks of the universe filtered and sorted.",
     ),
     _q(
         "rating_card",
         "Rating card",
+        "stock",
+        summary="A stock's rating card (Recommendation, Timeframe, Risk) with its evidence.",
+    ),
+    QuerySpec(
+        "price_history",
+        "capsize.queries.price_history:price_history",
+        "Price",
+        "stock",
+        params=(Param("years", "int", help="years shown", minimum=1, maximum=30),),
+        summary="Daily closes of one symbol with 50- and 200-day averages.",
+    ),
+    QuerySpec(
+        "watch",
+        "capsize.queries.watch:watch",
+        "What to watch",
         "today",
-        summary="The small-cap rating card with its evidence.",
+        summary="The report's watch rules that fire on the day, with their figures.",
     ),
     _q("catalysts", "Catalysts", "stock", list_like=True, summary="Upcoming and recent catalysts."),
     _q("valuation", "Valuation", "stock", summary="Valuation of a stock or segment."),
@@ -322,6 +371,26 @@ REGISTRY: tuple[QuerySpec, ...] = (
 """Every query the web serves, in the order the API lists them."""
 
 _SEGMENTS = "IWM,IWC,SPY,^RUT"
+SCREEN_ALL = 5000
+"""The screener page asks the screen for every stock that passes (it pages and sorts them)."""
+SCREEN_COLUMNS = (
+    "ticker",
+    "sector",
+    "cap_band",
+    "market_cap",
+    "price",
+    "liquidity_tier",
+    "pe",
+    "ps",
+    "share_growth",
+    "cash_runway_months",
+    "ret_6m",
+    "rs_6m",
+    "vol_1y",
+    "n_catalysts_90d",
+    "flags_raised",
+)
+"""Columns of the screen shown on the screener page (JSON and CSV have every column)."""
 
 PAGES: tuple[Page, ...] = (
     Page(
@@ -329,7 +398,7 @@ PAGES: tuple[Page, ...] = (
         "/",
         "Today",
         (
-            Section("rating_card", title="Bottom line and rating card"),
+            Section("watch", unfold=True, slow=True),
             Section("tape"),
             Section("scoreboard"),
             Section("relative_strength"),
@@ -402,24 +471,47 @@ PAGES: tuple[Page, ...] = (
         "screener",
         "/screener",
         "Screener",
-        (Section("screen", form=True, link=("Symbol", "/stock/{}")),),
-        "Filter the universe; click a column to sort.",
+        (
+            Section(
+                "screen",
+                {"limit": str(SCREEN_ALL)},
+                form=True,
+                link=("ticker", "/stock/{}"),
+                columns=SCREEN_COLUMNS,
+                hide=("limit", "tickers", "sort_by", "ascending", "index_cap"),
+                slow=True,
+                server_sort=True,
+            ),
+        ),
+        "Filter the universe with a preset or rules (e.g. pe<=15); click a column to sort "
+        "all stocks that pass.",
     ),
     Page(
         "stock",
         "/stock",
         "Stock",
         (
-            Section("window_returns", {"symbols": "{symbol}"}),
-            Section("highs", {"symbols": "{symbol}"}),
-            Section("drawdowns", {"symbols": "{symbol}"}),
+            Section("price_history", {"symbol": "{symbol}"}, title="Price"),
+            Section(
+                "rating_card",
+                {"ticker": "{symbol}"},
+                title="Rating card",
+                unfold=True,
+                tables_first=True,
+            ),
+            Section(
+                "screen",
+                {"tickers": "{symbol}", "limit": "1"},
+                title="Fundamentals and valuation",
+                transpose=True,
+            ),
+            Section("catalysts", {"tickers": "{symbol}"}, title="Catalysts (8-K items)"),
+            Section("window_returns", {"symbols": "{symbol}"}, title="Returns"),
             Section("risk", {"symbol": "{symbol}"}),
-            Section("levels", {"symbol": "{symbol}"}),
-            Section("valuation", {"symbol": "{symbol}"}),
-            Section("catalysts", {"symbol": "{symbol}"}),
             Section("data_sources", {"bars": "{symbol}"}, title="Data behind this page"),
         ),
-        "One stock: returns, risk, valuation, catalysts and the data behind them.",
+        "One stock: price, rating card with its evidence and risk flags, fundamentals, "
+        "catalysts, returns and the data behind them.",
     ),
     Page(
         "watchlists",

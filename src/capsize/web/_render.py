@@ -9,7 +9,7 @@ formatter of the CLI and the report. Nothing here computes a figure.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from capsize._format import NA, fmt_money, fmt_num, fmt_pct, fmt_ratio, is_missing
@@ -78,11 +78,12 @@ class CardView:
 
 @dataclass(frozen=True)
 class CellView:
-    """A table cell: its text, its sort key and (for a figure) the figure's id."""
+    """A table cell: its text, its sort key, (for a figure) its id, and why it is n/a."""
 
     text: str
     sort: str
     fig: str | None = None
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,12 +120,23 @@ class ResultView:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _card(f: Figure) -> CardView:
+    """Return a named figure's card; a missing one reads "n/a", its reason below in small."""
+    if is_missing(f.value) and f.unit not in ("date", "text"):
+        return CardView(f.id, f.label, NA, f.note or "not available")
+    return CardView(f.id, f.label, format_figure(f), "")
+
+
 def _cell(cell: Figure | str | None) -> CellView:
+    """Return a table cell; a missing figure reads "n/a" (its reason: the explain popover)."""
     if isinstance(cell, Figure):
+        if is_missing(cell.value) and cell.unit not in ("date", "text"):
+            return CellView(NA, "", cell.id, cell.note)
         sort = "" if cell.value is None else repr(float(cell.value))
         return CellView(format_figure(cell), sort, cell.id)
-    text = "" if cell is None else cell
-    return CellView(text, text)
+    if cell is None or cell == "":
+        return CellView(NA, "", None, "no value")
+    return CellView(cell, cell)
 
 
 def _table(t: TableData) -> TableView:
@@ -150,25 +162,59 @@ def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
             }
             for s in group
         )
-        title = group[0].label if len(group) == 1 else f"{len(group)} series ({unit})"
+        labels = [s.label for s in group]
+        title = ", ".join(labels) if len(group) <= 3 else f"{len(group)} series ({unit})"
         out.append(ChartView(f"{prefix}-chart-{i}", title, unit, traces))
     return tuple(out)
 
 
-def view_result(prefix: str, result: QueryResult) -> ResultView:
+def _select(t: TableView, columns: Sequence[str]) -> TableView:
+    keep = [i for c in columns for i, name in enumerate(t.columns) if name == c]
+    if not keep:
+        return t
+    rows = tuple(tuple(row[i] for i in keep) for row in t.rows)
+    return replace(
+        t,
+        columns=tuple(t.columns[i] for i in keep),
+        rows=rows,
+        numeric=tuple(t.numeric[i] for i in keep),
+    )
+
+
+def _transpose(t: TableView) -> TableView:
+    if len(t.rows) != 1:
+        return t
+    rows = tuple((CellView(c, c), cell) for c, cell in zip(t.columns, t.rows[0], strict=True))
+    return replace(t, columns=("field", "value"), rows=rows, numeric=(False, True))
+
+
+def _tables(result: QueryResult, columns: Sequence[str], transpose: bool) -> tuple[TableView, ...]:
+    views = [_table(t) for t in result.tables]
+    if views and columns:
+        views[0] = _select(views[0], columns)
+    if views and transpose:
+        views[0] = _transpose(views[0])
+    return tuple(views)
+
+
+def view_result(
+    prefix: str,
+    result: QueryResult,
+    *,
+    columns: Sequence[str] = (),
+    transpose: bool = False,
+) -> ResultView:
     """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
 
-    Named figures that also appear in a table are shown in the table only.
+    Named figures that also appear in a table are shown in the table only. ``columns``
+    picks the first table's columns shown; ``transpose`` shows a one-row first table as
+    (field, value) rows. Neither changes a figure.
     """
     in_tables = {f.id for t in result.tables for f in t.figures()}
-    cards = tuple(
-        CardView(f.id, f.label, format_figure(f), f.note)
-        for f in result.figures.values()
-        if f.id not in in_tables
-    )
+    cards = tuple(_card(f) for f in result.figures.values() if f.id not in in_tables)
     return ResultView(
         cards,
-        tuple(_table(t) for t in result.tables),
+        _tables(result, columns, transpose),
         _charts(prefix, result.series),
         tuple(result.notes),
         tuple(result.sources),

@@ -16,6 +16,7 @@ from typing import Literal
 from capsize.config import load_settings
 from capsize.queries.watchlists import upgrade_store
 from capsize.web._answers import LRU, Answers
+from capsize.web._fastpath import ResponseCache
 from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Resolved, resolve_all
 from capsize.web._security import RateLimiter, Signer
 from capsize.web._snapshot import SnapshotManager
@@ -157,6 +158,15 @@ class WebState:
     update: UpdateJob
     html: LRU = field(default_factory=lambda: LRU(512))
     """Rendered page sections, keyed by URL, section and answer ETag (no user data in them)."""
+    responses: ResponseCache = field(init=False)
+    """Whole responses sent again without routing (:mod:`capsize.web._fastpath`)."""
+
+    def __post_init__(self) -> None:
+        self.responses = ResponseCache(self.generations, self.config.cache_entries)
+
+    def generations(self) -> tuple[int, int]:
+        """Return (generation, data generation) of the current snapshot."""
+        return self.snapshots.generation, self.snapshots.data_generation
 
     @classmethod
     def build(cls, config: WebConfig) -> WebState:
