@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from capsize._csv_export import safe_cell
-from capsize.queries.result import QueryResult, TableData
+from capsize.queries.result import Figure, QueryResult, TableData
 from capsize.web._params import canonical
 from capsize.web._registry import Resolved
 from capsize.web._security import RateLimiter
