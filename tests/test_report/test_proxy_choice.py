@@ -56,7 +56,7 @@ def test_stale_proxy_shows_no_old_move_in_todays_column(
     ctx = ctx_at("2026-08-21")
     move = ctx.fig("scoreboard", "IWC.1D")
     assert move is not None and not move.available
-    assert move.formatted == "n/a (no close on 2026-08-21)"
+    assert move.formatted == "stale"  # issue 14: compact; the reason is stated once, in the caption
     ytd = ctx.fig("scoreboard", "IWC.YTD")
     assert ytd is not None and ytd.available and ytd.provenance.window.endswith("2026-07-31")
     rows = ctx.section("scoreboard").tables[0].rows
@@ -64,4 +64,6 @@ def test_stale_proxy_shows_no_old_move_in_todays_column(
     assert ctx.fig("scoreboard", "IWC-SPY.1D") is None  # no micro - large spread on mixed dates
     tape = ctx.section("tape")
     assert tape.fig("IWC.move") is None
-    assert any(n.startswith("IWC: no bar on 2026-08-21") for n in tape.notes)
+    assert "Not in the table: IWC and IJH (no close on 2026-08-21)." in tape.notes
+    caption = ctx.section("scoreboard").tables[0].caption
+    assert "IWC (last close 2026-07-31)" in caption  # the reason for "stale", stated once

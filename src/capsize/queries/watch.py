@@ -59,6 +59,9 @@ def _row(item: Any, figures: dict[str, Figure]) -> tuple[Cell, ...]:
         figures.setdefault(qfig.id, qfig)
         shown.append(qfig)
     value = next((f for f in shown if not f.id.startswith("watch.threshold.")), None)
+    if value is None and item.evidence is not None:  # worded without its number
+        value = _figure(item.evidence, unit)
+        figures.setdefault(value.id, value)
     limit = next((f for f in shown if f.id.startswith("watch.threshold.")), None)
     return (str(item.rule), "".join(text), value, limit)
 

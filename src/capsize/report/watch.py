@@ -39,11 +39,14 @@ Fmt = Callable[[float | int | None], str]
 class WatchItem:
     """One rule-generated item: what triggered, the value and the threshold.
 
-    ``parts`` is the sentence as text and figures (rendered in order).
+    ``parts`` is the sentence as text and figures (rendered in order); ``evidence`` is the
+    figure that fired the rule, also when the sentence words it without a number (a
+    record close), so the API and the dashboard can always show and explain it.
     """
 
     rule: str
     parts: Parts
+    evidence: Figure | None = None
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,8 @@ def _apply(rule: WatchRule, secs: Mapping[str, Section], book: FigureBook) -> li
         f = sec.fig(rule.figure.format(s=key))
         if f is None or not f.available or not rule.fires(float(f.value or 0), limit):
             continue
-        items.append(WatchItem(rule.item, rule.sentence(name, f, _threshold(book, rule))))
+        parts = rule.sentence(name, f, _threshold(book, rule))
+        items.append(WatchItem(rule.item, parts, evidence=f))
     return items
 
 
