@@ -139,6 +139,8 @@ DATES = [
 ]
 
 SYMBOLS = [
+    (["data", "import", ""], "data folder is empty"),  # not the current folder
+    (["data", "import", "   "], "data folder is empty"),
     (["perf", "IWM[/]"], "'IWM[/]'"),
     (["perf", "[/]"], "'[/]'"),
     (["perf", "IWM", ""], "SYMBOL ''"),

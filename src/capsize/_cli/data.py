@@ -93,7 +93,7 @@ _WAIT_HELP = (
 
 
 def run_import(
-    folder: Path,
+    folder: str | Path,
     *,
     force: bool = False,
     quiet: bool = False,
@@ -117,7 +117,7 @@ def run_import(
 @data_app.command("import")
 @handle_errors
 def import_cmd(
-    folder: Path = typer.Argument(
+    folder: str = typer.Argument(
         ..., help="Folder laid out like shared/data (prices/, universe/, macro/ ...)."
     ),
     force: bool = typer.Option(False, "--force", help="Re-read files already imported unchanged."),

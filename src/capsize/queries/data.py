@@ -597,6 +597,11 @@ def import_folder(
     from capsize.data.ingest import import_folder as ingest
     from capsize.data.providers.local import scan_folder
 
+    if not str(folder).strip():
+        raise InputError(
+            "the data folder is empty text (it would mean the current folder); pass the "
+            "path of a data folder such as ../shared/data"
+        )
     path = Path(folder)
     if not path.exists():
         raise InputError(
