@@ -277,9 +277,7 @@ def screen(
     g = gather(s, tickers, sec=src, fund=fund, index_cap=index_cap, progress=progress)
     keep, excluded = _excluded(s, g)
     segs = segments_of(s)
-    metrics: dict[str, StockMetrics] = {
-        ev.ticker: compute_metrics(ev, segments=segs) for ev in keep
-    }
+    metrics = {ev.ticker: compute_metrics(ev, segments=segs) for ev in keep}
     answer_as_of = g.data_end()
     res = run_screen(
         metrics_frame(metrics.values()),
@@ -293,20 +291,7 @@ def screen(
         missing={t: m.missing for t, m in metrics.items()},
     )
     fs = FigureSet(answer_as_of)
-    ctx = StockFigures(s, g.inputs, src.label)
-    by_ticker = {ev.ticker: ev for ev in keep}
-    shown = [str(t) for t in res.frame.index]
-    rows = tuple(metric_row(fs, ctx, by_ticker[t], metrics[t]) for t in shown)
-    screen_table = TableData("screen", res.description, ("ticker", *METRIC_COLUMNS), rows)
-    sources = _sources(s, g)
-    cs = _CountSource(
-        "; ".join(sources),
-        (g.inputs.fund,) if tickers is None else tuple(by_ticker),
-        f"{g.inputs.start:%Y-%m-%d}..{answer_as_of:%Y-%m-%d}",
-    )
-    rule_table = _rule_table(fs, res.stats, cs)
-    _counts(fs, res, len(shown), cs)
-    excl = TableData("excluded", "Tickers left out", ("ticker", "reason"), tuple(excluded))
+    tables, sources = _screen_tables(fs, s, g, src.label, keep, metrics, res, excluded, tickers)
     return ScreenQueryResult(
         query="screen",
         as_of=answer_as_of,
@@ -323,13 +308,42 @@ def screen(
             "sec": src.label,
         },
         figures={k: v for k, v in fs.mapping().items() if "." not in k},
-        tables=(screen_table, rule_table, excl),
+        tables=tables,
         notes=_notes(s, g, res, excluded, index_cap),
         sources=sources,
         description=res.description,
         stats=res.stats,
         empty_reason=res.empty_reason(),
     )
+
+
+def _screen_tables(
+    fs: FigureSet,
+    s: Session,
+    g: Gathered,
+    sec_label: str,
+    keep: Sequence[StockEvidence],
+    metrics: dict[str, StockMetrics],
+    res: ScreenResult,
+    excluded: Sequence[tuple[str, str]],
+    tickers: Sequence[str] | None,
+) -> tuple[tuple[TableData, ...], tuple[str, ...]]:
+    """Return the screen, per-rule and excluded tables (figures into ``fs``) and the sources."""
+    ctx = StockFigures(s, g.inputs, sec_label)
+    by_ticker = {ev.ticker: ev for ev in keep}
+    shown = [str(t) for t in res.frame.index]
+    rows = tuple(metric_row(fs, ctx, by_ticker[t], metrics[t]) for t in shown)
+    screen_table = TableData("screen", res.description, ("ticker", *METRIC_COLUMNS), rows)
+    sources = _sources(s, g)
+    cs = _CountSource(
+        "; ".join(sources),
+        (g.inputs.fund,) if tickers is None else tuple(by_ticker),
+        f"{g.inputs.start:%Y-%m-%d}..{fs.as_of}",
+    )
+    rule_table = _rule_table(fs, res.stats, cs)
+    _counts(fs, res, len(shown), cs)
+    excl = TableData("excluded", "Tickers left out", ("ticker", "reason"), tuple(excluded))
+    return (screen_table, rule_table, excl), sources
 
 
 def _sources(s: Session, g: Gathered) -> tuple[str, ...]:
