@@ -221,6 +221,51 @@ class ScreenResult:
         return text
 
 
+def _apply_rules(
+    frame: pd.DataFrame, rules: Sequence[Rule], miss: Mapping[str, Mapping[str, str]]
+) -> tuple[pd.Series, dict[str, int], dict[str, int], list[RuleStat]]:
+    """Apply the rules in order: who passes, and per rule the n/a and fail counts and stats."""
+    keep = pd.Series(True, index=frame.index)
+    na_counts: dict[str, int] = {}
+    fail_counts: dict[str, int] = {}
+    stats: list[RuleStat] = []
+    for rule in rules:
+        ok, na = rule.apply(frame)
+        text = rule.describe()
+        na_here = na & keep
+        na_counts[text] = int(na_here.sum())
+        fail_counts[text] = int((~ok & ~na & keep).sum())
+        reasons: dict[str, int] = {}
+        for t in frame.index[na_here.to_numpy()]:
+            why = missing_reason(rule.column, str(t), miss.get(str(t), {}))
+            reasons[why] = reasons.get(why, 0) + 1
+        entered = int(keep.sum())
+        keep &= ok
+        stats.append(
+            RuleStat(
+                text,
+                entered,
+                int(keep.sum()),
+                fail_counts[text],
+                na_counts[text],
+                dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+            )
+        )
+    return keep, na_counts, fail_counts, stats
+
+
+def _price_dates(frame: pd.DataFrame) -> tuple[pd.Timestamp | None, int]:
+    """Return the latest price date and how many stocks have an older one."""
+    dates = (
+        pd.to_datetime(frame["price_date"], errors="coerce", format="%Y-%m-%d").dropna()
+        if "price_date" in frame.columns
+        else pd.Series(dtype="datetime64[ns]")
+    )
+    price_as_of = pd.Timestamp(dates.max()) if len(dates) else None
+    n_older = int((dates < price_as_of).sum()) if price_as_of is not None else 0
+    return price_as_of, n_older
+
+
 def screen(
     frame: pd.DataFrame,
     *,
@@ -267,33 +312,7 @@ def screen(
         raise InputError(f"limit={limit!r} must be at least 1")
     p = PRESETS[preset] if preset else None
     all_rules = (*(p.rules if p else ()), *rules)
-    keep = pd.Series(True, index=frame.index)
-    na_counts: dict[str, int] = {}
-    fail_counts: dict[str, int] = {}
-    stats: list[RuleStat] = []
-    miss = missing or {}
-    for rule in all_rules:
-        ok, na = rule.apply(frame)
-        text = rule.describe()
-        na_here = na & keep
-        na_counts[text] = int(na_here.sum())
-        fail_counts[text] = int((~ok & ~na & keep).sum())
-        reasons: dict[str, int] = {}
-        for t in frame.index[na_here.to_numpy()]:
-            why = missing_reason(rule.column, str(t), miss.get(str(t), {}))
-            reasons[why] = reasons.get(why, 0) + 1
-        entered = int(keep.sum())
-        keep &= ok
-        stats.append(
-            RuleStat(
-                text,
-                entered,
-                int(keep.sum()),
-                fail_counts[text],
-                na_counts[text],
-                dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
-            )
-        )
+    keep, na_counts, fail_counts, stats = _apply_rules(frame, all_rules, missing or {})
     out = frame.loc[keep]
     key = sort_by or (p.sort_by if p else "market_cap")
     asc = ascending if ascending is not None else (p.ascending if p else False)
@@ -304,13 +323,7 @@ def screen(
     if limit is not None:
         out = out.head(limit)
     desc = p.description if p else "custom rules"
-    dates = (
-        pd.to_datetime(frame["price_date"], errors="coerce", format="%Y-%m-%d").dropna()
-        if "price_date" in frame.columns
-        else pd.Series(dtype="datetime64[ns]")
-    )
-    price_as_of = pd.Timestamp(dates.max()) if len(dates) else None
-    n_older = int((dates < price_as_of).sum()) if price_as_of is not None else 0
+    price_as_of, n_older = _price_dates(frame)
     return ScreenResult(
         out,
         tuple(all_rules),
