@@ -23,7 +23,7 @@ _AS_OF_HELP = "Use only data dated on or before this day (YYYY-MM-DD); default: 
 def register(app: typer.Typer) -> None:
     """Add ``rates``, ``flows`` and ``crypto`` to the ``capsize`` app."""
     app.command("rates")(handle_errors(rates))
-    app.command("flows")(handle_errors(flows))
+    app.command("flows")(handle_errors(flows_cmd))
     app.command("crypto")(handle_errors(crypto))
 
 
@@ -77,7 +77,7 @@ def rates(
         print_rates(result)
 
 
-def flows(
+def flows_cmd(
     segment: str | None = typer.Option(
         None, "--segment", help="Only this size segment (micro, small, mid, large, mega)."
     ),
