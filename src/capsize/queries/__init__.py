@@ -55,6 +55,14 @@ _LAZY: dict[str, str] = {
     "bottom_line": "size",
     "factor_history": "size",
     "rotation_score": "size",
+    # fact-check family (point-in-time answers between two dates)
+    "calendar_runs": "factcheck",
+    "fund_flow": "factcheck",
+    "period_change": "factcheck",
+    "rate_change": "factcheck",
+    "rate_moves": "factcheck",
+    "volume_change": "factcheck",
+    "window_extremes": "factcheck",
     # stocks family
     "catalysts": "stocks",
     "rating_card": "stocks",

@@ -18,7 +18,20 @@ Examples
 
 from __future__ import annotations
 
-from capsize.queries.performance._common import CONVENTION, STANDARD_WINDOWS
+from capsize.queries.performance._common import (
+    CONVENTION,
+    DAILY_LIMIT,
+    STANDARD_WINDOWS,
+    Prices,
+    date_figure,
+    day_text,
+    load_prices,
+    narrowed,
+    number_figure,
+    return_figure,
+    sources_of,
+    span,
+)
 from capsize.queries.performance._highs import DrawdownsResult, HighsResult, drawdowns, highs
 from capsize.queries.performance._proxies import (
     ProxiesResult,
@@ -39,11 +52,13 @@ from capsize.queries.performance._tape import TapeResult, tape
 
 __all__ = [
     "CONVENTION",
+    "DAILY_LIMIT",
     "PERIODS",
     "STANDARD_WINDOWS",
     "DrawdownsResult",
     "HighsResult",
     "LeadershipResult",
+    "Prices",
     "ProxiesResult",
     "ProxyChoice",
     "RelativeStrengthResult",
@@ -53,13 +68,21 @@ __all__ = [
     "TapeResult",
     "WindowReturnsResult",
     "candidate_symbols",
+    "date_figure",
+    "day_text",
     "drawdowns",
     "highs",
     "leadership",
+    "load_prices",
+    "narrowed",
+    "number_figure",
     "proxies",
     "relative_strength",
+    "return_figure",
     "risk",
     "scoreboard",
+    "sources_of",
+    "span",
     "tape",
     "window_returns",
 ]

@@ -1,0 +1,147 @@
+"""Highs and levels: records, distance from a high, falls within a window, price levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from capsize.factcheck._units import EPOCH
+from capsize.factcheck.check._context import Alternative, CheckContext, Measured, NotCheckable
+from capsize.factcheck.check._subjects import subject
+from capsize.factcheck.claim import Claim
+from capsize.queries import Figure, QueryResult
+from capsize.queries.factcheck import window_extremes
+
+__all__ = [
+    "RECORD_LOOKBACK_DAYS",
+    "check_distance",
+    "check_drawdown",
+    "check_level",
+    "check_record",
+]
+
+RECORD_LOOKBACK_DAYS = 7
+"""A record "now" (a claim without a window start) must be set within this many days."""
+
+LEVEL_LOOKBACK_DAYS = 92
+"""Window of a support/resistance claim without a start: about three months."""
+
+
+def _extremes(
+    ctx: CheckContext, claim: Claim, start: pd.Timestamp | None = None
+) -> tuple[str, QueryResult]:
+    sym = subject(claim).symbol
+    end = ctx.end_of(claim)
+    res = window_extremes(ctx.at(end), symbol=sym, start=start, end=end)
+    ctx.fresh(res, end, sym)
+    return sym, res
+
+
+def _pct(fig: Figure) -> float:
+    if fig.value is None:
+        raise NotCheckable(f"{fig.label}: {fig.note or 'n/a'}")
+    return float(fig.value) * 100.0
+
+
+def _series_word(res: QueryResult) -> str:
+    return str(res.params.get("series", "close"))
+
+
+def check_distance(ctx: CheckContext, claim: Claim) -> Measured:
+    """How far the last close is below a high (the record, or the window's high)."""
+    start = ctx.start_of(claim)
+    sym, res = _extremes(ctx, claim, start)
+    record, high = res.fig(f"{sym}.from_record"), res.fig(f"{sym}.from_window_high")
+    first, other = (high, record) if start is not None else (record, high)
+    word = _series_word(res)
+    return Measured(
+        _pct(first),
+        f"{first.label} ({word}s, {first.provenance.window}): {first.provenance.formula}",
+        (first, res.fig(f"{sym}.last"), res.fig(f"{sym}.record_close.date")),
+        (Alternative(_pct(other), other.label, (other,)),),
+        magnitude=True,
+    )
+
+
+def check_drawdown(ctx: CheckContext, claim: Claim) -> Measured:
+    """Measure the fall within a window: peak to trough; the drop from the window's high as another."""
+    sym, res = _extremes(ctx, claim, ctx.start_of(claim))
+    mdd, off = res.fig(f"{sym}.max_drawdown"), res.fig(f"{sym}.from_window_high")
+    if claim.options.get("measure") == "from_high":
+        mdd, off = off, mdd
+    return Measured(
+        _pct(mdd),
+        f"{mdd.label} ({_series_word(res)}s, {mdd.provenance.window}): {mdd.provenance.formula}",
+        (mdd, res.fig(f"{sym}.window_high"), res.fig(f"{sym}.window_high.date")),
+        (Alternative(_pct(off), off.label, (off,)),),
+        magnitude=True,
+    )
+
+
+def _day_number(fig: Figure) -> float:
+    if fig.value is None:
+        raise NotCheckable(f"{fig.label}: {fig.note or 'n/a'}")
+    day = dt.date.fromisoformat(fig.note)
+    return float((day - EPOCH).days)
+
+
+def check_record(ctx: CheckContext, claim: Claim) -> Measured:
+    """Check a record high: set within the window (or the last week), at the claimed level or date."""
+    end = ctx.end_of(claim)
+    start = ctx.start_of(claim) or end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS)
+    sym, res = _extremes(ctx, claim)
+    intraday = claim.options.get("basis") == "intraday"
+    keys = ("record_intraday", "record_close") if intraday else ("record_close", "record_intraday")
+    main, other = res.fig(f"{sym}.{keys[0]}"), res.fig(f"{sym}.{keys[1]}")
+    when, other_when = res.fig(f"{sym}.{keys[0]}.date"), res.fig(f"{sym}.{keys[1]}.date")
+    if main.value is None:
+        raise NotCheckable(f"{main.label}: {main.note}")
+    set_on = pd.Timestamp(when.note)
+    fact = start <= set_on <= end
+    unit = claim.claimed.unit if claim.claimed is not None else ""
+    definition = (
+        f"{main.label} by {end:%Y-%m-%d}: {main.value:,.2f} set {when.note} "
+        f"({_series_word(res)}s; the claim's window {start:%Y-%m-%d}..{end:%Y-%m-%d})"
+    )
+    if unit == "date":
+        value, alt_value = _day_number(when), _day_number(other_when) if other.value else None
+    else:
+        value, alt_value = float(main.value), other.value
+    alts = () if alt_value is None else (Alternative(float(alt_value), other.label, (other,)),)
+    return Measured(
+        value if claim.claimed is not None else None,
+        definition,
+        (main, when, res.fig(f"{sym}.last")),
+        alts,
+        fact=fact,
+    )
+
+
+def check_level(ctx: CheckContext, claim: Claim) -> Measured:
+    """Measure a price level: the close on the day (intraday range as another); support/resistance."""
+    kind = str(claim.options.get("level_kind", ""))
+    end = ctx.end_of(claim)
+    if kind in ("support", "resistance"):
+        start = ctx.start_of(claim) or end - pd.Timedelta(days=LEVEL_LOOKBACK_DAYS)
+        sym, res = _extremes(ctx, claim, start)
+        key = "window_low" if kind == "support" else "window_high"
+        fig = res.fig(f"{sym}.{key}")
+        return Measured(
+            float(fig.value or 0.0),
+            f"{kind} read as the {fig.label.split(' ', 1)[1]} ({fig.provenance.window})",
+            (fig, res.fig(f"{sym}.{key}.date")),
+        )
+    sym, res = _extremes(ctx, claim, end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS))
+    last = res.fig(f"{sym}.last")
+    alts = tuple(
+        Alternative(float(f.value), f.label, (f,))
+        for f in (res.fig(f"{sym}.last_high"), res.fig(f"{sym}.last_low"))
+        if f.value is not None
+    )
+    return Measured(
+        float(last.value or 0.0),
+        f"{last.label} on {last.provenance.window}",
+        (last,),
+        alts,
+    )

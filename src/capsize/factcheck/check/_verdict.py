@@ -1,0 +1,79 @@
+"""From what a checker measured to the verdict, its reason and its stated tolerance."""
+
+from __future__ import annotations
+
+import math
+
+from capsize.factcheck._units import fmt_claimed, fmt_value
+from capsize.factcheck.check._context import Measured, figure_dicts
+from capsize.factcheck.check._tolerance import band_for, judge_value
+from capsize.factcheck.claim import Claim, Claimed, Verdict
+
+__all__ = ["not_checkable", "verdict_of"]
+
+
+def not_checkable(claim: Claim, reason: str) -> Verdict:
+    """Return the verdict of a claim the data cannot settle (``reason`` names what is missing)."""
+    return Verdict(claim, "not checkable", None, "", reason)
+
+
+def _magnitude(claimed: Claimed) -> Claimed:
+    """Return the claimed range as sizes (``-12.05..-11.95`` -> ``11.95..12.05``)."""
+    if claimed.high <= 0:
+        return Claimed(-claimed.high, -claimed.low, claimed.unit, claimed.text, claimed.hedge)
+    return claimed
+
+
+def _fact_verdict(claim: Claim, m: Measured) -> Verdict:
+    ok = bool(m.fact)
+    reason = ("The data bear it out: " if ok else "The data do not bear it out: ") + m.definition
+    return Verdict(
+        claim,
+        "supported" if ok else "contradicted",
+        None,
+        m.definition,
+        reason,
+        "",
+        figure_dicts(m.figures),
+    )
+
+
+def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
+    """Judge ``m`` against the claim's value.
+
+    ``at_least``: the claimed lower bound is enough (a longer run supports "N straight").
+    A claim without a value is judged on ``m.fact``; a value claim whose ``fact`` is False
+    (a record claimed but set before the window) is contradicted whatever the level.
+    """
+    if claim.claimed is None:
+        return _fact_verdict(claim, m)
+    claimed = _magnitude(claim.claimed) if m.magnitude else claim.claimed
+    if at_least:
+        claimed = Claimed(claimed.low, math.inf, claimed.unit, claimed.text, claimed.hedge)
+    value = abs(m.value) if (m.magnitude and m.value is not None) else m.value
+    if value is None or not math.isfinite(value):
+        return not_checkable(claim, f"no value computed: {m.definition}")
+    alts = [abs(a.value) if m.magnitude else a.value for a in m.alternatives]
+    band = band_for(claimed, claim.kind)
+    name, which = judge_value(value, alts, claimed, band)
+    figures = m.figures
+    definition = m.definition
+    unit = claimed.unit
+    shown = f"computed {fmt_value(value, unit)} against the claimed {fmt_claimed(claimed)}"
+    if m.fact is False:
+        name = "contradicted"
+        reason = f"The record was not set within the claim's window: {m.definition}."
+    elif name == "supported":
+        reason = f"Supported: {shown}, within the tolerance."
+    elif which is not None:
+        alt = m.alternatives[which]
+        definition, figures = alt.definition, (*alt.figures, *m.figures)
+        reason = (
+            f"Supported under another definition ({alt.definition}: "
+            f"{fmt_value(alts[which], unit)}); by the main definition {shown}."
+        )
+    elif name == "close":
+        reason = f"Close: {shown}, outside the tolerance but within the close band."
+    else:
+        reason = f"Contradicted: {shown}; no common definition gives the claimed figure."
+    return Verdict(claim, name, value, definition, reason, band.words, figure_dicts(figures))

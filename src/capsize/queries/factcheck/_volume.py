@@ -1,0 +1,116 @@
+"""The change in a symbol's trading volume between two dates."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from capsize.errors import DataNotFound
+from capsize.queries import performance as perf
+from capsize.queries.factcheck._common import fact_result, fact_window
+from capsize.queries.result import FigureSet
+
+if TYPE_CHECKING:
+    from capsize.data.store import Store
+    from capsize.queries.result import QueryResult
+    from capsize.queries.session import Session
+
+__all__ = ["volume_change"]
+
+
+def _average(volume: pd.Series, day: pd.Timestamp, sessions: int, sym: str) -> tuple[float, str]:
+    """Mean volume of the ``sessions`` sessions ending on or before ``day``, and their span."""
+    part = volume[volume.index <= day].tail(sessions)
+    if len(part) < sessions or (day - part.index[-1]).days > perf.DAILY_LIMIT:
+        raise DataNotFound(
+            f"{sym}: no volume for the {sessions} sessions to {day:%Y-%m-%d} "
+            f"(volume held {perf.span(volume.index[0], volume.index[-1])})"
+        )
+    return float(part.mean()), perf.span(part.index[0], part.index[-1])
+
+
+def volume_change(
+    source: Store | Session,
+    as_of: object | None = None,
+    *,
+    symbol: str,
+    start: object,
+    end: object | None = None,
+    sessions: int = 20,
+) -> QueryResult:
+    """Average daily volume of ``symbol`` near ``end`` against the same near ``start``.
+
+    Parameters
+    ----------
+    source : Store or Session
+        Where to read.
+    as_of : date-like, optional
+        Use only data on or before it (the default end).
+    symbol : str
+        Symbol with volume (funds, the S&P 500 and Nasdaq indices; not the Russell 2000
+        index after 2026-02, not close-only series).
+    start, end : date-like
+        The two dates compared (``end`` default ``as_of``).
+    sessions : int
+        Sessions averaged at each date (default 20, about a month).
+
+    Returns
+    -------
+    QueryResult
+        ``<SYM>.volume.start`` / ``.end`` (shares per session; index volumes as reported)
+        and ``<SYM>.volume.change`` (fraction).
+
+    Raises
+    ------
+    DataNotFound
+        No volume held around one of the dates (zero volume counts as unknown).
+    """
+    w = fact_window(source, as_of, start, end)
+    sym = symbol.strip().upper()
+    bars = w.session.bars(sym)
+    vol = bars["volume"].where(bars["volume"] > 0).dropna()
+    if vol.empty:
+        raise DataNotFound(f"{sym}: the store holds no trading volume for it")
+    last = w.end if w.end is not None else pd.Timestamp(vol.index[-1])
+    if w.start is None:
+        raise DataNotFound("volume_change needs a start date")
+    before, span0 = _average(vol, w.start, sessions, sym)
+    after, span1 = _average(vol, last, sessions, sym)
+    day = pd.Timestamp(vol[vol.index <= last].index[-1])
+    fs = FigureSet(day)
+    src = w.session.source(sym)
+    common: dict[str, Any] = {"source": src, "symbols": (sym,)}
+    mean = f"mean daily volume of {sessions} sessions"
+    perf.number_figure(
+        fs,
+        f"{sym}.volume.start",
+        before,
+        "count",
+        f"{sym} {mean}, {span0}",
+        window=span0,
+        formula=mean,
+        **common,
+    )
+    perf.number_figure(
+        fs,
+        f"{sym}.volume.end",
+        after,
+        "count",
+        f"{sym} {mean}, {span1}",
+        window=span1,
+        formula=mean,
+        **common,
+    )
+    perf.number_figure(
+        fs,
+        f"{sym}.volume.change",
+        after / before - 1.0,
+        "fraction",
+        f"{sym} change in {mean}",
+        window=f"{span0} -> {span1}",
+        formula="mean at the end / mean at the start - 1",
+        **common,
+    )
+    params = {"symbol": sym, "start": w.start, "end": last, "sessions": sessions}
+    return fact_result("volume_change", w.session, day, fs, params, (src,))
