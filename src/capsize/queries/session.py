@@ -154,6 +154,10 @@ def _catalog_index(cat: pd.DataFrame) -> dict[tuple[str, str], tuple[CatalogRow,
     return {k: tuple(v) for k, v in out.items()}
 
 
+SHARED_READS = frozenset({"catalog", "catalog_index", "perf.bars_listing", "symbols"})
+"""First keys of cached reads that do not depend on the requested day (see ``earlier``)."""
+
+
 @dataclass
 class Session:
     """Point-in-time reads of one store for one requested as-of date.
@@ -174,6 +178,25 @@ class Session:
     _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ reads
+    def earlier(self, day: pd.Timestamp) -> Session:
+        """Return a session at an earlier ``day`` sharing this one's date-independent reads.
+
+        The catalog and symbol listings do not depend on the day, so a caller asking
+        questions at several window ends (the fact-checker) reads them once.
+
+        Raises
+        ------
+        InputError
+            When ``day`` is after this session's requested day.
+        """
+        if self.requested is not None and day > self.requested:
+            raise InputError(
+                f"{day:%Y-%m-%d} is after the session's day {self.requested:%Y-%m-%d}; "
+                "open a session for that day"
+            )
+        shared = {k: v for k, v in self._cache.items() if k[0] in SHARED_READS}
+        return Session(self.store, day, self.settings, shared)
+
     def cached(self, key: tuple[Any, ...], read: Any) -> Any:
         """Return ``read()`` once per ``key`` (errors are not cached)."""
         if key not in self._cache:

@@ -103,7 +103,7 @@ class CheckContext:
         if end >= self.day:
             return self.session
         if end not in self._ends:
-            self._ends[end] = Session(self.session.store, end, self.session.settings)
+            self._ends[end] = self.session.earlier(end)
         return self._ends[end]
 
     def fresh(self, result: QueryResult, end: pd.Timestamp, what: str) -> None:

@@ -133,15 +133,15 @@ def check_level(ctx: CheckContext, claim: Claim) -> Measured:
             (fig, res.fig(f"{sym}.{key}.date")),
         )
     sym, res = _extremes(ctx, claim, end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS))
-    last = res.fig(f"{sym}.last")
-    alts = tuple(
-        Alternative(float(f.value), f.label, (f,))
-        for f in (res.fig(f"{sym}.last_high"), res.fig(f"{sym}.last_low"))
-        if f.value is not None
-    )
+    figs = [res.fig(f"{sym}.{k}") for k in ("last", "last_high", "last_low")]
+    held = [f for f in figs if f.value is not None]
+    if kind == "intraday" and len(held) == 3 and claim.claimed is not None:
+        mid = (claim.claimed.low + claim.claimed.high) / 2
+        held = sorted(held[1:], key=lambda f: abs(float(f.value or 0) - mid)) + held[:1]
+    first, *others = held
     return Measured(
-        float(last.value or 0.0),
-        f"{last.label} on {last.provenance.window}",
-        (last,),
-        alts,
+        float(first.value or 0.0),
+        f"{first.label} on {first.provenance.window} ({_series_word(res)}s)",
+        (first,),
+        tuple(Alternative(float(f.value or 0.0), f.label, (f,)) for f in others),
     )

@@ -52,7 +52,8 @@ def check_rate_cuts(ctx: CheckContext, claim: Claim) -> Measured:
     """Count the Fed cuts (or hikes) within the window, from the effective funds rate."""
     start, end = need_start(ctx, claim)
     res = rate_moves(ctx.at(end), start=start, end=end)
-    hikes = str(claim.options.get("direction", "cut")).lower().startswith("hike")
+    move = claim.options.get("move", claim.options.get("direction", "cut"))
+    hikes = str(move).lower().startswith("hike")
     fig = res.fig("hikes" if hikes else "cuts")
     moves = res.fig("moves")
     return Measured(

@@ -16,8 +16,12 @@ _BASIS_WORDS = {"total": "total return", "price": "price return"}
 
 def _change(ctx: CheckContext, claim: Claim, symbol: str) -> QueryResult:
     start, end = need_start(ctx, claim)
-    anchor = claim.window.anchor if claim.window is not None else ""
-    res = period_change(ctx.at(end), symbol=symbol, start=start, end=end, anchor=anchor)
+    w = claim.window
+    anchor = w.anchor if w is not None else ""
+    until = getattr(w, "anchor_end", None)  # added to Window by the extraction branch
+    res = period_change(
+        ctx.at(end), symbol=symbol, start=start, end=end, anchor=anchor, anchor_end=until
+    )
     ctx.fresh(res, end, symbol)
     return res
 

@@ -61,10 +61,15 @@ RATE_BAND = Band(0.05, 0.0, 0.25, 0.0, "±0.05 pp (close: ±0.25 pp)")
 """Tolerance of a rate level stated in percent (a yield of 4.2 %)."""
 
 
+_LEVEL_KINDS = frozenset({"level", "record_high"})
+
+
 def band_for(claimed: Claimed, kind: str) -> Band:
     """Return the band for a claimed value of ``kind``."""
     if kind == "rate_level" and claimed.unit == "%":
         return RATE_BAND
+    if kind in _LEVEL_KINDS and claimed.unit == "usd":
+        return BANDS["points"]  # a share price is a level, not an amount of money
     return BANDS[claimed.unit]
 
 

@@ -11,6 +11,7 @@ from capsize.errors import InputError
 from capsize.queries import performance as perf
 from capsize.queries.factcheck._common import fact_result, fact_window
 from capsize.queries.result import FigureSet
+from capsize.queries.session import parse_as_of
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -43,6 +44,7 @@ def period_change(
     start: object,
     end: object | None = None,
     anchor: str = "",
+    anchor_end: object | None = None,
 ) -> QueryResult:
     """Price and total return of ``symbol`` from ``start`` (or a low/high after it) to ``end``.
 
@@ -61,6 +63,9 @@ def period_change(
     anchor : {"", "low", "high"}
         Start at the lowest / highest close within ``start..end`` instead ("since the
         March low").
+    anchor_end : date-like, optional
+        Last day the low/high is searched in (default ``end``): "since the March low"
+        searches March only.
 
     Returns
     -------
@@ -84,7 +89,8 @@ def period_change(
     sym = symbol.strip().upper()
     p = perf.load_prices(w.session, sym)
     last = w.end if w.end is not None else p.last
-    first = _anchor_day(p.main.rename(sym), w.start, last, anchor) if anchor else w.start
+    until = min(last, parse_as_of(anchor_end, "anchor_end") or last)
+    first = _anchor_day(p.main.rename(sym), w.start, until, anchor) if anchor else w.start
     pair = P.window_return(
         P.between(first, last),
         adjusted=p.total,
