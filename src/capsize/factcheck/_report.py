@@ -39,22 +39,21 @@ class CheckedArticle:
     source: str = ""
     date_origin: str = "--date"
 
+    def _provenances(self) -> list[dict[str, Any]]:
+        """The provenance blocks of every figure used (``Figure.to_dict()["provenance"]``)."""
+        return [dict(p.get("provenance") or {}) for v in self.verdicts for p in v.provenance]
+
     @property
     def data_as_of(self) -> str:
         """Latest as-of date of any figure used ("n/a" when none was)."""
-        days = [str(p.get("as_of")) for v in self.verdicts for p in v.provenance if p.get("as_of")]
+        days = [str(p["as_of"]) for p in self._provenances() if p.get("as_of")]
         return max(days) if days else "n/a"
 
     @property
     def data_sources(self) -> tuple[str, ...]:
         """Every data file behind a figure, once, sorted."""
-        files = {
-            part
-            for v in self.verdicts
-            for p in v.provenance
-            for part in str(p.get("source", "")).split("; ")
-            if part
-        }
+        files = {part for p in self._provenances() for part in str(p.get("source", "")).split("; ")}
+        files.discard("")
         return tuple(sorted(files))
 
     def counts(self) -> dict[str, int]:

@@ -69,6 +69,7 @@ def _figure_rows(provenance: tuple[dict[str, Any], ...]) -> str:
         )
         cells = (
             p.get("id"),
+            p.get("label"),
             shown,
             p.get("unit"),
             prov.get("formula"),
@@ -78,7 +79,8 @@ def _figure_rows(provenance: tuple[dict[str, Any], ...]) -> str:
         )
         rows.append("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>")
     head = "".join(
-        f"<th>{h}</th>" for h in ("figure", "value", "unit", "formula", "dates", "as of", "source")
+        f"<th>{h}</th>"
+        for h in ("figure", "what", "value", "unit", "formula", "dates", "as of", "source")
     )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>" if rows else ""
 
