@@ -84,12 +84,16 @@ class Window:
     anchor : str
         A data-defined start ("low" / "high" within ``start..end``: "since the March low"
         starts at the lowest close of March); "" for a calendar start.
+    anchor_end : datetime.date or None
+        Last day the anchor is searched in: the low of "since the March low" is the lowest
+        close of ``start..anchor_end`` (March), not of ``start..end``; None means ``end``.
     """
 
     start: dt.date | None
     end: dt.date
     label: str
     anchor: str = ""
+    anchor_end: dt.date | None = None
 
 
 @dataclass(frozen=True)
