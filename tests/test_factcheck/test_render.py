@@ -170,7 +170,7 @@ def test_html_is_escaped_self_contained_and_coloured(article: CheckedArticle) ->
     assert "label of IWM.total &lt;b&gt;" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert "@import" not in page and "<link" not in page
-    assert page.count('<details class="claim"') == 4
+    assert page.count('<label class="claim"') == 4
     for verdict, colour in COLOURS.items():
         assert f'background:{colour}" title="{verdict}"' in page
     assert "article date 2026-08-21 (article)" in page
@@ -207,7 +207,7 @@ def test_overlapping_claims_are_listed_but_highlighted_once(article: CheckedArti
     inner = Claim("22 %", _span("22 %"), "return", (SMALL,), YTD, Claimed(22, 22, "%", "22 %"))
     extra = Verdict(inner, "supported", 22.0, "", "")
     page = to_html(CheckedArticle(TEXT, dt.date(2026, 8, 21), (*v, extra)))
-    assert page.count('<details class="claim"') == 4
+    assert page.count('<label class="claim"') == 4
     assert len(summary_rows(CheckedArticle(TEXT, dt.date(2026, 8, 21), (*v, extra)))) == 5
 
 

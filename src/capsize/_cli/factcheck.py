@@ -16,8 +16,8 @@ _FORMATS = ("html", "md")
 def run_factcheck(
     file: str, date: str | None, fmt: str, out: Path | None, as_json: bool
 ) -> tuple[str, Path | None]:
-    """Check ``file`` and return ``(text to print, path written or None)``."""
-    from capsize.factcheck import check_article, read_article
+    """Check ``file``; return the text to print and the path written (None without ``out``)."""
+    from capsize.factcheck import check_article, read_article, resolve_date
     from capsize.factcheck.render import (
         summary_rows,
         summary_text,
@@ -28,28 +28,24 @@ def run_factcheck(
     )
     from capsize.queries import open_session
 
-    text, name = read_article(file)
-    from capsize.factcheck import resolve_date
-
-    day, _ = resolve_date(text, date, name)
+    art = read_article(file)
+    day, origin = resolve_date(art.text, date, art.name, art.source)
     with open_session(day.isoformat()) as session:
-        checked = check_article(text, session, day, name=name)
+        checked = check_article(art.text, session, day, name=art.name, date_origin=origin)
     if as_json:
         body = to_json_text(checked)
     elif fmt == "md":
         body = to_markdown(checked)
     else:
-        body = to_html(checked, title=f"Fact check: {Path(name).name}")
+        body = to_html(checked, title=f"Fact check: {Path(art.name).name}")
     if out is not None:
-        written = write_output(out, body)
-        return summary_text(checked), written
+        return summary_text(checked), write_output(out, body)
     if as_json or fmt == "md":
         return body, None
-    rows = summary_rows(checked)
     print_table(
-        rows,
+        summary_rows(checked),
         ("#", "Claim", "Kind", "Claimed", "Computed", "Verdict"),
-        title=f"Fact check: {name}",
+        title=f"Fact check: {art.name}",
         caption=summary_text(checked),
     )
     return "", None
@@ -73,7 +69,12 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(
             None, "--out", "-o", help="Write the annotated article (or the JSON) to this file."
         ),
-        fmt: str = typer.Option("html", "--format", "-f", help="Output with --out: html or md."),
+        fmt: str = typer.Option(
+            "html",
+            "--format",
+            "-f",
+            help="With --out: html (default) or md; without: md prints it.",
+        ),
     ) -> None:
         """Check each figure in a market article against the data, claim by claim.
 

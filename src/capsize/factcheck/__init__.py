@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from capsize.factcheck._article import check_article, resolve_date
 from capsize.factcheck._report import VERDICT_ORDER, CheckedArticle
-from capsize.factcheck._source import html_to_text, read_article
+from capsize.factcheck._source import ArticleFile, read_article
 
 __all__ = [
     "VERDICT_ORDER",
+    "ArticleFile",
     "CheckedArticle",
     "check_article",
-    "html_to_text",
     "read_article",
     "resolve_date",
 ]

@@ -15,8 +15,13 @@ if TYPE_CHECKING:
 __all__ = ["check_article", "resolve_date"]
 
 
-def resolve_date(text: str, date: object | None, name: str = "the article") -> tuple[dt.date, str]:
+def resolve_date(
+    text: str, date: object | None, name: str = "the article", source: str = ""
+) -> tuple[dt.date, str]:
     """Return the article's date and where it came from (``"--date"`` or ``"article"``).
+
+    Without ``date``: the dateline or first full date of ``text``, else of ``source`` (the
+    file as written: an HTML page's ``published_time``).
 
     Raises
     ------
@@ -31,7 +36,7 @@ def resolve_date(text: str, date: object | None, name: str = "the article") -> t
             return day.date(), "--date"
     from capsize.factcheck.extract import article_date
 
-    found = article_date(text)
+    found = article_date(text) or (article_date(source) if source else None)
     if found is None:
         raise InputError(
             f"no date found in {name} (no dateline); give the article's date with --date YYYY-MM-DD"
@@ -45,6 +50,7 @@ def check_article(
     date: object | None = None,
     *,
     name: str = "",
+    date_origin: str = "",
 ) -> CheckedArticle:
     """Extract the claims of ``text`` and check each against the data at the article's date.
 
@@ -59,6 +65,8 @@ def check_article(
         The article's date; default the dateline or date found in the text.
     name : str
         The article's file name, for the outputs.
+    date_origin : str
+        Where ``date`` came from, for the outputs (default: ``"--date"`` when given).
 
     Returns
     -------
@@ -76,4 +84,4 @@ def check_article(
     day, origin = resolve_date(text, date, name or "the article")
     claims = extract_claims(text, day)
     verdicts = check_claims(claims, source, day)
-    return CheckedArticle(text, day, tuple(verdicts), name, origin)
+    return CheckedArticle(text, day, tuple(verdicts), name, date_origin or origin)

@@ -40,7 +40,7 @@ class CheckedArticle:
     date_origin: str = "--date"
 
     def _provenances(self) -> list[dict[str, Any]]:
-        """The provenance blocks of every figure used (``Figure.to_dict()["provenance"]``)."""
+        """Return the provenance blocks of every figure used (``Figure.to_dict()["provenance"]``)."""
         return [dict(p.get("provenance") or {}) for v in self.verdicts for p in v.provenance]
 
     @property

@@ -49,17 +49,30 @@ def _series_word(res: QueryResult) -> str:
 
 
 def check_distance(ctx: CheckContext, claim: Claim) -> Measured:
-    """How far the last close is below a high (the record, or the window's high)."""
-    start = ctx.start_of(claim)
-    sym, res = _extremes(ctx, claim, start)
-    record, high = res.fig(f"{sym}.from_record"), res.fig(f"{sym}.from_window_high")
-    first, other = (high, record) if start is not None else (record, high)
+    """How far the last close is below a high: the record, or a named period's high.
+
+    A window of more than a week that ends before the article ("its November 2021 peak")
+    names the peak's period: the high is that period's and the last close the article's.
+    Otherwise the high is the record by the window's end; the other is the alternative.
+    """
+    start, wend = ctx.start_of(claim), ctx.end_of(claim)
+    named = start is not None and (wend - start).days > RECORD_LOOKBACK_DAYS
+    if named and wend < ctx.day - pd.Timedelta(days=RECORD_LOOKBACK_DAYS):
+        sym = subject(claim).symbol
+        res = window_extremes(ctx.session, symbol=sym, start=start, end=ctx.day, high_end=wend)
+        ctx.fresh(res, ctx.day, sym)
+        first, other = res.fig(f"{sym}.from_period_high"), res.fig(f"{sym}.from_record")
+    else:
+        sym, res = _extremes(ctx, claim, start if named else None)
+        record, high = res.fig(f"{sym}.from_record"), res.fig(f"{sym}.from_window_high")
+        first, other = (high, record) if named else (record, high)
     word = _series_word(res)
+    alts = (Alternative(_pct(other), other.label, (other,)),) if other.value is not None else ()
     return Measured(
         _pct(first),
         f"{first.label} ({word}s, {first.provenance.window}): {first.provenance.formula}",
         (first, res.fig(f"{sym}.last"), res.fig(f"{sym}.record_close.date")),
-        (Alternative(_pct(other), other.label, (other,)),),
+        alts,
         magnitude=True,
     )
 

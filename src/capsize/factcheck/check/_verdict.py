@@ -56,24 +56,39 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
     alts = [abs(a.value) if m.magnitude else a.value for a in m.alternatives]
     band = band_for(claimed, claim.kind)
     name, which = judge_value(value, alts, claimed, band)
-    figures = m.figures
-    definition = m.definition
-    unit = claimed.unit
-    shown = f"computed {fmt_value(value, unit)} against the claimed {fmt_claimed(claimed)}"
     if m.fact is False:
         name = "contradicted"
-        reason = f"The record was not set within the claim's window: {m.definition}."
-    elif name == "supported":
-        reason = f"Supported: {shown}, within the tolerance."
-    elif which is not None:
+    definition, figures = m.definition, m.figures
+    if which is not None:
         alt = m.alternatives[which]
         definition, figures = alt.definition, (*alt.figures, *m.figures)
-        reason = (
+    reason = _reason(name, which, m, value, alts, claimed)
+    shown_value = -value if m.magnitude and claim.claimed.high <= 0 else value
+    return Verdict(claim, name, shown_value, definition, reason, band.words, figure_dicts(figures))
+
+
+def _reason(
+    name: str, which: int | None, m: Measured, value: float, alts: list[float], claimed: Claimed
+) -> str:
+    """Say why: the computed value against the claimed range, and the definition if another."""
+    unit = claimed.unit
+    if m.magnitude:
+        shown = (
+            f"computed a size of {fmt_value(value, unit).lstrip('+')} against the claimed "
+            f"{fmt_claimed(claimed).replace('+', '')}"
+        )
+    else:
+        shown = f"computed {fmt_value(value, unit)} against the claimed {fmt_claimed(claimed)}"
+    if m.fact is False:
+        return f"The record was not set within the claim's window: {m.definition}."
+    if name == "supported":
+        return f"Supported: {shown}, within the tolerance."
+    if which is not None:
+        alt = m.alternatives[which]
+        return (
             f"Supported under another definition ({alt.definition}: "
             f"{fmt_value(alts[which], unit)}); by the main definition {shown}."
         )
-    elif name == "close":
-        reason = f"Close: {shown}, outside the tolerance but within the close band."
-    else:
-        reason = f"Contradicted: {shown}; no common definition gives the claimed figure."
-    return Verdict(claim, name, value, definition, reason, band.words, figure_dicts(figures))
+    if name == "close":
+        return f"Close: {shown}, outside the tolerance but within the close band."
+    return f"Contradicted: {shown}; no common definition gives the claimed figure."

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from capsize.factcheck._report import CheckedArticle
     from capsize.factcheck.claim import Verdict
 
-__all__ = ["COLOURS", "to_html"]
+__all__ = ["COLOURS", "SYMBOLS", "to_html"]
 
 COLOURS: dict[str, str] = {
     "supported": "#c6efce",
@@ -31,21 +31,32 @@ COLOURS: dict[str, str] = {
 }
 """Background colour of each verdict."""
 
+SYMBOLS: dict[str, str] = {
+    "supported": "✓",
+    "close": "≈",
+    "contradicted": "✗",
+    "not checkable": "?",
+}
+"""Mark after each claim's number, so the verdict does not rest on colour alone."""
+
 _CSS = """
 body{font:16px/1.6 Georgia,serif;max-width:52em;margin:2em auto;padding:0 1em;color:#222}
 h1,h2,table,.meta,.calc,.legend{font-family:system-ui,Helvetica,Arial,sans-serif}
 h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.15em;margin-top:2em}
 .meta{color:#555;font-size:.85em}
-.legend span{display:inline-block;padding:0 .5em;margin-right:.4em;border-radius:3px;font-size:.85em}
+.legend span,td span{white-space:nowrap;display:inline-block;padding:0 .5em;margin-right:.4em;border-radius:3px;font-size:.85em}
 article{white-space:pre-wrap;border-top:1px solid #ddd;padding-top:1em}
-details.claim{display:inline}
-details.claim>summary{display:inline;cursor:pointer;border-radius:3px;padding:0 2px;list-style:none}
-details.claim>summary::-webkit-details-marker{display:none}
-details.claim>summary sup{font:bold .7em system-ui,sans-serif;color:#444;margin-left:1px}
-.calc{display:block;white-space:normal;font-size:.82em;line-height:1.4;background:#fafafa;
+input.toggle{position:absolute;opacity:0;pointer-events:none}
+label.claim{cursor:pointer;border-radius:3px;padding:0 2px}
+label.claim sup{font:bold .7em system-ui,sans-serif;color:#333;margin-left:2px}
+input.toggle:focus-visible+label.claim{outline:2px solid #36c}
+.calc{display:none}
+input.toggle:checked+label+.calc{display:block}
+.calc{white-space:normal;font-size:.82em;line-height:1.4;background:#fafafa;
  border:1px solid #ccc;border-left:4px solid #888;margin:.4em 0 .8em;padding:.5em .8em}
 .calc table{border-collapse:collapse;margin-top:.4em;width:100%}
 .calc td,.calc th{border:1px solid #ddd;padding:2px 4px;vertical-align:top;text-align:left}
+.calc td:nth-child(6),.calc td:nth-child(7){white-space:nowrap}
 table.summary{border-collapse:collapse;font-size:.85em;width:100%}
 table.summary td,table.summary th{border:1px solid #ccc;padding:3px 6px;text-align:left}
 """
@@ -107,10 +118,12 @@ def _calc(number: int, v: Verdict) -> str:
 
 
 def _claim(run: str, number: int, v: Verdict) -> str:
+    """Return the claim's words, coloured; clicking them shows the computation (no script)."""
     return (
-        f'<details class="claim" id="claim-{number}"><summary style="background:'
-        f'{COLOURS[v.verdict]}" title="{escape(v.verdict)}">{escape(run)}<sup>{number}</sup>'
-        f"</summary>{_calc(number, v)}</details>"
+        f'<input type="checkbox" class="toggle" id="claim-{number}">'
+        f'<label class="claim" for="claim-{number}" style="background:{COLOURS[v.verdict]}" '
+        f'title="{escape(v.verdict)}">{escape(run)}<sup>{number}{SYMBOLS[v.verdict]}</sup>'
+        f"</label>{_calc(number, v)}"
     )
 
 
@@ -131,7 +144,7 @@ def to_html(article: CheckedArticle, title: str = "Fact check") -> str:
         for run, n in segments(article.text, article.verdicts)
     )
     counts = " ".join(
-        f"{_badge(name)}{n}" for name, n in article.counts().items() if name in VERDICT_ORDER
+        f"{n} {_badge(name)}" for name, n in article.counts().items() if name in VERDICT_ORDER
     )
     sources = ", ".join(article.data_sources) or "n/a"
     meta = (
@@ -144,7 +157,7 @@ def to_html(article: CheckedArticle, title: str = "Fact check") -> str:
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{escape(title)}</h1><p class="meta">{meta}</p>'
         f'<p class="legend">{len(article.verdicts)} claims: {counts} — click a highlighted '
-        "claim to see its computation.</p>"
+        "claim to open its computation.</p>"
         f"<article>{body}</article><h2>Summary</h2>{_summary_table(article)}"
         "</body></html>\n"
     )

@@ -10,6 +10,7 @@ from capsize.errors import CapsizeError, DataNotFound
 from capsize.queries import performance as perf
 from capsize.queries.factcheck._common import fact_result, fact_window
 from capsize.queries.result import FigureSet
+from capsize.queries.session import parse_as_of
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -112,6 +113,39 @@ def _last_session(
         )
 
 
+def _period_high(
+    fs: FigureSet,
+    sym: str,
+    part: pd.Series,
+    until: pd.Timestamp | None,
+    last: float,
+    common: dict[str, Any],
+) -> None:
+    """Register the high of the window's first part (to ``until``) and the last close against it."""
+    period = part if until is None else part[part.index <= until]
+    label = f"{sym} highest close {perf.span(part.index[0], until or part.index[-1])}"
+    _add_mark(
+        fs,
+        f"{sym}.period_high",
+        period,
+        label,
+        {**common, "window": perf.span(part.index[0], until or part.index[-1])},
+    )
+    high = float(period.max()) if not period.empty else float("nan")
+    perf.number_figure(
+        fs,
+        f"{sym}.from_period_high",
+        last / high - 1.0,
+        "fraction",
+        f"{sym} last close against the {label.split(' ', 1)[1]}",
+        source=common["source"],
+        symbols=(sym,),
+        window=common["window"],
+        formula="last close / highest close of the period - 1",
+        why="no close in the period",
+    )
+
+
 def window_extremes(
     source: Store | Session,
     as_of: object | None = None,
@@ -119,6 +153,7 @@ def window_extremes(
     symbol: str,
     start: object | None = None,
     end: object | None = None,
+    high_end: object | None = None,
 ) -> QueryResult:
     """Highs, lows, the largest fall and the all-time highs of ``symbol``, point in time.
 
@@ -132,6 +167,10 @@ def window_extremes(
         Symbol.
     start, end : date-like, optional
         The window (default: the whole history up to ``as_of``).
+    high_end : date-like, optional
+        With ``start``: also the highest close of ``start..high_end`` (a named period such
+        as "its November 2021 peak") as ``<SYM>.period_high`` and the last close against it
+        as ``<SYM>.from_period_high``.
 
     Returns
     -------
@@ -222,6 +261,8 @@ def window_extremes(
             window=window,
             formula=f"{formula} ({what})",
         )
+    if high_end is not None:
+        _period_high(fs, sym, part, parse_as_of(high_end, "high_end"), last, common)
     params = {"symbol": sym, "start": w.start, "end": w.end, "series": what}
     return fact_result(
         "window_extremes", w.session, day, fs, params, (src,), [p.note or ""][:1] if p.note else []
