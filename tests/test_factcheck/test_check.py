@@ -169,7 +169,7 @@ def test_record_distance_drawdown_and_level(store: Any, csv: Any) -> None:
 
     below = (last / record - 1.0) * 100.0
     dist = run(store, claim("distance_from_high", [GSPC], None, around(round(below, 1), 0.05)))
-    assert dist.verdict == "supported" and dist.computed == pytest.approx(abs(below))
+    assert dist.verdict == "supported" and dist.computed == pytest.approx(below)
 
     dd = run(
         store,
@@ -180,7 +180,7 @@ def test_record_distance_drawdown_and_level(store: Any, csv: Any) -> None:
             around(round(mdd), 0.5),
         ),
     )
-    assert dd.verdict == "supported" and dd.computed == pytest.approx(abs(mdd))
+    assert dd.verdict == "supported" and dd.computed == pytest.approx(mdd)
 
     closed = run(
         store,
