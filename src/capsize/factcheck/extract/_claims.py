@@ -32,10 +32,17 @@ from capsize.factcheck.extract._values import Value, find_values, negate
 
 __all__ = ["extract_claims"]
 
+_VERBS = (
+    r"(?:fell|fallen|rose|risen|gained|lost|dropped|climbed|slid|added|jumped|declined|tumbled|"
+    r"rallied|surged|slipped|shed|advanced|sank|soared|plunged|returned|ended|closed|finished)"
+)
 _CLAUSE_BREAK = re.compile(
     r";\s+|,?\s+(?:while|whereas|but|even as|versus|vs\.|compared with|compared to)\s+(?=[^;]*\d)"
-    r"|,\s+and\s+(?=[^;]*\d)|,\s+(?=(?:outpacing|outperforming|lagging|trailing|beating|topping|"
-    r"leaving|putting|taking|bringing|sending|marking)\b)",
+    r"|,\s+(?:and|with)\s+(?=[^;]*\d)"
+    rf"|\s+and\s+(?=(?:then\s+)?(?:has\s+|have\s+|had\s+|is\s+|was\s+)?{_VERBS}\b)"
+    r"|,\s+(?=(?:outpacing|outperforming|lagging|trailing|beating|topping|"
+    r"leaving|putting|taking|bringing|sending|marking)\b)"
+    r"|,?\s+(?P<seq>after|before)\s+(?=\w+ing\b[^;]*\d)",
     re.I,
 )
 _PRONOUN = re.compile(
@@ -44,6 +51,12 @@ _PRONOUN = re.compile(
     r"rose|fell|gained|lost|ended|closed|remains?)\b",
     re.I,
 )
+# Forecasts and conditionals state no checkable fact ("could reach 8,000 by year-end").
+_FORECAST = re.compile(
+    r"(?i:\b(?:expects?|expected to|forecasts?|forecasters?|projects?|projected|predicts?|"
+    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if)\b)|\bmay\b"
+)
+_BY = re.compile(r"\bby\s*$|\bof\s*$", re.I)
 _INTRADAY = re.compile(r"intraday|during the session|in intraday trading", re.I)
 _SUPPORT = re.compile(r"\b(support|resistance|floor|ceiling)\b", re.I)
 _WITHIN = re.compile(r"\bwithin\b", re.I)
@@ -197,7 +210,9 @@ def _volume(rule: KindRule, p: _Piece) -> list[Claim]:
 
 def _below_high(kind: Kind, rule: KindRule, p: _Piece) -> list[Claim]:
     v = _first(p, rule.units)
-    subjects = tuple(level_symbol(s) for s in _subjects(p))
+    subjects = _subjects(p)
+    if kind == "distance_from_high":  # "below its record": the index's record, if it has one
+        subjects = tuple(level_symbol(s) for s in subjects)
     if v is None or not subjects:
         return []
     if kind == "distance_from_high" and _WITHIN.search(p.text[: v.start]):
@@ -257,6 +272,8 @@ def _relative(rule: KindRule, p: _Piece) -> list[Claim]:
     lag, lead = LAG.search(p.text), LEAD.search(p.text)
     if len(subjects) < 2 or v is None or not (lag or lead or v.unit == "x"):
         return []
+    if v.unit == "%" and not _BY.search(p.text[: v.start]):
+        return []  # "up 22.9 %, ahead of growth's 14.9 %": two returns, not a spread
     pair = subjects[:2]
     if lag and not (lead and lead.start() < lag.start()):
         pair = (pair[1], pair[0])
@@ -291,11 +308,13 @@ def _return(rule: KindRule, p: _Piece) -> list[Claim]:
     values = [v for v in p.values if v.unit in rule.units]
     if not values or not p.subjects:
         return []
-    subj = list(dict.fromkeys(s for s, _ in p.subjects))
+    subj = _subjects(p)
     if len(values) >= 2 and len(subj) >= 2:
         pairs = list(zip(subj, values, strict=False))
-    else:
-        pairs = [(s, values[0]) for s in subj]
+    else:  # one figure: it belongs to the subjects named before it ("A rose 5 %, like B")
+        first = {s.symbol: at for s, at in reversed(p.subjects)}
+        before = [s for s in subj if first[s.symbol] < values[0].start]
+        pairs = [(s, values[0]) for s in (before or subj)]
     return [_claim(p, "return", (s,), _claimed(_signed(p, v), "%")) for s, v in pairs]
 
 
@@ -318,49 +337,94 @@ _BUILDERS: dict[str, _Builder] = {
 }
 
 
-def _claims_of(p: _Piece) -> list[Claim]:
+def _claims_of(p: _Piece, previous: Kind | None = None) -> list[Claim]:
+    """Return the claims of a clause: the first kind rule that fits, else the previous kind."""
+    if _FORECAST.search(p.text):
+        return []
     for rule in KIND_RULES:
         if rule.words.search(p.text):
             found = _BUILDERS[rule.kind](rule, p)
             if found:
-                return found
+                return found + _with_change(found[0], p)
+    if previous is not None:  # "..., versus 22 times for the S&P 500": the same measure
+        rule = next(r for r in KIND_RULES if r.kind == previous)
+        return _BUILDERS[previous](rule, p)
     return []
+
+
+def _with_change(first: Claim, p: _Piece) -> list[Claim]:
+    """Return the change a level claim also states ("closed at 299.96, up 0.8 %")."""
+    if first.kind not in ("level", "record_high"):
+        return []
+    rule = KIND_RULES[-1]
+    return _return(rule, p)
 
 
 # --- clauses ---------------------------------------------------------------------------------
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
+def _clauses(text: str) -> list[tuple[int, int, bool]]:
+    """Split a sentence into clauses: ``(start, end, after_sequence_word)``."""
+    out, pos, seq = [], 0, False
     for m in _CLAUSE_BREAK.finditer(text):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, len(text)))
-    return [(s, e) for s, e in out if text[s:e].strip()]
+        out.append((pos, m.start(), seq))
+        pos, seq = m.end(), bool(m.group("seq"))
+    out.append((pos, len(text), seq))
+    return [(s, e, q) for s, e, q in out if text[s:e].strip()]
+
+
+def _clause_windows(
+    own: list[tuple[Window, tuple[int, int]] | None], seq: list[bool]
+) -> list[Window | None]:
+    """Give each clause its own window, else the nearest earlier clause's, else a later one's.
+
+    A later clause's window is not borrowed across "after"/"before" ("rose 0.9 %, after
+    tumbling 1.3 % on Thursday": Thursday is not the day of the rise).
+    """
+    out: list[Window | None] = []
+    for i, found in enumerate(own):
+        earlier = next((own[j] for j in range(i - 1, -1, -1) if own[j]), None)
+        later = None
+        for j in range(i + 1, len(own)):
+            if seq[j]:
+                break
+            if own[j]:
+                later = own[j]
+                break
+        pick = found or earlier or later
+        out.append(pick[0] if pick else None)
+    return out
 
 
 def _piece(
     text: str,
     start: int,
-    ad: dt.date | None,
-    sentence_window: Window | None,
+    window: tuple[Window | None, tuple[int, int] | None],
     carry: tuple[Subject, ...],
+    continues: bool,
 ) -> _Piece | None:
+    """Find subjects and values of a clause (None when it states no figure).
+
+    ``window`` is the clause's window and the span of its words in ``text`` (None when
+    borrowed from another clause). A clause without a subject takes the carried subjects when
+    it refers back ("it", "the index") or ``continues`` the sentence ("..., versus 2 % for").
+    """
     hits = find_subjects(text)
     subjects = tuple((h.subject, h.start) for h in hits)
-    if not subjects and carry and _PRONOUN.search(text):
+    if not subjects and carry and (continues or _PRONOUN.search(text)):
         subjects = tuple((s, -1) for s in carry)
-    found = find_window(text, ad)
-    window = found[0] if found else sentence_window
     masked = [(h.start, h.end) for h in hits]
-    if found:
-        masked.append(found[1])
+    if window[1] is not None:
+        masked.append(window[1])
     values = tuple(find_values(text, masked))
-    if not values and not re.search(
-        r"record|all[- ]time|straight|consecutive|in a row|streak|cut|hike", text, re.I
-    ):
+    if not values and not _FACT_WORDS.search(text):
         return None
-    return _Piece(text, start, subjects, values, window, None)
+    return _Piece(text, start, subjects, values, window[0], None)
+
+
+_FACT_WORDS = re.compile(
+    r"record|all[- ]time|straight|consecutive|in a row|streak|\bcut|\bhike", re.I
+)
 
 
 def _sentence_claims(
@@ -368,17 +432,25 @@ def _sentence_claims(
 ) -> tuple[list[Claim], tuple[Subject, ...]]:
     skip = strip_dateline(sent.text)
     body, base = sent.text[skip:], sent.start + skip
-    whole = find_window(body, ad)
+    spans = _clauses(body)
+    own = [find_window(body[s:e], ad) for s, e, _q in spans]
+    windows = _clause_windows(own, [q for _s, _e, q in spans])
     claims: list[Claim] = []
-    for s, e in _clauses(body):
+    previous: Kind | None = None
+    for i, (s, e, _q) in enumerate(spans):
         raw = body[s:e]
         lead = len(raw) - len(raw.lstrip())
-        piece = _piece(raw.strip(), base + s + lead, ad, whole[0] if whole else None, carry)
+        mine = own[i]
+        span = mine[1] if mine else None
+        if span is not None:  # the window's span, in the stripped clause
+            span = (span[0] - lead, span[1] - lead)
+        piece = _piece(raw.strip(), base + s + lead, (windows[i], span), carry, i > 0)
         if piece is None:
-            if find_subjects(raw):
-                carry = tuple(h.subject for h in find_subjects(raw))
+            carry = tuple(h.subject for h in find_subjects(raw)) or carry
             continue
-        claims.extend(_claims_of(piece))
+        found = _claims_of(piece, previous)
+        claims.extend(found)
+        previous = found[0].kind if found else previous
         if piece.subjects:
             carry = tuple(dict.fromkeys(subj for subj, _ in piece.subjects))
     return claims, carry

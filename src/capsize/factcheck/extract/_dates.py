@@ -232,8 +232,8 @@ def _sessions_back(ad: dt.date, n: int) -> dt.date:
 def _lookback(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if ad is None:
         return None
-    n = number_value(m.group("n")) if m.group("n") else 1
-    unit = (m.group("unit") or "year").lower()
+    n = number_value(_g(m, "n") or "1")
+    unit = (_g(m, "unit") or "year").lower()
     if unit.startswith(("session", "trading")):
         start = _sessions_back(ad, n)
     elif unit in ("day", "week"):
@@ -322,7 +322,8 @@ def _since_month(m: re.Match[str], ad: dt.date | None) -> Window | None:
     year = _recent_year(month, _int(m, "y"), ad)
     if year is None or ad is None:
         return None
-    start = month_end(year, month) if m.group("end") else dt.date(year, month, 1) - _DAY
+    first_day = _PARTS.get((_g(m, "part") or "").lower(), (1, 31))[0]
+    start = month_end(year, month) if m.group("end") else dt.date(year, month, first_day) - _DAY
     return _w(start, ad, m, ad)
 
 
@@ -355,7 +356,7 @@ def _year(m: re.Match[str], ad: dt.date | None) -> Window | None:
 def _weekday(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if ad is None:
         return None
-    word = m.group("wd").lower()
+    word = (m.group("wd") or "today").lower()
     if word == "today":
         day = ad
     elif word == "yesterday":
@@ -395,8 +396,8 @@ _MON = rf"(?P<mon>{MONTH_RE})"
 _UNITS = r"(?:trading day|day|session|week|month|quarter|year)"
 _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     (
-        rf"\b(?:since|from|off|above|below|of|to) (?:the|its|their|a|an) (?:{_MON}\.?\s?(?P<day>\d{{1,2}})?(?:,? (?P<y>{_Y}))?|(?P<y_only>{_Y}))[ -]"
-        r"(?:closing |intraday |bear-market |bear market |pandemic |post-election )?(?P<a>lows?|bottom|trough|highs?|peak|top)\b",
+        rf"\b(?:since|from|off|above|below|of|to) (?:the|its|their|a|an) (?:(?:early|mid|late)[- ])?(?:{_MON}\.?\s?(?P<day>\d{{1,2}})?(?:,? (?P<y>{_Y}))?|(?P<y_only>{_Y}))[ -]"
+        r"(?:closing |intraday |bear-market |bear market |pandemic |post-election |record )?(?P<a>lows?|bottom|trough|highs?|peak|top|record(?: high| close)?|all-time high)\b",
         _anchor,
     ),
     (
@@ -409,7 +410,7 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (rf"\bsince {_MON} (?P<day>\d{{1,2}})\b(?:,? (?P<y>{_Y}))?", _since_date),
     (
-        rf"\bsince (?P<end>the end of )?(?:early |the start of |the beginning of )?{_MON}(?: (?P<y>{_Y}))?\b",
+        rf"\bsince (?P<end>the end of )?(?:(?P<part>early|mid|late)[- ]|the start of |the beginning of )?{_MON}(?: (?P<y>{_Y}))?\b",
         _since_month,
     ),
     (
@@ -432,7 +433,7 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (
         rf"\b(?:(?:over|in|during|for|across|within) )?the (?:past|last|previous|prior|trailing) (?:(?P<n>{NUMBER_WORD_RE}) )?(?P<unit>trading day|day|session|week|month|quarter|year)s?\b"
-        r"|\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b|\btrailing (?:12|twelve)[- ]month",
+        r"|\btrailing (?:12|twelve)[- ]month",
         _lookback,
     ),
     (r"\b(?P<which>last|this) week\b|\bso far this week\b|\bweek[- ]to[- ]date\b", _week),
@@ -446,17 +447,21 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (r"\blast year\b|\bthe previous year\b", _last_year),
     (
-        rf"\b(?:in|during|for|over|through(?:out)?|across|of) (?:the month of )?(?P<part>early |late |mid-|the middle of )?{_MON}(?!\.? ?\d{{1,2}}\b)(?: (?P<y>{_Y}))?\b"
+        rf"\b(?:in|during|for|over|through(?:out)?|across|of|ended|closed|finished|(?:at )?the end of) (?:the month of )?(?P<part>early |late |mid-|the middle of )?{_MON}(?!\.? ?\d{{1,2}}\b)(?: (?P<y>{_Y}))?\b"
         rf"|\b(?P<part2>early|late|mid)[- ](?P<mon2>{MONTH_RE})(?: (?P<y_>{_Y}))?",
         _month,
     ),
     (
-        rf"\b(?:in|during|for|over|throughout|across|of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
+        rf"\b(?:in|during|for|over|throughout|across|of|ended|closed|finished|closed out|(?:at )?the end of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
         _year,
+    ),
+    (
+        r"\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b",
+        _lookback,
     ),
     (rf"\bon {_MON}\.? (?P<day>\d{{1,2}})\b(?:,? (?P<y>{_Y}))?", _on_date),
     (
-        r"\b(?:on |in )?(?P<wd>monday|tuesday|wednesday|thursday|friday|today|yesterday)(?:'s session)?\b",
+        r"\b(?:on |in )?(?P<wd>monday|tuesday|wednesday|thursday|friday|today|yesterday)(?:'s session)?\b|\bon the (?P<today>day|session)\b",
         _weekday,
     ),
 )

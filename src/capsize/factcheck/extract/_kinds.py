@@ -37,6 +37,8 @@ DOWN = re.compile(
     r"slumped|slumps?|retreated|retreats?|shed|sheds|down|lower|decreased|sagged|skidded|dipped|"
     r"dips?|eased|eases|weakened|erased|gave up|gives up|slipped|slips?|shrank|shrunk|contracted|"
     r"left|pulled|withdrew|withdrawn|outflows?|redemptions|exited|bled|a loss of|losses|loss|"
+    r"lowered|cut|cuts|reduced|trimmed|"
+    r"fallen|dropping|slipping|tumbling|shedding|plunging|sagging|dipping|retreating|"
     r"declines? of|drop of|fall of|negative|sell-?off|selloff|slide)\b",
     re.I,
 )
@@ -45,7 +47,8 @@ UP = re.compile(
     r"\b(?:rose|rises?|rising|risen|gained|gains?|gaining|climbed|climbs?|climbing|jumped|jumps?|"
     r"surged|surges?|soared|soars?|rallied|rall(?:y|ies)|advanced|advances?|up|higher|added|adds?|"
     r"increased|increases?|returned|returns?|rebounded|rebounds?|firmed|popped|grew|grows?|"
-    r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of)\b",
+    r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of|"
+    r"rallying|jumping|surging|soaring|advancing|adding|rebounding|popping)\b",
     re.I,
 )
 #: Relative verbs: the first subject leads ...
@@ -86,7 +89,7 @@ _CUTS = (
     rf"\b(?P<n>{NUMBER_WORD_RE}|one) (?:more |further |straight |consecutive )?"
     r"(?:(?:quarter|half)[- ](?:percentage[- ])?point |interest[- ]rate |rate |policy )*"
     r"(?P<what>cut|hike|reduction|increase)s?\b"
-    rf"|\b(?:cut|hiked|raised|lowered|trimmed|eased|reduced) (?:interest |its policy |its benchmark |the policy )?rates? (?:(?P<n2>{NUMBER_WORD_RE}) times|(?P<n3>twice|once))"
+    rf"|\b(?:cut|hiked|raised|lowered|trimmed|eased|reduced) (?:interest |its policy |its benchmark |the policy )?(?:rates? )?(?:(?P<n2>{NUMBER_WORD_RE}) times|(?P<n3>twice|once))"
 )
 _CUTS_RE = _rx(_CUTS)
 
@@ -95,7 +98,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule(
         "flows",
         _rx(
-            r"\b(?:in|out)flows?\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?)"
+            r"\b(?:in|out)flows?\b|\bflow(?:ed|ing)? (?:out of|into)|\b(?:pulled|yanked|pumped)\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?)"
         ),
         frozenset({"usd"}),
     ),
@@ -149,7 +152,12 @@ KIND_RULES: tuple[KindRule, ...] = (
     ),
     KindRule(
         "relative_return",
-        _rx(LEAD.pattern + "|" + LAG.pattern + r"|\bthan\b|\bgap\b|\bspread\b|\bversus\b|\bvs\.?"),
+        _rx(
+            LEAD.pattern
+            + "|"
+            + LAG.pattern
+            + r"|\bthan\b|\bgap\b|\bspread\b|\bversus\b|\bvs\.?|as (?:much|fast|far) as"
+        ),
         frozenset({"pp", "%", "points", "x"}),
     ),
     KindRule(

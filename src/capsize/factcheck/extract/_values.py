@@ -163,14 +163,9 @@ _FRACTION = re.compile(
     r"(?= (?:of|from|in|over|since|last|this|year|on|versus|vs|compared|as)\b|[,.;]|$)",
     re.I,
 )
-_MULTIPLES = {
-    "twice": 2.0,
-    "double": 2.0,
-    "doubled": 2.0,
-    "triple": 3.0,
-    "tripled": 3.0,
-    "half as": 0.5,
-}
+_MULTIPLES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "half as": 0.5}
+# Verbs that state a percent change: "doubled" is +100 %, "halved" -50 %.
+_CHANGES = {"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0, "halved": -50.0}
 _WORD_X = {
     "two": 2.0,
     "three": 3.0,
@@ -181,7 +176,7 @@ _WORD_X = {
 }
 _MULTIPLE = re.compile(
     r"(?:(?P<hedge>nearly|almost|about|roughly|more than|over|less than)\s+)?"
-    r"(?:(?P<m>twice|double|doubled|triple|tripled|half as)|(?P<w>one and a half|one-and-a-half|two|three|four|five) times)\b",
+    r"(?:(?P<m>twice|double|triple|half as|doubled|tripled|quadrupled|halved)|(?P<w>one and a half|one-and-a-half|two|three|four|five) times)\b",
     re.I,
 )
 _WORD_PCT = re.compile(
@@ -313,9 +308,15 @@ def _fraction(m: re.Match[str]) -> Value:
 
 
 def _multiple(m: re.Match[str]) -> Value:
-    x = _MULTIPLES[m.group("m").lower()] if m.group("m") else _WORD_X[m.group("w").lower()]
-    low, high = hedge_range(x, 0.1 * x, m.group("hedge") or "")
-    return Value(m.start(), m.end(), low, high, "x", m.group(0), m.group("hedge") or "", x)
+    word = (m.group("m") or "").lower()
+    hedge = m.group("hedge") or ""
+    if word in _CHANGES:
+        x = _CHANGES[word]
+        low, high = hedge_range(x, 0.1 * abs(x), hedge)
+        return Value(m.start(), m.end(), low, high, "%", m.group(0), hedge, x)
+    x = _MULTIPLES[word] if word else _WORD_X[m.group("w").lower()]
+    low, high = hedge_range(x, 0.1 * x, hedge)
+    return Value(m.start(), m.end(), low, high, "x", m.group(0), hedge, x)
 
 
 def _word_pct(m: re.Match[str]) -> Value:
