@@ -38,7 +38,7 @@ DOWN = re.compile(
     r"dips?|eased|eases|weakened|erased|gave up|gives up|slipped|slips?|shrank|shrunk|contracted|"
     r"left|pulled|withdrew|withdrawn|outflows?|redemptions|exited|bled|a loss of|losses|loss|"
     r"lowered|cut|cuts|reduced|trimmed|"
-    r"fallen|dropping|slipping|tumbling|shedding|plunging|sagging|dipping|retreating|"
+    r"fallen|dropping|slipping|tumbling|shedding|plunging|sagging|dipping|retreating|slumping|"
     r"declines? of|drop of|fall of|negative|sell-?off|selloff|slide)\b",
     re.I,
 )
@@ -48,7 +48,8 @@ UP = re.compile(
     r"surged|surges?|soared|soars?|rallied|rall(?:y|ies)|advanced|advances?|up|higher|added|adds?|"
     r"increased|increases?|returned|returns?|rebounded|rebounds?|firmed|popped|grew|grows?|"
     r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of|"
-    r"rallying|jumping|surging|soaring|advancing|adding|rebounding|popping)\b",
+    r"rallying|jumping|surging|soaring|advancing|adding|rebounding|popping|recovered|recovering|"
+    r"bounced)\b",
     re.I,
 )
 #: Relative verbs: the first subject leads ...
@@ -79,7 +80,7 @@ def _rx(p: str) -> re.Pattern[str]:
 
 
 _RUN = (
-    rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) "
+    rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) (?:[\w%+-]+ ){{0,3}}?"
     r"(?P<u>year|quarter|month|week|day|session|trading day)s?\b"
     rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b"
     rf"|\b(?P<n3>{NUMBER_WORD_RE})[- ](?P<u3>day|session|week|month|year)s? (?:winning |losing )?(?:streak|run)\b"
@@ -163,7 +164,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule(
         "level",
         _rx(
-            r"\b(?:closed|ended|finished|settled|traded|trades|trading|stood|stands|sits?|hit|reached|topped|crossed|broke|above|below|support|resistance|level|near|at|to|around|under|over)\b"
+            r"\b(?:closed|ended|finished|settled|traded|trades|trading|stood|stands|sits?|hit|reached|topped|crossed|broke|above|below|support|resistance|level|near|at|to|around|under|over|touched|high of|low of)\b"
         ),
         frozenset({"", "points", "usd"}),
     ),
