@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from capsize.factcheck.claim import Claim, Claimed, Kind, Subject, Unit, Window
-from capsize.factcheck.extract._dates import find_window, strip_dateline
+from capsize.factcheck.extract._dates import find_end, find_window, strip_dateline
 from capsize.factcheck.extract._kinds import (
     KIND_RULES,
     LAG,
@@ -32,23 +32,48 @@ from capsize.factcheck.extract._values import Value, find_values, negate
 
 __all__ = ["extract_claims"]
 
+_VERBS = (
+    r"(?:fell|fallen|rose|risen|gained|lost|dropped|climbed|slid|added|jumped|declined|tumbled|"
+    r"rallied|surged|slipped|shed|advanced|sank|soared|plunged|returned|ended|closed|finished|"
+    r"up|down|set|hit|touched|reached|notched)"
+)
+# Clause breaks. Contrasts ("while", "versus") may lend their window to the clause before
+# them; other breaks do not ("rose 0.9 %, after tumbling 1.3 % on Thursday").
 _CLAUSE_BREAK = re.compile(
-    r";\s+|,?\s+(?:while|whereas|but|even as|versus|vs\.|compared with|compared to)\s+(?=[^;]*\d)"
-    r"|,\s+and\s+(?=[^;]*\d)|,\s+(?=(?:outpacing|outperforming|lagging|trailing|beating|topping|"
-    r"leaving|putting|taking|bringing|sending|marking)\b)",
+    r";\s+"
+    r"|(?P<contrast>,?\s+(?:while|whereas|but|even as|versus|vs\.|compared with|compared to|"
+    r"against)\s+(?=[^;]*\d))"
+    r"|,\s+(?:and|with)\s+(?=[^;]*\d)"
+    rf"|\s+and\s+(?=(?:then\s+)?(?:has\s+|have\s+|had\s+|is\s+|are\s+|was\s+)?{_VERBS}\b)"
+    r"|,\s+(?=(?:finally\s+|still\s+|again\s+)?\w+ing\b)"
+    r"|,\s+(?=(?:powered|driven|led|helped|boosted|fueled|fuelled|weighed|dragged|pushed|lifted|"
+    r"hurt|held back|set|reached|hit|posted|marked)\b)"
+    r"|\s+[—–]\s+(?=\w+ing\b)"
+    r"|,\s+(?=(?:its|their)\b)"
+    r"|,\s+as\s+(?!much|many|well|fast|far|of\b)"
+    r"|,\s+(?=(?:far|well|down|up|off)\s+from\b)"
+    r"|(?P<lend>,\s+(?=(?:up|down)\s+[^;,]*\d))|,\s+(?=to\s+[^;,]*\d)"
+    r"|,?\s+(?P<seq>after|before)\s+(?=\w+ing\b[^;]*\d)",
     re.I,
 )
 _PRONOUN = re.compile(
-    r"^\W*(?:it|they|its|their|the (?:index|fund|etf|benchmark|gauge|group|segment|asset|"
-    r"cryptocurrency|token|yield|rate|stock))\b|\b(?:it|they)\s+(?:has|have|is|are|was|were|"
-    r"rose|fell|gained|lost|ended|closed|remains?)\b",
+    r"^\W*(?:it|they|its|their)\b|\bthe (?:index|fund|etf|benchmark|gauge|group|segment|asset|"
+    r"cryptocurrency|token|yield|rate|stock)\b|\b(?:it|they)\s+(?:has|have|is|are|was|were|"
+    r"rose|fell|gained|lost|ended|closed|remains?|recovered|sits?|trades?)\b",
     re.I,
 )
+# Forecasts and conditionals state no checkable fact ("could reach 8,000 by year-end").
+_FORECAST = re.compile(
+    r"(?i:\b(?:expects?|expected to|forecasts?|forecasters?|projects?|projected|predicts?|"
+    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if)\b)|\bmay\b"
+)
+_BY = re.compile(r"\bby\s*$|\bof\s*$", re.I)
 _INTRADAY = re.compile(r"intraday|during the session|in intraday trading", re.I)
 _SUPPORT = re.compile(r"\b(support|resistance|floor|ceiling)\b", re.I)
 _WITHIN = re.compile(r"\bwithin\b", re.I)
 _OUT = re.compile(r"\b(?:out|left|pulled|withdr\w+|redemptions|outflows?|bled|lost)\b", re.I)
-_CHANGE_TO = re.compile(r"\b(?:to|at|of|near|around)\s*$", re.I)
+_TO = re.compile(r"\bto\s*$", re.I)
+_CHANGE_TO = re.compile(r"\b(?:to|at|of|near|around|from)\s*$", re.I)
 _MEASURES = (
     (re.compile(r"forward|next year's|expected", re.I), "forward_pe"),
     (re.compile(r"book", re.I), "price_to_book"),
@@ -197,7 +222,9 @@ def _volume(rule: KindRule, p: _Piece) -> list[Claim]:
 
 def _below_high(kind: Kind, rule: KindRule, p: _Piece) -> list[Claim]:
     v = _first(p, rule.units)
-    subjects = tuple(level_symbol(s) for s in _subjects(p))
+    subjects = _subjects(p)
+    if kind == "distance_from_high":  # "below its record": the index's record, if it has one
+        subjects = tuple(level_symbol(s) for s in subjects)
     if v is None or not subjects:
         return []
     if kind == "distance_from_high" and _WITHIN.search(p.text[: v.start]):
@@ -226,22 +253,44 @@ def _level_unit(subject: Subject, v: Value | None) -> Unit:
 
 
 def _record(rule: KindRule, p: _Piece) -> list[Claim]:
+    """Return a record claim: its level, a count of records, or the bare fact.
+
+    "a record 7,799" states the level, "57 record closes" a count; without a figure a verb
+    must state it ("set a record on Friday"), and negations ("never closed at a record") do
+    not count.
+    """
     subjects = tuple(level_symbol(s) for s in _subjects(p))
     if not subjects or any(v.unit in ("%", "pp", "bp", "x") for v in p.values):
         return []
+    basis = "intraday" if _INTRADAY.search(p.text) else "close"
     v = _first(p, rule.units)
+    if v is not None and v.unit == "" and v.x < 1000 and _RECORD_COUNT.match(p.text, v.end):
+        count = Claimed(v.x, v.x, "count", v.text.strip())
+        return [_claim(p, "record_high", subjects[:1], count, basis=basis, measure="count")]
     if v is not None and abs(v.x) < 10:
         return []
+    if v is None and (_NEGATION.search(p.text) or not _RECORD_VERB.search(p.text)):
+        return []
     claimed = _claimed(v, _level_unit(subjects[0], v)) if v is not None else None
-    basis = "intraday" if _INTRADAY.search(p.text) else "close"
     return [_claim(p, "record_high", subjects[:1], claimed, basis=basis)]
+
+
+_RECORD_COUNT = re.compile(r"\s*(?:new |fresh )?(?:record|all-time)\b", re.I)
+_RECORD_VERB = re.compile(
+    r"\b(?:hit|hits|set|sets|notched|reached|touched|closed at|ended at|marked|posted|climbed to|"
+    r"rose to|rallied to|surged to|is at|was at|sits? at)\b",
+    re.I,
+)
+_NEGATION = re.compile(r"\b(?:not|never|no|except|without|yet to|failed to)\b", re.I)
 
 
 def _rate_level(rule: KindRule, p: _Piece) -> list[Claim]:
     rates = tuple(s for s in _subjects(p) if s.kind == "rate")
     v = _first(p, rule.units)
-    if not rates or v is None:
+    if not rates or v is None or _nearest_subject(p, v).kind != "rate":
         return []
+    to = [u for u in p.values if u.unit == "%" and _TO.search(p.text[: u.start])]
+    v = to[-1] if to and v.unit == "%" else v  # "from 4.18 % to 4.44 %": the level reached
     is_level = v.unit == "%" and (
         _CHANGE_TO.search(p.text[: v.start]) or direction_of(p.text, v.start) == 0
     )
@@ -257,6 +306,8 @@ def _relative(rule: KindRule, p: _Piece) -> list[Claim]:
     lag, lead = LAG.search(p.text), LEAD.search(p.text)
     if len(subjects) < 2 or v is None or not (lag or lead or v.unit == "x"):
         return []
+    if v.unit == "%" and not _BY.search(p.text[: v.start]):
+        return []  # "up 22.9 %, ahead of growth's 14.9 %": two returns, not a spread
     pair = subjects[:2]
     if lag and not (lead and lead.start() < lag.start()):
         pair = (pair[1], pair[0])
@@ -287,15 +338,47 @@ def _level(rule: KindRule, p: _Piece) -> list[Claim]:
     ]
 
 
+def _nearest_subject(p: _Piece, v: Value) -> Subject:
+    """Return the subject a figure is about.
+
+    "... 12.9 % for large caps" names it after the figure; otherwise it is the last subject
+    named before it (a carried subject counts as before).
+    """
+    after = _FOR_SUBJECT.match(p.text, v.end)
+    if after:
+        following = [s for s, at in p.subjects if at == after.end()]
+        if following:
+            return following[0]
+    before = [(at, s) for s, at in p.subjects if at < v.start]
+    return max(before, key=lambda x: x[0])[1] if before else p.subjects[0][0]
+
+
+def _listed_before(p: _Piece, v: Value) -> list[Subject]:
+    """Return subjects listed together before ``v`` ("small and micro caps both rose 5 %")."""
+    hits = sorted((at, s) for s, at in p.subjects if 0 <= at < v.start)
+    if not hits:
+        return [_nearest_subject(p, v)]
+    group = [hits[-1]]
+    for at, s in reversed(hits[:-1]):
+        gap = p.text[at + len(s.phrase) : group[-1][0]]
+        if not _LIST_GAP.fullmatch(gap):
+            break
+        group.append((at, s))
+    return list(dict.fromkeys(s for _at, s in reversed(group)))
+
+
+_FOR_SUBJECT = re.compile(r"\s*(?:for|in|of|from|by)\s+", re.I)
+_LIST_GAP = re.compile(r"\s*(?:,|and|, and|&|as well as)\s*", re.I)
+
+
 def _return(rule: KindRule, p: _Piece) -> list[Claim]:
     values = [v for v in p.values if v.unit in rule.units]
     if not values or not p.subjects:
         return []
-    subj = list(dict.fromkeys(s for s, _ in p.subjects))
-    if len(values) >= 2 and len(subj) >= 2:
-        pairs = list(zip(subj, values, strict=False))
+    if len(values) == 1:
+        pairs = [(s, values[0]) for s in _listed_before(p, values[0])]
     else:
-        pairs = [(s, values[0]) for s in subj]
+        pairs = [(_nearest_subject(p, v), v) for v in values]
     return [_claim(p, "return", (s,), _claimed(_signed(p, v), "%")) for s, v in pairs]
 
 
@@ -318,67 +401,159 @@ _BUILDERS: dict[str, _Builder] = {
 }
 
 
-def _claims_of(p: _Piece) -> list[Claim]:
+def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) -> list[Claim]:
+    """Return the claims of a clause: the first kind rule that fits, else the previous kind.
+
+    A contrast ("..., against 19 % for the S&P 500") states the previous clause's measure.
+    """
+    if _FORECAST.search(p.text):
+        return []
+    rate = any(s.kind == "rate" for s, _at in p.subjects)
     for rule in KIND_RULES:
-        if rule.words.search(p.text):
+        if rule.words.search(p.text) or (rate and rule.kind == "rate_level"):
+            if contrast and previous is not None and rule.kind in _GENERIC:
+                break  # no measure words of its own: the contrast keeps the previous measure
             found = _BUILDERS[rule.kind](rule, p)
             if found:
-                return found
+                return found + _with_change(found[0], p)
+    if previous is not None:  # "..., versus 22 times for the S&P 500": the same measure
+        rule = next(r for r in KIND_RULES if r.kind == previous)
+        found = _BUILDERS[previous](rule, p)
+        if found or not contrast:
+            return found
+        return _claims_of(p)  # the previous measure does not fit: read the clause on its own
     return []
+
+
+_GENERIC = frozenset({"return", "level", "relative_return"})
+
+
+def _with_change(first: Claim, p: _Piece) -> list[Claim]:
+    """Return the change a level claim also states ("closed at 299.96, up 0.8 %")."""
+    if first.kind not in ("level", "record_high"):
+        return []
+    rule = KIND_RULES[-1]
+    return _return(rule, p)
 
 
 # --- clauses ---------------------------------------------------------------------------------
 
 
-def _clauses(text: str) -> list[tuple[int, int]]:
-    out, pos = [], 0
+def _clauses(text: str) -> list[tuple[int, int, str]]:
+    """Split a sentence into clauses: ``(start, end, break)``.
+
+    ``break`` names the break before the clause: ``"contrast"`` ("while", "versus"),
+    ``"seq"`` ("after", "before"), ``""`` for others and for the first clause.
+    """
+    out, pos, kind = [], 0, ""
     for m in _CLAUSE_BREAK.finditer(text):
-        out.append((pos, m.start()))
+        out.append((pos, m.start(), kind))
         pos = m.end()
-    out.append((pos, len(text)))
-    return [(s, e) for s, e in out if text[s:e].strip()]
+        kind = "contrast" if m.group("contrast") or m.group("lend") else ""
+        kind = "seq" if m.group("seq") else kind
+    out.append((pos, len(text), kind))
+    return [(s, e, k) for s, e, k in out if text[s:e].strip()]
+
+
+def _clause_windows(
+    own: list[tuple[Window, tuple[int, int]] | None], breaks: list[str]
+) -> list[Window | None]:
+    """Give each clause its own window, else the nearest earlier clause's, else a later one's.
+
+    A later clause lends its window only across contrasts ("small caps lost 1.7 %, while the
+    S&P 500 fell 1.4 % this week"), not across other breaks ("rose 0.9 %, after tumbling
+    1.3 % on Thursday": Thursday is not the day of the rise).
+    """
+    out: list[Window | None] = []
+    for i, found in enumerate(own):
+        earlier = next((own[j] for j in range(i - 1, -1, -1) if own[j]), None)
+        later = None
+        for j in range(i + 1, len(own)):
+            if breaks[j] != "contrast":
+                break
+            if own[j]:
+                later = own[j]
+                break
+        pick = found or earlier or later
+        out.append(pick[0] if pick else None)
+    return out
 
 
 def _piece(
     text: str,
     start: int,
-    ad: dt.date | None,
-    sentence_window: Window | None,
+    window: tuple[Window | None, tuple[int, int] | None],
     carry: tuple[Subject, ...],
+    continues: bool,
 ) -> _Piece | None:
+    """Find subjects and values of a clause (None when it states no figure).
+
+    ``window`` is the clause's window and the span of its words in ``text`` (None when
+    borrowed from another clause). A clause without a subject takes the carried subjects when
+    it refers back ("it", "the index") or ``continues`` the sentence ("..., versus 2 % for").
+    """
     hits = find_subjects(text)
     subjects = tuple((h.subject, h.start) for h in hits)
-    if not subjects and carry and _PRONOUN.search(text):
+    if not subjects and carry and (continues or _PRONOUN.search(text)):
         subjects = tuple((s, -1) for s in carry)
-    found = find_window(text, ad)
-    window = found[0] if found else sentence_window
     masked = [(h.start, h.end) for h in hits]
-    if found:
-        masked.append(found[1])
+    if window[1] is not None:
+        masked.append(window[1])
     values = tuple(find_values(text, masked))
-    if not values and not re.search(
-        r"record|all[- ]time|straight|consecutive|in a row|streak|cut|hike", text, re.I
-    ):
+    if not values and not _FACT_WORDS.search(text):
         return None
-    return _Piece(text, start, subjects, values, window, None)
+    return _Piece(text, start, subjects, values, window[0], None)
+
+
+_FACT_WORDS = re.compile(
+    r"record|all[- ]time|straight|consecutive|in a row|streak|\bcut|\bhike", re.I
+)
+
+
+def _window_for(
+    own: tuple[Window, tuple[int, int]] | None,
+    fallback: Window | None,
+    end: tuple[dt.date, tuple[int, int]] | None,
+) -> Window | None:
+    """Return a clause's window: its own, else ``fallback``.
+
+    The sentence's end ("through Tuesday") clips a window it falls inside.
+    """
+    window = own[0] if own else fallback
+    if window is None or end is None:
+        return window
+    if window.start is not None and window.start < end[0] < window.end:
+        window = replace(window, end=end[0])  # "By Tuesday, ..., and ... had fallen 21 %"
+    return window
 
 
 def _sentence_claims(
     sent: Sentence, ad: dt.date | None, carry: tuple[Subject, ...]
 ) -> tuple[list[Claim], tuple[Subject, ...]]:
+    """Return the claims of a sentence and the subjects carried to the next one."""
     skip = strip_dateline(sent.text)
     body, base = sent.text[skip:], sent.start + skip
-    whole = find_window(body, ad)
+    spans = _clauses(body)
+    own = [find_window(body[s:e], ad) for s, e, _k in spans]
+    windows = _clause_windows(own, [k for _s, _e, k in spans])
+    end = find_end(body, ad)
     claims: list[Claim] = []
-    for s, e in _clauses(body):
+    previous: Kind | None = None
+    stated: Window | None = None  # the window of the last clause that made a claim
+    for i, (s, e, brk) in enumerate(spans):
         raw = body[s:e]
         lead = len(raw) - len(raw.lstrip())
-        piece = _piece(raw.strip(), base + s + lead, ad, whole[0] if whole else None, carry)
+        mine = own[i]
+        span = (mine[1][0] - lead, mine[1][1] - lead) if mine else None
+        window = _window_for(mine, stated or windows[i], end)
+        piece = _piece(raw.strip(), base + s + lead, (window, span), carry, i > 0)
         if piece is None:
-            if find_subjects(raw):
-                carry = tuple(h.subject for h in find_subjects(raw))
+            carry = tuple(h.subject for h in find_subjects(raw)) or carry
             continue
-        claims.extend(_claims_of(piece))
+        found = _claims_of(piece, previous, brk == "contrast")
+        claims.extend(found)
+        if found:
+            previous, stated = found[0].kind, found[0].window or stated
         if piece.subjects:
             carry = tuple(dict.fromkeys(subj for subj, _ in piece.subjects))
     return claims, carry
@@ -408,10 +583,33 @@ def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Clai
     """
     out: list[Claim] = []
     carry: tuple[Subject, ...] = ()
+    window: Window | None = None
+    last_end = 0
     for sent in sentences(text):
+        if "\n" in text[last_end : sent.start]:  # a new paragraph drops the running window
+            window = None
         claims, carry = _sentence_claims(sent, article_date, carry)
-        out.extend(claims)
+        out.extend(_with_window(c, window) for c in claims)
+        if claims:  # a sentence whose claims agree on one period sets the running window
+            periods = {c.window for c in claims}
+            window = periods.pop() if len(periods) == 1 else None
+        last_end = sent.end
     return tuple(_tidy(c) for c in out)
+
+
+# Kinds that measure a change over a period: without a window of their own they take the one
+# the paragraph last named ("Ether lagged, rising 46 %" after "... in 2024").
+_PERIOD_KINDS = frozenset(
+    {"return", "relative_return", "rate_cuts", "rate_level", "flows", "volume_change"}
+)
+
+
+def _with_window(c: Claim, window: Window | None) -> Claim:
+    if c.window is not None or window is None or c.kind not in _PERIOD_KINDS:
+        return c
+    if window.anchor:
+        return c
+    return replace(c, window=window)
 
 
 def _tidy(c: Claim) -> Claim:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capsize.factcheck.claim import Window
 from capsize.factcheck.extract._calendar import (
@@ -29,7 +29,14 @@ from capsize.factcheck.extract._calendar import (
     ordinal_value,
 )
 
-__all__ = ["DATE_RE", "article_date", "find_window", "parse_date", "strip_dateline"]
+__all__ = [
+    "DATE_RE",
+    "article_date",
+    "find_end",
+    "find_window",
+    "parse_date",
+    "strip_dateline",
+]
 
 _DAY = dt.timedelta(days=1)
 _Y = r"(?:19|20)\d\d"
@@ -232,8 +239,8 @@ def _sessions_back(ad: dt.date, n: int) -> dt.date:
 def _lookback(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if ad is None:
         return None
-    n = number_value(m.group("n")) if m.group("n") else 1
-    unit = (m.group("unit") or "year").lower()
+    n = number_value(_g(m, "n") or "1")
+    unit = (_g(m, "unit") or "year").lower()
     if unit.startswith(("session", "trading")):
         start = _sessions_back(ad, n)
     elif unit in ("day", "week"):
@@ -322,8 +329,17 @@ def _since_month(m: re.Match[str], ad: dt.date | None) -> Window | None:
     year = _recent_year(month, _int(m, "y"), ad)
     if year is None or ad is None:
         return None
-    start = month_end(year, month) if m.group("end") else dt.date(year, month, 1) - _DAY
+    first_day = _PARTS.get((_g(m, "part") or "").lower(), (1, 31))[0]
+    start = month_end(year, month) if m.group("end") else dt.date(year, month, first_day) - _DAY
     return _w(start, ad, m, ad)
+
+
+def _year_start(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "at the start of 2024": the close the year starts from (Dec. 31, 2023)."""
+    year = _int(m, "y") or (ad.year if ad else None)
+    if year is None:
+        return None
+    return _w(dt.date(year - 1, 12, 30), dt.date(year - 1, 12, 31), m, ad)
 
 
 def _since_year(m: re.Match[str], ad: dt.date | None) -> Window | None:
@@ -355,7 +371,7 @@ def _year(m: re.Match[str], ad: dt.date | None) -> Window | None:
 def _weekday(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if ad is None:
         return None
-    word = m.group("wd").lower()
+    word = (m.group("wd") or "today").lower()
     if word == "today":
         day = ad
     elif word == "yesterday":
@@ -373,6 +389,31 @@ def _on_date(m: re.Match[str], ad: dt.date | None) -> Window | None:
 
 
 _RUN_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+_NAMED_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def _the_period(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "for the year", "in the quarter", "for the month", "finished the week".
+
+    The period (year, half, quarter, month, week) is the one the article is in, or the one
+    just ended when the article is
+    within its first 15 days (a Jan. 6 article's "for the year" is last year; a Monday
+    article's "the week" is last week).
+    """
+    if ad is None:
+        return None
+    unit = m.group("p").lower()
+    if unit == "week":
+        monday = ad - _DAY * ad.weekday()
+        if ad.weekday() == 0:
+            return _w(monday - 8 * _DAY, monday - 3 * _DAY, m, ad)
+        return _w(monday - _DAY, ad, m, ad)
+    months = {"year": 12, "half": 6, "quarter": 3, "month": 1}[unit]
+    first = dt.date(ad.year, (ad.month - 1) // months * months + 1, 1)
+    if (ad - first).days < 15:
+        first = add_months(first, -months)
+    last = add_months(first, months - 1)
+    return _w(first - _DAY, month_end(last.year, last.month), m, ad)
 
 
 def _run(m: re.Match[str], ad: dt.date | None) -> Window | None:
@@ -387,7 +428,10 @@ def _run(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if unit == "week":
         return _w(ad - _DAY * 7 * n, ad, m, ad)
     months = _RUN_MONTHS[unit]
-    first = dt.date(ad.year, (ad.month - 1) // months * months + 1, 1)
+    named = [int(y) for y in _NAMED_YEAR.findall(m.string) if int(y) <= ad.year]
+    # "for a fifth straight year in 2025": the run ends with 2025
+    ref = dt.date(max(named) + 1, 1, 1) if named and unit == "year" else ad
+    first = dt.date(ref.year, (ref.month - 1) // months * months + 1, 1)
     return _w(add_months(first, -n * months) - _DAY, first - _DAY, m, ad)
 
 
@@ -395,8 +439,8 @@ _MON = rf"(?P<mon>{MONTH_RE})"
 _UNITS = r"(?:trading day|day|session|week|month|quarter|year)"
 _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     (
-        rf"\b(?:since|from|off|above|below|of|to) (?:the|its|their|a|an) (?:{_MON}\.?\s?(?P<day>\d{{1,2}})?(?:,? (?P<y>{_Y}))?|(?P<y_only>{_Y}))[ -]"
-        r"(?:closing |intraday |bear-market |bear market |pandemic |post-election )?(?P<a>lows?|bottom|trough|highs?|peak|top)\b",
+        rf"\b(?:since|from|off|above|below|of|to) (?:the|its|their|a|an) (?:(?:early|mid|late)[- ])?(?:{_MON}\.?\s?(?P<day>\d{{1,2}})?(?:,? (?P<y>{_Y}))?|(?P<y_only>{_Y}))[ -]"
+        r"(?:closing |intraday |bear-market |bear market |pandemic |post-election |record )?(?P<a>lows?|bottom|trough|highs?|peak|top|record(?: high| close)?|all-time high)\b",
         _anchor,
     ),
     (
@@ -409,7 +453,7 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (rf"\bsince {_MON} (?P<day>\d{{1,2}})\b(?:,? (?P<y>{_Y}))?", _since_date),
     (
-        rf"\bsince (?P<end>the end of )?(?:early |the start of |the beginning of )?{_MON}(?: (?P<y>{_Y}))?\b",
+        rf"\bsince (?P<end>the end of )?(?:(?P<part>early|mid|late)[- ]|the start of |the beginning of )?{_MON}(?: (?P<y>{_Y}))?\b",
         _since_month,
     ),
     (
@@ -417,7 +461,11 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
         _since_year,
     ),
     (
-        rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) (?P<u>year|quarter|month|week|day|session)s?\b"
+        rf"\b(?:at|from|near) the (?:start|beginning) of (?:(?P<y>{_Y})|the year)\b",
+        _year_start,
+    ),
+    (
+        rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) (?:[\w%+-]+ ){{0,3}}?(?P<u>year|quarter|month|week|day|session)s?\b"
         rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b",
         _run,
     ),
@@ -432,7 +480,7 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (
         rf"\b(?:(?:over|in|during|for|across|within) )?the (?:past|last|previous|prior|trailing) (?:(?P<n>{NUMBER_WORD_RE}) )?(?P<unit>trading day|day|session|week|month|quarter|year)s?\b"
-        r"|\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b|\btrailing (?:12|twelve)[- ]month",
+        r"|\btrailing (?:12|twelve)[- ]month",
         _lookback,
     ),
     (r"\b(?P<which>last|this) week\b|\bso far this week\b|\bweek[- ]to[- ]date\b", _week),
@@ -446,17 +494,25 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (r"\blast year\b|\bthe previous year\b", _last_year),
     (
-        rf"\b(?:in|during|for|over|through(?:out)?|across|of) (?:the month of )?(?P<part>early |late |mid-|the middle of )?{_MON}(?!\.? ?\d{{1,2}}\b)(?: (?P<y>{_Y}))?\b"
+        rf"\b(?:in|during|for|over|through(?:out)?|across|of|ended|closed|finished|(?:at )?the end of) (?:the month of )?(?P<part>early |late |mid-|the middle of )?{_MON}(?!\.? ?\d{{1,2}}\b)(?: (?P<y>{_Y}))?\b"
         rf"|\b(?P<part2>early|late|mid)[- ](?P<mon2>{MONTH_RE})(?: (?P<y_>{_Y}))?",
         _month,
     ),
     (
-        rf"\b(?:in|during|for|over|throughout|across|of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
+        rf"\b(?:in|during|for|over|throughout|across|of|ended|closed|finished|closed out|(?:at )?the end of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
         _year,
+    ),
+    (
+        r"\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b",
+        _lookback,
+    ),
+    (
+        r"(?<!early )(?<!late )(?<!later )(?<!earlier )\b(?:for|in|over|on|during|ended|finished|closed|through) the (?:full |whole |entire )?(?P<p>year|half|quarter|month|week)\b",
+        _the_period,
     ),
     (rf"\bon {_MON}\.? (?P<day>\d{{1,2}})\b(?:,? (?P<y>{_Y}))?", _on_date),
     (
-        r"\b(?:on |in )?(?P<wd>monday|tuesday|wednesday|thursday|friday|today|yesterday)(?:'s session)?\b",
+        r"\b(?:on |in )?(?P<wd>monday|tuesday|wednesday|thursday|friday|today|yesterday)(?:'s session)?\b|\bon the (?P<today>day|session)\b",
         _weekday,
     ),
 )
@@ -476,8 +532,10 @@ def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]]
     Returns
     -------
     (Window, (start, end)) or None
-        The first rule (in specificity order: anchors, ranges, "since", runs, quarters, halves,
-        look-backs, weeks, months, year to date, calendar months, years, days) that matches.
+        The window phrase that comes first in the clause (on a tie, the more specific rule:
+        anchors, ranges, "since", runs, quarters, halves, look-backs, weeks, months, year to
+        date, calendar months, years, days); an end named by "through Tuesday" or "as of
+        Aug. 20" clips it.
 
     Examples
     --------
@@ -485,9 +543,44 @@ def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]]
     >>> w.start, w.end
     (datetime.date(2025, 6, 30), datetime.date(2025, 9, 30))
     """
-    for rule in _RULES:
+    end = find_end(text, ad)
+    if end is not None:  # "by Tuesday" is the end, not the window
+        a, b = end[1]
+        text = text[:a] + " " * (b - a) + text[b:]
+    best: tuple[int, int, Window, tuple[int, int]] | None = None
+    for order, rule in enumerate(_RULES):
         for m in rule.pattern.finditer(text):
             w = rule.resolve(m, ad)
             if w is not None:
-                return w, m.span()
-    return None
+                start = -1 if rule.resolve is _run else m.start()  # a run sets its own window
+                if best is None or start < best[0]:
+                    best = (start, order, w, m.span())
+                break
+    if best is None:
+        return None
+    window = best[2]
+    if end is not None and end[0] < window.end:
+        window = replace(window, end=end[0])
+    return window, best[3]
+
+
+_END = re.compile(
+    rf"\b(?:by|through|thru|as of|until|till) (?:(?P<wd>monday|tuesday|wednesday|thursday|friday|yesterday)"
+    rf"|{_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?)\b",
+    re.I,
+)
+
+
+def find_end(text: str, ad: dt.date | None) -> tuple[dt.date, tuple[int, int]] | None:
+    """Return the end date a clause sets ("through Tuesday", "as of Aug. 20") and its span.
+
+    Examples
+    --------
+    >>> find_end("down 15 % this year through Tuesday", dt.date(2025, 4, 9))[0]
+    datetime.date(2025, 4, 8)
+    """
+    m = _END.search(text)
+    if m is None:
+        return None
+    w = _weekday(m, ad) if m.group("wd") else _on_date(m, ad)
+    return (w.end, m.span()) if w is not None else None

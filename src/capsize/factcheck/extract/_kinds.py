@@ -37,6 +37,8 @@ DOWN = re.compile(
     r"slumped|slumps?|retreated|retreats?|shed|sheds|down|lower|decreased|sagged|skidded|dipped|"
     r"dips?|eased|eases|weakened|erased|gave up|gives up|slipped|slips?|shrank|shrunk|contracted|"
     r"left|pulled|withdrew|withdrawn|outflows?|redemptions|exited|bled|a loss of|losses|loss|"
+    r"lowered|cut|cuts|reduced|trimmed|"
+    r"fallen|dropping|slipping|tumbling|shedding|plunging|sagging|dipping|retreating|slumping|"
     r"declines? of|drop of|fall of|negative|sell-?off|selloff|slide)\b",
     re.I,
 )
@@ -45,7 +47,9 @@ UP = re.compile(
     r"\b(?:rose|rises?|rising|risen|gained|gains?|gaining|climbed|climbs?|climbing|jumped|jumps?|"
     r"surged|surges?|soared|soars?|rallied|rall(?:y|ies)|advanced|advances?|up|higher|added|adds?|"
     r"increased|increases?|returned|returns?|rebounded|rebounds?|firmed|popped|grew|grows?|"
-    r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of)\b",
+    r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of|"
+    r"rallying|jumping|surging|soaring|advancing|adding|rebounding|popping|recovered|recovering|"
+    r"bounced)\b",
     re.I,
 )
 #: Relative verbs: the first subject leads ...
@@ -76,7 +80,7 @@ def _rx(p: str) -> re.Pattern[str]:
 
 
 _RUN = (
-    rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) "
+    rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) (?:[\w%+-]+ ){{0,3}}?"
     r"(?P<u>year|quarter|month|week|day|session|trading day)s?\b"
     rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b"
     rf"|\b(?P<n3>{NUMBER_WORD_RE})[- ](?P<u3>day|session|week|month|year)s? (?:winning |losing )?(?:streak|run)\b"
@@ -86,7 +90,7 @@ _CUTS = (
     rf"\b(?P<n>{NUMBER_WORD_RE}|one) (?:more |further |straight |consecutive )?"
     r"(?:(?:quarter|half)[- ](?:percentage[- ])?point |interest[- ]rate |rate |policy )*"
     r"(?P<what>cut|hike|reduction|increase)s?\b"
-    rf"|\b(?:cut|hiked|raised|lowered|trimmed|eased|reduced) (?:interest |its policy |its benchmark |the policy )?rates? (?:(?P<n2>{NUMBER_WORD_RE}) times|(?P<n3>twice|once))"
+    rf"|\b(?:cut|hiked|raised|lowered|trimmed|eased|reduced) (?:interest |its policy |its benchmark |the policy )?(?:rates? )?(?:(?P<n2>{NUMBER_WORD_RE}) times|(?P<n3>twice|once))"
 )
 _CUTS_RE = _rx(_CUTS)
 
@@ -95,7 +99,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule(
         "flows",
         _rx(
-            r"\b(?:in|out)flows?\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?)"
+            r"\b(?:in|out)flows?\b|\bflow(?:ed|ing)? (?:out of|into)|\b(?:pulled|yanked|pumped)\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?)"
         ),
         frozenset({"usd"}),
     ),
@@ -149,13 +153,18 @@ KIND_RULES: tuple[KindRule, ...] = (
     ),
     KindRule(
         "relative_return",
-        _rx(LEAD.pattern + "|" + LAG.pattern + r"|\bthan\b|\bgap\b|\bspread\b|\bversus\b|\bvs\.?"),
+        _rx(
+            LEAD.pattern
+            + "|"
+            + LAG.pattern
+            + r"|\bthan\b|\bgap\b|\bspread\b|\bversus\b|\bvs\.?|as (?:much|fast|far) as"
+        ),
         frozenset({"pp", "%", "points", "x"}),
     ),
     KindRule(
         "level",
         _rx(
-            r"\b(?:closed|ended|finished|settled|traded|trades|trading|stood|stands|sits?|hit|reached|topped|crossed|broke|above|below|support|resistance|level|near|at|to|around|under|over)\b"
+            r"\b(?:closed|ended|finished|settled|traded|trades|trading|stood|stands|sits?|hit|reached|topped|crossed|broke|above|below|support|resistance|level|near|at|to|around|under|over|touched|high of|low of)\b"
         ),
         frozenset({"", "points", "usd"}),
     ),

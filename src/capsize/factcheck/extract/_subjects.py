@@ -23,13 +23,13 @@ __all__ = ["ETF_TICKERS", "SUBJECTS", "SubjectHit", "find_subjects", "level_symb
 # so longer phrases come first.
 SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
     (
-        r"russell 2000 value(?: index)?|small[- ]cap value(?: stocks| shares)?",
+        r"(?:the )?russell 2000 value(?: index)?|small[- ]cap value(?: stocks| shares)?",
         "IWN",
         "etf",
         "small-cap value -> IWN, iShares Russell 2000 Value ETF",
     ),
     (
-        r"russell 2000 growth(?: index)?|small[- ]cap growth(?: stocks| shares)?",
+        r"(?:the )?russell 2000 growth(?: index)?|small[- ]cap growth(?: stocks| shares)?",
         "IWO",
         "etf",
         "small-cap growth -> IWO, iShares Russell 2000 Growth ETF",

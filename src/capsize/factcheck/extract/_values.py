@@ -147,6 +147,13 @@ _NUMBER = re.compile(
     re.I,
 )
 
+# One number, never a range (the parts of "from X to Y").
+_SINGLE = re.compile(
+    rf"(?P<n1>{_NUM})(?:{_SCALE})?(?:{_UNIT})?(?P<n2>(?!))?(?P<b1>(?!))?(?P<hedge>(?!))?"
+    r"(?P<scale2>(?!))?(?P<unit2>(?!))?",
+    re.I,
+)
+
 _FRACTIONS = {
     "fifth": 20.0,
     "quarter": 25.0,
@@ -163,14 +170,9 @@ _FRACTION = re.compile(
     r"(?= (?:of|from|in|over|since|last|this|year|on|versus|vs|compared|as)\b|[,.;]|$)",
     re.I,
 )
-_MULTIPLES = {
-    "twice": 2.0,
-    "double": 2.0,
-    "doubled": 2.0,
-    "triple": 3.0,
-    "tripled": 3.0,
-    "half as": 0.5,
-}
+_MULTIPLES = {"twice": 2.0, "double": 2.0, "triple": 3.0, "half as": 0.5}
+# Verbs that state a percent change: "doubled" is +100 %, "halved" -50 %.
+_CHANGES = {"doubled": 100.0, "tripled": 200.0, "quadrupled": 300.0, "halved": -50.0}
 _WORD_X = {
     "two": 2.0,
     "three": 3.0,
@@ -181,7 +183,11 @@ _WORD_X = {
 }
 _MULTIPLE = re.compile(
     r"(?:(?P<hedge>nearly|almost|about|roughly|more than|over|less than)\s+)?"
-    r"(?:(?P<m>twice|double|doubled|triple|tripled|half as)|(?P<w>one and a half|one-and-a-half|two|three|four|five) times)\b",
+    r"(?:(?P<m>twice|double|triple|half as|doubled|tripled|quadrupled|halved)|(?P<w>one and a half|one-and-a-half|two|three|four|five) times)\b",
+    re.I,
+)
+_POINT_WORDS = re.compile(
+    r"\b(?:a |one )?(?P<w>quarter|half)[ -](?:a[ -])?(?:percentage[ -])?point\b|\bhalf a (?:percentage )?point\b",
     re.I,
 )
 _WORD_PCT = re.compile(
@@ -313,9 +319,20 @@ def _fraction(m: re.Match[str]) -> Value:
 
 
 def _multiple(m: re.Match[str]) -> Value:
-    x = _MULTIPLES[m.group("m").lower()] if m.group("m") else _WORD_X[m.group("w").lower()]
-    low, high = hedge_range(x, 0.1 * x, m.group("hedge") or "")
-    return Value(m.start(), m.end(), low, high, "x", m.group(0), m.group("hedge") or "", x)
+    word = (m.group("m") or "").lower()
+    hedge = m.group("hedge") or ""
+    if word in _CHANGES:
+        x = _CHANGES[word]
+        low, high = hedge_range(x, 0.1 * abs(x), hedge)
+        return Value(m.start(), m.end(), low, high, "%", m.group(0), hedge, x)
+    x = _MULTIPLES[word] if word else _WORD_X[m.group("w").lower()]
+    low, high = hedge_range(x, 0.1 * x, hedge)
+    return Value(m.start(), m.end(), low, high, "x", m.group(0), hedge, x)
+
+
+def _point_word(m: re.Match[str]) -> Value:
+    x = 25.0 if (m.group("w") or "").lower() == "quarter" else 50.0
+    return Value(m.start(), m.end(), x, x, "bp", m.group(0), "", x)
 
 
 def _word_pct(m: re.Match[str]) -> Value:
@@ -323,6 +340,20 @@ def _word_pct(m: re.Match[str]) -> Value:
     low, high = hedge_range(x, 0.5, m.group("hedge") or "")
     unit = _unit_of(m, "unit")
     return Value(m.start(), m.end(), low, high, unit, m.group(0), m.group("hedge") or "", x)
+
+
+_FROM = re.compile(r"\bfrom\s*$", re.I)
+
+
+def _two_values(text: str, m: re.Match[str]) -> list[Value]:
+    """Read "from X to Y" as two values, each with its own unit (or Y's when X has none)."""
+    out = []
+    for g in ("n1", "n2"):
+        one = _SINGLE.match(text, m.start(g))
+        v = _numeric(one) if one else None
+        if v is not None:
+            out.append(replace(v, unit=v.unit or _unit_of(m, "unit2", "unit")))
+    return out
 
 
 def _masked(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -355,7 +386,8 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
     spans += [m.span() for m in _DATEISH.finditer(text)]
     out: list[Value] = []
     taken: list[tuple[int, int]] = []
-    for rx, make in ((_FRACTION, _fraction), (_MULTIPLE, _multiple), (_WORD_PCT, _word_pct)):
+    words = ((_POINT_WORDS, _point_word), (_FRACTION, _fraction), (_MULTIPLE, _multiple))
+    for rx, make in (*words, (_WORD_PCT, _word_pct)):
         for m in rx.finditer(text):
             if not _masked(spans + taken, *m.span()):
                 out.append(make(m))
@@ -363,6 +395,9 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
     for m in _NUMBER.finditer(text):
         core = m.span("n1") if m.group("n1") else m.span("b1")
         if _masked(spans + taken, *core):
+            continue
+        if m.group("n2") and _FROM.search(text, 0, m.start()):  # "from 4.18 % to 4.44 %"
+            out += _two_values(text, m)
             continue
         v = _numeric(m)
         if v is not None:
