@@ -57,7 +57,13 @@ def check_distance(ctx: CheckContext, claim: Claim) -> Measured:
     """
     start, wend = ctx.start_of(claim), ctx.end_of(claim)
     named = start is not None and (wend - start).days > RECORD_LOOKBACK_DAYS
-    if named and wend < ctx.day - pd.Timedelta(days=RECORD_LOOKBACK_DAYS):
+    anchor_end = getattr(claim.window, "anchor_end", None)
+    if named and anchor_end is not None:
+        sym = subject(claim).symbol
+        res = window_extremes(ctx.at(wend), symbol=sym, start=start, end=wend, high_end=anchor_end)
+        ctx.fresh(res, wend, sym)
+        first, other = res.fig(f"{sym}.from_period_high"), res.fig(f"{sym}.from_record")
+    elif named and wend < ctx.day - pd.Timedelta(days=RECORD_LOOKBACK_DAYS):
         sym = subject(claim).symbol
         res = window_extremes(ctx.session, symbol=sym, start=start, end=ctx.day, high_end=wend)
         ctx.fresh(res, ctx.day, sym)
@@ -103,6 +109,8 @@ def check_record(ctx: CheckContext, claim: Claim) -> Measured:
     """Check a record high: set within the window (or the last week), at the claimed level or date."""
     end = ctx.end_of(claim)
     start = ctx.start_of(claim) or end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS)
+    if claim.claimed is not None and claim.claimed.unit == "count":
+        return _record_count(ctx, claim, start)
     sym, res = _extremes(ctx, claim)
     intraday = claim.options.get("basis") == "intraday"
     keys = ("record_intraday", "record_close") if intraday else ("record_close", "record_intraday")
@@ -131,26 +139,58 @@ def check_record(ctx: CheckContext, claim: Claim) -> Measured:
     )
 
 
+def _record_count(ctx: CheckContext, claim: Claim, start: pd.Timestamp) -> Measured:
+    """Count the record closes within the window ("57 record closes in 2024")."""
+    sym, res = _extremes(ctx, claim, start)
+    fig = res.fig(f"{sym}.window_records")
+    return Measured(
+        float(fig.value or 0),
+        f"{fig.label} ({fig.provenance.window}): {fig.provenance.formula}",
+        (fig,),
+    )
+
+
+def _support(ctx: CheckContext, claim: Claim, kind: str, end: pd.Timestamp) -> Measured:
+    """Read support (resistance) as the lowest (highest) close of the window (3 months)."""
+    first = ctx.start_of(claim) or end - pd.Timedelta(days=LEVEL_LOOKBACK_DAYS)
+    sym, res = _extremes(ctx, claim, first)
+    key = "window_low" if kind == "support" else "window_high"
+    fig = res.fig(f"{sym}.{key}")
+    return Measured(
+        float(fig.value or 0.0),
+        f"{kind} read as the {fig.label.split(' ', 1)[1]} ({fig.provenance.window})",
+        (fig, res.fig(f"{sym}.{key}.date")),
+    )
+
+
 def check_level(ctx: CheckContext, claim: Claim) -> Measured:
-    """Measure a price level: the close on the day (intraday range as another); support/resistance."""
+    """Measure a price level: the close on the day (intraday as another); support/resistance."""
     kind = str(claim.options.get("level_kind", ""))
     end = ctx.end_of(claim)
     if kind in ("support", "resistance"):
-        start = ctx.start_of(claim) or end - pd.Timedelta(days=LEVEL_LOOKBACK_DAYS)
+        return _support(ctx, claim, kind, end)
+    start = ctx.start_of(claim)
+    span_days = (end - start).days if start is not None else 0
+    if kind == "intraday" and start is not None and span_days > 1:
         sym, res = _extremes(ctx, claim, start)
-        key = "window_low" if kind == "support" else "window_high"
-        fig = res.fig(f"{sym}.{key}")
-        return Measured(
-            float(fig.value or 0.0),
-            f"{kind} read as the {fig.label.split(' ', 1)[1]} ({fig.provenance.window})",
-            (fig, res.fig(f"{sym}.{key}.date")),
+        keys: tuple[str, ...] = (
+            "window_high_intraday",
+            "window_low_intraday",
+            "window_high",
+            "window_low",
         )
-    sym, res = _extremes(ctx, claim, end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS))
-    figs = [res.fig(f"{sym}.{k}") for k in ("last", "last_high", "last_low")]
+    else:
+        sym, res = _extremes(ctx, claim, end - pd.Timedelta(days=RECORD_LOOKBACK_DAYS))
+        keys = ("last", "last_high", "last_low")
+    figs = [res.fig(f"{sym}.{k}") for k in keys]  # main first
     held = [f for f in figs if f.value is not None]
-    if kind == "intraday" and len(held) == 3 and claim.claimed is not None:
+    if kind == "intraday" and claim.claimed is not None:
         mid = (claim.claimed.low + claim.claimed.high) / 2
-        held = sorted(held[1:], key=lambda f: abs(float(f.value or 0) - mid)) + held[:1]
+        intraday = [f for f in held if "intraday" in f.label]
+        rest = [f for f in held if f not in intraday]
+        held = sorted(intraday, key=lambda f: abs(float(f.value or 0) - mid)) + rest
+    if not held:
+        raise NotCheckable(f"{sym}: no closes or intraday bars near {end:%Y-%m-%d}")
     first, *others = held
     return Measured(
         float(first.value or 0.0),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from capsize.errors import CapsizeError
 from capsize.factcheck.check._context import Alternative, CheckContext, Measured, NotCheckable
 from capsize.factcheck.check._subjects import need_start, subject
@@ -38,6 +40,8 @@ def check_rate_level(ctx: CheckContext, claim: Claim) -> Measured:
     fig = res.fig(f"{sid}.change" if change else f"{sid}.level")
     value = _value(fig, 0.01 if unit == "pp" else 1.0)
     alts: list[Alternative] = []
+    if change and sid == "DFF" and start is not None:
+        alts += _effective_later(ctx, claim, start, end)
     twin = _RATE_TWINS.get(sid)
     if twin is not None and not change:
         try:
@@ -46,6 +50,33 @@ def check_rate_level(ctx: CheckContext, claim: Claim) -> Measured:
         except (CapsizeError, NotCheckable):
             pass
     return Measured(value, f"{fig.label}: {fig.provenance.formula}", (fig,), tuple(alts))
+
+
+EFFECTIVE_LAG_DAYS = 5
+"""Days after a Fed decision by which the effective rate (DFF) has moved with the target."""
+
+
+def _effective_later(
+    ctx: CheckContext, claim: Claim, start: pd.Timestamp, end: pd.Timestamp
+) -> list[Alternative]:
+    """Measure the effective rate's change a few days later (the target moves first, DFF the next day)."""
+    later = min(end + pd.Timedelta(days=EFFECTIVE_LAG_DAYS), ctx.day)
+    if later <= end:
+        return []
+    try:
+        res = rate_change(ctx.at(later), series="DFF", start=start, end=later)
+    except CapsizeError:
+        return []
+    fig = res.fig("DFF.change")
+    unit = claim.claimed.unit if claim.claimed is not None else "bp"
+    return [
+        Alternative(
+            _value(fig, 0.01 if unit == "pp" else 1.0),
+            f"effective fed funds rate to {later:%Y-%m-%d}: the target moves on the decision "
+            "day, the effective rate the next day",
+            (fig,),
+        )
+    ]
 
 
 def check_rate_cuts(ctx: CheckContext, claim: Claim) -> Measured:
@@ -88,11 +119,17 @@ def check_flows(ctx: CheckContext, claim: Claim) -> Measured:
 
 
 def check_volume(ctx: CheckContext, claim: Claim) -> Measured:
-    """Change of mean daily volume (20 sessions) from the window's start to its end, in %."""
+    """Change of mean daily volume, in %.
+
+    A window under 300 days ("in July from a year earlier") is compared with the same dates
+    a year earlier; a longer one ("from a year ago") compares 20 sessions at each end.
+    """
     sym = subject(claim).symbol
     start, end = need_start(ctx, claim)
     try:
-        res = volume_change(ctx.at(end), symbol=sym, start=start, end=end)
+        res = volume_change(
+            ctx.at(end), symbol=sym, start=start, end=end, year_earlier=(end - start).days < 300
+        )
     except CapsizeError as exc:
         raise NotCheckable(f"{exc}") from None
     ctx.fresh(res, end, f"{sym} volume")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from capsize.errors import CapsizeError
 from capsize.factcheck.check._context import Alternative, CheckContext, Measured, NotCheckable
 from capsize.factcheck.check._subjects import counterpart, need_start, subject, subjects
@@ -61,6 +63,30 @@ def _proxy(ctx: CheckContext, claim: Claim, symbol: str) -> list[tuple[float, st
         return []
 
 
+def _previous_close(
+    ctx: CheckContext, claim: Claim, res: QueryResult, symbol: str
+) -> list[tuple[float, str, Figure]]:
+    """Measure the change to the previous session's close, for a window ending on the article's day.
+
+    An article dated a trading day is often written before that day's close.
+    """
+    end_day = pd.Timestamp(str(res.params.get("end")))
+    if ctx.end_of(claim) < ctx.day or res.as_of != ctx.day or end_day != ctx.day:
+        return []
+    start, _ = need_start(ctx, claim)
+    before = ctx.day - pd.Timedelta(days=1)
+    if start >= before:
+        return []
+    try:
+        prev = period_change(ctx.at(before), symbol=symbol, start=start, end=before)
+        return [
+            (v, f"to the previous close, before the article's day: {d}", f)
+            for v, d, f in _options(prev, symbol)[:1]
+        ]
+    except (NotCheckable, CapsizeError):
+        return []
+
+
 def check_return(ctx: CheckContext, claim: Claim) -> Measured:
     """Change of one subject over the claim's window (total return first, then price)."""
     sym = subject(claim).symbol
@@ -68,10 +94,10 @@ def check_return(ctx: CheckContext, claim: Claim) -> Measured:
     opts = _options(res, sym)
     unit = claim.claimed.unit if claim.claimed is not None else "%"
     value, definition, fig = opts[0]
-    alts = [
-        Alternative(_in_unit(v, res, sym, unit), d, (f,))
-        for v, d, f in [*opts[1:], *_proxy(ctx, claim, sym)]
-    ]
+    others = [*opts[1:], *_proxy(ctx, claim, sym)]
+    if not (claim.window is not None and claim.window.anchor):
+        others += _previous_close(ctx, claim, res, sym)
+    alts = [Alternative(_in_unit(v, res, sym, unit), d, (f,)) for v, d, f in others]
     base, end = res.fig(f"{sym}.base"), res.fig(f"{sym}.end")
     return Measured(
         _in_unit(value, res, sym, unit),

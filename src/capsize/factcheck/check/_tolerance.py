@@ -46,12 +46,12 @@ class Band:
 
 
 BANDS: dict[str, Band] = {
-    "%": Band(0.25, 0.0, 1.0, 0.10, "±0.25 pp (close: ±1 pp or 10 % of the figure)"),
-    "pp": Band(0.25, 0.0, 1.0, 0.10, "±0.25 pp (close: ±1 pp or 10 % of the figure)"),
-    "x": Band(0.05, 0.05, 0.10, 0.20, "±0.05 + 5 % of the ratio (close: ±0.1 + 20 %)"),
+    "%": Band(0.25, 0.0, 0.5, 0.05, "±0.25 pp (close: ±0.5 pp + 5 % of the figure)"),
+    "pp": Band(0.25, 0.0, 0.5, 0.05, "±0.25 pp (close: ±0.5 pp + 5 % of the figure)"),
+    "x": Band(0.05, 0.05, 0.05, 0.10, "±0.05 + 5 % of the ratio (close: ±0.05 + 10 %)"),
     "points": Band(0.0, 0.0025, 0.0, 0.015, "±0.25 % of the level (close: ±1.5 %)"),
     "usd": Band(0.0, 0.05, 0.0, 0.20, "±5 % of the amount (close: ±20 %)"),
-    "bp": Band(3.0, 0.0, 15.0, 0.0, "±3 bp (close: ±15 bp)"),
+    "bp": Band(3.0, 0.0, 5.0, 0.0, "±3 bp (close: ±5 bp)"),
     "count": Band(0.0, 0.0, 1.0, 0.0, "exact (close: off by one)"),
     "date": Band(0.0, 0.0, 7.0, 0.0, "the same day (close: within 7 days)"),
 }

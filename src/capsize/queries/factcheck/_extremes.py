@@ -25,7 +25,8 @@ def _level_series(p: perf.Prices) -> tuple[pd.Series, str, str]:
 
     Returns the series, its description and its source.
     """
-    if p.price is not None and (p.total is None or p.price.index[0] <= p.main.index[0]):
+    recent = p.price is not None and (p.main.index[-1] - p.price.index[-1]).days <= perf.DAILY_LIMIT
+    if p.price is not None and recent and (p.total is None or p.price.index[0] <= p.main.index[0]):
         gaps = p.price.index.to_series().diff().dt.days.max()
         if p.total is None or not (gaps > perf.DAILY_LIMIT):
             what = "close" if p.total is None else "raw close"
@@ -110,6 +111,33 @@ def _last_session(
             window=perf.day_text(day),
             formula=f"intraday {key} on the last date",
             why="no intraday bars held",
+        )
+
+
+def _window_intraday(
+    fs: FigureSet,
+    s: Session,
+    sym: str,
+    what: str,
+    first: pd.Timestamp,
+    day: pd.Timestamp,
+    common: dict[str, Any],
+) -> None:
+    """Register the highest intraday high and lowest intraday low within the window."""
+    basis = "raw" if what == "raw close" else "auto"
+    try:
+        bars = s.bars(sym, basis=basis).loc[first:day]
+    except CapsizeError:
+        bars = pd.DataFrame(columns=["high", "low"])
+    for key, lowest in (("high", False), ("low", True)):
+        series = bars[key].dropna() if key in bars else None
+        _add_mark(
+            fs,
+            f"{sym}.window_{key}_intraday",
+            series if series is not None and not series.empty else None,
+            f"{sym} {'lowest intraday low' if lowest else 'highest intraday high'} in the window",
+            common,
+            lowest=lowest,
         )
 
 
@@ -229,6 +257,19 @@ def window_extremes(
         intraday = intraday[intraday.index <= day]
     _add_mark(fs, f"{sym}.record_intraday", intraday, f"{sym} record intraday high", every)
     _last_session(fs, w.session, sym, what, day, src)
+    _window_intraday(fs, w.session, sym, what, part.index[0], day, common)
+    prior = hist.cummax().shift(1).reindex(part.index)
+    perf.number_figure(
+        fs,
+        f"{sym}.window_records",
+        int((part > prior).sum()),
+        "count",
+        f"{sym} record closes in the window",
+        source=src,
+        symbols=(sym,),
+        window=window,
+        formula="closes above every earlier close of the history",
+    )
     falls = part / part.cummax() - 1.0
     for fid, value, label, formula in (
         (

@@ -30,6 +30,19 @@ def _average(volume: pd.Series, day: pd.Timestamp, sessions: int, sym: str) -> t
     return float(part.mean()), perf.span(part.index[0], part.index[-1])
 
 
+def _span_mean(
+    volume: pd.Series, first: pd.Timestamp, last: pd.Timestamp, sym: str
+) -> tuple[float, str]:
+    """Mean volume of the sessions after ``first`` up to ``last``, and their span."""
+    part = volume[(volume.index > first) & (volume.index <= last)]
+    if part.empty:
+        raise DataNotFound(
+            f"{sym}: no volume within {first:%Y-%m-%d}..{last:%Y-%m-%d} "
+            f"(volume held {perf.span(volume.index[0], volume.index[-1])})"
+        )
+    return float(part.mean()), perf.span(part.index[0], part.index[-1])
+
+
 def volume_change(
     source: Store | Session,
     as_of: object | None = None,
@@ -38,6 +51,7 @@ def volume_change(
     start: object,
     end: object | None = None,
     sessions: int = 20,
+    year_earlier: bool = False,
 ) -> QueryResult:
     """Average daily volume of ``symbol`` near ``end`` against the same near ``start``.
 
@@ -54,6 +68,9 @@ def volume_change(
         The two dates compared (``end`` default ``as_of``).
     sessions : int
         Sessions averaged at each date (default 20, about a month).
+    year_earlier : bool
+        Instead: the mean over the sessions after ``start`` up to ``end`` against the mean
+        over the same dates a year earlier ("volume fell 40 % in July from a year earlier").
 
     Returns
     -------
@@ -75,13 +92,20 @@ def volume_change(
     last = w.end if w.end is not None else pd.Timestamp(vol.index[-1])
     if w.start is None:
         raise DataNotFound("volume_change needs a start date")
-    before, span0 = _average(vol, w.start, sessions, sym)
-    after, span1 = _average(vol, last, sessions, sym)
+    if year_earlier:
+        before, span0 = _span_mean(
+            vol, w.start - pd.DateOffset(years=1), last - pd.DateOffset(years=1), sym
+        )
+        after, span1 = _span_mean(vol, w.start, last, sym)
+        mean = "mean daily volume of the window"
+    else:
+        before, span0 = _average(vol, w.start, sessions, sym)
+        after, span1 = _average(vol, last, sessions, sym)
+        mean = f"mean daily volume of {sessions} sessions"
     day = pd.Timestamp(vol[vol.index <= last].index[-1])
     fs = FigureSet(day)
     src = w.session.source(sym)
     common: dict[str, Any] = {"source": src, "symbols": (sym,)}
-    mean = f"mean daily volume of {sessions} sessions"
     perf.number_figure(
         fs,
         f"{sym}.volume.start",
@@ -112,5 +136,11 @@ def volume_change(
         formula="mean at the end / mean at the start - 1",
         **common,
     )
-    params = {"symbol": sym, "start": w.start, "end": last, "sessions": sessions}
+    params = {
+        "symbol": sym,
+        "start": w.start,
+        "end": last,
+        "sessions": sessions,
+        "year_earlier": year_earlier,
+    }
     return fact_result("volume_change", w.session, day, fs, params, (src,))
