@@ -75,6 +75,9 @@ NUMBER_WORD_RE = r"(?:\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, revers
 #: An ordinal ("third", "5th").
 ORDINAL_RE = "(?:" + "|".join(sorted(_ORDINALS, key=len, reverse=True)) + ")"
 
+# English month abbreviations (not calendar.month_abbr, which follows the locale).
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -86,8 +89,7 @@ def month_number(name: str) -> int:
     >>> month_number("Sept."), month_number("march")
     (9, 3)
     """
-    key = name.strip(". ").lower()[:3]
-    return [m.lower() for m in calendar.month_abbr].index(key)
+    return _MONTHS.index(name.strip(". ").lower()[:3]) + 1
 
 
 def number_value(word: str) -> int:

@@ -26,7 +26,7 @@ from capsize.factcheck.extract._kinds import (
     direction_of,
     run_count,
 )
-from capsize.factcheck.extract._subjects import find_subjects, level_symbol
+from capsize.factcheck.extract._subjects import SubjectHit, find_subjects, level_symbol
 from capsize.factcheck.extract._text import Sentence, sentences
 from capsize.factcheck.extract._values import Value, find_values, negate
 
@@ -485,14 +485,14 @@ def _piece(
     window: tuple[Window | None, tuple[int, int] | None],
     carry: tuple[Subject, ...],
     continues: bool,
+    hits: list[SubjectHit],
 ) -> _Piece | None:
     """Find subjects and values of a clause (None when it states no figure).
 
     ``window`` is the clause's window and the span of its words in ``text`` (None when
-    borrowed from another clause). A clause without a subject takes the carried subjects when
+    borrowed from another clause); ``hits`` are the subjects named in ``text``. A clause without a subject takes the carried subjects when
     it refers back ("it", "the index") or ``continues`` the sentence ("..., versus 2 % for").
     """
-    hits = find_subjects(text)
     subjects = tuple((h.subject, h.start) for h in hits)
     if not subjects and carry and (continues or _PRONOUN.search(text)):
         subjects = tuple((s, -1) for s in carry)
@@ -546,9 +546,10 @@ def _sentence_claims(
         mine = own[i]
         span = (mine[1][0] - lead, mine[1][1] - lead) if mine else None
         window = _window_for(mine, stated or windows[i], end)
-        piece = _piece(raw.strip(), base + s + lead, (window, span), carry, i > 0)
+        hits = find_subjects(raw.strip())
+        piece = _piece(raw.strip(), base + s + lead, (window, span), carry, i > 0, hits)
         if piece is None:
-            carry = tuple(h.subject for h in find_subjects(raw)) or carry
+            carry = tuple(h.subject for h in hits) or carry
             continue
         found = _claims_of(piece, previous, brk == "contrast")
         claims.extend(found)

@@ -516,7 +516,86 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
         _weekday,
     ),
 )
+_MONTH_WORDS = frozenset(
+    [
+        "jan",
+        "january",
+        "feb",
+        "february",
+        "mar",
+        "march",
+        "apr",
+        "april",
+        "may",
+        "jun",
+        "june",
+        "jul",
+        "july",
+        "aug",
+        "august",
+        "sep",
+        "sept",
+        "september",
+        "oct",
+        "october",
+        "nov",
+        "november",
+        "dec",
+        "december",
+    ]
+)
+# Words one of which a clause must contain for a rule to be tried (a fast gate: most clauses
+# name no window, and trying every pattern on them is the costly part of extraction).
+# "<year>" stands for any four-digit year.
+_TRIGGERS: dict[_Resolver, frozenset[str]] = {
+    _anchor: frozenset(
+        ["low", "lows", "bottom", "trough", "high", "highs", "peak", "top", "record"]
+    ),
+    _between_dates: frozenset({"between", "from"}),
+    _between_months: frozenset({"between", "from"}),
+    _since_date: frozenset({"since"}),
+    _since_month: frozenset({"since"}),
+    _since_year: frozenset({"since"}),
+    _year_start: frozenset({"start", "beginning"}),
+    _run: frozenset({"straight", "consecutive", "successive", "row"}),
+    _quarter: frozenset({"quarter", "q1", "q2", "q3", "q4"}),
+    _relative_quarter: frozenset({"quarter"}),
+    _half: frozenset({"half", "h1", "h2"}),
+    _lookback: frozenset(
+        ["past", "last", "previous", "prior", "trailing", "ago", "earlier", "year"]
+    ),
+    _week: frozenset({"week"}),
+    _month_rel: frozenset({"month"}),
+    _ytd: frozenset({"year", "ytd", "date"}),
+    _last_year: frozenset({"year"}),
+    _month: _MONTH_WORDS,
+    _year: frozenset({"<year>"}),
+    _the_period: frozenset({"year", "half", "quarter", "month", "week"}),
+    _on_date: _MONTH_WORDS,
+    _weekday: frozenset(
+        [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "today",
+            "yesterday",
+            "day",
+            "session",
+        ]
+    ),
+}
 _RULES = tuple(_Rule(re.compile(p, re.I), f) for p, f in _RULE_TABLE)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    """Return the lower-case words of ``text``, with "<year>" when it names a year."""
+    words = set(_WORD.findall(text.lower()))
+    if any(len(w) == 4 and w[:2] in ("19", "20") and w.isdigit() for w in words):
+        words.add("<year>")
+    return frozenset(words)
 
 
 def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]] | None:
@@ -548,7 +627,10 @@ def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]]
         a, b = end[1]
         text = text[:a] + " " * (b - a) + text[b:]
     best: tuple[int, int, Window, tuple[int, int]] | None = None
+    words = _words(text)
     for order, rule in enumerate(_RULES):
+        if words.isdisjoint(_TRIGGERS[rule.resolve]):
+            continue
         for m in rule.pattern.finditer(text):
             w = rule.resolve(m, ad)
             if w is not None:

@@ -31,27 +31,171 @@ __all__ = [
 ]
 
 #: Words that make a change negative ("fell 8 %") ...
-DOWN = re.compile(
-    r"\b(?:fell|falls?|falling|lost|loses?|losing|dropped|drops?|declined|declines?|declining|"
-    r"slid|slides?|sliding|sank|sinks?|sinking|tumbled|tumbles?|plunged|plunges?|plummeted|"
-    r"slumped|slumps?|retreated|retreats?|shed|sheds|down|lower|decreased|sagged|skidded|dipped|"
-    r"dips?|eased|eases|weakened|erased|gave up|gives up|slipped|slips?|shrank|shrunk|contracted|"
-    r"left|pulled|withdrew|withdrawn|outflows?|redemptions|exited|bled|a loss of|losses|loss|"
-    r"lowered|cut|cuts|reduced|trimmed|"
-    r"fallen|dropping|slipping|tumbling|shedding|plunging|sagging|dipping|retreating|slumping|"
-    r"declines? of|drop of|fall of|negative|sell-?off|selloff|slide)\b",
-    re.I,
+DOWN = frozenset(
+    [
+        "fell",
+        "fall",
+        "falls",
+        "falling",
+        "fallen",
+        "lost",
+        "lose",
+        "loses",
+        "losing",
+        "dropped",
+        "drop",
+        "drops",
+        "dropping",
+        "declined",
+        "decline",
+        "declines",
+        "declining",
+        "slid",
+        "slide",
+        "slides",
+        "sliding",
+        "sank",
+        "sink",
+        "sinks",
+        "sinking",
+        "tumbled",
+        "tumble",
+        "tumbles",
+        "tumbling",
+        "plunged",
+        "plunge",
+        "plunges",
+        "plunging",
+        "plummeted",
+        "slumped",
+        "slump",
+        "slumps",
+        "slumping",
+        "retreated",
+        "retreat",
+        "retreats",
+        "retreating",
+        "shed",
+        "sheds",
+        "shedding",
+        "down",
+        "lower",
+        "decreased",
+        "sagged",
+        "sagging",
+        "skidded",
+        "dipped",
+        "dip",
+        "dips",
+        "dipping",
+        "eased",
+        "eases",
+        "weakened",
+        "erased",
+        "slipped",
+        "slip",
+        "slips",
+        "slipping",
+        "shrank",
+        "shrunk",
+        "contracted",
+        "left",
+        "pulled",
+        "withdrew",
+        "withdrawn",
+        "outflow",
+        "outflows",
+        "redemptions",
+        "exited",
+        "bled",
+        "loss",
+        "losses",
+        "lowered",
+        "cut",
+        "cuts",
+        "reduced",
+        "trimmed",
+        "negative",
+        "sell-off",
+        "selloff",
+    ]
 )
 #: ... and positive ("gained 8 %").
-UP = re.compile(
-    r"\b(?:rose|rises?|rising|risen|gained|gains?|gaining|climbed|climbs?|climbing|jumped|jumps?|"
-    r"surged|surges?|soared|soars?|rallied|rall(?:y|ies)|advanced|advances?|up|higher|added|adds?|"
-    r"increased|increases?|returned|returns?|rebounded|rebounds?|firmed|popped|grew|grows?|"
-    r"inflows?|poured|attracted|drew|pulled in|took in|widened|expanded|positive|a gain of|"
-    r"rallying|jumping|surging|soaring|advancing|adding|rebounding|popping|recovered|recovering|"
-    r"bounced)\b",
-    re.I,
+UP = frozenset(
+    [
+        "rose",
+        "rise",
+        "rises",
+        "rising",
+        "risen",
+        "gained",
+        "gain",
+        "gains",
+        "gaining",
+        "climbed",
+        "climb",
+        "climbs",
+        "climbing",
+        "jumped",
+        "jump",
+        "jumps",
+        "jumping",
+        "surged",
+        "surge",
+        "surges",
+        "surging",
+        "soared",
+        "soar",
+        "soars",
+        "soaring",
+        "rallied",
+        "rally",
+        "rallies",
+        "rallying",
+        "advanced",
+        "advance",
+        "advances",
+        "advancing",
+        "up",
+        "higher",
+        "added",
+        "add",
+        "adds",
+        "adding",
+        "increased",
+        "increase",
+        "increases",
+        "returned",
+        "return",
+        "returns",
+        "rebounded",
+        "rebound",
+        "rebounds",
+        "rebounding",
+        "firmed",
+        "popped",
+        "popping",
+        "grew",
+        "grow",
+        "grows",
+        "inflow",
+        "inflows",
+        "poured",
+        "attracted",
+        "drew",
+        "widened",
+        "expanded",
+        "positive",
+        "recovered",
+        "recovering",
+        "bounced",
+    ]
 )
+# Two-word phrases that override their first word ("pulled in" is money coming in).
+_PHRASES = {("gave", "up"): -1, ("gives", "up"): -1, ("pulled", "in"): 1, ("took", "in"): 1}
+_TOKEN = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
+
+
 #: Relative verbs: the first subject leads ...
 LEAD = re.compile(
     r"\b(?:outperform\w*|outpac\w*|outrun|outran|beat(?:en|ing|s)?|topp?(?:ed|ing)|ahead of|"
@@ -99,7 +243,7 @@ KIND_RULES: tuple[KindRule, ...] = (
     KindRule(
         "flows",
         _rx(
-            r"\b(?:in|out)flows?\b|\bflow(?:ed|ing)? (?:out of|into)|\b(?:pulled|yanked|pumped)\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?)"
+            r"\b(?:(?:in|out)flows?\b|\bflow(?:ed|ing)? (?:out of|into)|\b(?:pulled|yanked|pumped)\b|\bnet (?:flows?|selling|buying|redemptions)\b|\bredemptions\b|poured|pulled (?:out )?(?:of|from)|withdr[ae]wn?|\bleft (?:u\.s\. |us )?(?:equity |stock )?(?:funds|etfs?)|funds? (?:took in|attracted|lost|bled)|(?:into|from|out of) (?:u\.s\. )?(?:equity |stock |small-cap |large-cap )?(?:funds|etfs?))"
         ),
         frozenset({"usd"}),
     ),
@@ -194,16 +338,30 @@ def cut_count(text: str) -> tuple[int, str, re.Match[str]] | None:
     return n, "hike" if ("hike" in what or "increase" in what or "raise" in what) else "cut", m
 
 
+def _directions(text: str) -> tuple[tuple[int, int], ...]:
+    """Return ``(offset, sign)`` of every direction word in ``text``."""
+    tokens = [(m.start(), m.group(0).lower()) for m in _TOKEN.finditer(text)]
+    out = []
+    for i, (at, word) in enumerate(tokens):
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        sign = _PHRASES.get((word, nxt)) or (-1 if word in DOWN else 1 if word in UP else 0)
+        if sign:
+            out.append((at, sign))
+    return tuple(out)
+
+
 def direction_of(text: str, before: int) -> int:
-    """Return -1, +1 or 0: the direction word nearest before offset ``before`` in ``text``."""
-    best, where = 0, -1
-    for rx, sign in ((DOWN, -1), (UP, 1)):
-        for m in rx.finditer(text, 0, before):
-            if m.start() > where:
-                best, where = sign, m.start()
-    if best:
-        return best
-    for rx, sign in ((DOWN, -1), (UP, 1)):
-        if rx.search(text, before):
-            return sign
-    return 0
+    """Return -1, +1 or 0: the direction word nearest before offset ``before`` in ``text``.
+
+    Without one before it, the first direction word after it counts ("a 0.9 % gain").
+
+    Examples
+    --------
+    >>> direction_of("small caps fell 8 %", 16), direction_of("a 0.9 % gain", 2)
+    (-1, 1)
+    """
+    found = _directions(text)
+    earlier = [sign for at, sign in found if at < before]
+    if earlier:
+        return earlier[-1]
+    return next((sign for at, sign in found if at >= before), 0)

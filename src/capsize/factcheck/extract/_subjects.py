@@ -210,8 +210,9 @@ _NOT_TICKERS = frozenset(
 )
 
 _ALL = re.compile(
-    "|".join(f"(?P<s{i}>(?<![\\w-]){p}(?![\\w]))" for i, (p, *_rest) in enumerate(SUBJECTS))
-    + rf"|(?P<etf>(?<![\w$^-])(?:{'|'.join(ETF_TICKERS)})(?![\w-]))|{_STOCK}",
+    r"(?<![\w-])(?:"
+    + "|".join(f"(?P<s{i}>{p})(?!\\w)" for i, (p, *_rest) in enumerate(SUBJECTS))
+    + rf"|(?<![$^])(?P<etf>(?:{'|'.join(ETF_TICKERS)})(?![\w-])))|{_STOCK}",
     re.I,
 )
 _ETF_EXACT = re.compile(rf"(?:{'|'.join(ETF_TICKERS)})")

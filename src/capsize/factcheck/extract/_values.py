@@ -141,15 +141,18 @@ _UNITS: dict[str, Unit] = {
 }
 
 _NUMBER = re.compile(
-    rf"(?:(?P<hedge>{_HEDGE_RE})\s+)?(?<![\w.,])(?P<n1>{_NUM})(?:{_SCALE})?(?:{_UNIT})?"
+    rf"(?<![\w.,])(?P<n1>{_NUM})(?:{_SCALE})?(?:{_UNIT})?"
     rf"(?:(?:\s?[-–—]\s?|\sto\s(?=[-+−]?\d[\d.]*\s?(?:%|percent|per cent|percentage|pp|basis|bps?\b)))(?P<n2>{_NUM})(?:{_SCALE.replace('scale', 'scale2')})?(?:{_UNIT.replace('unit', 'unit2')})?)?"
-    rf"|(?:(?P<hedge_b>{_HEDGE_RE})\s+)?between (?P<b1>{_NUM}) and (?P<b2>{_NUM})(?:{_UNIT.replace('unit', 'unit3')})",
+    rf"|\bbetween (?P<b1>{_NUM}) and (?P<b2>{_NUM})(?:{_UNIT.replace('unit', 'unit3')})",
     re.I,
 )
+# The hedge before a number ("nearly 3 %"), looked for in the few words before it: cheaper than
+# trying every hedge at every position of the text.
+_HEDGE_BEFORE = re.compile(rf"(?<![\w-])(?P<hedge>{_HEDGE_RE})\s+$", re.I)
 
 # One number, never a range (the parts of "from X to Y").
 _SINGLE = re.compile(
-    rf"(?P<n1>{_NUM})(?:{_SCALE})?(?:{_UNIT})?(?P<n2>(?!))?(?P<b1>(?!))?(?P<hedge>(?!))?"
+    rf"(?P<n1>{_NUM})(?:{_SCALE})?(?:{_UNIT})?(?P<n2>(?!))?(?P<b1>(?!))?"
     r"(?P<scale2>(?!))?(?P<unit2>(?!))?",
     re.I,
 )
@@ -292,24 +295,27 @@ def _scale_of(m: re.Match[str], *groups: str) -> float:
     return 1.0
 
 
-def _numeric(m: re.Match[str]) -> Value | None:
+def _numeric(m: re.Match[str], text: str) -> Value | None:
     if m.group("b1"):
-        n1, n2, hedge = m.group("b1"), m.group("b2"), ""
+        n1, n2 = m.group("b1"), m.group("b2")
         unit: Unit | str = _unit_of(m, "unit3")
         scale = 1.0
     else:
-        n1, n2, hedge = m.group("n1"), m.group("n2"), m.group("hedge") or ""
+        n1, n2 = m.group("n1"), m.group("n2")
         unit = _unit_of(m, "unit", "unit2")
         scale = _scale_of(m, "scale", "scale2")
+    before = _HEDGE_BEFORE.search(text, max(0, m.start() - 24), m.start())
+    start, hedge = (before.start(), before.group("hedge")) if before else (m.start(), "")
+    words = text[start : m.end()]
     dollars = "$" in (n1 + (n2 or ""))
     if dollars or (scale != 1.0 and unit == ""):
         unit = "usd" if dollars else unit
     if n2 is not None:
         low, high = sorted((_number(n1) * scale, _number(n2) * scale))
-        return Value(m.start(), m.end(), low, high, unit, m.group(0), hedge, (low + high) / 2)
+        return Value(start, m.end(), low, high, unit, words, hedge, (low + high) / 2)
     x = _number(n1) * scale
     low, high = hedge_range(x, _step(n1) * scale, hedge)
-    return Value(m.start(), m.end(), low, high, unit, m.group(0), hedge, x)
+    return Value(start, m.end(), low, high, unit, words, hedge, x)
 
 
 def _fraction(m: re.Match[str]) -> Value:
@@ -350,10 +356,19 @@ def _two_values(text: str, m: re.Match[str]) -> list[Value]:
     out = []
     for g in ("n1", "n2"):
         one = _SINGLE.match(text, m.start(g))
-        v = _numeric(one) if one else None
+        v = _numeric(one, text) if one else None
         if v is not None:
             out.append(replace(v, unit=v.unit or _unit_of(m, "unit2", "unit")))
     return out
+
+
+_DIGIT = re.compile(r"\d")
+# Words that state a value without digits ("a fifth", "twice", "a quarter point", "three percent").
+_VALUE_WORDS = re.compile(
+    r"\b(?:fifth|quarter|third|tenth|half|thirds|quarters|twice|double|triple|doubled|tripled|"
+    r"quadrupled|halved|times|percent|per cent|percentage|basis)\b",
+    re.I,
+)
 
 
 def _masked(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -381,9 +396,13 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
     >>> [(v.low, v.high, v.unit) for v in find_values("rose 12.7 % to $20 billion")]
     [(12.649999999999999, 12.75, '%'), (19500000000.0, 20500000000.0, 'usd')]
     """
+    digits = _DIGIT.search(text) is not None
+    if not digits and not _VALUE_WORDS.search(text):
+        return []
     spans = list(masked or [])
-    spans += [m.span() for m in _NOT_A_FIGURE.finditer(text)]
-    spans += [m.span() for m in _DATEISH.finditer(text)]
+    if digits:
+        spans += [m.span() for m in _NOT_A_FIGURE.finditer(text)]
+        spans += [m.span() for m in _DATEISH.finditer(text)]
     out: list[Value] = []
     taken: list[tuple[int, int]] = []
     words = ((_POINT_WORDS, _point_word), (_FRACTION, _fraction), (_MULTIPLE, _multiple))
@@ -399,7 +418,7 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
         if m.group("n2") and _FROM.search(text, 0, m.start()):  # "from 4.18 % to 4.44 %"
             out += _two_values(text, m)
             continue
-        v = _numeric(m)
+        v = _numeric(m, text)
         if v is not None:
             out.append(v)
     return sorted(out, key=lambda v: v.start)
