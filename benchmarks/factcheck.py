@@ -12,8 +12,15 @@ Measures (one function each, listed in ``MEASURES``; add verdict accuracy beside
   cheapest pass over it. The goal is under 2 s warm.
 * ``cold``: the same in a new Python process (imports included), against ``python -c "import
   capsize"`` in a new process.
+* ``verdicts``: verdict accuracy on the corpus articles: each claim extracted as expected is
+  checked by capsize (store at ``CAPSIZE_HOME``, filled from ``shared/data``) and its verdict
+  compared with the expected verdict computed from the CSV files with pandas
+  (``corpus/truth.py``, no capsize). Goal >= 90 %.
+* ``check``: time to extract *and check* the 2,000-word article, warm (a session opened on
+  the store, then the median of ``--repeats`` runs each in a new session), against the
+  extraction alone measured in the same run. The goal is under 2 s warm.
 
-Run:  python benchmarks/factcheck.py [--repeats 5] [--only extraction,speed,cold]
+Run:  python benchmarks/factcheck.py [--repeats 5] [--only extraction,speed,cold,verdicts,check]
 """
 
 from __future__ import annotations
@@ -151,7 +158,65 @@ def measure_cold(repeats: int, tmp: Path) -> list[tuple[str, str]]:
     ]
 
 
-MEASURES = ("extraction", "speed", "cold")
+TRUTH_FILE = REPO / "tests" / "test_factcheck" / "corpus" / "truth.py"
+
+
+def truth() -> Any:
+    """Return the expected-verdict helpers (``corpus/truth.py``) as a module."""
+    name = "capsize_factcheck_truth"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, TRUTH_FILE)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {TRUTH_FILE}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def measure_verdicts() -> list[tuple[str, str]]:
+    """Return verdict accuracy on the corpus articles (capsize vs the CSV-computed verdicts)."""
+    from capsize.queries import open_session
+
+    with open_session() as s:
+        score = truth().score_verdicts(s.store, corpus())
+    rows = [
+        ("claims expected / extracted as expected", f"{score.expected} / {score.matched}"),
+        ("verdict accuracy (extracted claims)", f"{score.accuracy:6.1%}  (goal >= 90 %)"),
+        ("end to end (all expected claims)", f"{score.end_to_end:6.1%}"),
+    ]
+    rows += [("disagreement", d[:160]) for d in score.disagreements or []]
+    return rows
+
+
+def measure_check(repeats: int) -> list[tuple[str, str]]:
+    """Return the warm time to extract and check a 2,000-word article, against extraction alone."""
+    from capsize.factcheck import check_article
+    from capsize.factcheck.extract import extract_claims
+    from capsize.queries import open_session
+
+    text = long_article()
+    with open_session(ARTICLE_DATE.isoformat()) as s:
+        checked = check_article(text, s.store, ARTICLE_DATE)  # warm up (imports, OS cache)
+        base = _median_time(lambda: extract_claims(text, ARTICLE_DATE), repeats)
+        took = _median_time(lambda: check_article(text, s.store, ARTICLE_DATE), repeats)
+        cpu0 = time.process_time()
+        check_article(text, s.store, ARTICLE_DATE)
+        cpu = time.process_time() - cpu0
+    counts = ", ".join(f"{n} {k}" for k, n in checked.counts().items())
+    return [
+        ("article", f"{len(text.split())} words, {len(checked.verdicts)} claims ({counts})"),
+        ("baseline: extract_claims", f"{base * 1000:8.1f} ms"),
+        ("check_article (warm)", f"{took * 1000:8.1f} ms  ({took / base:.1f} x baseline)"),
+        (
+            "check_article, CPU time",
+            f"{cpu * 1000:8.1f} ms  (all threads; wall is higher on a busy machine)",
+        ),
+        ("goal", "< 2000 ms warm: " + ("met" if took < 2.0 else "NOT MET")),
+    ]
+
+
+MEASURES = ("extraction", "speed", "cold", "verdicts", "check")
 
 
 def main() -> None:
@@ -165,6 +230,10 @@ def main() -> None:
         sections.append(("Extraction on the corpus", measure_extraction()))
     if "speed" in only:
         sections.append(("Speed, warm", measure_speed(args.repeats)))
+    if "verdicts" in only:
+        sections.append(("Verdict accuracy on the corpus articles", measure_verdicts()))
+    if "check" in only:
+        sections.append(("Extract and check, warm", measure_check(args.repeats)))
     if "cold" in only:
         import tempfile
 

@@ -176,13 +176,17 @@ class Session:
     requested: pd.Timestamp | None = None
     settings: Settings = field(default_factory=load_settings)
     _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    parent: Session | None = field(default=None, repr=False)
+    """A session at a later day whose reads this one slices (see :meth:`earlier`)."""
 
     # ------------------------------------------------------------------ reads
     def earlier(self, day: pd.Timestamp) -> Session:
         """Return a session at an earlier ``day`` sharing this one's date-independent reads.
 
         The catalog and symbol listings do not depend on the day, so a caller asking
-        questions at several window ends (the fact-checker) reads them once.
+        questions at several window ends (the fact-checker) reads them once; closes, bars
+        and macro series are read once by this session and sliced to ``day`` (the same rows
+        a read at ``day`` returns).
 
         Raises
         ------
@@ -194,11 +198,18 @@ class Session:
                 f"{day:%Y-%m-%d} is after the session's day {self.requested:%Y-%m-%d}; "
                 "open a session for that day"
             )
-        shared = {k: v for k, v in self._cache.items() if k[0] in SHARED_READS}
-        return Session(self.store, day, self.settings, shared)
+        return Session(self.store, day, self.settings, parent=self.parent or self)
+
+    def _sliced(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of a parent's frame dated on or before this session's day (attrs kept)."""
+        out = frame[frame.index <= self.requested] if self.requested is not None else frame
+        out.attrs = dict(frame.attrs)
+        return out
 
     def cached(self, key: tuple[Any, ...], read: Any) -> Any:
         """Return ``read()`` once per ``key`` (errors are not cached)."""
+        if self.parent is not None and key[0] in SHARED_READS:
+            return self.parent.cached(key, read)
         if key not in self._cache:
             self._cache[key] = read()
         return self._cache[key]
@@ -210,6 +221,9 @@ class Session:
     def closes(self, symbols: Sequence[str], basis: str = "auto") -> pd.DataFrame:
         """Wide closes on or before the requested day (``attrs["basis"]`` per symbol)."""
         key = ("closes", tuple(symbols), basis)
+        if self.parent is not None:
+            parent = self.parent
+            return self.cached(key, lambda: self._sliced(parent.closes(symbols, basis)))  # type: ignore[no-any-return]
         frame: pd.DataFrame = self.cached(
             key,
             lambda: self.store.closes(list(symbols), basis=basis, as_of=self.requested),  # type: ignore[arg-type]
@@ -218,6 +232,11 @@ class Session:
 
     def bars(self, symbol: str, basis: str = "auto") -> pd.DataFrame:
         """Daily bars of ``symbol`` on or before the requested day."""
+        if self.parent is not None:
+            parent = self.parent
+            return self.cached(  # type: ignore[no-any-return]
+                ("bars", symbol, basis), lambda: self._sliced(parent.bars(symbol, basis))
+            )
         frame: pd.DataFrame = self.cached(
             ("bars", symbol, basis),
             lambda: self.store.bars(symbol, basis=basis, as_of=self.requested),  # type: ignore[arg-type]
@@ -227,6 +246,9 @@ class Session:
     def macro(self, series: Sequence[str] | str) -> pd.DataFrame:
         """Macro series (FRED) on or before the requested day."""
         key = ("macro", series if isinstance(series, str) else tuple(series))
+        if self.parent is not None:
+            parent = self.parent
+            return self.cached(key, lambda: self._sliced(parent.macro(series)))  # type: ignore[no-any-return]
         frame: pd.DataFrame = self.cached(
             key, lambda: self.store.macro(series, as_of=self.requested)
         )

@@ -10,6 +10,7 @@ definitions (index vs ETF, price vs intraday, ...); ``None`` means the data cann
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import math
@@ -25,8 +26,14 @@ import pandas as pd
 SHARED = Path(os.environ.get("CAPSIZE_SHARED", Path(__file__).parents[4] / "shared")) / "data"
 
 FILES = {"^RUT": "RUT", "^GSPC": "GSPC", "^IXIC": "IXIC", "^VIX": "VIX"}
-TWIN = {"IWM": "^RUT", "^RUT": "IWM", "SPY": "^GSPC", "^GSPC": "SPY", "QQQ": "^IXIC",
-        "^IXIC": "QQQ"}
+TWIN = {
+    "IWM": "^RUT",
+    "^RUT": "IWM",
+    "SPY": "^GSPC",
+    "^GSPC": "SPY",
+    "QQQ": "^IXIC",
+    "^IXIC": "QQQ",
+}
 # (supported abs, supported rel, close abs, close rel) by unit, as capsize states them
 BANDS = {
     "%": (0.25, 0.0, 0.5, 0.05),
@@ -93,10 +100,8 @@ def m_return(e: Any, day: dt.date) -> Measure:
     main = pct(sym, start, end, e.anchor, e.anchor_end)
     alts = []
     if sym in TWIN:
-        try:
+        with contextlib.suppress(LookupError):
             alts.append(pct(TWIN[sym], start, end, e.anchor, e.anchor_end))
-        except LookupError:
-            pass
     last_day = closes(sym, end).index[-1]
     before = day - dt.timedelta(days=1)
     if not e.anchor and end == day and last_day == pd.Timestamp(day) and start < before:
@@ -345,3 +350,56 @@ def load_truth() -> Any:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@dataclass
+class VerdictScore:
+    """Agreement of capsize's verdicts with the expected ones on the corpus articles."""
+
+    expected: int = 0
+    matched: int = 0
+    agree: int = 0
+    disagreements: list[str] | None = None
+
+    @property
+    def accuracy(self) -> float:
+        """Share of the matched claims (extracted as expected) with the expected verdict."""
+        return self.agree / self.matched if self.matched else 1.0
+
+    @property
+    def end_to_end(self) -> float:
+        """Share of all expected claims extracted and given the expected verdict."""
+        return self.agree / self.expected if self.expected else 1.0
+
+
+def score_verdicts(source: Any, corpus: Any, cases: list[Any] | None = None) -> VerdictScore:
+    """Extract, check (capsize) and compare each matched claim's verdict with :func:`verdict`.
+
+    ``source`` is a capsize store or session; ``corpus`` the corpus helpers module.
+    """
+    from capsize.factcheck.check import check_claims
+    from capsize.factcheck.extract import extract_claims, load_article
+
+    out = VerdictScore(disagreements=[])
+    for case in cases if cases is not None else corpus.article_cases():
+        claims = extract_claims(load_article(case.text).text, case.date)
+        got = check_claims(claims, source, case.date)
+        used: set[int] = set()
+        for e in case.expected:
+            out.expected += 1
+            hit = next(
+                (i for i, c in enumerate(claims) if i not in used and corpus.matches(c, e)), None
+            )
+            if hit is None:
+                continue
+            used.add(hit)
+            out.matched += 1
+            want, value = verdict(e, case.date)
+            if got[hit].verdict == want:
+                out.agree += 1
+            else:
+                out.disagreements.append(  # type: ignore[union-attr]
+                    f"{case.name}: {e.quote!r} expected {want} ({value}), capsize "
+                    f"{got[hit].verdict} ({got[hit].computed}): {got[hit].reason}"
+                )
+    return out

@@ -30,10 +30,12 @@ from capsize.factcheck.check._macro import (
 from capsize.factcheck.check._returns import check_relative, check_return
 from capsize.factcheck.check._risk import check_beta, check_volatility_ratio
 from capsize.factcheck.check._runs import check_run
+from capsize.factcheck.check._subjects import counterpart
 from capsize.factcheck.check._tolerance import BANDS, RATE_BAND, Band
 from capsize.factcheck.check._verdict import not_checkable, verdict_of
 from capsize.factcheck.claim import Claim, Verdict
 from capsize.queries import Session, session_for
+from capsize.queries.factcheck import preload_closes
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -109,4 +111,16 @@ def check_claims(
 ) -> list[Verdict]:
     """Check claims in order, sharing one read session (each series is read once)."""
     ctx = _context(source, article_date)
-    return [check_claim(c, ctx, ctx.article_date) for c in claims]
+    todo = list(claims)
+    _preload(ctx, todo)
+    return [check_claim(c, ctx, ctx.article_date) for c in todo]
+
+
+def _preload(ctx: CheckContext, claims: list[Claim]) -> None:
+    """Read the closes of every symbol the claims name (and their proxies) in one query."""
+    wanted = {s.symbol for c in claims for s in c.subjects if s.symbol}
+    wanted |= {pair[0] for x in list(wanted) if (pair := counterpart(x)) is not None}
+    try:
+        preload_closes(ctx.session, sorted(wanted))
+    except CapsizeError:  # a read error shows again, per claim, as "not checkable"
+        return

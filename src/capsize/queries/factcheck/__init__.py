@@ -11,6 +11,7 @@ renders their figures; it computes nothing itself.
 from __future__ import annotations
 
 from capsize.queries.factcheck._changes import period_change
+from capsize.queries.factcheck._common import preload_closes
 from capsize.queries.factcheck._extremes import window_extremes
 from capsize.queries.factcheck._flows import fund_flow
 from capsize.queries.factcheck._rates import rate_change, rate_moves
@@ -21,6 +22,7 @@ __all__ = [
     "calendar_runs",
     "fund_flow",
     "period_change",
+    "preload_closes",
     "rate_change",
     "rate_moves",
     "volume_change",

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
-__all__ = ["FactWindow", "fact_result", "fact_window", "last_on_or_before"]
+__all__ = ["FactWindow", "fact_result", "fact_window", "last_on_or_before", "preload_closes"]
 
 
 class FactWindow:
@@ -100,3 +100,17 @@ def fact_result(
         notes=tuple(notes),
         sources=perf.sources_of(sources),
     )
+
+
+def preload_closes(s: Session, symbols: Sequence[str]) -> list[str]:
+    """Read the closes of ``symbols`` the store holds in one query (cached by the session).
+
+    Several questions on one session then read no closes of their own. Returns the
+    symbols read; symbols the store does not hold are left out (asking about them later
+    raises as usual).
+    """
+    held = set(s.symbols())
+    syms = sorted({x for x in symbols if x in held})
+    if syms:
+        perf.load_many_prices(s, syms)
+    return syms

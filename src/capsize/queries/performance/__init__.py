@@ -32,6 +32,9 @@ from capsize.queries.performance._common import (
     sources_of,
     span,
 )
+from capsize.queries.performance._common import (
+    load_many as load_many_prices,
+)
 from capsize.queries.performance._highs import DrawdownsResult, HighsResult, drawdowns, highs
 from capsize.queries.performance._proxies import (
     ProxiesResult,
@@ -73,6 +76,7 @@ __all__ = [
     "drawdowns",
     "highs",
     "leadership",
+    "load_many_prices",
     "load_prices",
     "narrowed",
     "number_figure",
