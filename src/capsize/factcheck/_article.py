@@ -9,8 +9,7 @@ from capsize.errors import InputError
 from capsize.factcheck._report import CheckedArticle
 
 if TYPE_CHECKING:
-    from capsize.data.store import Store
-    from capsize.queries import Session
+    from capsize.queries.session import Source
 
 __all__ = ["check_article", "resolve_date"]
 
@@ -46,7 +45,7 @@ def resolve_date(
 
 def check_article(
     text: str,
-    source: Store | Session,
+    source: Source,
     date: object | None = None,
     *,
     name: str = "",

@@ -38,7 +38,7 @@ from capsize.queries import Session, session_for
 from capsize.queries.factcheck import preload_closes
 
 if TYPE_CHECKING:
-    from capsize.data.store import Store
+    from capsize.queries.session import Source
 
 __all__ = ["BANDS", "CHECKERS", "RATE_BAND", "Band", "check_claim", "check_claims"]
 
@@ -63,7 +63,7 @@ CHECKERS: dict[str, Checker] = {
 """Claim kind -> the checker that measures it."""
 
 
-def _context(source: Store | Session | CheckContext, article_date: object) -> CheckContext:
+def _context(source: Source | CheckContext, article_date: object) -> CheckContext:
     if isinstance(source, CheckContext):
         return source
     day = pd.Timestamp(str(article_date)).normalize()
@@ -74,7 +74,7 @@ def _context(source: Store | Session | CheckContext, article_date: object) -> Ch
 
 
 def check_claim(
-    claim: Claim, source: Store | Session | CheckContext, article_date: dt.date | str
+    claim: Claim, source: Source | CheckContext, article_date: dt.date | str
 ) -> Verdict:
     """Check one claim against the data on or before ``article_date``.
 
@@ -107,7 +107,7 @@ def check_claim(
 
 
 def check_claims(
-    claims: Iterable[Claim], source: Store | Session, article_date: dt.date | str
+    claims: Iterable[Claim], source: Source, article_date: dt.date | str
 ) -> list[Verdict]:
     """Check claims in order, sharing one read session (each series is read once)."""
     ctx = _context(source, article_date)
