@@ -66,18 +66,16 @@ def _badge(verdict: str) -> str:
     return f'<span style="background:{COLOURS[verdict]}">{escape(verdict)}</span>'
 
 
+def _num(value: object) -> object:
+    return f"{value:,.6g}" if isinstance(value, float) else value
+
+
 def _figure_rows(provenance: tuple[dict[str, Any], ...]) -> str:
     rows = []
     for p in provenance:
         prov = p.get("provenance", {})
         value = p.get("value")
-        shown = (
-            p.get("note")
-            if value is None
-            else f"{value:,.6g}"
-            if isinstance(value, float)
-            else value
-        )
+        shown = p.get("note") if value is None or p.get("unit") == "date" else _num(value)
         cells = (
             p.get("id"),
             p.get("label"),
