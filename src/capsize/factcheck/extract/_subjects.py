@@ -143,7 +143,7 @@ SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
         r"(?:u\.s\. )?equity (?:mutual )?funds|stock funds|equity etfs",
         "US-EQUITY-FUNDS",
         "fund_group",
-        "equity funds -> all US equity funds (no fund-flow data for them in capsize)",
+        "equity funds -> US-EQUITY-FUNDS, all US equity funds (no fund-flow data for them in capsize)",
     ),
 )
 

@@ -230,7 +230,7 @@ _NOT_A_FIGURE = re.compile(
     re.I,
 )
 _DATEISH = re.compile(
-    rf"\b{MONTH_RE}\s?\d{{1,2}}\b|\b(?:19|20)\d\d\b(?![\d,.%])(?!\s?(?:points|pts))", re.I
+    rf"\b{MONTH_RE}\s?\d{{1,2}}\b|\b(?:19|20)\d\d\b(?![\d,%]|\.\d)(?!\s?(?:points|pts))", re.I
 )
 
 
