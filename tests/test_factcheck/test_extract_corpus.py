@@ -22,8 +22,8 @@ if _name not in sys.modules:  # tests/ is not a package: load the corpus helpers
     _spec.loader.exec_module(sys.modules[_name])
 C = sys.modules[_name]
 
-SENTENCES = C.sentence_cases()
-NON_CLAIMS = C.non_claim_cases()
+SENTENCES = C.sentence_cases() + C.sentence_cases("holdout.toml")
+NON_CLAIMS = C.non_claim_cases() + C.non_claim_cases("holdout.toml")
 ARTICLES = C.article_cases()
 
 

@@ -62,10 +62,12 @@ _PRONOUN = re.compile(
     r"rose|fell|gained|lost|ended|closed|remains?|recovered|sits?|trades?)\b",
     re.I,
 )
-# Forecasts and conditionals state no checkable fact ("could reach 8,000 by year-end").
+# Forecasts, conditionals and futures state no checkable fact ("could reach 8,000 by
+# year-end", "futures pointed to a 0.5 % higher open").
 _FORECAST = re.compile(
     r"(?i:\b(?:expects?|expected to|forecasts?|forecasters?|projects?|projected|predicts?|"
-    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if)\b)|\bmay\b"
+    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if|futures|"
+    r"pointed to|pre-?market|after-hours)\b)|\bmay\b"
 )
 _BY = re.compile(r"\bby\s*$|\bof\s*$", re.I)
 _INTRADAY = re.compile(r"intraday|during the session|in intraday trading", re.I)
@@ -297,7 +299,10 @@ def _rate_level(rule: KindRule, p: _Piece) -> list[Claim]:
     if is_level:
         return [_claim(p, "rate_level", rates[:1], _claimed(v, "%"), measure="level")]
     unit: Unit = "bp" if v.unit == "bp" else "pp"
-    return [_claim(p, "rate_level", rates[:1], _claimed(_signed(p, v), unit), measure="change")]
+    change = _claim(p, "rate_level", rates[:1], _claimed(_signed(p, v), unit), measure="change")
+    if to and v.unit != "%":  # "rose 31 basis points in July to 4.75 %": the level too
+        return [change, _claim(p, "rate_level", rates[:1], _claimed(to[-1], "%"), measure="level")]
+    return [change]
 
 
 def _relative(rule: KindRule, p: _Piece) -> list[Claim]:
@@ -367,7 +372,11 @@ def _listed_before(p: _Piece, v: Value) -> list[Subject]:
     return list(dict.fromkeys(s for _at, s in reversed(group)))
 
 
-_FOR_SUBJECT = re.compile(r"\s*(?:for|in|of|from|by)\s+", re.I)
+_FOR_SUBJECT = re.compile(
+    r"\s*(?:(?:including|with|counting) dividends,?\s+)?"
+    r"(?:for|in|of|from|by|through|via|using|as measured by)\s+",
+    re.I,
+)
 _LIST_GAP = re.compile(r"\s*(?:,|and|, and|&|as well as)\s*", re.I)
 
 
@@ -411,7 +420,7 @@ def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) 
     rate = any(s.kind == "rate" for s, _at in p.subjects)
     for rule in KIND_RULES:
         if rule.words.search(p.text) or (rate and rule.kind == "rate_level"):
-            if contrast and previous is not None and rule.kind in _GENERIC:
+            if contrast and previous is not None and _generic(rule.kind, p.text):
                 break  # no measure words of its own: the contrast keeps the previous measure
             found = _BUILDERS[rule.kind](rule, p)
             if found:
@@ -426,6 +435,14 @@ def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) 
 
 
 _GENERIC = frozenset({"return", "level", "relative_return"})
+_PRICE_WORDS = re.compile(
+    r"\b(?:price|closed|close|traded|held|stood|finished|ended|settled)\b", re.I
+)
+
+
+def _generic(kind: str, text: str) -> bool:
+    """Return True when a clause's kind comes from no words of its own ("19 % for ...")."""
+    return kind in _GENERIC and not (kind == "level" and _PRICE_WORDS.search(text))
 
 
 def _with_change(first: Claim, p: _Piece) -> list[Claim]:
@@ -496,6 +513,9 @@ def _piece(
     subjects = tuple((h.subject, h.start) for h in hits)
     if not subjects and carry and (continues or _PRONOUN.search(text)):
         subjects = tuple((s, -1) for s in carry)
+    elif continues and carry and _PARTICIPLE.match(text):  # "..., beating large caps by 5"
+        named = {s.symbol for s, _at in subjects}
+        subjects = tuple((s, -1) for s in carry if s.symbol not in named) + subjects
     masked = [(h.start, h.end) for h in hits]
     if window[1] is not None:
         masked.append(window[1])
@@ -505,6 +525,7 @@ def _piece(
     return _Piece(text, start, subjects, values, window[0], None)
 
 
+_PARTICIPLE = re.compile(r"(?:finally\s+|still\s+|again\s+)?\w+ing\b", re.I)
 _FACT_WORDS = re.compile(
     r"record|all[- ]time|straight|consecutive|in a row|streak|\bcut|\bhike", re.I
 )
@@ -590,7 +611,7 @@ def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Clai
         if "\n" in text[last_end : sent.start]:  # a new paragraph drops the running window
             window = None
         claims, carry = _sentence_claims(sent, article_date, carry)
-        out.extend(_with_window(c, window) for c in claims)
+        out.extend(_with_window(c, window, article_date) for c in claims)
         if claims:  # a sentence whose claims agree on one period sets the running window
             periods = {c.window for c in claims}
             window = periods.pop() if len(periods) == 1 else None
@@ -605,12 +626,20 @@ _PERIOD_KINDS = frozenset(
 )
 
 
-def _with_window(c: Claim, window: Window | None) -> Claim:
+def _with_window(c: Claim, window: Window | None, ad: dt.date | None) -> Claim:
+    """Give a period claim without a window the paragraph's; "then" continues from its end."""
     if c.window is not None or window is None or c.kind not in _PERIOD_KINDS:
         return c
+    if _THEN.search(c.text) and ad is not None:  # "They then rallied 42 % through year-end."
+        end = find_end(c.text, ad)
+        then = Window(window.end, end[0] if end else ad, "then", "", None)
+        return replace(c, window=then) if then.end > window.end else c
     if window.anchor:
         return c
     return replace(c, window=window)
+
+
+_THEN = re.compile(r"\bthen\b", re.I)
 
 
 def _tidy(c: Claim) -> Claim:

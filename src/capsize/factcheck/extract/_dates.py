@@ -317,6 +317,18 @@ def _between_months(m: re.Match[str], ad: dt.date | None) -> Window | None:
     return _w(dt.date(y1, m1, 1) - _DAY, month_end(y2, m2), m, ad)
 
 
+def _from_year_end(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "from the end of 2024 to the April 8 low": Dec. 31, 2024 .. April 8."""
+    start = dt.date(int(m.group("y1")), 12, 31)
+    end = _date_of(m.group("m2"), m.group("d2"), _int(m, "y2") or start.year + 1, ad)
+    return _w(start, end, m, ad) if end and end > start else None
+
+
+def _month_noun(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve a month used as an adjective ("a 3 % August gain")."""
+    return _month(m, ad)
+
+
 def _since_date(m: re.Match[str], ad: dt.date | None) -> Window | None:
     start = _date_of(m.group("mon"), m.group("day"), _int(m, "y"), ad)
     if start is None or ad is None:
@@ -444,6 +456,10 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
         _anchor,
     ),
     (
+        rf"\bfrom the end of (?P<y1>{_Y}) (?:to|through|until) (?:the )?(?P<m2>{MONTH_RE})\.? (?P<d2>\d{{1,2}})\b(?:,? (?P<y2>{_Y}))?",
+        _from_year_end,
+    ),
+    (
         rf"\b(?:between|from) (?P<m1>{MONTH_RE}) (?P<d1>\d{{1,2}})(?:,? (?P<y1>{_Y}))? (?:and|to|through|until) (?:(?P<m2>{MONTH_RE}) )?(?P<d2>\d{{1,2}})(?:,? (?P<y2>{_Y}))?",
         _between_dates,
     ),
@@ -501,6 +517,10 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     (
         rf"\b(?:in|during|for|over|throughout|across|of|ended|closed|finished|closed out|(?:at )?the end of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
         _year,
+    ),
+    (
+        rf"\b{_MON}(?: (?P<y>{_Y}))?(?:'s)? (?:gain|loss|rally|decline|drop|advance|slide|rise|sell-?off|rebound|slump|surge)s?\b",
+        _month_noun,
     ),
     (
         r"\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b",
@@ -572,6 +592,8 @@ _TRIGGERS: dict[_Resolver, frozenset[str]] = {
     _year: frozenset({"<year>"}),
     _the_period: frozenset({"year", "half", "quarter", "month", "week"}),
     _on_date: _MONTH_WORDS,
+    _from_year_end: frozenset({"end"}),
+    _month_noun: _MONTH_WORDS,
     _weekday: frozenset(
         [
             "monday",
@@ -648,7 +670,7 @@ def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]]
 
 _END = re.compile(
     rf"\b(?:by|through|thru|as of|until|till) (?:(?P<wd>monday|tuesday|wednesday|thursday|friday|yesterday)"
-    rf"|{_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?)\b",
+    rf"|{_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?|(?P<ye>year-end|year end|the end of the year))\b",
     re.I,
 )
 
@@ -664,5 +686,10 @@ def find_end(text: str, ad: dt.date | None) -> tuple[dt.date, tuple[int, int]] |
     m = _END.search(text)
     if m is None:
         return None
+    if m.group("ye"):  # the year the article is in, or the one just ended in early January
+        if ad is None:
+            return None
+        year = ad.year - 1 if (ad.month, ad.day) <= (1, 15) else ad.year
+        return min(dt.date(year, 12, 31), ad), m.span()
     w = _weekday(m, ad) if m.group("wd") else _on_date(m, ad)
     return (w.end, m.span()) if w is not None else None

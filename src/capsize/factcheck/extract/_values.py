@@ -348,6 +348,12 @@ def _word_pct(m: re.Match[str]) -> Value:
     return Value(m.start(), m.end(), low, high, unit, m.group(0), m.group("hedge") or "", x)
 
 
+# "40 % of Russell 2000 companies": a share of a count, not a market figure.
+_SHARE_OF = re.compile(
+    r"\s+of\s+(?:the\s+|all\s+)?(?:[\w&'-]+\s+){0,3}(?:companies|stocks|firms|members|names|"
+    r"constituents|holdings|issuers|components|shares outstanding)\b",
+    re.I,
+)
 _FROM = re.compile(r"\bfrom\s*$", re.I)
 
 
@@ -419,6 +425,6 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
             out += _two_values(text, m)
             continue
         v = _numeric(m, text)
-        if v is not None:
+        if v is not None and not _SHARE_OF.match(text, v.end):
             out.append(v)
     return sorted(out, key=lambda v: v.start)
