@@ -5,6 +5,25 @@ subject), a figure, and a kind rule (:mod:`._kinds`) that fits both; anything el
 claim. Signs follow direction words ("fell 8 %" is -8 %); relative claims put the subject
 said to lead first ("small caps lagged the S&P 500 by 5 points" is S&P 500 over small caps
 by +5 pp); distances from a high and drawdowns are negative percents.
+
+``Claim.options`` by kind:
+
+==================  =================================================================
+kind                options
+==================  =================================================================
+record_high         ``basis``: "close" or "intraday"; ``measure``: "count" for "57
+                    record closes" (claimed unit "count")
+level               ``level_kind``: "close", "intraday", "support" or "resistance"
+drawdown            ``measure``: "max_drawdown" (peak to trough: "a drawdown of",
+                    "correction") or "from_high" ("fell 20 % from its peak")
+run                 ``period``: "year", "quarter", "month", "week" or "day";
+                    ``direction``: "up", "down", "lead" or "lag" (subjects as written)
+rate_level          ``measure``: "level" (claimed in %) or "change" (in bp or pp)
+rate_cuts           ``move``: "cut" or "hike"
+flows               ``direction``: "in" or "out" (the sign of the claimed dollars)
+valuation           ``measure``: "forward_pe", "trailing_pe", "pe", "price_to_book" or
+                    "price_to_sales"
+==================  =================================================================
 """
 
 from __future__ import annotations
@@ -93,7 +112,6 @@ class _Piece:
     subjects: tuple[tuple[Subject, int], ...]  # (subject, offset in text; -1 if carried)
     values: tuple[Value, ...]
     window: Window | None
-    run_mask: tuple[int, int] | None
 
 
 def _claim(
@@ -245,7 +263,14 @@ def _distance(rule: KindRule, p: _Piece) -> list[Claim]:
 
 
 def _drawdown(rule: KindRule, p: _Piece) -> list[Claim]:
-    return _below_high("drawdown", rule, p)
+    measure = "max_drawdown" if _PEAK_TO_TROUGH.search(p.text) else "from_high"
+    return [
+        replace(c, options={**c.options, "measure": measure})
+        for c in _below_high("drawdown", rule, p)
+    ]
+
+
+_PEAK_TO_TROUGH = re.compile(r"drawdown|peak[- ]to[- ]trough|correction|bear market", re.I)
 
 
 def _level_unit(subject: Subject, v: Value | None) -> Unit:
@@ -522,7 +547,7 @@ def _piece(
     values = tuple(find_values(text, masked))
     if not values and not _FACT_WORDS.search(text):
         return None
-    return _Piece(text, start, subjects, values, window[0], None)
+    return _Piece(text, start, subjects, values, window[0])
 
 
 _PARTICIPLE = re.compile(r"(?:finally\s+|still\s+|again\s+)?\w+ing\b", re.I)
