@@ -134,6 +134,22 @@ SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
         "the 2-year yield -> DGS2, FRED 2-year Treasury constant-maturity yield",
     ),
     (
+        r"value stocks|value shares|\bvalue\b(?= (?:has|have|had|is|was|lagged|trailed|beat|"
+        r"outperformed|underperformed|led)\b)",
+        "VALUE",
+        "index",
+        "value stocks -> VALUE: no broad value index is in the data (only small-cap value, IWN "
+        "and VBR); the Fama-French HML factor would be the measure",
+    ),
+    (
+        r"growth stocks|growth shares|(?<=lagged )growth|(?<=trailed )growth|(?<=beat )growth|"
+        r"(?<=outperformed )growth|(?<=underperformed )growth",
+        "GROWTH",
+        "index",
+        "growth stocks -> GROWTH: no broad growth index is in the data (only small-cap growth, "
+        "IWO); the Fama-French HML factor would be the measure",
+    ),
+    (
         r"(?:the )?(?:effective )?(?:federal|fed) funds(?: rate)?|(?:the )?fed(?:eral reserve)?'s (?:policy|benchmark) rate|(?:the )?policy rate|(?:the )?federal reserve|(?:the )?fed\b",
         "DFF",
         "rate",
