@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import capsize.factcheck.extract as extract
 from capsize.factcheck.extract import article_date, extract_claims, load_article, sentences
@@ -99,3 +102,51 @@ def test_article_words() -> None:
         if path.suffix in (".md", ".html"):
             words = len(load_article(path.read_text(encoding="utf-8")).text.split())
             assert 150 <= words <= 600, (path.name, words)
+
+
+_WORDS = [
+    "small caps",
+    "the S&P 500",
+    "rose",
+    "fell",
+    "12.7 %",
+    "nearly 3 %",
+    "$20 billion",
+    "last week",
+    "since the March low",
+    "in 2024",
+    "Aug. 21",
+    "record",
+    "below its peak",
+    "the 10-year yield",
+    "50 basis points",
+    "three straight years",
+    ",",
+    ".",
+    "\n\n",
+    "and",
+    "while",
+    "(IWM)",
+    "—",
+    "1–2 %",
+    "a fifth",
+    "twice as much as",
+    "p. 4",
+    "212-555-0147",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS) | st.text(max_size=8), max_size=40),
+    st.dates(dt.date(1950, 1, 1), dt.date(2100, 12, 31)),
+)
+def test_extraction_never_fails_and_spans_index_the_text(parts: list[str], day: object) -> None:
+    text = " ".join(parts)
+    for c in extract_claims(text, day):  # type: ignore[arg-type]
+        assert text[c.span[0] : c.span[1]] == c.text
+        if c.claimed is not None:
+            assert c.claimed.low <= c.claimed.high
+        if c.window is not None:
+            assert c.window.start is None or c.window.start <= c.window.end
+            assert c.window.end <= day  # type: ignore[operator]
