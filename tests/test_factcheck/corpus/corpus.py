@@ -97,9 +97,9 @@ def describe(claim: Any) -> str:
 
 
 def sentence_cases(file: str = "sentences.toml") -> list[Case]:
-    """Return the claim sentences of ``sentences.toml`` (or ``holdout.toml``)."""
+    """Return the claim sentences of ``sentences.toml`` (or a held-out file)."""
     data = tomllib.loads((HERE / file).read_text(encoding="utf-8"))
-    prefix = "h" if file.startswith("holdout") else "s"
+    prefix = {"sentences.toml": "s", "holdout.toml": "h"}.get(file, file.split(".")[0] + "-")
     return [
         Case(
             f"{prefix}{i:03d}",
@@ -113,9 +113,9 @@ def sentence_cases(file: str = "sentences.toml") -> list[Case]:
 
 
 def non_claim_cases(file: str = "sentences.toml") -> list[Case]:
-    """Return the sentences of ``sentences.toml`` (or ``holdout.toml``) that give no claim."""
+    """Return the sentences of ``sentences.toml`` (or a held-out file) that give no claim."""
     data = tomllib.loads((HERE / file).read_text(encoding="utf-8"))
-    prefix = "hn" if file.startswith("holdout") else "n"
+    prefix = {"sentences.toml": "n", "holdout.toml": "hn"}.get(file, file.split(".")[0] + "-n")
     return [
         Case(f"{prefix}{i:03d}", c["text"], c["date"], ())
         for i, c in enumerate(data["non_claim"], 1)

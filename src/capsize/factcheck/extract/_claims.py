@@ -290,6 +290,9 @@ def _record(rule: KindRule, p: _Piece) -> list[Claim]:
     if not subjects or any(v.unit in ("%", "pp", "bp", "x") for v in p.values):
         return []
     basis = "intraday" if _INTRADAY.search(p.text) else "close"
+    nth = _RECORD_NTH.search(p.text)
+    if nth:  # "its 27th record close of the year on Aug. 13"
+        return [_nth_record(p, subjects[0], int(nth.group(1)), basis)]
     v = _first(p, rule.units)
     if v is not None and v.unit == "" and v.x < 1000 and _RECORD_COUNT.match(p.text, v.end):
         count = Claimed(v.x, v.x, "count", v.text.strip())
@@ -302,6 +305,17 @@ def _record(rule: KindRule, p: _Piece) -> list[Claim]:
     return [_claim(p, "record_high", subjects[:1], claimed, basis=basis)]
 
 
+def _nth_record(p: _Piece, subject: Subject, n: int, basis: str) -> Claim:
+    """Return the count claim of "its Nth record close (of the year)"."""
+    window = p.window
+    if window is not None and _OF_THE_YEAR.search(p.text):
+        window = Window(dt.date(window.end.year - 1, 12, 31), window.end, window.label)
+    count = Claimed(float(n), float(n), "count", f"{n}th record")
+    return _claim(p, "record_high", (subject,), count, window, basis=basis, measure="count")
+
+
+_RECORD_NTH = re.compile(r"\b(\d+)(?:st|nd|rd|th) (?:record|all-time high)", re.I)
+_OF_THE_YEAR = re.compile(r"\b(?:of|this) (?:the )?year\b", re.I)
 _RECORD_COUNT = re.compile(r"\s*(?:new |fresh )?(?:record|all-time)\b", re.I)
 _RECORD_VERB = re.compile(
     r"\b(?:hit|hits|set|sets|notched|reached|touched|closed at|ended at|marked|posted|climbed to|"
@@ -552,7 +566,8 @@ def _piece(
 
 _PARTICIPLE = re.compile(r"(?:finally\s+|still\s+|again\s+)?\w+ing\b", re.I)
 _FACT_WORDS = re.compile(
-    r"record|all[- ]time|straight|consecutive|in a row|streak|\bcut|\bhike", re.I
+    r"record|all[- ]time|straight|consecutive|in a row|streak|each of the (?:past|last)|\bcut|\bhike",
+    re.I,
 )
 
 

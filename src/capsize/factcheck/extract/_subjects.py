@@ -122,13 +122,13 @@ SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
     (r"bitcoin|\bBTC\b", "BTC-USD", "crypto", "bitcoin -> BTC-USD (UTC calendar-day closes)"),
     (r"ether(?:eum)?\b|\bETH\b", "ETH-USD", "crypto", "ether -> ETH-USD (UTC calendar-day closes)"),
     (
-        r"(?:the )?(?:benchmark )?10-year (?:treasury |u\.s\. )?(?:note |bond )?yields?|(?:the )?yield on (?:the )?10-year (?:treasury )?(?:note|bond)?|(?:the )?10-year(?: treasury)?(?= (?:rose|fell|climbed|dropped|ended|stood|was|is|hit|traded))",
+        r"(?:the )?(?:benchmark )?10-year (?:treasury |u\.s\. )?(?:note |bond )?yields?|(?:the )?yield on (?:the )?10-year (?:treasury )?(?:note|bond)?|(?:the )?10-year(?: treasury)?(?= (?:rose|fell|climbed|dropped|ended|stood|was|is|hit|traded))|(?:the )?10-year (?:treasury )?(?:note|bond)",
         "DGS10",
         "rate",
         "the 10-year yield -> DGS10, FRED 10-year Treasury constant-maturity yield",
     ),
     (
-        r"(?:the )?2-year (?:treasury |u\.s\. )?(?:note )?yields?|(?:the )?two-year (?:treasury )?yields?|(?:the )?yield on (?:the )?2-year (?:treasury )?note",
+        r"(?:the )?2-year (?:treasury |u\.s\. )?(?:note )?yields?|(?:the )?two-year (?:treasury )?yields?|(?:the )?yield on (?:the )?2-year (?:treasury )?note|(?:the )?(?:2|two)-year (?:treasury )?note",
         "DGS2",
         "rate",
         "the 2-year yield -> DGS2, FRED 2-year Treasury constant-maturity yield",

@@ -327,9 +327,11 @@ def _fraction(m: re.Match[str]) -> Value:
 def _multiple(m: re.Match[str]) -> Value:
     word = (m.group("m") or "").lower()
     hedge = m.group("hedge") or ""
-    if word in _CHANGES:
+    if word in _CHANGES:  # hedges read on the size: "more than halved" is -inf..-50 %
         x = _CHANGES[word]
-        low, high = hedge_range(x, 0.1 * abs(x), hedge)
+        low, high = hedge_range(abs(x), 0.1 * abs(x), hedge)
+        if x < 0:
+            low, high = -high, -low
         return Value(m.start(), m.end(), low, high, "%", m.group(0), hedge, x)
     x = _MULTIPLES[word] if word else _WORD_X[m.group("w").lower()]
     low, high = hedge_range(x, 0.1 * x, hedge)
@@ -421,7 +423,9 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
         core = m.span("n1") if m.group("n1") else m.span("b1")
         if _masked(spans + taken, *core):
             continue
-        if m.group("n2") and _FROM.search(text, 0, m.start()):  # "from 4.18 % to 4.44 %"
+        if m.group("n2") and (  # "from 4.18 % to 4.44 %", "3 basis points to 4.19 %"
+            _FROM.search(text, 0, m.start()) or (m.group("unit") and " to " in m.group(0))
+        ):
             out += _two_values(text, m)
             continue
         v = _numeric(m, text)
