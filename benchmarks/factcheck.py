@@ -5,7 +5,13 @@ Measures (one function each, listed in ``MEASURES``; add verdict accuracy beside
 * ``extraction``: recall and precision of claim extraction on the corpus in
   ``tests/test_factcheck/corpus`` (claim sentences, non-claim sentences, whole articles). A claim
   counts as found when kind, symbols, window and claimed range all match the expected one
-  (``corpus.matches``).
+  (``corpus.matches``). The "held-out" parts were written after the rules were tuned on the
+  others, with their expected claims worked out before the extractor ran on them. First
+  measurements: round 1 (``holdout.toml``, articles 13-14) recall 87.9 %, precision 86.6 %
+  (58 of 66 expected, 58 of 67 extracted); round 2 (``holdout2.toml``, article 15, written
+  after the round-1 fixes and aimed at phrasings the rules did not know) recall 59.5 %,
+  precision 64.7 % (22/37, 22/34), mostly windows. The extractor was then improved on both,
+  so the figures printed now are no longer held-out ones.
 * ``speed``: time to extract the claims of a 2,000-word article (the corpus articles joined,
   dated 2026-08-21), warm (median of ``--repeats`` runs in this process), against a baseline
   measured in the same run: splitting the same text into sentences (``sentences``), the
@@ -79,7 +85,14 @@ def measure_extraction() -> list[tuple[str, str]]:
     parts = {
         "claim sentences": c.score(c.sentence_cases(), extract_claims),
         "non-claim sentences": c.score(c.non_claim_cases(), extract_claims),
-        "articles": c.score(c.article_cases(), extract_claims, article=True),
+        "articles": c.score(c.article_cases(held_out=False), extract_claims, article=True),
+        "held-out sentences": c.score(
+            c.sentence_cases("holdout.toml") + c.sentence_cases("holdout2.toml"), extract_claims
+        ),
+        "held-out non-claims": c.score(
+            c.non_claim_cases("holdout.toml") + c.non_claim_cases("holdout2.toml"), extract_claims
+        ),
+        "held-out articles": c.score(c.article_cases(held_out=True), extract_claims, article=True),
     }
     total = c.Score()
     rows = []

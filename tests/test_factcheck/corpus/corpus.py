@@ -96,12 +96,13 @@ def describe(claim: Any) -> str:
     return f"{claim.kind}[{syms}] {window} {value} <{claim.text}>"
 
 
-def sentence_cases() -> list[Case]:
-    """Return the claim sentences of ``sentences.toml``."""
-    data = tomllib.loads((HERE / "sentences.toml").read_text(encoding="utf-8"))
+def sentence_cases(file: str = "sentences.toml") -> list[Case]:
+    """Return the claim sentences of ``sentences.toml`` (or a held-out file)."""
+    data = tomllib.loads((HERE / file).read_text(encoding="utf-8"))
+    prefix = {"sentences.toml": "s", "holdout.toml": "h"}.get(file, file.split(".")[0] + "-")
     return [
         Case(
-            f"s{i:03d}",
+            f"{prefix}{i:03d}",
             c["text"],
             c["date"],
             tuple(Expected.from_toml(e) for e in c["expect"]),
@@ -111,17 +112,27 @@ def sentence_cases() -> list[Case]:
     ]
 
 
-def non_claim_cases() -> list[Case]:
-    """Return the sentences of ``sentences.toml`` that must give no claim."""
-    data = tomllib.loads((HERE / "sentences.toml").read_text(encoding="utf-8"))
-    return [Case(f"n{i:03d}", c["text"], c["date"], ()) for i, c in enumerate(data["non_claim"], 1)]
+def non_claim_cases(file: str = "sentences.toml") -> list[Case]:
+    """Return the sentences of ``sentences.toml`` (or a held-out file) that give no claim."""
+    data = tomllib.loads((HERE / file).read_text(encoding="utf-8"))
+    prefix = {"sentences.toml": "n", "holdout.toml": "hn"}.get(file, file.split(".")[0] + "-n")
+    return [
+        Case(f"{prefix}{i:03d}", c["text"], c["date"], ())
+        for i, c in enumerate(data["non_claim"], 1)
+    ]
 
 
-def article_cases() -> list[Case]:
-    """Return the articles (``articles/<name>.<md|txt|html>``) with ``articles/<name>.toml``."""
+def article_cases(held_out: bool | None = None) -> list[Case]:
+    """Return the articles (``articles/<name>.<md|txt|html>``) with ``articles/<name>.toml``.
+
+    ``held_out``: only the articles whose note says "held out" (True), only the others
+    (False), or all (None).
+    """
     out = []
     for spec in sorted(ARTICLES.glob("*.toml")):
         data = tomllib.loads(spec.read_text(encoding="utf-8"))
+        if held_out is not None and data.get("note", "").startswith("held out") != held_out:
+            continue
         source = ARTICLES / data["file"]
         out.append(
             Case(

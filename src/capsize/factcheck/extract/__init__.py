@@ -1,10 +1,12 @@
 """Claim extraction: article text in, structured :class:`~capsize.factcheck.claim.Claim` out.
 
-Rule-based and offline. The concepts, one module each: ``_text`` (plain, Markdown and HTML
-articles as text with source offsets; sentences), ``_dates`` (the article's date; windows
-resolved from it), ``_subjects`` (phrases mapped to symbols, the mapping stated),
-``_values`` (numbers with units, precision and hedges as ranges), ``_kinds`` (which measure a
-clause states) and ``_claims`` (clauses to claims).
+Rule-based and offline (dateparser only for labelled dates in unusual formats). The
+concepts, one module each: ``_text`` (plain, Markdown and HTML articles as text with source
+offsets; sentences), ``_calendar`` (month and number words, date arithmetic), ``_dates``
+(the article's date; windows resolved from it), ``_subjects`` (phrases mapped to symbols,
+the mapping stated), ``_values`` (numbers with units, precision and hedges as ranges),
+``_kinds`` (which measure a clause states; direction words) and ``_claims`` (clauses to
+claims, the options each kind sets).
 
 Examples
 --------

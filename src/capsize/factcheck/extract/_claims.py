@@ -5,6 +5,25 @@ subject), a figure, and a kind rule (:mod:`._kinds`) that fits both; anything el
 claim. Signs follow direction words ("fell 8 %" is -8 %); relative claims put the subject
 said to lead first ("small caps lagged the S&P 500 by 5 points" is S&P 500 over small caps
 by +5 pp); distances from a high and drawdowns are negative percents.
+
+``Claim.options`` by kind:
+
+==================  =================================================================
+kind                options
+==================  =================================================================
+record_high         ``basis``: "close" or "intraday"; ``measure``: "count" for "57
+                    record closes" (claimed unit "count")
+level               ``level_kind``: "close", "intraday", "support" or "resistance"
+drawdown            ``measure``: "max_drawdown" (peak to trough: "a drawdown of",
+                    "correction") or "from_high" ("fell 20 % from its peak")
+run                 ``period``: "year", "quarter", "month", "week" or "day";
+                    ``direction``: "up", "down", "lead" or "lag" (subjects as written)
+rate_level          ``measure``: "level" (claimed in %) or "change" (in bp or pp)
+rate_cuts           ``move``: "cut" or "hike"
+flows               ``direction``: "in" or "out" (the sign of the claimed dollars)
+valuation           ``measure``: "forward_pe", "trailing_pe", "pe", "price_to_book" or
+                    "price_to_sales"
+==================  =================================================================
 """
 
 from __future__ import annotations
@@ -62,10 +81,12 @@ _PRONOUN = re.compile(
     r"rose|fell|gained|lost|ended|closed|remains?|recovered|sits?|trades?)\b",
     re.I,
 )
-# Forecasts and conditionals state no checkable fact ("could reach 8,000 by year-end").
+# Forecasts, conditionals and futures state no checkable fact ("could reach 8,000 by
+# year-end", "futures pointed to a 0.5 % higher open").
 _FORECAST = re.compile(
     r"(?i:\b(?:expects?|expected to|forecasts?|forecasters?|projects?|projected|predicts?|"
-    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if)\b)|\bmay\b"
+    r"targets?|could|might|would|will|should|outlook|estimates? that|sees?|if|futures|"
+    r"pointed to|pre-?market|after-hours)\b)|\bmay\b"
 )
 _BY = re.compile(r"\bby\s*$|\bof\s*$", re.I)
 _INTRADAY = re.compile(r"intraday|during the session|in intraday trading", re.I)
@@ -91,7 +112,6 @@ class _Piece:
     subjects: tuple[tuple[Subject, int], ...]  # (subject, offset in text; -1 if carried)
     values: tuple[Value, ...]
     window: Window | None
-    run_mask: tuple[int, int] | None
 
 
 def _claim(
@@ -243,7 +263,14 @@ def _distance(rule: KindRule, p: _Piece) -> list[Claim]:
 
 
 def _drawdown(rule: KindRule, p: _Piece) -> list[Claim]:
-    return _below_high("drawdown", rule, p)
+    measure = "max_drawdown" if _PEAK_TO_TROUGH.search(p.text) else "from_high"
+    return [
+        replace(c, options={**c.options, "measure": measure})
+        for c in _below_high("drawdown", rule, p)
+    ]
+
+
+_PEAK_TO_TROUGH = re.compile(r"drawdown|peak[- ]to[- ]trough|correction|bear market", re.I)
 
 
 def _level_unit(subject: Subject, v: Value | None) -> Unit:
@@ -263,6 +290,9 @@ def _record(rule: KindRule, p: _Piece) -> list[Claim]:
     if not subjects or any(v.unit in ("%", "pp", "bp", "x") for v in p.values):
         return []
     basis = "intraday" if _INTRADAY.search(p.text) else "close"
+    nth = _RECORD_NTH.search(p.text)
+    if nth:  # "its 27th record close of the year on Aug. 13"
+        return [_nth_record(p, subjects[0], int(nth.group(1)), basis)]
     v = _first(p, rule.units)
     if v is not None and v.unit == "" and v.x < 1000 and _RECORD_COUNT.match(p.text, v.end):
         count = Claimed(v.x, v.x, "count", v.text.strip())
@@ -275,6 +305,17 @@ def _record(rule: KindRule, p: _Piece) -> list[Claim]:
     return [_claim(p, "record_high", subjects[:1], claimed, basis=basis)]
 
 
+def _nth_record(p: _Piece, subject: Subject, n: int, basis: str) -> Claim:
+    """Return the count claim of "its Nth record close (of the year)"."""
+    window = p.window
+    if window is not None and _OF_THE_YEAR.search(p.text):
+        window = Window(dt.date(window.end.year - 1, 12, 31), window.end, window.label)
+    count = Claimed(float(n), float(n), "count", f"{n}th record")
+    return _claim(p, "record_high", (subject,), count, window, basis=basis, measure="count")
+
+
+_RECORD_NTH = re.compile(r"\b(\d+)(?:st|nd|rd|th) (?:record|all-time high)", re.I)
+_OF_THE_YEAR = re.compile(r"\b(?:of|this) (?:the )?year\b", re.I)
 _RECORD_COUNT = re.compile(r"\s*(?:new |fresh )?(?:record|all-time)\b", re.I)
 _RECORD_VERB = re.compile(
     r"\b(?:hit|hits|set|sets|notched|reached|touched|closed at|ended at|marked|posted|climbed to|"
@@ -297,7 +338,10 @@ def _rate_level(rule: KindRule, p: _Piece) -> list[Claim]:
     if is_level:
         return [_claim(p, "rate_level", rates[:1], _claimed(v, "%"), measure="level")]
     unit: Unit = "bp" if v.unit == "bp" else "pp"
-    return [_claim(p, "rate_level", rates[:1], _claimed(_signed(p, v), unit), measure="change")]
+    change = _claim(p, "rate_level", rates[:1], _claimed(_signed(p, v), unit), measure="change")
+    if to and v.unit != "%":  # "rose 31 basis points in July to 4.75 %": the level too
+        return [change, _claim(p, "rate_level", rates[:1], _claimed(to[-1], "%"), measure="level")]
+    return [change]
 
 
 def _relative(rule: KindRule, p: _Piece) -> list[Claim]:
@@ -367,7 +411,11 @@ def _listed_before(p: _Piece, v: Value) -> list[Subject]:
     return list(dict.fromkeys(s for _at, s in reversed(group)))
 
 
-_FOR_SUBJECT = re.compile(r"\s*(?:for|in|of|from|by)\s+", re.I)
+_FOR_SUBJECT = re.compile(
+    r"\s*(?:(?:including|with|counting) dividends,?\s+)?"
+    r"(?:for|in|of|from|by|through|via|using|as measured by)\s+",
+    re.I,
+)
 _LIST_GAP = re.compile(r"\s*(?:,|and|, and|&|as well as)\s*", re.I)
 
 
@@ -411,7 +459,7 @@ def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) 
     rate = any(s.kind == "rate" for s, _at in p.subjects)
     for rule in KIND_RULES:
         if rule.words.search(p.text) or (rate and rule.kind == "rate_level"):
-            if contrast and previous is not None and rule.kind in _GENERIC:
+            if contrast and previous is not None and _generic(rule.kind, p.text):
                 break  # no measure words of its own: the contrast keeps the previous measure
             found = _BUILDERS[rule.kind](rule, p)
             if found:
@@ -426,6 +474,14 @@ def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) 
 
 
 _GENERIC = frozenset({"return", "level", "relative_return"})
+_PRICE_WORDS = re.compile(
+    r"\b(?:price|closed|close|traded|held|stood|finished|ended|settled)\b", re.I
+)
+
+
+def _generic(kind: str, text: str) -> bool:
+    """Return True when a clause's kind comes from no words of its own ("19 % for ...")."""
+    return kind in _GENERIC and not (kind == "level" and _PRICE_WORDS.search(text))
 
 
 def _with_change(first: Claim, p: _Piece) -> list[Claim]:
@@ -496,17 +552,22 @@ def _piece(
     subjects = tuple((h.subject, h.start) for h in hits)
     if not subjects and carry and (continues or _PRONOUN.search(text)):
         subjects = tuple((s, -1) for s in carry)
+    elif continues and carry and _PARTICIPLE.match(text):  # "..., beating large caps by 5"
+        named = {s.symbol for s, _at in subjects}
+        subjects = tuple((s, -1) for s in carry if s.symbol not in named) + subjects
     masked = [(h.start, h.end) for h in hits]
     if window[1] is not None:
         masked.append(window[1])
     values = tuple(find_values(text, masked))
     if not values and not _FACT_WORDS.search(text):
         return None
-    return _Piece(text, start, subjects, values, window[0], None)
+    return _Piece(text, start, subjects, values, window[0])
 
 
+_PARTICIPLE = re.compile(r"(?:finally\s+|still\s+|again\s+)?\w+ing\b", re.I)
 _FACT_WORDS = re.compile(
-    r"record|all[- ]time|straight|consecutive|in a row|streak|\bcut|\bhike", re.I
+    r"record|all[- ]time|straight|consecutive|in a row|streak|each of the (?:past|last)|\bcut|\bhike",
+    re.I,
 )
 
 
@@ -590,7 +651,7 @@ def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Clai
         if "\n" in text[last_end : sent.start]:  # a new paragraph drops the running window
             window = None
         claims, carry = _sentence_claims(sent, article_date, carry)
-        out.extend(_with_window(c, window) for c in claims)
+        out.extend(_with_window(c, window, article_date) for c in claims)
         if claims:  # a sentence whose claims agree on one period sets the running window
             periods = {c.window for c in claims}
             window = periods.pop() if len(periods) == 1 else None
@@ -605,12 +666,20 @@ _PERIOD_KINDS = frozenset(
 )
 
 
-def _with_window(c: Claim, window: Window | None) -> Claim:
+def _with_window(c: Claim, window: Window | None, ad: dt.date | None) -> Claim:
+    """Give a period claim without a window the paragraph's; "then" continues from its end."""
     if c.window is not None or window is None or c.kind not in _PERIOD_KINDS:
         return c
+    if _THEN.search(c.text) and ad is not None:  # "They then rallied 42 % through year-end."
+        end = find_end(c.text, ad)
+        then = Window(window.end, end[0] if end else ad, "then", "", None)
+        return replace(c, window=then) if then.end > window.end else c
     if window.anchor:
         return c
     return replace(c, window=window)
+
+
+_THEN = re.compile(r"\bthen\b", re.I)
 
 
 def _tidy(c: Claim) -> Claim:

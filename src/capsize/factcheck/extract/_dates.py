@@ -317,6 +317,50 @@ def _between_months(m: re.Match[str], ad: dt.date | None) -> Window | None:
     return _w(dt.date(y1, m1, 1) - _DAY, month_end(y2, m2), m, ad)
 
 
+def _from_year_end(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "from the end of 2024 to the April 8 low": Dec. 31, 2024 .. April 8."""
+    start = dt.date(int(m.group("y1")), 12, 31)
+    end = _date_of(m.group("m2"), m.group("d2"), _int(m, "y2") or start.year + 1, ad)
+    return _w(start, end, m, ad) if end and end > start else None
+
+
+def _month_noun(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve a month used as an adjective ("a 3 % August gain")."""
+    return _month(m, ad)
+
+
+def _week_to(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "the week to Aug. 14" / "the week ended Aug. 14": that date's Monday-Friday."""
+    end = _date_of(m.group("mon"), m.group("day"), _int(m, "y"), ad)
+    if end is None:
+        return None
+    monday = end - _DAY * end.weekday()
+    return _w(monday - _DAY, end, m, ad)
+
+
+def _lookback_to(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "over the five sessions to Friday": a look-back ending on the named day."""
+    day = _weekday(m, ad)
+    return _lookback(m, day.end) if day is not None else None
+
+
+def _last_weekday(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "since last Friday": the named day of the week before the article's week."""
+    if ad is None:
+        return None
+    monday = ad - _DAY * ad.weekday() - 7 * _DAY
+    day = monday + _DAY * WEEKDAYS.index(m.group("wd").lower())
+    return _w(day, ad, m, ad)
+
+
+def _midyear(m: re.Match[str], ad: dt.date | None) -> Window | None:
+    """Resolve "by midyear": the first half of the article's year (or the last one begun)."""
+    if ad is None:
+        return None
+    year = ad.year if ad.month >= 7 else ad.year - 1
+    return _w(dt.date(year - 1, 12, 31), dt.date(year, 6, 30), m, ad)
+
+
 def _since_date(m: re.Match[str], ad: dt.date | None) -> Window | None:
     start = _date_of(m.group("mon"), m.group("day"), _int(m, "y"), ad)
     if start is None or ad is None:
@@ -421,8 +465,8 @@ def _run(m: re.Match[str], ad: dt.date | None) -> Window | None:
     if ad is None:
         return None
     o = _g(m, "o")
-    n = ordinal_value(o) if o else number_value(_g(m, "n", "n2") or "1")
-    unit = (_g(m, "u", "u2") or "year").lower()
+    n = ordinal_value(o) if o else number_value(_g(m, "n", "n2", "n3") or "1")
+    unit = (_g(m, "u", "u2", "u3") or "year").lower()
     if unit in ("day", "session"):
         return _w(_sessions_back(ad, n), ad, m, ad)
     if unit == "week":
@@ -442,6 +486,28 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
         rf"\b(?:since|from|off|above|below|of|to) (?:the|its|their|a|an) (?:(?:early|mid|late)[- ])?(?:{_MON}\.?\s?(?P<day>\d{{1,2}})?(?:,? (?P<y>{_Y}))?|(?P<y_only>{_Y}))[ -]"
         r"(?:closing |intraday |bear-market |bear market |pandemic |post-election |record )?(?P<a>lows?|bottom|trough|highs?|peak|top|record(?: high| close)?|all-time high)\b",
         _anchor,
+    ),
+    (
+        rf"\bsince the (?:[\w-]+ ){{0,3}}?(?P<a>low|bottom|trough|high|peak) on {_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?",
+        _anchor,
+    ),
+    (
+        rf"\b(?:(?:in|during|for|over) )?the week (?:to|ended|ending|through) {_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?",
+        _week_to,
+    ),
+    (
+        rf"\b(?:(?:over|in|during|for) )?the (?:past |last )?(?P<n>{NUMBER_WORD_RE}) (?P<unit>session|trading day|day|week)s "
+        r"(?:to|through|ended|ending) (?P<wd>monday|tuesday|wednesday|thursday|friday)\b",
+        _lookback_to,
+    ),
+    (
+        r"\b(?:since|from) last (?P<wd>monday|tuesday|wednesday|thursday|friday)\b",
+        _last_weekday,
+    ),
+    (r"\b(?:by|at|through) mid-?year\b", _midyear),
+    (
+        rf"\bfrom the end of (?P<y1>{_Y}) (?:to|through|until) (?:the )?(?P<m2>{MONTH_RE})\.? (?P<d2>\d{{1,2}})\b(?:,? (?P<y2>{_Y}))?",
+        _from_year_end,
     ),
     (
         rf"\b(?:between|from) (?P<m1>{MONTH_RE}) (?P<d1>\d{{1,2}})(?:,? (?P<y1>{_Y}))? (?:and|to|through|until) (?:(?P<m2>{MONTH_RE}) )?(?P<d2>\d{{1,2}})(?:,? (?P<y2>{_Y}))?",
@@ -466,7 +532,8 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     ),
     (
         rf"\b(?:(?:a|the|its|their) (?P<o>{ORDINAL_RE})|(?P<n>{NUMBER_WORD_RE})) (?:straight|consecutive|successive) (?:[\w%+-]+ ){{0,3}}?(?P<u>year|quarter|month|week|day|session)s?\b"
-        rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b",
+        rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b"
+        rf"|\beach of the (?:past|last) (?P<n3>{NUMBER_WORD_RE}) (?P<u3>year|quarter|month|week|day|session)s\b",
         _run,
     ),
     (
@@ -489,7 +556,7 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
         _month_rel,
     ),
     (
-        rf"\b(?:year[- ]to[- ]date|YTD|so far (?:this year|in (?P<y>{_Y}))|this year|since the (?:start|beginning) of (?:the |this )?year|in (?P<y2>{_Y}) so far)\b",
+        rf"\b(?:year[- ]to[- ]date|YTD|so far (?:this year|in (?P<y>{_Y}))|this year|(?:from|since) where it (?:started|began) the year|since the (?:start|beginning) of (?:the |this )?year|in (?P<y2>{_Y}) so far)\b",
         _ytd,
     ),
     (r"\blast year\b|\bthe previous year\b", _last_year),
@@ -501,6 +568,10 @@ _RULE_TABLE: tuple[tuple[str, _Resolver], ...] = (
     (
         rf"\b(?:in|during|for|over|throughout|across|of|ended|closed|finished|closed out|(?:at )?the end of) (?:all of |calendar |the year )?(?P<y>{_Y})\b(?![-–]\d)",
         _year,
+    ),
+    (
+        rf"\b{_MON}(?: (?P<y>{_Y}))?(?:'s)? (?:gain|loss|rally|decline|drop|advance|slide|rise|sell-?off|rebound|slump|surge)s?\b",
+        _month_noun,
     ),
     (
         r"\b(?:from|than|versus|vs\.?|compared with) a year (?:ago|earlier)|\byear[- ](?:over|on)[- ]year\b",
@@ -557,7 +628,11 @@ _TRIGGERS: dict[_Resolver, frozenset[str]] = {
     _since_month: frozenset({"since"}),
     _since_year: frozenset({"since"}),
     _year_start: frozenset({"start", "beginning"}),
-    _run: frozenset({"straight", "consecutive", "successive", "row"}),
+    _run: frozenset({"straight", "consecutive", "successive", "row", "each"}),
+    _week_to: frozenset({"week"}),
+    _lookback_to: frozenset({"sessions", "days", "weeks"}),
+    _last_weekday: frozenset({"last"}),
+    _midyear: frozenset({"midyear", "mid"}),
     _quarter: frozenset({"quarter", "q1", "q2", "q3", "q4"}),
     _relative_quarter: frozenset({"quarter"}),
     _half: frozenset({"half", "h1", "h2"}),
@@ -572,6 +647,8 @@ _TRIGGERS: dict[_Resolver, frozenset[str]] = {
     _year: frozenset({"<year>"}),
     _the_period: frozenset({"year", "half", "quarter", "month", "week"}),
     _on_date: _MONTH_WORDS,
+    _from_year_end: frozenset({"end"}),
+    _month_noun: _MONTH_WORDS,
     _weekday: frozenset(
         [
             "monday",
@@ -648,7 +725,7 @@ def find_window(text: str, ad: dt.date | None) -> tuple[Window, tuple[int, int]]
 
 _END = re.compile(
     rf"\b(?:by|through|thru|as of|until|till) (?:(?P<wd>monday|tuesday|wednesday|thursday|friday|yesterday)"
-    rf"|{_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?)\b",
+    rf"|{_MON}\.? (?P<day>\d{{1,2}})(?:,? (?P<y>{_Y}))?|(?P<ye>year-end|year end|the end of the year))\b",
     re.I,
 )
 
@@ -664,5 +741,10 @@ def find_end(text: str, ad: dt.date | None) -> tuple[dt.date, tuple[int, int]] |
     m = _END.search(text)
     if m is None:
         return None
+    if m.group("ye"):  # the year the article is in, or the one just ended in early January
+        if ad is None:
+            return None
+        year = ad.year - 1 if (ad.month, ad.day) <= (1, 15) else ad.year
+        return min(dt.date(year, 12, 31), ad), m.span()
     w = _weekday(m, ad) if m.group("wd") else _on_date(m, ad)
     return (w.end, m.span()) if w is not None else None

@@ -228,6 +228,7 @@ _RUN = (
     r"(?P<u>year|quarter|month|week|day|session|trading day)s?\b"
     rf"|\b(?P<n2>{NUMBER_WORD_RE}) (?P<u2>year|quarter|month|week|day|session)s? in a row\b"
     rf"|\b(?P<n3>{NUMBER_WORD_RE})[- ](?P<u3>day|session|week|month|year)s? (?:winning |losing )?(?:streak|run)\b"
+    rf"|\beach of the (?:past|last) (?P<n4>{NUMBER_WORD_RE}) (?P<u4>year|quarter|month|week|day|session)s\b"
 )
 _RUN_RE = _rx(_RUN)
 _CUTS = (
@@ -322,8 +323,12 @@ def run_count(text: str) -> tuple[int, str, re.Match[str]] | None:
     if m is None:
         return None
     o = m.group("o")
-    n = ordinal_value(o) if o else number_value(m.group("n") or m.group("n2") or m.group("n3"))
-    unit = (m.group("u") or m.group("u2") or m.group("u3")).lower()
+    n = (
+        ordinal_value(o)
+        if o
+        else number_value(next(g for g in m.group("n", "n2", "n3", "n4") if g))
+    )
+    unit = next(g for g in m.group("u", "u2", "u3", "u4") if g).lower()
     return n, "day" if unit in ("session", "trading day") else unit, m
 
 

@@ -122,16 +122,32 @@ SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
     (r"bitcoin|\bBTC\b", "BTC-USD", "crypto", "bitcoin -> BTC-USD (UTC calendar-day closes)"),
     (r"ether(?:eum)?\b|\bETH\b", "ETH-USD", "crypto", "ether -> ETH-USD (UTC calendar-day closes)"),
     (
-        r"(?:the )?(?:benchmark )?10-year (?:treasury |u\.s\. )?(?:note |bond )?yields?|(?:the )?yield on (?:the )?10-year (?:treasury )?(?:note|bond)?|(?:the )?10-year(?: treasury)?(?= (?:rose|fell|climbed|dropped|ended|stood|was|is|hit|traded))",
+        r"(?:the )?(?:benchmark )?10-year (?:treasury |u\.s\. )?(?:note |bond )?yields?|(?:the )?yield on (?:the )?10-year (?:treasury )?(?:note|bond)?|(?:the )?10-year(?: treasury)?(?= (?:rose|fell|climbed|dropped|ended|stood|was|is|hit|traded))|(?:the )?10-year (?:treasury )?(?:note|bond)",
         "DGS10",
         "rate",
         "the 10-year yield -> DGS10, FRED 10-year Treasury constant-maturity yield",
     ),
     (
-        r"(?:the )?2-year (?:treasury |u\.s\. )?(?:note )?yields?|(?:the )?two-year (?:treasury )?yields?|(?:the )?yield on (?:the )?2-year (?:treasury )?note",
+        r"(?:the )?2-year (?:treasury |u\.s\. )?(?:note )?yields?|(?:the )?two-year (?:treasury )?yields?|(?:the )?yield on (?:the )?2-year (?:treasury )?note|(?:the )?(?:2|two)-year (?:treasury )?note",
         "DGS2",
         "rate",
         "the 2-year yield -> DGS2, FRED 2-year Treasury constant-maturity yield",
+    ),
+    (
+        r"value stocks|value shares|\bvalue\b(?= (?:has|have|had|is|was|lagged|trailed|beat|"
+        r"outperformed|underperformed|led)\b)",
+        "VALUE",
+        "index",
+        "value stocks -> VALUE: no broad value index is in the data (only small-cap value, IWN "
+        "and VBR); the Fama-French HML factor would be the measure",
+    ),
+    (
+        r"growth stocks|growth shares|(?<=lagged )growth|(?<=trailed )growth|(?<=beat )growth|"
+        r"(?<=outperformed )growth|(?<=underperformed )growth",
+        "GROWTH",
+        "index",
+        "growth stocks -> GROWTH: no broad growth index is in the data (only small-cap growth, "
+        "IWO); the Fama-French HML factor would be the measure",
     ),
     (
         r"(?:the )?(?:effective )?(?:federal|fed) funds(?: rate)?|(?:the )?fed(?:eral reserve)?'s (?:policy|benchmark) rate|(?:the )?policy rate|(?:the )?federal reserve|(?:the )?fed\b",
@@ -143,7 +159,7 @@ SUBJECTS: tuple[tuple[str, str, str, str], ...] = (
         r"(?:u\.s\. )?equity (?:mutual )?funds|stock funds|equity etfs",
         "US-EQUITY-FUNDS",
         "fund_group",
-        "equity funds -> all US equity funds (no fund-flow data for them in capsize)",
+        "equity funds -> US-EQUITY-FUNDS, all US equity funds (no fund-flow data for them in capsize)",
     ),
 )
 

@@ -230,7 +230,7 @@ _NOT_A_FIGURE = re.compile(
     re.I,
 )
 _DATEISH = re.compile(
-    rf"\b{MONTH_RE}\s?\d{{1,2}}\b|\b(?:19|20)\d\d\b(?![\d,.%])(?!\s?(?:points|pts))", re.I
+    rf"\b{MONTH_RE}\s?\d{{1,2}}\b|\b(?:19|20)\d\d\b(?![\d,%]|\.\d)(?!\s?(?:points|pts))", re.I
 )
 
 
@@ -327,9 +327,11 @@ def _fraction(m: re.Match[str]) -> Value:
 def _multiple(m: re.Match[str]) -> Value:
     word = (m.group("m") or "").lower()
     hedge = m.group("hedge") or ""
-    if word in _CHANGES:
+    if word in _CHANGES:  # hedges read on the size: "more than halved" is -inf..-50 %
         x = _CHANGES[word]
-        low, high = hedge_range(x, 0.1 * abs(x), hedge)
+        low, high = hedge_range(abs(x), 0.1 * abs(x), hedge)
+        if x < 0:
+            low, high = -high, -low
         return Value(m.start(), m.end(), low, high, "%", m.group(0), hedge, x)
     x = _MULTIPLES[word] if word else _WORD_X[m.group("w").lower()]
     low, high = hedge_range(x, 0.1 * x, hedge)
@@ -348,6 +350,12 @@ def _word_pct(m: re.Match[str]) -> Value:
     return Value(m.start(), m.end(), low, high, unit, m.group(0), m.group("hedge") or "", x)
 
 
+# "40 % of Russell 2000 companies": a share of a count, not a market figure.
+_SHARE_OF = re.compile(
+    r"\s+of\s+(?:the\s+|all\s+)?(?:[\w&'-]+\s+){0,3}(?:companies|stocks|firms|members|names|"
+    r"constituents|holdings|issuers|components|shares outstanding)\b",
+    re.I,
+)
 _FROM = re.compile(r"\bfrom\s*$", re.I)
 
 
@@ -415,10 +423,12 @@ def find_values(text: str, masked: list[tuple[int, int]] | None = None) -> list[
         core = m.span("n1") if m.group("n1") else m.span("b1")
         if _masked(spans + taken, *core):
             continue
-        if m.group("n2") and _FROM.search(text, 0, m.start()):  # "from 4.18 % to 4.44 %"
+        if m.group("n2") and (  # "from 4.18 % to 4.44 %", "3 basis points to 4.19 %"
+            _FROM.search(text, 0, m.start()) or (m.group("unit") and " to " in m.group(0))
+        ):
             out += _two_values(text, m)
             continue
         v = _numeric(m, text)
-        if v is not None:
+        if v is not None and not _SHARE_OF.match(text, v.end):
             out.append(v)
     return sorted(out, key=lambda v: v.start)
