@@ -77,8 +77,17 @@ def around(value: float, half: float, unit: Any = "%") -> Claimed:
     return Claimed(value - half, value + half, unit, f"{value}")
 
 
+_SESSIONS: dict[tuple[int, dt.date], Any] = {}
+
+
 def run(store: Any, c: Claim, day: dt.date = DAY) -> Verdict:
-    return check_claim(c, store, day)
+    """Check ``c`` on a session at ``day`` shared by the module's tests (reads cached)."""
+    from capsize.queries import Session
+
+    key = (id(store), day)
+    if key not in _SESSIONS:
+        _SESSIONS[key] = Session(store, pd.Timestamp(day))
+    return check_claim(c, _SESSIONS[key], day)
 
 
 SMALL = subj("small caps", "IWM")

@@ -379,11 +379,16 @@ def score_verdicts(source: Any, corpus: Any, cases: list[Any] | None = None) -> 
     """
     from capsize.factcheck.check import check_claims
     from capsize.factcheck.extract import extract_claims, load_article
+    from capsize.queries import Session
 
     out = VerdictScore(disagreements=[])
-    for case in cases if cases is not None else corpus.article_cases():
+    todo = cases if cases is not None else corpus.article_cases()
+    store = source.store if isinstance(source, Session) else source
+    root = Session(store, pd.Timestamp(max(c.date for c in todo)))  # one read of each series
+    for case in todo:
         claims = extract_claims(load_article(case.text).text, case.date)
-        got = check_claims(claims, source, case.date)
+        day = pd.Timestamp(case.date)
+        got = check_claims(claims, root if day == root.requested else root.earlier(day), day)
         used: set[int] = set()
         for e in case.expected:
             out.expected += 1

@@ -84,11 +84,13 @@ def check_distance(ctx: CheckContext, claim: Claim) -> Measured:
 
 
 def check_drawdown(ctx: CheckContext, claim: Claim) -> Measured:
-    """Measure the fall within a window: peak to trough; the drop from the window's high as another."""
+    """Measure the fall within a window: peak to trough; the drop from the window's high as another.
+
+    "Fell 20 % from its peak" and "a drawdown of 20 %" both read as peak to trough (the
+    extraction's ``measure`` option does not change the main definition).
+    """
     sym, res = _extremes(ctx, claim, ctx.start_of(claim))
     mdd, off = res.fig(f"{sym}.max_drawdown"), res.fig(f"{sym}.from_window_high")
-    if claim.options.get("measure") == "from_high":
-        mdd, off = off, mdd
     return Measured(
         _pct(mdd),
         f"{mdd.label} ({_series_word(res)}s, {mdd.provenance.window}): {mdd.provenance.formula}",
