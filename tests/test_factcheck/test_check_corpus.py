@@ -1,14 +1,15 @@
 """Verdict accuracy on the corpus articles, and the reads of an earlier-day session.
 
 The expected verdict of each claim is computed from the shared CSV files with pandas
-(``corpus/truth.py``, which does not import capsize); capsize's verdicts must agree on at
-least 90 % of the claims extracted as expected.
+(``corpus/truth.py``, which does not import capsize) and listed in ``corpus/verdicts.toml``;
+capsize's verdicts must agree on at least 90 % of the claims extracted as expected.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,24 @@ def test_verdict_accuracy_on_the_corpus_articles(store: Any, shared_data: Path) 
     # the expected verdicts mix every outcome (true, off by definition, stale, false, missing)
     kinds = {truth.verdict(e, c.date)[0] for c in cases for e in c.expected}
     assert kinds == {"supported", "close", "contradicted", "not checkable"}
+
+
+def test_the_expected_verdicts_file_is_what_the_csv_files_give(shared_data: Path) -> None:
+    corpus = _load("capsize_factcheck_corpus", "corpus.py")
+    truth = _load("capsize_factcheck_truth", "truth.py")
+    truth.SHARED = shared_data
+    listed = tomllib.loads((CORPUS / "verdicts.toml").read_text(encoding="utf-8"))["verdict"]
+    computed = [
+        (case.name, e, *truth.verdict(e, case.date))
+        for case in corpus.article_cases()
+        for e in case.expected
+    ]
+    assert len(listed) == len(computed)
+    for row, (name, e, verdict, value) in zip(listed, computed, strict=True):
+        assert (row["article"], row["quote"], row["kind"]) == (name, e.quote, e.kind)
+        assert row["verdict"] == verdict, row
+        if value is not None:
+            assert row["value"] == pytest.approx(value, rel=1e-5, abs=1e-9), row
 
 
 def test_an_earlier_session_reads_what_a_session_at_that_day_reads(store: Any) -> None:
