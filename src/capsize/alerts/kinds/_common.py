@@ -53,13 +53,14 @@ def symbol_panel(
         return pd.DataFrame(index=pd.DatetimeIndex([], name="date")), dict.fromkeys(
             syms, str(exc).split(";")[0]
         )
-    missing = {
-        s: f"no {field} data for {s} on or before the day"
-        for s in syms
-        if s not in frame.columns or frame[s].notna().sum() == 0
-    }
-    keep = [s for s in syms if s not in missing]
-    return frame[keep], missing
+    cols = list(frame.columns)
+    has = dict(
+        zip(cols, (~np.isnan(frame.to_numpy(dtype=float))).any(axis=0).tolist(), strict=True)
+    )
+    missing = {s: f"no {field} data for {s} in the days read" for s in syms if not has.get(s)}
+    if not missing and cols == list(syms):
+        return frame, missing
+    return frame[[s for s in syms if s not in missing]], missing
 
 
 def make_signal(
@@ -73,13 +74,14 @@ def make_signal(
     unavailable: Mapping[str, str] | None = None,
 ) -> Signal:
     """Wrap kernel arrays as a :class:`Signal` (one column per subject)."""
-    cols = pd.Index(list(subjects))
     vals = {
-        name: Value(pd.DataFrame(arr, index=index, columns=cols), label, unit, formula)
+        name: Value(arr, label, unit, formula)
         for name, (arr, label, unit, formula) in values.items()
     }
     return Signal(
-        pd.DataFrame(np.asarray(fire, dtype=bool), index=index, columns=cols),
+        pd.DatetimeIndex(index),
+        tuple(str(s) for s in subjects),
+        np.asarray(fire, dtype=bool),
         vals,
         dict(symbols),
         dict(sources),
@@ -89,5 +91,5 @@ def make_signal(
 
 def unavailable_signal(subjects: Mapping[str, str]) -> Signal:
     """Return a signal with no evaluable subject: every one is listed with its reason."""
-    empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"), dtype=bool)
-    return Signal(empty, {}, {}, {}, dict(subjects))
+    index = pd.DatetimeIndex([], name="date")
+    return Signal(index, (), np.zeros((0, 0), dtype=bool), {}, {}, {}, dict(subjects))

@@ -86,7 +86,7 @@ def evidence(ev: Evaluation, fire: Fire) -> tuple[Figure, ...]:
     """Return the figures behind one fire, with their provenance (stamped with the fire's day)."""
     sig, rule = ev.signal, ev.rule
     fs = FigureSet(fire.day)
-    first = sig.fire.index[0] if len(sig.fire.index) else fire.day
+    first = sig.index[0] if len(sig.index) else fire.day
     window = f"{first:%Y-%m-%d}..{fire.day:%Y-%m-%d}"
     for name, value in sig.values.items():
         raw = fire.values.get(name)

@@ -43,7 +43,7 @@ def _status(o: Outcome) -> tuple[str, str]:
     if o.evaluation is None:
         return "cannot evaluate", o.error
     reasons = o.reasons
-    if reasons and o.evaluation.fired.shape[1] == 0:
+    if reasons and not o.evaluation.subjects:
         return "cannot evaluate", "; ".join(f"{k}: {v}" for k, v in reasons.items())
     if reasons:
         return "partly evaluated", "; ".join(f"{k}: {v}" for k, v in reasons.items())

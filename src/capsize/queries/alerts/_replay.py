@@ -239,7 +239,7 @@ def replay_rule(
     r = _resolve(s, rule)
     inputs = SessionInputs(s, start=start, sec=sec)
     ev = evaluate_rule(r, inputs)
-    if ev.fired.shape[1] == 0:
+    if not ev.subjects:
         why = "; ".join(f"{k}: {v}" for k, v in ev.unavailable.items()) or "no data"
         raise DataNotFound(f"rule {r.id!r} cannot be evaluated: {why}")
     found = fires(ev, after=start - pd.Timedelta(days=1))
