@@ -235,3 +235,32 @@ def test_what_followed_is_the_next_sessions_return_and_spread(session: Session) 
     r20 = [float(r[7].value) for r in rows if r[7].value is not None]  # type: ignore[union-attr]
     assert res.value("h20.mean_return") == pytest.approx(np.mean(r20), abs=1e-12)
     assert res.fig("fire.0.r5").provenance.source.startswith("prices/IWM.csv")
+
+
+@pytest.mark.parametrize(("item", "need"), [("3.03/5.03", ("3.03", "5.03")), ("1.01", ("1.01",))])
+def test_new_8k_items_of_a_watched_stock(
+    session: Session, fixtures_dir: Path, item: str, need: tuple[str, ...]
+) -> None:
+    import json
+
+    from capsize.queries.stocks.sec import sec_source
+
+    raw = json.loads(
+        (fixtures_dir / "sec" / "submissions_CIK0001766140_Unicycive.json").read_text()
+    )
+    recent = raw["filings"]["recent"]
+    days = sorted(
+        {
+            filed
+            for form, filed, items in zip(
+                recent["form"], recent["filingDate"], recent["items"], strict=True
+            )
+            if form in ("8-K", "8-K/A")
+            and all(i in [x.strip() for x in items.split(",")] for i in need)
+        }
+    )
+    rule = Rule("k8", "UNCY 8-K", "filing_8k", symbols=("UNCY", "NOSUCHTKR"), params={"item": item})
+    res = replay_rule(session, rule, "2015-01-02", sec=sec_source(fixtures_dir / "sec"))
+    assert [str(r[0]) for r in res.table("fires").rows] == [d for d in days if d >= "2015-01-02"]
+    assert len(days) >= 1
+    assert any("cannot be evaluated for NOSUCHTKR" in n for n in res.notes)

@@ -172,14 +172,18 @@ def record(
     clock: Callable[[], datetime] = utcnow,
     inputs: SessionInputs | None = None,
 ) -> tuple[EventRow, ...]:
-    """Evaluate the enabled stored rules and record their new events (see the module doc)."""
-    stored = store_alerts.list_rules(s.store, enabled_only=True)
-    rules = [(Rule.from_dict(r.rule_fields()), r) for r in stored]
-    _, new = scheduled_fires(s, rules, inputs)
-    at = clock()
-    events: list[EventRow] = []
-    marks: dict[str, date] = {}
-    for ev, found, through in new:
-        events.extend(event_rows(ev, found, at))
-        marks[ev.rule.id] = _to_date(through)
-    return store_alerts.record_events(s.store, events, marks)
+    """Evaluate the enabled stored rules and record their new events, in one transaction.
+
+    See the module docstring. The store must be open for writing.
+    """
+    with s.store.transaction():  # one snapshot: the rules, their marks, the data, the insert
+        stored = store_alerts.list_rules(s.store, enabled_only=True)
+        rules = [(Rule.from_dict(r.rule_fields()), r) for r in stored]
+        _, new = scheduled_fires(s, rules, inputs)
+        at = clock()
+        events: list[EventRow] = []
+        marks: dict[str, date] = {}
+        for ev, found, through in new:
+            events.extend(event_rows(ev, found, at))
+            marks[ev.rule.id] = _to_date(through)
+        return store_alerts.record_events(s.store, events, marks)

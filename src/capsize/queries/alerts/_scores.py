@@ -18,6 +18,8 @@ __all__ = ["rating_states", "rotation_scores"]
 
 ROTATION_START = pd.Timestamp("2001-01-31")
 """First month end a replay scores (IWM history starts 2000-05)."""
+NOT_ASSESSED = "NOT ASSESSED"
+"""A rating field without its evidence: not a state, so neither the start nor the end of a change."""
 LIVE_MONTHS = 8
 """Month ends a scheduled run scores (each costs a full point-in-time score)."""
 
@@ -68,8 +70,9 @@ def _week_ends(closes: pd.Series, first: pd.Timestamp) -> list[pd.Timestamp]:
 def rating_states(inputs: SessionInputs, symbols: Sequence[str], field: str) -> pd.DataFrame:
     """Rating card ``field`` of each symbol on each week's last session since the start.
 
-    Each card is rated with a session as of that day (point in time). Errors are kept
-    in ``attrs["errors"]`` per symbol.
+    Each card is rated with a session as of that day (point in time). A field NOT
+    ASSESSED is missing (None), not a state. Errors are kept in ``attrs["errors"]`` per
+    symbol.
     """
     from capsize.queries.session import Session
     from capsize.queries.stocks.rating import rating_card
@@ -95,7 +98,8 @@ def rating_states(inputs: SessionInputs, symbols: Sequence[str], field: str) -> 
                 card = rating_card(
                     Session(s.store, d, s.settings), ticker=sym, sec=inputs.sec_source()
                 ).card
-                vals[d] = str(getattr(card, field).value)
+                value = str(getattr(card, field).value)
+                vals[d] = None if value == NOT_ASSESSED else value
             except CapsizeError as exc:
                 errors[sym] = str(exc).splitlines()[0][:160]
         cols[sym] = pd.Series(vals, dtype=object)
