@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIRECTION",
     "EvidenceArrays",
+    "SourceMap",
     "direction_word",
     "make_signal",
     "symbol_panel",
@@ -35,6 +36,31 @@ DIRECTION = Param(
 
 EvidenceArrays = Mapping[str, tuple[np.ndarray, str, str, str]]
 """name -> (values of shape (n_days, n_subjects), label, unit, formula)."""
+
+
+class SourceMap(Mapping[str, str]):
+    """Subject -> source files, looked up only when asked (an event's evidence).
+
+    Most subjects never fire; naming their files for every rule would cost more than
+    evaluating it.
+    """
+
+    def __init__(self, inputs: AlertInputs, dataset: str, subjects: Sequence[str]) -> None:
+        self._inputs, self._dataset, self._keys = inputs, dataset, tuple(subjects)
+        self._found: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._found:
+            self._found[key] = self._inputs.source(self._dataset, key)
+        return self._found[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def direction_word(values: Mapping[str, float], a: str, b: str) -> str:
@@ -84,7 +110,7 @@ def make_signal(
         np.asarray(fire, dtype=bool),
         vals,
         dict(symbols),
-        dict(sources),
+        sources,
         dict(unavailable or {}),
     )
 
