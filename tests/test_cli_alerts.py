@@ -117,3 +117,33 @@ def test_kinds_lists_every_kind(home: Path) -> None:
     assert code == 0
     for kind in ("price_level", "breadth_thrust", "flow_record", "filing_8k", "rotation_sign"):
         assert kind in out
+
+
+def test_a_watchlist_rule_reads_the_list_when_it_runs(home: Path) -> None:
+    from capsize.queries.watchlists import save_watchlist
+
+    code, _, _ = run(
+        home, "alerts", "add", "Banks 52w", "-k", "new_extreme", "-w", "Regional banks"
+    )
+    assert code == 0
+    code, out, _ = run(home, "alerts", "list", "--json")
+    row = next(r for r in json.loads(out)["tables"]["rules"]["rows"] if r[0] == "banks-52w")
+    assert row[3] == "watchlist Regional banks"
+
+    from capsize.queries import open_session
+    from capsize.queries.alerts import evaluate_alerts, get_rule
+
+    with open_session("2025-10-08", path=str(home / "capsize.duckdb")) as s:
+        res = evaluate_alerts(s, rules=(get_rule(s, "banks-52w"),))
+    (status,) = res.table("rules").rows
+    assert status[2] == "cannot evaluate" and "no watchlist named 'Regional banks'" in str(
+        status[4]
+    )
+
+    save_watchlist("regional BANKS", ["IWM", "SPY"], path=home / "capsize.duckdb")
+    with open_session("2025-10-08", path=str(home / "capsize.duckdb")) as s:
+        res = evaluate_alerts(s, rules=(get_rule(s, "Banks 52w"),))
+    (status,) = res.table("rules").rows
+    assert status[2] == "evaluated" and status[3] == "2025-10-08"
+    code, out, _ = run(home, "alerts", "remove", "banks-52w")
+    assert code == 0
