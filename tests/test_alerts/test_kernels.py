@@ -178,3 +178,23 @@ def test_filing_rule_needs_both_items_and_names_unreadable_tickers() -> None:
     ev = evaluate_rule(rule, FakeInputs({}, filings={"UNCY": filings}))
     assert [f.day for f in fires(ev)] == [pd.Timestamp("2024-03-05")]
     assert "NOPE" in ev.unavailable and "cannot be read" in ev.unavailable["NOPE"]
+
+
+def test_rating_states_of_a_card() -> None:
+    from types import SimpleNamespace as NS
+
+    from capsize.queries.alerts._scores import card_state
+
+    flag = lambda i, s: NS(id=i, raised=None if s == "NOT ASSESSED" else s == "RAISED")  # noqa: E731
+    card = NS(
+        risk=NS(value="HIGH"),
+        recommendation=NS(value="NOT ASSESSED"),
+        flags=(flag("penny_stock", "RAISED"), flag("dilution", "RAISED"), flag("listing", "CLEAR")),
+    )
+    assert card_state(card, "risk") == "HIGH"
+    assert card_state(card, "recommendation") is None
+    assert card_state(card, "flags") == "dilution, penny_stock"
+    card.flags = (flag("listing", "CLEAR"),)
+    assert card_state(card, "flags") == "none"
+    card.flags = (flag("listing", "NOT ASSESSED"),)
+    assert card_state(card, "flags") is None
