@@ -31,6 +31,7 @@ _SUBCOMMANDS = (
     "stocks",
     "factcheck",
     "serve",
+    "alerts",
 )
 
 

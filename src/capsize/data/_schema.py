@@ -130,7 +130,42 @@ CREATE TABLE IF NOT EXISTS watchlists (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+# Alerts (issue 18): rules (user data, like watchlists) and the events they fired. An event's
+# id is a stable hash of (rule id, day, subject): inserting it twice does nothing, so a
+# second `capsize alerts run` records nothing twice. ``channels`` is copied from the rule
+# when it fires (delivery reads it). ``evaluated_through``: the last day a scheduled run
+# recorded the rule's fires (NULL: never run; the first run records only its own day).
+_V3 = """
+CREATE TABLE IF NOT EXISTS alert_rules (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    symbols VARCHAR[] NOT NULL,
+    watchlist VARCHAR,
+    params JSON NOT NULL,
+    cooldown INTEGER NOT NULL,
+    channels VARCHAR[] NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    evaluated_through DATE,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_events (
+    event_id VARCHAR PRIMARY KEY,
+    rule_id VARCHAR NOT NULL,
+    rule_name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    subject VARCHAR NOT NULL,
+    message VARCHAR NOT NULL,
+    evidence JSON NOT NULL,
+    link VARCHAR NOT NULL,
+    channels VARCHAR[] NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """SQL scripts; ``MIGRATIONS[i]`` upgrades a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
