@@ -28,7 +28,12 @@ Strategies
 :func:`dca`
     Dollar-cost averaging against a lump sum.
 
-Each returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
+Sweeps (:mod:`capsize.backtest.sweep`)
+    :func:`ma_sweep` (moving-average rotation grids) and :func:`sleeve_sweep` (weight x
+    band x calendar x cost grids) run thousands of configurations in one numba pass and
+    return one row per configuration (parameters + :data:`STAT_NAMES`).
+
+Each strategy returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
 ``params``) or a :class:`DcaResult`; :func:`stats` summarises a run (CAGR, volatility,
 Sharpe, Sortino, max drawdown and its duration, Calmar, turnover, hit rate, exposure).
 
@@ -53,6 +58,7 @@ from capsize.backtest._result import BacktestRun, DcaResult
 from capsize.backtest._rotation import rotation
 from capsize.backtest._sleeve import sleeve
 from capsize.backtest._stats import STAT_NAMES, stats
+from capsize.backtest.sweep import ma_signal, ma_sweep, relative_strength, sleeve_sweep
 
 __all__ = [
     "DEFAULT_SPREAD_BPS",
@@ -62,8 +68,12 @@ __all__ = [
     "dca",
     "infer_periods_per_year",
     "leg_rate",
+    "ma_signal",
+    "ma_sweep",
+    "relative_strength",
     "rotation",
     "sleeve",
+    "sleeve_sweep",
     "spread_for_tier",
     "stats",
 ]

@@ -82,7 +82,7 @@ def drawdown_extent(equity: FloatArray, days: np.ndarray) -> tuple[float, float]
     return min(mdd, 0.0), float(spans.max(initial=0))
 
 
-def rf_returns(rf: float | pd.Series | None, index: pd.DatetimeIndex) -> FloatArray:
+def rf_returns(rf: float | pd.Series | None, index: pd.Index) -> FloatArray:
     """Return per-period risk-free returns on ``index`` (a number, a Series or None = 0)."""
     if rf is None:
         return np.zeros(len(index))
