@@ -19,7 +19,7 @@ from capsize.backtest._inputs import (
 from capsize.backtest._stats import rf_returns
 from capsize.backtest.sweep._acc import ACC_FIELDS, summarize
 from capsize.backtest.sweep._backend import kernels
-from capsize.backtest.sweep._window import as_list, stats_window
+from capsize.backtest.sweep._window import as_list, column, stats_window
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def ma_sweep(
         for *_, c in grid
     ])  # fmt: skip
     t0, t1, days = stats_window(pd.DatetimeIndex(r.index), start, end)
-    r_other = r[large].to_numpy() if below == "large" else cash_returns(cash, r.index)
+    r_other = column(r, large) if below == "large" else cash_returns(cash, r.index)
     out = np.empty((len(grid), len(ACC_FIELDS)))
     k = kernels()
     k.ma_rotation(
@@ -172,7 +172,7 @@ def ma_sweep(
         np.array([g[1] for g in grid], dtype=np.int64),
         np.array([g[2] for g in grid], dtype=np.int64),
         rate, float(threshold), 2.0 if below == "large" else 1.0,
-        r[small].to_numpy(), np.ascontiguousarray(r_other),
+        column(r, small), np.ascontiguousarray(r_other),
         rf_returns(rf, r.index), days, t0, t1, out,
     )  # fmt: skip
     ppy = infer_periods_per_year(r.index) if periods_per_year is None else float(periods_per_year)

@@ -19,7 +19,7 @@ from capsize.backtest._inputs import (
 from capsize.backtest._stats import rf_returns
 from capsize.backtest.sweep._acc import ACC_FIELDS, summarize
 from capsize.backtest.sweep._backend import kernels
-from capsize.backtest.sweep._window import as_list, stats_window
+from capsize.backtest.sweep._window import as_list, column, stats_window
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def sleeve_sweep(
     k.sleeve_grid(
         np.array([g[0] for g in grid]),
         np.array([-1.0 if g[1] is None else g[1] for g in grid]),
-        freq, rate, calendar, r[small].to_numpy(), r[large].to_numpy(),
+        freq, rate, calendar, column(r, small), column(r, large),
         rf_returns(rf, r.index), days, t0, t1, out,
     )  # fmt: skip
     ppy = infer_periods_per_year(r.index) if periods_per_year is None else float(periods_per_year)

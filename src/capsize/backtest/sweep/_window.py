@@ -12,9 +12,9 @@ from capsize.backtest._inputs import day_numbers
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
-    from capsize._typing import DateLike
+    from capsize._typing import DateLike, FloatArray
 
-__all__ = ["as_list", "stats_window"]
+__all__ = ["as_list", "column", "stats_window"]
 
 
 def stats_window(
@@ -43,3 +43,8 @@ def as_list(value: object, name: str) -> list[object]:
     if not out:
         raise InputError(f"{name} is empty; give at least one value")
     return out
+
+
+def column(frame: pd.DataFrame, name: str) -> FloatArray:
+    """Return one column as a C-contiguous float64 array (one compiled kernel signature)."""
+    return np.ascontiguousarray(frame[name].to_numpy(dtype=np.float64))
