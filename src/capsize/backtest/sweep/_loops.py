@@ -56,8 +56,8 @@ def stream_stats(
         e = x - k_x
         x1 += e
         x2 += e * e
-        if x < 0.0:
-            down += x * x
+        neg = min(x, 0.0)  # branch-free: the sign of a return is a coin toss
+        down += neg * neg
         eq *= 1.0 + r
         if eq >= peak:
             if under:
