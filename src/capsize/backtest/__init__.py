@@ -29,16 +29,17 @@ Strategies
     Dollar-cost averaging against a lump sum, once or from every start date.
 
 Sweeps (:mod:`capsize.backtest.sweep`)
-    :func:`ma_sweep` (moving-average rotation grids), :func:`signal_sweep` (threshold
-    grids on any signal) and :func:`sleeve_sweep` (weight x
-    band x calendar x cost grids) run thousands of configurations in one numba pass and
-    return one row per configuration (parameters + :data:`STAT_NAMES`).
+--------------------------------------
+:func:`ma_sweep` (moving-average rotation grids), :func:`signal_sweep` (threshold grids on
+any signal) and :func:`sleeve_sweep` (weight x band x calendar x cost grids) run thousands
+of configurations in one numba pass and return one row per configuration (parameters
+then :data:`STAT_NAMES`); each row equals the single run with the same parameters.
 
 Honest figures
-    :func:`block_bootstrap_ci` (stationary block bootstrap intervals),
-    :func:`deflated_sharpe` (the best of N configurations against the best expected
-    from N skill-less tries) and :func:`walk_forward` (choose in sample, report out of
-    sample).
+--------------
+:func:`block_bootstrap_ci` (stationary block bootstrap intervals),
+:func:`deflated_sharpe` (the best of N configurations against the best expected from N
+skill-less tries) and :func:`walk_forward` (choose in sample, report out of sample).
 
 Each strategy returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
 ``params``) or a :class:`DcaResult`; :func:`stats` summarises a run (CAGR, volatility,
@@ -54,6 +55,9 @@ Examples
 >>> run = bt.sleeve(r, 0.2, rebalance="Q", cost_bps=5)
 >>> sorted(bt.stats(run))[:3]
 ['cagr', 'calmar', 'exposure']
+>>> grid = bt.sleeve_sweep(r, weights=[0.1, 0.2], rebalance=["Q", None], cost_bps=5)
+>>> grid["n_trades"].tolist()  # quarterly: 4 rebalances; None: buy and hold
+[4.0, 0.0, 4.0, 0.0]
 """
 
 from __future__ import annotations
