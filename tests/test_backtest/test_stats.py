@@ -38,6 +38,7 @@ def test_stats_of_a_run_window(iwm_spy) -> None:
     assert s["n_periods"] == 253.0
     assert 0.15 < s["exposure"] < 0.25
     assert s["max_drawdown"] < -0.3  # March 2020
+    assert run.drawdown.min() == pytest.approx(bt.stats(run)["max_drawdown"], rel=1e-12)
 
 
 def test_stationary_indices_block_lengths() -> None:

@@ -56,6 +56,14 @@ class BacktestRun:
         return held
 
     @property
+    def drawdown(self) -> pd.Series:
+        """Drawdown after each close: ``equity / running peak - 1`` (the peak starts at 1)."""
+        peak = np.maximum.accumulate(np.maximum(self.equity.to_numpy(), 1.0))
+        return pd.Series(
+            self.equity.to_numpy() / peak - 1.0, index=self.equity.index, name="drawdown"
+        )
+
+    @property
     def turnover(self) -> pd.Series:
         """Turnover (sum of ``|Δw|``) at each close, zero on closes without a trade."""
         t = pd.Series(0.0, index=self.returns.index, name="turnover")
