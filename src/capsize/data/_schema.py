@@ -130,12 +130,47 @@ CREATE TABLE IF NOT EXISTS watchlists (
 );
 """
 
+# Alerts (issue 18): rules (user data, like watchlists) and the events they fired. An event's
+# id is a stable hash of (rule id, day, subject): inserting it twice does nothing, so a
+# second `capsize alerts run` records nothing twice. ``channels`` is copied from the rule
+# when it fires (delivery reads it). ``evaluated_through``: the last day a scheduled run
+# recorded the rule's fires (NULL: never run; the first run records only its own day).
+_V3 = """
+CREATE TABLE IF NOT EXISTS alert_rules (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    symbols VARCHAR[] NOT NULL,
+    watchlist VARCHAR,
+    params JSON NOT NULL,
+    cooldown INTEGER NOT NULL,
+    channels VARCHAR[] NOT NULL,
+    enabled BOOLEAN NOT NULL,
+    evaluated_through DATE,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alert_events (
+    event_id VARCHAR PRIMARY KEY,
+    rule_id VARCHAR NOT NULL,
+    rule_name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    day DATE NOT NULL,
+    subject VARCHAR NOT NULL,
+    message VARCHAR NOT NULL,
+    evidence JSON NOT NULL,
+    link VARCHAR NOT NULL,
+    channels VARCHAR[] NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+"""
+
 # Alert delivery outbox (issue 18): one row per alert event and channel (``email:ADDR``,
 # ``webhook:URL``); the ``log`` channel is the event row itself and has none. ``status``
 # pending -> sent, or dead (the dead-letter record) after the last failed try.
 # ``in_flight``: a send began and its outcome is not recorded yet (the sender died if it is
 # still set when the next run starts: that run sends again with the same idempotency key).
-_V3_OUTBOX = """
+_V4_OUTBOX = """
 CREATE TABLE IF NOT EXISTS alert_deliveries (
     event_id VARCHAR NOT NULL,
     channel VARCHAR NOT NULL,
@@ -150,7 +185,7 @@ CREATE TABLE IF NOT EXISTS alert_deliveries (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3_OUTBOX)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4_OUTBOX)
 """SQL scripts; ``MIGRATIONS[i]`` upgrades a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

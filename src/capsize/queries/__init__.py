@@ -60,6 +60,15 @@ _LAZY: dict[str, str] = {
     "rating_card": "stocks",
     "screen": "stocks",
     "valuation": "stocks",
+    # alerts
+    "add_rule": "alerts",
+    "alert_events": "alerts",
+    "alert_rules": "alerts",
+    "evaluate_alerts": "alerts",
+    "get_rule": "alerts",
+    "record_events": "alerts",
+    "remove_rule": "alerts",
+    "replay_rule": "alerts",
     # data management
     "data_sources": "sources",
     "sources_of_files": "sources",

@@ -1,0 +1,104 @@
+"""New highs and lows: a 52-week or all-time high or low, on the close or intraday.
+
+Definition: day ``t`` makes a new 52-week high when its value is strictly above the
+highest value of the previous 251 sessions (a 252-session year counting ``t``), all of
+which must hold a value; an all-time high when it is strictly above every previous
+value, with at least 251 previous sessions (a new listing does not fire on its first
+days). Lows mirror highs. ``close`` uses the close (adjusted for funds and stocks:
+a total-return high); ``intraday`` the day's high (low) against previous highs (lows),
+which needs open/high/low bars (index levels and the ETFs with full bars have them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from capsize.alerts._kind import AlertInputs, Kind, Signal
+from capsize.alerts._rule import Param
+from capsize.alerts.kinds._common import make_signal, symbol_panel
+
+if TYPE_CHECKING:
+    from capsize.alerts._rule import Rule
+
+__all__ = ["LOOKBACK", "NEW_EXTREME", "previous_extreme"]
+
+LOOKBACK = 251
+"""Previous sessions of a 52-week window (252 sessions counting the day)."""
+
+
+def previous_extreme(frame: pd.DataFrame, extreme: str, span: str) -> pd.DataFrame:
+    """Highest (lowest) value of the previous sessions, per column.
+
+    ``span="52w"``: the previous :data:`LOOKBACK` sessions, all with a value;
+    ``"all"``: every previous session, with at least :data:`LOOKBACK` values.
+    """
+    prev = frame.shift(1)
+    roll = (
+        prev.rolling(LOOKBACK, min_periods=LOOKBACK)
+        if span == "52w"
+        else prev.expanding(min_periods=LOOKBACK)
+    )
+    return roll.max() if extreme == "high" else roll.min()
+
+
+def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
+    extreme, span = str(rule.param("extreme")), str(rule.param("span"))
+    intraday = rule.param("field") == "intraday"
+    field = ("high" if extreme == "high" else "low") if intraday else "close"
+    px, missing = symbol_panel(rule, inputs, field)
+    ref = inputs.memo(
+        ("extreme", field, tuple(px.columns), extreme, span),
+        lambda: previous_extreme(px, extreme, span),
+    )
+    x, r = px.to_numpy(dtype=float), ref.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        fire = x > r if extreme == "high" else x < r
+    cols = list(px.columns)
+    what = f"{'52-week' if span == '52w' else 'all-time'} {extreme}"
+    return make_signal(
+        px.index,  # type: ignore[arg-type]
+        cols,
+        fire,
+        {
+            "value": (x, f"{'intraday ' + field if intraday else 'close'}", "level", field),
+            "previous": (
+                r,
+                f"previous {what}",
+                "level",
+                f"{'max' if extreme == 'high' else 'min'} of the "
+                + (f"previous {LOOKBACK} sessions" if span == "52w" else "previous sessions"),
+            ),
+        },
+        symbols={s: (s,) for s in cols},
+        sources={s: inputs.source("bars", s) for s in cols},
+        unavailable=missing,
+    )
+
+
+def _message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
+    span = "52-week" if rule.param("span") == "52w" else "all-time"
+    how = "intraday" if rule.param("field") == "intraday" else "closing"
+    return (
+        f"{subject} made a new {span} {how} {rule.param('extreme')} at "
+        f"{v.get('value', float('nan')):,.2f} (previous {v.get('previous', float('nan')):,.2f})"
+    )
+
+
+NEW_EXTREME = Kind(
+    name="new_extreme",
+    summary="a new 52-week or all-time high or low (close or intraday) against the previous sessions",
+    subjects="symbols",
+    params=(
+        Param("extreme", "choice", "high", choices=("high", "low"), help="high or low"),
+        Param("field", "choice", "close", choices=("close", "intraday"), help="close or intraday"),
+        Param("span", "choice", "52w", choices=("52w", "all"), help="52w or all (all-time)"),
+    ),
+    kernel=_kernel,
+    message=_message,
+    link="/stock/{subject}?as_of={day}",
+    default_cooldown=10,
+)

@@ -1,0 +1,80 @@
+"""Relative strength: the ratio of two closes (A/B) crossing its N-day average.
+
+The ratio is taken on the days both symbols close (adjusted closes: total return);
+its average is the simple mean of the last N ratios (default 50; 200 for the long
+trend). Up: A starts to lead B; down: A starts to lag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses, rolling_mean
+from capsize.alerts._rule import Param
+from capsize.alerts.kinds._common import (
+    DIRECTION,
+    direction_word,
+    make_signal,
+    symbol_panel,
+    unavailable_signal,
+)
+
+if TYPE_CHECKING:
+    from capsize.alerts._rule import Rule
+
+__all__ = ["RS_CROSS"]
+
+
+def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
+    a, b = rule.symbols
+    px, missing = symbol_panel(rule, inputs, "close")
+    subject = f"{a}/{b}"
+    if missing:
+        return unavailable_signal({subject: "; ".join(missing.values())})
+    both = px[[a, b]].dropna()
+    ratio = (both[a] / both[b]).to_numpy(dtype=float)[:, None]
+    window = int(rule.number("window"))
+    avg = rolling_mean(ratio, window)
+    fire = crosses(ratio, avg, str(rule.param("direction")))
+    return make_signal(
+        both.index,  # type: ignore[arg-type]
+        [subject],
+        fire,
+        {
+            "ratio": (ratio, f"{subject} ratio", "ratio", f"close {a} / close {b}"),
+            "average": (
+                avg,
+                f"{window}-day average of the ratio",
+                "ratio",
+                f"mean of the last {window} ratios",
+            ),
+        },
+        symbols={subject: (a, b)},
+        sources={subject: inputs.source("bars", a, b)},
+    )
+
+
+def _message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
+    side = direction_word(v, "ratio", "average")
+    return (
+        f"{subject} relative strength crossed {side} its {int(rule.number('window'))}-day average "
+        f"(ratio {v.get('ratio', np.nan):.4f} vs {v.get('average', np.nan):.4f})"
+    )
+
+
+RS_CROSS = Kind(
+    name="rs_cross",
+    summary="the ratio of closes A/B crosses its N-day simple average (50 or 200 usually)",
+    subjects="pair",
+    params=(
+        Param("window", "int", 50, 2, 400, help="days in the average, e.g. 50 or 200"),
+        DIRECTION,
+    ),
+    kernel=_kernel,
+    message=_message,
+    link="/performance?as_of={day}",
+    default_cooldown=5,
+)

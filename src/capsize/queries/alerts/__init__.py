@@ -1,0 +1,36 @@
+"""Alerts in the query layer: evaluate rules point in time, record events, replay history.
+
+* :func:`evaluate_alerts`: what the rules say as of a day (nothing written).
+* :func:`record_events`: evaluate and record the new events in one transaction
+  (idempotent; ``capsize alerts run``).
+* :func:`replay_rule`: when a rule would have fired since a day and what followed.
+* :func:`add_rule`, :func:`remove_rule`, :func:`get_rule`, :func:`alert_rules`,
+  :func:`alert_events`: the rules and events for front ends.
+"""
+
+from __future__ import annotations
+
+from capsize.queries.alerts._inputs import SessionInputs
+from capsize.queries.alerts._queries import (
+    add_rule,
+    alert_events,
+    alert_rules,
+    evaluate_alerts,
+    get_rule,
+    record_events,
+    remove_rule,
+)
+from capsize.queries.alerts._replay import HORIZONS, replay_rule
+
+__all__ = [
+    "HORIZONS",
+    "SessionInputs",
+    "add_rule",
+    "alert_events",
+    "alert_rules",
+    "evaluate_alerts",
+    "get_rule",
+    "record_events",
+    "remove_rule",
+    "replay_rule",
+]
