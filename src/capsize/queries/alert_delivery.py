@@ -60,6 +60,7 @@ __all__ = [
     "deliver_pending",
     "retry_dead_letters",
     "send_alert",
+    "utcnow",
 ]
 
 _SOURCE = "store alert_events and alert_deliveries (alert log and outbox)"
@@ -70,7 +71,8 @@ _NOTE = (
 )
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
+    """Return the current UTC time, naive."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -153,7 +155,7 @@ def deliver_pending(
     store: Store,
     settings: Settings | None = None,
     *,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     client: httpx.Client | None = None,
     env: Mapping[str, str] | None = None,
 ) -> QueryResult:
@@ -276,7 +278,7 @@ def alert_notifications(
     as_of: object | None = None,
     *,
     limit: int = 200,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> QueryResult:
     """List the alerts that fired (the store's event log), newest first, with delivery state.
 
@@ -359,7 +361,7 @@ def alert_dead_letters(
     source: Store | Session,
     as_of: object | None = None,
     *,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
 ) -> QueryResult:
     """List the dead-letter record: deliveries that failed their last try.
 
@@ -410,7 +412,7 @@ def retry_dead_letters(
     settings: Settings | None = None,
     *,
     event_ids: list[str] | None = None,
-    clock: Callable[[], datetime] = _utcnow,
+    clock: Callable[[], datetime] = utcnow,
     client: httpx.Client | None = None,
     env: Mapping[str, str] | None = None,
 ) -> QueryResult:
