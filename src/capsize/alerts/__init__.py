@@ -48,4 +48,5 @@ __all__ = [
     "fires",
     "kind_of",
     "rolling_mean",
+    "rule_id_from",
 ]

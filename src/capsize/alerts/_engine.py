@@ -48,8 +48,9 @@ def apply_cooldown(fire: np.ndarray, sessions: int) -> np.ndarray:
         rows = np.flatnonzero(out[:, j])
         if len(rows) < 2:
             continue
-        keep, last = [], -(10**9)
-        for r in rows:
+        keep: list[int] = []
+        last = -(10**9)
+        for r in rows.tolist():
             if r - last > sessions:
                 keep.append(r)
                 last = r
@@ -107,7 +108,7 @@ def evaluate_rule(rule: Rule, inputs: AlertInputs) -> Evaluation:
 def fires(
     ev: Evaluation, *, after: pd.Timestamp | None = None, until: pd.Timestamp | None = None
 ) -> tuple[Fire, ...]:
-    """The fires of ``ev`` dated after ``after`` and on or before ``until``, by day then subject."""
+    """Return the fires of ``ev`` dated after ``after`` and on or before ``until``, by day then subject."""
     f = ev.fired
     if f.empty:
         return ()

@@ -30,6 +30,7 @@ __all__ = [
     "Value",
     "crosses",
     "rolling_mean",
+    "two_sessions",
 ]
 
 Subjects = Literal["symbols", "pair", "universe", "segment"]
@@ -46,7 +47,7 @@ class AlertInputs(Protocol):
     """
 
     def symbols(self, rule: Rule) -> tuple[str, ...]:
-        """The rule's symbols (its watchlist's, resolved)."""
+        """Return the rule's symbols (its watchlist's, resolved)."""
         ...
 
     def prices(self, field: str, symbols: Sequence[str]) -> pd.DataFrame:
@@ -54,7 +55,7 @@ class AlertInputs(Protocol):
         ...
 
     def universe_closes(self) -> pd.DataFrame:
-        """Adjusted closes of the breadth universe (dates x members)."""
+        """Return adjusted closes of the breadth universe (dates x members)."""
         ...
 
     def segment_flows(self, segment: str) -> pd.Series:
@@ -118,6 +119,14 @@ class Signal:
 
 
 Kernel = Callable[["Rule", AlertInputs], Signal]
+Lookback = Callable[["Rule"], "int | None"]
+
+
+def two_sessions(rule: Rule) -> int | None:
+    """Lookback of a kind that compares a day with the day before (or reads no prices)."""
+    return 2
+
+
 Message = Callable[["Rule", str, Mapping[str, Any]], str]
 
 
@@ -143,6 +152,9 @@ class Kind:
         Dashboard page that explains it; ``{subject}`` and ``{day}`` are filled in.
     default_cooldown : int
         Sessions of quiet after a fire when the rule does not say.
+    lookback : callable
+        ``lookback(rule)``: sessions of price history the kernel needs to decide the
+        last day exactly (None: all of it). A scheduled run reads only that much.
     """
 
     name: str
@@ -153,6 +165,7 @@ class Kind:
     message: Message
     link: str
     default_cooldown: int = 5
+    lookback: Lookback = two_sessions
 
     def clean_params(self, raw: Mapping[str, object]) -> tuple[tuple[str, ParamValue], ...]:
         """Validate ``raw`` against the parameter table; fill defaults; sort by name."""
@@ -195,7 +208,7 @@ class Kind:
             )
 
     def link_for(self, subject: str, day: pd.Timestamp) -> str:
-        """The dashboard link of an event."""
+        """Return the dashboard link of an event."""
         return self.link.format(subject=subject.replace("/", "-"), day=f"{day:%Y-%m-%d}")
 
 

@@ -88,6 +88,6 @@ def make_signal(
 
 
 def unavailable_signal(subjects: Mapping[str, str]) -> Signal:
-    """A signal with no evaluable subject: every one is listed with its reason."""
+    """Return a signal with no evaluable subject: every one is listed with its reason."""
     empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"), dtype=bool)
     return Signal(empty, {}, {}, {}, dict(subjects))

@@ -79,6 +79,10 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     )
 
 
+def _lookback(rule: Rule) -> int | None:
+    return LOOKBACK + 1 if rule.param("span") == "52w" else None
+
+
 def _message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
     span = "52-week" if rule.param("span") == "52w" else "all-time"
     how = "intraday" if rule.param("field") == "intraday" else "closing"
@@ -101,4 +105,5 @@ NEW_EXTREME = Kind(
     message=_message,
     link="/stock/{subject}?as_of={day}",
     default_cooldown=10,
+    lookback=_lookback,
 )

@@ -20,7 +20,7 @@ from capsize.alerts.kinds._common import DIRECTION, direction_word, make_signal,
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
-__all__ = ["PRICE_LEVEL", "PRICE_MA"]
+__all__ = ["PRICE_LEVEL", "PRICE_MA", "window_plus_one"]
 
 
 def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -61,6 +61,11 @@ PRICE_LEVEL = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
 )
+
+
+def window_plus_one(rule: Rule) -> int | None:
+    """Lookback of a kind with a ``window`` average compared across two days."""
+    return int(rule.number("window")) + 1
 
 
 def _ma_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -105,4 +110,5 @@ PRICE_MA = Kind(
     message=_ma_message,
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
+    lookback=window_plus_one,
 )

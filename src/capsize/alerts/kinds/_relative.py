@@ -21,6 +21,7 @@ from capsize.alerts.kinds._common import (
     symbol_panel,
     unavailable_signal,
 )
+from capsize.alerts.kinds._price import window_plus_one
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
@@ -77,4 +78,5 @@ RS_CROSS = Kind(
     message=_message,
     link="/performance?as_of={day}",
     default_cooldown=5,
+    lookback=window_plus_one,
 )

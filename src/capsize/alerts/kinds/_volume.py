@@ -15,6 +15,7 @@ import numpy as np
 from capsize.alerts._kind import AlertInputs, Kind, Signal, rolling_mean
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import make_signal, symbol_panel
+from capsize.alerts.kinds._price import window_plus_one
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
@@ -75,4 +76,5 @@ VOLUME_SURGE = Kind(
     message=_message,
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
+    lookback=window_plus_one,
 )

@@ -41,7 +41,7 @@ __all__ = [
 
 
 def utcnow() -> datetime:
-    """The current UTC time, naive."""
+    """Return the current UTC time, naive."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -72,6 +72,7 @@ class Outcome:
 
 def evaluate(rules: Sequence[Rule], inputs: SessionInputs) -> list[Outcome]:
     """Evaluate every rule over its history with shared inputs (a rule's failure is its own)."""
+    inputs.prefetch(rules)
     out = []
     for rule in rules:
         try:
@@ -82,7 +83,7 @@ def evaluate(rules: Sequence[Rule], inputs: SessionInputs) -> list[Outcome]:
 
 
 def evidence(ev: Evaluation, fire: Fire) -> tuple[Figure, ...]:
-    """The figures behind one fire, with their provenance (stamped with the fire's day)."""
+    """Return the figures behind one fire, with their provenance (stamped with the fire's day)."""
     sig, rule = ev.signal, ev.rule
     fs = FigureSet(fire.day)
     first = sig.fire.index[0] if len(sig.fire.index) else fire.day
@@ -153,7 +154,7 @@ def scheduled_fires(
 ) -> tuple[list[Outcome], list[tuple[Evaluation, tuple[Fire, ...], pd.Timestamp]]]:
     """Evaluate ``rules`` and keep, per rule, the fires a scheduled run records."""
     inputs = inputs if inputs is not None else SessionInputs(s)
-    rows = dict((r.id, row) for r, row in rules)
+    rows = {r.id: row for r, row in rules}
     outcomes = evaluate([r for r, _ in rules], inputs)
     new = []
     for o in outcomes:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -28,6 +29,23 @@ HISTORY_PAD_DAYS = 600
 averages and the thrust's EMA warm up in it)."""
 
 _FIELDS = ("close", "high", "low", "volume")
+_LEVEL_KINDS = ("index", "crypto")
+
+
+def _extreme_fields(rule: Rule) -> tuple[str, ...]:
+    if rule.param("field") == "intraday":
+        return ("high",) if rule.param("extreme") == "high" else ("low",)
+    return ("close",)
+
+
+_FIELDS_OF: dict[str, Callable[[Rule], tuple[str, ...]]] = {
+    "price_level": lambda r: ("close",),
+    "price_ma": lambda r: ("close",),
+    "rs_cross": lambda r: ("close",),
+    "volume_surge": lambda r: ("volume",),
+    "new_extreme": _extreme_fields,
+}
+"""Bars fields each price kind reads (for the shared read of :meth:`SessionInputs.prefetch`)."""
 
 
 @dataclass
@@ -45,12 +63,16 @@ class SessionInputs:
         Where 8-K filings come from (None: :func:`~capsize.queries.stocks.sec.sec_source`).
     rating_days : int
         Calendar days of weekly rating evaluations before the day (live evaluation).
+    price_start : Timestamp, optional
+        First day of the symbol prices read by :meth:`prices` (None: all history); see
+        :meth:`prefetch`.
     """
 
     s: Session
     start: pd.Timestamp | None = None
     sec: SecSource | None = None
     rating_days: int = 14
+    price_start: pd.Timestamp | None = None
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -61,7 +83,7 @@ class SessionInputs:
 
     # ------------------------------------------------------------------ symbols and prices
     def symbols(self, rule: Rule) -> tuple[str, ...]:
-        """The rule's symbols, or its watchlist's (by name, case-insensitive)."""
+        """Return the rule's symbols, or its watchlist's (by name, case-insensitive)."""
         if rule.watchlist is None:
             return rule.symbols
         name = rule.watchlist.lower()
@@ -88,18 +110,87 @@ class SessionInputs:
         syms = [x for x in dict.fromkeys(symbols) if x in held]
         if not syms:
             raise DataNotFound(f"no price data for {', '.join(symbols)} in the store")
-        cols = {x: self.memo(("px", field, x), lambda x=x: self._one(field, x)) for x in syms}
-        return pd.concat(cols, axis=1).sort_index()
+        cols: dict[str, pd.Series] = {}
+        for x in syms:
+            cols[x] = self.memo(("px", field, x), partial(self._one, field, x))
+        frame: pd.DataFrame = pd.concat(cols, axis=1).sort_index()
+        return frame
 
     def _one(self, field: str, symbol: str) -> pd.Series:
         if field == "close":
-            return self.s.closes([symbol])[symbol].dropna()
-        bars = self.s.bars(symbol)
-        return bars[field].dropna()
+            c = self.s.closes([symbol])[symbol].dropna()
+        else:
+            c = self.s.bars(symbol)[field].dropna()
+        return c if self.price_start is None else c.loc[c.index >= self.price_start]
+
+    def prefetch(self, rules: Sequence[Rule]) -> None:
+        """Read the prices ``rules`` need in one query per field and basis (the shared read).
+
+        Sets :attr:`price_start` from the rules' lookbacks when it is unset: the
+        longest lookback plus three cool-downs, in sessions (x 1.5 as calendar days),
+        so the last days are decided exactly as a full-history replay decides them.
+        Rules needing all history (an all-time high) have their symbols read whole.
+        """
+        from capsize.alerts import kind_of
+
+        need: dict[str, set[str]] = {}
+        whole: set[str] = set()
+        longest = 2
+        for rule in rules:
+            fields = _FIELDS_OF.get(rule.kind, ())
+            if not fields:
+                continue
+            try:
+                syms = self.symbols(rule)
+            except DataNotFound:
+                continue
+            back = kind_of(rule.kind).lookback(rule)
+            if back is None:
+                whole.update(syms)
+            else:
+                longest = max(longest, back + 3 * int(rule.cooldown or 0))
+            for f in fields(rule):
+                need.setdefault(f, set()).update(syms)
+        end = self.s.requested
+        if self.price_start is None and end is None:
+            end = self.s.store.last_date()
+        if self.price_start is None and end is not None:
+            self.price_start = end - pd.Timedelta(days=int(longest * 1.5) + 10)
+        for f, names in need.items():
+            self._read_panel(f, sorted(names & whole), None)
+            self._read_panel(f, sorted(names - whole), self.price_start)
+
+    def _read_panel(self, field: str, symbols: list[str], start: pd.Timestamp | None) -> None:
+        kinds = self.memo(("kinds",), self._kinds)
+        held = self.memo(("held",), lambda: frozenset(self.s.symbols()))
+        groups: dict[Literal["adjusted", "level"], list[str]] = {}
+        for x in symbols:
+            if x in held and ("px", field, x) not in self._memo:
+                groups.setdefault(
+                    "level" if kinds.get(x) in _LEVEL_KINDS else "adjusted", []
+                ).append(x)
+        for basis, names in groups.items():
+            try:
+                frame = self.s.store.panel(
+                    names,
+                    field=field,
+                    basis=basis,
+                    start=start,
+                    as_of=self.s.requested,
+                )
+            except DataNotFound:
+                continue
+            for x in frame.columns:
+                col = frame[x].dropna()
+                if len(col):
+                    self._memo[("px", field, str(x))] = col
+
+    def _kinds(self) -> dict[str, str]:
+        return {x: k for k in ("stock", "etf", "index", "crypto") for x in self.s.symbols(k)}
 
     # ------------------------------------------------------------------ universe and flows
     def universe_closes(self) -> pd.DataFrame:
-        """Adjusted closes of the small-cap universe (the breadth section's member list)."""
+        """Return adjusted closes of the small-cap universe (the breadth section's member list)."""
         from capsize.queries.internals import universe_frame
 
         uf = universe_frame(self.s)
@@ -142,7 +233,7 @@ class SessionInputs:
 
     # ------------------------------------------------------------------ filings, scores, ratings
     def sec_source(self) -> SecSource:
-        """The SEC source (built once)."""
+        """Return the SEC source (built once)."""
         from capsize.queries.stocks.sec import sec_source
 
         src: SecSource = self.memo(("sec",), lambda: self.sec if self.sec else sec_source())
@@ -151,9 +242,10 @@ class SessionInputs:
     def filings(self, ticker: str) -> pd.DataFrame:
         """8-K filings of ``ticker`` dated on or before the day (SEC source)."""
         src = self.sec_source()
-        if src.client is None:
+        client = src.client
+        if client is None:
             raise DataNotFound(f"no SEC filings source ({src.label})")
-        sub = self.memo(("submissions", ticker), lambda: src.client.submissions(ticker))
+        sub = self.memo(("submissions", ticker), lambda: client.submissions(ticker))
         frame: pd.DataFrame = sub.frame
         day = self.s.requested
         if day is not None:
@@ -177,7 +269,12 @@ class SessionInputs:
     def source(self, dataset: str, *keys: str) -> str:
         """Source files behind ``keys`` (``bars``, ``universe``, ``fund_shares``, ``sec``...)."""
         if dataset == "bars":
-            return self.s.source(*keys)
+            kinds = self.memo(("kinds",), self._kinds)
+            parts = [
+                self.s.source(k, variant="level" if kinds.get(k) in _LEVEL_KINDS else "adjusted")
+                for k in keys
+            ]
+            return "; ".join(dict.fromkeys(p for part in parts for p in part.split("; ")))
         if dataset == "universe":
             return str(self._memo.get(("universe_source",), "store universe"))
         if dataset == "fund_shares":

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capsize.alerts import KINDS, Rule
+from capsize.alerts import KINDS, Rule, rule_id_from
 from capsize.data import alerts as store_alerts
 from capsize.errors import StoreError
 from capsize.queries.alerts._evaluate import Outcome, event_rows, record, scheduled_fires, utcnow
@@ -27,10 +27,13 @@ __all__ = [
     "add_rule",
     "alert_events",
     "alert_rules",
+    "create_rule",
     "evaluate_alerts",
     "get_rule",
     "record_events",
     "remove_rule",
+    "rule_kinds",
+    "run_alerts",
 ]
 
 _SOURCE = "store alert rules (user data)"
@@ -173,6 +176,25 @@ def record_events(
     return record(s, clock=clock, inputs=SessionInputs(s, sec=sec))
 
 
+def run_alerts(
+    as_of: object | None = None,
+    *,
+    path: str | Path | None = None,
+    wait: float = 0.0,
+    sec: SecSource | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[EventRow, ...]:
+    """Open the store at ``path`` for writing and :func:`record_events` (``capsize alerts run``).
+
+    Raises
+    ------
+    StoreError
+        The store stayed locked by another writer for ``wait`` seconds.
+    """
+    with _writable(path, wait) as store:
+        return record_events(store, as_of, sec=sec, clock=clock)
+
+
 # ---------------------------------------------------------------------- rules (CRUD)
 @contextmanager
 def _writable(path: str | Path | None, wait: float) -> Iterator[Store]:
@@ -207,6 +229,60 @@ def add_rule(
     """
     with _writable(path, wait) as store:
         return store_alerts.save_rule(store, rule.to_dict(), at=clock(), replace=replace)
+
+
+def create_rule(
+    name: str,
+    kind: str,
+    *,
+    symbols: tuple[str, ...] = (),
+    watchlist: str | None = None,
+    params: dict[str, object] | None = None,
+    cooldown: int | None = None,
+    channels: tuple[str, ...] = ("log",),
+    rule_id: str | None = None,
+    path: str | Path | None = None,
+    wait: float = 3.0,
+    clock: Callable[[], datetime] = utcnow,
+) -> Rule:
+    """Build a rule from front-end values (validated) and store it; return it.
+
+    ``params`` values may be text (``{"level": "250"}``); the kind's table converts and
+    checks them. ``rule_id`` defaults to one made from ``name``.
+
+    Raises
+    ------
+    InputError
+        A bad field (:class:`~capsize.alerts.AlertRuleError`) or a taken id or name.
+    """
+    rule = Rule(
+        id=rule_id or rule_id_from(name),
+        name=name,
+        kind=kind,
+        symbols=symbols,
+        watchlist=watchlist,
+        params=tuple((params or {}).items()),  # type: ignore[arg-type]  # checked by the kind
+        cooldown=cooldown,
+        channels=channels,
+    )
+    add_rule(rule, path=path, wait=wait, clock=clock)
+    return rule
+
+
+def rule_kinds() -> dict[str, dict[str, object]]:
+    """Every rule kind: what fires it, what it watches, its parameters and default cool-down."""
+    return {
+        k.name: {
+            "summary": k.summary,
+            "watches": k.subjects,
+            "params": {
+                p.name: {"default": p.default, "help": p.help, "choices": list(p.choices)}
+                for p in k.params
+            },
+            "cooldown": k.default_cooldown,
+        }
+        for k in KINDS.values()
+    }
 
 
 def remove_rule(key: str, *, path: str | Path | None = None, wait: float = 3.0) -> RuleRow:
@@ -302,7 +378,7 @@ def alert_events(
     limit: int | None = 100,
     clock: Callable[[], datetime] = utcnow,
 ) -> QueryResult:
-    """Recorded alert events, newest first (table ``events``: Day, Rule, Subject, Message, Link).
+    """List recorded alert events, newest first (table ``events``: Day, Rule, Subject, Message, Link).
 
     ``as_of`` keeps events dated on or before it.
     """

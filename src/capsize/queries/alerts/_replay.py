@@ -20,7 +20,7 @@ import pandas as pd
 from capsize.alerts import Fire, Rule, evaluate_rule, fires, kind_of
 from capsize.errors import DataNotFound, InputError
 from capsize.queries.alerts._inputs import SessionInputs
-from capsize.queries.result import Cell, Figure, FigureSet, QueryResult, TableData
+from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
 from capsize.queries.session import parse_as_of, session_for
 
 if TYPE_CHECKING:
@@ -62,12 +62,12 @@ def _pair(rule: Rule, subject: str, benchmark: str | None) -> _Pair:
         a, b = rule.symbols
         return _Pair(a, benchmark or b)
     if subjects == "symbols":
-        return _Pair(subject, benchmark or (SPY_OR_IWM(subject)))
+        return _Pair(subject, benchmark or default_benchmark(subject))
     return _Pair(SMALL, benchmark or LARGE)
 
 
-def SPY_OR_IWM(symbol: str) -> str:  # noqa: N802 - reads as the rule it states
-    """The default benchmark of a symbol: SPY, or IWM when the symbol is SPY."""
+def default_benchmark(symbol: str) -> str:
+    """Return the default benchmark of a symbol: SPY, or IWM when the symbol is SPY."""
     return SMALL if symbol == LARGE else LARGE
 
 

@@ -17,23 +17,29 @@ if TYPE_CHECKING:
 __all__ = ["rating_states", "rotation_scores"]
 
 ROTATION_START = pd.Timestamp("2001-01-31")
-"""First month end scored (IWM history starts 2000-05)."""
+"""First month end a replay scores (IWM history starts 2000-05)."""
+LIVE_MONTHS = 8
+"""Month ends a scheduled run scores (each costs a full point-in-time score)."""
 
 
 def rotation_scores(s: Session, start: pd.Timestamp | None) -> pd.Series:
     """Month-end rotation scores (breadth excluded, as in the rotation answer's history).
 
     Each month end is scored with only the data available that day
-    (:func:`capsize.analytics.rotation.rotation_history`).
+    (:func:`capsize.analytics.rotation.rotation_history`): from two months before
+    ``start`` (a replay), else the last :data:`LIVE_MONTHS` month ends (a scheduled run).
     """
     from capsize.queries.size._rotation_inputs import configured_weights, read_rotation_data
 
     d = read_rotation_data(s)
     if d.inputs.small_prices is None or d.inputs.large_prices is None:
         raise DataNotFound("no IWM and SPY closes in the store for the rotation score")
-    first = (
-        ROTATION_START if start is None else max(ROTATION_START, start - pd.DateOffset(months=2))
+    back = (
+        start - pd.DateOffset(months=2)
+        if start is not None
+        else d.day - pd.DateOffset(months=LIVE_MONTHS)
     )
+    first = max(ROTATION_START, pd.Timestamp(back))
     dates = pd.date_range(first, d.day, freq="ME")
     inputs = R.RotationInputs(
         d.inputs.small_prices,
@@ -55,7 +61,7 @@ def _week_ends(closes: pd.Series, first: pd.Timestamp) -> list[pd.Timestamp]:
     c = closes.loc[closes.index >= first]
     if c.empty:
         return []
-    last = c.groupby(c.index.to_period("W-FRI")).tail(1)
+    last = c.groupby(pd.DatetimeIndex(c.index).to_period("W-FRI")).tail(1)
     return [pd.Timestamp(x) for x in last.index]
 
 
