@@ -48,11 +48,11 @@ def show_result(result: QueryResult, *, as_json: bool = False) -> None:
             )
 
 
-def run_and_show(as_of: str | None, wait: float, as_json: bool) -> None:
+def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
     """Evaluate the rules as of ``as_of``, record their events, deliver; print the result."""
-    from capsize.queries.alert_commands import run_alerts
+    from capsize.queries.alert_commands import run_and_deliver
 
-    show_result(run_alerts(as_of, wait=wait), as_json=as_json)
+    show_result(run_and_deliver(as_of, wait=wait), as_json=as_json)
 
 
 def register(alerts_app: typer.Typer) -> None:

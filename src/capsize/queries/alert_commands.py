@@ -20,28 +20,36 @@ from capsize.queries.alert_delivery import (
     retry_dead_letters,
     utcnow,
 )
-from capsize.queries.result import QueryResult
+from capsize.queries.result import QueryResult, TableData
 
 if TYPE_CHECKING:
+    from capsize.data.alerts import EventRow
     from capsize.queries.stocks.sec import SecSource
 
-__all__ = ["create_rule", "dead_letters", "delete_rule", "run_alerts"]
+__all__ = ["create_rule", "dead_letters", "delete_rule", "run_and_deliver"]
 
 
-def _merge(recorded: int, delivered: QueryResult, query: str) -> QueryResult:
+def _merge(recorded: tuple[EventRow, ...], delivered: QueryResult) -> QueryResult:
+    """Return the delivery result with the run's events (figure ``recorded``, table ``events``)."""
     figs = dict(delivered.figures)
     base = next(iter(figs.values()))
     figs["recorded"] = replace(
         base,
         id="recorded",
-        value=recorded,
+        value=len(recorded),
         label="alert events recorded by this run",
         provenance=replace(base.provenance, formula="new events of the enabled rules"),
     )
-    return replace(delivered, query=query, figures=figs)
+    events = TableData(
+        "events",
+        "Alert events recorded by this run",
+        ("Day", "Rule", "Subject", "Message"),
+        tuple((e.day.isoformat(), e.rule_id, e.subject, e.message) for e in recorded),
+    )
+    return replace(delivered, query="alerts_run", figures=figs, tables=(events, *delivered.tables))
 
 
-def run_alerts(
+def run_and_deliver(
     as_of: object | None = None,
     *,
     path: str | Path | None = None,
@@ -75,7 +83,8 @@ def run_alerts(
     Returns
     -------
     QueryResult
-        As :func:`deliver_pending`, with figure ``recorded`` (events this run recorded).
+        As :func:`deliver_pending`, with figure ``recorded`` and table ``events`` (the
+        events this run recorded) before the ``deliveries`` table.
 
     Raises
     ------
@@ -88,7 +97,7 @@ def run_alerts(
     with Store.open(path, wait=wait) as store:
         recorded = record_events(store, as_of, sec=sec, clock=clock)
         delivered = deliver_pending(store, settings, clock=clock)
-    return _merge(len(recorded), delivered, "alerts_run")
+    return _merge(recorded, delivered)
 
 
 def dead_letters(
