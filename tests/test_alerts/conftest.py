@@ -111,7 +111,9 @@ class Receiver:
     failures: dict[tuple[str, str], int] = field(default_factory=dict)
     delay: float = 0.0
     alive: set[str] = field(default_factory=set)
-    on_accept: Callable[[Hit, int], None] | None = None
+    on_accept: Callable[[Hit, int], object] | None = None
+    on_arrive: Callable[[int], bool] | None = None
+    """Called with the request's number on arrival; True: drop it unanswered (sender killed)."""
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -135,6 +137,11 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if receiver.on_arrive is not None:
+                with receiver.lock:
+                    arrived = len(receiver.hits) + 1
+                if receiver.on_arrive(arrived):  # the sender was killed before it was accepted
+                    return
             key = self.headers.get("Idempotency-Key", "")
             signed = verify(body, SECRET, self.headers.get(SIGNATURE_HEADER))
             status = receiver.decide(self.path, key) if signed else 401

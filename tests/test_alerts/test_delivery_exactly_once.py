@@ -1,22 +1,23 @@
-"""Exactly-once delivery: concurrent runs and SIGKILL at seeded moments, counted at a receiver.
+"""Exactly-once delivery of ``capsize alerts run``: concurrent runs, SIGKILL, a counting receiver.
 
-Each run is a child process doing what ``capsize alerts run`` does: open the store for
-writing (waiting for another writer), record the evaluation's events (deterministic ids,
-so recording them again adds nothing), commit, then ``deliver_pending``. A local HTTP
-receiver checks every webhook's signature and counts what it accepted, by
-``Idempotency-Key``.
+Each run is the real command, ``capsize alerts run --wait 120``, in a child process, on a
+small store: eight synthetic stocks whose close jumps from 100 to 110 on the last session
+and one stored rule (``price_level`` 105, up, no cool-down, channels ``log`` and a webhook),
+so every run's evaluation fires eight alerts. A local HTTP receiver checks each webhook's
+signature and counts what it accepted, by ``Idempotency-Key`` (the event id).
 
-- two runs started together: every alert arrives once, none twice;
-- killed after the evaluation committed, before any delivery: the next run sends all;
-- then killed by the receiver right after it accepted the k-th delivery (k seeded), i.e.
-  after the send and before the sender recorded it: the next run sends that one again,
-  marked as a redelivery, with the same key; keyed by ``Idempotency-Key`` every alert
-  arrived exactly once, and the raw repeats are exactly one per kill.
+- two runs started together: every alert arrives once, none twice (the second run waits
+  for the store, then finds the events recorded and their deliveries sent);
+- killed after the evaluation committed, at its first send, before anything was accepted:
+  the events are in the store and the next run delivers them all;
+- killed by the receiver right after it accepted a seeded k-th delivery, i.e. after the
+  send and before the sender recorded it: the next run sends that one again, flagged as a
+  redelivery, under the same key. Keyed by ``Idempotency-Key`` every alert arrived exactly
+  once; the raw repeats are exactly one per such kill.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -25,47 +26,23 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from capsize.data import alert_outbox as outbox
 from capsize.data.store import Store
+from capsize.queries.alert_commands import create_rule
 
-from .conftest import EVENTS_DDL, SECRET, Hit, Receiver
+from .conftest import SECRET, Receiver
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX only")
 
-N_EVENTS = 8
+SYMBOLS = [f"S{i}" for i in range(8)]
 SEED = 18
 
-_DRIVER = (
-    """
-import datetime as dt, json, sys
-from capsize.data.store import Store
-from capsize.queries.alert_delivery import deliver_pending
-ids, channels, pause = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3] == "pause"
-with Store.open(wait=120) as store:
-    with store.transaction() as con:
-        con.execute('''"""
-    + EVENTS_DDL
-    + """''')
-        for i, eid in enumerate(ids):
-            con.execute(
-                "INSERT INTO alert_events (event_id, rule_id, rule_name, kind, day, subject, "
-                "message, evidence, link, channels, created_at) VALUES (?, 'r1', 'IWM above 200', "
-                "'price_cross', DATE '2025-01-02', ?, 'IWM closed above 200', '{}', '/stock/IWM', "
-                "?, ?) ON CONFLICT DO NOTHING",
-                [eid, f"IWM crossed 200 ({eid})", channels, dt.datetime(2025, 1, 2, 22, 0, i)],
-            )
-    print("EVALUATED", flush=True)
-    if pause:
-        sys.stdin.readline()
-    result = deliver_pending(store)
-print("DONE", result.value("sent"), flush=True)
-"""
-)
 
-
-def _home(tmp_path: Path) -> Path:
+def _home(tmp_path: Path, hook: str) -> Path:
+    """A home: delivery settings, a store of eight jumping stocks, one rule."""
     home = tmp_path / "home"
     home.mkdir()
     (home / "config.toml").write_text(
@@ -73,10 +50,30 @@ def _home(tmp_path: Path) -> Path:
         '[alerts.webhook]\nsecret_env = "CAPSIZE_TEST_HOOK_SECRET"\ntimeout = 5\n',
         encoding="utf-8",
     )
+    days = pd.bdate_range("2025-01-02", periods=40)
+    close = np.where(np.arange(len(days)) == len(days) - 1, 110.0, 100.0)
+    bars = pd.concat(
+        pd.DataFrame({"symbol": s, "basis": "adjusted", "date": days, "close": close})
+        for s in SYMBOLS
+    )
+    db = home / "capsize.duckdb"
+    with Store.open(db) as store:
+        store.write_bars(bars, source="synthetic")
+    create_rule(
+        {
+            "name": "S crosses 105",
+            "kind": "price_level",
+            "symbols": SYMBOLS,
+            "params": {"level": 105, "direction": "up"},
+            "cooldown": 0,
+            "channels": ["log", f"webhook:{hook}"],
+        },
+        path=db,
+    )
     return home
 
 
-def _start(home: Path, channel: str, *, pause: bool = False) -> subprocess.Popen[str]:
+def _start(home: Path) -> subprocess.Popen[str]:
     import capsize
 
     src = str(Path(capsize.__file__).resolve().parents[1])
@@ -86,18 +83,9 @@ def _start(home: Path, channel: str, *, pause: bool = False) -> subprocess.Popen
         "CAPSIZE_TEST_HOOK_SECRET": SECRET,
         "PYTHONPATH": os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH")) if p),
     }
-    ids = [f"ev{i:02d}" for i in range(N_EVENTS)]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            _DRIVER,
-            json.dumps(ids),
-            json.dumps(["log", channel]),
-            "pause" if pause else "run",
-        ],
+        [sys.executable, "-m", "capsize.cli", "alerts", "run", "--wait", "120"],
         env=env,
-        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -105,80 +93,76 @@ def _start(home: Path, channel: str, *, pause: bool = False) -> subprocess.Popen
 
 
 def _finish(proc: subprocess.Popen[str]) -> str:
-    out, err = proc.communicate(timeout=180)
-    assert proc.returncode == 0, err
-    return out
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
+    return out.splitlines()[0]  # "created 8, sent 8, dead 0, ..., recorded 8"
 
 
-def _rows(home: Path) -> list[outbox.Delivery]:
+def _killed(proc: subprocess.Popen[str]) -> None:
+    proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _store(home: Path) -> tuple[list[str], list[outbox.Delivery]]:
     with Store.open(home / "capsize.duckdb") as store:  # for writing: replays a leftover WAL
-        return outbox.deliveries(store)
-
-
-def _expected() -> list[str]:
-    return [f"ev{i:02d}" for i in range(N_EVENTS)]
+        return [e.subject for e in outbox.events(store)], outbox.deliveries(store)
 
 
 def test_two_concurrent_runs_deliver_each_alert_once(tmp_path: Path, receiver: Receiver) -> None:
-    home = _home(tmp_path)
-    receiver.delay = 0.02  # deliveries take a while: the second run starts while the first sends
-    channel = f"webhook:{receiver.url('/ok')}"
-    first, second = _start(home, channel), _start(home, channel)
-    outs = [_finish(first), _finish(second)]
-    sent = sorted(int(out.split()[-1]) for out in outs)
-    assert sent == [0, N_EVENTS], outs  # one run sent everything, the other found it sent
+    home = _home(tmp_path, receiver.url("/ok"))
+    receiver.delay = 0.02  # the sends take a while: the second run waits on the store meanwhile
+    first, second = _start(home), _start(home)
+    lines = sorted([_finish(first), _finish(second)])
+    assert lines == [
+        "created 0, sent 0, dead 0, redelivered 0, pending 0, recorded 0",
+        "created 8, sent 8, dead 0, redelivered 0, pending 0, recorded 8",
+    ]
     keys = Counter(h.key for h in receiver.accepted())
-    assert sorted(keys) == _expected() and set(keys.values()) == {1}
+    assert len(keys) == len(SYMBOLS) and set(keys.values()) == {1}
     assert all(h.signed for h in receiver.hits)
-    assert {d.status for d in _rows(home)} == {"sent"}
+    subjects, rows = _store(home)
+    assert sorted(subjects) == SYMBOLS and {d.status for d in rows} == {"sent"}
 
 
-def test_sigkill_between_evaluation_and_delivery_and_after_send(
+def test_sigkill_after_evaluation_and_after_send_lose_and_repeat_nothing(
     tmp_path: Path, receiver: Receiver
 ) -> None:
-    home = _home(tmp_path)
-    channel = f"webhook:{receiver.url('/ok')}"
-    # 1. killed once the evaluation committed, before any delivery
-    proc = _start(home, channel, pause=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "EVALUATED"
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=60)
-    assert receiver.hits == []
-    with Store.open(home / "capsize.duckdb") as store:
-        logged = [e.event_id for e in outbox.events(store)]
-    assert sorted(logged) == _expected()  # the evaluation's commit survived the kill
-    # 2. killed after a send, before its outcome is recorded, at seeded deliveries
-    rng = np.random.default_rng(SEED)
-    victim: dict[str, subprocess.Popen[str] | int] = {}
+    home = _home(tmp_path, receiver.url("/ok"))
+    victim: dict[str, object] = {}
 
-    def kill_at(hit: Hit, count: int) -> None:
+    def kill(kind: str, count: int) -> bool:
         proc = victim.get("proc")
-        if isinstance(proc, subprocess.Popen) and count == victim.get("at"):
-            os.kill(proc.pid, signal.SIGKILL)  # accepted, not answered: the sender dies mid-send
+        if isinstance(proc, subprocess.Popen) and victim.get(kind) == count:
+            os.kill(proc.pid, signal.SIGKILL)
+            return True
+        return False
 
-    receiver.on_accept = kill_at
-    kills = 0
-    # two kills, each at a seeded delivery of the alerts not yet delivered
-    for _ in range(2):
-        done = len({h.key for h in receiver.accepted()})
-        if done >= N_EVENTS:
-            break
-        victim["at"] = len(receiver.accepted()) + int(rng.integers(1, N_EVENTS - done + 1))
-        proc = _start(home, channel)
-        victim["proc"] = proc
-        proc.communicate(timeout=180)
-        assert proc.returncode == -signal.SIGKILL
-        kills += 1
+    receiver.on_arrive = lambda n: kill("arrive", n)
+    receiver.on_accept = lambda hit, n: kill("accept", n)
+    # 1. the evaluation committed; killed at its first send, before anything was accepted
+    victim.update(proc=_start(home), arrive=1)
+    _killed(victim["proc"])  # type: ignore[arg-type]
+    assert receiver.accepted() == []
+    subjects, rows = _store(home)
+    assert sorted(subjects) == SYMBOLS  # the evaluation's commit survived the kill
+    assert sum(d.in_flight for d in rows) == 1 and {d.status for d in rows} == {"pending"}
+    # 2. killed after the receiver accepted a seeded k-th delivery, before it was recorded
+    k = int(np.random.default_rng(SEED).integers(1, len(SYMBOLS) + 1))
     victim.clear()
-    _finish(_start(home, channel))  # a clean run finishes the work
+    victim.update(proc=_start(home), accept=k)
+    _killed(victim["proc"])  # type: ignore[arg-type]
+    assert len(receiver.accepted()) == k
+    victim.clear()
+    # 3. a clean run finishes the work
+    line = _finish(_start(home))
+    assert line.startswith("created 0, ") and line.endswith("recorded 0")
     keys = Counter(h.key for h in receiver.accepted())
-    assert sorted(keys) == _expected()  # none lost; deduplicated by key: exactly once each
-    repeats = sum(n - 1 for n in keys.values())
-    assert kills >= 1 and repeats == kills  # the one in flight at each kill, sent again
-    first_seen: set[str] = set()
-    for h in receiver.accepted():  # every repeat says it may be one
-        assert h.key not in first_seen or h.redelivery, h
-        first_seen.add(h.key)
-    rows = _rows(home)
+    assert len(keys) == len(SYMBOLS)  # none lost; deduplicated by key: exactly once each
+    assert sum(n - 1 for n in keys.values()) == 1  # the one in flight at the second kill
+    seen: set[str] = set()
+    for hit in receiver.accepted():  # a repeat says it may be one
+        assert hit.key not in seen or hit.redelivery, hit
+        seen.add(hit.key)
+    _, rows = _store(home)
     assert {d.status for d in rows} == {"sent"} and not any(d.in_flight for d in rows)
-    assert len(rows) == N_EVENTS
+    assert len(rows) == len(SYMBOLS)
