@@ -1,9 +1,10 @@
 """Alerts in the web app: /api/v1/alerts reads and token writes, the page, the scheduler.
 
 The scheduler test runs the whole chain the server runs after a data update: a token
-holder's ``POST /api/v1/admin/update`` succeeds, the server runs the alert job in a child
-process (evaluation of the stored rules on the real data, recording, delivery), and the
-notification list, the page and the dead-letter list show the result.
+holder's ``POST /api/v1/admin/update`` succeeds, the server runs ``capsize alerts run`` in
+a child process (evaluation of the stored rules, recording, delivery), and the
+notification list, the page and the dead-letter list show the result. The store is small
+(IWM's close jumps from 100 to 110 on its last session), so the tests need no shared data.
 """
 
 from __future__ import annotations
@@ -15,22 +16,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from capsize.data.store import Store
-from capsize.web._alerts import scheduler_of
-
-from .conftest import copy_home
-
-SCHEDULED = (
-    sys.executable,
-    "-c",
-    "from capsize.queries.alert_commands import run_alerts; run_alerts(wait=60)",
-)
+from capsize.web import create_token
 
 
 def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A home whose store holds 40 sessions of IWM, closing 100 then 110 on the last."""
+    days = pd.bdate_range("2025-01-02", periods=40)
+    close = np.where(np.arange(len(days)) == len(days) - 1, 110.0, 100.0)
+    bars = pd.DataFrame({"symbol": "IWM", "basis": "adjusted", "date": days, "close": close})
+    with Store.open(tmp_path / "capsize.duckdb") as store:
+        store.write_bars(bars, source="synthetic")
+    (tmp_path / "config.toml").write_text(
+        "[alerts]\nattempts = 2\nbackoff = 0.001\nmax_backoff = 0.002\n"
+        '[alerts.webhook]\nsecret_env = "CAPSIZE_TEST_HOOK_SECRET"\ntimeout = 2\n',
+        encoding="utf-8",
+    )
+    return tmp_path
 
 
 def _rule(**kw: Any) -> dict[str, Any]:
@@ -44,7 +55,9 @@ def _rule(**kw: Any) -> dict[str, Any]:
     return {**body, **kw}
 
 
-def test_rules_need_a_token_and_are_validated(client: Any, token: str) -> None:
+def test_rules_need_a_token_and_are_validated(home: Path, make_client: Callable[..., Any]) -> None:
+    client = make_client(home)
+    token = create_token(home, "tests")[0]
     assert client.get("/api/v1/alerts").status_code == 200
     assert client.post("/api/v1/alerts/rules", json=_rule()).status_code == 401
     made = client.post("/api/v1/alerts/rules", json=_rule(), headers=_auth(token))
@@ -68,12 +81,6 @@ def test_rules_need_a_token_and_are_validated(client: Any, token: str) -> None:
     assert client.get("/api/v1/alerts/rules").json()["tables"]["rules"]["rows"] == []
 
 
-def _last_closes(db: Path) -> tuple[float, float]:
-    with Store.open(db, read_only=True) as store:
-        closes = store.bars("IWM", basis="adjusted")["close"].dropna()
-    return float(closes.iloc[-2]), float(closes.iloc[-1])
-
-
 def _until(check: Callable[[], bool], seconds: float = 120.0) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -84,24 +91,10 @@ def _until(check: Callable[[], bool], seconds: float = 120.0) -> bool:
 
 
 def test_scheduler_runs_alerts_after_an_update_and_the_page_lists_them(
-    store_home: Path,
-    tmp_path: Path,
-    make_client: Callable[..., Any],
-    monkeypatch: pytest.MonkeyPatch,
+    home: Path, make_client: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from capsize.web import create_token
-
-    home = copy_home(store_home, tmp_path / "home")
-    (home / "config.toml").write_text(
-        "[alerts]\nattempts = 2\nbackoff = 0.001\nmax_backoff = 0.002\n"
-        '[alerts.webhook]\nsecret_env = "CAPSIZE_TEST_HOOK_SECRET"\ntimeout = 2\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("CAPSIZE_TEST_HOOK_SECRET", "s3cret")
-    before, last = _last_closes(home / "capsize.duckdb")
-    level = (before + last) / 2  # the last session crosses it, one way or the other
+    monkeypatch.setenv("CAPSIZE_TEST_HOOK_SECRET", "s3cret")  # the child's environment
     client = make_client(home, update_argv=(sys.executable, "-c", "pass"))
-    scheduler_of(client.app).argv = SCHEDULED
     token = create_token(home, "tests")[0]
     dead_hook = "webhook:http://127.0.0.1:9/hook"  # the discard port: nothing listens
     name = "IWM crosses <b>level</b> & more"
@@ -109,8 +102,8 @@ def test_scheduler_runs_alerts_after_an_update_and_the_page_lists_them(
         "/api/v1/alerts/rules",
         json=_rule(
             name=name,
-            params={"level": level, "direction": "both"},
-            cooldown=0,  # the session before may have crossed it too
+            params={"level": 105, "direction": "up"},
+            cooldown=0,
             channels=["log", dead_hook],
         ),
         headers=_auth(token),
@@ -139,7 +132,11 @@ def test_scheduler_runs_alerts_after_an_update_and_the_page_lists_them(
     assert page.status_code == 200
     assert "IWM crosses &lt;b&gt;level&lt;/b&gt; &amp; more" in page.text
     assert "<b>level</b>" not in page.text
-    assert f'href="{link}"' in page.text
+    event_id = row[-1]
+    assert f'href="/alerts/open/{event_id}"' in page.text
+    opened = client.get(f"/alerts/open/{event_id}", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == link
+    assert client.get("/alerts/open/nope", follow_redirects=False).status_code == 404
     # a second update runs the alerts again: nothing new, nothing sent twice
     first = json.dumps(listed())
     assert client.post("/api/v1/admin/update", headers=_auth(token)).status_code == 202

@@ -44,7 +44,7 @@ from capsize.alerts.delivery import (
 )
 from capsize.config import AlertSettings, Settings, load_settings
 from capsize.data import alert_outbox as outbox
-from capsize.errors import StoreError
+from capsize.errors import DataNotFound, StoreError
 from capsize.queries.result import FigureSet, QueryResult, TableData
 from capsize.queries.session import Session, session_for
 
@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "alert_dead_letters",
+    "alert_link",
     "alert_notifications",
     "channel_label",
     "deliver_pending",
@@ -355,6 +356,23 @@ def alert_notifications(
         ),
         sources=(_SOURCE,),
     )
+
+
+def alert_link(source: Store | Session, event_id: str) -> str:
+    """Return the dashboard link of the alert ``event_id`` (the page that explains it).
+
+    Raises
+    ------
+    DataNotFound
+        When there is no such alert.
+    """
+    s = session_for(source, None)
+    row = s.store.con.execute(
+        "SELECT link FROM alert_events WHERE event_id = ?", [event_id]
+    ).fetchall()
+    if not row:
+        raise DataNotFound(f"no alert {event_id!r}; see 'capsize alerts' or /alerts")
+    return str(row[0][0])
 
 
 def alert_dead_letters(

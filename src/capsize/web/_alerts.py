@@ -3,7 +3,8 @@
 Reads (no token): ``GET /api/v1/alerts`` (the notifications: every alert that fired, with
 its evidence, link and delivery state), ``GET /api/v1/alerts/rules``,
 ``GET /api/v1/alerts/dead-letters`` and ``GET /api/v1/alerts/scheduler`` (the last
-scheduled run). Writes (``Authorization: Bearer <token>``, like watchlists):
+scheduled run); the page ``/alerts`` (registry rows) links each alert to
+``/alerts/open/{event_id}``, which redirects to the page that explains it. Writes (``Authorization: Bearer <token>``, like watchlists):
 ``POST /api/v1/alerts/rules`` and ``DELETE /api/v1/alerts/rules/{rule}``.
 
 The scheduler: after a server-run data update (``POST /api/v1/admin/update``) succeeds,
@@ -21,11 +22,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from capsize.queries.alert_commands import create_rule, delete_rule
+from capsize.queries.alert_delivery import alert_link
 from capsize.web._api import ISO_DATE, require_token, respond
+from capsize.web._errors import WebError
 from capsize.web._models import ErrorBody, QueryAnswer
 from capsize.web._state import UpdateJob, WebState
 from capsize.web._tokens import TokenRecord
@@ -198,6 +201,19 @@ def _write_routes(router: APIRouter, state: WebState) -> None:
         return Response(status_code=204)
 
 
+def _open_route(router: APIRouter, state: WebState) -> None:
+    @router.get("/alerts/open/{event_id}", include_in_schema=False)
+    def open_alert(
+        event_id: str = Path(pattern=r"^[A-Za-z0-9_.:-]{1,128}$"),
+    ) -> RedirectResponse:
+        """Go to the page that explains an alert (its stored link; local paths only)."""
+        with state.snapshots.session() as s:
+            link = alert_link(s, event_id)
+        if not link.startswith("/") or link.startswith("//") or "\\" in link:
+            raise WebError(404, "not_found", f"alert {event_id} has no dashboard page")
+        return RedirectResponse(link, status_code=303)
+
+
 def install_alerts(app: FastAPI, state: WebState, argv: tuple[str, ...] = ALERTS_ARGV) -> None:
     """Add the alert endpoints to ``app`` and run alerts after each successful update."""
     job = UpdateJob(argv, state.config.home, lambda: state.snapshots.refresh(force=True))
@@ -207,3 +223,6 @@ def install_alerts(app: FastAPI, state: WebState, argv: tuple[str, ...] = ALERTS
     _read_routes(router, state, job)
     _write_routes(router, state)
     app.include_router(router)
+    pages = APIRouter()
+    _open_route(pages, state)
+    app.include_router(pages)

@@ -564,8 +564,8 @@ PAGES: tuple[Page, ...] = (
         (
             Section(
                 "alert_notifications",
-                link=("Link", "{}"),
-                columns=("Day", "Rule", "Subject", "Message", "Evidence", "Link", "Delivery"),
+                link=("Event", "/alerts/open/{}"),
+                columns=("Day", "Rule", "Subject", "Message", "Evidence", "Delivery", "Event"),
             ),
             Section("alert_rules"),
             Section("alert_dead_letters"),
