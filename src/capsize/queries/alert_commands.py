@@ -153,10 +153,7 @@ def create_rule(
     StoreError
         The store stayed locked by another writer for ``wait`` seconds.
     """
-    from capsize.alerts import (
-        Rule,
-        rule_id_from,  # type: ignore[attr-defined]  # exported by h3-alr's next commit
-    )
+    from capsize.alerts import Rule, rule_id_from
     from capsize.queries.alerts import add_rule
 
     data = dict(fields)
