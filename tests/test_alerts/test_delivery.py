@@ -127,6 +127,15 @@ def test_dead_endpoint_ends_in_dead_letter_then_retry_delivers_once(
     assert alert_dead_letters(store).value("count") == 0
 
 
+def test_a_receiver_down_for_a_run_gets_one_try_per_later_alert(
+    store: Store, tmp_path: Path, receiver: Receiver, add_events: Callable[..., None]
+) -> None:
+    add_events(store, ["e1", "e2", "e3"], [f"webhook:{receiver.url('/dead')}"])
+    result = deliver_pending(store, settings(tmp_path, attempts=3), env=ENV)
+    assert result.value("dead") == 3 and len(receiver.hits) == 3 + 1 + 1
+    assert sorted(d.attempts for d in rows(store).values()) == [1, 1, 3]
+
+
 @pytest.mark.parametrize(
     ("path", "env", "expected"),
     [

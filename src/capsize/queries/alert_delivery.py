@@ -175,6 +175,12 @@ def deliver_pending(
     env : mapping, optional
         Where the secrets' variables are read (default ``os.environ``).
 
+    Notes
+    -----
+    The store stays held while the sends run, so their time is bounded: each delivery
+    makes ``[alerts] attempts`` tries (timeout and back-off each), and once a receiver
+    has failed them all in a run, its other deliveries of that run get one try each.
+
     Returns
     -------
     QueryResult
@@ -193,11 +199,19 @@ def deliver_pending(
     created = outbox.add_missing(store, clock())
     rows: list[tuple[str, str, str, int, str]] = []
     redelivered = 0
+    down: set[str] = set()  # receivers that failed every try in this run: one try each after
+    once = replace(alerts, attempts=1)
     for row, event in outbox.due(store):
         outbox.claim(store, row.event_id, row.channel, clock())
         outcome = send_alert(
-            row.channel, _message(event, row.in_flight), alerts, env=environ, client=client
+            row.channel,
+            _message(event, row.in_flight),
+            once if row.channel in down else alerts,
+            env=environ,
+            client=client,
         )
+        if not outcome.ok and not outcome.permanent:
+            down.add(row.channel)
         status = "sent" if outcome.ok else "dead"
         outbox.settle(
             store,
