@@ -121,7 +121,11 @@ def evidence_lines(message: AlertMessage) -> list[str]:
 
 
 def payload(message: AlertMessage, base_url: str) -> dict[str, Any]:
-    """Return the webhook's JSON body (schema :data:`PAYLOAD_SCHEMA`)."""
+    """Return the webhook's JSON body (schema :data:`PAYLOAD_SCHEMA`).
+
+    The same bytes for every send of one event (a redelivery says so in a header only),
+    so a receiver that checks a repeated ``Idempotency-Key`` against its body accepts it.
+    """
     return {
         "schema": PAYLOAD_SCHEMA,
         "event_id": message.event_id,
@@ -134,7 +138,6 @@ def payload(message: AlertMessage, base_url: str) -> dict[str, Any]:
         "evidence": message.evidence,
         "link": message.absolute_link(base_url),
         "created_at": message.created_at.isoformat() if message.created_at else None,
-        "redelivery": message.redelivery,
     }
 
 
