@@ -103,14 +103,16 @@ def test_cooldown_against_a_loop(sessions: int) -> None:
 
 def test_price_level_rule_fires_where_the_close_crosses() -> None:
     px = _walk(250, 3, ["A", "B"])
-    rule = Rule("a", "A 100", "price_level", symbols=("A", "B", "ZZZ"), params={"level": 100}, cooldown=0)
+    rule = Rule(
+        "a", "A 100", "price_level", symbols=("A", "B", "ZZZ"), params={"level": 100}, cooldown=0
+    )
     ev = evaluate_rule(rule, FakeInputs({"close": px}))
     for s in ("A", "B"):
         c = px[s]
         want = ((c.shift(1) <= 100) & (c > 100)) | ((c.shift(1) >= 100) & (c < 100))
-        assert ev.fired[s].tolist() == want.tolist()
+        assert ev.fired_frame()[s].tolist() == want.tolist()
     assert "ZZZ" in ev.unavailable
-    day = ev.fired.index[ev.fired["A"]][0]
+    day = ev.signal.index[ev.fired[:, 0]][0]
     (f,) = [f for f in fires(ev, after=day - pd.Timedelta(days=1), until=day) if f.subject == "A"]
     assert f.values["level"] == 100.0 and f.values["close"] == px.loc[day, "A"]
 
@@ -143,12 +145,16 @@ def test_period_records_count_only_complete_periods() -> None:
     fire, flow, prev = period_records(flows.loc[:"2024-06-26"], "W", "outflow", 4)
     assert list(flow.index[fire]) == [pd.Timestamp("2024-03-15")]
     assert flow.loc["2024-03-15"] == -50.0
+    assert prev.loc["2024-03-15"] == 5.0  # the smallest earlier week: five days of +1
     fire2, flow2, _ = period_records(flows, "W", "outflow", 4)
     assert pd.Timestamp("2024-06-28") in set(flow2.index[fire2])
 
 
 def test_sign_and_state_changes() -> None:
-    s = pd.Series([0.5, 0.2, 0.0, -0.1, -0.3, 0.0, 0.4], index=pd.date_range("2024-01-31", periods=7, freq="ME"))
+    s = pd.Series(
+        [0.5, 0.2, 0.0, -0.1, -0.3, 0.0, 0.4],
+        index=pd.date_range("2024-01-31", periods=7, freq="ME"),
+    )
     fire, prev = sign_changes(s)
     assert list(s.index[fire.to_numpy()]) == [s.index[3], s.index[6]]
     assert prev.iloc[3] == 0.2
@@ -166,7 +172,29 @@ def test_filing_rule_needs_both_items_and_names_unreadable_tickers() -> None:
             "accession": ["a", "b", "c"],
         }
     )
-    rule = Rule("rs", "reverse splits", "filing_8k", symbols=("UNCY", "NOPE"), params={"item": "3.03/5.03"})
+    rule = Rule(
+        "rs", "reverse splits", "filing_8k", symbols=("UNCY", "NOPE"), params={"item": "3.03/5.03"}
+    )
     ev = evaluate_rule(rule, FakeInputs({}, filings={"UNCY": filings}))
     assert [f.day for f in fires(ev)] == [pd.Timestamp("2024-03-05")]
     assert "NOPE" in ev.unavailable and "cannot be read" in ev.unavailable["NOPE"]
+
+
+def test_rating_states_of_a_card() -> None:
+    from types import SimpleNamespace as NS
+
+    from capsize.queries.alerts._scores import card_state
+
+    flag = lambda i, s: NS(id=i, raised=None if s == "NOT ASSESSED" else s == "RAISED")  # noqa: E731
+    card = NS(
+        risk=NS(value="HIGH"),
+        recommendation=NS(value="NOT ASSESSED"),
+        flags=(flag("penny_stock", "RAISED"), flag("dilution", "RAISED"), flag("listing", "CLEAR")),
+    )
+    assert card_state(card, "risk") == "HIGH"
+    assert card_state(card, "recommendation") is None
+    assert card_state(card, "flags") == "dilution, penny_stock"
+    card.flags = (flag("listing", "CLEAR"),)
+    assert card_state(card, "flags") == "none"
+    card.flags = (flag("listing", "NOT ASSESSED"),)
+    assert card_state(card, "flags") is None

@@ -24,7 +24,9 @@ def test_all_is_sorted_and_resolves() -> None:
 
 def test_defaults_are_filled_and_equal_rules_compare_equal() -> None:
     a = Rule("r", "IWM 50d", "price_ma", symbols=("iwm",), params={})
-    b = Rule("r", "IWM  50d", "price_ma", symbols=["IWM"], params={"window": "50", "direction": "BOTH"})  # type: ignore[arg-type]
+    b = Rule(
+        "r", "IWM  50d", "price_ma", symbols=["IWM"], params={"window": "50", "direction": "BOTH"}
+    )  # type: ignore[arg-type]
     assert a == b
     assert a.params == (("direction", "both"), ("window", 50))
     assert a.cooldown == KINDS["price_ma"].default_cooldown
@@ -66,7 +68,13 @@ def test_round_trip_through_dict() -> None:
     ],
 )
 def test_validation_errors_are_one_line_input_errors(fields: dict, words: str) -> None:
-    base = {"id": "r1", "name": "IWM 250", "kind": "price_level", "symbols": ("IWM",), "params": {"level": 250}}
+    base = {
+        "id": "r1",
+        "name": "IWM 250",
+        "kind": "price_level",
+        "symbols": ("IWM",),
+        "params": {"level": 250},
+    }
     with pytest.raises(AlertRuleError) as info:
         Rule(**{**base, **fields})
     assert isinstance(info.value, InputError)

@@ -77,13 +77,22 @@ class Evaluation:
     rule : Rule
     signal : Signal
         The kernel's answer (before the cool-down).
-    fired : DataFrame of bool
+    fired : ndarray of bool
         Fires after the cool-down (same shape as ``signal.fire``).
     """
 
     rule: Rule
     signal: Signal
-    fired: pd.DataFrame
+    fired: np.ndarray
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The subjects evaluated."""
+        return self.signal.subjects
+
+    def fired_frame(self) -> pd.DataFrame:
+        """Return the fires after the cool-down as a boolean frame (dates x subjects)."""
+        return pd.DataFrame(self.fired, index=self.signal.index, columns=list(self.subjects))
 
     @property
     def unavailable(self) -> Mapping[str, str]:
@@ -93,34 +102,28 @@ class Evaluation:
     @property
     def last_day(self) -> pd.Timestamp | None:
         """The last date the rule's data reach (None: no data)."""
-        idx = self.signal.fire.index
+        idx = self.signal.index
         return pd.Timestamp(idx[-1]) if len(idx) else None
 
 
 def evaluate_rule(rule: Rule, inputs: AlertInputs) -> Evaluation:
     """Run ``rule``'s kernel over its history and apply its cool-down."""
     sig = kind_of(rule.kind).kernel(rule, inputs)
-    arr = apply_cooldown(sig.fire.to_numpy(dtype=bool), int(rule.cooldown or 0))
-    fired = pd.DataFrame(arr, index=sig.fire.index, columns=sig.fire.columns)
-    return Evaluation(rule, sig, fired)
+    return Evaluation(rule, sig, apply_cooldown(sig.fire, int(rule.cooldown or 0)))
 
 
 def fires(
     ev: Evaluation, *, after: pd.Timestamp | None = None, until: pd.Timestamp | None = None
 ) -> tuple[Fire, ...]:
     """Return the fires of ``ev`` dated after ``after`` and on or before ``until``, by day then subject."""
-    f = ev.fired
-    if f.empty:
+    f, idx = ev.fired, ev.signal.index
+    if f.size == 0:
         return ()
-    idx = pd.DatetimeIndex(f.index)
-    keep = np.ones(len(idx), dtype=bool)
-    if after is not None:
-        keep &= idx > after
-    if until is not None:
-        keep &= idx <= until
-    rows, cols = np.nonzero(f.to_numpy(dtype=bool) & keep[:, None])
+    lo = 0 if after is None else int(idx.searchsorted(after, side="right"))
+    hi = len(idx) if until is None else int(idx.searchsorted(until, side="right"))
+    rows, cols = np.nonzero(f[lo:hi])
     out = []
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        vals = {name: v.frame.iat[r, c] for name, v in ev.signal.values.items()}
-        out.append(Fire(pd.Timestamp(idx[r]), str(f.columns[c]), vals))
+    for r, c in zip((rows + lo).tolist(), cols.tolist(), strict=True):
+        vals = {name: v.values[r, c] for name, v in ev.signal.values.items()}
+        out.append(Fire(pd.Timestamp(idx[r]), ev.subjects[c], vals))
     return tuple(out)

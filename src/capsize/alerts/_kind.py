@@ -85,9 +85,13 @@ class AlertInputs(Protocol):
 
 @dataclass(frozen=True)
 class Value:
-    """One evidence value a kernel reports: its frame, label, unit and formula."""
+    """One evidence value a kernel reports: its values, label, unit and formula.
 
-    frame: pd.DataFrame
+    ``values`` has the signal's shape (n_days, n_subjects): floats, or objects for
+    ``unit="text"``.
+    """
+
+    values: np.ndarray
     label: str
     unit: str
     formula: str
@@ -95,14 +99,18 @@ class Value:
 
 @dataclass(frozen=True)
 class Signal:
-    """A kernel's answer over history.
+    """A kernel's answer over history (arrays: no frame is built per rule).
 
     Attributes
     ----------
-    fire : DataFrame of bool, shape (n_days, n_subjects)
+    index : DatetimeIndex
+        The days, ascending.
+    subjects : tuple of str
+        The columns: symbols, ``"A/B"``, ``"universe"``, a segment...
+    fire : ndarray of bool, shape (n_days, n_subjects)
         True where the condition holds that day (before the cool-down).
     values : mapping of str to Value
-        Evidence frames on the same index and columns.
+        Evidence arrays of the same shape.
     symbols : mapping of subject to tuple of str
         Symbols or series behind each subject (provenance).
     sources : mapping of subject to str
@@ -111,11 +119,17 @@ class Signal:
         Subjects that could not be evaluated, and why.
     """
 
-    fire: pd.DataFrame
+    index: pd.DatetimeIndex
+    subjects: tuple[str, ...]
+    fire: np.ndarray
     values: Mapping[str, Value] = field(default_factory=dict)
     symbols: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)
     unavailable: Mapping[str, str] = field(default_factory=dict)
+
+    def frame(self) -> pd.DataFrame:
+        """Return ``fire`` as a boolean frame (dates x subjects)."""
+        return pd.DataFrame(self.fire, index=self.index, columns=list(self.subjects))
 
 
 Kernel = Callable[["Rule", AlertInputs], Signal]

@@ -76,7 +76,7 @@ class RuleRow:
     updated_at: datetime
 
     def rule_fields(self) -> dict[str, Any]:
-        """The fields :meth:`capsize.alerts.Rule.from_dict` takes."""
+        """Return the fields :meth:`capsize.alerts.Rule.from_dict` takes."""
         return {
             "id": self.id,
             "name": self.name,
@@ -378,7 +378,7 @@ def list_events(
     since: date | None = None,
     limit: int | None = None,
 ) -> tuple[EventRow, ...]:
-    """Stored events, newest day first (then rule, subject)."""
+    """Return stored events, newest day first (then rule, subject)."""
     if limit is not None and limit < 1:
         raise InputError(f"limit={limit} must be at least 1")
     rows = store.con.execute(

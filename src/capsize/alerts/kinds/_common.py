@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DIRECTION",
     "EvidenceArrays",
+    "SourceMap",
     "direction_word",
     "make_signal",
     "symbol_panel",
@@ -37,6 +38,31 @@ EvidenceArrays = Mapping[str, tuple[np.ndarray, str, str, str]]
 """name -> (values of shape (n_days, n_subjects), label, unit, formula)."""
 
 
+class SourceMap(Mapping[str, str]):
+    """Subject -> source files, looked up only when asked (an event's evidence).
+
+    Most subjects never fire; naming their files for every rule would cost more than
+    evaluating it.
+    """
+
+    def __init__(self, inputs: AlertInputs, dataset: str, subjects: Sequence[str]) -> None:
+        self._inputs, self._dataset, self._keys = inputs, dataset, tuple(subjects)
+        self._found: dict[str, str] = {}
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._found:
+            self._found[key] = self._inputs.source(self._dataset, key)
+        return self._found[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def direction_word(values: Mapping[str, float], a: str, b: str) -> str:
     """``above`` when ``values[a] > values[b]`` else ``below``."""
     return "above" if values.get(a, np.nan) > values.get(b, np.nan) else "below"
@@ -53,13 +79,14 @@ def symbol_panel(
         return pd.DataFrame(index=pd.DatetimeIndex([], name="date")), dict.fromkeys(
             syms, str(exc).split(";")[0]
         )
-    missing = {
-        s: f"no {field} data for {s} on or before the day"
-        for s in syms
-        if s not in frame.columns or frame[s].notna().sum() == 0
-    }
-    keep = [s for s in syms if s not in missing]
-    return frame[keep], missing
+    cols = list(frame.columns)
+    has = dict(
+        zip(cols, (~np.isnan(frame.to_numpy(dtype=float))).any(axis=0).tolist(), strict=True)
+    )
+    missing = {s: f"no {field} data for {s} in the days read" for s in syms if not has.get(s)}
+    if not missing and cols == list(syms):
+        return frame, missing
+    return frame[[s for s in syms if s not in missing]], missing
 
 
 def make_signal(
@@ -73,21 +100,22 @@ def make_signal(
     unavailable: Mapping[str, str] | None = None,
 ) -> Signal:
     """Wrap kernel arrays as a :class:`Signal` (one column per subject)."""
-    cols = pd.Index(list(subjects))
     vals = {
-        name: Value(pd.DataFrame(arr, index=index, columns=cols), label, unit, formula)
+        name: Value(arr, label, unit, formula)
         for name, (arr, label, unit, formula) in values.items()
     }
     return Signal(
-        pd.DataFrame(np.asarray(fire, dtype=bool), index=index, columns=cols),
+        pd.DatetimeIndex(index),
+        tuple(str(s) for s in subjects),
+        np.asarray(fire, dtype=bool),
         vals,
         dict(symbols),
-        dict(sources),
+        sources,
         dict(unavailable or {}),
     )
 
 
 def unavailable_signal(subjects: Mapping[str, str]) -> Signal:
     """Return a signal with no evaluable subject: every one is listed with its reason."""
-    empty = pd.DataFrame(index=pd.DatetimeIndex([], name="date"), dtype=bool)
-    return Signal(empty, {}, {}, {}, dict(subjects))
+    index = pd.DatetimeIndex([], name="date")
+    return Signal(index, (), np.zeros((0, 0), dtype=bool), {}, {}, {}, dict(subjects))

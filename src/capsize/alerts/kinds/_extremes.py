@@ -19,7 +19,7 @@ import pandas as pd
 
 from capsize.alerts._kind import AlertInputs, Kind, Signal
 from capsize.alerts._rule import Param
-from capsize.alerts.kinds._common import make_signal, symbol_panel
+from capsize.alerts.kinds._common import SourceMap, make_signal, symbol_panel
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
@@ -74,7 +74,7 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             ),
         },
         symbols={s: (s,) for s in cols},
-        sources={s: inputs.source("bars", s) for s in cols},
+        sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
 

@@ -69,11 +69,15 @@ def period_records(
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     seg = str(rule.param("segment"))
     try:
-        daily = inputs.segment_flows(seg)
+        daily = inputs.memo(("segment_flows", seg), lambda: inputs.segment_flows(seg))
     except DataNotFound as exc:
         return unavailable_signal({seg: str(exc).split(";")[0]})
     period, side = "W" if rule.param("period") == "week" else "M", str(rule.param("side"))
-    fire, flow, prev = period_records(daily, period, side, int(rule.number("min_periods")))
+    least = int(rule.number("min_periods"))
+    fire, flow, prev = inputs.memo(
+        ("flow_records", seg, period, side, least),
+        lambda: period_records(daily, period, side, least),
+    )
     what = "week" if period == "W" else "month"
     return make_signal(
         pd.DatetimeIndex(flow.index, name="date"),

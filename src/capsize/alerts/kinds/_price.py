@@ -15,7 +15,13 @@ import numpy as np
 
 from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses, rolling_mean
 from capsize.alerts._rule import Param
-from capsize.alerts.kinds._common import DIRECTION, direction_word, make_signal, symbol_panel
+from capsize.alerts.kinds._common import (
+    DIRECTION,
+    SourceMap,
+    direction_word,
+    make_signal,
+    symbol_panel,
+)
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
@@ -38,7 +44,7 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             "level": (level, "rule level", "level", "the rule's threshold"),
         },
         symbols={s: (s,) for s in cols},
-        sources={s: inputs.source("bars", s) for s in cols},
+        sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
 
@@ -84,7 +90,7 @@ def _ma_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             "average": (ma, f"{window}-day average", "level", f"mean of the last {window} closes"),
         },
         symbols={s: (s,) for s in cols},
-        sources={s: inputs.source("bars", s) for s in cols},
+        sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
 

@@ -35,13 +35,14 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     subject = f"{a}/{b}"
     if missing:
         return unavailable_signal({subject: "; ".join(missing.values())})
-    both = px[[a, b]].dropna()
-    ratio = (both[a] / both[b]).to_numpy(dtype=float)[:, None]
+    x = px[[a, b]].to_numpy(dtype=float) if list(px.columns) != [a, b] else px.to_numpy(float)
+    ok = ~np.isnan(x).any(axis=1)
+    ratio = (x[ok, 0] / x[ok, 1])[:, None]
     window = int(rule.number("window"))
     avg = rolling_mean(ratio, window)
     fire = crosses(ratio, avg, str(rule.param("direction")))
     return make_signal(
-        both.index,  # type: ignore[arg-type]
+        px.index[ok],  # type: ignore[arg-type]
         [subject],
         fire,
         {

@@ -1,8 +1,10 @@
 """State changes: a rating card field changing, the rotation score changing sign.
 
 * ``rating_change``: a field of the stock's rating card (``recommendation``,
-  ``timeframe`` or ``risk``; :mod:`capsize.stocks.ratings`) differs from its value at
-  the previous evaluation date. A rating card reads filings and fundamentals, so the
+  ``timeframe`` or ``risk``; :mod:`capsize.stocks.ratings`), or the set of its raised
+  risk flags (``flags``; :mod:`capsize.stocks.risk_flags`), differs from its value at
+  the previous evaluation date. A field NOT ASSESSED is no state (no change to or
+  from it). A rating card reads filings and fundamentals, so the
   query layer evaluates it on each week's last session, not every day.
 * ``rotation_sign``: the size-rotation score (:mod:`capsize.analytics.rotation`, the
   month-end point-in-time history, breadth excluded as in the rotation answer) changes
@@ -27,8 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RATING_CHANGE", "RATING_FIELDS", "ROTATION_SIGN", "sign_changes", "state_changes"]
 
-RATING_FIELDS = ("recommendation", "timeframe", "risk")
-"""Rating card fields a rule can watch."""
+RATING_FIELDS = ("recommendation", "timeframe", "risk", "flags")
+"""Rating card fields a rule can watch (``flags``: the set of raised risk flags)."""
 
 
 def state_changes(states: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -78,12 +80,18 @@ def _rating_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
 
 
 def _rating_message(rule: Rule, subject: str, v: Mapping[str, Any]) -> str:
-    return f"{subject} {rule.param('field')} rating changed from {v.get('previous')} to {v.get('state')}"
+    what = (
+        "raised risk flags" if rule.param("field") == "flags" else f"{rule.param('field')} rating"
+    )
+    return f"{subject} {what} changed from {v.get('previous')} to {v.get('state')}"
 
 
 RATING_CHANGE = Kind(
     name="rating_change",
-    summary="a rating card field (recommendation, timeframe, risk) changes between weekly evaluations",
+    summary=(
+        "a rating card field (recommendation, timeframe, risk) or the set of raised risk "
+        "flags changes between weekly evaluations"
+    ),
     subjects="symbols",
     params=(
         Param(

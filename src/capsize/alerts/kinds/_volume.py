@@ -14,7 +14,7 @@ import numpy as np
 
 from capsize.alerts._kind import AlertInputs, Kind, Signal, rolling_mean
 from capsize.alerts._rule import Param
-from capsize.alerts.kinds._common import make_signal, symbol_panel
+from capsize.alerts.kinds._common import SourceMap, make_signal, symbol_panel
 from capsize.alerts.kinds._price import window_plus_one
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             ),
         },
         symbols={s: (s,) for s in cols},
-        sources={s: inputs.source("bars", s) for s in cols},
+        sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
 

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from capsize.data.alerts import EventRow, RuleRow
-from capsize.queries.alerts._inputs import SessionInputs
+from capsize.queries.alerts._inputs import HISTORY_PAD_DAYS, SessionInputs
 from capsize.queries.alerts._queries import (
     add_rule,
     alert_events,
@@ -28,6 +28,7 @@ from capsize.queries.alerts._queries import (
 from capsize.queries.alerts._replay import HORIZONS, replay_rule
 
 __all__ = [
+    "HISTORY_PAD_DAYS",
     "HORIZONS",
     "EventRow",
     "RuleRow",

@@ -86,7 +86,7 @@ def evidence(ev: Evaluation, fire: Fire) -> tuple[Figure, ...]:
     """Return the figures behind one fire, with their provenance (stamped with the fire's day)."""
     sig, rule = ev.signal, ev.rule
     fs = FigureSet(fire.day)
-    first = sig.fire.index[0] if len(sig.fire.index) else fire.day
+    first = sig.index[0] if len(sig.index) else fire.day
     window = f"{first:%Y-%m-%d}..{fire.day:%Y-%m-%d}"
     for name, value in sig.values.items():
         raw = fire.values.get(name)
@@ -172,14 +172,18 @@ def record(
     clock: Callable[[], datetime] = utcnow,
     inputs: SessionInputs | None = None,
 ) -> tuple[EventRow, ...]:
-    """Evaluate the enabled stored rules and record their new events (see the module doc)."""
-    stored = store_alerts.list_rules(s.store, enabled_only=True)
-    rules = [(Rule.from_dict(r.rule_fields()), r) for r in stored]
-    _, new = scheduled_fires(s, rules, inputs)
-    at = clock()
-    events: list[EventRow] = []
-    marks: dict[str, date] = {}
-    for ev, found, through in new:
-        events.extend(event_rows(ev, found, at))
-        marks[ev.rule.id] = _to_date(through)
-    return store_alerts.record_events(s.store, events, marks)
+    """Evaluate the enabled stored rules and record their new events, in one transaction.
+
+    See the module docstring. The store must be open for writing.
+    """
+    with s.store.transaction():  # one snapshot: the rules, their marks, the data, the insert
+        stored = store_alerts.list_rules(s.store, enabled_only=True)
+        rules = [(Rule.from_dict(r.rule_fields()), r) for r in stored]
+        _, new = scheduled_fires(s, rules, inputs)
+        at = clock()
+        events: list[EventRow] = []
+        marks: dict[str, date] = {}
+        for ev, found, through in new:
+            events.extend(event_rows(ev, found, at))
+            marks[ev.rule.id] = _to_date(through)
+        return store_alerts.record_events(s.store, events, marks)

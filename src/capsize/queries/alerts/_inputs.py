@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from capsize.data import userdata
@@ -74,6 +75,9 @@ class SessionInputs:
     rating_days: int = 14
     price_start: pd.Timestamp | None = None
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+    _wide: dict[str, tuple[pd.DatetimeIndex, np.ndarray, dict[str, int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def memo(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """Return ``compute()`` once per key."""
@@ -106,6 +110,9 @@ class SessionInputs:
         """
         if field not in _FIELDS:
             raise InputError(f"field {field!r} is not one of {', '.join(_FIELDS)}")
+        fast = self._from_wide(field, symbols)
+        if fast is not None:
+            return fast
         held = self.memo(("held",), lambda: frozenset(self.s.symbols()))
         syms = [x for x in dict.fromkeys(symbols) if x in held]
         if not syms:
@@ -113,8 +120,23 @@ class SessionInputs:
         cols: dict[str, pd.Series] = {}
         for x in syms:
             cols[x] = self.memo(("px", field, x), partial(self._one, field, x))
-        frame: pd.DataFrame = pd.concat(cols, axis=1).sort_index()
+        frame: pd.DataFrame = pd.concat(cols, axis=1, sort=True)
         return frame
+
+    def _from_wide(self, field: str, symbols: Sequence[str]) -> pd.DataFrame | None:
+        """Slice the prefetched matrix (None when a symbol was not prefetched)."""
+        wide = self._wide.get(field)
+        if wide is None:
+            return None
+        index, values, where = wide
+        if any(x not in where for x in symbols):
+            return None
+        syms = [x for x in dict.fromkeys(symbols) if where[x] >= 0]
+        if not syms:
+            raise DataNotFound(f"no {field} data for {', '.join(symbols)} in the days read")
+        v = values[:, [where[x] for x in syms]]
+        keep = ~np.isnan(v).all(axis=1)
+        return pd.DataFrame(v[keep], index=index[keep], columns=syms)
 
     def _one(self, field: str, symbol: str) -> pd.Series:
         if field == "close":
@@ -157,33 +179,37 @@ class SessionInputs:
         if self.price_start is None and end is not None:
             self.price_start = end - pd.Timedelta(days=int(longest * 1.5) + 10)
         for f, names in need.items():
-            self._read_panel(f, sorted(names & whole), None)
-            self._read_panel(f, sorted(names - whole), self.price_start)
+            parts = [
+                *self._read_panel(f, sorted(names & whole), None),
+                *self._read_panel(f, sorted(names - whole), self.price_start),
+            ]
+            frame = pd.concat(parts, axis=1, sort=True) if parts else pd.DataFrame()
+            where = dict.fromkeys(names, -1)
+            where.update({str(x): j for j, x in enumerate(frame.columns)})
+            index = pd.DatetimeIndex(frame.index, name="date")
+            self._wide[f] = (index, frame.to_numpy(dtype=float), where)
 
-    def _read_panel(self, field: str, symbols: list[str], start: pd.Timestamp | None) -> None:
+    def _read_panel(
+        self, field: str, symbols: list[str], start: pd.Timestamp | None
+    ) -> list[pd.DataFrame]:
         kinds = self.memo(("kinds",), self._kinds)
         held = self.memo(("held",), lambda: frozenset(self.s.symbols()))
         groups: dict[Literal["adjusted", "level"], list[str]] = {}
         for x in symbols:
-            if x in held and ("px", field, x) not in self._memo:
-                groups.setdefault(
-                    "level" if kinds.get(x) in _LEVEL_KINDS else "adjusted", []
-                ).append(x)
+            if x in held:
+                level = kinds.get(x) in _LEVEL_KINDS
+                groups.setdefault("level" if level else "adjusted", []).append(x)
+        out = []
         for basis, names in groups.items():
             try:
-                frame = self.s.store.panel(
-                    names,
-                    field=field,
-                    basis=basis,
-                    start=start,
-                    as_of=self.s.requested,
+                out.append(
+                    self.s.store.panel(
+                        names, field=field, basis=basis, start=start, as_of=self.s.requested
+                    )
                 )
             except DataNotFound:
                 continue
-            for x in frame.columns:
-                col = frame[x].dropna()
-                if len(col):
-                    self._memo[("px", field, str(x))] = col
+        return out
 
     def _kinds(self) -> dict[str, str]:
         return {x: k for k in ("stock", "etf", "index", "crypto") for x in self.s.symbols(k)}
@@ -198,12 +224,16 @@ class SessionInputs:
         if self.start is None or self.start - pd.Timedelta(days=HISTORY_PAD_DAYS) >= uf.start:
             c = uf.closes
             return pd.DataFrame(c.values, index=c.dates, columns=c.tickers)
-        frame: pd.DataFrame = self.s.store.panel(
-            list(uf.universe.members),
-            field="close",
-            basis="adjusted",
-            start=self.start - pd.Timedelta(days=HISTORY_PAD_DAYS),
-            as_of=uf.day,
+        first = self.start - pd.Timedelta(days=HISTORY_PAD_DAYS)
+        frame: pd.DataFrame = self.s.cached(
+            ("alerts", "universe", first),
+            lambda: self.s.store.panel(
+                list(uf.universe.members),
+                field="close",
+                basis="adjusted",
+                start=first,
+                as_of=uf.day,
+            ),
         )
         return frame
 

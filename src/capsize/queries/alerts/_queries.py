@@ -43,11 +43,40 @@ def _status(o: Outcome) -> tuple[str, str]:
     if o.evaluation is None:
         return "cannot evaluate", o.error
     reasons = o.reasons
-    if reasons and o.evaluation.fired.shape[1] == 0:
+    if reasons and not o.evaluation.subjects:
         return "cannot evaluate", "; ".join(f"{k}: {v}" for k, v in reasons.items())
     if reasons:
         return "partly evaluated", "; ".join(f"{k}: {v}" for k, v in reasons.items())
     return "evaluated", ""
+
+
+def _evaluation_tables(
+    outcomes: list[Outcome], events: list[EventRow]
+) -> tuple[TableData, TableData]:
+    fire_rows: list[tuple[Cell, ...]] = [
+        (e.rule_id, e.day.isoformat(), e.subject, e.message, e.link) for e in events
+    ]
+    rule_rows: list[tuple[Cell, ...]] = []
+    for o in outcomes:
+        state, why = _status(o)
+        ld = o.evaluation.last_day if o.evaluation else None
+        rule_rows.append(
+            (o.rule.id, o.rule.kind, state, "" if ld is None else f"{ld:%Y-%m-%d}", why)
+        )
+    return (
+        TableData(
+            "fires",
+            "New alert events",
+            ("Rule", "Day", "Subject", "Message", "Link"),
+            tuple(fire_rows),
+        ),
+        TableData(
+            "rules",
+            "Rules evaluated",
+            ("Rule", "Kind", "Status", "Data through", "Cannot evaluate"),
+            tuple(rule_rows),
+        ),
+    )
 
 
 def evaluate_alerts(
@@ -104,36 +133,13 @@ def evaluate_alerts(
     fs.add(
         "rules", len(outcomes), "count", "rules evaluated", source=_SOURCE, formula="enabled rules"
     )
-    fire_rows: list[tuple[Cell, ...]] = [
-        (e.rule_id, e.day.isoformat(), e.subject, e.message, e.link) for e in events
-    ]
-    rule_rows: list[tuple[Cell, ...]] = []
-    for o in outcomes:
-        state, why = _status(o)
-        ld = o.evaluation.last_day if o.evaluation else None
-        rule_rows.append(
-            (o.rule.id, o.rule.kind, state, "" if ld is None else f"{ld:%Y-%m-%d}", why)
-        )
     return QueryResult(
         "evaluate_alerts",
         day,
         s.requested,
         params={"rules": [r.id for r in chosen]},
         figures=fs.mapping(),
-        tables=(
-            TableData(
-                "fires",
-                "New alert events",
-                ("Rule", "Day", "Subject", "Message", "Link"),
-                tuple(fire_rows),
-            ),
-            TableData(
-                "rules",
-                "Rules evaluated",
-                ("Rule", "Kind", "Status", "Data through", "Cannot evaluate"),
-                tuple(rule_rows),
-            ),
-        ),
+        tables=_evaluation_tables(outcomes, events),
         notes=tuple(
             f"{o.rule.id}: cannot be evaluated for {k if k != '*' else 'any subject'}: {v}"
             for o in outcomes

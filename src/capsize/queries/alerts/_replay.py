@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from capsize.alerts import Fire, Rule, evaluate_rule, fires, kind_of
+from capsize.alerts import Evaluation, Fire, Rule, evaluate_rule, fires, kind_of
 from capsize.errors import DataNotFound, InputError
 from capsize.queries.alerts._inputs import SessionInputs
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
@@ -193,6 +193,48 @@ def _summary(
     return rows
 
 
+_COLUMNS = (
+    "Day",
+    "Subject",
+    "Message",
+    *(c for h in HORIZONS for c in (f"Return {h}d", f"Spread {h}d")),
+)
+
+
+def _tables(
+    fs: FigureSet,
+    inputs: SessionInputs,
+    ev: Evaluation,
+    start: pd.Timestamp,
+    window: str,
+    benchmark: str | None,
+) -> tuple[list[tuple[Cell, ...]], list[tuple[Cell, ...]]]:
+    """Return the fires table's rows (with what followed each) and the summary's rows."""
+    r = ev.rule
+    found = fires(ev, after=start - pd.Timedelta(days=1))
+    rows, rets, spreads = [], [], []
+    for k, f in enumerate(found):
+        row, ra, sp = _fire_row(fs, inputs, r, f, k, benchmark)
+        rows.append(row)
+        rets.append(ra)
+        spreads.append(sp)
+    src = "; ".join(sorted(set(ev.signal.sources.values()))) or "store"
+    fs.add(
+        "fires",
+        len(found),
+        "count",
+        f"times {r.name!r} fired",
+        source=src,
+        window=window,
+        formula=f"{kind_of(r.kind).summary}; cool-down {r.cooldown} sessions",
+    )
+    shape = (-1, len(HORIZONS))
+    summary = _summary(
+        fs, np.array(rets).reshape(shape), np.array(spreads).reshape(shape), src, window
+    )
+    return rows, summary
+
+
 def replay_rule(
     source: Store | Session,
     rule: Rule | str,
@@ -239,42 +281,13 @@ def replay_rule(
     r = _resolve(s, rule)
     inputs = SessionInputs(s, start=start, sec=sec)
     ev = evaluate_rule(r, inputs)
-    if ev.fired.shape[1] == 0:
+    if not ev.subjects:
         why = "; ".join(f"{k}: {v}" for k, v in ev.unavailable.items()) or "no data"
         raise DataNotFound(f"rule {r.id!r} cannot be evaluated: {why}")
-    found = fires(ev, after=start - pd.Timedelta(days=1))
     end = ev.last_day or start
     fs = FigureSet(end)
-    rows, rets, spreads = [], [], []
-    for k, f in enumerate(found):
-        row, ra, sp = _fire_row(fs, inputs, r, f, k, benchmark)
-        rows.append(row)
-        rets.append(ra)
-        spreads.append(sp)
     window = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
-    src = "; ".join(sorted(set(ev.signal.sources.values()))) or "store"
-    fs.add(
-        "fires",
-        len(found),
-        "count",
-        f"times {r.name!r} fired",
-        source=src,
-        window=window,
-        formula=f"{kind_of(r.kind).summary}; cool-down {r.cooldown} sessions",
-    )
-    summary = _summary(
-        fs,
-        np.array(rets).reshape(-1, len(HORIZONS)),
-        np.array(spreads).reshape(-1, len(HORIZONS)),
-        src,
-        window,
-    )
-    cols = (
-        "Day",
-        "Subject",
-        "Message",
-        *(c for h in HORIZONS for c in (f"Return {h}d", f"Spread {h}d")),
-    )
+    rows, summary = _tables(fs, inputs, ev, start, window, benchmark)
     notes = [f"{r.kind}: {kind_of(r.kind).summary}; cool-down {r.cooldown} sessions."]
     notes += [f"cannot be evaluated for {k}: {v}" for k, v in ev.unavailable.items()]
     return QueryResult(
@@ -289,7 +302,7 @@ def replay_rule(
         },
         figures=fs.mapping(),
         tables=(
-            TableData("fires", f"When {r.name!r} would have fired", cols, tuple(rows)),
+            TableData("fires", f"When {r.name!r} would have fired", _COLUMNS, tuple(rows)),
             TableData(
                 "summary",
                 "What followed",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -14,11 +14,13 @@ if TYPE_CHECKING:
     from capsize.queries.alerts._inputs import SessionInputs
     from capsize.queries.session import Session
 
-__all__ = ["rating_states", "rotation_scores"]
+__all__ = ["card_state", "rating_states", "rotation_scores"]
 
 ROTATION_START = pd.Timestamp("2001-01-31")
 """First month end a replay scores (IWM history starts 2000-05)."""
-LIVE_MONTHS = 8
+NOT_ASSESSED = "NOT ASSESSED"
+"""A rating field without its evidence: not a state, so neither the start nor the end of a change."""
+LIVE_MONTHS = 4
 """Month ends a scheduled run scores (each costs a full point-in-time score)."""
 
 
@@ -65,11 +67,28 @@ def _week_ends(closes: pd.Series, first: pd.Timestamp) -> list[pd.Timestamp]:
     return [pd.Timestamp(x) for x in last.index]
 
 
+def card_state(card: Any, field: str) -> str | None:
+    """Return a rating card's ``field`` as a state (None: NOT ASSESSED).
+
+    ``flags``: the raised risk flags' ids, sorted and comma-joined (``"none"`` when none
+    is raised; None when no flag could be assessed).
+    """
+    if field != "flags":
+        value = str(getattr(card, field).value)
+        return None if value == NOT_ASSESSED else value
+    flags = tuple(card.flags)
+    if all(f.raised is None for f in flags):
+        return None
+    raised = sorted(str(f.id) for f in flags if f.raised)
+    return ", ".join(raised) or "none"
+
+
 def rating_states(inputs: SessionInputs, symbols: Sequence[str], field: str) -> pd.DataFrame:
     """Rating card ``field`` of each symbol on each week's last session since the start.
 
-    Each card is rated with a session as of that day (point in time). Errors are kept
-    in ``attrs["errors"]`` per symbol.
+    Each card is rated with a session as of that day (point in time). A field NOT
+    ASSESSED is missing (None), not a state. Errors are kept in ``attrs["errors"]`` per
+    symbol.
     """
     from capsize.queries.session import Session
     from capsize.queries.stocks.rating import rating_card
@@ -95,7 +114,7 @@ def rating_states(inputs: SessionInputs, symbols: Sequence[str], field: str) -> 
                 card = rating_card(
                     Session(s.store, d, s.settings), ticker=sym, sec=inputs.sec_source()
                 ).card
-                vals[d] = str(getattr(card, field).value)
+                vals[d] = card_state(card, field)
             except CapsizeError as exc:
                 errors[sym] = str(exc).splitlines()[0][:160]
         cols[sym] = pd.Series(vals, dtype=object)
