@@ -52,7 +52,10 @@ def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
     """Evaluate the rules as of ``as_of``, record their events, deliver; print the result."""
     from capsize.queries.alert_commands import run_and_deliver
 
-    show_result(run_and_deliver(as_of, wait=wait), as_json=as_json)
+    result = run_and_deliver(as_of, wait=wait)
+    show_result(result, as_json=as_json)
+    if not as_json:
+        console.print(f"{result.value('recorded')} new alert event(s) recorded", highlight=False)
 
 
 def register(alerts_app: typer.Typer) -> None:
