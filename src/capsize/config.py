@@ -35,14 +35,28 @@ CAPSIZE_NO_CACHE
     Set to 1 to build the report without its cache (:mod:`capsize.report.cache`).
 
 ``config.toml`` tables: ``[segments]`` (per segment a table of ``label``, ``min_cap``,
-``max_cap`` (USD) and ``proxies``, or a list of fund tickers) and ``[rotation.weights]``
-(component = weight >= 0).
+``max_cap`` (USD) and ``proxies``, or a list of fund tickers), ``[rotation.weights]``
+(component = weight >= 0) and ``[alerts]`` (delivery of alerts, see below).
+
+Alert delivery (``[alerts]``, ``[alerts.smtp]``, ``[alerts.webhook]``)
+-----------------------------------------------------------------
+``[alerts]`` ``base_url`` (the dashboard's address, for the link every alert carries),
+``attempts`` (tries per delivery, 1 to 10, default 5), ``backoff`` (seconds before the
+second try, doubled after each, default 1) and ``max_backoff`` (longest wait, default 60).
+``[alerts.smtp]`` ``host``, ``port`` (default 587), ``user`` and ``password_env`` (the
+name of the environment variable holding the password; never the password itself),
+``from`` (sender address), ``tls`` (``starttls`` (default), ``implicit`` or ``none``;
+``none`` is refused with a user, as it would send the password in clear), ``timeout``
+(seconds, default 20) and ``ca_file`` (a PEM bundle to trust instead of the system's).
+``[alerts.webhook]`` ``secret_env`` (the variable holding the HMAC secret) and
+``timeout`` (seconds, default 10).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +65,14 @@ from typing import Any
 
 from capsize.errors import InputError
 
-__all__ = ["Settings", "data_home", "load_settings"]
+__all__ = [
+    "AlertSettings",
+    "Settings",
+    "SmtpSettings",
+    "WebhookSettings",
+    "data_home",
+    "load_settings",
+]
 
 MAX_HTTP_TIMEOUT = 600.0
 """Largest accepted ``http_timeout``, seconds."""
@@ -102,6 +123,84 @@ def data_home(home: str | os.PathLike[str] | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    """How alert emails are sent (``[alerts.smtp]``).
+
+    Attributes
+    ----------
+    host : str
+        SMTP server.
+    port : int
+        Its port (587 for STARTTLS, 465 for implicit TLS).
+    sender : str
+        The ``From`` address (key ``from``).
+    tls : {"starttls", "implicit", "none"}
+        How the connection is encrypted.
+    user : str or None
+        Login name (None: no login).
+    password_env : str or None
+        Name of the environment variable holding the password.
+    timeout : float
+        Seconds per SMTP operation.
+    ca_file : Path or None
+        PEM certificates to trust instead of the system's.
+    """
+
+    host: str
+    sender: str
+    port: int = 587
+    tls: str = "starttls"
+    user: str | None = None
+    password_env: str | None = None
+    timeout: float = 20.0
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """How alert webhooks are signed and sent (``[alerts.webhook]``).
+
+    Attributes
+    ----------
+    secret_env : str or None
+        Name of the environment variable holding the HMAC-SHA256 secret.
+    timeout : float
+        Seconds per request (connect and read).
+    """
+
+    secret_env: str | None = None
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Delivery of alerts (``[alerts]``).
+
+    Attributes
+    ----------
+    base_url : str
+        The dashboard's address; an alert's link is relative to it.
+    attempts : int
+        Tries per delivery before it goes to the dead-letter record.
+    backoff : float
+        Seconds before the second try, doubled after each try.
+    max_backoff : float
+        Longest wait between tries, seconds.
+    smtp : SmtpSettings or None
+        Email delivery (None: email channels fail with a message naming the table).
+    webhook : WebhookSettings
+        Webhook delivery.
+    """
+
+    base_url: str = "http://127.0.0.1:8000"
+    attempts: int = 5
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    smtp: SmtpSettings | None = None
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved capsize settings.
 
@@ -123,6 +222,8 @@ class Settings:
         Whether numba kernels may be used.
     segments : dict
         Raw ``[segments]`` table from the TOML config (user-defined segments).
+    alerts : AlertSettings
+        Delivery of alerts (``[alerts]``).
     """
 
     home: Path
@@ -133,6 +234,7 @@ class Settings:
     http_deadline: float = 120.0
     use_numba: bool = True
     segments: dict[str, object] = field(default_factory=dict)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @property
     def store_path(self) -> Path:
@@ -237,8 +339,9 @@ _SPECS: tuple[_Spec, ...] = (
 )
 """Scalar settings read from the environment or ``config.toml``, in one table."""
 
-_TABLES = ("segments", "rotation")
-"""``config.toml`` tables, validated by :func:`_check_segments` and :func:`_check_rotation`."""
+_TABLES = ("alerts", "segments", "rotation")
+"""``config.toml`` tables, validated by :func:`_check_segments`, :func:`_check_rotation` and
+:func:`_check_alerts`."""
 
 _KNOWN_KEYS = tuple(sorted([*(s.key for s in _SPECS if s.key), *_TABLES]))
 
@@ -342,6 +445,148 @@ def _check_rotation(raw: object, path: Path) -> None:
             )
 
 
+# --------------------------------------------------------------------------- [alerts]
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]{1,253}$")
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+
+
+def _text(label: str, raw: object) -> str:
+    if not isinstance(raw, str) or not raw.strip() or not raw.isprintable():
+        raise InputError(f"{label}={raw!r} must be one line of printable text")
+    return raw.strip()
+
+
+def _env_name(label: str, raw: object) -> str:
+    if not isinstance(raw, str) or not _ENV_NAME.match(raw):
+        raise InputError(
+            f"{label}={raw!r} is not an environment variable name; give the variable's "
+            "name (e.g. CAPSIZE_SMTP_PASSWORD), never the secret itself"
+        )
+    return raw
+
+
+def _host(label: str, raw: object) -> str:
+    if not isinstance(raw, str) or not _HOST.match(raw):
+        raise InputError(f"{label}={raw!r} is not a host name; e.g. smtp.example.org")
+    return raw
+
+
+def _port(label: str, raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 65535:
+        raise InputError(f"{label}={raw!r} is not a port; use a whole number 1 to 65535, e.g. 587")
+    return raw
+
+
+def _sender(label: str, raw: object) -> str:
+    text = _text(label, raw)
+    inner = text.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in text else text
+    if not _ADDRESS.match(inner):
+        raise InputError(f"{label}={raw!r} is not an email address; e.g. alerts@example.org")
+    return text
+
+
+def _tls(label: str, raw: object) -> str:
+    if raw not in ("starttls", "implicit", "none"):
+        raise InputError(f"{label}={raw!r} must be one of starttls, implicit, none")
+    return str(raw)
+
+
+def _pem(label: str, raw: object) -> Path:
+    path = _folder(label, raw)
+    if not path.is_file():
+        raise InputError(f"{label}={raw!r} is not a file; give a PEM certificate bundle")
+    return path
+
+
+def _base_url(label: str, raw: object) -> str:
+    text = _text(label, raw)
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise InputError(f"{label}={raw!r} is not an http(s) address; e.g. http://127.0.0.1:8000")
+    return text.rstrip("/")
+
+
+_Field = tuple[str, str, Callable[[str, object], object]]
+"""(``config.toml`` key, attribute, parser) of one key of an ``[alerts...]`` table."""
+
+_SMTP_FIELDS: tuple[_Field, ...] = (
+    ("host", "host", _host),
+    ("port", "port", _port),
+    ("user", "user", _text),
+    ("password_env", "password_env", _env_name),
+    ("from", "sender", _sender),
+    ("tls", "tls", _tls),
+    ("timeout", "timeout", _bounded_seconds(MAX_HTTP_TIMEOUT, "20")),
+    ("ca_file", "ca_file", _pem),
+)
+_WEBHOOK_FIELDS: tuple[_Field, ...] = (
+    ("secret_env", "secret_env", _env_name),
+    ("timeout", "timeout", _bounded_seconds(MAX_HTTP_TIMEOUT, "10")),
+)
+_ALERT_FIELDS: tuple[_Field, ...] = (
+    ("base_url", "base_url", _base_url),
+    ("attempts", "attempts", _attempts),
+    ("backoff", "backoff", _bounded_seconds(3600.0, "1")),
+    ("max_backoff", "max_backoff", _bounded_seconds(3600.0, "60")),
+)
+
+
+def _fields(raw: object, table: str, fields: tuple[_Field, ...], path: Path) -> dict[str, Any]:
+    """Parse the keys of table ``table``; unknown keys and bad values are one-line errors."""
+    where = f"[{table}] in {str(path)!r}"
+    if not isinstance(raw, dict):
+        raise InputError(f"{where} must be a table of key = value, not {raw!r}")
+    known = {key for key, _, _ in fields}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise InputError(
+            f"unknown key(s) {', '.join(map(repr, unknown))} in {where}; "
+            f"known keys: {', '.join(sorted(known))}"
+        )
+    out: dict[str, Any] = {}
+    for key, attr, parse in fields:
+        if key in raw:
+            try:
+                out[attr] = parse(f"{table}.{key}", raw[key])
+            except InputError as exc:
+                raise InputError(f"{exc} ({where})") from None
+    return out
+
+
+def _check_smtp(raw: object, path: Path) -> SmtpSettings:
+    values = _fields(raw, "alerts.smtp", _SMTP_FIELDS, path)
+    where = f"[alerts.smtp] in {str(path)!r}"
+    missing = [key for key, attr in (("host", "host"), ("from", "sender")) if attr not in values]
+    if missing:
+        raise InputError(
+            f'{where} needs {" and ".join(missing)}; e.g. host = "smtp.example.org", '
+            'from = "alerts@example.org"'
+        )
+    if values.get("tls") == "none" and ("user" in values or "password_env" in values):
+        raise InputError(
+            f'{where}: tls = "none" would send the password in clear; '
+            'use tls = "starttls" or "implicit"'
+        )
+    if ("user" in values) != ("password_env" in values):
+        raise InputError(f"{where}: give both user and password_env, or neither")
+    return SmtpSettings(**values)
+
+
+def _check_alerts(raw: object, path: Path) -> AlertSettings:
+    """Validate ``[alerts]`` with its ``smtp`` and ``webhook`` tables."""
+    if not isinstance(raw, dict):
+        raise InputError(f"[alerts] in {str(path)!r} must be a table, not {raw!r}")
+    scalars = {k: v for k, v in raw.items() if k not in ("smtp", "webhook")}
+    values = _fields(scalars, "alerts", _ALERT_FIELDS, path)
+    if values.get("backoff", 1.0) > values.get("max_backoff", 60.0):
+        raise InputError(f"[alerts] in {str(path)!r}: backoff must not exceed max_backoff")
+    smtp = _check_smtp(raw["smtp"], path) if "smtp" in raw else None
+    webhook = WebhookSettings(
+        **_fields(raw.get("webhook", {}), "alerts.webhook", _WEBHOOK_FIELDS, path)
+    )
+    return AlertSettings(smtp=smtp, webhook=webhook, **values)
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -394,5 +639,8 @@ def load_settings(
     segments = _check_segments(toml["segments"], path) if "segments" in toml else {}
     if "rotation" in toml:
         _check_rotation(toml["rotation"], path)
+    alerts = _check_alerts(toml["alerts"], path) if "alerts" in toml else AlertSettings()
     no_numba = _flag("CAPSIZE_NO_NUMBA", os.environ.get("CAPSIZE_NO_NUMBA", ""))
-    return Settings(home=home_path, use_numba=not no_numba, segments=segments, **values)
+    return Settings(
+        home=home_path, use_numba=not no_numba, segments=segments, alerts=alerts, **values
+    )

@@ -6,15 +6,13 @@ renders its answer. Imports of pandas-backed modules stay inside the functions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
 from capsize._cli._common import console, escape_markup, handle_errors, parse_date_option
+from capsize._cli.alert_delivery import register as register_delivery
 from capsize.errors import InputError
-
-if TYPE_CHECKING:
-    from capsize.queries.alerts import EventRow
 
 __all__ = ["parse_params", "register"]
 
@@ -39,16 +37,6 @@ def parse_params(pairs: list[str]) -> dict[str, object]:
             raise InputError(f"--param {pair!r} is not NAME=VALUE; use e.g. --param level=250")
         out[key.strip()] = value.strip()
     return out
-
-
-def _print_events(events: tuple[EventRow, ...]) -> None:
-    for e in events:
-        console.print(
-            f"{e.day} {escape_markup(e.rule_id)} {escape_markup(e.subject)}: "
-            f"{escape_markup(e.message)}",
-            highlight=False,
-        )
-    console.print(f"{len(events)} new alert event(s) recorded", highlight=False)
 
 
 @alerts_app.command("add")
@@ -138,10 +126,10 @@ def run_cmd(
     as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as of this day (YYYY-MM-DD)."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help="Seconds to wait for the store."),
 ) -> None:
-    """Evaluate the rules and record new events (idempotent; safe to run from cron)."""
-    from capsize.queries.alerts import run_alerts
+    """Evaluate the rules, record new events and deliver them (idempotent; cron-friendly)."""
+    from capsize._cli.alert_delivery import run_and_show
 
-    _print_events(run_alerts(parse_date_option(as_of, "--as-of"), wait=wait))
+    run_and_show(parse_date_option(as_of, "--as-of"), wait, as_json=False)
 
 
 @alerts_app.command("backtest")
@@ -170,6 +158,9 @@ def backtest_cmd(
     print_result_table(res.table("fires"))
     print_result_table(res.table("summary"))
     print_footer(res)
+
+
+register_delivery(alerts_app)  # dead-letter (the delivery half of the alerts)
 
 
 def register(app: typer.Typer) -> None:

@@ -165,7 +165,27 @@ CREATE TABLE IF NOT EXISTS alert_events (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# Alert delivery outbox (issue 18): one row per alert event and channel (``email:ADDR``,
+# ``webhook:URL``); the ``log`` channel is the event row itself and has none. ``status``
+# pending -> sent, or dead (the dead-letter record) after the last failed try.
+# ``in_flight``: a send began and its outcome is not recorded yet (the sender died if it is
+# still set when the next run starts: that run sends again with the same idempotency key).
+_V4_OUTBOX = """
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    event_id VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,        -- 'pending' | 'sent' | 'dead'
+    attempts INTEGER NOT NULL,      -- tries made, over all runs
+    last_error VARCHAR NOT NULL,    -- '' when none
+    in_flight BOOLEAN NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    sent_at TIMESTAMP,
+    PRIMARY KEY (event_id, channel)
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4_OUTBOX)
 """SQL scripts; ``MIGRATIONS[i]`` upgrades a store from version ``i`` to ``i + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

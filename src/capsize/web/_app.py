@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from capsize import __version__
 from capsize.errors import CapsizeError, MissingDependencyError
 from capsize.queries.watchlists import upgrade_store
+from capsize.web._alerts import install_alerts
 from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._api import build_router
 from capsize.web._errors import WebError, error_response
@@ -169,6 +170,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         state.snapshots.on_new = lambda generation: _start_warm_up(state, generation)
     _install_errors(app)
     app.include_router(build_router(state))
+    install_alerts(app, state)
     app.include_router(build_pages(cfg.pages))
     plotly_path = plotly_js()
 

@@ -367,6 +367,32 @@ REGISTRY: tuple[QuerySpec, ...] = (
         summary="One watchlist.",
         user_data=True,
     ),
+    # alerts (issue 18): also under /api/v1/alerts, with the rule writes (web/_alerts.py)
+    QuerySpec(
+        "alert_notifications",
+        "capsize.queries.alert_delivery:alert_notifications",
+        "Alerts",
+        "alerts",
+        params=(Param("limit", "int", help="most alerts listed", minimum=1, maximum=1000),),
+        summary="Alerts that fired, newest first, with their evidence, link and delivery.",
+        user_data=True,
+    ),
+    QuerySpec(
+        "alert_rules",
+        "capsize.queries.alerts:alert_rules",
+        "Alert rules",
+        "alerts",
+        summary="The alert rules (create and delete them under /api/v1/alerts/rules).",
+        user_data=True,
+    ),
+    QuerySpec(
+        "alert_dead_letters",
+        "capsize.queries.alert_delivery:alert_dead_letters",
+        "Failed deliveries",
+        "alerts",
+        summary="Alert deliveries that failed their last try (nothing is dropped).",
+        user_data=True,
+    ),
 )
 """Every query the web serves, in the order the API lists them."""
 
@@ -530,6 +556,21 @@ PAGES: tuple[Page, ...] = (
             Section("data_sources", {"bars": "{symbols}"}, title="Data behind this list"),
         ),
         "One list: its symbols and how they did.",
+    ),
+    Page(
+        "alerts",
+        "/alerts",
+        "Alerts",
+        (
+            Section(
+                "alert_notifications",
+                link=("Event", "/alerts/open/{}"),
+                columns=("Day", "Rule", "Subject", "Message", "Evidence", "Delivery", "Event"),
+            ),
+            Section("alert_rules"),
+            Section("alert_dead_letters"),
+        ),
+        "Alerts that fired, with the figures that triggered them and where they went.",
     ),
     Page(
         "sources",

@@ -1,0 +1,80 @@
+"""Alert delivery commands: ``capsize alerts dead-letter``, and the delivery half of ``run``.
+
+``register(alerts_app)`` adds ``dead-letter`` to the ``capsize alerts`` group;
+``run_and_show`` is the body of ``capsize alerts run`` (evaluate, record, deliver).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from capsize._cli._common import console, emit_json, handle_errors, print_table
+
+if TYPE_CHECKING:
+    from capsize.queries.result import Figure, QueryResult
+
+__all__ = ["WAIT_HELP", "register", "run_and_show", "show_result"]
+
+WAIT_HELP = "Seconds to wait while another process writes the store (another run, an update)."
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    fig: Figure | None = value if hasattr(value, "provenance") else None  # type: ignore[assignment]
+    if fig is not None:
+        return "n/a" if fig.value is None else f"{fig.value:g}"
+    return str(value)
+
+
+def show_result(result: QueryResult, *, as_json: bool = False) -> None:
+    """Print a delivery result: its counts, then its table (or all of it as JSON)."""
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    counts = ", ".join(
+        f"{fid} {fig.value}"
+        for fid, fig in result.figures.items()
+        if fid
+        in ("recorded", "created", "sent", "dead", "redelivered", "pending", "revived", "count")
+    )
+    console.print(counts)
+    for table in result.tables:
+        if table.rows:
+            print_table(
+                [[_cell(c) for c in row] for row in table.rows], table.columns, title=table.title
+            )
+
+
+def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
+    """Evaluate the rules as of ``as_of``, record their events, deliver; print the result."""
+    from capsize.queries.alert_commands import run_and_deliver
+
+    result = run_and_deliver(as_of, wait=wait)
+    show_result(result, as_json=as_json)
+    if not as_json:
+        console.print(f"{result.value('recorded')} new alert event(s) recorded", highlight=False)
+
+
+def register(alerts_app: typer.Typer) -> None:
+    """Add ``dead-letter`` to the ``capsize alerts`` group."""
+
+    @alerts_app.command("dead-letter")
+    @handle_errors
+    def dead_letter(
+        retry: bool = typer.Option(
+            False, "--retry", help="Send the dead deliveries again (all, or those of --event)."
+        ),
+        event: list[str] = typer.Option(
+            [], "--event", help="Only this event id (repeat the option for several)."
+        ),
+        wait: float = typer.Option(0.0, "--wait", min=0.0, help=WAIT_HELP),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    ) -> None:
+        """List the deliveries that failed their last try (nothing is dropped); --retry sends them again."""
+        from capsize.queries.alert_commands import dead_letters
+
+        result = dead_letters(retry=retry, event_ids=list(event) or None, wait=wait)
+        show_result(result, as_json=as_json)
