@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CACHE_FORMAT",
+    "CODE_ROOT",
     "KEEP",
     "LIBRARIES",
     "ReportFiles",
@@ -76,7 +77,8 @@ KEEP = 8
 LIBRARIES = ("pandas", "numpy", "duckdb", "jinja2", "markupsafe", "matplotlib")
 """Libraries whose installed version is part of the key (by their package file)."""
 
-_PACKAGE = Path(__file__).resolve().parents[1]
+CODE_ROOT = Path(__file__).resolve().parents[1]
+"""The package folder whose files the key covers (read at each call)."""
 _CODE_SUFFIXES = (".py", ".j2", ".css", ".js", ".toml", ".json")
 
 
@@ -102,8 +104,9 @@ def cache_enabled() -> bool:
     return os.environ.get("CAPSIZE_NO_CACHE", "").strip().lower() not in {"1", "true", "yes"}
 
 
-def code_files(root: Path = _PACKAGE) -> list[Path]:
+def code_files(root: Path | None = None) -> list[Path]:
     """Return the package's files that the key covers (modules, templates, assets), sorted."""
+    root = root or CODE_ROOT
     return sorted(
         p
         for p in root.rglob("*")
@@ -125,10 +128,11 @@ def _library_line(name: str) -> str:
     return f"{name}:{origin}:{st.st_size}:{st.st_mtime_ns};"
 
 
-def _code_version(root: Path = _PACKAGE) -> str:
+def _code_version() -> str:
     """Digest of the code: capsize's version, its files (size, mtime), the libraries'."""
     from capsize import __version__
 
+    root = CODE_ROOT
     h = hashlib.sha256(__version__.encode())
     for p in code_files(root):
         h.update(_file_line(p, root).encode())
