@@ -158,10 +158,12 @@ def _write_and_check(home: Path, tmp_path: Path) -> None:
     w = Store.open(home / "capsize.duckdb")
     assert read_stamp(home / "capsize.duckdb") is None  # a writer removes the stamp
     try:
-        day, close = w.con.execute(
+        row = w.con.execute(
             "SELECT date, close FROM bars WHERE symbol = 'SPY' AND basis = 'adjusted' "
             "ORDER BY date DESC LIMIT 1"
         ).fetchone()
+        assert row is not None
+        day, close = row
         w.write_bars(
             pd.DataFrame(
                 {
