@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from capsize._cli.warm import parse_report_args, run_warm
 from capsize.cli import app
 from capsize.config import load_settings
 from capsize.data.stamp import read_stamp
@@ -198,13 +199,14 @@ def _write_and_check(home: Path, tmp_path: Path) -> None:
     assert read_stamp(home / "capsize.duckdb") is None
 
 
-def test_the_warm_command_imports_no_pandas_or_duckdb(env: Path, tmp_path: Path) -> None:
+def test_the_warm_command_imports_no_pandas_duckdb_or_typer(env: Path, tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from capsize.cli import main\n"
         f"sys.argv = ['capsize', 'report', '-q', '--out', {str(tmp_path)!r}]\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code\n"
-        "heavy = sorted({'pandas', 'numpy', 'duckdb', 'jinja2'} & set(sys.modules))\n"
+        "heavy = {'pandas', 'numpy', 'duckdb', 'jinja2', 'typer', 'pydantic', 'rich'}\n"
+        "heavy = sorted(heavy & set(sys.modules))\n"
         "assert not heavy, heavy\n"
     )
     done = subprocess.run(
@@ -222,3 +224,39 @@ def test_iso_day_accepts_only_what_the_query_layer_reads_as_that_day() -> None:
         assert iso_day(text) == f"{parse_as_of(text):%Y-%m-%d}"
     for text in ("2025-13-01", "1899-12-31", "2200-01-01", "2025-1-08", "２０２５-10-08", ""):
         assert iso_day(text) is None
+
+
+def test_the_warm_command_writes_what_typer_writes_or_declines(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (html,) = (env / "cold").glob("*.html")
+    out = tmp_path / "r.html"
+    assert run_warm(["report", "--quiet", f"--out={out}", "-f", "html", "--wait", "2.5"])
+    assert out.read_bytes() == html.read_bytes()
+    assert capsys.readouterr().out == f"Report written: {out}\n"
+    assert run_warm(["report", "-f", "md", "-o", str(tmp_path / "md" / "note.md")])
+    assert _files(tmp_path / "md") == _files(env / "cold" / "md")
+    capsys.readouterr()
+    declined = (
+        ["data", "import", "x"],  # another command
+        ["report", "--help"],
+        ["report", "--open"],
+        ["report", "-f", "pdf"],
+        ["report", "--format", "docx"],  # Typer says what is wrong
+        ["report", "--wait", "-1"],
+        ["report", "--wait", "soon"],
+        ["report", "--as-of", "2026-08-20"],  # not cached
+        ["report", "--as-of", "08/20/2026"],
+        ["report", "--out"],  # no value
+        ["report", "--out", "-q"],
+        ["report", "-q", "-q"],  # repeated
+        ["report", "-qo", str(out)],  # combined short options: Typer's
+        ["report", "extra"],
+    )
+    for args in declined:
+        assert not run_warm(args), args
+    assert parse_report_args(["report", "--as-of=2026-08-21", "--data-dir", "d"]) == {
+        "as_of": "2026-08-21",
+        "data_dir": "d",
+    }
+    assert capsys.readouterr().out == ""

@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from capsize.report.context import ReportContext
     from capsize.report.narrative import Narrative
 
-__all__ = ["FORMATS", "iso_day", "markdown_name", "render_files", "warm_report", "write_report"]
+__all__ = [
+    "FORMATS",
+    "iso_day",
+    "markdown_name",
+    "render_files",
+    "warm_report",
+    "write_files",
+    "write_report",
+]
 
 FORMATS = ("html", "md", "pdf")
 """Output formats; html and md are kept in the cache as files."""
@@ -96,7 +104,7 @@ def render_files(
     return ReportFiles(ctx.day, files)
 
 
-def _emit(report: ReportFiles, fmt: str, out: Path | None) -> Path:
+def write_files(report: ReportFiles, fmt: str, out: Path | None) -> Path:
     """Write ``report`` where ``capsize report --format fmt --out out`` writes; return the report."""
     main, *rest = report.files
     if fmt == "html":
@@ -140,7 +148,7 @@ def warm_report(as_of: str | None, fmt: str, out: Path | None) -> Path | None:
         return None
     name = markdown_name(fmt, out)
     report = cached_files(settings, key_for(stamp.version, settings, asked), fmt, name)
-    return None if report is None else _emit(report, fmt, out)
+    return None if report is None else write_files(report, fmt, out)
 
 
 def write_report(
@@ -187,4 +195,4 @@ def write_report(
     report = render_files(ctx, narrative, fmt, name)
     if key is not None:
         store_files(settings, key, fmt, name, report)
-    return _emit(report, fmt, out)
+    return write_files(report, fmt, out)
