@@ -6,7 +6,7 @@ Uses the store at ``CAPSIZE_HOME`` when it holds data; otherwise imports the sha
 Two measurements, each in fresh Python processes (nothing warm in memory but the OS
 file cache):
 
-1. **Steps.** A child process runs the report step by step, as ``capsize report`` does,
+1. **Steps.** A child process builds the report step by step, as ``capsize report`` does,
    and times each step (wall and CPU): the CLI's imports, the report's imports, opening
    the session, choosing the proxies, every section (in build order, each with the
    imports and queries it triggers first), the watch list and Sources, the narrative,
@@ -14,10 +14,10 @@ file cache):
    same child, is one ``store.closes`` read of the report's proxies; every step is shown
    as a ratio to it. The child runs ``--repeat`` times; the table shows the median.
 2. **Warm steps.** A child process runs the warm path step by step, as ``capsize
-   report`` does when the same report was written before: the CLI's imports, Typer's
-   option coercion (Pydantic), the warm path's imports, the settings, the store's stamp
-   file, the cache key (code files, libraries, ``config.toml``), reading the cached
-   files and writing them (atomic).
+   report`` does when the same report was written before: the CLI's imports (Typer is
+   not imported: :mod:`capsize._cli.warm` reads the options), the warm path's imports,
+   the settings, the store's stamp file, the cache key (code files, libraries,
+   ``config.toml``), reading the cached files and writing them (atomic).
 3. **End to end.** ``capsize report -q --out FILE`` in a new process, ``--repeat``
    times: without the report cache (``CAPSIZE_NO_CACHE=1``: every query runs), and with
    a warm cache (same store data, code, settings and day: the cached files are written
@@ -95,7 +95,9 @@ def _timed(steps: list[Step], name: str, fn: Callable[[], Any]) -> Any:
 def child(as_of: str | None, out: Path) -> list[Step]:
     """Run the report step by step in this (new) process and time each step."""
     steps: list[Step] = []
-    _timed(steps, "import capsize.cli (CLI start-up)", lambda: __import__("capsize.cli"))
+    _timed(
+        steps, "import capsize.cli, build the Typer app", lambda: __import__("capsize.cli").cli.app
+    )
 
     def imports() -> None:
         import capsize.queries
@@ -145,8 +147,16 @@ def child(as_of: str | None, out: Path) -> list[Step]:
 def warm_child(as_of: str | None, out: Path) -> list[Step]:
     """Run the warm path step by step in this (new) process and time each step."""
     steps: list[Step] = []
-    _timed(steps, "import capsize.cli (CLI start-up)", lambda: __import__("capsize.cli"))
-    _timed(steps, "Typer option coercion (pydantic)", lambda: __import__("typer._adapters"))
+
+    def cli_imports() -> None:
+        import capsize._cli.warm
+        import capsize.cli  # noqa: F401
+
+    _timed(steps, "import capsize.cli + _cli.warm", cli_imports)
+    args = ["report", "-q", "--out", str(out)] + (["--as-of", as_of] if as_of else [])
+    from capsize._cli.warm import parse_report_args
+
+    _timed(steps, "read the options (no Typer)", lambda: parse_report_args(args))
     _timed(steps, "import capsize.report.output", lambda: __import__("capsize.report.output"))
     from capsize.config import load_settings
     from capsize.data.stamp import read_stamp
@@ -181,12 +191,14 @@ def _run_child(home: Path, as_of: str | None, out: Path, mode: str = "--child") 
     return [tuple(x) for x in json.loads(done.stdout.splitlines()[-1])]  # type: ignore[misc]
 
 
-def _wall(cmd: list[str], home: Path, cwd: Path | None = None, **env: str) -> tuple[float, float]:
+def _wall(
+    cmd: list[str], home: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Run ``cmd`` in a new process; return its wall time and CPU time (user + system).
 
     ``env`` values of ``""`` remove the variable.
     """
-    full = {**os.environ, "CAPSIZE_HOME": str(home), **env}
+    full = {**os.environ, "CAPSIZE_HOME": str(home), **(env or {})}
     full = {k: v for k, v in full.items() if v != ""}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
@@ -230,14 +242,16 @@ def _end_to_end(home: Path, as_of: str | None, out: Path, repeat: int) -> None:
     rows: list[tuple[str, list[tuple[float, float]]]] = []
     for bc, label in (("", "bytecode cached"), ("1", "PYTHONDONTWRITEBYTECODE=1")):
         env = {"PYTHONDONTWRITEBYTECODE": bc}
-        _wall([sys.executable, "-m", "capsize.cli", "--help"], home, **env)  # compiles when allowed
-        bare = [_wall([sys.executable, "-c", "pass"], home, **env) for _ in range(repeat)]
-        warm = [_wall(cli, home, **env) for _ in range(repeat)]
+        _wall(
+            [sys.executable, "-m", "capsize.cli", "--help"], home, env=env
+        )  # compiles when allowed
+        bare = [_wall([sys.executable, "-c", "pass"], home, env=env) for _ in range(repeat)]
+        warm = [_wall(cli, home, env=env) for _ in range(repeat)]
         with tempfile.TemporaryDirectory() as cwd:
-            _wall(user, home, Path(cwd), **env)  # the default name: cached by the first run
-            exact = [_wall(user, home, Path(cwd), **env) for _ in range(repeat)]
+            _wall(user, home, cwd=Path(cwd), env=env)  # the default name: cached by the first run
+            exact = [_wall(user, home, cwd=Path(cwd), env=env) for _ in range(repeat)]
         helps = [
-            _wall([sys.executable, "-m", "capsize.cli", "--help"], home, **env)
+            _wall([sys.executable, "-m", "capsize.cli", "--help"], home, env=env)
             for _ in range(repeat)
         ]
         rows += [
@@ -246,7 +260,7 @@ def _end_to_end(home: Path, as_of: str | None, out: Path, repeat: int) -> None:
             (f"report --data-dir DATA, warm ({label})", exact),
             (f"capsize --help ({label})", helps),
         ]
-    built = [_wall(cli, home, CAPSIZE_NO_CACHE="1") for _ in range(repeat)]
+    built = [_wall(cli, home, env={"CAPSIZE_NO_CACHE": "1"}) for _ in range(repeat)]
     rows.append(("report, no cache (CAPSIZE_NO_CACHE=1): builds", built))
     print("\n'capsize report' end to end, new process each run (goal < 1 s warm)")
     print(f"{'run':52s} {'wall s':>8s} {'cpu s':>8s} {'cpu / pass':>11s}")

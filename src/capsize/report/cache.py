@@ -17,10 +17,10 @@ Either is reused only when **all** of these are unchanged (:func:`key_for`):
   it. A warm run reads it from the stamp file beside the store
   (:mod:`capsize.data.stamp`), trusted only while the store file is the one it was
   recorded for; otherwise DuckDB is asked;
-* the code: capsize's version, the size and modification time of every module,
-  template and asset of the package (a new section file included), and the location,
-  size and modification time of the libraries the output passes through (pandas,
-  numpy, DuckDB, Jinja2, MarkupSafe, Matplotlib);
+* the code: capsize's version, the Python interpreter, the size and modification
+  time of every module, template and asset of the package (a new section file
+  included), and the location, size and modification time of the libraries the
+  output passes through (pandas, numpy, DuckDB, Jinja2, MarkupSafe, Matplotlib);
 * the settings in force (``repr`` of :class:`~capsize.config.Settings`: segments,
   environment overrides) and the bytes of ``config.toml`` (its ``[rotation]`` weights
   are read by the query layer, not kept in the settings);
@@ -42,6 +42,7 @@ import json
 import logging
 import os
 import pickle
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,7 +134,7 @@ def _code_version() -> str:
     from capsize import __version__
 
     root = CODE_ROOT
-    h = hashlib.sha256(__version__.encode())
+    h = hashlib.sha256(f"{__version__};{sys.version};{sys.executable};".encode())
     for p in code_files(root):
         h.update(_file_line(p, root).encode())
     for name in LIBRARIES:
