@@ -6,22 +6,31 @@ Uses the store at ``CAPSIZE_HOME`` when it holds data; otherwise imports the sha
 Two measurements, each in fresh Python processes (nothing warm in memory but the OS
 file cache):
 
-1. **Steps.** A child process runs the report step by step, as ``capsize report`` does,
+1. **Steps.** A child process builds the report step by step, as ``capsize report`` does,
    and times each step (wall and CPU): the CLI's imports, the report's imports, opening
    the session, choosing the proxies, every section (in build order, each with the
    imports and queries it triggers first), the watch list and Sources, the narrative,
    the charts, the HTML template and the atomic write. The baseline, measured in the
    same child, is one ``store.closes`` read of the report's proxies; every step is shown
    as a ratio to it. The child runs ``--repeat`` times; the table shows the median.
-2. **End to end.** ``capsize report -q --out FILE`` in a new process, ``--repeat``
+2. **Warm steps.** A child process runs the warm path step by step, as ``capsize
+   report`` does when the same report was written before: the CLI's imports (Typer is
+   not imported: :mod:`capsize._cli.warm` reads the options), the warm path's imports,
+   the settings, the store's stamp file, the cache key (code files, libraries,
+   ``config.toml``), reading the cached files and writing them (atomic).
+3. **End to end.** ``capsize report -q --out FILE`` in a new process, ``--repeat``
    times: without the report cache (``CAPSIZE_NO_CACHE=1``: every query runs), and with
-   a warm cache (same store data, code, settings and day: the built context is read
-   back, then the narrative, template and file are made again). Wall and CPU time,
-   against the start-up of a bare ``python -c pass`` measured in the same run. Goal:
-   under 1 s warm.
+   a warm cache (same store data, code, settings and day: the cached files are written
+   again without pandas or DuckDB), each with ``PYTHONDONTWRITEBYTECODE=1`` and
+   capsize's ``__pycache__`` folders removed first (every run compiles capsize's
+   modules, as in a checkout only ever run that way), then with bytecode cached;
+   and the exact user command ``capsize report --data-dir DATA`` (no options: the
+   default file name in the current folder), warm. Wall and CPU time, against the
+   start-up of a bare ``python -c pass`` measured in the same run. Goal: under 1 s warm.
 
-Byte-compiled modules matter: with ``PYTHONDONTWRITEBYTECODE=1`` every run compiles
-capsize's modules again (about 0.3 s of CPU); run once without it first.
+Byte-compiled modules matter less on the warm path (it loads a dozen capsize modules);
+on the building path ``PYTHONDONTWRITEBYTECODE=1`` makes every run compile capsize's
+modules again (about 0.3 s of CPU).
 
 On a shared, loaded machine wall times stretch; the CPU column and the ratios are the
 more stable figures.
@@ -89,7 +98,9 @@ def _timed(steps: list[Step], name: str, fn: Callable[[], Any]) -> Any:
 def child(as_of: str | None, out: Path) -> list[Step]:
     """Run the report step by step in this (new) process and time each step."""
     steps: list[Step] = []
-    _timed(steps, "import capsize.cli (CLI start-up)", lambda: __import__("capsize.cli"))
+    _timed(
+        steps, "import capsize.cli, build the Typer app", lambda: __import__("capsize.cli").cli.app
+    )
 
     def imports() -> None:
         import capsize.queries
@@ -136,11 +147,46 @@ def child(as_of: str | None, out: Path) -> list[Step]:
     return steps
 
 
+def warm_child(as_of: str | None, out: Path) -> list[Step]:
+    """Run the warm path step by step in this (new) process and time each step."""
+    steps: list[Step] = []
+
+    def cli_imports() -> None:
+        import capsize._cli.warm
+        import capsize.cli  # noqa: F401
+
+    _timed(steps, "import capsize.cli + _cli.warm", cli_imports)
+    args = ["report", "-q", "--out", str(out)] + (["--as-of", as_of] if as_of else [])
+    from capsize._cli.warm import parse_report_args
+
+    _timed(steps, "read the options (no Typer)", lambda: parse_report_args(args))
+    _timed(steps, "import capsize.report.output", lambda: __import__("capsize.report.output"))
+    from capsize.config import load_settings
+    from capsize.data.stamp import read_stamp
+    from capsize.report.cache import cached_files, key_for
+    from capsize.report.output import iso_day, write_files
+
+    settings = _timed(steps, "settings (config.toml, env)", load_settings)
+    stamp = _timed(steps, "store stamp (data version)", lambda: read_stamp(settings.store_path))
+    if stamp is None:
+        raise SystemExit("no valid store stamp: run the report once first")
+    key = _timed(
+        steps,
+        "cache key (code, libraries, settings)",
+        lambda: key_for(stamp.version, settings, iso_day(as_of)),
+    )
+    files = _timed(steps, "read cached files", lambda: cached_files(settings, key, "html", None))
+    if files is None:
+        raise SystemExit("no cached report: run the report once first")
+    _timed(steps, "write file (atomic)", lambda: write_files(files, "html", out))
+    return steps
+
+
 # --------------------------------------------------------------------------- parent
 
 
-def _run_child(home: Path, as_of: str | None, out: Path) -> list[Step]:
-    cmd = [sys.executable, __file__, "--child", "--out", str(out)]
+def _run_child(home: Path, as_of: str | None, out: Path, mode: str = "--child") -> list[Step]:
+    cmd = [sys.executable, __file__, mode, "--out", str(out)]
     if as_of:
         cmd += ["--as-of", as_of]
     env = {**os.environ, "CAPSIZE_HOME": str(home)}
@@ -148,16 +194,32 @@ def _run_child(home: Path, as_of: str | None, out: Path) -> list[Step]:
     return [tuple(x) for x in json.loads(done.stdout.splitlines()[-1])]  # type: ignore[misc]
 
 
-def _wall(cmd: list[str], home: Path, **env: str) -> tuple[float, float]:
-    """Run ``cmd`` in a new process; return its wall time and CPU time (user + system)."""
+def _wall(
+    cmd: list[str], home: Path, *, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Run ``cmd`` in a new process; return its wall time and CPU time (user + system).
+
+    ``env`` values of ``""`` remove the variable.
+    """
+    full = {**os.environ, "CAPSIZE_HOME": str(home), **(env or {})}
+    full = {k: v for k, v in full.items() if v != ""}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(
-        cmd, check=True, env={**os.environ, "CAPSIZE_HOME": str(home), **env}, capture_output=True
-    )
+    subprocess.run(cmd, check=True, env=full, capture_output=True, cwd=cwd)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _warm_table(runs: list[list[Step]]) -> None:
+    names = [n for n, _, _ in runs[0]]
+    print(f"{'step':42s} {'wall s':>8s} {'cpu s':>8s}")
+    for i, n in enumerate(names):
+        w = statistics.median(r[i][1] for r in runs)
+        c = statistics.median(r[i][2] for r in runs)
+        print(f"{n:42s} {w:8.3f} {c:8.3f}")
+    total = [sum(x[1] for x in r) for r in runs], [sum(x[2] for x in r) for r in runs]
+    print(f"{'total':42s} {statistics.median(total[0]):8.3f} {statistics.median(total[1]):8.3f}")
 
 
 def _steps_table(runs: list[list[Step]]) -> None:
@@ -175,41 +237,80 @@ def _steps_table(runs: list[list[Step]]) -> None:
     )
 
 
+def _drop_bytecode() -> None:
+    """Remove the compiled modules of capsize (not of the libraries: pip compiles those)."""
+    import shutil
+
+    import capsize
+
+    for folder in Path(capsize.__file__).parent.rglob("__pycache__"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _end_to_end(home: Path, as_of: str | None, out: Path, repeat: int) -> None:
+    cli = [sys.executable, "-m", "capsize.cli", "report", "-q", "--out", str(out)]
+    if as_of:
+        cli += ["--as-of", as_of]
+    user = [sys.executable, "-m", "capsize.cli", "report", "--data-dir", str(shared_data())]
+    rows: list[tuple[str, list[tuple[float, float]]]] = []
+    for bc, label in (("1", "no capsize .pyc, not written"), ("", "bytecode cached")):
+        env = {"PYTHONDONTWRITEBYTECODE": bc}
+        if bc:  # as in a checkout never run without PYTHONDONTWRITEBYTECODE=1
+            _drop_bytecode()
+        _wall(
+            [sys.executable, "-m", "capsize.cli", "--help"], home, env=env
+        )  # compiles when allowed
+        bare = [_wall([sys.executable, "-c", "pass"], home, env=env) for _ in range(repeat)]
+        warm = [_wall(cli, home, env=env) for _ in range(repeat)]
+        with tempfile.TemporaryDirectory() as cwd:
+            _wall(user, home, cwd=Path(cwd), env=env)  # the default name: cached by the first run
+            exact = [_wall(user, home, cwd=Path(cwd), env=env) for _ in range(repeat)]
+        helps = [
+            _wall([sys.executable, "-m", "capsize.cli", "--help"], home, env=env)
+            for _ in range(repeat)
+        ]
+        rows += [
+            (f"baseline: python -c pass ({label})", bare),
+            (f"report -q --out FILE, warm ({label})", warm),
+            (f"report --data-dir DATA, warm ({label})", exact),
+            (f"capsize --help ({label})", helps),
+        ]
+    built = [_wall(cli, home, env={"CAPSIZE_NO_CACHE": "1"}) for _ in range(repeat)]
+    rows.append(("report, no cache (CAPSIZE_NO_CACHE=1): builds", built))
+    print("\n'capsize report' end to end, new process each run (goal < 1 s warm)")
+    print(f"{'run':60s} {'wall s':>8s} {'cpu s':>8s} {'cpu / pass':>11s}")
+    base_cpu = statistics.median(c for _, c in rows[0][1])
+    for name, runs_ in rows:
+        w = statistics.median(x for x, _ in runs_)
+        c = statistics.median(x for _, x in runs_)
+        print(f"{name:60s} {w:8.2f} {c:8.2f} {c / base_cpu:10.1f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--as-of", default=None, help="report day (default: latest)")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--warm-child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     ns = ap.parse_args()
-    if ns.child:
-        print(json.dumps(child(ns.as_of, ns.out)))
+    if ns.child or ns.warm_child:
+        steps = child(ns.as_of, ns.out) if ns.child else warm_child(ns.as_of, ns.out)
+        print(json.dumps(steps))
         return
     home = _home()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.html"
         runs = [_run_child(home, ns.as_of, out) for _ in range(ns.repeat)]
-        print(f"\ncapsize report step by step, new process each run, median of {ns.repeat}")
+        print(f"\ncapsize report built step by step, new process each run, median of {ns.repeat}")
         print(f"(as of {ns.as_of or 'latest'}, store {home})")
         _steps_table(runs)
         cli = [sys.executable, "-m", "capsize.cli", "report", "-q", "--out", str(out)]
-        if ns.as_of:
-            cli += ["--as-of", ns.as_of]
-        bare = [_wall([sys.executable, "-c", "pass"], home) for _ in range(ns.repeat)]
-        built = [_wall(cli, home, CAPSIZE_NO_CACHE="1") for _ in range(ns.repeat)]
-        _wall(cli, home)  # fills the cache for this day, code and data
-        warm = [_wall(cli, home) for _ in range(ns.repeat)]
-    print("\n'capsize report -q --out FILE' end to end, new process each run (goal < 1 s warm)")
-    print(f"{'run':44s} {'wall s':>8s} {'cpu s':>8s} {'cpu / python -c pass':>21s}")
-    base_cpu = statistics.median(c for _, c in bare)
-    for name, runs_ in (
-        ("baseline: python -c pass", bare),
-        ("report, no cache (CAPSIZE_NO_CACHE=1): builds", built),
-        ("report, warm cache (same data, code, day)", warm),
-    ):
-        w = statistics.median(x for x, _ in runs_)
-        c = statistics.median(x for _, x in runs_)
-        print(f"{name:44s} {w:8.2f} {c:8.2f} {c / base_cpu:20.0f}x")
+        _wall(cli + (["--as-of", ns.as_of] if ns.as_of else []), home)  # fills the cache
+        warm = [_run_child(home, ns.as_of, out, "--warm-child") for _ in range(ns.repeat)]
+        print(f"\nthe warm path step by step, new process each run, median of {ns.repeat}")
+        _warm_table(warm)
+        _end_to_end(home, ns.as_of, out, ns.repeat)
 
 
 if __name__ == "__main__":

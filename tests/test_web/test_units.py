@@ -237,7 +237,7 @@ def test_web_goes_through_the_query_layer_only() -> None:
 
 
 def test_capsize_help_does_not_load_the_web() -> None:
-    code = "import sys, capsize.cli; print(any(m.startswith(('fastapi', 'capsize.web')) for m in sys.modules))"
+    code = "import sys, capsize.cli; capsize.cli.app; print(any(m.startswith(('fastapi', 'capsize.web')) for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -53,25 +53,9 @@ def write_report(
     as_of: object | None = None, fmt: str = "html", out: Path | None = None, wait: float = 0.0
 ) -> Path:
     """Build the context from the store at ``CAPSIZE_HOME`` and write the report; return its path."""
-    from capsize._atomic import write_text
-    from capsize.queries import open_session
-    from capsize.report.cache import cached_context
-    from capsize.report.narrative import write_narrative
-    from capsize.report.render import render_html, render_markdown, render_pdf
+    from capsize.report.output import write_report as write
 
-    with open_session(as_of, wait=wait) as session:
-        ctx, _ = cached_context(session)  # rebuilt whenever the store, code or settings change
-    narrative = write_narrative(ctx)
-    stem = f"capsize-report-{ctx.day}"
-    if fmt == "md":
-        if out is not None and out.suffix.lower() == ".md":
-            return render_markdown(ctx, narrative, out.parent, name=out.stem)
-        return render_markdown(ctx, narrative, out or Path.cwd(), name=stem)
-    suffix = ".pdf" if fmt == "pdf" else ".html"
-    path = out if out is not None and out.suffix else (out or Path.cwd()) / f"{stem}{suffix}"
-    if fmt == "pdf":
-        return render_pdf(ctx, narrative, path)
-    return write_text(path, render_html(ctx, narrative))
+    return write(as_of, fmt, out, wait)  # cached by store data, code, settings and day
 
 
 def register(app: typer.Typer) -> None:
@@ -113,12 +97,18 @@ def register(app: typer.Typer) -> None:
         """
         if fmt not in _FORMATS:
             raise fail(f"--format {fmt!r} is not one of {', '.join(_FORMATS)}")
-        day = parse_date_option(as_of, "--as-of")
-        _fill_if_empty(data_dir, quiet, wait)
-        try:
-            path = write_report(day, fmt, out, wait)
-        except MissingDependencyError as exc:
-            raise fail(str(exc)) from None
+        from capsize.report.output import warm_report
+
+        # Warm: the same store data, code, settings and day were written before; this
+        # reads the store's stamp and the cached files only (no pandas, no DuckDB).
+        path = warm_report(as_of, fmt, out)
+        if path is None:
+            day = parse_date_option(as_of, "--as-of")
+            _fill_if_empty(data_dir, quiet, wait)
+            try:
+                path = write_report(day, fmt, out, wait)
+            except MissingDependencyError as exc:
+                raise fail(str(exc)) from None
         console.print(f"Report written: {escape_markup(path)}", highlight=False, soft_wrap=True)
         if open_:
             import webbrowser

@@ -28,6 +28,7 @@ Price bases
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -47,6 +48,7 @@ from capsize.data._holders import describe as describe_holder
 from capsize.data._holders import register as register_holder
 from capsize.data._holders import release as release_holder
 from capsize.data._schema import MIGRATIONS, SCHEMA_VERSION
+from capsize.data.stamp import discard_stamp
 from capsize.errors import DataNotFound, InputError, StoreError
 
 __all__ = [
@@ -63,6 +65,8 @@ __all__ = [
 Basis = Literal["adjusted", "raw", "level", "auto"]
 BASES: tuple[str, ...] = ("adjusted", "raw", "level")
 BAR_FIELDS = ("open", "high", "low", "close", "adj_close", "volume")
+log = logging.getLogger(__name__)
+
 _FACTOR_DATASETS_HINT = "FF3, FF5_2x3, Momentum, ME_portfolios_VW, ME_portfolios_EW"
 
 
@@ -237,6 +241,18 @@ def _connect(db: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnectio
         pause = min(pause * 2, 0.5)
 
 
+def _forget_version(db: Path) -> None:
+    """Remove the recorded data version of ``db`` before a writer may change it.
+
+    Readers that skip DuckDB (:mod:`capsize.data.stamp`) then ask DuckDB again. A stamp
+    that cannot be removed is left: its file identity no longer matches once written.
+    """
+    try:
+        discard_stamp(db)
+    except OSError as exc:
+        log.warning("cannot remove the data version stamp of %s (%s)", db, exc)
+
+
 class Store:
     """Handle on the capsize DuckDB store.
 
@@ -308,6 +324,8 @@ class Store:
             raise InputError(f"wait={wait!r} is not a number of seconds >= 0; use e.g. --wait 30")
         db.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(db, read_only, wait)
+        if not read_only:
+            _forget_version(db)
         store = cls(con, db, read_only)
         if read_only and store.needs_migration():
             # A reader of an older store: migrate once with a short write connection (one

@@ -44,6 +44,7 @@ __all__ = [
     "data_version",
     "open_session",
     "parse_as_of",
+    "recorded_data_version",
     "session_for",
 ]
 
@@ -115,6 +116,21 @@ def data_version(store: Store) -> str:
     rows = store.con.execute(" UNION ALL ".join(parts)).fetchall()
     text = json.dumps(sorted([str(c) for c in r] for r in rows))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recorded_data_version(store: Store) -> str:
+    """Return :func:`data_version`, recorded beside a read-only store for light readers.
+
+    On a read-only store (no writer can hold the file meanwhile) the version is written
+    to the store's stamp file (:mod:`capsize.data.stamp`), where ``capsize report`` finds
+    it on its next run without opening DuckDB; any later write invalidates it.
+    """
+    from capsize.data.stamp import write_stamp
+
+    version = data_version(store)
+    if store.read_only:
+        write_stamp(store.path, version, empty=store.is_empty())
+    return version
 
 
 @dataclass(frozen=True)
