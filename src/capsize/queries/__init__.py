@@ -55,6 +55,10 @@ _LAZY: dict[str, str] = {
     "bottom_line": "size",
     "factor_history": "size",
     "rotation_score": "size",
+    # backtesting family (signals, strategies, sweeps)
+    "backtest": "backtesting",
+    "signal_histories": "backtesting",
+    "signal_record": "backtesting",
     # stocks family
     "catalysts": "stocks",
     "rating_card": "stocks",

@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-from capsize.queries.backtest._backtest import STAT_UNITS, BacktestResult, backtest, describe
-from capsize.queries.backtest._params import (
+from capsize.queries.backtesting._backtest import STAT_UNITS, BacktestResult, backtest, describe
+from capsize.queries.backtesting._params import (
     MAX_CONFIGS,
     PARAMS,
     STRATEGIES,
@@ -23,7 +23,14 @@ from capsize.queries.backtest._params import (
     expand_grid,
     resolve_params,
 )
-from capsize.queries.backtest._signals import (
+from capsize.queries.backtesting._record import (
+    OOS_START,
+    SignalRecordResult,
+    SignalRow,
+    signal_record,
+    verdict_sentence,
+)
+from capsize.queries.backtesting._signals import (
     CARD_SIGNALS,
     DAILY_WINDOWS,
     NO_HISTORY,
@@ -38,12 +45,15 @@ __all__ = [
     "DAILY_WINDOWS",
     "MAX_CONFIGS",
     "NO_HISTORY",
+    "OOS_START",
     "PARAMS",
     "STAT_UNITS",
     "STRATEGIES",
     "BacktestResult",
     "Param",
     "SignalHistories",
+    "SignalRecordResult",
+    "SignalRow",
     "backtest",
     "check_signal",
     "check_strategy",
@@ -53,4 +63,6 @@ __all__ = [
     "next_period_returns",
     "resolve_params",
     "signal_histories",
+    "signal_record",
+    "verdict_sentence",
 ]

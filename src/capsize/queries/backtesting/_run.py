@@ -16,7 +16,7 @@ import pandas as pd
 
 from capsize import backtest as bt
 from capsize.errors import DataNotFound, InputError
-from capsize.queries.backtest._signals import CARD_SIGNALS, SignalHistories, daily_signals
+from capsize.queries.backtesting._signals import CARD_SIGNALS, SignalHistories, daily_signals
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,7 +50,7 @@ def signal_series(h: SignalHistories, name: str) -> pd.Series:
 
     A card signal's month end is moved to the last common IWM/SPY session on or before
     it; ``rs_ma<N>`` and ``rs_cross<F>_<S>`` are daily (see
-    :mod:`capsize.queries.backtest._params`).
+    :mod:`capsize.queries.backtesting._params`).
     """
     closes = _sessions(h)
     if name in CARD_SIGNALS:

@@ -146,7 +146,7 @@ def _score_rows(
 
 def _read(s: Session) -> SignalHistories:
     w, origin = weights_in_force(s, None)
-    d = read_rotation_data(s)
+    d = read_rotation_data(s, breadth=False)
     small, large = d.inputs.small_prices, d.inputs.large_prices
     if small is None or large is None:
         raise DataNotFound(

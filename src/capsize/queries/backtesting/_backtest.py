@@ -4,7 +4,7 @@ Policy applied here, once, for every front end:
 
 * **Legs**: IWM (small caps) and SPY (large caps), daily simple returns of adjusted
   (total-return) closes on the sessions both have, up to the session's day.
-* **Signals**: from :func:`~capsize.queries.backtest.signal_histories` (the rating card's
+* **Signals**: from :func:`~capsize.queries.backtesting.signal_histories` (the rating card's
   own month-end scores, point in time) or the daily relative-strength ratio; a trade
   happens at the close ``lag`` sessions after the signal's close (``lag >= 1``).
 * **Benchmarks**: buy-and-hold IWM and SPY over the same sessions.
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from capsize import backtest as bt
-from capsize.queries.backtest._params import resolve_params
-from capsize.queries.backtest._run import Legs, leg_returns, run_strategy
-from capsize.queries.backtest._signals import CARD_SIGNALS, signal_histories
+from capsize.queries.backtesting._params import resolve_params
+from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
+from capsize.queries.backtesting._signals import CARD_SIGNALS, signal_histories
 from capsize.queries.result import (
     Cell,
     FigureSet,
@@ -37,7 +37,7 @@ from capsize.queries.size import join_sources
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
-    from capsize.queries.backtest._signals import SignalHistories
+    from capsize.queries.backtesting._signals import SignalHistories
     from capsize.queries.session import Session
 
 __all__ = ["STAT_UNITS", "BacktestResult", "backtest", "describe"]
@@ -314,11 +314,11 @@ def backtest(
         The run ends on the last IWM/SPY close on or before it; no data dated after it
         is read (signals included). Default: the latest close.
     strategy : {"rotation", "sleeve", "dca"}
-        See :data:`capsize.queries.backtest.PARAMS` for each one's parameters.
+        See :data:`capsize.queries.backtesting.PARAMS` for each one's parameters.
     start : date-like, optional
         First session of the run (default: the first with both legs and the signal).
     **params
-        The strategy's parameters (:data:`~capsize.queries.backtest.PARAMS`; an unknown
+        The strategy's parameters (:data:`~capsize.queries.backtesting.PARAMS`; an unknown
         or misplaced name raises, it is never ignored).
 
     Returns

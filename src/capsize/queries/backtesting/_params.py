@@ -7,7 +7,7 @@ configurations of a sweep, in a stable order (the last axis varies fastest).
 
 Signals a rotation can trade on (:func:`check_signal`):
 
-* the rating card's month-end signals (:data:`~capsize.queries.backtest.CARD_SIGNALS`:
+* the rating card's month-end signals (:data:`~capsize.queries.backtesting.CARD_SIGNALS`:
   ``score``, ``relative_strength``, ``rates_regime``, ...), each -2..+2;
 * ``rs_ma<N>``: the IWM/SPY ratio against its ``N``-session mean, daily (fraction);
 * ``rs_cross<F>_<S>``: the ratio's ``F``-session mean against its ``S``-session mean
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsize.errors import InputError
-from capsize.queries.backtest._signals import CARD_SIGNALS
+from capsize.queries.backtesting._signals import CARD_SIGNALS
 
 __all__ = [
     "MAX_CONFIGS",
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 STRATEGIES: tuple[str, ...] = ("rotation", "sleeve", "dca")
-"""Strategies of :func:`capsize.queries.backtest`."""
+"""Strategies of :func:`capsize.queries.backtesting`."""
 
 MAX_CONFIGS = 100_000
 """Largest grid :func:`expand_grid` accepts (a bigger one is refused with its size)."""
