@@ -21,7 +21,7 @@ import pandas as pd
 from capsize import backtest as bt
 from capsize.queries.backtesting._params import resolve_params
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
-from capsize.queries.backtesting._signals import CARD_SIGNALS, signal_histories
+from capsize.queries.backtesting._signals import CARD_SIGNALS, proxy_closes, signal_histories
 from capsize.queries.result import (
     Cell,
     FigureSet,
@@ -37,7 +37,6 @@ from capsize.queries.size import join_sources
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
-    from capsize.queries.backtesting._signals import SignalHistories
     from capsize.queries.session import Session
 
 __all__ = ["STAT_UNITS", "BacktestResult", "backtest", "describe"]
@@ -289,11 +288,13 @@ def _dca(ctx: _Ctx, res: bt.DcaResult) -> tuple[list[SeriesData], list[TableData
     return series, [_years_table(ctx, {"dca": r_dca, "lump_sum": r_lump})]
 
 
-def _signal_sources(h: SignalHistories, signal: str | None) -> tuple[str, tuple[str, ...]]:
+def _signal_sources(s: Session, signal: str | None) -> tuple[str, tuple[str, ...]]:
+    prices = proxy_closes(s).source
     if signal is None or signal not in CARD_SIGNALS:
-        return h.price_source, ("IWM", "SPY")
+        return prices, ("IWM", "SPY")
+    h = signal_histories(s)
     syms = tuple(dict.fromkeys(("IWM", "SPY", *h.symbols.get(signal, ()))))
-    return join_sources(h.price_source, h.sources.get(signal, "")), syms
+    return join_sources(prices, h.sources.get(signal, "")), syms
 
 
 def backtest(
@@ -335,11 +336,11 @@ def backtest(
     s = session_for(source, as_of)
     p = resolve_params(strategy, params)
     first = parse_as_of(start, "start")
-    h = signal_histories(s)
-    legs = leg_returns(h, strategy, p, first)
-    src, syms = _signal_sources(h, p.get("signal"))
+    day = proxy_closes(s).day
+    legs = leg_returns(s, strategy, p, first)
+    src, syms = _signal_sources(s, p.get("signal"))
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
-    ctx = _Ctx(FigureSet(h.day), src, syms, window, describe(strategy, p))
+    ctx = _Ctx(FigureSet(day), src, syms, window, describe(strategy, p))
     run = run_strategy(strategy, p, legs)
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
@@ -357,7 +358,7 @@ def backtest(
         )
     return BacktestResult(
         query="backtest",
-        as_of=h.day,
+        as_of=day,
         requested_as_of=s.requested,
         params={"strategy": strategy, "start": iso(first), **p},
         figures=ctx.fs.mapping(),

@@ -196,6 +196,7 @@ def _mean_interval(x: np.ndarray, scale: float) -> tuple[float, float]:
 @dataclass
 class _Ctx:
     fs: FigureSet
+    s: Session
     h: SignalHistories
     fwd: pd.DataFrame
     legs: Legs
@@ -211,7 +212,7 @@ def _hit_rate(x: np.ndarray, y: np.ndarray) -> float:
 
 def _excess(ctx: _Ctx, key: str) -> tuple[float, float, float]:
     """Annualised mean daily excess of the rotation on ``key`` over 50/50, out of sample."""
-    signal = signal_series(ctx.h, key)
+    signal = signal_series(ctx.s, key)
     rets = ctx.legs.returns.loc[signal.index[0] :]
     run = bt.rotation(rets, signal, threshold=0.0, below="large", lag=1)
     diff = (run.returns - ctx.bench.reindex(run.returns.index)).loc[ctx.split :].dropna()
@@ -429,10 +430,10 @@ def signal_record(
     s = session_for(source, as_of)
     split = parse_as_of(oos_start, "oos_start") or pd.Timestamp(OOS_START)
     h = signal_histories(s)
-    legs = leg_returns(h, "sleeve", {}, None)
+    legs = leg_returns(s, "sleeve", {}, None)
     bench = bt.sleeve(legs.returns, 0.5, rebalance="M").returns
     fwd = next_period_returns(h.small, h.large, pd.DatetimeIndex(h.scores.index))
-    ctx = _Ctx(FigureSet(h.day), h, fwd, legs, bench, split)
+    ctx = _Ctx(FigureSet(h.day), s, h, fwd, legs, bench, split)
     rows = tuple(_row(ctx, k) for k in CARD_SIGNALS)
     sentence = verdict_sentence(rows)
     for r in rows:

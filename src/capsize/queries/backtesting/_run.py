@@ -16,10 +16,17 @@ import pandas as pd
 
 from capsize import backtest as bt
 from capsize.errors import DataNotFound, InputError
-from capsize.queries.backtesting._signals import CARD_SIGNALS, SignalHistories, daily_signals
+from capsize.queries.backtesting._signals import (
+    CARD_SIGNALS,
+    daily_signals,
+    proxy_closes,
+    signal_histories,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from capsize.queries.session import Session
 
 __all__ = ["Legs", "leg_returns", "run_strategy", "signal_series"]
 
@@ -40,21 +47,17 @@ class Legs:
     signal: pd.Series | None
 
 
-def _sessions(h: SignalHistories) -> pd.DataFrame:
-    both = pd.concat([h.small.rename("IWM"), h.large.rename("SPY")], axis=1, join="inner")
-    return both.dropna()
-
-
-def signal_series(h: SignalHistories, name: str) -> pd.Series:
+def signal_series(s: Session, name: str) -> pd.Series:
     """Return the signal ``name`` on the sessions whose data it used (NaN dropped).
 
     A card signal's month end is moved to the last common IWM/SPY session on or before
     it; ``rs_ma<N>`` and ``rs_cross<F>_<S>`` are daily (see
-    :mod:`capsize.queries.backtesting._params`).
+    :mod:`capsize.queries.backtesting._params`). Only a card signal needs the month-end
+    history (:func:`~capsize.queries.backtesting.signal_histories`).
     """
-    closes = _sessions(h)
+    closes = proxy_closes(s).closes
     if name in CARD_SIGNALS:
-        monthly = h.signal(name)
+        monthly = signal_histories(s).signal(name)
         idx = pd.DatetimeIndex(closes.index)
         pos = idx.searchsorted(monthly.index, side="right") - 1
         keep = pos >= 0
@@ -71,7 +74,7 @@ def signal_series(h: SignalHistories, name: str) -> pd.Series:
 
 
 def leg_returns(
-    h: SignalHistories, strategy: str, params: Mapping[str, Any], start: pd.Timestamp | None
+    s: Session, strategy: str, params: Mapping[str, Any], start: pd.Timestamp | None
 ) -> Legs:
     """Return the legs' returns from the run's first session, and the signal traded.
 
@@ -83,9 +86,9 @@ def leg_returns(
     DataNotFound
         When fewer than two sessions remain (a late ``start`` or a short store).
     """
-    closes = _sessions(h)
-    rets = closes.pct_change().iloc[1:]
-    signal = signal_series(h, str(params["signal"])) if strategy == "rotation" else None
+    px = proxy_closes(s)
+    rets = px.closes.pct_change().iloc[1:]
+    signal = signal_series(s, str(params["signal"])) if strategy == "rotation" else None
     first = rets.index[0] if len(rets) else None
     if signal is not None and len(signal):
         first = max(first, signal.index[0]) if first is not None else None
@@ -96,7 +99,7 @@ def leg_returns(
         what = f"signal {params.get('signal')!r} " if signal is not None else ""
         raise DataNotFound(
             f"fewer than two IWM/SPY sessions to backtest {what}from "
-            f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {h.day:%Y-%m-%d}; "
+            f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {px.day:%Y-%m-%d}; "
             "choose an earlier --start or a later --as-of"
         )
     return Legs(out, signal)

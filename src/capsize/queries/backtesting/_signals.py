@@ -33,6 +33,7 @@ from capsize.queries.size import (
     LARGE,
     SMALL,
     join_sources,
+    price_source,
     read_rotation_data,
     weights_in_force,
 )
@@ -46,9 +47,11 @@ __all__ = [
     "LARGE",
     "NO_HISTORY",
     "SMALL",
+    "ProxyCloses",
     "SignalHistories",
     "daily_signals",
     "next_period_returns",
+    "proxy_closes",
     "signal_histories",
 ]
 
@@ -122,6 +125,51 @@ class SignalHistories:
     def price_source(self) -> str:
         """Files of the IWM/SPY closes."""
         return self.sources.get("relative_strength", "store")
+
+
+@dataclass(frozen=True)
+class ProxyCloses:
+    """IWM and SPY adjusted closes on the sessions both have, up to the session's day.
+
+    Attributes
+    ----------
+    day : Timestamp
+        The last common session on or before the session's day.
+    closes : DataFrame of shape (n_sessions, 2), USD
+        Columns ``IWM``, ``SPY`` (adjusted, total-return closes).
+    source : str
+        Files of the closes.
+    """
+
+    day: pd.Timestamp
+    closes: pd.DataFrame
+    source: str
+
+
+def _read_closes(s: Session) -> ProxyCloses:
+    held = set(s.symbols())
+    if SMALL not in held or LARGE not in held:
+        raise DataNotFound(
+            f"no {SMALL} and {LARGE} closes in the store; run 'capsize data import DIR'"
+        )
+    px = s.closes([SMALL, LARGE], basis="adjusted")[[SMALL, LARGE]].dropna()
+    if px.empty:
+        raise DataNotFound(
+            f"no common {SMALL}/{LARGE} session on or before the day; give a later --as-of"
+        )
+    return ProxyCloses(pd.Timestamp(px.index[-1]), px, price_source(s, SMALL, LARGE))
+
+
+def proxy_closes(s: Session) -> ProxyCloses:
+    """Return the IWM/SPY closes on the session's day (read once per session).
+
+    Raises
+    ------
+    DataNotFound
+        When the store has no common IWM/SPY session on or before the day.
+    """
+    out: ProxyCloses = s.cached(("backtest", "proxy_closes"), lambda: _read_closes(s))
+    return out
 
 
 def _month_ends(day: pd.Timestamp) -> pd.DatetimeIndex:

@@ -29,7 +29,7 @@ from capsize.queries.size._rotation_inputs import (
     read_rotation_data,
     weights_in_force,
 )
-from capsize.queries.size._sources import join_sources
+from capsize.queries.size._sources import join_sources, price_source
 
 __all__ = [
     "FACTOR_SERIES",
@@ -48,6 +48,7 @@ __all__ = [
     "configured_weights",
     "factor_history",
     "join_sources",
+    "price_source",
     "read_rotation_data",
     "rotation_score",
     "weights_in_force",
