@@ -13,6 +13,8 @@ PACKAGES = [
     "capsize.data.providers",
     "capsize.stocks",
     "capsize.report",
+    "capsize.backtest",
+    "capsize.backtest.sweep",
 ]
 
 

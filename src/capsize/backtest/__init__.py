@@ -28,7 +28,18 @@ Strategies
 :func:`dca`
     Dollar-cost averaging against a lump sum.
 
-Each returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
+Sweeps (:mod:`capsize.backtest.sweep`)
+    :func:`ma_sweep` (moving-average rotation grids) and :func:`sleeve_sweep` (weight x
+    band x calendar x cost grids) run thousands of configurations in one numba pass and
+    return one row per configuration (parameters + :data:`STAT_NAMES`).
+
+Honest figures
+    :func:`block_bootstrap_ci` (stationary block bootstrap intervals),
+    :func:`deflated_sharpe` (the best of N configurations against the best expected
+    from N skill-less tries) and :func:`walk_forward` (choose in sample, report out of
+    sample).
+
+Each strategy returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
 ``params``) or a :class:`DcaResult`; :func:`stats` summarises a run (CAGR, volatility,
 Sharpe, Sortino, max drawdown and its duration, Calmar, turnover, hit rate, exposure).
 
@@ -46,24 +57,49 @@ Examples
 
 from __future__ import annotations
 
+from capsize.backtest._bootstrap import (
+    BootstrapInterval,
+    block_bootstrap_ci,
+    stationary_indices,
+)
 from capsize.backtest._costs import DEFAULT_SPREAD_BPS, leg_rate, spread_for_tier
 from capsize.backtest._dca import dca
 from capsize.backtest._inputs import infer_periods_per_year
 from capsize.backtest._result import BacktestRun, DcaResult
 from capsize.backtest._rotation import rotation
+from capsize.backtest._selection import (
+    DeflatedSharpe,
+    WalkForward,
+    deflated_sharpe,
+    expected_max_sharpe,
+    walk_forward,
+)
 from capsize.backtest._sleeve import sleeve
 from capsize.backtest._stats import STAT_NAMES, stats
+from capsize.backtest.sweep import ma_signal, ma_sweep, relative_strength, sleeve_sweep
 
 __all__ = [
     "DEFAULT_SPREAD_BPS",
     "STAT_NAMES",
     "BacktestRun",
+    "BootstrapInterval",
     "DcaResult",
+    "DeflatedSharpe",
+    "WalkForward",
+    "block_bootstrap_ci",
     "dca",
+    "deflated_sharpe",
+    "expected_max_sharpe",
     "infer_periods_per_year",
     "leg_rate",
+    "ma_signal",
+    "ma_sweep",
+    "relative_strength",
     "rotation",
     "sleeve",
+    "sleeve_sweep",
     "spread_for_tier",
+    "stationary_indices",
     "stats",
+    "walk_forward",
 ]

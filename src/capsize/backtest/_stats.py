@@ -36,7 +36,7 @@ from capsize.backtest._result import BacktestRun
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
-    from capsize._typing import FloatArray
+    from capsize._typing import DateLike, FloatArray
 
 __all__ = ["STAT_NAMES", "drawdown_extent", "rf_returns", "stats"]
 
@@ -82,7 +82,7 @@ def drawdown_extent(equity: FloatArray, days: np.ndarray) -> tuple[float, float]
     return min(mdd, 0.0), float(spans.max(initial=0))
 
 
-def rf_returns(rf: float | pd.Series | None, index: pd.DatetimeIndex) -> FloatArray:
+def rf_returns(rf: float | pd.Series | None, index: pd.Index) -> FloatArray:
     """Return per-period risk-free returns on ``index`` (a number, a Series or None = 0)."""
     if rf is None:
         return np.zeros(len(index))
@@ -98,6 +98,9 @@ def stats(
     run_or_returns: BacktestRun | pd.Series,
     periods_per_year: float | None = None,
     rf: float | pd.Series | None = None,
+    *,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
 ) -> dict[str, float]:
     """Return the performance statistics of a run or of a series of simple returns.
 
@@ -109,6 +112,9 @@ def stats(
         Default: the run's, or inferred from the index spacing (252 daily, 12 monthly).
     rf : float or Series, optional
         Risk-free return per period (a Series is aligned on the dates); default 0.
+    start, end : date-like, optional
+        Only the periods from ``start`` to ``end`` (inclusive) count; equity restarts
+        at 1 on ``start``. Default: the whole run.
 
     Returns
     -------
@@ -127,7 +133,10 @@ def stats(
         run, series = run_or_returns, run_or_returns.returns
     else:
         run, series = None, run_or_returns
-    r = check_returns_series(series)
+    window = slice(
+        None if start is None else pd.Timestamp(start), None if end is None else pd.Timestamp(end)
+    )
+    r = check_returns_series(series.loc[window])
     index = pd.DatetimeIndex(r.index)
     if periods_per_year is not None:
         ppy = float(periods_per_year)
@@ -158,7 +167,8 @@ def stats(
         "n_periods": float(n),
     }
     if run is not None:
-        out["turnover"] = float(run.turnover.sum()) / (n / ppy)
-        out["exposure"] = float(run.held_weights.iloc[:, 0].mean())
-        out["n_trades"] = float(len(run.trades))
+        turnover = run.turnover.loc[window]
+        out["turnover"] = float(turnover.sum()) / (n / ppy)
+        out["exposure"] = float(run.held_weights.iloc[:, 0].loc[window].mean())
+        out["n_trades"] = float(np.count_nonzero(turnover.to_numpy()))
     return out

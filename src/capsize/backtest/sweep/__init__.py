@@ -1,0 +1,30 @@
+"""Sweep engine: a whole parameter grid in one pass, results as a tidy frame.
+
+:func:`ma_sweep` runs moving-average rotations (fast x slow x lag x hold x cost) on the
+small/large relative-strength ratio or on one price; :func:`sleeve_sweep` runs fixed
+small-cap sleeves (weight x band x calendar x cost). Each row equals the single run of
+:func:`capsize.backtest.rotation` / :func:`capsize.backtest.sleeve` with the same
+parameters, summarised by :func:`capsize.backtest.stats`.
+
+Kernels are numba loops (compiled on first use, cached on disk) with a numpy fallback
+when numba is missing or ``CAPSIZE_NO_NUMBA=1`` (a
+:class:`~capsize.errors.PerformanceWarning` says so). Statistics are streamed per
+configuration, so memory does not grow with configurations x periods: 10,000+
+configurations over decades of sessions fit in a few megabytes.
+"""
+
+from __future__ import annotations
+
+from capsize.backtest.sweep._acc import ACC_FIELDS
+from capsize.backtest.sweep._backend import using_numba
+from capsize.backtest.sweep._ma import ma_signal, ma_sweep, relative_strength
+from capsize.backtest.sweep._sleeve import sleeve_sweep
+
+__all__ = [
+    "ACC_FIELDS",
+    "ma_signal",
+    "ma_sweep",
+    "relative_strength",
+    "sleeve_sweep",
+    "using_numba",
+]

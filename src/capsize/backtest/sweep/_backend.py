@@ -1,0 +1,52 @@
+"""Choice of the sweep kernels: numba when available, else the numpy fallback."""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from types import SimpleNamespace
+
+from capsize.errors import PerformanceWarning
+
+__all__ = ["kernels", "using_numba"]
+
+
+@functools.cache
+def _load(disabled: bool) -> SimpleNamespace:
+    if not disabled:
+        try:
+            from capsize.backtest.sweep import _loops
+        except ImportError:
+            reason = "numba is not installed (pip install numba)"
+        else:
+            return SimpleNamespace(
+                numba=True, ma_rotation=_loops.ma_rotation, sleeve_grid=_loops.sleeve_grid
+            )
+    else:
+        reason = "CAPSIZE_NO_NUMBA=1 is set"
+    warnings.warn(
+        f"capsize sweep engine: {reason}; using slower numpy kernels",
+        PerformanceWarning,
+        stacklevel=4,
+    )
+    from capsize.backtest.sweep import _vector
+
+    return SimpleNamespace(
+        numba=False, ma_rotation=_vector.ma_rotation, sleeve_grid=_vector.sleeve_grid
+    )
+
+
+def kernels() -> SimpleNamespace:
+    """Return the active sweep kernels (numba, or numpy when unavailable or disabled).
+
+    ``CAPSIZE_NO_NUMBA=1`` selects the numpy kernels; the first call in that mode (or
+    without numba) issues a :class:`~capsize.errors.PerformanceWarning`.
+    """
+    disabled = os.environ.get("CAPSIZE_NO_NUMBA", "").strip().lower() in {"1", "true", "yes"}
+    return _load(disabled)
+
+
+def using_numba() -> bool:
+    """Return True when the sweep engine runs the numba kernels."""
+    return bool(kernels().numba)

@@ -1,0 +1,185 @@
+"""Moving-average rotation sweeps: every (fast, slow) pair x lag x hold x cost in one pass."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import pandas as pd
+
+from capsize.backtest._costs import leg_rate, spread_of
+from capsize.backtest._inputs import (
+    cash_returns,
+    check_lag,
+    check_returns_frame,
+    infer_periods_per_year,
+)
+from capsize.backtest._stats import rf_returns
+from capsize.backtest.sweep._acc import ACC_FIELDS, summarize
+from capsize.backtest.sweep._backend import kernels
+from capsize.backtest.sweep._window import as_list, column, stats_window
+from capsize.errors import InputError
+
+if TYPE_CHECKING:
+    from capsize._typing import DateLike, FloatArray
+
+__all__ = ["ma_signal", "ma_sweep", "relative_strength"]
+
+
+def relative_strength(returns: pd.DataFrame) -> pd.Series:
+    """Return the small/large relative-strength ratio: growth of 1 in each, divided.
+
+    Parameters
+    ----------
+    returns : DataFrame of shape (n_periods, 2), simple returns
+        Small-cap leg first, large-cap leg second.
+
+    Returns
+    -------
+    Series
+        ``cumprod(1 + small) / cumprod(1 + large)``, 1-based, rising when small caps lead.
+    """
+    r = check_returns_frame(returns)
+    growth = (1.0 + r).cumprod()
+    return (growth.iloc[:, 0] / growth.iloc[:, 1]).rename("relative_strength")
+
+
+def ma_signal(price: pd.Series, fast: int, slow: int) -> pd.Series:
+    """Return ``rolling_mean(fast) / rolling_mean(slow) - 1`` of a price or ratio.
+
+    Parameters
+    ----------
+    price : Series
+        A price level or a relative-strength ratio (no NaN).
+    fast, slow : int
+        Window lengths in periods, ``fast < slow``.
+
+    Returns
+    -------
+    Series
+        Positive while the fast average is above the slow one; NaN during warm-up.
+    """
+    if not 1 <= fast < slow:
+        raise InputError(f"fast={fast} and slow={slow} must satisfy 1 <= fast < slow")
+    x = price.astype(np.float64)
+    return x.rolling(fast).mean() / x.rolling(slow).mean() - 1.0
+
+
+def _price(returns: pd.DataFrame, price: pd.Series | None) -> FloatArray:
+    if price is None:
+        return relative_strength(returns).to_numpy()
+    values = price.reindex(returns.index).to_numpy(dtype=np.float64)
+    if not (np.isfinite(values) & (values > 0)).all():
+        raise InputError("price must be positive and given on every date of returns")
+    return values
+
+
+def _pairs(fast: Sequence[int], slow: Sequence[int]) -> list[tuple[int, int]]:
+    pairs = [(int(f), int(s)) for f, s in itertools.product(fast, slow) if 1 <= f < s]
+    if not pairs:
+        raise InputError("no (fast, slow) pair with 1 <= fast < slow; check the windows")
+    return pairs
+
+
+def ma_sweep(
+    returns: pd.DataFrame,
+    *,
+    fast: Sequence[int],
+    slow: Sequence[int],
+    price: pd.Series | None = None,
+    threshold: float = 0.0,
+    below: Literal["large", "cash"] = "large",
+    lag: int | Sequence[int] = 1,
+    hold: int | Sequence[int] = 1,
+    cost_bps: float | Sequence[float] = 0.0,
+    slippage_bps: float = 0.0,
+    spread_bps: float | Mapping[str, float] = 0.0,
+    cash: pd.Series | None = None,
+    rf: float | pd.Series | None = None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    periods_per_year: float | None = None,
+) -> pd.DataFrame:
+    """Run a moving-average rotation for every configuration of a grid, in one pass.
+
+    Each configuration is :func:`capsize.backtest.rotation` with the signal
+    :func:`ma_signal` ``(price, fast, slow)``: small caps while the fast average is above
+    the slow one (by more than ``threshold``), else large caps or cash.
+
+    Parameters
+    ----------
+    returns : DataFrame of shape (n_periods, 2), simple returns
+        Small-cap leg first, large-cap leg second; no NaN.
+    fast, slow : sequence of int
+        Window lengths (periods); every pair with ``fast < slow`` is run.
+    price : Series, optional
+        The series the averages follow (e.g. the small-cap close). Default: the
+        small/large relative-strength ratio (:func:`relative_strength`).
+    threshold, below, slippage_bps, spread_bps, cash, periods_per_year
+        As in :func:`capsize.backtest.rotation`.
+    lag, hold : int or sequence of int, default 1
+        Grid axes (each value >= 1).
+    cost_bps : float or sequence of float, default 0.0
+        Grid axis of commissions, bps per one-way trade.
+    rf : float or Series, optional
+        Risk-free return per period for Sharpe and Sortino; default 0.
+    start, end : date-like, optional
+        Statistics cover ``start .. end`` (inclusive); positions still evolve from the
+        first period, so warm-up and state are those of a run over the whole history.
+
+    Returns
+    -------
+    DataFrame
+        One row per configuration: ``fast, slow, lag, hold, cost_bps`` then the
+        statistics of :data:`capsize.backtest.STAT_NAMES`. ``attrs`` holds
+        ``n_configs`` and ``backend`` (``"numba"`` or ``"numpy"``).
+
+    Notes
+    -----
+    Memory is ``O(n_windows x n_periods + n_configs)``: one moving average per distinct
+    window, one accumulator row per configuration, never a configuration x period matrix.
+    """
+    r = check_returns_frame(returns)
+    if below not in ("large", "cash"):
+        raise InputError(f"below={below!r} must be 'large' or 'cash'")
+    pairs = _pairs(fast, slow)
+    lags = [check_lag(int(v)) for v in as_list(lag, "lag")]  # type: ignore[call-overload]
+    holds = [check_lag(int(v), "hold") for v in as_list(hold, "hold")]  # type: ignore[call-overload]
+    costs = [float(v) for v in as_list(cost_bps, "cost_bps")]  # type: ignore[arg-type]
+    small, large = (str(c) for c in r.columns)
+    px = _price(r, price)
+    windows = sorted({w for p in pairs for w in p})
+    row = {w: i for i, w in enumerate(windows)}
+    s = pd.Series(px)
+    ma = np.ascontiguousarray([s.rolling(w).mean().to_numpy() for w in windows])
+    grid = list(itertools.product(pairs, lags, holds, costs))
+    spread_s = spread_of(spread_bps, small)
+    spread_o = spread_of(spread_bps, large) if below == "large" else 0.0
+    rate = np.array([
+        leg_rate(c, slippage_bps, spread_s) + (leg_rate(c, slippage_bps, spread_o) if below == "large" else 0.0)
+        for *_, c in grid
+    ])  # fmt: skip
+    t0, t1, days = stats_window(pd.DatetimeIndex(r.index), start, end)
+    r_other = column(r, large) if below == "large" else cash_returns(cash, r.index)
+    out = np.empty((len(grid), len(ACC_FIELDS)))
+    k = kernels()
+    k.ma_rotation(
+        ma,
+        np.array([row[p[0]] for p, *_ in grid], dtype=np.int64),
+        np.array([row[p[1]] for p, *_ in grid], dtype=np.int64),
+        np.array([g[1] for g in grid], dtype=np.int64),
+        np.array([g[2] for g in grid], dtype=np.int64),
+        rate, float(threshold), 2.0 if below == "large" else 1.0,
+        column(r, small), np.ascontiguousarray(r_other),
+        rf_returns(rf, r.index), days, t0, t1, out,
+    )  # fmt: skip
+    ppy = infer_periods_per_year(r.index) if periods_per_year is None else float(periods_per_year)
+    params = pd.DataFrame(
+        [(p[0], p[1], lg, hd, c) for p, lg, hd, c in grid],
+        columns=["fast", "slow", "lag", "hold", "cost_bps"],
+    )
+    res = pd.concat([params, summarize(out, ppy)], axis=1)
+    res.attrs.update(n_configs=len(grid), backend="numba" if k.numba else "numpy")
+    return res

@@ -1,0 +1,122 @@
+"""Sweep rows equal single runs; the numba and numpy kernels agree; memory stays bounded."""
+
+from __future__ import annotations
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsize import backtest as bt
+from capsize.errors import PerformanceWarning
+
+REL = 1e-10
+STATS = list(bt.STAT_NAMES)
+
+
+def _compare(row: pd.Series, single: dict[str, float]) -> None:
+    got = row[STATS].to_numpy(dtype=float)
+    want = np.array([single[k] for k in STATS])
+    np.testing.assert_allclose(got, want, rtol=REL, atol=1e-12, equal_nan=True)
+
+
+def _ma_run(r: pd.DataFrame, row: pd.Series, price: pd.Series | None, **kw) -> bt.BacktestRun:
+    px = bt.relative_strength(r) if price is None else price
+    # the signal, computed here with plain pandas rolling means
+    sig = px.rolling(int(row["fast"])).mean() / px.rolling(int(row["slow"])).mean() - 1
+    return bt.rotation(
+        r, sig, lag=int(row["lag"]), hold=int(row["hold"]), cost_bps=row["cost_bps"], **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def ma_grid(iwm_spy: pd.DataFrame) -> pd.DataFrame:
+    return bt.ma_sweep(
+        iwm_spy, fast=[5, 20, 50], slow=[50, 150, 200], lag=[1, 3], hold=[1, 10],
+        cost_bps=[0.0, 10.0], slippage_bps=2.0, spread_bps={"IWM": 2.0, "SPY": 1.0},
+    )  # fmt: skip
+
+
+def test_ma_sweep_rows_equal_single_runs(iwm_spy, ma_grid) -> None:
+    assert ma_grid.attrs["n_configs"] == len(ma_grid) == 8 * 2 * 2 * 2
+    for i in np.random.default_rng(1).choice(len(ma_grid), 6, replace=False):
+        row = ma_grid.iloc[i]
+        run = _ma_run(iwm_spy, row, None, slippage_bps=2.0, spread_bps={"IWM": 2.0, "SPY": 1.0})
+        _compare(row, bt.stats(run))
+
+
+def test_ma_sweep_on_one_price_to_cash_with_window_and_rf(iwm_spy, iwm_close) -> None:
+    rf = pd.Series(0.0001, iwm_spy.index)
+    cash = pd.Series(0.00008, iwm_spy.index)
+    kw = {
+        "price": iwm_close,
+        "below": "cash",
+        "cash": cash,
+        "rf": rf,
+        "start": "2010-01-01",
+        "end": "2019-12-31",
+    }
+    grid = bt.ma_sweep(iwm_spy, fast=[10, 50], slow=[100, 200], cost_bps=5.0, **kw)
+    for _, row in grid.iterrows():
+        run = _ma_run(iwm_spy, row, iwm_close, below="cash", cash=cash)
+        _compare(row, bt.stats(run, rf=rf, start="2010-01-01", end="2019-12-31"))
+
+
+def test_sleeve_sweep_rows_equal_single_runs(iwm_spy, french_size) -> None:
+    for r in (iwm_spy, french_size):
+        grid = bt.sleeve_sweep(
+            r,
+            weights=[0.0, 0.1, 0.3],
+            bands=[None, 0.01],
+            rebalance=["M", "A", None],
+            cost_bps=[0.0, 20.0],
+        )
+        assert len(grid) == 36
+        for i in (0, 5, 13, 22, 29, 35):
+            row = grid.iloc[i]
+            band = None if np.isnan(row["band"]) else row["band"]
+            run = bt.sleeve(
+                r, row["weight"], rebalance=row["rebalance"], band=band, cost_bps=row["cost_bps"]
+            )
+            _compare(row, bt.stats(run))
+
+
+def test_numpy_fallback_agrees_with_numba(iwm_spy, ma_grid, monkeypatch) -> None:
+    sleeve_kw = {
+        "weights": [0.05, 0.2],
+        "bands": [None, 0.02],
+        "rebalance": ["Q", None],
+        "cost_bps": [0.0, 10.0],
+    }
+    fast_sleeve = bt.sleeve_sweep(iwm_spy, **sleeve_kw)
+    monkeypatch.setenv("CAPSIZE_NO_NUMBA", "1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerformanceWarning)
+        slow_ma = bt.ma_sweep(
+            iwm_spy, fast=[5, 20, 50], slow=[50, 150, 200], lag=[1, 3], hold=[1, 10],
+            cost_bps=[0.0, 10.0], slippage_bps=2.0, spread_bps={"IWM": 2.0, "SPY": 1.0},
+        )  # fmt: skip
+        slow_sleeve = bt.sleeve_sweep(iwm_spy, **sleeve_kw)
+    assert ma_grid.attrs["backend"] == "numba"
+    assert slow_ma.attrs["backend"] == slow_sleeve.attrs["backend"] == "numpy"
+    for a, b in ((ma_grid, slow_ma), (fast_sleeve, slow_sleeve)):
+        np.testing.assert_allclose(
+            a[STATS].to_numpy(float), b[STATS].to_numpy(float), rtol=1e-12, equal_nan=True
+        )
+
+
+def test_ten_thousand_configurations_in_bounded_memory(iwm_spy) -> None:
+    kw = {
+        "weights": np.linspace(0.0, 0.3, 25), "bands": [None, *np.linspace(0.005, 0.1, 19)],
+        "rebalance": ["M", "Q", "A", None], "cost_bps": [0.0, 2.0, 5.0, 10.0, 20.0],
+    }  # fmt: skip
+    bt.sleeve_sweep(iwm_spy.iloc[:300], **kw)  # compile outside the measurement
+    tracemalloc.start()
+    grid = bt.sleeve_sweep(iwm_spy, **kw)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(grid) == 10_000
+    dense = len(grid) * len(iwm_spy) * 8  # one (configs x days) float64 matrix
+    assert peak < dense / 20, (peak, dense)
