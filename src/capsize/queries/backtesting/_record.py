@@ -141,22 +141,6 @@ class SignalRecordResult(QueryResult):
 # ---------------------------------------------------------------------------
 
 
-def _stationary_indices(n: int, n_boot: int, block: float, rng: np.random.Generator) -> np.ndarray:
-    """Index matrix (n_boot, n) of the stationary bootstrap (Politis and Romano, 1994).
-
-    Each row is a resample: blocks start at uniform positions, their lengths are
-    geometric with mean ``block``, and a block wraps around the end of the sample.
-    """
-    starts = rng.integers(0, n, size=(n_boot, n))
-    new_block = rng.random((n_boot, n)) < 1.0 / block
-    new_block[:, 0] = True
-    t = np.arange(n)
-    began = np.maximum.accumulate(np.where(new_block, t, 0), axis=1)
-    first = np.take_along_axis(starts, began, axis=1)
-    out: np.ndarray = (first + (t - began)) % n
-    return out
-
-
 def _interval(values: np.ndarray) -> tuple[float, float]:
     ok = values[np.isfinite(values)]
     if len(ok) < 0.9 * len(values):
@@ -166,8 +150,8 @@ def _interval(values: np.ndarray) -> tuple[float, float]:
 
 
 def _corr_interval(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    rng = np.random.default_rng(SEED)
-    idx = _stationary_indices(len(x), N_BOOT, BLOCK_MONTHS, rng)
+    """Rank-correlation interval: month pairs resampled together by the stationary bootstrap."""
+    idx = bt.stationary_indices(len(x), BLOCK_MONTHS, N_BOOT, np.random.default_rng(SEED))
     rx = pd.DataFrame(x[idx].T).rank().to_numpy()
     ry = pd.DataFrame(y[idx].T).rank().to_numpy()
     rx = rx - rx.mean(axis=0)
@@ -176,16 +160,6 @@ def _corr_interval(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = (rx * ry).sum(axis=0) / den
     return _interval(corr)
-
-
-def _mean_interval(x: np.ndarray, scale: float) -> tuple[float, float]:
-    rng = np.random.default_rng(SEED)
-    means = np.empty(N_BOOT)
-    chunk = 250
-    for i in range(0, N_BOOT, chunk):
-        idx = _stationary_indices(len(x), min(chunk, N_BOOT - i), BLOCK_DAYS, rng)
-        means[i : i + len(idx)] = x[idx].mean(axis=1)
-    return _interval(means * scale)
 
 
 # ---------------------------------------------------------------------------
@@ -216,11 +190,12 @@ def _excess(ctx: _Ctx, key: str) -> tuple[float, float, float]:
     rets = ctx.legs.returns.loc[signal.index[0] :]
     run = bt.rotation(rets, signal, threshold=0.0, below="large", lag=1)
     diff = (run.returns - ctx.bench.reindex(run.returns.index)).loc[ctx.split :].dropna()
-    x = diff.to_numpy()
-    if len(x) < 2 * BLOCK_DAYS:
+    if len(diff) < 2 * BLOCK_DAYS:
         return math.nan, math.nan, math.nan
-    low, high = _mean_interval(x, 252.0)
-    return float(x.mean() * 252.0), low, high
+    ci = bt.block_bootstrap_ci(
+        diff, "mean", mean_block=BLOCK_DAYS, n=N_BOOT, level=LEVEL, seed=SEED, periods_per_year=252
+    )
+    return float(diff.mean() * 252.0), ci.low, ci.high
 
 
 def _verdict(low: float, high: float) -> str:
