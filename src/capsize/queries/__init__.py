@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "rotation_score": "size",
     # backtesting family (signals, strategies, sweeps)
     "backtest": "backtesting",
+    "backtest_grid": "backtesting",
     "signal_histories": "backtesting",
     "signal_record": "backtesting",
     # stocks family

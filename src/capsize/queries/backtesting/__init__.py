@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from capsize.queries.backtesting._backtest import STAT_UNITS, BacktestResult, backtest, describe
+from capsize.queries.backtesting._grid import GRID_STATS, GridResult, backtest_grid
 from capsize.queries.backtesting._params import (
     MAX_CONFIGS,
     PARAMS,
@@ -43,6 +44,7 @@ from capsize.queries.backtesting._signals import (
 __all__ = [
     "CARD_SIGNALS",
     "DAILY_WINDOWS",
+    "GRID_STATS",
     "MAX_CONFIGS",
     "NO_HISTORY",
     "OOS_START",
@@ -50,11 +52,13 @@ __all__ = [
     "STAT_UNITS",
     "STRATEGIES",
     "BacktestResult",
+    "GridResult",
     "Param",
     "SignalHistories",
     "SignalRecordResult",
     "SignalRow",
     "backtest",
+    "backtest_grid",
     "check_signal",
     "check_strategy",
     "daily_signals",

@@ -324,6 +324,8 @@ def expand_grid(strategy: str, given: Mapping[str, object]) -> list[dict[str, An
         values = list(v) if isinstance(v, (list, tuple)) else [v]
         if not values:
             raise InputError(f"grid axis {k!r} is an empty list; give at least one value")
+        if len({repr(x) for x in values}) != len(values):
+            raise InputError(f"grid axis {k!r} lists a value twice; list each value once")
         axes[k] = values
     n = math.prod(len(v) for v in axes.values())
     if n > MAX_CONFIGS:
