@@ -21,7 +21,17 @@ app = typer.Typer(
 )
 
 # Each module in capsize._cli exposes ``register(app)``.
-_SUBCOMMANDS = ("data", "perf", "report", "internals", "drivers", "factor", "stocks", "serve")
+_SUBCOMMANDS = (
+    "data",
+    "perf",
+    "report",
+    "internals",
+    "drivers",
+    "factor",
+    "stocks",
+    "backtest",
+    "serve",
+)
 
 
 def _version(value: bool) -> None:

@@ -12,7 +12,13 @@
 
 from __future__ import annotations
 
-from capsize.queries.backtesting._backtest import STAT_UNITS, BacktestResult, backtest, describe
+from capsize.queries.backtesting._backtest import (
+    STAT_UNITS,
+    UNSIGNED,
+    BacktestResult,
+    backtest,
+    describe,
+)
 from capsize.queries.backtesting._grid import GRID_STATS, GridResult, backtest_grid
 from capsize.queries.backtesting._params import (
     MAX_CONFIGS,
@@ -51,6 +57,7 @@ __all__ = [
     "PARAMS",
     "STAT_UNITS",
     "STRATEGIES",
+    "UNSIGNED",
     "BacktestResult",
     "GridResult",
     "Param",

@@ -39,7 +39,17 @@ if TYPE_CHECKING:
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
-__all__ = ["STAT_UNITS", "BacktestResult", "backtest", "describe"]
+__all__ = ["STAT_UNITS", "UNSIGNED", "BacktestResult", "backtest", "describe"]
+
+UNSIGNED: tuple[str, ...] = (
+    "volatility",
+    "hit_rate",
+    "exposure",
+    "turnover",
+    "deflated_sharpe",
+    "n_months",
+)
+"""Figure-id endings of levels and shares, shown without a sign (returns carry one)."""
 
 STAT_UNITS: dict[str, tuple[Unit, str]] = {
     "total_return": ("fraction", "total return"),

@@ -321,7 +321,7 @@ def _tables(rows: tuple[SignalRow, ...], split: pd.Timestamp) -> tuple[TableData
     insample: list[tuple[Cell, ...]] = []
     for r in rows:
         if not r.figures:
-            record.append((r.label, *([None] * len(_RECORD_STATS)), f"untested ({r.reason})"))
+            record.append((r.label, *([None] * len(_RECORD_STATS)), f"untested, {r.reason}"))
             continue
         record.append((r.label, *(r.figures[k] for k in _RECORD_STATS), r.verdict))
         insample.append((r.label, r.figures["is.n_months"], r.figures["is.rank_corr"]))

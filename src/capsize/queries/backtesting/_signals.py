@@ -62,9 +62,8 @@ CARD_SIGNALS: dict[str, str] = {
 """The rating card's signals: key -> label (the total first, then the components)."""
 
 NO_HISTORY: dict[str, str] = {
-    "breadth": f"no history: the {SMALL} member lists start in 2025 (left out of the history, "
-    "as in the rating card's)",
-    "valuation": "no history: the store holds no small/large valuation series",
+    "breadth": f"no history: {SMALL} member lists start in 2025",
+    "valuation": "no history: no small/large valuation series in the store",
 }
 """Why a card signal has no month-end history (shown in its record instead of numbers);
 any other signal without a single month-end score gets the reason its input is missing."""
