@@ -1,9 +1,9 @@
 """The backtest family: signal histories, the signal record and the backtest query.
 
-One session on the filled store is shared by the module (the month-end histories are
-computed once, ~5 s). The signal record is checked against an independent plain-pandas
-computation from the shared CSV files; the point-in-time test asks the same questions on
-a store truncated at the day.
+One session on the filled store at :data:`DAY` is shared by the module (the month-end
+histories are computed once). The signal record is checked against an independent
+plain-pandas computation from the shared CSV files; the point-in-time test asks the same
+questions on a store truncated at the day and compares with the module's answers.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 
 from capsize.errors import InputError
 
-DAY = "2025-10-08"
-"""A day of the point-in-time suite (its truncated store is shared with those tests)."""
+DAY = "2019-12-31"
+"""The module's day: seven years out of sample (2013..2019), a shorter history to score."""
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def session(store_home: Path) -> Iterator[Any]:
 
     store = Store.open(store_home / "capsize.duckdb", read_only=True)
     try:
-        yield Session(store, None)
+        yield Session(store, pd.Timestamp(DAY))
     finally:
         store.close()
 
@@ -78,9 +78,9 @@ def _next_month_sml(iwm: pd.Series, spy: pd.Series, dates: pd.DatetimeIndex) -> 
 
 
 def test_rates_regime_record_equals_plain_pandas(record: Any, shared_data: Path) -> None:
-    dgs2 = _csv(shared_data, "macro/DGS2.csv", "value")
-    iwm = _csv(shared_data, "prices/IWM.csv", "close")
-    spy = _csv(shared_data, "prices/SPY.csv", "close")
+    dgs2 = _csv(shared_data, "macro/DGS2.csv", "value").loc[:DAY]
+    iwm = _csv(shared_data, "prices/IWM.csv", "close").loc[:DAY]
+    spy = _csv(shared_data, "prices/SPY.csv", "close").loc[:DAY]
     day = min(iwm.index[-1], spy.index[-1])
     assert record.as_of == day
     dates = pd.date_range("2001-01-01", day, freq="ME")
@@ -196,29 +196,30 @@ def test_expand_grid_is_the_product_last_axis_fastest() -> None:
 # ---------------------------------------------------------------------------
 
 
-def _answers(home: Path, day: str) -> list[dict[str, Any]]:
-    from capsize.data.store import Store
-    from capsize.queries import Session, backtest, signal_record
+def _answers(s: Any) -> list[dict[str, Any]]:
+    from capsize.queries import backtest, signal_record
 
-    store = Store.open(home / "capsize.duckdb", read_only=True)
-    try:
-        s = Session(store, pd.Timestamp(day))
-        return [
-            backtest(s, strategy="rotation", signal="score").to_dict(),
-            backtest(s, strategy="rotation", signal="rs_cross50_200", hold=5).to_dict(),
-            signal_record(s).to_dict(),
-        ]
-    finally:
-        store.close()
+    return [
+        backtest(s, strategy="rotation", signal="score").to_dict(),
+        backtest(s, strategy="rotation", signal="rs_cross50_200", hold=5).to_dict(),
+        signal_record(s).to_dict(),
+    ]
 
 
 def test_same_backtest_and_record_on_a_store_truncated_at_the_day(
-    store_home: Path,
+    session: Any,
     truncated_home: Callable[[str], Path],
     dates_after: Callable[[Any, str], list[str]],
 ) -> None:
-    full = _answers(store_home, DAY)
-    cut = _answers(truncated_home(DAY), DAY)
+    from capsize.data.store import Store
+    from capsize.queries import Session
+
+    full = _answers(session)
+    store = Store.open(truncated_home(DAY) / "capsize.duckdb", read_only=True)
+    try:
+        cut = _answers(Session(store, pd.Timestamp(DAY)))
+    finally:
+        store.close()
     for a, b in zip(full, cut, strict=True):
         assert a == b
         assert dates_after(a, DAY) == []

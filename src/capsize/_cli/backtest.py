@@ -101,7 +101,8 @@ def _merge(config: dict[str, Any], options: dict[str, str | None]) -> dict[str, 
 
 
 def _is_grid(params: dict[str, Any]) -> bool:
-    return any(isinstance(v, list) and len(v) > 1 for v in params.values())
+    """True when a parameter has several values (an empty list also goes to the grid's check)."""
+    return any(isinstance(v, list) and len(v) != 1 for v in params.values())
 
 
 def _format(fig: Any) -> str:
