@@ -196,25 +196,26 @@ def test_expand_grid_is_the_product_last_axis_fastest() -> None:
 # ---------------------------------------------------------------------------
 
 
-def _answers(s: Any) -> list[dict[str, Any]]:
+def _answers(s: Any, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     from capsize.queries import backtest, signal_record
 
     return [
         backtest(s, strategy="rotation", signal="score").to_dict(),
         backtest(s, strategy="rotation", signal="rs_cross50_200", hold=5).to_dict(),
-        signal_record(s).to_dict(),
+        record or signal_record(s).to_dict(),
     ]
 
 
 def test_same_backtest_and_record_on_a_store_truncated_at_the_day(
     session: Any,
+    record: Any,
     truncated_home: Callable[[str], Path],
     dates_after: Callable[[Any, str], list[str]],
 ) -> None:
     from capsize.data.store import Store
     from capsize.queries import Session
 
-    full = _answers(session)
+    full = _answers(session, record.to_dict())
     store = Store.open(truncated_home(DAY) / "capsize.duckdb", read_only=True)
     try:
         cut = _answers(Session(store, pd.Timestamp(DAY)))
