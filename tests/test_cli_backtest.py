@@ -76,7 +76,7 @@ def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     html = (out / "backtest.html").read_text(encoding="utf-8")
     assert "Plotly.newPlot" in html and "Sharpe" in html
-    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp files left
 
 
 def test_single_run_writes_equity_and_drawdown(store_home: Path, tmp_path: Path) -> None:

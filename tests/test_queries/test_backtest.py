@@ -180,6 +180,19 @@ def test_bad_parameters_raise_one_line_input_errors(
     assert "\n" not in str(info.value)
 
 
+def test_exported_members() -> None:
+    import capsize.queries as Q
+    import capsize.queries.backtesting as B
+
+    def isort_style(n: str) -> tuple[int, str]:  # constants, classes, functions (RUF022)
+        return (0 if n.isupper() else 1 if n[0].isupper() else 2, n)
+
+    assert B.__all__ == sorted(B.__all__, key=isort_style)
+    assert all(hasattr(B, n) for n in B.__all__)
+    for name in ("backtest", "backtest_grid", "signal_record", "signal_histories"):
+        assert getattr(Q, name) is getattr(B, name)
+
+
 def test_expand_grid_is_the_product_last_axis_fastest() -> None:
     from capsize.queries.backtesting import expand_grid
 

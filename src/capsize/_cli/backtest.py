@@ -101,7 +101,7 @@ def _merge(config: dict[str, Any], options: dict[str, str | None]) -> dict[str, 
 
 
 def _is_grid(params: dict[str, Any]) -> bool:
-    """True when a parameter has several values (an empty list also goes to the grid's check)."""
+    """Return True when a parameter has several values (an empty list: the grid says why)."""
     return any(isinstance(v, list) and len(v) != 1 for v in params.values())
 
 

@@ -27,6 +27,7 @@ _COLORS = {
     "benchmark.IWM": "#e08a00",
     "benchmark.SPY": "#7f7f7f",
     "lump_sum": "#7f7f7f",
+    "drawdown": "#b03a2e",
 }
 
 
@@ -49,6 +50,10 @@ def _line_png(r: QueryResult, names: list[str], title: str, log: bool, path: Pat
         ax.plot(s.to_series(), label=s.label, color=_COLORS.get(n, "#1f4e79"), lw=1.2)
     if log:
         ax.set_yscale("log")
+    else:
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(frameon=False, fontsize=9)
@@ -112,6 +117,8 @@ def _plotly_lines(r: QueryResult, names: list[str], title: str, log: bool) -> An
     )
     if log:
         fig.update_yaxes(type="log")
+    else:
+        fig.update_yaxes(tickformat=".0%")
     return fig
 
 
