@@ -180,6 +180,25 @@ def test_bad_parameters_raise_one_line_input_errors(
     assert "\n" not in str(info.value)
 
 
+def test_grid_counts_its_configurations_and_walks_forward(session: Any) -> None:
+    from capsize.queries import backtest, backtest_grid
+
+    g = backtest_grid(
+        session, strategy="sleeve", weight=[0.0, 0.15, 0.3], rebalance=["M", "A"],
+        cost_bps=5.0, walk_forward=(5, 2),
+    )  # fmt: skip
+    assert g.value("n_configs") == 6 == len(g.table("grid").rows)
+    assert g.engine.startswith("sweep")
+    assert 0.0 <= g.value("best.deflated_sharpe") <= 1.0
+    # the best cell equals the single run with its parameters over the same window
+    one = backtest(session, strategy="sleeve", start=g.params["start"], **g.best)
+    assert one.value("sharpe") == pytest.approx(g.value("best.sharpe"), abs=1e-10)
+    folds = g.table("walk_forward").to_frame()
+    assert len(folds) == g.value("wf.n_folds") > 3
+    assert set(folds["chosen"]) <= {f"weight={w}" for w in (0.0, 0.15, 0.3)}
+    assert g.value("wf.oos_sharpe") is not None
+
+
 def test_exported_members() -> None:
     import capsize.queries as Q
     import capsize.queries.backtesting as B

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["parse_option", "read_config", "register"]
 
-_SETTINGS = ("strategy", "start", "as_of")
+_SETTINGS = ("strategy", "start", "as_of", "walk_forward")
 """Keys of a config file that are not grid parameters."""
 
 
@@ -171,6 +171,17 @@ def _print_grid(r: Any) -> None:
         highlight=False,
         markup=False,
     )
+    if any(t.name == "walk_forward" for t in r.tables):
+        wf = r.table("walk_forward")
+        rows = [[_format(c) for c in row] for row in wf.rows]
+        print_table(rows, wf.columns, title=wf.title, right_align=[2, 3, 4])
+        console.print(
+            f"Walk-forward out of sample: Sharpe {_format(r.fig('wf.oos_sharpe'))}, CAGR "
+            f"{_format(r.fig('wf.oos_cagr'))}; the choice beat a median "
+            f"{_format(r.fig('wf.oos_percentile'))} of the configurations",
+            highlight=False,
+            markup=False,
+        )
     _notes(r)
 
 
@@ -193,6 +204,20 @@ def _notes(r: QueryResult) -> None:
     )
 
 
+def _walk_forward(value: object) -> tuple[float, float] | None:
+    """Return ``(train, test)`` years from ``"5,1"`` or a TOML ``[5, 1]`` (None: not asked)."""
+    if value is None:
+        return None
+    parts: list[Any] = (
+        parse_option("walk_forward", value, "float")
+        if isinstance(value, str)
+        else (list(value) if isinstance(value, list) else [])
+    )
+    if len(parts) != 2 or not all(isinstance(x, (int, float)) and x > 0 for x in parts):
+        raise InputError(f"walk_forward {value!r} must be two positive numbers of years, e.g. 5,1")
+    return float(parts[0]), float(parts[1])
+
+
 def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
     from capsize.queries import backtest, backtest_grid, open_session, parse_as_of
 
@@ -212,7 +237,12 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
                 bar.update(task, completed=done, total=total)
 
             grid: QueryResult = backtest_grid(
-                s, strategy=strategy, start=settings.get("start"), progress=step, **params
+                s,
+                strategy=strategy,
+                start=settings.get("start"),
+                progress=step,
+                walk_forward=_walk_forward(settings.get("walk_forward")),
+                **params,
             )
             return grid
 
@@ -277,6 +307,11 @@ def register(app: typer.Typer) -> None:
         as_of: str | None = typer.Option(
             None, "--as-of", help="Use only data dated on or before this day (YYYY-MM-DD)."
         ),
+        walk_forward: str | None = typer.Option(
+            None,
+            "--walk-forward",
+            help="Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out of sample.",
+        ),
         out: Path | None = typer.Option(
             None, "--out", help="Folder for the charts (PNG and HTML)."
         ),
@@ -288,7 +323,7 @@ def register(app: typer.Typer) -> None:
         """
         file = read_config(config) if config is not None else {}
         settings = {k: file.pop(k) for k in _SETTINGS if k in file}
-        given = {"strategy": strategy, "start": start, "as_of": as_of}
+        given = {"strategy": strategy, "start": start, "as_of": as_of, "walk_forward": walk_forward}
         settings.update({k: v for k, v in given.items() if v is not None})
         options = {
             "signal": signal, "threshold": threshold, "below": below, "hold": hold, "lag": lag,

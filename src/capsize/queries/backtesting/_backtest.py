@@ -48,6 +48,7 @@ UNSIGNED: tuple[str, ...] = (
     "turnover",
     "deflated_sharpe",
     "n_months",
+    "oos_percentile",
 )
 """Figure-id endings of levels and shares, shown without a sign (returns carry one)."""
 

@@ -29,7 +29,7 @@ from capsize.queries.backtesting._backtest import STAT_UNITS, describe
 from capsize.queries.backtesting._params import check_strategy, expand_grid
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy, signal_series
 from capsize.queries.backtesting._signals import proxy_closes
-from capsize.queries.result import Cell, FigureSet, QueryResult, TableData, iso
+from capsize.queries.result import Cell, FigureSet, QueryResult, TableData, Unit, iso
 from capsize.queries.session import parse_as_of, session_for
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _single_values(configs: list[dict[str, Any]], names: tuple[str, ...]) -> boo
 
 
 def _sleeve_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp
+    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
 ) -> pd.DataFrame | None:
     if not _single_values(configs, ("slippage_bps", "spread_bps")):
         return None
@@ -97,6 +97,7 @@ def _sleeve_sweep(
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
         start=start,
+        end=end,
     )
     out["band"] = out["band"].fillna(0.0)
     out["rebalance"] = out["rebalance"].fillna("none")
@@ -104,7 +105,7 @@ def _sleeve_sweep(
 
 
 def _ma_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp
+    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
 ) -> pd.DataFrame | None:
     matches = [_CROSS.fullmatch(str(c["signal"])) for c in configs]
     pairs = [(int(m.group(1)), int(m.group(2))) for m in matches if m is not None]
@@ -125,6 +126,7 @@ def _ma_sweep(
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
         start=start,
+        end=end,
     )
     picked = _pick(out, keyed, ["fast", "slow", "lag", "hold", "cost_bps"])
     picked.attrs = out.attrs
@@ -148,28 +150,33 @@ def _returns(run: bt.BacktestRun | bt.DcaResult) -> pd.Series | bt.BacktestRun:
 
 
 def _loop(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, start: pd.Timestamp,
+    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, window: _Span,
     progress: Progress | None,
 ) -> pd.DataFrame:  # fmt: skip
     rows = []
     for i, c in enumerate(configs, start=1):
-        rows.append({**c, **bt.stats(_returns(_one(s, strategy, c, legs)), start=start)})
+        run = _returns(_one(s, strategy, c, legs))
+        rows.append({**c, **bt.stats(run, start=window[0], end=window[1])})
         if progress is not None:
             progress(i, len(configs))
     return pd.DataFrame(rows)
 
 
+_Span = tuple[pd.Timestamp, pd.Timestamp | None]
+"""First and last session of the statistics (None: to the end)."""
+
+
 def _run_grid(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, start: pd.Timestamp,
-    progress: Progress | None,
+    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, window: _Span,
+    progress: Progress | None = None,
 ) -> tuple[pd.DataFrame, str]:  # fmt: skip
     fast = None
     if strategy == "sleeve":
-        fast = _sleeve_sweep(legs, configs, start)
+        fast = _sleeve_sweep(legs, configs, *window)
     elif strategy == "rotation":
-        fast = _ma_sweep(legs, configs, start)
+        fast = _ma_sweep(legs, configs, *window)
     if fast is None:
-        return _loop(s, strategy, configs, legs, start, progress), "single runs"
+        return _loop(s, strategy, configs, legs, window, progress), "single runs"
     if progress is not None:
         progress(len(configs), len(configs))
     return fast, f"sweep ({fast.attrs.get('backend', 'numba')})"
@@ -262,6 +269,76 @@ def _best_figures(
     )  # fmt: skip
 
 
+def _walk_forward(
+    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs,
+    first: pd.Timestamp, axes: tuple[str, ...], years: tuple[float, float],
+) -> bt.WalkForward:  # fmt: skip
+    """Choose the best configuration on ``years[0]`` years, evaluate it on the next ``years[1]``."""
+    idx = pd.DatetimeIndex(legs.returns.index[legs.returns.index >= first])
+    train, test = (round(y * 252) for y in years)
+    if train < 2 or test < 2 or train + test > len(idx):
+        raise InputError(
+            f"walk_forward={years!r} (train, test years) does not fit the {len(idx):,} sessions "
+            "of the window; use e.g. (5, 1)"
+        )
+
+    def evaluate(a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
+        return _run_grid(s, strategy, configs, legs, (a, b))[0]
+
+    def returns_of(p: Any) -> pd.Series:
+        r = _returns(_one(s, strategy, {**configs[0], **dict(p)}, legs))
+        return r.returns if isinstance(r, bt.BacktestRun) else r
+
+    return bt.walk_forward(
+        idx, evaluate, params=list(axes), train=train, test=test, returns_of=returns_of
+    )
+
+
+def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableData:
+    f = wf.folds
+    oos = wf.oos_returns
+    st = bt.stats(oos) if oos is not None and len(oos) > 1 else {}
+    what = "the best in-sample configuration of each fold, held over the next test window"
+    for k, unit, words, v in (
+        ("wf.n_folds", "count", "walk-forward folds", len(f)),
+        ("wf.oos_sharpe", "ratio", "walk-forward: Sharpe ratio out of sample", st.get("sharpe")),
+        ("wf.oos_cagr", "fraction", "walk-forward: CAGR out of sample", st.get("cagr")),
+        ("wf.oos_percentile", "fraction",
+         "walk-forward: median share of configurations the choice beat out of sample",
+         float(f["oos_percentile"].median()) if len(f) else None),
+    ):  # fmt: skip
+        ctx.fs.add(
+            k, v, unit, words, source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,  # type: ignore[arg-type]
+            formula=f"{what}; test windows chained",
+        )  # fmt: skip
+    rows: list[tuple[Cell, ...]] = []
+    for i, row in enumerate(f.to_dict("records")):
+        chosen = ", ".join(f"{a}={row[a]}" for a in axes)
+        cells: list[Cell] = [f"{iso(row['test_start'])}..{iso(row['test_end'])}", chosen]
+        fold_cols: tuple[tuple[str, Unit, str], ...] = (
+            ("in_sample", "ratio", "in-sample Sharpe of the choice"),
+            ("out_of_sample", "ratio", "out-of-sample Sharpe of the choice"),
+            ("oos_percentile", "fraction", "share of configurations it beat out of sample"),
+        )
+        for col, unit, words in fold_cols:
+            cells.append(
+                ctx.fs.add(
+                    f"wf.{i}.{col}", float(row[col]), unit, f"fold {i + 1}: {words}",
+                    source=ctx.source, symbols=("IWM", "SPY"),
+                    window=f"train {iso(row['train_start'])}..{iso(row['train_end'])}, "
+                    f"test {iso(row['test_start'])}..{iso(row['test_end'])}",
+                    formula=what,
+                )
+            )  # fmt: skip
+        rows.append(tuple(cells))
+    return TableData(
+        "walk_forward",
+        "Walk-forward: the in-sample choice evaluated out of sample",
+        ("test window", "chosen", "in sample", "out of sample", "beat"),
+        tuple(rows),
+    )
+
+
 def backtest_grid(
     source: Store | Session,
     as_of: object | None = None,
@@ -269,6 +346,7 @@ def backtest_grid(
     strategy: str = "sleeve",
     start: object | None = None,
     progress: Progress | None = None,
+    walk_forward: tuple[float, float] | None = None,
     **grid: object,
 ) -> GridResult:
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
@@ -285,6 +363,10 @@ def backtest_grid(
         configuration's signal exists).
     progress : callable, optional
         ``progress(done, total)`` after each configuration (once for a one-pass sweep).
+    walk_forward : (float, float), optional
+        ``(train, test)`` in years: in each fold choose the best configuration (Sharpe)
+        over ``train`` years and hold it over the next ``test`` years (table
+        ``walk_forward``, figures ``wf.*``). Needs at least one grid axis.
     **grid
         Parameters (:data:`~capsize.queries.backtesting.PARAMS`); a list is a grid axis.
 
@@ -308,7 +390,7 @@ def backtest_grid(
     px = proxy_closes(s)
     legs = leg_returns(s, "sleeve", {}, None)
     first = _window_start(s, strategy, configs, legs, parse_as_of(start, "start"))
-    frame, engine = _run_grid(s, strategy, configs, legs, first, progress)
+    frame, engine = _run_grid(s, strategy, configs, legs, (first, None), progress)
     if frame["sharpe"].isna().all():
         raise InputError("no configuration of the grid has a Sharpe ratio; widen the window")
     best_i = int(np.nanargmax(frame["sharpe"].to_numpy()))
@@ -327,7 +409,12 @@ def backtest_grid(
             f"{leg} buy and hold: Sharpe ratio (risk-free 0)", source=px.source, symbols=(leg,),
             window=window, formula="mean / standard deviation of daily returns x sqrt(252)",
         )  # fmt: skip
-    table = _grid_table(ctx, frame, axes)
+    tables = [_grid_table(ctx, frame, axes)]
+    if walk_forward is not None:
+        if not axes:
+            raise InputError("walk_forward needs a grid axis (a parameter with several values)")
+        wf = _walk_forward(s, strategy, configs, legs, first, axes, walk_forward)
+        tables.append(_wf_outputs(ctx, wf, axes))
     notes = (
         f"{len(frame):,} configurations tried ({engine}); best by Sharpe ratio: {what}.",
         "Deflated Sharpe ratio: the probability that the best configuration's Sharpe ratio "
@@ -341,9 +428,14 @@ def backtest_grid(
         query="backtest_grid",
         as_of=px.day,
         requested_as_of=s.requested,
-        params={"strategy": strategy, "start": iso(first), **dict(grid.items())},
+        params={
+            "strategy": strategy,
+            "start": iso(first),
+            "walk_forward": None if walk_forward is None else list(walk_forward),
+            **dict(grid.items()),
+        },
         figures=ctx.fs.mapping(),
-        tables=(table,),
+        tables=tuple(tables),
         notes=notes,
         sources=tuple(px.source.split("; ")),
         frame=frame,
