@@ -1,4 +1,4 @@
-"""Streamed statistics of the sweep engine: accumulator layout, numpy step and summary."""
+"""Streamed statistics of the sweep engine: accumulator layout, numpy stream and summary."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from capsize.backtest._stats import STAT_NAMES
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
 
-__all__ = ["ACC_FIELDS", "new_acc", "np_acc_step", "summarize"]
+__all__ = ["ACC_FIELDS", "NumpyStream", "summarize"]
 
 ACC_FIELDS: tuple[str, ...] = (
     "n",
@@ -22,60 +22,84 @@ ACC_FIELDS: tuple[str, ...] = (
     "mean_excess",
     "m2_excess",
     "down_sq",
-    "peak",
-    "peak_day",
     "max_dd",
     "max_dd_days",
-    "underwater",
     "turnover",
     "hits",
     "nonzero",
     "exposure",
     "n_trades",
 )
-"""One row per configuration: what the kernels accumulate, in this order."""
+"""One row per configuration: what the kernels accumulate, in this order (``m2`` is the
+sum of squared deviations from the mean, ``down_sq`` the sum of squared negative excess
+returns, ``exposure`` the sum of small-cap weights held)."""
 
 
-def new_acc(n_configs: int, first_day: float) -> FloatArray:
-    """Return fresh accumulators: equity and peak at 1, the peak dated ``first_day``."""
-    acc = np.zeros((n_configs, len(ACC_FIELDS)))
-    acc[:, 1] = 1.0
-    acc[:, 7] = 1.0
-    acc[:, 8] = first_day
-    return acc
+class NumpyStream:
+    """The numpy twin of the numba ``stream_stats``: all configurations, one period a step.
 
+    Sums are taken around each configuration's first return (as the numba kernel does),
+    so both paths add the same numbers in the same order.
+    """
 
-def np_acc_step(
-    acc: FloatArray,
-    net: FloatArray,
-    ex: FloatArray,
-    day: float,
-    turnover: FloatArray,
-    held: FloatArray,
-) -> None:
-    """Add one period to every configuration at once (the numpy twin of ``acc_step``)."""
-    acc[:, 0] += 1.0
-    n = acc[:, 0]
-    eq = acc[:, 1] * (1.0 + net)
-    acc[:, 1] = eq
-    for col, x in ((2, net), (4, ex)):
-        d = x - acc[:, col]
-        acc[:, col] += d / n
-        acc[:, col + 1] += d * (x - acc[:, col])
-    acc[:, 6] += np.minimum(ex, 0.0) ** 2
-    at_peak = eq >= acc[:, 7]
-    span = day - acc[:, 8]
-    counted = ~at_peak | (acc[:, 11] > 0.0)
-    acc[:, 10] = np.where(counted, np.maximum(acc[:, 10], span), acc[:, 10])
-    acc[:, 9] = np.where(at_peak, acc[:, 9], np.minimum(acc[:, 9], eq / acc[:, 7] - 1.0))
-    acc[:, 7] = np.where(at_peak, eq, acc[:, 7])
-    acc[:, 8] = np.where(at_peak, day, acc[:, 8])
-    acc[:, 11] = np.where(at_peak, 0.0, 1.0)
-    acc[:, 12] += turnover
-    acc[:, 13] += net > 0.0
-    acc[:, 14] += net != 0.0
-    acc[:, 15] += held
-    acc[:, 16] += turnover > 0.0
+    def __init__(self, n_configs: int, first_day: float) -> None:
+        z = np.zeros(n_configs)
+        self.k_r, self.k_x = z.copy(), z.copy()
+        self.s1, self.s2, self.x1, self.x2, self.down = (
+            z.copy(),
+            z.copy(),
+            z.copy(),
+            z.copy(),
+            z.copy(),
+        )
+        self.eq, self.peak = np.ones(n_configs), np.ones(n_configs)
+        self.peak_day = np.full(n_configs, first_day)
+        self.mdd, self.mdur = z.copy(), z.copy()
+        self.under = np.zeros(n_configs, dtype=np.bool_)
+        self.turnover, self.hits, self.nonzero, self.expo, self.trades = (
+            z.copy() for _ in range(5)
+        )
+        self.n = 0
+
+    def step(
+        self, net: FloatArray, rf: float, turn: FloatArray, held: FloatArray, day: float
+    ) -> None:
+        """Add one period of every configuration."""
+        x = net - rf
+        if self.n == 0:
+            self.k_r, self.k_x = net.copy(), x.copy()
+        self.n += 1
+        d, e = net - self.k_r, x - self.k_x
+        self.s1 += d
+        self.s2 += d * d
+        self.x1 += e
+        self.x2 += e * e
+        self.down += np.where(x < 0.0, x * x, 0.0)
+        self.eq *= 1.0 + net
+        at_peak = self.eq >= self.peak
+        span = day - self.peak_day
+        self.mdur = np.where(~at_peak | self.under, np.maximum(self.mdur, span), self.mdur)
+        self.mdd = np.where(at_peak, self.mdd, np.minimum(self.mdd, self.eq / self.peak - 1.0))
+        self.peak = np.where(at_peak, self.eq, self.peak)
+        self.peak_day = np.where(at_peak, day, self.peak_day)
+        self.under = ~at_peak
+        self.turnover += turn
+        self.trades += turn > 0.0
+        self.hits += net > 0.0
+        self.nonzero += net != 0.0
+        self.expo += held
+
+    def finish(self) -> FloatArray:
+        """Return the accumulator rows (layout :data:`ACC_FIELDS`)."""
+        n = float(self.n)
+        cols = (
+            np.full_like(self.eq, n), self.eq,
+            self.k_r + self.s1 / n, self.s2 - self.s1 * self.s1 / n,
+            self.k_x + self.x1 / n, self.x2 - self.x1 * self.x1 / n,
+            self.down, self.mdd, self.mdur, self.turnover, self.hits, self.nonzero,
+            self.expo, self.trades,
+        )  # fmt: skip
+        return np.column_stack(cols)
 
 
 def _safe_div(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -85,25 +109,26 @@ def _safe_div(num: FloatArray, den: FloatArray) -> FloatArray:
 
 def summarize(acc: FloatArray, periods_per_year: float) -> pd.DataFrame:
     """Turn accumulator rows into the statistics of :data:`capsize.backtest.STAT_NAMES`."""
-    n, eq = acc[:, 0], acc[:, 1]
+    f = {name: acc[:, i] for i, name in enumerate(ACC_FIELDS)}
+    n, eq = f["n"], f["equity"]
     ppy = float(periods_per_year)
     root = np.sqrt(ppy)
     cagr = eq ** (ppy / n) - 1.0
-    sd_x = np.sqrt(acc[:, 5] / (n - 1.0))
-    mdd = acc[:, 9]
+    mdd = f["max_dd"]
     out = {
         "total_return": eq - 1.0,
         "cagr": cagr,
-        "volatility": np.sqrt(acc[:, 3] / (n - 1.0)) * root,
-        "sharpe": _safe_div(acc[:, 4], sd_x) * root,
-        "sortino": _safe_div(acc[:, 4], np.sqrt(acc[:, 6] / n)) * root,
+        "volatility": np.sqrt(np.maximum(f["m2_ret"], 0.0) / (n - 1.0)) * root,
+        "sharpe": _safe_div(f["mean_excess"], np.sqrt(np.maximum(f["m2_excess"], 0.0) / (n - 1.0)))
+        * root,
+        "sortino": _safe_div(f["mean_excess"], np.sqrt(f["down_sq"] / n)) * root,
         "max_drawdown": mdd,
-        "max_drawdown_days": acc[:, 10],
+        "max_drawdown_days": f["max_dd_days"],
         "calmar": _safe_div(cagr, -mdd),
-        "turnover": acc[:, 12] / (n / ppy),
-        "hit_rate": _safe_div(acc[:, 13], acc[:, 14]),
-        "exposure": acc[:, 15] / n,
-        "n_trades": acc[:, 16],
+        "turnover": f["turnover"] / (n / ppy),
+        "hit_rate": _safe_div(f["hits"], f["nonzero"]),
+        "exposure": f["exposure"] / n,
+        "n_trades": f["n_trades"],
         "n_periods": n,
     }
     return pd.DataFrame({name: out[name] for name in STAT_NAMES})

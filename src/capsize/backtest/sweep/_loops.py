@@ -1,14 +1,15 @@
 """Numba kernels of the sweep engine: one pass per configuration, statistics streamed.
 
 Imported only when numba is in use (see :mod:`capsize.backtest.sweep._backend`). Each
-kernel walks the configurations (outer loop) and the periods (inner loop) keeping a few
-scalars of state per configuration; nothing of size ``(n_configs, n_periods)`` is ever
-allocated. Statistics are accumulated as they go (Welford means and variances, the
-running drawdown), into one row of ``out`` per configuration, laid out as
-:data:`capsize.backtest.sweep._acc.ACC_FIELDS`.
+kernel walks the configurations (outer loop); for each it runs the strategy over the
+periods into three scratch vectors of length ``n_periods`` (net return, turnover, small-cap
+weight held), reused across configurations, then :func:`stream_stats` reduces them into
+one row of ``out`` laid out as :data:`capsize.backtest.sweep._acc.ACC_FIELDS`. Nothing of
+size ``(n_configs, n_periods)`` is ever allocated.
 
-The statistics update is :func:`acc_step`, which numba inlines into both kernels
-(``inline="always"``), so the per-period call costs nothing.
+Sums of returns and squares are taken around the first return of the window (a shift
+that keeps the variance exact for a constant series and free of cancellation), in
+local scalars, so the reduction costs a few cycles per period.
 """
 
 from __future__ import annotations
@@ -21,46 +22,73 @@ import numpy as np
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
 
-__all__ = ["acc_step", "ma_rotation", "sleeve_grid"]
+__all__ = ["ma_rotation", "sleeve_grid", "stream_stats"]
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def acc_step(
-    acc: FloatArray, net: float, ex: float, day: float, turnover: float, held: float
+@_jit
+def stream_stats(
+    net: FloatArray,
+    rf: FloatArray,
+    turn: FloatArray,
+    held: FloatArray,
+    days: FloatArray,
+    t0: int,
+    t1: int,
+    acc: FloatArray,
 ) -> None:  # pragma: no cover - jitted
-    """Add one period to a configuration's accumulator row (see ``ACC_FIELDS``)."""
-    n = acc[0] + 1.0
+    """Reduce one configuration's periods ``t0 .. t1 - 1`` into an accumulator row."""
+    k_r = net[t0]
+    k_x = net[t0] - rf[t0]
+    s1 = s2 = x1 = x2 = down = 0.0
+    eq = peak = 1.0
+    peak_day = days[t0]
+    mdd = mdur = 0.0
+    under = False
+    turnover = hits = nonzero = expo = trades = 0.0
+    for t in range(t0, t1):
+        r = net[t]
+        x = r - rf[t]
+        d = r - k_r
+        s1 += d
+        s2 += d * d
+        e = x - k_x
+        x1 += e
+        x2 += e * e
+        if x < 0.0:
+            down += x * x
+        eq *= 1.0 + r
+        if eq >= peak:
+            if under:
+                mdur = max(mdur, days[t] - peak_day)
+            peak = eq
+            peak_day = days[t]
+            under = False
+        else:
+            mdur = max(mdur, days[t] - peak_day)
+            mdd = min(mdd, eq / peak - 1.0)
+            under = True
+        turnover += turn[t]
+        trades += 1.0 if turn[t] > 0.0 else 0.0
+        hits += 1.0 if r > 0.0 else 0.0
+        nonzero += 1.0 if r != 0.0 else 0.0
+        expo += held[t]
+    n = float(t1 - t0)
     acc[0] = n
-    eq = acc[1] * (1.0 + net)
     acc[1] = eq
-    d = net - acc[2]
-    acc[2] += d / n
-    acc[3] += d * (net - acc[2])
-    d = ex - acc[4]
-    acc[4] += d / n
-    acc[5] += d * (ex - acc[4])
-    if ex < 0.0:
-        acc[6] += ex * ex
-    if eq >= acc[7]:
-        if acc[11] > 0.0:
-            acc[10] = max(acc[10], day - acc[8])
-        acc[7] = eq
-        acc[8] = day
-        acc[11] = 0.0
-    else:
-        acc[10] = max(acc[10], day - acc[8])
-        acc[9] = min(acc[9], eq / acc[7] - 1.0)
-        acc[11] = 1.0
-    acc[12] += turnover
-    if net > 0.0:
-        acc[13] += 1.0
-    if net != 0.0:
-        acc[14] += 1.0
-    acc[15] += held
-    if turnover > 0.0:
-        acc[16] += 1.0
+    acc[2] = k_r + s1 / n
+    acc[3] = s2 - s1 * s1 / n
+    acc[4] = k_x + x1 / n
+    acc[5] = x2 - x1 * x1 / n
+    acc[6] = down
+    acc[7] = mdd
+    acc[8] = mdur
+    acc[9] = turnover
+    acc[10] = hits
+    acc[11] = nonzero
+    acc[12] = expo
+    acc[13] = trades
 
 
 @_jit
@@ -82,18 +110,15 @@ def ma_rotation(
     out: FloatArray,
 ) -> None:  # pragma: no cover - jitted
     """Run every moving-average rotation configuration; write accumulators to ``out``."""
+    net = np.empty(t1)
+    turn = np.empty(t1)
+    held = np.empty(t1)
     for k in range(fast.shape[0]):
-        acc = out[k]
-        acc[:] = 0.0
-        acc[1] = 1.0
-        acc[7] = 1.0
-        acc[8] = days[t0]
         fk, sk, lk, hk, ck = fast[k], slow[k], lag[k], hold[k], rate[k]
         cur = 0.0
         last = -hk
         for t in range(t1):
             prev = cur
-            gross = cur * r_small[t] + (1.0 - cur) * r_other[t]
             if t >= lk:
                 f = ma[fk, t - lk]
                 s = ma[sk, t - lk]
@@ -103,9 +128,11 @@ def ma_rotation(
                         cur = want
                         last = t
             dpos = abs(cur - prev)
-            net = (1.0 + gross) * (1.0 - dpos * ck) - 1.0
-            if t >= t0:
-                acc_step(acc, net, net - rf[t], days[t], dpos * to_unit, prev)
+            gross = prev * r_small[t] + (1.0 - prev) * r_other[t]
+            net[t] = (1.0 + gross) * (1.0 - dpos * ck) - 1.0
+            turn[t] = dpos * to_unit
+            held[t] = prev
+        stream_stats(net, rf, turn, held, days, t0, t1, out[k])
 
 
 @_jit
@@ -128,12 +155,10 @@ def sleeve_grid(
     ``freq[k]`` is a row of ``calendar`` (bool, True on rebalance dates) or -1 for no
     calendar rule; ``band[k] < 0`` means no band.
     """
+    net = np.empty(t1)
+    turn = np.empty(t1)
+    held = np.empty(t1)
     for k in range(weight.shape[0]):
-        acc = out[k]
-        acc[:] = 0.0
-        acc[1] = 1.0
-        acc[7] = 1.0
-        acc[8] = days[t0]
         w, b, fq, ck = weight[k], band[k], freq[k], rate[k]
         cur = w
         for t in range(t1):
@@ -147,6 +172,7 @@ def sleeve_grid(
                 cur = w
             else:
                 cur = pre
-            net = (1.0 + gross) * (1.0 - dw * ck) - 1.0
-            if t >= t0:
-                acc_step(acc, net, net - rf[t], days[t], 2.0 * dw, prev)
+            net[t] = (1.0 + gross) * (1.0 - dw * ck) - 1.0
+            turn[t] = 2.0 * dw
+            held[t] = prev
+        stream_stats(net, rf, turn, held, days, t0, t1, out[k])

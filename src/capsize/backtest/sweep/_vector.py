@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from capsize.backtest.sweep._acc import new_acc, np_acc_step
+from capsize.backtest.sweep._acc import NumpyStream
 
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
@@ -38,12 +38,11 @@ def ma_rotation(
 ) -> None:
     """Run every moving-average rotation configuration; write accumulators to ``out``."""
     k = fast.shape[0]
-    out[:] = new_acc(k, days[t0])
+    stream = NumpyStream(k, float(days[t0]))
     cur = np.zeros(k)
     last = -hold.astype(np.int64)
     for t in range(t1):
         prev = cur.copy()
-        gross = cur * r_small[t] + (1.0 - cur) * r_other[t]
         src = t - lag
         live = src >= 0
         f = np.where(live, ma[fast, np.maximum(src, 0)], np.nan)
@@ -54,9 +53,11 @@ def ma_rotation(
         cur = np.where(switch, want, cur)
         last = np.where(switch, t, last)
         dpos = np.abs(cur - prev)
+        gross = prev * r_small[t] + (1.0 - prev) * r_other[t]
         net = (1.0 + gross) * (1.0 - dpos * rate) - 1.0
         if t >= t0:
-            np_acc_step(out, net, net - rf[t], float(days[t]), dpos * to_unit, prev)
+            stream.step(net, float(rf[t]), dpos * to_unit, prev, float(days[t]))
+    out[:] = stream.finish()
 
 
 def sleeve_grid(
@@ -74,7 +75,7 @@ def sleeve_grid(
     out: FloatArray,
 ) -> None:
     """Run every sleeve configuration; write accumulators to ``out``."""
-    out[:] = new_acc(weight.shape[0], days[t0])
+    stream = NumpyStream(weight.shape[0], float(days[t0]))
     cur = weight.copy()
     has_cal = freq >= 0
     has_band = band >= 0.0
@@ -88,4 +89,5 @@ def sleeve_grid(
         cur = np.where(go, weight, pre)
         net = (1.0 + gross) * (1.0 - dw * rate) - 1.0
         if t >= t0:
-            np_acc_step(out, net, net - rf[t], float(days[t]), 2.0 * dw, prev)
+            stream.step(net, float(rf[t]), 2.0 * dw, prev, float(days[t]))
+    out[:] = stream.finish()

@@ -1,0 +1,300 @@
+"""Backtest sweep benchmark: capsize's sweep engine vs vectorbt on the same grids.
+
+Grids, over IWM and SPY total-return closes from ``$CAPSIZE_SHARED/data/prices``
+(2000-05-26 .. 2026-08-21, ~6,600 sessions):
+
+(a) **moving-average pairs**: 1,000 (fast, slow) pairs (fast 2..41 x slow 50..290 step
+    10) on the IWM close; hold IWM while the fast average is above the slow one, else
+    cash; trade at the next close (lag 1); no costs. vectorbt: ``MA.run`` x 2 and
+    ``Portfolio.from_signals`` (entries shifted one bar). capsize: ``ma_sweep``.
+(b) **sleeves, calendar rebalancing**: 1,000 configurations (250 IWM weights in 0..30 %
+    x rebalance monthly / quarterly / yearly / never) in an IWM/SPY portfolio, no costs.
+    vectorbt: ``Portfolio.from_orders`` with target percents on rebalance dates, cash
+    shared per group, ``call_seq="auto"``. capsize: ``sleeve_sweep``.
+(c) **sleeves, the full 10,000-configuration grid**: 25 weights x 20 bands (none and
+    0.5..10 points) x 4 calendar rules x 5 costs (0..20 bps), capsize only: vectorbt has
+    no band rule (a band is path-dependent: it needs a hand-written numba order function
+    via ``from_order_func``, i.e. writing the kernel oneself), its fee model (fees taken
+    from cash on each order) differs from capsize's (cost as a fraction of the portfolio
+    at the trade), and the grid would need 20,000 price columns (about 1 GB per float
+    array) in vectorbt.
+
+Costs are zero in (a) and (b) so both engines compute the same thing; results (total
+return, Sharpe with 252 periods a year, max drawdown per configuration) are checked
+equal within 1e-9.
+
+Each engine runs in its own fresh process ("first call" = the first call in that process,
+numba compilation or cache loading included; "second call" = the same call again). With
+``--cache cold`` (default: both) ``NUMBA_CACHE_DIR`` points at an empty folder, so every
+numba function of both libraries is compiled inside the first call; ``warm`` uses the
+on-disk caches a user has after the first use. Peak memory: the growth of the process's
+peak resident set during the calls (VmHWM after ``clear_refs``; numba allocations are
+invisible to tracemalloc), and tracemalloc's peak for Python/numpy allocations.
+
+vectorbt is in the ``bench`` extra (``pip install "capsize[bench]"``), never in ``dev``.
+Run: ``python benchmarks/backtest.py [--cache cold|warm|both] [--python PATH]``
+(``--python``: the interpreter that has vectorbt, if not this one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+FAST = np.arange(2, 42)
+SLOW = np.arange(50, 300, 10)
+WEIGHTS_B = np.linspace(0.0, 0.3, 250)
+RULES = ["M", "Q", "A", None]
+TASKS = ("vbt-ma", "capsize-ma", "vbt-sleeve", "capsize-sleeve", "capsize-sleeve10k")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def closes() -> pd.DataFrame:
+    shared = Path(os.environ.get("CAPSIZE_SHARED", ROOT.parent / "shared")) / "data" / "prices"
+    cols = [
+        pd.read_csv(shared / f"{s}.csv", parse_dates=["date"]).set_index("date")["close"].rename(s)
+        for s in ("IWM", "SPY")
+    ]
+    return pd.concat(cols, axis=1, sort=True).dropna()
+
+
+def returns(c: pd.DataFrame) -> pd.DataFrame:
+    """Per-period returns with a 0 first row: both engines start at the first close."""
+    return c.pct_change().fillna(0.0)
+
+
+def rebalance_mask(index: pd.DatetimeIndex, rule: str | None) -> np.ndarray:
+    mask = np.zeros(len(index), dtype=bool)
+    if rule is not None:
+        p = index.to_period({"M": "M", "Q": "Q", "A": "Y"}[rule]).asi8
+        mask[1:] = p[1:] != p[:-1]
+    return mask
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak() -> None:
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def vbt_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    import vectorbt as vbt
+
+    close = c["IWM"]
+    pairs = [(f, s) for f in FAST for s in SLOW]
+    f_ma = vbt.MA.run(close, window=[p[0] for p in pairs], short_name="fast")
+    s_ma = vbt.MA.run(close, window=[p[1] for p in pairs], short_name="slow")
+    above = f_ma.ma.to_numpy() / s_ma.ma.to_numpy() - 1.0 > 0.0
+    entries = np.zeros_like(above)
+    entries[1:] = above[:-1]  # the signal of close t is traded at close t + 1
+    pf = vbt.Portfolio.from_signals(
+        close,
+        pd.DataFrame(entries, index=close.index),
+        pd.DataFrame(~entries, index=close.index),
+        init_cash=1.0,
+        freq="1D",
+    )
+    return {
+        "total_return": pf.total_return().to_numpy(),
+        "sharpe": pf.sharpe_ratio(year_freq="252 days").to_numpy(),
+        "max_drawdown": pf.max_drawdown().to_numpy(),
+    }
+
+
+def capsize_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    from capsize import backtest as bt
+
+    res = bt.ma_sweep(
+        returns(c), fast=list(FAST), slow=list(SLOW), price=c["IWM"], below="cash", lag=1
+    )
+    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+
+
+def vbt_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    import vectorbt as vbt
+
+    grid = [(w, rule) for w in WEIGHTS_B for rule in RULES]
+    k = len(grid)
+    n = len(c)
+    close = pd.DataFrame(np.tile(c.to_numpy(), (1, k)), index=c.index)
+    size = np.full((n, 2 * k), np.nan)
+    masks = {rule: rebalance_mask(pd.DatetimeIndex(c.index), rule) for rule in RULES}
+    for j, (w, rule) in enumerate(grid):
+        rows = masks[rule].copy()
+        rows[0] = True
+        size[rows, 2 * j] = w
+        size[rows, 2 * j + 1] = 1.0 - w
+    pf = vbt.Portfolio.from_orders(
+        close,
+        size,
+        size_type="targetpercent",
+        group_by=np.repeat(np.arange(k), 2),
+        cash_sharing=True,
+        call_seq="auto",
+        init_cash=1.0,
+        freq="1D",
+    )
+    return {
+        "total_return": pf.total_return().to_numpy(),
+        "sharpe": pf.sharpe_ratio(year_freq="252 days").to_numpy(),
+        "max_drawdown": pf.max_drawdown().to_numpy(),
+    }
+
+
+def capsize_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    from capsize import backtest as bt
+
+    res = bt.sleeve_sweep(returns(c), weights=list(WEIGHTS_B), rebalance=RULES)
+    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+
+
+def capsize_sleeve10k(c: pd.DataFrame) -> dict[str, np.ndarray]:
+    from capsize import backtest as bt
+
+    res = bt.sleeve_sweep(
+        returns(c),
+        weights=list(np.linspace(0.0, 0.3, 25)),
+        bands=[None, *np.linspace(0.005, 0.1, 19)],
+        rebalance=RULES,
+        cost_bps=[0.0, 2.0, 5.0, 10.0, 20.0],
+    )
+    assert len(res) == 10_000
+    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+
+
+ENGINES = {
+    "vbt-ma": vbt_ma,
+    "capsize-ma": capsize_ma,
+    "vbt-sleeve": vbt_sleeve,
+    "capsize-sleeve": capsize_sleeve,
+    "capsize-sleeve10k": capsize_sleeve10k,
+}
+
+
+def worker(task: str, out: Path) -> None:
+    """Run one engine twice in this fresh process; write timings, memory and results."""
+    c = closes()
+    # imports are not part of the call: vectorbt imports numba, so numba is imported here
+    # for capsize too (capsize imports it lazily, on its first sweep)
+    import numba  # noqa: F401
+
+    if task.startswith("vbt"):
+        import vectorbt  # noqa: F401
+    else:
+        import capsize.backtest  # noqa: F401
+    fn = ENGINES[task]
+    _reset_peak()
+    rss0 = _status("VmRSS")
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    res = fn(c)
+    first = time.perf_counter() - t0
+    traced = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    peak = _status("VmHWM") - rss0
+    t0 = time.perf_counter()
+    fn(c)
+    second = time.perf_counter() - t0
+    np.savez(out / f"{task}.npz", **res)
+    info = {"first_s": first, "second_s": second, "peak_rss_bytes": peak, "traced_bytes": traced}
+    (out / f"{task}.json").write_text(json.dumps(info))
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _run(python: str, task: str, out: Path, cache_dir: str | None) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    if cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = cache_dir
+    subprocess.run([python, __file__, "--worker", task, "--out", str(out)], env=env, check=True)
+    return dict(json.loads((out / f"{task}.json").read_text()))
+
+
+def _check(out: Path, a: str, b: str) -> float:
+    """Return the largest relative difference between two engines' results."""
+    ra, rb = np.load(out / f"{a}.npz"), np.load(out / f"{b}.npz")
+    worst = 0.0
+    for key in ra.files:
+        x, y = ra[key], rb[key]
+        if x.shape != y.shape or not np.array_equal(np.isnan(x), np.isnan(y)):
+            raise SystemExit(f"{a} vs {b}: {key} differ in shape or NaN pattern")
+        ok = ~np.isnan(x)
+        rel = np.abs(x[ok] - y[ok]) / np.maximum(np.abs(y[ok]), 1e-12)
+        worst = max(worst, float(rel.max(initial=0.0)))
+    return worst
+
+
+def _mb(x: float) -> str:
+    return f"{x / 2**20:8.1f} MB"
+
+
+def report(mode: str, python: str) -> None:
+    out = RESULTS / f"backtest-{mode}"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = tmp if mode == "cold" else None
+        info = {task: _run(python, task, out, cache) for task in TASKS}
+        print(f"\n== numba cache: {mode} ==")
+        for task, i in info.items():
+            print(
+                f"{task:18s} first {i['first_s']:8.3f} s  second {i['second_s']:8.4f} s  "
+                f"peak RSS +{_mb(i['peak_rss_bytes'])}  tracemalloc {_mb(i['traced_bytes'])}"
+            )
+        for grid in ("ma", "sleeve"):
+            v, c = info[f"vbt-{grid}"], info[f"capsize-{grid}"]
+            diff = _check(out, f"vbt-{grid}", f"capsize-{grid}")
+            verdict = "identical" if diff <= 1e-9 else "DIFFER"
+            mem_v = max(v["peak_rss_bytes"], v["traced_bytes"])
+            mem_c = max(c["peak_rss_bytes"], c["traced_bytes"])
+            print(
+                f"{grid:7s} {verdict} (max rel diff {diff:.1e}); speed-up first call "
+                f"{v['first_s'] / c['first_s']:7.1f}x, second call {v['second_s'] / c['second_s']:7.1f}x; "
+                f"peak memory capsize/vectorbt {mem_c / mem_v:.4f}"
+            )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", choices=["cold", "warm", "both"], default="both")
+    ap.add_argument("--python", default=sys.executable, help="interpreter with vectorbt")
+    ap.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
+    ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.out)
+        return
+    for mode in ("cold", "warm") if args.cache == "both" else (args.cache,):
+        report(mode, args.python)
+
+
+if __name__ == "__main__":
+    main()
