@@ -141,6 +141,14 @@ def _print_run(r: QueryResult) -> None:
     print_table(
         rows, ["statistic", "strategy", "IWM", "SPY"], title="Backtest", right_align=[1, 2, 3]
     )
+    if "sharpe.low" in r.figures:
+        console.print(
+            f"95% intervals (stationary block bootstrap): CAGR {_format(r.fig('cagr.low'))} to "
+            f"{_format(r.fig('cagr.high'))}, Sharpe {_format(r.fig('sharpe.low'))} to "
+            f"{_format(r.fig('sharpe.high'))}",
+            highlight=False,
+            markup=False,
+        )
     years = r.table("years")
     print_table(
         [[_format(c) for c in row] for row in years.rows[-10:]],

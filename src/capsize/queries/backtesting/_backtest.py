@@ -76,8 +76,9 @@ _BENCH_STATS = ("total_return", "cagr", "volatility", "sharpe", "max_drawdown")
 class BacktestResult(QueryResult):
     """The answer of :func:`backtest`.
 
-    Figures: every statistic of :data:`STAT_UNITS` under its name (the strategy), and
-    ``IWM.<stat>``, ``SPY.<stat>`` (buy and hold) for ``total_return``, ``cagr``,
+    Figures: every statistic of :data:`STAT_UNITS` under its name (the strategy), its
+    95% bootstrap intervals ``cagr.low``, ``cagr.high``, ``sharpe.low``, ``sharpe.high``,
+    and ``IWM.<stat>``, ``SPY.<stat>`` (buy and hold) for ``total_return``, ``cagr``,
     ``volatility``, ``sharpe``, ``max_drawdown``; a DCA run adds ``final_dca``,
     ``final_lump_sum``, ``advantage``. Series: ``equity``, ``drawdown``,
     ``benchmark.IWM``, ``benchmark.SPY`` (or ``lump_sum`` for DCA). Tables: ``trades``,
@@ -257,10 +258,34 @@ def _series(ctx: _Ctx, equity: pd.Series, bench: dict[str, pd.Series]) -> list[S
     return out
 
 
+BOOTSTRAP_BLOCK = 21
+"""Mean block (sessions) of the stationary bootstrap of a run's daily returns."""
+
+BOOTSTRAP_N = 1000
+"""Resamples of the run's intervals (seed 0: reproducible)."""
+
+
+def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
+    """``cagr.low/high`` and ``sharpe.low/high``: 95% stationary block bootstrap intervals."""
+    for k in ("cagr", "sharpe"):
+        unit, words = STAT_UNITS[k]
+        ci = bt.block_bootstrap_ci(
+            returns, k, mean_block=BOOTSTRAP_BLOCK, n=BOOTSTRAP_N, periods_per_year=252
+        )
+        for end, v in (("low", ci.low), ("high", ci.high)):
+            ctx.fs.add(
+                f"{k}.{end}", v, unit, f"strategy: {words}, 95% interval {end}",
+                source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+                formula=f"stationary block bootstrap of the daily net returns (mean block "
+                f"{BOOTSTRAP_BLOCK} sessions, {BOOTSTRAP_N} resamples, seed 0); {ctx.formula}",
+            )  # fmt: skip
+
+
 def _rotation_or_sleeve(
     ctx: _Ctx, run: bt.BacktestRun, legs: Legs
 ) -> tuple[list[SeriesData], list[TableData]]:
     _stat_figures(ctx, "", bt.stats(run), tuple(STAT_UNITS))
+    _intervals(ctx, run.returns)
     rets = {"strategy": run.returns}
     bench: dict[str, pd.Series] = {}
     for leg in ("IWM", "SPY"):
