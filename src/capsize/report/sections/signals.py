@@ -26,8 +26,8 @@ _COLUMNS = (
     "Signal",
     "Months",
     "Rank corr.",
-    "95% low",
-    "95% high",
+    "Interval low",
+    "Interval high",
     "Hit rate",
     "Rotation vs 50/50, per year",
     "Verdict",
@@ -82,8 +82,9 @@ def signals_section(inp: Inputs) -> Section:
     lead = res.verdict.replace("Out of sample", f"Out of sample ({span})", 1)
     caption = (
         "Rank correlation of each month-end signal with the IWM minus SPY return of the "
-        "following month (entered at the next session's close), with a stationary block "
-        "bootstrap 95% interval; hit rate: months the favoured side won. Works: the interval "
+        "following month (entered at the next session's close), with its stationary block "
+        "bootstrap interval (95 percent); hit rate: months the favoured side won. Works: the "
+        "interval "
         "lies above zero; works backwards: below zero. The card's rules are fixed, not fitted: "
         f"decisions before {res.params['oos_start']} are kept out of this record as the "
         "in-sample period."
