@@ -20,8 +20,12 @@ Grids, over IWM and SPY total-return closes from ``$CAPSIZE_SHARED/data/prices``
     array) in vectorbt.
 
 Costs are zero in (a) and (b) so both engines compute the same thing; results (total
-return, Sharpe with 252 periods a year, max drawdown per configuration) are checked
-equal within 1e-9.
+return, Sharpe with 252 periods a year, max drawdown per configuration) are compared:
+"identical" within 1e-9 relative, "agree" within 1e-7. The sleeves agree to ~3e-8, not
+1e-9: vectorbt skips an order whose size is within its float tolerance of zero (e.g. the
+2013-03-01 rebalance of a 30 % sleeve, drifted by 3e-7), so its weights stay off target
+by that much until the next rebalance; capsize trades back exactly (its equity curves
+equal an independent loop to 1e-10 in ``tests/test_backtest``).
 
 Each engine runs in its own fresh process ("first call" = the first call in that process,
 numba compilation or cache loading included; "second call" = the same call again). With
@@ -29,7 +33,8 @@ numba compilation or cache loading included; "second call" = the same call again
 numba function of both libraries is compiled inside the first call; ``warm`` uses the
 on-disk caches a user has after the first use. Peak memory: the growth of the process's
 peak resident set during the calls (VmHWM after ``clear_refs``; numba allocations are
-invisible to tracemalloc), and tracemalloc's peak for Python/numpy allocations.
+invisible to tracemalloc); ``--tracemalloc`` adds tracemalloc's peak of Python/numpy
+allocations (it slows both engines' first calls, so timings are taken without it).
 
 vectorbt is in the ``bench`` extra (``pip install "capsize[bench]"``), never in ``dev``.
 Run: ``python benchmarks/backtest.py [--cache cold|warm|both] [--python PATH]``
@@ -199,7 +204,7 @@ ENGINES = {
 }
 
 
-def worker(task: str, out: Path) -> None:
+def worker(task: str, out: Path, trace: bool) -> None:
     """Run one engine twice in this fresh process; write timings, memory and results."""
     c = closes()
     # imports are not part of the call: vectorbt imports numba, so numba is imported here
@@ -213,11 +218,12 @@ def worker(task: str, out: Path) -> None:
     fn = ENGINES[task]
     _reset_peak()
     rss0 = _status("VmRSS")
-    tracemalloc.start()
+    if trace:
+        tracemalloc.start()
     t0 = time.perf_counter()
     res = fn(c)
     first = time.perf_counter() - t0
-    traced = tracemalloc.get_traced_memory()[1]
+    traced = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
     peak = _status("VmHWM") - rss0
     t0 = time.perf_counter()
@@ -231,11 +237,14 @@ def worker(task: str, out: Path) -> None:
 # --------------------------------------------------------------------------- driver
 
 
-def _run(python: str, task: str, out: Path, cache_dir: str | None) -> dict[str, float]:
+def _run(python: str, task: str, out: Path, cache_dir: str | None, trace: bool) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
-    subprocess.run([python, __file__, "--worker", task, "--out", str(out)], env=env, check=True)
+    cmd = [python, __file__, "--worker", task, "--out", str(out)] + (
+        ["--tracemalloc"] if trace else []
+    )
+    subprocess.run(cmd, env=env, check=True)
     return dict(json.loads((out / f"{task}.json").read_text()))
 
 
@@ -257,12 +266,12 @@ def _mb(x: float) -> str:
     return f"{x / 2**20:8.1f} MB"
 
 
-def report(mode: str, python: str) -> None:
+def report(mode: str, python: str, trace: bool) -> None:
     out = RESULTS / f"backtest-{mode}"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         cache = tmp if mode == "cold" else None
-        info = {task: _run(python, task, out, cache) for task in TASKS}
+        info = {task: _run(python, task, out, cache, trace) for task in TASKS}
         print(f"\n== numba cache: {mode} ==")
         for task, i in info.items():
             print(
@@ -272,7 +281,7 @@ def report(mode: str, python: str) -> None:
         for grid in ("ma", "sleeve"):
             v, c = info[f"vbt-{grid}"], info[f"capsize-{grid}"]
             diff = _check(out, f"vbt-{grid}", f"capsize-{grid}")
-            verdict = "identical" if diff <= 1e-9 else "DIFFER"
+            verdict = "identical" if diff <= 1e-9 else "agree" if diff <= 1e-7 else "DIFFER"
             mem_v = max(v["peak_rss_bytes"], v["traced_bytes"])
             mem_c = max(c["peak_rss_bytes"], c["traced_bytes"])
             print(
@@ -286,14 +295,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", choices=["cold", "warm", "both"], default="both")
     ap.add_argument("--python", default=sys.executable, help="interpreter with vectorbt")
+    ap.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python/numpy allocations (slows both)",
+    )
     ap.add_argument("--worker", choices=TASKS, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.worker, args.out)
+        worker(args.worker, args.out, args.tracemalloc)
         return
     for mode in ("cold", "warm") if args.cache == "both" else (args.cache,):
-        report(mode, args.python)
+        report(mode, args.python, args.tracemalloc)
 
 
 if __name__ == "__main__":

@@ -183,3 +183,17 @@ def test_nan_returns_are_refused(iwm_spy) -> None:
     r.iloc[10, 0] = np.nan
     with pytest.raises(InputError, match="missing"):
         bt.sleeve(r, 0.1)
+
+
+def test_dca_windows_rows_equal_single_runs(iwm_spy) -> None:
+    r = iwm_spy["IWM"].loc["2015":"2019"]
+    cash = pd.Series(0.0001, r.index)
+    table = bt.dca_windows(r, n_buys=6, every=21, horizon=252, step=50, cost_bps=3.0, cash=cash)
+    assert len(table) == len(range(0, len(r) - 252, 50))
+    for start in table.index[[0, 3, -1]]:
+        s = r.index.get_loc(start)
+        one = bt.dca(r.iloc[s : s + 253], n_buys=6, every=21, cost_bps=3.0, cash=cash)
+        row = table.loc[start]
+        assert row["end"] == r.index[s + 252]
+        assert row["dca"] == pytest.approx(one.final_dca, rel=1e-12)
+        assert row["lump_sum"] == pytest.approx(one.final_lump_sum, rel=1e-12)

@@ -64,6 +64,31 @@ def test_ma_sweep_on_one_price_to_cash_with_window_and_rf(iwm_spy, iwm_close) ->
         _compare(row, bt.stats(run, rf=rf, start="2010-01-01", end="2019-12-31"))
 
 
+def test_signal_sweep_rows_equal_single_runs(iwm_spy, french_size) -> None:
+    rs = bt.relative_strength(iwm_spy)
+    sig = rs / rs.shift(63) - 1  # 3-month relative momentum, a raw signal
+    grid = bt.signal_sweep(
+        iwm_spy, sig, thresholds=[-0.02, 0.0, 0.03], lag=[1, 5], hold=[1, 21], cost_bps=[0.0, 10.0]
+    )
+    assert len(grid) == 24
+    for i in (0, 7, 13, 23):
+        row = grid.iloc[i]
+        run = bt.rotation(
+            iwm_spy,
+            sig,
+            threshold=row["threshold"],
+            lag=int(row["lag"]),
+            hold=int(row["hold"]),
+            cost_bps=row["cost_bps"],
+        )
+        _compare(row, bt.stats(run))
+    month_sig = french_size["small"].rolling(12).mean() - french_size["large"].rolling(12).mean()
+    monthly = bt.signal_sweep(french_size, month_sig, thresholds=[0.0, 0.002], below="cash")
+    for _, row in monthly.iterrows():
+        run = bt.rotation(french_size, month_sig, threshold=row["threshold"], below="cash")
+        _compare(row, bt.stats(run))
+
+
 def test_sleeve_sweep_rows_equal_single_runs(iwm_spy, french_size) -> None:
     for r in (iwm_spy, french_size):
         grid = bt.sleeve_sweep(

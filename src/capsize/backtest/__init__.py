@@ -25,11 +25,12 @@ Strategies
     Small caps while a signal is above a threshold, else large caps or cash.
 :func:`sleeve`
     A fixed small-cap weight, calendar or band rebalancing, drifting in between.
-:func:`dca`
-    Dollar-cost averaging against a lump sum.
+:func:`dca`, :func:`dca_windows`
+    Dollar-cost averaging against a lump sum, once or from every start date.
 
 Sweeps (:mod:`capsize.backtest.sweep`)
-    :func:`ma_sweep` (moving-average rotation grids) and :func:`sleeve_sweep` (weight x
+    :func:`ma_sweep` (moving-average rotation grids), :func:`signal_sweep` (threshold
+    grids on any signal) and :func:`sleeve_sweep` (weight x
     band x calendar x cost grids) run thousands of configurations in one numba pass and
     return one row per configuration (parameters + :data:`STAT_NAMES`).
 
@@ -63,7 +64,7 @@ from capsize.backtest._bootstrap import (
     stationary_indices,
 )
 from capsize.backtest._costs import DEFAULT_SPREAD_BPS, leg_rate, spread_for_tier
-from capsize.backtest._dca import dca
+from capsize.backtest._dca import dca, dca_windows
 from capsize.backtest._inputs import infer_periods_per_year
 from capsize.backtest._result import BacktestRun, DcaResult
 from capsize.backtest._rotation import rotation
@@ -76,7 +77,13 @@ from capsize.backtest._selection import (
 )
 from capsize.backtest._sleeve import sleeve
 from capsize.backtest._stats import STAT_NAMES, stats
-from capsize.backtest.sweep import ma_signal, ma_sweep, relative_strength, sleeve_sweep
+from capsize.backtest.sweep import (
+    ma_signal,
+    ma_sweep,
+    relative_strength,
+    signal_sweep,
+    sleeve_sweep,
+)
 
 __all__ = [
     "DEFAULT_SPREAD_BPS",
@@ -88,6 +95,7 @@ __all__ = [
     "WalkForward",
     "block_bootstrap_ci",
     "dca",
+    "dca_windows",
     "deflated_sharpe",
     "expected_max_sharpe",
     "infer_periods_per_year",
@@ -96,6 +104,7 @@ __all__ = [
     "ma_sweep",
     "relative_strength",
     "rotation",
+    "signal_sweep",
     "sleeve",
     "sleeve_sweep",
     "spread_for_tier",

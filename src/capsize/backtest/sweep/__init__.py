@@ -1,7 +1,8 @@
 """Sweep engine: a whole parameter grid in one pass, results as a tidy frame.
 
 :func:`ma_sweep` runs moving-average rotations (fast x slow x lag x hold x cost) on the
-small/large relative-strength ratio or on one price; :func:`sleeve_sweep` runs fixed
+small/large relative-strength ratio or on one price; :func:`signal_sweep` runs a rotation
+on any signal (threshold x lag x hold x cost); :func:`sleeve_sweep` runs fixed
 small-cap sleeves (weight x band x calendar x cost). Each row equals the single run of
 :func:`capsize.backtest.rotation` / :func:`capsize.backtest.sleeve` with the same
 parameters, summarised by :func:`capsize.backtest.stats`.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from capsize.backtest.sweep._acc import ACC_FIELDS
 from capsize.backtest.sweep._backend import using_numba
 from capsize.backtest.sweep._ma import ma_signal, ma_sweep, relative_strength
+from capsize.backtest.sweep._signal import signal_sweep
 from capsize.backtest.sweep._sleeve import sleeve_sweep
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "ma_signal",
     "ma_sweep",
     "relative_strength",
+    "signal_sweep",
     "sleeve_sweep",
     "using_numba",
 ]

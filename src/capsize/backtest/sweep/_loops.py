@@ -56,8 +56,8 @@ def stream_stats(
         e = x - k_x
         x1 += e
         x2 += e * e
-        if x < 0.0:
-            down += x * x
+        neg = min(x, 0.0)  # branch-free: the sign of a return is a coin toss
+        down += neg * neg
         eq *= 1.0 + r
         if eq >= peak:
             if under:
@@ -99,7 +99,7 @@ def ma_rotation(
     lag: np.ndarray,
     hold: np.ndarray,
     rate: FloatArray,
-    threshold: float,
+    threshold: FloatArray,
     to_unit: float,
     r_small: FloatArray,
     r_other: FloatArray,
@@ -109,21 +109,25 @@ def ma_rotation(
     t1: int,
     out: FloatArray,
 ) -> None:  # pragma: no cover - jitted
-    """Run every moving-average rotation configuration; write accumulators to ``out``."""
+    """Run every rotation configuration; write accumulators to ``out``.
+
+    The signal of configuration ``k`` at row ``t`` is ``ma[fast[k], t] / ma[slow[k], t] - 1``
+    (a moving-average pair), or ``ma[fast[k], t]`` itself when ``slow[k] < 0`` (a raw
+    signal); small caps are wanted while it is above ``threshold[k]``.
+    """
     net = np.empty(t1)
     turn = np.empty(t1)
     held = np.empty(t1)
     for k in range(fast.shape[0]):
-        fk, sk, lk, hk, ck = fast[k], slow[k], lag[k], hold[k], rate[k]
+        fk, sk, lk, hk, ck, thr = fast[k], slow[k], lag[k], hold[k], rate[k], threshold[k]
         cur = 0.0
         last = -hk
         for t in range(t1):
             prev = cur
             if t >= lk:
-                f = ma[fk, t - lk]
-                s = ma[sk, t - lk]
-                if f == f and s == s:
-                    want = 1.0 if f / s - 1.0 > threshold else 0.0
+                v = ma[fk, t - lk] / ma[sk, t - lk] - 1.0 if sk >= 0 else ma[fk, t - lk]
+                if v == v:
+                    want = 1.0 if v > thr else 0.0
                     if want != cur and t - last >= hk:
                         cur = want
                         last = t

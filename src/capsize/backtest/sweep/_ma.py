@@ -9,17 +9,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from capsize.backtest._costs import leg_rate, spread_of
-from capsize.backtest._inputs import (
-    cash_returns,
-    check_lag,
-    check_returns_frame,
-    infer_periods_per_year,
-)
-from capsize.backtest._stats import rf_returns
-from capsize.backtest.sweep._acc import ACC_FIELDS, summarize
-from capsize.backtest.sweep._backend import kernels
-from capsize.backtest.sweep._window import as_list, column, stats_window
+from capsize.backtest._inputs import check_returns_frame
+from capsize.backtest.sweep._grid import RotationLegs, grid_axes, rotation_grid, with_params
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -142,44 +133,22 @@ def ma_sweep(
     window, one accumulator row per configuration, never a configuration x period matrix.
     """
     r = check_returns_frame(returns)
-    if below not in ("large", "cash"):
-        raise InputError(f"below={below!r} must be 'large' or 'cash'")
     pairs = _pairs(fast, slow)
-    lags = [check_lag(int(v)) for v in as_list(lag, "lag")]  # type: ignore[call-overload]
-    holds = [check_lag(int(v), "hold") for v in as_list(hold, "hold")]  # type: ignore[call-overload]
-    costs = [float(v) for v in as_list(cost_bps, "cost_bps")]  # type: ignore[arg-type]
-    small, large = (str(c) for c in r.columns)
-    px = _price(r, price)
+    lags, holds, costs = grid_axes(lag, hold, cost_bps)
     windows = sorted({w for p in pairs for w in p})
     row = {w: i for i, w in enumerate(windows)}
-    s = pd.Series(px)
-    ma = np.ascontiguousarray([s.rolling(w).mean().to_numpy() for w in windows])
-    grid = list(itertools.product(pairs, lags, holds, costs))
-    spread_s = spread_of(spread_bps, small)
-    spread_o = spread_of(spread_bps, large) if below == "large" else 0.0
-    rate = np.array([
-        leg_rate(c, slippage_bps, spread_s) + (leg_rate(c, slippage_bps, spread_o) if below == "large" else 0.0)
-        for *_, c in grid
-    ])  # fmt: skip
-    t0, t1, days = stats_window(pd.DatetimeIndex(r.index), start, end)
-    r_other = column(r, large) if below == "large" else cash_returns(cash, r.index)
-    out = np.empty((len(grid), len(ACC_FIELDS)))
-    k = kernels()
-    k.ma_rotation(
-        ma,
-        np.array([row[p[0]] for p, *_ in grid], dtype=np.int64),
-        np.array([row[p[1]] for p, *_ in grid], dtype=np.int64),
-        np.array([g[1] for g in grid], dtype=np.int64),
-        np.array([g[2] for g in grid], dtype=np.int64),
-        rate, float(threshold), 2.0 if below == "large" else 1.0,
-        column(r, small), np.ascontiguousarray(r_other),
-        rf_returns(rf, r.index), days, t0, t1, out,
-    )  # fmt: skip
-    ppy = infer_periods_per_year(r.index) if periods_per_year is None else float(periods_per_year)
+    px = pd.Series(_price(r, price))
+    ma = np.ascontiguousarray([px.rolling(w).mean().to_numpy() for w in windows])
+    grid = [
+        (row[f], row[s], float(threshold), lg, hd, c)
+        for (f, s), lg, hd, c in itertools.product(pairs, lags, holds, costs)
+    ]
+    legs = RotationLegs.of(r, below, cash, slippage_bps, spread_bps)
+    res = rotation_grid(
+        ma, grid, legs, rf=rf, start=start, end=end, periods_per_year=periods_per_year
+    )
     params = pd.DataFrame(
-        [(p[0], p[1], lg, hd, c) for p, lg, hd, c in grid],
+        [(p[0], p[1], lg, hd, c) for p, lg, hd, c in itertools.product(pairs, lags, holds, costs)],
         columns=["fast", "slow", "lag", "hold", "cost_bps"],
     )
-    res = pd.concat([params, summarize(out, ppy)], axis=1)
-    res.attrs.update(n_configs=len(grid), backend="numba" if k.numba else "numpy")
-    return res
+    return with_params(params, res)

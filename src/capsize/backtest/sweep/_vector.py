@@ -26,7 +26,7 @@ def ma_rotation(
     lag: np.ndarray,
     hold: np.ndarray,
     rate: FloatArray,
-    threshold: float,
+    threshold: FloatArray,
     to_unit: float,
     r_small: FloatArray,
     r_other: FloatArray,
@@ -36,7 +36,7 @@ def ma_rotation(
     t1: int,
     out: FloatArray,
 ) -> None:
-    """Run every moving-average rotation configuration; write accumulators to ``out``."""
+    """Run every rotation configuration (see the numba kernel); write accumulators to ``out``."""
     k = fast.shape[0]
     stream = NumpyStream(k, float(days[t0]))
     cur = np.zeros(k)
@@ -45,11 +45,13 @@ def ma_rotation(
         prev = cur.copy()
         src = t - lag
         live = src >= 0
-        f = np.where(live, ma[fast, np.maximum(src, 0)], np.nan)
-        s = np.where(live, ma[slow, np.maximum(src, 0)], np.nan)
-        with np.errstate(invalid="ignore"):
-            want = np.where(f / s - 1.0 > threshold, 1.0, 0.0)
-        switch = live & ~np.isnan(f) & ~np.isnan(s) & (want != cur) & (t - last >= hold)
+        col = np.maximum(src, 0)
+        f = ma[fast, col]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(slow >= 0, f / ma[np.maximum(slow, 0), col] - 1.0, f)
+        v = np.where(live, v, np.nan)
+        want = np.where(v > threshold, 1.0, 0.0)
+        switch = ~np.isnan(v) & (want != cur) & (t - last >= hold)
         cur = np.where(switch, want, cur)
         last = np.where(switch, t, last)
         dpos = np.abs(cur - prev)
