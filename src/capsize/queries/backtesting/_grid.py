@@ -133,6 +133,35 @@ def _ma_sweep(
     return picked.drop(columns=["fast", "slow"])
 
 
+def _signal_sweep(
+    s: Session, legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp,
+    end: pd.Timestamp | None,
+) -> pd.DataFrame | None:  # fmt: skip
+    """Rotations on any signals: one pass of the engine's signal sweep per signal."""
+    if not _single_values(configs, ("below", "slippage_bps", "spread_bps")):
+        return None
+    c0, parts = configs[0], []
+    for name in dict.fromkeys(str(c["signal"]) for c in configs):
+        group = [c for c in configs if c["signal"] == name]
+        out = bt.sweep.signal_sweep(
+            legs.returns,
+            signal_series(s, name),
+            thresholds=sorted({c["threshold"] for c in group}),
+            below=c0["below"],
+            lag=sorted({c["lag"] for c in group}),
+            hold=sorted({c["hold"] for c in group}),
+            cost_bps=sorted({c["cost_bps"] for c in group}),
+            slippage_bps=c0["slippage_bps"],
+            spread_bps=c0["spread_bps"],
+            start=start,
+            end=end,
+        )
+        parts.append(out.assign(signal=name))
+    every = pd.concat(parts, ignore_index=True)
+    every.attrs = parts[0].attrs
+    return _pick(every, configs, ["signal", "threshold", "lag", "hold", "cost_bps"])
+
+
 def _pick(out: pd.DataFrame, configs: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
     """Rows of a sweep for the configurations asked, in their order, with every parameter."""
     merged = pd.DataFrame(configs).merge(out, on=keys, how="left", validate="one_to_one")
@@ -175,6 +204,8 @@ def _run_grid(
         fast = _sleeve_sweep(legs, configs, *window)
     elif strategy == "rotation":
         fast = _ma_sweep(legs, configs, *window)
+        if fast is None:
+            fast = _signal_sweep(s, legs, configs, *window)
     if fast is None:
         return _loop(s, strategy, configs, legs, window, progress), "single runs"
     if progress is not None:
