@@ -63,6 +63,11 @@ _LAZY: dict[str, str] = {
     "rate_moves": "factcheck",
     "volume_change": "factcheck",
     "window_extremes": "factcheck",
+    # backtesting family (signals, strategies, sweeps)
+    "backtest": "backtesting",
+    "backtest_grid": "backtesting",
+    "signal_histories": "backtesting",
+    "signal_record": "backtesting",
     # stocks family
     "catalysts": "stocks",
     "rating_card": "stocks",

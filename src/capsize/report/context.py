@@ -58,6 +58,7 @@ from capsize.report.sections.market import (
 from capsize.report.sections.rates import rates_section
 from capsize.report.sections.rating import rating_section
 from capsize.report.sections.risk import risk_section
+from capsize.report.sections.signals import SIGNALS_TITLE, signals_section
 from capsize.report.sections.size import size_factor_section
 from capsize.report.sections.sources import sources_section
 from capsize.report.sections.universe import movers_section, universe_or_reason
@@ -185,6 +186,7 @@ SECTIONS: tuple[tuple[str, str, SectionBuilder], ...] = (
     ("rates", "Rates", rates_section),
     ("size", "The size factor in history", size_factor_section),
     ("rating", "Rating card", rating_section),
+    ("signals", SIGNALS_TITLE, signals_section),
 )
 """Every section but Sources, in build order: ``(key, title, builder)``.
 
@@ -207,6 +209,7 @@ ORDER = (
     "rates",
     "flows",
     "size",
+    "signals",
     "sources",
 )
 """Sections in the order the report shows them."""

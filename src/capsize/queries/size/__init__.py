@@ -21,20 +21,35 @@ from capsize.queries.size._rotation import (
     RotationScoreResult,
     rotation_score,
 )
-from capsize.queries.size._rotation_inputs import configured_weights
+from capsize.queries.size._rotation_inputs import (
+    LARGE,
+    SMALL,
+    RotationData,
+    configured_weights,
+    read_rotation_data,
+    weights_in_force,
+)
+from capsize.queries.size._sources import join_sources, price_source
 
 __all__ = [
     "FACTOR_SERIES",
     "HISTORY_START",
+    "LARGE",
     "READING_UNITS",
+    "SMALL",
     "BottomLineResult",
     "ComponentRow",
     "FactorHistory",
     "FactorSeries",
     "Mention",
+    "RotationData",
     "RotationScoreResult",
     "bottom_line",
     "configured_weights",
     "factor_history",
+    "join_sources",
+    "price_source",
+    "read_rotation_data",
     "rotation_score",
+    "weights_in_force",
 ]

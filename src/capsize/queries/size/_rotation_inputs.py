@@ -199,8 +199,10 @@ def _member_panel(s: Session, d: RotationData) -> pd.DataFrame | None:
     return pd.DataFrame(c.values, index=c.dates, columns=c.tickers)
 
 
-def read_rotation_data(s: Session) -> RotationData:
+def read_rotation_data(s: Session, *, breadth: bool = True) -> RotationData:
     """Read every input of the score on the session's day.
+
+    ``breadth=False`` skips the member closes (a month-end history leaves breadth out).
 
     Raises
     ------
@@ -220,7 +222,7 @@ def read_rotation_data(s: Session) -> RotationData:
         large_prices=None if prices is None else prices[1],
         yields_2y=_rates(s, d),
         ff_monthly=_french(s, d),
-        breadth_panel=_member_panel(s, d),
+        breadth_panel=_member_panel(s, d) if breadth else None,
         small_shares=_shares(s, d),
     )
     if s.requested is not None and s.requested > d.day:

@@ -1,0 +1,383 @@
+"""``capsize backtest``: run a strategy or a grid, and show whether the card's signals work.
+
+``capsize backtest run`` takes the strategy and its parameters from options or from a TOML
+file (``--config grid.toml``); a parameter given several values (a TOML list, or
+comma-separated on the command line: ``--threshold 0,0.5``) makes a grid, answered by
+:func:`capsize.queries.backtest_grid`, otherwise :func:`capsize.queries.backtest` answers.
+Options win over the file. ``capsize backtest signals`` renders
+:func:`capsize.queries.signal_record`. ``--json`` prints the result's dict; ``--out DIR``
+writes the charts (PNG and one self-contained HTML file) through :mod:`capsize._atomic`.
+
+A grid file::
+
+    strategy = "sleeve"
+    start = "2005-01-03"
+    weight = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    band = [0.0, 0.02, 0.05]
+    rebalance = ["M", "Q", "A", "none"]
+    cost_bps = 5
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from capsize._cli._common import console, emit_json, escape_markup, handle_errors, print_table
+from capsize.errors import InputError
+
+if TYPE_CHECKING:
+    from capsize.queries.result import QueryResult
+
+__all__ = ["parse_option", "read_config", "register"]
+
+_SETTINGS = ("strategy", "start", "as_of", "walk_forward")
+"""Keys of a config file that are not grid parameters."""
+
+
+def parse_option(name: str, text: str, kind: str) -> list[Any]:
+    """Split a ``--name a,b`` option into typed values (``kind``: float, int or str).
+
+    Raises
+    ------
+    InputError
+        Naming the option when a value is not of its type.
+
+    Examples
+    --------
+    >>> parse_option("threshold", "0, 0.5", "float")
+    [0.0, 0.5]
+    """
+    out: list[Any] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            raise InputError(f"--{name.replace('_', '-')} {text!r} has an empty value; e.g. 0,0.5")
+        try:
+            out.append(int(part) if kind == "int" else float(part) if kind == "float" else part)
+        except ValueError:
+            raise InputError(
+                f"--{name.replace('_', '-')} {part!r} is not {'a whole number' if kind == 'int' else 'a number'}"
+            ) from None
+    return out
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """Read a backtest TOML file: settings and parameters (lists are grid axes).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or is not valid TOML (one line naming the file).
+    """
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise InputError(f"cannot read --config {str(path)!r}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"--config {str(path)!r} is not valid TOML: {exc}") from None
+    for k, v in raw.items():
+        if isinstance(v, dict):
+            raise InputError(
+                f"--config {str(path)!r}: [{k}] is a table; write parameters as top-level keys"
+            )
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in raw.items()}
+
+
+def _merge(config: dict[str, Any], options: dict[str, str | None]) -> dict[str, Any]:
+    from capsize.queries.backtesting import PARAMS
+
+    merged = dict(config)
+    for name, text in options.items():
+        if text is None:
+            continue
+        p = PARAMS[name]
+        values = parse_option(name, text, p.kind)
+        merged[name] = values if len(values) > 1 else values[0]
+    return merged
+
+
+def _is_grid(params: dict[str, Any]) -> bool:
+    """Return True when a parameter has several values (an empty list: the grid says why)."""
+    return any(isinstance(v, list) and len(v) != 1 for v in params.values())
+
+
+def _format(fig: Any) -> str:
+    """Text of a cell: labels as they are, figures by unit (returns signed, levels not)."""
+    from capsize._format import fmt_num, fmt_pct
+    from capsize.queries.backtesting import UNSIGNED
+    from capsize.queries.result import Figure
+
+    if not isinstance(fig, Figure):
+        return "" if fig is None else str(fig)
+    v = fig.value
+    if fig.unit in ("text", "date") or v is None:
+        return fig.note if fig.unit in ("text", "date") else f"n/a ({fig.note or 'missing'})"
+    signed = not fig.id.endswith(UNSIGNED)
+    if fig.unit == "fraction":
+        return fmt_pct(float(v), 1, sign=signed)
+    if fig.unit in ("count", "days"):
+        return f"{int(v):,}"
+    return fmt_num(float(v), 2, sign=signed and "rank_corr" in fig.id)
+
+
+def _print_run(r: QueryResult) -> None:
+    from capsize.queries.backtesting import STAT_UNITS
+
+    console.print(f"[bold]{escape_markup(getattr(r, 'description', ''))}[/]", highlight=False)
+    rows = []
+    for k, (_, words) in STAT_UNITS.items():
+        if k not in r.figures:
+            continue
+        cells = [words, _format(r.fig(k))]
+        cells += [
+            _format(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else ""
+            for leg in ("IWM", "SPY")
+        ]
+        rows.append(cells)
+    print_table(
+        rows, ["statistic", "strategy", "IWM", "SPY"], title="Backtest", right_align=[1, 2, 3]
+    )
+    if "sharpe.low" in r.figures:
+        console.print(
+            f"95% intervals (stationary block bootstrap): CAGR {_format(r.fig('cagr.low'))} to "
+            f"{_format(r.fig('cagr.high'))}, Sharpe {_format(r.fig('sharpe.low'))} to "
+            f"{_format(r.fig('sharpe.high'))}",
+            highlight=False,
+            markup=False,
+        )
+    years = r.table("years")
+    print_table(
+        [[_format(c) for c in row] for row in years.rows[-10:]],
+        years.columns,
+        title="Last ten calendar years",
+        right_align=list(range(1, len(years.columns))),
+    )
+    _notes(r)
+
+
+def _print_grid(r: Any) -> None:
+    frame = r.frame.sort_values("sharpe", ascending=False).head(10)
+    cols = [*r.axes, "cagr", "sharpe", "max_drawdown"]
+    rows = [
+        [str(x) if c in r.axes else f"{float(x):+.3f}" for c, x in zip(cols, row, strict=True)]
+        for row in frame[cols].itertuples(index=False)
+    ]
+    print_table(
+        rows,
+        cols,
+        title=f"Best 10 of {r.value('n_configs'):,} configurations by Sharpe ratio",
+        right_align=list(range(len(r.axes), len(cols))),
+    )
+    console.print(
+        f"Best Sharpe {_format(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
+        f"zero after {r.value('n_configs'):,} tries) {_format(r.fig('best.deflated_sharpe'))}; "
+        f"buy and hold: IWM {_format(r.fig('IWM.sharpe'))}, SPY {_format(r.fig('SPY.sharpe'))}",
+        highlight=False,
+        markup=False,
+    )
+    if any(t.name == "walk_forward" for t in r.tables):
+        wf = r.table("walk_forward")
+        rows = [[_format(c) for c in row] for row in wf.rows]
+        print_table(rows, wf.columns, title=wf.title, right_align=[2, 3, 4])
+        console.print(
+            f"Walk-forward out of sample: Sharpe {_format(r.fig('wf.oos_sharpe'))}, CAGR "
+            f"{_format(r.fig('wf.oos_cagr'))}; the choice beat a median "
+            f"{_format(r.fig('wf.oos_percentile'))} of the configurations",
+            highlight=False,
+            markup=False,
+        )
+    _notes(r)
+
+
+def _print_record(r: Any) -> None:
+    t = r.table("record")
+    print_table(
+        [[_format(c) for c in row] for row in t.rows],
+        t.columns,
+        title=t.title,
+        right_align=list(range(1, 9)),
+    )
+    _notes(r)
+
+
+def _notes(r: QueryResult) -> None:
+    for note in r.notes:
+        console.print(f"[dim]{escape_markup(note)}[/]", highlight=False)
+    console.print(
+        f"As of {r.as_of:%Y-%m-%d}; sources: {'; '.join(r.sources)}", highlight=False, markup=False
+    )
+
+
+def _walk_forward(value: object) -> tuple[float, float] | None:
+    """Return ``(train, test)`` years from ``"5,1"`` or a TOML ``[5, 1]`` (None: not asked)."""
+    if value is None:
+        return None
+    parts: list[Any] = (
+        parse_option("walk_forward", value, "float")
+        if isinstance(value, str)
+        else (list(value) if isinstance(value, list) else [])
+    )
+    if len(parts) != 2 or not all(isinstance(x, (int, float)) and x > 0 for x in parts):
+        raise InputError(f"walk_forward {value!r} must be two positive numbers of years, e.g. 5,1")
+    return float(parts[0]), float(parts[1])
+
+
+def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
+    from capsize.queries import backtest, backtest_grid, open_session, parse_as_of
+
+    day = parse_as_of(settings.get("as_of"), "--as-of")
+    strategy = settings.get("strategy", "rotation")
+    with open_session(day) as s:
+        if not _is_grid(params):
+            single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
+            one: QueryResult = backtest(s, strategy=strategy, start=settings.get("start"), **single)
+            return one
+        from rich.progress import Progress
+
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("backtest grid", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            grid: QueryResult = backtest_grid(
+                s,
+                strategy=strategy,
+                start=settings.get("start"),
+                progress=step,
+                walk_forward=_walk_forward(settings.get("walk_forward")),
+                **params,
+            )
+            return grid
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``backtest run`` and ``backtest signals`` to the ``capsize`` app."""
+    group = typer.Typer(
+        help="Backtest strategies on IWM/SPY and the rating card's signals.", no_args_is_help=True
+    )
+    app.add_typer(group, name="backtest")
+
+    @group.command("run")
+    @handle_errors
+    def run(
+        config: Path | None = typer.Option(
+            None, "--config", help="TOML file of settings and parameters (lists are grid axes)."
+        ),
+        strategy: str | None = typer.Option(
+            None, "--strategy", help="rotation, sleeve or dca (default rotation)."
+        ),
+        signal: str | None = typer.Option(
+            None,
+            "--signal",
+            help="Signal(s) to trade, comma-separated: score, relative_strength, rates_regime, flows, size_factor_regime, rs_ma<N>, rs_cross<F>_<S>.",
+        ),
+        threshold: str | None = typer.Option(
+            None, "--threshold", help="Small caps while the signal is above it."
+        ),
+        below: str | None = typer.Option(
+            None, "--below", help="large or cash: held at or below the threshold."
+        ),
+        hold: str | None = typer.Option(
+            None, "--hold", help="Minimum sessions a position is kept."
+        ),
+        lag: str | None = typer.Option(
+            None, "--lag", help="Sessions from the signal's close to the trade (>= 1)."
+        ),
+        weight: str | None = typer.Option(
+            None, "--weight", help="Small-cap sleeve weight (fraction, e.g. 0,0.1,0.2)."
+        ),
+        rebalance: str | None = typer.Option(
+            None, "--rebalance", help="Sleeve calendar rebalancing: M, Q, A or none."
+        ),
+        band: str | None = typer.Option(
+            None, "--band", help="Sleeve rebalancing band, absolute weight (0: none)."
+        ),
+        segment: str | None = typer.Option(None, "--segment", help="DCA leg: small or large."),
+        n_buys: str | None = typer.Option(None, "--n-buys", help="DCA: equal purchases."),
+        every: str | None = typer.Option(None, "--every", help="DCA: sessions between purchases."),
+        cost_bps: str | None = typer.Option(
+            None, "--cost-bps", help="Commission per one-way trade, bps."
+        ),
+        slippage_bps: str | None = typer.Option(
+            None, "--slippage-bps", help="Slippage per one-way trade, bps."
+        ),
+        spread_bps: str | None = typer.Option(
+            None, "--spread-bps", help="Full bid-ask spread, bps (a trade pays half)."
+        ),
+        start: str | None = typer.Option(
+            None, "--start", help="First session of the run (YYYY-MM-DD)."
+        ),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Use only data dated on or before this day (YYYY-MM-DD)."
+        ),
+        walk_forward: str | None = typer.Option(
+            None,
+            "--walk-forward",
+            help="Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out of sample.",
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="Folder for the charts (PNG and HTML)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    ) -> None:
+        """Backtest one strategy, or a grid when a parameter has several values.
+
+        Example: capsize backtest run --strategy sleeve --weight 0,0.1,0.2,0.3 --cost-bps 5
+        """
+        file = read_config(config) if config is not None else {}
+        settings = {k: file.pop(k) for k in _SETTINGS if k in file}
+        given = {"strategy": strategy, "start": start, "as_of": as_of, "walk_forward": walk_forward}
+        settings.update({k: v for k, v in given.items() if v is not None})
+        options = {
+            "signal": signal, "threshold": threshold, "below": below, "hold": hold, "lag": lag,
+            "weight": weight, "rebalance": rebalance, "band": band, "segment": segment,
+            "n_buys": n_buys, "every": every, "cost_bps": cost_bps,
+            "slippage_bps": slippage_bps, "spread_bps": spread_bps,
+        }  # fmt: skip
+        params = _merge(file, options)
+        result = _run(settings, params)
+        if out is not None:
+            from capsize._cli.backtest_charts import write_charts
+
+            written = write_charts(result, out)
+            if not as_json:
+                console.print(
+                    f"Wrote {', '.join(str(p) for p in written)}", highlight=False, markup=False
+                )
+        if as_json:
+            emit_json(result.to_dict())
+        elif result.query == "backtest_grid":
+            _print_grid(result)
+        else:
+            _print_run(result)
+
+    @group.command("signals")
+    @handle_errors
+    def signals(
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Use only data dated on or before this day (YYYY-MM-DD)."
+        ),
+        oos_start: str = typer.Option(
+            "2013-01-01", "--oos-start", help="First decision date of the out-of-sample record."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    ) -> None:
+        """Show whether each rating-card signal worked out of sample, the failures included.
+
+        Example: capsize backtest signals --as-of 2025-12-31
+        """
+        from capsize.queries import open_session, parse_as_of, signal_record
+
+        day = parse_as_of(as_of, "--as-of")
+        with open_session(day) as s:
+            result = signal_record(s, oos_start=parse_as_of(oos_start, "--oos-start"))
+        if as_json:
+            emit_json(result.to_dict())
+        else:
+            console.print(f"[bold]{escape_markup(result.verdict)}[/]", highlight=False)
+            _print_record(result)

@@ -1,0 +1,79 @@
+"""The backtest family: whether the rating card's signals and small-cap sleeves pay.
+
+* :func:`backtest` (``capsize backtest run``): one strategy (rotation on a signal, a fixed
+  small-cap sleeve, dollar-cost averaging) on IWM/SPY, point in time.
+* :func:`backtest_grid` (``capsize backtest run --config grid.toml``): a parameter sweep,
+  the number of configurations tried and the deflated Sharpe ratio of the best one.
+* :func:`signal_record` (``capsize backtest signals``, the report's "Do the signals
+  work?"): every rating-card signal's out-of-sample record, including the ones that do
+  not work.
+* :func:`signal_histories`: the signals themselves, month-end and daily, point in time.
+"""
+
+from __future__ import annotations
+
+from capsize.queries.backtesting._backtest import (
+    STAT_UNITS,
+    UNSIGNED,
+    BacktestResult,
+    backtest,
+    describe,
+)
+from capsize.queries.backtesting._grid import GRID_STATS, GridResult, backtest_grid
+from capsize.queries.backtesting._params import (
+    MAX_CONFIGS,
+    PARAMS,
+    STRATEGIES,
+    Param,
+    check_signal,
+    check_strategy,
+    expand_grid,
+    resolve_params,
+)
+from capsize.queries.backtesting._record import (
+    OOS_START,
+    SignalRecordResult,
+    SignalRow,
+    signal_record,
+    verdict_sentence,
+)
+from capsize.queries.backtesting._signals import (
+    CARD_SIGNALS,
+    DAILY_WINDOWS,
+    NO_HISTORY,
+    SignalHistories,
+    daily_signals,
+    next_period_returns,
+    signal_histories,
+)
+
+__all__ = [
+    "CARD_SIGNALS",
+    "DAILY_WINDOWS",
+    "GRID_STATS",
+    "MAX_CONFIGS",
+    "NO_HISTORY",
+    "OOS_START",
+    "PARAMS",
+    "STAT_UNITS",
+    "STRATEGIES",
+    "UNSIGNED",
+    "BacktestResult",
+    "GridResult",
+    "Param",
+    "SignalHistories",
+    "SignalRecordResult",
+    "SignalRow",
+    "backtest",
+    "backtest_grid",
+    "check_signal",
+    "check_strategy",
+    "daily_signals",
+    "describe",
+    "expand_grid",
+    "next_period_returns",
+    "resolve_params",
+    "signal_histories",
+    "signal_record",
+    "verdict_sentence",
+]

@@ -1,0 +1,407 @@
+"""``backtest``: one strategy on IWM/SPY, point in time, every statistic with provenance.
+
+Policy applied here, once, for every front end:
+
+* **Legs**: IWM (small caps) and SPY (large caps), daily simple returns of adjusted
+  (total-return) closes on the sessions both have, up to the session's day.
+* **Signals**: from :func:`~capsize.queries.backtesting.signal_histories` (the rating card's
+  own month-end scores, point in time) or the daily relative-strength ratio; a trade
+  happens at the close ``lag`` sessions after the signal's close (``lag >= 1``).
+* **Benchmarks**: buy-and-hold IWM and SPY over the same sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from capsize import backtest as bt
+from capsize.queries.backtesting._params import resolve_params
+from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
+from capsize.queries.backtesting._signals import CARD_SIGNALS, proxy_closes, signal_histories
+from capsize.queries.result import (
+    Cell,
+    FigureSet,
+    Provenance,
+    QueryResult,
+    SeriesData,
+    TableData,
+    Unit,
+    iso,
+)
+from capsize.queries.session import parse_as_of, session_for
+from capsize.queries.size import join_sources
+
+if TYPE_CHECKING:
+    from capsize.data.store import Store
+    from capsize.queries.session import Session
+
+__all__ = ["STAT_UNITS", "UNSIGNED", "BacktestResult", "backtest", "describe"]
+
+UNSIGNED: tuple[str, ...] = (
+    "volatility",
+    "hit_rate",
+    "exposure",
+    "turnover",
+    "deflated_sharpe",
+    "n_months",
+    "oos_percentile",
+)
+"""Figure-id endings of levels and shares, shown without a sign (returns carry one)."""
+
+STAT_UNITS: dict[str, tuple[Unit, str]] = {
+    "total_return": ("fraction", "total return"),
+    "cagr": ("fraction", "compound annual growth rate"),
+    "volatility": ("fraction", "annualised volatility"),
+    "sharpe": ("ratio", "Sharpe ratio (risk-free 0)"),
+    "sortino": ("ratio", "Sortino ratio (risk-free 0)"),
+    "max_drawdown": ("fraction", "maximum drawdown"),
+    "max_drawdown_days": ("days", "longest drawdown, calendar days"),
+    "calmar": ("ratio", "Calmar ratio (CAGR / |max drawdown|)"),
+    "turnover": ("ratio", "turnover per year (sum of |weight changes|)"),
+    "hit_rate": ("fraction", "share of sessions with a gain"),
+    "exposure": ("fraction", "average small-cap weight"),
+    "n_trades": ("count", "sessions with a trade"),
+    "n_periods": ("count", "sessions"),
+}
+"""Unit and words of each statistic of :func:`capsize.backtest.stats`."""
+
+_BENCH_STATS = ("total_return", "cagr", "volatility", "sharpe", "max_drawdown")
+
+
+@dataclass(frozen=True)
+class BacktestResult(QueryResult):
+    """The answer of :func:`backtest`.
+
+    Figures: every statistic of :data:`STAT_UNITS` under its name (the strategy), its
+    95% bootstrap intervals ``cagr.low``, ``cagr.high``, ``sharpe.low``, ``sharpe.high``,
+    and ``IWM.<stat>``, ``SPY.<stat>`` (buy and hold) for ``total_return``, ``cagr``,
+    ``volatility``, ``sharpe``, ``max_drawdown``; a DCA run adds ``final_dca``,
+    ``final_lump_sum``, ``advantage``. Series: ``equity``, ``drawdown``,
+    ``benchmark.IWM``, ``benchmark.SPY`` (or ``lump_sum`` for DCA). Tables: ``trades``,
+    ``years``.
+
+    Attributes
+    ----------
+    strategy : str
+        ``rotation``, ``sleeve`` or ``dca``.
+    description : str
+        The strategy and its parameters in one sentence.
+    """
+
+    strategy: str = ""
+    description: str = ""
+
+
+def describe(strategy: str, p: dict[str, Any]) -> str:
+    """Say what a configuration does, in one sentence."""
+    cost = (
+        f"costs {p['cost_bps']:g} bps + slippage {p['slippage_bps']:g} bps + half of a "
+        f"{p['spread_bps']:g} bps spread per one-way trade"
+    )
+    if strategy == "rotation":
+        other = "SPY" if p["below"] == "large" else "cash (0 %)"
+        return (
+            f"IWM while {p['signal']} > {p['threshold']:g}, else {other}; trade at the close "
+            f"{p['lag']} session(s) after the signal, hold at least {p['hold']} session(s); "
+            f"{cost}"
+        )
+    if strategy == "sleeve":
+        cal = (
+            "no calendar rebalancing" if p["rebalance"] == "none" else f"rebalance {p['rebalance']}"
+        )
+        band = f", band {p['band']:g}" if p["band"] else ""
+        return f"{p['weight']:.0%} IWM / {1 - p['weight']:.0%} SPY, {cal}{band}; {cost}"
+    seg = "IWM" if p["segment"] == "small" else "SPY"
+    return (
+        f"{p['n_buys']} equal purchases of {seg} every {p['every']} sessions against a lump "
+        f"sum on the first session; {cost}"
+    )
+
+
+@dataclass
+class _Ctx:
+    fs: FigureSet
+    source: str
+    symbols: tuple[str, ...]
+    window: str
+    formula: str
+
+
+def _stat_figures(ctx: _Ctx, prefix: str, values: dict[str, float], names: tuple[str, ...]) -> None:
+    who = prefix.rstrip(".") or "strategy"
+    for k in names:
+        unit, words = STAT_UNITS[k]
+        v = values.get(k, np.nan)
+        ctx.fs.add(
+            f"{prefix}{k}",
+            int(v) if unit == "count" and np.isfinite(v) else float(v),
+            unit,
+            f"{who}: {words}",
+            source=ctx.source,
+            symbols=ctx.symbols if not prefix else (who,),
+            window=ctx.window,
+            formula=f"{words} of the daily net returns of: {ctx.formula}"
+            if not prefix
+            else f"{words}, buy and hold {who} (adjusted closes)",
+            note="" if np.isfinite(v) else "not defined for this run",
+        )
+
+
+def _prov(ctx: _Ctx, what: str) -> Provenance:
+    return Provenance(ctx.source, ctx.symbols, ctx.window, ctx.fs.as_of, f"{what}: {ctx.formula}")
+
+
+def _drawdown(equity: pd.Series) -> pd.Series:
+    """Equity / running peak - 1, the peak starting at 1 (the value before the run)."""
+    peak = np.maximum.accumulate(np.maximum(equity.to_numpy(), 1.0))
+    return pd.Series(equity.to_numpy() / peak - 1.0, index=equity.index)
+
+
+def _years_table(ctx: _Ctx, rets: dict[str, pd.Series]) -> TableData:
+    yearly = {
+        k: (1.0 + r).groupby(pd.DatetimeIndex(r.index).year).prod() - 1.0 for k, r in rets.items()
+    }
+    frame = pd.DataFrame(yearly)
+    rows: list[tuple[Cell, ...]] = []
+    for year, row in frame.iterrows():
+        cells: list[Cell] = [str(year)]
+        for k, v in row.items():
+            cells.append(
+                ctx.fs.add(
+                    f"year.{year}.{k}",
+                    float(v),
+                    "fraction",
+                    f"{k} return in {year}",
+                    source=ctx.source,
+                    symbols=ctx.symbols,
+                    window=f"sessions of {year} in {ctx.window}",
+                    formula="product of (1 + daily net return) - 1 over the calendar year "
+                    "(partial at the ends of the run)",
+                )
+            )
+        rows.append(tuple(cells))
+    return TableData(
+        "years",
+        "Calendar-year returns (first and last years partial)",
+        ("year", *yearly),
+        tuple(rows),
+    )
+
+
+def _trades_table(ctx: _Ctx, run: bt.BacktestRun) -> TableData:
+    rows: list[tuple[Cell, ...]] = []
+    w = run.weights.iloc[:, 0]
+    for i, (_, t) in enumerate(run.trades.iterrows()):
+        day = pd.Timestamp(t["date"])
+        rows.append(
+            (
+                iso(day) or "",
+                ctx.fs.add(
+                    f"trade.{i}.weight",
+                    float(w.loc[day]),
+                    "fraction",
+                    f"IWM weight after the trade on {iso(day)}",
+                    source=ctx.source,
+                    symbols=ctx.symbols,
+                    window=ctx.window,
+                    formula=ctx.formula,
+                ),
+                ctx.fs.add(
+                    f"trade.{i}.turnover",
+                    float(t["turnover"]),
+                    "fraction",
+                    f"turnover on {iso(day)}",
+                    source=ctx.source,
+                    symbols=ctx.symbols,
+                    window=ctx.window,
+                    formula="sum over legs of |weight change|",
+                ),
+                ctx.fs.add(
+                    f"trade.{i}.cost",
+                    float(t["cost"]),
+                    "fraction",
+                    f"cost paid on {iso(day)}",
+                    source=ctx.source,
+                    symbols=ctx.symbols,
+                    window=ctx.window,
+                    formula="sum over legs of |weight change| x one-way rate",
+                ),
+            )
+        )
+    return TableData(
+        "trades",
+        "Trades (at the close of the day shown)",
+        ("date", "IWM weight", "turnover", "cost"),
+        tuple(rows),
+    )
+
+
+def _series(ctx: _Ctx, equity: pd.Series, bench: dict[str, pd.Series]) -> list[SeriesData]:
+    out = [
+        SeriesData.from_series(
+            "equity", "strategy, growth of 1", "ratio", equity, _prov(ctx, "equity")
+        ),
+        SeriesData.from_series(
+            "drawdown", "strategy drawdown", "fraction", _drawdown(equity), _prov(ctx, "drawdown")
+        ),
+    ]
+    for name, eq in bench.items():
+        out.append(
+            SeriesData.from_series(
+                name, f"{name.split('.')[-1]}, growth of 1", "ratio", eq, _prov(ctx, name)
+            )
+        )
+    return out
+
+
+BOOTSTRAP_BLOCK = 21
+"""Mean block (sessions) of the stationary bootstrap of a run's daily returns."""
+
+BOOTSTRAP_N = 1000
+"""Resamples of the run's intervals (seed 0: reproducible)."""
+
+
+def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
+    """``cagr.low/high`` and ``sharpe.low/high``: 95% stationary block bootstrap intervals."""
+    for k in ("cagr", "sharpe"):
+        unit, words = STAT_UNITS[k]
+        ci = bt.block_bootstrap_ci(
+            returns, k, mean_block=BOOTSTRAP_BLOCK, n=BOOTSTRAP_N, periods_per_year=252
+        )
+        for end, v in (("low", ci.low), ("high", ci.high)):
+            ctx.fs.add(
+                f"{k}.{end}", v, unit, f"strategy: {words}, 95% interval {end}",
+                source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+                formula=f"stationary block bootstrap of the daily net returns (mean block "
+                f"{BOOTSTRAP_BLOCK} sessions, {BOOTSTRAP_N} resamples, seed 0); {ctx.formula}",
+            )  # fmt: skip
+
+
+def _rotation_or_sleeve(
+    ctx: _Ctx, run: bt.BacktestRun, legs: Legs
+) -> tuple[list[SeriesData], list[TableData]]:
+    _stat_figures(ctx, "", bt.stats(run), tuple(STAT_UNITS))
+    _intervals(ctx, run.returns)
+    rets = {"strategy": run.returns}
+    bench: dict[str, pd.Series] = {}
+    for leg in ("IWM", "SPY"):
+        r = legs.returns[leg]
+        _stat_figures(ctx, f"{leg}.", bt.stats(r), _BENCH_STATS)
+        rets[leg] = r
+        bench[f"benchmark.{leg}"] = (1.0 + r).cumprod()
+    return _series(ctx, run.equity, bench), [_trades_table(ctx, run), _years_table(ctx, rets)]
+
+
+def _dca(ctx: _Ctx, res: bt.DcaResult) -> tuple[list[SeriesData], list[TableData]]:
+    r_dca = res.dca.pct_change().iloc[1:]
+    r_lump = res.lump_sum.pct_change().iloc[1:]
+    _stat_figures(
+        ctx,
+        "",
+        bt.stats(r_dca),
+        tuple(k for k in STAT_UNITS if k not in ("turnover", "exposure", "n_trades")),
+    )
+    for k, v, words in (
+        ("final_dca", res.final_dca, "final value of the averaging portfolio, growth of 1"),
+        ("final_lump_sum", res.final_lump_sum, "final value of the lump sum, growth of 1"),
+        ("advantage", res.advantage, "averaging vs lump sum: final_dca / final_lump_sum - 1"),
+    ):
+        ctx.fs.add(
+            k,
+            float(v),
+            "ratio" if k != "advantage" else "fraction",
+            words,
+            source=ctx.source,
+            symbols=ctx.symbols,
+            window=ctx.window,
+            formula=ctx.formula,
+        )
+    series = _series(ctx, res.dca, {"lump_sum": res.lump_sum})
+    return series, [_years_table(ctx, {"dca": r_dca, "lump_sum": r_lump})]
+
+
+def _signal_sources(s: Session, signal: str | None) -> tuple[str, tuple[str, ...]]:
+    prices = proxy_closes(s).source
+    if signal is None or signal not in CARD_SIGNALS:
+        return prices, ("IWM", "SPY")
+    h = signal_histories(s)
+    syms = tuple(dict.fromkeys(("IWM", "SPY", *h.symbols.get(signal, ()))))
+    return join_sources(prices, h.sources.get(signal, "")), syms
+
+
+def backtest(
+    source: Store | Session,
+    as_of: object | None = None,
+    *,
+    strategy: str = "rotation",
+    start: object | None = None,
+    **params: object,
+) -> BacktestResult:
+    """Answer "would this strategy have paid?" on IWM and SPY, from data available by ``as_of``.
+
+    Parameters
+    ----------
+    source : Store or Session
+        The store, or a read session.
+    as_of : date-like, optional
+        The run ends on the last IWM/SPY close on or before it; no data dated after it
+        is read (signals included). Default: the latest close.
+    strategy : {"rotation", "sleeve", "dca"}
+        See :data:`capsize.queries.backtesting.PARAMS` for each one's parameters.
+    start : date-like, optional
+        First session of the run (default: the first with both legs and the signal).
+    **params
+        The strategy's parameters (:data:`~capsize.queries.backtesting.PARAMS`; an unknown
+        or misplaced name raises, it is never ignored).
+
+    Returns
+    -------
+    BacktestResult
+
+    Raises
+    ------
+    InputError
+        For an unknown strategy, parameter or signal, or a value out of range.
+    DataNotFound
+        When the store has no IWM/SPY closes, or fewer than two sessions to run.
+    """
+    s = session_for(source, as_of)
+    p = resolve_params(strategy, params)
+    first = parse_as_of(start, "start")
+    day = proxy_closes(s).day
+    legs = leg_returns(s, strategy, p, first)
+    src, syms = _signal_sources(s, p.get("signal"))
+    window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
+    ctx = _Ctx(FigureSet(day), src, syms, window, describe(strategy, p))
+    run = run_strategy(strategy, p, legs)
+    if isinstance(run, bt.DcaResult):
+        series, tables = _dca(ctx, run)
+    else:
+        series, tables = _rotation_or_sleeve(ctx, run, legs)
+    notes = [
+        f"Strategy: {ctx.formula}.",
+        "Legs: IWM and SPY adjusted (total-return) closes; a signal known at a close is "
+        "traded at a later close (lag >= 1), so no trade uses data it could not know.",
+    ]
+    if p.get("signal") in CARD_SIGNALS:
+        notes.append(
+            f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
+            "only with data dated on or before it (French data lagged by their publication)."
+        )
+    return BacktestResult(
+        query="backtest",
+        as_of=day,
+        requested_as_of=s.requested,
+        params={"strategy": strategy, "start": iso(first), **p},
+        figures=ctx.fs.mapping(),
+        tables=tuple(tables),
+        series=tuple(series),
+        notes=tuple(notes),
+        sources=tuple(src.split("; ")),
+        strategy=strategy,
+        description=ctx.formula,
+    )

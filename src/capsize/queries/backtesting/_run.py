@@ -1,0 +1,134 @@
+"""From signal histories and checked parameters to a run of the backtest engine.
+
+The legs are IWM (small caps) and SPY (large caps): daily simple returns of their
+adjusted closes on the sessions both have, up to the session's day. A month-end card
+signal is dated on the last common session on or before its month end (the close whose
+data it used), so with ``lag = 1`` the engine trades at the close of the next session.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from capsize import backtest as bt
+from capsize.errors import DataNotFound, InputError
+from capsize.queries.backtesting._signals import (
+    CARD_SIGNALS,
+    daily_signals,
+    proxy_closes,
+    signal_histories,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from capsize.queries.session import Session
+
+__all__ = ["Legs", "leg_returns", "run_strategy", "signal_series"]
+
+
+@dataclass(frozen=True)
+class Legs:
+    """The two legs' daily returns over a backtest's window, and the signal traded.
+
+    Attributes
+    ----------
+    returns : DataFrame of shape (n_sessions, 2), fraction per session
+        Columns ``IWM``, ``SPY``; the first row is the first session of the run.
+    signal : Series or None
+        The signal on its own dates (None for strategies without one).
+    """
+
+    returns: pd.DataFrame
+    signal: pd.Series | None
+
+
+def signal_series(s: Session, name: str) -> pd.Series:
+    """Return the signal ``name`` on the sessions whose data it used (NaN dropped).
+
+    A card signal's month end is moved to the last common IWM/SPY session on or before
+    it; ``rs_ma<N>`` and ``rs_cross<F>_<S>`` are daily (see
+    :mod:`capsize.queries.backtesting._params`). Only a card signal needs the month-end
+    history (:func:`~capsize.queries.backtesting.signal_histories`).
+    """
+    closes = proxy_closes(s).closes
+    if name in CARD_SIGNALS:
+        monthly = signal_histories(s).signal(name)
+        idx = pd.DatetimeIndex(closes.index)
+        pos = idx.searchsorted(monthly.index, side="right") - 1
+        keep = pos >= 0
+        out = pd.Series(monthly.to_numpy()[keep], index=idx[pos[keep]], name=name)
+        return out[~out.index.duplicated(keep="last")]
+    m = re.fullmatch(r"rs_cross(\d+)_(\d+)", name)
+    if m is not None:
+        ratio = closes["IWM"] / closes["SPY"]
+        fast, slow = int(m.group(1)), int(m.group(2))
+        cross = ratio.rolling(fast).mean() / ratio.rolling(slow, min_periods=slow).mean() - 1.0
+        return cross.dropna().rename(name)
+    n = int(name.removeprefix("rs_ma"))
+    return daily_signals(closes["IWM"], closes["SPY"], (n,))[f"rs_vs_ma{n}"].dropna().rename(name)
+
+
+def leg_returns(
+    s: Session, strategy: str, params: Mapping[str, Any], start: pd.Timestamp | None
+) -> Legs:
+    """Return the legs' returns from the run's first session, and the signal traded.
+
+    The run starts at ``start`` or, for a rotation, at the signal's first date when that
+    is later (no run sits out a signal's warm-up).
+
+    Raises
+    ------
+    DataNotFound
+        When fewer than two sessions remain (a late ``start`` or a short store).
+    """
+    px = proxy_closes(s)
+    rets = px.closes.pct_change().iloc[1:]
+    signal = signal_series(s, str(params["signal"])) if strategy == "rotation" else None
+    first = rets.index[0] if len(rets) else None
+    if signal is not None and len(signal):
+        first = max(first, signal.index[0]) if first is not None else None
+    if start is not None and first is not None:
+        first = max(first, start)
+    out = rets.loc[first:] if first is not None else rets
+    if len(out) < 2:
+        what = f"signal {params.get('signal')!r} " if signal is not None else ""
+        raise DataNotFound(
+            f"fewer than two IWM/SPY sessions to backtest {what}from "
+            f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {px.day:%Y-%m-%d}; "
+            "choose an earlier --start or a later --as-of"
+        )
+    return Legs(out, signal)
+
+
+def run_strategy(
+    strategy: str, params: Mapping[str, Any], legs: Legs
+) -> bt.BacktestRun | bt.DcaResult:
+    """Run one configuration on the engine (:mod:`capsize.backtest`)."""
+    costs = {
+        "cost_bps": params["cost_bps"],
+        "slippage_bps": params["slippage_bps"],
+        "spread_bps": params["spread_bps"],
+    }
+    if strategy == "rotation":
+        if legs.signal is None:
+            raise InputError("a rotation needs a signal; build the legs with leg_returns")
+        return bt.rotation(
+            legs.returns,
+            legs.signal,
+            threshold=params["threshold"],
+            below=params["below"],
+            hold=params["hold"],
+            lag=params["lag"],
+            **costs,
+        )
+    if strategy == "sleeve":
+        band = params["band"] or None
+        rebalance = None if params["rebalance"] == "none" else params["rebalance"]
+        return bt.sleeve(legs.returns, params["weight"], rebalance=rebalance, band=band, **costs)
+    leg = "IWM" if params["segment"] == "small" else "SPY"
+    return bt.dca(legs.returns[leg], n_buys=params["n_buys"], every=params["every"], **costs)

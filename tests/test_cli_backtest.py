@@ -1,0 +1,128 @@
+"""``capsize backtest``: options and TOML grids, JSON equal to the API, charts, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from capsize.cli import app
+
+runner = CliRunner()
+
+
+def _invoke(home: Path, *args: str) -> Any:
+    return runner.invoke(app, ["backtest", *args], env={"CAPSIZE_HOME": str(home)})
+
+
+def _json(home: Path, *args: str) -> dict[str, Any]:
+    res = _invoke(home, *args, "--json")
+    assert res.exit_code == 0, res.output
+    out: dict[str, Any] = json.loads(res.stdout)
+    return out
+
+
+def _api(home: Path, query: str, **kwargs: Any) -> dict[str, Any]:
+    import capsize.queries as Q
+    from capsize.data.store import Store
+
+    store = Store.open(home / "capsize.duckdb", read_only=True)
+    try:
+        out: dict[str, Any] = getattr(Q, query)(store, **kwargs).to_dict()
+    finally:
+        store.close()
+    return out
+
+
+def test_run_json_equals_the_api(store_home: Path) -> None:
+    cli = _json(
+        store_home, "run", "--strategy", "sleeve", "--weight", "0.3", "--rebalance", "Q",
+        "--cost-bps", "5", "--as-of", "2024-12-31",
+    )  # fmt: skip
+    api = _api(
+        store_home, "backtest", as_of="2024-12-31", strategy="sleeve", weight=0.3,
+        rebalance="Q", cost_bps=5.0,
+    )  # fmt: skip
+    assert cli == api
+    assert cli["as_of"] <= "2024-12-31"
+    assert cli["figures"]["exposure"]["value"] == pytest.approx(0.3, abs=0.05)
+
+
+def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
+    grid = tmp_path / "grid.toml"
+    grid.write_text(
+        'strategy = "sleeve"\nstart = 2010-01-04\nweight = [0.0, 0.1, 0.2, 0.3]\n'
+        'band = [0.0, 0.05]\nrebalance = ["M", "A"]\ncost_bps = 5\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "charts"
+    # an option wins over the file: three weights instead of four
+    res = _invoke(
+        store_home, "run", "--config", str(grid), "--weight", "0,0.15,0.3", "--out", str(out),
+        "--as-of", "2024-12-31", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    answer = json.loads(res.stdout)
+    assert answer["query"] == "backtest_grid"
+    assert answer["figures"]["n_configs"]["value"] == 3 * 2 * 2
+    assert answer["params"]["start"] == "2010-01-04"
+    assert len(answer["tables"]["grid"]["rows"]) == 12
+    dsr = answer["figures"]["best.deflated_sharpe"]["value"]
+    assert 0.0 <= dsr <= 1.0
+    png = (out / "heatmap.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+    html = (out / "backtest.html").read_text(encoding="utf-8")
+    assert "Plotly.newPlot" in html and "Sharpe" in html
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp files left
+
+
+def test_single_run_writes_equity_and_drawdown(store_home: Path, tmp_path: Path) -> None:
+    res = _invoke(
+        store_home, "run", "--signal", "rs_cross50_200", "--hold", "5", "--out", str(tmp_path),
+        "--as-of", "2020-12-31",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "Sharpe ratio" in res.stdout and "IWM while rs_cross50_200 > 0" in res.stdout
+    for name in ("equity.png", "drawdown.png", "backtest.html"):
+        assert (tmp_path / name).stat().st_size > 5_000, name
+
+
+def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
+    res = _invoke(store_home, "signals", "--as-of", "2008-12-31", "--oos-start", "2005-01-01")
+    assert res.exit_code == 0, res.output
+    assert "Out of sample" in res.stdout
+    assert "Small-cap breadth" in res.stdout and "untested" in res.stdout
+    assert "does not work" in res.stdout or "worked backwards" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "args", "names"),
+    [
+        ("weight = [0.1,\n", (), "is not valid TOML"),
+        ("[grid]\nweight = 0.1\n", (), "[grid] is a table"),
+        ('strategy = "sleeve"\nwieght = 0.1\n', (), "parameter 'wieght' is unknown"),
+        ('strategy = "sleeve"\nweight = []\n', (), "grid axis 'weight' is an empty list"),
+        ('strategy = "sleeve"\nweight = "a lot"\n', (), "weight='a lot' is not a number"),
+        (None, ("--threshold", "abc"), "--threshold 'abc' is not a number"),
+        (None, ("--strategy", "rotation", "--weight", "0.2"), "does not apply to the rotation"),
+        (None, ("--signal", "tea_leaves"), "signal 'tea_leaves' is unknown"),
+        (None, ("--config", "/nonexistent/grid.toml"), "cannot read --config"),
+    ],
+)
+def test_bad_options_and_toml_are_one_line_errors(
+    store_home: Path, tmp_path: Path, toml: str | None, args: tuple[str, ...], names: str
+) -> None:
+    extra: tuple[str, ...] = ()
+    if toml is not None:
+        path = tmp_path / "bad.toml"
+        path.write_text(toml, encoding="utf-8")
+        extra = ("--config", str(path))
+    res = _invoke(store_home, "run", *extra, *args)
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.output
+    assert names in lines[0], lines[0]
