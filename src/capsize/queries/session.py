@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ __all__ = [
     "MIN_DAY",
     "CatalogRow",
     "Session",
+    "StoreReader",
     "data_version",
     "open_session",
     "parse_as_of",
@@ -348,3 +350,64 @@ def open_session(
         yield Session(store, day)
     finally:
         store.close()
+
+
+class StoreReader:
+    """One read-only connection to a store file that no process writes, shared by sessions.
+
+    For a server answering from a private snapshot of the store: opening the file costs
+    about 0.1 s (connect, schema check), a DuckDB cursor on an open connection microseconds.
+    Each :meth:`session` gets its own cursor, so sessions may run in different threads at
+    once. Reads that do not depend on the as-of day (the catalog's grouping, for
+    provenance) are made once and shared by every session.
+
+    Parameters
+    ----------
+    path : str
+        The store file (opened read-only at once).
+
+    Raises
+    ------
+    StoreError
+        When the file cannot be opened.
+    """
+
+    def __init__(self, path: str) -> None:
+        from capsize.data.store import Store
+
+        self._store = Store.open(path, read_only=True)
+        self._lock = threading.Lock()
+        self._index: dict[tuple[str, str], tuple[CatalogRow, ...]] | None = None
+
+    def _catalog_index(self, s: Session) -> dict[tuple[str, str], tuple[CatalogRow, ...]]:
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._index = _catalog_index(s.catalog())
+                except CapsizeError:
+                    self._index = {}
+            return self._index
+
+    @contextmanager
+    def session(self, as_of: object | None = None) -> Iterator[Session]:
+        """Yield a point-in-time session on its own cursor of the shared connection.
+
+        Raises
+        ------
+        InputError
+            When ``as_of`` is not an ISO date.
+        """
+        day = parse_as_of(as_of)
+        with self._lock:
+            store = self._store.cursor()
+        try:
+            s = Session(store, day)
+            s._cache[("catalog_index",)] = self._catalog_index(s)
+            yield s
+        finally:
+            store.close()
+
+    def close(self) -> None:
+        """Close the connection (sessions still open fail on their next read)."""
+        with self._lock:
+            self._store.close()
