@@ -286,3 +286,20 @@ def test_a_list_is_computed_once_and_paged(web_home: Path, make_client: Any) -> 
     }
     assert "limit" in params  # paging only: the function's own limit is the web's
     _error(app.get("/api/v1/numbers", params={"limit": 5000}), 400, "invalid_input")
+
+
+def test_static_assets_are_sent_from_memory_with_an_etag(client: Any) -> None:
+    from capsize.web._app import chart_assets
+
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert (
+        client.get("/static/app.css", headers={"If-None-Match": css.headers["etag"]}).status_code
+        == 304
+    )
+    js = client.get("/static/vendor/uplot/uPlot.iife.min.js")
+    assert js.content == (chart_assets() / "uplot" / "uPlot.iife.min.js").read_bytes()
+    assert "javascript" in js.headers["content-type"]
+    assert "script-src 'self'" in js.headers["content-security-policy"]
+    assert client.get("/static/vendor/charts.js").status_code == 200
+    assert client.get("/static/nope.css").status_code == 404

@@ -272,9 +272,7 @@ class SnapshotManager:
         new_data = not own_write or self._current is None
         if new_data:
             self._data_generation += 1
-        self._swap(
-            Snapshot(path, self._generation, sig, self._data_generation, keeper, reader)
-        )
+        self._swap(Snapshot(path, self._generation, sig, self._data_generation, keeper, reader))
         log.info("store snapshot %d taken from %s", self._generation, self.primary)
         if new_data and self.on_new is not None:
             self.on_new(self._data_generation)
