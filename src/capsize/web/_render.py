@@ -160,6 +160,8 @@ def _table(t: TableData) -> TableView:
 
 _CHART_FORMAT = {"fraction": "pct", "pp": "pct", "ratio": "ratio"}
 """Axis format of the chart driver by unit (others: plain numbers)."""
+_YLABEL = {"usd": "USD", "fraction": "", "pp": "", "ratio": "", "level": "", "count": ""}
+"""Y-axis label by unit (others: the unit's name)."""
 _EPOCH = date(1970, 1, 1)
 
 
@@ -190,7 +192,7 @@ def chart_payload(unit: str, group: Sequence[SeriesData]) -> dict[str, Any]:
         "fmt": _CHART_FORMAT.get(unit),
         "log": False,
         "hline": None,
-        "ylabel": "" if unit in _CHART_FORMAT else unit,
+        "ylabel": _YLABEL.get(unit, unit),
     }
 
 
