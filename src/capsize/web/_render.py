@@ -243,12 +243,14 @@ def view_result(
     *,
     columns: Sequence[str] = (),
     transpose: bool = False,
+    figures: Mapping[str, Any] | None = None,
 ) -> ResultView:
     """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
 
     Named figures that also appear in a table are shown in the table only. ``columns``
     picks the first table's columns shown; ``transpose`` shows a one-row first table as
-    (field, value) rows. Neither changes a figure.
+    (field, value) rows. Neither changes a figure. ``figures``: the ``figures`` of
+    ``result.to_dict()`` when already made (the explain popover's data).
     """
     in_tables = {f.id for t in result.tables for f in t.figures()}
     cards = tuple(_card(f) for f in result.figures.values() if f.id not in in_tables)
@@ -259,5 +261,5 @@ def view_result(
         tuple(result.notes),
         tuple(result.sources),
         f"{result.as_of:%Y-%m-%d}",
-        {"figures": result.to_dict()["figures"]},  # what the explain popover reads
+        {"figures": result.to_dict()["figures"] if figures is None else figures},
     )
