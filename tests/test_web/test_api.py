@@ -224,3 +224,82 @@ def test_warm_up_computes_every_page_section(web_home: Path, make_client: Any) -
     assert warm_pages(state, state.snapshots.data_generation) <= len(sections)
     assert warm_pages(state, state.snapshots.data_generation) >= 1
     assert warm_pages(state, -1) == 0  # a newer snapshot stops an old warm-up
+
+
+def test_screen_presets_are_a_choice(client: Any) -> None:
+    from capsize.queries.stocks.screening import PRESETS
+
+    doc = client.get("/api/openapi.json").json()
+    params = {p["name"]: p for p in doc["paths"]["/api/v1/screen"]["get"]["parameters"]}
+    assert params["preset"]["schema"]["anyOf"][0]["enum"] == list(PRESETS)
+    assert "limit" in params and params["limit"]["schema"]["anyOf"][0]["maximum"] == 1000
+    body = _error(client.get("/api/v1/screen", params={"preset": "cheap-stuff"}), 400)
+    assert body["error"]["message"].startswith("preset: ")
+    assert all(name in body["error"]["message"] for name in PRESETS)
+    page = client.get("/screener", params={"preset": "cheap-stuff"})
+    assert page.status_code == 200 and "is not one of: " + ", ".join(PRESETS) in page.text
+
+
+def _numbers(calls: list[object]) -> Any:
+    import pandas as pd
+
+    from capsize.queries.result import QueryResult, TableData
+
+    def numbers(source: object, as_of: object | None = None, *, limit: int | None = 25) -> Any:
+        calls.append(limit)
+        rows = tuple((f"S{i:02d}",) for i in range(60))[:limit]
+        table = TableData("numbers", "Numbers", ("symbol",), rows)
+        return QueryResult("numbers", pd.Timestamp("2025-10-08"), None, {}, {}, (table,), ())
+
+    return numbers
+
+
+def test_a_list_is_computed_once_and_paged(web_home: Path, make_client: Any) -> None:
+    """The API's default page, other pages and the page's view share one computation."""
+    from capsize.web._registry import QuerySpec
+
+    calls: list[object] = []
+    row = QuerySpec(
+        "numbers",
+        "x:y",
+        "Numbers",
+        "demo",
+        list_like=True,
+        function=_numbers(calls),
+        fixed={"limit": 5000},
+        page_rows=25,
+    )
+    app = make_client(web_home, registry=(row,))
+    first = app.get("/api/v1/numbers")
+    assert [r[0] for r in first.json()["tables"]["numbers"]["rows"]] == [
+        f"S{i:02d}" for i in range(25)
+    ]
+    assert first.headers["x-total-count"] == "60"
+    rest = app.get("/api/v1/numbers", params={"limit": 100, "offset": 50}).json()
+    assert [r[0] for r in rest["tables"]["numbers"]["rows"]] == [f"S{i}" for i in range(50, 60)]
+    assert calls == [5000]  # computed once, with every row
+    params = {
+        p["name"]
+        for p in app.get("/api/openapi.json").json()["paths"]["/api/v1/numbers"]["get"][
+            "parameters"
+        ]
+    }
+    assert "limit" in params  # paging only: the function's own limit is the web's
+    _error(app.get("/api/v1/numbers", params={"limit": 5000}), 400, "invalid_input")
+
+
+def test_static_assets_are_sent_from_memory_with_an_etag(client: Any) -> None:
+    from capsize.web._app import chart_assets
+
+    css = client.get("/static/app.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert (
+        client.get("/static/app.css", headers={"If-None-Match": css.headers["etag"]}).status_code
+        == 304
+    )
+    js = client.get("/static/vendor/uplot/uPlot.iife.min.js")
+    assert js.content == (chart_assets() / "uplot" / "uPlot.iife.min.js").read_bytes()
+    assert "javascript" in js.headers["content-type"]
+    assert "script-src 'self'" in js.headers["content-security-policy"]
+    assert client.get("/static/vendor/charts.js").status_code == 200
+    assert client.get("/static/nope.css").status_code == 404

@@ -228,8 +228,10 @@ def test_charts_are_drawn_from_local_assets(server: tuple[str, Path], page: Any)
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{base}/demo?symbols=IWM,SPY")
-    page.wait_for_selector(".chart .main-svg", timeout=30_000)
-    assert page.locator(".chart .scatterlayer .trace").count() == 2
+    page.wait_for_selector(".uchart[data-drawn] canvas", timeout=30_000)
+    # uPlot's legend: one row for the x axis (hidden), then one per series
+    assert page.locator(".uchart .u-legend .u-series").count() == 3
+    assert page.locator(".uchart canvas").evaluate("c => c.width * c.height") > 0
     assert all(u.startswith(base) or u.startswith("data:") for u in requests), requests
     assert page.errors == []
 
@@ -334,9 +336,12 @@ def test_screener_sorts_and_filters_on_the_server(server: tuple[str, Path], page
 def test_stock_page_chart_rating_card_and_fundamentals(server: tuple[str, Path], page: Any) -> None:
     base, _ = server
     page.goto(f"{base}/stock/BE?as_of={STOCK_DAY}")
-    chart = page.locator('section[data-query="price_history"] .chart')
-    page.wait_for_selector('section[data-query="price_history"] .chart .main-svg', timeout=60_000)
-    assert chart.locator(".scatterlayer .trace").count() == 3  # close, 50- and 200-day averages
+    chart = page.locator('section[data-query="price_history"] .uchart')
+    page.wait_for_selector(
+        'section[data-query="price_history"] .uchart[data-drawn]', timeout=60_000
+    )
+    legend = chart.locator(".u-legend .u-series").all_inner_texts()
+    assert len(legend) == 4  # x, then the close, 50- and 200-day averages
     card = page.locator('section[data-query="rating_card"]')
     assert card.locator("p.error").count() == 0
     api = _api(base, "/api/v1/rating_card", ticker="BE", as_of=STOCK_DAY)["tables"]

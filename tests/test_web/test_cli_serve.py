@@ -73,7 +73,8 @@ def _serve(home: Path, *extra: str, wait: float = 60.0) -> None:
                 time.sleep(0.2)
         page = httpx.get(f"{base}/sources", timeout=30)
         assert page.status_code == 200 and "prices/IWM.csv" in page.text
-        assert httpx.get(f"{base}/static/vendor/plotly.min.js", timeout=30).status_code == 200
+        for asset in ("uplot/uPlot.iife.min.js", "uplot/uPlot.min.css", "charts.js"):
+            assert httpx.get(f"{base}/static/vendor/{asset}", timeout=30).status_code == 200
     finally:
         proc.terminate()
         out = proc.communicate(timeout=20)[0]

@@ -38,7 +38,8 @@ CASES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("drivers", ("flows",), "flows?"),
     ("size", ("factor",), "factor_history?"),
     ("size", ("rotation",), "rotation_score?"),
-    ("stocks", ("screen", "--tickers", STOCKS), f"screen?tickers={STOCKS}"),
+    # the web computes a screen once with every passing stock (limit 5000) and pages it
+    ("stocks", ("screen", "--tickers", STOCKS, "--limit", "5000"), f"screen?tickers={STOCKS}"),
     ("stocks", ("rate", "BE"), "rating_card?ticker=BE"),
 )
 

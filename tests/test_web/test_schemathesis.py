@@ -39,6 +39,9 @@ CHECKS = [
     response_schema_conformance,
 ]
 UNAVAILABLE = {f"/api/v1/{name}" for name, r in resolve_all().items() if not r.available}
+FEW_STOCKS = "BE,IONQ"
+"""Screens here name their stocks: a full-universe screen per generated preset or rule set
+took minutes (the universe's screen is answered by test_api's defaults and warm-up tests)."""
 
 
 @pytest.fixture(scope="module")
@@ -57,4 +60,6 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_api_conforms(case: Any) -> None:
     if case.operation.path in UNAVAILABLE:
         return  # answers 501 by design until the query lands
+    if case.operation.path == "/api/v1/screen" and not (case.query or {}).get("tickers"):
+        case.query = {**(case.query or {}), "tickers": FEW_STOCKS}
     case.call_and_validate(checks=CHECKS)

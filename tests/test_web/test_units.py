@@ -161,7 +161,9 @@ def test_formatting_and_view() -> None:
     view = view_result("x", r)
     assert [c.id for c in view.cards] == ["lone"]  # "a" is in the table
     assert view.tables[0].rows[0][1].fig == "a" and view.tables[0].numeric == (False, True)
-    assert view.charts[0].traces[0]["values"] == [1.0, None]
+    payload = view.charts[0].payload  # what the report's uPlot driver draws
+    assert payload["y"] == [[1.0, None]] and payload["fmt"] == "ratio"
+    assert payload["x"] == [1735776000, 1735862400]  # 2025-01-02 and -03, seconds UTC
 
 
 def test_csv_is_formula_safe() -> None:

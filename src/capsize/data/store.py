@@ -351,6 +351,24 @@ class Store:
         release_holder(self._record)
         self._record = None
 
+    def cursor(self) -> Store:
+        """Return a store on a new cursor of this read-only connection, for another thread.
+
+        It shares what this store remembers of the file (the bases held per symbol: the
+        data of a read-only store cannot change while it is open). Close it when done; the
+        connection stays open until this store is closed.
+
+        Raises
+        ------
+        StoreError
+            When this store is not read-only.
+        """
+        if not self.read_only:
+            raise StoreError(f"store {self.path} is open for writing; cursors are for readers")
+        other = Store(self.con.cursor(), self.path, read_only=True)
+        other._bases = self._bases
+        return other
+
     def __enter__(self) -> Store:
         return self
 

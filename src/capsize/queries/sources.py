@@ -109,7 +109,8 @@ def _shares_row(s: Session, fund: str) -> tuple[str, str, pd.Series] | None:
         return None
     if frame.empty:
         return None
-    files = "; ".join(sorted({f for x in frame["source"].astype(str) for f in x.split("; ")}))
+    sources = frame["source"].astype(str).unique()  # a few files behind thousands of rows
+    files = "; ".join(sorted({f for x in sources for f in x.split("; ")}))
     series = pd.Series(
         frame["shares_outstanding"].to_numpy(), index=pd.DatetimeIndex(frame["date"])
     )

@@ -106,7 +106,7 @@ class ChartSeries:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """What a chart shows; drawn by :mod:`capsize.report.charts` (plotly or matplotlib).
+    """What a chart shows; drawn by :mod:`capsize.report.charts` (uPlot or matplotlib).
 
     Attributes
     ----------

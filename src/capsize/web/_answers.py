@@ -37,6 +37,7 @@ __all__ = [
     "safe_cell",
     "sort_tables",
     "table_csv",
+    "table_figures",
 ]
 
 log = logging.getLogger(__name__)
@@ -68,12 +69,16 @@ class Answer:
         Quoted strong ETag of ``body``.
     total_rows : dict of str to int
         Rows of each table before paging.
+    figures : dict
+        The ``figures`` of ``result.to_dict()`` (made once for the body; the page's explain
+        popover reads them too).
     """
 
     result: QueryResult
     body: bytes
     etag: str
     total_rows: Mapping[str, int] = field(default_factory=dict)
+    figures: Mapping[str, Any] = field(default_factory=dict)
 
 
 def is_past(as_of: str | None, today: date) -> bool:
@@ -81,14 +86,28 @@ def is_past(as_of: str | None, today: date) -> bool:
     return as_of is not None and as_of < today.isoformat()
 
 
-def page_tables(result: QueryResult, limit: int | None, offset: int) -> QueryResult:
-    """Keep rows ``offset .. offset+limit`` of every table (figures of dropped rows go too)."""
+def table_figures(result: QueryResult) -> frozenset[str]:
+    """Return the ids of the figures in the result's tables."""
+    return frozenset(f.id for t in result.tables for f in t.figures())
+
+
+def page_tables(
+    result: QueryResult,
+    limit: int | None,
+    offset: int,
+    in_tables: frozenset[str] | None = None,
+) -> QueryResult:
+    """Keep rows ``offset .. offset+limit`` of every table (figures of dropped rows go too).
+
+    ``in_tables``: :func:`table_figures` of ``result``, when known (the same for every
+    page and order of one answer; a list of thousands of rows holds ~100k figures).
+    """
     if limit is None and offset == 0:
         return result
     end = None if limit is None else offset + limit
     tables = tuple(replace(t, rows=t.rows[offset:end]) for t in result.tables)
     kept = {f.id for t in tables for f in t.figures()}
-    dropped = {f.id for t in result.tables for f in t.figures()} - kept
+    dropped = (table_figures(result) if in_tables is None else in_tables) - kept
     figures = {k: f for k, f in result.figures.items() if k not in dropped}
     return replace(result, tables=tables, figures=figures)
 
@@ -136,9 +155,10 @@ def _dumps(data: dict[str, Any]) -> bytes:
     return out
 
 
-def _body(result: QueryResult) -> tuple[bytes, str]:
-    body = _dumps(result.to_dict())
-    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _body(result: QueryResult) -> tuple[bytes, str, dict[str, Any]]:
+    data = result.to_dict()
+    body = _dumps(data)
+    return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', data["figures"]
 
 
 class LRU:
@@ -184,6 +204,7 @@ class Answers:
     _results: LRU = field(init=False)
     _bodies: LRU = field(init=False)
     _failed: LRU = field(init=False)
+    _tables: LRU = field(init=False)
     _flights: dict[Hashable, threading.Lock] = field(default_factory=dict)
     _flights_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -191,6 +212,7 @@ class Answers:
         self._results = LRU(self.entries)
         self._bodies = LRU(self.entries)
         self._failed = LRU(self.entries)
+        self._tables = LRU(self.entries)
 
     def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
         snaps = self.snapshots
@@ -290,11 +312,21 @@ class Answers:
         result = self._result(key, r.fn, as_of, kwargs, client if charge else None)
         if r.spec.list_like and order is not None:
             result = sort_tables(result, *order)
-        paged = page_tables(result, limit, offset) if r.spec.list_like else result
-        body, etag = _body(paged)
-        answer = Answer(paged, body, etag, {t.name: len(t.rows) for t in result.tables})
+        paged = result
+        if r.spec.list_like:
+            paged = page_tables(result, limit, offset, self._in_tables(key, result))
+        body, etag, figures = _body(paged)
+        total = {t.name: len(t.rows) for t in result.tables}
+        answer = Answer(paged, body, etag, total, figures)
         self._bodies.put(body_key, answer)
         return answer
+
+    def _in_tables(self, key: Hashable, result: QueryResult) -> frozenset[str]:
+        found: frozenset[str] | None = self._tables.get(key)
+        if found is None:
+            found = table_figures(result)
+            self._tables.put(key, found)
+        return found
 
     def _result(
         self,

@@ -113,6 +113,8 @@ async def respond(
     state = _state(request)
     generation = state.generations()  # read first: a newer snapshot makes the kept copy stale
     as_of = parse_day(as_of)
+    if r.spec.list_like and limit is None:
+        limit = r.spec.page_rows
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
     if answer is None:
@@ -222,7 +224,13 @@ def _signature(r: Resolved) -> inspect.Signature:
                 "limit",
                 kw,
                 annotation=int | None,
-                default=Query(None, ge=1, le=1000, description="rows per table (paging)"),
+                default=Query(
+                    None,
+                    ge=1,
+                    le=1000,
+                    description="rows per table (paging; default "
+                    + (f"{r.spec.page_rows})" if r.spec.page_rows else "all)"),
+                ),
             ),
             inspect.Parameter(
                 "offset",

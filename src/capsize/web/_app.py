@@ -7,51 +7,43 @@ import shutil
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from capsize import __version__
-from capsize.errors import CapsizeError, MissingDependencyError
+from capsize.errors import CapsizeError
 from capsize.queries.watchlists import upgrade_store
 from capsize.web._alerts import install_alerts
 from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._api import build_router
 from capsize.web._errors import WebError, error_response
-from capsize.web._fastpath import FastPathMiddleware
+from capsize.web._fastpath import Assets, FastPathMiddleware
 from capsize.web._pages import build_pages, render_error, warm_pages
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE, LimitsMiddleware
 from capsize.web._snapshot import pid_alive
 from capsize.web._state import WebConfig, WebState
 
-__all__ = ["create_app", "plotly_js"]
+__all__ = ["chart_assets", "create_app"]
 
 log = logging.getLogger(__name__)
 _STATIC = Path(__file__).parent / "static"
 
 
-def plotly_js() -> Path:
-    """Return the plotly.js bundle shipped inside the ``plotly`` package (served locally).
+def chart_assets() -> Path:
+    """Return the folder of the report's chart driver and its vendored uPlot (served locally).
 
-    Raises
-    ------
-    MissingDependencyError
-        When the ``plotly`` package or its bundle is missing.
+    The dashboard draws its charts with the same driver and library as the HTML report
+    (``capsize/report/static``: ``charts.js``, ``uplot/``, 51 kB), so both look the same.
     """
-    try:
-        import plotly
-    except ImportError as exc:  # pragma: no cover - plotly is a core dependency
-        raise MissingDependencyError('plotly is missing; pip install "capsize[web]"') from exc
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not path.is_file():  # pragma: no cover - every plotly wheel ships it
-        raise MissingDependencyError(f"plotly.min.js not found at {path}; reinstall plotly")
-    return path
+    return Path(str(files("capsize.report") / "static"))
 
 
 def _clear_dead_snapshots(home: Path) -> None:
@@ -172,16 +164,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
     app.include_router(build_router(state))
     install_alerts(app, state)
     app.include_router(build_pages(cfg.pages))
-    plotly_path = plotly_js()
-
-    @app.get("/static/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_bundle() -> FileResponse:
-        return FileResponse(
-            plotly_path,
-            media_type="text/javascript",
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
-
+    app.mount("/static/vendor", StaticFiles(directory=chart_assets()), name="vendor")
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
@@ -190,6 +173,7 @@ def create_app(config: WebConfig | None = None) -> FastAPI:
         page_cookies=(CSRF_COOKIE,),
         auth_cookie=AUTH_COOKIE,
         today=cfg.today,
+        assets=Assets({"/static/": _STATIC, "/static/vendor/": chart_assets()}),
     )
     app.add_middleware(LimitsMiddleware, max_body=cfg.max_body, max_query=cfg.max_query)
     return app

@@ -8,19 +8,26 @@ keyed by (method, path, query string, cookie, day), and stamped with the store s
 generation they were computed from: a newer snapshot makes them stale, so nothing is
 sent from an older snapshot than the app would answer from. ``If-None-Match`` is
 answered 304 here too.
+
+Static assets (the stylesheet, the scripts, uPlot) are read into memory once at start and
+sent from here as well (:class:`Assets`): Starlette's ``StaticFiles`` stats and reads the
+file in a worker thread for every request, about 1.5 ms of CPU, ten times a cached answer.
 """
 
 from __future__ import annotations
 
+import hashlib
+import mimetypes
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from capsize.web._answers import LRU
 
-__all__ = ["FastPathMiddleware", "ResponseCache", "Stored", "request_key"]
+__all__ = ["Assets", "FastPathMiddleware", "ResponseCache", "Stored", "request_key"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,45 @@ class ResponseCache:
         return found if found.generation == current else None
 
 
+class Assets:
+    """Static files held in memory, by URL path (read once; they do not change while serving).
+
+    Parameters
+    ----------
+    folders : mapping of str to Path
+        URL prefix (``/static/``) -> folder; every file under the folder is served at the
+        prefix plus its relative path. A longer prefix wins where folders overlap.
+    max_age : int
+        ``Cache-Control: max-age`` of the files, seconds (browsers revalidate with the ETag).
+    """
+
+    def __init__(self, folders: Mapping[str, Path], max_age: int = 3600) -> None:
+        self.files: dict[str, Stored] = {}
+        for prefix, folder in sorted(folders.items(), key=lambda kv: len(kv[0])):
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    url = prefix + path.relative_to(folder).as_posix()
+                    self.files[url] = _asset(path, max_age)
+
+    def get(self, path: str) -> Stored | None:
+        """Return the file at URL ``path``, or None."""
+        return self.files.get(path)
+
+
+def _asset(path: Path, max_age: int) -> Stored:
+    body = path.read_bytes()
+    etag = ('"' + hashlib.sha256(body).hexdigest()[:32] + '"').encode()
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind.endswith("javascript"):
+        kind += "; charset=utf-8"
+    headers = (
+        (b"content-type", kind.encode()),
+        (b"cache-control", f"public, max-age={max_age}".encode()),
+        (b"etag", etag),
+    )
+    return Stored(200, headers, body, etag, 0, False)
+
+
 def _header(scope: Scope, name: bytes) -> bytes:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -120,6 +166,8 @@ class FastPathMiddleware:
         The sign-in cookie.
     today : callable
         The server's today (part of the key).
+    assets : Assets, optional
+        Static files sent from memory.
     """
 
     def __init__(
@@ -130,12 +178,14 @@ class FastPathMiddleware:
         page_cookies: tuple[str, ...],
         auth_cookie: str,
         today: Callable[[], date],
+        assets: Assets | None = None,
     ) -> None:
         self.app = app
         self.cache = cache
         self.page_cookies = page_cookies
         self.auth_cookie = auth_cookie
         self.today = today
+        self.assets = assets
 
     def _lookup(self, scope: Scope) -> Stored | None:
         path: str = scope["path"]
@@ -143,7 +193,7 @@ class FastPathMiddleware:
         if path.startswith("/api/"):
             return self.cache.get(request_key(path, query, today=self.today()))
         if path.startswith("/static/"):
-            return None
+            return self.assets.get(path) if self.assets is not None else None
         header = _header(scope, b"cookie")
         if _cookie(header, self.auth_cookie):
             return None

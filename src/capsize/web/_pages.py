@@ -314,7 +314,11 @@ def _render_sections(
         if cached is None:
             if answer is not None:
                 s.view = view_result(
-                    s.dom, answer.result, columns=sec.columns, transpose=sec.transpose
+                    s.dom,
+                    answer.result,
+                    columns=sec.columns,
+                    transpose=sec.transpose,
+                    figures=answer.figures,
                 )
             html = template.render(
                 s=s,

@@ -12,6 +12,7 @@ in the API and on its page by its row alone.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import logging
@@ -64,6 +65,10 @@ class Param:
         Bounds of an ``int`` or ``float``.
     required : bool
         The function has no default for it.
+    choices_from : str
+        Import path ``module:attribute`` of the allowed values of a ``choice`` (a mapping
+        or sequence of names, e.g. the screen presets), read when the row is resolved: the
+        query layer stays the one place they are listed.
     """
 
     name: str
@@ -74,6 +79,7 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    choices_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,11 @@ class QuerySpec:
     user_data : bool
         It reads user data (watchlists): its cached answers follow every store snapshot,
         those of market-data queries only snapshots with new market data.
+    fixed : mapping of str to object
+        Keyword arguments the web always passes (not URL parameters). A list whose
+        function takes ``limit`` is computed once with every row and paged by the web.
+    page_rows : int, optional
+        Rows of a list-like answer sent when the request gives no ``limit``.
     """
 
     name: str
@@ -112,6 +123,8 @@ class QuerySpec:
     summary: str = ""
     function: Callable[..., Any] | None = None
     user_data: bool = False
+    fixed: Mapping[str, object] = field(default_factory=dict)
+    page_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -286,13 +299,22 @@ REGISTRY: tuple[QuerySpec, ...] = (
         "screener",
         params=(
             Param(
+                "preset",
+                "choice",
+                help="a published screen preset",
+                choices_from="capsize.queries.stocks.screening:PRESETS",
+            ),
+            Param(
                 "rules",
                 "rules",
                 help="rules 'column op value', comma-separated, e.g. pe<=15,price>=5",
             ),
         ),
         list_like=True,
-        summary="Stocks of the universe filtered and sorted.",
+        summary="Stocks of the universe filtered and sorted (all that pass, paged: limit, "
+        "offset; X-Total-Count).",
+        fixed={"limit": 5000},
+        page_rows=25,
     ),
     _q(
         "rating_card",
@@ -398,7 +420,8 @@ REGISTRY: tuple[QuerySpec, ...] = (
 
 _SEGMENTS = "IWM,IWC,SPY,^RUT"
 SCREEN_ALL = 5000
-"""The screener page asks the screen for every stock that passes (it pages and sorts them)."""
+"""The web asks the screen for every stock that passes (at most this many), once; the API
+and the screener page page and sort that one answer."""
 SCREEN_COLUMNS = (
     "ticker",
     "sector",
@@ -500,7 +523,6 @@ PAGES: tuple[Page, ...] = (
         (
             Section(
                 "screen",
-                {"limit": str(SCREEN_ALL)},
                 form=True,
                 link=("ticker", "/stock/{}"),
                 columns=SCREEN_COLUMNS,
@@ -527,7 +549,7 @@ PAGES: tuple[Page, ...] = (
             ),
             Section(
                 "screen",
-                {"tickers": "{symbol}", "limit": "1"},
+                {"tickers": "{symbol}"},
                 title="Fundamentals and valuation",
                 transpose=True,
             ),
@@ -661,19 +683,27 @@ def _derived(parameter: inspect.Parameter) -> Param | None:
     return Param(parameter.name, kind, default, "", choices, required=required)
 
 
+def _choices(path: str) -> tuple[str, ...]:
+    module_name, _, attr = path.partition(":")
+    return tuple(str(name) for name in getattr(importlib.import_module(module_name), attr))
+
+
 def _merge(derived: Param, declared: Param | None) -> Param:
     if declared is None:
         return derived
     default = declared.default if declared.default is not None else derived.default
-    return replace(declared, default=default, required=derived.required)
+    choices = _choices(declared.choices_from) if declared.choices_from else declared.choices
+    return replace(declared, default=default, required=derived.required, choices=choices)
 
 
-def _signature_params(fn: Callable[..., Any], declared: tuple[Param, ...]) -> tuple[Param, ...]:
+def _signature_params(
+    fn: Callable[..., Any], declared: tuple[Param, ...], fixed: Mapping[str, object]
+) -> tuple[Param, ...]:
     by_name = {p.name: p for p in declared}
     out: list[Param] = []
     accepted = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     for parameter in list(inspect.signature(fn).parameters.values())[2:]:
-        if parameter.kind not in accepted:
+        if parameter.kind not in accepted or parameter.name in fixed:
             continue
         derived = _derived(parameter)
         if derived is not None:
@@ -696,9 +726,14 @@ def resolve(row: QuerySpec) -> Resolved:
             log.debug("query %s not importable from %s: %s", row.name, row.target, exc)
             return Resolved(row, None, row.params, "not available in this build")
     try:
-        params = _signature_params(fn, row.params)
+        params = _signature_params(fn, row.params, row.fixed)
     except (TypeError, ValueError):  # no introspectable signature
         params = row.params
+    except (ImportError, AttributeError) as exc:  # a parameter's choices_from
+        log.debug("query %s: choices not importable: %s", row.name, exc)
+        return Resolved(row, None, row.params, "not available in this build")
+    if row.fixed:
+        fn = functools.partial(fn, **row.fixed)
     return Resolved(row, fn, params)
 
 

@@ -2,18 +2,22 @@
 
 Generic over every query: named figures become cards, tables become tables whose figure
 cells keep their raw value (for sorting) and id (for the explain popover), series become
-charts (one chart per unit). Numbers are formatted by :mod:`capsize._format`, the one
-formatter of the CLI and the report. Nothing here computes a figure.
+charts (one chart per unit), drawn in the browser by the report's uPlot driver from the
+same payload as the HTML report's charts (one look for both). Numbers are formatted by
+:mod:`capsize._format`, the one formatter of the CLI and the report. Nothing here
+computes a figure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from capsize._format import NA, fmt_money, fmt_num, fmt_pct, fmt_ratio, is_missing
 from capsize.queries.result import Figure, QueryResult, SeriesData, TableData
+from capsize.report.charts import PALETTE
 
 __all__ = [
     "CardView",
@@ -21,6 +25,7 @@ __all__ = [
     "ChartView",
     "ResultView",
     "TableView",
+    "chart_payload",
     "format_figure",
     "view_result",
 ]
@@ -99,12 +104,18 @@ class TableView:
 
 @dataclass(frozen=True)
 class ChartView:
-    """One chart: the result's series of one unit, drawn in the browser."""
+    """One chart: the result's series of one unit, drawn in the browser by uPlot.
+
+    ``payload`` is what the chart driver (``capsize/report/static/charts.js``) draws:
+    ``x`` (days as seconds since 1970 UTC, the union of the series' dates), ``y`` (one
+    list per series, None where a series has no value), ``series`` (label, colour),
+    ``fmt`` (``pct`` for fractions, ``ratio``, or None), ``ylabel``.
+    """
 
     id: str
     title: str
     unit: str
-    traces: tuple[Mapping[str, Any], ...]
+    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -147,24 +158,53 @@ def _table(t: TableData) -> TableView:
     return TableView(t.name, t.title, t.columns, rows, numeric)
 
 
+_CHART_FORMAT = {"fraction": "pct", "pp": "pct", "ratio": "ratio"}
+"""Axis format of the chart driver by unit (others: plain numbers)."""
+_YLABEL = {"usd": "USD", "fraction": "", "pp": "", "ratio": "", "level": "", "count": ""}
+"""Y-axis label by unit (others: the unit's name)."""
+_EPOCH = date(1970, 1, 1)
+
+
+def _seconds(day: str) -> int:
+    """Return an ISO day as seconds since 1970-01-01 UTC (uPlot's time axis)."""
+    return (date.fromisoformat(day[:10]) - _EPOCH).days * 86_400
+
+
+def chart_payload(unit: str, group: Sequence[SeriesData]) -> dict[str, Any]:
+    """Return the chart driver's payload for series of one unit (aligned on their dates)."""
+    days = sorted({d for s in group for d in s.dates})
+    pos = {d: i for i, d in enumerate(days)}
+    ys: list[list[float | None]] = []
+    for s in group:
+        col: list[float | None] = [None] * len(days)
+        for d, v in zip(s.dates, s.values, strict=True):
+            col[pos[d]] = None if is_missing(v) else float(v)
+        ys.append(col)
+    series = [
+        {"label": s.label, "color": PALETTE[i % len(PALETTE)], "dash": False}
+        for i, s in enumerate(group)
+    ]
+    return {
+        "x": [_seconds(d) for d in days],
+        "y": ys,
+        "series": series,
+        "kind": "line",
+        "fmt": _CHART_FORMAT.get(unit),
+        "log": False,
+        "hline": None,
+        "ylabel": _YLABEL.get(unit, unit),
+    }
+
+
 def _charts(prefix: str, series: Sequence[SeriesData]) -> tuple[ChartView, ...]:
     by_unit: dict[str, list[SeriesData]] = {}
     for s in series:
         by_unit.setdefault(s.unit, []).append(s)
     out = []
     for i, (unit, group) in enumerate(by_unit.items()):
-        traces = tuple(
-            {
-                "name": s.name,
-                "label": s.label,
-                "dates": list(s.dates),
-                "values": [None if is_missing(v) else v for v in s.values],
-            }
-            for s in group
-        )
         labels = [s.label for s in group]
         title = ", ".join(labels) if len(group) <= 3 else f"{len(group)} series ({unit})"
-        out.append(ChartView(f"{prefix}-chart-{i}", title, unit, traces))
+        out.append(ChartView(f"{prefix}-chart-{i}", title, unit, chart_payload(unit, group)))
     return tuple(out)
 
 
@@ -203,12 +243,14 @@ def view_result(
     *,
     columns: Sequence[str] = (),
     transpose: bool = False,
+    figures: Mapping[str, Any] | None = None,
 ) -> ResultView:
     """Return what a page shows of ``result`` (``prefix`` keeps DOM ids unique).
 
     Named figures that also appear in a table are shown in the table only. ``columns``
     picks the first table's columns shown; ``transpose`` shows a one-row first table as
-    (field, value) rows. Neither changes a figure.
+    (field, value) rows. Neither changes a figure. ``figures``: the ``figures`` of
+    ``result.to_dict()`` when already made (the explain popover's data).
     """
     in_tables = {f.id for t in result.tables for f in t.figures()}
     cards = tuple(_card(f) for f in result.figures.values() if f.id not in in_tables)
@@ -219,5 +261,5 @@ def view_result(
         tuple(result.notes),
         tuple(result.sources),
         f"{result.as_of:%Y-%m-%d}",
-        {"figures": result.to_dict()["figures"]},  # what the explain popover reads
+        {"figures": result.to_dict()["figures"] if figures is None else figures},
     )

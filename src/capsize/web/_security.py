@@ -49,7 +49,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 )
-"""Sent with every response (plotly needs inline styles, not inline scripts)."""
+"""Sent with every response (uPlot sets inline styles, never inline scripts)."""
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

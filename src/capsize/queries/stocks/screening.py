@@ -41,7 +41,8 @@ if TYPE_CHECKING:
     from capsize.queries.session import Session
     from capsize.stocks.gather import StockEvidence
 
-__all__ = ["NOT_STOCK", "ScreenQueryResult", "screen"]
+# PRESETS is re-exported: front ends offer the preset names (the web's preset choice)
+__all__ = ["NOT_STOCK", "PRESETS", "ScreenQueryResult", "screen"]
 
 NOT_STOCK: dict[str, str] = {"etf": "an ETF", "index": "an index", "crypto": "a crypto asset"}
 """Store symbol kinds that are not stocks, and how to name them."""

@@ -1,32 +1,12 @@
-// capsize dashboard: charts, "explain" popovers and sortable tables. No inline scripts;
+// capsize dashboard: "explain" popovers and sortable tables (charts: the report's uPlot
+// driver, /static/vendor/charts.js). No inline scripts;
 // every text is set with textContent (never innerHTML), so data text cannot run.
 "use strict";
 
 (function () {
-  const UNIT_FORMAT = { fraction: ".1%", pp: ".1%" };
-
   function readJSON(id) {
     const el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
-  }
-
-  // ------------------------------------------------------------------ charts
-  function drawCharts() {
-    if (typeof Plotly === "undefined") return;
-    document.querySelectorAll(".chart").forEach(function (div) {
-      const traces = readJSON(div.id + "-data") || [];
-      const data = traces.map(function (t) {
-        return { x: t.dates, y: t.values, name: t.label, type: "scatter", mode: "lines",
-                 connectgaps: false };
-      });
-      const layout = {
-        title: { text: div.dataset.title, font: { size: 14 } },
-        margin: { l: 50, r: 10, t: 40, b: 40 }, height: 320,
-        yaxis: { tickformat: UNIT_FORMAT[div.dataset.unit] || "" },
-        legend: { orientation: "h" },
-      };
-      Plotly.newPlot(div, data, layout, { responsive: true, displaylogo: false });
-    });
   }
 
   // ------------------------------------------------------------------ explain
@@ -123,5 +103,4 @@
     if (box && !box.hidden && !box.contains(ev.target)) hide();
   });
   document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") hide(); });
-  window.addEventListener("load", drawCharts);
 })();
