@@ -165,12 +165,34 @@ def _support(ctx: CheckContext, claim: Claim, kind: str, end: pd.Timestamp) -> M
     )
 
 
+def _peak_level(ctx: CheckContext, claim: Claim) -> Measured:
+    """Read a stated peak ("its peak of $126,000 reached in October 2025"): the window's high.
+
+    The highest close is the main definition, the highest intraday high the other.
+    """
+    sym, res = _extremes(ctx, claim, ctx.start_of(claim))
+    figs = [res.fig(f"{sym}.{k}") for k in ("window_high", "window_high_intraday")]
+    held = [f for f in figs if f.value is not None]
+    if not held:
+        raise NotCheckable(f"{sym}: no closes in {claim.window.label if claim.window else ''}")
+    first, *others = held
+    when = res.fig(f"{sym}.window_high.date")
+    return Measured(
+        float(first.value or 0.0),
+        f"{first.label} ({first.provenance.window}), set {when.note}",
+        (first, when),
+        tuple(Alternative(float(f.value or 0.0), f.label, (f,)) for f in others),
+    )
+
+
 def check_level(ctx: CheckContext, claim: Claim) -> Measured:
     """Measure a price level: the close on the day (intraday as another); support/resistance."""
     kind = str(claim.options.get("level_kind", ""))
     end = ctx.end_of(claim)
     if kind in ("support", "resistance"):
         return _support(ctx, claim, kind, end)
+    if kind == "peak":
+        return _peak_level(ctx, claim)
     start = ctx.start_of(claim)
     span_days = (end - start).days if start is not None else 0
     if kind == "intraday" and start is not None and span_days > 1:

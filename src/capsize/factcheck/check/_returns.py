@@ -6,7 +6,13 @@ import pandas as pd
 
 from capsize.errors import CapsizeError
 from capsize.factcheck.check._context import Alternative, CheckContext, Measured, NotCheckable
-from capsize.factcheck.check._subjects import counterpart, need_start, subject, subjects
+from capsize.factcheck.check._subjects import (
+    COUNTERPARTS,
+    counterpart,
+    need_start,
+    subject,
+    subjects,
+)
 from capsize.factcheck.claim import Claim
 from capsize.queries import Figure, QueryResult
 from capsize.queries.factcheck import period_change
@@ -113,20 +119,77 @@ def _spread(a: float, b: float, unit: str) -> float:
     return (a - b) * 100.0
 
 
+_Option = tuple[float, str, Figure]
+
+
+def _bases(ctx: CheckContext, claim: Claim, symbol: str, proxy: str = "") -> dict[str, _Option]:
+    """Return ``{basis: (fraction, definition, figure)}`` of ``symbol`` ({} when unavailable)."""
+    try:
+        res = _change(ctx, claim, symbol)
+    except (NotCheckable, CapsizeError):
+        if proxy:  # a missing proxy only drops an option
+            return {}
+        raise
+    out: dict[str, _Option] = {}
+    for basis in ("total", "price"):
+        fig = res.fig(f"{symbol}.{basis}")
+        if fig.value is not None:
+            what = f"{_BASIS_WORDS[basis]} of {symbol}, closes {fig.provenance.window}"
+            out[basis] = (float(fig.value), f"{proxy}: {what}" if proxy else what, fig)
+    if not out and not proxy:
+        reason = res.fig(f"{symbol}.total").note or res.fig(f"{symbol}.price").note
+        raise NotCheckable(f"no return of {symbol} over the window: {reason}")
+    return out
+
+
+def _sides(
+    ctx: CheckContext, claim: Claim, symbol: str
+) -> list[tuple[str, int, dict[str, _Option]]]:
+    """Return the named symbol and its index/ETF counterpart: ``(symbol, proxies, bases)``."""
+    out = [(symbol, 0, _bases(ctx, claim, symbol))]
+    other = counterpart(symbol)
+    if other is not None:
+        out.append((other[0], 1, _bases(ctx, claim, other[0], other[1])))
+    return out
+
+
+def _like_pairs(ctx: CheckContext, claim: Claim, a: str, b: str) -> list[tuple[_Option, _Option]]:
+    """Pairs compared like with like: the same basis on both sides, best first.
+
+    An ETF against an index (IWM total return vs ^GSPC price) mixes bases: the pair is
+    ranked after ETF vs ETF (total return) and index vs index (price return), then by the
+    number of proxies used, then total before price.
+    """
+    ranked: list[tuple[tuple[int, int, int], _Option, _Option]] = []
+    paired = a.upper() in COUNTERPARTS and b.upper() in COUNTERPARTS
+    for sa, na, ba in _sides(ctx, claim, a):
+        for sb, nb, bb in _sides(ctx, claim, b):
+            mixed = int(paired and sa.startswith("^") != sb.startswith("^"))
+            for rank, basis in enumerate(("total", "price")):
+                if basis in ba and basis in bb:
+                    ranked.append(((mixed, na + nb, rank), ba[basis], bb[basis]))
+    ranked.sort(key=lambda r: r[0])
+    return [(x, y) for _, x, y in ranked]
+
+
 def check_relative(ctx: CheckContext, claim: Claim) -> Measured:
-    """One subject's change against another's (pp spread, or a ratio of returns)."""
+    """One subject's change against another's (pp spread, or a ratio of returns).
+
+    Both sides use the same definition (total vs total, price vs price); an ETF against an
+    index is compared through the counterpart (IWM vs SPY on total return, ^RUT vs ^GSPC on
+    price return), the definition named.
+    """
     sa, sb = subjects(claim)
-    ra, rb = _change(ctx, claim, sa.symbol), _change(ctx, claim, sb.symbol)
-    oa, ob = _options(ra, sa.symbol), _options(rb, sb.symbol)
+    pairs = _like_pairs(ctx, claim, sa.symbol, sb.symbol)
+    if not pairs:
+        raise NotCheckable(
+            f"no common return definition (total or price) of {sa.symbol} and {sb.symbol}"
+        )
     unit = claim.claimed.unit if claim.claimed is not None else "pp"
-    (va, da, fa), (vb, db, fb) = oa[0], ob[0]
-    alts: list[Alternative] = []
-    pairs = [(x, y) for x in oa for y in ob][1:]
-    pa, pb = _proxy(ctx, claim, sa.symbol), _proxy(ctx, claim, sb.symbol)
-    pairs += [(x, y) for x in (pa[:1] or oa[:1]) for y in (pb[:1] or ob[:1])][
-        : 1 if pa or pb else 0
+    (va, da, fa), (vb, db, fb) = pairs[0]
+    alts = [
+        Alternative(_spread(xa, xb, unit), f"{xda} vs {xdb}", (xfa, xfb))
+        for (xa, xda, xfa), (xb, xdb, xfb) in pairs[1:4]
     ]
-    for (xa, xda, xfa), (xb, xdb, xfb) in pairs:
-        alts.append(Alternative(_spread(xa, xb, unit), f"{xda} vs {xdb}", (xfa, xfb)))
     word = "ratio of the returns" if unit == "x" else "difference of the returns, pp"
     return Measured(_spread(va, vb, unit), f"{da} vs {db}; {word}", (fa, fb), tuple(alts))

@@ -264,10 +264,53 @@ def _distance(rule: KindRule, p: _Piece) -> list[Claim]:
 
 def _drawdown(rule: KindRule, p: _Piece) -> list[Claim]:
     measure = "max_drawdown" if _PEAK_TO_TROUGH.search(p.text) else "from_high"
+    if measure == "from_high" and _dated_peak(p):
+        return _from_dated_peak(rule, p)
     return [
         replace(c, options={**c.options, "measure": measure})
         for c in _below_high("drawdown", rule, p)
     ]
+
+
+_PEAK_WORD = r"\b(?:peak|high|record|top)s?\b"
+_PEAK_SET = r"(?:\s+of\s+\S+)?,?\s+(?:(?:which |that )?(?:it |was )?(?:reached|set|hit|touched|recorded|notched|struck|seen|marked)\s+)?"
+
+
+def _dated_peak(p: _Piece) -> bool:
+    """Whether the clause's period dates the peak ("from its peak of $126,000 reached in October 2025").
+
+    The period names when the peak was set, not when the fall happened, when it follows the
+    peak word (with at most the peak's level and a verb such as "reached" between them) and
+    is a calendar period (not "this year": that is when the fall happened).
+    """
+    w = p.window
+    if w is None or w.start is None or w.anchor or _CURRENT.search(w.label):
+        return False
+    pattern = _PEAK_WORD + _PEAK_SET + re.escape(w.label)
+    return re.search(pattern, p.text, re.I) is not None
+
+
+_CURRENT = re.compile(r"\b(?:this|so far|to date|past|last)\b", re.I)
+
+
+def _from_dated_peak(rule: KindRule, p: _Piece) -> list[Claim]:
+    """Read "fell 53 % from its peak of $126,000 reached in October 2025" as two claims.
+
+    The fall runs from the named period's high to the article's date (as "down 53 % from its
+    October 2025 peak"); a stated peak level is checked against that period's high.
+    """
+    w = p.window
+    assert w is not None  # checked by _dated_peak
+    assert w.start is not None
+    period = Window(w.start + dt.timedelta(days=1), w.end, w.label)
+    out = [replace(c, window=period) for c in _below_high("distance_from_high", rule, p)]
+    level = next((v for v in p.values if v.unit in ("usd", "points")), None)
+    if out and level is not None:
+        unit: Unit = "usd" if level.unit == "usd" else "points"
+        out.append(
+            _claim(p, "level", out[0].subjects, _claimed(level, unit), period, level_kind="peak")
+        )
+    return out
 
 
 _PEAK_TO_TROUGH = re.compile(r"drawdown|peak[- ]to[- ]trough|correction|bear market", re.I)
