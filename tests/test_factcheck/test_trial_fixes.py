@@ -88,3 +88,17 @@ def test_relative_return_compares_like_with_like(store: Any, prices: Any) -> Non
     ).verdicts
     assert v.computed == pytest.approx(idx, abs=1e-6)
     assert v.verdict == "supported"
+
+
+def test_price_wording_selects_the_price_return(store: Any, prices: Any) -> None:
+    # shared/data holds no raw closes of IWM: its price return is the index's (^RUT)
+    rut = _ret(prices("RUT"), "2025-12-31", str(DAY))
+    total = _ret(prices("IWM"), "2025-12-31", str(DAY))
+    text = "IWM's share price (excluding dividends) rose 21% this year. IWM is up 22% this year."
+    price, plain = check_article(text, store, DAY).verdicts
+    assert price.claim.options == {"basis": "price"}
+    assert price.computed == pytest.approx(rut, abs=1e-6)
+    assert "price return" in price.definition
+    assert price.verdict == "supported"
+    assert plain.computed == pytest.approx(total, abs=1e-6)
+    assert plain.verdict == "supported"

@@ -21,6 +21,8 @@ __all__ = ["check_relative", "check_return"]
 
 _BASIS_WORDS = {"total": "total return", "price": "price return"}
 
+_Option = tuple[float, str, Figure]
+
 
 def _change(ctx: CheckContext, claim: Claim, symbol: str) -> QueryResult:
     start, end = need_start(ctx, claim)
@@ -93,14 +95,27 @@ def _previous_close(
         return []
 
 
+def _price_first(opts: list[_Option]) -> list[_Option]:
+    """Put the first price return (the subject's own, else its proxy's) first."""
+    at = next((i for i, o in enumerate(opts) if _BASIS_WORDS["price"] in o[1]), 0)
+    return [opts[at], *opts[:at], *opts[at + 1 :]]
+
+
 def check_return(ctx: CheckContext, claim: Claim) -> Measured:
-    """Change of one subject over the claim's window (total return first, then price)."""
+    """Change of one subject over the claim's window (total return first, then price).
+
+    A claim worded as a price return ("share price", "excluding dividends") takes the price
+    return first: the subject's own, else its index counterpart's when the data holds no
+    raw closes of the subject.
+    """
     sym = subject(claim).symbol
     res = _change(ctx, claim, sym)
-    opts = _options(res, sym)
+    opts = [*_options(res, sym), *_proxy(ctx, claim, sym)]
+    if claim.options.get("basis") == "price":
+        opts = _price_first(opts)
     unit = claim.claimed.unit if claim.claimed is not None else "%"
     value, definition, fig = opts[0]
-    others = [*opts[1:], *_proxy(ctx, claim, sym)]
+    others = opts[1:]
     if not (claim.window is not None and claim.window.anchor):
         others += _previous_close(ctx, claim, res, sym)
     alts = [Alternative(_in_unit(v, res, sym, unit), d, (f,)) for v, d, f in others]
@@ -117,9 +132,6 @@ def _spread(a: float, b: float, unit: str) -> float:
     if unit == "x":
         return a / b if b != 0 else float("nan")
     return (a - b) * 100.0
-
-
-_Option = tuple[float, str, Figure]
 
 
 def _bases(ctx: CheckContext, claim: Claim, symbol: str, proxy: str = "") -> dict[str, _Option]:

@@ -11,9 +11,12 @@ by +5 pp); distances from a high and drawdowns are negative percents.
 ==================  =================================================================
 kind                options
 ==================  =================================================================
+return              ``basis``: "price" when the article says so ("share price",
+                    "excluding dividends", "price return", "in price terms")
 record_high         ``basis``: "close" or "intraday"; ``measure``: "count" for "57
                     record closes" (claimed unit "count")
-level               ``level_kind``: "close", "intraday", "support" or "resistance"
+level               ``level_kind``: "close", "intraday", "support", "resistance" or
+                    "peak" (a dated peak's level: the window's highest close)
 drawdown            ``measure``: "max_drawdown" (peak to trough: "a drawdown of",
                     "correction") or "from_high" ("fell 20 % from its peak")
 run                 ``period``: "year", "quarter", "month", "week" or "day";
@@ -470,7 +473,15 @@ def _return(rule: KindRule, p: _Piece) -> list[Claim]:
         pairs = [(s, values[0]) for s in _listed_before(p, values[0])]
     else:
         pairs = [(_nearest_subject(p, v), v) for v in values]
-    return [_claim(p, "return", (s,), _claimed(_signed(p, v), "%")) for s, v in pairs]
+    basis = {"basis": "price"} if _PRICE_WORDS.search(p.text) else {}
+    return [_claim(p, "return", (s,), _claimed(_signed(p, v), "%"), **basis) for s, v in pairs]
+
+
+_PRICE_WORDS = re.compile(
+    r"\bshare price\b|\bexcluding dividends\b|\bex-dividends?\b|\bwithout dividends\b|"
+    r"\bprice return\b|\bin price terms\b|\bprice[- ]only\b",
+    re.I,
+)
 
 
 _Builder = Callable[[KindRule, _Piece], list[Claim]]
