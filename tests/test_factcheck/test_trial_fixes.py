@@ -6,6 +6,7 @@ Expected values are computed here with plain pandas from the CSV files of ``shar
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def test_relative_return_compares_like_with_like(store: Any, prices: Any) -> Non
 
 
 def test_price_wording_selects_the_price_return(store: Any, prices: Any) -> None:
-    # shared/data holds no raw closes of IWM: its price return is the index's (^RUT)
+    # shared/data's raw closes of IWM have a gap around 2025-12-31: the index's price return
     rut = _ret(prices("RUT"), "2025-12-31", str(DAY))
     total = _ret(prices("IWM"), "2025-12-31", str(DAY))
     text = "IWM's share price (excluding dividends) rose 21% this year. IWM is up 22% this year."
@@ -102,3 +103,63 @@ def test_price_wording_selects_the_price_return(store: Any, prices: Any) -> None
     assert price.verdict == "supported"
     assert plain.computed == pytest.approx(total, abs=1e-6)
     assert plain.verdict == "supported"
+
+
+def test_last_week_on_a_friday_also_reads_the_week_just_ended(store: Any, prices: Any) -> None:
+    gspc = prices("GSPC")
+    calendar_week = _ret(gspc, "2026-08-09", "2026-08-14")  # Mon Aug 10 .. Fri Aug 14
+    just_ended = _ret(gspc, "2026-08-14", str(DAY))  # Fri Aug 14 .. Fri Aug 21
+    (v,) = check_article("The S&P 500 fell 2% last week.", store, DAY).verdicts
+    assert v.computed == pytest.approx(calendar_week, abs=1e-6)
+    assert v.verdict == "close"
+    assert "week ending on the article's day" in v.definition
+    assert f"{just_ended:+.2f} %" in v.reason
+    (w,) = check_article("The S&P 500 fell 9% last week.", store, DAY).verdicts
+    assert w.verdict == "contradicted"
+    assert "no common definition" not in w.reason
+    assert "week ending on the article's day" in w.reason
+
+
+# --------------------------------------------------------------------------- outputs
+
+MD = """# Small caps and bitcoin
+
+*June 30, 2026*
+
+- **Bitcoin** fell 30% from its peak of $126,000 reached in October 2025.
+- IWM has underperformed SPY by 10 percentage points over the past 12 months.
+
+The S&P 500 rose 5% in the first half of 2026.
+The Russell 2000 rose 3% in the first half of 2026.
+"""
+
+
+def test_outputs_show_the_tolerance_structure_and_one_sign_convention(
+    store: Any, prices: Any, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from capsize.factcheck import read_article
+    from capsize.factcheck.render import summary_rows, to_html, to_markdown
+
+    path = tmp_path / "article.md"
+    path.write_text(MD, encoding="utf-8")
+    art = read_article(str(path))
+    assert art.format == "markdown"
+    checked = check_article(art.text, store, BTC_DAY)
+    checked = replace(checked, markup=art.source)
+    iwm = _ret(prices("IWM"), "2025-06-30", str(BTC_DAY))
+    spy = _ret(prices("SPY"), "2025-06-30", str(BTC_DAY))
+    rows = {r[0]: r for r in summary_rows(checked)}
+    relative = next(r for r in rows.values() if r[2] == "relative_return")
+    # one convention, named, for claimed and computed: SPY less IWM
+    assert relative[3].startswith("+9.50 pp .. +10.50 pp (SPY − IWM)")
+    assert relative[4] == f"{spy - iwm:+.2f} pp (SPY − IWM)"
+    assert "(supported within +9.25 pp .. +10.75 pp)" in relative[3]
+    md = to_markdown(checked)
+    assert "### Small caps and bitcoin" in md
+    assert "\n- **Bitcoin fell 30%" in md
+    assert "\n- **IWM has underperformed" in md  # the list stays one list
+    # consecutive claim lines are separate paragraphs
+    assert re.search(r"[✅🟡❌⚪]\n\n\*\*The Russell 2000 rose 3%", md)
+    assert "supported within" in to_html(checked)

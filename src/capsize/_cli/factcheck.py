@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -32,6 +33,8 @@ def run_factcheck(
     day, origin = resolve_date(art.text, date, art.name, art.source)
     with open_session(day.isoformat()) as session:
         checked = check_article(art.text, session, day, name=art.name, date_origin=origin)
+    if art.format == "markdown":
+        checked = replace(checked, markup=art.source)
     if as_json:
         body = to_json_text(checked)
     elif fmt == "md":

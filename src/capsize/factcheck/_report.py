@@ -31,6 +31,9 @@ class CheckedArticle:
         Where the text came from (a file name, ``"-"`` for standard input).
     date_origin : str
         ``"--date"`` or ``"article"``: where the date came from.
+    markup : str
+        The article's Markdown source when it was Markdown ("" otherwise): the annotated
+        Markdown copy keeps its headings, bullets and quotes.
     """
 
     text: str
@@ -38,6 +41,7 @@ class CheckedArticle:
     verdicts: tuple[Verdict, ...]
     source: str = ""
     date_origin: str = "--date"
+    markup: str = ""
 
     def _provenances(self) -> list[dict[str, Any]]:
         """Return the provenance blocks of every figure used (``Figure.to_dict()["provenance"]``)."""

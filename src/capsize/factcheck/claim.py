@@ -185,6 +185,9 @@ class Verdict:
     provenance : tuple of dict
         The query figures used (``Figure.to_dict()`` with their ids), so every number traces
         to its source and date.
+    accepted : str
+        The claimed range widened by the tolerance, in the claim's unit and sign ("+12.50 %
+        .. +13.10 %"): what the verdict accepted as supported; "" for claims without a value.
     """
 
     claim: Claim
@@ -194,3 +197,4 @@ class Verdict:
     reason: str
     tolerance: str = ""
     provenance: tuple[dict[str, Any], ...] = ()
+    accepted: str = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from capsize.errors import CapsizeError
@@ -95,6 +97,36 @@ def _previous_close(
         return []
 
 
+_LAST_WEEK = re.compile(r"\b(?:last|past|previous) week\b", re.I)
+
+
+def _week_to_article_day(
+    ctx: CheckContext, claim: Claim, symbol: str
+) -> list[tuple[float, str, Figure]]:
+    """Measure the week ending on the article's day, for "last week" in a Friday article.
+
+    Written after Friday's close, "last week" often means the week just ended (Friday to
+    Friday), not the calendar week before.
+    """
+    w = claim.window
+    if w is None or ctx.day.weekday() != _FRIDAY or not _LAST_WEEK.search(w.label):
+        return []
+    if pd.Timestamp(w.end) >= ctx.day:
+        return []
+    start = ctx.day - pd.Timedelta(days=7)
+    try:
+        res = period_change(ctx.at(ctx.day), symbol=symbol, start=start, end=ctx.day)
+        return [
+            (v, f"the week ending on the article's day (a Friday, after the close): {d}", f)
+            for v, d, f in _options(res, symbol)[:1]
+        ]
+    except (NotCheckable, CapsizeError):
+        return []
+
+
+_FRIDAY = 4
+
+
 def _price_first(opts: list[_Option]) -> list[_Option]:
     """Put the first price return (the subject's own, else its proxy's) first."""
     at = next((i for i, o in enumerate(opts) if _BASIS_WORDS["price"] in o[1]), 0)
@@ -118,6 +150,7 @@ def check_return(ctx: CheckContext, claim: Claim) -> Measured:
     others = opts[1:]
     if not (claim.window is not None and claim.window.anchor):
         others += _previous_close(ctx, claim, res, sym)
+        others += _week_to_article_day(ctx, claim, sym)
     alts = [Alternative(_in_unit(v, res, sym, unit), d, (f,)) for v, d, f in others]
     base, end = res.fig(f"{sym}.base"), res.fig(f"{sym}.end")
     return Measured(

@@ -63,8 +63,31 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
         alt = m.alternatives[which]
         definition, figures = alt.definition, (*alt.figures, *m.figures)
     reason = _reason(name, which, m, value, alts, claimed)
-    shown_value = -value if m.magnitude and claim.claimed.high <= 0 else value
-    return Verdict(claim, name, shown_value, definition, reason, band.words, figure_dicts(figures))
+    flip = m.magnitude and claim.claimed.high <= 0
+    shown_value = -value if flip else value
+    accepted = _accepted(claimed, band.widening(claimed, close=False), flip=flip)
+    return Verdict(
+        claim,
+        name,
+        shown_value,
+        definition,
+        reason,
+        band.words,
+        figure_dicts(figures),
+        fmt_claimed(accepted),
+    )
+
+
+def _accepted(claimed: Claimed, pad: float, *, flip: bool) -> Claimed:
+    """Return the claimed range widened by ``pad`` (in the claim's sign when ``flip``)."""
+    low, high = claimed.low - pad, claimed.high + pad
+    if flip:
+        low, high = -high, -low
+    return Claimed(low, high, claimed.unit, claimed.text, claimed.hedge)
+
+
+def _size(value: float, unit: str) -> str:
+    return "a size of " + fmt_value(value, unit).lstrip("+")
 
 
 def _reason(
@@ -91,4 +114,10 @@ def _reason(
         )
     if name == "close":
         return f"Close: {shown}, outside the tolerance but within the close band."
-    return f"Contradicted: {shown}; no common definition gives the claimed figure."
+    if not m.alternatives:
+        return f"Contradicted: {shown}; no other definition applies to this claim."
+    tried = "; ".join(
+        f"{a.definition}: {_size(v, unit) if m.magnitude else fmt_value(v, unit)}"
+        for a, v in zip(m.alternatives, alts, strict=True)
+    )
+    return f"Contradicted: {shown}; the other definitions tried do not give it either ({tried})."

@@ -473,8 +473,10 @@ def _return(rule: KindRule, p: _Piece) -> list[Claim]:
         pairs = [(s, values[0]) for s in _listed_before(p, values[0])]
     else:
         pairs = [(_nearest_subject(p, v), v) for v in values]
-    basis = {"basis": "price"} if _PRICE_WORDS.search(p.text) else {}
-    return [_claim(p, "return", (s,), _claimed(_signed(p, v), "%"), **basis) for s, v in pairs]
+    out = [_claim(p, "return", (s,), _claimed(_signed(p, v), "%")) for s, v in pairs]
+    if _PRICE_WORDS.search(p.text):  # the article says price return
+        return [replace(c, options={**c.options, "basis": "price"}) for c in out]
+    return out
 
 
 _PRICE_WORDS = re.compile(

@@ -57,7 +57,9 @@ def claim_dict(v: Verdict) -> dict[str, Any]:
         "computed": _num(v.computed),
         "verdict": v.verdict,
         "definition": v.definition,
-        "reason": v.reason + (f" Tolerance: {v.tolerance}." if v.tolerance else ""),
+        "reason": v.reason
+        + (f" Tolerance: {v.tolerance}." if v.tolerance else "")
+        + (f" Accepted as supported: {v.accepted}." if v.accepted else ""),
         "provenance": [dict(p) for p in v.provenance],
     }
 

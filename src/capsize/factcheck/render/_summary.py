@@ -11,15 +11,43 @@ if TYPE_CHECKING:
     from capsize.factcheck._report import CheckedArticle
     from capsize.factcheck.claim import Verdict
 
-__all__ = ["SUMMARY_COLUMNS", "claimed_text", "computed_text", "summary_rows", "summary_text"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "claimed_text",
+    "computed_text",
+    "spread_convention",
+    "summary_rows",
+    "summary_text",
+]
 
 SUMMARY_COLUMNS = ("#", "Claim", "Kind", "Claimed", "Computed", "Verdict")
 
 
 def claimed_text(v: Verdict) -> str:
-    """Return the claimed value in words ("n/a (no figure stated)" for fact claims)."""
+    """Return the claimed value in words, with the range accepted as supported beside it.
+
+    "n/a (no figure stated)" for fact claims.
+    """
     c = v.claim.claimed
-    return fmt_claimed(c) if c is not None else f"{NA} (no figure stated)"
+    if c is None:
+        return f"{NA} (no figure stated)"
+    shown = fmt_claimed(c) + spread_convention(v)
+    if v.accepted and v.accepted != fmt_claimed(c):
+        return f"{shown} (supported within {v.accepted})"
+    return shown
+
+
+def spread_convention(v: Verdict) -> str:
+    """Return how a relative claim's figures read (" (SPY − IWM)"), "" for other claims.
+
+    Claimed and computed spreads are both the first subject (the one said to lead) less
+    the second, so "underperformed by 10 pp" and a computed -18.47 pp read alike.
+    """
+    c = v.claim
+    if c.kind != "relative_return" or len(c.subjects) < 2 or c.claimed is None:
+        return ""
+    a, b = c.subjects[0].symbol, c.subjects[1].symbol
+    return f" ({a} / {b})" if c.claimed.unit == "x" else f" ({a} − {b})"
 
 
 def computed_text(v: Verdict) -> str:
@@ -27,7 +55,7 @@ def computed_text(v: Verdict) -> str:
     if v.computed is None:
         return f"{NA} ({v.verdict})" if v.verdict == "not checkable" else "see definition"
     unit = v.claim.claimed.unit if v.claim.claimed is not None else ""
-    return fmt_value(v.computed, unit)
+    return fmt_value(v.computed, unit) + spread_convention(v)
 
 
 def _short(text: str, n: int = 70) -> str:
