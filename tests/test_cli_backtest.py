@@ -110,15 +110,18 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (None, ("--strategy", "rotation", "--weight", "0.2"), "does not apply to the rotation"),
         (None, ("--signal", "tea_leaves"), "signal 'tea_leaves' is unknown"),
         (None, ("--config", "/nonexistent/grid.toml"), "cannot read --config"),
+        (b'strategy = "sleeve"\n# caf\xe9\n', (), "is not UTF-8 text (byte 0xe9"),
+        (b"\xff", (), "is not UTF-8 text (byte 0xff at offset 0)"),
+        (None, ("--threshold", "0", "--walk-forward", "5,1"), "--walk-forward needs a grid"),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(
-    store_home: Path, tmp_path: Path, toml: str | None, args: tuple[str, ...], names: str
+    store_home: Path, tmp_path: Path, toml: str | bytes | None, args: tuple[str, ...], names: str
 ) -> None:
     extra: tuple[str, ...] = ()
     if toml is not None:
         path = tmp_path / "bad.toml"
-        path.write_text(toml, encoding="utf-8")
+        path.write_bytes(toml if isinstance(toml, bytes) else toml.encode("utf-8"))
         extra = ("--config", str(path))
     res = _invoke(store_home, "run", *extra, *args)
     assert res.exit_code == 1, res.output
@@ -126,3 +129,11 @@ def test_bad_options_and_toml_are_one_line_errors(
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), res.output
     assert names in lines[0], lines[0]
+
+
+def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from capsize._cli.backtest import read_config
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfstrategy = "sleeve"\nweight = [0.1, 0.2]\n')
+    assert read_config(path) == {"strategy": "sleeve", "weight": [0.1, 0.2]}

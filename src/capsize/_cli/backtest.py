@@ -73,10 +73,15 @@ def read_config(path: Path) -> dict[str, Any]:
         When the file cannot be read or is not valid TOML (one line naming the file).
     """
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        # utf-8-sig: a byte-order mark (as some Windows editors write) is accepted and dropped
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise InputError(f"cannot read --config {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"--config {str(path)!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"--config {str(path)!r} is not valid TOML: {exc}") from None
     for k, v in raw.items():
@@ -231,6 +236,12 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
 
     day = parse_as_of(settings.get("as_of"), "--as-of")
     strategy = settings.get("strategy", "rotation")
+    walk = _walk_forward(settings.get("walk_forward"))
+    if walk is not None and not _is_grid(params):
+        raise InputError(
+            "--walk-forward needs a grid (a parameter with several values, e.g. "
+            "--threshold 0,0.5): with one configuration there is nothing to choose in sample"
+        )
     with open_session(day) as s:
         if not _is_grid(params):
             single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
@@ -249,7 +260,7 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
                 strategy=strategy,
                 start=settings.get("start"),
                 progress=step,
-                walk_forward=_walk_forward(settings.get("walk_forward")),
+                walk_forward=walk,
                 **params,
             )
             return grid
