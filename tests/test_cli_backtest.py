@@ -137,3 +137,37 @@ def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
     path.write_bytes(b'\xef\xbb\xbfstrategy = "sleeve"\nweight = [0.1, 0.2]\n')
     assert read_config(path) == {"strategy": "sleeve", "weight": [0.1, 0.2]}
+
+
+def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_path: Path) -> None:
+    from capsize._cli.backtest import deflated_text, grid_rows
+    from capsize._cli.backtest_charts import grid_matrix, heatmap_figure, heatmap_title
+    from capsize.data.store import Store
+    from capsize.queries import backtest_grid
+
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        r = backtest_grid(
+            store, "2024-12-31", strategy="sleeve", start="2015-01-02",
+            weight=[0.0, 0.1, 0.2], band=[0.0, 0.05],
+        )  # fmt: skip
+    finally:
+        store.close()
+    cols, rows = grid_rows(r)
+    assert cols == ["weight", "band", "cagr", "sharpe", "max_drawdown"]
+    # CAGR and drawdown in percent, as a single run shows them; Sharpe a plain number
+    assert all(row[2].endswith("%") and row[4].endswith("%") for row in rows)
+    assert not any(row[3].endswith("%") for row in rows)
+    # the deflated Sharpe reads the same in the terminal and on both charts
+    dsr = deflated_text(r)
+    assert dsr.endswith("%") and dsr in heatmap_title(r)
+    fig = heatmap_figure(r)
+    assert dsr in fig.layout.title.text
+    # the HTML draws the rows top to bottom in the matrix's order, as imshow does in the PNG
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert list(fig.data[0].y) == [str(i) for i in grid_matrix(r.frame, r.axes).index]
+    res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0,0.1",
+                  "--start", "2015-01-02", "--as-of", "2024-12-31")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│ 0.1"))
+    assert row.count("%") == 2, row  # CAGR and drawdown; the Sharpe ratio as in single runs
