@@ -62,8 +62,11 @@ def test_add_list_run_backtest_remove(home: Path) -> None:
 
     code, out, _ = run(home, "alerts", "run", "--as-of", "2025-10-08")
     assert code == 0 and "new alert event(s) recorded" in out
+    assert "First run of 2 rule(s)" in out and "(2025-10-08); nothing before is sent" in out
+    assert "alerts backtest" in out
     code, out, _ = run(home, "alerts", "run", "--as-of", "2025-10-08")
     assert code == 0 and out.strip().endswith("0 new alert event(s) recorded")
+    assert "First run" not in out
 
     code, out, _ = run(
         home,
@@ -103,6 +106,16 @@ def test_add_list_run_backtest_remove(home: Path) -> None:
             "alert channel",
         ),
         (("backtest", "rs", "--since", "08/10/2025"), "--since '08/10/2025' is not a date"),
+        (
+            ("add", "x", "-k", "price_level", "-s", "NOSUCHTICKER", "-p", "level=10"),
+            "no price data for NOSUCHTICKER in the store",
+        ),
+        (
+            ("add", "x", "-k", "price_level", "-w", "nosuchlist", "-p", "level=10"),
+            "no watchlist named 'nosuchlist'; create it first",
+        ),
+        (("run", "--as-of", "2199-01-05"), "--as-of 2199-01-05 is after today"),
+        (("run", "--as-of", "1900-01-02"), "is before the store's data start"),
     ],
 )
 def test_bad_input_is_one_line(home: Path, args: tuple[str, ...], words: str) -> None:
@@ -120,12 +133,18 @@ def test_kinds_lists_every_kind(home: Path) -> None:
 
 
 def test_a_watchlist_rule_reads_the_list_when_it_runs(home: Path) -> None:
-    from capsize.queries.watchlists import save_watchlist
+    from capsize.queries.watchlists import remove_watchlist, save_watchlist
 
+    code, _, err = run(
+        home, "alerts", "add", "Banks 52w", "-k", "new_extreme", "-w", "Regional banks"
+    )
+    assert code == 1 and "no watchlist named 'Regional banks'" in err  # refused at add
+    made = save_watchlist("Regional banks", ["IWM"], path=home / "capsize.duckdb")
     code, _, _ = run(
         home, "alerts", "add", "Banks 52w", "-k", "new_extreme", "-w", "Regional banks"
     )
     assert code == 0
+    remove_watchlist(made.id, path=home / "capsize.duckdb")  # the run reads the list by name
     code, out, _ = run(home, "alerts", "list", "--json")
     row = next(r for r in json.loads(out)["tables"]["rules"]["rows"] if r[0] == "banks-52w")
     assert row[3] == "watchlist Regional banks"
@@ -147,3 +166,44 @@ def test_a_watchlist_rule_reads_the_list_when_it_runs(home: Path) -> None:
     assert status[2] == "evaluated" and status[3] == "2025-10-08"
     code, out, _ = run(home, "alerts", "remove", "banks-52w")
     assert code == 0
+
+
+def test_run_lists_the_rules_it_cannot_evaluate(store_home: Path, tmp_path: Path) -> None:
+    shutil.copy2(store_home / "capsize.duckdb", tmp_path / "capsize.duckdb")
+    code, _, _ = run(tmp_path, "alerts", "add", "IWM 100", "-k", "price_level", "-s", "IWM",
+                     "-p", "level=100")  # fmt: skip
+    assert code == 0
+    # 1990: the store has bars (indexes), but none of IWM yet: the rule cannot be evaluated
+    code, out, err = run(tmp_path, "alerts", "run", "--as-of", "1990-01-02")
+    assert code == 0  # the run did its job for the other rules; cron gets the stderr warning
+    assert "Rules that could not be evaluated" in out and "iwm-100" in out
+    assert "warning: 1 rule(s) could not be evaluated" in err
+    code, out, _ = run(tmp_path, "alerts", "run", "--as-of", "1990-01-02", "--json")
+    rows = json.loads(out)["tables"]["unevaluated"]["rows"]
+    assert [r[0] for r in rows] == ["iwm-100"] and "IWM" in rows[0][1]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--benchmark", "NOPE"), "--benchmark 'NOPE' has no price data in the store"),
+        (("--since", "2027-01-04"), "is after the rule's data end"),
+        (("--since", "2025-06-02", "--as-of", "2025-05-01"), "is after --as-of 2025-05-01"),
+    ],
+)
+def test_backtest_refuses_a_bad_benchmark_or_since(
+    home: Path, args: tuple[str, ...], words: str
+) -> None:
+    run(home, "alerts", "add", "SPY 500", "-k", "price_level", "-s", "SPY", "-p", "level=500")
+    code, _, err = run(home, "alerts", "backtest", "spy-500", "--since", "2025-01-02", *args)
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert words in err, err
+
+
+def test_backtest_names_the_benchmark_of_the_hit_rate(home: Path) -> None:
+    run(home, "alerts", "add", "SPY 500", "-k", "price_level", "-s", "SPY", "-p", "level=500")
+    code, out, _ = run(home, "alerts", "backtest", "spy-500", "--since", "2020-01-02",
+                       "--benchmark", "QQQ", "--json")  # fmt: skip
+    assert code == 0, out
+    title = json.loads(out)["tables"]["summary"]["title"]
+    assert "vs QQQ" in title and "share of fires with a spread above 0" in title

@@ -110,15 +110,18 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (None, ("--strategy", "rotation", "--weight", "0.2"), "does not apply to the rotation"),
         (None, ("--signal", "tea_leaves"), "signal 'tea_leaves' is unknown"),
         (None, ("--config", "/nonexistent/grid.toml"), "cannot read --config"),
+        (b'strategy = "sleeve"\n# caf\xe9\n', (), "is not UTF-8 text (byte 0xe9"),
+        (b"\xff", (), "is not UTF-8 text (byte 0xff at offset 0)"),
+        (None, ("--threshold", "0", "--walk-forward", "5,1"), "--walk-forward needs a grid"),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(
-    store_home: Path, tmp_path: Path, toml: str | None, args: tuple[str, ...], names: str
+    store_home: Path, tmp_path: Path, toml: str | bytes | None, args: tuple[str, ...], names: str
 ) -> None:
     extra: tuple[str, ...] = ()
     if toml is not None:
         path = tmp_path / "bad.toml"
-        path.write_text(toml, encoding="utf-8")
+        path.write_bytes(toml if isinstance(toml, bytes) else toml.encode("utf-8"))
         extra = ("--config", str(path))
     res = _invoke(store_home, "run", *extra, *args)
     assert res.exit_code == 1, res.output
@@ -126,3 +129,45 @@ def test_bad_options_and_toml_are_one_line_errors(
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), res.output
     assert names in lines[0], lines[0]
+
+
+def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    from capsize._cli.backtest import read_config
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b'\xef\xbb\xbfstrategy = "sleeve"\nweight = [0.1, 0.2]\n')
+    assert read_config(path) == {"strategy": "sleeve", "weight": [0.1, 0.2]}
+
+
+def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_path: Path) -> None:
+    from capsize._cli.backtest import deflated_text, grid_rows
+    from capsize._cli.backtest_charts import grid_matrix, heatmap_figure, heatmap_title
+    from capsize.data.store import Store
+    from capsize.queries import backtest_grid
+
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        r = backtest_grid(
+            store, "2024-12-31", strategy="sleeve", start="2015-01-02",
+            weight=[0.0, 0.1, 0.2], band=[0.0, 0.05],
+        )  # fmt: skip
+    finally:
+        store.close()
+    cols, rows = grid_rows(r)
+    assert cols == ["weight", "band", "cagr", "sharpe", "max_drawdown"]
+    # CAGR and drawdown in percent, as a single run shows them; Sharpe a plain number
+    assert all(row[2].endswith("%") and row[4].endswith("%") for row in rows)
+    assert not any(row[3].endswith("%") for row in rows)
+    # the deflated Sharpe reads the same in the terminal and on both charts
+    dsr = deflated_text(r)
+    assert dsr.endswith("%") and dsr in heatmap_title(r)
+    fig = heatmap_figure(r)
+    assert dsr in fig.layout.title.text
+    # the HTML draws the rows top to bottom in the matrix's order, as imshow does in the PNG
+    assert fig.layout.yaxis.autorange == "reversed"
+    assert list(fig.data[0].y) == [str(i) for i in grid_matrix(r.frame, r.axes).index]
+    res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0,0.1",
+                  "--start", "2015-01-02", "--as-of", "2024-12-31")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    row = next(line for line in res.stdout.splitlines() if line.startswith("│ 0.1"))
+    assert row.count("%") == 2, row  # CAGR and drawdown; the Sharpe ratio as in single runs

@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capsize.alerts import Rule, apply_cooldown, crosses, evaluate_rule, fires, rolling_mean
+from capsize.alerts import (
+    Rule,
+    apply_cooldown,
+    crosses,
+    evaluate_rule,
+    fires,
+    kind_of,
+    rolling_mean,
+)
 from capsize.alerts.kinds._breadth import zweig_thrust
 from capsize.alerts.kinds._flows import period_records
 from capsize.alerts.kinds._states import sign_changes, state_changes
@@ -115,6 +123,12 @@ def test_price_level_rule_fires_where_the_close_crosses() -> None:
     day = ev.signal.index[ev.fired[:, 0]][0]
     (f,) = [f for f in fires(ev, after=day - pd.Timedelta(days=1), until=day) if f.subject == "A"]
     assert f.values["level"] == 100.0 and f.values["close"] == px.loc[day, "A"]
+    # the message and the evidence say which close was compared (the store's adjusted one)
+    message = kind_of("price_level").message(rule, "A", f.values)
+    assert message.startswith("A dividend-adjusted close crossed ")
+    assert message.endswith(f"100.00 at {px.loc[day, 'A']:,.2f}")
+    assert kind_of("price_level").message(rule, "^RUT", f.values).startswith("^RUT close crossed")
+    assert "dividend-adjusted" in ev.signal.values["close"].label
 
 
 def test_zweig_thrust_on_a_made_up_universe() -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsize._cli._common import console, emit_json, handle_errors, print_table
+from capsize._cli._common import console, emit_json, err_console, handle_errors, print_table
 
 if TYPE_CHECKING:
     from capsize.queries.result import Figure, QueryResult
@@ -54,8 +54,27 @@ def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
 
     result = run_and_deliver(as_of, wait=wait)
     show_result(result, as_json=as_json)
-    if not as_json:
-        console.print(f"{result.value('recorded')} new alert event(s) recorded", highlight=False)
+    if as_json:
+        return
+    console.print(f"{result.value('recorded')} new alert event(s) recorded", highlight=False)
+    started = result.table("started").rows
+    if started:
+        console.print(
+            f"First run of {len(started)} rule(s): a rule watches from the last data day "
+            f"({started[0][1]}); nothing before is sent. Use 'capsize alerts backtest RULE "
+            "--since D' to see when it would have fired before.",
+            highlight=False,
+            markup=False,
+        )
+    bad = len(result.table("unevaluated").rows)
+    if bad:
+        # exit stays 0: the run did its job for the other rules (a scheduler must not retry
+        # it); the warning on stderr reaches cron's mail
+        err_console.print(
+            f"warning: {bad} rule(s) could not be evaluated (see above); fix or remove them",
+            highlight=False,
+            markup=False,
+        )
 
 
 def register(alerts_app: typer.Typer) -> None:

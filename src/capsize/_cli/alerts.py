@@ -125,11 +125,16 @@ def remove_cmd(rule: str = typer.Argument(..., help="Rule id or name.")) -> None
 def run_cmd(
     as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as of this day (YYYY-MM-DD)."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help="Seconds to wait for the store."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
-    """Evaluate the rules, record new events and deliver them (idempotent; cron-friendly)."""
+    """Evaluate the rules, record new events and deliver them (idempotent; cron-friendly).
+
+    Rules that cannot be evaluated are listed with the reason and a warning on stderr;
+    the exit stays 0 (the run did its job for the other rules).
+    """
     from capsize._cli.alert_delivery import run_and_show
 
-    run_and_show(parse_date_option(as_of, "--as-of"), wait, as_json=False)
+    run_and_show(parse_date_option(as_of, "--as-of"), wait, as_json=as_json)
 
 
 @alerts_app.command("backtest")

@@ -32,7 +32,7 @@ from capsize.errors import InputError
 if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
-__all__ = ["parse_option", "read_config", "register"]
+__all__ = ["deflated_text", "format_cell", "grid_rows", "parse_option", "read_config", "register"]
 
 _SETTINGS = ("strategy", "start", "as_of", "walk_forward")
 """Keys of a config file that are not grid parameters."""
@@ -73,10 +73,15 @@ def read_config(path: Path) -> dict[str, Any]:
         When the file cannot be read or is not valid TOML (one line naming the file).
     """
     try:
-        with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+        # utf-8-sig: a byte-order mark (as some Windows editors write) is accepted and dropped
+        raw = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as exc:
         raise InputError(f"cannot read --config {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"--config {str(path)!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"--config {str(path)!r} is not valid TOML: {exc}") from None
     for k, v in raw.items():
@@ -105,7 +110,7 @@ def _is_grid(params: dict[str, Any]) -> bool:
     return any(isinstance(v, list) and len(v) != 1 for v in params.values())
 
 
-def _format(fig: Any) -> str:
+def format_cell(fig: Any) -> str:
     """Text of a cell: labels as they are, figures by unit (returns signed, levels not)."""
     from capsize._format import fmt_num, fmt_pct
     from capsize.queries.backtesting import UNSIGNED
@@ -132,9 +137,9 @@ def _print_run(r: QueryResult) -> None:
     for k, (_, words) in STAT_UNITS.items():
         if k not in r.figures:
             continue
-        cells = [words, _format(r.fig(k))]
+        cells = [words, format_cell(r.fig(k))]
         cells += [
-            _format(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else ""
+            format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else ""
             for leg in ("IWM", "SPY")
         ]
         rows.append(cells)
@@ -143,15 +148,15 @@ def _print_run(r: QueryResult) -> None:
     )
     if "sharpe.low" in r.figures:
         console.print(
-            f"95% intervals (stationary block bootstrap): CAGR {_format(r.fig('cagr.low'))} to "
-            f"{_format(r.fig('cagr.high'))}, Sharpe {_format(r.fig('sharpe.low'))} to "
-            f"{_format(r.fig('sharpe.high'))}",
+            f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
+            f"{format_cell(r.fig('cagr.high'))}, Sharpe {format_cell(r.fig('sharpe.low'))} to "
+            f"{format_cell(r.fig('sharpe.high'))}",
             highlight=False,
             markup=False,
         )
     years = r.table("years")
     print_table(
-        [[_format(c) for c in row] for row in years.rows[-10:]],
+        [[format_cell(c) for c in row] for row in years.rows[-10:]],
         years.columns,
         title="Last ten calendar years",
         right_align=list(range(1, len(years.columns))),
@@ -159,34 +164,56 @@ def _print_run(r: QueryResult) -> None:
     _notes(r)
 
 
-def _print_grid(r: Any) -> None:
-    frame = r.frame.sort_values("sharpe", ascending=False).head(10)
+def deflated_text(r: Any) -> str:
+    """Return the best cell's deflated Sharpe ratio as the terminal and the charts show it."""
+    return format_cell(r.fig("best.deflated_sharpe"))
+
+
+def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of the best ``n`` grid cells by Sharpe ratio.
+
+    CAGR and maximum drawdown are percentages (as a single run shows them), the Sharpe
+    ratio a plain number.
+    """
+    from capsize._format import fmt_num, fmt_pct
+
+    frame = r.frame.sort_values("sharpe", ascending=False).head(n)
     cols = [*r.axes, "cagr", "sharpe", "max_drawdown"]
+    cell = {
+        "cagr": lambda x: fmt_pct(float(x), 1, sign=True),
+        "max_drawdown": lambda x: fmt_pct(float(x), 1, sign=True),
+        "sharpe": lambda x: fmt_num(float(x), 2),  # as the summary line and single runs
+    }
     rows = [
-        [str(x) if c in r.axes else f"{float(x):+.3f}" for c, x in zip(cols, row, strict=True)]
+        [str(x) if c in r.axes else cell[c](x) for c, x in zip(cols, row, strict=True)]
         for row in frame[cols].itertuples(index=False)
     ]
+    return cols, rows
+
+
+def _print_grid(r: Any) -> None:
+    cols, rows = grid_rows(r)
     print_table(
         rows,
         cols,
-        title=f"Best 10 of {r.value('n_configs'):,} configurations by Sharpe ratio",
+        title=f"Best {len(rows)} of {r.value('n_configs'):,} configurations by Sharpe ratio",
         right_align=list(range(len(r.axes), len(cols))),
     )
     console.print(
-        f"Best Sharpe {_format(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
-        f"zero after {r.value('n_configs'):,} tries) {_format(r.fig('best.deflated_sharpe'))}; "
-        f"buy and hold: IWM {_format(r.fig('IWM.sharpe'))}, SPY {_format(r.fig('SPY.sharpe'))}",
+        f"Best Sharpe {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
+        f"zero after {r.value('n_configs'):,} tries) {deflated_text(r)}; "
+        f"buy and hold: IWM {format_cell(r.fig('IWM.sharpe'))}, SPY {format_cell(r.fig('SPY.sharpe'))}",
         highlight=False,
         markup=False,
     )
     if any(t.name == "walk_forward" for t in r.tables):
         wf = r.table("walk_forward")
-        rows = [[_format(c) for c in row] for row in wf.rows]
+        rows = [[format_cell(c) for c in row] for row in wf.rows]
         print_table(rows, wf.columns, title=wf.title, right_align=[2, 3, 4])
         console.print(
-            f"Walk-forward out of sample: Sharpe {_format(r.fig('wf.oos_sharpe'))}, CAGR "
-            f"{_format(r.fig('wf.oos_cagr'))}; the choice beat a median "
-            f"{_format(r.fig('wf.oos_percentile'))} of the configurations",
+            f"Walk-forward out of sample: Sharpe {format_cell(r.fig('wf.oos_sharpe'))}, CAGR "
+            f"{format_cell(r.fig('wf.oos_cagr'))}; the choice beat a median "
+            f"{format_cell(r.fig('wf.oos_percentile'))} of the configurations",
             highlight=False,
             markup=False,
         )
@@ -196,7 +223,7 @@ def _print_grid(r: Any) -> None:
 def _print_record(r: Any) -> None:
     t = r.table("record")
     print_table(
-        [[_format(c) for c in row] for row in t.rows],
+        [[format_cell(c) for c in row] for row in t.rows],
         t.columns,
         title=t.title,
         right_align=list(range(1, 9)),
@@ -231,6 +258,12 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
 
     day = parse_as_of(settings.get("as_of"), "--as-of")
     strategy = settings.get("strategy", "rotation")
+    walk = _walk_forward(settings.get("walk_forward"))
+    if walk is not None and not _is_grid(params):
+        raise InputError(
+            "--walk-forward needs a grid (a parameter with several values, e.g. "
+            "--threshold 0,0.5): with one configuration there is nothing to choose in sample"
+        )
     with open_session(day) as s:
         if not _is_grid(params):
             single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
@@ -249,7 +282,7 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
                 strategy=strategy,
                 start=settings.get("start"),
                 progress=step,
-                walk_forward=_walk_forward(settings.get("walk_forward")),
+                walk_forward=walk,
                 **params,
             )
             return grid

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from capsize.queries.result import QueryResult
 
-__all__ = ["grid_matrix", "write_charts"]
+__all__ = ["grid_matrix", "heatmap_figure", "heatmap_title", "write_charts"]
 
 _COLORS = {
     "equity": "#1f4e79",
@@ -76,7 +76,7 @@ def _heatmap_png(r: Any, path: Path) -> Path:
     from matplotlib.figure import Figure
 
     m = grid_matrix(r.frame, r.axes)
-    fig = Figure(figsize=(min(2 + 0.6 * m.shape[1], 14), min(1.5 + 0.35 * m.shape[0], 12)))
+    fig = Figure(figsize=(min(max(5.5, 3 + 0.6 * m.shape[1]), 14), min(2 + 0.35 * m.shape[0], 12)))
     ax = fig.add_subplot()
     im = ax.imshow(m.to_numpy(dtype=float), cmap="RdYlGn", aspect="auto")
     ax.set_xticks(
@@ -86,13 +86,22 @@ def _heatmap_png(r: Any, path: Path) -> Path:
     ax.set_xlabel(str(m.columns.name or ""))
     ax.set_ylabel(str(m.index.name or ""))
     fig.colorbar(im, ax=ax, label="Sharpe ratio (best over other axes)")
-    ax.set_title(
-        f"{r.value('n_configs'):,} configurations; deflated Sharpe of the best "
-        f"{r.value('best.deflated_sharpe'):.2f}",
-        loc="left",
-        fontsize=10,
-    )
+    # two short lines over the axes, so the title never runs into the colour bar's label
+    ax.set_title(heatmap_title(r, "\n"), loc="left", fontsize=9)
     return _png(fig, path)
+
+
+def heatmap_title(r: Any, sep: str = "; ") -> str:
+    """Title of the grid heatmap (PNG and HTML): the tries and the best cell's deflated Sharpe.
+
+    The deflated Sharpe ratio is written as the terminal writes it (a percentage).
+    """
+    from capsize._cli.backtest import deflated_text
+
+    return (
+        f"Sharpe ratio, {r.value('n_configs'):,} configurations{sep}"
+        f"deflated Sharpe of the best: {deflated_text(r)}"
+    )
 
 
 def _plotly_lines(r: QueryResult, names: list[str], title: str, log: bool) -> Any:
@@ -122,7 +131,8 @@ def _plotly_lines(r: QueryResult, names: list[str], title: str, log: bool) -> An
     return fig
 
 
-def _plotly_heatmap(r: Any) -> Any:
+def heatmap_figure(r: Any) -> Any:
+    """Return the plotly heatmap of a grid answer (rows top to bottom as in the PNG)."""
     import plotly.graph_objects as go
 
     m = grid_matrix(r.frame, r.axes)
@@ -136,12 +146,13 @@ def _plotly_heatmap(r: Any) -> Any:
         )
     )
     fig.update_layout(
-        title=f"Sharpe ratio over {' x '.join(r.axes[:2]) or 'the grid'} ({r.value('n_configs'):,} configurations)",
+        title=heatmap_title(r),
         xaxis_title=str(m.columns.name or ""),
         yaxis_title=str(m.index.name or ""),
         template="plotly_white",
         height=520,
     )
+    fig.update_yaxes(autorange="reversed")  # first row on top, as in the PNG (imshow)
     return fig
 
 
@@ -171,7 +182,7 @@ def write_charts(r: QueryResult, out: Path) -> list[Path]:
     if r.query == "backtest_grid":
         return [
             _heatmap_png(r, out / "heatmap.png"),
-            _html(r, [_plotly_heatmap(r)], out / "backtest.html"),
+            _html(r, [heatmap_figure(r)], out / "backtest.html"),
         ]
     lines = [s.name for s in r.series if s.name not in ("drawdown",)]
     files = [

@@ -23,14 +23,32 @@ from capsize.queries.alert_delivery import (
 from capsize.queries.result import QueryResult, TableData
 
 if TYPE_CHECKING:
-    from capsize.data.alerts import EventRow
+    from capsize.queries.alerts import RunReport
     from capsize.queries.stocks.sec import SecSource
 
 __all__ = ["create_rule", "dead_letters", "delete_rule", "run_and_deliver"]
 
 
-def _merge(recorded: tuple[EventRow, ...], delivered: QueryResult) -> QueryResult:
-    """Return the delivery result with the run's events (figure ``recorded``, table ``events``)."""
+def _run_notes(report: RunReport) -> tuple[str, ...]:
+    """Return the notes of a run: the rules it started watching, those it could not evaluate."""
+    notes = [
+        f"first run of rule {rid}: it watches from {day:%Y-%m-%d}; nothing before is sent "
+        f"(use 'capsize alerts backtest {rid} --since D' for its history)"
+        for rid, day in sorted(report.started.items())
+    ]
+    notes += [
+        f"rule {rid} could not be evaluated: {why}"
+        for rid, why in sorted(report.unevaluated.items())
+    ]
+    return tuple(notes)
+
+
+def _merge(report: RunReport, delivered: QueryResult) -> QueryResult:
+    """Return the delivery result with the run's events, the rules started and those not evaluated.
+
+    Figure ``recorded``; tables ``events``, ``started`` and ``unevaluated``; notes.
+    """
+    recorded = report.events
     figs = dict(delivered.figures)
     base = next(iter(figs.values()))
     figs["recorded"] = replace(
@@ -46,7 +64,25 @@ def _merge(recorded: tuple[EventRow, ...], delivered: QueryResult) -> QueryResul
         ("Day", "Rule", "Subject", "Message"),
         tuple((e.day.isoformat(), e.rule_id, e.subject, e.message) for e in recorded),
     )
-    return replace(delivered, query="alerts_run", figures=figs, tables=(events, *delivered.tables))
+    unevaluated = TableData(
+        "unevaluated",
+        "Rules that could not be evaluated",
+        ("Rule", "Why"),
+        tuple(sorted(report.unevaluated.items())),
+    )
+    started = TableData(
+        "started",
+        "Rules run for the first time",
+        ("Rule", "Watches from"),
+        tuple((rid, f"{day:%Y-%m-%d}") for rid, day in sorted(report.started.items())),
+    )
+    return replace(
+        delivered,
+        query="alerts_run",
+        figures=figs,
+        tables=(events, started, unevaluated, *delivered.tables),
+        notes=(*delivered.notes, *_run_notes(report)),
+    )
 
 
 def run_and_deliver(
@@ -83,8 +119,16 @@ def run_and_deliver(
     Returns
     -------
     QueryResult
-        As :func:`deliver_pending`, with figure ``recorded`` and table ``events`` (the
-        events this run recorded) before the ``deliveries`` table.
+        As :func:`deliver_pending`, with figure ``recorded``, table ``events`` (the
+        events this run recorded), table ``started`` (rules run for the first time and
+        the day they watch from) and table ``unevaluated`` (rules that could not be
+        evaluated, and why) before the ``deliveries`` table; notes name the rules run
+        for the first time (they watch from the last data day; nothing before is sent).
+
+    Raises
+    ------
+    InputError
+        ``as_of`` after today or before the store's data start.
 
     Raises
     ------
@@ -92,12 +136,12 @@ def run_and_deliver(
         When another process holds the store for longer than ``wait`` seconds.
     """
     from capsize.data.store import Store
-    from capsize.queries.alerts import record_events
+    from capsize.queries.alerts import record_report
 
     with Store.open(path, wait=wait) as store:
-        recorded = record_events(store, as_of, sec=sec, clock=clock)
+        report = record_report(store, as_of, sec=sec, clock=clock)
         delivered = deliver_pending(store, settings, clock=clock)
-    return _merge(recorded, delivered)
+    return _merge(report, delivered)
 
 
 def dead_letters(

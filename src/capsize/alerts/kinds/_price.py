@@ -3,7 +3,9 @@
 Prices are the store's ``auto`` basis: adjusted (total-return) closes for ETFs and
 stocks, index levels for indices. A level set from a quote is compared with the
 adjusted close, which sits below the quote by the dividends paid since (a few percent
-over years, nothing over weeks).
+over years, nothing over weeks). The raw (traded) close is not used: the store holds it
+for a few ETFs only, with gaps, and one rule must compare one series over its history.
+So the message and the evidence say "dividend-adjusted close".
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from capsize.alerts.kinds._common import (
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
-__all__ = ["PRICE_LEVEL", "PRICE_MA", "window_plus_one"]
+__all__ = ["CLOSE_LABEL", "PRICE_LEVEL", "PRICE_MA", "close_words", "window_plus_one"]
 
 
 def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -40,7 +42,7 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         cols,
         fire,
         {
-            "close": (x, "close", "level", "close (auto basis: adjusted for funds and stocks)"),
+            "close": (x, CLOSE_LABEL, "level", "close (auto basis: adjusted for funds and stocks)"),
             "level": (level, "rule level", "level", "the rule's threshold"),
         },
         symbols={s: (s,) for s in cols},
@@ -49,9 +51,27 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     )
 
 
+CLOSE_LABEL = "close (dividend-adjusted for funds and stocks; the level for an index)"
+"""Evidence label of the close the price kinds compare (the store's ``auto`` basis)."""
+
+
+def close_words(subject: str) -> str:
+    """Say which close a message quotes: an index's level, else the dividend-adjusted close.
+
+    Examples
+    --------
+    >>> close_words("IWM"), close_words("^RUT")
+    ('dividend-adjusted close', 'close')
+    """
+    return "close" if subject.startswith("^") else "dividend-adjusted close"
+
+
 def _level_message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
     side = direction_word(v, "close", "level")
-    return f"{subject} closed {side} {v.get('level', float('nan')):,.2f} at {v.get('close', float('nan')):,.2f}"
+    return (
+        f"{subject} {close_words(subject)} crossed {side} {v.get('level', float('nan')):,.2f} "
+        f"at {v.get('close', float('nan')):,.2f}"
+    )
 
 
 PRICE_LEVEL = Kind(
@@ -86,7 +106,7 @@ def _ma_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         cols,
         fire,
         {
-            "close": (x, "close", "level", "close (auto basis: adjusted for funds and stocks)"),
+            "close": (x, CLOSE_LABEL, "level", "close (auto basis: adjusted for funds and stocks)"),
             "average": (ma, f"{window}-day average", "level", f"mean of the last {window} closes"),
         },
         symbols={s: (s,) for s in cols},
@@ -99,8 +119,8 @@ def _ma_message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
     side = direction_word(v, "close", "average")
     w = int(rule.number("window"))
     return (
-        f"{subject} closed {side} its {w}-day average ({v.get('average', float('nan')):,.2f}) "
-        f"at {v.get('close', float('nan')):,.2f}"
+        f"{subject} {close_words(subject)} crossed {side} its {w}-day average "
+        f"({v.get('average', float('nan')):,.2f}) at {v.get('close', float('nan')):,.2f}"
     )
 
 

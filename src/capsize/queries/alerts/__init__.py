@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from capsize.data.alerts import EventRow, RuleRow
+from capsize.queries.alerts._evaluate import RunReport
 from capsize.queries.alerts._inputs import HISTORY_PAD_DAYS, SessionInputs
 from capsize.queries.alerts._queries import (
     add_rule,
@@ -21,6 +22,7 @@ from capsize.queries.alerts._queries import (
     evaluate_alerts,
     get_rule,
     record_events,
+    record_report,
     remove_rule,
     rule_kinds,
     run_alerts,
@@ -32,6 +34,7 @@ __all__ = [
     "HORIZONS",
     "EventRow",
     "RuleRow",
+    "RunReport",
     "SessionInputs",
     "add_rule",
     "alert_events",
@@ -40,6 +43,7 @@ __all__ = [
     "evaluate_alerts",
     "get_rule",
     "record_events",
+    "record_report",
     "remove_rule",
     "replay_rule",
     "rule_kinds",

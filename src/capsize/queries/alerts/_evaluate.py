@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Outcome",
+    "RunReport",
     "evaluate",
     "event_rows",
     "evidence",
     "record",
+    "record_run",
     "run_window",
     "scheduled_fires",
     "utcnow",
@@ -166,12 +168,32 @@ def scheduled_fires(
     return outcomes, new
 
 
-def record(
+@dataclass(frozen=True)
+class RunReport:
+    """What a scheduled run did, beyond its events.
+
+    Attributes
+    ----------
+    events : tuple of EventRow
+        The events recorded by the run.
+    started : dict of str to date
+        Rules run for the first time -> the day they start watching from (fires before
+        it are not recorded; ``alerts backtest`` shows them).
+    unevaluated : dict of str to str
+        Rule id -> why it (or some of its subjects) could not be evaluated.
+    """
+
+    events: tuple[EventRow, ...]
+    started: dict[str, date]
+    unevaluated: dict[str, str]
+
+
+def record_run(
     s: Session,
     *,
     clock: Callable[[], datetime] = utcnow,
     inputs: SessionInputs | None = None,
-) -> tuple[EventRow, ...]:
+) -> RunReport:
     """Evaluate the enabled stored rules and record their new events, in one transaction.
 
     See the module docstring. The store must be open for writing.
@@ -179,11 +201,29 @@ def record(
     with s.store.transaction():  # one snapshot: the rules, their marks, the data, the insert
         stored = store_alerts.list_rules(s.store, enabled_only=True)
         rules = [(Rule.from_dict(r.rule_fields()), r) for r in stored]
-        _, new = scheduled_fires(s, rules, inputs)
+        outcomes, new = scheduled_fires(s, rules, inputs)
+        first = {r.id for r in stored if r.evaluated_through is None}
         at = clock()
         events: list[EventRow] = []
         marks: dict[str, date] = {}
         for ev, found, through in new:
             events.extend(event_rows(ev, found, at))
             marks[ev.rule.id] = _to_date(through)
-        return store_alerts.record_events(s.store, events, marks)
+        recorded = store_alerts.record_events(s.store, events, marks)
+    why = {
+        o.rule.id: "; ".join(f"{k if k != '*' else 'rule'}: {v}" for k, v in o.reasons.items())
+        for o in outcomes
+        if o.reasons
+    }
+    started = {k: v for k, v in marks.items() if k in first}
+    return RunReport(tuple(recorded), started, why)
+
+
+def record(
+    s: Session,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    inputs: SessionInputs | None = None,
+) -> tuple[EventRow, ...]:
+    """Evaluate the enabled stored rules and record their new events (:func:`record_run`)."""
+    return record_run(s, clock=clock, inputs=inputs).events

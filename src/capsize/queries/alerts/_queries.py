@@ -12,8 +12,16 @@ import pandas as pd
 
 from capsize.alerts import KINDS, Rule, rule_id_from
 from capsize.data import alerts as store_alerts
-from capsize.errors import StoreError
-from capsize.queries.alerts._evaluate import Outcome, event_rows, record, scheduled_fires, utcnow
+from capsize.errors import InputError, StoreError
+from capsize.queries.alerts._evaluate import (
+    Outcome,
+    RunReport,
+    event_rows,
+    record,
+    record_run,
+    scheduled_fires,
+    utcnow,
+)
 from capsize.queries.alerts._inputs import SessionInputs
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData
 from capsize.queries.session import Session, parse_as_of, session_for
@@ -27,10 +35,13 @@ __all__ = [
     "add_rule",
     "alert_events",
     "alert_rules",
+    "check_run_day",
+    "check_subjects_held",
     "create_rule",
     "evaluate_alerts",
     "get_rule",
     "record_events",
+    "record_report",
     "remove_rule",
     "rule_kinds",
     "run_alerts",
@@ -182,6 +193,53 @@ def record_events(
     return record(s, clock=clock, inputs=SessionInputs(s, sec=sec))
 
 
+def check_run_day(store: Store, as_of: object | None, clock: Callable[[], datetime]) -> None:
+    """Refuse a run ``as_of`` a day after today or before the store's first bar.
+
+    Raises
+    ------
+    InputError
+        Naming the day and the range a run may use.
+    """
+    day = parse_as_of(as_of)
+    if day is None:
+        return
+    today = pd.Timestamp(clock().date())
+    if day > today:
+        raise InputError(
+            f"--as-of {day:%Y-%m-%d} is after today ({today:%Y-%m-%d}); "
+            "a run can only evaluate days that have happened"
+        )
+    row = store.con.execute("SELECT min(date), max(date) FROM bars").fetchone()
+    if row is None or row[0] is None:
+        return
+    first, last = pd.Timestamp(row[0]), pd.Timestamp(row[1])
+    if day < first:
+        raise InputError(
+            f"--as-of {day:%Y-%m-%d} is before the store's data start "
+            f"({first:%Y-%m-%d}); use a day from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        )
+
+
+def record_report(
+    store: Store,
+    as_of: object | None = None,
+    *,
+    sec: SecSource | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> RunReport:
+    """As :func:`record_events`, returning also the rules started and those not evaluated.
+
+    Raises
+    ------
+    InputError
+        ``as_of`` after today or before the store's data start (:func:`check_run_day`).
+    """
+    check_run_day(store, as_of, clock)
+    s = Session(store, parse_as_of(as_of))
+    return record_run(s, clock=clock, inputs=SessionInputs(s, sec=sec))
+
+
 def run_alerts(
     as_of: object | None = None,
     *,
@@ -234,7 +292,40 @@ def add_rule(
         The store stayed locked by another writer for ``wait`` seconds.
     """
     with _writable(path, wait) as store:
+        check_subjects_held(store, rule)
         return store_alerts.save_rule(store, rule.to_dict(), at=clock(), replace=replace)
+
+
+def check_subjects_held(store: Store, rule: Rule) -> None:
+    """Refuse a rule whose watchlist does not exist or whose symbols have no data in the store.
+
+    A rule on a symbol the store does not hold would record nothing, silently, forever.
+    8-K rules are exempt from the price check (their filings come from the SEC source).
+
+    Raises
+    ------
+    InputError
+        Naming the watchlist or the symbols, and what to do.
+    """
+    from capsize.data import userdata
+
+    if rule.watchlist is not None:
+        names = {w.name.lower() for w in userdata.list_watchlists(store)}
+        if rule.watchlist.lower() not in names:
+            raise InputError(
+                f"no watchlist named {rule.watchlist!r}; create it first "
+                "(the Watchlists page of capsize serve) or give --symbols"
+            )
+        return
+    if rule.kind == "filing_8k" or not rule.symbols:
+        return
+    held = set(store.symbols())
+    missing = [x for x in rule.symbols if x not in held]
+    if missing:
+        raise InputError(
+            f"no price data for {', '.join(missing)} in the store; check the ticker, or "
+            "import or update its data first (capsize data import / data update)"
+        )
 
 
 def create_rule(

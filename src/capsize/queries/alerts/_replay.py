@@ -71,6 +71,27 @@ def default_benchmark(symbol: str) -> str:
     return SMALL if symbol == LARGE else LARGE
 
 
+def _check_benchmark(s: Session, benchmark: str | None) -> None:
+    """Refuse a benchmark the store holds no prices for (its spreads would all be n/a)."""
+    if benchmark is not None and benchmark not in s.symbols():
+        raise InputError(
+            f"--benchmark {benchmark!r} has no price data in the store; "
+            f"use a held symbol such as {LARGE} or {SMALL}"
+        )
+
+
+def _bench_words(rule: Rule, benchmark: str | None) -> str:
+    """Name the benchmark of the spreads in words (the default depends on the subject)."""
+    if benchmark is not None:
+        return benchmark
+    subjects = kind_of(rule.kind).subjects
+    if subjects == "pair":
+        return rule.symbols[1]
+    if subjects == "symbols":
+        return f"{LARGE} ({SMALL} for {LARGE} itself)"
+    return LARGE
+
+
 def _resolve(s: Session, rule: Rule | str) -> Rule:
     if isinstance(rule, Rule):
         return rule
@@ -270,7 +291,8 @@ def replay_rule(
     Raises
     ------
     InputError
-        A bad ``since`` or rule.
+        A bad ``since`` (after ``as_of`` or the data's end), rule or benchmark (one the
+        store holds no prices for).
     DataNotFound
         When no subject of the rule can be evaluated (the message says why).
     """
@@ -278,13 +300,24 @@ def replay_rule(
     start = parse_as_of(since, "since")
     if start is None:
         raise InputError("give --since, the first day to replay, e.g. 2024-01-02")
+    if s.requested is not None and start > s.requested:
+        raise InputError(
+            f"--since {start:%Y-%m-%d} is after --as-of {s.requested:%Y-%m-%d}; "
+            "give a --since on or before it"
+        )
     r = _resolve(s, rule)
+    _check_benchmark(s, benchmark)
     inputs = SessionInputs(s, start=start, sec=sec)
     ev = evaluate_rule(r, inputs)
     if not ev.subjects:
         why = "; ".join(f"{k}: {v}" for k, v in ev.unavailable.items()) or "no data"
         raise DataNotFound(f"rule {r.id!r} cannot be evaluated: {why}")
     end = ev.last_day or start
+    if start > end:
+        raise InputError(
+            f"--since {start:%Y-%m-%d} is after the rule's data end ({end:%Y-%m-%d}); "
+            "give an earlier --since"
+        )
     fs = FigureSet(end)
     window = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
     rows, summary = _tables(fs, inputs, ev, start, window, benchmark)
@@ -305,7 +338,8 @@ def replay_rule(
             TableData("fires", f"When {r.name!r} would have fired", _COLUMNS, tuple(rows)),
             TableData(
                 "summary",
-                "What followed",
+                f"What followed (spread and hit rate vs {_bench_words(r, benchmark)}; "
+                "hit rate: share of fires with a spread above 0)",
                 ("Horizon", "Fires", "Mean return", "Mean spread", "Hit rate"),
                 tuple(summary),
             ),
