@@ -1,0 +1,33 @@
+"""Run universe analytics over ticker partitions, in process or on a Dask cluster.
+
+Panel analytics whose cross-sectional figures are counts or sums over tickers are split
+into partitions of tickers; each partition runs the panel engine's kernels (on a Dask
+worker, or in this process) and returns per-day partial sums, which are added and
+finished by the same code the single-process engine uses. Without a scheduler
+everything runs in process, one partition after the other.
+
+:func:`partitioned_breadth`
+    :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
+:func:`connect`
+    A runner for a remote scheduler (``tcp://host:8786``), a new ``LocalCluster`` of
+    ``workers`` processes, or in process. Dask is imported only there
+    (``pip install "capsize[scale]"``).
+"""
+
+from capsize.scale._breadth import BreadthTask, breadth_partition, partitioned_breadth
+from capsize.scale._partition import add_sums, split_panel, ticker_blocks
+from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
+
+__all__ = [
+    "BreadthTask",
+    "DaskRunner",
+    "InProcess",
+    "Runner",
+    "add_sums",
+    "as_runner",
+    "breadth_partition",
+    "connect",
+    "partitioned_breadth",
+    "split_panel",
+    "ticker_blocks",
+]
