@@ -18,12 +18,15 @@ from capsize.errors import InputError, MissingDependencyError
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-__all__ = ["DaskRunner", "InProcess", "Runner", "as_runner", "connect"]
+__all__ = ["GRAPH_WARNING_BYTES", "DaskRunner", "InProcess", "Runner", "as_runner", "connect"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 _INSTALL = 'pip install "capsize[scale]"'
+
+GRAPH_WARNING_BYTES = 2**31
+"""Graph size (bytes) above which Dask warns: in-memory partitions ride in the graph."""
 
 
 class Runner(Protocol):
@@ -55,8 +58,17 @@ class DaskRunner:
     client: Any
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
-        """Submit one Dask task per item (``pure=False``: nothing is hashed) and gather them."""
-        futures = self.client.map(fn, list(tasks), pure=False)
+        """Submit one Dask task per item (``pure=False``: nothing is hashed) and gather them.
+
+        The tasks travel inside the graph on purpose (the scheduler keeps them, so the
+        partitions of a worker that dies run again elsewhere); Dask's warning about a
+        large graph is raised to :data:`GRAPH_WARNING_BYTES` for that reason.
+        """
+        import dask
+
+        limit = {"distributed.admin.large-graph-warning-threshold": GRAPH_WARNING_BYTES}
+        with dask.config.set(limit):
+            futures = self.client.map(fn, list(tasks), pure=False)
         return list(self.client.gather(futures))
 
     @property

@@ -1,0 +1,44 @@
+"""Fixtures of the scale tests: a synthetic panel and one LocalCluster per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Closes, volume and a benchmark: 600 days x 203 tickers, gaps, a flat ticker, a late one."""
+    rng = np.random.default_rng(19)
+    n, m = 600, 203
+    x = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, (n, m)), axis=0))
+    x[rng.random((n, m)) < 0.001] = np.nan  # a few missing bars
+    x[:, 5] = 42.0  # never moves: ties with its own average
+    x[:300, 7] = np.nan  # listed half way
+    dates = pd.bdate_range("2020-01-01", periods=n)
+    cols = [f"T{i:03d}" for i in range(m)]
+    closes = pd.DataFrame(x, index=dates, columns=cols)
+    volume = pd.DataFrame(rng.integers(1_000, 10**7, (n, m)).astype(float), dates, cols)
+    bench = pd.Series(100.0 * np.cumprod(1.0 + rng.normal(0.0, 0.01, n)), index=dates)
+    return closes, volume, bench
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    """A LocalCluster of 2 single-threaded worker processes, started once per module."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            dashboard_address=None,
+            silence_logs=50,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
