@@ -130,7 +130,7 @@ def _kill_a_busy_worker(client: Any, deadline: float) -> int:
 
 
 def test_killed_worker_does_not_change_the_result(dask_client: Any, synthetic: Any) -> None:
-    closes, volume, _ = synthetic
+    closes = synthetic[0]
     big = pd.concat([closes.add_suffix(f"_{i}") for i in range(8)], axis=1)  # 1,624 tickers
     ref = compute_breadth(big).table
     with ThreadPoolExecutor(1) as pool:
