@@ -8,6 +8,9 @@ everything runs in process, one partition after the other.
 
 :func:`partitioned_breadth`
     :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
+:func:`read_panel`
+    A date x ticker panel from a Parquet dataset written by ``capsize data export
+    --parquet`` (local folder or fsspec URL).
 :func:`connect`
     A runner for a remote scheduler (``tcp://host:8786``), a new ``LocalCluster`` of
     ``workers`` processes, or in process. Dask is imported only there
@@ -15,6 +18,7 @@ everything runs in process, one partition after the other.
 """
 
 from capsize.scale._breadth import BreadthTask, breadth_partition, partitioned_breadth
+from capsize.scale._dataset import read_panel
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
 from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
 
@@ -28,6 +32,7 @@ __all__ = [
     "breadth_partition",
     "connect",
     "partitioned_breadth",
+    "read_panel",
     "split_panel",
     "ticker_blocks",
 ]
