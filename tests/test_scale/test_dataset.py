@@ -92,7 +92,7 @@ def test_breadth_from_the_dataset_equals_single_process(exported: dict[str, Any]
 def test_failed_export_leaves_nothing_and_old_dataset_intact(
     store_home: Path, exported: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    def boom(store: Any, tmp: Path) -> dict[str, int]:
+    def boom(con: Any, tmp: Path) -> dict[str, int]:
         (tmp / "bars").mkdir()
         (tmp / "bars" / "half.parquet").write_bytes(b"PAR1")
         raise OSError("disk full")
@@ -102,14 +102,14 @@ def test_failed_export_leaves_nothing_and_old_dataset_intact(
     try:
         dest = tmp_path / "new"
         with pytest.raises(OutputError, match="disk full"):
-            P.export_dataset(store, dest)
+            P.export_dataset(store.con, dest)
         assert list(tmp_path.iterdir()) == []  # neither the dataset nor its temp folder
         with pytest.raises(DataNotFound):
             P.read_bars(dest)
         stray = tmp_path / "notes"
         stray.mkdir()
         with pytest.raises(OutputError, match="not a capsize dataset"):
-            P.export_dataset(store, stray)
+            P.export_dataset(store.con, stray)
     finally:
         store.close()
 

@@ -35,8 +35,9 @@ from capsize.errors import DataNotFound, InputError, MissingDependencyError, Out
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import duckdb
+
     from capsize._typing import DateLike
-    from capsize.data.store import Store
 
 __all__ = ["DATASET_FORMAT", "MANIFEST", "export_dataset", "read_bars", "ticker_bucket"]
 
@@ -79,15 +80,15 @@ def ticker_bucket(symbol: str) -> str:
     return hashlib.md5(symbol.encode()).hexdigest()[0]  # a bucket, not a security hash
 
 
-def _write_tables(store: Store, tmp: Path) -> dict[str, int]:
+def _write_tables(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, int]:
     rows: dict[str, int] = {}
     for table, (select, parts) in _TABLES.items():
-        n = int(store.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+        n = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
         rows[table] = n
         if n == 0:
             continue
         target = str(tmp / table).replace("'", "''")
-        store.con.execute(
+        con.execute(
             f"COPY ({select}) TO '{target}' (FORMAT PARQUET, PARTITION_BY ({parts}), "
             "COMPRESSION ZSTD)"
         )
@@ -109,13 +110,13 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def export_dataset(store: Store, dest: str | os.PathLike[str]) -> dict[str, Any]:
+def export_dataset(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike[str]) -> dict[str, Any]:
     """Write the store's bars, membership and macro series as a Parquet dataset at ``dest``.
 
     Parameters
     ----------
-    store : Store
-        An open store (read-only is enough).
+    con : duckdb.DuckDBPyConnection
+        The connection of an open store (``Store.con``; read-only is enough).
     dest : path-like
         Local folder to create (or an earlier capsize dataset to replace).
 
@@ -136,8 +137,8 @@ def export_dataset(store: Store, dest: str | os.PathLike[str]) -> dict[str, Any]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        rows = _write_tables(store, tmp)
-        last = store.con.execute("SELECT max(date) FROM bars").fetchone()
+        rows = _write_tables(con, tmp)
+        last = con.execute("SELECT max(date) FROM bars").fetchone()
         manifest: dict[str, Any] = {
             "format": DATASET_FORMAT,
             "tables": rows,

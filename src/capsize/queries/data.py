@@ -344,7 +344,7 @@ def export_parquet(source: Store | Session, dest: str | Path) -> DataResult:
     from capsize.data.parquet import export_dataset
 
     s = session_for(source)
-    manifest = export_dataset(s.store, dest)
+    manifest = export_dataset(s.store.con, dest)
     day = pd.Timestamp(manifest["last_date"]) if manifest["last_date"] else pd.Timestamp("NaT")
     fs = FigureSet(day)
     out = str(Path(dest).expanduser())
