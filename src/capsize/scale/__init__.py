@@ -8,6 +8,8 @@ everything runs in process, one partition after the other.
 
 :func:`partitioned_breadth`
     :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
+:func:`partitioned_sweep`
+    A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`
     A date x ticker panel from a Parquet dataset written by ``capsize data export
     --parquet`` (local folder or fsspec URL).
@@ -21,18 +23,23 @@ from capsize.scale._breadth import BreadthTask, breadth_partition, partitioned_b
 from capsize.scale._dataset import read_panel
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
 from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
+from capsize.scale._sweeps import SWEEP_AXES, SweepTask, partitioned_sweep, run_sweep_task
 
 __all__ = [
+    "SWEEP_AXES",
     "BreadthTask",
     "DaskRunner",
     "InProcess",
     "Runner",
+    "SweepTask",
     "add_sums",
     "as_runner",
     "breadth_partition",
     "connect",
     "partitioned_breadth",
+    "partitioned_sweep",
     "read_panel",
+    "run_sweep_task",
     "split_panel",
     "ticker_blocks",
 ]
