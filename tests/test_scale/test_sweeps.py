@@ -59,6 +59,6 @@ def test_local_cluster_sweep(legs: pd.DataFrame, dask_client: Any) -> None:
 
 def test_unknown_sweep_or_missing_axis(legs: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="cannot split"):
-        partitioned_sweep(len, legs)
+        partitioned_sweep(pd.DataFrame.copy, legs)
     with pytest.raises(InputError, match="fast="):
         partitioned_sweep(ma_sweep, legs, slow=[50])
