@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,3 +43,34 @@ def dask_client() -> Iterator[Any]:
         distributed.Client(cluster) as client,
     ):
         yield client
+
+
+@pytest.fixture(scope="session")
+def shared_universe(store_home: Path) -> dict[str, Any]:
+    """The IWM members' closes and volume as the breadth query reads them."""
+    from capsize.data.store import Store
+    from capsize.queries.internals import universe_frame
+    from capsize.queries.internals._breadth import universe_volume
+    from capsize.queries.session import session_for
+
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        s = session_for(store)
+        uf = universe_frame(s)
+        vol, _ = universe_volume(s, uf)
+    finally:
+        store.close()
+    return {"closes": uf.closes, "volume": vol, "universe": uf.universe}
+
+
+# Columns that are float sums over tickers in a different order (the rest are counts).
+FLOAT_SUMS = ["ew_return", "ew_index", "ew_vs_cw"]
+
+
+def assert_same(got: pd.DataFrame, ref: pd.DataFrame) -> None:
+    """Counts (and everything derived from counts only) equal exactly; float sums to 1e-12."""
+    pd.testing.assert_index_equal(got.columns, ref.columns)
+    pd.testing.assert_index_equal(got.index, ref.index)
+    exact = [c for c in ref.columns if c not in FLOAT_SUMS]
+    pd.testing.assert_frame_equal(got[exact], ref[exact], check_exact=True)
+    pd.testing.assert_frame_equal(got[FLOAT_SUMS], ref[FLOAT_SUMS], rtol=1e-12, atol=1e-12)

@@ -78,9 +78,10 @@ def test_read_panel_equals_the_store(exported: dict[str, Any], url: bool) -> Non
 
 
 def test_breadth_from_the_dataset_equals_single_process(exported: dict[str, Any]) -> None:
-    panel = read_panel(exported["dest"], start="2023-01-01")
-    ref = compute_breadth(panel).table
-    got = partitioned_breadth(panel, partitions=3).table
+    panel = read_panel(exported["dest"], start="2024-06-01")
+    kw: dict[str, Any] = {"ma_windows": (20, 50), "high_low_window": 63}
+    ref = compute_breadth(panel, **kw).table
+    got = partitioned_breadth(panel, partitions=3, **kw).table
     pd.testing.assert_frame_equal(
         got.drop(columns=["ew_return", "ew_index", "ew_vs_cw"]),
         ref.drop(columns=["ew_return", "ew_index", "ew_vs_cw"]),

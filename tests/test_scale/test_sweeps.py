@@ -20,7 +20,7 @@ def legs() -> pd.DataFrame:
     return pd.DataFrame(rng.normal(3e-4, 0.012, (2000, 2)), index=dates, columns=["s", "l"])
 
 
-def _cases(legs: pd.DataFrame) -> list[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
+def sweep_cases(legs: pd.DataFrame) -> list[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
     signal = legs["s"].rolling(20).mean().fillna(0.0)
     return [
         (
@@ -44,17 +44,11 @@ def _cases(legs: pd.DataFrame) -> list[tuple[Any, tuple[Any, ...], dict[str, Any
 
 @pytest.mark.parametrize("blocks", [1, 2, 4])
 def test_blocks_equal_the_single_call(legs: pd.DataFrame, blocks: int) -> None:
-    for fn, args, kw in _cases(legs):
+    for fn, args, kw in sweep_cases(legs):
         ref = fn(*args, **kw)
         got = partitioned_sweep(fn, *args, blocks=blocks, **kw)
         pd.testing.assert_frame_equal(got, ref, check_exact=True)
         assert len(ref) >= 8
-
-
-def test_local_cluster_sweep(legs: pd.DataFrame, dask_client: Any) -> None:
-    fn, args, kw = _cases(legs)[0]
-    got = partitioned_sweep(fn, *args, blocks=3, runner=dask_client, **kw)
-    pd.testing.assert_frame_equal(got, fn(*args, **kw), check_exact=True)
 
 
 def test_unknown_sweep_or_missing_axis(legs: pd.DataFrame) -> None:
