@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
+
+from capsize.cli import app
+from capsize.data.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +79,30 @@ def assert_same(got: pd.DataFrame, ref: pd.DataFrame) -> None:
     exact = [c for c in ref.columns if c not in FLOAT_SUMS]
     pd.testing.assert_frame_equal(got[exact], ref[exact], check_exact=True)
     pd.testing.assert_frame_equal(got[FLOAT_SUMS], ref[FLOAT_SUMS], rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture(scope="session")
+def exported(store_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The shared store exported once through the CLI, and its row counts."""
+    dest = tmp_path_factory.mktemp("export") / "ds"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CAPSIZE_HOME", str(store_home))
+        res = CliRunner().invoke(app, ["data", "export", "--parquet", str(dest), "--json"])
+    assert res.exit_code == 0, res.output
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        counts = {
+            t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
+            for t in ("bars", "membership", "macro")
+        }
+        syms = [
+            r[0]
+            for r in store.con.execute(
+                "SELECT DISTINCT symbol FROM bars WHERE basis = 'adjusted' ORDER BY symbol"
+            ).fetchall()
+        ]
+        pick = [*syms[100:104], "IWM"]
+        closes = store.closes(pick, basis="adjusted")
+    finally:
+        store.close()
+    return {"dest": dest, "json": json.loads(res.output), "counts": counts, "closes": closes}

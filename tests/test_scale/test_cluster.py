@@ -14,7 +14,7 @@ import pandas as pd
 
 from capsize.analytics.breadth import compute_breadth
 from capsize.backtest import ma_sweep
-from capsize.scale import partitioned_breadth, partitioned_sweep
+from capsize.scale import dataset_breadth, partitioned_breadth, partitioned_sweep
 
 from .conftest import assert_same
 
@@ -73,3 +73,12 @@ def test_local_cluster_sweep(dask_client: Any) -> None:
     }
     got = partitioned_sweep(fn, *args, blocks=3, runner=dask_client, **kw)
     pd.testing.assert_frame_equal(got, fn(*args, **kw), check_exact=True)
+
+
+def test_local_cluster_reads_the_dataset_on_the_workers(
+    dask_client: Any, exported: dict[str, Any]
+) -> None:
+    kw: dict[str, Any] = {"ma_windows": (20, 50), "high_low_window": 63, "start": "2024-06-01"}
+    ref = dataset_breadth(str(exported["dest"]), partitions=1, **kw).table
+    got = dataset_breadth(str(exported["dest"]), partitions=4, runner=dask_client, **kw).table
+    assert_same(got, ref)

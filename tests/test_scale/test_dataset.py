@@ -12,40 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from capsize.analytics.breadth import compute_breadth
+from capsize.analytics.engine import Panel
 from capsize.cli import app
 from capsize.data import parquet as P
 from capsize.data.store import Store
 from capsize.errors import DataNotFound, OutputError
-from capsize.scale import partitioned_breadth, read_panel
+from capsize.scale import dataset_breadth, partitioned_breadth, read_panel
+
+from .conftest import assert_same
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def exported(store_home: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The shared store exported once through the CLI, and its row counts."""
-    dest = tmp_path_factory.mktemp("export") / "ds"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CAPSIZE_HOME", str(store_home))
-        res = runner.invoke(app, ["data", "export", "--parquet", str(dest), "--json"])
-    assert res.exit_code == 0, res.output
-    store = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        counts = {
-            t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-            for t in ("bars", "membership", "macro")
-        }
-        syms = [
-            r[0]
-            for r in store.con.execute(
-                "SELECT DISTINCT symbol FROM bars WHERE basis = 'adjusted' ORDER BY symbol"
-            ).fetchall()
-        ]
-        pick = [*syms[100:104], "IWM"]
-        closes = store.closes(pick, basis="adjusted")
-    finally:
-        store.close()
-    return {"dest": dest, "json": json.loads(res.output), "counts": counts, "closes": closes}
 
 
 def test_export_layout_counts_and_statistics(exported: dict[str, Any]) -> None:
@@ -88,6 +64,17 @@ def test_breadth_from_the_dataset_equals_single_process(exported: dict[str, Any]
         check_exact=True,
     )
     assert panel.shape[1] > 1000
+
+
+def test_dataset_breadth_reads_partitions_itself(exported: dict[str, Any]) -> None:
+    kw: dict[str, Any] = {"ma_windows": (20, 50), "high_low_window": 63}
+    got = dataset_breadth(str(exported["dest"]), start="2024-06-01", partitions=3, **kw).table
+    long = P.read_bars(exported["dest"], start="2024-06-01", columns=("close", "volume"))
+    closes = Panel.from_long(long, "date", "symbol", "close")
+    volume = Panel.from_long(long, "date", "symbol", "volume")
+    ref = compute_breadth(closes, volume=volume, **kw).table
+    assert_same(got, ref)
+    assert got["volume_covered"].max() > 1000
 
 
 def test_failed_export_leaves_nothing_and_old_dataset_intact(

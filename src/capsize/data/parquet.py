@@ -242,5 +242,5 @@ def read_bars(
     except (pa.ArrowInvalid, KeyError) as exc:
         raise InputError(f"cannot read bars {cols} from {path!s}: {exc}") from exc
     df: pd.DataFrame = table.to_pandas()
-    df["date"] = pd.to_datetime(df["date"])
+    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
     return df.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)

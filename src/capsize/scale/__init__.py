@@ -8,6 +8,8 @@ everything runs in process, one partition after the other.
 
 :func:`partitioned_breadth`
     :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
+:func:`dataset_breadth`
+    The same from a Parquet dataset, each partition read by the worker that runs it.
 :func:`partitioned_sweep`
     A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`
@@ -19,7 +21,14 @@ everything runs in process, one partition after the other.
     (``pip install "capsize[scale]"``).
 """
 
-from capsize.scale._breadth import BreadthTask, breadth_partition, partitioned_breadth
+from capsize.scale._breadth import (
+    BreadthTask,
+    DatasetBreadthTask,
+    breadth_partition,
+    dataset_breadth,
+    dataset_breadth_partition,
+    partitioned_breadth,
+)
 from capsize.scale._dataset import read_panel
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
 from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
@@ -29,6 +38,7 @@ __all__ = [
     "SWEEP_AXES",
     "BreadthTask",
     "DaskRunner",
+    "DatasetBreadthTask",
     "InProcess",
     "Runner",
     "SweepTask",
@@ -36,6 +46,8 @@ __all__ = [
     "as_runner",
     "breadth_partition",
     "connect",
+    "dataset_breadth",
+    "dataset_breadth_partition",
     "partitioned_breadth",
     "partitioned_sweep",
     "read_panel",

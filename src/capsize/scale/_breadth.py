@@ -18,8 +18,9 @@ import pandas as pd
 
 from capsize.analytics import breadth as B
 from capsize.analytics import engine as E
+from capsize.data.parquet import read_bars, ticker_bucket
 from capsize.errors import DataNotFound
-from capsize.scale._partition import add_sums, split_panel
+from capsize.scale._partition import add_sums, split_panel, ticker_blocks
 from capsize.scale._runner import Runner, as_runner
 
 if TYPE_CHECKING:
@@ -28,7 +29,14 @@ if TYPE_CHECKING:
     from capsize._typing import DateLike
     from capsize.universe import Universe
 
-__all__ = ["BreadthTask", "breadth_partition", "partitioned_breadth"]
+__all__ = [
+    "BreadthTask",
+    "DatasetBreadthTask",
+    "breadth_partition",
+    "dataset_breadth",
+    "dataset_breadth_partition",
+    "partitioned_breadth",
+]
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,115 @@ start, as_of
         members=panel.shape[1],
         caveat=caveat,
         benchmark=benchmark_name if benchmark is not None else None,
+        ma_windows=windows,
+        high_low_window=int(high_low_window),
+    )
+
+
+@dataclass(frozen=True)
+class DatasetBreadthTask:
+    """One partition read by the worker itself from a Parquet dataset (no data shipped).
+
+    Attributes
+    ----------
+    path : str
+        Dataset folder or fsspec URL, readable from the worker.
+    tickers : tuple of str
+        The partition's symbols.
+    calendar : DatetimeIndex
+        Trading days of the whole panel (every partition uses the same rows).
+    ma_windows, high_low_window, cells
+        As in :class:`BreadthTask`.
+    basis : str
+        Store basis of the closes.
+    """
+
+    path: str
+    tickers: tuple[str, ...]
+    calendar: pd.DatetimeIndex
+    ma_windows: tuple[int, ...]
+    high_low_window: int
+    cells: int
+    basis: str = "adjusted"
+
+
+def dataset_breadth_partition(task: DatasetBreadthTask) -> pd.DataFrame:
+    """Read one partition's closes and volume from the dataset and return its breadth sums."""
+    long = read_bars(
+        task.path,
+        tickers=task.tickers,
+        basis=task.basis,
+        columns=("close", "volume"),
+        start=task.calendar[0],
+        end=task.calendar[-1],
+    )
+    closes = E.Panel.from_long(long, "date", "symbol", "close", task.calendar, name="close")
+    volume = E.Panel.from_long(long, "date", "symbol", "volume", task.calendar, name="volume")
+    return B.breadth_sums(
+        closes,
+        volume,
+        ma_windows=task.ma_windows,
+        high_low_window=task.high_low_window,
+        cells=task.cells,
+    )
+
+
+def dataset_breadth(
+    path: str,
+    *,
+    tickers: Sequence[str] | None = None,
+    basis: str = "adjusted",
+    ma_windows: Sequence[int] = (20, 50, 200),
+    high_low_window: int = 252,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+    partitions: int = 1,
+    runner: Runner | Any | None = None,
+) -> B.BreadthResult:
+    """Breadth of ``tickers`` read from a Parquet dataset by the workers, one partition each.
+
+    Only the calendar (dates and symbols) is read here; each partition's bars are read
+    where it runs, so no panel travels through the scheduler. Tickers are grouped by
+    ticker bucket, so a partition opens few bucket folders.
+
+    Parameters
+    ----------
+    path : str
+        Dataset written by ``capsize data export --parquet``, readable by every worker.
+    tickers : sequence of str, optional
+        Members (default: every symbol of ``basis``).
+    basis, start, end
+        As in :func:`capsize.data.parquet.read_bars`; ``start`` is the first row read
+        (windows warm up from there).
+    ma_windows, high_low_window, partitions, runner
+        As in :func:`partitioned_breadth`.
+
+    Returns
+    -------
+    BreadthResult
+        Equal to ``compute_breadth(read_panel(path, ...), volume=...)`` (counts exactly).
+    """
+    index = read_bars(path, tickers=tickers, basis=basis, columns=(), start=start, end=end)
+    if index.empty:
+        raise DataNotFound(f"no {basis} bars in {path} for the tickers and days asked")
+    calendar = pd.DatetimeIndex(index["date"].drop_duplicates().sort_values(), name="date")
+    syms = sorted(index["symbol"].unique(), key=lambda t: (ticker_bucket(t), t))
+    windows = B.check_windows(ma_windows)
+    cells = len(calendar) * len(syms)
+    tasks = [
+        DatasetBreadthTask(
+            str(path), tuple(syms[sl]), calendar, windows, int(high_low_window), cells, basis
+        )
+        for sl in ticker_blocks(len(syms), partitions)
+    ]
+    sums = add_sums(as_runner(runner).map(dataset_breadth_partition, tasks))
+    return B.BreadthResult(
+        table=B.breadth_table(sums),
+        universe=f"{len(syms)} tickers of {path}",
+        members=len(syms),
+        caveat="Universe = every ticker of the dataset asked for; no membership history, "
+        "so survivorship bias is unknown.",
+        benchmark=None,
         ma_windows=windows,
         high_low_window=int(high_low_window),
     )
