@@ -40,7 +40,7 @@ def ticker_blocks(n_tickers: int, partitions: int) -> list[slice]:
     Examples
     --------
     >>> ticker_blocks(5, 2)
-    [slice(0, 3, None), slice(3, 5, None)]
+    [slice(0, 2, None), slice(2, 5, None)]
     """
     if not isinstance(partitions, int) or isinstance(partitions, bool) or partitions < 1:
         raise InputError(f"partitions={partitions!r} must be a whole number >= 1")
