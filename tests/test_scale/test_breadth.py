@@ -10,7 +10,14 @@ import pytest
 from capsize.analytics.breadth import compute_breadth
 from capsize.analytics.engine import Panel
 from capsize.errors import InputError
-from capsize.scale import InProcess, partitioned_breadth, split_panel, ticker_blocks
+from capsize.scale import (
+    InProcess,
+    as_runner,
+    connect,
+    partitioned_breadth,
+    split_panel,
+    ticker_blocks,
+)
 
 from .conftest import assert_same
 
@@ -64,3 +71,13 @@ def test_shared_universe_equals_single_process(
     assert_same(got.table, ref.table)
     assert (got.members, got.caveat) == (ref.members, ref.caveat)
     assert got.table["covered_200"].iloc[-1] > 1000
+
+
+def test_runner_choice() -> None:
+    with connect() as r:
+        assert isinstance(r, InProcess)
+        assert r.map(abs, [-1, 2]) == [1, 2]
+    with pytest.raises(InputError, match="workers"), connect(workers=0):
+        pass
+    with pytest.raises(InputError, match="cannot run partitions"):
+        as_runner("tcp://nowhere")
