@@ -15,6 +15,7 @@ PACKAGES = [
     "capsize.report",
     "capsize.backtest",
     "capsize.backtest.sweep",
+    "capsize.scale",
 ]
 
 

@@ -288,6 +288,37 @@ def _print_check(res: DataResult, problems: list[str], limit: int) -> None:
     )
 
 
+@data_app.command("export")
+@handle_errors
+def export_cmd(
+    parquet: str = typer.Option(
+        ..., "--parquet", help="Folder to write the Parquet dataset to (created or replaced)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="The export result as JSON."),
+    wait: float = typer.Option(0.0, "--wait", min=0.0, help=_WAIT_HELP),
+) -> None:
+    """Export the store's bars, membership and macro as a hive-partitioned Parquet dataset.
+
+    Bars are partitioned by ticker bucket and year, with min/max statistics, for Dask,
+    DuckDB, polars or pyarrow readers; the folder appears only once the export is complete.
+    """
+    from capsize.queries import open_session
+    from capsize.queries.data import export_parquet
+
+    with open_session(wait=wait) as s:
+        res = export_parquet(s, parquet)
+    if json_out:
+        emit_json(res.to_dict())
+        return
+    print_table(
+        [[str(t), _fmt_count(n)] for t, n in res.table("exported").rows],
+        ["table", "rows"],
+        title="Parquet export",
+        caption=res.notes[0],
+        right_align=(1,),
+    )
+
+
 def run_update(*, quiet: bool = False, wait: float = 0.0) -> DataResult:
     """Update the store from live providers with a progress bar (shared with ``report``)."""
     from capsize.queries.data import update

@@ -40,7 +40,16 @@ if TYPE_CHECKING:
     from capsize._typing import DateLike
     from capsize.universe import Universe
 
-__all__ = ["MCCLELLAN_FORMULA", "BreadthResult", "compute_breadth", "ema"]
+__all__ = [
+    "MCCLELLAN_FORMULA",
+    "BreadthResult",
+    "breadth_sums",
+    "breadth_table",
+    "check_windows",
+    "compute_breadth",
+    "ema",
+    "universe_panel",
+]
 
 MCCLELLAN_FORMULA = (
     "McClellan oscillator = EMA19 - EMA39 of net advances (advancers - decliners), "
@@ -205,29 +214,13 @@ def compute_breadth(
     -------
     BreadthResult
     """
-    panel, name, caveat = _universe_panel(E.as_panel(closes, "closes").until(as_of), universe)
+    panel, name, caveat = universe_panel(E.as_panel(closes, "closes").until(as_of), universe)
     if panel.shape[0] < 2 or panel.shape[1] < 1:
         raise DataNotFound("the closes panel needs at least two days and one ticker")
-    windows = tuple(int(w) for w in ma_windows)
-    if any(w < 1 for w in windows):
-        raise InputError(f"ma_windows={windows} must be positive numbers of trading days")
-    dates = panel.dates
-    r = E.returns(panel.values, 1)
-    cols: dict[str, np.ndarray] = {
-        "members": np.full(len(dates), float(panel.shape[1])),
-        "with_close": E.cross_section_count(panel).to_numpy(),
-    }
-    cols.update(_average_cols(panel, windows))
-    cols.update(_advance_cols(r))
-    hl = E.new_highs_lows(panel, high_low_window)
-    cols["new_highs"] = hl["new_highs"].to_numpy()
-    cols["new_lows"] = hl["new_lows"].to_numpy()
-    cols["hl_covered"] = hl["covered"].to_numpy()
-    cols.update(_volume_cols(panel, r, volume))
-    cols["mcclellan"] = ema(cols["net_advances"], 19) - ema(cols["net_advances"], 39)
-    cols["ew_return"] = E.cross_section_mean(np.ascontiguousarray(r)).to_numpy()
-    cols.update(_benchmark_cols(dates, benchmark))
-    table = _based_table(pd.DataFrame(cols, index=dates), start)
+    windows = check_windows(ma_windows)
+    sums = breadth_sums(panel, volume, ma_windows=windows, high_low_window=high_low_window)
+    ew_return = E.cross_section_mean(np.ascontiguousarray(E.returns(panel.values, 1))).to_numpy()
+    table = breadth_table(sums, benchmark=benchmark, start=start, ew_return=ew_return)
     return BreadthResult(
         table=table,
         universe=name,
@@ -239,8 +232,129 @@ def compute_breadth(
     )
 
 
-def _universe_panel(panel: E.Panel, universe: Universe | None) -> tuple[E.Panel, str, str]:
-    """Restrict the panel to the universe's members; return it, the name and the caveat."""
+def check_windows(ma_windows: Sequence[int]) -> tuple[int, ...]:
+    """Return the average windows as ints; raise :class:`InputError` unless all are >= 1."""
+    windows = tuple(int(w) for w in ma_windows)
+    if any(w < 1 for w in windows):
+        raise InputError(f"ma_windows={windows} must be positive numbers of trading days")
+    return windows
+
+
+def breadth_sums(
+    closes: E.Panel,
+    volume: E.Panel | pd.DataFrame | None = None,
+    *,
+    ma_windows: Sequence[int] = (20, 50, 200),
+    high_low_window: int = 252,
+    cells: int | None = None,
+) -> pd.DataFrame:
+    """Per-day breadth sums over the tickers of ``closes``: additive across ticker partitions.
+
+    Parameters
+    ----------
+    closes : Panel of shape (n_days, n_tickers), adjusted closes
+        The members (or one partition of them).
+    volume : Panel or DataFrame, optional
+        Share volume, aligned to ``closes`` by date and ticker.
+    ma_windows, high_low_window : see :func:`compute_breadth`
+    cells : int, optional
+        Size of the whole panel when ``closes`` is a partition of it (the kernels are
+        chosen as for the whole panel; see :func:`capsize.analytics.engine.pct_above_average`).
+
+    Returns
+    -------
+    DataFrame indexed by date
+        Columns ``members``, ``with_close``, ``above_{w}`` / ``covered_{w}``,
+        ``advancers``, ``decliners``, ``unchanged``, ``new_highs``, ``new_lows``,
+        ``hl_covered``, ``up_volume`` / ``down_volume`` (shares; 0 when nothing is
+        covered), ``volume_covered``, ``ret_sum`` (sum of the members' daily simple
+        returns) and ``ret_count``. Every column is a sum over tickers, so the sums of
+        disjoint partitions add up to the sums of their union (counts exactly; the float
+        sums up to summation order).
+    """
+    windows = check_windows(ma_windows)
+    r = E.returns(closes.values, 1)
+    cols: dict[str, np.ndarray] = {
+        "members": np.full(len(closes.dates), float(closes.shape[1])),
+        "with_close": E.cross_section_count(closes, cells=cells).to_numpy(),
+    }
+    for w in windows:
+        res = E.pct_above_average(closes, w, cells=cells)
+        cols[f"above_{w}"] = res["above"].to_numpy()
+        cols[f"covered_{w}"] = res["covered"].to_numpy()
+    cols.update(_advance_cols(r))
+    hl = E.new_highs_lows(closes, high_low_window, cells=cells)
+    cols["new_highs"] = hl["new_highs"].to_numpy()
+    cols["new_lows"] = hl["new_lows"].to_numpy()
+    cols["hl_covered"] = hl["covered"].to_numpy()
+    cols.update(_volume_cols(closes, r, volume))
+    ok = ~np.isnan(r)
+    cols["ret_sum"] = np.where(ok, r, 0.0).sum(axis=1)
+    cols["ret_count"] = ok.sum(axis=1).astype(np.float64)
+    return pd.DataFrame(cols, index=closes.dates)
+
+
+def breadth_table(
+    sums: pd.DataFrame,
+    *,
+    benchmark: pd.Series | None = None,
+    start: DateLike | None = None,
+    ew_return: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Turn breadth sums (:func:`breadth_sums`, possibly added over partitions) into the table.
+
+    Parameters
+    ----------
+    sums : DataFrame indexed by date
+        Output of :func:`breadth_sums`, or the sum of several over disjoint tickers.
+    benchmark, start : see :func:`compute_breadth`
+    ew_return : ndarray of shape (n_days,), optional
+        Equal-weight daily return, fraction (default ``ret_sum / ret_count``, NaN when
+        no member has a return).
+
+    Returns
+    -------
+    DataFrame
+        :attr:`BreadthResult.table`.
+    """
+    dates = pd.DatetimeIndex(sums.index)
+    windows = [int(c.split("_")[1]) for c in sums.columns if c.startswith("above_")]
+    cols: dict[str, np.ndarray] = {
+        "members": sums["members"].to_numpy(),
+        "with_close": sums["with_close"].to_numpy(),
+    }
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for w in windows:
+            above, covered = sums[f"above_{w}"].to_numpy(), sums[f"covered_{w}"].to_numpy()
+            cols[f"pct_above_{w}"] = np.where(covered > 0, above / covered, np.nan)
+            cols[f"above_{w}"] = above
+            cols[f"covered_{w}"] = covered
+        for c in ("advancers", "decliners", "unchanged"):
+            cols[c] = sums[c].to_numpy()
+        cols["net_advances"] = cols["advancers"] - cols["decliners"]
+        for c in ("new_highs", "new_lows", "hl_covered"):
+            cols[c] = sums[c].to_numpy()
+        nv = sums["volume_covered"].to_numpy()
+        for c in ("up_volume", "down_volume"):
+            cols[c] = np.where(nv > 0, sums[c].to_numpy(), np.nan)
+        cols["volume_covered"] = nv
+        cols["mcclellan"] = ema(cols["net_advances"], 19) - ema(cols["net_advances"], 39)
+        if ew_return is None:
+            cnt = sums["ret_count"].to_numpy()
+            ew_return = np.where(cnt > 0, sums["ret_sum"].to_numpy() / cnt, np.nan)
+    cols["ew_return"] = np.asarray(ew_return, dtype=np.float64)
+    cols.update(_benchmark_cols(dates, benchmark))
+    return _based_table(pd.DataFrame(cols, index=dates), start)
+
+
+def universe_panel(panel: E.Panel, universe: Universe | None) -> tuple[E.Panel, str, str]:
+    """Restrict the panel to the universe's members; return it, the name and the caveat.
+
+    Raises
+    ------
+    DataNotFound
+        When no member of ``universe`` is in ``panel``.
+    """
     if universe is None:
         return (
             panel,
@@ -255,16 +369,6 @@ def _universe_panel(panel: E.Panel, universe: Universe | None) -> tuple[E.Panel,
     return panel.select(keep), universe.name, universe.caveat
 
 
-def _average_cols(panel: E.Panel, windows: tuple[int, ...]) -> dict[str, np.ndarray]:
-    cols: dict[str, np.ndarray] = {}
-    for w in windows:
-        res = E.pct_above_average(panel, w)
-        cols[f"pct_above_{w}"] = res["pct"].to_numpy()
-        cols[f"above_{w}"] = res["above"].to_numpy()
-        cols[f"covered_{w}"] = res["covered"].to_numpy()
-    return cols
-
-
 def _advance_cols(r: np.ndarray) -> dict[str, np.ndarray]:
     adv = (r > 0.0).sum(axis=1).astype(np.float64)
     dec = (r < 0.0).sum(axis=1).astype(np.float64)
@@ -272,7 +376,6 @@ def _advance_cols(r: np.ndarray) -> dict[str, np.ndarray]:
         "advancers": adv,
         "decliners": dec,
         "unchanged": (r == 0.0).sum(axis=1).astype(np.float64),
-        "net_advances": adv - dec,
     }
 
 
@@ -282,8 +385,8 @@ def _volume_cols(
     n = len(panel.dates)
     if volume is None:
         return {
-            "up_volume": np.full(n, np.nan),
-            "down_volume": np.full(n, np.nan),
+            "up_volume": np.zeros(n),
+            "down_volume": np.zeros(n),
             "volume_covered": np.zeros(n),
         }
     vol = E.align_values(E.as_panel(volume, "volume"), panel.dates, panel.tickers)
@@ -292,8 +395,8 @@ def _volume_cols(
     up = np.where(has & (r > 0.0), vol, 0.0).sum(axis=1)
     down = np.where(has & (r < 0.0), vol, 0.0).sum(axis=1)
     return {
-        "up_volume": np.where(nv > 0, up, np.nan),
-        "down_volume": np.where(nv > 0, down, np.nan),
+        "up_volume": up,
+        "down_volume": down,
         "volume_covered": nv,
     }
 

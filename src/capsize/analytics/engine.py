@@ -510,9 +510,13 @@ def numba_min_cells() -> int:
     return int(text)
 
 
-def _call(name: str, x: FloatArray) -> Callable[..., Any]:
-    """Return the kernel ``name`` for the panel ``x``: numpy when small, else the active set."""
-    if x.size < numba_min_cells():
+def _call(name: str, x: FloatArray, cells: int | None = None) -> Callable[..., Any]:
+    """Return the kernel ``name`` for the panel ``x``: numpy when small, else the active set.
+
+    ``cells`` overrides the size the choice is made on (default ``x.size``): a partition
+    of a larger panel passes the whole panel's size, so it runs the same kernels.
+    """
+    if (x.size if cells is None else cells) < numba_min_cells():
         return getattr(_k, "np_" + name)  # type: ignore[no-any-return]
     return getattr(kernels(), name)  # type: ignore[no-any-return]
 
@@ -637,9 +641,23 @@ def _dates(panel: Panel | FloatArray) -> pd.Index:
 
 
 def pct_above_average(
-    panel: Panel | FloatArray, window: int, min_periods: int | None = None
+    panel: Panel | FloatArray,
+    window: int,
+    min_periods: int | None = None,
+    *,
+    cells: int | None = None,
 ) -> pd.DataFrame:
     """Per day: how many tickers close above their ``window``-row average.
+
+    Parameters
+    ----------
+    panel : Panel or ndarray of shape (n_days, n_tickers)
+    window, min_periods : int
+        Rows and minimum observations of the average.
+    cells : int, optional
+        Size (cells) of the whole panel when ``panel`` is a partition of it: the kernels
+        are then chosen as for the whole panel, so partitioned counts add up to its
+        counts exactly. Default: the size of ``panel``.
 
     Returns
     -------
@@ -654,20 +672,34 @@ def pct_above_average(
     """
     w, mp = _window(window, min_periods)
     x = _arr(panel)
-    above, covered = _call("above_ma_counts", x)(x, w, mp)
+    above, covered = _call("above_ma_counts", x, cells)(x, w, mp)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(covered > 0, above / covered, np.nan)
     return pd.DataFrame({"above": above, "covered": covered, "pct": pct}, index=_dates(panel))
 
 
 def new_highs_lows(
-    panel: Panel | FloatArray, window: int = 252, min_periods: int | None = None
+    panel: Panel | FloatArray,
+    window: int = 252,
+    min_periods: int | None = None,
+    *,
+    cells: int | None = None,
 ) -> pd.DataFrame:
     """Per day: tickers making a new ``window``-row high or low.
 
     A ticker makes a new high on day ``t`` when its value is strictly above the maximum
     of the previous ``window`` rows (which must hold ``min_periods`` values; default
     ``window``), a new low when strictly below their minimum.
+
+    Parameters
+    ----------
+    panel : Panel or ndarray of shape (n_days, n_tickers)
+    window, min_periods : int
+        Look-back rows and minimum observations in it.
+    cells : int, optional
+        Size (cells) of the whole panel when ``panel`` is a partition of it: the kernels
+        are then chosen as for the whole panel, so partitioned counts add up to its
+        counts exactly. Default: the size of ``panel``.
 
     Returns
     -------
@@ -676,7 +708,7 @@ def new_highs_lows(
     w, mp = _window(window, min_periods)
     mp = max(mp, 1)
     x = _arr(panel)
-    highs, lows, covered = _call("new_extremes_counts", x)(x, w, mp)
+    highs, lows, covered = _call("new_extremes_counts", x, cells)(x, w, mp)
     return pd.DataFrame(
         {"new_highs": highs, "new_lows": lows, "covered": covered}, index=_dates(panel)
     )
@@ -689,8 +721,8 @@ def cross_section_mean(panel: Panel | FloatArray) -> pd.Series:
     return pd.Series(mean, index=_dates(panel), name="mean")
 
 
-def cross_section_count(panel: Panel | FloatArray) -> pd.Series:
-    """Per day: how many tickers have a non-NaN value."""
+def cross_section_count(panel: Panel | FloatArray, *, cells: int | None = None) -> pd.Series:
+    """Per day: how many tickers have a non-NaN value (``cells``: see :func:`pct_above_average`)."""
     x = _arr(panel)
-    _, count = _call("cs_mean_count", x)(x)
+    _, count = _call("cs_mean_count", x, cells)(x)
     return pd.Series(count, index=_dates(panel), name="count")

@@ -38,6 +38,7 @@ __all__ = [
     "ImportRefused",
     "data_check",
     "data_status",
+    "export_parquet",
     "import_folder",
     "update",
 ]
@@ -312,6 +313,63 @@ def data_status(
         tables=(table,),
         notes=notes,
         sources=tuple(dict.fromkeys(r["source"] for r in rows)),
+    )
+
+
+# ----------------------------------------------------------------------------- export
+
+
+def export_parquet(source: Store | Session, dest: str | Path) -> DataResult:
+    """Write the store's bars, membership and macro series as a partitioned Parquet dataset.
+
+    Parameters
+    ----------
+    source : Store or Session
+        Where to read (the whole store is exported; it takes no ``as_of``).
+    dest : path-like
+        Folder to create, or an earlier capsize dataset to replace. Bars are partitioned
+        by ticker bucket and year (see :mod:`capsize.data.parquet`); the folder appears
+        only once complete.
+
+    Returns
+    -------
+    DataResult
+        Figures ``rows.<table>`` (count) and the table ``exported`` (table, rows).
+
+    Raises
+    ------
+    OutputError
+        When ``dest`` is an unrelated folder or cannot be written.
+    """
+    from capsize.data.parquet import export_dataset
+
+    s = session_for(source)
+    manifest = export_dataset(s.store.con, dest)
+    day = pd.Timestamp(manifest["last_date"]) if manifest["last_date"] else pd.Timestamp("NaT")
+    fs = FigureSet(day)
+    out = str(Path(dest).expanduser())
+    for table, n in manifest["tables"].items():
+        fs.add(
+            f"rows.{table}",
+            n,
+            "count",
+            f"{table} rows exported",
+            source="capsize store",
+            window=f"..{iso(day) or ''}",
+            note=out,
+        )
+    rows = [(t, fs[f"rows.{t}"]) for t in manifest["tables"]]
+    return DataResult(
+        query="export_parquet",
+        as_of=day,
+        params={"dest": out},
+        figures=fs.mapping(),
+        tables=(TableData("exported", "Tables exported", ("table", "rows"), tuple(rows)),),
+        notes=(
+            f"Parquet dataset at {out}: bars by ticker bucket (first hex digit of md5(symbol)) "
+            "and year; membership and macro by year.",
+        ),
+        sources=("capsize store",),
     )
 
 
