@@ -18,6 +18,12 @@ hypothesis_settings.load_profile("capsize")
 
 _REPO = Path(__file__).resolve().parents[1]
 
+# pytest-xdist workers inherit COLUMNS=80 / LINES=24 from execnet; the CLI reads COLUMNS for
+# its table width when stdout is not a terminal (150 otherwise), so tests would wrap differently
+# in a parallel run than in a serial one. Tests that need a width set it themselves.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 
 def shared_dir() -> Path:
     """Return the shared folder (``CAPSIZE_SHARED`` or ``../shared`` beside the repo)."""

@@ -178,7 +178,8 @@ class SnapshotManager:
             current, self._current = self._current, None
         if current is not None:
             current.release()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        with self._writes:  # a refresh in flight (an update's callback) finishes first
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def _run(self) -> None:
         while not self._stop.wait(self.poll):
@@ -234,6 +235,8 @@ class SnapshotManager:
         if not self._writes.acquire(blocking=False):
             return False  # this process is writing the store: look next time
         try:
+            if self.stopped:
+                return False  # the server stopped: its snapshot folder is gone
             sig = signature(self.primary)
             seen, self._seen = self._seen, sig
             if sig is None or sig.busy or sig == self.source:
