@@ -45,6 +45,8 @@ _NUMBER_WORDS = {
     "nineteen": 19,
     "twenty": 20,
     "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
     "a dozen": 12,
 }
 _ORDINALS = {

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 
 from capsize.factcheck.claim import Unit
-from capsize.factcheck.extract._calendar import MONTH_RE
+from capsize.factcheck.extract._calendar import MONTH_RE, number_value
 
 __all__ = ["Value", "find_values", "hedge_range", "negate"]
 
@@ -199,26 +199,6 @@ _WORD_PCT = re.compile(
     r"(?: and a half)? (?P<unit>percent|per cent|percentage points?|basis points)\b",
     re.I,
 )
-_WORD_NUM = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-}
-
 # Numbers that are not market figures: times, phone numbers, page and list numbers,
 # ages and counts of people, ordinals, hyphenated periods ("10-year", "50-day").
 _NOT_A_FIGURE = re.compile(
@@ -344,7 +324,7 @@ def _point_word(m: re.Match[str]) -> Value:
 
 
 def _word_pct(m: re.Match[str]) -> Value:
-    x = float(_WORD_NUM[m.group("w").lower()]) + (0.5 if "half" in m.group(0).lower() else 0.0)
+    x = float(number_value(m.group("w"))) + (0.5 if "half" in m.group(0).lower() else 0.0)
     low, high = hedge_range(x, 0.5, m.group("hedge") or "")
     unit = _unit_of(m, "unit")
     return Value(m.start(), m.end(), low, high, unit, m.group(0), m.group("hedge") or "", x)
