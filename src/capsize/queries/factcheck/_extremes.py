@@ -258,6 +258,23 @@ def window_extremes(
     _add_mark(fs, f"{sym}.record_intraday", intraday, f"{sym} record intraday high", every)
     _last_session(fs, w.session, sym, what, day, src)
     _window_intraday(fs, w.session, sym, what, part.index[0], day, common)
+    _records_and_falls(fs, sym, part, hist, what, src)
+    if high_end is not None:
+        _period_high(fs, sym, part, parse_as_of(high_end, "high_end"), last, common)
+    params = {"symbol": sym, "start": w.start, "end": w.end, "series": what}
+    return fact_result(
+        "window_extremes", w.session, day, fs, params, (src,), [p.note or ""][:1] if p.note else []
+    )
+
+
+def _records_and_falls(
+    fs: FigureSet, sym: str, part: pd.Series, hist: pd.Series, what: str, src: str
+) -> None:
+    """Add the window's record-close count, largest fall and distances from its highs.
+
+    ``part`` is the window's closes, ``hist`` the whole history up to the window's end.
+    """
+    window = perf.span(part.index[0], part.index[-1])
     prior = hist.cummax().shift(1).reindex(part.index)
     perf.number_figure(
         fs,
@@ -280,13 +297,13 @@ def window_extremes(
         ),
         (
             "from_window_high",
-            last / float(part.max()) - 1.0,
+            float(part.iloc[-1]) / float(part.max()) - 1.0,
             "last close against the window high",
             "last close / highest close in the window - 1",
         ),
         (
             "from_record",
-            last / float(hist.max()) - 1.0,
+            float(part.iloc[-1]) / float(hist.max()) - 1.0,
             "last close against the record close",
             "last close / highest close of the history - 1",
         ),
@@ -302,9 +319,3 @@ def window_extremes(
             window=window,
             formula=f"{formula} ({what})",
         )
-    if high_end is not None:
-        _period_high(fs, sym, part, parse_as_of(high_end, "high_end"), last, common)
-    params = {"symbol": sym, "start": w.start, "end": w.end, "series": what}
-    return fact_result(
-        "window_extremes", w.session, day, fs, params, (src,), [p.note or ""][:1] if p.note else []
-    )
