@@ -314,22 +314,56 @@ def daily_flows(
     NaN whenever the row is flagged, so ``flow.sum()`` only adds usable rows.
     Duplicate dates of one source keep the last row.
     """
+    _check_flow_params(max_gap_days, stale_run, spike_share)
+    data = _check_shares(shares)
+    px = _check_prices(prices)
+    f, dropped = _one_source_per_fund(data, prefer)
+    monthly = _month_end_funds(f) if month_end else set()
+    out = _flow_rows(f, px, monthly, max_gap_days, stale_run, spike_share)
+    out.attrs.update(
+        dropped_sources=dropped,
+        formula=(
+            "flow_t = (shares_outstanding_t - shares_outstanding_prev) * NAV_t"
+            " (raw close where NAV is missing)"
+        ),
+        max_gap_days=max_gap_days,
+        stale_run=stale_run,
+        spike_share=spike_share,
+        month_end_funds=sorted(monthly),
+    )
+    return out
+
+
+def _check_flow_params(max_gap_days: int, stale_run: int, spike_share: float) -> None:
+    """Validate the flagging parameters of :func:`daily_flows`."""
     if max_gap_days < 1:
         raise InputError(f"max_gap_days={max_gap_days} must be >= 1")
     if stale_run < 2:
         raise InputError(f"stale_run={stale_run} must be >= 2")
     if spike_share <= 0:
         raise InputError(f"spike_share={spike_share} must be > 0 (a fraction of the count)")
-    data = _check_shares(shares)
-    px = _check_prices(prices)
-    f, dropped = _one_source_per_fund(data, prefer)
+
+
+def _flow_rows(
+    f: pd.DataFrame,
+    px: pd.DataFrame | None,
+    monthly: set[str],
+    max_gap_days: int,
+    stale_run: int,
+    spike_share: float,
+) -> pd.DataFrame:
+    """Return the change, flag, price and flow of each row (one source per fund, sorted).
+
+    The flags are set in order of precedence (a later one overwrites): ``stale`` /
+    ``after_stale``, ``spike``, ``gap`` (only on rows not flagged yet), ``first``, then
+    ``no_price`` (only on rows not flagged yet).
+    """
     funds = f["fund"].to_numpy()
     so = f["shares_outstanding"].to_numpy(dtype=float)
     first = np.ones(len(f), dtype=bool)
     first[1:] = funds[1:] != funds[:-1]
     d_shares = np.r_[np.nan, np.diff(so)] if len(f) else np.array([], dtype=float)
     d_shares[first] = np.nan
-    monthly = _month_end_funds(f) if month_end else set()
     days, gap = _gaps(f, first, monthly, max_gap_days)
     flag = _stale_flags(so, first, stale_run)
     flag[_spikes(so, d_shares, spike_share)] = "spike"
@@ -337,7 +371,7 @@ def daily_flows(
     flag[first] = "first"
     price, kind = _row_prices(f, px)
     flag[(kind == "none") & (flag == "")] = "no_price"
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "date": f["date"].to_numpy(),
             "fund": funds.astype(str) if len(f) else np.array([], dtype=object),
@@ -352,18 +386,6 @@ def daily_flows(
             "source": f["source"].to_numpy(),
         }
     )
-    out.attrs.update(
-        dropped_sources=dropped,
-        formula=(
-            "flow_t = (shares_outstanding_t - shares_outstanding_prev) * NAV_t"
-            " (raw close where NAV is missing)"
-        ),
-        max_gap_days=max_gap_days,
-        stale_run=stale_run,
-        spike_share=spike_share,
-        month_end_funds=sorted(monthly),
-    )
-    return out
 
 
 def fund_status(flows: pd.DataFrame, funds: Sequence[str]) -> pd.DataFrame:
