@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -118,22 +120,69 @@ def calendar_runs(
     w = fact_window(source, as_of, None, end)
     syms = [x.strip().upper() for x in (symbol, versus) if x]
     prices = [perf.load_prices(w.session, x) for x in syms]
+    run = _count_run(prices, period, direction)
+    fs = _run_figures(run, syms, "; ".join(p.main_source for p in prices), period, direction)
+    params = {
+        "symbol": syms[0],
+        "versus": syms[1] if len(syms) > 1 else None,
+        "period": period,
+        "direction": direction,
+        "end": run.last,
+    }
+    notes = [n for n in (p.note for p in prices) if n]
+    return fact_result(
+        "calendar_runs", w.session, run.last, fs, params, [p.main_source for p in prices], notes
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The run of qualifying periods that ends with the last complete period.
+
+    ``flags`` marks each complete period (True: it qualifies); ``complete`` counts the run,
+    ``with_current`` the same run counting the period still running when it qualifies so
+    far (else ``complete``); ``last`` is the last close the symbols share.
+    """
+
+    flags: pd.Series
+    complete: int
+    with_current: int
+    last: pd.Timestamp
+
+
+def _count_run(prices: Sequence[perf.Prices], period: str, direction: str) -> _Run:
+    """Count the periods in a row that qualify, up to the last close all ``prices`` share.
+
+    Raises
+    ------
+    DataNotFound
+        When the first symbol has fewer than two periods of closes by then.
+    """
     last = min(p.last for p in prices)
     rets = [_period_returns(p.main[p.main.index <= last].dropna(), period) for p in prices]
     if rets[0].empty:
-        raise DataNotFound(f"{syms[0]}: fewer than two {period}s of closes by {last:%Y-%m-%d}")
+        raise DataNotFound(
+            f"{prices[0].symbol}: fewer than two {period}s of closes by {last:%Y-%m-%d}"
+        )
     flags_all = _flags(rets[0], rets[1] if len(rets) > 1 else None, direction)
     complete = _complete(flags_all, last, period)
     n_complete = _run_length(complete)
     with_current = _run_length(flags_all) if len(flags_all) > len(complete) else n_complete
-    fs = FigureSet(last)
-    src = "; ".join(p.main_source for p in prices)
+    return _Run(complete, n_complete, with_current, last)
+
+
+def _run_figures(
+    run: _Run, syms: Sequence[str], src: str, period: str, direction: str
+) -> FigureSet:
+    """Return the figures ``run.complete``, ``run.with_current`` and ``run.last_period``."""
+    fs = FigureSet(run.last)
     label = f"{' vs '.join(syms)}: {period}s in a row ({direction})"
-    window = perf.span(complete.index[-n_complete] if n_complete else last, last)
+    start = run.flags.index[-run.complete] if run.complete else run.last
+    window = perf.span(start, run.last)
     formula = f"{period} return = last close of the {period} / last close of the one before - 1"
     for fid, value, what in (
-        ("run.complete", n_complete, "complete periods"),
-        ("run.with_current", with_current, "counting the period still running"),
+        ("run.complete", run.complete, "complete periods"),
+        ("run.with_current", run.with_current, "counting the period still running"),
     ):
         perf.number_figure(
             fs,
@@ -146,7 +195,7 @@ def calendar_runs(
             window=window,
             formula=formula,
         )
-    last_period = complete.index[-1] if len(complete) else None
+    last_period = run.flags.index[-1] if len(run.flags) else None
     fs.add(
         "run.last_period",
         None,
@@ -158,14 +207,4 @@ def calendar_runs(
         formula="",
         note=perf.day_text(last_period) if last_period is not None else "none",
     )
-    params = {
-        "symbol": syms[0],
-        "versus": syms[1] if len(syms) > 1 else None,
-        "period": period,
-        "direction": direction,
-        "end": last,
-    }
-    notes = [n for n in (p.note for p in prices) if n]
-    return fact_result(
-        "calendar_runs", w.session, last, fs, params, [p.main_source for p in prices], notes
-    )
+    return fs
