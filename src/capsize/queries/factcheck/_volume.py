@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -13,7 +14,7 @@ from capsize.queries.result import FigureSet
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
-    from capsize.queries.result import QueryResult
+    from capsize.queries.result import QueryResult, Unit
     from capsize.queries.session import Session
 
 __all__ = ["volume_change"]
@@ -92,50 +93,9 @@ def volume_change(
     last = w.end if w.end is not None else pd.Timestamp(vol.index[-1])
     if w.start is None:
         raise DataNotFound("volume_change needs a start date")
-    if year_earlier:
-        before, span0 = _span_mean(
-            vol, w.start - pd.DateOffset(years=1), last - pd.DateOffset(years=1), sym
-        )
-        after, span1 = _span_mean(vol, w.start, last, sym)
-        mean = "mean daily volume of the window"
-    else:
-        before, span0 = _average(vol, w.start, sessions, sym)
-        after, span1 = _average(vol, last, sessions, sym)
-        mean = f"mean daily volume of {sessions} sessions"
+    means = _two_means(vol, w.start, last, sym, sessions, year_earlier)
     day = pd.Timestamp(vol[vol.index <= last].index[-1])
-    fs = FigureSet(day)
     src = w.session.source(sym)
-    common: dict[str, Any] = {"source": src, "symbols": (sym,)}
-    perf.number_figure(
-        fs,
-        f"{sym}.volume.start",
-        before,
-        "count",
-        f"{sym} {mean}, {span0}",
-        window=span0,
-        formula=mean,
-        **common,
-    )
-    perf.number_figure(
-        fs,
-        f"{sym}.volume.end",
-        after,
-        "count",
-        f"{sym} {mean}, {span1}",
-        window=span1,
-        formula=mean,
-        **common,
-    )
-    perf.number_figure(
-        fs,
-        f"{sym}.volume.change",
-        after / before - 1.0,
-        "fraction",
-        f"{sym} change in {mean}",
-        window=f"{span0} -> {span1}",
-        formula="mean at the end / mean at the start - 1",
-        **common,
-    )
     params = {
         "symbol": sym,
         "start": w.start,
@@ -143,4 +103,65 @@ def volume_change(
         "sessions": sessions,
         "year_earlier": year_earlier,
     }
+    fs = _volume_figures(means, day, sym, src)
     return fact_result("volume_change", w.session, day, fs, params, (src,))
+
+
+@dataclass(frozen=True)
+class _Means:
+    """Mean daily volume at the start and at the end, their spans and what was averaged."""
+
+    before: float
+    span0: str
+    after: float
+    span1: str
+    mean: str
+
+
+def _two_means(
+    vol: pd.Series,
+    start: pd.Timestamp,
+    last: pd.Timestamp,
+    sym: str,
+    sessions: int,
+    year_earlier: bool,
+) -> _Means:
+    """Average ``vol`` near ``start`` and near ``last`` (or over the window and a year before)."""
+    if year_earlier:
+        year = pd.DateOffset(years=1)
+        before, span0 = _span_mean(vol, start - year, last - year, sym)
+        after, span1 = _span_mean(vol, start, last, sym)
+        return _Means(before, span0, after, span1, "mean daily volume of the window")
+    before, span0 = _average(vol, start, sessions, sym)
+    after, span1 = _average(vol, last, sessions, sym)
+    return _Means(before, span0, after, span1, f"mean daily volume of {sessions} sessions")
+
+
+def _volume_figures(m: _Means, day: pd.Timestamp, sym: str, src: str) -> FigureSet:
+    """Return the figures ``<SYM>.volume.start``, ``.end`` and ``.change``."""
+    fs = FigureSet(day)
+    rows: tuple[tuple[str, float, Unit, str, str, str], ...] = (
+        ("start", m.before, "count", f"{sym} {m.mean}, {m.span0}", m.span0, m.mean),
+        ("end", m.after, "count", f"{sym} {m.mean}, {m.span1}", m.span1, m.mean),
+        (
+            "change",
+            m.after / m.before - 1.0,
+            "fraction",
+            f"{sym} change in {m.mean}",
+            f"{m.span0} -> {m.span1}",
+            "mean at the end / mean at the start - 1",
+        ),
+    )
+    for name, value, unit, label, window, formula in rows:
+        perf.number_figure(
+            fs,
+            f"{sym}.volume.{name}",
+            value,
+            unit,
+            label,
+            source=src,
+            symbols=(sym,),
+            window=window,
+            formula=formula,
+        )
+    return fs
