@@ -6,7 +6,8 @@ Re-exported by :mod:`capsize.data.quality` (see its docstring for the list of ch
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -22,6 +23,7 @@ from capsize.data.quality._bars import (
 )
 from capsize.data.quality._calendar import calendar_checks, calendar_sessions
 from capsize.data.quality._core import (
+    Accepted,
     Parsed,
     Rule,
     base_rules,
@@ -45,6 +47,9 @@ from capsize.data.quality._findings import (
 from capsize.errors import InputError, SchemaError
 
 __all__ = ["check_bars", "check_series", "summarize"]
+
+AcceptedCheck = Callable[[Accepted], list[pd.DataFrame]]
+"""A check on the accepted rows (sorted by key and date): one findings frame per finding."""
 
 
 def _check_params(stale_run: int | None, max_per_check: int | None, calendar: str | None) -> None:
@@ -150,19 +155,51 @@ def check_bars(
         raise InputError(f"basis={basis!r} must be one of {list(BASES)}")
     _check_params(stale_run, max_per_check, calendar)
     ratios = _split_params(split_ratios, split_tolerance, large_move)
+    checks: list[AcceptedCheck] = [ohlc_checks]
+    if stale_run is not None:
+        checks += [_stale_check("close", stale_run), partial(zero_volume_checks, min_run=stale_run)]
+    checks.append(
+        partial(jump_checks, basis=basis, ratios=ratios, tol=split_tolerance, large=large_move)
+    )
+    checks += _calendar_check(calendar, gap_info_max)
     p = parse_frame(frame, "bars", ("open", "high", "low", "close", "volume"))
     rules = base_rules(p) + _bar_rules(p)
-    core = run_core(p, rules, "bars")
+    return BarsCheck(*_run_checks(frame, p, rules, checks, "bars", max_per_check))
+
+
+def _stale_check(col: str, min_run: int) -> AcceptedCheck:
+    """Return the ``stale_<col>`` check: a warning per run of ``min_run`` identical values."""
+    return partial(
+        stale_checks, col=col, label=col, check=f"stale_{col}", min_run=min_run, severity="warning"
+    )
+
+
+def _calendar_check(calendar: str | None, gap_info_max: int) -> list[AcceptedCheck]:
+    """Return the session checks of ``calendar`` (none when it is None)."""
+    if calendar is None:
+        return []
+    return [partial(calendar_checks, name=calendar, gap_info_max=gap_info_max)]
+
+
+def _run_checks(
+    frame: pd.DataFrame,
+    p: Parsed,
+    rules: Sequence[Rule],
+    checks: Sequence[AcceptedCheck],
+    name: str,
+    max_per_check: int | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply the row ``rules``, then each of ``checks`` to the accepted rows, in order.
+
+    Returns the clean rows, the rejected rows and the findings (rules first, then the
+    checks in the order given, at most ``max_per_check`` per key and check).
+    """
+    core = run_core(p, rules, name)
     findings = core.findings
-    findings += ohlc_checks(core)
-    if stale_run is not None:
-        findings += stale_checks(core, "close", "close", "stale_close", stale_run, "warning")
-        findings += zero_volume_checks(core, stale_run)
-    findings += jump_checks(core, basis, ratios, split_tolerance, large_move)
-    if calendar is not None:
-        findings += calendar_checks(core, calendar, gap_info_max)
+    for check in checks:
+        findings += check(core)
     clean, rejected = split_frames(frame, core)
-    return BarsCheck(clean, rejected, finalize_findings(findings, max_per_check))
+    return clean, rejected, finalize_findings(findings, max_per_check)
 
 
 def _split_params(
@@ -281,14 +318,9 @@ def check_series(
             const_reason("value missing"),
         )
     )
-    core = run_core(p, rules, "values")
-    findings = core.findings
-    if stale_run is not None:
-        findings += stale_checks(core, "value", "value", "stale_value", stale_run, "warning")
-    if calendar is not None:
-        findings += calendar_checks(core, calendar, gap_info_max)
-    clean, rejected = split_frames(frame, core)
-    return SeriesCheck(clean, rejected, finalize_findings(findings, max_per_check))
+    checks = [_stale_check("value", stale_run)] if stale_run is not None else []
+    checks += _calendar_check(calendar, gap_info_max)
+    return SeriesCheck(*_run_checks(frame, p, rules, checks, "values", max_per_check))
 
 
 def summarize(findings: pd.DataFrame) -> pd.DataFrame:
