@@ -1,4 +1,5 @@
-"""Fixes from the new-user trial: dated peaks, like-with-like relative returns, price wording.
+"""Fixes from the new-user trial: dated peaks, like-with-like relative returns, price wording,
+a fund named as a return's vehicle.
 
 Expected values are computed here with plain pandas from the CSV files of ``shared/data``.
 """
@@ -103,6 +104,23 @@ def test_price_wording_selects_the_price_return(store: Any, prices: Any) -> None
     assert price.verdict == "supported"
     assert plain.computed == pytest.approx(total, abs=1e-6)
     assert plain.verdict == "supported"
+
+
+def test_a_fund_named_as_the_vehicle_gives_its_total_return(store: Any, prices: Any) -> None:
+    day = dt.date(2026, 1, 2)
+    rut = _ret(prices("RUT"), "2024-12-31", "2025-12-31")
+    iwm = _ret(prices("IWM"), "2024-12-31", "2025-12-31")
+    text = (
+        "The Russell 2000 returned 11.3 % in 2025 on a price basis, or 12.7 % including "
+        "dividends through IWM. The Russell 2000 returned 12.7 % in 2025, including dividends."
+    )
+    price, vehicle, dividends = check_article(text, store, day).verdicts
+    assert price.computed == pytest.approx(rut, abs=1e-6) and price.verdict == "supported"
+    assert [s.symbol for s in vehicle.claim.subjects] == ["IWM"]
+    assert vehicle.computed == pytest.approx(iwm, abs=1e-6) and vehicle.verdict == "supported"
+    # no fund named: the index has no dividends, so its ETF's total return, named as such
+    assert dividends.computed == pytest.approx(iwm, abs=1e-6)
+    assert dividends.verdict == "supported" and "IWM, total return" in dividends.definition
 
 
 def test_last_week_on_a_friday_also_reads_the_week_just_ended(store: Any, prices: Any) -> None:

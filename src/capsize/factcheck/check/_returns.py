@@ -127,9 +127,9 @@ def _week_to_article_day(
 _FRIDAY = 4
 
 
-def _price_first(opts: list[_Option]) -> list[_Option]:
-    """Put the first price return (the subject's own, else its proxy's) first."""
-    at = next((i for i, o in enumerate(opts) if _BASIS_WORDS["price"] in o[1]), 0)
+def _basis_first(opts: list[_Option], basis: str) -> list[_Option]:
+    """Put the first return on ``basis`` (the subject's own, else its proxy's) first."""
+    at = next((i for i, o in enumerate(opts) if _BASIS_WORDS[basis] in o[1]), 0)
     return [opts[at], *opts[:at], *opts[at + 1 :]]
 
 
@@ -138,13 +138,15 @@ def check_return(ctx: CheckContext, claim: Claim) -> Measured:
 
     A claim worded as a price return ("share price", "excluding dividends") takes the price
     return first: the subject's own, else its index counterpart's when the data holds no
-    raw closes of the subject.
+    raw closes of the subject. A claim worded as including dividends takes the total return
+    first: an index's is its ETF counterpart's (the index level has no dividends).
     """
     sym = subject(claim).symbol
     res = _change(ctx, claim, sym)
     opts = [*_options(res, sym), *_proxy(ctx, claim, sym)]
-    if claim.options.get("basis") == "price":
-        opts = _price_first(opts)
+    basis = claim.options.get("basis")
+    if basis in _BASIS_WORDS:
+        opts = _basis_first(opts, str(basis))
     unit = claim.claimed.unit if claim.claimed is not None else "%"
     value, definition, fig = opts[0]
     others = opts[1:]

@@ -11,8 +11,10 @@ by +5 pp); distances from a high and drawdowns are negative percents.
 ==================  =================================================================
 kind                options
 ==================  =================================================================
-return              ``basis``: "price" when the article says so ("share price",
-                    "excluding dividends", "price return", "in price terms")
+return              ``basis``: "price" or "total" when the figure's own words say so
+                    ("on a price basis", "excluding dividends"; "including dividends");
+                    a fund named as the figure's vehicle ("through IWM") is the subject
+                    (:mod:`._vehicle`)
 record_high         ``basis``: "close" or "intraday"; ``measure``: "count" for "57
                     record closes" (claimed unit "count")
 level               ``level_kind``: "close", "intraday", "support", "resistance" or
@@ -51,6 +53,7 @@ from capsize.factcheck.extract._kinds import (
 from capsize.factcheck.extract._subjects import SubjectHit, find_subjects, level_symbol
 from capsize.factcheck.extract._text import Sentence, sentences
 from capsize.factcheck.extract._values import Value, find_values, negate
+from capsize.factcheck.extract._vehicle import figure_basis, stretches, vehicle
 
 __all__ = ["extract_claims"]
 
@@ -67,12 +70,12 @@ _CLAUSE_BREAK = re.compile(
     r"against)\s+(?=[^;]*\d))"
     r"|,\s+(?:and|with)\s+(?=[^;]*\d)"
     rf"|\s+and\s+(?=(?:then\s+)?(?:has\s+|have\s+|had\s+|is\s+|are\s+|was\s+)?{_VERBS}\b)"
-    r"|,\s+(?=(?:finally\s+|still\s+|again\s+)?\w+ing\b)"
+    r"|,\s+(?!(?:in|ex)cluding dividends\b)(?=(?:finally\s+|still\s+|again\s+)?\w+ing\b)"
     r"|,\s+(?=(?:powered|driven|led|helped|boosted|fueled|fuelled|weighed|dragged|pushed|lifted|"
     r"hurt|held back|set|reached|hit|posted|marked)\b)"
     r"|\s+[—–]\s+(?=\w+ing\b)"
     r"|,\s+(?=(?:its|their)\b)"
-    r"|,\s+as\s+(?!much|many|well|fast|far|of\b)"
+    r"|,\s+as\s+(?!much|many|well|fast|far|of\b|measured by\b|tracked by\b)"
     r"|,\s+(?=(?:far|well|down|up|off)\s+from\b)"
     r"|(?P<lend>,\s+(?=(?:up|down)\s+[^;,]*\d))|,\s+(?=to\s+[^;,]*\d)"
     r"|,?\s+(?P<seq>after|before)\s+(?=\w+ing\b[^;]*\d)",
@@ -473,17 +476,23 @@ def _return(rule: KindRule, p: _Piece) -> list[Claim]:
         pairs = [(s, values[0]) for s in _listed_before(p, values[0])]
     else:
         pairs = [(_nearest_subject(p, v), v) for v in values]
-    out = [_claim(p, "return", (s,), _claimed(_signed(p, v), "%")) for s, v in pairs]
-    if _PRICE_WORDS.search(p.text):  # the article says price return
-        return [replace(c, options={**c.options, "basis": "price"}) for c in out]
-    return out
+    out = [_measured_return(p, s, v) for s, v in pairs]
+    return list({(c.subjects, c.claimed): c for c in out}.values())  # a vehicle named twice
 
 
-_PRICE_WORDS = re.compile(
-    r"\bshare price\b|\bexcluding dividends\b|\bex-dividends?\b|\bwithout dividends\b|"
-    r"\bprice return\b|\bin price terms\b|\bprice[- ]only\b",
-    re.I,
-)
+def _measured_return(p: _Piece, s: Subject, v: Value) -> Claim:
+    """Return the claim of one stated return, measured as its own words say (:mod:`._vehicle`).
+
+    A fund named as the figure's vehicle ("12.7 % including dividends through IWM") is the
+    subject; ``basis`` is "price" or "total" when the figure's words name one.
+    """
+    spans = [(x.start, x.end) for x in p.values]
+    stretch = stretches(spans, len(p.text))[spans.index((v.start, v.end))]
+    hits = [SubjectHit(subj, at, at + len(subj.phrase)) for subj, at in p.subjects if at >= 0]
+    fund = vehicle(p.text, hits, stretch, s)
+    claim = _claim(p, "return", (fund or s,), _claimed(_signed(p, v), "%"))
+    basis = figure_basis(p.text, stretch)
+    return replace(claim, options={"basis": basis}) if basis else claim
 
 
 _Builder = Callable[[KindRule, _Piece], list[Claim]]
@@ -530,14 +539,14 @@ def _claims_of(p: _Piece, previous: Kind | None = None, contrast: bool = False) 
 
 
 _GENERIC = frozenset({"return", "level", "relative_return"})
-_PRICE_WORDS = re.compile(
+_LEVEL_WORDS = re.compile(
     r"\b(?:price|closed|close|traded|held|stood|finished|ended|settled)\b", re.I
 )
 
 
 def _generic(kind: str, text: str) -> bool:
     """Return True when a clause's kind comes from no words of its own ("19 % for ...")."""
-    return kind in _GENERIC and not (kind == "level" and _PRICE_WORDS.search(text))
+    return kind in _GENERIC and not (kind == "level" and _LEVEL_WORDS.search(text))
 
 
 def _with_change(first: Claim, p: _Piece) -> list[Claim]:
