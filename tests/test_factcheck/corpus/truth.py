@@ -109,12 +109,31 @@ def m_return(e: Any, day: dt.date) -> Measure:
     return Measure(main, tuple(alts))
 
 
+def _like_pairs(a: str, b: str) -> list[tuple[str, str]]:
+    """Pairs compared like with like, best first, then the pair as written.
+
+    An ETF's close includes dividends (total return), an index level does not (price
+    return). An ETF against an index (IWM vs ^GSPC) is compared through the index's ETF
+    twin (IWM vs SPY, total return), else the ETF's index twin (^RUT vs ^GSPC, price return);
+    the mixed pair as written is only another definition.
+    """
+    if a not in TWIN or b not in TWIN or a.startswith("^") == b.startswith("^"):
+        return [(a, b)]
+    ea, eb = (TWIN[s] if s.startswith("^") else s for s in (a, b))
+    ia, ib = (s if s.startswith("^") else TWIN[s] for s in (a, b))
+    return [(ea, eb), (ia, ib), (a, b)]
+
+
 def m_relative(e: Any, day: dt.date) -> Measure:
     start, end = _window(e, day)
-    a, b = (pct(s, start, end) for s in e.symbols[:2])
-    if e.unit == "x":
-        return Measure(a / b)
-    return Measure(a - b)
+    spreads = []
+    for x, y in _like_pairs(*e.symbols[:2]):
+        with contextlib.suppress(LookupError):
+            ra, rb = pct(x, start, end), pct(y, start, end)
+            spreads.append(ra / rb if e.unit == "x" else ra - rb)
+    if not spreads:
+        raise LookupError(e.symbols)
+    return Measure(spreads[0], tuple(spreads[1:]))
 
 
 def m_level(e: Any, day: dt.date) -> Measure:
