@@ -5,8 +5,9 @@ concepts, one module each: ``_text`` (plain, Markdown and HTML articles as text 
 offsets; sentences), ``_calendar`` (month and number words, date arithmetic), ``_dates``
 (the article's date; windows resolved from it), ``_subjects`` (phrases mapped to symbols,
 the mapping stated), ``_values`` (numbers with units, precision and hedges as ranges),
-``_kinds`` (which measure a clause states; direction words) and ``_claims`` (clauses to
-claims, the options each kind sets).
+``_kinds`` (which measure a clause states; direction words), ``_vehicle`` (a stated
+return's basis and the fund named as its vehicle) and ``_claims`` (clauses to claims, the
+options each kind sets).
 
 Examples
 --------
