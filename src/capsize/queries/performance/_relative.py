@@ -441,8 +441,36 @@ def _ratio_figs(
     fast = ratio.rolling(RS_FAST, min_periods=RS_FAST).mean()
     slow = ratio.rolling(RS_SLOW, min_periods=RS_SLOW).mean()
     end = pd.Timestamp(ratio.index[-1])
+    _ratio_change_figs(fs, pr, ratio, ((RS_FAST, fast), (RS_SLOW, slow)))
+    above = _cross_figs(
+        fs,
+        pr,
+        ratio,
+        "ratio.cross200",
+        ratio - slow,
+        (f"the {a}/{b} ratio crossed its 200-day average", "ratio - MA200"),
+        "ratio vs its 200-day average",
+    )
+    ma_above = _cross_figs(
+        fs,
+        pr,
+        ratio,
+        "ma.cross",
+        fast - slow,
+        (f"the 50-day average of {a}/{b} crossed its 200-day", "MA50 - MA200"),
+        "50-day vs 200-day average",
+    )
+    return above, ma_above, _chart(ratio, fast, slow, end, pr)
+
+
+def _ratio_change_figs(
+    fs: FigureSet, pr: _Pair, ratio: pd.Series, averages: tuple[tuple[int, pd.Series], ...]
+) -> None:
+    """Register the ratio against each of its moving ``averages`` and its 3-month change."""
+    a, b = pr.symbols
+    end = pd.Timestamp(ratio.index[-1])
     src, syms = pr.source, pr.symbols
-    for n, ma in ((RS_FAST, fast), (RS_SLOW, slow)):
+    for n, ma in averages:
         last = ma.iloc[-1]
         number_figure(
             fs,
@@ -469,63 +497,61 @@ def _ratio_figs(
         formula="ratio_end / ratio_3M_ago - 1",
         why="less than 3 months of common data",
     )
+
+
+def _cross_figs(
+    fs: FigureSet,
+    pr: _Pair,
+    ratio: pd.Series,
+    key: str,
+    diff: pd.Series,
+    what: tuple[str, str],
+    side_label: str,
+) -> bool | None:
+    """Register the last crossover of ``diff`` (sessions since, date, side now); return the side.
+
+    ``what`` is the crossover in words and the difference's name in the formula.
+    """
+    src, syms = pr.source, pr.symbols
+    end = pd.Timestamp(ratio.index[-1])
     whole = span(ratio.index[0], end)
-    above = ma_above = None
-    for key, diff, what, why in (
-        (
-            "ratio.cross200",
-            ratio - slow,
-            f"the {a}/{b} ratio crossed its 200-day average",
-            "no crossover in the data",
-        ),
-        (
-            "ma.cross",
-            fast - slow,
-            f"the 50-day average of {a}/{b} crossed its 200-day",
-            "no crossover in the data",
-        ),
-    ):
-        when, since, side = _last_cross(diff)
-        formula = f"sessions after the last sign change of {'ratio - MA200' if key.startswith('ratio') else 'MA50 - MA200'} of the ratio"
-        number_figure(
-            fs,
-            f"{key}.sessions",
-            since,
-            "sessions",
-            f"trading days since {what}",
-            source=src,
-            symbols=syms,
-            window=whole,
-            formula=formula,
-            why=why,
-        )
-        date_figure(
-            fs,
-            f"{key}.date",
-            when,
-            f"date {what}",
-            source=src,
-            symbols=syms,
-            window=whole,
-            formula="first date on the new side",
-            why=why,
-        )
-        fs.add(
-            f"{key}.side",
-            None,
-            "text",
-            f"side now: {'ratio vs its 200-day average' if key.startswith('ratio') else '50-day vs 200-day average'}",
-            source=src,
-            symbols=syms,
-            window=f"{end:%Y-%m-%d}",
-            formula="above when the difference is > 0",
-            note="n/a" if side is None else ("above" if side else "below"),
-        )
-        if key.startswith("ratio"):
-            above = side
-        else:
-            ma_above = side
-    return above, ma_above, _chart(ratio, fast, slow, end, pr)
+    why = "no crossover in the data"
+    when, since, side = _last_cross(diff)
+    number_figure(
+        fs,
+        f"{key}.sessions",
+        since,
+        "sessions",
+        f"trading days since {what[0]}",
+        source=src,
+        symbols=syms,
+        window=whole,
+        formula=f"sessions after the last sign change of {what[1]} of the ratio",
+        why=why,
+    )
+    date_figure(
+        fs,
+        f"{key}.date",
+        when,
+        f"date {what[0]}",
+        source=src,
+        symbols=syms,
+        window=whole,
+        formula="first date on the new side",
+        why=why,
+    )
+    fs.add(
+        f"{key}.side",
+        None,
+        "text",
+        f"side now: {side_label}",
+        source=src,
+        symbols=syms,
+        window=f"{end:%Y-%m-%d}",
+        formula="above when the difference is > 0",
+        note="n/a" if side is None else ("above" if side else "below"),
+    )
+    return side
 
 
 def _chart(
