@@ -2,7 +2,8 @@
 
 The expected verdict of each claim is computed from the shared CSV files with pandas
 (``corpus/truth.py``, which does not import capsize) and listed in ``corpus/verdicts.toml``;
-capsize's verdicts must agree on at least 90 % of the claims extracted as expected.
+capsize's verdicts must agree on at least 98 % of the claims extracted as expected (the issue
+asked for 90 %; 100 % (189/189) is measured, so the bar guards against regressions).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def test_verdict_accuracy_on_the_corpus_articles(store: Any, shared_data: Path) 
     assert len(cases) >= 12
     score = truth.score_verdicts(store, corpus, cases)
     assert score.expected >= 150 and score.matched >= 0.9 * score.expected
-    assert score.accuracy >= 0.9, "\n".join(score.disagreements)
+    assert score.accuracy >= 0.98, "\n".join(score.disagreements)
     # the expected verdicts mix every outcome (true, off by definition, stale, false, missing)
     kinds = {truth.verdict(e, c.date)[0] for c in cases for e in c.expected}
     assert kinds == {"supported", "close", "contradicted", "not checkable"}

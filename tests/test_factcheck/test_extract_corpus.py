@@ -1,5 +1,6 @@
 """Extraction on the corpus: every sentence's claims, the non-claims, the articles, and the
-recall and precision figures (>= 0.9 each)."""
+recall and precision figures (>= 0.95 each: the issue asked for 0.9, 0.978 is measured, so the
+bar guards against regressions)."""
 
 from __future__ import annotations
 
@@ -85,5 +86,5 @@ def test_recall_and_precision_on_the_corpus() -> None:
     expected = sentences.expected + articles.expected
     found = sentences.matched_expected + articles.matched_expected
     extracted = sentences.extracted + sentences_no.extracted + articles.extracted
-    assert found / expected >= 0.9, sentences.misses + articles.misses
-    assert found / extracted >= 0.9, sentences.extras + sentences_no.extras + articles.extras
+    assert found / expected >= 0.95, sentences.misses + articles.misses
+    assert found / extracted >= 0.95, sentences.extras + sentences_no.extras + articles.extras
