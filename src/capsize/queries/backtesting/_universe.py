@@ -200,8 +200,8 @@ def _french(s: Session, u: Universe) -> LegSet:
             "Formed on ME file (capsize data import)"
         )
     pit = F.mask_missing_codes(F.point_in_time(raw[cols], s.requested, _PUBLICATION))
-    frame = (pit / 100.0).set_axis([u.small, u.large], axis=1)
-    ok = frame.notna().all(axis=1).to_numpy()
+    frame = pd.DataFrame(pit.to_numpy() / 100.0, index=pit.index, columns=[u.small, u.large])
+    ok = np.isfinite(frame.to_numpy()).all(axis=1)
     if ok.sum() < 2:
         raise DataNotFound(
             f"fewer than two months of {u.small} and {u.large} ({dataset}) published by "
