@@ -60,6 +60,8 @@ UNSIGNED: tuple[str, ...] = (
     "exposure",
     "turnover",
     "deflated_sharpe",
+    "reality_check",
+    "spa",
     "n_months",
     "oos_percentile",
 )
