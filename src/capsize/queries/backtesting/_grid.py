@@ -369,8 +369,8 @@ def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None) -> None:
     ):  # fmt: skip
         ctx.fs.add(
             fid, value, "fraction",
-            f"{words}: p-value that the best of {n:,} configurations beats buy and hold of "
-            f"{large} only by luck",
+            f"{words}: p-value that the highest mean return above buy and hold of {large} "
+            f"among {n:,} configurations is luck",
             source=ctx.source, symbols=ctx.symbols, window=ctx.window,
             formula=f"{words} ({cite}) on mean excess returns over {large}; {how}", note=why,
         )  # fmt: skip
@@ -486,9 +486,10 @@ def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, 
         "beats the best one expected by luck from this many trials of no skill; it tests a "
         f"Sharpe ratio above zero, not above buy and hold: compare best.sharpe with "
         f"{large}.sharpe and {small}.sharpe over the same window.",
-        f"Reality check (White, 2000) and SPA test (Hansen, 2005): p-values that the best "
-        f"configuration beats buy and hold of {large} only by luck, allowing for the {n:,} "
-        "configurations tried; small (below 0.05) means an edge beyond data snooping.",
+        f"Reality check (White, 2000) and SPA test (Hansen, 2005): p-values that the highest "
+        f"mean return above buy and hold of {large} among the {n:,} configurations is luck; "
+        "small (below 0.05) means an edge beyond data snooping. They test mean returns, not "
+        "risk: a bigger small-cap weight earns the size premium with more risk.",
         f"Every configuration's statistics cover {window}; positions evolve from "
         f"{iso(g.legs.returns.index[0])} (warm-ups included).",
         legs_note(g.u),
