@@ -156,9 +156,15 @@ def _answers(s: Any) -> list[dict[str, Any]]:
     return [
         backtest(s, universe="french", strategy="sleeve", weight=0.3, rebalance="Q").to_dict(),
         backtest(
-            s, universe="french", small="Q1", large="Q5", weighting="ew", strategy="rotation",
-            signal="rs_ma12", lag=2,
-        ).to_dict(),  # fmt: skip
+            s,
+            universe="french",
+            small="Q1",
+            large="Q5",
+            weighting="ew",
+            strategy="rotation",
+            signal="rs_ma12",
+            lag=2,
+        ).to_dict(),
         backtest_grid(
             s, universe="french", strategy="rotation", signal=["rs_cross1_12", "rs_cross6_24"]
         ).to_dict(),
