@@ -319,10 +319,11 @@ def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
 
 
 def _rotation_or_sleeve(
-    ctx: _Ctx, run: bt.BacktestRun, legs: Legs
+    ctx: _Ctx, run: bt.BacktestRun, legs: Legs, intervals: bool
 ) -> tuple[list[SeriesData], list[TableData]]:
     _stat_figures(ctx, "", bt.stats(run), tuple(STAT_UNITS))
-    _intervals(ctx, run.returns)
+    if intervals:
+        _intervals(ctx, run.returns)
     rets = {"strategy": run.returns}
     bench: dict[str, pd.Series] = {}
     for leg in legs.names:
@@ -396,6 +397,7 @@ def backtest(
     small: str | None = None,
     large: str | None = None,
     weighting: str | None = None,
+    intervals: bool = True,
     **params: object,
 ) -> BacktestResult:
     """Answer "would this strategy have paid?" on IWM and SPY, from data available by ``as_of``.
@@ -421,6 +423,9 @@ def backtest(
         default ``ME1`` and ``ME10``. Refused with ``universe="etf"``.
     weighting : {"vw", "ew"}, optional
         French portfolios value- (default) or equal-weighted.
+    intervals : bool, default True
+        Compute the bootstrap intervals (``cagr.low`` ...); False skips them (cheaper,
+        for a summary line).
     **params
         The strategy's parameters (:data:`~capsize.queries.backtesting.PARAMS`; an unknown
         or misplaced name raises, it is never ignored).
@@ -450,7 +455,7 @@ def backtest(
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
     else:
-        series, tables = _rotation_or_sleeve(ctx, run, legs)
+        series, tables = _rotation_or_sleeve(ctx, run, legs, intervals)
     notes = [f"Strategy: {ctx.formula}.", legs_note(u)]
     if p.get("signal") in CARD_SIGNALS:
         notes.append(
