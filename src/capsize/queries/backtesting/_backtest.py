@@ -371,6 +371,16 @@ def _signal_sources(s: Session, signal: str | None, ls: LegSet) -> tuple[str, tu
     return join_sources(prices, h.sources.get(signal, "")), syms
 
 
+def _run_notes(ctx: _Ctx, u: Universe, p: dict[str, Any]) -> tuple[str, ...]:
+    notes = [f"Strategy: {ctx.formula}.", legs_note(u)]
+    if p.get("signal") in CARD_SIGNALS:
+        notes.append(
+            f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
+            "only with data dated on or before it (French data lagged by their publication)."
+        )
+    return tuple(notes)
+
+
 def legs_note(u: Universe) -> str:
     """Say what the legs are and when a trade happens, in one sentence."""
     if not u.monthly:
@@ -388,18 +398,11 @@ def legs_note(u: Universe) -> str:
 
 
 def backtest(
-    source: Store | Session,
-    as_of: object | None = None,
-    *,
-    strategy: str = "rotation",
-    start: object | None = None,
-    universe: str = "etf",
-    small: str | None = None,
-    large: str | None = None,
-    weighting: str | None = None,
-    intervals: bool = True,
+    source: Store | Session, as_of: object | None = None, *, strategy: str = "rotation",
+    start: object | None = None, universe: str = "etf", small: str | None = None,
+    large: str | None = None, weighting: str | None = None, intervals: bool = True,
     **params: object,
-) -> BacktestResult:
+) -> BacktestResult:  # fmt: skip
     """Answer "would this strategy have paid?" on IWM and SPY, from data available by ``as_of``.
 
     With ``universe="french"`` the legs are two Ken French size portfolios, monthly
@@ -446,33 +449,19 @@ def backtest(
     p = resolve_params(strategy, params)
     first = parse_as_of(start, "start")
     ls = universe_legs(s, u)
-    day = ls.day
     legs = leg_returns(s, strategy, p, first, u)
     src, syms = _signal_sources(s, p.get("signal"), ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
-    ctx = _Ctx(FigureSet(day), src, syms, window, describe(strategy, p, u), ls)
+    ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls)
     run = run_strategy(strategy, p, legs)
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
     else:
         series, tables = _rotation_or_sleeve(ctx, run, legs, intervals)
-    notes = [f"Strategy: {ctx.formula}.", legs_note(u)]
-    if p.get("signal") in CARD_SIGNALS:
-        notes.append(
-            f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
-            "only with data dated on or before it (French data lagged by their publication)."
-        )
     return BacktestResult(
-        query="backtest",
-        as_of=day,
-        requested_as_of=s.requested,
+        query="backtest", as_of=ls.day, requested_as_of=s.requested,
         params={"strategy": strategy, "start": iso(first), **u.settings(), **p},
-        figures=ctx.fs.mapping(),
-        tables=tuple(tables),
-        series=tuple(series),
-        notes=tuple(notes),
-        sources=tuple(src.split("; ")),
-        strategy=strategy,
-        description=ctx.formula,
-        legs=(u.small, u.large),
-    )
+        figures=ctx.fs.mapping(), tables=tuple(tables), series=tuple(series),
+        notes=_run_notes(ctx, u, p), sources=tuple(src.split("; ")), strategy=strategy,
+        description=ctx.formula, legs=(u.small, u.large),
+    )  # fmt: skip

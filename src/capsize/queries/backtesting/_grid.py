@@ -496,6 +496,18 @@ def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, 
     )
 
 
+def _figures(
+    ctx: _Ctx, g: _Grid, frame: pd.DataFrame, best: tuple[int, bt.DeflatedSharpe, str],
+    first: pd.Timestamp,
+) -> bt.RealityCheck | None:  # fmt: skip
+    """Add the best cell's, the reality check's and the legs' figures; return the check."""
+    _best_figures(ctx, frame, *best)
+    rc = _reality(g, first)
+    _reality_figures(ctx, g, rc)
+    _leg_figures(ctx, g, first)
+    return rc
+
+
 def _tables(
     ctx: _Ctx, g: _Grid, frame: pd.DataFrame, first: pd.Timestamp,
     walk_forward: tuple[float, float] | None,
@@ -510,19 +522,12 @@ def _tables(
 
 
 def backtest_grid(
-    source: Store | Session,
-    as_of: object | None = None,
-    *,
-    strategy: str = "sleeve",
-    start: object | None = None,
-    progress: Progress | None = None,
-    walk_forward: tuple[float, float] | None = None,
-    universe: str = "etf",
-    small: str | None = None,
-    large: str | None = None,
-    weighting: str | None = None,
+    source: Store | Session, as_of: object | None = None, *, strategy: str = "sleeve",
+    start: object | None = None, progress: Progress | None = None,
+    walk_forward: tuple[float, float] | None = None, universe: str = "etf",
+    small: str | None = None, large: str | None = None, weighting: str | None = None,
     **grid: object,
-) -> GridResult:
+) -> GridResult:  # fmt: skip
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
 
     Parameters
@@ -533,14 +538,12 @@ def backtest_grid(
         Use only data dated on or before it; default the latest close of the legs.
     strategy : {"rotation", "sleeve", "dca"}
     start : date-like, optional
-        First period of the statistics (default: the first period every
-        configuration's signal exists).
+        First period of the statistics (default: the first all configurations can trade).
     progress : callable, optional
         ``progress(done, total)`` after each configuration (once for a one-pass sweep).
     walk_forward : (float, float), optional
-        ``(train, test)`` in years: in each fold choose the best configuration (Sharpe)
-        over ``train`` years and hold it over the next ``test`` years (table
-        ``walk_forward``, figures ``wf.*``). Needs at least one grid axis.
+        ``(train, test)`` years: per fold, the best configuration (Sharpe) over ``train``
+        held over the next ``test`` (table ``walk_forward``, figures ``wf.*``).
     universe, small, large, weighting
         The legs, as in :func:`~capsize.queries.backtesting.backtest` (default IWM/SPY
         daily; ``universe="french"``: Ken French size portfolios monthly from 1926).
@@ -554,9 +557,8 @@ def backtest_grid(
     Raises
     ------
     InputError
-        For an unknown strategy, universe or parameter, a bad value, an empty or
-        repeated axis value, or more than
-        :data:`~capsize.queries.backtesting.MAX_CONFIGS` configurations.
+        For an unknown strategy, universe or parameter, a bad, empty or repeated axis
+        value, or more than :data:`~capsize.queries.backtesting.MAX_CONFIGS` configurations.
     DataNotFound
         When the store has no closes (or French months) of the legs by ``as_of``.
     """
@@ -565,33 +567,16 @@ def backtest_grid(
     g, first = _prepare(s, strategy, dict(grid), u, start)
     frame, engine = _run_grid(g, (first, None), progress)
     best_i, dsr = _best(g, frame, first)
-    rc = _reality(g, first)
-    window = f"{iso(first)}..{iso(g.ls.day)}"
-    ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, window, g.ls.names)
+    ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
     what = describe(g.strategy, g.configs[best_i], u)
-    _best_figures(ctx, frame, best_i, dsr, what)
-    _reality_figures(ctx, g, rc)
-    _leg_figures(ctx, g, first)
-    tables = _tables(ctx, g, frame, first, walk_forward)
+    rc = _figures(ctx, g, frame, (best_i, dsr, what), first)
+    wf = None if walk_forward is None else list(walk_forward)
     return GridResult(
-        query="backtest_grid",
-        as_of=g.ls.day,
-        requested_as_of=s.requested,
-        params={
-            "strategy": g.strategy,
-            "start": iso(first),
-            "walk_forward": None if walk_forward is None else list(walk_forward),
-            **u.settings(),
-            **dict(grid.items()),
-        },
-        figures=ctx.fs.mapping(),
-        tables=tables,
-        notes=_notes(g, len(frame), engine, what, window),
-        sources=tuple(g.ls.source.split("; ")),
-        frame=frame,
-        axes=g.axes,
-        best=dict(g.configs[best_i]),
-        engine=engine,
-        legs=g.ls.names,
+        query="backtest_grid", as_of=g.ls.day, requested_as_of=s.requested,
+        params={"strategy": g.strategy, "start": iso(first), "walk_forward": wf, **u.settings(),
+                **dict(grid.items())},
+        figures=ctx.fs.mapping(), tables=_tables(ctx, g, frame, first, walk_forward),
+        notes=_notes(g, len(frame), engine, what, ctx.window), sources=tuple(g.ls.source.split("; ")),
+        frame=frame, axes=g.axes, best=dict(g.configs[best_i]), engine=engine, legs=g.ls.names,
         reality=rc,
-    )
+    )  # fmt: skip
