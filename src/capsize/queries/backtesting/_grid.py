@@ -570,13 +570,13 @@ def backtest_grid(
     ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
     what = describe(g.strategy, g.configs[best_i], u)
     rc = _figures(ctx, g, frame, (best_i, dsr, what), first)
-    wf = None if walk_forward is None else list(walk_forward)
+    tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
     return GridResult(
         query="backtest_grid", as_of=g.ls.day, requested_as_of=s.requested,
-        params={"strategy": g.strategy, "start": iso(first), "walk_forward": wf, **u.settings(),
-                **dict(grid.items())},
-        figures=ctx.fs.mapping(), tables=_tables(ctx, g, frame, first, walk_forward),
+        params={"strategy": g.strategy, "start": iso(first),
+                "walk_forward": None if walk_forward is None else list(walk_forward),
+                **u.settings(), **dict(grid.items())},
+        figures=ctx.fs.mapping(), tables=tables, frame=frame, axes=g.axes, engine=engine,
         notes=_notes(g, len(frame), engine, what, ctx.window), sources=tuple(g.ls.source.split("; ")),
-        frame=frame, axes=g.axes, best=dict(g.configs[best_i]), engine=engine, legs=g.ls.names,
-        reality=rc,
+        best=dict(g.configs[best_i]), legs=g.ls.names, reality=rc,
     )  # fmt: skip
