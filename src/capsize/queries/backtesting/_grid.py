@@ -348,7 +348,7 @@ def _reality(g: _Grid, first: pd.Timestamp) -> bt.RealityCheck | None:
     )
 
 
-def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None) -> None:
+def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: bool) -> None:
     large = g.ls.names[1]
     n = len(g.configs)
     why = (
@@ -356,6 +356,8 @@ def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None) -> None:
         if rc is not None
         else f"not computed: {n:,} configurations, more than {REALITY_MAX_CONFIGS:,} (each "
         "needs its own return series); narrow the grid"
+        if asked
+        else "not computed: reality_check=False"
     )
     how = (
         f"stationary block bootstrap of the {n:,} configurations' net returns minus {large}'s, "
@@ -498,12 +500,16 @@ def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, 
 
 def _figures(
     ctx: _Ctx, g: _Grid, frame: pd.DataFrame, best: tuple[int, bt.DeflatedSharpe, str],
-    first: pd.Timestamp,
+    check: tuple[pd.Timestamp, bool],
 ) -> bt.RealityCheck | None:  # fmt: skip
-    """Add the best cell's, the reality check's and the legs' figures; return the check."""
+    """Add the best cell's, the reality check's and the legs' figures.
+
+    ``check``: the first period of the statistics, and whether the test is asked.
+    """
+    first, asked = check
     _best_figures(ctx, frame, *best)
-    rc = _reality(g, first)
-    _reality_figures(ctx, g, rc)
+    rc = _reality(g, first) if asked else None
+    _reality_figures(ctx, g, rc, asked)
     _leg_figures(ctx, g, first)
     return rc
 
@@ -526,14 +532,13 @@ def backtest_grid(
     start: object | None = None, progress: Progress | None = None,
     walk_forward: tuple[float, float] | None = None, universe: str = "etf",
     small: str | None = None, large: str | None = None, weighting: str | None = None,
-    **grid: object,
+    reality_check: bool = True, **grid: object,
 ) -> GridResult:  # fmt: skip
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
 
     Parameters
     ----------
     source : Store or Session
-        The store, or a read session.
     as_of : date-like, optional
         Use only data dated on or before it; default the latest close of the legs.
     strategy : {"rotation", "sleeve", "dca"}
@@ -547,6 +552,8 @@ def backtest_grid(
     universe, small, large, weighting
         The legs, as in :func:`~capsize.queries.backtesting.backtest` (default IWM/SPY
         daily; ``universe="french"``: Ken French size portfolios monthly from 1926).
+    reality_check : bool, default True
+        Run White's and Hansen's tests (one single run per configuration; False skips).
     **grid
         Parameters (:data:`~capsize.queries.backtesting.PARAMS`); a list is a grid axis.
 
@@ -557,8 +564,7 @@ def backtest_grid(
     Raises
     ------
     InputError
-        For an unknown strategy, universe or parameter, a bad, empty or repeated axis
-        value, or more than :data:`~capsize.queries.backtesting.MAX_CONFIGS` configurations.
+        For a bad strategy, universe, parameter or axis, or above ``MAX_CONFIGS`` configurations.
     DataNotFound
         When the store has no closes (or French months) of the legs by ``as_of``.
     """
@@ -569,7 +575,7 @@ def backtest_grid(
     best_i, dsr = _best(g, frame, first)
     ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
     what = describe(g.strategy, g.configs[best_i], u)
-    rc = _figures(ctx, g, frame, (best_i, dsr, what), first)
+    rc = _figures(ctx, g, frame, (best_i, dsr, what), (first, reality_check))
     tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
     return GridResult(
         query="backtest_grid", as_of=g.ls.day, requested_as_of=s.requested,
