@@ -51,6 +51,23 @@ def test_run_json_equals_the_api(store_home: Path) -> None:
     assert cli["figures"]["exposure"]["value"] == pytest.approx(0.3, abs=0.05)
 
 
+def test_french_run_json_equals_the_api_and_grid_text_shows_the_reality_check(
+    store_home: Path,
+) -> None:
+    args = ("--universe", "french", "--small", "Q1", "--large", "Q5", "--strategy", "sleeve")
+    cli = _json(store_home, "run", *args, "--weight", "0.2", "--as-of", "2024-12-31")
+    api = _api(
+        store_home, "backtest", as_of="2024-12-31", universe="french", small="Q1", large="Q5",
+        strategy="sleeve", weight=0.2,
+    )  # fmt: skip
+    assert cli == api
+    assert cli["as_of"] == "2024-10-31" and "Q5.cagr" in cli["figures"]
+    res = _invoke(store_home, "run", *args, "--weight", "0,0.2", "--rebalance", "A,none")
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.stdout.splitlines() if "reality check p =" in x)
+    assert "buy and hold of Q5" in line and "SPA p = 0." in line
+
+
 def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
     grid = tmp_path / "grid.toml"
     grid.write_text(
@@ -113,6 +130,8 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (b'strategy = "sleeve"\n# caf\xe9\n', (), "is not UTF-8 text (byte 0xe9"),
         (b"\xff", (), "is not UTF-8 text (byte 0xff at offset 0)"),
         (None, ("--threshold", "0", "--walk-forward", "5,1"), "--walk-forward needs a grid"),
+        (None, ("--large", "ME10"), "add --universe french"),
+        (None, ("--universe", "french", "--small", "ME0"), "'ME0' is not a French size"),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(

@@ -37,7 +37,7 @@ def test_one_row_per_card_signal_with_adopted_figures(built: Any) -> None:
 
     section, record, book = built
     assert section.available and section.title == "Do the signals work?"
-    (table,) = section.tables
+    table = section.tables[0]
     assert [row[0] for row in table.rows] == list(CARD_SIGNALS.values())
     for row in table.rows:
         assert len(row) == len(table.columns)
@@ -63,3 +63,17 @@ def test_verdict_names_the_signals_that_do_not_work(built: Any) -> None:
         assert shown == r.verdict or shown.startswith("untested: no history")
     not_working = [k for k, v in verdicts.items() if v != "works"]
     assert not_working and all(k in lead for k in not_working)
+
+
+def test_long_history_line_adopts_the_french_backtest(built: Any) -> None:
+    section, _, book = built
+    long = section.tables[1]
+    assert long.columns[0] == "Since 1926" and len(long.rows) == 1
+    (row,) = long.rows
+    assert "ME1" in row[0] and "ME10" in row[0]
+    assert "1926-07 to 2019-10" in long.caption  # published two months after the month end
+    ids = {f.id for f in book.all()}
+    for k in ("cagr", "sharpe", "max_drawdown", "ME10.cagr", "ME10.sharpe"):
+        assert f"signals.french_sleeve.{k}" in ids
+    cagr = section.figures["signals.french_sleeve.cagr"]
+    assert cagr.formatted.endswith("%") and "Portfolios_Formed_on_ME_VW" in cagr.provenance.source

@@ -32,9 +32,19 @@ from capsize.errors import InputError
 if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
-__all__ = ["deflated_text", "format_cell", "grid_rows", "parse_option", "read_config", "register"]
+__all__ = [
+    "deflated_text",
+    "format_cell",
+    "grid_rows",
+    "p_value_text",
+    "parse_option",
+    "read_config",
+    "register",
+]
 
-_SETTINGS = ("strategy", "start", "as_of", "walk_forward")
+_SETTINGS = (
+    "strategy", "start", "as_of", "walk_forward", "universe", "small", "large", "weighting",
+)  # fmt: skip
 """Keys of a config file that are not grid parameters."""
 
 
@@ -133,19 +143,18 @@ def _print_run(r: QueryResult) -> None:
     from capsize.queries.backtesting import STAT_UNITS
 
     console.print(f"[bold]{escape_markup(getattr(r, 'description', ''))}[/]", highlight=False)
+    legs = getattr(r, "legs", ("IWM", "SPY"))
+    monthly = r.params.get("universe") == "french"
     rows = []
     for k, (_, words) in STAT_UNITS.items():
         if k not in r.figures:
             continue
-        cells = [words, format_cell(r.fig(k))]
+        cells = [words.replace("sessions", "months") if monthly else words, format_cell(r.fig(k))]
         cells += [
-            format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else ""
-            for leg in ("IWM", "SPY")
+            format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else "" for leg in legs
         ]
         rows.append(cells)
-    print_table(
-        rows, ["statistic", "strategy", "IWM", "SPY"], title="Backtest", right_align=[1, 2, 3]
-    )
+    print_table(rows, ["statistic", "strategy", *legs], title="Backtest", right_align=[1, 2, 3])
     if "sharpe.low" in r.figures:
         console.print(
             f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
@@ -167,6 +176,14 @@ def _print_run(r: QueryResult) -> None:
 def deflated_text(r: Any) -> str:
     """Return the best cell's deflated Sharpe ratio as the terminal and the charts show it."""
     return format_cell(r.fig("best.deflated_sharpe"))
+
+
+def p_value_text(r: Any, fid: str) -> str:
+    """Return a p-value figure as text: three decimals, or n/a with the reason."""
+    from capsize._format import fmt_num
+
+    fig = r.fig(fid)
+    return f"n/a ({fig.note})" if fig.value is None else fmt_num(float(fig.value), 3)
 
 
 def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
@@ -199,10 +216,19 @@ def _print_grid(r: Any) -> None:
         title=f"Best {len(rows)} of {r.value('n_configs'):,} configurations by Sharpe ratio",
         right_align=list(range(len(r.axes), len(cols))),
     )
+    small, large = r.legs
     console.print(
         f"Best Sharpe {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
         f"zero after {r.value('n_configs'):,} tries) {deflated_text(r)}; "
-        f"buy and hold: IWM {format_cell(r.fig('IWM.sharpe'))}, SPY {format_cell(r.fig('SPY.sharpe'))}",
+        f"buy and hold: {small} {format_cell(r.fig(f'{small}.sharpe'))}, "
+        f"{large} {format_cell(r.fig(f'{large}.sharpe'))}",
+        highlight=False,
+        markup=False,
+    )
+    console.print(
+        f"Mean return above buy and hold of {large}, allowing for {r.value('n_configs'):,} "
+        f"tries: reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
+        f"{p_value_text(r, 'best.spa')} (small: an edge beyond luck)",
         highlight=False,
         markup=False,
     )
@@ -264,10 +290,13 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
             "--walk-forward needs a grid (a parameter with several values, e.g. "
             "--threshold 0,0.5): with one configuration there is nothing to choose in sample"
         )
+    legs = {k: settings[k] for k in ("universe", "small", "large", "weighting") if k in settings}
     with open_session(day) as s:
         if not _is_grid(params):
             single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
-            one: QueryResult = backtest(s, strategy=strategy, start=settings.get("start"), **single)
+            one: QueryResult = backtest(
+                s, strategy=strategy, start=settings.get("start"), **legs, **single
+            )
             return one
         from rich.progress import Progress
 
@@ -283,134 +312,145 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
                 start=settings.get("start"),
                 progress=step,
                 walk_forward=walk,
+                **legs,
                 **params,
             )
             return grid
 
 
+_HELP: dict[str, str] = {
+    "strategy": "rotation, sleeve or dca (default rotation).",
+    "signal": "Signal(s) to trade, comma-separated: score, relative_strength, rates_regime, "
+    "flows, size_factor_regime, rs_ma<N>, rs_cross<F>_<S>.",
+    "threshold": "Small caps while the signal is above it.",
+    "below": "large or cash: held at or below the threshold.",
+    "hold": "Minimum periods a position is kept.",
+    "lag": "Periods from the signal's close to the trade (>= 1).",
+    "weight": "Small-cap sleeve weight (fraction, e.g. 0,0.1,0.2).",
+    "rebalance": "Sleeve calendar rebalancing: M, Q, A or none.",
+    "band": "Sleeve rebalancing band, absolute weight (0: none).",
+    "segment": "DCA leg: small or large.",
+    "n_buys": "DCA: equal purchases.",
+    "every": "DCA: periods between purchases.",
+    "cost_bps": "Commission per one-way trade, bps.",
+    "slippage_bps": "Slippage per one-way trade, bps.",
+    "spread_bps": "Full bid-ask spread, bps (a trade pays half).",
+    "universe": "etf (IWM/SPY daily, default) or french (Ken French size portfolios, monthly "
+    "from 1926; periods are months).",
+    "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3 (default ME1).",
+    "large": "French large leg, as --small (default ME10).",
+    "weighting": "French portfolios: vw (value-weighted, default) or ew.",
+    "start": "First session of the run (YYYY-MM-DD).",
+    "as_of": "Use only data dated on or before this day (YYYY-MM-DD).",
+    "walk_forward": "Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out "
+    "of sample.",
+}
+"""Help of each option of ``backtest run`` (the option is ``--`` + the name with dashes)."""
+
+
+def _opt(name: str) -> Any:
+    """Return the ``typer.Option`` of ``backtest run`` for ``name`` (default None: not given)."""
+    return typer.Option(None, f"--{name.replace('_', '-')}", help=_HELP[name])
+
+
+def _gather(
+    config: Path | None, given: dict[str, str | None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the settings and parameters: the file's, overridden by the options given."""
+    from capsize.queries.backtesting import PARAMS
+
+    file = read_config(config) if config is not None else {}
+    settings = {k: file.pop(k) for k in _SETTINGS if k in file}
+    settings.update({k: v for k, v in given.items() if k in _SETTINGS and v is not None})
+    params = _merge(file, {k: v for k, v in given.items() if k in PARAMS})
+    return settings, params
+
+
+def _render(result: QueryResult, out: Path | None, as_json: bool) -> None:
+    if out is not None:
+        from capsize._cli.backtest_charts import write_charts
+
+        written = write_charts(result, out)
+        if not as_json:
+            console.print(
+                f"Wrote {', '.join(str(p) for p in written)}", highlight=False, markup=False
+            )
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.query == "backtest_grid":
+        _print_grid(result)
+    else:
+        _print_run(result)
+
+
+def _run_command(
+    config: Path | None = typer.Option(
+        None, "--config", help="TOML file of settings and parameters (lists are grid axes)."
+    ),
+    strategy: str | None = _opt("strategy"),
+    signal: str | None = _opt("signal"),
+    threshold: str | None = _opt("threshold"),
+    below: str | None = _opt("below"),
+    hold: str | None = _opt("hold"),
+    lag: str | None = _opt("lag"),
+    weight: str | None = _opt("weight"),
+    rebalance: str | None = _opt("rebalance"),
+    band: str | None = _opt("band"),
+    segment: str | None = _opt("segment"),
+    n_buys: str | None = _opt("n_buys"),
+    every: str | None = _opt("every"),
+    cost_bps: str | None = _opt("cost_bps"),
+    slippage_bps: str | None = _opt("slippage_bps"),
+    spread_bps: str | None = _opt("spread_bps"),
+    universe: str | None = _opt("universe"),
+    small: str | None = _opt("small"),
+    large: str | None = _opt("large"),
+    weighting: str | None = _opt("weighting"),
+    start: str | None = _opt("start"),
+    as_of: str | None = _opt("as_of"),
+    walk_forward: str | None = _opt("walk_forward"),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the charts (PNG and HTML)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Backtest one strategy, or a grid when a parameter has several values.
+
+    Example: capsize backtest run --strategy sleeve --weight 0,0.1,0.2,0.3 --cost-bps 5
+    """
+    given = {k: v for k, v in locals().items() if k in _HELP}
+    settings, params = _gather(config, given)
+    _render(_run(settings, params), out, as_json)
+
+
+def _signals_command(
+    as_of: str | None = _opt("as_of"),
+    oos_start: str = typer.Option(
+        "2013-01-01", "--oos-start", help="First decision date of the out-of-sample record."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+) -> None:
+    """Show whether each rating-card signal worked out of sample, the failures included.
+
+    Example: capsize backtest signals --as-of 2025-12-31
+    """
+    from capsize.queries import open_session, parse_as_of, signal_record
+
+    day = parse_as_of(as_of, "--as-of")
+    with open_session(day) as s:
+        result = signal_record(s, oos_start=parse_as_of(oos_start, "--oos-start"))
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        console.print(f"[bold]{escape_markup(result.verdict)}[/]", highlight=False)
+        _print_record(result)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``backtest run`` and ``backtest signals`` to the ``capsize`` app."""
     group = typer.Typer(
-        help="Backtest strategies on IWM/SPY and the rating card's signals.", no_args_is_help=True
+        help="Backtest strategies on IWM/SPY or the Ken French size portfolios, and the rating "
+        "card's signals.",
+        no_args_is_help=True,
     )
     app.add_typer(group, name="backtest")
-
-    @group.command("run")
-    @handle_errors
-    def run(
-        config: Path | None = typer.Option(
-            None, "--config", help="TOML file of settings and parameters (lists are grid axes)."
-        ),
-        strategy: str | None = typer.Option(
-            None, "--strategy", help="rotation, sleeve or dca (default rotation)."
-        ),
-        signal: str | None = typer.Option(
-            None,
-            "--signal",
-            help="Signal(s) to trade, comma-separated: score, relative_strength, rates_regime, flows, size_factor_regime, rs_ma<N>, rs_cross<F>_<S>.",
-        ),
-        threshold: str | None = typer.Option(
-            None, "--threshold", help="Small caps while the signal is above it."
-        ),
-        below: str | None = typer.Option(
-            None, "--below", help="large or cash: held at or below the threshold."
-        ),
-        hold: str | None = typer.Option(
-            None, "--hold", help="Minimum sessions a position is kept."
-        ),
-        lag: str | None = typer.Option(
-            None, "--lag", help="Sessions from the signal's close to the trade (>= 1)."
-        ),
-        weight: str | None = typer.Option(
-            None, "--weight", help="Small-cap sleeve weight (fraction, e.g. 0,0.1,0.2)."
-        ),
-        rebalance: str | None = typer.Option(
-            None, "--rebalance", help="Sleeve calendar rebalancing: M, Q, A or none."
-        ),
-        band: str | None = typer.Option(
-            None, "--band", help="Sleeve rebalancing band, absolute weight (0: none)."
-        ),
-        segment: str | None = typer.Option(None, "--segment", help="DCA leg: small or large."),
-        n_buys: str | None = typer.Option(None, "--n-buys", help="DCA: equal purchases."),
-        every: str | None = typer.Option(None, "--every", help="DCA: sessions between purchases."),
-        cost_bps: str | None = typer.Option(
-            None, "--cost-bps", help="Commission per one-way trade, bps."
-        ),
-        slippage_bps: str | None = typer.Option(
-            None, "--slippage-bps", help="Slippage per one-way trade, bps."
-        ),
-        spread_bps: str | None = typer.Option(
-            None, "--spread-bps", help="Full bid-ask spread, bps (a trade pays half)."
-        ),
-        start: str | None = typer.Option(
-            None, "--start", help="First session of the run (YYYY-MM-DD)."
-        ),
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="Use only data dated on or before this day (YYYY-MM-DD)."
-        ),
-        walk_forward: str | None = typer.Option(
-            None,
-            "--walk-forward",
-            help="Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out of sample.",
-        ),
-        out: Path | None = typer.Option(
-            None, "--out", help="Folder for the charts (PNG and HTML)."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
-    ) -> None:
-        """Backtest one strategy, or a grid when a parameter has several values.
-
-        Example: capsize backtest run --strategy sleeve --weight 0,0.1,0.2,0.3 --cost-bps 5
-        """
-        file = read_config(config) if config is not None else {}
-        settings = {k: file.pop(k) for k in _SETTINGS if k in file}
-        given = {"strategy": strategy, "start": start, "as_of": as_of, "walk_forward": walk_forward}
-        settings.update({k: v for k, v in given.items() if v is not None})
-        options = {
-            "signal": signal, "threshold": threshold, "below": below, "hold": hold, "lag": lag,
-            "weight": weight, "rebalance": rebalance, "band": band, "segment": segment,
-            "n_buys": n_buys, "every": every, "cost_bps": cost_bps,
-            "slippage_bps": slippage_bps, "spread_bps": spread_bps,
-        }  # fmt: skip
-        params = _merge(file, options)
-        result = _run(settings, params)
-        if out is not None:
-            from capsize._cli.backtest_charts import write_charts
-
-            written = write_charts(result, out)
-            if not as_json:
-                console.print(
-                    f"Wrote {', '.join(str(p) for p in written)}", highlight=False, markup=False
-                )
-        if as_json:
-            emit_json(result.to_dict())
-        elif result.query == "backtest_grid":
-            _print_grid(result)
-        else:
-            _print_run(result)
-
-    @group.command("signals")
-    @handle_errors
-    def signals(
-        as_of: str | None = typer.Option(
-            None, "--as-of", help="Use only data dated on or before this day (YYYY-MM-DD)."
-        ),
-        oos_start: str = typer.Option(
-            "2013-01-01", "--oos-start", help="First decision date of the out-of-sample record."
-        ),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
-    ) -> None:
-        """Show whether each rating-card signal worked out of sample, the failures included.
-
-        Example: capsize backtest signals --as-of 2025-12-31
-        """
-        from capsize.queries import open_session, parse_as_of, signal_record
-
-        day = parse_as_of(as_of, "--as-of")
-        with open_session(day) as s:
-            result = signal_record(s, oos_start=parse_as_of(oos_start, "--oos-start"))
-        if as_json:
-            emit_json(result.to_dict())
-        else:
-            console.print(f"[bold]{escape_markup(result.verdict)}[/]", highlight=False)
-            _print_record(result)
+    group.command("run")(handle_errors(_run_command))
+    group.command("signals")(handle_errors(_signals_command))

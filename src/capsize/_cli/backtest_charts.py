@@ -31,6 +31,13 @@ _COLORS = {
 }
 
 
+def _color(r: QueryResult, name: str) -> str:
+    """Colour of a series: the small leg's benchmark orange, the large leg's grey."""
+    legs = getattr(r, "legs", ("IWM", "SPY"))
+    key = {f"benchmark.{legs[0]}": "benchmark.IWM", f"benchmark.{legs[1]}": "benchmark.SPY"}
+    return _COLORS.get(key.get(name, name), "#1f4e79")
+
+
 def _png(fig: Any, path: Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -47,7 +54,7 @@ def _line_png(r: QueryResult, names: list[str], title: str, log: bool, path: Pat
     ax = fig.add_subplot()
     for n in names:
         s = r.get_series(n)
-        ax.plot(s.to_series(), label=s.label, color=_COLORS.get(n, "#1f4e79"), lw=1.2)
+        ax.plot(s.to_series(), label=s.label, color=_color(r, n), lw=1.2)
     if log:
         ax.set_yscale("log")
     else:
@@ -115,7 +122,7 @@ def _plotly_lines(r: QueryResult, names: list[str], title: str, log: bool) -> An
                 x=list(s.dates),
                 y=list(s.values),
                 name=s.label,
-                line={"color": _COLORS.get(n), "width": 1.3},
+                line={"color": _color(r, n), "width": 1.3},
             )
         )
     fig.update_layout(

@@ -39,7 +39,9 @@ Honest figures
 --------------
 :func:`block_bootstrap_ci` (stationary block bootstrap intervals),
 :func:`deflated_sharpe` (the best of N configurations against the best expected from N
-skill-less tries) and :func:`walk_forward` (choose in sample, report out of sample).
+skill-less tries), :func:`reality_check` (White's reality check and Hansen's SPA test:
+does the best configuration beat a benchmark beyond data snooping?) and
+:func:`walk_forward` (choose in sample, report out of sample).
 
 Each strategy returns a :class:`BacktestRun` (``returns``, ``equity``, ``weights``, ``trades``,
 ``params``) or a :class:`DcaResult`; :func:`stats` summarises a run (CAGR, volatility,
@@ -70,6 +72,7 @@ from capsize.backtest._bootstrap import (
 from capsize.backtest._costs import DEFAULT_SPREAD_BPS, leg_rate, spread_for_tier
 from capsize.backtest._dca import dca, dca_windows
 from capsize.backtest._inputs import infer_periods_per_year
+from capsize.backtest._reality import RealityCheck, reality_check
 from capsize.backtest._result import BacktestRun, DcaResult
 from capsize.backtest._rotation import rotation
 from capsize.backtest._selection import (
@@ -96,6 +99,7 @@ __all__ = [
     "BootstrapInterval",
     "DcaResult",
     "DeflatedSharpe",
+    "RealityCheck",
     "WalkForward",
     "block_bootstrap_ci",
     "dca",
@@ -106,6 +110,7 @@ __all__ = [
     "leg_rate",
     "ma_signal",
     "ma_sweep",
+    "reality_check",
     "relative_strength",
     "rotation",
     "signal_sweep",

@@ -1,9 +1,11 @@
 """The backtest family: whether the rating card's signals and small-cap sleeves pay.
 
 * :func:`backtest` (``capsize backtest run``): one strategy (rotation on a signal, a fixed
-  small-cap sleeve, dollar-cost averaging) on IWM/SPY, point in time.
+  small-cap sleeve, dollar-cost averaging) on IWM/SPY, or on Ken French size portfolios
+  monthly from 1926 (``universe="french"``), point in time.
 * :func:`backtest_grid` (``capsize backtest run --config grid.toml``): a parameter sweep,
-  the number of configurations tried and the deflated Sharpe ratio of the best one.
+  the number of configurations tried, the deflated Sharpe ratio of the best one and the
+  reality-check / SPA p-values against buy and hold of the large leg.
 * :func:`signal_record` (``capsize backtest signals``, the report's "Do the signals
   work?"): every rating-card signal's out-of-sample record, including the ones that do
   not work.
@@ -19,7 +21,12 @@ from capsize.queries.backtesting._backtest import (
     backtest,
     describe,
 )
-from capsize.queries.backtesting._grid import GRID_STATS, GridResult, backtest_grid
+from capsize.queries.backtesting._grid import (
+    GRID_STATS,
+    REALITY_MAX_CONFIGS,
+    GridResult,
+    backtest_grid,
+)
 from capsize.queries.backtesting._params import (
     MAX_CONFIGS,
     PARAMS,
@@ -46,17 +53,26 @@ from capsize.queries.backtesting._signals import (
     next_period_returns,
     signal_histories,
 )
+from capsize.queries.backtesting._universe import (
+    FRENCH_LEGS,
+    UNIVERSES,
+    Universe,
+    check_universe,
+)
 
 __all__ = [
     "CARD_SIGNALS",
     "DAILY_WINDOWS",
+    "FRENCH_LEGS",
     "GRID_STATS",
     "MAX_CONFIGS",
     "NO_HISTORY",
     "OOS_START",
     "PARAMS",
+    "REALITY_MAX_CONFIGS",
     "STAT_UNITS",
     "STRATEGIES",
+    "UNIVERSES",
     "UNSIGNED",
     "BacktestResult",
     "GridResult",
@@ -64,10 +80,12 @@ __all__ = [
     "SignalHistories",
     "SignalRecordResult",
     "SignalRow",
+    "Universe",
     "backtest",
     "backtest_grid",
     "check_signal",
     "check_strategy",
+    "check_universe",
     "daily_signals",
     "describe",
     "expand_grid",

@@ -8,6 +8,10 @@ Policy applied here, once, for every front end:
   own month-end scores, point in time) or the daily relative-strength ratio; a trade
   happens at the close ``lag`` sessions after the signal's close (``lag >= 1``).
 * **Benchmarks**: buy-and-hold IWM and SPY over the same sessions.
+* **Universe** ``french``: the same on two Ken French size portfolios, monthly from
+  1926, point in time by their publication lag
+  (:mod:`~capsize.queries.backtesting._universe`); ``hold``, ``lag`` and ``every``
+  count months, the benchmarks are the two portfolios held.
 """
 
 from __future__ import annotations
@@ -19,9 +23,18 @@ import numpy as np
 import pandas as pd
 
 from capsize import backtest as bt
+from capsize.analytics.factors import DEFAULT_PUBLICATION_LAG_MONTHS as DEFAULT_LAG
 from capsize.queries.backtesting._params import resolve_params
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
-from capsize.queries.backtesting._signals import CARD_SIGNALS, proxy_closes, signal_histories
+from capsize.queries.backtesting._signals import CARD_SIGNALS, signal_histories
+from capsize.queries.backtesting._universe import (
+    ETF,
+    FRENCH_LEGS,
+    LegSet,
+    Universe,
+    check_universe,
+    universe_legs,
+)
 from capsize.queries.result import (
     Cell,
     FigureSet,
@@ -39,7 +52,7 @@ if TYPE_CHECKING:
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
-__all__ = ["STAT_UNITS", "UNSIGNED", "BacktestResult", "backtest", "describe"]
+__all__ = ["STAT_UNITS", "UNSIGNED", "BacktestResult", "backtest", "describe", "legs_note"]
 
 UNSIGNED: tuple[str, ...] = (
     "volatility",
@@ -47,6 +60,8 @@ UNSIGNED: tuple[str, ...] = (
     "exposure",
     "turnover",
     "deflated_sharpe",
+    "reality_check",
+    "spa",
     "n_months",
     "oos_percentile",
 )
@@ -90,23 +105,28 @@ class BacktestResult(QueryResult):
         ``rotation``, ``sleeve`` or ``dca``.
     description : str
         The strategy and its parameters in one sentence.
+    legs : tuple of str
+        The small leg's name, then the large leg's (figure-id prefixes of the benchmarks).
     """
 
     strategy: str = ""
     description: str = ""
+    legs: tuple[str, str] = ("IWM", "SPY")
 
 
-def describe(strategy: str, p: dict[str, Any]) -> str:
+def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF) -> str:
     """Say what a configuration does, in one sentence."""
+    small, large = universe.small, universe.large
+    per = "month" if universe.monthly else "session"
     cost = (
         f"costs {p['cost_bps']:g} bps + slippage {p['slippage_bps']:g} bps + half of a "
         f"{p['spread_bps']:g} bps spread per one-way trade"
     )
     if strategy == "rotation":
-        other = "SPY" if p["below"] == "large" else "cash (0 %)"
+        other = large if p["below"] == "large" else "cash (0 %)"
         return (
-            f"IWM while {p['signal']} > {p['threshold']:g}, else {other}; trade at the close "
-            f"{p['lag']} session(s) after the signal, hold at least {p['hold']} session(s); "
+            f"{small} while {p['signal']} > {p['threshold']:g}, else {other}; trade at the "
+            f"close {p['lag']} {per}(s) after the signal, hold at least {p['hold']} {per}(s); "
             f"{cost}"
         )
     if strategy == "sleeve":
@@ -114,11 +134,11 @@ def describe(strategy: str, p: dict[str, Any]) -> str:
             "no calendar rebalancing" if p["rebalance"] == "none" else f"rebalance {p['rebalance']}"
         )
         band = f", band {p['band']:g}" if p["band"] else ""
-        return f"{p['weight']:.0%} IWM / {1 - p['weight']:.0%} SPY, {cal}{band}; {cost}"
-    seg = "IWM" if p["segment"] == "small" else "SPY"
+        return f"{p['weight']:.0%} {small} / {1 - p['weight']:.0%} {large}, {cal}{band}; {cost}"
+    seg = small if p["segment"] == "small" else large
     return (
-        f"{p['n_buys']} equal purchases of {seg} every {p['every']} sessions against a lump "
-        f"sum on the first session; {cost}"
+        f"{p['n_buys']} equal purchases of {seg} every {p['every']} {per}s against a lump "
+        f"sum on the first {per}; {cost}"
     )
 
 
@@ -129,6 +149,7 @@ class _Ctx:
     symbols: tuple[str, ...]
     window: str
     formula: str
+    legs: LegSet
 
 
 def _stat_figures(ctx: _Ctx, prefix: str, values: dict[str, float], names: tuple[str, ...]) -> None:
@@ -144,11 +165,22 @@ def _stat_figures(ctx: _Ctx, prefix: str, values: dict[str, float], names: tuple
             source=ctx.source,
             symbols=ctx.symbols if not prefix else (who,),
             window=ctx.window,
-            formula=f"{words} of the daily net returns of: {ctx.formula}"
+            formula=f"{words} of the {_per(ctx)} net returns of: {ctx.formula}"
             if not prefix
-            else f"{words}, buy and hold {who} (adjusted closes)",
+            else f"{words}, buy and hold {who} ({_what_legs(ctx)})",
             note="" if np.isfinite(v) else "not defined for this run",
         )
+
+
+def _per(ctx: _Ctx) -> str:
+    return "monthly" if ctx.legs.universe.monthly else "daily"
+
+
+def _what_legs(ctx: _Ctx) -> str:
+    u = ctx.legs.universe
+    if not u.monthly:
+        return "adjusted closes"
+    return f"Ken French size portfolio, {u.weighting.upper()} monthly returns"
 
 
 def _prov(ctx: _Ctx, what: str) -> Provenance:
@@ -179,7 +211,7 @@ def _years_table(ctx: _Ctx, rets: dict[str, pd.Series]) -> TableData:
                     source=ctx.source,
                     symbols=ctx.symbols,
                     window=f"sessions of {year} in {ctx.window}",
-                    formula="product of (1 + daily net return) - 1 over the calendar year "
+                    formula=f"product of (1 + {_per(ctx)} net return) - 1 over the calendar year "
                     "(partial at the ends of the run)",
                 )
             )
@@ -204,7 +236,7 @@ def _trades_table(ctx: _Ctx, run: bt.BacktestRun) -> TableData:
                     f"trade.{i}.weight",
                     float(w.loc[day]),
                     "fraction",
-                    f"IWM weight after the trade on {iso(day)}",
+                    f"{ctx.legs.names[0]} weight after the trade on {iso(day)}",
                     source=ctx.source,
                     symbols=ctx.symbols,
                     window=ctx.window,
@@ -235,7 +267,7 @@ def _trades_table(ctx: _Ctx, run: bt.BacktestRun) -> TableData:
     return TableData(
         "trades",
         "Trades (at the close of the day shown)",
-        ("date", "IWM weight", "turnover", "cost"),
+        ("date", f"{ctx.legs.names[0]} weight", "turnover", "cost"),
         tuple(rows),
     )
 
@@ -261,34 +293,40 @@ def _series(ctx: _Ctx, equity: pd.Series, bench: dict[str, pd.Series]) -> list[S
 BOOTSTRAP_BLOCK = 21
 """Mean block (sessions) of the stationary bootstrap of a run's daily returns."""
 
+BOOTSTRAP_BLOCK_MONTHS = 6
+"""Mean block (months) of the stationary bootstrap of a run's monthly returns."""
+
 BOOTSTRAP_N = 1000
 """Resamples of the run's intervals (seed 0: reproducible)."""
 
 
 def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
     """``cagr.low/high`` and ``sharpe.low/high``: 95% stationary block bootstrap intervals."""
+    ls = ctx.legs
+    block = BOOTSTRAP_BLOCK_MONTHS if ls.universe.monthly else BOOTSTRAP_BLOCK
     for k in ("cagr", "sharpe"):
         unit, words = STAT_UNITS[k]
         ci = bt.block_bootstrap_ci(
-            returns, k, mean_block=BOOTSTRAP_BLOCK, n=BOOTSTRAP_N, periods_per_year=252
+            returns, k, mean_block=block, n=BOOTSTRAP_N, periods_per_year=ls.periods_per_year
         )
         for end, v in (("low", ci.low), ("high", ci.high)):
             ctx.fs.add(
                 f"{k}.{end}", v, unit, f"strategy: {words}, 95% interval {end}",
                 source=ctx.source, symbols=ctx.symbols, window=ctx.window,
-                formula=f"stationary block bootstrap of the daily net returns (mean block "
-                f"{BOOTSTRAP_BLOCK} sessions, {BOOTSTRAP_N} resamples, seed 0); {ctx.formula}",
+                formula=f"stationary block bootstrap of the {_per(ctx)} net returns (mean block "
+                f"{block} {ls.period}s, {BOOTSTRAP_N} resamples, seed 0); {ctx.formula}",
             )  # fmt: skip
 
 
 def _rotation_or_sleeve(
-    ctx: _Ctx, run: bt.BacktestRun, legs: Legs
+    ctx: _Ctx, run: bt.BacktestRun, legs: Legs, intervals: bool
 ) -> tuple[list[SeriesData], list[TableData]]:
     _stat_figures(ctx, "", bt.stats(run), tuple(STAT_UNITS))
-    _intervals(ctx, run.returns)
+    if intervals:
+        _intervals(ctx, run.returns)
     rets = {"strategy": run.returns}
     bench: dict[str, pd.Series] = {}
-    for leg in ("IWM", "SPY"):
+    for leg in legs.names:
         r = legs.returns[leg]
         _stat_figures(ctx, f"{leg}.", bt.stats(r), _BENCH_STATS)
         rets[leg] = r
@@ -324,24 +362,51 @@ def _dca(ctx: _Ctx, res: bt.DcaResult) -> tuple[list[SeriesData], list[TableData
     return series, [_years_table(ctx, {"dca": r_dca, "lump_sum": r_lump})]
 
 
-def _signal_sources(s: Session, signal: str | None) -> tuple[str, tuple[str, ...]]:
-    prices = proxy_closes(s).source
+def _signal_sources(s: Session, signal: str | None, ls: LegSet) -> tuple[str, tuple[str, ...]]:
+    prices = ls.source
     if signal is None or signal not in CARD_SIGNALS:
-        return prices, ("IWM", "SPY")
+        return prices, ls.names
     h = signal_histories(s)
-    syms = tuple(dict.fromkeys(("IWM", "SPY", *h.symbols.get(signal, ()))))
+    syms = tuple(dict.fromkeys((*ls.names, *h.symbols.get(signal, ()))))
     return join_sources(prices, h.sources.get(signal, "")), syms
 
 
+def _run_notes(ctx: _Ctx, u: Universe, p: dict[str, Any]) -> tuple[str, ...]:
+    notes = [f"Strategy: {ctx.formula}.", legs_note(u)]
+    if p.get("signal") in CARD_SIGNALS:
+        notes.append(
+            f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
+            "only with data dated on or before it (French data lagged by their publication)."
+        )
+    return tuple(notes)
+
+
+def legs_note(u: Universe) -> str:
+    """Say what the legs are and when a trade happens, in one sentence."""
+    if not u.monthly:
+        return (
+            "Legs: IWM and SPY adjusted (total-return) closes; a signal known at a close is "
+            "traded at a later close (lag >= 1), so no trade uses data it could not know."
+        )
+    return (
+        f"Legs: Ken French size portfolios {u.small} ({FRENCH_LEGS[u.small]}) and {u.large} "
+        f"({FRENCH_LEGS[u.large]}), {u.weighting.upper()} monthly total returns; a month "
+        f"counts as published {DEFAULT_LAG} months after its end; a signal known at a "
+        "month end is traded at a later month end (lag >= 1). Portfolio returns, not "
+        "investable funds: costs are the parameters given."
+    )
+
+
 def backtest(
-    source: Store | Session,
-    as_of: object | None = None,
-    *,
-    strategy: str = "rotation",
-    start: object | None = None,
+    source: Store | Session, as_of: object | None = None, *, strategy: str = "rotation",
+    start: object | None = None, universe: str = "etf", small: str | None = None,
+    large: str | None = None, weighting: str | None = None, intervals: bool = True,
     **params: object,
-) -> BacktestResult:
+) -> BacktestResult:  # fmt: skip
     """Answer "would this strategy have paid?" on IWM and SPY, from data available by ``as_of``.
+
+    With ``universe="french"`` the legs are two Ken French size portfolios, monthly
+    from 1926 (default ``ME1`` against ``ME10``, value-weighted).
 
     Parameters
     ----------
@@ -354,6 +419,16 @@ def backtest(
         See :data:`capsize.queries.backtesting.PARAMS` for each one's parameters.
     start : date-like, optional
         First session of the run (default: the first with both legs and the signal).
+    universe : {"etf", "french"}, default "etf"
+        IWM/SPY daily, or French size portfolios monthly (periods are then months).
+    small, large : str, optional
+        French legs: ``ME1``..``ME10``, ``Q1``..``Q5``, ``T1``..``T3`` (or French's labels);
+        default ``ME1`` and ``ME10``. Refused with ``universe="etf"``.
+    weighting : {"vw", "ew"}, optional
+        French portfolios value- (default) or equal-weighted.
+    intervals : bool, default True
+        Compute the bootstrap intervals (``cagr.low`` ...); False skips them (cheaper,
+        for a summary line).
     **params
         The strategy's parameters (:data:`~capsize.queries.backtesting.PARAMS`; an unknown
         or misplaced name raises, it is never ignored).
@@ -370,38 +445,23 @@ def backtest(
         When the store has no IWM/SPY closes, or fewer than two sessions to run.
     """
     s = session_for(source, as_of)
+    u = check_universe(universe, small, large, weighting)
     p = resolve_params(strategy, params)
     first = parse_as_of(start, "start")
-    day = proxy_closes(s).day
-    legs = leg_returns(s, strategy, p, first)
-    src, syms = _signal_sources(s, p.get("signal"))
+    ls = universe_legs(s, u)
+    legs = leg_returns(s, strategy, p, first, u)
+    src, syms = _signal_sources(s, p.get("signal"), ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
-    ctx = _Ctx(FigureSet(day), src, syms, window, describe(strategy, p))
+    ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls)
     run = run_strategy(strategy, p, legs)
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
     else:
-        series, tables = _rotation_or_sleeve(ctx, run, legs)
-    notes = [
-        f"Strategy: {ctx.formula}.",
-        "Legs: IWM and SPY adjusted (total-return) closes; a signal known at a close is "
-        "traded at a later close (lag >= 1), so no trade uses data it could not know.",
-    ]
-    if p.get("signal") in CARD_SIGNALS:
-        notes.append(
-            f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
-            "only with data dated on or before it (French data lagged by their publication)."
-        )
+        series, tables = _rotation_or_sleeve(ctx, run, legs, intervals)
     return BacktestResult(
-        query="backtest",
-        as_of=day,
-        requested_as_of=s.requested,
-        params={"strategy": strategy, "start": iso(first), **p},
-        figures=ctx.fs.mapping(),
-        tables=tuple(tables),
-        series=tuple(series),
-        notes=tuple(notes),
-        sources=tuple(src.split("; ")),
-        strategy=strategy,
-        description=ctx.formula,
-    )
+        query="backtest", as_of=ls.day, requested_as_of=s.requested,
+        params={"strategy": strategy, "start": iso(first), **u.settings(), **p},
+        figures=ctx.fs.mapping(), tables=tuple(tables), series=tuple(series),
+        notes=_run_notes(ctx, u, p), sources=tuple(src.split("; ")), strategy=strategy,
+        description=ctx.formula, legs=(u.small, u.large),
+    )  # fmt: skip

@@ -7,9 +7,13 @@ rotations on ``rs_cross<F>_<S>`` signals (fast x slow x lag x hold x commission)
 other grid runs configuration by configuration (``progress`` is called after each).
 
 The best configuration (highest Sharpe ratio) is reported with the number of
-configurations tried and its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
+configurations tried, its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
 the probability that its Sharpe ratio beats the best one expected from that many
-trials of no skill), so a lucky best cell is not sold as skill.
+trials of no skill) and a data-snooping test **against buy and hold of the large-cap
+leg** (:func:`capsize.backtest.reality_check`: White's reality check, 2000, and
+Hansen's SPA test, 2005, on every configuration's net returns), so a lucky best cell
+is not sold as skill. The same grid runs on Ken French size portfolios monthly
+(``universe="french"``, :mod:`~capsize.queries.backtesting._universe`).
 """
 
 from __future__ import annotations
@@ -25,10 +29,15 @@ import pandas as pd
 
 from capsize import backtest as bt
 from capsize.errors import InputError
-from capsize.queries.backtesting._backtest import STAT_UNITS, describe
+from capsize.queries.backtesting._backtest import STAT_UNITS, describe, legs_note
 from capsize.queries.backtesting._params import check_strategy, expand_grid
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy, signal_series
-from capsize.queries.backtesting._signals import proxy_closes
+from capsize.queries.backtesting._universe import (
+    LegSet,
+    Universe,
+    check_universe,
+    universe_legs,
+)
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData, Unit, iso
 from capsize.queries.session import parse_as_of, session_for
 
@@ -36,10 +45,17 @@ if TYPE_CHECKING:
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
-__all__ = ["GRID_STATS", "GridResult", "backtest_grid"]
+__all__ = ["GRID_STATS", "REALITY_MAX_CONFIGS", "GridResult", "backtest_grid"]
 
 GRID_STATS: tuple[str, ...] = ("cagr", "volatility", "sharpe", "max_drawdown", "turnover")
 """Statistics shown per configuration in the grid table."""
+
+REALITY_MAX_CONFIGS = 1_000
+"""Largest grid the reality check runs on (it needs every configuration's return series,
+one single run each); a larger grid reports it as not computed, with the reason."""
+
+_REALITY_BLOCK = {"session": 21, "month": 6}
+_REALITY_N = 1000
 
 Progress = Callable[[int, int], None]
 """Called with (configurations done, configurations in all)."""
@@ -50,9 +66,11 @@ class GridResult(QueryResult):
     """The answer of :func:`backtest_grid`.
 
     Figures: ``n_configs``, ``best.<stat>`` for :data:`GRID_STATS`,
-    ``best.deflated_sharpe`` (probability), ``best.expected_max_sharpe``, and
-    ``grid.<i>.<stat>`` (in the ``grid`` table). Tables: ``grid`` (one row per
-    configuration, the varied parameters then the statistics), ``best``.
+    ``best.deflated_sharpe`` (probability), ``best.expected_max_sharpe``,
+    ``best.reality_check`` and ``best.spa`` (p-values against buy and hold of the
+    large leg), ``<leg>.sharpe`` of both legs, and ``grid.<i>.<stat>`` (in the ``grid``
+    table). Tables: ``grid`` (one row per configuration, the varied parameters then the
+    statistics), ``walk_forward`` when asked.
 
     Attributes
     ----------
@@ -65,29 +83,65 @@ class GridResult(QueryResult):
         The best configuration's parameters.
     engine : str
         ``"sweep (numba)"``, ``"sweep (numpy)"`` or ``"single runs"``.
+    legs : tuple of str
+        The small leg's name, then the large leg's (the benchmark of the reality check).
+    reality : RealityCheck or None
+        The data-snooping test (None: grid above :data:`REALITY_MAX_CONFIGS`).
     """
 
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     axes: tuple[str, ...] = ()
     best: dict[str, Any] = field(default_factory=dict)
     engine: str = ""
+    legs: tuple[str, str] = ("IWM", "SPY")
+    reality: bt.RealityCheck | None = None
 
 
 _CROSS = re.compile(r"rs_cross(\d+)_(\d+)")
+
+_Span = tuple[pd.Timestamp, pd.Timestamp | None]
+"""First and last period of the statistics (None: to the end)."""
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """One grid question: the session, the configurations and the legs they run on."""
+
+    s: Session
+    strategy: str
+    configs: list[dict[str, Any]]
+    axes: tuple[str, ...]
+    legs: Legs
+    ls: LegSet
+
+    @property
+    def u(self) -> Universe:
+        return self.ls.universe
+
+    def signal(self, name: str) -> pd.Series:
+        return signal_series(self.s, name, self.u)
+
+    def run(self, c: dict[str, Any]) -> bt.BacktestRun | bt.DcaResult:
+        sig = self.signal(str(c["signal"])) if self.strategy == "rotation" else None
+        return run_strategy(self.strategy, c, Legs(self.legs.returns, sig))
+
+    def returns(self, c: dict[str, Any]) -> pd.Series:
+        """Net returns per period of one configuration (a DCA: of the averaging portfolio)."""
+        run = self.run(c)
+        return run.dca.pct_change().iloc[1:] if isinstance(run, bt.DcaResult) else run.returns
 
 
 def _single_values(configs: list[dict[str, Any]], names: tuple[str, ...]) -> bool:
     return all(len({repr(c[n]) for c in configs}) == 1 for n in names)
 
 
-def _sleeve_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
-) -> pd.DataFrame | None:
+def _sleeve_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
+    configs = g.configs
     if not _single_values(configs, ("slippage_bps", "spread_bps")):
         return None
     c0 = configs[0]
     out = bt.sleeve_sweep(
-        legs.returns,
+        g.legs.returns,
         weights=sorted({c["weight"] for c in configs}),
         bands=sorted({c["band"] or None for c in configs}, key=lambda b: -1 if b is None else b),
         rebalance=list(
@@ -96,17 +150,16 @@ def _sleeve_sweep(
         cost_bps=sorted({c["cost_bps"] for c in configs}),
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
-        start=start,
-        end=end,
+        start=window[0],
+        end=window[1],
     )
     out["band"] = out["band"].fillna(0.0)
     out["rebalance"] = out["rebalance"].fillna("none")
     return _pick(out, configs, ["weight", "band", "rebalance", "cost_bps"])
 
 
-def _ma_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
-) -> pd.DataFrame | None:
+def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
+    configs = g.configs
     matches = [_CROSS.fullmatch(str(c["signal"])) for c in configs]
     pairs = [(int(m.group(1)), int(m.group(2))) for m in matches if m is not None]
     fixed = ("threshold", "below", "slippage_bps", "spread_bps")
@@ -115,7 +168,7 @@ def _ma_sweep(
     keyed = [{**c, "fast": f, "slow": s} for c, (f, s) in zip(configs, pairs, strict=True)]
     c0 = configs[0]
     out = bt.ma_sweep(
-        legs.returns,
+        g.legs.returns,
         fast=sorted({c["fast"] for c in keyed}),
         slow=sorted({c["slow"] for c in keyed}),
         threshold=c0["threshold"],
@@ -125,27 +178,25 @@ def _ma_sweep(
         cost_bps=sorted({c["cost_bps"] for c in keyed}),
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
-        start=start,
-        end=end,
+        start=window[0],
+        end=window[1],
     )
     picked = _pick(out, keyed, ["fast", "slow", "lag", "hold", "cost_bps"])
     picked.attrs = out.attrs
     return picked.drop(columns=["fast", "slow"])
 
 
-def _signal_sweep(
-    s: Session, legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp,
-    end: pd.Timestamp | None,
-) -> pd.DataFrame | None:  # fmt: skip
+def _signal_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
     """Rotations on any signals: one pass of the engine's signal sweep per signal."""
+    configs = g.configs
     if not _single_values(configs, ("below", "slippage_bps", "spread_bps")):
         return None
     c0, parts = configs[0], []
     for name in dict.fromkeys(str(c["signal"]) for c in configs):
         group = [c for c in configs if c["signal"] == name]
         out = bt.sweep.signal_sweep(
-            legs.returns,
-            signal_series(s, name),
+            g.legs.returns,
+            g.signal(name),
             thresholds=sorted({c["threshold"] for c in group}),
             below=c0["below"],
             lag=sorted({c["lag"] for c in group}),
@@ -153,8 +204,8 @@ def _signal_sweep(
             cost_bps=sorted({c["cost_bps"] for c in group}),
             slippage_bps=c0["slippage_bps"],
             spread_bps=c0["spread_bps"],
-            start=start,
-            end=end,
+            start=window[0],
+            end=window[1],
         )
         parts.append(out.assign(signal=name))
     every = pd.concat(parts, ignore_index=True)
@@ -169,67 +220,50 @@ def _pick(out: pd.DataFrame, configs: list[dict[str, Any]], keys: list[str]) -> 
     return merged
 
 
-def _one(s: Session, strategy: str, c: dict[str, Any], legs: Legs) -> bt.BacktestRun | bt.DcaResult:
-    sig = signal_series(s, str(c["signal"])) if strategy == "rotation" else None
-    return run_strategy(strategy, c, Legs(legs.returns, sig))
-
-
-def _returns(run: bt.BacktestRun | bt.DcaResult) -> pd.Series | bt.BacktestRun:
-    return run.dca.pct_change().iloc[1:] if isinstance(run, bt.DcaResult) else run
-
-
-def _loop(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, window: _Span,
-    progress: Progress | None,
-) -> pd.DataFrame:  # fmt: skip
+def _loop(g: _Grid, window: _Span, progress: Progress | None) -> pd.DataFrame:
     rows = []
-    for i, c in enumerate(configs, start=1):
-        run = _returns(_one(s, strategy, c, legs))
-        rows.append({**c, **bt.stats(run, start=window[0], end=window[1])})
+    for i, c in enumerate(g.configs, start=1):
+        run = g.run(c)
+        r = run.dca.pct_change().iloc[1:] if isinstance(run, bt.DcaResult) else run
+        rows.append({**c, **bt.stats(r, start=window[0], end=window[1])})
         if progress is not None:
-            progress(i, len(configs))
+            progress(i, len(g.configs))
     return pd.DataFrame(rows)
 
 
-_Span = tuple[pd.Timestamp, pd.Timestamp | None]
-"""First and last session of the statistics (None: to the end)."""
-
-
 def _run_grid(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, window: _Span,
-    progress: Progress | None = None,
-) -> tuple[pd.DataFrame, str]:  # fmt: skip
+    g: _Grid, window: _Span, progress: Progress | None = None
+) -> tuple[pd.DataFrame, str]:
     fast = None
-    if strategy == "sleeve":
-        fast = _sleeve_sweep(legs, configs, *window)
-    elif strategy == "rotation":
-        fast = _ma_sweep(legs, configs, *window)
+    if g.strategy == "sleeve":
+        fast = _sleeve_sweep(g, window)
+    elif g.strategy == "rotation":
+        fast = _ma_sweep(g, window)
         if fast is None:
-            fast = _signal_sweep(s, legs, configs, *window)
+            fast = _signal_sweep(g, window)
     if fast is None:
-        return _loop(s, strategy, configs, legs, window, progress), "single runs"
+        return _loop(g, window, progress), "single runs"
     if progress is not None:
-        progress(len(configs), len(configs))
+        progress(len(g.configs), len(g.configs))
     return fast, f"sweep ({fast.attrs.get('backend', 'numba')})"
 
 
-def _window_start(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, start: pd.Timestamp | None
-) -> pd.Timestamp:
-    """First session every configuration can trade: after the user's start and every warm-up."""
-    first = pd.Timestamp(legs.returns.index[0])
+def _window_start(g: _Grid, start: pd.Timestamp | None) -> pd.Timestamp:
+    """First period every configuration can trade: after the user's start and every warm-up."""
+    index = g.legs.returns.index
+    first = pd.Timestamp(index[0])
     if start is not None:
         first = max(first, start)
-    if strategy == "rotation":
-        for name in dict.fromkeys(str(c["signal"]) for c in configs):
-            sig = signal_series(s, name)
+    if g.strategy == "rotation":
+        for name in dict.fromkeys(str(c["signal"]) for c in g.configs):
+            sig = g.signal(name)
             if sig.empty:
                 raise InputError(f"signal {name!r} has no value by the day; drop it from the grid")
             first = max(first, pd.Timestamp(sig.index[0]))
-    later = legs.returns.index[legs.returns.index >= first]
+    later = index[index >= first]
     if len(later) < 2:
         raise InputError(
-            f"the grid's window starts {iso(first)}, leaving fewer than two sessions; "
+            f"the grid's window starts {iso(first)}, leaving fewer than two {g.ls.period}s; "
             "choose an earlier start"
         )
     return pd.Timestamp(later[0])
@@ -244,6 +278,7 @@ class _Ctx:
     fs: FigureSet
     source: str
     window: str
+    symbols: tuple[str, str]
 
 
 def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableData:
@@ -255,7 +290,7 @@ def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableD
             cells.append(
                 ctx.fs.add(
                     f"grid.{i}.{k}", float(d[k]), unit, f"configuration {i + 1}: {words}",
-                    source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,
+                    source=ctx.source, symbols=ctx.symbols, window=ctx.window,
                     formula=", ".join(f"{a}={d[a]}" for a in axes) or "the one configuration",
                     note="" if math.isfinite(float(d[k])) else "not defined for this run",
                 )
@@ -281,47 +316,87 @@ def _best_figures(
         unit, words = STAT_UNITS[k]
         ctx.fs.add(
             f"best.{k}", float(frame[k].iloc[best_i]), unit, f"best configuration: {words}",
-            source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,
+            source=ctx.source, symbols=ctx.symbols, window=ctx.window,
             formula=f"the configuration with the highest Sharpe ratio of {n:,}: {what}",
         )  # fmt: skip
     ctx.fs.add(
         "best.deflated_sharpe", dsr.probability, "fraction",
         "deflated Sharpe ratio of the best configuration: probability that its true Sharpe "
         "ratio is above zero, allowing for every configuration tried",
-        source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,
+        source=ctx.source, symbols=ctx.symbols, window=ctx.window,
         formula=f"PSR against the best Sharpe expected from {dsr.n_trials:,} trials of no "
-        "skill (Bailey and Lopez de Prado, 2014), from the best run's daily returns",
+        "skill (Bailey and Lopez de Prado, 2014), from the best run's returns per period",
     )  # fmt: skip
     ctx.fs.add(
         "best.expected_max_sharpe", dsr.expected_max_sharpe, "ratio",
         f"best Sharpe ratio expected by luck from {n:,} configurations",
-        source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,
+        source=ctx.source, symbols=ctx.symbols, window=ctx.window,
         formula="expected maximum of the trials' Sharpe ratios under no skill, from their variance",
     )  # fmt: skip
 
 
-def _walk_forward(
-    s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs,
-    first: pd.Timestamp, axes: tuple[str, ...], years: tuple[float, float],
-) -> bt.WalkForward:  # fmt: skip
+def _reality(g: _Grid, first: pd.Timestamp) -> bt.RealityCheck | None:
+    """White's and Hansen's tests of every configuration against holding the large leg."""
+    if len(g.configs) > REALITY_MAX_CONFIGS:
+        return None
+    bench = g.legs.returns.iloc[:, 1].loc[first:]
+    cols = [g.returns(c).reindex(bench.index).to_numpy() for c in g.configs]
+    x = np.column_stack(cols)
+    ok = np.isfinite(x).all(axis=1)  # a DCA has no return on the run's first period
+    return bt.reality_check(
+        x[ok], bench[ok], mean_block=_REALITY_BLOCK[g.ls.period], n=_REALITY_N, seed=0
+    )
+
+
+def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: bool) -> None:
+    large = g.ls.names[1]
+    n = len(g.configs)
+    why = (
+        ""
+        if rc is not None
+        else f"not computed: {n:,} configurations, more than {REALITY_MAX_CONFIGS:,} (each "
+        "needs its own return series); narrow the grid"
+        if asked
+        else "not computed: reality_check=False"
+    )
+    how = (
+        f"stationary block bootstrap of the {n:,} configurations' net returns minus {large}'s, "
+        f"mean block {_REALITY_BLOCK[g.ls.period]} {g.ls.period}s, {_REALITY_N} resamples, seed 0"
+    )
+    for fid, value, words, cite in (
+        ("best.reality_check", None if rc is None else rc.p_value,
+         "White's reality check", "White, 2000"),
+        ("best.spa", None if rc is None else rc.spa_p_value,
+         "Hansen's SPA test (consistent)", "Hansen, 2005"),
+    ):  # fmt: skip
+        ctx.fs.add(
+            fid, value, "fraction",
+            f"{words}: p-value that the highest mean return above buy and hold of {large} "
+            f"among {n:,} configurations is luck",
+            source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+            formula=f"{words} ({cite}) on mean excess returns over {large}; {how}", note=why,
+        )  # fmt: skip
+
+
+def _walk_forward(g: _Grid, first: pd.Timestamp, years: tuple[float, float]) -> bt.WalkForward:
     """Choose the best configuration on ``years[0]`` years, evaluate it on the next ``years[1]``."""
-    idx = pd.DatetimeIndex(legs.returns.index[legs.returns.index >= first])
-    train, test = (round(y * 252) for y in years)
+    index = g.legs.returns.index
+    idx = pd.DatetimeIndex(index[index >= first])
+    train, test = (round(y * g.ls.periods_per_year) for y in years)
     if train < 2 or test < 2 or train + test > len(idx):
         raise InputError(
-            f"walk_forward={years!r} (train, test years) does not fit the {len(idx):,} sessions "
-            "of the window; use e.g. (5, 1)"
+            f"walk_forward={years!r} (train, test years) does not fit the {len(idx):,} "
+            f"{g.ls.period}s of the window; use e.g. (5, 1)"
         )
 
     def evaluate(a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
-        return _run_grid(s, strategy, configs, legs, (a, b))[0]
+        return _run_grid(g, (a, b))[0]
 
     def returns_of(p: Any) -> pd.Series:
-        r = _returns(_one(s, strategy, {**configs[0], **dict(p)}, legs))
-        return r.returns if isinstance(r, bt.BacktestRun) else r
+        return g.returns({**g.configs[0], **dict(p)})
 
     return bt.walk_forward(
-        idx, evaluate, params=list(axes), train=train, test=test, returns_of=returns_of
+        idx, evaluate, params=list(g.axes), train=train, test=test, returns_of=returns_of
     )
 
 
@@ -339,7 +414,7 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
          float(f["oos_percentile"].median()) if len(f) else None),
     ):  # fmt: skip
         ctx.fs.add(
-            k, v, unit, words, source=ctx.source, symbols=("IWM", "SPY"), window=ctx.window,  # type: ignore[arg-type]
+            k, v, unit, words, source=ctx.source, symbols=ctx.symbols, window=ctx.window,  # type: ignore[arg-type]
             formula=f"{what}; test windows chained",
         )  # fmt: skip
     rows: list[tuple[Cell, ...]] = []
@@ -355,7 +430,7 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
             cells.append(
                 ctx.fs.add(
                     f"wf.{i}.{col}", float(row[col]), unit, f"fold {i + 1}: {words}",
-                    source=ctx.source, symbols=("IWM", "SPY"),
+                    source=ctx.source, symbols=ctx.symbols,
                     window=f"train {iso(row['train_start'])}..{iso(row['train_end'])}, "
                     f"test {iso(row['test_start'])}..{iso(row['test_end'])}",
                     formula=what,
@@ -370,34 +445,115 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
     )
 
 
+def _prepare(
+    s: Session, strategy: str, grid: dict[str, object], u: Universe, start: object | None
+) -> tuple[_Grid, pd.Timestamp]:
+    """Check the grid, read the legs and find the first period every configuration trades."""
+    strategy = check_strategy(strategy)
+    configs = expand_grid(strategy, grid)
+    ls = universe_legs(s, u)
+    legs = leg_returns(s, "sleeve", {}, None, u)
+    g = _Grid(s, strategy, configs, _axes(grid), legs, ls)
+    return g, _window_start(g, parse_as_of(start, "start"))
+
+
+def _best(g: _Grid, frame: pd.DataFrame, first: pd.Timestamp) -> tuple[int, bt.DeflatedSharpe]:
+    """Return the best configuration by Sharpe ratio and its deflated Sharpe ratio."""
+    if frame["sharpe"].isna().all():
+        raise InputError("no configuration of the grid has a Sharpe ratio; widen the window")
+    best_i = int(np.nanargmax(frame["sharpe"].to_numpy()))
+    best_returns = g.returns(g.configs[best_i]).loc[first:]
+    dsr = bt.deflated_sharpe(
+        best_returns, frame["sharpe"].to_numpy(), periods_per_year=g.ls.periods_per_year
+    )
+    return best_i, dsr
+
+
+def _leg_figures(ctx: _Ctx, g: _Grid, first: pd.Timestamp) -> None:
+    per = "monthly" if g.u.monthly else "daily"
+    for leg in g.ls.names:
+        ctx.fs.add(
+            f"{leg}.sharpe", bt.stats(g.legs.returns[leg], start=first)["sharpe"], "ratio",
+            f"{leg} buy and hold: Sharpe ratio (risk-free 0)", source=g.ls.source,
+            symbols=(leg,), window=ctx.window,
+            formula=f"mean / standard deviation of {per} returns x sqrt({g.ls.periods_per_year:g})",
+        )  # fmt: skip
+
+
+def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, ...]:
+    small, large = g.ls.names
+    return (
+        f"{n:,} configurations tried ({engine}); best by Sharpe ratio: {what}.",
+        "Deflated Sharpe ratio: the probability that the best configuration's Sharpe ratio "
+        "beats the best one expected by luck from this many trials of no skill; it tests a "
+        f"Sharpe ratio above zero, not above buy and hold: compare best.sharpe with "
+        f"{large}.sharpe and {small}.sharpe over the same window.",
+        f"Reality check (White, 2000) and SPA test (Hansen, 2005): p-values that the highest "
+        f"mean return above buy and hold of {large} among the {n:,} configurations is luck; "
+        "small (below 0.05) means an edge beyond data snooping. They test mean returns, not "
+        "risk: a bigger small-cap weight earns the size premium with more risk.",
+        f"Every configuration's statistics cover {window}; positions evolve from "
+        f"{iso(g.legs.returns.index[0])} (warm-ups included).",
+        legs_note(g.u),
+    )
+
+
+def _figures(
+    ctx: _Ctx, g: _Grid, frame: pd.DataFrame, best: tuple[int, bt.DeflatedSharpe, str],
+    check: tuple[pd.Timestamp, bool],
+) -> bt.RealityCheck | None:  # fmt: skip
+    """Add the best cell's, the reality check's and the legs' figures.
+
+    ``check``: the first period of the statistics, and whether the test is asked.
+    """
+    first, asked = check
+    _best_figures(ctx, frame, *best)
+    rc = _reality(g, first) if asked else None
+    _reality_figures(ctx, g, rc, asked)
+    _leg_figures(ctx, g, first)
+    return rc
+
+
+def _tables(
+    ctx: _Ctx, g: _Grid, frame: pd.DataFrame, first: pd.Timestamp,
+    walk_forward: tuple[float, float] | None,
+) -> tuple[TableData, ...]:  # fmt: skip
+    tables = [_grid_table(ctx, frame, g.axes)]
+    if walk_forward is not None:
+        if not g.axes:
+            raise InputError("walk_forward needs a grid axis (a parameter with several values)")
+        wf = _walk_forward(g, first, walk_forward)
+        tables.append(_wf_outputs(ctx, wf, g.axes))
+    return tuple(tables)
+
+
 def backtest_grid(
-    source: Store | Session,
-    as_of: object | None = None,
-    *,
-    strategy: str = "sleeve",
-    start: object | None = None,
-    progress: Progress | None = None,
-    walk_forward: tuple[float, float] | None = None,
-    **grid: object,
-) -> GridResult:
+    source: Store | Session, as_of: object | None = None, *, strategy: str = "sleeve",
+    start: object | None = None, progress: Progress | None = None,
+    walk_forward: tuple[float, float] | None = None, universe: str = "etf",
+    small: str | None = None, large: str | None = None, weighting: str | None = None,
+    reality_check: bool = True, **grid: object,
+) -> GridResult:  # fmt: skip
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
 
     Parameters
     ----------
     source : Store or Session
-        The store, or a read session.
     as_of : date-like, optional
-        Use only data dated on or before it; default the latest IWM/SPY close.
+        Use only data dated on or before it; default the latest close of the legs.
     strategy : {"rotation", "sleeve", "dca"}
     start : date-like, optional
-        First session of the statistics (default: the first session every
-        configuration's signal exists).
+        First period of the statistics (default: the first all configurations can trade).
     progress : callable, optional
         ``progress(done, total)`` after each configuration (once for a one-pass sweep).
     walk_forward : (float, float), optional
-        ``(train, test)`` in years: in each fold choose the best configuration (Sharpe)
-        over ``train`` years and hold it over the next ``test`` years (table
-        ``walk_forward``, figures ``wf.*``). Needs at least one grid axis.
+        ``(train, test)`` years: per fold, the best configuration (Sharpe) over ``train``
+        held over the next ``test`` (table ``walk_forward``, figures ``wf.*``).
+    universe, small, large, weighting
+        The legs, as in :func:`~capsize.queries.backtesting.backtest` (default IWM/SPY
+        daily; ``universe="french"``: Ken French size portfolios monthly from 1926).
+    reality_check : bool, default True
+        Run White's and Hansen's tests (one single run per configuration; False skips).
     **grid
         Parameters (:data:`~capsize.queries.backtesting.PARAMS`); a list is a grid axis.
 
@@ -408,69 +564,25 @@ def backtest_grid(
     Raises
     ------
     InputError
-        For an unknown strategy or parameter, a bad value, an empty or repeated axis
-        value, or more than :data:`~capsize.queries.backtesting.MAX_CONFIGS`
-        configurations.
+        For a bad strategy, universe, parameter or axis, or above ``MAX_CONFIGS`` configurations.
     DataNotFound
-        When the store has no IWM/SPY closes by ``as_of``.
+        When the store has no closes (or French months) of the legs by ``as_of``.
     """
     s = session_for(source, as_of)
-    strategy = check_strategy(strategy)
-    configs = expand_grid(strategy, grid)
-    axes = _axes(dict(grid))
-    px = proxy_closes(s)
-    legs = leg_returns(s, "sleeve", {}, None)
-    first = _window_start(s, strategy, configs, legs, parse_as_of(start, "start"))
-    frame, engine = _run_grid(s, strategy, configs, legs, (first, None), progress)
-    if frame["sharpe"].isna().all():
-        raise InputError("no configuration of the grid has a Sharpe ratio; widen the window")
-    best_i = int(np.nanargmax(frame["sharpe"].to_numpy()))
-    best = {k: configs[best_i][k] for k in configs[best_i]}
-    run = _one(s, strategy, best, legs)
-    r = _returns(run)
-    best_returns = (r.returns if isinstance(r, bt.BacktestRun) else r).loc[first:]
-    dsr = bt.deflated_sharpe(best_returns, frame["sharpe"].to_numpy(), periods_per_year=252)
-    window = f"{iso(first)}..{iso(px.day)}"
-    ctx = _Ctx(FigureSet(px.day), px.source, window)
-    what = describe(strategy, best)
-    _best_figures(ctx, frame, best_i, dsr, what)
-    for leg in ("IWM", "SPY"):
-        ctx.fs.add(
-            f"{leg}.sharpe", bt.stats(legs.returns[leg], start=first)["sharpe"], "ratio",
-            f"{leg} buy and hold: Sharpe ratio (risk-free 0)", source=px.source, symbols=(leg,),
-            window=window, formula="mean / standard deviation of daily returns x sqrt(252)",
-        )  # fmt: skip
-    tables = [_grid_table(ctx, frame, axes)]
-    if walk_forward is not None:
-        if not axes:
-            raise InputError("walk_forward needs a grid axis (a parameter with several values)")
-        wf = _walk_forward(s, strategy, configs, legs, first, axes, walk_forward)
-        tables.append(_wf_outputs(ctx, wf, axes))
-    notes = (
-        f"{len(frame):,} configurations tried ({engine}); best by Sharpe ratio: {what}.",
-        "Deflated Sharpe ratio: the probability that the best configuration's Sharpe ratio "
-        "beats the best one expected by luck from this many trials of no skill; it tests a "
-        "Sharpe ratio above zero, not above buy and hold: compare best.sharpe with "
-        "SPY.sharpe and IWM.sharpe over the same window.",
-        f"Every configuration's statistics cover {window}; positions evolve from "
-        f"{iso(legs.returns.index[0])} (warm-ups included).",
-    )
+    u = check_universe(universe, small, large, weighting)
+    g, first = _prepare(s, strategy, dict(grid), u, start)
+    frame, engine = _run_grid(g, (first, None), progress)
+    best_i, dsr = _best(g, frame, first)
+    ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
+    what = describe(g.strategy, g.configs[best_i], u)
+    rc = _figures(ctx, g, frame, (best_i, dsr, what), (first, reality_check))
+    tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
     return GridResult(
-        query="backtest_grid",
-        as_of=px.day,
-        requested_as_of=s.requested,
-        params={
-            "strategy": strategy,
-            "start": iso(first),
-            "walk_forward": None if walk_forward is None else list(walk_forward),
-            **dict(grid.items()),
-        },
-        figures=ctx.fs.mapping(),
-        tables=tuple(tables),
-        notes=notes,
-        sources=tuple(px.source.split("; ")),
-        frame=frame,
-        axes=axes,
-        best=best,
-        engine=engine,
-    )
+        query="backtest_grid", as_of=g.ls.day, requested_as_of=s.requested,
+        params={"strategy": g.strategy, "start": iso(first),
+                "walk_forward": None if walk_forward is None else list(walk_forward),
+                **u.settings(), **dict(grid.items())},
+        figures=ctx.fs.mapping(), tables=tables, frame=frame, axes=g.axes, engine=engine,
+        notes=_notes(g, len(frame), engine, what, ctx.window), sources=tuple(g.ls.source.split("; ")),
+        best=dict(g.configs[best_i]), legs=g.ls.names, reality=rc,
+    )  # fmt: skip

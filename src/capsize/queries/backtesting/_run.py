@@ -1,9 +1,12 @@
 """From signal histories and checked parameters to a run of the backtest engine.
 
 The legs are IWM (small caps) and SPY (large caps): daily simple returns of their
-adjusted closes on the sessions both have, up to the session's day. A month-end card
-signal is dated on the last common session on or before its month end (the close whose
-data it used), so with ``lag = 1`` the engine trades at the close of the next session.
+adjusted closes on the sessions both have, up to the session's day; or two Ken French
+size portfolios, monthly (:mod:`~capsize.queries.backtesting._universe`). A month-end
+card signal is dated on the last period on or before its month end (the close whose
+data it used), so with ``lag = 1`` the engine trades at the close of the next period.
+On French legs, ``rs_ma<N>`` and ``rs_cross<F>_<S>`` follow the legs' own growth ratio
+with windows in months.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from capsize.queries.backtesting._signals import (
     proxy_closes,
     signal_histories,
 )
+from capsize.queries.backtesting._universe import ETF, Universe, universe_legs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -37,8 +41,9 @@ class Legs:
 
     Attributes
     ----------
-    returns : DataFrame of shape (n_sessions, 2), fraction per session
-        Columns ``IWM``, ``SPY``; the first row is the first session of the run.
+    returns : DataFrame of shape (n_periods, 2), fraction per period
+        Columns: the small leg (``IWM``, ``ME1``, ...), then the large leg; the first
+        row is the first period of the run.
     signal : Series or None
         The signal on its own dates (None for strategies without one).
     """
@@ -46,37 +51,61 @@ class Legs:
     returns: pd.DataFrame
     signal: pd.Series | None
 
+    @property
+    def names(self) -> tuple[str, str]:
+        """The small leg's name, then the large leg's."""
+        return str(self.returns.columns[0]), str(self.returns.columns[1])
 
-def signal_series(s: Session, name: str) -> pd.Series:
-    """Return the signal ``name`` on the sessions whose data it used (NaN dropped).
 
-    A card signal's month end is moved to the last common IWM/SPY session on or before
-    it; ``rs_ma<N>`` and ``rs_cross<F>_<S>`` are daily (see
-    :mod:`capsize.queries.backtesting._params`). Only a card signal needs the month-end
-    history (:func:`~capsize.queries.backtesting.signal_histories`).
-    """
-    closes = proxy_closes(s).closes
-    if name in CARD_SIGNALS:
-        monthly = signal_histories(s).signal(name)
-        idx = pd.DatetimeIndex(closes.index)
-        pos = idx.searchsorted(monthly.index, side="right") - 1
-        keep = pos >= 0
-        out = pd.Series(monthly.to_numpy()[keep], index=idx[pos[keep]], name=name)
-        return out[~out.index.duplicated(keep="last")]
+def _on_index(monthly: pd.Series, index: pd.Index, name: str) -> pd.Series:
+    """Date each month-end value on the last period on or before it (one value a period)."""
+    idx = pd.DatetimeIndex(index)
+    pos = idx.searchsorted(monthly.index, side="right") - 1
+    keep = pos >= 0
+    out = pd.Series(monthly.to_numpy()[keep], index=idx[pos[keep]], name=name)
+    return out[~out.index.duplicated(keep="last")]
+
+
+def _ratio_signal(small: pd.Series, large: pd.Series, name: str) -> pd.Series:
     m = re.fullmatch(r"rs_cross(\d+)_(\d+)", name)
     if m is not None:
-        ratio = closes["IWM"] / closes["SPY"]
+        ratio = small / large
         fast, slow = int(m.group(1)), int(m.group(2))
         cross = ratio.rolling(fast).mean() / ratio.rolling(slow, min_periods=slow).mean() - 1.0
         return cross.dropna().rename(name)
     n = int(name.removeprefix("rs_ma"))
-    return daily_signals(closes["IWM"], closes["SPY"], (n,))[f"rs_vs_ma{n}"].dropna().rename(name)
+    return daily_signals(small, large, (n,))[f"rs_vs_ma{n}"].dropna().rename(name)
+
+
+def signal_series(s: Session, name: str, universe: Universe = ETF) -> pd.Series:
+    """Return the signal ``name`` on the periods whose data it used (NaN dropped).
+
+    A card signal's month end is moved to the last period of the legs on or before it;
+    ``rs_ma<N>`` and ``rs_cross<F>_<S>`` follow the IWM/SPY close ratio daily, or the
+    French legs' growth ratio monthly (see :mod:`capsize.queries.backtesting._params`).
+    Only a card signal needs the month-end history
+    (:func:`~capsize.queries.backtesting.signal_histories`).
+    """
+    if universe.monthly:
+        rets = universe_legs(s, universe).returns
+        if name in CARD_SIGNALS:
+            return _on_index(signal_histories(s).signal(name), rets.index, name)
+        growth = (1.0 + rets).cumprod()
+        return _ratio_signal(growth.iloc[:, 0], growth.iloc[:, 1], name)
+    closes = proxy_closes(s).closes
+    if name in CARD_SIGNALS:
+        return _on_index(signal_histories(s).signal(name), closes.index, name)
+    return _ratio_signal(closes["IWM"], closes["SPY"], name)
 
 
 def leg_returns(
-    s: Session, strategy: str, params: Mapping[str, Any], start: pd.Timestamp | None
+    s: Session,
+    strategy: str,
+    params: Mapping[str, Any],
+    start: pd.Timestamp | None,
+    universe: Universe = ETF,
 ) -> Legs:
-    """Return the legs' returns from the run's first session, and the signal traded.
+    """Return the legs' returns from the run's first period, and the signal traded.
 
     The run starts at ``start`` or, for a rotation, at the signal's first date when that
     is later (no run sits out a signal's warm-up).
@@ -84,11 +113,11 @@ def leg_returns(
     Raises
     ------
     DataNotFound
-        When fewer than two sessions remain (a late ``start`` or a short store).
+        When fewer than two periods remain (a late ``start`` or a short store).
     """
-    px = proxy_closes(s)
-    rets = px.closes.pct_change().iloc[1:]
-    signal = signal_series(s, str(params["signal"])) if strategy == "rotation" else None
+    ls = universe_legs(s, universe)
+    rets = ls.returns
+    signal = signal_series(s, str(params["signal"]), universe) if strategy == "rotation" else None
     first = rets.index[0] if len(rets) else None
     if signal is not None and len(signal):
         first = max(first, signal.index[0]) if first is not None else None
@@ -97,9 +126,10 @@ def leg_returns(
     out = rets.loc[first:] if first is not None else rets
     if len(out) < 2:
         what = f"signal {params.get('signal')!r} " if signal is not None else ""
+        small, large = ls.names
         raise DataNotFound(
-            f"fewer than two IWM/SPY sessions to backtest {what}from "
-            f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {px.day:%Y-%m-%d}; "
+            f"fewer than two {small}/{large} {ls.period}s to backtest {what}from "
+            f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {ls.day:%Y-%m-%d}; "
             "choose an earlier --start or a later --as-of"
         )
     return Legs(out, signal)
@@ -130,5 +160,7 @@ def run_strategy(
         band = params["band"] or None
         rebalance = None if params["rebalance"] == "none" else params["rebalance"]
         return bt.sleeve(legs.returns, params["weight"], rebalance=rebalance, band=band, **costs)
-    leg = "IWM" if params["segment"] == "small" else "SPY"
-    return bt.dca(legs.returns[leg], n_buys=params["n_buys"], every=params["every"], **costs)
+    leg = 0 if params["segment"] == "small" else 1
+    return bt.dca(
+        legs.returns.iloc[:, leg], n_buys=params["n_buys"], every=params["every"], **costs
+    )

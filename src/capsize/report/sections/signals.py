@@ -4,19 +4,22 @@ One row per rating-card signal: its out-of-sample rank correlation with the next
 IWM-minus-SPY return and the 95 % bootstrap interval, its hit rate, what rotating on it
 would have added against a 50/50 mix, and a verdict in words; a signal without a
 history says so instead of showing numbers. The note above the table is the query's
-one-sentence verdict, naming the signals that do not work. Every number is a query
-figure adopted with its provenance.
+one-sentence verdict, naming the signals that do not work. A second table gives the long
+record of the simplest advice, a fixed small-cap sleeve, on the Ken French size deciles
+since 1926 (the ``backtest`` query, ``universe="french"``) against holding the largest
+decile. Every number is a query figure adopted with its provenance.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from capsize.errors import DataNotFound
 from capsize.report._inputs import Inputs, num, pct
 from capsize.report._model import Figure, Section, Table
 
 if TYPE_CHECKING:
-    from capsize.queries.backtesting import SignalRecordResult, SignalRow
+    from capsize.queries.backtesting import BacktestResult, SignalRecordResult, SignalRow
 
 __all__ = ["SIGNALS_TITLE", "signals_section"]
 
@@ -32,6 +35,72 @@ _COLUMNS = (
     "Rotation vs 50/50, per year",
     "Verdict",
 )
+
+
+LONG_SLEEVE: dict[str, object] = {
+    "strategy": "sleeve",
+    "weight": 0.2,
+    "rebalance": "A",
+    "cost_bps": 10.0,
+}
+"""The long-history line: 20 % in the smallest size decile, rebalanced each January."""
+
+_LONG_COLUMNS = (
+    "Since 1926",
+    "CAGR",
+    "Sharpe",
+    "Max drawdown",
+    "ME10 CAGR",
+    "ME10 Sharpe",
+    "ME10 max drawdown",
+)
+_LONG_LABEL = (
+    "One fifth in the smallest decile (ME1), four fifths in the largest (ME10), rebalanced "
+    "each January, 10 bps costs"
+)
+"""Words of :data:`LONG_SLEEVE` (no percent sign: numbers in the report are figures)."""
+
+
+def _long_answer(inp: Inputs) -> BacktestResult:
+    from capsize.queries.backtesting import backtest
+
+    result: BacktestResult = inp.session.cached(
+        ("q", "backtest", "french_sleeve"),
+        lambda: backtest(inp.session, universe="french", intervals=False, **LONG_SLEEVE),  # type: ignore[arg-type]
+    )
+    return result
+
+
+def _long_table(inp: Inputs) -> tuple[dict[str, Figure], Table]:
+    """Return the fixed sleeve against holding ME10 over the French history, one row."""
+    try:
+        res = _long_answer(inp)
+    except DataNotFound as exc:
+        row = (_LONG_LABEL, *(["n/a"] * (len(_LONG_COLUMNS) - 1)))
+        caption = f"Long history not shown: {exc}"
+        return {}, Table(_LONG_COLUMNS, (row,), caption)
+    shown = (
+        ("cagr", pct("no months", 1)),
+        ("sharpe", num("no months", 2)),
+        ("max_drawdown", pct("no months", 1)),
+        ("ME10.cagr", pct("no months", 1)),
+        ("ME10.sharpe", num("no months", 2)),
+        ("ME10.max_drawdown", pct("no months", 1)),
+    )
+    figs = {
+        f"signals.french_sleeve.{k}": inp.book.adopt(
+            res.fig(k), fmt, fid=f"signals.french_sleeve.{k}"
+        )
+        for k, fmt in shown
+    }
+    eq = res.get_series("equity").to_series()
+    caption = (
+        "The simplest small-cap advice over the long record: Ken French size deciles "
+        f"(value-weighted, monthly total returns {eq.index[0]:%Y-%m} to {eq.index[-1]:%Y-%m}, "
+        "months counted as published two months after their end); ME10 is the largest "
+        "decile held throughout. Portfolio returns, not funds."
+    )
+    return figs, Table(_LONG_COLUMNS, ((_LONG_LABEL, *figs.values()),), caption)
 
 
 def _answer(inp: Inputs) -> SignalRecordResult:
@@ -89,10 +158,12 @@ def signals_section(inp: Inputs) -> Section:
         f"decisions before {res.params['oos_start']} are kept out of this record as the "
         "in-sample period."
     )
+    long_figs, long_table = _long_table(inp)
+    figs.update(long_figs)
     return Section(
         "signals",
         SIGNALS_TITLE,
         figures=figs,
-        tables=(Table(_COLUMNS, tuple(rows), caption),),
+        tables=(Table(_COLUMNS, tuple(rows), caption), long_table),
         notes=(lead,),
     )

@@ -1,0 +1,82 @@
+"""White's reality check and Hansen's SPA test on synthetic sweeps of known skill."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capsize import backtest as bt
+from capsize.errors import InputError, SchemaError
+
+N_PERIODS, N_CONFIGS = 2500, 50
+
+
+@pytest.fixture(scope="module")
+def noise() -> tuple[pd.DataFrame, pd.Series]:
+    """A benchmark and 50 configurations equal to it plus zero-mean noise (no skill)."""
+    rng = np.random.default_rng(2026)  # one draw; the uniformity test below covers many
+    idx = pd.bdate_range("2000-01-03", periods=N_PERIODS)
+    bench = pd.Series(rng.normal(3e-4, 0.01, N_PERIODS), idx, name="large")
+    # the configurations share the market move and differ by their own noise
+    configs = bench.to_numpy()[:, None] + rng.normal(0.0, 0.003, (N_PERIODS, N_CONFIGS))
+    return pd.DataFrame(configs, idx), bench
+
+
+def test_noise_is_not_called_skill(noise: tuple[pd.DataFrame, pd.Series]) -> None:
+    configs, bench = noise
+    rc = bt.reality_check(configs, bench, seed=1)
+    assert rc.n_configs == N_CONFIGS and rc.n_periods == N_PERIODS
+    # the best of 50 lucky configurations has a visible excess, yet the tests see luck
+    assert rc.best_excess > 0
+    assert rc.p_value > 0.1
+    assert rc.spa_p_value > 0.1
+
+
+def test_noise_p_values_are_roughly_uniform() -> None:
+    """Across 40 skill-less sweeps the p-values spread over (0, 1): few small, median mid."""
+    rng = np.random.default_rng(7)
+    idx = pd.bdate_range("2000-01-03", periods=1000)
+    white, spa = [], []
+    for rep in range(40):
+        bench = pd.Series(rng.normal(3e-4, 0.01, 1000), idx)
+        configs = bench.to_numpy()[:, None] + rng.normal(0.0, 0.003, (1000, 30))
+        rc = bt.reality_check(configs, bench, n=200, seed=rep)
+        white.append(rc.p_value)
+        spa.append(rc.spa_p_value)
+    for p in (np.array(white), np.array(spa)):
+        assert 0.25 < float(np.median(p)) < 0.75
+        assert (p < 0.05).sum() <= 6  # 2 expected at a 5 % size; SPA runs a little liberal
+
+
+def test_a_planted_edge_is_found(noise: tuple[pd.DataFrame, pd.Series]) -> None:
+    configs, bench = noise
+    edged = configs.copy()
+    edged[17] += 3e-4  # 7.5 % a year above the benchmark, t about 1.6 per config noise
+    rc = bt.reality_check(edged, bench, seed=1)
+    assert rc.best == 17
+    assert rc.p_value < 0.01
+    assert rc.spa_p_value < 0.01
+
+
+def test_same_seed_same_answer(noise: tuple[pd.DataFrame, pd.Series]) -> None:
+    configs, bench = noise
+    a = bt.reality_check(configs, bench, seed=3, n=300, mean_block=10)
+    b = bt.reality_check(configs.to_numpy(), bench, seed=3, n=300, mean_block=10)
+    assert a == b
+    c = bt.reality_check(configs, bench, seed=4, n=300, mean_block=10)
+    assert c.p_value != a.p_value or c.spa_p_value != a.spa_p_value
+
+
+def test_bad_inputs_raise(noise: tuple[pd.DataFrame, pd.Series]) -> None:
+    configs, bench = noise
+    with pytest.raises(SchemaError, match="shape"):
+        bt.reality_check(configs.to_numpy()[:-1], bench)
+    with pytest.raises(InputError, match="one index"):
+        bt.reality_check(configs.iloc[1:], bench.iloc[:-1])
+    with pytest.raises(InputError, match="resamples"):
+        bt.reality_check(configs, bench, n=5)
+    bad = configs.copy()
+    bad.iloc[3, 2] = np.nan
+    with pytest.raises(InputError, match="missing"):
+        bt.reality_check(bad, bench)
