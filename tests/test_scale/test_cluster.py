@@ -82,3 +82,22 @@ def test_local_cluster_reads_the_dataset_on_the_workers(
     ref = dataset_breadth(str(exported["dest"]), partitions=1, **kw).table
     got = dataset_breadth(str(exported["dest"]), partitions=4, runner=dask_client, **kw).table
     assert_same(got, ref)
+
+
+def test_local_cluster_liquidity_and_percentiles_equal_single_process(
+    dask_client: Any, shared_universe: dict[str, Any], synthetic: Any
+) -> None:
+    from capsize.analytics.liquidity import liquidity
+    from capsize.analytics.percentiles import return_percentiles
+    from capsize.scale import partitioned_liquidity, partitioned_return_percentiles
+
+    from .test_liquidity import assert_same_liquidity
+
+    closes, volume, _ = synthetic
+    ref = liquidity(closes, volume, yoy_window=250)
+    got = partitioned_liquidity(closes, volume, yoy_window=250, partitions=4, runner=dask_client)
+    assert_same_liquidity(got, ref)
+    u = shared_universe
+    ref_p = return_percentiles(u["closes"])
+    got_p = partitioned_return_percentiles(u["closes"], partitions=2, runner=dask_client)
+    pd.testing.assert_frame_equal(got_p, ref_p, check_exact=True)

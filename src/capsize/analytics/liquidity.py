@@ -48,6 +48,7 @@ __all__ = [
     "PARTIAL_COLUMNS",
     "LiquidityResult",
     "VolumeHistory",
+    "check_params",
     "liquidity",
     "liquidity_columns",
     "liquidity_inputs",
@@ -225,7 +226,8 @@ def _restrict(cp: E.Panel, universe: Universe | None) -> E.Panel:
     return cp.select(keep)
 
 
-def _check_params(window: int, yoy_window: int, min_coverage: float) -> None:
+def check_params(window: int, yoy_window: int, min_coverage: float) -> None:
+    """Raise :class:`InputError` unless the windows are positive and the coverage in (0, 1]."""
     if window < 1 or yoy_window < 1:
         raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
     if not 0.0 < min_coverage <= 1.0:
@@ -450,7 +452,7 @@ def liquidity(
         :func:`liquidity_result` of :func:`liquidity_columns` (``capsize.scale`` runs the
         latter per ticker partition).
     """
-    _check_params(window, yoy_window, min_coverage)
+    check_params(window, yoy_window, min_coverage)
     cp, vol, units = liquidity_inputs(
         closes, volume, as_of=as_of, volume_units=volume_units, universe=universe
     )
