@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from capsize._cli._cluster import Scheduler, Workers, cluster
 from capsize._cli._common import console, emit_json, escape_markup, handle_errors, print_table
 from capsize.errors import InputError
 
@@ -253,8 +254,36 @@ def _walk_forward(value: object) -> tuple[float, float] | None:
     return float(parts[0]), float(parts[1])
 
 
-def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
-    from capsize.queries import backtest, backtest_grid, open_session, parse_as_of
+def _grid(s: Any, settings: dict[str, Any], params: dict[str, Any], where: _Where) -> QueryResult:
+    """Answer a grid: its sweeps on Dask when asked (``where``), else here with a progress bar."""
+    from rich.progress import Progress
+
+    from capsize.queries import backtest_grid
+
+    kw = {"strategy": settings.get("strategy", "rotation"), "start": settings.get("start"),
+          "walk_forward": _walk_forward(settings.get("walk_forward"))}  # fmt: skip
+    with cluster(*where, "backtest grid") as runner:
+        if runner is not None:
+            on_dask: QueryResult = backtest_grid(s, runner=runner, **kw, **params)
+            return on_dask
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+            task = bar.add_task("backtest grid", total=None)
+
+            def step(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            grid: QueryResult = backtest_grid(s, progress=step, **kw, **params)
+            return grid
+
+
+_Where = tuple[str | None, int | None]
+"""The ``--scheduler`` and ``--workers`` options."""
+
+
+def _run(
+    settings: dict[str, Any], params: dict[str, Any], where: _Where = (None, None)
+) -> QueryResult:
+    from capsize.queries import backtest, open_session, parse_as_of
 
     day = parse_as_of(settings.get("as_of"), "--as-of")
     strategy = settings.get("strategy", "rotation")
@@ -269,23 +298,7 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
             single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
             one: QueryResult = backtest(s, strategy=strategy, start=settings.get("start"), **single)
             return one
-        from rich.progress import Progress
-
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("backtest grid", total=None)
-
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            grid: QueryResult = backtest_grid(
-                s,
-                strategy=strategy,
-                start=settings.get("start"),
-                progress=step,
-                walk_forward=walk,
-                **params,
-            )
-            return grid
+        return _grid(s, settings, params, where)
 
 
 def register(app: typer.Typer) -> None:
@@ -357,8 +370,13 @@ def register(app: typer.Typer) -> None:
             None, "--out", help="Folder for the charts (PNG and HTML)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+        scheduler: Scheduler = None,
+        workers: Workers = None,
     ) -> None:
         """Backtest one strategy, or a grid when a parameter has several values.
+
+        A grid's one-pass sweeps run in parameter blocks on Dask with --scheduler or
+        --workers (or [dask] in config.toml); the rows equal the single process.
 
         Example: capsize backtest run --strategy sleeve --weight 0,0.1,0.2,0.3 --cost-bps 5
         """
@@ -373,7 +391,7 @@ def register(app: typer.Typer) -> None:
             "slippage_bps": slippage_bps, "spread_bps": spread_bps,
         }  # fmt: skip
         params = _merge(file, options)
-        result = _run(settings, params)
+        result = _run(settings, params, (scheduler, workers))
         if out is not None:
             from capsize._cli.backtest_charts import write_charts
 

@@ -22,7 +22,8 @@ everything runs in process, one partition after the other.
 :func:`connect`
     A runner for a remote scheduler (``tcp://host:8786``), a new ``LocalCluster`` of
     ``workers`` processes, or in process. Dask is imported only there
-    (``pip install "capsize[scale]"``).
+    (``pip install "capsize[scale]"``). The query functions ``breadth``, ``liquidity``
+    and ``backtest_grid`` take the runner it yields as ``runner=``.
 """
 
 from capsize.scale._breadth import (
@@ -43,7 +44,15 @@ from capsize.scale._liquidity import (
     percentile_partition,
 )
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
-from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
+from capsize.scale._runner import (
+    DaskRunner,
+    InProcess,
+    Progress,
+    Runner,
+    as_runner,
+    connect,
+    default_partitions,
+)
 from capsize.scale._sweeps import SWEEP_AXES, SweepTask, partitioned_sweep, run_sweep_task
 
 __all__ = [
@@ -54,6 +63,7 @@ __all__ = [
     "InProcess",
     "LiquidityTask",
     "PercentileTask",
+    "Progress",
     "Runner",
     "SweepTask",
     "add_sums",
@@ -62,6 +72,7 @@ __all__ = [
     "connect",
     "dataset_breadth",
     "dataset_breadth_partition",
+    "default_partitions",
     "liquidity_partition",
     "partitioned_breadth",
     "partitioned_liquidity",

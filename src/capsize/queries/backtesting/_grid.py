@@ -80,13 +80,30 @@ def _single_values(configs: list[dict[str, Any]], names: tuple[str, ...]) -> boo
     return all(len({repr(c[n]) for c in configs}) == 1 for n in names)
 
 
+def _sweep(
+    runner: Any | None, fn: Callable[..., pd.DataFrame], *args: Any, **kw: Any
+) -> pd.DataFrame:
+    """Run a sweep here, or cut into parameter blocks on ``runner`` (one per worker thread)."""
+    if runner is None:
+        return fn(*args, **kw)
+    from capsize.scale import default_partitions, partitioned_sweep
+
+    blocks = default_partitions(runner)
+    out = partitioned_sweep(fn, *args, blocks=blocks, runner=runner, **kw)
+    out.attrs = {"backend": f"{blocks} parameter blocks on Dask", "n_configs": len(out)}
+    return out
+
+
 def _sleeve_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
-) -> pd.DataFrame | None:
+    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None,
+    runner: Any | None = None,
+) -> pd.DataFrame | None:  # fmt: skip
     if not _single_values(configs, ("slippage_bps", "spread_bps")):
         return None
     c0 = configs[0]
-    out = bt.sleeve_sweep(
+    out = _sweep(
+        runner,
+        bt.sleeve_sweep,
         legs.returns,
         weights=sorted({c["weight"] for c in configs}),
         bands=sorted({c["band"] or None for c in configs}, key=lambda b: -1 if b is None else b),
@@ -105,8 +122,9 @@ def _sleeve_sweep(
 
 
 def _ma_sweep(
-    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None
-) -> pd.DataFrame | None:
+    legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp, end: pd.Timestamp | None,
+    runner: Any | None = None,
+) -> pd.DataFrame | None:  # fmt: skip
     matches = [_CROSS.fullmatch(str(c["signal"])) for c in configs]
     pairs = [(int(m.group(1)), int(m.group(2))) for m in matches if m is not None]
     fixed = ("threshold", "below", "slippage_bps", "spread_bps")
@@ -114,7 +132,9 @@ def _ma_sweep(
         return None
     keyed = [{**c, "fast": f, "slow": s} for c, (f, s) in zip(configs, pairs, strict=True)]
     c0 = configs[0]
-    out = bt.ma_sweep(
+    out = _sweep(
+        runner,
+        bt.ma_sweep,
         legs.returns,
         fast=sorted({c["fast"] for c in keyed}),
         slow=sorted({c["slow"] for c in keyed}),
@@ -135,7 +155,7 @@ def _ma_sweep(
 
 def _signal_sweep(
     s: Session, legs: Legs, configs: list[dict[str, Any]], start: pd.Timestamp,
-    end: pd.Timestamp | None,
+    end: pd.Timestamp | None, runner: Any | None = None,
 ) -> pd.DataFrame | None:  # fmt: skip
     """Rotations on any signals: one pass of the engine's signal sweep per signal."""
     if not _single_values(configs, ("below", "slippage_bps", "spread_bps")):
@@ -143,7 +163,9 @@ def _signal_sweep(
     c0, parts = configs[0], []
     for name in dict.fromkeys(str(c["signal"]) for c in configs):
         group = [c for c in configs if c["signal"] == name]
-        out = bt.sweep.signal_sweep(
+        out = _sweep(
+            runner,
+            bt.sweep.signal_sweep,
             legs.returns,
             signal_series(s, name),
             thresholds=sorted({c["threshold"] for c in group}),
@@ -197,15 +219,15 @@ _Span = tuple[pd.Timestamp, pd.Timestamp | None]
 
 def _run_grid(
     s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs, window: _Span,
-    progress: Progress | None = None,
+    progress: Progress | None = None, runner: Any | None = None,
 ) -> tuple[pd.DataFrame, str]:  # fmt: skip
     fast = None
     if strategy == "sleeve":
-        fast = _sleeve_sweep(legs, configs, *window)
+        fast = _sleeve_sweep(legs, configs, *window, runner)
     elif strategy == "rotation":
-        fast = _ma_sweep(legs, configs, *window)
+        fast = _ma_sweep(legs, configs, *window, runner)
         if fast is None:
-            fast = _signal_sweep(s, legs, configs, *window)
+            fast = _signal_sweep(s, legs, configs, *window, runner)
     if fast is None:
         return _loop(s, strategy, configs, legs, window, progress), "single runs"
     if progress is not None:
@@ -303,6 +325,7 @@ def _best_figures(
 def _walk_forward(
     s: Session, strategy: str, configs: list[dict[str, Any]], legs: Legs,
     first: pd.Timestamp, axes: tuple[str, ...], years: tuple[float, float],
+    runner: Any | None = None,
 ) -> bt.WalkForward:  # fmt: skip
     """Choose the best configuration on ``years[0]`` years, evaluate it on the next ``years[1]``."""
     idx = pd.DatetimeIndex(legs.returns.index[legs.returns.index >= first])
@@ -314,7 +337,7 @@ def _walk_forward(
         )
 
     def evaluate(a: pd.Timestamp, b: pd.Timestamp) -> pd.DataFrame:
-        return _run_grid(s, strategy, configs, legs, (a, b))[0]
+        return _run_grid(s, strategy, configs, legs, (a, b), runner=runner)[0]
 
     def returns_of(p: Any) -> pd.Series:
         r = _returns(_one(s, strategy, {**configs[0], **dict(p)}, legs))
@@ -378,6 +401,7 @@ def backtest_grid(
     start: object | None = None,
     progress: Progress | None = None,
     walk_forward: tuple[float, float] | None = None,
+    runner: Any | None = None,
     **grid: object,
 ) -> GridResult:
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
@@ -398,6 +422,10 @@ def backtest_grid(
         ``(train, test)`` in years: in each fold choose the best configuration (Sharpe)
         over ``train`` years and hold it over the next ``test`` years (table
         ``walk_forward``, figures ``wf.*``). Needs at least one grid axis.
+    runner : capsize.scale runner or distributed.Client, optional
+        Run the one-pass sweeps cut into parameter blocks there (one per worker thread;
+        :func:`capsize.scale.connect` builds one); the rows equal the single call's.
+        Grids run configuration by configuration stay in this process.
     **grid
         Parameters (:data:`~capsize.queries.backtesting.PARAMS`); a list is a grid axis.
 
@@ -421,7 +449,7 @@ def backtest_grid(
     px = proxy_closes(s)
     legs = leg_returns(s, "sleeve", {}, None)
     first = _window_start(s, strategy, configs, legs, parse_as_of(start, "start"))
-    frame, engine = _run_grid(s, strategy, configs, legs, (first, None), progress)
+    frame, engine = _run_grid(s, strategy, configs, legs, (first, None), progress, runner)
     if frame["sharpe"].isna().all():
         raise InputError("no configuration of the grid has a Sharpe ratio; widen the window")
     best_i = int(np.nanargmax(frame["sharpe"].to_numpy()))
@@ -444,7 +472,7 @@ def backtest_grid(
     if walk_forward is not None:
         if not axes:
             raise InputError("walk_forward needs a grid axis (a parameter with several values)")
-        wf = _walk_forward(s, strategy, configs, legs, first, axes, walk_forward)
+        wf = _walk_forward(s, strategy, configs, legs, first, axes, walk_forward, runner)
         tables.append(_wf_outputs(ctx, wf, axes))
     notes = (
         f"{len(frame):,} configurations tried ({engine}); best by Sharpe ratio: {what}.",
