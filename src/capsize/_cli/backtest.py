@@ -254,26 +254,25 @@ def _walk_forward(value: object) -> tuple[float, float] | None:
     return float(parts[0]), float(parts[1])
 
 
-def _grid(s: Any, settings: dict[str, Any], params: dict[str, Any], where: _Where) -> QueryResult:
-    """Answer a grid: its sweeps on Dask when asked (``where``), else here with a progress bar."""
+def _grid(s: Any, settings: dict[str, Any], params: dict[str, Any], runner: Any) -> QueryResult:
+    """Answer a grid: its sweeps on ``runner`` (Dask), or here (None) with a progress bar."""
     from rich.progress import Progress
 
     from capsize.queries import backtest_grid
 
     kw = {"strategy": settings.get("strategy", "rotation"), "start": settings.get("start"),
           "walk_forward": _walk_forward(settings.get("walk_forward"))}  # fmt: skip
-    with cluster(*where, "backtest grid") as runner:
-        if runner is not None:
-            on_dask: QueryResult = backtest_grid(s, runner=runner, **kw, **params)
-            return on_dask
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("backtest grid", total=None)
+    if runner is not None:
+        on_dask: QueryResult = backtest_grid(s, runner=runner, **kw, **params)
+        return on_dask
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("backtest grid", total=None)
 
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            grid: QueryResult = backtest_grid(s, progress=step, **kw, **params)
-            return grid
+        grid: QueryResult = backtest_grid(s, progress=step, **kw, **params)
+        return grid
 
 
 _Where = tuple[str | None, int | None]
@@ -293,12 +292,13 @@ def _run(
             "--walk-forward needs a grid (a parameter with several values, e.g. "
             "--threshold 0,0.5): with one configuration there is nothing to choose in sample"
         )
+    if _is_grid(params):  # the cluster first: a scheduler that does not answer fails at once
+        with cluster(*where, "backtest grid") as runner, open_session(day) as s:
+            return _grid(s, settings, params, runner)
     with open_session(day) as s:
-        if not _is_grid(params):
-            single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
-            one: QueryResult = backtest(s, strategy=strategy, start=settings.get("start"), **single)
-            return one
-        return _grid(s, settings, params, where)
+        single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
+        one: QueryResult = backtest(s, strategy=strategy, start=settings.get("start"), **single)
+        return one
 
 
 def register(app: typer.Typer) -> None:
