@@ -10,12 +10,7 @@ import pandas as pd
 import pytest
 
 from capsize.analytics.liquidity import LiquidityResult, liquidity
-from capsize.analytics.percentiles import (
-    merge_sorted_rows,
-    percentiles_of_sorted,
-    return_percentiles,
-    sorted_rows,
-)
+from capsize.analytics.percentiles import gather_rows, return_percentiles, row_percentiles
 from capsize.errors import InputError
 from capsize.scale import InProcess, partitioned_liquidity, partitioned_return_percentiles
 
@@ -96,7 +91,7 @@ def test_shared_universe_liquidity_equals_single_process(
     assert_same_liquidity(got, ref)
 
 
-def test_percentiles_of_sorted_equal_numpy() -> None:
+def test_row_percentiles_equal_numpy() -> None:
     rng = np.random.default_rng(7)
     x = rng.normal(size=(120, 37))
     x[rng.random(x.shape) < 0.3] = np.nan
@@ -106,12 +101,13 @@ def test_percentiles_of_sorted_equal_numpy() -> None:
     q = (0, 1, 10, 33.3, 50, 90, 99.9, 100)
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="All-NaN"):
         ref = np.nanpercentile(x, q, axis=1).T
-    got = percentiles_of_sorted(sorted_rows(x), q)
-    np.testing.assert_array_equal(got, ref)
-    parts = [sorted_rows(x[:, a:b]) for a, b in ((0, 1), (1, 20), (20, 37))]
-    np.testing.assert_array_equal(percentiles_of_sorted(merge_sorted_rows(parts), q), ref)
+    np.testing.assert_array_equal(row_percentiles(x, q), ref)
+    parts = [x[:, a:b] for a, b in ((0, 1), (1, 20), (20, 37))]
+    np.testing.assert_array_equal(row_percentiles(gather_rows(parts), q), ref)
     with pytest.raises(InputError, match="percentiles"):
-        percentiles_of_sorted(x, (50, 101))
+        row_percentiles(x, (50, 101))
+    with pytest.raises(InputError, match="days"):
+        gather_rows([x[:5], x])
 
 
 @pytest.mark.parametrize("partitions", [1, 2, 4])

@@ -1,18 +1,18 @@
-"""Cross-sectional percentiles of a panel, per day, from sorted values that merge exactly.
+"""Cross-sectional percentiles of a panel, per day, from values that gather exactly.
 
 A percentile is not a sum: the partial results of ticker partitions cannot be added.
-The exact combine used here gathers each partition's values of a day, sorted, merges
-them into the day's sorted cross-section and reads the percentile from it. The merged
-row holds the same numbers as the row of the whole panel sorted at once, so the
-percentiles are equal bit for bit however the tickers were split (a sketch such as a
-t-digest would move less data but give approximate figures).
+The exact combine used here gathers each partition's values of a day (the partitions
+compute them, e.g. returns, with the panel kernels), puts the day's cross-section back
+together and selects the order statistics the percentiles need (``np.partition``,
+linear in the number of tickers, so no full sort). A day's gathered values are the same
+numbers as the whole panel's row, so the percentiles are equal bit for bit however the
+tickers were split (a sketch such as a t-digest would move less data but give
+approximate figures).
 
-:func:`sorted_rows`
-    Each day's values sorted ascending, NaN last (run per partition).
-:func:`merge_sorted_rows`
-    Merge the sorted rows of several partitions (same days) into one.
-:func:`percentiles_of_sorted`
-    Percentiles (numpy's ``"linear"`` method) of each sorted row, NaN skipped.
+:func:`gather_rows`
+    Put the per-partition values of the same days back side by side.
+:func:`row_percentiles`
+    Percentiles (numpy's ``"linear"`` method) of each day's values, NaN skipped.
 :func:`return_percentiles`
     Percentiles across tickers of the daily simple returns of a closes panel.
 """
@@ -33,11 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_PERCENTILES",
     "check_percentiles",
-    "merge_sorted_rows",
+    "gather_rows",
     "percentile_frame",
-    "percentiles_of_sorted",
     "return_percentiles",
-    "sorted_rows",
+    "row_percentiles",
 ]
 
 DEFAULT_PERCENTILES: tuple[float, ...] = (10.0, 25.0, 50.0, 75.0, 90.0)
@@ -52,16 +51,8 @@ def check_percentiles(q: Sequence[float]) -> tuple[float, ...]:
     return out
 
 
-def sorted_rows(values: np.ndarray) -> np.ndarray:
-    """Return each row of ``values`` (shape (n_days, n_tickers)) sorted ascending, NaN last."""
-    return np.sort(np.asarray(values, dtype=np.float64), axis=1)
-
-
-def merge_sorted_rows(parts: Sequence[np.ndarray]) -> np.ndarray:
-    """Merge row-sorted arrays of the same days into one row-sorted array (exact).
-
-    The rows are concatenated and sorted again with a merging sort (``kind="stable"``,
-    which finds the sorted runs), so each merged row is the sorted union of the rows.
+def gather_rows(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """Put per-partition values of the same days side by side (shape (n_days, sum of widths)).
 
     Raises
     ------
@@ -69,43 +60,46 @@ def merge_sorted_rows(parts: Sequence[np.ndarray]) -> np.ndarray:
         When there is no part or the parts have different numbers of days.
     """
     if not parts:
-        raise InputError("no partition values to merge; pass at least one partition")
+        raise InputError("no partition values to gather; pass at least one partition")
     if len({p.shape[0] for p in parts}) != 1:
         raise InputError("partition values differ in days; split one panel")
-    return np.sort(np.concatenate(parts, axis=1), axis=1, kind="stable")
+    return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts], axis=1)
 
 
-def percentiles_of_sorted(rows: np.ndarray, q: Sequence[float]) -> np.ndarray:
-    """Percentiles of each row of a row-sorted array (NaN last), NaN values skipped.
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Numpy's interpolation between order statistics: from the nearer end, exact at both."""
+    diff = b - a
+    val = np.where(t >= 0.5, b - diff * (1.0 - t), a + diff * t)
+    return np.where(a == b, a, val)
+
+
+def row_percentiles(values: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Percentiles of each row of ``values``, NaN skipped, by selecting order statistics.
 
     Parameters
     ----------
-    rows : ndarray of shape (n_days, n_values)
-        Output of :func:`sorted_rows` or :func:`merge_sorted_rows`.
+    values : ndarray of shape (n_days, n_values)
+        One day per row (a panel's values, or :func:`gather_rows` of its partitions).
     q : sequence of float
         Percentiles, 0 to 100.
 
     Returns
     -------
     ndarray of shape (n_days, len(q))
-        Equal to ``np.nanpercentile(rows, q, axis=1).T`` (``"linear"`` method, the same
-        interpolation formula); NaN on a day without any value.
+        Equal to ``np.nanpercentile(values, q, axis=1).T`` (``"linear"`` method, the
+        same interpolation); NaN on a day without any value.
     """
-    qs = check_percentiles(q)
-    n = (~np.isnan(rows)).sum(axis=1)
-    out = np.full((rows.shape[0], len(qs)), np.nan)
-    days = np.flatnonzero(n > 0)
-    last = n[days] - 1
-    for j, pct in enumerate(qs):
-        h = last * (pct / 100.0)
+    frac = np.asarray(check_percentiles(q)) / 100.0
+    out = np.full((values.shape[0], frac.size), np.nan)
+    for i, row in enumerate(np.asarray(values, dtype=np.float64)):
+        v = row[~np.isnan(row)]
+        if v.size == 0:
+            continue
+        h = (v.size - 1) * frac
         lo = np.floor(h).astype(np.int64)
-        hi = np.minimum(lo + 1, last)
-        t = h - lo
-        a, b = rows[days, lo], rows[days, hi]
-        diff = b - a
-        val = a + diff * t  # numpy's _lerp: from the nearer end, exact at both ends
-        val = np.where(t >= 0.5, b - diff * (1.0 - t), val)
-        out[days, j] = np.where(a == b, a, val)
+        hi = np.minimum(lo + 1, v.size - 1)
+        picked = np.partition(v, np.unique(np.concatenate([lo, hi])))
+        out[i] = _lerp(picked[lo], picked[hi], h - lo)
     return out
 
 
@@ -133,13 +127,13 @@ def return_percentiles(
     """
     panel = E.as_panel(closes, "closes")
     qs = check_percentiles(q)
-    rows = sorted_rows(E.returns(panel.values, periods))
-    return percentile_frame(percentiles_of_sorted(rows, qs), panel.dates, qs)
+    values = row_percentiles(E.returns(panel.values, periods), qs)
+    return percentile_frame(values, panel.dates, qs)
 
 
 def percentile_frame(
     values: np.ndarray, dates: pd.DatetimeIndex, q: Sequence[float]
 ) -> pd.DataFrame:
-    """Label the output of :func:`percentiles_of_sorted`: columns ``p<q>``, rows ``dates``."""
+    """Label the output of :func:`row_percentiles`: columns ``p<q>``, rows ``dates``."""
     cols = [f"p{x:g}" for x in q]
     return pd.DataFrame(values, index=pd.DatetimeIndex(dates, name="date"), columns=cols)

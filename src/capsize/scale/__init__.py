@@ -13,7 +13,7 @@ everything runs in process, one partition after the other.
 :func:`partitioned_liquidity`
     :func:`~capsize.analytics.liquidity.liquidity` over ticker partitions (rows gathered).
 :func:`partitioned_return_percentiles`
-    Cross-sectional return percentiles per day, from an exact merge of sorted values.
+    Cross-sectional return percentiles per day, from the partitions' values gathered.
 :func:`partitioned_sweep`
     A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`

@@ -8,12 +8,12 @@ year-over-year aggregate) is computed once from the gathered rows by
 result is equal to the single process (the per-ticker window sums may differ in the
 last bit where a one-column partition sums in another order: 1e-12).
 
-Percentiles are not sums: each partition returns its returns sorted per day
-(:func:`~capsize.analytics.percentiles.sorted_rows`), the rows are merged exactly
-(:func:`~capsize.analytics.percentiles.merge_sorted_rows`) and the percentiles read from
-the merged rows, so they equal the single process bit for bit. The price of exactness:
-the combine moves every value (n_days x n_tickers floats) to the client, where the
-breadth sums move n_days rows.
+Percentiles are not sums: each partition computes its returns (the panel kernels) and
+returns them; the days' values are gathered side by side
+(:func:`~capsize.analytics.percentiles.gather_rows`) and the percentiles selected from
+them (:func:`~capsize.analytics.percentiles.row_percentiles`, linear per day), so they
+equal the single process bit for bit. The price of exactness: the combine moves every
+value (n_days x n_tickers floats) to the client, where the breadth sums move n_days rows.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ class PercentileTask:
 
 
 def percentile_partition(task: PercentileTask) -> np.ndarray:
-    """Return the partition's returns, each day's sorted ascending (NaN last)."""
-    return P.sorted_rows(E.returns(task.closes.values, task.periods))
+    """Return the partition's simple returns over ``periods`` rows (runs on a worker)."""
+    return np.asarray(E.returns(task.closes.values, task.periods), dtype=np.float64)
 
 
 def partitioned_return_percentiles(
@@ -169,10 +169,10 @@ def partitioned_return_percentiles(
     Returns
     -------
     DataFrame indexed by date
-        Equal bit for bit to the single-process percentiles (exact merge of sorted rows).
+        Equal bit for bit to the single-process percentiles (the days' values gathered).
     """
     panel = E.as_panel(closes, "closes")
     qs = P.check_percentiles(q)
     tasks = [PercentileTask(p, int(periods)) for p in split_panel(panel, partitions)]
-    merged = P.merge_sorted_rows(as_runner(runner).map(percentile_partition, tasks))
-    return P.percentile_frame(P.percentiles_of_sorted(merged, qs), panel.dates, qs)
+    values = P.gather_rows(as_runner(runner).map(percentile_partition, tasks))
+    return P.percentile_frame(P.row_percentiles(values, qs), panel.dates, qs)
