@@ -226,3 +226,34 @@ def test_good_config_tables(tmp_path: Path) -> None:
     s = load_settings(tmp_path, data_dir=tmp_path)
     assert s.segments["small"] == ["IWM", "IJR"]
     assert s.data_dir == tmp_path.resolve()
+
+
+def test_dask_table(tmp_path: Path) -> None:
+    from capsize.config import DaskSettings
+
+    assert load_settings(tmp_path).dask == DaskSettings()
+    _write(tmp_path, '[dask]\nscheduler = " tcp://10.0.0.5:8786 "\n')
+    assert load_settings(tmp_path).dask == DaskSettings(scheduler="tcp://10.0.0.5:8786")
+    _write(tmp_path, "[dask]\nworkers = 4\n")
+    assert load_settings(tmp_path).dask == DaskSettings(workers=4)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ('[dask]\nscheduler = "10.0.0.5:8786"\n', "dask.scheduler='10.0.0.5:8786'"),
+        ('[dask]\nscheduler = "tcp://host:99999"\n', "dask.scheduler="),
+        ('[dask]\nscheduler = "http://host:8786"\n', "dask.scheduler="),
+        ("[dask]\nscheduler = 8786\n", "dask.scheduler=8786"),
+        ("[dask]\nworkers = 0\n", "dask.workers=0"),
+        ("[dask]\nworkers = true\n", "dask.workers=True"),
+        ("[dask]\nworker = 2\n", "'worker'"),
+        ('[dask]\nscheduler = "tcp://h:8786"\nworkers = 2\n', "both scheduler and workers"),
+        ('dask = "tcp://h:8786"\n', "[dask]"),
+    ],
+)
+def test_bad_dask_table(tmp_path: Path, text: str, names: str) -> None:
+    _write(tmp_path, text)
+    with pytest.raises(InputError) as exc:
+        load_settings(tmp_path)
+    assert names in _one_line(exc)

@@ -36,7 +36,10 @@ CAPSIZE_NO_CACHE
 
 ``config.toml`` tables: ``[segments]`` (per segment a table of ``label``, ``min_cap``,
 ``max_cap`` (USD) and ``proxies``, or a list of fund tickers), ``[rotation.weights]``
-(component = weight >= 0) and ``[alerts]`` (delivery of alerts, see below).
+(component = weight >= 0), ``[alerts]`` (delivery of alerts, see below) and ``[dask]``
+(``scheduler``: the address of a running Dask scheduler, ``tcp://host:8786``; or
+``workers``: start a local cluster of that many processes, 1 to 256). Commands that can
+run on Dask use it unless ``--scheduler`` or ``--workers`` is given.
 
 Alert delivery (``[alerts]``, ``[alerts.smtp]``, ``[alerts.webhook]``)
 -----------------------------------------------------------------
@@ -67,9 +70,11 @@ from capsize.errors import InputError
 
 __all__ = [
     "AlertSettings",
+    "DaskSettings",
     "Settings",
     "SmtpSettings",
     "WebhookSettings",
+    "check_scheduler_address",
     "data_home",
     "load_settings",
 ]
@@ -82,6 +87,9 @@ MAX_HTTP_RETRIES = 10
 
 MAX_HTTP_DEADLINE = 86400.0
 """Largest accepted ``http_deadline``, seconds (a day)."""
+
+MAX_DASK_WORKERS = 256
+"""Largest accepted ``[dask] workers`` (local worker processes)."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -201,6 +209,22 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class DaskSettings:
+    """Where commands that can run on Dask run (``[dask]``); both None: in process.
+
+    Attributes
+    ----------
+    scheduler : str or None
+        Address of a running scheduler (``tcp://host:8786``).
+    workers : int or None
+        Worker processes of a LocalCluster started for the command.
+    """
+
+    scheduler: str | None = None
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Resolved capsize settings.
 
@@ -224,6 +248,8 @@ class Settings:
         Raw ``[segments]`` table from the TOML config (user-defined segments).
     alerts : AlertSettings
         Delivery of alerts (``[alerts]``).
+    dask : DaskSettings
+        Default Dask scheduler or local workers (``[dask]``).
     """
 
     home: Path
@@ -235,6 +261,7 @@ class Settings:
     use_numba: bool = True
     segments: dict[str, object] = field(default_factory=dict)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    dask: DaskSettings = field(default_factory=DaskSettings)
 
     @property
     def store_path(self) -> Path:
@@ -339,7 +366,7 @@ _SPECS: tuple[_Spec, ...] = (
 )
 """Scalar settings read from the environment or ``config.toml``, in one table."""
 
-_TABLES = ("alerts", "segments", "rotation")
+_TABLES = ("alerts", "dask", "segments", "rotation")
 """``config.toml`` tables, validated by :func:`_check_segments`, :func:`_check_rotation` and
 :func:`_check_alerts`."""
 
@@ -587,6 +614,70 @@ def _check_alerts(raw: object, path: Path) -> AlertSettings:
     return AlertSettings(smtp=smtp, webhook=webhook, **values)
 
 
+# --------------------------------------------------------------------------- [dask]
+_SCHEDULER = re.compile(
+    r"^(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,251}[A-Za-z0-9])?)"
+    r":(\d{1,5})$"
+)
+
+
+def check_scheduler_address(label: str, raw: object) -> str:
+    """Return ``raw`` stripped when it is a Dask scheduler address (``tcp://host:8786``).
+
+    Parameters
+    ----------
+    label : str
+        Where the value came from (``--scheduler``, ``dask.scheduler``), for the error.
+    raw : object
+        The value given.
+
+    Raises
+    ------
+    InputError
+        One line naming ``label`` and an example, for anything but
+        ``<tcp|tls|ucx|ws|wss>://host:port`` with a port from 1 to 65535.
+
+    Examples
+    --------
+    >>> check_scheduler_address("--scheduler", " tcp://10.0.0.5:8786 ")
+    'tcp://10.0.0.5:8786'
+    """
+    text = raw.strip() if isinstance(raw, str) else ""
+    m = _SCHEDULER.match(text)
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise InputError(
+            f"{label}={raw!r} is not a Dask scheduler address; use protocol://host:port, "
+            "e.g. tcp://127.0.0.1:8786 (the address 'dask scheduler' prints)"
+        )
+    return text
+
+
+def _workers(label: str, raw: object) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_DASK_WORKERS:
+        raise InputError(
+            f"{label}={raw!r} is not a number of workers; use a whole number from 1 to "
+            f"{MAX_DASK_WORKERS}, e.g. 2"
+        )
+    return raw
+
+
+_DASK_FIELDS: tuple[_Field, ...] = (
+    ("scheduler", "scheduler", check_scheduler_address),
+    ("workers", "workers", _workers),
+)
+
+
+def _check_dask(raw: object, path: Path) -> DaskSettings:
+    """Validate ``[dask]``: ``scheduler`` or ``workers`` (not both)."""
+    values = _fields(raw, "dask", _DASK_FIELDS, path)
+    if len(values) == 2:
+        raise InputError(
+            f"[dask] in {str(path)!r} has both scheduler and workers; keep scheduler to use "
+            "a running cluster, or workers to start a local one"
+        )
+    return DaskSettings(**values)
+
+
 # --------------------------------------------------------------------------- load
 
 
@@ -640,7 +731,13 @@ def load_settings(
     if "rotation" in toml:
         _check_rotation(toml["rotation"], path)
     alerts = _check_alerts(toml["alerts"], path) if "alerts" in toml else AlertSettings()
+    dask = _check_dask(toml["dask"], path) if "dask" in toml else DaskSettings()
     no_numba = _flag("CAPSIZE_NO_NUMBA", os.environ.get("CAPSIZE_NO_NUMBA", ""))
     return Settings(
-        home=home_path, use_numba=not no_numba, segments=segments, alerts=alerts, **values
+        home=home_path,
+        use_numba=not no_numba,
+        segments=segments,
+        alerts=alerts,
+        dask=dask,
+        **values,
     )

@@ -42,7 +42,7 @@ def dask_client() -> Iterator[Any]:
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be taken
             silence_logs=50,
         ) as cluster,
         distributed.Client(cluster) as client,

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from capsize._cli._cluster import Scheduler, Workers, cluster
 from capsize._cli._common import console, emit_json, escape_markup, handle_errors, print_table
 from capsize.errors import InputError
 
@@ -279,8 +280,40 @@ def _walk_forward(value: object) -> tuple[float, float] | None:
     return float(parts[0]), float(parts[1])
 
 
-def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
-    from capsize.queries import backtest, backtest_grid, open_session, parse_as_of
+def _grid(s: Any, settings: dict[str, Any], params: dict[str, Any], runner: Any) -> QueryResult:
+    """Answer a grid: its sweeps on ``runner`` (Dask), or here (None) with a progress bar."""
+    from rich.progress import Progress
+
+    from capsize.queries import backtest_grid
+
+    kw = {"strategy": settings.get("strategy", "rotation"), "start": settings.get("start"),
+          "walk_forward": _walk_forward(settings.get("walk_forward")), **_legs(settings)}  # fmt: skip
+    if runner is not None:
+        on_dask: QueryResult = backtest_grid(s, runner=runner, **kw, **params)
+        return on_dask
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("backtest grid", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        grid: QueryResult = backtest_grid(s, progress=step, **kw, **params)
+        return grid
+
+
+def _legs(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return the universe settings given (universe, small, large, weighting)."""
+    return {k: settings[k] for k in ("universe", "small", "large", "weighting") if k in settings}
+
+
+_Where = tuple[str | None, int | None]
+"""The ``--scheduler`` and ``--workers`` options."""
+
+
+def _run(
+    settings: dict[str, Any], params: dict[str, Any], where: _Where = (None, None)
+) -> QueryResult:
+    from capsize.queries import backtest, open_session, parse_as_of
 
     day = parse_as_of(settings.get("as_of"), "--as-of")
     strategy = settings.get("strategy", "rotation")
@@ -290,32 +323,15 @@ def _run(settings: dict[str, Any], params: dict[str, Any]) -> QueryResult:
             "--walk-forward needs a grid (a parameter with several values, e.g. "
             "--threshold 0,0.5): with one configuration there is nothing to choose in sample"
         )
-    legs = {k: settings[k] for k in ("universe", "small", "large", "weighting") if k in settings}
+    if _is_grid(params):  # the cluster first: a scheduler that does not answer fails at once
+        with cluster(*where, "backtest grid") as runner, open_session(day) as s:
+            return _grid(s, settings, params, runner)
     with open_session(day) as s:
-        if not _is_grid(params):
-            single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
-            one: QueryResult = backtest(
-                s, strategy=strategy, start=settings.get("start"), **legs, **single
-            )
-            return one
-        from rich.progress import Progress
-
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
-            task = bar.add_task("backtest grid", total=None)
-
-            def step(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            grid: QueryResult = backtest_grid(
-                s,
-                strategy=strategy,
-                start=settings.get("start"),
-                progress=step,
-                walk_forward=walk,
-                **legs,
-                **params,
-            )
-            return grid
+        single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
+        one: QueryResult = backtest(
+            s, strategy=strategy, start=settings.get("start"), **_legs(settings), **single
+        )
+        return one
 
 
 _HELP: dict[str, str] = {
@@ -411,14 +427,19 @@ def _run_command(
     walk_forward: str | None = _opt("walk_forward"),
     out: Path | None = typer.Option(None, "--out", help="Folder for the charts (PNG and HTML)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Backtest one strategy, or a grid when a parameter has several values.
+
+    A grid's one-pass sweeps run in parameter blocks on Dask with --scheduler or
+    --workers (or [dask] in config.toml); the rows equal the single process.
 
     Example: capsize backtest run --strategy sleeve --weight 0,0.1,0.2,0.3 --cost-bps 5
     """
     given = {k: v for k, v in locals().items() if k in _HELP}
     settings, params = _gather(config, given)
-    _render(_run(settings, params), out, as_json)
+    _render(_run(settings, params, (scheduler, workers)), out, as_json)
 
 
 def _signals_command(

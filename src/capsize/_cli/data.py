@@ -292,7 +292,10 @@ def _print_check(res: DataResult, problems: list[str], limit: int) -> None:
 @handle_errors
 def export_cmd(
     parquet: str = typer.Option(
-        ..., "--parquet", help="Folder to write the Parquet dataset to (created or replaced)."
+        ...,
+        "--parquet",
+        help="Folder or fsspec URL (s3://bucket/path) to write the Parquet dataset to "
+        "(created or replaced).",
     ),
     json_out: bool = typer.Option(False, "--json", help="The export result as JSON."),
     wait: float = typer.Option(0.0, "--wait", min=0.0, help=_WAIT_HELP),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from capsize._cli._cluster import Scheduler, Workers, cluster, refuse_cluster
 from capsize._cli._common import check_text, console, handle_errors, print_table
 
 if TYPE_CHECKING:
@@ -150,29 +151,40 @@ def breadth_cmd(
         bool, typer.Option("--sectors", help="Per sector: % above 50/200-day averages, returns.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Breadth of the small-cap universe: % above averages, A/D line, highs/lows, McClellan.
 
     The universe is the IWM member list dated on or before the day (never a later one).
     The A/D line sums net advances over the 252 sessions ending on the day; its start
     is shown next to it. With --sectors: breadth and equal-weight returns per sector
-    (sectors from the IWM holdings file dated on or before the day).
+    (sectors from the IWM holdings file dated on or before the day). With --scheduler
+    or --workers the members run per ticker partition on Dask (same figures).
     """
-    _breadth(as_of, as_json, sectors)
+    _breadth(as_of, as_json, sectors, scheduler, workers)
 
 
 @handle_errors
-def _breadth(as_of: str | None, as_json: bool, sectors: bool = False) -> None:
+def _breadth(
+    as_of: str | None,
+    as_json: bool,
+    sectors: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> None:
     from capsize.queries import breadth, sector_breadth
 
     if sectors:
+        refuse_cluster(scheduler, workers, "--sectors")
         by_sector = _ask(as_of, lambda s: sector_breadth(s))
         if as_json:
             _emit(by_sector)
             return
         render_table(by_sector.table("sectors"), caption=_caption(by_sector))
         return
-    res = _ask(as_of, lambda s: breadth(s))
+    with cluster(scheduler, workers, "breadth") as runner:
+        res = _ask(as_of, lambda s: breadth(s, runner=runner))
     if as_json:
         _emit(res)
         return
@@ -188,21 +200,35 @@ def liquidity_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help=_AS_OF_HELP)] = None,
     window: Annotated[int, typer.Option(help="Trailing window, exchange sessions.")] = 63,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    scheduler: Scheduler = None,
+    workers: Workers = None,
 ) -> None:
     """Average and median dollar volume, YoY, turnover, Amihud illiquidity and tiers.
 
     Dollar volume is close x shares for stocks and ETFs, the volume itself for crypto
     (quoted in USD) and n/a for indexes. Tiers use the median daily dollar volume.
+    With --scheduler or --workers the universe's members run per ticker partition on Dask.
     """
-    _liquidity(symbols or [], as_of, window, as_json)
+    _liquidity(symbols or [], as_of, window, as_json, (scheduler, workers))
 
 
 @handle_errors
-def _liquidity(symbols: list[str], as_of: str | None, window: int, as_json: bool) -> None:
+def _liquidity(
+    symbols: list[str],
+    as_of: str | None,
+    window: int,
+    as_json: bool,
+    where: tuple[str | None, int | None] = (None, None),
+) -> None:
     from capsize.queries import liquidity
 
     symbols = [check_text(x, "SYMBOL", "IWM") for x in symbols]
-    res = _ask(as_of, lambda s: liquidity(s, symbols=symbols or None, window=window))
+    if symbols:
+        refuse_cluster(*where, "named symbols")
+        res = _ask(as_of, lambda s: liquidity(s, symbols=symbols, window=window))
+    else:
+        with cluster(*where, "liquidity") as runner:
+            res = _ask(as_of, lambda s: liquidity(s, window=window, runner=runner))
     if as_json:
         _emit(res)
         return

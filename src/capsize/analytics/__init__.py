@@ -7,6 +7,7 @@ Modules (imported on first attribute access, so ``import capsize`` stays fast):
 ``engine``       dense date x ticker panel and NaN-aware rolling kernels (numba)
 ``breadth``      % above averages, advance/decline, new highs/lows, McClellan, equal vs cap weight
 ``liquidity``    volume, dollar volume, turnover, Amihud, liquidity tiers
+``percentiles``  cross-sectional percentiles per day, merged exactly across ticker partitions
 ``levels``       support and resistance from swing pivots and volume at price
 ``rates``        small-minus-large vs yield changes, regimes, policy-turn event studies
 ``flows``        ETF creations/redemptions from shares outstanding, by size segment
@@ -29,6 +30,7 @@ __all__ = [
     "flows",
     "levels",
     "liquidity",
+    "percentiles",
     "performance",
     "rates",
     "risk",

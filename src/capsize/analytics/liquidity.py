@@ -27,7 +27,7 @@ different tickers):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -45,9 +45,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMIHUD_FORMULA",
+    "PARTIAL_COLUMNS",
     "LiquidityResult",
     "VolumeHistory",
+    "check_params",
     "liquidity",
+    "liquidity_columns",
+    "liquidity_inputs",
+    "liquidity_result",
     "volume_history",
 ]
 
@@ -144,7 +149,8 @@ class _Yoy:
     shares: np.ndarray
     dollars: np.ndarray
     both: np.ndarray
-    aggregate: float
+    now: np.ndarray
+    then: np.ndarray
 
 
 def _yoy(
@@ -159,18 +165,15 @@ def _yoy(
     n, k = close.shape
     if n < 2 * yoy_window:
         nan = np.full(k, np.nan)
-        return _Yoy(nan, nan.copy(), np.zeros(k, dtype=bool), float("nan"))
+        no = np.zeros(k, dtype=bool)
+        return _Yoy(nan, nan.copy(), no, nan.copy(), nan.copy())
     a = _window_stats(close, vol, dv, shares, n - yoy_window, n)
     b = _window_stats(close, vol, dv, shares, n - 2 * yoy_window, n - yoy_window)
     both = (a["n"] / yoy_window >= min_coverage) & (b["n"] / yoy_window >= min_coverage)
     with np.errstate(invalid="ignore", divide="ignore"):
         yoy_sh = np.where(both, a["adv_shares"] / b["adv_shares"] - 1.0, np.nan)
         yoy_d = np.where(both, a["adv_dollars"] / b["adv_dollars"] - 1.0, np.nan)
-    agg = float("nan")
-    if both.any():
-        now, then = float(np.sum(a["adv_dollars"][both])), float(np.sum(b["adv_dollars"][both]))
-        agg = now / then - 1.0 if then > 0 else float("nan")
-    return _Yoy(yoy_sh, yoy_d, both, agg)
+    return _Yoy(yoy_sh, yoy_d, both, a["adv_dollars"], b["adv_dollars"])
 
 
 def _note(
@@ -195,15 +198,17 @@ def _note(
     return ""
 
 
-def _summary(table: pd.DataFrame, ok: np.ndarray, yoy: _Yoy) -> dict[str, float | int]:
+def _summary(
+    table: pd.DataFrame, ok: np.ndarray, both: np.ndarray, aggregate: float
+) -> dict[str, float | int]:
     adv_d = table["adv_dollars"].to_numpy(dtype=np.float64)
     out: dict[str, float | int] = {
         "symbols": len(table),
         "covered": int(ok.sum()),
         "total_adv_dollars": float(np.nansum(adv_d)) if ok.any() else np.nan,
         "median_adv_dollars": float(np.nanmedian(adv_d)) if ok.any() else np.nan,
-        "yoy_adv_dollars": yoy.aggregate,
-        "yoy_covered": int(yoy.both.sum()),
+        "yoy_adv_dollars": aggregate,
+        "yoy_covered": int(both.sum()),
     }
     for name in TIER_NAMES:
         out[f"tier_{name}"] = int((table["tier"] == name).sum())
@@ -221,11 +226,188 @@ def _restrict(cp: E.Panel, universe: Universe | None) -> E.Panel:
     return cp.select(keep)
 
 
-def _check_params(window: int, yoy_window: int, min_coverage: float) -> None:
+def check_params(window: int, yoy_window: int, min_coverage: float) -> None:
+    """Raise :class:`InputError` unless the windows are positive and the coverage in (0, 1]."""
     if window < 1 or yoy_window < 1:
         raise InputError(f"window={window} and yoy_window={yoy_window} must be positive")
     if not 0.0 < min_coverage <= 1.0:
         raise InputError(f"min_coverage={min_coverage} must be in (0, 1]")
+
+
+PARTIAL_COLUMNS = ("covered", "yoy_now_dollars", "yoy_then_dollars", "yoy_both")
+"""Per-ticker columns of :func:`liquidity_columns` that only the summary uses."""
+
+
+def _last_volume_dates(dv: np.ndarray, dates: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Each column's last day with a dollar volume (NaT when it has none)."""
+    n = dv.shape[0]
+    has_v = ~np.isnan(dv)
+    any_v = has_v.any(axis=0)
+    last_idx = np.where(any_v, n - 1 - np.argmax(has_v[::-1], axis=0), 0)
+    return pd.DatetimeIndex(np.where(any_v, dates.values[last_idx], np.datetime64("NaT")))
+
+
+def _notes(
+    dv: np.ndarray, ok: np.ndarray, cur: dict[str, np.ndarray], last: pd.DatetimeIndex,
+    yoy: _Yoy, w: int, yoy_window: int,
+) -> list[str]:  # fmt: skip
+    has = (~np.isnan(dv)).any(axis=0)
+    possible = dv.shape[0] >= 2 * yoy_window
+    return [
+        _note(bool(has[i]), bool(ok[i]), float(cur["n"][i]), w, last[i], bool(yoy.both[i]),
+              possible, yoy_window)
+        for i in range(dv.shape[1])
+    ]  # fmt: skip
+
+
+def liquidity_columns(
+    closes: E.Panel,
+    volume: np.ndarray,
+    units: Sequence[VolumeUnit],
+    *,
+    window: int,
+    yoy_window: int,
+    min_coverage: float,
+) -> pd.DataFrame:
+    """Per-ticker liquidity figures of ``closes``: one row per ticker, independent of the others.
+
+    The rows of disjoint ticker partitions (all on the same dates) concatenate into the
+    rows of their union, so :func:`liquidity_result` gives the same result whether the
+    panel was measured whole or partition by partition.
+
+    Parameters
+    ----------
+    closes : Panel of shape (n_days, n_tickers), adjusted closes, USD
+    volume : ndarray of the same shape
+        Volume aligned to ``closes``, in each ticker's unit (``units``); NaN = none.
+    units : sequence of {"shares", "usd", "none"}
+        Volume unit of each ticker.
+    window, yoy_window, min_coverage
+        As for :func:`liquidity` (``window`` already capped at the panel's length).
+
+    Returns
+    -------
+    DataFrame indexed by ticker
+        The columns of :attr:`LiquidityResult.table` but ``turnover``, plus the
+        :data:`PARTIAL_COLUMNS` the summary needs: ``covered`` (bool), ``yoy_now_dollars``
+        and ``yoy_then_dollars`` (ADV $ of the two year windows) and ``yoy_both`` (bool).
+    """
+    close, n, w = closes.values, closes.shape[0], int(window)
+    dv = _dollar_panel(close, volume, list(units))
+    shares = np.array([u == "shares" for u in units], dtype=bool)
+    cur = _window_stats(close, volume, dv, shares, n - w, n)
+    ok = cur["n"] / w >= min_coverage
+    yoy = _yoy(close, volume, dv, shares, yoy_window, min_coverage)
+    last = _last_volume_dates(dv, closes.dates)
+    med = np.where(ok, cur["median_dollars"], np.nan)
+    return pd.DataFrame(
+        {
+            "adv_shares": np.where(ok, cur["adv_shares"], np.nan),
+            "adv_dollars": np.where(ok, cur["adv_dollars"], np.nan),
+            "median_dollars": med,
+            "days_with_volume": cur["n"],
+            "coverage": cur["n"] / w,
+            "last_volume_date": last,
+            "yoy_adv_shares": yoy.shares,
+            "yoy_adv_dollars": yoy.dollars,
+            "amihud": np.where(ok, cur["amihud"], np.nan),
+            "tier": [liquidity_tier(float(x)) or "n/a" for x in med],
+            "note": _notes(dv, ok, cur, last, yoy, w, yoy_window),
+            "covered": ok,
+            "yoy_now_dollars": yoy.now,
+            "yoy_then_dollars": yoy.then,
+            "yoy_both": yoy.both,
+        },
+        index=pd.Index(closes.tickers, name="ticker"),
+    )
+
+
+def _aggregate_yoy(cols: pd.DataFrame) -> float:
+    both = cols["yoy_both"].to_numpy(dtype=bool)
+    if not both.any():
+        return float("nan")
+    now = float(np.sum(cols["yoy_now_dollars"].to_numpy(dtype=np.float64)[both]))
+    then = float(np.sum(cols["yoy_then_dollars"].to_numpy(dtype=np.float64)[both]))
+    return now / then - 1.0 if then > 0 else float("nan")
+
+
+def liquidity_result(
+    columns: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    *,
+    window: int,
+    yoy_window: int,
+    min_coverage: float,
+    shares_outstanding: pd.Series | None = None,
+    universe: Universe | None = None,
+) -> LiquidityResult:
+    """Finish :func:`liquidity_columns` (of the whole panel, or its partitions concatenated).
+
+    Parameters
+    ----------
+    columns : DataFrame indexed by ticker
+        :func:`liquidity_columns` rows of every ticker, in panel order.
+    dates : DatetimeIndex
+        Trading days of the panel the rows were measured on.
+    window, yoy_window, min_coverage, shares_outstanding, universe
+        As for :func:`liquidity` (``window`` already capped at the panel's length).
+
+    Returns
+    -------
+    LiquidityResult
+        The summary is computed here from the gathered rows (the median of the members'
+        ADV $ and the tier counts need every member, not partial sums).
+    """
+    ok = columns["covered"].to_numpy(dtype=bool)
+    both = columns["yoy_both"].to_numpy(dtype=bool)
+    table = columns.drop(columns=list(PARTIAL_COLUMNS))
+    table.insert(list(table.columns).index("amihud"), "turnover", np.nan)
+    if shares_outstanding is not None:
+        so = shares_outstanding.reindex(table.index).astype("float64")
+        table["turnover"] = table["adv_shares"] / so.where(so > 0)
+    n, w = len(dates), int(window)
+    start, end = dates[n - w], dates[n - 1]
+    caveat = (
+        f"Volume covers {int(ok.sum()):,} of {len(table):,} symbols over "
+        f"{start.strftime('%Y-%m-%d')}..{end.strftime('%Y-%m-%d')} "
+        f"(>= {min_coverage:.0%} of days); year-over-year only where both years are covered "
+        f"({int(both.sum()):,} symbols)."
+    )
+    if universe is not None:
+        caveat = caveat + " " + universe.caveat
+    return LiquidityResult(
+        table=table,
+        window_start=start,
+        window_end=end,
+        window=w,
+        yoy_window=int(yoy_window),
+        universe=universe.name if universe is not None else None,
+        caveat=caveat,
+        summary=pd.Series(_summary(table, ok, both, _aggregate_yoy(columns)), dtype="object"),
+    )
+
+
+def liquidity_inputs(
+    closes: E.Panel | pd.DataFrame,
+    volume: E.Panel | pd.DataFrame,
+    *,
+    as_of: DateLike | None = None,
+    volume_units: Mapping[str, VolumeUnit] | None = None,
+    universe: Universe | None = None,
+) -> tuple[E.Panel, np.ndarray, list[VolumeUnit]]:
+    """Return the closes panel (cut at ``as_of``, restricted), aligned volume and units.
+
+    Raises
+    ------
+    DataNotFound
+        When fewer than two days remain or no member is in the panel.
+    """
+    cp = _restrict(E.as_panel(closes, "closes").until(as_of), universe)
+    if cp.shape[0] < 2:
+        raise DataNotFound("liquidity needs at least two trading days of closes")
+    vol: np.ndarray = E.align_values(E.as_panel(volume, "volume"), cp.dates, cp.tickers)
+    units: list[VolumeUnit] = [(volume_units or {}).get(str(t), "shares") for t in cp.tickers]
+    return cp, vol, units
 
 
 def liquidity(
@@ -267,78 +449,25 @@ def liquidity(
     Returns
     -------
     LiquidityResult
+        :func:`liquidity_result` of :func:`liquidity_columns` (``capsize.scale`` runs the
+        latter per ticker partition).
     """
-    _check_params(window, yoy_window, min_coverage)
-    cp = _restrict(E.as_panel(closes, "closes").until(as_of), universe)
-    n = cp.shape[0]
-    if n < 2:
-        raise DataNotFound("liquidity needs at least two trading days of closes")
-    vol: np.ndarray = E.align_values(E.as_panel(volume, "volume"), cp.dates, cp.tickers)
-    units: list[VolumeUnit] = [(volume_units or {}).get(str(t), "shares") for t in cp.tickers]
-    close = cp.values
-    dv = _dollar_panel(close, vol, units)
-    shares = np.array([u == "shares" for u in units])
-    w = min(window, n)
-    cur = _window_stats(close, vol, dv, shares, n - w, n)
-    ok = cur["n"] / w >= min_coverage
-    yoy = _yoy(close, vol, dv, shares, yoy_window, min_coverage)
-
-    has_v = ~np.isnan(dv)
-    any_v = has_v.any(axis=0)
-    last_idx = np.where(any_v, n - 1 - np.argmax(has_v[::-1], axis=0), 0)
-    last_vol = pd.DatetimeIndex(np.where(any_v, cp.dates.values[last_idx], np.datetime64("NaT")))
-    notes = [
-        _note(
-            bool(any_v[i]),
-            bool(ok[i]),
-            float(cur["n"][i]),
-            w,
-            last_vol[i],
-            bool(yoy.both[i]),
-            n >= 2 * yoy_window,
-            yoy_window,
-        )
-        for i in range(cp.shape[1])
-    ]
-    med = np.where(ok, cur["median_dollars"], np.nan)
-    table = pd.DataFrame(
-        {
-            "adv_shares": np.where(ok, cur["adv_shares"], np.nan),
-            "adv_dollars": np.where(ok, cur["adv_dollars"], np.nan),
-            "median_dollars": med,
-            "days_with_volume": cur["n"],
-            "coverage": cur["n"] / w,
-            "last_volume_date": last_vol,
-            "yoy_adv_shares": yoy.shares,
-            "yoy_adv_dollars": yoy.dollars,
-            "turnover": np.nan,
-            "amihud": np.where(ok, cur["amihud"], np.nan),
-            "tier": [liquidity_tier(float(x)) or "n/a" for x in med],
-            "note": notes,
-        },
-        index=pd.Index(cp.tickers, name="ticker"),
+    check_params(window, yoy_window, min_coverage)
+    cp, vol, units = liquidity_inputs(
+        closes, volume, as_of=as_of, volume_units=volume_units, universe=universe
     )
-    if shares_outstanding is not None:
-        so = shares_outstanding.reindex(table.index).astype("float64")
-        table["turnover"] = table["adv_shares"] / so.where(so > 0)
-    start, end = cp.dates[n - w], cp.dates[n - 1]
-    caveat = (
-        f"Volume covers {int(ok.sum()):,} of {cp.shape[1]:,} symbols over "
-        f"{start.strftime('%Y-%m-%d')}..{end.strftime('%Y-%m-%d')} "
-        f"(>= {min_coverage:.0%} of days); year-over-year only where both years are covered "
-        f"({int(yoy.both.sum()):,} symbols)."
+    w = min(window, cp.shape[0])
+    cols = liquidity_columns(
+        cp, vol, units, window=w, yoy_window=yoy_window, min_coverage=min_coverage
     )
-    if universe is not None:
-        caveat = caveat + " " + universe.caveat
-    return LiquidityResult(
-        table=table,
-        window_start=start,
-        window_end=end,
+    return liquidity_result(
+        cols,
+        cp.dates,
         window=w,
-        yoy_window=int(yoy_window),
-        universe=universe.name if universe is not None else None,
-        caveat=caveat,
-        summary=pd.Series(_summary(table, ok, yoy), dtype="object"),
+        yoy_window=yoy_window,
+        min_coverage=min_coverage,
+        shares_outstanding=shares_outstanding,
+        universe=universe,
     )
 
 

@@ -13,8 +13,12 @@ across tools and versions: :func:`ticker_bucket`). DuckDB writes Parquet with mi
 statistics per row group, so readers prune by bucket and year from the paths and by date
 or symbol inside the files. The export is written to a hidden temporary folder beside
 ``DIR`` and renamed into place at the end (the manifest written last), so a partial
-export never looks complete. :func:`read_bars` reads from a local folder or any URL
-fsspec understands (``s3://``, ``gs://``, ``memory://`` ...).
+export never looks complete. To an fsspec URL (``s3://bucket/capsize``) the dataset is
+written to a local temporary folder and uploaded file by file, the manifest last (an
+earlier dataset there loses its manifest first), so readers never take a partial upload
+for a dataset. :func:`read_bars` reads from a local folder or any URL fsspec understands
+(``s3://``, ``gs://``, ``memory://`` ...); credentials and endpoints come from the
+filesystem's own configuration (for S3: the AWS variables, or ``fsspec.config.conf``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -110,6 +115,54 @@ def _replace_dir(tmp: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _write_dataset(con: duckdb.DuckDBPyConnection, tmp: Path) -> dict[str, Any]:
+    """Write the tables and then the manifest into the folder ``tmp``; return the manifest."""
+    rows = _write_tables(con, tmp)
+    last = con.execute("SELECT max(date) FROM bars").fetchone()
+    manifest: dict[str, Any] = {
+        "format": DATASET_FORMAT,
+        "tables": rows,
+        "buckets": 16,
+        "bucket_rule": "first hex digit of md5(symbol)",
+        "last_date": str(last[0]) if last and last[0] is not None else None,
+    }
+    write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def _remote_root(url: str) -> tuple[Any, str, bool]:
+    """Return (filesystem, root, whether a capsize dataset is there); foreign files: error."""
+    fs, root = _filesystem(url)
+    root = root.rstrip("/")
+    old = [str(p).rstrip("/") for p in fs.find(root)]
+    if old and not any(p.endswith(f"/{MANIFEST}") for p in old):
+        raise OutputError(f"{url} holds files and is not a capsize dataset; choose a new path")
+    return fs, root, bool(old)
+
+
+def _upload(tmp: Path, fs: Any, root: str, replace: bool) -> None:
+    """Upload the dataset folder ``tmp`` to ``root``: data files first, the manifest last."""
+    if replace:
+        fs.rm(f"{root}/{MANIFEST}")  # the old dataset stops looking complete first
+        fs.rm(root, recursive=True)
+    for p in sorted(q for q in tmp.rglob("*") if q.is_file() and q.name != MANIFEST):
+        fs.put_file(str(p), f"{root}/{p.relative_to(tmp).as_posix()}")
+    fs.put_file(str(tmp / MANIFEST), f"{root}/{MANIFEST}")
+
+
+def _export_remote(con: duckdb.DuckDBPyConnection, url: str) -> dict[str, Any]:
+    fs, root, replace = _remote_root(url)
+    tmp = Path(tempfile.mkdtemp(prefix="capsize-export-"))
+    try:
+        manifest = _write_dataset(con, tmp)
+        _upload(tmp, fs, root, replace)
+    except OSError as exc:
+        raise OutputError(f"cannot write the Parquet dataset at {url}: {exc}") from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
+
+
 def export_dataset(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike[str]) -> dict[str, Any]:
     """Write the store's bars, membership and macro series as a Parquet dataset at ``dest``.
 
@@ -117,8 +170,9 @@ def export_dataset(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike[str])
     ----------
     con : duckdb.DuckDBPyConnection
         The connection of an open store (``Store.con``; read-only is enough).
-    dest : path-like
-        Local folder to create (or an earlier capsize dataset to replace).
+    dest : path-like or str
+        Local folder to create (or an earlier capsize dataset to replace), or an fsspec
+        URL (``s3://bucket/capsize``; uploaded with the manifest last).
 
     Returns
     -------
@@ -130,23 +184,17 @@ def export_dataset(con: duckdb.DuckDBPyConnection, dest: str | os.PathLike[str])
     OutputError
         When ``dest`` is a folder that is not a capsize dataset or cannot be written.
     """
-    out = Path(dest).expanduser().absolute()
+    text = os.fspath(dest)
+    if "://" in text and not text.startswith("file://"):
+        return _export_remote(con, text)
+    out = Path(text.removeprefix("file://")).expanduser().absolute()
     if out.exists() and not (out / MANIFEST).is_file():
         raise OutputError(f"{out} exists and is not a capsize dataset; choose a new folder")
     tmp = out.with_name(f".{out.name}.part-{uuid.uuid4().hex[:8]}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        rows = _write_tables(con, tmp)
-        last = con.execute("SELECT max(date) FROM bars").fetchone()
-        manifest: dict[str, Any] = {
-            "format": DATASET_FORMAT,
-            "tables": rows,
-            "buckets": 16,
-            "bucket_rule": "first hex digit of md5(symbol)",
-            "last_date": str(last[0]) if last and last[0] is not None else None,
-        }
-        write_text(tmp / MANIFEST, json.dumps(manifest, indent=2) + "\n")
+        manifest = _write_dataset(con, tmp)
         _replace_dir(tmp, out)
     except OSError as exc:
         raise OutputError(f"cannot write the Parquet dataset at {out}: {exc}") from exc

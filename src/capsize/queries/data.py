@@ -326,10 +326,10 @@ def export_parquet(source: Store | Session, dest: str | Path) -> DataResult:
     ----------
     source : Store or Session
         Where to read (the whole store is exported; it takes no ``as_of``).
-    dest : path-like
-        Folder to create, or an earlier capsize dataset to replace. Bars are partitioned
-        by ticker bucket and year (see :mod:`capsize.data.parquet`); the folder appears
-        only once complete.
+    dest : path-like or str
+        Folder to create, or an earlier capsize dataset to replace, or an fsspec URL
+        (``s3://bucket/capsize``). Bars are partitioned by ticker bucket and year (see
+        :mod:`capsize.data.parquet`); the dataset's manifest appears only once complete.
 
     Returns
     -------
@@ -347,7 +347,7 @@ def export_parquet(source: Store | Session, dest: str | Path) -> DataResult:
     manifest = export_dataset(s.store.con, dest)
     day = pd.Timestamp(manifest["last_date"]) if manifest["last_date"] else pd.Timestamp("NaT")
     fs = FigureSet(day)
-    out = str(Path(dest).expanduser())
+    out = str(dest) if "://" in str(dest) else str(Path(dest).expanduser())
     for table, n in manifest["tables"].items():
         fs.add(
             f"rows.{table}",

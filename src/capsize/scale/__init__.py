@@ -10,6 +10,10 @@ everything runs in process, one partition after the other.
     :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
 :func:`dataset_breadth`
     The same from a Parquet dataset, each partition read by the worker that runs it.
+:func:`partitioned_liquidity`
+    :func:`~capsize.analytics.liquidity.liquidity` over ticker partitions (rows gathered).
+:func:`partitioned_return_percentiles`
+    Cross-sectional return percentiles per day, from the partitions' values gathered.
 :func:`partitioned_sweep`
     A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`
@@ -18,7 +22,8 @@ everything runs in process, one partition after the other.
 :func:`connect`
     A runner for a remote scheduler (``tcp://host:8786``), a new ``LocalCluster`` of
     ``workers`` processes, or in process. Dask is imported only there
-    (``pip install "capsize[scale]"``).
+    (``pip install "capsize[scale]"``). The query functions ``breadth``, ``liquidity``
+    and ``backtest_grid`` take the runner it yields as ``runner=``.
 """
 
 from capsize.scale._breadth import (
@@ -30,8 +35,24 @@ from capsize.scale._breadth import (
     partitioned_breadth,
 )
 from capsize.scale._dataset import read_panel
+from capsize.scale._liquidity import (
+    LiquidityTask,
+    PercentileTask,
+    liquidity_partition,
+    partitioned_liquidity,
+    partitioned_return_percentiles,
+    percentile_partition,
+)
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
-from capsize.scale._runner import DaskRunner, InProcess, Runner, as_runner, connect
+from capsize.scale._runner import (
+    DaskRunner,
+    InProcess,
+    Progress,
+    Runner,
+    as_runner,
+    connect,
+    default_partitions,
+)
 from capsize.scale._sweeps import SWEEP_AXES, SweepTask, partitioned_sweep, run_sweep_task
 
 __all__ = [
@@ -40,6 +61,9 @@ __all__ = [
     "DaskRunner",
     "DatasetBreadthTask",
     "InProcess",
+    "LiquidityTask",
+    "PercentileTask",
+    "Progress",
     "Runner",
     "SweepTask",
     "add_sums",
@@ -48,8 +72,13 @@ __all__ = [
     "connect",
     "dataset_breadth",
     "dataset_breadth_partition",
+    "default_partitions",
+    "liquidity_partition",
     "partitioned_breadth",
+    "partitioned_liquidity",
+    "partitioned_return_percentiles",
     "partitioned_sweep",
+    "percentile_partition",
     "read_panel",
     "run_sweep_task",
     "split_panel",

@@ -10,15 +10,28 @@ own inputs (nothing is scattered to a single worker).
 from __future__ import annotations
 
 import contextlib
+import logging
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from capsize.errors import InputError, MissingDependencyError
+from capsize.config import check_scheduler_address
+from capsize.errors import InputError, MissingDependencyError, NetworkUnreachable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Iterator, Sequence
 
-__all__ = ["GRAPH_WARNING_BYTES", "DaskRunner", "InProcess", "Runner", "as_runner", "connect"]
+__all__ = [
+    "GRAPH_WARNING_BYTES",
+    "DaskRunner",
+    "InProcess",
+    "Progress",
+    "Runner",
+    "as_runner",
+    "connect",
+    "default_partitions",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -37,12 +50,30 @@ class Runner(Protocol):
         ...
 
 
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: called as partitions complete (in completion order)."""
+
+
+@dataclass(frozen=True)
 class InProcess:
-    """Run every task in this process, in order."""
+    """Run every task in this process, in order.
+
+    Attributes
+    ----------
+    progress : callable, optional
+        ``progress(done, total)`` after each task.
+    """
+
+    progress: Progress | None = None
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
         """Return ``[fn(t) for t in tasks]``."""
-        return [fn(t) for t in tasks]
+        out = []
+        for i, t in enumerate(tasks, start=1):
+            out.append(fn(t))
+            if self.progress is not None:
+                self.progress(i, len(tasks))
+        return out
 
 
 @dataclass(frozen=True)
@@ -53,9 +84,12 @@ class DaskRunner:
     ----------
     client : distributed.Client
         A connected client (its scheduler may be local or remote).
+    progress : callable, optional
+        ``progress(done, total)`` as each task's future completes.
     """
 
     client: Any
+    progress: Progress | None = None
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
         """Submit one Dask task per item (``pure=False``: nothing is hashed) and gather them.
@@ -69,7 +103,16 @@ class DaskRunner:
         limit = {"distributed.admin.large-graph-warning-threshold": GRAPH_WARNING_BYTES}
         with dask.config.set(limit):
             futures = self.client.map(fn, list(tasks), pure=False)
+        if self.progress is not None:
+            done_futures = _distributed().as_completed(futures, loop=self.client.loop)
+            for done, _ in enumerate(done_futures, start=1):
+                self.progress(done, len(futures))
         return list(self.client.gather(futures))
+
+    @property
+    def threads(self) -> int:
+        """Worker threads of the cluster now (at least 1)."""
+        return max(1, int(sum(self.client.nthreads().values())))
 
     @property
     def dashboard_link(self) -> str:
@@ -101,8 +144,46 @@ def _distributed() -> Any:
     return distributed
 
 
+def default_partitions(where: Runner | Any | None) -> int:
+    """Partitions to cut a universe into for ``where``: 1 in process, else one per worker thread."""
+    runner = as_runner(where)
+    return runner.threads if isinstance(runner, DaskRunner) else 1
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Open and close a TCP connection to a ``tcp://`` address (a refused port fails at once)."""
+    if not address.startswith("tcp://"):
+        return
+    host, _, port = address.removeprefix("tcp://").rpartition(":")
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+        pass
+
+
+def _reach(dist: Any, address: str, origin: str, timeout: float) -> Any:
+    """Return a client of the scheduler at ``address``; unreachable: a one-line error."""
+    try:
+        _probe(address, timeout)
+        return dist.Client(address, timeout=f"{timeout:g}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        why = " ".join((getattr(exc, "strerror", None) or str(exc)).split())
+        raise NetworkUnreachable(
+            f"cannot reach the Dask scheduler {address} ({origin}): {why or type(exc).__name__}; "
+            f"start one with 'dask scheduler' and 'dask worker {address}', fix the address, "
+            "or leave it out to run in this process",
+            provider="dask",
+            host=address,
+        ) from None
+
+
 @contextlib.contextmanager
-def connect(scheduler: str | None = None, workers: int | None = None) -> Iterator[Runner]:
+def connect(
+    scheduler: str | None = None,
+    workers: int | None = None,
+    *,
+    progress: Progress | None = None,
+    origin: str = "scheduler",
+    timeout: float = 10.0,
+) -> Iterator[Runner]:
     """Yield a runner: a remote scheduler, a new LocalCluster, or in process.
 
     Parameters
@@ -111,25 +192,47 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         Address of a running Dask scheduler (``tcp://host:8786``).
     workers : int, optional
         Start a ``LocalCluster`` of this many single-threaded worker processes for the
-        duration of the block (ignored when ``scheduler`` is given).
+        duration of the block (ignored when ``scheduler`` is given). Its dashboard
+        takes a free port.
+    progress : callable, optional
+        ``progress(done, total)`` as partitions complete.
+    origin : str
+        Where the address came from (``--scheduler``, ``[dask] scheduler``), for errors.
+    timeout : float
+        Seconds to wait for the scheduler.
 
     Yields
     ------
     Runner
-        :class:`InProcess` when neither is given.
+        :class:`InProcess` when neither is given; else a :class:`DaskRunner`
+        (its ``dashboard_link`` is the cluster's dashboard).
+
+    Raises
+    ------
+    InputError
+        For a malformed address or a worker count under 1.
+    NetworkUnreachable
+        When no scheduler answers at the address within ``timeout``.
     """
     if scheduler is None and workers is None:
-        yield InProcess()
+        yield InProcess(progress)
         return
-    dist = _distributed()
     if scheduler is not None:
-        with dist.Client(scheduler) as client:
-            yield DaskRunner(client)
+        address = check_scheduler_address(origin, scheduler)
+        with _reach(_distributed(), address, origin, timeout) as client:
+            yield DaskRunner(client, progress)
         return
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise InputError(f"workers={workers!r} must be a whole number >= 1")
+    dist = _distributed()
     with (
-        dist.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
-        dist.Client(cluster) as client,
+        dist.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        dist.Client(cluster, set_as_default=False) as client,
     ):
-        yield DaskRunner(client)
+        yield DaskRunner(client, progress)

@@ -113,6 +113,8 @@ class _Grid:
     axes: tuple[str, ...]
     legs: Legs
     ls: LegSet
+    runner: Any | None = None
+    """A :mod:`capsize.scale` runner or Dask client for the one-pass sweeps (None: here)."""
 
     @property
     def u(self) -> Universe:
@@ -135,12 +137,28 @@ def _single_values(configs: list[dict[str, Any]], names: tuple[str, ...]) -> boo
     return all(len({repr(c[n]) for c in configs}) == 1 for n in names)
 
 
+def _sweep(
+    runner: Any | None, fn: Callable[..., pd.DataFrame], *args: Any, **kw: Any
+) -> pd.DataFrame:
+    """Run a sweep here, or cut into parameter blocks on ``runner`` (one per worker thread)."""
+    if runner is None:
+        return fn(*args, **kw)
+    from capsize.scale import default_partitions, partitioned_sweep
+
+    blocks = default_partitions(runner)
+    out = partitioned_sweep(fn, *args, blocks=blocks, runner=runner, **kw)
+    out.attrs = {"backend": f"{blocks} parameter blocks on Dask", "n_configs": len(out)}
+    return out
+
+
 def _sleeve_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
     configs = g.configs
     if not _single_values(configs, ("slippage_bps", "spread_bps")):
         return None
     c0 = configs[0]
-    out = bt.sleeve_sweep(
+    out = _sweep(
+        g.runner,
+        bt.sleeve_sweep,
         g.legs.returns,
         weights=sorted({c["weight"] for c in configs}),
         bands=sorted({c["band"] or None for c in configs}, key=lambda b: -1 if b is None else b),
@@ -167,7 +185,9 @@ def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         return None
     keyed = [{**c, "fast": f, "slow": s} for c, (f, s) in zip(configs, pairs, strict=True)]
     c0 = configs[0]
-    out = bt.ma_sweep(
+    out = _sweep(
+        g.runner,
+        bt.ma_sweep,
         g.legs.returns,
         fast=sorted({c["fast"] for c in keyed}),
         slow=sorted({c["slow"] for c in keyed}),
@@ -194,7 +214,9 @@ def _signal_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
     c0, parts = configs[0], []
     for name in dict.fromkeys(str(c["signal"]) for c in configs):
         group = [c for c in configs if c["signal"] == name]
-        out = bt.sweep.signal_sweep(
+        out = _sweep(
+            g.runner,
+            bt.sweep.signal_sweep,
             g.legs.returns,
             g.signal(name),
             thresholds=sorted({c["threshold"] for c in group}),
@@ -446,14 +468,15 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
 
 
 def _prepare(
-    s: Session, strategy: str, grid: dict[str, object], u: Universe, start: object | None
-) -> tuple[_Grid, pd.Timestamp]:
+    s: Session, strategy: str, grid: dict[str, object], u: Universe, start: object | None,
+    runner: Any | None = None,
+) -> tuple[_Grid, pd.Timestamp]:  # fmt: skip
     """Check the grid, read the legs and find the first period every configuration trades."""
     strategy = check_strategy(strategy)
     configs = expand_grid(strategy, grid)
     ls = universe_legs(s, u)
     legs = leg_returns(s, "sleeve", {}, None, u)
-    g = _Grid(s, strategy, configs, _axes(grid), legs, ls)
+    g = _Grid(s, strategy, configs, _axes(grid), legs, ls, runner)
     return g, _window_start(g, parse_as_of(start, "start"))
 
 
@@ -532,7 +555,7 @@ def backtest_grid(
     start: object | None = None, progress: Progress | None = None,
     walk_forward: tuple[float, float] | None = None, universe: str = "etf",
     small: str | None = None, large: str | None = None, weighting: str | None = None,
-    reality_check: bool = True, **grid: object,
+    reality_check: bool = True, runner: Any | None = None, **grid: object,
 ) -> GridResult:  # fmt: skip
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
 
@@ -554,6 +577,10 @@ def backtest_grid(
         daily; ``universe="french"``: Ken French size portfolios monthly from 1926).
     reality_check : bool, default True
         Run White's and Hansen's tests (one single run per configuration; False skips).
+    runner : capsize.scale runner or distributed.Client, optional
+        Run the one-pass sweeps cut into parameter blocks there (one per worker thread;
+        :func:`capsize.scale.connect` builds one); the rows equal the single call's.
+        Grids run configuration by configuration stay in this process.
     **grid
         Parameters (:data:`~capsize.queries.backtesting.PARAMS`); a list is a grid axis.
 
@@ -570,7 +597,7 @@ def backtest_grid(
     """
     s = session_for(source, as_of)
     u = check_universe(universe, small, large, weighting)
-    g, first = _prepare(s, strategy, dict(grid), u, start)
+    g, first = _prepare(s, strategy, dict(grid), u, start, runner)
     frame, engine = _run_grid(g, (first, None), progress)
     best_i, dsr = _best(g, frame, first)
     ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)

@@ -330,7 +330,18 @@ def _notes(s: Session, uf: UniverseFrame, res: BreadthResult, base: pd.Timestamp
     return notes
 
 
-def breadth(source: Store | Session, as_of: object | None = None) -> BreadthAnswer:
+def _compute(runner: Any | None, closes: Panel, **kw: Any) -> BreadthResult:
+    """:func:`compute_breadth`, or over ticker partitions on ``runner`` (one per worker thread)."""
+    if runner is None:
+        return compute_breadth(closes, **kw)
+    from capsize.scale import default_partitions, partitioned_breadth
+
+    return partitioned_breadth(closes, partitions=default_partitions(runner), runner=runner, **kw)
+
+
+def breadth(
+    source: Store | Session, as_of: object | None = None, *, runner: Any | None = None
+) -> BreadthAnswer:
     """Breadth of the IWM members on the universe day on or before ``as_of``.
 
     Parameters
@@ -340,6 +351,10 @@ def breadth(source: Store | Session, as_of: object | None = None) -> BreadthAnsw
     as_of : date-like, optional
         The day asked for (default: the latest data). The answer is for the universe
         day: the members' last session with closes on or before it.
+    runner : capsize.scale runner or distributed.Client, optional
+        Run the members' panel per ticker partition there (one per worker thread;
+        :func:`capsize.scale.connect` builds one). Default: the single-process engine.
+        Counts are equal; the equal-weight return to 1e-12 (summation order).
 
     Returns
     -------
@@ -363,7 +378,8 @@ def breadth(source: Store | Session, as_of: object | None = None) -> BreadthAnsw
     uf = universe_frame(s)
     vol, vol_end = universe_volume(s, uf)
     base = ad_base(uf.closes.dates, uf.day)
-    res = compute_breadth(
+    res = _compute(
+        runner,
         uf.closes,
         volume=vol,
         benchmark=_benchmark(s, uf.day),

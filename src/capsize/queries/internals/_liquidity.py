@@ -342,7 +342,18 @@ class _UniverseRun:
     source: str
 
 
-def _universe_run(s: Session, prm: _Params) -> _UniverseRun:
+def _measure_universe(runner: Any | None, closes: Panel, vol: Panel, **kw: Any) -> LiquidityResult:
+    """:func:`measure`, or over ticker partitions on ``runner`` (one per worker thread)."""
+    if runner is None:
+        return measure(closes, vol, **kw)
+    from capsize.scale import default_partitions, partitioned_liquidity
+
+    return partitioned_liquidity(
+        closes, vol, partitions=default_partitions(runner), runner=runner, **kw
+    )
+
+
+def _universe_run(s: Session, prm: _Params, runner: Any | None = None) -> _UniverseRun:
     uf = universe_frame(s)
     vol, vol_end = universe_volume(s, uf)
     if vol_end is None:
@@ -358,7 +369,8 @@ def _universe_run(s: Session, prm: _Params) -> _UniverseRun:
         closes = Panel.from_wide(wide.astype("float64"), name="close")
         v = read_panel(s, members, "volume", start, vol_end)
         vol = Panel.from_wide(v.reindex(index=wide.index, columns=wide.columns), name="volume")
-    res = measure(
+    res = _measure_universe(
+        runner,
         closes,
         vol,
         window=prm.window,
@@ -492,8 +504,8 @@ def _etf_table(s: Session, fs: FigureSet, run: _UniverseRun, prm: _Params) -> Ta
     return TableData("etfs", "Funds over the same window", _COLUMNS, tuple(rows))
 
 
-def _universe_answer(s: Session, prm: _Params) -> LiquidityAnswer:
-    run = _universe_run(s, prm)
+def _universe_answer(s: Session, prm: _Params, runner: Any | None) -> LiquidityAnswer:
+    run = _universe_run(s, prm, runner)
     uf, end = run.uf, run.end
     fresh = freshness(end, uf.day, "daily")
     stale = f"stale: member volume ends {day_of(end)}" if fresh.stale else ""
@@ -552,6 +564,7 @@ def liquidity(
     yoy_window: int = 252,
     ratio_window: int = 20,
     min_coverage: float = 0.9,
+    runner: Any | None = None,
 ) -> LiquidityAnswer:
     """Liquidity of ``symbols``, or of the IWM members when none is given.
 
@@ -571,6 +584,10 @@ def liquidity(
         Sessions averaged for the volume ratio (default 20).
     min_coverage : float
         Share of a window's sessions that need a volume (default 0.9).
+    runner : capsize.scale runner or distributed.Client, optional
+        Measure the universe per ticker partition there (one per worker thread;
+        :func:`capsize.scale.connect` builds one). Default: in this process. Symbols
+        given by name are always measured here.
 
     Returns
     -------
@@ -596,4 +613,4 @@ def liquidity(
     _check(prm)
     if symbols:
         return _symbols_answer(s, symbols, prm)
-    return _universe_answer(s, prm)
+    return _universe_answer(s, prm, runner)
