@@ -25,6 +25,7 @@ __all__ = [
     "BLOCK_CELLS",
     "MAX_BLOCK",
     "ChunkStream",
+    "count_true",
     "rotation_blocks",
     "seq_sum",
     "vectorizable",
@@ -95,23 +96,26 @@ def rotation_blocks(
         signal = _Signal(cols, fast[idx], slow[idx], int(lag[idx[0]]), threshold[idx])
         cost = 1.0 - rate[idx]
         free = bool((rate[idx] == 0.0).all())
-        stream = ChunkStream(len(idx))
-        step = max(1, BLOCK_CELLS // len(idx))
+        step = max(1, min(255, BLOCK_CELLS // len(idx)))  # <= 255: uint8 counts
+        stream = ChunkStream(len(idx), step + 1)  # + 1: positions span m + 1 closes
+        pos = np.empty((step + 1, len(idx)), dtype=np.bool_)
         for a in range(t0, t1, step):
-            b = min(a + step, t1)
-            pos = signal.positions(a - 1, b)  # positions after closes a - 1 .. b - 1
-            held, after = pos[:-1], pos[1:]
-            traded = held != after
-            net = np.where(held, up_small[a:b, None], up_other[a:b, None])
+            m = min(step, t1 - a)
+            signal.positions(a - 1, pos[: m + 1], stream.scratch(m + 1))
+            held, after = pos[:m], pos[1 : m + 1]
+            traded = np.not_equal(held, after, out=stream.flags(m))
+            net = stream.net(m)
+            np.copyto(net, up_other[a : a + m, None])
+            np.copyto(net, up_small[a : a + m, None], where=held)
             if not free:
                 np.multiply(net, cost, out=net, where=traded)  # x (1 - |dpos| x rate)
             net -= 1.0
-            n_trades = np.count_nonzero(traded, axis=0)
-            stream.add(net, rf[a:b], days[a:b])
             # positions are 0 or 1: these sums are exact in any order
-            stream.expo += np.count_nonzero(held, axis=0)
+            n_trades = count_true(traded)
             stream.trades += n_trades
             stream.turnover += n_trades * to_unit
+            stream.expo += count_true(held)
+            stream.add(net, rf[a : a + m], days[a : a + m])
         out[idx] = stream.finish(float(days[t1 - 1]))
 
 
@@ -129,23 +133,35 @@ class _Signal:
         self.cols, self.fast, self.lag, self.threshold = cols, fast, lag, threshold
         self.slow = slow if slow[0] >= 0 else None
 
-    def positions(self, a: int, b: int) -> np.ndarray:
-        """Return the positions (bool: small caps) after closes ``a .. b - 1``.
+    def positions(self, a: int, out: np.ndarray, scratch: tuple[FloatArray, FloatArray]) -> None:
+        """Write the positions (True: small caps) after closes ``a .. a + len(out) - 1``.
 
         The position after close ``t`` is the side of the signal of close ``t - lag``;
         before the signal exists, or while it is NaN (only at its start, see
         :func:`vectorizable`), it is False.
         """
-        pos = np.zeros((b - a, len(self.fast)), dtype=np.bool_)
+        b = a + out.shape[0]
         lo = max(a, self.lag)
-        if lo < b:
-            rows = self.cols[lo - self.lag : b - self.lag]
-            v = rows.take(self.fast, axis=1)
-            if self.slow is not None:
-                v /= rows.take(self.slow, axis=1)
-                v -= 1.0
-            np.greater(v, self.threshold, out=pos[lo - a :])
-        return pos
+        out[: max(lo - a, 0)] = False
+        if lo >= b:
+            return
+        rows = self.cols[lo - self.lag : b - self.lag]
+        v, den = (x[: b - lo] for x in scratch)
+        np.take(rows, self.fast, axis=1, out=v)
+        if self.slow is not None:
+            np.take(rows, self.slow, axis=1, out=den)
+            v /= den
+            v -= 1.0
+        np.greater(v, self.threshold, out=out[lo - a :])
+
+
+def count_true(flags: np.ndarray) -> FloatArray:
+    """Return the number of True values per column of a bool matrix, as float."""
+    if flags.shape[0] <= 255:  # one byte per count: numpy adds whole rows at once
+        counts = np.add.reduce(flags.view(np.uint8), axis=0, dtype=np.uint8)
+    else:
+        counts = np.count_nonzero(flags, axis=0)
+    return np.asarray(counts, dtype=np.float64)
 
 
 def seq_sum(a: FloatArray, carry: FloatArray) -> FloatArray:
@@ -172,7 +188,7 @@ class ChunkStream:
     accumulator rows (layout :data:`~capsize.backtest.sweep._acc.ACC_FIELDS`).
     """
 
-    def __init__(self, n_configs: int) -> None:
+    def __init__(self, n_configs: int, rows: int) -> None:
         z = np.zeros(n_configs)
         self.n = 0
         self.k_r, self.k_x = z.copy(), z.copy()
@@ -184,6 +200,22 @@ class ChunkStream:
         self.turnover, self.trades, self.hits, self.nonzero, self.expo = (
             z.copy() for _ in range(5)
         )
+        # scratch, reused chunk after chunk (no allocation, no page faults per chunk)
+        shape = (rows, n_configs)
+        self._f = [np.empty(shape) for _ in range(3)]
+        self._b = [np.empty(shape, dtype=np.bool_) for _ in range(3)]
+
+    def net(self, m: int) -> FloatArray:
+        """Return the buffer to write ``m`` periods of net returns in (spent by :meth:`add`)."""
+        return self._f[0][:m]
+
+    def scratch(self, m: int) -> tuple[FloatArray, FloatArray]:
+        """Return two float buffers of ``m`` rows free until :meth:`add`."""
+        return self._f[1][:m], self._f[2][:m]
+
+    def flags(self, m: int) -> np.ndarray:
+        """Return a bool buffer of ``m`` rows free until :meth:`add`."""
+        return self._b[2][:m]
 
     def add(self, net: FloatArray, rf: FloatArray, days: FloatArray) -> None:
         """Add m periods: ``net`` of shape (m, n_configs) is spent; ``rf``, ``days`` (m,).
@@ -191,19 +223,22 @@ class ChunkStream:
         Exposure, turnover and trades are the caller's (``expo``, ``turnover``,
         ``trades``, to be summed in period order with :func:`seq_sum` when fractional).
         """
+        m = net.shape[0]
         if self.n == 0:
             self.k_r = net[0].copy()
             self.k_x = net[0] - rf[0]
             self.peak_day[:] = days[0]
-        self.n += net.shape[0]
-        self.hits += np.count_nonzero(net > 0.0, axis=0)
-        self.nonzero += np.count_nonzero(net, axis=0)
+        self.n += m
+        flag = self._b[0][:m]
+        self.hits += count_true(np.greater(net, 0.0, out=flag))
+        self.nonzero += count_true(np.not_equal(net, 0.0, out=flag))
         self._drawdowns(net, days)
         self._moments(net, rf)
 
     def _moments(self, net: FloatArray, rf: FloatArray) -> None:
+        x = self._f[1][: net.shape[0]]
         if not rf.any() and np.array_equal(self.k_x, self.k_r):  # excess = returns: sum once
-            x = np.minimum(net, 0.0)
+            np.minimum(net, 0.0, out=x)
             x *= x
             self.down = seq_sum(x, self.down)
             net -= self.k_r
@@ -211,25 +246,30 @@ class ChunkStream:
             self.s2 = self.x2 = seq_sum(x, self.s2)
             self.s1 = self.x1 = seq_sum(net, self.s1)
             return
-        d = net - self.k_r
-        self.s2 = seq_sum(d * d, self.s2)
-        self.s1 = seq_sum(d, self.s1)
-        x = np.subtract(net, rf[:, None], out=d)
-        e = x - self.k_x
+        e = self._f[2][: net.shape[0]]
+        np.subtract(net, rf[:, None], out=x)  # excess returns
+        np.subtract(x, self.k_x, out=e)
         np.minimum(x, 0.0, out=x)
         x *= x
         self.down = seq_sum(x, self.down)
-        self.x2 = seq_sum(e * e, self.x2)
+        np.multiply(e, e, out=x)
+        self.x2 = seq_sum(x, self.x2)
         self.x1 = seq_sum(e, self.x1)
+        net -= self.k_r
+        np.multiply(net, net, out=x)
+        self.s2 = seq_sum(x, self.s2)
+        self.s1 = seq_sum(net, self.s1)
 
     def _drawdowns(self, net: FloatArray, days: FloatArray) -> None:
-        eq = net + 1.0
+        m = net.shape[0]
+        eq, peak, at_peak = self._f[1][:m], self._f[2][:m], self._b[1][:m]
+        np.add(net, 1.0, out=eq)
         eq[0] *= self.eq
         _running(np.multiply, eq)
-        peak = eq.copy()
+        np.copyto(peak, eq)
         np.maximum(peak[0], self.peak, out=peak[0])
         _running(np.maximum, peak)
-        at_peak = eq >= peak
+        np.greater_equal(eq, peak, out=at_peak)
         self.eq, self.peak = eq[-1].copy(), peak[-1].copy()
         eq /= peak
         self.mdd = np.minimum(self.mdd, eq.min(axis=0) - 1.0)
@@ -241,18 +281,20 @@ class ChunkStream:
         Under-water stretches begin after a fall (the last peak is the period before) and
         end at a rise; only these changes are visited, not every period.
         """
-        change = np.empty_like(at_peak)
+        change = self._b[2][: at_peak.shape[0]]
         np.not_equal(at_peak[0], ~self.under, out=change[0])
         np.not_equal(at_peak[1:], at_peak[:-1], out=change[1:])
-        t, k = np.nonzero(change)
-        order = np.argsort(k, kind="stable")
+        t, k = np.divmod(np.flatnonzero(change), change.shape[1])
+        order = np.argsort(k, kind="stable")  # by configuration, then period
         t, k = t[order], k[order]
         rise = at_peak[t, k]
         first = np.ones(len(k), dtype=np.bool_)
         first[1:] = k[1:] != k[:-1]
         # the last peak before a rise: the period before the previous change (a fall),
         # or the carried peak day when the stretch began in an earlier chunk
-        before = np.where(first, 0, np.roll(t, 1) - 1)
+        before = np.empty_like(t)
+        before[1:] = t[:-1] - 1
+        before[first] = 0
         since = np.where(first | (before < 0), self.peak_day[k], days[np.maximum(before, 0)])
         np.maximum.at(self.mdur, k[rise], days[t[rise]] - since[rise])
         last = np.ones(len(k), dtype=np.bool_)
