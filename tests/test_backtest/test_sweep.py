@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tracemalloc
 import warnings
 
@@ -169,6 +172,23 @@ def test_vectorized_path_equals_the_kernel_to_the_last_bit(
         assert vec.attrs["backend"] == "vectorized", name
         assert kern.attrs["backend"] in ("numba", "numpy"), name
         pd.testing.assert_frame_equal(vec, kern, check_exact=True, obj=name)
+
+
+def test_a_moving_average_grid_needs_no_numba() -> None:
+    """The first call of an MA grid compiles nothing: numba is not even imported."""
+    code = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from capsize import backtest as bt\n"
+        "idx = pd.bdate_range('2020-01-01', periods=400)\n"
+        "r = pd.DataFrame(np.random.default_rng(0).normal(3e-4, 0.01, (400, 2)), idx,"
+        " columns=['s', 'l'])\n"
+        "res = bt.ma_sweep(r, fast=[5, 10], slow=[50, 100], cost_bps=[0.0, 5.0])\n"
+        "assert res.attrs['backend'] == 'vectorized', res.attrs\n"
+        "assert 'numba' not in sys.modules\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAPSIZE_NO_")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_ten_thousand_configurations_in_bounded_memory(iwm_spy) -> None:
