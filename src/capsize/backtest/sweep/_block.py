@@ -14,6 +14,7 @@ first call costs no compilation and no cache load.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,13 +57,14 @@ def vectorizable(
     return ok
 
 
-def _blocks(order: np.ndarray, key: np.ndarray, size: int) -> list[np.ndarray]:
-    """Split configuration indices into blocks of at most ``size`` sharing one ``key``."""
-    out: list[np.ndarray] = []
-    for value in np.unique(key[order]):
-        group = order[key[order] == value]
-        out.extend(group[i : i + size] for i in range(0, len(group), size))
-    return out
+def _blocks(select: np.ndarray, key: np.ndarray, size: int) -> list[np.ndarray]:
+    """Sort configuration indices by ``key`` and cut them into blocks of at most ``size``.
+
+    A block may mix keys (lags, signal kinds): they are contiguous column ranges of it,
+    so a grid of many lags with few configurations each still walks time once per block.
+    """
+    order = select[np.argsort(key[select], kind="stable")]
+    return [order[i : i + size] for i in range(0, len(order), size)]
 
 
 def rotation_blocks(
@@ -86,14 +88,14 @@ def rotation_blocks(
 
     Arguments are those of the kernel ``ma_rotation`` (without ``hold``); ``select`` holds
     the configuration indices to run (see :func:`vectorizable`); their accumulator rows
-    are written to ``out[select]``. A block is up to ``MAX_BLOCK`` configurations of one
-    lag and one signal kind, walked through time in chunks of ``BLOCK_CELLS`` cells.
+    are written to ``out[select]``. A block is up to ``MAX_BLOCK`` configurations (sorted
+    by lag and signal kind), walked through time in chunks of ``BLOCK_CELLS`` cells.
     """
     cols = np.ascontiguousarray(rows[:, :t1].T)  # (n_periods, n_rows)
     kind = 2 * lag + (slow >= 0)
     up_small, up_other = r_small + 1.0, r_other + 1.0  # 1 + gross, per leg held
     for idx in _blocks(np.asarray(select), kind, MAX_BLOCK):
-        signal = _Signal(cols, fast[idx], slow[idx], int(lag[idx[0]]), threshold[idx])
+        signal = _Signal(cols, fast[idx], slow[idx], lag[idx], threshold[idx])
         cost = 1.0 - rate[idx]
         free = bool((rate[idx] == 0.0).all())
         step = max(1, min(255, BLOCK_CELLS // len(idx)))  # <= 255: uint8 counts
@@ -120,18 +122,28 @@ def rotation_blocks(
 
 
 class _Signal:
-    """The side of one block's signals (above the threshold or not) at any close."""
+    """The side of one block's signals (above the threshold or not) at any close.
+
+    The block's columns are sorted by (lag, kind); each run of equal lag and kind (a
+    moving-average pair, or a raw signal) is one segment, computed in one go.
+    """
 
     def __init__(
         self,
         cols: FloatArray,
         fast: np.ndarray,
         slow: np.ndarray,
-        lag: int,
+        lag: np.ndarray,
         threshold: FloatArray,
     ) -> None:
-        self.cols, self.fast, self.lag, self.threshold = cols, fast, lag, threshold
-        self.slow = slow if slow[0] >= 0 else None
+        self.cols = cols
+        key = 2 * lag + (slow >= 0)
+        cuts = [0, *(np.flatnonzero(np.diff(key)) + 1).tolist(), len(key)]
+        self.segments = [
+            (lo, hi, int(lag[lo]), fast[lo:hi], slow[lo:hi] if slow[lo] >= 0 else None,
+             threshold[lo:hi])
+            for lo, hi in itertools.pairwise(cuts)
+        ]  # fmt: skip
 
     def positions(self, a: int, out: np.ndarray, scratch: tuple[FloatArray, FloatArray]) -> None:
         """Write the positions (True: small caps) after closes ``a .. a + len(out) - 1``.
@@ -141,18 +153,21 @@ class _Signal:
         :func:`vectorizable`), it is False.
         """
         b = a + out.shape[0]
-        lo = max(a, self.lag)
-        out[: max(lo - a, 0)] = False
-        if lo >= b:
-            return
-        rows = self.cols[lo - self.lag : b - self.lag]
-        v, den = (x[: b - lo] for x in scratch)
-        np.take(rows, self.fast, axis=1, out=v)
-        if self.slow is not None:
-            np.take(rows, self.slow, axis=1, out=den)
-            v /= den
-            v -= 1.0
-        np.greater(v, self.threshold, out=out[lo - a :])
+        for lo, hi, lag, fast, slow, threshold in self.segments:
+            part = out[:, lo:hi]
+            first = max(a, lag)
+            part[: max(first - a, 0)] = False
+            if first >= b:
+                continue
+            rows = self.cols[first - lag : b - lag]
+            shape = (b - first, hi - lo)
+            v, den = (x.reshape(-1)[: shape[0] * shape[1]].reshape(shape) for x in scratch)
+            np.take(rows, fast, axis=1, out=v)
+            if slow is not None:
+                np.take(rows, slow, axis=1, out=den)
+                v /= den
+                v -= 1.0
+            np.greater(v, threshold, out=part[first - a :])
 
 
 def count_true(flags: np.ndarray) -> FloatArray:
