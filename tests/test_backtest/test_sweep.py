@@ -160,6 +160,7 @@ def test_vectorized_path_equals_the_kernel_to_the_last_bit(
             iwm_spy, fast=[5, 30], slow=[100, 250], price=iwm_close, below="cash",
             cash=pd.Series(8e-5, iwm_spy.index), rf=rf, start="2008-01-01", end="2020-06-30",
         ),
+        "one-config": lambda: bt.ma_sweep(iwm_spy, fast=[20], slow=[100], cost_bps=5.0),
         "signal": lambda: bt.signal_sweep(
             iwm_spy, sig, thresholds=[-0.05, 0.0, 0.02], lag=[1, 3], cost_bps=[0.0, 5.0]
         ),

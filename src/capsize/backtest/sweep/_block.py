@@ -182,10 +182,13 @@ def count_true(flags: np.ndarray) -> FloatArray:
 def seq_sum(a: FloatArray, carry: FloatArray) -> FloatArray:
     """Return ``carry + a[0] + a[1] + ...`` per column, added in period order (``a`` is spent).
 
-    numpy reduces axis 0 of a C-ordered array one row after another, so this is the
-    numba kernel's running sum to the last bit.
+    numpy reduces axis 0 of a C-ordered array of several columns one row after another,
+    so this is the numba kernel's running sum to the last bit. A single column is
+    contiguous, and numpy would sum it pairwise: it is accumulated instead.
     """
     a[0] += carry
+    if a.shape[1] < 2:
+        return np.cumsum(a, axis=0)[-1].copy()
     return np.asarray(a.sum(axis=0))
 
 
