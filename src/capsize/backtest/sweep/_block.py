@@ -188,7 +188,7 @@ def seq_sum(a: FloatArray, carry: FloatArray) -> FloatArray:
     """
     a[0] += carry
     if a.shape[1] < 2:
-        return np.cumsum(a, axis=0)[-1].copy()
+        return np.asarray(np.cumsum(a, axis=0)[-1], dtype=np.float64).copy()
     return np.asarray(a.sum(axis=0))
 
 
