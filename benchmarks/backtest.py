@@ -21,20 +21,37 @@ Grids, over IWM and SPY total-return closes from ``$CAPSIZE_SHARED/data/prices``
 
 Costs are zero in (a) and (b) so both engines compute the same thing; results (total
 return, Sharpe with 252 periods a year, max drawdown per configuration) are compared:
-"identical" within 1e-9 relative, "agree" within 1e-7. The sleeves agree to ~3e-8, not
-1e-9: vectorbt skips an order whose size is within its float tolerance of zero (e.g. the
-2013-03-01 rebalance of a 30 % sleeve, drifted by 3e-7), so its weights stay off target
-by that much until the next rebalance; capsize trades back exactly (its equity curves
-equal an independent loop to 1e-10 in ``tests/test_backtest``).
+"identical" within 1e-9 relative (the bar), "agree" within 1e-7. vectorbt runs with an
+initial cash of 1,000,000 (returns do not depend on it). With a cash of 1 the sleeves
+agreed only to 2.6e-8: vectorbt compares share counts and cash amounts with an absolute
+tolerance (``abs_tol = 1e-12`` in ``vectorbt.utils.math_``), which at that scale drops or
+rounds small rebalances (e.g. a 30 % sleeve drifted by 3e-7 on 2013-03-01); with
+1,000,000 they agree to ~3e-14 (measured).
 
-Each engine runs in its own fresh process ("first call" = the first call in that process,
-numba compilation or cache loading included; "second call" = the same call again). With
-``--cache cold`` (default: both) ``NUMBA_CACHE_DIR`` points at an empty folder, so every
-numba function of both libraries is compiled inside the first call; ``warm`` uses the
-on-disk caches a user has after the first use. Peak memory: the growth of the process's
-peak resident set during the calls (VmHWM after ``clear_refs``; numba allocations are
-invisible to tracemalloc); ``--tracemalloc`` adds tracemalloc's peak of Python/numpy
-allocations (it slows both engines' first calls, so timings are taken without it).
+**Fairness.** Each engine runs in its own fresh process, started the same way. numpy,
+pandas and the data are loaded before the clock starts (both need them); the clock then
+covers ``import vectorbt`` / ``import capsize.backtest`` **and** the first call ("first
+call": imports, numba compilation or cache loading, the work). "call only" is the first
+call without the import; "second call" is the same call again in that process.
+``capsize-ma-kernel`` is capsize's MA grid with ``CAPSIZE_NO_VECTORIZE=1`` (every
+configuration on the numba kernel: the engine as it was before the vectorized path), for
+a before/after in the same run.
+
+**numba caches.** Mode ``cold``: ``NUMBA_CACHE_DIR`` is a new empty folder, so every
+numba function either library uses is compiled inside its first call. Mode ``warm``: the
+same folder after the cold pass (or after a discarded priming pass when only ``warm``
+is asked), i.e. the on-disk caches a user has after the first use.
+
+**Memory.** Peak resident set growth of the process (VmHWM after ``clear_refs``; numba
+allocations are invisible to tracemalloc): "import+call" from before the import to the
+end of the first call, "call" from after the import. ``--tracemalloc`` adds tracemalloc's
+peak of Python/numpy allocations (it slows both engines, so timings are taken without it).
+
+The machine's load average (``os.getloadavg``) is printed before and after each task:
+the figures of a loaded machine are slower for both engines, not comparable across runs.
+Wall-clock times are printed with the process's CPU time (``time.process_time``, all
+threads): on a shared, loaded machine the wall clock of a sub-second task is mostly
+waiting for a core, so CPU-time ratios are printed too.
 
 vectorbt is in the ``bench`` extra (``pip install "capsize[bench]"``), never in ``dev``.
 Run: ``python benchmarks/backtest.py [--cache cold|warm|both] [--python PATH]``
@@ -53,6 +70,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +81,15 @@ FAST = np.arange(2, 42)
 SLOW = np.arange(50, 300, 10)
 WEIGHTS_B = np.linspace(0.0, 0.3, 250)
 RULES = ["M", "Q", "A", None]
-TASKS = ("vbt-ma", "capsize-ma", "vbt-sleeve", "capsize-sleeve", "capsize-sleeve10k")
+TASKS = (
+    "vbt-ma",
+    "capsize-ma",
+    "capsize-ma-kernel",
+    "vbt-sleeve",
+    "capsize-sleeve",
+    "capsize-sleeve10k",
+)
+INIT_CASH = 1_000_000.0
 
 
 # --------------------------------------------------------------------------- data
@@ -124,7 +150,7 @@ def vbt_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
         close,
         pd.DataFrame(entries, index=close.index),
         pd.DataFrame(~entries, index=close.index),
-        init_cash=1.0,
+        init_cash=INIT_CASH,
         freq="1D",
     )
     return {
@@ -164,7 +190,7 @@ def vbt_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
         group_by=np.repeat(np.arange(k), 2),
         cash_sharing=True,
         call_seq="auto",
-        init_cash=1.0,
+        init_cash=INIT_CASH,
         freq="1D",
     )
     return {
@@ -198,6 +224,7 @@ def capsize_sleeve10k(c: pd.DataFrame) -> dict[str, np.ndarray]:
 ENGINES = {
     "vbt-ma": vbt_ma,
     "capsize-ma": capsize_ma,
+    "capsize-ma-kernel": capsize_ma,
     "vbt-sleeve": vbt_sleeve,
     "capsize-sleeve": capsize_sleeve,
     "capsize-sleeve10k": capsize_sleeve10k,
@@ -207,45 +234,63 @@ ENGINES = {
 def worker(task: str, out: Path, trace: bool) -> None:
     """Run one engine twice in this fresh process; write timings, memory and results."""
     c = closes()
-    # imports are not part of the call: vectorbt imports numba, so numba is imported here
-    # for capsize too (capsize imports it lazily, on its first sweep)
-    import numba  # noqa: F401
-
+    if task == "capsize-ma-kernel":
+        os.environ["CAPSIZE_NO_VECTORIZE"] = "1"
+    fn = ENGINES[task]
+    _reset_peak()
+    rss0 = _status("VmRSS")
+    c0 = time.process_time()
+    t0 = time.perf_counter()
     if task.startswith("vbt"):
         import vectorbt  # noqa: F401
     else:
         import capsize.backtest  # noqa: F401
-    fn = ENGINES[task]
-    _reset_peak()
-    rss0 = _status("VmRSS")
+    t_import = time.perf_counter() - t0
+    rss1 = _status("VmRSS")
     if trace:
         tracemalloc.start()
-    t0 = time.perf_counter()
+    t1 = time.perf_counter()
     res = fn(c)
-    first = time.perf_counter() - t0
+    t2 = time.perf_counter()
+    cpu_first = time.process_time() - c0
     traced = tracemalloc.get_traced_memory()[1] if trace else 0
     tracemalloc.stop()
-    peak = _status("VmHWM") - rss0
-    t0 = time.perf_counter()
+    peak = _status("VmHWM")
+    c3, t3 = time.process_time(), time.perf_counter()
     fn(c)
-    second = time.perf_counter() - t0
+    second = time.perf_counter() - t3
+    cpu_second = time.process_time() - c3
     np.savez(out / f"{task}.npz", **res)
-    info = {"first_s": first, "second_s": second, "peak_rss_bytes": peak, "traced_bytes": traced}
+    info = {
+        "first_s": t2 - t0,
+        "import_s": t_import,
+        "call_s": t2 - t1,
+        "second_s": second,
+        "cpu_first_s": cpu_first,
+        "cpu_second_s": cpu_second,
+        "peak_rss_bytes": peak - rss0,
+        "call_rss_bytes": max(peak - rss1, 0),
+        "traced_bytes": traced,
+        "numba_imported": "numba" in sys.modules,
+    }
     (out / f"{task}.json").write_text(json.dumps(info))
 
 
 # --------------------------------------------------------------------------- driver
 
 
-def _run(python: str, task: str, out: Path, cache_dir: str | None, trace: bool) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    if cache_dir is not None:
-        env["NUMBA_CACHE_DIR"] = cache_dir
+def _run(python: str, task: str, out: Path, cache_dir: str, trace: bool) -> dict[str, float]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), NUMBA_CACHE_DIR=cache_dir)
+    env.pop("CAPSIZE_NO_VECTORIZE", None)
+    env.pop("CAPSIZE_NO_NUMBA", None)
     cmd = [python, __file__, "--worker", task, "--out", str(out)] + (
         ["--tracemalloc"] if trace else []
     )
+    load0 = os.getloadavg()[0]
     subprocess.run(cmd, env=env, check=True)
-    return dict(json.loads((out / f"{task}.json").read_text()))
+    info = dict(json.loads((out / f"{task}.json").read_text()))
+    info["load"] = (load0, os.getloadavg()[0])
+    return info
 
 
 def _check(out: Path, a: str, b: str) -> float:
@@ -266,29 +311,51 @@ def _mb(x: float) -> str:
     return f"{x / 2**20:8.1f} MB"
 
 
-def report(mode: str, python: str, trace: bool) -> None:
-    out = RESULTS / f"backtest-{mode}"
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        cache = tmp if mode == "cold" else None
-        info = {task: _run(python, task, out, cache, trace) for task in TASKS}
-        print(f"\n== numba cache: {mode} ==")
-        for task, i in info.items():
-            print(
-                f"{task:18s} first {i['first_s']:8.3f} s  second {i['second_s']:8.4f} s  "
-                f"peak RSS +{_mb(i['peak_rss_bytes'])}  tracemalloc {_mb(i['traced_bytes'])}"
-            )
-        for grid in ("ma", "sleeve"):
-            v, c = info[f"vbt-{grid}"], info[f"capsize-{grid}"]
-            diff = _check(out, f"vbt-{grid}", f"capsize-{grid}")
-            verdict = "identical" if diff <= 1e-9 else "agree" if diff <= 1e-7 else "DIFFER"
-            mem_v = max(v["peak_rss_bytes"], v["traced_bytes"])
-            mem_c = max(c["peak_rss_bytes"], c["traced_bytes"])
-            print(
-                f"{grid:7s} {verdict} (max rel diff {diff:.1e}); speed-up first call "
-                f"{v['first_s'] / c['first_s']:7.1f}x, second call {v['second_s'] / c['second_s']:7.1f}x; "
-                f"peak memory capsize/vectorbt {mem_c / mem_v:.4f}"
-            )
+def _line(task: str, i: dict[str, Any]) -> str:
+    return (
+        f"{task:18s} first {i['first_s']:7.3f} s (import {i['import_s']:5.2f} + call "
+        f"{i['call_s']:7.3f})  second {i['second_s']:7.3f} s  CPU first {i['cpu_first_s']:7.3f} s "
+        f"second {i['cpu_second_s']:7.3f} s  peak RSS +{_mb(i['peak_rss_bytes'])}"
+        f" (call +{_mb(i['call_rss_bytes'])})  numba {'yes' if i['numba_imported'] else 'no '}"
+        f"  load {i['load'][0]:.1f}->{i['load'][1]:.1f}"
+    )
+
+
+def _ratios(out: Path, info: dict[str, dict[str, Any]], vbt: str, cap: str) -> str:
+    v, c = info[vbt], info[cap]
+    diff = _check(out, vbt, cap)
+    verdict = "identical" if diff <= 1e-9 else "agree" if diff <= 1e-7 else "DIFFER"
+    mem = max(c["peak_rss_bytes"], c["traced_bytes"]) / max(v["peak_rss_bytes"], v["traced_bytes"])
+    return (
+        f"{cap:18s} vs {vbt}: {verdict} (max rel diff {diff:.1e}); faster: first call "
+        f"{v['first_s'] / c['first_s']:6.1f}x, call only {v['call_s'] / c['call_s']:6.1f}x, "
+        f"second call {v['second_s'] / c['second_s']:6.1f}x; CPU time: first call "
+        f"{v['cpu_first_s'] / c['cpu_first_s']:6.1f}x, second {v['cpu_second_s'] / c['cpu_second_s']:6.1f}x; "
+        f"peak memory capsize/vectorbt "
+        f"{mem:.4f} (call only {c['call_rss_bytes'] / v['call_rss_bytes']:.4f})"
+    )
+
+
+def report(modes: list[str], python: str, trace: bool) -> None:
+    with tempfile.TemporaryDirectory() as cache:
+        if modes == ["warm"]:  # fill the caches first (timings discarded)
+            prime = RESULTS / "backtest-prime"
+            prime.mkdir(parents=True, exist_ok=True)
+            for task in TASKS:
+                _run(python, task, prime, cache, trace=False)
+        for mode in modes:
+            out = RESULTS / f"backtest-{mode}"
+            out.mkdir(parents=True, exist_ok=True)
+            info = {task: _run(python, task, out, cache, trace) for task in TASKS}
+            print(f"\n== numba cache: {mode} ==")
+            for task, i in info.items():
+                print(_line(task, i))
+            for vbt, cap in (
+                ("vbt-ma", "capsize-ma"),
+                ("vbt-ma", "capsize-ma-kernel"),
+                ("vbt-sleeve", "capsize-sleeve"),
+            ):
+                print(_ratios(out, info, vbt, cap))
 
 
 def main() -> None:
@@ -306,8 +373,8 @@ def main() -> None:
     if args.worker:
         worker(args.worker, args.out, args.tracemalloc)
         return
-    for mode in ("cold", "warm") if args.cache == "both" else (args.cache,):
-        report(mode, args.python, args.tracemalloc)
+    modes = ["cold", "warm"] if args.cache == "both" else [args.cache]
+    report(modes, args.python, args.tracemalloc)
 
 
 if __name__ == "__main__":

@@ -113,12 +113,17 @@ def test_numba_and_numpy_kernels_agree(r, cost, lag) -> None:
         "rebalance": ["M", None],
         "cost_bps": cost,
     }
-    fast_ma, fast_sl = bt.ma_sweep(r, **kw), bt.sleeve_sweep(r, **sk)
+    vec_ma = bt.ma_sweep(r, **kw)  # hold 1 on the vectorized path, hold 3 on numba
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setenv("CAPSIZE_NO_VECTORIZE", "1")
+        fast_ma, fast_sl = bt.ma_sweep(r, **kw), bt.sleeve_sweep(r, **sk)
         mp.setenv("CAPSIZE_NO_NUMBA", "1")
         warnings.simplefilter("ignore", PerformanceWarning)
         slow_ma, slow_sl = bt.ma_sweep(r, **kw), bt.sleeve_sweep(r, **sk)
     assert slow_ma.attrs["backend"] == "numpy" and fast_ma.attrs["backend"] == "numba"
+    assert vec_ma.attrs["backend"] == "vectorized+numba"
+    # the vectorized path adds the same numbers in the same order as the kernel
+    np.testing.assert_array_equal(vec_ma[list(bt.STAT_NAMES)], fast_ma[list(bt.STAT_NAMES)])
     cols = list(bt.STAT_NAMES)
     for a, b in ((fast_ma, slow_ma), (fast_sl, slow_sl)):
         np.testing.assert_allclose(

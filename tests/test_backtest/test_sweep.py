@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tracemalloc
 import warnings
 
@@ -10,6 +13,7 @@ import pandas as pd
 import pytest
 
 from capsize import backtest as bt
+from capsize.backtest.sweep import _block as block
 from capsize.errors import PerformanceWarning
 
 REL = 1e-10
@@ -123,6 +127,7 @@ def test_numpy_fallback_agrees_with_numba(iwm_spy, monkeypatch) -> None:
         "rebalance": ["Q", None],
         "cost_bps": [0.0, 10.0],
     }
+    monkeypatch.setenv("CAPSIZE_NO_VECTORIZE", "1")  # the two kernels, every configuration
     fast_ma, fast_sleeve = bt.ma_sweep(r, **ma_kw), bt.sleeve_sweep(r, **sleeve_kw)
     monkeypatch.setenv("CAPSIZE_NO_NUMBA", "1")
     with warnings.catch_warnings():
@@ -134,6 +139,57 @@ def test_numpy_fallback_agrees_with_numba(iwm_spy, monkeypatch) -> None:
         np.testing.assert_allclose(
             a[STATS].to_numpy(float), b[STATS].to_numpy(float), rtol=1e-12, equal_nan=True
         )
+
+
+@pytest.mark.parametrize("chunk", [None, 1000], ids=["default-chunks", "small-chunks"])
+def test_vectorized_path_equals_the_kernel_to_the_last_bit(
+    iwm_spy, iwm_close, chunk, monkeypatch
+) -> None:
+    """hold == 1 runs without the kernel; results are the kernel's, bit for bit."""
+    if chunk is not None:  # many chunks: the statistics' state carried across chunks
+        monkeypatch.setattr(block, "BLOCK_CELLS", chunk)
+    rs = bt.relative_strength(iwm_spy)
+    sig = (rs / rs.shift(63) - 1).iloc[100:]  # starts late: a leading NaN stretch
+    rf = pd.Series(np.linspace(0.0, 2e-4, len(iwm_spy)), iwm_spy.index)
+    runs = {
+        "ma": lambda: bt.ma_sweep(
+            iwm_spy, fast=[2, 5, 20, 50], slow=[10, 50, 200], lag=[1, 2, 5], hold=1,
+            cost_bps=[0.0, 10.0], slippage_bps=2.0, spread_bps={"IWM": 2.0, "SPY": 1.0},
+        ),
+        "ma-cash-window": lambda: bt.ma_sweep(
+            iwm_spy, fast=[5, 30], slow=[100, 250], price=iwm_close, below="cash",
+            cash=pd.Series(8e-5, iwm_spy.index), rf=rf, start="2008-01-01", end="2020-06-30",
+        ),
+        "one-config": lambda: bt.ma_sweep(iwm_spy, fast=[20], slow=[100], cost_bps=5.0),
+        "signal": lambda: bt.signal_sweep(
+            iwm_spy, sig, thresholds=[-0.05, 0.0, 0.02], lag=[1, 3], cost_bps=[0.0, 5.0]
+        ),
+    }  # fmt: skip
+    for name, run in runs.items():
+        vec = run()
+        monkeypatch.setenv("CAPSIZE_NO_VECTORIZE", "1")
+        kern = run()
+        monkeypatch.delenv("CAPSIZE_NO_VECTORIZE")
+        assert vec.attrs["backend"] == "vectorized", name
+        assert kern.attrs["backend"] in ("numba", "numpy"), name
+        pd.testing.assert_frame_equal(vec, kern, check_exact=True, obj=name)
+
+
+def test_a_moving_average_grid_needs_no_numba() -> None:
+    """The first call of an MA grid compiles nothing: numba is not even imported."""
+    code = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from capsize import backtest as bt\n"
+        "idx = pd.bdate_range('2020-01-01', periods=400)\n"
+        "r = pd.DataFrame(np.random.default_rng(0).normal(3e-4, 0.01, (400, 2)), idx,"
+        " columns=['s', 'l'])\n"
+        "res = bt.ma_sweep(r, fast=[5, 10], slow=[50, 100], cost_bps=[0.0, 5.0])\n"
+        "assert res.attrs['backend'] == 'vectorized', res.attrs\n"
+        "assert 'numba' not in sys.modules\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAPSIZE_NO_")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_ten_thousand_configurations_in_bounded_memory(iwm_spy) -> None:

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from capsize.errors import PerformanceWarning
 
-__all__ = ["kernels", "using_numba"]
+__all__ = ["kernels", "using_numba", "vectorize_enabled"]
 
 
 @functools.cache
@@ -37,14 +37,26 @@ def _load(disabled: bool) -> SimpleNamespace:
     )
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes"}
+
+
+def vectorize_enabled() -> bool:
+    """Return False when ``CAPSIZE_NO_VECTORIZE=1``: every configuration then runs on the kernels.
+
+    The vectorized path (:mod:`capsize.backtest.sweep._block`) gives the kernels' results
+    to the last bit; the switch exists to compare the two (tests, benchmarks).
+    """
+    return not _flag("CAPSIZE_NO_VECTORIZE")
+
+
 def kernels() -> SimpleNamespace:
     """Return the active sweep kernels (numba, or numpy when unavailable or disabled).
 
     ``CAPSIZE_NO_NUMBA=1`` selects the numpy kernels; the first call in that mode (or
     without numba) issues a :class:`~capsize.errors.PerformanceWarning`.
     """
-    disabled = os.environ.get("CAPSIZE_NO_NUMBA", "").strip().lower() in {"1", "true", "yes"}
-    return _load(disabled)
+    return _load(_flag("CAPSIZE_NO_NUMBA"))
 
 
 def using_numba() -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from capsize.backtest._inputs import check_returns_frame
-from capsize.backtest.sweep._grid import RotationLegs, grid_axes, rotation_grid, with_params
+from capsize.backtest.sweep._grid import rotation_sweep
 from capsize.errors import InputError
 
 if TYPE_CHECKING:
@@ -125,7 +125,8 @@ def ma_sweep(
     DataFrame
         One row per configuration: ``fast, slow, lag, hold, cost_bps`` then the
         statistics of :data:`capsize.backtest.STAT_NAMES`. ``attrs`` holds
-        ``n_configs`` and ``backend`` (``"numba"`` or ``"numpy"``).
+        ``n_configs`` and ``backend`` (``"vectorized"`` when every configuration ran on
+        the numpy block path, ``"numba"`` / ``"numpy"`` for the kernels, or both).
 
     Notes
     -----
@@ -134,21 +135,14 @@ def ma_sweep(
     """
     r = check_returns_frame(returns)
     pairs = _pairs(fast, slow)
-    lags, holds, costs = grid_axes(lag, hold, cost_bps)
     windows = sorted({w for p in pairs for w in p})
     row = {w: i for i, w in enumerate(windows)}
     px = pd.Series(_price(r, price))
     ma = np.ascontiguousarray([px.rolling(w).mean().to_numpy() for w in windows])
-    grid = [
-        (row[f], row[s], float(threshold), lg, hd, c)
-        for (f, s), lg, hd, c in itertools.product(pairs, lags, holds, costs)
-    ]
-    legs = RotationLegs.of(r, below, cash, slippage_bps, spread_bps)
-    res = rotation_grid(
-        ma, grid, legs, rf=rf, start=start, end=end, periods_per_year=periods_per_year
-    )
-    params = pd.DataFrame(
-        [(p[0], p[1], lg, hd, c) for p, lg, hd, c in itertools.product(pairs, lags, holds, costs)],
-        columns=["fast", "slow", "lag", "hold", "cost_bps"],
-    )
-    return with_params(params, res)
+    signals = np.array([(row[f], row[s], float(threshold)) for f, s in pairs])
+    return rotation_sweep(
+        r, ma, signals, pd.DataFrame(pairs, columns=["fast", "slow"]),
+        lag=lag, hold=hold, cost_bps=cost_bps, below=below, cash=cash,
+        slippage_bps=slippage_bps, spread_bps=spread_bps, rf=rf, start=start, end=end,
+        periods_per_year=periods_per_year,
+    )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -10,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from capsize.backtest._inputs import align_signal, check_returns_frame
-from capsize.backtest.sweep._grid import RotationLegs, grid_axes, rotation_grid, with_params
+from capsize.backtest.sweep._grid import rotation_sweep
 from capsize.backtest.sweep._window import as_list
 from capsize.errors import InputError
 
@@ -68,13 +67,11 @@ def signal_sweep(
     values = [float(v) for v in as_list(thresholds, "thresholds")]  # type: ignore[arg-type]
     if not all(np.isfinite(values)):
         raise InputError("thresholds must be finite numbers")
-    lags, holds, costs = grid_axes(lag, hold, cost_bps)
     rows = np.ascontiguousarray(align_signal(signal, r.index)[None, :])
-    combos = list(itertools.product(values, lags, holds, costs))
-    grid = [(0, -1, th, lg, hd, c) for th, lg, hd, c in combos]
-    legs = RotationLegs.of(r, below, cash, slippage_bps, spread_bps)
-    res = rotation_grid(
-        rows, grid, legs, rf=rf, start=start, end=end, periods_per_year=periods_per_year
-    )
-    params = pd.DataFrame(combos, columns=["threshold", "lag", "hold", "cost_bps"])
-    return with_params(params, res)
+    signals = np.array([(0, -1, th) for th in values])
+    return rotation_sweep(
+        r, rows, signals, pd.DataFrame({"threshold": values}),
+        lag=lag, hold=hold, cost_bps=cost_bps, below=below, cash=cash,
+        slippage_bps=slippage_bps, spread_bps=spread_bps, rf=rf, start=start, end=end,
+        periods_per_year=periods_per_year,
+    )  # fmt: skip
