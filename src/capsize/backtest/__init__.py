@@ -32,7 +32,8 @@ Sweeps (:mod:`capsize.backtest.sweep`)
 --------------------------------------
 :func:`ma_sweep` (moving-average rotation grids), :func:`signal_sweep` (threshold grids on
 any signal) and :func:`sleeve_sweep` (weight x band x calendar x cost grids) run thousands
-of configurations in one numba pass and return one row per configuration (parameters
+of configurations in one pass (vectorized numpy for rotations that trade every close,
+numba kernels for the rest) and return one row per configuration (parameters
 then :data:`STAT_NAMES`); each row equals the single run with the same parameters.
 
 Honest figures

@@ -82,7 +82,8 @@ class GridResult(QueryResult):
     best : dict
         The best configuration's parameters.
     engine : str
-        ``"sweep (numba)"``, ``"sweep (numpy)"`` or ``"single runs"``.
+        ``"sweep (<backend>)"`` (``vectorized``, ``vectorized+numba``, ``numba``, ``numpy``,
+        or ``"<n> parameter blocks on Dask"``) or ``"single runs"``.
     legs : tuple of str
         The small leg's name, then the large leg's (the benchmark of the reality check).
     reality : RealityCheck or None
