@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from capsize.data import userdata
 from capsize.errors import DataNotFound, InputError
+from capsize.queries.watchlists import watchlist_named
 
 if TYPE_CHECKING:
     from capsize.alerts import Rule
@@ -111,12 +111,13 @@ class SessionInputs:
         name = rule.watchlist.lower()
 
         def find() -> tuple[str, ...]:
-            for w in userdata.list_watchlists(self.s.store):
-                if w.name.lower() == name:
-                    return w.symbols
-            raise DataNotFound(
-                f"rule {rule.id!r}: no watchlist named {rule.watchlist!r}; create it or edit the rule"
-            )
+            found = watchlist_named(self.s, name)
+            if found is None:
+                raise DataNotFound(
+                    f"rule {rule.id!r}: no watchlist named {rule.watchlist!r}; "
+                    "create it or edit the rule"
+                )
+            return found.symbols
 
         out: tuple[str, ...] = self.memo(("watchlist", name), find)
         return out
