@@ -228,12 +228,10 @@ class SessionInputs:
         self, field: str, symbols: list[str], start: pd.Timestamp | None
     ) -> list[pd.DataFrame]:
         kinds = self.memo(("kinds",), self._kinds)
-        held = self.memo(("held",), lambda: frozenset(self.s.symbols()))
         groups: dict[Literal["adjusted", "level"], list[str]] = {}
-        for x in symbols:
-            if x in held:
-                level = kinds.get(x) in _LEVEL_KINDS
-                groups.setdefault("level" if level else "adjusted", []).append(x)
+        for x in symbols:  # a symbol the store lacks reads no row: it gets no column
+            level = kinds.get(x) in _LEVEL_KINDS
+            groups.setdefault("level" if level else "adjusted", []).append(x)
         out = []
         for basis, names in groups.items():
             try:
