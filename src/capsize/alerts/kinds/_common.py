@@ -115,7 +115,7 @@ def make_signal(
         for name, (arr, label, unit, formula) in values.items()
     }
     return Signal(
-        pd.DatetimeIndex(index),
+        index if isinstance(index, pd.DatetimeIndex) else pd.DatetimeIndex(index),
         tuple(str(s) for s in subjects),
         np.asarray(fire, dtype=bool),
         vals,

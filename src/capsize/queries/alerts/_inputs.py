@@ -30,8 +30,8 @@ HISTORY_PAD_DAYS = 600
 averages and the thrust's EMA warm up in it)."""
 
 _FIELDS = ("close", "high", "low", "volume")
-_Block = tuple[np.ndarray, np.ndarray]
-"""Prefetched prices: days (datetime64[ns], n_days) and values (n_days, n_symbols), column-major."""
+_Block = tuple[pd.DatetimeIndex, np.ndarray]
+"""Prefetched prices: days (n_days) and values (n_days, n_symbols), column-major."""
 _LEVEL_KINDS = ("index", "crypto")
 
 
@@ -63,7 +63,7 @@ def _slice(block: _Block, syms: list[str], cols: list[int]) -> pd.DataFrame:
         v = values[:, cols]
         keep = np.asarray(~np.isnan(v).all(axis=1))
         v = v[keep]
-    index = pd.DatetimeIndex(dates[keep], name="date")
+    index = dates.take(np.flatnonzero(keep))
     return pd.DataFrame(v, index=index, columns=pd.Index(syms, dtype=object))
 
 
@@ -220,7 +220,7 @@ class SessionInputs:
             blocks = []
             for b, part in enumerate(parts):  # disjoint columns, each with its own days
                 where.update({str(x): (b, j) for j, x in enumerate(part.columns.tolist())})
-                dates = pd.DatetimeIndex(part.index).to_numpy(dtype="datetime64[ns]")
+                dates = pd.DatetimeIndex(part.index.to_numpy(dtype="datetime64[ns]"), name="date")
                 blocks.append((dates, np.asfortranarray(part.to_numpy(dtype=float))))
             self._wide[f] = (blocks, where)
 
