@@ -18,7 +18,11 @@ symbols. The one-at-a-time loop runs on a stratified sample (``--sample``, defau
 Data: the store of ``$CAPSIZE_HOME`` (or ``--home``); when it is empty, the shared data
 folder is imported into a temporary home first (not timed).
 
-Run:  python benchmarks/alerts.py [--rules 1000] [--sample 100] [--repeats 3]
+``--stages`` also times the vectorized evaluation's parts once (the shared price read,
+the universe read, the rotation scores, the flows, then each kind's rules), in wall-clock
+and CPU seconds: where an evaluation after an update spends its time.
+
+Run:  python benchmarks/alerts.py [--rules 1000] [--sample 100] [--repeats 3] [--stages]
 """
 
 from __future__ import annotations
@@ -160,6 +164,33 @@ def _timed(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
     return statistics.median(wall), statistics.median(cpu), out
 
 
+def _stages(store: Store, rules: list[Rule]) -> None:
+    """Print the wall-clock and CPU seconds of each part of one vectorized evaluation."""
+    from collections import defaultdict
+
+    from capsize.alerts import evaluate_rule
+    from capsize.queries.alerts import SessionInputs
+    from capsize.queries.session import session_for
+
+    inputs = SessionInputs(session_for(store, None), sec=NO_SEC)
+    parts: list[tuple[str, Callable[[], Any]]] = [
+        ("shared price read (prefetch)", lambda: inputs.prefetch(rules)),
+        ("universe read", lambda: inputs.memo(("universe",), inputs.universe_closes)),
+        ("rotation scores", inputs.rotation_scores),
+        ("segment flows", lambda: inputs.segment_flows("small")),
+    ]
+    for name, fn in parts:
+        wall, cpu, _ = _timed(fn, 1)
+        print(f"  {name:44s} {wall:9.3f} {cpu:9.3f}")
+    per: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for rule in rules:
+        wall, cpu, _ = _timed(lambda r=rule: evaluate_rule(r, inputs), 1)
+        row = per[rule.kind]
+        row[0], row[1], row[2] = row[0] + 1, row[1] + wall, row[2] + cpu
+    for kind, (n, wall, cpu) in sorted(per.items(), key=lambda kv: -kv[1][2]):
+        print(f"  {kind + f' ({int(n)} rules)':44s} {wall:9.3f} {cpu:9.3f}")
+
+
 def _fires(res: Any) -> set[tuple[str, ...]]:
     return {tuple(str(c) for c in row) for row in res.table("fires").rows}
 
@@ -170,6 +201,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--home", default=None)
+    ap.add_argument("--stages", action="store_true", help="time the parts of one evaluation")
     args = ap.parse_args()
     store = _store(args.home)
     rules = make_rules(store, args.rules)
@@ -201,6 +233,10 @@ def main() -> None:
     print(
         f"speed-up (wall, CPU): {one_t * k / vec_t:.1f}x, {one_c * k / vec_c:.1f}x (goal >= 20x, < 1 s)"
     )
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.stages:
+        print("parts of one vectorized evaluation (each kind: its rules after the reads)")
+        _stages(store, rules)
     store.close()
 
 

@@ -264,3 +264,21 @@ def test_new_8k_items_of_a_watched_stock(
     assert [str(r[0]) for r in res.table("fires").rows] == [d for d in days if d >= "2015-01-02"]
     assert len(days) >= 1
     assert any("cannot be evaluated for NOSUCHTKR" in n for n in res.notes)
+
+
+def test_a_rule_reads_the_same_frame_alone_or_beside_others(session: Session) -> None:
+    """The shared read: SPY read whole (an all-time rule) and IWM over the window."""
+    from capsize.alerts import evaluate_rule
+    from capsize.queries.alerts import SessionInputs
+
+    rs = Rule("rs", "SPY/IWM", "rs_cross", symbols=("SPY", "IWM"), params={"window": 50})
+    ath = Rule("ath", "SPY high", "new_extreme", symbols=("SPY",), params={"span": "all"})
+    for rule in (rs, ath):
+        alone, shared = SessionInputs(session), SessionInputs(session)
+        alone.prefetch([rule])
+        shared.prefetch([rs, ath])
+        a, b = evaluate_rule(rule, alone), evaluate_rule(rule, shared)
+        assert len(a.signal.index) > 50 and a.signal.index.equals(b.signal.index)
+        np.testing.assert_array_equal(a.fired, b.fired)
+        for name, value in a.signal.values.items():
+            np.testing.assert_array_equal(value.values, b.signal.values[name].values)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -99,7 +100,7 @@ class Evaluation:
         """Subjects that could not be evaluated, and why."""
         return self.signal.unavailable
 
-    @property
+    @cached_property
     def last_day(self) -> pd.Timestamp | None:
         """The last date the rule's data reach (None: no data)."""
         idx = self.signal.index

@@ -16,12 +16,11 @@ process can hold it, which serialises concurrent runs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from capsize.data.alerts import EVENT_COLUMNS, EventRow, event_from_row
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = [
     "DELIVERY_STATUSES",
     "Delivery",
-    "EventRow",
     "add_missing",
     "claim",
     "deliveries",
@@ -46,10 +44,7 @@ _COLUMNS = (
     "d.event_id, d.channel, d.status, d.attempts, d.last_error, d.in_flight, "
     "d.created_at, d.updated_at, d.sent_at"
 )
-_EVENT_COLUMNS = (
-    "e.event_id, e.rule_id, e.rule_name, e.kind, e.day, e.subject, e.message, "
-    "e.evidence, e.link, e.channels, e.created_at"
-)
+_EVENT_COLUMNS = ", ".join(f"e.{c}" for c in EVENT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -85,23 +80,6 @@ class Delivery:
     sent_at: datetime | None
 
 
-@dataclass(frozen=True)
-class EventRow:
-    """One row of ``alert_events`` (the event log), evidence parsed from JSON."""
-
-    event_id: str
-    rule_id: str
-    rule_name: str
-    kind: str
-    day: date
-    subject: str
-    message: str
-    evidence: Any
-    link: str
-    channels: tuple[str, ...]
-    created_at: datetime | None
-
-
 def _delivery(row: tuple[Any, ...]) -> Delivery:
     return Delivery(
         str(row[0]),
@@ -113,28 +91,6 @@ def _delivery(row: tuple[Any, ...]) -> Delivery:
         row[6],
         row[7],
         row[8],
-    )
-
-
-def _event(row: tuple[Any, ...]) -> EventRow:
-    evidence = row[7]
-    if isinstance(evidence, str):
-        try:
-            evidence = json.loads(evidence)
-        except ValueError:
-            evidence = {"evidence": evidence}
-    return EventRow(
-        str(row[0]),
-        str(row[1]),
-        str(row[2] or ""),
-        str(row[3] or ""),
-        pd.Timestamp(row[4]).date(),
-        str(row[5] or ""),
-        str(row[6] or ""),
-        evidence if evidence is not None else {},
-        str(row[8] or ""),
-        tuple(str(c) for c in (row[9] or ())),
-        row[10],
     )
 
 
@@ -170,7 +126,7 @@ def due(store: Store) -> list[tuple[Delivery, EventRow]]:
         ORDER BY e.created_at, d.event_id, d.channel
         """
     ).fetchall()
-    return [(_delivery(r[:9]), _event(r[9:])) for r in rows]
+    return [(_delivery(r[:9]), event_from_row(r[9:])) for r in rows]
 
 
 def claim(store: Store, event_id: str, channel: str, at: datetime) -> None:
@@ -225,7 +181,7 @@ def events(store: Store, *, limit: int | None = None) -> list[EventRow]:
         "LIMIT ?",
         [limit],
     ).fetchall()
-    return [_event(r) for r in rows]
+    return [event_from_row(r) for r in rows]
 
 
 def revive(store: Store, at: datetime, event_ids: list[str] | None = None) -> int:

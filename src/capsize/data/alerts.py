@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +26,11 @@ if TYPE_CHECKING:
     from capsize.data.store import Store
 
 __all__ = [
+    "EVENT_COLUMNS",
     "EventRow",
     "RuleRow",
     "delete_rule",
+    "event_from_row",
     "event_id",
     "find_rule",
     "insert_events",
@@ -41,10 +43,6 @@ __all__ = [
 _RULE_COLUMNS = (
     "id, name, kind, symbols, watchlist, params, cooldown, channels, enabled, "
     "evaluated_through, created_at, updated_at"
-)
-_EVENT_COLUMNS = (
-    "event_id, rule_id, rule_name, kind, day, subject, message, evidence, link, channels, "
-    "created_at"
 )
 
 
@@ -137,6 +135,10 @@ class EventRow:
         }
 
 
+EVENT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(EventRow))
+"""Columns of ``alert_events``, in the order of :class:`EventRow` (read with :func:`event_from_row`)."""
+
+
 def event_id(rule_id: str, day: date, subject: str) -> str:
     """Stable id of the event (rule, day, subject): 32 hex digits of SHA-256.
 
@@ -152,6 +154,14 @@ def event_id(rule_id: str, day: date, subject: str) -> str:
 def _json(value: Any) -> dict[str, Any]:
     out = json.loads(value) if isinstance(value, str) else value
     return dict(out or {})
+
+
+def _evidence(value: Any) -> dict[str, Any]:
+    """Parse stored evidence; text that is not JSON is kept under ``"evidence"``."""
+    try:
+        return _json(value)
+    except ValueError:
+        return {"evidence": str(value)}
 
 
 def _day(value: Any) -> date | None:
@@ -178,7 +188,8 @@ def _rule_row(r: tuple[Any, ...]) -> RuleRow:
     )
 
 
-def _event_row(r: tuple[Any, ...]) -> EventRow:
+def event_from_row(r: Sequence[Any]) -> EventRow:
+    """Build an :class:`EventRow` from a row of :data:`EVENT_COLUMNS` (the event log's columns)."""
     eid, rid, rname, kind, day, subj, msg, ev, link, chans, created = r
     return EventRow(
         str(eid),
@@ -188,7 +199,7 @@ def _event_row(r: tuple[Any, ...]) -> EventRow:
         _day(day) or date.min,
         str(subj),
         str(msg),
-        _json(ev),
+        _evidence(ev),
         str(link),
         tuple(str(x) for x in chans or ()),
         created,
@@ -323,7 +334,7 @@ def insert_events(store: Store, events: Iterable[EventRow]) -> tuple[EventRow, .
                 new[e.event_id] = e
         if new:
             con.executemany(
-                f"INSERT OR IGNORE INTO alert_events ({_EVENT_COLUMNS}) "
+                f"INSERT OR IGNORE INTO alert_events ({', '.join(EVENT_COLUMNS)}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     [
@@ -382,9 +393,9 @@ def list_events(
     if limit is not None and limit < 1:
         raise InputError(f"limit={limit} must be at least 1")
     rows = store.con.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM alert_events "
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM alert_events "
         "WHERE (?::VARCHAR IS NULL OR rule_id = ?) AND (?::DATE IS NULL OR day >= ?::DATE) "
         "ORDER BY day DESC, rule_id, subject" + ("" if limit is None else f" LIMIT {int(limit)}"),
         [rule_id, rule_id, since, since],
     ).fetchall()
-    return tuple(_event_row(r) for r in rows)
+    return tuple(event_from_row(r) for r in rows)

@@ -60,6 +60,7 @@ __all__ = [
     "Store",
     "as_timestamp",
     "first_row",
+    "pivot_days",
 ]
 
 Basis = Literal["adjusted", "raw", "level", "auto"]
@@ -139,6 +140,73 @@ def as_timestamp(value: DateLike | None, name: str) -> pd.Timestamp | None:
 def _date_index(frame: pd.DataFrame, column: str = "date") -> pd.DataFrame:
     frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
     return frame.set_index(column)
+
+
+def _date_bounds(column: str, start: pd.Timestamp | None, as_of: pd.Timestamp | None) -> str:
+    """Return SQL ``AND`` terms for the bounds given (none for a missing one: DuckDB prunes)."""
+    lower = f" AND {column} >= ?::DATE" if start is not None else ""
+    upper = f" AND {column} <= ?::DATE" if as_of is not None else ""
+    return lower + upper
+
+
+def _bounds(start: pd.Timestamp | None, as_of: pd.Timestamp | None) -> list[pd.Timestamp]:
+    """Return the parameters of :func:`_date_bounds`, in its order."""
+    return [x for x in (start, as_of) if x is not None]
+
+
+def _day_index(days: np.ndarray) -> pd.DatetimeIndex:
+    """Days since 1970-01-01 as a ``date``-named datetime64[ns] index."""
+    return pd.DatetimeIndex(
+        np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[ns]"),
+        name="date",
+    )
+
+
+def _pivot(got: dict[str, Any], n_cols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pivot the ``d, j, v`` arrays of a ``fetchnumpy`` result (:func:`pivot_days`)."""
+    return pivot_days(np.asarray(got["d"]), np.asarray(got["j"]), got["v"], n_cols)
+
+
+def pivot_days(
+    days: np.ndarray, cols: np.ndarray, values: np.ndarray, n_cols: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pivot long rows (day number, column code, value) to a dense day x column matrix.
+
+    Parameters
+    ----------
+    days : ndarray of int, shape (n_rows,)
+        Days since 1970-01-01.
+    cols : ndarray of int, shape (n_rows,)
+        Column codes in ``[0, n_cols)``.
+    values : ndarray of float, shape (n_rows,)
+        Values (a masked array's masked entries become NaN).
+    n_cols : int
+        Columns of the matrix.
+
+    Returns
+    -------
+    tuple of ndarray
+        The sorted distinct days (n_days,) and the values (n_days, n_cols), NaN where
+        a column has no row that day. One pass over a day-presence table instead of a
+        sort: a store's days span a few ten thousand at most.
+
+    Examples
+    --------
+    >>> d, v = pivot_days(np.array([3, 1, 3]), np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), 2)
+    >>> d.tolist(), v.tolist()
+    ([1, 3], [[nan, 2.0], [1.0, 3.0]])
+    """
+    d = np.asarray(days, dtype="int64")
+    v = np.ma.filled(values, np.nan) if np.ma.isMaskedArray(values) else np.asarray(values)
+    if len(d) == 0:
+        return d, np.full((0, n_cols), np.nan)
+    lo = int(d.min())
+    present = np.zeros(int(d.max()) - lo + 1, dtype=bool)
+    present[d - lo] = True
+    rows = (np.cumsum(present) - 1)[d - lo]
+    out = np.full((int(present.sum()), n_cols), np.nan)
+    out[rows, np.asarray(cols, dtype="int64")] = v
+    return np.flatnonzero(present) + lo, out
 
 
 _UNIQUE_KEYS: dict[str, str] = {
@@ -697,27 +765,22 @@ class Store:
         syms = [symbols] if isinstance(symbols, str) else list(symbols)
         resolved = self._resolve_basis(syms, basis)
         s, a = as_timestamp(start, "start"), as_timestamp(as_of, "as_of")
-        pairs = pd.DataFrame({"symbol": list(resolved), "basis": list(resolved.values())})
-        self.con.register("_want", pairs)
-        try:
-            long = self.con.execute(
-                """
-                SELECT b.date, b.symbol, b.close FROM bars b
-                JOIN _want w ON b.symbol = w.symbol AND b.basis = w.basis
-                WHERE (?::DATE IS NULL OR b.date >= ?::DATE) AND (?::DATE IS NULL OR b.date <= ?::DATE)
-                ORDER BY b.date
-                """,
-                [s, s, a, a],
-            ).df()
-        finally:
-            self.con.unregister("_want")
-        wide = long.pivot(index="date", columns="symbol", values="close")
-        wide = wide.reindex(columns=syms)
-        wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="date").astype(
-            "datetime64[ns]"
-        )
-        wide.columns.name = None
-        wide = wide.astype("float64")
+        names = list(resolved)
+        got = self.con.execute(
+            f"""
+            SELECT (b.date - DATE '1970-01-01')::INTEGER AS d, w.j AS j, b.close::DOUBLE AS v
+            FROM bars b
+            JOIN (SELECT unnest(?::VARCHAR[]) AS symbol, unnest(?::VARCHAR[]) AS basis,
+                         unnest(?::INTEGER[]) AS j) w
+              ON b.symbol = w.symbol AND b.basis = w.basis
+            WHERE b.symbol IN (SELECT unnest(?::VARCHAR[])){_date_bounds("b.date", s, a)}
+            """,
+            [names, list(resolved.values()), list(range(len(names))), names, *_bounds(s, a)],
+        ).fetchnumpy()
+        days, values = _pivot(got, len(names))
+        wide = pd.DataFrame(values, index=_day_index(days), columns=names)
+        if names != syms:
+            wide = wide.reindex(columns=syms)
         wide.attrs["basis"] = dict(resolved)
         return wide
 
@@ -740,13 +803,12 @@ class Store:
         resolved = self._resolve_basis([symbol], basis)[symbol]
         s, a = as_timestamp(start, "start"), as_timestamp(as_of, "as_of")
         df = self.con.execute(
-            """
+            f"""
             SELECT date, open, high, low, close, adj_close, volume FROM bars
-            WHERE symbol = ? AND basis = ?
-              AND (?::DATE IS NULL OR date >= ?::DATE) AND (?::DATE IS NULL OR date <= ?::DATE)
+            WHERE symbol = ? AND basis = ?{_date_bounds("date", s, a)}
             ORDER BY date
             """,
-            [symbol, resolved, s, s, a, a],
+            [symbol, resolved, *_bounds(s, a)],
         ).df()
         out = _date_index(df).astype("float64")
         out.attrs["basis"] = resolved
@@ -798,22 +860,19 @@ class Store:
             FROM bars b
             JOIN (SELECT unnest(?::VARCHAR[]) AS symbol, unnest(?::INTEGER[]) AS j) w
               ON b.symbol = w.symbol
-            WHERE b.basis = ?
-              AND (?::DATE IS NULL OR b.date >= ?::DATE) AND (?::DATE IS NULL OR b.date <= ?::DATE)
+            WHERE b.basis = ?{_date_bounds("b.date", s, a)}
             """,
-            [names, list(range(len(names))), basis, s, s, a, a],
+            [names, list(range(len(names))), basis, *_bounds(s, a)],
         ).fetchnumpy()
         if len(got["d"]) == 0:
             raise DataNotFound(
                 f"no {basis} {field} data for the requested symbols; run 'capsize data import DIR'"
             )
-        days, rows = np.unique(np.asarray(got["d"]), return_inverse=True)
-        held, cols = np.unique(np.asarray(got["j"]), return_inverse=True)
-        values = np.full((len(days), len(held)), np.nan)
-        v = got["v"]
-        values[rows, cols] = np.ma.filled(v, np.nan) if np.ma.isMaskedArray(v) else v
-        idx = pd.DatetimeIndex(days.astype("datetime64[D]").astype("datetime64[ns]"), name="date")
-        return pd.DataFrame(values, index=idx, columns=pd.Index([names[k] for k in held]))
+        days, values = _pivot(got, len(names))
+        held = np.flatnonzero(np.bincount(np.asarray(got["j"]), minlength=len(names)))
+        return pd.DataFrame(
+            values[:, held], index=_day_index(days), columns=pd.Index([names[k] for k in held])
+        )
 
     def macro(self, series: Sequence[str] | str, *, as_of: DateLike | None = None) -> pd.DataFrame:
         """Macro series (FRED), one column per series id, values as published (percent)."""

@@ -51,6 +51,7 @@ from capsize.queries.session import Session, session_for
 if TYPE_CHECKING:
     import httpx
 
+    from capsize.data.alerts import EventRow
     from capsize.data.store import Store
 
 __all__ = [
@@ -89,7 +90,7 @@ def channel_label(channel: str) -> str:
     return f"webhook:{parts.scheme}://{host}{port}{parts.path}{hidden}"
 
 
-def _message(event: outbox.EventRow, redelivery: bool) -> AlertMessage:
+def _message(event: EventRow, redelivery: bool) -> AlertMessage:
     return AlertMessage(
         event_id=event.event_id,
         rule_id=event.rule_id,

@@ -35,6 +35,7 @@ __all__ = [
     "save_watchlist",
     "upgrade_store",
     "watchlist",
+    "watchlist_named",
     "watchlist_symbols",
     "watchlists",
 ]
@@ -157,6 +158,17 @@ def watchlist_symbols(source: Store | Session, wid: int) -> tuple[str, ...]:
     """Return the symbols of watchlist ``wid`` (raises ``DataNotFound``)."""
     s = session_for(source, None)
     return userdata.get_watchlist(s.store, wid).symbols
+
+
+def watchlist_named(source: Store | Session, name: str) -> Watchlist | None:
+    """Return the watchlist called ``name`` (case-insensitive, as names are unique), or None.
+
+    The one lookup by name: alert rules name their watchlist, and a rule is refused,
+    or a subject left unevaluated, when it is gone.
+    """
+    s = session_for(source, None)
+    want = name.lower()
+    return next((w for w in userdata.list_watchlists(s.store) if w.name.lower() == want), None)
 
 
 @contextmanager

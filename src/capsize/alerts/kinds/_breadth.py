@@ -56,6 +56,14 @@ def _universe(inputs: AlertInputs) -> pd.DataFrame | str:
     return frame
 
 
+def _values(inputs: AlertInputs, uni: pd.DataFrame) -> np.ndarray:
+    """Return the universe's closes as one C-ordered array, shared by the breadth kernels."""
+    out: np.ndarray = inputs.memo(
+        ("universe_values",), lambda: np.ascontiguousarray(uni.to_numpy(dtype=float))
+    )
+    return out
+
+
 def _col(x: np.ndarray | pd.Series) -> np.ndarray:
     return np.asarray(x, dtype=float).reshape(-1, 1)
 
@@ -66,7 +74,7 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         return unavailable_signal({SUBJECT: uni})
     window = int(rule.number("window"))
     got = inputs.memo(
-        ("pct_above", window), lambda: E.pct_above_average(uni.to_numpy(dtype=float), window)
+        ("pct_above", window), lambda: E.pct_above_average(_values(inputs, uni), window)
     )
     pct = _col(got["pct"])
     level = np.full(pct.shape, rule.number("level"))
@@ -122,7 +130,7 @@ def _thrust_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     uni = _universe(inputs)
     if isinstance(uni, str):
         return unavailable_signal({SUBJECT: uni})
-    fire, ema = inputs.memo(("zweig",), lambda: zweig_thrust(uni.to_numpy(dtype=float)))
+    fire, ema = inputs.memo(("zweig",), lambda: zweig_thrust(_values(inputs, uni)))
     return make_signal(
         uni.index,  # type: ignore[arg-type]
         [SUBJECT],
@@ -151,7 +159,7 @@ def _net_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     uni = _universe(inputs)
     if isinstance(uni, str):
         return unavailable_signal({SUBJECT: uni})
-    hl = inputs.memo(("highs_lows",), lambda: E.new_highs_lows(uni.to_numpy(dtype=float), LOOKBACK))
+    hl = inputs.memo(("highs_lows",), lambda: E.new_highs_lows(_values(inputs, uni), LOOKBACK))
     net = _col(hl["new_highs"].to_numpy() - hl["new_lows"].to_numpy())
     net[_col(hl["covered"])[:, 0] == 0] = np.nan
     level = np.full(net.shape, rule.number("level"))

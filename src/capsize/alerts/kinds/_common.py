@@ -41,19 +41,29 @@ EvidenceArrays = Mapping[str, tuple[np.ndarray, str, str, str]]
 class SourceMap(Mapping[str, str]):
     """Subject -> source files, looked up only when asked (an event's evidence).
 
+    ``keys`` names the dataset keys of a subject that is not one (a pair ``A/B``:
+    ``("A", "B")``); a subject is its own key otherwise.
+
     Most subjects never fire; naming their files for every rule would cost more than
     evaluating it.
     """
 
-    def __init__(self, inputs: AlertInputs, dataset: str, subjects: Sequence[str]) -> None:
+    def __init__(
+        self,
+        inputs: AlertInputs,
+        dataset: str,
+        subjects: Sequence[str],
+        keys: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._inputs, self._dataset, self._keys = inputs, dataset, tuple(subjects)
+        self._of = dict(keys or {})
         self._found: dict[str, str] = {}
 
     def __getitem__(self, key: str) -> str:
         if key not in self._keys:
             raise KeyError(key)
         if key not in self._found:
-            self._found[key] = self._inputs.source(self._dataset, key)
+            self._found[key] = self._inputs.source(self._dataset, *self._of.get(key, (key,)))
         return self._found[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -105,7 +115,7 @@ def make_signal(
         for name, (arr, label, unit, formula) in values.items()
     }
     return Signal(
-        pd.DatetimeIndex(index),
+        index if isinstance(index, pd.DatetimeIndex) else pd.DatetimeIndex(index),
         tuple(str(s) for s in subjects),
         np.asarray(fire, dtype=bool),
         vals,

@@ -35,14 +35,28 @@ def previous_extreme(frame: pd.DataFrame, extreme: str, span: str) -> pd.DataFra
 
     ``span="52w"``: the previous :data:`LOOKBACK` sessions, all with a value;
     ``"all"``: every previous session, with at least :data:`LOOKBACK` values.
+    Computed in numpy (the same numbers as pandas' ``shift(1).rolling(LOOKBACK,
+    min_periods=LOOKBACK)`` and ``shift(1).expanding(min_periods=LOOKBACK)``).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"x": np.arange(1.0, 253.0)})
+    >>> previous_extreme(f, "high", "52w")["x"].iloc[-2:].tolist()
+    [nan, 251.0]
     """
-    prev = frame.shift(1)
-    roll = (
-        prev.rolling(LOOKBACK, min_periods=LOOKBACK)
-        if span == "52w"
-        else prev.expanding(min_periods=LOOKBACK)
-    )
-    return roll.max() if extreme == "high" else roll.min()
+    x = frame.to_numpy(dtype=float)
+    prev = np.full(x.shape, np.nan)
+    prev[1:] = x[:-1]
+    out = np.full(x.shape, np.nan)
+    if span == "52w":
+        if len(prev) >= LOOKBACK:
+            win = np.lib.stride_tricks.sliding_window_view(prev, LOOKBACK, axis=0)
+            out[LOOKBACK - 1 :] = win.max(axis=-1) if extreme == "high" else win.min(axis=-1)
+    else:
+        acc = np.fmax if extreme == "high" else np.fmin
+        seen = np.cumsum(~np.isnan(prev), axis=0)
+        out = np.where(seen >= LOOKBACK, acc.accumulate(prev, axis=0), np.nan)
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
 
 
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:

@@ -16,6 +16,7 @@ from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses, rolling_mea
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import (
     DIRECTION,
+    SourceMap,
     direction_word,
     make_signal,
     symbol_panel,
@@ -55,7 +56,7 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             ),
         },
         symbols={subject: (a, b)},
-        sources={subject: inputs.source("bars", a, b)},
+        sources=SourceMap(inputs, "bars", [subject], {subject: (a, b)}),
     )
 
 

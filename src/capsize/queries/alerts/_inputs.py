@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from capsize.data import userdata
 from capsize.errors import DataNotFound, InputError
+from capsize.queries.watchlists import watchlist_named
 
 if TYPE_CHECKING:
     from capsize.alerts import Rule
@@ -30,6 +30,8 @@ HISTORY_PAD_DAYS = 600
 averages and the thrust's EMA warm up in it)."""
 
 _FIELDS = ("close", "high", "low", "volume")
+_Block = tuple[pd.DatetimeIndex, np.ndarray]
+"""Prefetched prices: days (n_days) and values (n_days, n_symbols), column-major."""
 _LEVEL_KINDS = ("index", "crypto")
 
 
@@ -47,6 +49,22 @@ _FIELDS_OF: dict[str, Callable[[Rule], tuple[str, ...]]] = {
     "new_extreme": _extreme_fields,
 }
 """Bars fields each price kind reads (for the shared read of :meth:`SessionInputs.prefetch`)."""
+
+
+def _slice(block: _Block, syms: list[str], cols: list[int]) -> pd.DataFrame:
+    """Columns ``cols`` of a block, named ``syms``, on the days any of them has a value."""
+    dates, values = block
+    keep: np.ndarray
+    if len(cols) == 1:
+        col = values[:, cols[0]]
+        keep = ~np.isnan(col)
+        v = col[keep].reshape(-1, 1)
+    else:
+        v = values[:, cols]
+        keep = np.asarray(~np.isnan(v).all(axis=1))
+        v = v[keep]
+    index = dates.take(np.flatnonzero(keep))
+    return pd.DataFrame(v, index=index, columns=pd.Index(syms, dtype=object))
 
 
 @dataclass
@@ -75,7 +93,7 @@ class SessionInputs:
     rating_days: int = 14
     price_start: pd.Timestamp | None = None
     _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
-    _wide: dict[str, tuple[pd.DatetimeIndex, np.ndarray, dict[str, int]]] = field(
+    _wide: dict[str, tuple[list[_Block], dict[str, tuple[int, int]]]] = field(
         default_factory=dict, repr=False
     )
 
@@ -93,12 +111,13 @@ class SessionInputs:
         name = rule.watchlist.lower()
 
         def find() -> tuple[str, ...]:
-            for w in userdata.list_watchlists(self.s.store):
-                if w.name.lower() == name:
-                    return w.symbols
-            raise DataNotFound(
-                f"rule {rule.id!r}: no watchlist named {rule.watchlist!r}; create it or edit the rule"
-            )
+            found = watchlist_named(self.s, name)
+            if found is None:
+                raise DataNotFound(
+                    f"rule {rule.id!r}: no watchlist named {rule.watchlist!r}; "
+                    "create it or edit the rule"
+                )
+            return found.symbols
 
         out: tuple[str, ...] = self.memo(("watchlist", name), find)
         return out
@@ -124,19 +143,33 @@ class SessionInputs:
         return frame
 
     def _from_wide(self, field: str, symbols: Sequence[str]) -> pd.DataFrame | None:
-        """Slice the prefetched matrix (None when a symbol was not prefetched)."""
+        """Slice the prefetched blocks (None when a symbol was not prefetched).
+
+        The rows are the days with a value for any of the symbols. A block is held
+        column-major and the frame is built from arrays: a symbol rule costs a column
+        read, not a pandas selection.
+        """
         wide = self._wide.get(field)
         if wide is None:
             return None
-        index, values, where = wide
+        blocks, where = wide
         if any(x not in where for x in symbols):
             return None
-        syms = [x for x in dict.fromkeys(symbols) if where[x] >= 0]
+        syms = [x for x in dict.fromkeys(symbols) if where[x][0] >= 0]
         if not syms:
             raise DataNotFound(f"no {field} data for {', '.join(symbols)} in the days read")
-        v = values[:, [where[x] for x in syms]]
-        keep = ~np.isnan(v).all(axis=1)
-        return pd.DataFrame(v[keep], index=index[keep], columns=syms)
+        placed = sorted({where[x][0] for x in syms})
+        if len(placed) == 1:
+            return _slice(blocks[placed[0]], syms, [where[x][1] for x in syms])
+        parts = [
+            _slice(blocks[b], names, [where[x][1] for x in names])
+            for b in placed
+            for names in [[x for x in syms if where[x][0] == b]]
+        ]
+        both = pd.concat(parts, axis=1, sort=True)
+        return pd.DataFrame(
+            both[syms].to_numpy(), index=both.index, columns=pd.Index(syms, dtype=object)
+        )
 
     def _one(self, field: str, symbol: str) -> pd.Series:
         if field == "close":
@@ -183,22 +216,22 @@ class SessionInputs:
                 *self._read_panel(f, sorted(names & whole), None),
                 *self._read_panel(f, sorted(names - whole), self.price_start),
             ]
-            frame = pd.concat(parts, axis=1, sort=True) if parts else pd.DataFrame()
-            where = dict.fromkeys(names, -1)
-            where.update({str(x): j for j, x in enumerate(frame.columns)})
-            index = pd.DatetimeIndex(frame.index, name="date")
-            self._wide[f] = (index, frame.to_numpy(dtype=float), where)
+            where = dict.fromkeys(names, (-1, -1))
+            blocks = []
+            for b, part in enumerate(parts):  # disjoint columns, each with its own days
+                where.update({str(x): (b, j) for j, x in enumerate(part.columns.tolist())})
+                dates = pd.DatetimeIndex(part.index.to_numpy(dtype="datetime64[ns]"), name="date")
+                blocks.append((dates, np.asfortranarray(part.to_numpy(dtype=float))))
+            self._wide[f] = (blocks, where)
 
     def _read_panel(
         self, field: str, symbols: list[str], start: pd.Timestamp | None
     ) -> list[pd.DataFrame]:
         kinds = self.memo(("kinds",), self._kinds)
-        held = self.memo(("held",), lambda: frozenset(self.s.symbols()))
         groups: dict[Literal["adjusted", "level"], list[str]] = {}
-        for x in symbols:
-            if x in held:
-                level = kinds.get(x) in _LEVEL_KINDS
-                groups.setdefault("level" if level else "adjusted", []).append(x)
+        for x in symbols:  # a symbol the store lacks reads no row: it gets no column
+            level = kinds.get(x) in _LEVEL_KINDS
+            groups.setdefault("level" if level else "adjusted", []).append(x)
         out = []
         for basis, names in groups.items():
             try:

@@ -307,11 +307,10 @@ def check_subjects_held(store: Store, rule: Rule) -> None:
     InputError
         Naming the watchlist or the symbols, and what to do.
     """
-    from capsize.data import userdata
+    from capsize.queries.watchlists import watchlist_named
 
     if rule.watchlist is not None:
-        names = {w.name.lower() for w in userdata.list_watchlists(store)}
-        if rule.watchlist.lower() not in names:
+        if watchlist_named(store, rule.watchlist) is None:
             raise InputError(
                 f"no watchlist named {rule.watchlist!r}; create it first "
                 "(the Watchlists page of capsize serve) or give --symbols"
