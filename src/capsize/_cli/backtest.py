@@ -229,7 +229,7 @@ def _print_grid(r: Any) -> None:
     console.print(
         f"Mean return above buy and hold of {large}, allowing for {r.value('n_configs'):,} "
         f"tries: reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
-        f"{p_value_text(r, 'best.spa')} (small: an edge beyond luck)",
+        f"{p_value_text(r, 'best.spa')} (below 0.05: an edge beyond luck)",
         highlight=False,
         markup=False,
     )
