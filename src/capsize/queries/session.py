@@ -173,7 +173,9 @@ def _catalog_index(cat: pd.DataFrame) -> dict[tuple[str, str], tuple[CatalogRow,
     return {k: tuple(v) for k, v in out.items()}
 
 
-SHARED_READS = frozenset({"catalog", "catalog_index", "perf.bars_listing", "symbols"})
+SHARED_READS = frozenset(
+    {"catalog", "catalog_index", "perf.bars_listing", "quality_log", "symbols"}
+)
 """First keys of cached reads that do not depend on the requested day (see ``earlier``)."""
 
 
