@@ -178,3 +178,19 @@ def test_busy_when_too_many_distinct_computations_wait(web_home: Path, make_clie
     assert codes == [200, 503, 503]
     busy = next(r for r in out.values() if r.status_code == 503)
     assert busy.json()["error"]["code"] == "busy" and busy.headers["retry-after"]
+
+
+def test_a_large_page_is_sent_gzipped_to_a_browser_that_accepts_it(
+    web_home: Path, make_client: Any
+) -> None:
+    client = make_client(web_home)
+    url = "/sources?as_of=2025-10-08"
+    for _ in range(2):  # built, then from memory (the fast path keeps each encoding apart)
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip, br"})
+        assert "content-encoding" not in plain.headers
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.content == plain.content  # decoded by the client
+        assert int(zipped.headers["content-length"]) * 3 < len(plain.content)
+        assert zipped.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+        assert zipped.headers["etag"] != plain.headers["etag"]
