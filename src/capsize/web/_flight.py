@@ -103,6 +103,8 @@ class Flights:
             future.set_result(value)
         finally:
             self._flights.pop(key, None)
+            if not future.done():  # anything else (SystemExit ...): no waiter hangs
+                future.cancel()
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:

@@ -4,6 +4,13 @@ Every page is a list of registry sections (``WebConfig.pages``); each
 section asks :class:`~capsize.web._answers.Answers` (the API's cache) and renders the
 result generically. ``as_of`` in the URL re-renders any page point in time; navigation
 links keep it. Forms that write (watchlists, sign-in) are POSTed with a CSRF field.
+
+A page is built once per (snapshot, URL) for every visitor who is not signed in
+(:func:`build_page`, in a worker thread; concurrent identical requests wait for the one
+build: :mod:`capsize.web._flight`), kept in memory with its ETag (and gzipped when large),
+and only the visitor's CSRF form value is filled in per request. After a snapshot with
+new market data the latest pages are built in the background (:func:`warm_pages`);
+pages at a past day (``as_of``) are built when first asked for.
 """
 
 from __future__ import annotations
