@@ -23,14 +23,22 @@ How it measures:
 - **Baseline**: a static file of the same server in the same run (``/static/app.css``).
 
 Cases: the static file (20 clients, 1 client, and 20 through httpx); every cached API answer
-(1 and 20 clients; ``If-None-Match`` 304); cached pages; the screener sorted by a new column
-(a sort and render of the one cached screen); a cold page (``/sources`` at a new as-of day
-each request: every answer computed) with 20 clients and with one.
+(1 and 20 clients; ``If-None-Match`` 304); cached pages (p50/p99 per page: the today page is
+~1 MB of HTML, sent gzipped to a client that accepts it, as browsers do); the screener sorted
+by a new column (a sort and render of the one cached screen); cold pages (``/sources`` at a
+new as-of day: every answer computed) with one client, with 20 clients asking the same URL at
+once (a round per URL: coalesced into one computation) and with 20 clients on 20 distinct
+URLs; and a mixed load: 18 clients asking cached API answers while 2 ask cold pages, p99 of
+each (cached answers must keep flowing while cold pages compute in worker threads).
 
-With a closed loop of ``c`` clients a request waits for the ``c - 1`` others ahead of it:
-latency is about ``c / throughput``. Cold pages, computed in worker threads of one Python
-process on two cores, cannot keep ``c`` = 20 under 300 ms unless one takes under ~15 ms of
-CPU; the one-client row is the page's own latency.
+Every row shows the machine's 1-minute load average after it: the machine is shared, and
+other work inflates every row.
+
+With a closed loop of ``c`` clients on distinct cold URLs a request waits for the ``c - 1``
+others ahead of it: latency is about ``c x CPU per page / cores used``. Cold pages computed in
+worker threads of one Python process (the GIL: about one core for Python code) cannot keep
+``c`` = 20 distinct URLs under 300 ms unless one takes under ~15 ms of CPU; the one-client row
+is the page's own latency, the same-URL row what coalescing gives.
 
 Uses the store at ``CAPSIZE_HOME`` when it holds data; otherwise imports the shared data
 (``CAPSIZE_SHARED`` or ``../shared``) into a temporary home first (not timed).
@@ -155,6 +163,10 @@ class Case:
     clients: int = 20
     warm: Sequence[str] = ()
     httpx_client: bool = False
+    same_url: bool = False
+    """Every client asks each URL at the same time (coalesced cold requests)."""
+    breakdown: bool = False
+    """Print p50/p99 per URL."""
 
 
 @dataclass
@@ -165,6 +177,8 @@ class Timing:
     seconds: float
     server_cpu: float
     client_cpu: float
+    load: float = 0.0
+    by_url: dict[str, list[float]] = field(default_factory=dict)
 
     def pct(self, q: float) -> float:
         data = sorted(self.ms)
@@ -172,7 +186,11 @@ class Timing:
 
 
 async def _drive(
-    urls: Sequence[str], clients: int, send: list[object], deadline: float
+    urls: Sequence[str],
+    clients: int,
+    send: list[object],
+    deadline: float,
+    by_url: dict[str, list[float]] | None = None,
 ) -> tuple[list[float], int]:
     """Send ``urls`` over ``clients`` workers; return latencies (ms) and error count."""
     ms: list[float] = []
@@ -187,9 +205,24 @@ async def _drive(
             start = time.perf_counter()
             status = await get(url)  # type: ignore[operator]
             ms.append((time.perf_counter() - start) * 1000)
+            if by_url is not None:
+                by_url.setdefault(url, []).append(ms[-1])
             errors += status >= 400
 
     await asyncio.gather(*(worker(send[i]) for i in range(clients)))
+    return ms, errors
+
+
+async def _rounds(
+    urls: Sequence[str], clients: int, send: list[object], deadline: float
+) -> tuple[list[float], int]:
+    """Each URL asked by every client at once (a round), one round after another."""
+    ms: list[float] = []
+    errors = 0
+    for url in urls:
+        got, bad = await _drive([url] * clients, clients, send, deadline)
+        ms += got
+        errors += bad
     return ms, errors
 
 
@@ -210,7 +243,13 @@ async def _run(base: str, port: int, case: Case, pid: int, budget: float) -> Tim
     try:
         await _drive(case.warm, case.clients, send, time.monotonic() + budget)
         cpu0, own0, t0 = _cpu_seconds(pid), time.process_time(), time.perf_counter()
-        ms, errors = await _drive(case.urls, case.clients, send, time.monotonic() + budget)
+        by_url: dict[str, list[float]] = {}
+        if case.same_url:
+            ms, errors = await _rounds(case.urls, case.clients, send, time.monotonic() + budget)
+        else:
+            ms, errors = await _drive(
+                case.urls, case.clients, send, time.monotonic() + budget, by_url
+            )
         seconds = time.perf_counter() - t0
         server, own = _cpu_seconds(pid) - cpu0, time.process_time() - own0
     finally:
@@ -218,7 +257,7 @@ async def _run(base: str, port: int, case: Case, pid: int, budget: float) -> Tim
             await c.close()
         if case.httpx_client:
             await client.aclose()
-    return Timing(case, ms, errors, seconds, server, own)
+    return Timing(case, ms, errors, seconds, server, own, os.getloadavg()[0], by_url)
 
 
 # ----------------------------------------------------------------------- the cases
@@ -299,23 +338,38 @@ async def _cases(client: httpx.AsyncClient, n: int, cold: int) -> list[Case]:
     await _warm_up(client, pages)
     endpoints = await _endpoints(client)
     etag = (await client.get(endpoints[-1])).headers["etag"]
-    cookie = {"Cookie": f"capsize_csrf={client.cookies['capsize_csrf']}"}
+    # as a browser: its CSRF cookie, and gzip accepted (pages over 8 kB are kept gzipped)
+    cookie = {
+        "Cookie": f"capsize_csrf={client.cookies['capsize_csrf']}",
+        "Accept-Encoding": "gzip",
+    }
     cases = _cached_cases(endpoints, pages, etag, n)
     sorts = [f"/screener?as_of={DAY}&sort={c}&order={o}" for c in SORTS for o in ("asc", "desc")]
-    days = _weekdays("2015-01-02", 2 * cold + 30)
+    days = iter(_weekdays("2015-01-02", 3 * cold + 60))
+
+    def cold_pages(k: int) -> list[str]:
+        return [f"/sources?as_of={next(days)}" for _ in range(k)]
+
+    cases[-1].breakdown = True
     cases += [
         Case("page, screener sorted by a new column", sorts, None, clients=4),
         Case(
-            f"page cold /sources (new as_of each), {min(cold, 20)} clients",
-            [f"/sources?as_of={d}" for d in days[10 : 10 + cold]],
-            COLD_GOAL_MS,
-            warm=[f"/sources?as_of={d}" for d in days[:10]],
-        ),
-        Case(
             "page cold /sources (new as_of each), 1 client",
-            [f"/sources?as_of={d}" for d in days[10 + cold : 10 + cold + cold // 2]],
+            cold_pages(cold // 2),
             COLD_GOAL_MS,
             clients=1,
+            warm=cold_pages(5),
+        ),
+        Case(
+            "page cold, 20 clients on the same URL (coalesced)",
+            cold_pages(max(3, cold // 10)),
+            COLD_GOAL_MS,
+            same_url=True,
+        ),
+        Case(
+            "page cold, 20 distinct URLs (new as_of each)",
+            cold_pages(cold),
+            COLD_GOAL_MS,
         ),
     ]
     for case in cases:
@@ -325,12 +379,61 @@ async def _cases(client: httpx.AsyncClient, n: int, cold: int) -> list[Case]:
     return cases
 
 
+async def _mixed(
+    port: int, pid: int, cached: Sequence[str], cold: Sequence[str], clients: int, cookie: str
+) -> list[Timing]:
+    """Cached API answers from ``clients - 2`` clients while 2 clients ask cold pages."""
+    headers = {"Cookie": cookie, "Accept-Encoding": "gzip"}
+    fast = [Connection("127.0.0.1", port, headers) for _ in range(clients - 2)]
+    slow = [Connection("127.0.0.1", port, headers) for _ in range(2)]
+    fast_ms: list[float] = []
+    stop = False
+
+    async def loop_cached(conn: Connection) -> None:
+        i = 0
+        while not stop:
+            start = time.perf_counter()
+            await conn.get(cached[i % len(cached)])
+            fast_ms.append((time.perf_counter() - start) * 1000)
+            i += 1
+
+    cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
+    loops = [asyncio.ensure_future(loop_cached(c)) for c in fast]
+    cold_ms, errors = await _drive(cold, 2, [c.get for c in slow], time.monotonic() + 300)
+    stop = True
+    await asyncio.gather(*loops)
+    seconds, server = time.perf_counter() - t0, _cpu_seconds(pid) - cpu0
+    for c in fast + slow:
+        await c.close()
+    load = os.getloadavg()[0]
+    return [  # the server's CPU is all on the cold row (per cold page, cached requests in it)
+        Timing(
+            Case(f"mixed: cached api, {clients - 2} clients", cached, CACHED_GOAL_MS),
+            fast_ms,
+            0,
+            seconds,
+            0.0,
+            0.0,
+            load,
+        ),
+        Timing(
+            Case("mixed: cold pages alongside, 2 clients", cold, COLD_GOAL_MS, clients=2),
+            cold_ms,
+            errors,
+            seconds,
+            server,
+            0.0,
+            load,
+        ),
+    ]
+
+
 # ----------------------------------------------------------------------- report
 def _print(timings: list[Timing], clients: int) -> None:
     base = timings[0].pct(0.5)
     print(
         f"{'case':<46} {'n':>4} {'req/s':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} "
-        f"{'p50/st':>6} {'srv ms':>6} {'cli ms':>6} {'err':>3}  goal (p99)"
+        f"{'p50/st':>6} {'srv ms':>6} {'cli ms':>6} {'err':>3} {'load':>5}  goal (p99)"
     )
     for t in timings:
         goal = t.case.goal_ms
@@ -340,22 +443,33 @@ def _print(timings: list[Timing], clients: int) -> None:
         print(
             f"{name[:46]:<46} {len(t.ms):>4} {len(t.ms) / t.seconds:>6.0f} {t.pct(0.5):>7.1f} "
             f"{t.pct(0.9):>7.1f} {t.pct(0.99):>7.1f} {max(t.ms):>7.1f} {t.pct(0.5) / base:>6.1f} "
-            f"{t.server_cpu * 1000 / n:>6.2f} {t.client_cpu * 1000 / n:>6.2f} {t.errors:>3}  {verdict}"
+            f"{t.server_cpu * 1000 / n:>6.2f} {t.client_cpu * 1000 / n:>6.2f} {t.errors:>3} "
+            f"{t.load:>5.1f}  {verdict}"
         )
+        for url, ms in t.by_url.items() if t.case.breakdown else ():
+            ms.sort()
+            print(
+                f"    {url[:42]:<42} {len(ms):>4} p50 {ms[len(ms) // 2]:>7.1f} "
+                f"p99 {ms[min(len(ms) - 1, int(0.99 * len(ms)))]:>7.1f}"
+            )
     print(
         "latencies in ms; srv/cli ms: CPU milliseconds per request of the server process (all "
-        "threads) and of this client"
+        "threads) and of this client; load: 1-minute load average after the case"
     )
 
 
 async def _bench(base: str, port: int, pid: int, args: argparse.Namespace) -> list[Timing]:
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
         cases = await _cases(client, args.requests, args.cold)
+        cookie = f"capsize_csrf={client.cookies['capsize_csrf']}"
     out = []
     for case in cases:
         if case.clients not in (1, 4):
             case.clients = args.clients
         out.append(await _run(base, port, case, pid, args.budget))
+    api = next(c for c in cases if c.name.startswith("api cached ("))
+    cold = [f"/sources?as_of={d}" for d in _weekdays("2010-01-04", args.cold // 2)]
+    out += await _mixed(port, pid, list(dict.fromkeys(api.urls)), cold, args.clients, cookie)
     return out
 
 

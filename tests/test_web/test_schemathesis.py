@@ -47,7 +47,10 @@ took minutes (the universe's screen is answered by test_api's defaults and warm-
 @pytest.fixture(scope="module")
 def api_schema(web_home: Path) -> Iterator[Any]:
     app = create_app(WebConfig(home=web_home, rate=1e6, burst=1e6, poll=60, warm=False))
-    with TestClient(app):  # runs the lifespan: the store snapshot is taken
+    with TestClient(app) as client:  # runs the lifespan: the store snapshot is taken
+        # the watch list scans the universe: ~9 s of CPU, over schemathesis' 10 s read
+        # timeout on a loaded machine; computed once here, its examples are then cached
+        assert client.get("/api/v1/watch").status_code == 200
         schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
         yield schema
 

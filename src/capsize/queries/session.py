@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize.config import Settings, load_settings
-from capsize.errors import CapsizeError, InputError
+from capsize.errors import CapsizeError, DataNotFound, InputError
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -173,7 +173,9 @@ def _catalog_index(cat: pd.DataFrame) -> dict[tuple[str, str], tuple[CatalogRow,
     return {k: tuple(v) for k, v in out.items()}
 
 
-SHARED_READS = frozenset({"catalog", "catalog_index", "perf.bars_listing", "symbols"})
+SHARED_READS = frozenset(
+    {"catalog", "catalog_index", "perf.bars_listing", "quality_log", "symbols"}
+)
 """First keys of cached reads that do not depend on the requested day (see ``earlier``)."""
 
 
@@ -203,9 +205,10 @@ class Session:
         """Return a session at an earlier ``day`` sharing this one's date-independent reads.
 
         The catalog and symbol listings do not depend on the day, so a caller asking
-        questions at several window ends (the fact-checker) reads them once; closes, bars
-        and macro series are read once by this session and sliced to ``day`` (the same rows
-        a read at ``day`` returns).
+        questions at several window ends (the fact-checker) reads them once; closes, bars,
+        macro series, factors and fund share counts are read once by this session and
+        sliced to ``day`` (the same rows a read at ``day`` returns; a series with nothing
+        dated by then raises :class:`~capsize.errors.DataNotFound`, as that read does).
 
         Raises
         ------
@@ -224,6 +227,19 @@ class Session:
         out = frame[frame.index <= self.requested] if self.requested is not None else frame
         out.attrs = dict(frame.attrs)
         return out
+
+    def _held(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Refuse a sliced macro frame with a series that has no value by the day.
+
+        A read at the day raises :class:`~capsize.errors.DataNotFound` for such a series
+        (it has no rows dated on or before it); the slice of a later read must do the same.
+        """
+        for sid in frame.columns:
+            if not frame[sid].notna().any():
+                raise DataNotFound(
+                    f"no macro series {sid!r} in the store; import it (e.g. DGS2, DGS10, DFF, FEDFUNDS)"
+                )
+        return frame
 
     def cached(self, key: tuple[Any, ...], read: Any) -> Any:
         """Return ``read()`` once per ``key`` (errors are not cached)."""
@@ -267,7 +283,7 @@ class Session:
         key = ("macro", series if isinstance(series, str) else tuple(series))
         if self.parent is not None:
             parent = self.parent
-            return self.cached(key, lambda: self._sliced(parent.macro(series)))  # type: ignore[no-any-return]
+            return self.cached(key, lambda: self._held(self._sliced(parent.macro(series))))  # type: ignore[no-any-return]
         frame: pd.DataFrame = self.cached(
             key, lambda: self.store.macro(series, as_of=self.requested)
         )
@@ -275,10 +291,24 @@ class Session:
 
     def factors(self, dataset: str, frequency: str = "monthly") -> pd.DataFrame:
         """Ken French factors whose period ends on or before the requested day."""
+        key = ("factors", dataset, frequency)
+        if self.parent is not None:
+            parent = self.parent
+            return self.cached(  # type: ignore[no-any-return]
+                key, lambda: self._some(self._sliced(parent.factors(dataset, frequency)), dataset)
+            )
         frame: pd.DataFrame = self.cached(
-            ("factors", dataset, frequency),
-            lambda: self.store.factors(dataset, frequency, as_of=self.requested),
+            key, lambda: self.store.factors(dataset, frequency, as_of=self.requested)
         )
+        return frame
+
+    def _some(self, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Refuse an empty slice, as a read at the day does (no rows dated by then)."""
+        if frame.empty:
+            raise DataNotFound(
+                f"no {name} data dated on or before {self.requested:%Y-%m-%d}; "
+                "ask for a later day or import the data"
+            )
         return frame
 
     def holdings(self, fund: str) -> pd.DataFrame:
@@ -298,6 +328,15 @@ class Session:
 
     def fund_shares(self, fund: str | None = None) -> pd.DataFrame:
         """Fund share counts (and NAV) dated on or before the requested day."""
+        if self.parent is not None:
+            parent = self.parent
+
+            def cut() -> pd.DataFrame:
+                full = parent.fund_shares(fund)
+                keep = (full["date"] <= self.requested).to_numpy(dtype=bool)
+                return full[keep].reset_index(drop=True)
+
+            return self.cached(("fund_shares", fund), cut)  # type: ignore[no-any-return]
         frame: pd.DataFrame = self.cached(
             ("fund_shares", fund), lambda: self.store.fund_shares(fund, as_of=self.requested)
         )
@@ -414,6 +453,19 @@ def open_session(
         store.close()
 
 
+class _LockedSession(Session):
+    """A session whose reads run one at a time (its one cursor is shared by threads)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._reading = threading.RLock()
+
+    def cached(self, key: tuple[Any, ...], read: Any) -> Any:
+        """Return ``read()`` once per ``key``, holding the session's lock while reading."""
+        with self._reading:
+            return super().cached(key, read)
+
+
 class StoreReader:
     """One read-only connection to a store file that no process writes, shared by sessions.
 
@@ -426,12 +478,19 @@ class StoreReader:
     once. The catalog's grouping (for provenance) does not depend on the day and is shared
     by all.
 
+    With ``slice_reads``, a session at a past day is an :meth:`Session.earlier` session of
+    one latest session kept for the reader's life: closes, bars, macro series, factors and
+    fund share counts are read once for the whole history and sliced to each day (the rows
+    a read at the day returns), so a page at a new as-of day reads none of them again.
+
     Parameters
     ----------
     path : str
         The store file (opened read-only at once).
     days : int
         As-of days whose shared reads are kept (least recently used dropped first).
+    slice_reads : bool
+        Slice past days' closes, bars and macro series from full reads (see above).
 
     Raises
     ------
@@ -439,7 +498,7 @@ class StoreReader:
         When the file cannot be opened.
     """
 
-    def __init__(self, path: str, *, days: int = 4) -> None:
+    def __init__(self, path: str, *, days: int = 4, slice_reads: bool = False) -> None:
         from capsize.data.store import Store
 
         self._store = Store.open(path, read_only=True)
@@ -447,9 +506,14 @@ class StoreReader:
         self._index: dict[tuple[str, str], tuple[CatalogRow, ...]] | None = None
         self._days = days
         self._reads: OrderedDict[pd.Timestamp | None, dict[tuple[Any, ...], Any]] = OrderedDict()
+        self._latest: _LockedSession | None = None
+        if slice_reads:
+            self._latest = _LockedSession(self._store.cursor(), None)
 
     def _shared(self, day: pd.Timestamp | None) -> dict[tuple[Any, ...], Any]:
         """Return the reads of sessions at ``day`` (a new, empty one when none is kept)."""
+        if day is None and self._latest is not None:
+            return self._latest._cache  # the latest reads live as long as the reader
         with self._lock:
             reads = self._reads.pop(day, None)
             self._reads[day] = reads = {} if reads is None else reads
@@ -478,8 +542,9 @@ class StoreReader:
         day = parse_as_of(as_of)
         with self._lock:
             store = self._store.cursor()
+        parent = self._latest if day is not None else None
         try:
-            s = Session(store, day, _cache=self._shared(day))
+            s = Session(store, day, _cache=self._shared(day), parent=parent)
             if ("catalog_index",) not in s._cache:
                 s._cache[("catalog_index",)] = self._catalog_index(s)
             yield s
@@ -489,4 +554,6 @@ class StoreReader:
     def close(self) -> None:
         """Close the connection (sessions still open fail on their next read)."""
         with self._lock:
+            if self._latest is not None:
+                self._latest.store.close()
             self._store.close()

@@ -29,28 +29,54 @@ COLUMNS = ("Series", "Source", "Basis", "First date", "Last date used", "Warning
 
 
 def _quality(s: Session) -> pd.DataFrame:
-    """Quality findings dated on or before the session's day (undated ones kept)."""
+    """Quality findings dated on or before the session's day (undated ones kept).
+
+    The log is read once per store (sessions of other days share it: see
+    :meth:`Session.earlier`) and cut once per day.
+    """
 
     def read() -> pd.DataFrame:
         try:
-            q = s.store.quality()
+            return s.store.quality()
         except CapsizeError:
             return pd.DataFrame(columns=["dataset_key", "symbol", "date", "severity"])
+
+    def cut() -> pd.DataFrame:
+        q: pd.DataFrame = s.cached(("quality_log",), read)
         if s.requested is None or q.empty:
             return q
         dates = pd.to_datetime(q["date"])
         keep = (dates <= s.requested) | dates.isna()
         return q[keep.to_numpy(dtype=bool)]
 
-    frame: pd.DataFrame = s.cached(("quality_log", s.requested), read)
+    frame: pd.DataFrame = s.cached(("quality_log_on", s.requested), cut)
     return frame
 
 
-def _counts(q: pd.DataFrame, files: Sequence[str]) -> tuple[int, int]:
-    mine = q[q["dataset_key"].isin(list(files))] if len(q) else q
-    if mine.empty:
-        return 0, 0
-    return int((mine["severity"] == "warning").sum()), int((mine["severity"] == "info").sum())
+Counts = dict[tuple[str, str], int]
+"""Findings by (dataset key, severity)."""
+
+
+def _by_file(s: Session, q: pd.DataFrame) -> Counts:
+    """Count the day's findings by (file, severity), once per session day."""
+
+    def count() -> Counts:
+        if q.empty:
+            return {}
+        sizes = q.groupby(["dataset_key", "severity"], observed=True).size()
+        return {(str(i[0]), str(i[1])): int(n) for i, n in zip(sizes.index, sizes, strict=True)}
+
+    found: Counts = s.cached(("quality_log_counts", s.requested), count)
+    return found
+
+
+def _counts(counts: Counts, files: Sequence[str]) -> tuple[int, int]:
+    """(warnings, notes) of the findings of ``files``."""
+    files = list(dict.fromkeys(files))
+    return (
+        sum(counts.get((f, "warning"), 0) for f in files),
+        sum(counts.get((f, "info"), 0) for f in files),
+    )
 
 
 def _quality_figures(
@@ -197,6 +223,7 @@ def sources_of_files(
     """
     s = session_for(source, as_of)
     cat, q = s.catalog(), _quality(s)
+    counts = _by_file(s, q)
     day = s.requested
     found = [r for f in dict.fromkeys(files) if (r := _file_row(s, cat, q, f)) is not None]
     if day is None:
@@ -204,7 +231,7 @@ def sources_of_files(
     figs = FigureSet(day)
     rows: list[tuple[Figure | str | None, ...]] = []
     for subject, f, basis, first, last, keys in found:
-        cells = _quality_figures(figs, f, subject, f, _counts(q, keys.split(";")))
+        cells = _quality_figures(figs, f, subject, f, _counts(counts, keys.split(";")))
         rows.append((subject, f, basis, first, last, *cells))
     missing = [f for f in dict.fromkeys(files) if f not in {r[1] for r in found}]
     notes = ["Last date used: the file's latest row on or before the as-of day."]
@@ -253,7 +280,7 @@ def data_sources(
         is ``<dataset>.<key>`` for datasets other than bars).
     """
     s = session_for(source, as_of)
-    q = _quality(s)
+    counts = _by_file(s, _quality(s))
     wanted = (("bars", bars), ("macro", macro), ("factors", factors), ("fund_shares", fund_shares))
     found: list[tuple[str, str, str, str, pd.Series]] = []
     missing: list[str] = []
@@ -270,7 +297,7 @@ def data_sources(
     rows = []
     for dataset, key, files, basis, series in found:
         fid = key if dataset == "bars" else f"{dataset}.{key}"
-        w, n = _quality_figures(figs, fid, key, files, _counts(q, files.split("; ")))
+        w, n = _quality_figures(figs, fid, key, files, _counts(counts, files.split("; ")))
         first, end = iso(series.index[0]) or "", iso(series.index[-1]) or ""
         rows.append((key, files, basis, first, end, w, n))
     notes = ["Last date used: the latest row on or before the as-of day."]

@@ -214,7 +214,8 @@ class Answers:
         self._failed = LRU(self.entries)
         self._tables = LRU(self.entries)
 
-    def _key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+    def key(self, r: Resolved, as_of: str | None, kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
+        """Return the cache key of the full answer (snapshot generation, query, day, params)."""
         snaps = self.snapshots
         generation = snaps.generation if r.spec.user_data else snaps.data_generation
         return (generation, r.spec.name, as_of, canonical(kwargs))
@@ -230,7 +231,7 @@ class Answers:
         order: tuple[str, bool] | None = None,
     ) -> Answer | None:
         """Return the cached answer, or None when it must be computed (never blocks)."""
-        key = (*self._key(r, as_of, kwargs), limit, offset, order)
+        key = (*self.key(r, as_of, kwargs), limit, offset, order)
         found: Answer | None = self._bodies.get(key)
         return found
 
@@ -240,7 +241,7 @@ class Answers:
         Also True when a background computation of it just failed: asking again then
         computes it in line and shows the error, instead of "computing" forever.
         """
-        key = self._key(r, as_of, kwargs)
+        key = self.key(r, as_of, kwargs)
         return self._results.get(key) is not None or self._failed.get(key) is not None
 
     def start(
@@ -252,7 +253,7 @@ class Answers:
         itself instead of holding the request for tens of seconds. An error is dropped
         here; the page shows it when it asks again (the computation then runs in line).
         """
-        key = self._key(r, as_of, kwargs)
+        key = self.key(r, as_of, kwargs)
         with self._flights_lock:
             if key in self._flights or self._results.get(key) is not None:
                 return
@@ -304,7 +305,7 @@ class Answers:
         """
         if r.fn is None:
             raise Unavailable(f"query {r.spec.name!r} is {r.reason}")
-        key = self._key(r, as_of, kwargs)
+        key = self.key(r, as_of, kwargs)
         body_key = (*key, limit, offset, order)
         cached: Answer | None = self._bodies.get(body_key)
         if cached is not None:

@@ -9,16 +9,16 @@ latest ``no-cache``; both carry an ``ETag`` (``If-None-Match`` gives 304). Write
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from capsize.queries import watchlists as wl
-from capsize.web._answers import Answer, is_past, table_csv
+from capsize.web._answers import Answer, RateLimited, is_past, table_csv
 from capsize.web._errors import WebError
 from capsize.web._fastpath import request_key
 from capsize.web._models import (
@@ -118,15 +118,7 @@ async def respond(
     kwargs = parse_params(r.params, given if given is not None else _multi(request))
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
     if answer is None:
-        answer = await run_in_threadpool(
-            state.answers.get,
-            r,
-            as_of,
-            kwargs,
-            client=client_of(request),
-            limit=limit,
-            offset=offset,
-        )
+        answer = await _computed(request, r, as_of, kwargs, limit, offset)
     headers = _cache_headers(state, as_of, answer.etag)
     if r.spec.list_like and answer.result.tables:
         first = table or answer.result.tables[0].name
@@ -147,6 +139,30 @@ async def respond(
             media_type="application/json",
         )
     return Response(answer.body, media_type="application/json", headers=headers)
+
+
+async def _computed(
+    request: Request,
+    r: Resolved,
+    as_of: str | None,
+    kwargs: dict[str, Any],
+    limit: int | None,
+    offset: int,
+) -> Answer:
+    """Compute the answer once for every concurrent identical request (a worker thread).
+
+    The asker who starts a computation is charged by the rate limit; those who join it
+    cause no work and are not. An error reaches every asker as its JSON error body.
+    """
+    state = _state(request)
+    if r.fn is not None and not state.answers.computed(r, as_of, kwargs):
+        wait = state.limiter.take(client_of(request))
+        if wait > 0:
+            raise RateLimited(wait)
+    key = ("api", *state.answers.key(r, as_of, kwargs), limit, offset)
+    get = functools.partial(state.answers.get, client="", limit=limit, offset=offset, charge=False)
+    answer: Answer = await state.flights.run(key, get, r, as_of, kwargs)
+    return answer
 
 
 def _multi(request: Request) -> dict[str, list[str]]:

@@ -26,6 +26,7 @@ from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._api import build_router
 from capsize.web._errors import WebError, error_response
 from capsize.web._fastpath import Assets, FastPathMiddleware
+from capsize.web._flight import Busy
 from capsize.web._pages import build_pages, render_error, warm_pages
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE, LimitsMiddleware
 from capsize.web._snapshot import pid_alive
@@ -111,6 +112,7 @@ def _install_errors(app: FastAPI) -> None:
         WebError,
         RateLimited,
         Unavailable,
+        Busy,
     )
     for cls in handled:
         app.add_exception_handler(cls, handler)

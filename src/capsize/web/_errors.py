@@ -23,6 +23,7 @@ from capsize.errors import (
     StoreError,
 )
 from capsize.web._answers import RateLimited, Unavailable
+from capsize.web._flight import Busy
 
 __all__ = [
     "WebError",
@@ -87,6 +88,8 @@ def _own(exc: Exception) -> tuple[int, str, str] | None:
         return 429, "rate_limited", str(exc)
     if isinstance(exc, Unavailable):
         return 501, "not_available", str(exc)
+    if isinstance(exc, Busy):
+        return 503, "busy", str(exc)
     for cls, status, code in _CAPSIZE:
         if isinstance(exc, cls):
             return status, code, _message(exc)

@@ -27,7 +27,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from capsize.web._answers import LRU
 
-__all__ = ["Assets", "FastPathMiddleware", "ResponseCache", "Stored", "request_key"]
+__all__ = [
+    "Assets",
+    "FastPathMiddleware",
+    "ResponseCache",
+    "Stored",
+    "accepts_gzip",
+    "request_key",
+]
 
 
 @dataclass(frozen=True)
@@ -140,12 +147,22 @@ def _cookie(header: bytes, name: str) -> str:
     return ""
 
 
+def accepts_gzip(header: str) -> str:
+    """Return ``"gzip"`` when an ``Accept-Encoding`` header takes gzip, else ``""``."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() == "gzip":
+            q = params.strip().removeprefix("q=")
+            return "" if q.startswith("0") and q.strip("0.") == "" else "gzip"
+    return ""
+
+
 def request_key(
     path: str, query: bytes, cookies: tuple[str, ...] = (), *, today: date | None = None
 ) -> tuple[Hashable, ...]:
     """Key of a GET request: path, raw query string, the cookies named, today's date.
 
-    The date is part of it because ``Cache-Control`` depends on whether ``as_of`` is past.
+    A page's ``cookies`` end with its encoding (:func:`accepts_gzip`). The date is part of it because ``Cache-Control`` depends on whether ``as_of`` is past.
     """
     return (path, query, cookies, (today or date.today()).isoformat())
 
@@ -200,7 +217,9 @@ class FastPathMiddleware:
         cookies = tuple(_cookie(header, name) for name in self.page_cookies)
         if not all(cookies):
             return None
-        return self.cache.get(request_key(path, query, cookies, today=self.today()))
+        encoding = accepts_gzip(_header(scope, b"accept-encoding").decode("latin-1"))
+        key = request_key(path, query, (*cookies, encoding), today=self.today())
+        return self.cache.get(key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = None

@@ -4,14 +4,23 @@ Every page is a list of registry sections (``WebConfig.pages``); each
 section asks :class:`~capsize.web._answers.Answers` (the API's cache) and renders the
 result generically. ``as_of`` in the URL re-renders any page point in time; navigation
 links keep it. Forms that write (watchlists, sign-in) are POSTed with a CSRF field.
+
+A page is built once per (snapshot, URL) for every visitor who is not signed in
+(:func:`build_page`, in a worker thread; concurrent identical requests wait for the one
+build: :mod:`capsize.web._flight`), kept in memory with its ETag (and gzipped when large),
+and only the visitor's CSRF form value is filled in per request. After a snapshot with
+new market data the latest pages are built in the background (:func:`warm_pages`);
+pages at a past day (``as_of``) are built when first asked for.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +35,7 @@ from capsize.errors import CapsizeError, InputError
 from capsize.web._answers import RateLimited
 from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
-from capsize.web._fastpath import request_key
+from capsize.web._fastpath import accepts_gzip, request_key
 from capsize.web._models import WatchlistIn
 from capsize.web._params import RESERVED, parse_day, parse_params, split_list
 from capsize.web._registry import Page, Param, Resolved, Section
@@ -35,7 +44,20 @@ from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
 from capsize.web._state import WebState
 from capsize.web._tokens import list_tokens, verify_token
 
-__all__ = ["PAGE_ROWS", "build_pages", "render_error", "templates", "warm_pages"]
+__all__ = [
+    "MARK",
+    "PAGE_ROWS",
+    "BuiltPage",
+    "PageAsk",
+    "Visitor",
+    "build_page",
+    "build_pages",
+    "page_key",
+    "render_error",
+    "serve_page",
+    "templates",
+    "warm_pages",
+]
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +170,30 @@ def _api_url(name: str, given: Mapping[str, list[str]], as_of: str | None) -> st
     return f"/api/v1/{name}" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[SectionView, Any]:
-    state = _state(request)
+@dataclass(frozen=True)
+class PageAsk:
+    """What a page is built from: the URL and who asks (no cookie: nothing personal).
+
+    ``client`` is charged by the rate limit for answers computed for the page; None for
+    the server's own warm-up (never limited).
+    """
+
+    state: WebState
+    path: str
+    query: bytes
+    url: dict[str, list[str]]
+    client: str | None
+
+
+def _ask(request: Request) -> PageAsk:
+    query: bytes = request.scope.get("query_string", b"")
+    return PageAsk(
+        _state(request), request.url.path, query, _url_params(request), client_of(request)
+    )
+
+
+def _section(ask: PageAsk, i: int, sec: Section, ctx: _PageInput) -> tuple[SectionView, Any]:
+    state = ask.state
     r = state.registry.get(sec.query)
     title = sec.title or (r.spec.title if r is not None else sec.query)
     out = SectionView(f"s{i}", title, sec.query, r is not None and r.available, link=sec.link)
@@ -172,17 +216,18 @@ def _section(request: Request, i: int, sec: Section, ctx: _PageInput) -> tuple[S
     try:
         kwargs = parse_params(r.params, given)
         if sec.slow and not state.answers.computed(r, ctx.as_of, kwargs):
-            state.answers.start(r, ctx.as_of, kwargs, client=client_of(request))
+            state.answers.start(r, ctx.as_of, kwargs, client=ask.client or "")
             out.pending = True
             return out, None
         answer = state.answers.get(
             r,
             ctx.as_of,
             kwargs,
-            client=client_of(request),
+            client=ask.client or "",
             limit=PAGE_ROWS if r.spec.list_like else None,
             offset=out.offset,
             order=out.sort,
+            charge=ask.client is not None,
         )
     except (CapsizeError, RateLimited) as exc:
         out.error = classify(exc)[2]
@@ -215,8 +260,7 @@ def _order(url: Mapping[str, list[str]]) -> tuple[str, bool] | None:
     return column, direction == "desc"
 
 
-def _page_input(request: Request, subs: Mapping[str, str]) -> _PageInput:
-    url = _url_params(request)
+def _page_input(url: dict[str, list[str]], subs: Mapping[str, str]) -> _PageInput:
     day = parse_day(url["as_of"][0]) if url.get("as_of", [""])[0] else None
     raw = url.get("offset", ["0"])[0]
     if not raw.isdigit() or int(raw) > 1_000_000:
@@ -248,20 +292,38 @@ def signed_in(request: Request) -> str | None:
     return token_id if any(t.id == token_id for t in list_tokens(state.config.home)) else None
 
 
-def _html(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    state = _state(request)
-    cookie, new = _csrf(request)
+@dataclass(frozen=True)
+class Visitor:
+    """The personal part of a page: the CSRF form value, the sign-in, a confirmation."""
+
+    csrf: str
+    signed_in: str | None = None
+    done: str = ""
+
+
+def _page_text(state: WebState, path: str, name: str, context: dict[str, Any], who: Visitor) -> str:
     as_of = context.get("as_of")
     base = {
         "pages": [p for p in state.config.pages if "{" not in p.path],
         "as_of": as_of,
         "nav_query": f"?{urlencode({'as_of': as_of})}" if as_of else "",
-        "csrf": state.signer.csrf_field(cookie),
-        "signed_in": signed_in(request),
-        "path": request.url.path,
-        "done": _DONE.get(request.query_params.get("done", ""), ""),
+        "csrf": who.csrf,
+        "signed_in": who.signed_in,
+        "path": path,
+        "done": who.done,
     }
-    body = templates.get_template(name).render({**base, **context})
+    return templates.get_template(name).render({**base, **context})
+
+
+def _html(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    state = _state(request)
+    cookie, new = _csrf(request)
+    who = Visitor(
+        state.signer.csrf_field(cookie),
+        signed_in(request),
+        _DONE.get(request.query_params.get("done", ""), ""),
+    )
+    body = _page_text(state, request.url.path, name, context, who)
     response = HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-cache"})
     if new:
         response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
@@ -294,7 +356,7 @@ def _sort_query(url: Mapping[str, list[str]], column: str, current: tuple[str, b
 
 
 def _render_sections(
-    request: Request,
+    ask: PageAsk,
     p: Page,
     sections: list[SectionView],
     ctx: _PageInput,
@@ -305,11 +367,11 @@ def _render_sections(
     A section's HTML depends only on the URL and its answer (its ETag): no user data
     (sign-in, CSRF) is inside it, so it can be shared between visitors.
     """
-    state = _state(request)
+    state = ask.state
     url = tuple(sorted((k, tuple(v)) for k, v in ctx.url.items() if k != "done"))
     template = templates.get_template("_one_section.html")
     for sec, s, answer in zip(p.sections, sections, answers, strict=True):
-        key = (request.url.path, url, s.dom, s.etag, s.error, s.reason, s.pending)
+        key = (ask.path, url, s.dom, s.etag, s.error, s.reason, s.pending)
         cached: tuple[str, bool] | None = state.html.get(key)
         if cached is None:
             if answer is not None:
@@ -331,71 +393,175 @@ def _render_sections(
         s.html, s.charts = cached
 
 
-def _keep(request: Request, response: Response, sections: list[SectionView], gen: Any) -> None:
-    """Keep the page for the fast path when it is the same for every later identical request.
+GZIP_FROM = 8_192
+"""Pages at least this long (bytes) are also kept gzipped."""
+MARK = secrets.token_hex(16)
+"""Stands in a shared page for the visitor's CSRF form value (random: no data can hold it)."""
 
-    Not kept: a visitor signed in or without a CSRF cookie yet, a page still computing or
-    refused by the rate limit, a confirmation ("done=...").
+
+@dataclass(frozen=True)
+class BuiltPage:
+    """A page as every visitor who is not signed in sees it, but for the CSRF value.
+
+    Attributes
+    ----------
+    body : bytes
+        The HTML (UTF-8), :data:`MARK` where a form's CSRF value goes.
+    etag : str
+        Quoted ETag of ``body``.
+    marked : bool
+        ``body`` holds :data:`MARK` (a form: its bytes differ per visitor).
+    keep : bool
+        The same for every later identical request (no section computing or refused by
+        the rate limit): kept per (snapshot, URL) and sent from memory.
+    gzipped : bytes
+        ``body`` compressed once, for browsers that accept gzip (empty for a marked or
+        small page). The today page's charts make it about 1 MB of HTML, ~10x less gzipped.
     """
-    state = _state(request)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if (
-        not cookie
-        or len(cookie) > 64
-        or request.cookies.get(AUTH_COOKIE)
-        or "done" in request.query_params
-        or any(s.pending or s.transient for s in sections)
-    ):
-        return
-    query = request.scope.get("query_string", b"")
-    key = request_key(request.url.path, query, (cookie,), today=state.config.today())
-    state.responses.put(
-        key,
-        bytes(response.body),
-        {"Cache-Control": "no-cache"},
-        generation=gen,
-        user_data=True,
-        media_type="text/html; charset=utf-8",
-    )
+
+    body: bytes
+    etag: str
+    marked: bool
+    keep: bool
+    gzipped: bytes = b""
 
 
-def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
-    """Render page ``p`` for the request (sections computed in order)."""
-    state = _state(request)
-    generation = state.generations()
-    ctx = _page_input(request, subs or {})
-    pairs = [_section(request, i, sec, ctx) for i, sec in enumerate(p.sections)]
+def _context(ask: PageAsk, p: Page, subs: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
+    """Compute the page's sections; return the template context and whether to keep it."""
+    ctx = _page_input(ask.url, subs)
+    pairs = [_section(ask, i, sec, ctx) for i, sec in enumerate(p.sections)]
     sections = [s for s, _ in pairs]
-    _render_sections(request, p, sections, ctx, [a for _, a in pairs])
-    charts = any(s.charts for s in sections)
+    _render_sections(ask, p, sections, ctx, [a for _, a in pairs])
     context = {
         "page": p,
         "sections": sections,
         "as_of": ctx.as_of,
         "hidden": _hidden(ctx.url),
-        "unused": _unused(p, state, ctx.url),
-        "subs": subs or {},
-        "charts": charts,
+        "unused": _unused(p, ask.state, ctx.url),
+        "subs": subs,
+        "charts": any(s.charts for s in sections),
         "pending": any(s.pending for s in sections),
         "pager_query": lambda offset: _pager(ctx.url, offset),
     }
-    response = _html(request, "page.html", context)
-    _keep(request, response, sections, generation)
+    return context, not any(s.pending or s.transient for s in sections)
+
+
+def _subs(ask: PageAsk, p: Page, subs: Mapping[str, str] | None) -> Mapping[str, str]:
+    if p.key == "watchlist" and subs is not None and "id" in subs and "symbols" not in subs:
+        return _watchlist_subs(ask, int(subs["id"]))
+    return subs or {}
+
+
+def build_page(ask: PageAsk, p: Page, subs: Mapping[str, str] | None = None) -> BuiltPage:
+    """Build page ``p`` as a visitor who is not signed in sees it (sections in order).
+
+    Blocks while answers compute: call it in a worker thread (:class:`~capsize.web._flight.
+    Flights` does, once for every concurrent identical request).
+    """
+    context, keep = _context(ask, p, _subs(ask, p, subs))
+    text = _page_text(ask.state, ask.path, "page.html", context, Visitor(MARK))
+    body = text.encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    marked = MARK in text
+    small = marked or len(body) < GZIP_FROM
+    return BuiltPage(body, etag, marked, keep, b"" if small else gzip.compress(body, 6, mtime=0))
+
+
+def page_key(state: WebState, p: Page, path: str, query: bytes) -> tuple[str, bytes, int]:
+    """Key of a built page: URL and the snapshot its answers come from.
+
+    A page showing user data (watchlists) follows every snapshot, the others only
+    snapshots with new market data.
+    """
+    generation, data_generation = state.generations()
+    user = any(
+        (r := state.registry.get(sec.query)) is not None and r.spec.user_data for sec in p.sections
+    )
+    return path, query, generation if user else data_generation
+
+
+def _built(ask: PageAsk, p: Page, subs: Mapping[str, str] | None, key: Hashable) -> BuiltPage:
+    built = build_page(ask, p, subs)
+    if built.keep:
+        ask.state.pages.put(key, built)
+    return built
+
+
+def _personal(request: Request, built: BuiltPage, generation: tuple[int, int]) -> Response:
+    """Return the built page for this visitor: its CSRF value and cookie; 304 on its ETag."""
+    state = _state(request)
+    cookie, new = _csrf(request)
+    body, etag = built.body, built.etag
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    encoding = accepts_gzip(request.headers.get("accept-encoding", ""))
+    if built.marked:
+        body = body.replace(MARK.encode(), state.signer.csrf_field(cookie).encode())
+        etag = '"' + hashlib.sha256(f"{etag}{cookie}".encode()).hexdigest()[:32] + '"'
+    elif built.gzipped and encoding:
+        body, etag = built.gzipped, etag[:-1] + '-gz"'
+        headers["Content-Encoding"] = "gzip"
+    else:
+        encoding = ""
+    headers["ETag"] = etag
+    if not new and request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    response = Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    if new:
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+    elif built.keep:  # the next identical request of this visitor skips routing
+        key = request_key(
+            request.url.path, built_query(request), (cookie, encoding), today=state.config.today()
+        )
+        state.responses.put(
+            key,
+            body,
+            headers,
+            generation=generation,
+            user_data=True,
+            media_type="text/html; charset=utf-8",
+        )
     return response
 
 
-def warm_pages(state: WebState, generation: int) -> int:
-    """Compute the latest answers of every page's sections (their defaults); return how many.
+def built_query(request: Request) -> bytes:
+    """Return the request's raw query string."""
+    query: bytes = request.scope.get("query_string", b"")
+    return query
 
-    Runs in a background thread after a new snapshot; stops when a newer one arrives.
-    A section that fails (bad defaults, no data) is skipped: its page shows the error.
+
+def render_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
+    """Render page ``p`` for a visitor who is signed in or sees a confirmation (personal)."""
+    ask = _ask(request)
+    context, _ = _context(ask, p, _subs(ask, p, subs))
+    return _html(request, "page.html", context)
+
+
+async def serve_page(request: Request, p: Page, subs: Mapping[str, str] | None = None) -> Response:
+    """Answer page ``p``: from memory when built for this snapshot, else built once.
+
+    Concurrent identical requests wait for one build, in a worker thread, so the event
+    loop keeps sending cached answers meanwhile; an error in the build reaches each of
+    them as its error page. A signed-in visitor, or a confirmation (``done=``), gets a
+    page of its own.
     """
+    state = _state(request)
+    if request.cookies.get(AUTH_COOKIE) or "done" in request.query_params:
+        return await run_in_threadpool(render_page, request, p, subs)
+    generation = state.generations()  # read first: a newer snapshot makes the page stale
+    key = page_key(state, p, request.url.path, built_query(request))
+    built: BuiltPage | None = state.pages.get(key)
+    if built is None:
+        built = await state.flights.run(("page", key), _built, _ask(request), p, subs, key)
+    return _personal(request, built, generation)
+
+
+def _warm_answers(state: WebState, generation: int) -> int | None:
     done = 0
     for p in state.config.pages:
         for sec in p.sections if "{" not in p.path else ():
             r = state.registry.get(sec.query)
             if state.snapshots.data_generation != generation:
-                return done
+                return None
             if r is None or not r.available or any("{" in v for v in sec.defaults.values()):
                 continue  # a section of one symbol or list waits for its page's URL
             limit = PAGE_ROWS if r.spec.list_like else None
@@ -405,6 +571,33 @@ def warm_pages(state: WebState, generation: int) -> int:
                 done += 1
             except CapsizeError as exc:
                 log.info("warm-up of %s skipped: %s", sec.query, exc)
+    return done
+
+
+def warm_pages(state: WebState, generation: int) -> int:
+    """Compute the latest answers of every page's sections, then build the pages.
+
+    Runs in a background thread after a snapshot with new market data (an update), so
+    the first visitor of the day gets the latest pages from memory. Stops when a newer
+    snapshot arrives. A section that fails (bad defaults, no data) is skipped: its page
+    shows the error. Pages at a past day (``as_of``) are built when first asked for.
+
+    Returns
+    -------
+    int
+        Answers computed (pages are built after them).
+    """
+    done = _warm_answers(state, generation)
+    if done is None:
+        return 0
+    for p in state.config.pages:
+        if "{" in p.path or p.key == "stock" or state.snapshots.data_generation != generation:
+            continue
+        ask = PageAsk(state, p.path, b"", {}, None)
+        try:
+            _built(ask, p, None, page_key(state, p, p.path, b""))
+        except CapsizeError as exc:
+            log.info("warm-up of page %s skipped: %s", p.path, exc)
     return done
 
 
@@ -508,10 +701,11 @@ def _add_form_routes(router: APIRouter) -> None:
 
 
 # ----------------------------------------------------------------------- page routes
-def _watchlist_subs(request: Request, wid: int) -> dict[str, str]:
-    state = _state(request)
-    r = state.registry["watchlist"]
-    answer = state.answers.get(r, None, {"id": wid}, client=client_of(request))
+def _watchlist_subs(ask: PageAsk, wid: int) -> dict[str, str]:
+    r = ask.state.registry["watchlist"]
+    answer = ask.state.answers.get(
+        r, None, {"id": wid}, client=ask.client or "", charge=ask.client is not None
+    )
     symbols = [str(row[0]) for row in answer.result.table("symbols").rows]
     figs = answer.result.figures
     return {
@@ -530,8 +724,8 @@ def _one_symbol(text: str) -> str:
 
 
 def _static_page(p: Page) -> Any:
-    def handler(request: Request) -> Response:
-        return render_page(request, p)
+    async def handler(request: Request) -> Response:
+        return await serve_page(request, p)
 
     handler.__name__ = f"page_{p.key}"
     return handler
@@ -550,22 +744,22 @@ def _add_page_routes(router: APIRouter, pages: tuple[Page, ...]) -> None:
             router.add_api_route(p.path, _static_page(p), methods=["GET"], include_in_schema=False)
 
     @router.get("/stock", include_in_schema=False)
-    def stock_query(request: Request, symbol: str = "") -> Response:
+    async def stock_query(request: Request, symbol: str = "") -> Response:
         if not symbol:
-            return render_page(request, _page(request, "stock"))
+            return await serve_page(request, _page(request, "stock"))
         as_of = request.query_params.get("as_of")
         query = f"?{urlencode({'as_of': as_of})}" if as_of else ""
         return RedirectResponse(f"/stock/{_one_symbol(symbol)}{query}", status_code=303)
 
     @router.get("/stock/{symbol}", include_in_schema=False)
-    def stock(request: Request, symbol: str) -> Response:
-        return render_page(request, _page(request, "stock"), {"symbol": _one_symbol(symbol)})
+    async def stock(request: Request, symbol: str) -> Response:
+        return await serve_page(request, _page(request, "stock"), {"symbol": _one_symbol(symbol)})
 
     @router.get("/watchlists/{wid}", include_in_schema=False)
-    def watchlist(request: Request, wid: int) -> Response:
+    async def watchlist(request: Request, wid: int) -> Response:
         if not 1 <= wid < 2**31:
             raise InputError(f"watchlist id {wid} is out of range")
-        return render_page(request, _page(request, "watchlist"), _watchlist_subs(request, wid))
+        return await serve_page(request, _page(request, "watchlist"), {"id": str(wid)})
 
 
 def build_pages(pages: tuple[Page, ...]) -> APIRouter:

@@ -262,7 +262,7 @@ class SnapshotManager:
             return False
         keeper = contextlib.ExitStack()
         try:
-            reader = StoreReader(str(path))
+            reader = StoreReader(str(path), slice_reads=True)
             keeper.callback(reader.close)
         except CapsizeError as exc:
             keeper.close()

@@ -17,6 +17,7 @@ from capsize.config import load_settings
 from capsize.queries.watchlists import upgrade_store
 from capsize.web._answers import LRU, Answers
 from capsize.web._fastpath import ResponseCache
+from capsize.web._flight import Flights
 from capsize.web._registry import PAGES, REGISTRY, Page, QuerySpec, Resolved, resolve_all
 from capsize.web._security import RateLimiter, Signer
 from capsize.web._snapshot import SnapshotManager
@@ -59,8 +60,14 @@ class WebConfig:
     pages : tuple of Page
         The pages shown (default: :data:`~capsize.web._registry.PAGES`).
     warm : bool
-        After each new snapshot, compute the latest answers of every page in the
-        background, so the first visitor does not wait for them.
+        After each new snapshot with new market data, compute the latest answers of every
+        page and build the pages in the background, so the first visitor does not wait.
+    workers : int
+        Answers or pages computed at once (worker threads); more wait for one.
+    pending : int
+        Distinct computations running or waiting at most; one more answers 503.
+    page_entries : int
+        Built pages kept in memory (per snapshot and URL).
     """
 
     home: Path
@@ -78,6 +85,9 @@ class WebConfig:
     registry: tuple[QuerySpec, ...] = REGISTRY
     pages: tuple[Page, ...] = PAGES
     warm: bool = True
+    workers: int = 4
+    pending: int = 256
+    page_entries: int = 64
 
     @classmethod
     def from_settings(cls, **overrides: object) -> WebConfig:
@@ -160,9 +170,15 @@ class WebState:
     """Rendered page sections, keyed by URL, section and answer ETag (no user data in them)."""
     responses: ResponseCache = field(init=False)
     """Whole responses sent again without routing (:mod:`capsize.web._fastpath`)."""
+    pages: LRU = field(init=False)
+    """Built pages by (URL, snapshot generation) (:func:`capsize.web._pages.build_page`)."""
+    flights: Flights = field(init=False)
+    """Cold answers and pages computed once for concurrent identical requests."""
 
     def __post_init__(self) -> None:
         self.responses = ResponseCache(self.generations, self.config.cache_entries)
+        self.pages = LRU(self.config.page_entries)
+        self.flights = Flights(self.config.workers, self.config.pending)
 
     def generations(self) -> tuple[int, int]:
         """Return (generation, data generation) of the current snapshot."""
