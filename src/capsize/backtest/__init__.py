@@ -37,7 +37,8 @@ then :data:`STAT_NAMES`); each row equals the single run with the same parameter
 
 Honest figures
 --------------
-:func:`block_bootstrap_ci` (stationary block bootstrap intervals),
+:func:`block_bootstrap_ci` (stationary block bootstrap intervals, drawn in seeded
+replication blocks that :func:`capsize.scale.partitioned_bootstrap_ci` runs on workers),
 :func:`deflated_sharpe` (the best of N configurations against the best expected from N
 skill-less tries) and :func:`walk_forward` (choose in sample, report out of sample).
 
@@ -63,9 +64,16 @@ Examples
 from __future__ import annotations
 
 from capsize.backtest._bootstrap import (
+    REPLICATIONS_PER_BLOCK,
     BootstrapInterval,
     block_bootstrap_ci,
+    bootstrap_inputs,
+    percentile_interval,
+    replication_blocks,
+    replication_seeds,
+    resample_statistic,
     stationary_indices,
+    vectorized_statistic,
 )
 from capsize.backtest._costs import DEFAULT_SPREAD_BPS, leg_rate, spread_for_tier
 from capsize.backtest._dca import dca, dca_windows
@@ -91,6 +99,7 @@ from capsize.backtest.sweep import (
 
 __all__ = [
     "DEFAULT_SPREAD_BPS",
+    "REPLICATIONS_PER_BLOCK",
     "STAT_NAMES",
     "BacktestRun",
     "BootstrapInterval",
@@ -98,6 +107,7 @@ __all__ = [
     "DeflatedSharpe",
     "WalkForward",
     "block_bootstrap_ci",
+    "bootstrap_inputs",
     "dca",
     "dca_windows",
     "deflated_sharpe",
@@ -106,7 +116,11 @@ __all__ = [
     "leg_rate",
     "ma_signal",
     "ma_sweep",
+    "percentile_interval",
     "relative_strength",
+    "replication_blocks",
+    "replication_seeds",
+    "resample_statistic",
     "rotation",
     "signal_sweep",
     "sleeve",
@@ -114,5 +128,6 @@ __all__ = [
     "spread_for_tier",
     "stationary_indices",
     "stats",
+    "vectorized_statistic",
     "walk_forward",
 ]

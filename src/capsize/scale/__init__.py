@@ -10,6 +10,9 @@ everything runs in process, one partition after the other.
     :func:`~capsize.analytics.breadth.compute_breadth` over ticker partitions.
 :func:`dataset_breadth`
     The same from a Parquet dataset, each partition read by the worker that runs it.
+:func:`partitioned_bootstrap_ci`
+    :func:`~capsize.backtest.block_bootstrap_ci` with its replication blocks drawn in
+    tasks (seeded per block, so equal to the single call for any number of workers).
 :func:`partitioned_sweep`
     A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`
@@ -21,6 +24,7 @@ everything runs in process, one partition after the other.
     (``pip install "capsize[scale]"``).
 """
 
+from capsize.scale._bootstrap import BootstrapTask, bootstrap_block, partitioned_bootstrap_ci
 from capsize.scale._breadth import (
     BreadthTask,
     DatasetBreadthTask,
@@ -36,6 +40,7 @@ from capsize.scale._sweeps import SWEEP_AXES, SweepTask, partitioned_sweep, run_
 
 __all__ = [
     "SWEEP_AXES",
+    "BootstrapTask",
     "BreadthTask",
     "DaskRunner",
     "DatasetBreadthTask",
@@ -44,10 +49,12 @@ __all__ = [
     "SweepTask",
     "add_sums",
     "as_runner",
+    "bootstrap_block",
     "breadth_partition",
     "connect",
     "dataset_breadth",
     "dataset_breadth_partition",
+    "partitioned_bootstrap_ci",
     "partitioned_breadth",
     "partitioned_sweep",
     "read_panel",
