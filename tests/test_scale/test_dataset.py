@@ -111,3 +111,14 @@ def test_cli_refuses_a_foreign_folder(
     assert res.exit_code == 1
     assert "not a capsize dataset" in res.output
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_bars_index_equals_the_rows_read(exported: dict[str, Any]) -> None:
+    dest = exported["dest"]
+    narrow = {"tickers": ["IWM", "SPY", "NOPE"], "start": "2015-03-02", "end": "2019-12-31"}
+    for kw in ({}, narrow):
+        rows = P.read_bars(dest, columns=(), **kw)
+        dates, symbols = P.read_bars_index(dest, **kw)
+        assert symbols == sorted(rows["symbol"].unique())
+        want = pd.DatetimeIndex(rows["date"].drop_duplicates().sort_values(), name="date")
+        pd.testing.assert_index_equal(dates, want)

@@ -38,7 +38,8 @@ then :data:`STAT_NAMES`); each row equals the single run with the same parameter
 
 Honest figures
 --------------
-:func:`block_bootstrap_ci` (stationary block bootstrap intervals),
+:func:`block_bootstrap_ci` (stationary block bootstrap intervals, drawn in seeded
+replication blocks that :func:`capsize.scale.partitioned_bootstrap_ci` runs on workers),
 :func:`deflated_sharpe` (the best of N configurations against the best expected from N
 skill-less tries), :func:`reality_check` (White's reality check and Hansen's SPA test:
 does the best configuration beat a benchmark beyond data snooping?) and
@@ -66,9 +67,16 @@ Examples
 from __future__ import annotations
 
 from capsize.backtest._bootstrap import (
+    REPLICATIONS_PER_BLOCK,
     BootstrapInterval,
     block_bootstrap_ci,
+    bootstrap_inputs,
+    percentile_interval,
+    replication_blocks,
+    replication_seeds,
+    resample_statistic,
     stationary_indices,
+    vectorized_statistic,
 )
 from capsize.backtest._costs import DEFAULT_SPREAD_BPS, leg_rate, spread_for_tier
 from capsize.backtest._dca import dca, dca_windows
@@ -95,6 +103,7 @@ from capsize.backtest.sweep import (
 
 __all__ = [
     "DEFAULT_SPREAD_BPS",
+    "REPLICATIONS_PER_BLOCK",
     "STAT_NAMES",
     "BacktestRun",
     "BootstrapInterval",
@@ -103,6 +112,7 @@ __all__ = [
     "RealityCheck",
     "WalkForward",
     "block_bootstrap_ci",
+    "bootstrap_inputs",
     "dca",
     "dca_windows",
     "deflated_sharpe",
@@ -111,8 +121,12 @@ __all__ = [
     "leg_rate",
     "ma_signal",
     "ma_sweep",
+    "percentile_interval",
     "reality_check",
     "relative_strength",
+    "replication_blocks",
+    "replication_seeds",
+    "resample_statistic",
     "rotation",
     "signal_sweep",
     "sleeve",
@@ -120,5 +134,6 @@ __all__ = [
     "spread_for_tier",
     "stationary_indices",
     "stats",
+    "vectorized_statistic",
     "walk_forward",
 ]

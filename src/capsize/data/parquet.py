@@ -44,7 +44,14 @@ if TYPE_CHECKING:
 
     from capsize._typing import DateLike
 
-__all__ = ["DATASET_FORMAT", "MANIFEST", "export_dataset", "read_bars", "ticker_bucket"]
+__all__ = [
+    "DATASET_FORMAT",
+    "MANIFEST",
+    "export_dataset",
+    "read_bars",
+    "read_bars_index",
+    "ticker_bucket",
+]
 
 DATASET_FORMAT = 1
 """Version of the dataset layout, in the manifest."""
@@ -272,6 +279,20 @@ def read_bars(
     DataNotFound
         When ``path`` holds no capsize dataset.
     """
+    cols = ["date", "symbol", *[str(c) for c in columns]]
+    table = _scan(path, cols, _filter(tickers, basis, start, end))
+    df: pd.DataFrame = table.to_pandas()
+    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
+    return df.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
+
+
+def _scan(
+    path: str | os.PathLike[str], cols: list[str], expr: Any, dictionary: Sequence[str] = ()
+) -> Any:
+    """Return the Arrow table of ``cols`` of the bars matching ``expr``.
+
+    Columns in ``dictionary`` are read dictionary-encoded (no string decoding per row).
+    """
     import pyarrow as pa
     import pyarrow.dataset as ds
 
@@ -280,15 +301,46 @@ def read_bars(
     exists = fs.exists(f"{root.rstrip('/')}/{MANIFEST}") if fs else Path(root, MANIFEST).is_file()
     if not exists:
         raise DataNotFound(f"no capsize Parquet dataset at {path!s}; write one with export")
-    cols = ["date", "symbol", *[str(c) for c in columns]]
     part = ds.partitioning(
         pa.schema([("bucket", pa.string()), ("year", pa.int32())]), flavor="hive"
     )
     try:
-        dataset = ds.dataset(bars, format="parquet", partitioning=part, filesystem=fs)
-        table = dataset.to_table(columns=cols, filter=_filter(tickers, basis, start, end))
+        fmt = ds.ParquetFileFormat(
+            read_options=ds.ParquetReadOptions(dictionary_columns=list(dictionary))
+        )
+        dataset = ds.dataset(bars, format=fmt, partitioning=part, filesystem=fs)
+        return dataset.to_table(columns=cols, filter=expr)
     except (pa.ArrowInvalid, KeyError) as exc:
         raise InputError(f"cannot read bars {cols} from {path!s}: {exc}") from exc
-    df: pd.DataFrame = table.to_pandas()
-    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
-    return df.sort_values(["symbol", "date"], kind="stable").reset_index(drop=True)
+
+
+def read_bars_index(
+    path: str | os.PathLike[str],
+    *,
+    tickers: Sequence[str] | None = None,
+    basis: str = "adjusted",
+    start: DateLike | None = None,
+    end: DateLike | None = None,
+) -> tuple[pd.DatetimeIndex, list[str]]:
+    """Return the distinct days and symbols of the bars :func:`read_bars` would read.
+
+    The unique values are taken in Arrow, so the rows are never sorted or turned into
+    Python objects (what a ``read_bars(..., columns=())`` of a large dataset costs).
+
+    Returns
+    -------
+    dates : DatetimeIndex
+        Sorted, tz-naive, named ``date``.
+    symbols : list of str
+        Sorted.
+    """
+    import pyarrow.compute as pc
+
+    expr = _filter(tickers, basis, start, end)
+    table = _scan(path, ["date", "symbol"], expr, dictionary=("symbol", "basis"))
+    days = pd.to_datetime(pc.unique(table["date"]).to_pandas()).astype("datetime64[ns]")
+    dates = pd.DatetimeIndex(days.sort_values().to_numpy(), name="date")
+    symbols: set[str] = set()
+    for chunk in table["symbol"].chunks:  # the values present, not the whole dictionary
+        symbols.update(chunk.dictionary.take(pc.unique(chunk.indices)).to_pylist())
+    return dates, sorted(symbols)

@@ -14,6 +14,9 @@ everything runs in process, one partition after the other.
     :func:`~capsize.analytics.liquidity.liquidity` over ticker partitions (rows gathered).
 :func:`partitioned_return_percentiles`
     Cross-sectional return percentiles per day, from the partitions' values gathered.
+:func:`partitioned_bootstrap_ci`
+    :func:`~capsize.backtest.block_bootstrap_ci` with its replication blocks drawn in
+    tasks (seeded per block, so equal to the single call for any number of workers).
 :func:`partitioned_sweep`
     A backtest sweep cut into parameter blocks, gathered into the single call's frame.
 :func:`read_panel`
@@ -26,6 +29,7 @@ everything runs in process, one partition after the other.
     and ``backtest_grid`` take the runner it yields as ``runner=``.
 """
 
+from capsize.scale._bootstrap import BootstrapTask, bootstrap_block, partitioned_bootstrap_ci
 from capsize.scale._breadth import (
     BreadthTask,
     DatasetBreadthTask,
@@ -57,6 +61,7 @@ from capsize.scale._sweeps import SWEEP_AXES, SweepTask, partitioned_sweep, run_
 
 __all__ = [
     "SWEEP_AXES",
+    "BootstrapTask",
     "BreadthTask",
     "DaskRunner",
     "DatasetBreadthTask",
@@ -68,12 +73,14 @@ __all__ = [
     "SweepTask",
     "add_sums",
     "as_runner",
+    "bootstrap_block",
     "breadth_partition",
     "connect",
     "dataset_breadth",
     "dataset_breadth_partition",
     "default_partitions",
     "liquidity_partition",
+    "partitioned_bootstrap_ci",
     "partitioned_breadth",
     "partitioned_liquidity",
     "partitioned_return_percentiles",

@@ -18,7 +18,7 @@ import pandas as pd
 
 from capsize.analytics import breadth as B
 from capsize.analytics import engine as E
-from capsize.data.parquet import read_bars, ticker_bucket
+from capsize.data.parquet import read_bars, read_bars_index, ticker_bucket
 from capsize.errors import DataNotFound
 from capsize.scale._partition import add_sums, split_panel, ticker_blocks
 from capsize.scale._runner import Runner, as_runner
@@ -225,11 +225,10 @@ def dataset_breadth(
     BreadthResult
         Equal to ``compute_breadth(read_panel(path, ...), volume=...)`` (counts exactly).
     """
-    index = read_bars(path, tickers=tickers, basis=basis, columns=(), start=start, end=end)
-    if index.empty:
+    calendar, found = read_bars_index(path, tickers=tickers, basis=basis, start=start, end=end)
+    if not found:
         raise DataNotFound(f"no {basis} bars in {path} for the tickers and days asked")
-    calendar = pd.DatetimeIndex(index["date"].drop_duplicates().sort_values(), name="date")
-    syms = sorted(index["symbol"].unique(), key=lambda t: (ticker_bucket(t), t))
+    syms = sorted(found, key=lambda t: (ticker_bucket(t), t))
     windows = B.check_windows(ma_windows)
     cells = len(calendar) * len(syms)
     tasks = [
