@@ -171,6 +171,24 @@ class SessionInputs:
             both[syms].to_numpy(), index=both.index, columns=pd.Index(syms, dtype=object)
         )
 
+    def price_column(
+        self, field: str, symbol: str
+    ) -> tuple[pd.DatetimeIndex, np.ndarray, int] | None:
+        """Where :meth:`prefetch` put ``symbol``'s ``field``: (days, block, column), or None.
+
+        The block has shape (n_days, n_cols), NaN where a symbol has no value; blocks
+        are shared (never write to them).
+        """
+        wide = self._wide.get(field)
+        if wide is None:
+            return None
+        blocks, where = wide
+        b, j = where.get(symbol, (-1, -1))
+        if b < 0:
+            return None
+        dates, values = blocks[b]
+        return dates, values, j
+
     def _one(self, field: str, symbol: str) -> pd.Series:
         if field == "close":
             c = self.s.closes([symbol])[symbol].dropna()
