@@ -271,7 +271,7 @@ class SessionInputs:
         from capsize.queries.internals import universe_frame
 
         uf = universe_frame(self.s)
-        self._memo[("universe_source",)] = uf.source
+        self._memo[("universe_frame",)] = uf  # its source is named when an event asks
         if self.start is None or self.start - pd.Timedelta(days=HISTORY_PAD_DAYS) >= uf.start:
             c = uf.closes
             return pd.DataFrame(c.values, index=c.dates, columns=c.tickers)
@@ -357,7 +357,8 @@ class SessionInputs:
             ]
             return "; ".join(dict.fromkeys(p for part in parts for p in part.split("; ")))
         if dataset == "universe":
-            return str(self._memo.get(("universe_source",), "store universe"))
+            uf = self._memo.get(("universe_frame",))
+            return "store universe" if uf is None else str(uf.source)
         if dataset == "fund_shares":
             return str(self._memo.get(("flow_source", keys[0]), "store fund_shares"))
         if dataset in ("sec", "rating"):

@@ -10,13 +10,15 @@ breadth, the universe's liquidity and :func:`universe_members`:
   dated on or before the universe day. When there is none, :class:`DataNotFound`
   names the first list's date; a later list is never used (look-ahead).
 * Prices are read over :data:`~capsize.rules.breadth.READ_DAYS` calendar days ending
-  on the universe day; members without a close in that window are listed but not
+  on the universe day (one read ending on the requested day finds the universe day
+  and holds that window); members without a close in that window are listed but not
   counted (``without_data``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -49,7 +51,6 @@ __all__ = [
 ]
 
 INDEX = "IWM"
-_RECENT_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class UniverseFrame:
         The list in words (``"IWM membership snapshot of 2026-07-29"``).
     list_file : str
         The file the list comes from.
-    price_source : str
-        Member price files, as patterns.
+    session : Session
+        The session read (names :attr:`price_source` when it is asked for).
     """
 
     listed: Universe
@@ -82,7 +83,12 @@ class UniverseFrame:
     closes: Panel
     list_what: str
     list_file: str
-    price_source: str
+    session: Session = field(repr=False, compare=False)
+
+    @cached_property
+    def price_source(self) -> str:
+        """Member price files, as patterns (named when first asked: most reads never do)."""
+        return universe_source(self.session, self.universe.members, self.day)
 
     @property
     def source(self) -> str:
@@ -159,12 +165,11 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
     return uni, f"{index} membership snapshot of {snap}", file
 
 
-def _last_close_day(s: Session, members: tuple[str, ...], day: pd.Timestamp) -> pd.Timestamp:
-    for days in (_RECENT_DAYS, READ_DAYS):  # a small read usually finds the last session
-        recent = read_panel(s, members, "close", day - pd.Timedelta(days=days), day)
-        recent = recent.dropna(how="all")
-        if len(recent):
-            return pd.Timestamp(recent.index[-1])
+def _last_close_day(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Timestamp:
+    """Return the last session of ``frame`` (members' closes to ``day``) with any close."""
+    recent = frame.dropna(how="all")
+    if len(recent):
+        return pd.Timestamp(recent.index[-1])
     raise DataNotFound(
         f"no closes for the {INDEX} members in the {READ_DAYS} days to {day:%Y-%m-%d}; "
         "import the universe with 'capsize data import'"
@@ -182,12 +187,16 @@ def _request_day(s: Session) -> pd.Timestamp:
 def _build(s: Session, index: str) -> UniverseFrame:
     asked = _request_day(s)
     first, what, file = member_list(s, asked, index)
-    day = _last_close_day(s, first.members, asked)
+    read = read_panel(s, first.members, "close", asked - pd.Timedelta(days=READ_DAYS), asked)
+    day = _last_close_day(read, asked)  # one read finds the last session and holds the window
     listed = first
     if first.snapshot_date > day:  # the prices end before the list: take the day's list
         listed, what, file = member_list(s, day, index)
     start = day - pd.Timedelta(days=READ_DAYS)
-    wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
+    if listed is first:
+        wide = read.loc[(read.index >= start) & (read.index <= day)].dropna(how="all")
+    else:
+        wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
     uni = listed.restrict(wide.columns[wide.notna().any()])
     wide = wide[list(uni.members)]
     return UniverseFrame(
@@ -198,7 +207,7 @@ def _build(s: Session, index: str) -> UniverseFrame:
         closes=Panel.from_wide(wide.astype("float64"), name="close"),
         list_what=what,
         list_file=file,
-        price_source=universe_source(s, uni.members, day),
+        session=s,
     )
 
 
