@@ -41,6 +41,10 @@ from capsize.universe import Universe
 if TYPE_CHECKING:
     from capsize.data.store import Store
 
+_RECENT_DAYS = 31
+"""Calendar days the universe's prices may end before the requested day and still be
+read in one go with their window."""
+
 __all__ = [
     "UniverseAnswer",
     "UniverseFrame",
@@ -165,11 +169,15 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
     return uni, f"{index} membership snapshot of {snap}", file
 
 
-def _last_close_day(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Timestamp:
-    """Return the last session of ``frame`` (members' closes to ``day``) with any close."""
-    recent = frame.dropna(how="all")
-    if len(recent):
-        return pd.Timestamp(recent.index[-1])
+def _last_close_day(read: pd.DataFrame, day: pd.Timestamp) -> pd.Timestamp:
+    """Return the last session of the :data:`READ_DAYS` to ``day`` with any member's close.
+
+    ``read`` holds the members' closes of a longer span ending on ``day`` (one read
+    that usually holds the window too).
+    """
+    found = read.loc[read.index >= day - pd.Timedelta(days=READ_DAYS)].dropna(how="all")
+    if len(found):
+        return pd.Timestamp(found.index[-1])
     raise DataNotFound(
         f"no closes for the {INDEX} members in the {READ_DAYS} days to {day:%Y-%m-%d}; "
         "import the universe with 'capsize data import'"
@@ -187,13 +195,14 @@ def _request_day(s: Session) -> pd.Timestamp:
 def _build(s: Session, index: str) -> UniverseFrame:
     asked = _request_day(s)
     first, what, file = member_list(s, asked, index)
-    read = read_panel(s, first.members, "close", asked - pd.Timedelta(days=READ_DAYS), asked)
-    day = _last_close_day(read, asked)  # one read finds the last session and holds the window
+    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)
+    read = read_panel(s, first.members, "close", early, asked)
+    day = _last_close_day(read, asked)
     listed = first
     if first.snapshot_date > day:  # the prices end before the list: take the day's list
         listed, what, file = member_list(s, day, index)
     start = day - pd.Timedelta(days=READ_DAYS)
-    if listed is first:
+    if listed is first and start >= early:  # the first read holds the window
         wide = read.loc[(read.index >= start) & (read.index <= day)].dropna(how="all")
     else:
         wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
