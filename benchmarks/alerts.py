@@ -24,7 +24,8 @@ Data: the store of ``$CAPSIZE_HOME`` (or ``--home``); when it is empty, the shar
 folder is imported into a temporary home first (not timed).
 
 ``--stages`` also times the vectorized evaluation's parts once (the shared price read,
-the universe read, the rotation scores, the flows, then each kind's rules), in wall-clock
+the universe read, the rotation scores, the flows, the batched one-symbol price rules,
+then each kind's other rules, one kernel each), in wall-clock
 and CPU seconds: where an evaluation after an update spends its time.
 
 Run:  python benchmarks/alerts.py [--rules 1000] [--sample 100] [--repeats 3] [--stages]
@@ -173,7 +174,7 @@ def _stages(store: Store, rules: list[Rule]) -> None:
     """Print the wall-clock and CPU seconds of each part of one vectorized evaluation."""
     from collections import defaultdict
 
-    from capsize.alerts import evaluate_rule
+    from capsize.alerts import evaluate_batch, evaluate_rule
     from capsize.queries.alerts import SessionInputs
     from capsize.queries.session import session_for
 
@@ -187,8 +188,13 @@ def _stages(store: Store, rules: list[Rule]) -> None:
     for name, fn in parts:
         wall, cpu, _ = _timed(fn, 1)
         print(f"  {name:44s} {wall:9.3f} {cpu:9.3f}")
+    wall, cpu, batched = _timed(lambda: evaluate_batch(rules, inputs), 1)
+    name = f"one-symbol price rules, batched ({len(batched)} rules)"
+    print(f"  {name:44s} {wall:9.3f} {cpu:9.3f}")
     per: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for rule in rules:
+    for i, rule in enumerate(rules):
+        if i in batched:
+            continue
         wall, cpu, _ = _timed(lambda r=rule: evaluate_rule(r, inputs), 1)
         row = per[rule.kind]
         row[0], row[1], row[2] = row[0] + 1, row[1] + wall, row[2] + cpu

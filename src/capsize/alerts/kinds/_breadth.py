@@ -25,7 +25,13 @@ import pandas as pd
 
 from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses
 from capsize.alerts._rule import Param
-from capsize.alerts.kinds._common import DIRECTION, direction_word, make_signal, unavailable_signal
+from capsize.alerts.kinds._common import (
+    DIRECTION,
+    SourceMap,
+    direction_word,
+    make_signal,
+    unavailable_signal,
+)
 from capsize.alerts.kinds._extremes import LOOKBACK
 from capsize.analytics import engine as E
 from capsize.errors import DataNotFound
@@ -99,7 +105,7 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             ),
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 
@@ -144,7 +150,7 @@ def _thrust_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             )
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 
@@ -190,7 +196,7 @@ def _net_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             "level": (level, "rule level", "count", "the rule's threshold"),
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 

@@ -17,7 +17,7 @@ breadth, the universe's liquidity and :func:`universe_members`:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from capsize.queries.result import FigureSet, QueryResult, TableData
 from capsize.queries.session import Session, session_for
 from capsize.rules.breadth import MEMBER_LIST_RULE, READ_DAYS
 from capsize.rules.staleness import freshness
-from capsize.universe import Universe
+from capsize.universe import Universe, membership_history
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
@@ -142,6 +142,35 @@ def holdings_on(s: Session, index: str, day: pd.Timestamp) -> pd.DataFrame | Non
     return out
 
 
+def _universe_on(
+    s: Session,
+    index: str,
+    holdings: pd.DataFrame | None,
+    membership: pd.DataFrame | None,
+    day: pd.Timestamp,
+) -> Universe:
+    """``Universe.from_frames(holdings, membership, name=index, as_of=day)``, built from one snapshot.
+
+    The history is cleaned once per session (:func:`~capsize.universe.membership_history`);
+    the member list is built from the raw rows of the latest cleaned snapshot on or
+    before ``day`` (cleaning is per snapshot), then given the history up to ``day``:
+    the same universe as from the whole frame.
+    """
+    if membership is None:
+        return Universe.from_frames(holdings, None, name=index, as_of=day)
+    frame = membership
+    clean: pd.DataFrame = s.cached(
+        ("internals", "membership_history", index), lambda: membership_history(frame)
+    )
+    hist = clean[clean["snapshot_date"] <= day]
+    if hist.empty:  # no usable snapshot: the whole frame says so
+        return Universe.from_frames(holdings, membership, name=index, as_of=day)
+    last = hist["snapshot_date"].max()
+    rows = membership[pd.to_datetime(membership["snapshot_date"]) == last]
+    one = Universe.from_frames(holdings, rows, name=index, as_of=day)
+    return replace(one, history=hist.reset_index(drop=True))
+
+
 def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Universe, str, str]:
     """Return the latest list dated on or before ``day``: the universe, its words and its file.
 
@@ -159,7 +188,7 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
         membership = None
     if holdings is None and membership is None:
         raise _no_list(s, index, day)
-    uni = Universe.from_frames(holdings, membership, name=index, as_of=day)
+    uni = _universe_on(s, index, holdings, membership, day)
     snap = day_of(uni.snapshot_date)
     if uni.snapshot_source == "holdings" and holdings is not None:
         return uni, f"{index} holdings file of {snap}", str(holdings.attrs.get("source", ""))
@@ -192,18 +221,61 @@ def _request_day(s: Session) -> pd.Timestamp:
     return last if s.requested is None else min(s.requested, last)
 
 
+def _window_of(
+    s: Session,
+    read: pd.DataFrame,
+    first: Universe,
+    listed: Universe,
+    start: pd.Timestamp,
+    day: pd.Timestamp,
+) -> pd.DataFrame:
+    """Return the closes of ``listed``'s members from ``start`` to ``day`` (rows with any).
+
+    ``read`` holds the closes of ``first``'s members over a span containing the window;
+    only ``listed``'s other members (an earlier list's) are read.
+    """
+    keep = set(listed.members)
+    rows = (read.index >= start) & (read.index <= day)
+    wide = read.loc[rows, [c for c in read.columns if c in keep]]
+    have = set(first.members)
+    more = [t for t in listed.members if t not in have]
+    if more:
+        wide = pd.concat([wide, read_panel(s, more, "close", start, day)], axis=1, sort=True)
+    return wide.dropna(how="all")
+
+
+def _universe_day(
+    s: Session, first: Universe, asked: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.DataFrame | None]:
+    """Return the universe day and, when read, the first list's closes of a span holding its window.
+
+    A list dated in the last 31 days may postdate the members' last close (its window
+    would then be another list's): a short read finds the day. Otherwise one read of
+    :data:`READ_DAYS` + 31 days finds the day and usually holds the window.
+    """
+    if first.snapshot_date > asked - pd.Timedelta(days=_RECENT_DAYS):
+        short = read_panel(
+            s, first.members, "close", asked - pd.Timedelta(days=_RECENT_DAYS), asked
+        )
+        short = short.dropna(how="all")
+        if len(short):
+            return pd.Timestamp(short.index[-1]), None
+    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)
+    read = read_panel(s, first.members, "close", early, asked)
+    return _last_close_day(read, asked), read
+
+
 def _build(s: Session, index: str) -> UniverseFrame:
     asked = _request_day(s)
     first, what, file = member_list(s, asked, index)
-    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)
-    read = read_panel(s, first.members, "close", early, asked)
-    day = _last_close_day(read, asked)
+    day, read = _universe_day(s, first, asked)
     listed = first
     if first.snapshot_date > day:  # the prices end before the list: take the day's list
         listed, what, file = member_list(s, day, index)
     start = day - pd.Timedelta(days=READ_DAYS)
-    if listed is first and start >= early:  # the first read holds the window
-        wide = read.loc[(read.index >= start) & (read.index <= day)].dropna(how="all")
+    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)  # where that read starts
+    if read is not None and start >= early:  # the read holds the window
+        wide = _window_of(s, read, first, listed, start, day)
     else:
         wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
     uni = listed.restrict(wide.columns[wide.notna().any()])
