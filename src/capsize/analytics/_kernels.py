@@ -604,9 +604,19 @@ def np_roll_var(
 
 
 def np_roll_maxmin(
-    x: FloatArray, w: int, minp: int, is_max: bool, dest: FloatArray | None = None
+    x: FloatArray,
+    w: int,
+    minp: int,
+    is_max: bool,
+    dest: FloatArray | None = None,
+    *,
+    cnt: FloatArray | None = None,
 ) -> FloatArray:
-    """Vectorized rolling max/min (van Herk / Gil-Werman block prefix/suffix scans)."""
+    """Vectorized rolling max/min (van Herk / Gil-Werman block prefix/suffix scans).
+
+    ``cnt``: the values per window (``_window_sum`` of the not-NaN cells) when the
+    caller has it (a max and a min of one panel share it).
+    """
     n, m = x.shape
     fill = -np.inf if is_max else np.inf
     acc = np.maximum if is_max else np.minimum
@@ -619,7 +629,8 @@ def np_roll_maxmin(
     out = pre.copy()
     if w > 1 and n >= w:
         out[w - 1 :] = acc(suf[: n - w + 1], pre[w - 1 :])
-    cnt = _window_sum((~np.isnan(x)).astype(np.float64), w)
+    if cnt is None:
+        cnt = _window_sum((~np.isnan(x)).astype(np.float64), w)
     out[(cnt < minp) | (cnt == 0)] = np.nan
     if dest is None:
         return np.asarray(out, dtype=np.float64)
@@ -663,8 +674,9 @@ def np_new_extremes_counts(
     """Vectorized counterpart of :func:`new_extremes_counts`."""
     hi = np.full_like(x, np.nan)
     lo = np.full_like(x, np.nan)
-    hi[1:] = np_roll_maxmin(x[:-1], w, minp, True)
-    lo[1:] = np_roll_maxmin(x[:-1], w, minp, False)
+    cnt = _window_sum((~np.isnan(x[:-1])).astype(np.float64), w)  # shared by max and min
+    hi[1:] = np_roll_maxmin(x[:-1], w, minp, True, cnt=cnt)
+    lo[1:] = np_roll_maxmin(x[:-1], w, minp, False, cnt=cnt)
     ok = ~np.isnan(x) & ~np.isnan(hi)
     highs = (ok & (x > hi)).sum(axis=1).astype(np.float64)
     lows = (ok & (x < lo)).sum(axis=1).astype(np.float64)
