@@ -79,9 +79,10 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     if isinstance(uni, str):
         return unavailable_signal({SUBJECT: uni})
     window = int(rule.number("window"))
-    got = inputs.memo(
-        ("pct_above", window), lambda: E.pct_above_average(_values(inputs, uni), window)
+    counter = inputs.memo(  # the windows share one pass of cumulative sums
+        ("above_counter",), lambda: E.above_average_counter(_values(inputs, uni))
     )
+    got = inputs.memo(("pct_above", window), lambda: counter(window))
     pct = _col(got["pct"])
     level = np.full(pct.shape, rule.number("level"))
     fire = crosses(pct, level, str(rule.param("direction")))
