@@ -15,11 +15,17 @@ symbols. The one-at-a-time loop runs on a stratified sample (``--sample``, defau
 100 rules) and is scaled to 1,000 (the rules of a kind cost about the same each);
 ``--sample 1000`` runs it whole.
 
+Equality: besides the sample above (events equal), every rule the batched engine
+evaluates (:func:`capsize.alerts.evaluate_batch`) is compared with its own kernel on
+the same inputs, as of each ``--check-days`` day (default: the latest and 2025-06-30):
+days, fires, evidence and provenance must be equal.
+
 Data: the store of ``$CAPSIZE_HOME`` (or ``--home``); when it is empty, the shared data
 folder is imported into a temporary home first (not timed).
 
 ``--stages`` also times the vectorized evaluation's parts once (the shared price read,
-the universe read, the rotation scores, the flows, then each kind's rules), in wall-clock
+the universe read, the rotation scores, the flows, the batched one-symbol price rules,
+then each kind's other rules, one kernel each), in wall-clock
 and CPU seconds: where an evaluation after an update spends its time.
 
 Run:  python benchmarks/alerts.py [--rules 1000] [--sample 100] [--repeats 3] [--stages]
@@ -168,7 +174,7 @@ def _stages(store: Store, rules: list[Rule]) -> None:
     """Print the wall-clock and CPU seconds of each part of one vectorized evaluation."""
     from collections import defaultdict
 
-    from capsize.alerts import evaluate_rule
+    from capsize.alerts import evaluate_batch, evaluate_rule
     from capsize.queries.alerts import SessionInputs
     from capsize.queries.session import session_for
 
@@ -182,13 +188,61 @@ def _stages(store: Store, rules: list[Rule]) -> None:
     for name, fn in parts:
         wall, cpu, _ = _timed(fn, 1)
         print(f"  {name:44s} {wall:9.3f} {cpu:9.3f}")
+    wall, cpu, batched = _timed(lambda: evaluate_batch(rules, inputs), 1)
+    name = f"one-symbol price rules, batched ({len(batched)} rules)"
+    print(f"  {name:44s} {wall:9.3f} {cpu:9.3f}")
     per: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for rule in rules:
+    for i, rule in enumerate(rules):
+        if i in batched:
+            continue
         wall, cpu, _ = _timed(lambda r=rule: evaluate_rule(r, inputs), 1)
         row = per[rule.kind]
         row[0], row[1], row[2] = row[0] + 1, row[1] + wall, row[2] + cpu
     for kind, (n, wall, cpu) in sorted(per.items(), key=lambda kv: -kv[1][2]):
         print(f"  {kind + f' ({int(n)} rules)':44s} {wall:9.3f} {cpu:9.3f}")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two evaluations of one rule hold the same days, fires, evidence and provenance."""
+    sa, sb = a.signal, b.signal
+    if not (sa.index.equals(sb.index) and sa.subjects == sb.subjects):
+        return False
+    if not (np.array_equal(sa.fire, sb.fire) and np.array_equal(a.fired, b.fired)):
+        return False
+    if dict(sa.symbols) != dict(sb.symbols) or list(sa.sources) != list(sb.sources):
+        return False
+    if dict(sa.unavailable) != dict(sb.unavailable) or list(sa.values) != list(sb.values):
+        return False
+    return all(
+        np.array_equal(va.values, vb.values, equal_nan=True)
+        and (va.label, va.unit, va.formula) == (vb.label, vb.unit, vb.formula)
+        for va, vb in zip(sa.values.values(), sb.values.values(), strict=True)
+    )
+
+
+def check_batch(store: Store, rules: list[Rule], days: list[Any]) -> list[str]:
+    """Check the batched evaluation against each rule's kernel, as of each day.
+
+    Every rule the batch evaluates must equal :func:`capsize.alerts.evaluate_rule` on the
+    same inputs (days, fires before and after the cool-down, evidence arrays and labels,
+    provenance). Returns one line per day: rules batched, rules left to their kernel.
+    """
+    from capsize.alerts import evaluate_batch, evaluate_rule
+    from capsize.queries.alerts import SessionInputs
+    from capsize.queries.session import session_for
+
+    lines = []
+    for day in days:
+        inputs = SessionInputs(session_for(store, day), sec=NO_SEC)
+        inputs.prefetch(rules)
+        batched = evaluate_batch(rules, inputs)
+        for i, ev in batched.items():
+            one = evaluate_rule(rules[i], inputs)
+            assert _same(ev, one), f"batched {rules[i].id} differs from its kernel as of {day}"
+        lines.append(
+            f"as of {day or 'latest'}: {len(batched)} rules batched, equal to their kernels"
+        )
+    return lines
 
 
 def _fires(res: Any) -> set[tuple[str, ...]]:
@@ -202,6 +256,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--home", default=None)
     ap.add_argument("--stages", action="store_true", help="time the parts of one evaluation")
+    ap.add_argument(
+        "--check-days",
+        default="latest,2025-06-30",
+        help="as-of days (comma-separated; 'latest' = the data's end) on which every batched "
+        "rule is checked against its own kernel",
+    )
     args = ap.parse_args()
     store = _store(args.home)
     rules = make_rules(store, args.rules)
@@ -220,6 +280,8 @@ def main() -> None:
     want = set().union(*(_fires(x) for x in ones))
     got = {f for f in _fires(vec) if f[0] in {r.id for r in sample}}
     assert got == want, f"vectorized and one-at-a-time disagree: {sorted(got ^ want)[:5]}"
+    days = [None if d == "latest" else d for d in args.check_days.split(",") if d]
+    checked = check_batch(store, rules, days)
     k = len(rules) / len(sample)
     kinds = sorted({r.kind for r in rules})
     print(f"rules: {len(rules)} ({', '.join(kinds)}); events now: {int(vec.value('fires'))}")
@@ -234,6 +296,8 @@ def main() -> None:
         f"speed-up (wall, CPU): {one_t * k / vec_t:.1f}x, {one_c * k / vec_c:.1f}x (goal >= 20x, < 1 s)"
     )
     print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for line in checked:
+        print(line)
     if args.stages:
         print("parts of one vectorized evaluation (each kind: its rules after the reads)")
         _stages(store, rules)

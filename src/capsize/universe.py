@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from capsize._typing import DateLike
 
-__all__ = ["SURVIVORSHIP_CAVEAT", "Universe"]
+__all__ = ["SURVIVORSHIP_CAVEAT", "Universe", "membership_history"]
 
 SURVIVORSHIP_CAVEAT = (
     "Survivorship bias: the universe is the {name} member list of {snapshot} applied to all "
@@ -253,6 +253,22 @@ def _empty_history() -> pd.DataFrame:
             "weight": pd.Series([], dtype="float64"),
         }
     )
+
+
+def membership_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a membership frame as :meth:`Universe.from_frames` reads it.
+
+    Tickers cleaned (rows without one dropped), one row per snapshot and ticker, a
+    snapshot's percent weights (summing above 1.5) turned into fractions, sorted by
+    date then ticker. The cleaning is per snapshot: the rows of one snapshot give the
+    same rows alone as among the others.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``snapshot_date, ticker`` and optionally ``weight``.
+    """
+    return _membership(frame)
 
 
 def _membership(frame: pd.DataFrame) -> pd.DataFrame:

@@ -139,6 +139,17 @@ def test_breadth_counts_match_pandas(x: np.ndarray, w: int, mp_frac: float) -> N
     np.testing.assert_array_equal(E.cross_section_count(x), df.count(axis=1))
 
 
+def test_above_average_counter_equals_one_pass_per_window() -> None:
+    x = _panel(11, 300, 40, 0.15)
+    x[:80, :10] = np.nan  # late listings
+    x[:, 3] = np.nan  # a member without prices
+    count = E.above_average_counter(x)
+    for w in (200, 1, 20, 50, 300, 400):  # windows shared in any order, also beyond the panel
+        pd.testing.assert_frame_equal(count(w), E.pct_above_average(x, w))
+    with pytest.raises(InputError):
+        count(0)
+
+
 def test_hand_built_cross_and_new_high() -> None:
     # one stock flat at 10 for 5 days, then 12: crosses above its 3-day average and
     # makes a new 4-day high on day 5; then 9: below the average and a new low.

@@ -337,3 +337,34 @@ def test_rules_state_themselves() -> None:
     ]
     assert np.isnan(rd.dollar_volume([2.0], [3.0], "none")[0])
     assert np.isnan(rd.dollar_volume([np.nan], [3.0], "usd")[0])  # no close, no bar
+
+
+@pytest.mark.parametrize("day", ["2026-03-15", "2026-08-21", None])
+def test_universe_window_is_the_read_days_to_the_universe_day(
+    store: Store, day: str | None
+) -> None:
+    """One read finds the universe day and holds its window: equal to reading that window.
+
+    A Sunday (the universe day is the Friday before) and a day after the universe's prices
+    end (the day's own, earlier list) both hold the READ_DAYS to the universe day.
+    """
+    from capsize.queries.internals import universe_frame
+    from capsize.queries.session import session_for
+    from capsize.rules.breadth import READ_DAYS
+
+    uf = universe_frame(session_for(store, day))
+    direct = store.panel(
+        list(uf.listed.members),
+        field="close",
+        basis="adjusted",
+        start=uf.day - pd.Timedelta(days=READ_DAYS),
+        as_of=uf.day,
+    ).dropna(how="all")
+    direct = direct.loc[:, direct.notna().any()]
+    assert uf.day < pd.Timestamp(day or "2100-01-01")  # neither day is a universe session
+    assert uf.start == direct.index[0]
+    assert list(uf.closes.tickers) == list(uf.universe.members) == sorted(direct.columns)
+    want = direct[list(uf.universe.members)].to_numpy(dtype=float)
+    np.testing.assert_array_equal(np.asarray(uf.closes.values), want)
+    assert uf.closes.dates.equals(pd.DatetimeIndex(direct.index))
+    assert "member list" in uf.source and uf.price_source  # named when asked

@@ -9,12 +9,15 @@ go out. It imports no store, query layer or front end.
 * :data:`KINDS`: the rule kinds (one module per concept in :mod:`capsize.alerts.kinds`).
 * :func:`evaluate_rule`: a rule's kernel over its whole history, then its cool-down;
   :func:`fires` lists the (day, subject) pairs with their evidence values.
+* :func:`evaluate_batch`: the one-symbol rules of the price kinds evaluated together
+  (one 2-D numpy pass per kind and window), equal to :func:`evaluate_rule`.
 """
 
 from __future__ import annotations
 
+from capsize.alerts._batch import ColumnInputs, evaluate_batch
 from capsize.alerts._engine import Evaluation, Fire, apply_cooldown, evaluate_rule, fires
-from capsize.alerts._kind import AlertInputs, Kind, Signal, Value, crosses, rolling_mean
+from capsize.alerts._kind import AlertInputs, Batch, Kind, Signal, Value, crosses, rolling_mean
 from capsize.alerts._rule import (
     CHANNEL_KINDS,
     MAX_COOLDOWN,
@@ -34,6 +37,8 @@ __all__ = [
     "MAX_SYMBOLS",
     "AlertInputs",
     "AlertRuleError",
+    "Batch",
+    "ColumnInputs",
     "Evaluation",
     "Fire",
     "Kind",
@@ -44,6 +49,7 @@ __all__ = [
     "apply_cooldown",
     "check_channel",
     "crosses",
+    "evaluate_batch",
     "evaluate_rule",
     "fires",
     "kind_of",

@@ -118,7 +118,7 @@ def fires(
 ) -> tuple[Fire, ...]:
     """Return the fires of ``ev`` dated after ``after`` and on or before ``until``, by day then subject."""
     f, idx = ev.fired, ev.signal.index
-    if f.size == 0:
+    if not f.any():  # most rules never fire in a run's days: no index search
         return ()
     lo = 0 if after is None else int(idx.searchsorted(after, side="right"))
     hi = len(idx) if until is None else int(idx.searchsorted(until, side="right"))

@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlertInputs",
+    "Batch",
     "Kind",
+    "Labelled",
     "Signal",
     "Subjects",
     "Value",
     "crosses",
+    "crosses_each",
     "rolling_mean",
     "two_sessions",
 ]
@@ -142,6 +145,40 @@ def two_sessions(rule: Rule) -> int | None:
 
 
 Message = Callable[["Rule", str, Mapping[str, Any]], str]
+Labelled = Mapping[str, tuple[np.ndarray, str, str, str]]
+"""name -> (values of shape (n_days, n_subjects), label, unit, formula)."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How the one-symbol rules of a kind are evaluated together, in one 2-D pass.
+
+    The engine (:func:`capsize.alerts.evaluate_rules`) stacks one column per rule (its
+    symbol's close or volume, or the ratio A/B of a pair; NaN where it has no value)
+    into ``series`` of shape (n_days, n_rules), calls :attr:`arrays` once per group of
+    rules, then cuts each rule's column to its own days. Only a column whose days are
+    one unbroken run is batched (its values are then the kernel's, bit for bit); the
+    others go through the kernel.
+
+    Attributes
+    ----------
+    field : callable
+        ``field(rule)``: the bars field the rule reads (``close``, ``high``...).
+    group : callable
+        ``group(rule)``: rules with the same key share one call of :attr:`arrays`
+        (the parameters the pass depends on: a window, a span...).
+    arrays : callable
+        ``arrays(series, rules) -> (fire, named arrays)``: ``fire`` of bool and each
+        named array of the shape of ``series``; column ``j`` belongs to ``rules[j]``.
+    evidence : callable
+        ``evidence(rule, named arrays of that rule) -> labelled arrays``: the same
+        labels, units and formulas as the kind's kernel (the kernel calls it too).
+    """
+
+    field: Callable[[Rule], str]
+    group: Callable[[Rule], tuple[Any, ...]]
+    arrays: Callable[[np.ndarray, Sequence[Rule]], tuple[np.ndarray, Mapping[str, np.ndarray]]]
+    evidence: Callable[[Rule, Mapping[str, np.ndarray]], Labelled]
 
 
 @dataclass(frozen=True)
@@ -169,6 +206,8 @@ class Kind:
     lookback : callable
         ``lookback(rule)``: sessions of price history the kernel needs to decide the
         last day exactly (None: all of it). A scheduled run reads only that much.
+    batch : Batch or None
+        How one-symbol rules of the kind are evaluated together (None: rule by rule).
     """
 
     name: str
@@ -180,6 +219,7 @@ class Kind:
     link: str
     default_cooldown: int = 5
     lookback: Lookback = two_sessions
+    batch: Batch | None = None
 
     def clean_params(self, raw: Mapping[str, object]) -> tuple[tuple[str, ParamValue], ...]:
         """Validate ``raw`` against the parameter table; fill defaults; sort by name."""
@@ -272,4 +312,14 @@ def crosses(x: np.ndarray, ref: np.ndarray, direction: str) -> np.ndarray:
         down = (prev >= 0) & (cur < 0)
     hit = up if direction == "up" else down if direction == "down" else up | down
     out[1:] = hit
+    return out
+
+
+def crosses_each(x: np.ndarray, ref: np.ndarray, directions: Sequence[str]) -> np.ndarray:
+    """:func:`crosses` with one direction per column (``directions[j]`` for column ``j``)."""
+    out = np.zeros(x.shape, dtype=bool)
+    dirs = np.asarray(directions, dtype=object)
+    for d in dict.fromkeys(directions):
+        cols = np.flatnonzero(dirs == d)
+        out[:, cols] = crosses(x[:, cols], ref[:, cols], d)
     return out

@@ -39,7 +39,9 @@ __all__ = [
     "cs_mean_count",
     "new_extremes_counts",
     "np_above_ma_counts",
+    "np_above_ma_counts_from",
     "np_cs_mean_count",
+    "np_mean_prefix",
     "np_new_extremes_counts",
     "np_roll_beta",
     "np_roll_maxmin",
@@ -604,9 +606,19 @@ def np_roll_var(
 
 
 def np_roll_maxmin(
-    x: FloatArray, w: int, minp: int, is_max: bool, dest: FloatArray | None = None
+    x: FloatArray,
+    w: int,
+    minp: int,
+    is_max: bool,
+    dest: FloatArray | None = None,
+    *,
+    cnt: FloatArray | None = None,
 ) -> FloatArray:
-    """Vectorized rolling max/min (van Herk / Gil-Werman block prefix/suffix scans)."""
+    """Vectorized rolling max/min (van Herk / Gil-Werman block prefix/suffix scans).
+
+    ``cnt``: the values per window (``_window_sum`` of the not-NaN cells) when the
+    caller has it (a max and a min of one panel share it).
+    """
     n, m = x.shape
     fill = -np.inf if is_max else np.inf
     acc = np.maximum if is_max else np.minimum
@@ -619,7 +631,8 @@ def np_roll_maxmin(
     out = pre.copy()
     if w > 1 and n >= w:
         out[w - 1 :] = acc(suf[: n - w + 1], pre[w - 1 :])
-    cnt = _window_sum((~np.isnan(x)).astype(np.float64), w)
+    if cnt is None:
+        cnt = _window_sum((~np.isnan(x)).astype(np.float64), w)
     out[(cnt < minp) | (cnt == 0)] = np.nan
     if dest is None:
         return np.asarray(out, dtype=np.float64)
@@ -627,12 +640,46 @@ def np_roll_maxmin(
     return dest
 
 
-def np_above_ma_counts(x: FloatArray, w: int, minp: int) -> tuple[FloatArray, FloatArray]:
-    """Vectorized counterpart of :func:`above_ma_counts`."""
-    ma = np_roll_mean(x, w, minp, np.empty_like(x))
-    ok = ~np.isnan(x) & ~np.isnan(ma)
+def np_mean_prefix(x: FloatArray) -> tuple[np.ndarray, FloatArray, FloatArray, FloatArray]:
+    """Cumulative sums behind :func:`np_roll_mean` of every window, computed once.
+
+    Returns (not-NaN mask, column centres, cumulative count, cumulative centred sum),
+    for :func:`np_above_ma_counts_from`.
+    """
+    ok = ~np.isnan(x)
+    centre = _centre(x, ok)
+    xc = np.where(ok, x - centre, 0.0)
+    return ok, centre, np.cumsum(ok.astype(np.float64), axis=0), np.cumsum(xc, axis=0)
+
+
+def _window_diff(c: FloatArray, w: int) -> FloatArray:
+    """:func:`_window_sum` from the cumulative sum ``c``."""
+    out = c.copy()
+    if w < c.shape[0]:
+        out[w:] = c[w:] - c[:-w]
+    return out
+
+
+def np_above_ma_counts_from(
+    x: FloatArray,
+    prefix: tuple[np.ndarray, FloatArray, FloatArray, FloatArray],
+    w: int,
+    minp: int,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`np_above_ma_counts` with the cumulative sums of :func:`np_mean_prefix`."""
+    ok, centre, cum_ok, cum_xc = prefix
+    cnt = _window_diff(cum_ok, w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ma = _window_diff(cum_xc, w) / cnt + centre
+    ma[(cnt < minp) | (cnt == 0)] = np.nan
+    ok = ok & ~np.isnan(ma)
     above = (ok & (x > ma)).sum(axis=1).astype(np.float64)
     return above, ok.sum(axis=1).astype(np.float64)
+
+
+def np_above_ma_counts(x: FloatArray, w: int, minp: int) -> tuple[FloatArray, FloatArray]:
+    """Vectorized counterpart of :func:`above_ma_counts`."""
+    return np_above_ma_counts_from(x, np_mean_prefix(x), w, minp)
 
 
 def np_roll_beta(p: FloatArray, mkt: FloatArray, w: int, minp: int, dest: FloatArray) -> FloatArray:
@@ -663,8 +710,9 @@ def np_new_extremes_counts(
     """Vectorized counterpart of :func:`new_extremes_counts`."""
     hi = np.full_like(x, np.nan)
     lo = np.full_like(x, np.nan)
-    hi[1:] = np_roll_maxmin(x[:-1], w, minp, True)
-    lo[1:] = np_roll_maxmin(x[:-1], w, minp, False)
+    cnt = _window_sum((~np.isnan(x[:-1])).astype(np.float64), w)  # shared by max and min
+    hi[1:] = np_roll_maxmin(x[:-1], w, minp, True, cnt=cnt)
+    lo[1:] = np_roll_maxmin(x[:-1], w, minp, False, cnt=cnt)
     ok = ~np.isnan(x) & ~np.isnan(hi)
     highs = (ok & (x > hi)).sum(axis=1).astype(np.float64)
     lows = (ok & (x < lo)).sum(axis=1).astype(np.float64)

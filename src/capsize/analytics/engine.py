@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NUMBA_MIN_CELLS",
     "Panel",
+    "above_average_counter",
     "align_values",
     "as_panel",
     "cross_section_count",
@@ -673,9 +674,42 @@ def pct_above_average(
     w, mp = _window(window, min_periods)
     x = _arr(panel)
     above, covered = _call("above_ma_counts", x, cells)(x, w, mp)
+    return _above_frame(panel, above, covered)
+
+
+def _above_frame(panel: Panel | FloatArray, above: FloatArray, covered: FloatArray) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = np.where(covered > 0, above / covered, np.nan)
     return pd.DataFrame({"above": above, "covered": covered, "pct": pct}, index=_dates(panel))
+
+
+def above_average_counter(
+    panel: Panel | FloatArray, *, cells: int | None = None
+) -> Callable[[int], pd.DataFrame]:
+    """Return ``f(window)`` equal to ``pct_above_average(panel, window, cells=cells)``.
+
+    Several windows over one panel share the numpy kernel's cumulative sums (computed
+    at the first call); with the numba kernels each window is its own pass.
+
+    Parameters
+    ----------
+    panel : Panel or ndarray of shape (n_days, n_tickers)
+    cells : int, optional
+        As in :func:`pct_above_average`.
+    """
+    x = _arr(panel)
+    if _call("above_ma_counts", x, cells) is not _k.np_above_ma_counts:
+        return lambda window: pct_above_average(panel, window, cells=cells)
+    held: list[tuple[np.ndarray, FloatArray, FloatArray, FloatArray]] = []
+
+    def count(window: int) -> pd.DataFrame:
+        w, mp = _window(window, None)
+        if not held:
+            held.append(_k.np_mean_prefix(x))
+        above, covered = _k.np_above_ma_counts_from(x, held[0], w, mp)
+        return _above_frame(panel, above, covered)
+
+    return count
 
 
 def new_highs_lows(

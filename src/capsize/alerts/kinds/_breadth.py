@@ -25,7 +25,13 @@ import pandas as pd
 
 from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses
 from capsize.alerts._rule import Param
-from capsize.alerts.kinds._common import DIRECTION, direction_word, make_signal, unavailable_signal
+from capsize.alerts.kinds._common import (
+    DIRECTION,
+    SourceMap,
+    direction_word,
+    make_signal,
+    unavailable_signal,
+)
 from capsize.alerts.kinds._extremes import LOOKBACK
 from capsize.analytics import engine as E
 from capsize.errors import DataNotFound
@@ -73,9 +79,10 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     if isinstance(uni, str):
         return unavailable_signal({SUBJECT: uni})
     window = int(rule.number("window"))
-    got = inputs.memo(
-        ("pct_above", window), lambda: E.pct_above_average(_values(inputs, uni), window)
+    counter = inputs.memo(  # the windows share one pass of cumulative sums
+        ("above_counter",), lambda: E.above_average_counter(_values(inputs, uni))
     )
+    got = inputs.memo(("pct_above", window), lambda: counter(window))
     pct = _col(got["pct"])
     level = np.full(pct.shape, rule.number("level"))
     fire = crosses(pct, level, str(rule.param("direction")))
@@ -99,7 +106,7 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             ),
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 
@@ -144,7 +151,7 @@ def _thrust_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             )
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 
@@ -190,7 +197,7 @@ def _net_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
             "level": (level, "rule level", "count", "the rule's threshold"),
         },
         symbols={SUBJECT: ("small-cap universe",)},
-        sources={SUBJECT: inputs.source("universe")},
+        sources=SourceMap(inputs, "universe", [SUBJECT], {SUBJECT: ()}),
     )
 
 

@@ -90,13 +90,15 @@ def symbol_panel(
             syms, str(exc).split(";")[0]
         )
     cols = list(frame.columns)
-    has = dict(
-        zip(cols, (~np.isnan(frame.to_numpy(dtype=float))).any(axis=0).tolist(), strict=True)
-    )
+    values = frame.to_numpy(dtype=float)
+    has = dict(zip(cols, (~np.isnan(values)).any(axis=0).tolist(), strict=True))
     missing = {s: f"no {field} data for {s} in the days read" for s in syms if not has.get(s)}
     if not missing and cols == list(syms):
         return frame, missing
-    return frame[[s for s in syms if s not in missing]], missing
+    keep = [s for s in syms if s not in missing]
+    at = {c: j for j, c in enumerate(cols)}  # the columns taken from the array (no pandas take)
+    picked = values[:, [at[s] for s in keep]]
+    return pd.DataFrame(picked, index=frame.index, columns=pd.Index(keep, dtype=object)), missing
 
 
 def make_signal(

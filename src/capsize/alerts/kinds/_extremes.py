@@ -11,20 +11,20 @@ which needs open/high/low bars (index levels and the ETFs with full bars have th
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from capsize.alerts._kind import AlertInputs, Kind, Signal
+from capsize.alerts._kind import AlertInputs, Batch, Kind, Labelled, Signal
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import SourceMap, make_signal, symbol_panel
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
-__all__ = ["LOOKBACK", "NEW_EXTREME", "previous_extreme"]
+__all__ = ["LOOKBACK", "NEW_EXTREME", "previous_extreme", "previous_extreme_array"]
 
 LOOKBACK = 251
 """Previous sessions of a 52-week window (252 sessions counting the day)."""
@@ -44,7 +44,12 @@ def previous_extreme(frame: pd.DataFrame, extreme: str, span: str) -> pd.DataFra
     >>> previous_extreme(f, "high", "52w")["x"].iloc[-2:].tolist()
     [nan, 251.0]
     """
-    x = frame.to_numpy(dtype=float)
+    out = previous_extreme_array(frame.to_numpy(dtype=float), extreme, span)
+    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+
+
+def previous_extreme_array(x: np.ndarray, extreme: str, span: str) -> np.ndarray:
+    """:func:`previous_extreme` on an array of shape (n_days, n_cols)."""
     prev = np.full(x.shape, np.nan)
     prev[1:] = x[:-1]
     out = np.full(x.shape, np.nan)
@@ -56,13 +61,35 @@ def previous_extreme(frame: pd.DataFrame, extreme: str, span: str) -> pd.DataFra
         acc = np.fmax if extreme == "high" else np.fmin
         seen = np.cumsum(~np.isnan(prev), axis=0)
         out = np.where(seen >= LOOKBACK, acc.accumulate(prev, axis=0), np.nan)
-    return pd.DataFrame(out, index=frame.index, columns=frame.columns)
+    return out
+
+
+def _field(rule: Rule) -> str:
+    if rule.param("field") == "intraday":
+        return "high" if rule.param("extreme") == "high" else "low"
+    return "close"
+
+
+def _evidence(rule: Rule, a: Mapping[str, np.ndarray]) -> Labelled:
+    extreme, span = str(rule.param("extreme")), str(rule.param("span"))
+    intraday = rule.param("field") == "intraday"
+    field = _field(rule)
+    what = f"{'52-week' if span == '52w' else 'all-time'} {extreme}"
+    return {
+        "value": (a["value"], f"{'intraday ' + field if intraday else 'close'}", "level", field),
+        "previous": (
+            a["previous"],
+            f"previous {what}",
+            "level",
+            f"{'max' if extreme == 'high' else 'min'} of the "
+            + (f"previous {LOOKBACK} sessions" if span == "52w" else "previous sessions"),
+        ),
+    }
 
 
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     extreme, span = str(rule.param("extreme")), str(rule.param("span"))
-    intraday = rule.param("field") == "intraday"
-    field = ("high" if extreme == "high" else "low") if intraday else "close"
+    field = _field(rule)
     px, missing = symbol_panel(rule, inputs, field)
     ref = inputs.memo(
         ("extreme", field, tuple(px.columns), extreme, span),
@@ -72,25 +99,27 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     with np.errstate(invalid="ignore"):
         fire = x > r if extreme == "high" else x < r
     cols = list(px.columns)
-    what = f"{'52-week' if span == '52w' else 'all-time'} {extreme}"
     return make_signal(
         px.index,  # type: ignore[arg-type]
         cols,
         fire,
-        {
-            "value": (x, f"{'intraday ' + field if intraday else 'close'}", "level", field),
-            "previous": (
-                r,
-                f"previous {what}",
-                "level",
-                f"{'max' if extreme == 'high' else 'min'} of the "
-                + (f"previous {LOOKBACK} sessions" if span == "52w" else "previous sessions"),
-            ),
-        },
+        _evidence(rule, {"value": x, "previous": r}),
         symbols={s: (s,) for s in cols},
         sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
+
+
+def _group(rule: Rule) -> tuple[object, ...]:
+    return (str(rule.param("extreme")), str(rule.param("span")))
+
+
+def _arrays(x: np.ndarray, rules: Sequence[Rule]) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    extreme, span = _group(rules[0])  # one group: one extreme and span
+    r = previous_extreme_array(x, str(extreme), str(span))
+    with np.errstate(invalid="ignore"):
+        fire = x > r if extreme == "high" else x < r
+    return fire, {"value": x, "previous": r}
 
 
 def _lookback(rule: Rule) -> int | None:
@@ -120,4 +149,5 @@ NEW_EXTREME = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=10,
     lookback=_lookback,
+    batch=Batch(_field, _group, _arrays, _evidence),
 )

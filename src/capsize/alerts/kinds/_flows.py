@@ -26,10 +26,62 @@ from capsize.errors import DataNotFound
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
-__all__ = ["FLOW_RECORD", "SEGMENTS", "period_records"]
+__all__ = ["FLOW_RECORD", "SEGMENTS", "period_flows", "period_records", "records"]
 
 SEGMENTS = ("micro", "small", "mid", "large", "mega")
 """Size segments a flow rule can watch."""
+
+
+def period_flows(daily: pd.Series, period: str) -> pd.Series | None:
+    """Return each complete period's flow (USD), dated the day it becomes known.
+
+    Parameters
+    ----------
+    daily : Series
+        Usable daily flows, USD, dated (ascending; one value per date).
+    period : {"W", "M"}
+        Calendar week ending Friday, or month.
+
+    Returns
+    -------
+    Series or None
+        None when ``daily`` holds no value. Shared by both sides of a record
+        (:func:`period_records`).
+    """
+    s = daily.dropna().sort_index()
+    if s.empty:
+        return None
+    sums = s.resample("W-FRI" if period == "W" else "ME").sum(min_count=1)
+    obs = pd.DatetimeIndex(s.index)
+    pos = obs.searchsorted(pd.DatetimeIndex(sums.index), side="left")
+    known = pos < len(obs)  # a period is complete once a day on or after its end is held
+    sums, when = sums[known], obs[pos[known]]
+    flow = pd.Series(sums.to_numpy(dtype=float), index=when)
+    return flow[~flow.index.duplicated(keep="last")].dropna()
+
+
+def records(
+    flow: pd.Series | None, side: str, min_periods: int
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (fire, flow, previous record) from :func:`period_flows`' periods.
+
+    Parameters
+    ----------
+    flow : Series or None
+        Period flows, USD (None: no flow).
+    side : {"inflow", "outflow"}
+    min_periods : int
+        Earlier complete periods needed before a record counts.
+    """
+    if flow is None:
+        empty = pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"))
+        return empty.astype(bool), empty, empty
+    prev = (flow.cummax() if side == "inflow" else flow.cummin()).shift(1)
+    count = pd.Series(np.arange(len(flow)), index=flow.index)
+    beat = flow > prev if side == "inflow" else flow < prev
+    signed = flow > 0 if side == "inflow" else flow < 0
+    fire = beat & signed & (count >= min_periods)
+    return fire.astype(bool), flow, prev
 
 
 def period_records(
@@ -47,23 +99,7 @@ def period_records(
     min_periods : int
         Earlier complete periods needed before a record counts.
     """
-    s = daily.dropna().sort_index()
-    empty = pd.Series(dtype=float, index=pd.DatetimeIndex([], name="date"))
-    if s.empty:
-        return empty.astype(bool), empty, empty
-    sums = s.resample("W-FRI" if period == "W" else "ME").sum(min_count=1)
-    obs = pd.DatetimeIndex(s.index)
-    pos = obs.searchsorted(pd.DatetimeIndex(sums.index), side="left")
-    known = pos < len(obs)  # a period is complete once a day on or after its end is held
-    sums, when = sums[known], obs[pos[known]]
-    flow = pd.Series(sums.to_numpy(dtype=float), index=when)
-    flow = flow[~flow.index.duplicated(keep="last")].dropna()
-    prev = (flow.cummax() if side == "inflow" else flow.cummin()).shift(1)
-    count = pd.Series(np.arange(len(flow)), index=flow.index)
-    beat = flow > prev if side == "inflow" else flow < prev
-    signed = flow > 0 if side == "inflow" else flow < 0
-    fire = beat & signed & (count >= min_periods)
-    return fire.astype(bool), flow, prev
+    return records(period_flows(daily, period), side, min_periods)
 
 
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -74,9 +110,9 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         return unavailable_signal({seg: str(exc).split(";")[0]})
     period, side = "W" if rule.param("period") == "week" else "M", str(rule.param("side"))
     least = int(rule.number("min_periods"))
+    flows = inputs.memo(("flow_periods", seg, period), lambda: period_flows(daily, period))
     fire, flow, prev = inputs.memo(
-        ("flow_records", seg, period, side, least),
-        lambda: period_records(daily, period, side, least),
+        ("flow_records", seg, period, side, least), lambda: records(flows, side, least)
     )
     what = "week" if period == "W" else "month"
     return make_signal(

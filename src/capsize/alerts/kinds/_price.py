@@ -10,12 +10,21 @@ So the message and the evidence say "dividend-adjusted close".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses, rolling_mean
+from capsize.alerts._kind import (
+    AlertInputs,
+    Batch,
+    Kind,
+    Labelled,
+    Signal,
+    crosses,
+    crosses_each,
+    rolling_mean,
+)
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import (
     DIRECTION,
@@ -28,7 +37,23 @@ from capsize.alerts.kinds._common import (
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
-__all__ = ["CLOSE_LABEL", "PRICE_LEVEL", "PRICE_MA", "close_words", "window_plus_one"]
+__all__ = [
+    "CLOSE_FORMULA",
+    "CLOSE_LABEL",
+    "PRICE_LEVEL",
+    "PRICE_MA",
+    "by_window",
+    "close_field",
+    "close_words",
+    "window_plus_one",
+]
+
+
+def _level_evidence(rule: Rule, a: Mapping[str, np.ndarray]) -> Labelled:
+    return {
+        "close": (a["close"], CLOSE_LABEL, "level", CLOSE_FORMULA),
+        "level": (a["level"], "rule level", "level", "the rule's threshold"),
+    }
 
 
 def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -41,18 +66,41 @@ def _level_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         px.index,  # type: ignore[arg-type]
         cols,
         fire,
-        {
-            "close": (x, CLOSE_LABEL, "level", "close (auto basis: adjusted for funds and stocks)"),
-            "level": (level, "rule level", "level", "the rule's threshold"),
-        },
+        _level_evidence(rule, {"close": x, "level": level}),
         symbols={s: (s,) for s in cols},
         sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
 
 
+def _level_arrays(
+    x: np.ndarray, rules: Sequence[Rule]
+) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    level = np.empty(x.shape)
+    level[:] = np.array([r.number("level") for r in rules], dtype=float)
+    fire = crosses_each(x, level, [str(r.param("direction")) for r in rules])
+    return fire, {"close": x, "level": level}
+
+
+def close_field(rule: Rule) -> str:
+    """Bars field of a kind that reads the close."""
+    return "close"
+
+
+def _no_group(rule: Rule) -> tuple[object, ...]:
+    return ()
+
+
+def by_window(rule: Rule) -> tuple[object, ...]:
+    """Batch group of a kind with a ``window`` parameter (one pass per window)."""
+    return (int(rule.number("window")),)
+
+
 CLOSE_LABEL = "close (dividend-adjusted for funds and stocks; the level for an index)"
 """Evidence label of the close the price kinds compare (the store's ``auto`` basis)."""
+
+CLOSE_FORMULA = "close (auto basis: adjusted for funds and stocks)"
+"""Evidence formula of that close."""
 
 
 def close_words(subject: str) -> str:
@@ -86,12 +134,26 @@ PRICE_LEVEL = Kind(
     message=_level_message,
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
+    batch=Batch(close_field, _no_group, _level_arrays, _level_evidence),
 )
 
 
 def window_plus_one(rule: Rule) -> int | None:
     """Lookback of a kind with a ``window`` average compared across two days."""
     return int(rule.number("window")) + 1
+
+
+def _ma_evidence(rule: Rule, a: Mapping[str, np.ndarray]) -> Labelled:
+    window = int(rule.number("window"))
+    return {
+        "close": (a["close"], CLOSE_LABEL, "level", CLOSE_FORMULA),
+        "average": (
+            a["average"],
+            f"{window}-day average",
+            "level",
+            f"mean of the last {window} closes",
+        ),
+    }
 
 
 def _ma_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -105,14 +167,17 @@ def _ma_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         px.index,  # type: ignore[arg-type]
         cols,
         fire,
-        {
-            "close": (x, CLOSE_LABEL, "level", "close (auto basis: adjusted for funds and stocks)"),
-            "average": (ma, f"{window}-day average", "level", f"mean of the last {window} closes"),
-        },
+        _ma_evidence(rule, {"close": x, "average": ma}),
         symbols={s: (s,) for s in cols},
         sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
+
+
+def _ma_arrays(x: np.ndarray, rules: Sequence[Rule]) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    ma = rolling_mean(x, int(rules[0].number("window")))  # one group: one window
+    fire = crosses_each(x, ma, [str(r.param("direction")) for r in rules])
+    return fire, {"close": x, "average": ma}
 
 
 def _ma_message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
@@ -137,4 +202,5 @@ PRICE_MA = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
     lookback=window_plus_one,
+    batch=Batch(close_field, by_window, _ma_arrays, _ma_evidence),
 )

@@ -7,12 +7,21 @@ trend). Up: A starts to lead B; down: A starts to lag.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from capsize.alerts._kind import AlertInputs, Kind, Signal, crosses, rolling_mean
+from capsize.alerts._kind import (
+    AlertInputs,
+    Batch,
+    Kind,
+    Labelled,
+    Signal,
+    crosses,
+    crosses_each,
+    rolling_mean,
+)
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import (
     DIRECTION,
@@ -22,12 +31,26 @@ from capsize.alerts.kinds._common import (
     symbol_panel,
     unavailable_signal,
 )
-from capsize.alerts.kinds._price import window_plus_one
+from capsize.alerts.kinds._price import by_window, close_field, window_plus_one
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
 __all__ = ["RS_CROSS"]
+
+
+def _evidence(rule: Rule, a: Mapping[str, np.ndarray]) -> Labelled:
+    x, y = rule.symbols
+    subject, window = f"{x}/{y}", int(rule.number("window"))
+    return {
+        "ratio": (a["ratio"], f"{subject} ratio", "ratio", f"close {x} / close {y}"),
+        "average": (
+            a["average"],
+            f"{window}-day average of the ratio",
+            "ratio",
+            f"mean of the last {window} ratios",
+        ),
+    }
 
 
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -46,18 +69,18 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         px.index[ok],  # type: ignore[arg-type]
         [subject],
         fire,
-        {
-            "ratio": (ratio, f"{subject} ratio", "ratio", f"close {a} / close {b}"),
-            "average": (
-                avg,
-                f"{window}-day average of the ratio",
-                "ratio",
-                f"mean of the last {window} ratios",
-            ),
-        },
+        _evidence(rule, {"ratio": ratio, "average": avg}),
         symbols={subject: (a, b)},
         sources=SourceMap(inputs, "bars", [subject], {subject: (a, b)}),
     )
+
+
+def _arrays(
+    ratio: np.ndarray, rules: Sequence[Rule]
+) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    avg = rolling_mean(ratio, int(rules[0].number("window")))  # one group: one window
+    fire = crosses_each(ratio, avg, [str(r.param("direction")) for r in rules])
+    return fire, {"ratio": ratio, "average": avg}
 
 
 def _message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
@@ -81,4 +104,5 @@ RS_CROSS = Kind(
     link="/performance?as_of={day}",
     default_cooldown=5,
     lookback=window_plus_one,
+    batch=Batch(close_field, by_window, _arrays, _evidence),
 )

@@ -124,8 +124,9 @@ def _rotation_kernel(rule: Rule, inputs: AlertInputs) -> Signal:
         scores = inputs.rotation_scores()
     except CapsizeError as exc:
         return unavailable_signal({subject: str(exc).splitlines()[0][:160]})
-    scores = scores.dropna()
-    fire, prev = sign_changes(scores)
+    scores, fire, prev = inputs.memo(  # every rotation rule reads the same changes
+        ("rotation_sign",), lambda: (scores.dropna(), *sign_changes(scores))
+    )
     return make_signal(
         pd.DatetimeIndex(scores.index, name="date"),
         [subject],

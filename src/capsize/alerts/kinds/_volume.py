@@ -7,20 +7,34 @@ cool-down keeps a run of heavy days to one alert.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from capsize.alerts._kind import AlertInputs, Kind, Signal, rolling_mean
+from capsize.alerts._kind import AlertInputs, Batch, Kind, Labelled, Signal, rolling_mean
 from capsize.alerts._rule import Param
 from capsize.alerts.kinds._common import SourceMap, make_signal, symbol_panel
-from capsize.alerts.kinds._price import window_plus_one
+from capsize.alerts.kinds._price import by_window, window_plus_one
 
 if TYPE_CHECKING:
     from capsize.alerts._rule import Rule
 
 __all__ = ["VOLUME_SURGE"]
+
+
+def _evidence(rule: Rule, a: Mapping[str, np.ndarray]) -> Labelled:
+    window = int(rule.number("window"))
+    return {
+        "volume": (a["volume"], "volume", "count", "shares traded that day"),
+        "average": (
+            a["average"],
+            f"average volume of the previous {window} sessions",
+            "count",
+            f"mean of the previous {window} volumes",
+        ),
+        "multiple": (a["multiple"], "volume / average", "ratio", "volume / average"),
+    }
 
 
 def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
@@ -32,29 +46,31 @@ def _kernel(rule: Rule, inputs: AlertInputs) -> Signal:
     with np.errstate(invalid="ignore"):
         fire = (avg > 0) & (v >= multiple * avg)
     cols = list(vol.columns)
+    ratio = v / np.where(avg > 0, avg, np.nan)
     return make_signal(
         vol.index,  # type: ignore[arg-type]
         cols,
         fire,
-        {
-            "volume": (v, "volume", "count", "shares traded that day"),
-            "average": (
-                avg,
-                f"average volume of the previous {window} sessions",
-                "count",
-                f"mean of the previous {window} volumes",
-            ),
-            "multiple": (
-                v / np.where(avg > 0, avg, np.nan),
-                "volume / average",
-                "ratio",
-                "volume / average",
-            ),
-        },
+        _evidence(rule, {"volume": v, "average": avg, "multiple": ratio}),
         symbols={s: (s,) for s in cols},
         sources=SourceMap(inputs, "bars", cols),
         unavailable=missing,
     )
+
+
+def _volume(rule: Rule) -> str:
+    return "volume"
+
+
+def _arrays(v: np.ndarray, rules: Sequence[Rule]) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    window = int(rules[0].number("window"))  # one group: one window
+    multiple = np.array([r.number("multiple") for r in rules], dtype=float)
+    avg = np.full(v.shape, np.nan)
+    avg[1:] = rolling_mean(v, window)[:-1]
+    with np.errstate(invalid="ignore"):
+        fire = (avg > 0) & (v >= multiple * avg)
+    ratio = v / np.where(avg > 0, avg, np.nan)
+    return fire, {"volume": v, "average": avg, "multiple": ratio}
 
 
 def _message(rule: Rule, subject: str, v: Mapping[str, float]) -> str:
@@ -77,4 +93,5 @@ VOLUME_SURGE = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
     lookback=window_plus_one,
+    batch=Batch(_volume, by_window, _arrays, _evidence),
 )

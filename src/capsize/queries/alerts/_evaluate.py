@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capsize.alerts import Evaluation, Fire, Rule, evaluate_rule, fires, kind_of
+from capsize.alerts import (
+    Evaluation,
+    Fire,
+    Rule,
+    evaluate_batch,
+    evaluate_rule,
+    fires,
+    kind_of,
+)
 from capsize.data import alerts as store_alerts
 from capsize.errors import CapsizeError
 from capsize.queries.alerts._inputs import SessionInputs
@@ -73,10 +81,18 @@ class Outcome:
 
 
 def evaluate(rules: Sequence[Rule], inputs: SessionInputs) -> list[Outcome]:
-    """Evaluate every rule over its history with shared inputs (a rule's failure is its own)."""
+    """Evaluate every rule over its history with shared inputs (a rule's failure is its own).
+
+    The one-symbol price rules are evaluated together (:func:`capsize.alerts.evaluate_batch`,
+    equal to their kernels); the others one kernel each.
+    """
     inputs.prefetch(rules)
+    batched = evaluate_batch(rules, inputs)
     out = []
-    for rule in rules:
+    for i, rule in enumerate(rules):
+        if i in batched:
+            out.append(Outcome(rule, batched[i]))
+            continue
         try:
             out.append(Outcome(rule, evaluate_rule(rule, inputs)))
         except CapsizeError as exc:

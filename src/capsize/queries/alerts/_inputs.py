@@ -171,6 +171,24 @@ class SessionInputs:
             both[syms].to_numpy(), index=both.index, columns=pd.Index(syms, dtype=object)
         )
 
+    def price_column(
+        self, field: str, symbol: str
+    ) -> tuple[pd.DatetimeIndex, np.ndarray, int] | None:
+        """Where :meth:`prefetch` put ``symbol``'s ``field``: (days, block, column), or None.
+
+        The block has shape (n_days, n_cols), NaN where a symbol has no value; blocks
+        are shared (never write to them).
+        """
+        wide = self._wide.get(field)
+        if wide is None:
+            return None
+        blocks, where = wide
+        b, j = where.get(symbol, (-1, -1))
+        if b < 0:
+            return None
+        dates, values = blocks[b]
+        return dates, values, j
+
     def _one(self, field: str, symbol: str) -> pd.Series:
         if field == "close":
             c = self.s.closes([symbol])[symbol].dropna()
@@ -253,7 +271,7 @@ class SessionInputs:
         from capsize.queries.internals import universe_frame
 
         uf = universe_frame(self.s)
-        self._memo[("universe_source",)] = uf.source
+        self._memo[("universe_frame",)] = uf  # its source is named when an event asks
         if self.start is None or self.start - pd.Timedelta(days=HISTORY_PAD_DAYS) >= uf.start:
             c = uf.closes
             return pd.DataFrame(c.values, index=c.dates, columns=c.tickers)
@@ -339,7 +357,8 @@ class SessionInputs:
             ]
             return "; ".join(dict.fromkeys(p for part in parts for p in part.split("; ")))
         if dataset == "universe":
-            return str(self._memo.get(("universe_source",), "store universe"))
+            uf = self._memo.get(("universe_frame",))
+            return "store universe" if uf is None else str(uf.source)
         if dataset == "fund_shares":
             return str(self._memo.get(("flow_source", keys[0]), "store fund_shares"))
         if dataset in ("sec", "rating"):

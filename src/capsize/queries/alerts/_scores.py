@@ -33,7 +33,7 @@ def rotation_scores(s: Session, start: pd.Timestamp | None) -> pd.Series:
     """
     from capsize.queries.size._rotation_inputs import configured_weights, read_rotation_data
 
-    d = read_rotation_data(s)
+    d = read_rotation_data(s, breadth=False)  # the history leaves breadth out
     if d.inputs.small_prices is None or d.inputs.large_prices is None:
         raise DataNotFound("no IWM and SPY closes in the store for the rotation score")
     back = (

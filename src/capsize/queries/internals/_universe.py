@@ -10,13 +10,15 @@ breadth, the universe's liquidity and :func:`universe_members`:
   dated on or before the universe day. When there is none, :class:`DataNotFound`
   names the first list's date; a later list is never used (look-ahead).
 * Prices are read over :data:`~capsize.rules.breadth.READ_DAYS` calendar days ending
-  on the universe day; members without a close in that window are listed but not
+  on the universe day (one read ending on the requested day finds the universe day
+  and holds that window); members without a close in that window are listed but not
   counted (``without_data``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -34,10 +36,14 @@ from capsize.queries.result import FigureSet, QueryResult, TableData
 from capsize.queries.session import Session, session_for
 from capsize.rules.breadth import MEMBER_LIST_RULE, READ_DAYS
 from capsize.rules.staleness import freshness
-from capsize.universe import Universe
+from capsize.universe import Universe, membership_history
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
+
+_RECENT_DAYS = 31
+"""Calendar days the universe's prices may end before the requested day and still be
+read in one go with their window."""
 
 __all__ = [
     "UniverseAnswer",
@@ -49,7 +55,6 @@ __all__ = [
 ]
 
 INDEX = "IWM"
-_RECENT_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -71,8 +76,8 @@ class UniverseFrame:
         The list in words (``"IWM membership snapshot of 2026-07-29"``).
     list_file : str
         The file the list comes from.
-    price_source : str
-        Member price files, as patterns.
+    session : Session
+        The session read (names :attr:`price_source` when it is asked for).
     """
 
     listed: Universe
@@ -82,7 +87,12 @@ class UniverseFrame:
     closes: Panel
     list_what: str
     list_file: str
-    price_source: str
+    session: Session = field(repr=False, compare=False)
+
+    @cached_property
+    def price_source(self) -> str:
+        """Member price files, as patterns (named when first asked: most reads never do)."""
+        return universe_source(self.session, self.universe.members, self.day)
 
     @property
     def source(self) -> str:
@@ -132,6 +142,35 @@ def holdings_on(s: Session, index: str, day: pd.Timestamp) -> pd.DataFrame | Non
     return out
 
 
+def _universe_on(
+    s: Session,
+    index: str,
+    holdings: pd.DataFrame | None,
+    membership: pd.DataFrame | None,
+    day: pd.Timestamp,
+) -> Universe:
+    """``Universe.from_frames(holdings, membership, name=index, as_of=day)``, built from one snapshot.
+
+    The history is cleaned once per session (:func:`~capsize.universe.membership_history`);
+    the member list is built from the raw rows of the latest cleaned snapshot on or
+    before ``day`` (cleaning is per snapshot), then given the history up to ``day``:
+    the same universe as from the whole frame.
+    """
+    if membership is None:
+        return Universe.from_frames(holdings, None, name=index, as_of=day)
+    frame = membership
+    clean: pd.DataFrame = s.cached(
+        ("internals", "membership_history", index), lambda: membership_history(frame)
+    )
+    hist = clean[clean["snapshot_date"] <= day]
+    if hist.empty:  # no usable snapshot: the whole frame says so
+        return Universe.from_frames(holdings, membership, name=index, as_of=day)
+    last = hist["snapshot_date"].max()
+    rows = membership[pd.to_datetime(membership["snapshot_date"]) == last]
+    one = Universe.from_frames(holdings, rows, name=index, as_of=day)
+    return replace(one, history=hist.reset_index(drop=True))
+
+
 def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Universe, str, str]:
     """Return the latest list dated on or before ``day``: the universe, its words and its file.
 
@@ -149,7 +188,7 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
         membership = None
     if holdings is None and membership is None:
         raise _no_list(s, index, day)
-    uni = Universe.from_frames(holdings, membership, name=index, as_of=day)
+    uni = _universe_on(s, index, holdings, membership, day)
     snap = day_of(uni.snapshot_date)
     if uni.snapshot_source == "holdings" and holdings is not None:
         return uni, f"{index} holdings file of {snap}", str(holdings.attrs.get("source", ""))
@@ -159,12 +198,15 @@ def member_list(s: Session, day: pd.Timestamp, index: str = INDEX) -> tuple[Univ
     return uni, f"{index} membership snapshot of {snap}", file
 
 
-def _last_close_day(s: Session, members: tuple[str, ...], day: pd.Timestamp) -> pd.Timestamp:
-    for days in (_RECENT_DAYS, READ_DAYS):  # a small read usually finds the last session
-        recent = read_panel(s, members, "close", day - pd.Timedelta(days=days), day)
-        recent = recent.dropna(how="all")
-        if len(recent):
-            return pd.Timestamp(recent.index[-1])
+def _last_close_day(read: pd.DataFrame, day: pd.Timestamp) -> pd.Timestamp:
+    """Return the last session of the :data:`READ_DAYS` to ``day`` with any member's close.
+
+    ``read`` holds the members' closes of a longer span ending on ``day`` (one read
+    that usually holds the window too).
+    """
+    found = read.loc[read.index >= day - pd.Timedelta(days=READ_DAYS)].dropna(how="all")
+    if len(found):
+        return pd.Timestamp(found.index[-1])
     raise DataNotFound(
         f"no closes for the {INDEX} members in the {READ_DAYS} days to {day:%Y-%m-%d}; "
         "import the universe with 'capsize data import'"
@@ -179,15 +221,63 @@ def _request_day(s: Session) -> pd.Timestamp:
     return last if s.requested is None else min(s.requested, last)
 
 
+def _window_of(
+    s: Session,
+    read: pd.DataFrame,
+    first: Universe,
+    listed: Universe,
+    start: pd.Timestamp,
+    day: pd.Timestamp,
+) -> pd.DataFrame:
+    """Return the closes of ``listed``'s members from ``start`` to ``day`` (rows with any).
+
+    ``read`` holds the closes of ``first``'s members over a span containing the window;
+    only ``listed``'s other members (an earlier list's) are read.
+    """
+    keep = set(listed.members)
+    rows = (read.index >= start) & (read.index <= day)
+    wide = read.loc[rows, [c for c in read.columns if c in keep]]
+    have = set(first.members)
+    more = [t for t in listed.members if t not in have]
+    if more:
+        wide = pd.concat([wide, read_panel(s, more, "close", start, day)], axis=1, sort=True)
+    return wide.dropna(how="all")
+
+
+def _universe_day(
+    s: Session, first: Universe, asked: pd.Timestamp
+) -> tuple[pd.Timestamp, pd.DataFrame | None]:
+    """Return the universe day and, when read, the first list's closes of a span holding its window.
+
+    A list dated in the last 31 days may postdate the members' last close (its window
+    would then be another list's): a short read finds the day. Otherwise one read of
+    :data:`READ_DAYS` + 31 days finds the day and usually holds the window.
+    """
+    if first.snapshot_date > asked - pd.Timedelta(days=_RECENT_DAYS):
+        short = read_panel(
+            s, first.members, "close", asked - pd.Timedelta(days=_RECENT_DAYS), asked
+        )
+        short = short.dropna(how="all")
+        if len(short):
+            return pd.Timestamp(short.index[-1]), None
+    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)
+    read = read_panel(s, first.members, "close", early, asked)
+    return _last_close_day(read, asked), read
+
+
 def _build(s: Session, index: str) -> UniverseFrame:
     asked = _request_day(s)
     first, what, file = member_list(s, asked, index)
-    day = _last_close_day(s, first.members, asked)
+    day, read = _universe_day(s, first, asked)
     listed = first
     if first.snapshot_date > day:  # the prices end before the list: take the day's list
         listed, what, file = member_list(s, day, index)
     start = day - pd.Timedelta(days=READ_DAYS)
-    wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
+    early = asked - pd.Timedelta(days=READ_DAYS + _RECENT_DAYS)  # where that read starts
+    if read is not None and start >= early:  # the read holds the window
+        wide = _window_of(s, read, first, listed, start, day)
+    else:
+        wide = read_panel(s, listed.members, "close", start, day).dropna(how="all")
     uni = listed.restrict(wide.columns[wide.notna().any()])
     wide = wide[list(uni.members)]
     return UniverseFrame(
@@ -198,7 +288,7 @@ def _build(s: Session, index: str) -> UniverseFrame:
         closes=Panel.from_wide(wide.astype("float64"), name="close"),
         list_what=what,
         list_file=file,
-        price_source=universe_source(s, uni.members, day),
+        session=s,
     )
 
 
