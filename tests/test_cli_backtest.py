@@ -132,6 +132,8 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (None, ("--threshold", "0", "--walk-forward", "5,1"), "--walk-forward needs a grid"),
         (None, ("--large", "ME10"), "add --universe french"),
         (None, ("--universe", "french", "--small", "ME0"), "'ME0' is not a French size"),
+        ('universe = "french"\nsmall = ["ME1", "ME2"]\n', (), "small ['ME1', 'ME2'] must be one"),
+        ('universe = "french"\nweighting = 1\n', (), "weighting 1 must be one string"),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(

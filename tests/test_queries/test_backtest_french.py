@@ -138,6 +138,8 @@ def test_grid_best_equals_its_single_run_and_has_a_reality_check(session: Any) -
         ({"universe": "french", "small": "ME11"}, "not a French size portfolio"),
         ({"universe": "french", "small": "Q5", "large": "Hi 20"}, "both Q5"),
         ({"universe": "french", "weighting": "cap"}, "weighting 'cap'"),
+        ({"universe": "french", "small": ["ME1", "ME2"]}, "small .* must be one string"),
+        ({"universe": "french", "weighting": 1}, "weighting 1 must be one string"),
     ],
 )
 def test_bad_universes_raise_one_line_input_errors(

@@ -150,6 +150,25 @@ def _french_leg(name: str, which: str) -> str:
     )
 
 
+_LEG_EXAMPLES: dict[str, str] = {
+    "universe": '"etf" or "french"',
+    "small": '"ME1" (one French size portfolio)',
+    "large": '"ME10" (one French size portfolio)',
+    "weighting": '"vw" or "ew"',
+}
+"""What to give for each universe setting (the one-line error's remedy)."""
+
+
+def _check_text(name: str, value: object) -> None:
+    """Raise InputError unless ``value`` is a string (or None): legs are not a grid axis."""
+    if value is None or isinstance(value, str):
+        return
+    raise InputError(
+        f"{name} {value!r} must be one string, e.g. {_LEG_EXAMPLES[name]}; the universe and "
+        "legs are not a grid axis (run one grid per pair of legs)"
+    )
+
+
 def check_universe(
     universe: str = "etf",
     small: str | None = None,
@@ -161,14 +180,17 @@ def check_universe(
     Raises
     ------
     InputError
-        For an unknown universe, weighting or leg, twice the same leg, or legs given
-        to the ``etf`` universe (its legs are fixed).
+        For an unknown universe, weighting or leg, a setting that is not a string (a
+        list: legs are not a grid axis), twice the same leg, or legs given to the
+        ``etf`` universe (its legs are fixed).
 
     Examples
     --------
     >>> check_universe("french", small="Lo 20", large="q5")
     Universe(name='french', small='Q1', large='Q5', weighting='vw')
     """
+    for key, value in zip(_LEG_EXAMPLES, (universe, small, large, weighting), strict=True):
+        _check_text(key, value)
     name = str(universe).strip().lower()
     if name not in UNIVERSES:
         raise InputError(f"universe {universe!r} is unknown; use one of {', '.join(UNIVERSES)}")
