@@ -68,6 +68,7 @@ def test_french_run_json_equals_the_api_and_grid_text_shows_the_reality_check(
     assert "buy and hold of Q5" in line and "SPA p = 0." in line
 
 
+
 def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
     grid = tmp_path / "grid.toml"
     grid.write_text(
@@ -134,6 +135,13 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (None, ("--universe", "french", "--small", "ME0"), "'ME0' is not a French size"),
         ('universe = "french"\nsmall = ["ME1", "ME2"]\n', (), "small ['ME1', 'ME2'] must be one"),
         ('universe = "french"\nweighting = 1\n', (), "weighting 1 must be one string"),
+        (None, ("--weight", "0.2", "--strategy", "sleeve", "--workers", "2"), "apply to grids"),
+        (None, ("--scheduler", "tcp://127.0.0.1:1"), "--scheduler and --workers apply to grids"),
+        (
+            None,
+            ("--universe", "french", "--as-of", "1920-01-01"),
+            "the Ken French size portfolios start 1926-07; give --as-of on or after 1926-10-31",
+        ),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(
@@ -161,7 +169,7 @@ def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 
 
 def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_path: Path) -> None:
-    from capsize._cli.backtest import deflated_text, grid_rows
+    from capsize._cli.backtest import SHARPE, deflated_text, grid_rows
     from capsize._cli.backtest_charts import grid_matrix, heatmap_figure, heatmap_title
     from capsize.data.store import Store
     from capsize.queries import backtest_grid
@@ -192,3 +200,11 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     assert res.exit_code == 0, res.output
     row = next(line for line in res.stdout.splitlines() if line.startswith("│ 0.1"))
     assert row.count("%") == 2, row  # CAGR and drawdown; the Sharpe ratio as in single runs
+    # the risk-free rate of the Sharpe ratio is named everywhere: header, lines, charts, labels
+    assert SHARPE == "Sharpe (rf 0)" and SHARPE in heatmap_title(r)
+    assert fig.data[0].colorbar.title.text == SHARPE
+    header = next(line for line in res.stdout.splitlines() if "weight" in line and "band" in line)
+    assert SHARPE in header, res.stdout
+    assert f"Best {SHARPE} " in res.stdout and f"by {SHARPE}" in res.stdout
+    for key in ("best.sharpe", "best.deflated_sharpe", "best.expected_max_sharpe", "IWM.sharpe"):
+        assert "(risk-free 0)" in r.fig(key).label, key

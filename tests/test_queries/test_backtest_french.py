@@ -191,3 +191,34 @@ def test_same_french_answers_on_a_store_truncated_at_the_day(
         assert a == b
         # published two months after its end: October 2019 is the last month known
         assert a["as_of"] == "2019-10-31"
+
+
+def test_dca_default_is_one_month_on_monthly_legs(session: Any) -> None:
+    from capsize.queries import backtest
+    from capsize.queries.backtesting import resolve_params
+
+    assert resolve_params("dca", {})["every"] == 21  # sessions on IWM/SPY
+    r = backtest(session, universe="french", strategy="dca")
+    assert r.params["every"] == 1
+    assert "12 equal purchases of ME1 every month against" in r.description
+    r = backtest(session, universe="french", strategy="dca", every=3)
+    assert "every 3 months" in r.description
+
+
+@pytest.mark.parametrize("day", ["1920-01-01", "1926-09-15"])
+def test_an_as_of_before_the_french_months_names_the_first_usable_day(
+    store_home: Path, day: str
+) -> None:
+    from capsize.data.store import Store
+    from capsize.errors import DataNotFound
+    from capsize.queries import backtest
+
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        with pytest.raises(
+            DataNotFound, match="start 1926-07; give --as-of on or after 1926-10-31"
+        ):
+            backtest(store, day, universe="french", strategy="sleeve")
+        assert backtest(store, "1926-10-31", universe="french", strategy="sleeve").as_of.month == 8
+    finally:
+        store.close()

@@ -136,8 +136,9 @@ def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF) -> str:
         band = f", band {p['band']:g}" if p["band"] else ""
         return f"{p['weight']:.0%} {small} / {1 - p['weight']:.0%} {large}, {cal}{band}; {cost}"
     seg = small if p["segment"] == "small" else large
+    every = per if p["every"] == 1 else f"{p['every']} {per}s"
     return (
-        f"{p['n_buys']} equal purchases of {seg} every {p['every']} {per}s against a lump "
+        f"{p['n_buys']} equal purchases of {seg} every {every} against a lump "
         f"sum on the first {per}; {cost}"
     )
 
@@ -446,7 +447,7 @@ def backtest(
     """
     s = session_for(source, as_of)
     u = check_universe(universe, small, large, weighting)
-    p = resolve_params(strategy, params)
+    p = resolve_params(strategy, params, monthly=u.monthly)
     first = parse_as_of(start, "start")
     ls = universe_legs(s, u)
     legs = leg_returns(s, strategy, p, first, u)

@@ -211,9 +211,38 @@ def check_universe(
     return Universe("french", a, b, w)
 
 
+def _too_early(dataset: str, first: pd.Timestamp) -> DataNotFound:
+    """Return the error of an as-of before two months of ``dataset`` are published."""
+    earliest = _first_usable(first)
+    return DataNotFound(
+        f"the Ken French size portfolios start {first:%Y-%m}; give --as-of on or after "
+        f"{earliest:%Y-%m-%d} (two months of {dataset}, each published {_PUBLICATION} "
+        "months after its end)"
+    )
+
+
+def _first_usable(first: pd.Timestamp) -> pd.Timestamp:
+    """Return the first as-of by which two months from ``first`` (a month end) are published."""
+    return pd.Timestamp(first) + pd.offsets.MonthEnd(1 + _PUBLICATION)
+
+
+def _french_raw(s: Session, dataset: str) -> pd.DataFrame:
+    """Read ``dataset`` monthly by the session's day; an as-of before its first month says so."""
+    try:
+        return s.factors(dataset, "monthly")
+    except DataNotFound as exc:
+        if s.requested is None:
+            raise
+        try:  # the whole history: is the day before the first month, or the file missing?
+            whole = s.store.factors(dataset, "monthly")
+        except DataNotFound:
+            raise exc from None
+        raise _too_early(dataset, pd.Timestamp(whole.index[0])) from None
+
+
 def _french(s: Session, u: Universe) -> LegSet:
     dataset = FRENCH_DATASETS[u.weighting]
-    raw = s.factors(dataset, "monthly")
+    raw = _french_raw(s, dataset)
     cols = [FRENCH_LEGS[u.small], FRENCH_LEGS[u.large]]
     missing = [c for c in cols if c not in raw.columns]
     if missing:
@@ -225,6 +254,8 @@ def _french(s: Session, u: Universe) -> LegSet:
     frame = pd.DataFrame(pit.to_numpy() / 100.0, index=pit.index, columns=[u.small, u.large])
     ok = np.isfinite(frame.to_numpy()).all(axis=1)
     if ok.sum() < 2:
+        if s.requested is not None and len(raw) and s.requested < _first_usable(raw.index[0]):
+            raise _too_early(dataset, pd.Timestamp(raw.index[0]))
         raise DataNotFound(
             f"fewer than two months of {u.small} and {u.large} ({dataset}) published by "
             f"{s.requested.date() if s.requested is not None else 'today'}; choose a later --as-of"
