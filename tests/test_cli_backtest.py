@@ -66,7 +66,10 @@ def test_french_run_json_equals_the_api_and_grid_text_shows_the_reality_check(
     assert res.exit_code == 0, res.output
     line = next(x for x in res.stdout.splitlines() if "reality check p =" in x)
     assert "buy and hold of Q5" in line and "SPA p = 0." in line
-
+    # the sentence states the outcome of the reality check's p-value, not a legend
+    p = float(line.split("reality check p = ")[1].split(",")[0])
+    verdict = "— an edge beyond luck at 5 %" if p < 0.05 else "— no edge beyond luck at 5 %"
+    assert line.rstrip().endswith(verdict) and "below 0.05" not in line, line
 
 
 def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
@@ -203,7 +206,7 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     # the risk-free rate of the Sharpe ratio is named everywhere: header, lines, charts, labels
     assert SHARPE == "Sharpe (rf 0)" and SHARPE in heatmap_title(r)
     assert fig.data[0].colorbar.title.text == SHARPE
-    header = next(line for line in res.stdout.splitlines() if "weight" in line and "band" in line)
+    header = next(line for line in res.stdout.splitlines() if "weight" in line and "cagr" in line)
     assert SHARPE in header, res.stdout
     assert f"Best {SHARPE} " in res.stdout and f"by {SHARPE}" in res.stdout
     for key in ("best.sharpe", "best.deflated_sharpe", "best.expected_max_sharpe", "IWM.sharpe"):

@@ -191,6 +191,14 @@ def p_value_text(r: Any, fid: str) -> str:
     return f"n/a ({fig.note})" if fig.value is None else fmt_num(float(fig.value), 3)
 
 
+def _luck_text(r: Any) -> str:
+    """Return the outcome of the reality check at 5 % (empty when it was not run)."""
+    p = r.fig("best.reality_check").value
+    if p is None:
+        return ""
+    return " — an edge beyond luck at 5 %" if p < 0.05 else " — no edge beyond luck at 5 %"
+
+
 def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
     """Columns and rows of the best ``n`` grid cells by Sharpe ratio.
 
@@ -233,7 +241,7 @@ def _print_grid(r: Any) -> None:
     console.print(
         f"Mean return above buy and hold of {large}, allowing for {r.value('n_configs'):,} "
         f"tries: reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
-        f"{p_value_text(r, 'best.spa')} (below 0.05: an edge beyond luck)",
+        f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
         highlight=False,
         markup=False,
     )
