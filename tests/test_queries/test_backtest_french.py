@@ -222,3 +222,27 @@ def test_an_as_of_before_the_french_months_names_the_first_usable_day(
         assert backtest(store, "1926-10-31", universe="french", strategy="sleeve").as_of.month == 8
     finally:
         store.close()
+
+
+def test_sources_hold_the_signal_inputs_and_a_note_says_where_card_signals_start(
+    session: Any,
+) -> None:
+    from capsize.queries import backtest, backtest_grid
+
+    flows = "flows/IWM_daily_shares_nav_ishares_fund_history.csv"
+    r = backtest(session, universe="french", strategy="rotation", signal="size_factor_regime")
+    assert "macro/FF3_monthly.csv" in r.sources
+    assert r.series[0].dates[0].startswith("2001")
+    note = next(n for n in r.notes if n.startswith("Signal start"))
+    assert "size_factor_regime 2001-01" in note and "(1926-07)" in note
+    # the score reads every component's inputs, flows included; a grid lists them as a run
+    one = backtest(session, strategy="rotation", signal="score")
+    assert {"macro/DGS2.csv", "macro/FF3_monthly.csv", flows} <= set(one.sources)
+    g = backtest_grid(
+        session, strategy="rotation", signal=["score", "rs_ma12"], reality_check=False
+    )
+    assert set(one.sources) <= set(g.sources)
+    assert not any(n.startswith("Signal start") for n in g.notes)  # IWM/SPY legs: no gap
+    fr = backtest(session, universe="french", strategy="rotation", signal="rs_ma12")
+    assert fr.sources == ("macro/Portfolios_Formed_on_ME_VW_monthly.csv",)
+    assert not any(n.startswith("Signal start") for n in fr.notes)

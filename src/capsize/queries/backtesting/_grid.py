@@ -29,7 +29,13 @@ import pandas as pd
 
 from capsize import backtest as bt
 from capsize.errors import InputError
-from capsize.queries.backtesting._backtest import STAT_UNITS, describe, legs_note
+from capsize.queries.backtesting._backtest import (
+    STAT_UNITS,
+    describe,
+    legs_note,
+    signal_sources,
+    signal_start_note,
+)
 from capsize.queries.backtesting._params import check_strategy, expand_grid
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy, signal_series
 from capsize.queries.backtesting._universe import (
@@ -301,7 +307,7 @@ class _Ctx:
     fs: FigureSet
     source: str
     window: str
-    symbols: tuple[str, str]
+    symbols: tuple[str, ...]
 
 
 def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableData:
@@ -601,7 +607,9 @@ def backtest_grid(
     g, first = _prepare(s, strategy, dict(grid), u, start, runner)
     frame, engine = _run_grid(g, (first, None), progress)
     best_i, dsr = _best(g, frame, first)
-    ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
+    signals = [c.get("signal") for c in g.configs]
+    src, syms = signal_sources(s, signals, g.ls)
+    ctx = _Ctx(FigureSet(g.ls.day), src, f"{iso(first)}..{iso(g.ls.day)}", syms)
     what = describe(g.strategy, g.configs[best_i], u)
     rc = _figures(ctx, g, frame, (best_i, dsr, what), (first, reality_check))
     tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
@@ -611,6 +619,8 @@ def backtest_grid(
                 "walk_forward": None if walk_forward is None else list(walk_forward),
                 **u.settings(), **dict(grid.items())},
         figures=ctx.fs.mapping(), tables=tables, frame=frame, axes=g.axes, engine=engine,
-        notes=_notes(g, len(frame), engine, what, ctx.window), sources=tuple(g.ls.source.split("; ")),
+        notes=(*_notes(g, len(frame), engine, what, ctx.window),
+               *filter(None, [signal_start_note(s, signals, g.ls)])),
+        sources=tuple(src.split("; ")),
         best=dict(g.configs[best_i]), legs=g.ls.names, reality=rc,
     )  # fmt: skip
