@@ -66,6 +66,10 @@ def test_french_run_json_equals_the_api_and_grid_text_shows_the_reality_check(
     assert res.exit_code == 0, res.output
     line = next(x for x in res.stdout.splitlines() if "reality check p =" in x)
     assert "buy and hold of Q5" in line and "SPA p = 0." in line
+    # the sentence states the outcome of the reality check's p-value, not a legend
+    p = float(line.split("reality check p = ")[1].split(",")[0])
+    verdict = "— an edge beyond luck at 5 %" if p < 0.05 else "— no edge beyond luck at 5 %"
+    assert line.rstrip().endswith(verdict) and "below 0.05" not in line, line
 
 
 def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
@@ -132,6 +136,15 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
         (None, ("--threshold", "0", "--walk-forward", "5,1"), "--walk-forward needs a grid"),
         (None, ("--large", "ME10"), "add --universe french"),
         (None, ("--universe", "french", "--small", "ME0"), "'ME0' is not a French size"),
+        ('universe = "french"\nsmall = ["ME1", "ME2"]\n', (), "small ['ME1', 'ME2'] must be one"),
+        ('universe = "french"\nweighting = 1\n', (), "weighting 1 must be one string"),
+        (None, ("--weight", "0.2", "--strategy", "sleeve", "--workers", "2"), "apply to grids"),
+        (None, ("--scheduler", "tcp://127.0.0.1:1"), "--scheduler and --workers apply to grids"),
+        (
+            None,
+            ("--universe", "french", "--as-of", "1920-01-01"),
+            "the Ken French size portfolios start 1926-07; give --as-of on or after 1926-10-31",
+        ),
     ],
 )
 def test_bad_options_and_toml_are_one_line_errors(
@@ -159,7 +172,7 @@ def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 
 
 def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_path: Path) -> None:
-    from capsize._cli.backtest import deflated_text, grid_rows
+    from capsize._cli.backtest import SHARPE, deflated_text, grid_rows
     from capsize._cli.backtest_charts import grid_matrix, heatmap_figure, heatmap_title
     from capsize.data.store import Store
     from capsize.queries import backtest_grid
@@ -190,3 +203,11 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     assert res.exit_code == 0, res.output
     row = next(line for line in res.stdout.splitlines() if line.startswith("│ 0.1"))
     assert row.count("%") == 2, row  # CAGR and drawdown; the Sharpe ratio as in single runs
+    # the risk-free rate of the Sharpe ratio is named everywhere: header, lines, charts, labels
+    assert SHARPE == "Sharpe (rf 0)" and SHARPE in heatmap_title(r)
+    assert fig.data[0].colorbar.title.text == SHARPE
+    header = next(line for line in res.stdout.splitlines() if "weight" in line and "cagr" in line)
+    assert SHARPE in header, res.stdout
+    assert f"Best {SHARPE} " in res.stdout and f"by {SHARPE}" in res.stdout
+    for key in ("best.sharpe", "best.deflated_sharpe", "best.expected_max_sharpe", "IWM.sharpe"):
+        assert "(risk-free 0)" in r.fig(key).label, key

@@ -138,6 +138,8 @@ def test_grid_best_equals_its_single_run_and_has_a_reality_check(session: Any) -
         ({"universe": "french", "small": "ME11"}, "not a French size portfolio"),
         ({"universe": "french", "small": "Q5", "large": "Hi 20"}, "both Q5"),
         ({"universe": "french", "weighting": "cap"}, "weighting 'cap'"),
+        ({"universe": "french", "small": ["ME1", "ME2"]}, "small .* must be one string"),
+        ({"universe": "french", "weighting": 1}, "weighting 1 must be one string"),
     ],
 )
 def test_bad_universes_raise_one_line_input_errors(
@@ -189,3 +191,58 @@ def test_same_french_answers_on_a_store_truncated_at_the_day(
         assert a == b
         # published two months after its end: October 2019 is the last month known
         assert a["as_of"] == "2019-10-31"
+
+
+def test_dca_default_is_one_month_on_monthly_legs(session: Any) -> None:
+    from capsize.queries import backtest
+    from capsize.queries.backtesting import resolve_params
+
+    assert resolve_params("dca", {})["every"] == 21  # sessions on IWM/SPY
+    r = backtest(session, universe="french", strategy="dca")
+    assert r.params["every"] == 1
+    assert "12 equal purchases of ME1 every month against" in r.description
+    r = backtest(session, universe="french", strategy="dca", every=3)
+    assert "every 3 months" in r.description
+
+
+@pytest.mark.parametrize("day", ["1920-01-01", "1926-09-15"])
+def test_an_as_of_before_the_french_months_names_the_first_usable_day(
+    store_home: Path, day: str
+) -> None:
+    from capsize.data.store import Store
+    from capsize.errors import DataNotFound
+    from capsize.queries import backtest
+
+    store = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        with pytest.raises(
+            DataNotFound, match="start 1926-07; give --as-of on or after 1926-10-31"
+        ):
+            backtest(store, day, universe="french", strategy="sleeve")
+        assert backtest(store, "1926-10-31", universe="french", strategy="sleeve").as_of.month == 8
+    finally:
+        store.close()
+
+
+def test_sources_hold_the_signal_inputs_and_a_note_says_where_card_signals_start(
+    session: Any,
+) -> None:
+    from capsize.queries import backtest, backtest_grid
+
+    flows = "flows/IWM_daily_shares_nav_ishares_fund_history.csv"
+    r = backtest(session, universe="french", strategy="rotation", signal="size_factor_regime")
+    assert "macro/FF3_monthly.csv" in r.sources
+    assert r.series[0].dates[0].startswith("2001")
+    note = next(n for n in r.notes if n.startswith("Signal start"))
+    assert "size_factor_regime 2001-01" in note and "(1926-07)" in note
+    # the score reads every component's inputs, flows included; a grid lists them as a run
+    one = backtest(session, strategy="rotation", signal="score")
+    assert {"macro/DGS2.csv", "macro/FF3_monthly.csv", flows} <= set(one.sources)
+    g = backtest_grid(
+        session, strategy="rotation", signal=["score", "rs_ma12"], reality_check=False
+    )
+    assert set(one.sources) <= set(g.sources)
+    assert not any(n.startswith("Signal start") for n in g.notes)  # IWM/SPY legs: no gap
+    fr = backtest(session, universe="french", strategy="rotation", signal="rs_ma12")
+    assert fr.sources == ("macro/Portfolios_Formed_on_ME_VW_monthly.csv",)
+    assert not any(n.startswith("Signal start") for n in fr.notes)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
+    "SHARPE",
     "deflated_text",
     "format_cell",
     "grid_rows",
@@ -42,6 +43,9 @@ __all__ = [
     "read_config",
     "register",
 ]
+
+SHARPE = "Sharpe (rf 0)"
+"""How the terminal and the charts name the Sharpe ratio (computed with a risk-free rate of 0)."""
 
 _SETTINGS = (
     "strategy", "start", "as_of", "walk_forward", "universe", "small", "large", "weighting",
@@ -159,7 +163,7 @@ def _print_run(r: QueryResult) -> None:
     if "sharpe.low" in r.figures:
         console.print(
             f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
-            f"{format_cell(r.fig('cagr.high'))}, Sharpe {format_cell(r.fig('sharpe.low'))} to "
+            f"{format_cell(r.fig('cagr.high'))}, {SHARPE} {format_cell(r.fig('sharpe.low'))} to "
             f"{format_cell(r.fig('sharpe.high'))}",
             highlight=False,
             markup=False,
@@ -185,6 +189,14 @@ def p_value_text(r: Any, fid: str) -> str:
 
     fig = r.fig(fid)
     return f"n/a ({fig.note})" if fig.value is None else fmt_num(float(fig.value), 3)
+
+
+def _luck_text(r: Any) -> str:
+    """Return the outcome of the reality check at 5 % (empty when it was not run)."""
+    p = r.fig("best.reality_check").value
+    if p is None:
+        return ""
+    return " — an edge beyond luck at 5 %" if p < 0.05 else " — no edge beyond luck at 5 %"
 
 
 def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
@@ -213,13 +225,13 @@ def _print_grid(r: Any) -> None:
     cols, rows = grid_rows(r)
     print_table(
         rows,
-        cols,
-        title=f"Best {len(rows)} of {r.value('n_configs'):,} configurations by Sharpe ratio",
+        [SHARPE if c == "sharpe" else c for c in cols],
+        title=f"Best {len(rows)} of {r.value('n_configs'):,} configurations by {SHARPE}",
         right_align=list(range(len(r.axes), len(cols))),
     )
     small, large = r.legs
     console.print(
-        f"Best Sharpe {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
+        f"Best {SHARPE} {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
         f"zero after {r.value('n_configs'):,} tries) {deflated_text(r)}; "
         f"buy and hold: {small} {format_cell(r.fig(f'{small}.sharpe'))}, "
         f"{large} {format_cell(r.fig(f'{large}.sharpe'))}",
@@ -229,7 +241,7 @@ def _print_grid(r: Any) -> None:
     console.print(
         f"Mean return above buy and hold of {large}, allowing for {r.value('n_configs'):,} "
         f"tries: reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
-        f"{p_value_text(r, 'best.spa')} (below 0.05: an edge beyond luck)",
+        f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
         highlight=False,
         markup=False,
     )
@@ -238,7 +250,7 @@ def _print_grid(r: Any) -> None:
         rows = [[format_cell(c) for c in row] for row in wf.rows]
         print_table(rows, wf.columns, title=wf.title, right_align=[2, 3, 4])
         console.print(
-            f"Walk-forward out of sample: Sharpe {format_cell(r.fig('wf.oos_sharpe'))}, CAGR "
+            f"Walk-forward out of sample: {SHARPE} {format_cell(r.fig('wf.oos_sharpe'))}, CAGR "
             f"{format_cell(r.fig('wf.oos_cagr'))}; the choice beat a median "
             f"{format_cell(r.fig('wf.oos_percentile'))} of the configurations",
             highlight=False,
@@ -326,6 +338,11 @@ def _run(
     if _is_grid(params):  # the cluster first: a scheduler that does not answer fails at once
         with cluster(*where, "backtest grid") as runner, open_session(day) as s:
             return _grid(s, settings, params, runner)
+    if where != (None, None):
+        raise InputError(
+            "--scheduler and --workers apply to grids (a parameter with several values, e.g. "
+            "--weight 0,0.1); a single run stays in this process, drop them"
+        )
     with open_session(day) as s:
         single = {k: (v[0] if isinstance(v, list) and v else v) for k, v in params.items()}
         one: QueryResult = backtest(
@@ -347,7 +364,7 @@ _HELP: dict[str, str] = {
     "band": "Sleeve rebalancing band, absolute weight (0: none).",
     "segment": "DCA leg: small or large.",
     "n_buys": "DCA: equal purchases.",
-    "every": "DCA: periods between purchases.",
+    "every": "DCA: periods between purchases (default 21 sessions on etf, 1 month on french).",
     "cost_bps": "Commission per one-way trade, bps.",
     "slippage_bps": "Slippage per one-way trade, bps.",
     "spread_bps": "Full bid-ask spread, bps (a trade pays half).",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capsize._atomic import atomic_path, write_text
+from capsize._cli.backtest import SHARPE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,7 +93,7 @@ def _heatmap_png(r: Any, path: Path) -> Path:
     ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index], fontsize=8)
     ax.set_xlabel(str(m.columns.name or ""))
     ax.set_ylabel(str(m.index.name or ""))
-    fig.colorbar(im, ax=ax, label="Sharpe ratio (best over other axes)")
+    fig.colorbar(im, ax=ax, label=f"{SHARPE} (best over other axes)")
     # two short lines over the axes, so the title never runs into the colour bar's label
     ax.set_title(heatmap_title(r, "\n"), loc="left", fontsize=9)
     return _png(fig, path)
@@ -106,7 +107,7 @@ def heatmap_title(r: Any, sep: str = "; ") -> str:
     from capsize._cli.backtest import deflated_text
 
     return (
-        f"Sharpe ratio, {r.value('n_configs'):,} configurations{sep}"
+        f"{SHARPE}, {r.value('n_configs'):,} configurations{sep}"
         f"deflated Sharpe of the best: {deflated_text(r)}"
     )
 
@@ -149,7 +150,7 @@ def heatmap_figure(r: Any) -> Any:
             x=[str(c) for c in m.columns],
             y=[str(i) for i in m.index],
             colorscale="RdYlGn",
-            colorbar={"title": "Sharpe"},
+            colorbar={"title": SHARPE},
         )
     )
     fig.update_layout(

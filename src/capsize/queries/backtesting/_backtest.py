@@ -16,6 +16,7 @@ Policy applied here, once, for every front end:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,7 @@ from capsize import backtest as bt
 from capsize.analytics.factors import DEFAULT_PUBLICATION_LAG_MONTHS as DEFAULT_LAG
 from capsize.queries.backtesting._params import resolve_params
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
-from capsize.queries.backtesting._signals import CARD_SIGNALS, signal_histories
+from capsize.queries.backtesting._signals import CARD_SIGNALS, LARGE, SMALL, signal_histories
 from capsize.queries.backtesting._universe import (
     ETF,
     FRENCH_LEGS,
@@ -46,13 +47,22 @@ from capsize.queries.result import (
     iso,
 )
 from capsize.queries.session import parse_as_of, session_for
-from capsize.queries.size import join_sources
+from capsize.queries.size import HISTORY_START, join_sources
 
 if TYPE_CHECKING:
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
-__all__ = ["STAT_UNITS", "UNSIGNED", "BacktestResult", "backtest", "describe", "legs_note"]
+__all__ = [
+    "STAT_UNITS",
+    "UNSIGNED",
+    "BacktestResult",
+    "backtest",
+    "describe",
+    "legs_note",
+    "signal_sources",
+    "signal_start_note",
+]
 
 UNSIGNED: tuple[str, ...] = (
     "volatility",
@@ -136,8 +146,9 @@ def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF) -> str:
         band = f", band {p['band']:g}" if p["band"] else ""
         return f"{p['weight']:.0%} {small} / {1 - p['weight']:.0%} {large}, {cal}{band}; {cost}"
     seg = small if p["segment"] == "small" else large
+    every = per if p["every"] == 1 else f"{p['every']} {per}s"
     return (
-        f"{p['n_buys']} equal purchases of {seg} every {p['every']} {per}s against a lump "
+        f"{p['n_buys']} equal purchases of {seg} every {every} against a lump "
         f"sum on the first {per}; {cost}"
     )
 
@@ -362,23 +373,47 @@ def _dca(ctx: _Ctx, res: bt.DcaResult) -> tuple[list[SeriesData], list[TableData
     return series, [_years_table(ctx, {"dca": r_dca, "lump_sum": r_lump})]
 
 
-def _signal_sources(s: Session, signal: str | None, ls: LegSet) -> tuple[str, tuple[str, ...]]:
-    prices = ls.source
-    if signal is None or signal not in CARD_SIGNALS:
-        return prices, ls.names
+def signal_sources(
+    s: Session, signals: Sequence[object], ls: LegSet
+) -> tuple[str, tuple[str, ...]]:
+    """Return the files and symbols behind the legs and the rating-card ``signals`` traded.
+
+    The card signals' inputs come from their own history (IWM/SPY, DGS2, FF3, fund
+    shares, ...); ``rs_ma``/``rs_cross`` signals read the legs only.
+    """
+    card = [x for x in dict.fromkeys(signals) if isinstance(x, str) and x in CARD_SIGNALS]
+    if not card:
+        return ls.source, ls.names
     h = signal_histories(s)
-    syms = tuple(dict.fromkeys((*ls.names, *h.symbols.get(signal, ()))))
-    return join_sources(prices, h.sources.get(signal, "")), syms
+    syms = tuple(dict.fromkeys((*ls.names, *(y for x in card for y in h.symbols.get(x, ())))))
+    return join_sources(ls.source, *(h.sources.get(x, "") for x in card)), syms
 
 
-def _run_notes(ctx: _Ctx, u: Universe, p: dict[str, Any]) -> tuple[str, ...]:
-    notes = [f"Strategy: {ctx.formula}.", legs_note(u)]
+def signal_start_note(s: Session, signals: Sequence[object], ls: LegSet) -> str | None:
+    """Say where the card signals traded on the French legs start, and why (None: no such)."""
+    card = [x for x in dict.fromkeys(signals) if isinstance(x, str) and x in CARD_SIGNALS]
+    if not card or not ls.universe.monthly:
+        return None
+    h = signal_histories(s)
+    valid = h.scores[card].notna()
+    said = ", ".join(f"{x} {valid.index[valid[x]][0]:%Y-%m}" for x in card if valid[x].any())
+    return (
+        f"Signal start: {said or 'no month'}, not the legs' first month "
+        f"({pd.Timestamp(ls.returns.index[0]):%Y-%m}): the rating card's signals are scored "
+        f"at the month ends of the {SMALL}/{LARGE} history (from {HISTORY_START[:7]}, when "
+        f"{SMALL} prices begin), not from the French portfolios, so the run starts there."
+    )
+
+
+def _run_notes(ctx: _Ctx, s: Session, p: dict[str, Any]) -> tuple[str, ...]:
+    notes = [f"Strategy: {ctx.formula}.", legs_note(ctx.legs.universe)]
     if p.get("signal") in CARD_SIGNALS:
         notes.append(
             f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
             "only with data dated on or before it (French data lagged by their publication)."
         )
-    return tuple(notes)
+    start = signal_start_note(s, [p.get("signal")], ctx.legs)
+    return tuple(notes) if start is None else (*notes, start)
 
 
 def legs_note(u: Universe) -> str:
@@ -446,11 +481,11 @@ def backtest(
     """
     s = session_for(source, as_of)
     u = check_universe(universe, small, large, weighting)
-    p = resolve_params(strategy, params)
+    p = resolve_params(strategy, params, monthly=u.monthly)
     first = parse_as_of(start, "start")
     ls = universe_legs(s, u)
     legs = leg_returns(s, strategy, p, first, u)
-    src, syms = _signal_sources(s, p.get("signal"), ls)
+    src, syms = signal_sources(s, [p.get("signal")], ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
     ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls)
     run = run_strategy(strategy, p, legs)
@@ -462,6 +497,6 @@ def backtest(
         query="backtest", as_of=ls.day, requested_as_of=s.requested,
         params={"strategy": strategy, "start": iso(first), **u.settings(), **p},
         figures=ctx.fs.mapping(), tables=tuple(tables), series=tuple(series),
-        notes=_run_notes(ctx, u, p), sources=tuple(src.split("; ")), strategy=strategy,
+        notes=_run_notes(ctx, s, p), sources=tuple(src.split("; ")), strategy=strategy,
         description=ctx.formula, legs=(u.small, u.large),
     )  # fmt: skip

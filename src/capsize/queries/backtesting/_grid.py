@@ -29,7 +29,13 @@ import pandas as pd
 
 from capsize import backtest as bt
 from capsize.errors import InputError
-from capsize.queries.backtesting._backtest import STAT_UNITS, describe, legs_note
+from capsize.queries.backtesting._backtest import (
+    STAT_UNITS,
+    describe,
+    legs_note,
+    signal_sources,
+    signal_start_note,
+)
 from capsize.queries.backtesting._params import check_strategy, expand_grid
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy, signal_series
 from capsize.queries.backtesting._universe import (
@@ -301,7 +307,7 @@ class _Ctx:
     fs: FigureSet
     source: str
     window: str
-    symbols: tuple[str, str]
+    symbols: tuple[str, ...]
 
 
 def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableData:
@@ -345,14 +351,14 @@ def _best_figures(
     ctx.fs.add(
         "best.deflated_sharpe", dsr.probability, "fraction",
         "deflated Sharpe ratio of the best configuration: probability that its true Sharpe "
-        "ratio is above zero, allowing for every configuration tried",
+        "ratio (risk-free 0) is above zero, allowing for every configuration tried",
         source=ctx.source, symbols=ctx.symbols, window=ctx.window,
         formula=f"PSR against the best Sharpe expected from {dsr.n_trials:,} trials of no "
         "skill (Bailey and Lopez de Prado, 2014), from the best run's returns per period",
     )  # fmt: skip
     ctx.fs.add(
         "best.expected_max_sharpe", dsr.expected_max_sharpe, "ratio",
-        f"best Sharpe ratio expected by luck from {n:,} configurations",
+        f"best Sharpe ratio (risk-free 0) expected by luck from {n:,} configurations",
         source=ctx.source, symbols=ctx.symbols, window=ctx.window,
         formula="expected maximum of the trials' Sharpe ratios under no skill, from their variance",
     )  # fmt: skip
@@ -430,7 +436,7 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
     what = "the best in-sample configuration of each fold, held over the next test window"
     for k, unit, words, v in (
         ("wf.n_folds", "count", "walk-forward folds", len(f)),
-        ("wf.oos_sharpe", "ratio", "walk-forward: Sharpe ratio out of sample", st.get("sharpe")),
+        ("wf.oos_sharpe", "ratio", "walk-forward: Sharpe ratio (risk-free 0) out of sample", st.get("sharpe")),
         ("wf.oos_cagr", "fraction", "walk-forward: CAGR out of sample", st.get("cagr")),
         ("wf.oos_percentile", "fraction",
          "walk-forward: median share of configurations the choice beat out of sample",
@@ -445,8 +451,8 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
         chosen = ", ".join(f"{a}={row[a]}" for a in axes)
         cells: list[Cell] = [f"{iso(row['test_start'])}..{iso(row['test_end'])}", chosen]
         fold_cols: tuple[tuple[str, Unit, str], ...] = (
-            ("in_sample", "ratio", "in-sample Sharpe of the choice"),
-            ("out_of_sample", "ratio", "out-of-sample Sharpe of the choice"),
+            ("in_sample", "ratio", "in-sample Sharpe ratio (risk-free 0) of the choice"),
+            ("out_of_sample", "ratio", "out-of-sample Sharpe ratio (risk-free 0) of the choice"),
             ("oos_percentile", "fraction", "share of configurations it beat out of sample"),
         )
         for col, unit, words in fold_cols:
@@ -474,7 +480,7 @@ def _prepare(
 ) -> tuple[_Grid, pd.Timestamp]:  # fmt: skip
     """Check the grid, read the legs and find the first period every configuration trades."""
     strategy = check_strategy(strategy)
-    configs = expand_grid(strategy, grid)
+    configs = expand_grid(strategy, grid, monthly=u.monthly)
     ls = universe_legs(s, u)
     legs = leg_returns(s, "sleeve", {}, None, u)
     g = _Grid(s, strategy, configs, _axes(grid), legs, ls, runner)
@@ -507,7 +513,7 @@ def _leg_figures(ctx: _Ctx, g: _Grid, first: pd.Timestamp) -> None:
 def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, ...]:
     small, large = g.ls.names
     return (
-        f"{n:,} configurations tried ({engine}); best by Sharpe ratio: {what}.",
+        f"{n:,} configurations tried ({engine}); best by Sharpe ratio (risk-free 0): {what}.",
         "Deflated Sharpe ratio: the probability that the best configuration's Sharpe ratio "
         "beats the best one expected by luck from this many trials of no skill; it tests a "
         f"Sharpe ratio above zero, not above buy and hold: compare best.sharpe with "
@@ -601,7 +607,9 @@ def backtest_grid(
     g, first = _prepare(s, strategy, dict(grid), u, start, runner)
     frame, engine = _run_grid(g, (first, None), progress)
     best_i, dsr = _best(g, frame, first)
-    ctx = _Ctx(FigureSet(g.ls.day), g.ls.source, f"{iso(first)}..{iso(g.ls.day)}", g.ls.names)
+    signals = [c.get("signal") for c in g.configs]
+    src, syms = signal_sources(s, signals, g.ls)
+    ctx = _Ctx(FigureSet(g.ls.day), src, f"{iso(first)}..{iso(g.ls.day)}", syms)
     what = describe(g.strategy, g.configs[best_i], u)
     rc = _figures(ctx, g, frame, (best_i, dsr, what), (first, reality_check))
     tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
@@ -611,6 +619,8 @@ def backtest_grid(
                 "walk_forward": None if walk_forward is None else list(walk_forward),
                 **u.settings(), **dict(grid.items())},
         figures=ctx.fs.mapping(), tables=tables, frame=frame, axes=g.axes, engine=engine,
-        notes=_notes(g, len(frame), engine, what, ctx.window), sources=tuple(g.ls.source.split("; ")),
+        notes=(*_notes(g, len(frame), engine, what, ctx.window),
+               *filter(None, [signal_start_note(s, signals, g.ls)])),
+        sources=tuple(src.split("; ")),
         best=dict(g.configs[best_i]), legs=g.ls.names, reality=rc,
     )  # fmt: skip

@@ -66,6 +66,9 @@ class Param:
         Inclusive bounds of a number.
     choices : tuple of str
         Allowed values of a text parameter (empty: any, checked elsewhere).
+    monthly : float, int, str or None
+        Default on monthly legs (the French universe), when ``default`` counts sessions
+        (None: ``default`` on both).
     """
 
     name: str
@@ -76,6 +79,11 @@ class Param:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    monthly: float | int | str | None = None
+
+    def default_for(self, monthly: bool) -> float | int | str:
+        """Return the default on monthly legs (``monthly=True``) or daily ones."""
+        return self.monthly if monthly and self.monthly is not None else self.default
 
 
 PARAMS: dict[str, Param] = {
@@ -171,9 +179,11 @@ PARAMS: dict[str, Param] = {
             "int",
             21,
             ("dca",),
-            "sessions between purchases",
+            "periods between purchases: sessions on IWM/SPY (default 21), months on the "
+            "French legs (default 1)",
             low=1,
             high=2520,
+            monthly=1,
         ),
         Param(
             "cost_bps",
@@ -265,8 +275,12 @@ def check_strategy(strategy: object) -> str:
     return str(strategy)
 
 
-def resolve_params(strategy: str, given: Mapping[str, object]) -> dict[str, Any]:
+def resolve_params(
+    strategy: str, given: Mapping[str, object], *, monthly: bool = False
+) -> dict[str, Any]:
     """Return every parameter of ``strategy``: the given values over the defaults, checked.
+
+    ``monthly=True`` takes the defaults of monthly legs (:attr:`Param.monthly`).
 
     Raises
     ------
@@ -287,11 +301,13 @@ def resolve_params(strategy: str, given: Mapping[str, object]) -> dict[str, Any]
             )
     for p in PARAMS.values():
         if strategy in p.strategies:
-            out[p.name] = _check(p, given.get(p.name, p.default))
+            out[p.name] = _check(p, given.get(p.name, p.default_for(monthly)))
     return out
 
 
-def expand_grid(strategy: str, given: Mapping[str, object]) -> list[dict[str, Any]]:
+def expand_grid(
+    strategy: str, given: Mapping[str, object], *, monthly: bool = False
+) -> list[dict[str, Any]]:
     """Return the configurations of a grid: the product of every list-valued parameter.
 
     Parameters
@@ -334,6 +350,6 @@ def expand_grid(strategy: str, given: Mapping[str, object]) -> list[dict[str, An
         )
     keys = list(axes)
     return [
-        resolve_params(strategy, dict(zip(keys, combo, strict=True)))
+        resolve_params(strategy, dict(zip(keys, combo, strict=True)), monthly=monthly)
         for combo in itertools.product(*(axes[k] for k in keys))
     ]

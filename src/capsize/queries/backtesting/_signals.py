@@ -210,13 +210,12 @@ def _read(s: Session) -> SignalHistories:
     value_frame = pd.DataFrame(values, index=dates, columns=list(R.COMPONENTS), dtype="float64")
     score_frame.index.name = value_frame.index.name = "date"
     sources = dict(d.sources)
-    sources["score"] = join_sources(
-        *(d.sources.get(k, "") for k in ("relative_strength", "rates_regime", "size_factor_regime"))
-    )
-    symbols = dict(d.symbols)
-    symbols["score"] = (SMALL, LARGE, "DGS2", "SMB")
     if d.share_sources is not None:
         sources["flows"] = join_sources(*dict.fromkeys(str(x) for x in d.share_sources))
+    # the score reads every component it scores (flows included when the shares are there)
+    sources["score"] = join_sources(*(sources.get(k, "") for k in R.COMPONENTS))
+    symbols = dict(d.symbols)
+    symbols["score"] = tuple(dict.fromkeys(x for k in R.COMPONENTS for x in symbols.get(k, ())))
     missing = {
         k: NO_HISTORY.get(k) or f"no history: {d.missing.get(k, 'no month end was scored')}"
         for k in CARD_SIGNALS

@@ -150,6 +150,25 @@ def _french_leg(name: str, which: str) -> str:
     )
 
 
+_LEG_EXAMPLES: dict[str, str] = {
+    "universe": '"etf" or "french"',
+    "small": '"ME1" (one French size portfolio)',
+    "large": '"ME10" (one French size portfolio)',
+    "weighting": '"vw" or "ew"',
+}
+"""What to give for each universe setting (the one-line error's remedy)."""
+
+
+def _check_text(name: str, value: object) -> None:
+    """Raise InputError unless ``value`` is a string (or None): legs are not a grid axis."""
+    if value is None or isinstance(value, str):
+        return
+    raise InputError(
+        f"{name} {value!r} must be one string, e.g. {_LEG_EXAMPLES[name]}; the universe and "
+        "legs are not a grid axis (run one grid per pair of legs)"
+    )
+
+
 def check_universe(
     universe: str = "etf",
     small: str | None = None,
@@ -161,14 +180,17 @@ def check_universe(
     Raises
     ------
     InputError
-        For an unknown universe, weighting or leg, twice the same leg, or legs given
-        to the ``etf`` universe (its legs are fixed).
+        For an unknown universe, weighting or leg, a setting that is not a string (a
+        list: legs are not a grid axis), twice the same leg, or legs given to the
+        ``etf`` universe (its legs are fixed).
 
     Examples
     --------
     >>> check_universe("french", small="Lo 20", large="q5")
     Universe(name='french', small='Q1', large='Q5', weighting='vw')
     """
+    for key, value in zip(_LEG_EXAMPLES, (universe, small, large, weighting), strict=True):
+        _check_text(key, value)
     name = str(universe).strip().lower()
     if name not in UNIVERSES:
         raise InputError(f"universe {universe!r} is unknown; use one of {', '.join(UNIVERSES)}")
@@ -189,9 +211,38 @@ def check_universe(
     return Universe("french", a, b, w)
 
 
+def _too_early(dataset: str, first: pd.Timestamp) -> DataNotFound:
+    """Return the error of an as-of before two months of ``dataset`` are published."""
+    earliest = _first_usable(first)
+    return DataNotFound(
+        f"the Ken French size portfolios start {first:%Y-%m}; give --as-of on or after "
+        f"{earliest:%Y-%m-%d} (two months of {dataset}, each published {_PUBLICATION} "
+        "months after its end)"
+    )
+
+
+def _first_usable(first: pd.Timestamp) -> pd.Timestamp:
+    """Return the first as-of by which two months from ``first`` (a month end) are published."""
+    return pd.Timestamp(first) + pd.offsets.MonthEnd(1 + _PUBLICATION)
+
+
+def _french_raw(s: Session, dataset: str) -> pd.DataFrame:
+    """Read ``dataset`` monthly by the session's day; an as-of before its first month says so."""
+    try:
+        return s.factors(dataset, "monthly")
+    except DataNotFound as exc:
+        if s.requested is None:
+            raise
+        try:  # the whole history: is the day before the first month, or the file missing?
+            whole = s.store.factors(dataset, "monthly")
+        except DataNotFound:
+            raise exc from None
+        raise _too_early(dataset, pd.Timestamp(whole.index[0])) from None
+
+
 def _french(s: Session, u: Universe) -> LegSet:
     dataset = FRENCH_DATASETS[u.weighting]
-    raw = s.factors(dataset, "monthly")
+    raw = _french_raw(s, dataset)
     cols = [FRENCH_LEGS[u.small], FRENCH_LEGS[u.large]]
     missing = [c for c in cols if c not in raw.columns]
     if missing:
@@ -203,6 +254,8 @@ def _french(s: Session, u: Universe) -> LegSet:
     frame = pd.DataFrame(pit.to_numpy() / 100.0, index=pit.index, columns=[u.small, u.large])
     ok = np.isfinite(frame.to_numpy()).all(axis=1)
     if ok.sum() < 2:
+        if s.requested is not None and len(raw) and s.requested < _first_usable(raw.index[0]):
+            raise _too_early(dataset, pd.Timestamp(raw.index[0]))
         raise DataNotFound(
             f"fewer than two months of {u.small} and {u.large} ({dataset}) published by "
             f"{s.requested.date() if s.requested is not None else 'today'}; choose a later --as-of"
