@@ -181,3 +181,48 @@ def test_outputs_show_the_tolerance_structure_and_one_sign_convention(
     # consecutive claim lines are separate paragraphs
     assert re.search(r"[✅🟡❌⚪]\n\n\*\*The Russell 2000 rose 3%", md)
     assert "supported within" in to_html(checked)
+
+
+@pytest.mark.parametrize(
+    "joint",
+    [", so", "; so", ", which means", ", meaning", ", and so", "; hence"],
+)
+def test_a_consequence_is_a_clause_of_its_own(joint: str) -> None:
+    text = (
+        "Small caps rose 12.8% in 2025 (IWM, total return), while the S&P 500 gained 17.7% in "
+        f"2025 including dividends (SPY){joint} small caps lagged large caps by about 5 "
+        "percentage points last year."
+    )
+    claims = extract_claims(text, dt.date(2026, 3, 20), unread=True)
+    got = [(c.kind, tuple(s.symbol for s in c.subjects), c.claimed.text) for c in claims]  # type: ignore[union-attr]
+    assert got == [
+        ("return", ("IWM",), "12.8%"),
+        ("return", ("SPY",), "17.7%"),
+        ("relative_return", ("SPY", "IWM"), "about 5 percentage points"),
+    ]
+    assert claims[2].window is not None and claims[2].window.end == dt.date(2025, 12, 31)
+
+
+def test_so_far_is_no_clause_break() -> None:
+    (c,) = extract_claims("Small caps rose 5%, so far the best month this year.", DAY)
+    assert (c.kind, c.claimed.text) == ("return", "5%")  # type: ignore[union-attr]
+
+
+def test_every_figure_with_a_unit_is_a_claim_or_listed_with_its_reason() -> None:
+    from capsize.factcheck.check import check_claim
+
+    text = (
+        "The fund charges 0.19 % a year in fees. "
+        "The Russell 2000 gained 21.9 % in the first half, more than double the S&P 500's "
+        "9.6 %. Forecasters see the 10-year yield at 4 % by December. Small caps rose 3 %."
+    )
+    plain = extract_claims(text, DAY)
+    claims = extract_claims(text, DAY, unread=True)
+    assert [c for c in claims if c.kind != "unread"] == list(plain)  # the claims do not change
+    unread = {c.claimed.text: c for c in claims if c.kind == "unread"}  # type: ignore[union-attr]
+    assert set(unread) == {"more than double", "4 %", "0.19 %"}
+    reasons = {k: check_claim(c, None, DAY) for k, c in unread.items()}  # type: ignore[arg-type]
+    assert {v.verdict for v in reasons.values()} == {"not checkable"}
+    assert "'21.9 %', '9.6 %'" in reasons["more than double"].reason
+    assert "forecast" in reasons["4 %"].reason
+    assert "names no index" in reasons["0.19 %"].reason

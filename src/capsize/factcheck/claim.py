@@ -27,6 +27,7 @@ Kind = Literal[
     "valuation",  # valuation ratios ("trades at 15 times forward earnings")
     "rate_level",  # a rate's level or change ("the 10-year yield at 4.2 %")
     "rate_cuts",  # a number of rate cuts or hikes
+    "unread",  # a figure no kind rule reads: listed as not checkable, with the reason
 ]
 
 #: How a claim's verdict reads.
