@@ -172,7 +172,7 @@ def test_outputs_show_the_tolerance_structure_and_one_sign_convention(
     relative = next(r for r in rows.values() if r[2] == "relative_return")
     # one convention, named, for claimed and computed: SPY less IWM
     assert relative[3].startswith("+9.50 pp .. +10.50 pp (SPY − IWM)")
-    assert relative[4] == f"{spy - iwm:+.2f} pp (SPY − IWM)"
+    assert relative[4] == f"{spy - iwm:+.2f} pp (SPY − IWM, total return)"
     assert "(supported within +9.25 pp .. +10.75 pp)" in relative[3]
     md = to_markdown(checked)
     assert "### Small caps and bitcoin" in md
@@ -226,3 +226,30 @@ def test_every_figure_with_a_unit_is_a_claim_or_listed_with_its_reason() -> None
     assert "'21.9 %', '9.6 %'" in reasons["more than double"].reason
     assert "forecast" in reasons["4 %"].reason
     assert "names no index" in reasons["0.19 %"].reason
+
+
+def test_a_spread_is_labelled_by_what_was_computed_in_every_output(store: Any, prices: Any) -> None:
+    import json
+
+    from capsize.factcheck.render import summary_rows, to_html, to_json_text, to_markdown
+
+    text = "Small caps trailed the S&P 500 by 13 percentage points in 2024."
+    checked = check_article(text, store, dt.date(2026, 3, 20))
+    (v,) = checked.verdicts
+    assert [s.symbol for s in v.claim.subjects] == ["^GSPC", "IWM"]  # as written
+    spread = _ret(prices("SPY"), "2023-12-31", "2024-12-31") - _ret(
+        prices("IWM"), "2023-12-31", "2024-12-31"
+    )
+    assert v.computed == pytest.approx(spread, abs=1e-9)
+    label = "SPY − IWM, total return"
+    (row,) = summary_rows(checked)
+    assert row[3].startswith("+12.50 pp .. +13.50 pp (SPY − IWM)")
+    assert row[4] == f"{spread:+.2f} pp ({label})"
+    outputs = {
+        "html": to_html(checked),
+        "md": to_markdown(checked),
+        "json": json.loads(to_json_text(checked))["claims"][0]["definition"],
+    }
+    for name, out in outputs.items():
+        assert label in out, name
+        assert "^GSPC − IWM" not in out, name

@@ -189,6 +189,9 @@ class Verdict:
     accepted : str
         The claimed range widened by the tolerance, in the claim's unit and sign ("+12.50 %
         .. +13.10 %"): what the verdict accepted as supported; "" for claims without a value.
+    label : str
+        What was computed, in short ("SPY − IWM, total return"), when it is not the claim's
+        subjects as mapped; every output shows it beside the computed value.
     """
 
     claim: Claim
@@ -199,3 +202,4 @@ class Verdict:
     tolerance: str = ""
     provenance: tuple[dict[str, Any], ...] = ()
     accepted: str = ""
+    label: str = ""

@@ -58,10 +58,10 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
     name, which = judge_value(value, alts, claimed, band)
     if m.fact is False:
         name = "contradicted"
-    definition, figures = m.definition, m.figures
+    definition, figures, label = m.definition, m.figures, m.label
     if which is not None:
         alt = m.alternatives[which]
-        definition, figures = alt.definition, (*alt.figures, *m.figures)
+        definition, figures, label = alt.definition, (*alt.figures, *m.figures), alt.label
     reason = _reason(name, which, m, value, alts, claimed)
     flip = m.magnitude and claim.claimed.high <= 0
     shown_value = -value if flip else value
@@ -75,6 +75,7 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
         band.words,
         figure_dicts(figures),
         fmt_claimed(accepted),
+        label,
     )
 
 

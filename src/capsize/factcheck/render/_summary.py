@@ -37,15 +37,19 @@ def claimed_text(v: Verdict) -> str:
     return shown
 
 
-def spread_convention(v: Verdict) -> str:
+def spread_convention(v: Verdict, *, computed: bool = False) -> str:
     """Return how a relative claim's figures read (" (SPY − IWM)"), "" for other claims.
 
     Claimed and computed spreads are both the first subject (the one said to lead) less
-    the second, so "underperformed by 10 pp" and a computed -18.47 pp read alike.
+    the second, so "underperformed by 10 pp" and a computed -18.47 pp read alike. The
+    symbols are those computed (``Verdict.label``: "the S&P 500" may be measured through
+    SPY); ``computed`` adds the return's basis (" (SPY − IWM, total return)").
     """
     c = v.claim
     if c.kind != "relative_return" or len(c.subjects) < 2 or c.claimed is None:
         return ""
+    if v.label:
+        return f" ({v.label})" if computed else f" ({v.label.split(',')[0]})"
     a, b = c.subjects[0].symbol, c.subjects[1].symbol
     return f" ({a} / {b})" if c.claimed.unit == "x" else f" ({a} − {b})"
 
@@ -55,7 +59,7 @@ def computed_text(v: Verdict) -> str:
     if v.computed is None:
         return f"{NA} ({v.verdict})" if v.verdict == "not checkable" else "see definition"
     unit = v.claim.claimed.unit if v.claim.claimed is not None else ""
-    return fmt_value(v.computed, unit) + spread_convention(v)
+    return fmt_value(v.computed, unit) + spread_convention(v, computed=True)
 
 
 def _short(text: str, n: int = 70) -> str:
