@@ -253,3 +253,33 @@ def test_a_spread_is_labelled_by_what_was_computed_in_every_output(store: Any, p
     for name, out in outputs.items():
         assert label in out, name
         assert "^GSPC − IWM" not in out, name
+
+
+def test_a_close_is_shown_in_cents_and_an_adjusted_stand_in_is_only_close(
+    store: Any, prices: Any, shared_data: Path
+) -> None:
+    from capsize.factcheck.render import summary_rows
+
+    raw = pd.read_csv(shared_data / "prices/raw/IWM_raw_taa.csv", parse_dates=["date"])
+    raw_close = float(raw.set_index("date")["close"]["2024-12-31"])
+    adjusted = float(prices("IWM")["close"]["2025-12-31"])
+    text = (
+        f"IWM closed at {raw_close:.2f} on December 31, 2024.\n\n"
+        f"IWM closed at {adjusted:.2f} on December 31, 2025."
+    )
+    checked = check_article(text, store, dt.date(2026, 3, 20))
+    quoted, gap = checked.verdicts
+    assert quoted.verdict == "supported"  # a raw close is held for 2024-12-31
+    assert quoted.computed == pytest.approx(raw_close, abs=1e-4)
+    assert "raw close" in quoted.definition
+    # 2025-12-31 lies in the raw-close gap (2025-09-29..2026-03-19): the adjusted close
+    # stands in, so the verdict is "close" and names that definition
+    assert gap.verdict == "close"
+    assert gap.computed == pytest.approx(adjusted, abs=1e-4)
+    assert "adjusted close, raw close missing" in gap.definition
+    assert "dividend-adjusted close" in gap.reason
+    rows = summary_rows(checked)
+    assert rows[0][3].startswith(f"${raw_close:.2f} (supported within $")
+    assert rows[0][4] == f"${raw_close:.2f}"
+    assert rows[1][3].startswith(f"${adjusted:.2f} (")
+    assert rows[1][4] == f"${adjusted:.2f}"

@@ -51,6 +51,10 @@ class Measured:
     label : str
         What was computed, in short, where the claim's subjects do not say it ("SPY − IWM,
         total return" for a claim naming the S&P 500 and small caps); "" otherwise.
+    stand_in : str
+        What ``value`` stands in for the figure the claim states, when the data lack that
+        figure ("the dividend-adjusted close (...)" for "closed at" with no raw close): a
+        value within the tolerance is then "close", not "supported"; "" otherwise.
     """
 
     value: float | None
@@ -60,6 +64,7 @@ class Measured:
     fact: bool | None = None
     magnitude: bool = False
     label: str = ""
+    stand_in: str = ""
 
 
 def figure_dicts(figures: tuple[Figure, ...]) -> tuple[dict[str, Any], ...]:

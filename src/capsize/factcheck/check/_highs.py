@@ -216,9 +216,19 @@ def check_level(ctx: CheckContext, claim: Claim) -> Measured:
     if not held:
         raise NotCheckable(f"{sym}: no closes or intraday bars near {end:%Y-%m-%d}")
     first, *others = held
+    series = _series_word(res)
+    stand_in = _ADJUSTED if series == "adjusted close" else ""
+    what = "adjusted close, raw close missing" if stand_in else f"{series}s"
     return Measured(
         float(first.value or 0.0),
-        f"{first.label} on {first.provenance.window} ({_series_word(res)}s)",
+        f"{first.label} on {first.provenance.window} ({what})",
         (first,),
         tuple(Alternative(float(f.value or 0.0), f.label, (f,)) for f in others),
+        stand_in=stand_in,
     )
+
+
+_ADJUSTED = (
+    "the dividend-adjusted close (the data hold no raw close for this day; the quoted close "
+    "differs by the dividends paid since)"
+)

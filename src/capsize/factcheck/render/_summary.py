@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from capsize._format import NA
-from capsize.factcheck._units import fmt_claimed, fmt_value
+from capsize.factcheck._units import decimals_of, fmt_claimed, fmt_value
 
 if TYPE_CHECKING:
     from capsize.factcheck._report import CheckedArticle
@@ -58,8 +58,9 @@ def computed_text(v: Verdict) -> str:
     """Return the computed value in words, or n/a with the reason."""
     if v.computed is None:
         return f"{NA} ({v.verdict})" if v.verdict == "not checkable" else "see definition"
-    unit = v.claim.claimed.unit if v.claim.claimed is not None else ""
-    return fmt_value(v.computed, unit) + spread_convention(v, computed=True)
+    c = v.claim.claimed
+    unit = c.unit if c is not None else ""
+    return fmt_value(v.computed, unit, decimals_of(c)) + spread_convention(v, computed=True)
 
 
 def _short(text: str, n: int = 70) -> str:
