@@ -283,3 +283,10 @@ def test_a_close_is_shown_in_cents_and_an_adjusted_stand_in_is_only_close(
     assert rows[0][4] == f"${raw_close:.2f}"
     assert rows[1][3].startswith(f"${adjusted:.2f} (")
     assert rows[1][4] == f"${adjusted:.2f}"
+    # after the gap the raw closes hold the day again: the quoted close is checked
+    jm = pd.read_csv(shared_data / "prices/raw/IWM_raw_jm.csv", parse_dates=["date"])
+    july = float(jm.set_index("date")["close"]["2026-07-31"])
+    (later,) = check_article(f"IWM closed at {july:.2f} on July 31, 2026.", store, DAY).verdicts
+    assert later.verdict == "supported"
+    assert later.computed == pytest.approx(july, abs=1e-4)
+    assert "raw close" in later.definition and "adjusted" not in later.definition

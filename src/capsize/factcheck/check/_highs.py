@@ -215,8 +215,9 @@ def check_level(ctx: CheckContext, claim: Claim) -> Measured:
         held = sorted(intraday, key=lambda f: abs(float(f.value or 0) - mid)) + rest
     if not held:
         raise NotCheckable(f"{sym}: no closes or intraday bars near {end:%Y-%m-%d}")
-    first, *others = held
-    series = _series_word(res)
+    raw = [f for f in res.figures.values() if f.id == f"{sym}.last_raw" and f.value is not None]
+    first, *others = raw + held if kind != "intraday" else held + raw
+    series = "raw close" if first in raw else _series_word(res)
     stand_in = _ADJUSTED if series == "adjusted close" else ""
     what = "adjusted close, raw close missing" if stand_in else f"{series}s"
     return Measured(
