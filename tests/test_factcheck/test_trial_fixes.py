@@ -172,7 +172,7 @@ def test_outputs_show_the_tolerance_structure_and_one_sign_convention(
     relative = next(r for r in rows.values() if r[2] == "relative_return")
     # one convention, named, for claimed and computed: SPY less IWM
     assert relative[3].startswith("+9.50 pp .. +10.50 pp (SPY − IWM)")
-    assert relative[4] == f"{spy - iwm:+.2f} pp (SPY − IWM)"
+    assert relative[4] == f"{spy - iwm:+.2f} pp (SPY − IWM, total return)"
     assert "(supported within +9.25 pp .. +10.75 pp)" in relative[3]
     md = to_markdown(checked)
     assert "### Small caps and bitcoin" in md
@@ -181,3 +181,112 @@ def test_outputs_show_the_tolerance_structure_and_one_sign_convention(
     # consecutive claim lines are separate paragraphs
     assert re.search(r"[✅🟡❌⚪]\n\n\*\*The Russell 2000 rose 3%", md)
     assert "supported within" in to_html(checked)
+
+
+@pytest.mark.parametrize(
+    "joint",
+    [", so", "; so", ", which means", ", meaning", ", and so", "; hence"],
+)
+def test_a_consequence_is_a_clause_of_its_own(joint: str) -> None:
+    text = (
+        "Small caps rose 12.8% in 2025 (IWM, total return), while the S&P 500 gained 17.7% in "
+        f"2025 including dividends (SPY){joint} small caps lagged large caps by about 5 "
+        "percentage points last year."
+    )
+    claims = extract_claims(text, dt.date(2026, 3, 20), unread=True)
+    got = [(c.kind, tuple(s.symbol for s in c.subjects), c.claimed.text) for c in claims]  # type: ignore[union-attr]
+    assert got == [
+        ("return", ("IWM",), "12.8%"),
+        ("return", ("SPY",), "17.7%"),
+        ("relative_return", ("SPY", "IWM"), "about 5 percentage points"),
+    ]
+    assert claims[2].window is not None and claims[2].window.end == dt.date(2025, 12, 31)
+
+
+def test_so_far_is_no_clause_break() -> None:
+    (c,) = extract_claims("Small caps rose 5%, so far the best month this year.", DAY)
+    assert (c.kind, c.claimed.text) == ("return", "5%")  # type: ignore[union-attr]
+
+
+def test_every_figure_with_a_unit_is_a_claim_or_listed_with_its_reason() -> None:
+    from capsize.factcheck.check import check_claim
+
+    text = (
+        "The fund charges 0.19 % a year in fees. "
+        "The Russell 2000 gained 21.9 % in the first half, more than double the S&P 500's "
+        "9.6 %. Forecasters see the 10-year yield at 4 % by December. Small caps rose 3 %."
+    )
+    plain = extract_claims(text, DAY)
+    claims = extract_claims(text, DAY, unread=True)
+    assert [c for c in claims if c.kind != "unread"] == list(plain)  # the claims do not change
+    unread = {c.claimed.text: c for c in claims if c.kind == "unread"}  # type: ignore[union-attr]
+    assert set(unread) == {"more than double", "4 %", "0.19 %"}
+    reasons = {k: check_claim(c, None, DAY) for k, c in unread.items()}  # type: ignore[arg-type]
+    assert {v.verdict for v in reasons.values()} == {"not checkable"}
+    assert "'21.9 %', '9.6 %'" in reasons["more than double"].reason
+    assert "forecast" in reasons["4 %"].reason
+    assert "names no index" in reasons["0.19 %"].reason
+
+
+def test_a_spread_is_labelled_by_what_was_computed_in_every_output(store: Any, prices: Any) -> None:
+    import json
+
+    from capsize.factcheck.render import summary_rows, to_html, to_json_text, to_markdown
+
+    text = "Small caps trailed the S&P 500 by 13 percentage points in 2024."
+    checked = check_article(text, store, dt.date(2026, 3, 20))
+    (v,) = checked.verdicts
+    assert [s.symbol for s in v.claim.subjects] == ["^GSPC", "IWM"]  # as written
+    spread = _ret(prices("SPY"), "2023-12-31", "2024-12-31") - _ret(
+        prices("IWM"), "2023-12-31", "2024-12-31"
+    )
+    assert v.computed == pytest.approx(spread, abs=1e-9)
+    label = "SPY − IWM, total return"
+    (row,) = summary_rows(checked)
+    assert row[3].startswith("+12.50 pp .. +13.50 pp (SPY − IWM)")
+    assert row[4] == f"{spread:+.2f} pp ({label})"
+    outputs = {
+        "html": to_html(checked),
+        "md": to_markdown(checked),
+        "json": json.loads(to_json_text(checked))["claims"][0]["definition"],
+    }
+    for name, out in outputs.items():
+        assert label in out, name
+        assert "^GSPC − IWM" not in out, name
+
+
+def test_a_close_is_shown_in_cents_and_an_adjusted_stand_in_is_only_close(
+    store: Any, prices: Any, shared_data: Path
+) -> None:
+    from capsize.factcheck.render import summary_rows
+
+    raw = pd.read_csv(shared_data / "prices/raw/IWM_raw_taa.csv", parse_dates=["date"])
+    raw_close = float(raw.set_index("date")["close"]["2024-12-31"])
+    adjusted = float(prices("IWM")["close"]["2025-12-31"])
+    text = (
+        f"IWM closed at {raw_close:.2f} on December 31, 2024.\n\n"
+        f"IWM closed at {adjusted:.2f} on December 31, 2025."
+    )
+    checked = check_article(text, store, dt.date(2026, 3, 20))
+    quoted, gap = checked.verdicts
+    assert quoted.verdict == "supported"  # a raw close is held for 2024-12-31
+    assert quoted.computed == pytest.approx(raw_close, abs=1e-4)
+    assert "raw close" in quoted.definition
+    # 2025-12-31 lies in the raw-close gap (2025-09-29..2026-03-19): the adjusted close
+    # stands in, so the verdict is "close" and names that definition
+    assert gap.verdict == "close"
+    assert gap.computed == pytest.approx(adjusted, abs=1e-4)
+    assert "adjusted close, raw close missing" in gap.definition
+    assert "dividend-adjusted close" in gap.reason
+    rows = summary_rows(checked)
+    assert rows[0][3].startswith(f"${raw_close:.2f} (supported within $")
+    assert rows[0][4] == f"${raw_close:.2f}"
+    assert rows[1][3].startswith(f"${adjusted:.2f} (")
+    assert rows[1][4] == f"${adjusted:.2f}"
+    # after the gap the raw closes hold the day again: the quoted close is checked
+    jm = pd.read_csv(shared_data / "prices/raw/IWM_raw_jm.csv", parse_dates=["date"])
+    july = float(jm.set_index("date")["close"]["2026-07-31"])
+    (later,) = check_article(f"IWM closed at {july:.2f} on July 31, 2026.", store, DAY).verdicts
+    assert later.verdict == "supported"
+    assert later.computed == pytest.approx(july, abs=1e-4)
+    assert "raw close" in later.definition and "adjusted" not in later.definition

@@ -81,6 +81,6 @@ def check_article(
     from capsize.factcheck.extract import extract_claims
 
     day, origin = resolve_date(text, date, name or "the article")
-    claims = extract_claims(text, day)
+    claims = extract_claims(text, day, unread=True)
     verdicts = check_claims(claims, source, day)
     return CheckedArticle(text, day, tuple(verdicts), name, date_origin or origin)

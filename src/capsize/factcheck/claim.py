@@ -27,6 +27,7 @@ Kind = Literal[
     "valuation",  # valuation ratios ("trades at 15 times forward earnings")
     "rate_level",  # a rate's level or change ("the 10-year yield at 4.2 %")
     "rate_cuts",  # a number of rate cuts or hikes
+    "unread",  # a figure no kind rule reads: listed as not checkable, with the reason
 ]
 
 #: How a claim's verdict reads.
@@ -188,6 +189,9 @@ class Verdict:
     accepted : str
         The claimed range widened by the tolerance, in the claim's unit and sign ("+12.50 %
         .. +13.10 %"): what the verdict accepted as supported; "" for claims without a value.
+    label : str
+        What was computed, in short ("SPY − IWM, total return"), when it is not the claim's
+        subjects as mapped; every output shows it beside the computed value.
     """
 
     claim: Claim
@@ -198,3 +202,4 @@ class Verdict:
     tolerance: str = ""
     provenance: tuple[dict[str, Any], ...] = ()
     accepted: str = ""
+    label: str = ""

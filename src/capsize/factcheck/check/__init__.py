@@ -93,6 +93,8 @@ def check_claim(
         Never raises for missing data: a claim the data cannot settle is "not checkable"
         with the reason.
     """
+    if claim.kind == "unread":  # a figure extraction could not read: its reason says why
+        return not_checkable(claim, str(claim.options.get("reason", "the figure was not read")))
     ctx = _context(source, article_date)
     checker = CHECKERS.get(claim.kind)
     if checker is None:

@@ -27,6 +27,7 @@ class Alternative:
     value: float
     definition: str
     figures: tuple[Figure, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class Measured:
         For claims without a value ("hit a record"): whether the data bear it out.
     magnitude : bool
         Compare sizes (a fall of 12 % and "12 % below" are the same claim).
+    label : str
+        What was computed, in short, where the claim's subjects do not say it ("SPY − IWM,
+        total return" for a claim naming the S&P 500 and small caps); "" otherwise.
+    stand_in : str
+        What ``value`` stands in for the figure the claim states, when the data lack that
+        figure ("the dividend-adjusted close (...)" for "closed at" with no raw close): a
+        value within the tolerance is then "close", not "supported"; "" otherwise.
     """
 
     value: float | None
@@ -55,6 +63,8 @@ class Measured:
     alternatives: tuple[Alternative, ...] = ()
     fact: bool | None = None
     magnitude: bool = False
+    label: str = ""
+    stand_in: str = ""
 
 
 def figure_dicts(figures: tuple[Figure, ...]) -> tuple[dict[str, Any], ...]:

@@ -215,10 +215,21 @@ def check_level(ctx: CheckContext, claim: Claim) -> Measured:
         held = sorted(intraday, key=lambda f: abs(float(f.value or 0) - mid)) + rest
     if not held:
         raise NotCheckable(f"{sym}: no closes or intraday bars near {end:%Y-%m-%d}")
-    first, *others = held
+    raw = [f for f in res.figures.values() if f.id == f"{sym}.last_raw" and f.value is not None]
+    first, *others = raw + held if kind != "intraday" else held + raw
+    series = "raw close" if first in raw else _series_word(res)
+    stand_in = _ADJUSTED if series == "adjusted close" else ""
+    what = "adjusted close, raw close missing" if stand_in else f"{series}s"
     return Measured(
         float(first.value or 0.0),
-        f"{first.label} on {first.provenance.window} ({_series_word(res)}s)",
+        f"{first.label} on {first.provenance.window} ({what})",
         (first,),
         tuple(Alternative(float(f.value or 0.0), f.label, (f,)) for f in others),
+        stand_in=stand_in,
     )
+
+
+_ADJUSTED = (
+    "the dividend-adjusted close (the data hold no raw close for this day; the quoted close "
+    "differs by the dividends paid since)"
+)

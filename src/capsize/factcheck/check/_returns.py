@@ -19,7 +19,7 @@ from capsize.factcheck.claim import Claim
 from capsize.queries import Figure, QueryResult
 from capsize.queries.factcheck import period_change
 
-__all__ = ["check_relative", "check_return"]
+__all__ = ["check_relative", "check_return", "spread_label"]
 
 _BASIS_WORDS = {"total": "total return", "price": "price return"}
 
@@ -233,10 +233,24 @@ def check_relative(ctx: CheckContext, claim: Claim) -> Measured:
             f"no common return definition (total or price) of {sa.symbol} and {sb.symbol}"
         )
     unit = claim.claimed.unit if claim.claimed is not None else "pp"
-    (va, da, fa), (vb, db, fb) = pairs[0]
-    alts = [
-        Alternative(_spread(xa, xb, unit), f"{xda} vs {xdb}", (xfa, xfb))
-        for (xa, xda, xfa), (xb, xdb, xfb) in pairs[1:4]
-    ]
     word = "ratio of the returns" if unit == "x" else "difference of the returns, pp"
-    return Measured(_spread(va, vb, unit), f"{da} vs {db}; {word}", (fa, fb), tuple(alts))
+    (va, da, fa), (vb, db, fb) = pairs[0]
+    alts = []
+    for (xa, xda, xfa), (xb, xdb, xfb) in pairs[1:4]:
+        label = spread_label(xfa, xfb, unit)
+        alts.append(
+            Alternative(_spread(xa, xb, unit), f"{label}: {xda} vs {xdb}", (xfa, xfb), label)
+        )
+    label = spread_label(fa, fb, unit)
+    definition = f"{label}: {da} vs {db}; {word}"
+    return Measured(_spread(va, vb, unit), definition, (fa, fb), tuple(alts), label=label)
+
+
+def spread_label(a: Figure, b: Figure, unit: str) -> str:
+    """Name a computed spread by its figures: "SPY − IWM, total return" ("SPY / IWM" for ratios).
+
+    The figures' ids are ``"<symbol>.<basis>"`` (:func:`~capsize.queries.factcheck.period_change`).
+    """
+    (sa, ba), (sb, bb) = (f.id.rsplit(".", 1) for f in (a, b))
+    basis = _BASIS_WORDS.get(ba, ba) if ba == bb else f"{ba} vs {bb} return"
+    return f"{sa} / {sb}, {basis}" if unit == "x" else f"{sa} − {sb}, {basis}"

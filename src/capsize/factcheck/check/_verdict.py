@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from capsize.factcheck._units import fmt_claimed, fmt_value
+from capsize.factcheck._units import decimals_of, fmt_claimed, fmt_value
 from capsize.factcheck.check._context import Measured, figure_dicts
 from capsize.factcheck.check._tolerance import band_for, judge_value
 from capsize.factcheck.claim import Claim, Claimed, Verdict
@@ -58,11 +58,13 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
     name, which = judge_value(value, alts, claimed, band)
     if m.fact is False:
         name = "contradicted"
-    definition, figures = m.definition, m.figures
+    definition, figures, label = m.definition, m.figures, m.label
     if which is not None:
         alt = m.alternatives[which]
-        definition, figures = alt.definition, (*alt.figures, *m.figures)
+        definition, figures, label = alt.definition, (*alt.figures, *m.figures), alt.label
     reason = _reason(name, which, m, value, alts, claimed)
+    if name == "supported" and which is None and m.stand_in:
+        name, reason = "close", _stand_in_reason(reason, m.stand_in)
     flip = m.magnitude and claim.claimed.high <= 0
     shown_value = -value if flip else value
     accepted = _accepted(claimed, band.widening(claimed, close=False), flip=flip)
@@ -75,6 +77,16 @@ def verdict_of(claim: Claim, m: Measured, *, at_least: bool = False) -> Verdict:
         band.words,
         figure_dicts(figures),
         fmt_claimed(accepted),
+        label,
+    )
+
+
+def _stand_in_reason(reason: str, stand_in: str) -> str:
+    """Say why a value within the tolerance is only "close": it was measured on a stand-in."""
+    within = reason.removeprefix("Supported: ").removesuffix(", within the tolerance.")
+    return (
+        f"Close: {within}, within the tolerance, but measured on {stand_in}, not on what the "
+        "claim states."
     )
 
 
@@ -95,13 +107,17 @@ def _reason(
 ) -> str:
     """Say why: the computed value against the claimed range, and the definition if another."""
     unit = claimed.unit
+
+    def fmt(x: float) -> str:
+        return fmt_value(x, unit, decimals_of(claimed))
+
     if m.magnitude:
         shown = (
-            f"computed a size of {fmt_value(value, unit).lstrip('+')} against the claimed "
+            f"computed a size of {fmt(value).lstrip('+')} against the claimed "
             f"{fmt_claimed(claimed).replace('+', '')}"
         )
     else:
-        shown = f"computed {fmt_value(value, unit)} against the claimed {fmt_claimed(claimed)}"
+        shown = f"computed {fmt(value)} against the claimed {fmt_claimed(claimed)}"
     if m.fact is False:
         return f"The record was not set within the claim's window: {m.definition}."
     if name == "supported":
@@ -110,14 +126,14 @@ def _reason(
         alt = m.alternatives[which]
         return (
             f"Supported under another definition ({alt.definition}: "
-            f"{fmt_value(alts[which], unit)}); by the main definition {shown}."
+            f"{fmt(alts[which])}); by the main definition {shown}."
         )
     if name == "close":
         return f"Close: {shown}, outside the tolerance but within the close band."
     if not m.alternatives:
         return f"Contradicted: {shown}; no other definition applies to this claim."
     tried = "; ".join(
-        f"{a.definition}: {_size(v, unit) if m.magnitude else fmt_value(v, unit)}"
+        f"{a.definition}: {_size(v, unit) if m.magnitude else fmt(v)}"
         for a, v in zip(m.alternatives, alts, strict=True)
     )
     return f"Contradicted: {shown}; the other definitions tried do not give it either ({tried})."

@@ -62,10 +62,17 @@ _VERBS = (
     r"rallied|surged|slipped|shed|advanced|sank|soared|plunged|returned|ended|closed|finished|"
     r"up|down|set|hit|touched|reached|notched)"
 )
+# A consequence drawn from the clause before ("..., so small caps lagged by 5 points", "...,
+# which means", "; hence"): a clause of its own ("so far", "so much" are not).
+_CONSEQUENCE = (
+    r"(?:so(?!\s+(?:far|much|many|that\s+far)\b)|thus|hence|therefore|which\s+(?:means|meant)|"
+    r"meaning|that\s+is|in\s+other\s+words,?|i\.e\.,?)"
+)
 # Clause breaks. Contrasts ("while", "versus") may lend their window to the clause before
 # them; other breaks do not ("rose 0.9 %, after tumbling 1.3 % on Thursday").
 _CLAUSE_BREAK = re.compile(
-    r";\s+"
+    rf"[;,]\s+(?:and\s+)?{_CONSEQUENCE}\s+(?=[^;]*\d)"
+    r"|;\s+"
     r"|(?P<contrast>,?\s+(?:while|whereas|but|even as|versus|vs\.|compared with|compared to|"
     r"against)\s+(?=[^;]*\d))"
     r"|,\s+(?:and|with)\s+(?=[^;]*\d)"
@@ -636,6 +643,46 @@ _FACT_WORDS = re.compile(
 )
 
 
+_CLAIM_UNITS: dict[str, Unit] = {"%": "%", "pp": "pp", "bp": "bp", "usd": "usd", "x": "x"}
+
+
+def _unread_figures(p: _Piece, found: list[Claim]) -> list[Claim]:
+    """Return a claim of kind "unread" for each figure of ``p`` that no claim in ``found`` reads.
+
+    Only figures with a unit count (bare numbers are years, counts and levels too often to
+    list); ``options["reason"]`` says why the figure was not read.
+    """
+    read = [c.claimed.text for c in found if c.claimed is not None]
+    out = []
+    for v in p.values:
+        unit = _CLAIM_UNITS.get(v.unit)
+        if unit is None or any(v.text.strip() in words for words in read):
+            continue
+        claimed = _claimed(v, unit)
+        reason = _unread_reason(p, read)
+        out.append(_claim(p, "unread", _subjects(p), claimed, reason=reason))
+    return out
+
+
+def _unread_reason(p: _Piece, read: list[str]) -> str:
+    figure = "capsize could not read this figure"
+    if read:
+        return (
+            f"{figure}: its clause is checked on {', '.join(repr(w) for w in read)}, and no claim "
+            "kind reads this second figure of it (a starting level, a multiple, a comparison)"
+        )
+    if _FORECAST.search(p.text):
+        return f"{figure}: a forecast, target or conditional states no past value to check"
+    if not p.subjects:
+        return (
+            f"{figure}: its clause names no index, fund, stock, rate or fund group capsize measures"
+        )
+    return (
+        f"{figure}: its wording matches none of the claim kinds capsize checks (a return, a "
+        "spread, a level, a drawdown, ...); check it by hand"
+    )
+
+
 def _window_for(
     own: tuple[Window, tuple[int, int]] | None,
     fallback: Window | None,
@@ -654,9 +701,12 @@ def _window_for(
 
 
 def _sentence_claims(
-    sent: Sentence, ad: dt.date | None, carry: tuple[Subject, ...]
+    sent: Sentence, ad: dt.date | None, carry: tuple[Subject, ...], unread: bool = False
 ) -> tuple[list[Claim], tuple[Subject, ...]]:
-    """Return the claims of a sentence and the subjects carried to the next one."""
+    """Return the claims of a sentence and the subjects carried to the next one.
+
+    ``unread``: also return a claim of kind "unread" for each figure no claim reads.
+    """
     skip = strip_dateline(sent.text)
     body, base = sent.text[skip:], sent.start + skip
     spans = _clauses(body)
@@ -679,6 +729,8 @@ def _sentence_claims(
             continue
         found = _claims_of(piece, previous, brk == "contrast")
         claims.extend(found)
+        if unread:
+            claims.extend(_unread_figures(piece, found))
         if found:
             previous, stated = found[0].kind, found[0].window or stated
         if piece.subjects:
@@ -686,7 +738,9 @@ def _sentence_claims(
     return claims, carry
 
 
-def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Claim, ...]:
+def extract_claims(
+    text: str, article_date: dt.date | None = None, *, unread: bool = False
+) -> tuple[Claim, ...]:
     """Return every quantitative market claim in ``text``, in order.
 
     Parameters
@@ -696,6 +750,10 @@ def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Clai
     article_date : datetime.date, optional
         The date relative windows are resolved from ("last week"); without it, claims with
         relative windows get ``window=None``.
+    unread : bool, default False
+        Also return, as claims of kind ``"unread"`` (``options["reason"]`` says why), every
+        figure with a unit (%, pp, bp, $, x) that no claim reads, so none is dropped
+        silently; the checker lists them as not checkable.
 
     Returns
     -------
@@ -715,10 +773,11 @@ def extract_claims(text: str, article_date: dt.date | None = None) -> tuple[Clai
     for sent in sentences(text):
         if "\n" in text[last_end : sent.start]:  # a new paragraph drops the running window
             window = None
-        claims, carry = _sentence_claims(sent, article_date, carry)
+        claims, carry = _sentence_claims(sent, article_date, carry, unread)
         out.extend(_with_window(c, window, article_date) for c in claims)
-        if claims:  # a sentence whose claims agree on one period sets the running window
-            periods = {c.window for c in claims}
+        read = [c for c in claims if c.kind != "unread"]
+        if read:  # a sentence whose claims agree on one period sets the running window
+            periods = {c.window for c in read}
             window = periods.pop() if len(periods) == 1 else None
         last_end = sent.end
     return tuple(_tidy(c) for c in out)

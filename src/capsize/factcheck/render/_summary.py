@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from capsize._format import NA
-from capsize.factcheck._units import fmt_claimed, fmt_value
+from capsize.factcheck._units import decimals_of, fmt_claimed, fmt_value
 
 if TYPE_CHECKING:
     from capsize.factcheck._report import CheckedArticle
@@ -37,15 +37,19 @@ def claimed_text(v: Verdict) -> str:
     return shown
 
 
-def spread_convention(v: Verdict) -> str:
+def spread_convention(v: Verdict, *, computed: bool = False) -> str:
     """Return how a relative claim's figures read (" (SPY − IWM)"), "" for other claims.
 
     Claimed and computed spreads are both the first subject (the one said to lead) less
-    the second, so "underperformed by 10 pp" and a computed -18.47 pp read alike.
+    the second, so "underperformed by 10 pp" and a computed -18.47 pp read alike. The
+    symbols are those computed (``Verdict.label``: "the S&P 500" may be measured through
+    SPY); ``computed`` adds the return's basis (" (SPY − IWM, total return)").
     """
     c = v.claim
     if c.kind != "relative_return" or len(c.subjects) < 2 or c.claimed is None:
         return ""
+    if v.label:
+        return f" ({v.label})" if computed else f" ({v.label.split(',')[0]})"
     a, b = c.subjects[0].symbol, c.subjects[1].symbol
     return f" ({a} / {b})" if c.claimed.unit == "x" else f" ({a} − {b})"
 
@@ -54,8 +58,9 @@ def computed_text(v: Verdict) -> str:
     """Return the computed value in words, or n/a with the reason."""
     if v.computed is None:
         return f"{NA} ({v.verdict})" if v.verdict == "not checkable" else "see definition"
-    unit = v.claim.claimed.unit if v.claim.claimed is not None else ""
-    return fmt_value(v.computed, unit) + spread_convention(v)
+    c = v.claim.claimed
+    unit = c.unit if c is not None else ""
+    return fmt_value(v.computed, unit, decimals_of(c)) + spread_convention(v, computed=True)
 
 
 def _short(text: str, n: int = 70) -> str:

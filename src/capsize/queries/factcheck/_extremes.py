@@ -206,6 +206,8 @@ def window_extremes(
         Levels (quoted closes where the store holds them over the history, else adjusted
         closes, named in every formula) with dates: ``<SYM>.last`` (last close by the end),
         ``<SYM>.last_high`` / ``.last_low`` (intraday range of that session),
+        ``<SYM>.last_raw`` (the raw close of that day, when levels are adjusted closes and
+        the raw closes hold the day),
         ``<SYM>.window_high``, ``<SYM>.window_low``, ``<SYM>.record_close`` and
         ``<SYM>.record_intraday`` (highest close / intraday high of the whole history up to
         the end); fractions ``<SYM>.max_drawdown`` (worst peak-to-trough fall of closes
@@ -246,6 +248,7 @@ def window_extremes(
         window=perf.day_text(day),
         formula=f"{what} on the last date",
     )
+    _last_raw(fs, p, sym, what, day)
     _add_mark(fs, f"{sym}.window_high", part, f"{sym} highest {what} in the window", common)
     _add_mark(
         fs, f"{sym}.window_low", part, f"{sym} lowest {what} in the window", common, lowest=True
@@ -264,6 +267,30 @@ def window_extremes(
     params = {"symbol": sym, "start": w.start, "end": w.end, "series": what}
     return fact_result(
         "window_extremes", w.session, day, fs, params, (src,), [p.note or ""][:1] if p.note else []
+    )
+
+
+def _last_raw(fs: FigureSet, p: perf.Prices, sym: str, what: str, day: pd.Timestamp) -> None:
+    """Add ``<SYM>.last_raw``, the raw close of ``day``, when levels are adjusted closes.
+
+    Levels fall back to adjusted closes over the whole history when the raw closes have a
+    gap; a day the raw closes do hold still has its quoted close.
+    """
+    if what != "adjusted close" or p.price is None:
+        return
+    quoted = p.price.dropna()
+    if day not in quoted.index:
+        return
+    perf.number_figure(
+        fs,
+        f"{sym}.last_raw",
+        float(quoted[day]),
+        "level",
+        f"{sym} last raw close",
+        source=p.price_source,
+        symbols=(sym,),
+        window=perf.day_text(day),
+        formula="raw close on the last date (split-adjusted, not dividend-adjusted)",
     )
 
 
