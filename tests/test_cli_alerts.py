@@ -205,5 +205,11 @@ def test_backtest_names_the_benchmark_of_the_hit_rate(home: Path) -> None:
     code, out, _ = run(home, "alerts", "backtest", "spy-500", "--since", "2020-01-02",
                        "--benchmark", "QQQ", "--json")  # fmt: skip
     assert code == 0, out
-    title = json.loads(out)["tables"]["summary"]["title"]
-    assert "vs QQQ" in title and "share of fires with a spread above 0" in title
+    summary = json.loads(out)["tables"]["summary"]
+    title = summary["title"]
+    assert "vs QQQ" in title and "by direction of the crossing" in title
+    assert "of fires crossing below with a spread below 0" in title
+    assert {row[0] for row in summary["rows"]} == {"crossed above", "crossed below"}
+    assert json.loads(out)["figures"]["below.h5.hit_rate"]["provenance"]["formula"].endswith(
+        "spread < 0 / fires crossing below"
+    )

@@ -215,6 +215,7 @@ BREADTH_LEVEL = Kind(
     message=_level_message,
     link="/internals?as_of={day}",
     default_cooldown=5,
+    sides=("pct", "level"),
 )
 
 BREADTH_THRUST = Kind(
@@ -243,4 +244,5 @@ NET_HIGHS = Kind(
     message=_net_message,
     link="/internals?as_of={day}",
     default_cooldown=5,
+    sides=("net", "level"),
 )

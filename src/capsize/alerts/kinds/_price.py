@@ -86,6 +86,7 @@ PRICE_LEVEL = Kind(
     message=_level_message,
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
+    sides=("close", "level"),
 )
 
 
@@ -137,4 +138,5 @@ PRICE_MA = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
     lookback=window_plus_one,
+    sides=("close", "average"),
 )

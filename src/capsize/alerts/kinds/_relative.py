@@ -81,4 +81,5 @@ RS_CROSS = Kind(
     link="/performance?as_of={day}",
     default_cooldown=5,
     lookback=window_plus_one,
+    sides=("ratio", "average"),
 )
