@@ -69,3 +69,17 @@ def test_remote_failure_is_one_line(
     assert len(out.splitlines()) == 1, out
     assert "Traceback" not in out and url in out and shown in out
     assert "configure credentials" in out
+
+
+def test_export_summary_is_a_table_then_plain_lines(
+    failing_fs: type[FailingFS], tmp_path: Path
+) -> None:
+    """The note under the counts is not squeezed into the narrow table's column."""
+    dest = tmp_path / "ds"
+    res = CliRunner().invoke(app, ["data", "export", "--parquet", str(dest)])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    note = next(i for i, line in enumerate(lines) if line.startswith("Parquet dataset at"))
+    assert lines[note - 1].startswith("└")  # after the table, not its caption
+    assert "bars by ticker bucket" in " ".join(lines[note:])
+    assert max(len(line) for line in lines[note:]) > 60
