@@ -205,5 +205,20 @@ def test_backtest_names_the_benchmark_of_the_hit_rate(home: Path) -> None:
     code, out, _ = run(home, "alerts", "backtest", "spy-500", "--since", "2020-01-02",
                        "--benchmark", "QQQ", "--json")  # fmt: skip
     assert code == 0, out
-    title = json.loads(out)["tables"]["summary"]["title"]
-    assert "vs QQQ" in title and "share of fires with a spread above 0" in title
+    summary = json.loads(out)["tables"]["summary"]
+    title = summary["title"]
+    assert "vs QQQ" in title and "by direction of the crossing" in title
+    assert "of fires crossing below with a spread below 0" in title
+    assert {row[0] for row in summary["rows"]} == {"crossed above", "crossed below"}
+    assert json.loads(out)["figures"]["below.h5.hit_rate"]["provenance"]["formula"].endswith(
+        "spread < 0 / fires crossing below"
+    )
+
+
+def test_first_run_line_names_one_day_only_when_all_rules_share_it() -> None:
+    from capsize._cli.alert_delivery import first_run_line
+
+    same = first_run_line([("a", "2026-09-04"), ("b", "2026-09-04")])
+    assert "from the last data day (2026-09-04)" in same and "First run of 2 rule(s)" in same
+    mixed = first_run_line([("a", "2026-09-04"), ("b", "2026-08-29"), ("c", "2026-09-03")])
+    assert "2026-09-04" not in mixed and "each rule's last data day" in mixed

@@ -246,7 +246,7 @@ def test_dask_table(tmp_path: Path) -> None:
         ('[dask]\nscheduler = "http://host:8786"\n', "dask.scheduler="),
         ("[dask]\nscheduler = 8786\n", "dask.scheduler=8786"),
         ("[dask]\nworkers = 0\n", "dask.workers=0"),
-        ("[dask]\nworkers = true\n", "dask.workers=True"),
+        ("[dask]\nworkers = true\n", "dask.workers=true is not"),
         ("[dask]\nworker = 2\n", "'worker'"),
         ('[dask]\nscheduler = "tcp://h:8786"\nworkers = 2\n', "both scheduler and workers"),
         ('dask = "tcp://h:8786"\n', "[dask]"),

@@ -277,14 +277,19 @@ class Settings:
 # --------------------------------------------------------------------------- values
 
 
+def _shown(raw: object) -> str:
+    """``raw`` as written in config.toml: a boolean as ``true``/``false``, else its repr."""
+    return str(raw).lower() if isinstance(raw, bool) else repr(raw)
+
+
 def _number(label: str, raw: object, what: str) -> float:
     """``raw`` as a float (a TOML number or a text); booleans and other types refused."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
-        raise InputError(f"{label}={raw!r} is not a number; {what}")
+        raise InputError(f"{label}={_shown(raw)} is not a number; {what}")
     try:
         return float(raw)
     except ValueError:
-        raise InputError(f"{label}={raw!r} is not a number; {what}") from None
+        raise InputError(f"{label}={_shown(raw)} is not a number; {what}") from None
 
 
 def _bounded_seconds(upper: float, example: str) -> Callable[[str, object], float]:
@@ -293,7 +298,7 @@ def _bounded_seconds(upper: float, example: str) -> Callable[[str, object], floa
     def parse(label: str, raw: object) -> float:
         value = _number(label, raw, what)
         if not math.isfinite(value) or not 0.0 < value <= upper:
-            raise InputError(f"{label}={raw!r} is out of range; {what}")
+            raise InputError(f"{label}={_shown(raw)} is out of range; {what}")
         return value
 
     return parse
@@ -307,24 +312,24 @@ def _attempts(label: str, raw: object) -> int:
     elif isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
     else:
-        raise InputError(f"{label}={raw!r} is not a whole number; {what}")
+        raise InputError(f"{label}={_shown(raw)} is not a whole number; {what}")
     if not 1 <= value <= MAX_HTTP_RETRIES:
-        raise InputError(f"{label}={raw!r} is out of range; {what}")
+        raise InputError(f"{label}={_shown(raw)} is out of range; {what}")
     return value
 
 
 def _folder(label: str, raw: object) -> Path:
     if not isinstance(raw, str) or not raw.strip() or "\x00" in raw:
-        raise InputError(f"{label}={raw!r} is not a folder path; give the path as text")
+        raise InputError(f"{label}={_shown(raw)} is not a folder path; give the path as text")
     return Path(raw).expanduser().resolve()
 
 
 def _user_agent(label: str, raw: object) -> str:
     what = 'use one line of printable text, e.g. "Jane Doe jane@example.com"'
     if not isinstance(raw, str) or not raw.strip():
-        raise InputError(f"{label}={raw!r} is not a user agent; {what}")
+        raise InputError(f"{label}={_shown(raw)} is not a user agent; {what}")
     if len(raw) > 256 or not raw.isprintable():
-        raise InputError(f"{label}={raw!r} has control characters or is too long; {what}")
+        raise InputError(f"{label}={_shown(raw)} has control characters or is too long; {what}")
     return raw.strip()
 
 
@@ -334,7 +339,9 @@ def _flag(label: str, raw: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InputError(f"{label}={raw!r} is not a yes/no value; use 1 or 0 (true/false, yes/no)")
+    raise InputError(
+        f"{label}={_shown(raw)} is not a yes/no value; use 1 or 0 (true/false, yes/no)"
+    )
 
 
 @dataclass(frozen=True)
@@ -430,7 +437,7 @@ def _check_segments(raw: object, path: Path) -> dict[str, object]:
     """Validate ``[segments]``: a table per segment, or a list of fund tickers."""
     where = f"[segments] in {str(path)!r}"
     if not isinstance(raw, dict):
-        raise InputError(f"{where} must be a table of segment = {{...}}, not {raw!r}")
+        raise InputError(f"{where} must be a table of segment = {{...}}, not {_shown(raw)}")
     tables: dict[str, Mapping[str, Any]] = {}
     for key, value in raw.items():
         if isinstance(value, list):
@@ -480,14 +487,14 @@ _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
 
 def _text(label: str, raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip() or not raw.isprintable():
-        raise InputError(f"{label}={raw!r} must be one line of printable text")
+        raise InputError(f"{label}={_shown(raw)} must be one line of printable text")
     return raw.strip()
 
 
 def _env_name(label: str, raw: object) -> str:
     if not isinstance(raw, str) or not _ENV_NAME.match(raw):
         raise InputError(
-            f"{label}={raw!r} is not an environment variable name; give the variable's "
+            f"{label}={_shown(raw)} is not an environment variable name; give the variable's "
             "name (e.g. CAPSIZE_SMTP_PASSWORD), never the secret itself"
         )
     return raw
@@ -495,13 +502,15 @@ def _env_name(label: str, raw: object) -> str:
 
 def _host(label: str, raw: object) -> str:
     if not isinstance(raw, str) or not _HOST.match(raw):
-        raise InputError(f"{label}={raw!r} is not a host name; e.g. smtp.example.org")
+        raise InputError(f"{label}={_shown(raw)} is not a host name; e.g. smtp.example.org")
     return raw
 
 
 def _port(label: str, raw: object) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 65535:
-        raise InputError(f"{label}={raw!r} is not a port; use a whole number 1 to 65535, e.g. 587")
+        raise InputError(
+            f"{label}={_shown(raw)} is not a port; use a whole number 1 to 65535, e.g. 587"
+        )
     return raw
 
 
@@ -509,27 +518,29 @@ def _sender(label: str, raw: object) -> str:
     text = _text(label, raw)
     inner = text.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in text else text
     if not _ADDRESS.match(inner):
-        raise InputError(f"{label}={raw!r} is not an email address; e.g. alerts@example.org")
+        raise InputError(f"{label}={_shown(raw)} is not an email address; e.g. alerts@example.org")
     return text
 
 
 def _tls(label: str, raw: object) -> str:
     if raw not in ("starttls", "implicit", "none"):
-        raise InputError(f"{label}={raw!r} must be one of starttls, implicit, none")
+        raise InputError(f"{label}={_shown(raw)} must be one of starttls, implicit, none")
     return str(raw)
 
 
 def _pem(label: str, raw: object) -> Path:
     path = _folder(label, raw)
     if not path.is_file():
-        raise InputError(f"{label}={raw!r} is not a file; give a PEM certificate bundle")
+        raise InputError(f"{label}={_shown(raw)} is not a file; give a PEM certificate bundle")
     return path
 
 
 def _base_url(label: str, raw: object) -> str:
     text = _text(label, raw)
     if not re.match(r"^https?://[^\s/]+", text):
-        raise InputError(f"{label}={raw!r} is not an http(s) address; e.g. http://127.0.0.1:8000")
+        raise InputError(
+            f"{label}={_shown(raw)} is not an http(s) address; e.g. http://127.0.0.1:8000"
+        )
     return text.rstrip("/")
 
 
@@ -562,7 +573,7 @@ def _fields(raw: object, table: str, fields: tuple[_Field, ...], path: Path) -> 
     """Parse the keys of table ``table``; unknown keys and bad values are one-line errors."""
     where = f"[{table}] in {str(path)!r}"
     if not isinstance(raw, dict):
-        raise InputError(f"{where} must be a table of key = value, not {raw!r}")
+        raise InputError(f"{where} must be a table of key = value, not {_shown(raw)}")
     known = {key for key, _, _ in fields}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -602,7 +613,7 @@ def _check_smtp(raw: object, path: Path) -> SmtpSettings:
 def _check_alerts(raw: object, path: Path) -> AlertSettings:
     """Validate ``[alerts]`` with its ``smtp`` and ``webhook`` tables."""
     if not isinstance(raw, dict):
-        raise InputError(f"[alerts] in {str(path)!r} must be a table, not {raw!r}")
+        raise InputError(f"[alerts] in {str(path)!r} must be a table, not {_shown(raw)}")
     scalars = {k: v for k, v in raw.items() if k not in ("smtp", "webhook")}
     values = _fields(scalars, "alerts", _ALERT_FIELDS, path)
     if values.get("backoff", 1.0) > values.get("max_backoff", 60.0):
@@ -646,7 +657,7 @@ def check_scheduler_address(label: str, raw: object) -> str:
     m = _SCHEDULER.match(text)
     if m is None or not 1 <= int(m.group(3)) <= 65535:
         raise InputError(
-            f"{label}={raw!r} is not a Dask scheduler address; use protocol://host:port, "
+            f"{label}={_shown(raw)} is not a Dask scheduler address; use protocol://host:port, "
             "e.g. tcp://127.0.0.1:8786 (the address 'dask scheduler' prints)"
         )
     return text
@@ -655,7 +666,7 @@ def check_scheduler_address(label: str, raw: object) -> str:
 def _workers(label: str, raw: object) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_DASK_WORKERS:
         raise InputError(
-            f"{label}={raw!r} is not a number of workers; use a whole number from 1 to "
+            f"{label}={_shown(raw)} is not a number of workers; use a whole number from 1 to "
             f"{MAX_DASK_WORKERS}, e.g. 2"
         )
     return raw

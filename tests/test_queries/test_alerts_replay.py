@@ -231,10 +231,51 @@ def test_what_followed_is_the_next_sessions_return_and_spread(session: Session) 
     assert res.value("fire.0.s5") == pytest.approx(
         r5 - (spy.iloc[j + 5] / spy.iloc[j] - 1), abs=1e-12
     )
-    rows = res.table("fires").rows
-    r20 = [float(r[7].value) for r in rows if r[7].value is not None]  # type: ignore[union-attr]
-    assert res.value("h20.mean_return") == pytest.approx(np.mean(r20), abs=1e-12)
     assert res.fig("fire.0.r5").provenance.source.startswith("prices/IWM.csv")
+
+
+def test_what_followed_is_summarized_per_direction(session: Session) -> None:
+    """A ``both`` rule: fires crossing above and below summarized apart (plain pandas here);
+    a fire crossing below hits when IWM lags SPY."""
+    rule = Rule("ma", "IWM 50d", "price_ma", symbols=("IWM",), params={"window": 50}, cooldown=3)
+    res = replay_rule(session, rule, SINCE)
+    iwm, spy = close(session, "IWM"), close(session, "SPY")
+    d = iwm - iwm.rolling(50, min_periods=50).mean()
+    days = pd.DatetimeIndex(expected(crossing(iwm, iwm.rolling(50).mean()), 3, SINCE))
+    side = np.where(d[days] > 0, "above", "below")
+    assert {"above", "below"} <= set(side)
+
+    def fwd(c: pd.Series, h: int) -> pd.Series:
+        return (c.shift(-h) / c - 1)[days]
+
+    for h in (5, 20):
+        spread = (fwd(iwm, h) - fwd(spy, h)).to_numpy()
+        for name, sign in (("above", 1), ("below", -1)):
+            sp = spread[(side == name) & np.isfinite(spread)]
+            assert res.value(f"{name}.h{h}.count") == len(sp) > 5
+            assert res.value(f"{name}.h{h}.mean_spread") == pytest.approx(sp.mean(), abs=1e-12)
+            assert res.value(f"{name}.h{h}.hit_rate") == pytest.approx((sign * sp > 0).mean())
+            r = fwd(iwm, h).to_numpy()[side == name]
+            assert res.value(f"{name}.h{h}.mean_return") == pytest.approx(np.nanmean(r))
+    summary = res.table("summary")
+    assert summary.columns[0] == "Direction"
+    assert [row[0] for row in summary.rows] == ["crossed above"] * 3 + ["crossed below"] * 3
+    assert "of fires crossing below with a spread below 0" in summary.title
+    assert "h5.hit_rate" not in res.figures  # no pooled hit rate
+
+    up = Rule(
+        "up", "IWM up", "price_ma", symbols=("IWM",), params={"window": 50, "direction": "up"}
+    )
+    rows = replay_rule(session, up, SINCE).table("summary").rows
+    assert {row[0] for row in rows} == {"crossed above"}
+
+
+def test_no_fire_says_since_when(session: Session) -> None:
+    rule = Rule("lvl", "IWM 1M", "price_level", symbols=("IWM",), params={"level": 1e6})
+    res = replay_rule(session, rule, SINCE)
+    assert res.value("fires") == 0
+    assert res.fig("below.h20.hit_rate").note == f"no fire crossing below since {SINCE}"
+    assert res.fig("above.h1.mean_spread").note == f"no fire crossing above since {SINCE}"
 
 
 @pytest.mark.parametrize(("item", "need"), [("3.03/5.03", ("3.03", "5.03")), ("1.01", ("1.01",))])

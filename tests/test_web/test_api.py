@@ -114,6 +114,17 @@ def test_bad_requests_answer_a_json_error(
     _error(client.get("/api/v1/data_sources", params=params), status, code)
 
 
+@pytest.mark.parametrize("bad", ["", "08/10/2025", "abc"])
+def test_an_as_of_that_is_not_a_day_says_give_a_date(client: Any, bad: str) -> None:
+    for path, params in (
+        ("/api/v1/data_sources", {}),
+        ("/api/v1/alerts", {}),
+        ("/api/v1/watchlist", {"id": "1"}),
+    ):
+        body = _error(client.get(path, params={**params, "as_of": bad}), 400, "invalid_input")
+        assert body["error"]["message"] == "as_of: give a date YYYY-MM-DD", path
+
+
 def test_routing_errors_are_json(client: Any) -> None:
     _error(client.get("/api/v1/nope"), 404, "not_found")
     _error(client.post("/api/v1/data_sources"), 405, "method_not_allowed")

@@ -13,9 +13,11 @@ import typer
 from capsize._cli._common import console, emit_json, err_console, handle_errors, print_table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from capsize.queries.result import Figure, QueryResult
 
-__all__ = ["WAIT_HELP", "register", "run_and_show", "show_result"]
+__all__ = ["WAIT_HELP", "first_run_line", "register", "run_and_show", "show_result"]
 
 WAIT_HELP = "Seconds to wait while another process writes the store (another run, an update)."
 
@@ -48,6 +50,21 @@ def show_result(result: QueryResult, *, as_json: bool = False) -> None:
             )
 
 
+def first_run_line(started: Sequence[Sequence[object]]) -> str:
+    """Say from which day the rules run for the first time watch (rows: rule, day)."""
+    days = sorted({str(row[1]) for row in started})
+    since = (
+        f"the last data day ({days[0]})"
+        if len(days) == 1
+        else "each rule's last data day (its 'Watches from' above)"
+    )
+    return (
+        f"First run of {len(started)} rule(s): a rule watches from {since}; nothing before "
+        "is sent. Use 'capsize alerts backtest RULE --since D' to see when it would have "
+        "fired before."
+    )
+
+
 def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
     """Evaluate the rules as of ``as_of``, record their events, deliver; print the result."""
     from capsize.queries.alert_commands import run_and_deliver
@@ -59,13 +76,7 @@ def run_and_show(as_of: object | None, wait: float, as_json: bool) -> None:
     console.print(f"{result.value('recorded')} new alert event(s) recorded", highlight=False)
     started = result.table("started").rows
     if started:
-        console.print(
-            f"First run of {len(started)} rule(s): a rule watches from the last data day "
-            f"({started[0][1]}); nothing before is sent. Use 'capsize alerts backtest RULE "
-            "--since D' to see when it would have fired before.",
-            highlight=False,
-            markup=False,
-        )
+        console.print(first_run_line(started), highlight=False, markup=False)
     bad = len(result.table("unevaluated").rows)
     if bad:
         # exit stays 0: the run did its job for the other rules (a scheduler must not retry

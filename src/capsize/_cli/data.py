@@ -317,9 +317,10 @@ def export_cmd(
         [[str(t), _fmt_count(n)] for t, n in res.table("exported").rows],
         ["table", "rows"],
         title="Parquet export",
-        caption=res.notes[0],
         right_align=(1,),
     )
+    for note in res.notes:  # plain lines: a caption would wrap to the narrow table's width
+        console.print(note, highlight=False, markup=False)
 
 
 def run_update(*, quiet: bool = False, wait: float = 0.0) -> DataResult:

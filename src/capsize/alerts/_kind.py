@@ -208,6 +208,9 @@ class Kind:
         last day exactly (None: all of it). A scheduled run reads only that much.
     batch : Batch or None
         How one-symbol rules of the kind are evaluated together (None: rule by rule).
+    sides : tuple of str, optional
+        For a crossing kind, the evidence values ``(x, reference)`` whose order on the
+        fire's day tells whether it crossed above or below (None: not a crossing).
     """
 
     name: str
@@ -220,6 +223,14 @@ class Kind:
     default_cooldown: int = 5
     lookback: Lookback = two_sessions
     batch: Batch | None = None
+    sides: tuple[str, str] | None = None
+
+    def side_of(self, values: Mapping[str, Any]) -> str | None:
+        """Return ``"above"`` or ``"below"`` for a fire of a crossing kind (None otherwise)."""
+        if self.sides is None:
+            return None
+        x, ref = (float(values.get(k, np.nan)) for k in self.sides)
+        return "above" if x > ref else "below"
 
     def clean_params(self, raw: Mapping[str, object]) -> tuple[tuple[str, ParamValue], ...]:
         """Validate ``raw`` against the parameter table; fill defaults; sort by name."""

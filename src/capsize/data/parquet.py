@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from capsize._atomic import write_text
-from capsize.errors import DataNotFound, InputError, MissingDependencyError, OutputError
+from capsize.errors import (
+    CapsizeError,
+    DataNotFound,
+    InputError,
+    MissingDependencyError,
+    OutputError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -157,14 +163,37 @@ def _upload(tmp: Path, fs: Any, root: str, replace: bool) -> None:
     fs.put_file(str(tmp / MANIFEST), f"{root}/{MANIFEST}")
 
 
+def remote_failure(url: str, exc: BaseException) -> OutputError:
+    """One-line error for a remote filesystem that failed (credentials, bucket, permission).
+
+    fsspec back ends raise their own exceptions (botocore's ``NoCredentialsError`` is not
+    an ``OSError``), so the message names the exception's type and what to check.
+    """
+    detail = " ".join(str(exc).split())[:200] or "no detail"
+    scheme = url.split("://", 1)[0].lower()
+    what = {
+        "s3": "s3fs (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials)",
+        "s3a": "s3fs (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials)",
+        "gs": "gcsfs (GOOGLE_APPLICATION_CREDENTIALS)",
+        "gcs": "gcsfs (GOOGLE_APPLICATION_CREDENTIALS)",
+    }.get(scheme, f"the {scheme}:// filesystem")
+    return OutputError(
+        f"cannot write the Parquet dataset at {url} ({type(exc).__name__}: {detail}); "
+        f"check that the bucket exists and you may write to it, and configure credentials "
+        f"for {what}"
+    )
+
+
 def _export_remote(con: duckdb.DuckDBPyConnection, url: str) -> dict[str, Any]:
-    fs, root, replace = _remote_root(url)
     tmp = Path(tempfile.mkdtemp(prefix="capsize-export-"))
     try:
+        fs, root, replace = _remote_root(url)
         manifest = _write_dataset(con, tmp)
         _upload(tmp, fs, root, replace)
-    except OSError as exc:
-        raise OutputError(f"cannot write the Parquet dataset at {url}: {exc}") from exc
+    except CapsizeError:
+        raise
+    except Exception as exc:  # any failure of the remote filesystem, whatever its type
+        raise remote_failure(url, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return manifest

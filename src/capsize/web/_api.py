@@ -28,14 +28,13 @@ from capsize.web._models import (
     WatchlistIn,
     WatchlistOut,
 )
-from capsize.web._params import MAX_TEXT, parse_day, parse_params
+from capsize.web._params import ISO_DATE, MAX_TEXT, parse_day, parse_params
 from capsize.web._registry import Param, Resolved
 from capsize.web._state import WebState
 from capsize.web._tokens import TokenRecord, verify_token
 
 __all__ = ["ISO_DATE", "build_router", "client_of", "remove", "require_token", "respond", "save"]
 
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 _LIST_TEXT = r"^[A-Za-z0-9^.=_:\-, ]*$"
 _RULES_TEXT = r"^[A-Za-z0-9_.<>=!+\-, ]*$"
 _ERRORS: dict[int | str, dict[str, Any]] = {

@@ -24,6 +24,7 @@ from capsize.errors import (
 )
 from capsize.web._answers import RateLimited, Unavailable
 from capsize.web._flight import Busy
+from capsize.web._params import ISO_DATE
 
 __all__ = [
     "WebError",
@@ -72,7 +73,13 @@ def validation_message(exc: RequestValidationError) -> str:
         return "invalid request"
     first = errors[0]
     where = ".".join(str(x) for x in first.get("loc", ()) if x not in ("query", "body", "path"))
-    return f"{where or 'request'}: {first.get('msg', 'invalid')}"[:300]
+    what = first.get("msg", "invalid")
+    if (
+        first.get("type") == "string_pattern_mismatch"
+        and (first.get("ctx") or {}).get("pattern") == ISO_DATE
+    ):
+        what = "give a date YYYY-MM-DD"  # not the regular expression
+    return f"{where or 'request'}: {what}"[:300]
 
 
 def _message(exc: Exception) -> str:

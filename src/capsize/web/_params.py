@@ -17,6 +17,7 @@ from capsize.web._registry import Param, ParamKind
 
 __all__ = [
     "FIRST_DAY",
+    "ISO_DATE",
     "LAST_DAY",
     "LIST_ITEM",
     "MAX_LIST_ITEMS",
@@ -29,6 +30,9 @@ __all__ = [
     "split_list",
     "split_rules",
 ]
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+"""Pattern of a day parameter (``as_of=YYYY-MM-DD``) checked before the handler runs."""
 
 RESERVED = ("as_of", "format", "table", "limit", "offset", "sort", "order")
 """URL parameters the web itself takes (never passed to a query as such, except as_of)."""

@@ -222,6 +222,7 @@ BREADTH_LEVEL = Kind(
     message=_level_message,
     link="/internals?as_of={day}",
     default_cooldown=5,
+    sides=("pct", "level"),
 )
 
 BREADTH_THRUST = Kind(
@@ -250,4 +251,5 @@ NET_HIGHS = Kind(
     message=_net_message,
     link="/internals?as_of={day}",
     default_cooldown=5,
+    sides=("net", "level"),
 )

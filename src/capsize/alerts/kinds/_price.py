@@ -135,6 +135,7 @@ PRICE_LEVEL = Kind(
     link="/stock/{subject}?as_of={day}",
     default_cooldown=5,
     batch=Batch(close_field, _no_group, _level_arrays, _level_evidence),
+    sides=("close", "level"),
 )
 
 
@@ -203,4 +204,5 @@ PRICE_MA = Kind(
     default_cooldown=5,
     lookback=window_plus_one,
     batch=Batch(close_field, by_window, _ma_arrays, _ma_evidence),
+    sides=("close", "average"),
 )

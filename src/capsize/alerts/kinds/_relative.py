@@ -105,4 +105,5 @@ RS_CROSS = Kind(
     default_cooldown=5,
     lookback=window_plus_one,
     batch=Batch(close_field, by_window, _arrays, _evidence),
+    sides=("ratio", "average"),
 )

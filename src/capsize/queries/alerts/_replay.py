@@ -154,65 +154,116 @@ def _fire_row(
     return tuple(cells), ra, spread
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Fires summarized together: all of them, or those of one crossing direction."""
+
+    side: str | None  # the fires' side ("above", "below"); None: every fire
+    key: str  # prefix of the figure keys
+    label: str  # the Direction cell
+    sign: int  # +1: a hit is a spread above 0; -1: a spread below 0
+
+
+_ALL = _Group(None, "", "all fires", 1)
+_ABOVE = _Group("above", "above.", "crossed above", 1)
+_BELOW = _Group("below", "below.", "crossed below", -1)
+
+
+def _groups(rule: Rule) -> tuple[_Group, ...]:
+    """All fires for most kinds; each direction on its own for a crossing kind."""
+    if kind_of(rule.kind).sides is None:
+        return (_ALL,)
+    return {"up": (_ABOVE,), "down": (_BELOW,)}.get(str(rule.param("direction")), (_ABOVE, _BELOW))
+
+
+def _hit_words(g: _Group) -> tuple[str, str]:
+    """Return (label, formula) of a group's hit rate."""
+    if g.side is None:
+        return "share of fires that beat the benchmark", "fires with spread > 0 / fires"
+    if g.sign > 0:
+        return (
+            "share of fires crossing above that beat the benchmark",
+            "fires crossing above with spread > 0 / fires crossing above",
+        )
+    return (
+        "share of fires crossing below that lagged the benchmark (a negative spread)",
+        "fires crossing below with spread < 0 / fires crossing below",
+    )
+
+
 def _summary(
-    fs: FigureSet, rets: np.ndarray, spreads: np.ndarray, src: str, window: str
+    fs: FigureSet,
+    g: _Group,
+    rets: np.ndarray,
+    spreads: np.ndarray,
+    where: tuple[str, str, pd.Timestamp],
 ) -> list[tuple[Cell, ...]]:
+    """Rows of one group: per horizon its fires, mean return, mean spread and hit rate.
+
+    ``rets`` and ``spreads`` are of shape (n_fires, n_horizons), fractions; ``where`` is
+    (source, window, first day listed).
+    """
+    src, window, start = where
+    fired = f"fire crossing {g.side}" if g.side else "fire"
+    hit_label, hit_formula = _hit_words(g)
     rows: list[tuple[Cell, ...]] = []
     for j, h in enumerate(HORIZONS):
-        r, sp = (
-            rets[:, j] if len(rets) else np.array([]),
-            spreads[:, j] if len(spreads) else np.array([]),
-        )
+        r, sp = rets[:, j], spreads[:, j]
         ok = np.isfinite(sp)
         n = int(ok.sum())
-        why = "" if n else "no fire with that many sessions after it"
+        why = "" if n else f"no {fired} with {h} sessions after it"
+        why = why if len(sp) else f"no {fired} since {start:%Y-%m-%d}"
         mean_r = float(np.nanmean(r)) if np.isfinite(r).any() else None
+        k, per = f"{g.key}h{h}", f" ({g.label})" if g.side else ""
         rows.append(
             (
+                g.label,
                 f"{h} session{'s' if h > 1 else ''}",
                 fs.add(
-                    f"h{h}.count",
+                    f"{k}.count",
                     n,
                     "count",
-                    f"fires with {h} sessions after them",
+                    f"fires with {h} sessions after them{per}",
                     source=src,
                     window=window,
                     formula="fires with a return and a benchmark return",
                 ),
                 fs.add(
-                    f"h{h}.mean_return",
+                    f"{k}.mean_return",
                     mean_r,
                     "fraction",
-                    f"mean return over the next {h} sessions",
+                    f"mean return over the next {h} sessions{per}",
                     source=src,
                     window=window,
                     formula="mean of close[t+h]/close[t]-1 over the fires",
                     note=why,
                 ),
                 fs.add(
-                    f"h{h}.mean_spread",
+                    f"{k}.mean_spread",
                     float(sp[ok].mean()) if n else None,
                     "pp",
-                    f"mean spread vs the benchmark over {h} sessions",
+                    f"mean spread vs the benchmark over {h} sessions{per}",
                     source=src,
                     window=window,
                     formula="mean of (subject - benchmark return)",
                     note=why,
                 ),
                 fs.add(
-                    f"h{h}.hit_rate",
-                    float((sp[ok] > 0).mean()) if n else None,
+                    f"{k}.hit_rate",
+                    float((g.sign * sp[ok] > 0).mean()) if n else None,
                     "fraction",
-                    f"share of fires that beat the benchmark over {h} sessions",
+                    f"{hit_label} over {h} sessions",
                     source=src,
                     window=window,
-                    formula="fires with spread > 0 / fires",
+                    formula=hit_formula,
                     note=why,
                 ),
             )
         )
     return rows
 
+
+_SUMMARY_COLUMNS = ("Direction", "Horizon", "Fires", "Mean return", "Mean spread", "Hit rate")
 
 _COLUMNS = (
     "Day",
@@ -250,10 +301,23 @@ def _tables(
         formula=f"{kind_of(r.kind).summary}; cool-down {r.cooldown} sessions",
     )
     shape = (-1, len(HORIZONS))
-    summary = _summary(
-        fs, np.array(rets).reshape(shape), np.array(spreads).reshape(shape), src, window
-    )
+    rets_a, spreads_a = np.array(rets).reshape(shape), np.array(spreads).reshape(shape)
+    sides = np.array([kind_of(r.kind).side_of(f.values) for f in found], dtype=object)
+    summary: list[tuple[Cell, ...]] = []
+    for g in _groups(r):
+        keep = np.ones(len(found), bool) if g.side is None else sides == g.side
+        summary += _summary(fs, g, rets_a[keep], spreads_a[keep], (src, window, start))
     return rows, summary
+
+
+def _summary_title(rule: Rule, benchmark: str | None) -> str:
+    vs = f"spread and hit rate vs {_bench_words(rule, benchmark)}"
+    if kind_of(rule.kind).sides is None:
+        return f"What followed ({vs}; hit rate: share of fires with a spread above 0)"
+    return (
+        f"What followed, by direction of the crossing ({vs}; hit rate: share of fires "
+        "crossing above with a spread above 0, of fires crossing below with a spread below 0)"
+    )
 
 
 def replay_rule(
@@ -285,8 +349,11 @@ def replay_rule(
     -------
     QueryResult
         Table ``fires`` (day, subject, message, return and spread over 1/5/20 sessions),
-        table ``summary`` (per horizon: fires counted, mean return, mean spread, hit
-        rate); figures ``fires`` and ``h{1,5,20}.*``.
+        table ``summary`` (per direction and horizon: fires counted, mean return, mean
+        spread, hit rate); figures ``fires`` and ``h{1,5,20}.*``, or for a crossing kind
+        ``above.h{1,5,20}.*`` and ``below.h{1,5,20}.*`` (each direction the rule watches:
+        a fire crossing above hits when its spread is above 0, one crossing below when its
+        spread is below 0).
 
     Raises
     ------
@@ -336,13 +403,7 @@ def replay_rule(
         figures=fs.mapping(),
         tables=(
             TableData("fires", f"When {r.name!r} would have fired", _COLUMNS, tuple(rows)),
-            TableData(
-                "summary",
-                f"What followed (spread and hit rate vs {_bench_words(r, benchmark)}; "
-                "hit rate: share of fires with a spread above 0)",
-                ("Horizon", "Fires", "Mean return", "Mean spread", "Hit rate"),
-                tuple(summary),
-            ),
+            TableData("summary", _summary_title(r, benchmark), _SUMMARY_COLUMNS, tuple(summary)),
         ),
         notes=tuple(notes),
         sources=tuple(sorted(set(ev.signal.sources.values()))),
