@@ -7,14 +7,14 @@ small-cap sleeves (weight x band x calendar x cost). Each row equals the single 
 :func:`capsize.backtest.rotation` / :func:`capsize.backtest.sleeve` with the same
 parameters, summarised by :func:`capsize.backtest.stats`.
 
-Rotations that trade to the signal's side at every close (``hold == 1``: moving-average
-pairs, threshold grids) run on a vectorized numpy path (:mod:`._block`): blocks of
-configurations walked through time in chunks, no JIT and no numba import, so a first
-call costs no compilation; its rows equal the kernel's bit for bit. Everything else
-(``hold > 1``, sleeves) runs on numba loops (compiled on first use, cached on disk) with
-a numpy fallback when numba is missing or ``CAPSIZE_NO_NUMBA=1`` (a
-:class:`~capsize.errors.PerformanceWarning` says so); ``CAPSIZE_NO_VECTORIZE=1`` sends
-every configuration to the kernels. Statistics are streamed per configuration, so memory
+The kernels are numba loops (:mod:`._loops`), compiled at install time into an extension
+module that loads without numba (``"aot"``), else compiled by numba's JIT on first use
+and cached on disk, else a numpy fallback when numba is missing or ``CAPSIZE_NO_NUMBA=1``
+(a :class:`~capsize.errors.PerformanceWarning` says so); see :mod:`._backend`. Without
+the AOT module, rotations that trade to the signal's side at every close (``hold == 1``:
+moving-average pairs, threshold grids) run on a vectorized numpy path (:mod:`._block`)
+that needs no numba import, its rows equal to the kernel's bit for bit;
+``CAPSIZE_NO_VECTORIZE=1`` sends every configuration to the kernels. Statistics are streamed per configuration, so memory
 does not grow with configurations x periods: 10,000+ configurations over decades of
 sessions fit in a few megabytes.
 """

@@ -185,14 +185,15 @@ def rotation_grid(
 
     Configurations that trade to the signal's side at every close (``hold == 1``, see
     :func:`~capsize.backtest.sweep._block.vectorizable`) run on the vectorized numpy
-    path, which needs no JIT; the others on the kernels (numba, or the numpy loop).
-    ``attrs["backend"]`` names what ran: ``"vectorized"``, ``"numba"``, ``"numpy"`` or
+    path when the AOT kernels are not loaded (see :mod:`~capsize.backtest.sweep._backend`);
+    the others on the kernels (AOT, numba JIT, or the numpy loop). ``attrs["backend"]``
+    names what ran: ``"aot"``, ``"vectorized"``, ``"numba"``, ``"numpy"`` or
     ``"vectorized+numba"`` (``"vectorized+numpy"``).
     """
     t0, t1, days = stats_window(legs.index, start, end)
     n = len(grid.fast)
     out = np.empty((n, len(ACC_FIELDS)))
-    rf_arr = rf_returns(rf, legs.index)
+    rf_arr = np.ascontiguousarray(rf_returns(rf, legs.index))  # the kernels' layout
     fast_path = vectorizable(rows, grid.fast, grid.slow, grid.hold) & vectorize_enabled()
     used = []
     if fast_path.any():
@@ -204,7 +205,7 @@ def rotation_grid(
     rest = np.flatnonzero(~fast_path)
     if rest.size:
         k = kernels()
-        used.append("numba" if k.numba else "numpy")
+        used.append(k.name)
         g = grid.take(rest)
         part = np.empty((rest.size, len(ACC_FIELDS)))
         k.ma_rotation(

@@ -125,8 +125,8 @@ def ma_sweep(
     DataFrame
         One row per configuration: ``fast, slow, lag, hold, cost_bps`` then the
         statistics of :data:`capsize.backtest.STAT_NAMES`. ``attrs`` holds
-        ``n_configs`` and ``backend`` (``"vectorized"`` when every configuration ran on
-        the numpy block path, ``"numba"`` / ``"numpy"`` for the kernels, or both).
+        ``n_configs`` and ``backend`` (``"aot"``, ``"numba"`` or ``"numpy"`` for the
+        kernels, ``"vectorized"`` for the numpy block path, or both joined by ``+``).
 
     Notes
     -----

@@ -107,7 +107,7 @@ def sleeve_sweep(
         np.array([g[0] for g in grid]),
         np.array([-1.0 if g[1] is None else g[1] for g in grid]),
         freq, rate, calendar, column(r, small), column(r, large),
-        rf_returns(rf, r.index), days, t0, t1, out,
+        np.ascontiguousarray(rf_returns(rf, r.index)), days, t0, t1, out,
     )  # fmt: skip
     ppy = infer_periods_per_year(r.index) if periods_per_year is None else float(periods_per_year)
     params = pd.DataFrame(
@@ -119,5 +119,5 @@ def sleeve_sweep(
         }
     )
     res = pd.concat([params, summarize(out, ppy)], axis=1)
-    res.attrs.update(n_configs=len(grid), backend="numba" if k.numba else "numpy")
+    res.attrs.update(n_configs=len(grid), backend=k.name)
     return res
