@@ -33,9 +33,22 @@ pandas and the data are loaded before the clock starts (both need them); the clo
 covers ``import vectorbt`` / ``import capsize.backtest`` **and** the first call ("first
 call": imports, numba compilation or cache loading, the work). "call only" is the first
 call without the import; "second call" is the same call again in that process.
-``capsize-ma-kernel`` is capsize's MA grid with ``CAPSIZE_NO_VECTORIZE=1`` (every
-configuration on the numba kernel: the engine as it was before the vectorized path), for
-a before/after in the same run.
+
+**Backends** (the ``backend`` column: ``attrs["backend"]`` of capsize's result). By
+default capsize runs its kernels from the module compiled ahead of time at install
+(``aot``; see ``src/capsize/backtest/sweep/_backend.py``), which imports no numba. For a
+before/after in the same run, ``capsize-ma-jit`` and ``capsize-sleeve-jit`` run the same
+grids with ``CAPSIZE_NO_AOT=1`` (the engine without the AOT module: the vectorized numpy
+path for the MA grid, numba's JIT kernel for the sleeves), and ``capsize-ma-kernel``
+with ``CAPSIZE_NO_AOT=1 CAPSIZE_NO_VECTORIZE=1`` (every configuration on numba's JIT
+kernel). A capsize task printed with ``numba``/``vectorized`` instead of ``aot`` means
+the module is not built (``pip install -e .`` builds it).
+
+**Bytecode.** vectorbt is imported from site-packages, whose ``.pyc`` files pip wrote at
+install; capsize is imported from the source tree. The driver byte-compiles
+``src/capsize`` once before the runs (``compileall``) so both import from bytecode, as an
+installed capsize does: without it, on a machine with ``PYTHONDONTWRITEBYTECODE=1`` (as
+here), every run compiles capsize's ~30 modules from source (~50 ms of CPU, measured).
 
 **numba caches.** Mode ``cold``: ``NUMBA_CACHE_DIR`` is a new empty folder, so every
 numba function either library uses is compiled inside its first call. Mode ``warm``: the
@@ -61,6 +74,7 @@ Run: ``python benchmarks/backtest.py [--cache cold|warm|both] [--python PATH]``
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -84,11 +98,21 @@ RULES = ["M", "Q", "A", None]
 TASKS = (
     "vbt-ma",
     "capsize-ma",
+    "capsize-ma-jit",
     "capsize-ma-kernel",
     "vbt-sleeve",
     "capsize-sleeve",
+    "capsize-sleeve-jit",
     "capsize-sleeve10k",
 )
+TASK_ENV = {
+    "capsize-ma-jit": {"CAPSIZE_NO_AOT": "1"},
+    "capsize-ma-kernel": {"CAPSIZE_NO_AOT": "1", "CAPSIZE_NO_VECTORIZE": "1"},
+    "capsize-sleeve-jit": {"CAPSIZE_NO_AOT": "1"},
+}
+"""Environment of the before/after tasks (the others run with no CAPSIZE_NO_* variable)."""
+Result = tuple[dict[str, np.ndarray], str]
+"""An engine's results (total return, Sharpe, max drawdown per configuration), backend."""
 INIT_CASH = 1_000_000.0
 
 
@@ -136,7 +160,12 @@ def _reset_peak() -> None:
 # --------------------------------------------------------------------------- engines
 
 
-def vbt_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def _stats(res: pd.DataFrame) -> Result:
+    stats = {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+    return stats, str(res.attrs["backend"])
+
+
+def vbt_ma(c: pd.DataFrame) -> Result:
     import vectorbt as vbt
 
     close = c["IWM"]
@@ -153,23 +182,24 @@ def vbt_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
         init_cash=INIT_CASH,
         freq="1D",
     )
-    return {
+    stats = {
         "total_return": pf.total_return().to_numpy(),
         "sharpe": pf.sharpe_ratio(year_freq="252 days").to_numpy(),
         "max_drawdown": pf.max_drawdown().to_numpy(),
     }
+    return stats, "vectorbt"
 
 
-def capsize_ma(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def capsize_ma(c: pd.DataFrame) -> Result:
     from capsize import backtest as bt
 
     res = bt.ma_sweep(
         returns(c), fast=list(FAST), slow=list(SLOW), price=c["IWM"], below="cash", lag=1
     )
-    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+    return _stats(res)
 
 
-def vbt_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def vbt_sleeve(c: pd.DataFrame) -> Result:
     import vectorbt as vbt
 
     grid = [(w, rule) for w in WEIGHTS_B for rule in RULES]
@@ -193,21 +223,22 @@ def vbt_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
         init_cash=INIT_CASH,
         freq="1D",
     )
-    return {
+    stats = {
         "total_return": pf.total_return().to_numpy(),
         "sharpe": pf.sharpe_ratio(year_freq="252 days").to_numpy(),
         "max_drawdown": pf.max_drawdown().to_numpy(),
     }
+    return stats, "vectorbt"
 
 
-def capsize_sleeve(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def capsize_sleeve(c: pd.DataFrame) -> Result:
     from capsize import backtest as bt
 
     res = bt.sleeve_sweep(returns(c), weights=list(WEIGHTS_B), rebalance=RULES)
-    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+    return _stats(res)
 
 
-def capsize_sleeve10k(c: pd.DataFrame) -> dict[str, np.ndarray]:
+def capsize_sleeve10k(c: pd.DataFrame) -> Result:
     from capsize import backtest as bt
 
     res = bt.sleeve_sweep(
@@ -218,15 +249,17 @@ def capsize_sleeve10k(c: pd.DataFrame) -> dict[str, np.ndarray]:
         cost_bps=[0.0, 2.0, 5.0, 10.0, 20.0],
     )
     assert len(res) == 10_000
-    return {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
+    return _stats(res)
 
 
 ENGINES = {
     "vbt-ma": vbt_ma,
     "capsize-ma": capsize_ma,
+    "capsize-ma-jit": capsize_ma,
     "capsize-ma-kernel": capsize_ma,
     "vbt-sleeve": vbt_sleeve,
     "capsize-sleeve": capsize_sleeve,
+    "capsize-sleeve-jit": capsize_sleeve,
     "capsize-sleeve10k": capsize_sleeve10k,
 }
 
@@ -234,8 +267,6 @@ ENGINES = {
 def worker(task: str, out: Path, trace: bool) -> None:
     """Run one engine twice in this fresh process; write timings, memory and results."""
     c = closes()
-    if task == "capsize-ma-kernel":
-        os.environ["CAPSIZE_NO_VECTORIZE"] = "1"
     fn = ENGINES[task]
     _reset_peak()
     rss0 = _status("VmRSS")
@@ -250,7 +281,7 @@ def worker(task: str, out: Path, trace: bool) -> None:
     if trace:
         tracemalloc.start()
     t1 = time.perf_counter()
-    res = fn(c)
+    res, used = fn(c)
     t2 = time.perf_counter()
     cpu_first = time.process_time() - c0
     traced = tracemalloc.get_traced_memory()[1] if trace else 0
@@ -272,6 +303,7 @@ def worker(task: str, out: Path, trace: bool) -> None:
         "call_rss_bytes": max(peak - rss1, 0),
         "traced_bytes": traced,
         "numba_imported": "numba" in sys.modules,
+        "backend": used,
     }
     (out / f"{task}.json").write_text(json.dumps(info))
 
@@ -280,9 +312,8 @@ def worker(task: str, out: Path, trace: bool) -> None:
 
 
 def _run(python: str, task: str, out: Path, cache_dir: str, trace: bool) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), NUMBA_CACHE_DIR=cache_dir)
-    env.pop("CAPSIZE_NO_VECTORIZE", None)
-    env.pop("CAPSIZE_NO_NUMBA", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAPSIZE_NO_")}
+    env.update(TASK_ENV.get(task, {}), PYTHONPATH=str(ROOT / "src"), NUMBA_CACHE_DIR=cache_dir)
     cmd = [python, __file__, "--worker", task, "--out", str(out)] + (
         ["--tracemalloc"] if trace else []
     )
@@ -317,7 +348,7 @@ def _line(task: str, i: dict[str, Any]) -> str:
         f"{i['call_s']:7.3f})  second {i['second_s']:7.3f} s  CPU first {i['cpu_first_s']:7.3f} s "
         f"second {i['cpu_second_s']:7.3f} s  peak RSS +{_mb(i['peak_rss_bytes'])}"
         f" (call +{_mb(i['call_rss_bytes'])})  numba {'yes' if i['numba_imported'] else 'no '}"
-        f"  load {i['load'][0]:.1f}->{i['load'][1]:.1f}"
+        f"  backend {i['backend']:10s} load {i['load'][0]:.1f}->{i['load'][1]:.1f}"
     )
 
 
@@ -337,6 +368,8 @@ def _ratios(out: Path, info: dict[str, dict[str, Any]], vbt: str, cap: str) -> s
 
 
 def report(modes: list[str], python: str, trace: bool) -> None:
+    compileall.compile_dir(ROOT / "src" / "capsize", quiet=1)  # bytecode, as when installed
+    print(f"byte-compiled {ROOT / 'src' / 'capsize'} (capsize imports from .pyc, as vectorbt)")
     with tempfile.TemporaryDirectory() as cache:
         if modes == ["warm"]:  # fill the caches first (timings discarded)
             prime = RESULTS / "backtest-prime"
@@ -352,8 +385,10 @@ def report(modes: list[str], python: str, trace: bool) -> None:
                 print(_line(task, i))
             for vbt, cap in (
                 ("vbt-ma", "capsize-ma"),
+                ("vbt-ma", "capsize-ma-jit"),
                 ("vbt-ma", "capsize-ma-kernel"),
                 ("vbt-sleeve", "capsize-sleeve"),
+                ("vbt-sleeve", "capsize-sleeve-jit"),
             ):
                 print(_ratios(out, info, vbt, cap))
 

@@ -194,7 +194,11 @@ def rotation_grid(
     n = len(grid.fast)
     out = np.empty((n, len(ACC_FIELDS)))
     rf_arr = np.ascontiguousarray(rf_returns(rf, legs.index))  # the kernels' layout
-    fast_path = vectorizable(rows, grid.fast, grid.slow, grid.hold) & vectorize_enabled()
+    fast_path = (
+        vectorizable(rows, grid.fast, grid.slow, grid.hold)
+        if vectorize_enabled()
+        else np.zeros(n, dtype=np.bool_)
+    )
     used = []
     if fast_path.any():
         used.append("vectorized")
