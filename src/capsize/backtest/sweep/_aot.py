@@ -174,6 +174,16 @@ _CHILD = (
 )
 
 
+_EXC_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
+
+
+def _reason(output: str) -> str:
+    """Return the line of a child's output that names its failure (the exception's)."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    named = [line for line in lines if _EXC_LINE.match(line)]
+    return (named or lines or ["no output"])[-1]
+
+
 def build(loops_path: Path, out_dir: Path, cpu: str) -> tuple[Path | None, str]:
     """Compile the kernels in a child process into ``out_dir``; never raise for a failure.
 
@@ -205,8 +215,7 @@ def build(loops_path: Path, out_dir: Path, cpu: str) -> tuple[Path | None, str]:
             return None, f"{type(exc).__name__}: {exc}"
         built = [p for p in scratch.iterdir() if p.name.startswith(name + ".")]
         if done.returncode != 0 or not built:
-            lines = (done.stderr or done.stdout or "no output").strip().splitlines()
-            return None, f"exit code {done.returncode}: {lines[-1] if lines else ''}"
+            return None, f"exit code {done.returncode}: {_reason(done.stderr or done.stdout)}"
         target = out_dir / built[0].name
         os.replace(built[0], target)
         return target, ""
