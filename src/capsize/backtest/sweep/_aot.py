@@ -187,10 +187,10 @@ def _reason(output: str) -> str:
 def build(loops_path: Path, out_dir: Path, cpu: str) -> tuple[Path | None, str]:
     """Compile the kernels in a child process into ``out_dir``; never raise for a failure.
 
-    The child gets a scratch ``NUMBA_CACHE_DIR`` and its output is captured. The module
-    is written to a scratch folder inside ``out_dir`` and moved into place, so a failed
-    build leaves nothing behind; other ``_aot_*`` modules in ``out_dir`` are removed
-    either way (they belong to another ``_loops.py``).
+    The child gets a scratch ``NUMBA_CACHE_DIR`` and ``TMPDIR``; its output is captured.
+    The module is written to a scratch folder inside ``out_dir`` and moved into place, so
+    a failed build leaves nothing behind; other ``_aot_*`` modules in ``out_dir`` are
+    removed either way (they belong to another ``_loops.py``).
 
     Returns
     -------
@@ -201,7 +201,10 @@ def build(loops_path: Path, out_dir: Path, cpu: str) -> tuple[Path | None, str]:
     out_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".aot-build-", dir=out_dir))
     try:
-        env = dict(os.environ, NUMBA_CACHE_DIR=str(scratch / "numba-cache"))
+        (scratch / "tmp").mkdir()  # pycc's own build folder, left behind when it fails
+        env = dict(
+            os.environ, NUMBA_CACHE_DIR=str(scratch / "numba-cache"), TMPDIR=str(scratch / "tmp")
+        )
         args = [str(Path(__file__).resolve()), str(loops_path), str(scratch), cpu]
         try:
             done = subprocess.run(
