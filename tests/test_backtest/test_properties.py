@@ -113,8 +113,9 @@ def test_numba_and_numpy_kernels_agree(r, cost, lag) -> None:
         "rebalance": ["M", None],
         "cost_bps": cost,
     }
-    vec_ma = bt.ma_sweep(r, **kw)  # hold 1 on the vectorized path, hold 3 on numba
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        mp.setenv("CAPSIZE_NO_AOT", "1")  # numba's JIT (the AOT kernels: test_aot.py)
+        vec_ma = bt.ma_sweep(r, **kw)  # hold 1 on the vectorized path, hold 3 on numba
         mp.setenv("CAPSIZE_NO_VECTORIZE", "1")
         fast_ma, fast_sl = bt.ma_sweep(r, **kw), bt.sleeve_sweep(r, **sk)
         mp.setenv("CAPSIZE_NO_NUMBA", "1")
