@@ -116,8 +116,8 @@ def _french_rf(s: Session, dataset: str, frequency: str) -> pd.Series:
         return pd.Series(dtype="float64")
     if "RF" not in raw.columns:
         return pd.Series(dtype="float64")
-    pit = F.mask_missing_codes(F.point_in_time(raw["RF"], s.requested, _PUBLICATION))
-    return (pit / 100.0).dropna()
+    pit = F.mask_missing_codes(F.point_in_time(raw[["RF"]], s.requested, _PUBLICATION))
+    return (pit["RF"] / 100.0).dropna()
 
 
 def _french(s: Session, monthly: bool) -> tuple[pd.Series, str]:
