@@ -260,8 +260,8 @@ def _print_grid(r: Any) -> None:
         markup=False,
     )
     console.print(
-        f"Mean return above buy and hold of {large}, allowing for {tries_text(r)}: reality "
-        f"check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
+        f"Mean return above buy and hold of {large}, allowing for {d:,} distinct tries: "
+        f"reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
         f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
         highlight=False,
         markup=False,
