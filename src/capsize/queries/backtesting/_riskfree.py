@@ -108,14 +108,18 @@ def check_rf(rf: object) -> str:
     return text
 
 
+def _none() -> pd.Series:
+    return pd.Series(np.array([], dtype=np.float64), index=pd.DatetimeIndex([]))
+
+
 def _french_rf(s: Session, dataset: str, frequency: str) -> pd.Series:
     """French's ``RF`` (fraction per period) published by the session's day; empty if none."""
     try:
         raw = s.factors(dataset, frequency)
     except DataNotFound:
-        return pd.Series(dtype="float64")
+        return _none()
     if "RF" not in raw.columns:
-        return pd.Series(dtype="float64")
+        return _none()
     pit = F.mask_missing_codes(F.point_in_time(raw[["RF"]], s.requested, _PUBLICATION))
     return (pit["RF"] / 100.0).dropna()
 
@@ -126,7 +130,7 @@ def _french(s: Session, monthly: bool) -> tuple[pd.Series, str]:
     parts = [("FF3", _french_rf(s, "FF3", freq))]
     if monthly:  # FF3 monthly ends before the five-factor file: extend with its RF
         parts.append(("FF5_2x3", _french_rf(s, "FF5_2x3", freq)))
-    out = pd.Series(dtype="float64")
+    out = _none()
     files = []
     for name, rf in parts:
         later = rf.loc[rf.index > out.index[-1]] if len(out) else rf
