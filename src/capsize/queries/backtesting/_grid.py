@@ -6,8 +6,10 @@ on the same IWM/SPY sessions. Two grids run in one pass of the engine's sweep ke
 rotations on ``rs_cross<F>_<S>`` signals (fast x slow x lag x hold x commission). Any
 other grid runs configuration by configuration (``progress`` is called after each).
 
-The best configuration (highest Sharpe ratio) is reported with the number of
-configurations tried, its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
+The best configuration (highest Sharpe ratio, above French's one-month T-bill by default:
+:mod:`~capsize.queries.backtesting._riskfree`) is reported with the number of
+configurations tried and of distinct strategies among them (identical configurations
+count once in every multiple-testing figure), its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
 the probability that its Sharpe ratio beats the best one expected from that many
 trials of no skill) and a data-snooping test **against buy and hold of the large-cap
 leg** (:func:`capsize.backtest.reality_check`: White's reality check, 2000, and
@@ -78,7 +80,9 @@ Progress = Callable[[int, int], None]
 class GridResult(QueryResult):
     """The answer of :func:`backtest_grid`.
 
-    Figures: ``n_configs``, ``best.<stat>`` for :data:`GRID_STATS`,
+    Figures: ``n_configs``, ``n_distinct`` (distinct strategies: configurations with
+    identical returns count once, :mod:`~capsize.queries.backtesting._trials`), ``rf``
+    and ``rf.annual`` (the risk-free rate of the ratios), ``best.<stat>`` for :data:`GRID_STATS`,
     ``best.deflated_sharpe`` (probability), ``best.expected_max_sharpe``,
     ``best.reality_check`` and ``best.spa`` (p-values against buy and hold of the
     large leg), ``<leg>.sharpe`` of both legs, and ``grid.<i>.<stat>`` (in the ``grid``
@@ -88,8 +92,9 @@ class GridResult(QueryResult):
     Attributes
     ----------
     frame : DataFrame
-        The tidy grid: one row per configuration, every parameter and every statistic
-        of :data:`capsize.backtest.STAT_NAMES`.
+        The tidy grid: one row per configuration, every parameter, every statistic
+        of :data:`capsize.backtest.STAT_NAMES` and ``strategy_id`` (configurations with
+        the same id yield the same returns).
     axes : tuple of str
         The parameters that vary (grid axes), in the order given.
     best : dict
