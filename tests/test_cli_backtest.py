@@ -89,6 +89,8 @@ def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
     answer = json.loads(res.stdout)
     assert answer["query"] == "backtest_grid"
     assert answer["figures"]["n_configs"]["value"] == 3 * 2 * 2
+    # a 0 % sleeve is one strategy under all four rebalancing rules and bands
+    assert answer["figures"]["n_distinct"]["value"] <= 3 * 2 * 2 - 3
     assert answer["params"]["start"] == "2010-01-04"
     assert len(answer["tables"]["grid"]["rows"]) == 12
     dsr = answer["figures"]["best.deflated_sharpe"]["value"]
@@ -96,7 +98,10 @@ def test_toml_grid_with_charts(store_home: Path, tmp_path: Path) -> None:
     png = (out / "heatmap.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
     html = (out / "backtest.html").read_text(encoding="utf-8")
-    assert "Plotly.newPlot" in html and "Sharpe" in html
+    # the report's heatmap table (no plotly inlined: 4.8 MB before), the Sharpe named with its rf
+    assert 'table class="heat"' in html and "Plotly" not in html
+    assert "Sharpe (rf: 1-month T-bill, Ken French" in html
+    assert len(html.encode()) < 100_000
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp files left
 
 
@@ -109,6 +114,13 @@ def test_single_run_writes_equity_and_drawdown(store_home: Path, tmp_path: Path)
     assert "Sharpe ratio" in res.stdout and "IWM while rs_cross50_200 > 0" in res.stdout
     for name in ("equity.png", "drawdown.png", "backtest.html"):
         assert (tmp_path / name).stat().st_size > 5_000, name
+    # the report's uPlot and chart driver, inlined once (opens offline), a payload per chart
+    html = (tmp_path / "backtest.html").read_text(encoding="utf-8")
+    assert (
+        html.count("uPlot licence") == 1
+        and html.count('<script type="application/json" class="chart-data"') == 2
+    )
+    assert "<script src=" not in html and len(html.encode()) < 1_000_000
 
 
 def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
@@ -172,8 +184,8 @@ def test_config_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
 
 
 def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_path: Path) -> None:
-    from capsize._cli.backtest import SHARPE, deflated_text, grid_rows
-    from capsize._cli.backtest_charts import grid_matrix, heatmap_figure, heatmap_title
+    from capsize._cli.backtest import deflated_text, grid_rows, sharpe_label
+    from capsize._cli.backtest_charts import grid_matrix, heatmap_html, heatmap_title
     from capsize.data.store import Store
     from capsize.queries import backtest_grid
 
@@ -193,21 +205,31 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     # the deflated Sharpe reads the same in the terminal and on both charts
     dsr = deflated_text(r)
     assert dsr.endswith("%") and dsr in heatmap_title(r)
-    fig = heatmap_figure(r)
-    assert dsr in fig.layout.title.text
-    # the HTML draws the rows top to bottom in the matrix's order, as imshow does in the PNG
-    assert fig.layout.yaxis.autorange == "reversed"
-    assert list(fig.data[0].y) == [str(i) for i in grid_matrix(r.frame, r.axes).index]
+    table = heatmap_html(r)
+    assert dsr in table
+    # the HTML lists the rows top to bottom in the matrix's order, as imshow does in the PNG
+    labels = [f"weight {i}" for i in grid_matrix(r.frame, r.axes).index]
+    assert [table.index(f">{x}<") for x in labels] == sorted(table.index(f">{x}<") for x in labels)
     res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0,0.1",
                   "--start", "2015-01-02", "--as-of", "2024-12-31")  # fmt: skip
     assert res.exit_code == 0, res.output
     row = next(line for line in res.stdout.splitlines() if line.startswith("│ 0.1"))
     assert row.count("%") == 2, row  # CAGR and drawdown; the Sharpe ratio as in single runs
     # the risk-free rate of the Sharpe ratio is named everywhere: header, lines, charts, labels
-    assert SHARPE == "Sharpe (rf 0)" and SHARPE in heatmap_title(r)
-    assert fig.data[0].colorbar.title.text == SHARPE
+    sharpe = sharpe_label(r)  # French's RF is published through October by the day
+    assert sharpe == "Sharpe (rf: 1-month T-bill, Ken French; fed funds from 2024-11-01)"
+    assert sharpe in heatmap_title(r) and sharpe in table
     header = next(line for line in res.stdout.splitlines() if "weight" in line and "cagr" in line)
-    assert SHARPE in header, res.stdout
-    assert f"Best {SHARPE} " in res.stdout and f"by {SHARPE}" in res.stdout
+    assert "Sharpe (rf: 1-month T-bill, Ken French)" in header, res.stdout
+    text = " ".join(res.stdout.split())  # rich wraps long lines
+    assert f"Best {sharpe} " in text and f"by {sharpe}" in text
+    assert "2 configurations, 2 distinct strategies" in text
+    # a 0 % sleeve is the same strategy with or without a band: 6 configurations, 5 strategies
+    assert "6 configurations, 5 distinct strategies" in heatmap_title(r)
     for key in ("best.sharpe", "best.deflated_sharpe", "best.expected_max_sharpe", "IWM.sharpe"):
-        assert "(risk-free 0)" in r.fig(key).label, key
+        assert "(rf: 1-month T-bill, Ken French; fed funds from 2024-11-01)" in r.fig(key).label
+    zero = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1", "--rf", "zero",
+                   "--start", "2015-01-02", "--as-of", "2024-12-31")  # fmt: skip
+    assert zero.exit_code == 0, zero.output
+    assert "Sharpe ratio (rf 0)" in zero.stdout and "Sharpe (rf 0) " in zero.stdout
+    assert "T-bill" not in zero.stdout

@@ -80,3 +80,20 @@ def test_bad_inputs_raise(noise: tuple[pd.DataFrame, pd.Series]) -> None:
     bad.iloc[3, 2] = np.nan
     with pytest.raises(InputError, match="missing"):
         bt.reality_check(bad, bench)
+
+
+def test_distinct_trials_is_exact() -> None:
+    from capsize.backtest import distinct_trials
+
+    nan2 = np.frombuffer(np.uint64(0x7FF8000000000001).tobytes(), dtype=np.float64)[0]
+    x = np.array(
+        [
+            [0.0, -0.0, 0.0, 1e-17, np.nan],
+            [0.1, 0.1, 0.1, 0.1, 0.1],
+            [np.nan, nan2, 0.2, np.nan, np.nan],
+        ]
+    )
+    # -0.0 is 0.0 and NaN payloads are one NaN; a 1e-17 difference is another strategy
+    assert distinct_trials(x).tolist() == [0, 0, 1, 2, 3]
+    with pytest.raises(InputError, match="2-D"):
+        distinct_trials(np.zeros(3))

@@ -258,3 +258,7 @@ def test_same_backtest_and_record_on_a_store_truncated_at_the_day(
         assert a == b
         assert dates_after(a, DAY) == []
         assert a["as_of"] <= DAY
+    # the Sharpe ratios are above French's daily RF published by the day, then fed funds
+    rf = full[0]["figures"]["rf"]
+    assert rf["note"] == "rf: 1-month T-bill, Ken French; fed funds from 2019-11-01"
+    assert rf["provenance"]["source"] == "macro/FF3_daily.csv; macro/DFF.csv"

@@ -119,7 +119,8 @@ def test_grid_best_equals_its_single_run_and_has_a_reality_check(session: Any) -
     assert g.value("n_configs") == 8 and g.legs == ("ME1", "ME10")
     one = backtest(session, universe="french", strategy="sleeve", start=g.params["start"], **g.best)
     assert one.value("sharpe") == pytest.approx(g.value("best.sharpe"), abs=1e-10)
-    assert g.reality is not None and g.reality.n_configs == 8
+    # a 0 % sleeve is one strategy whether rebalanced or not: 7 distinct strategies tested
+    assert g.reality is not None and g.reality.n_configs == g.value("n_distinct") == 7
     for fid in ("best.reality_check", "best.spa"):
         assert 0.0 <= g.value(fid) <= 1.0
         assert "ME10" in g.fig(fid).label
@@ -244,5 +245,9 @@ def test_sources_hold_the_signal_inputs_and_a_note_says_where_card_signals_start
     assert set(one.sources) <= set(g.sources)
     assert not any(n.startswith("Signal start") for n in g.notes)  # IWM/SPY legs: no gap
     fr = backtest(session, universe="french", strategy="rotation", signal="rs_ma12")
-    assert fr.sources == ("macro/Portfolios_Formed_on_ME_VW_monthly.csv",)
+    assert fr.sources == (  # the legs, and the RF of the Sharpe ratio
+        "macro/Portfolios_Formed_on_ME_VW_monthly.csv",
+        "macro/FF3_monthly.csv",
+        "macro/FF5_2x3_monthly.csv",
+    )
     assert not any(n.startswith("Signal start") for n in fr.notes)

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
-    "SHARPE",
     "deflated_text",
     "format_cell",
     "grid_rows",
@@ -42,13 +41,13 @@ __all__ = [
     "parse_option",
     "read_config",
     "register",
+    "sharpe_label",
+    "tries_text",
 ]
-
-SHARPE = "Sharpe (rf 0)"
-"""How the terminal and the charts name the Sharpe ratio (computed with a risk-free rate of 0)."""
 
 _SETTINGS = (
     "strategy", "start", "as_of", "walk_forward", "universe", "small", "large", "weighting",
+    "rf",
 )  # fmt: skip
 """Keys of a config file that are not grid parameters."""
 
@@ -144,6 +143,24 @@ def format_cell(fig: Any) -> str:
     return fmt_num(float(v), 2, sign=signed and "rank_corr" in fig.id)
 
 
+def sharpe_label(r: QueryResult, *, full: bool = True) -> str:
+    """Return how the terminal and the charts name the Sharpe ratio: with its risk-free rate.
+
+    ``Sharpe (rf: 1-month T-bill, Ken French; fed funds from 2026-05-01)``, or ``Sharpe
+    (rf 0)`` with ``--rf zero`` (the answer's ``rf`` figure says which). ``full=False``
+    leaves out the fallback periods (for table headers; the notes name them).
+    """
+    fig = r.figures.get("rf")
+    rf = fig.note if fig is not None and fig.note else "rf 0"
+    return f"Sharpe ({rf if full else rf.split(';')[0]})"
+
+
+def tries_text(r: Any) -> str:
+    """Return ``84 configurations, 69 distinct strategies`` for a grid answer."""
+    n, d = r.value("n_configs"), r.value("n_distinct")
+    return f"{n:,} configurations, {d:,} distinct {'strategy' if d == 1 else 'strategies'}"
+
+
 def _print_run(r: QueryResult) -> None:
     from capsize.queries.backtesting import STAT_UNITS
 
@@ -151,9 +168,11 @@ def _print_run(r: QueryResult) -> None:
     legs = getattr(r, "legs", ("IWM", "SPY"))
     monthly = r.params.get("universe") == "french"
     rows = []
-    for k, (_, words) in STAT_UNITS.items():
+    for k in STAT_UNITS:
         if k not in r.figures:
             continue
+        words = r.fig(k).label.removeprefix("strategy: ").split(";")[0]  # ratios name their rf
+        words += ")" if words.count("(") > words.count(")") else ""
         cells = [words.replace("sessions", "months") if monthly else words, format_cell(r.fig(k))]
         cells += [
             format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else "" for leg in legs
@@ -163,7 +182,7 @@ def _print_run(r: QueryResult) -> None:
     if "sharpe.low" in r.figures:
         console.print(
             f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
-            f"{format_cell(r.fig('cagr.high'))}, {SHARPE} {format_cell(r.fig('sharpe.low'))} to "
+            f"{format_cell(r.fig('cagr.high'))}, {sharpe_label(r)} {format_cell(r.fig('sharpe.low'))} to "
             f"{format_cell(r.fig('sharpe.high'))}",
             highlight=False,
             markup=False,
@@ -223,24 +242,26 @@ def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
 
 def _print_grid(r: Any) -> None:
     cols, rows = grid_rows(r)
+    sharpe = sharpe_label(r)
+    d = r.value("n_distinct")
     print_table(
         rows,
-        [SHARPE if c == "sharpe" else c for c in cols],
-        title=f"Best {len(rows)} of {r.value('n_configs'):,} configurations by {SHARPE}",
+        [sharpe_label(r, full=False) if c == "sharpe" else c for c in cols],
+        title=f"Best {len(rows)} of {tries_text(r)}, by {sharpe}",
         right_align=list(range(len(r.axes), len(cols))),
     )
     small, large = r.legs
     console.print(
-        f"Best {SHARPE} {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is above "
-        f"zero after {r.value('n_configs'):,} tries) {deflated_text(r)}; "
+        f"Best {sharpe} {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is "
+        f"above zero after {d:,} distinct tries) {deflated_text(r)}; "
         f"buy and hold: {small} {format_cell(r.fig(f'{small}.sharpe'))}, "
         f"{large} {format_cell(r.fig(f'{large}.sharpe'))}",
         highlight=False,
         markup=False,
     )
     console.print(
-        f"Mean return above buy and hold of {large}, allowing for {r.value('n_configs'):,} "
-        f"tries: reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
+        f"Mean return above buy and hold of {large}, allowing for {d:,} distinct tries: "
+        f"reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
         f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
         highlight=False,
         markup=False,
@@ -250,7 +271,7 @@ def _print_grid(r: Any) -> None:
         rows = [[format_cell(c) for c in row] for row in wf.rows]
         print_table(rows, wf.columns, title=wf.title, right_align=[2, 3, 4])
         console.print(
-            f"Walk-forward out of sample: {SHARPE} {format_cell(r.fig('wf.oos_sharpe'))}, CAGR "
+            f"Walk-forward out of sample: {sharpe} {format_cell(r.fig('wf.oos_sharpe'))}, CAGR "
             f"{format_cell(r.fig('wf.oos_cagr'))}; the choice beat a median "
             f"{format_cell(r.fig('wf.oos_percentile'))} of the configurations",
             highlight=False,
@@ -314,8 +335,9 @@ def _grid(s: Any, settings: dict[str, Any], params: dict[str, Any], runner: Any)
 
 
 def _legs(settings: dict[str, Any]) -> dict[str, Any]:
-    """Return the universe settings given (universe, small, large, weighting)."""
-    return {k: settings[k] for k in ("universe", "small", "large", "weighting") if k in settings}
+    """Return the universe and risk-free settings given (universe, small, large, weighting, rf)."""
+    keys = ("universe", "small", "large", "weighting", "rf")
+    return {k: settings[k] for k in keys if k in settings}
 
 
 _Where = tuple[str | None, int | None]
@@ -373,6 +395,9 @@ _HELP: dict[str, str] = {
     "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3 (default ME1).",
     "large": "French large leg, as --small (default ME10).",
     "weighting": "French portfolios: vw (value-weighted, default) or ew.",
+    "rf": "Risk-free rate of the Sharpe and Sortino ratios: tbill (Ken French's 1-month "
+    "T-bill, point in time; the fed funds rate after its last published day; default) or "
+    "zero.",
     "start": "First session of the run (YYYY-MM-DD).",
     "as_of": "Use only data dated on or before this day (YYYY-MM-DD).",
     "walk_forward": "Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out "
@@ -439,6 +464,7 @@ def _run_command(
     small: str | None = _opt("small"),
     large: str | None = _opt("large"),
     weighting: str | None = _opt("weighting"),
+    rf: str | None = _opt("rf"),
     start: str | None = _opt("start"),
     as_of: str | None = _opt("as_of"),
     walk_forward: str | None = _opt("walk_forward"),

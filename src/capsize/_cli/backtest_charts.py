@@ -1,10 +1,14 @@
-"""Charts of ``capsize backtest run --out DIR``: PNG (matplotlib) and one HTML file (plotly).
+"""Charts of ``capsize backtest run --out DIR``: PNG (matplotlib) and one HTML file.
 
 A single run gives ``equity.png`` (strategy and buy-and-hold legs, growth of 1, log
 scale) and ``drawdown.png``; a grid gives ``heatmap.png`` (Sharpe ratio over the first
-two grid axes, the best over any other axis). ``backtest.html`` holds the same charts,
-interactive, with plotly's script inlined once (it opens offline). Every file is written
-through :mod:`capsize._atomic`; the charts only draw the query's series and figures.
+two grid axes, the best over any other axis). ``backtest.html`` holds the same charts
+drawn the way the HTML report draws its own (:mod:`capsize.report.charts`): interactive
+uPlot line charts from a JSON payload, with the report's vendored uPlot and chart driver
+inlined once (about 60 kB, so the file opens offline), and the grid as the report's
+heatmap table of shaded cells; the report's stylesheet gives it the same look. Every
+file is written through :mod:`capsize._atomic`; the charts only draw the query's series
+and figures.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from capsize._atomic import atomic_path, write_text
-from capsize._cli.backtest import SHARPE
+from capsize._cli.backtest import sharpe_label
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from capsize.queries.result import QueryResult
 
-__all__ = ["grid_matrix", "heatmap_figure", "heatmap_title", "write_charts"]
+__all__ = ["grid_matrix", "heatmap_html", "heatmap_title", "write_charts"]
 
 _COLORS = {
     "equity": "#1f4e79",
@@ -93,7 +97,7 @@ def _heatmap_png(r: Any, path: Path) -> Path:
     ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index], fontsize=8)
     ax.set_xlabel(str(m.columns.name or ""))
     ax.set_ylabel(str(m.index.name or ""))
-    fig.colorbar(im, ax=ax, label=f"{SHARPE} (best over other axes)")
+    fig.colorbar(im, ax=ax, label=f"{sharpe_label(r)}\n(best over other axes)")
     # two short lines over the axes, so the title never runs into the colour bar's label
     ax.set_title(heatmap_title(r, "\n"), loc="left", fontsize=9)
     return _png(fig, path)
@@ -104,75 +108,99 @@ def heatmap_title(r: Any, sep: str = "; ") -> str:
 
     The deflated Sharpe ratio is written as the terminal writes it (a percentage).
     """
-    from capsize._cli.backtest import deflated_text
+    from capsize._cli.backtest import deflated_text, tries_text
 
-    return (
-        f"{SHARPE}, {r.value('n_configs'):,} configurations{sep}"
-        f"deflated Sharpe of the best: {deflated_text(r)}"
-    )
+    return f"{sharpe_label(r)}, {tries_text(r)}{sep}deflated Sharpe of the best: {deflated_text(r)}"
 
 
-def _plotly_lines(r: QueryResult, names: list[str], title: str, log: bool) -> Any:
-    import plotly.graph_objects as go
+def _line_chart(r: QueryResult, names: list[str], title: str, log: bool, cid: str) -> str:
+    """One line chart of the query's series, as the report draws it (uPlot ``<div>`` + JSON)."""
+    from capsize.report import ChartSeries, ChartSpec
+    from capsize.report.charts import chart_html
 
-    fig = go.Figure()
+    series = []
     for n in names:
         s = r.get_series(n)
-        fig.add_trace(
-            go.Scatter(
-                x=list(s.dates),
-                y=list(s.values),
-                name=s.label,
-                line={"color": _color(r, n), "width": 1.3},
-            )
-        )
-    fig.update_layout(
-        title=title,
-        template="plotly_white",
-        height=420,
-        margin={"l": 50, "r": 20, "t": 50, "b": 40},
+        series.append(ChartSeries(s.label, tuple(s.dates), tuple(s.values), color=_color(r, n)))
+    spec = ChartSpec(
+        cid, title, "line", tuple(series), "growth of 1" if log else "drawdown",
+        _source_line(r), "num" if log else "pct", log_y=log,
+    )  # fmt: skip
+    return _block(title, chart_html(spec), _source_line(r))
+
+
+def _source_line(r: QueryResult) -> str:
+    return f"As of {r.as_of:%Y-%m-%d}. Source: {'; '.join(r.sources)}"
+
+
+def _block(title: str, body: str, source: str) -> str:
+    return (
+        f'<figure class="chart"><figcaption><b>{html.escape(title)}</b></figcaption>{body}'
+        f'<p class="src">{html.escape(source)}</p></figure>'
     )
-    if log:
-        fig.update_yaxes(type="log")
-    else:
-        fig.update_yaxes(tickformat=".0%")
-    return fig
 
 
-def heatmap_figure(r: Any) -> Any:
-    """Return the plotly heatmap of a grid answer (rows top to bottom as in the PNG)."""
-    import plotly.graph_objects as go
+def _shade(v: float, lo: float, hi: float) -> float | None:
+    """Shade in [-1, 1]: the grid's lowest Sharpe ratio -1 (red), its highest +1 (green)."""
+    import math
+
+    if not math.isfinite(v):
+        return None
+    return 0.0 if hi <= lo else 2.0 * (v - lo) / (hi - lo) - 1.0
+
+
+def heatmap_html(r: Any) -> str:
+    """Return the grid's Sharpe ratios as the report's heatmap table (rows as in the PNG)."""
+    import numpy as np
+
+    from capsize._format import fmt_num
+    from capsize.report.charts import Heatmap
+    from capsize.report.charts import heatmap_html as table_html
 
     m = grid_matrix(r.frame, r.axes)
-    fig = go.Figure(
-        go.Heatmap(
-            z=m.to_numpy(dtype=float).tolist(),
-            x=[str(c) for c in m.columns],
-            y=[str(i) for i in m.index],
-            colorscale="RdYlGn",
-            colorbar={"title": SHARPE},
+    z = m.to_numpy(dtype=float)
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    rows = tuple(
+        (
+            f"{m.index.name} {i}" if m.index.name else str(i),
+            tuple((fmt_num(v, 2) if np.isfinite(v) else "n/a", _shade(v, lo, hi), "") for v in row),
         )
+        for i, row in zip(m.index, z, strict=True)
     )
-    fig.update_layout(
-        title=heatmap_title(r),
-        xaxis_title=str(m.columns.name or ""),
-        yaxis_title=str(m.index.name or ""),
-        template="plotly_white",
-        height=520,
+    cols = tuple(f"{m.columns.name} {c}" if m.columns.name else str(c) for c in m.columns)
+    title = heatmap_title(r)
+    body = table_html(Heatmap(cols, rows), title)
+    note = (
+        f"{sharpe_label(r)}, the best over any other grid axis; shade from the grid's lowest "
+        "(red) to its highest (green)."
     )
-    fig.update_yaxes(autorange="reversed")  # first row on top, as in the PNG (imshow)
-    return fig
+    return _block(title, f'<p class="src">{html.escape(note)}</p>{body}', _source_line(r))
 
 
-def _html(r: QueryResult, figs: list[Any], path: Path) -> Path:
-    parts = [f.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, f in enumerate(figs)]
+def _page_css() -> str:
+    """Return the report's stylesheet and uPlot's, so the page looks like the report."""
+    from importlib.resources import files
+
+    from capsize.report.charts import chart_assets
+
+    css = (files("capsize.report") / "templates" / "report.css").read_text(encoding="utf-8")
+    return f"{css}\n{chart_assets()[1]}\nbody{{max-width:1100px;margin:2em auto;padding:0 1em}}"
+
+
+def _html(r: QueryResult, blocks: list[str], path: Path) -> Path:
+    """Write one HTML page: the report's inlined uPlot (60 kB, opens offline) and the blocks."""
+    from capsize.report.charts import chart_assets
+
     title = html.escape(f"capsize backtest, as of {r.as_of:%Y-%m-%d}")
-    notes = "".join(f"<p>{html.escape(n)}</p>" for n in r.notes)
+    notes = "".join(f'<p class="src">{html.escape(n)}</p>' for n in r.notes)
+    js = chart_assets()[0] if any('class="uchart"' in b for b in blocks) else ""
+    script = f"<script>{js}</script>" if js else ""
     text = (
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#1c2733}"
-        "p{font-size:13px;color:#4a5866}</style></head>"
-        f"<body><h1>{title}</h1>{notes}{''.join(parts)}</body></html>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title}</title><style>{_page_css()}</style></head>"
+        f"<body><main><h1>{title}</h1>{''.join(blocks)}{notes}</main>{script}</body></html>"
     )
     write_text(path, text)
     return path
@@ -190,16 +218,16 @@ def write_charts(r: QueryResult, out: Path) -> list[Path]:
     if r.query == "backtest_grid":
         return [
             _heatmap_png(r, out / "heatmap.png"),
-            _html(r, [heatmap_figure(r)], out / "backtest.html"),
+            _html(r, [heatmap_html(r)], out / "backtest.html"),
         ]
     lines = [s.name for s in r.series if s.name not in ("drawdown",)]
     files = [
         _line_png(r, lines, "Growth of 1 (log scale)", True, out / "equity.png"),
         _line_png(r, ["drawdown"], "Strategy drawdown", False, out / "drawdown.png"),
     ]
-    figs = [
-        _plotly_lines(r, lines, "Growth of 1", True),
-        _plotly_lines(r, ["drawdown"], "Drawdown", False),
+    blocks = [
+        _line_chart(r, lines, "Growth of 1 (log scale)", True, "equity"),
+        _line_chart(r, ["drawdown"], "Strategy drawdown", False, "drawdown"),
     ]
-    files.append(_html(r, figs, out / "backtest.html"))
+    files.append(_html(r, blocks, out / "backtest.html"))
     return files

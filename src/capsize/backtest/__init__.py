@@ -88,6 +88,7 @@ from capsize.backtest._selection import (
     DeflatedSharpe,
     WalkForward,
     deflated_sharpe,
+    distinct_trials,
     expected_max_sharpe,
     walk_forward,
 )
@@ -116,6 +117,7 @@ __all__ = [
     "dca",
     "dca_windows",
     "deflated_sharpe",
+    "distinct_trials",
     "expected_max_sharpe",
     "infer_periods_per_year",
     "leg_rate",

@@ -27,6 +27,7 @@ __all__ = [
     "DeflatedSharpe",
     "WalkForward",
     "deflated_sharpe",
+    "distinct_trials",
     "expected_max_sharpe",
     "walk_forward",
 ]
@@ -90,6 +91,45 @@ def expected_max_sharpe(n_trials: int, sharpe_var: float) -> float:
     z1 = _N.inv_cdf(1.0 - 1.0 / n_trials)
     z2 = _N.inv_cdf(1.0 - 1.0 / (n_trials * math.e))
     return math.sqrt(max(sharpe_var, 0.0)) * ((1.0 - _EULER) * z1 + _EULER * z2)
+
+
+def distinct_trials(values: FloatArray) -> np.ndarray:
+    """Return the distinct strategy of each column of ``values`` (equal columns: one strategy).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_configs)
+        One column per configuration: its net returns per period (or its row of
+        statistics).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_configs,)
+        The distinct strategy of each configuration, numbered 0, 1, ... in order of first
+        appearance; ``ids.max() + 1`` strategies were tried.
+
+    Notes
+    -----
+    Exact: two columns are the same strategy only when they are equal bit for bit
+    (``-0.0`` counts as ``0.0`` and a NaN equals a NaN in the same place); no tolerance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0, 0.1, -0.0, 0.1], [0.2, 0.3, 0.2, 0.3]])
+    >>> distinct_trials(x).tolist()
+    [0, 1, 0, 1]
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        raise InputError(f"values must be 2-D (n_rows, n_configs); got {x.ndim} dimension(s)")
+    # + 0.0 turns -0.0 into 0.0; every NaN gets the one canonical bit pattern
+    cols = np.ascontiguousarray(np.where(np.isnan(x), np.nan, x + 0.0).T)
+    seen: dict[bytes, int] = {}
+    ids = np.empty(cols.shape[0], dtype=np.int64)
+    for k, col in enumerate(cols):
+        ids[k] = seen.setdefault(col.tobytes(), len(seen))
+    return ids
 
 
 def deflated_sharpe(

@@ -39,6 +39,7 @@ __all__ = [
     "Heatmap",
     "all_charts",
     "chart_assets",
+    "chart_html",
     "heatmap_html",
     "html_charts",
     "scoreboard_heatmap",
@@ -134,18 +135,20 @@ def chart_payload(spec: ChartSpec) -> dict[str, Any]:
     }
 
 
+def chart_html(spec: ChartSpec) -> str:
+    """Return one chart's ``<div>`` and JSON payload (drawn by the inlined chart driver)."""
+    payload = json.dumps(chart_payload(spec), separators=(",", ":"), allow_nan=False)
+    payload = payload.replace("</", "<\\/")
+    return (
+        f'<div class="uchart" id="chart-{spec.id}" role="img" aria-label="{_attr(spec.title)}">'
+        f'</div><script type="application/json" class="chart-data" data-chart="chart-{spec.id}">'
+        f"{payload}</script>"
+    )
+
+
 def html_charts(ctx: ReportContext) -> dict[str, str]:
     """``{chart id: <div> + JSON payload}`` for the HTML report (the scripts are inlined once)."""
-    out: dict[str, str] = {}
-    for spec in all_charts(ctx):
-        payload = json.dumps(chart_payload(spec), separators=(",", ":"), allow_nan=False)
-        payload = payload.replace("</", "<\\/")
-        out[spec.id] = (
-            f'<div class="uchart" id="chart-{spec.id}" role="img" aria-label="{_attr(spec.title)}">'
-            f'</div><script type="application/json" class="chart-data" data-chart="chart-{spec.id}">'
-            f"{payload}</script>"
-        )
-    return out
+    return {spec.id: chart_html(spec) for spec in all_charts(ctx)}
 
 
 def _attr(text: str) -> str:

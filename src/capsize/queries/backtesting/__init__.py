@@ -20,6 +20,8 @@ from capsize.queries.backtesting._backtest import (
     BacktestResult,
     backtest,
     describe,
+    rf_note,
+    stat_words,
 )
 from capsize.queries.backtesting._grid import (
     GRID_STATS,
@@ -44,6 +46,7 @@ from capsize.queries.backtesting._record import (
     signal_record,
     verdict_sentence,
 )
+from capsize.queries.backtesting._riskfree import RF_CHOICES, TBILL, RiskFree, check_rf
 from capsize.queries.backtesting._signals import (
     CARD_SIGNALS,
     DAILY_WINDOWS,
@@ -70,19 +73,23 @@ __all__ = [
     "OOS_START",
     "PARAMS",
     "REALITY_MAX_CONFIGS",
+    "RF_CHOICES",
     "STAT_UNITS",
     "STRATEGIES",
+    "TBILL",
     "UNIVERSES",
     "UNSIGNED",
     "BacktestResult",
     "GridResult",
     "Param",
+    "RiskFree",
     "SignalHistories",
     "SignalRecordResult",
     "SignalRow",
     "Universe",
     "backtest",
     "backtest_grid",
+    "check_rf",
     "check_signal",
     "check_strategy",
     "check_universe",
@@ -91,7 +98,9 @@ __all__ = [
     "expand_grid",
     "next_period_returns",
     "resolve_params",
+    "rf_note",
     "signal_histories",
     "signal_record",
+    "stat_words",
     "verdict_sentence",
 ]

@@ -26,6 +26,7 @@ import pandas as pd
 from capsize import backtest as bt
 from capsize.analytics.factors import DEFAULT_PUBLICATION_LAG_MONTHS as DEFAULT_LAG
 from capsize.queries.backtesting._params import resolve_params
+from capsize.queries.backtesting._riskfree import RiskFree, check_rf, risk_free
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy
 from capsize.queries.backtesting._signals import CARD_SIGNALS, LARGE, SMALL, signal_histories
 from capsize.queries.backtesting._universe import (
@@ -60,8 +61,11 @@ __all__ = [
     "backtest",
     "describe",
     "legs_note",
+    "rf_figures",
+    "rf_note",
     "signal_sources",
     "signal_start_note",
+    "stat_words",
 ]
 
 UNSIGNED: tuple[str, ...] = (
@@ -95,6 +99,39 @@ STAT_UNITS: dict[str, tuple[Unit, str]] = {
 """Unit and words of each statistic of :func:`capsize.backtest.stats`."""
 
 _BENCH_STATS = ("total_return", "cagr", "volatility", "sharpe", "max_drawdown")
+
+_ABOVE_RF = ("sharpe", "sortino")
+"""Statistics measured above the risk-free rate."""
+
+
+def stat_words(k: str, rf: RiskFree) -> str:
+    """Words of statistic ``k``, the Sharpe and Sortino ratios naming their risk-free rate.
+
+    Examples
+    --------
+    >>> from capsize.queries.backtesting._riskfree import ZERO
+    >>> stat_words("sharpe", ZERO)
+    'Sharpe ratio (rf 0)'
+    """
+    words = STAT_UNITS[k][1]
+    return words.replace("(risk-free 0)", f"({rf.label})") if k in _ABOVE_RF else words
+
+
+def rf_figures(fs: FigureSet, rf: RiskFree, index: pd.Index, periods_per_year: float) -> None:
+    """Add ``rf`` (text: the rate the ratios are measured above) and ``rf.annual``."""
+    r = rf.over(index)
+    fs.add(
+        "rf", None, "text", "risk-free rate of the Sharpe and Sortino ratios",
+        source=rf.source or "capsize rule", window=rf.window,
+        formula="risk-free return per period subtracted from each period's net return",
+        note=rf.label,
+    )  # fmt: skip
+    fs.add(
+        "rf.annual", 0.0 if r is None else float(r.mean()) * periods_per_year, "fraction",
+        f"risk-free rate, mean per year ({rf.label})", source=rf.source or "capsize rule",
+        window=rf.window or f"{iso(index[0])}..{iso(index[-1])}",
+        formula=f"mean risk-free return per period x {periods_per_year:g}",
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -161,24 +198,32 @@ class _Ctx:
     window: str
     formula: str
     legs: LegSet
+    rf: RiskFree
 
 
 def _stat_figures(ctx: _Ctx, prefix: str, values: dict[str, float], names: tuple[str, ...]) -> None:
     who = prefix.rstrip(".") or "strategy"
     for k in names:
-        unit, words = STAT_UNITS[k]
+        unit = STAT_UNITS[k][0]
+        words = stat_words(k, ctx.rf)
         v = values.get(k, np.nan)
+        above = k in _ABOVE_RF and ctx.rf.returns is not None
         ctx.fs.add(
             f"{prefix}{k}",
             int(v) if unit == "count" and np.isfinite(v) else float(v),
             unit,
             f"{who}: {words}",
-            source=ctx.source,
+            source=join_sources(ctx.source, ctx.rf.source) if above else ctx.source,
             symbols=ctx.symbols if not prefix else (who,),
-            window=ctx.window,
-            formula=f"{words} of the {_per(ctx)} net returns of: {ctx.formula}"
-            if not prefix
-            else f"{words}, buy and hold {who} ({_what_legs(ctx)})",
+            window=f"{ctx.window}; {ctx.rf.window}" if above else ctx.window,
+            formula=(
+                f"{words} of the {_per(ctx)} net returns of: {ctx.formula}"
+                if not prefix
+                else f"{words}, buy and hold {who} ({_what_legs(ctx)})"
+            )
+            + (
+                f"; returns minus the risk-free return per period ({ctx.rf.words})" if above else ""
+            ),
             note="" if np.isfinite(v) else "not defined for this run",
         )
 
@@ -312,13 +357,18 @@ BOOTSTRAP_N = 1000
 
 
 def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
-    """``cagr.low/high`` and ``sharpe.low/high``: 95% stationary block bootstrap intervals."""
+    """``cagr.low/high`` and ``sharpe.low/high``: 95% stationary block bootstrap intervals.
+
+    The Sharpe ratio's interval resamples the returns in excess of the risk-free rate.
+    """
     ls = ctx.legs
     block = BOOTSTRAP_BLOCK_MONTHS if ls.universe.monthly else BOOTSTRAP_BLOCK
+    rf = ctx.rf.over(returns.index)
     for k in ("cagr", "sharpe"):
-        unit, words = STAT_UNITS[k]
+        unit, words = STAT_UNITS[k][0], stat_words(k, ctx.rf)
+        x = returns - rf if k == "sharpe" and rf is not None else returns
         ci = bt.block_bootstrap_ci(
-            returns, k, mean_block=block, n=BOOTSTRAP_N, periods_per_year=ls.periods_per_year
+            x, k, mean_block=block, n=BOOTSTRAP_N, periods_per_year=ls.periods_per_year
         )
         for end, v in (("low", ci.low), ("high", ci.high)):
             ctx.fs.add(
@@ -332,14 +382,15 @@ def _intervals(ctx: _Ctx, returns: pd.Series) -> None:
 def _rotation_or_sleeve(
     ctx: _Ctx, run: bt.BacktestRun, legs: Legs, intervals: bool
 ) -> tuple[list[SeriesData], list[TableData]]:
-    _stat_figures(ctx, "", bt.stats(run), tuple(STAT_UNITS))
+    rf = ctx.rf.over(run.returns.index)
+    _stat_figures(ctx, "", bt.stats(run, rf=rf), tuple(STAT_UNITS))
     if intervals:
         _intervals(ctx, run.returns)
     rets = {"strategy": run.returns}
     bench: dict[str, pd.Series] = {}
     for leg in legs.names:
         r = legs.returns[leg]
-        _stat_figures(ctx, f"{leg}.", bt.stats(r), _BENCH_STATS)
+        _stat_figures(ctx, f"{leg}.", bt.stats(r, rf=rf), _BENCH_STATS)
         rets[leg] = r
         bench[f"benchmark.{leg}"] = (1.0 + r).cumprod()
     return _series(ctx, run.equity, bench), [_trades_table(ctx, run), _years_table(ctx, rets)]
@@ -351,7 +402,7 @@ def _dca(ctx: _Ctx, res: bt.DcaResult) -> tuple[list[SeriesData], list[TableData
     _stat_figures(
         ctx,
         "",
-        bt.stats(r_dca),
+        bt.stats(r_dca, rf=ctx.rf.over(r_dca.index)),
         tuple(k for k in STAT_UNITS if k not in ("turnover", "exposure", "n_trades")),
     )
     for k, v, words in (
@@ -405,8 +456,19 @@ def signal_start_note(s: Session, signals: Sequence[object], ls: LegSet) -> str 
     )
 
 
+def rf_note(rf: RiskFree) -> str:
+    """Say what the Sharpe and Sortino ratios are measured above, in one sentence."""
+    if rf.returns is None:
+        return "Sharpe and Sortino ratios above a risk-free rate of 0 (rf zero asked)."
+    return (
+        f"Sharpe and Sortino ratios above the risk-free rate: {rf.words} ({rf.window}); "
+        "French's RF counts as published two months after its month ends, later periods "
+        "accrue the effective fed funds rate (DFF x days / 360, a little above the T-bill)."
+    )
+
+
 def _run_notes(ctx: _Ctx, s: Session, p: dict[str, Any]) -> tuple[str, ...]:
-    notes = [f"Strategy: {ctx.formula}.", legs_note(ctx.legs.universe)]
+    notes = [f"Strategy: {ctx.formula}.", legs_note(ctx.legs.universe), rf_note(ctx.rf)]
     if p.get("signal") in CARD_SIGNALS:
         notes.append(
             f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
@@ -436,7 +498,7 @@ def backtest(
     source: Store | Session, as_of: object | None = None, *, strategy: str = "rotation",
     start: object | None = None, universe: str = "etf", small: str | None = None,
     large: str | None = None, weighting: str | None = None, intervals: bool = True,
-    **params: object,
+    rf: str = "tbill", **params: object,
 ) -> BacktestResult:  # fmt: skip
     """Answer "would this strategy have paid?" on IWM and SPY, from data available by ``as_of``.
 
@@ -464,6 +526,10 @@ def backtest(
     intervals : bool, default True
         Compute the bootstrap intervals (``cagr.low`` ...); False skips them (cheaper,
         for a summary line).
+    rf : {"tbill", "zero"}, default "tbill"
+        Risk-free rate of the Sharpe and Sortino ratios: French's one-month T-bill
+        (point in time; the fed funds rate after its last published day, see
+        :mod:`~capsize.queries.backtesting._riskfree`), or 0. Figure ``rf`` says which.
     **params
         The strategy's parameters (:data:`~capsize.queries.backtesting.PARAMS`; an unknown
         or misplaced name raises, it is never ignored).
@@ -482,12 +548,15 @@ def backtest(
     s = session_for(source, as_of)
     u = check_universe(universe, small, large, weighting)
     p = resolve_params(strategy, params, monthly=u.monthly)
+    choice = check_rf(rf)
     first = parse_as_of(start, "start")
     ls = universe_legs(s, u)
     legs = leg_returns(s, strategy, p, first, u)
     src, syms = signal_sources(s, [p.get("signal")], ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
-    ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls)
+    rfr = risk_free(s, ls, choice)
+    ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls, rfr)
+    rf_figures(ctx.fs, rfr, legs.returns.index, ls.periods_per_year)
     run = run_strategy(strategy, p, legs)
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
@@ -495,8 +564,9 @@ def backtest(
         series, tables = _rotation_or_sleeve(ctx, run, legs, intervals)
     return BacktestResult(
         query="backtest", as_of=ls.day, requested_as_of=s.requested,
-        params={"strategy": strategy, "start": iso(first), **u.settings(), **p},
+        params={"strategy": strategy, "start": iso(first), "rf": choice, **u.settings(), **p},
         figures=ctx.fs.mapping(), tables=tuple(tables), series=tuple(series),
-        notes=_run_notes(ctx, s, p), sources=tuple(src.split("; ")), strategy=strategy,
+        notes=_run_notes(ctx, s, p), sources=tuple(join_sources(src, rfr.source).split("; ")),
+        strategy=strategy,
         description=ctx.formula, legs=(u.small, u.large),
     )  # fmt: skip

@@ -6,8 +6,10 @@ on the same IWM/SPY sessions. Two grids run in one pass of the engine's sweep ke
 rotations on ``rs_cross<F>_<S>`` signals (fast x slow x lag x hold x commission). Any
 other grid runs configuration by configuration (``progress`` is called after each).
 
-The best configuration (highest Sharpe ratio) is reported with the number of
-configurations tried, its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
+The best configuration (highest Sharpe ratio, above French's one-month T-bill by default:
+:mod:`~capsize.queries.backtesting._riskfree`) is reported with the number of
+configurations tried and of distinct strategies among them (identical configurations
+count once in every multiple-testing figure), its deflated Sharpe ratio (Bailey and Lopez de Prado, 2014:
 the probability that its Sharpe ratio beats the best one expected from that many
 trials of no skill) and a data-snooping test **against buy and hold of the large-cap
 leg** (:func:`capsize.backtest.reality_check`: White's reality check, 2000, and
@@ -33,11 +35,16 @@ from capsize.queries.backtesting._backtest import (
     STAT_UNITS,
     describe,
     legs_note,
+    rf_figures,
+    rf_note,
     signal_sources,
     signal_start_note,
+    stat_words,
 )
 from capsize.queries.backtesting._params import check_strategy, expand_grid
+from capsize.queries.backtesting._riskfree import ZERO, RiskFree, check_rf, risk_free
 from capsize.queries.backtesting._run import Legs, leg_returns, run_strategy, signal_series
+from capsize.queries.backtesting._trials import Trials, count_trials
 from capsize.queries.backtesting._universe import (
     LegSet,
     Universe,
@@ -46,8 +53,10 @@ from capsize.queries.backtesting._universe import (
 )
 from capsize.queries.result import Cell, FigureSet, QueryResult, TableData, Unit, iso
 from capsize.queries.session import parse_as_of, session_for
+from capsize.queries.size import join_sources
 
 if TYPE_CHECKING:
+    from capsize._typing import FloatArray
     from capsize.data.store import Store
     from capsize.queries.session import Session
 
@@ -71,7 +80,9 @@ Progress = Callable[[int, int], None]
 class GridResult(QueryResult):
     """The answer of :func:`backtest_grid`.
 
-    Figures: ``n_configs``, ``best.<stat>`` for :data:`GRID_STATS`,
+    Figures: ``n_configs``, ``n_distinct`` (distinct strategies: configurations with
+    identical returns count once, :mod:`~capsize.queries.backtesting._trials`), ``rf``
+    and ``rf.annual`` (the risk-free rate of the ratios), ``best.<stat>`` for :data:`GRID_STATS`,
     ``best.deflated_sharpe`` (probability), ``best.expected_max_sharpe``,
     ``best.reality_check`` and ``best.spa`` (p-values against buy and hold of the
     large leg), ``<leg>.sharpe`` of both legs, and ``grid.<i>.<stat>`` (in the ``grid``
@@ -81,8 +92,9 @@ class GridResult(QueryResult):
     Attributes
     ----------
     frame : DataFrame
-        The tidy grid: one row per configuration, every parameter and every statistic
-        of :data:`capsize.backtest.STAT_NAMES`.
+        The tidy grid: one row per configuration, every parameter, every statistic
+        of :data:`capsize.backtest.STAT_NAMES` and ``strategy_id`` (configurations with
+        the same id yield the same returns).
     axes : tuple of str
         The parameters that vary (grid axes), in the order given.
     best : dict
@@ -122,6 +134,13 @@ class _Grid:
     ls: LegSet
     runner: Any | None = None
     """A :mod:`capsize.scale` runner or Dask client for the one-pass sweeps (None: here)."""
+    rfr: RiskFree = ZERO
+    """The risk-free rate of the Sharpe and Sortino ratios."""
+
+    @property
+    def rf(self) -> pd.Series | None:
+        """Risk-free returns on the legs' periods (None: a rate of 0)."""
+        return self.rfr.over(self.legs.returns.index)
 
     @property
     def u(self) -> Universe:
@@ -175,6 +194,7 @@ def _sleeve_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         cost_bps=sorted({c["cost_bps"] for c in configs}),
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
+        rf=g.rf,
         start=window[0],
         end=window[1],
     )
@@ -205,6 +225,7 @@ def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         cost_bps=sorted({c["cost_bps"] for c in keyed}),
         slippage_bps=c0["slippage_bps"],
         spread_bps=c0["spread_bps"],
+        rf=g.rf,
         start=window[0],
         end=window[1],
     )
@@ -233,6 +254,7 @@ def _signal_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
             cost_bps=sorted({c["cost_bps"] for c in group}),
             slippage_bps=c0["slippage_bps"],
             spread_bps=c0["spread_bps"],
+            rf=g.rf,
             start=window[0],
             end=window[1],
         )
@@ -254,7 +276,7 @@ def _loop(g: _Grid, window: _Span, progress: Progress | None) -> pd.DataFrame:
     for i, c in enumerate(g.configs, start=1):
         run = g.run(c)
         r = run.dca.pct_change().iloc[1:] if isinstance(run, bt.DcaResult) else run
-        rows.append({**c, **bt.stats(r, start=window[0], end=window[1])})
+        rows.append({**c, **bt.stats(r, rf=g.rf, start=window[0], end=window[1])})
         if progress is not None:
             progress(i, len(g.configs))
     return pd.DataFrame(rows)
@@ -308,6 +330,13 @@ class _Ctx:
     source: str
     window: str
     symbols: tuple[str, ...]
+    rf: RiskFree = ZERO
+
+    def of(self, k: str) -> tuple[str, str]:
+        """Source and window of statistic ``k`` (the risk-free file for the ratios above it)."""
+        if k in ("sharpe", "sortino") and self.rf.returns is not None:
+            return join_sources(self.source, self.rf.source), f"{self.window}; {self.rf.window}"
+        return self.source, self.window
 
 
 def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableData:
@@ -315,11 +344,12 @@ def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableD
     for i, d in enumerate(frame.to_dict("records")):
         cells: list[Cell] = [str(d[a]) for a in axes]
         for k in GRID_STATS:
-            unit, words = STAT_UNITS[k]
+            unit, words = STAT_UNITS[k][0], stat_words(k, ctx.rf)
+            source, window = ctx.of(k)
             cells.append(
                 ctx.fs.add(
                     f"grid.{i}.{k}", float(d[k]), unit, f"configuration {i + 1}: {words}",
-                    source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+                    source=source, symbols=ctx.symbols, window=window,
                     formula=", ".join(f"{a}={d[a]}" for a in axes) or "the one configuration",
                     note="" if math.isfinite(float(d[k])) else "not defined for this run",
                 )
@@ -333,53 +363,89 @@ def _grid_table(ctx: _Ctx, frame: pd.DataFrame, axes: tuple[str, ...]) -> TableD
     )
 
 
-def _best_figures(
-    ctx: _Ctx, frame: pd.DataFrame, best_i: int, dsr: bt.DeflatedSharpe, what: str
-) -> None:
-    n = len(frame)
+def _count_figures(ctx: _Ctx, trials: Trials) -> None:
+    """``n_configs`` (configurations tried) and ``n_distinct`` (distinct strategies)."""
     ctx.fs.add(
-        "n_configs", n, "count", "configurations tried", source="capsize", window=ctx.window,
-        formula="product of the grid axes' lengths",
+        "n_configs", trials.n_configs, "count", "configurations tried", source="capsize",
+        window=ctx.window, formula="product of the grid axes' lengths",
     )  # fmt: skip
+    ctx.fs.add(
+        "n_distinct", trials.n_distinct, "count",
+        "distinct strategies tried (identical configurations count once)", source="capsize",
+        window=ctx.window, formula=trials.method,
+    )  # fmt: skip
+
+
+def _best_figures(
+    ctx: _Ctx, frame: pd.DataFrame, best: tuple[int, bt.DeflatedSharpe, str], trials: Trials
+) -> None:
+    best_i, dsr, what = best
+    n, d = trials.n_configs, trials.n_distinct
+    _count_figures(ctx, trials)
     for k in GRID_STATS:
-        unit, words = STAT_UNITS[k]
+        unit, words = STAT_UNITS[k][0], stat_words(k, ctx.rf)
+        source, window = ctx.of(k)
         ctx.fs.add(
             f"best.{k}", float(frame[k].iloc[best_i]), unit, f"best configuration: {words}",
-            source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+            source=source, symbols=ctx.symbols, window=window,
             formula=f"the configuration with the highest Sharpe ratio of {n:,}: {what}",
         )  # fmt: skip
+    source, window = ctx.of("sharpe")
     ctx.fs.add(
         "best.deflated_sharpe", dsr.probability, "fraction",
         "deflated Sharpe ratio of the best configuration: probability that its true Sharpe "
-        "ratio (risk-free 0) is above zero, allowing for every configuration tried",
-        source=ctx.source, symbols=ctx.symbols, window=ctx.window,
+        f"ratio ({ctx.rf.label}) is above zero, allowing for every distinct strategy tried",
+        source=source, symbols=ctx.symbols, window=window,
         formula=f"PSR against the best Sharpe expected from {dsr.n_trials:,} trials of no "
-        "skill (Bailey and Lopez de Prado, 2014), from the best run's returns per period",
+        f"skill ({d:,} distinct strategies of {n:,} configurations; Bailey and Lopez de "
+        "Prado, 2014), from the best run's returns per period",
     )  # fmt: skip
     ctx.fs.add(
         "best.expected_max_sharpe", dsr.expected_max_sharpe, "ratio",
-        f"best Sharpe ratio (risk-free 0) expected by luck from {n:,} configurations",
-        source=ctx.source, symbols=ctx.symbols, window=ctx.window,
-        formula="expected maximum of the trials' Sharpe ratios under no skill, from their variance",
+        f"best Sharpe ratio ({ctx.rf.label}) expected by luck from {d:,} distinct strategies",
+        source=source, symbols=ctx.symbols, window=window,
+        formula="expected maximum of the distinct strategies' Sharpe ratios under no skill, "
+        "from their variance",
     )  # fmt: skip
 
 
-def _reality(g: _Grid, first: pd.Timestamp) -> bt.RealityCheck | None:
-    """White's and Hansen's tests of every configuration against holding the large leg."""
-    if len(g.configs) > REALITY_MAX_CONFIGS:
-        return None
+_Matrix = tuple["FloatArray", pd.Series]
+"""Every configuration's net returns (n_periods, n_configs) and the large leg's, aligned."""
+
+
+def _returns_matrix(g: _Grid, first: pd.Timestamp) -> _Matrix:
+    """Every configuration's net returns over the window (one single run each)."""
     bench = g.legs.returns.iloc[:, 1].loc[first:]
     cols = [g.returns(c).reindex(bench.index).to_numpy() for c in g.configs]
     x = np.column_stack(cols)
     ok = np.isfinite(x).all(axis=1)  # a DCA has no return on the run's first period
-    return bt.reality_check(
-        x[ok], bench[ok], mean_block=_REALITY_BLOCK[g.ls.period], n=_REALITY_N, seed=0
+    return x[ok], bench[ok]
+
+
+def _tested(
+    g: _Grid, frame: pd.DataFrame, first: pd.Timestamp, asked: bool
+) -> tuple[Trials, bt.RealityCheck | None]:
+    """Return the distinct strategies, and White's and Hansen's tests of them vs the large leg.
+
+    The tests need every configuration's return series: they run (and duplicates are
+    found on the series) for grids of at most :data:`REALITY_MAX_CONFIGS` when asked;
+    otherwise duplicates are found on the statistics (:mod:`._trials`).
+    """
+    if not asked or len(g.configs) > REALITY_MAX_CONFIGS:
+        return count_trials(frame), None
+    x, bench = _returns_matrix(g, first)
+    trials = count_trials(frame, x)
+    rc = bt.reality_check(
+        x[:, trials.first], bench, mean_block=_REALITY_BLOCK[g.ls.period], n=_REALITY_N, seed=0
     )
+    return trials, rc
 
 
-def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: bool) -> None:
+def _reality_figures(
+    ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: bool, trials: Trials
+) -> None:
     large = g.ls.names[1]
-    n = len(g.configs)
+    n, d = trials.n_configs, trials.n_distinct
     why = (
         ""
         if rc is not None
@@ -389,8 +455,9 @@ def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: boo
         else "not computed: reality_check=False"
     )
     how = (
-        f"stationary block bootstrap of the {n:,} configurations' net returns minus {large}'s, "
-        f"mean block {_REALITY_BLOCK[g.ls.period]} {g.ls.period}s, {_REALITY_N} resamples, seed 0"
+        f"stationary block bootstrap of the {d:,} distinct strategies' net returns minus "
+        f"{large}'s ({trials.method}), mean block {_REALITY_BLOCK[g.ls.period]} "
+        f"{g.ls.period}s, {_REALITY_N} resamples, seed 0"
     )
     for fid, value, words, cite in (
         ("best.reality_check", None if rc is None else rc.p_value,
@@ -401,7 +468,7 @@ def _reality_figures(ctx: _Ctx, g: _Grid, rc: bt.RealityCheck | None, asked: boo
         ctx.fs.add(
             fid, value, "fraction",
             f"{words}: p-value that the highest mean return above buy and hold of {large} "
-            f"among {n:,} configurations is luck",
+            f"among {d:,} distinct strategies ({n:,} configurations) is luck",
             source=ctx.source, symbols=ctx.symbols, window=ctx.window,
             formula=f"{words} ({cite}) on mean excess returns over {large}; {how}", note=why,
         )  # fmt: skip
@@ -432,11 +499,12 @@ def _walk_forward(g: _Grid, first: pd.Timestamp, years: tuple[float, float]) -> 
 def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableData:
     f = wf.folds
     oos = wf.oos_returns
-    st = bt.stats(oos) if oos is not None and len(oos) > 1 else {}
+    st = bt.stats(oos, rf=ctx.rf.over(oos.index)) if oos is not None and len(oos) > 1 else {}
+    sharpe = f"Sharpe ratio ({ctx.rf.label})"
     what = "the best in-sample configuration of each fold, held over the next test window"
     for k, unit, words, v in (
         ("wf.n_folds", "count", "walk-forward folds", len(f)),
-        ("wf.oos_sharpe", "ratio", "walk-forward: Sharpe ratio (risk-free 0) out of sample", st.get("sharpe")),
+        ("wf.oos_sharpe", "ratio", f"walk-forward: {sharpe} out of sample", st.get("sharpe")),
         ("wf.oos_cagr", "fraction", "walk-forward: CAGR out of sample", st.get("cagr")),
         ("wf.oos_percentile", "fraction",
          "walk-forward: median share of configurations the choice beat out of sample",
@@ -451,8 +519,8 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
         chosen = ", ".join(f"{a}={row[a]}" for a in axes)
         cells: list[Cell] = [f"{iso(row['test_start'])}..{iso(row['test_end'])}", chosen]
         fold_cols: tuple[tuple[str, Unit, str], ...] = (
-            ("in_sample", "ratio", "in-sample Sharpe ratio (risk-free 0) of the choice"),
-            ("out_of_sample", "ratio", "out-of-sample Sharpe ratio (risk-free 0) of the choice"),
+            ("in_sample", "ratio", f"in-sample {sharpe} of the choice"),
+            ("out_of_sample", "ratio", f"out-of-sample {sharpe} of the choice"),
             ("oos_percentile", "fraction", "share of configurations it beat out of sample"),
         )
         for col, unit, words in fold_cols:
@@ -476,25 +544,36 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
 
 def _prepare(
     s: Session, strategy: str, grid: dict[str, object], u: Universe, start: object | None,
-    runner: Any | None = None,
+    runner: Any | None = None, rf: str = "tbill",
 ) -> tuple[_Grid, pd.Timestamp]:  # fmt: skip
     """Check the grid, read the legs and find the first period every configuration trades."""
     strategy = check_strategy(strategy)
     configs = expand_grid(strategy, grid, monthly=u.monthly)
     ls = universe_legs(s, u)
     legs = leg_returns(s, "sleeve", {}, None, u)
-    g = _Grid(s, strategy, configs, _axes(grid), legs, ls, runner)
+    g = _Grid(s, strategy, configs, _axes(grid), legs, ls, runner, risk_free(s, ls, rf))
     return g, _window_start(g, parse_as_of(start, "start"))
 
 
-def _best(g: _Grid, frame: pd.DataFrame, first: pd.Timestamp) -> tuple[int, bt.DeflatedSharpe]:
-    """Return the best configuration by Sharpe ratio and its deflated Sharpe ratio."""
-    if frame["sharpe"].isna().all():
+def _best(
+    g: _Grid, frame: pd.DataFrame, first: pd.Timestamp, trials: Trials
+) -> tuple[int, bt.DeflatedSharpe]:
+    """Return the best configuration by Sharpe ratio and its deflated Sharpe ratio.
+
+    The deflation counts distinct strategies (their Sharpe ratios give the variance);
+    the best run's returns are taken in excess of the risk-free rate, as its Sharpe ratio.
+    """
+    sharpe = frame["sharpe"].to_numpy(dtype=np.float64)
+    if np.isnan(sharpe).all():
         raise InputError("no configuration of the grid has a Sharpe ratio; widen the window")
-    best_i = int(np.nanargmax(frame["sharpe"].to_numpy()))
+    best_i = int(np.nanargmax(sharpe))
     best_returns = g.returns(g.configs[best_i]).loc[first:]
+    rf = g.rfr.over(best_returns.index)
     dsr = bt.deflated_sharpe(
-        best_returns, frame["sharpe"].to_numpy(), periods_per_year=g.ls.periods_per_year
+        best_returns if rf is None else best_returns - rf,
+        sharpe[trials.first],
+        n_trials=trials.n_distinct,
+        periods_per_year=g.ls.periods_per_year,
     )
     return best_i, dsr
 
@@ -503,45 +582,54 @@ def _leg_figures(ctx: _Ctx, g: _Grid, first: pd.Timestamp) -> None:
     per = "monthly" if g.u.monthly else "daily"
     for leg in g.ls.names:
         ctx.fs.add(
-            f"{leg}.sharpe", bt.stats(g.legs.returns[leg], start=first)["sharpe"], "ratio",
-            f"{leg} buy and hold: Sharpe ratio (risk-free 0)", source=g.ls.source,
-            symbols=(leg,), window=ctx.window,
-            formula=f"mean / standard deviation of {per} returns x sqrt({g.ls.periods_per_year:g})",
+            f"{leg}.sharpe",
+            bt.stats(g.legs.returns[leg], rf=g.rf, start=first)["sharpe"], "ratio",
+            f"{leg} buy and hold: {stat_words('sharpe', g.rfr)}",
+            source=join_sources(g.ls.source, g.rfr.source), symbols=(leg,),
+            window=ctx.of("sharpe")[1],
+            formula=f"mean / standard deviation of {per} returns in excess of the risk-free "
+            f"return ({g.rfr.words}) x sqrt({g.ls.periods_per_year:g})",
         )  # fmt: skip
 
 
-def _notes(g: _Grid, n: int, engine: str, what: str, window: str) -> tuple[str, ...]:
+def _notes(g: _Grid, trials: Trials, engine: str, what: str, window: str) -> tuple[str, ...]:
     small, large = g.ls.names
+    n, d = trials.n_configs, trials.n_distinct
     return (
-        f"{n:,} configurations tried ({engine}); best by Sharpe ratio (risk-free 0): {what}.",
+        f"{n:,} configurations tried ({engine}), {d:,} distinct strategies; best by "
+        f"{stat_words('sharpe', g.rfr)}: {what}.",
+        f"Distinct strategies: {trials.method}. The deflated Sharpe ratio and the reality "
+        "check count distinct strategies, not configurations.",
         "Deflated Sharpe ratio: the probability that the best configuration's Sharpe ratio "
         "beats the best one expected by luck from this many trials of no skill; it tests a "
         f"Sharpe ratio above zero, not above buy and hold: compare best.sharpe with "
         f"{large}.sharpe and {small}.sharpe over the same window.",
         f"Reality check (White, 2000) and SPA test (Hansen, 2005): p-values that the highest "
-        f"mean return above buy and hold of {large} among the {n:,} configurations is luck; "
-        "small (below 0.05) means an edge beyond data snooping. They test mean returns, not "
-        "risk: a bigger small-cap weight earns the size premium with more risk.",
+        f"mean return above buy and hold of {large} among the {d:,} distinct strategies is "
+        "luck; small (below 0.05) means an edge beyond data snooping. They test mean returns, "
+        "not risk: a bigger small-cap weight earns the size premium with more risk.",
         f"Every configuration's statistics cover {window}; positions evolve from "
         f"{iso(g.legs.returns.index[0])} (warm-ups included).",
         legs_note(g.u),
+        rf_note(g.rfr),
     )
 
 
 def _figures(
     ctx: _Ctx, g: _Grid, frame: pd.DataFrame, best: tuple[int, bt.DeflatedSharpe, str],
-    check: tuple[pd.Timestamp, bool],
-) -> bt.RealityCheck | None:  # fmt: skip
-    """Add the best cell's, the reality check's and the legs' figures.
+    tested: tuple[Trials, bt.RealityCheck | None], check: tuple[pd.Timestamp, bool],
+) -> None:  # fmt: skip
+    """Add the best cell's, the reality check's, the legs' and the risk-free figures.
 
     ``check``: the first period of the statistics, and whether the test is asked.
     """
     first, asked = check
-    _best_figures(ctx, frame, *best)
-    rc = _reality(g, first) if asked else None
-    _reality_figures(ctx, g, rc, asked)
+    trials, rc = tested
+    _best_figures(ctx, frame, best, trials)
+    _reality_figures(ctx, g, rc, asked, trials)
     _leg_figures(ctx, g, first)
-    return rc
+    index = g.legs.returns.index
+    rf_figures(ctx.fs, g.rfr, index[index >= first], g.ls.periods_per_year)
 
 
 def _tables(
@@ -562,7 +650,8 @@ def backtest_grid(
     start: object | None = None, progress: Progress | None = None,
     walk_forward: tuple[float, float] | None = None, universe: str = "etf",
     small: str | None = None, large: str | None = None, weighting: str | None = None,
-    reality_check: bool = True, runner: Any | None = None, **grid: object,
+    reality_check: bool = True, runner: Any | None = None, rf: str = "tbill",
+    **grid: object,
 ) -> GridResult:  # fmt: skip
     """Answer "which configuration would have paid best, and is that luck?" over a grid.
 
@@ -584,6 +673,9 @@ def backtest_grid(
         daily; ``universe="french"``: Ken French size portfolios monthly from 1926).
     reality_check : bool, default True
         Run White's and Hansen's tests (one single run per configuration; False skips).
+    rf : {"tbill", "zero"}, default "tbill"
+        Risk-free rate of the Sharpe and Sortino ratios (and of the deflated Sharpe
+        ratio), as in :func:`~capsize.queries.backtesting.backtest`; figure ``rf``.
     runner : capsize.scale runner or distributed.Client, optional
         Run the one-pass sweeps cut into parameter blocks there (one per worker thread;
         :func:`capsize.scale.connect` builds one); the rows equal the single call's.
@@ -604,23 +696,26 @@ def backtest_grid(
     """
     s = session_for(source, as_of)
     u = check_universe(universe, small, large, weighting)
-    g, first = _prepare(s, strategy, dict(grid), u, start, runner)
+    choice = check_rf(rf)
+    g, first = _prepare(s, strategy, dict(grid), u, start, runner, choice)
     frame, engine = _run_grid(g, (first, None), progress)
-    best_i, dsr = _best(g, frame, first)
+    trials, rc = _tested(g, frame, first, reality_check)
+    frame = frame.assign(strategy_id=trials.ids)
+    best_i, dsr = _best(g, frame, first, trials)
     signals = [c.get("signal") for c in g.configs]
     src, syms = signal_sources(s, signals, g.ls)
-    ctx = _Ctx(FigureSet(g.ls.day), src, f"{iso(first)}..{iso(g.ls.day)}", syms)
+    ctx = _Ctx(FigureSet(g.ls.day), src, f"{iso(first)}..{iso(g.ls.day)}", syms, g.rfr)
     what = describe(g.strategy, g.configs[best_i], u)
-    rc = _figures(ctx, g, frame, (best_i, dsr, what), (first, reality_check))
+    _figures(ctx, g, frame, (best_i, dsr, what), (trials, rc), (first, reality_check))
     tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
     return GridResult(
         query="backtest_grid", as_of=g.ls.day, requested_as_of=s.requested,
         params={"strategy": g.strategy, "start": iso(first),
                 "walk_forward": None if walk_forward is None else list(walk_forward),
-                **u.settings(), **dict(grid.items())},
+                "rf": choice, **u.settings(), **dict(grid.items())},
         figures=ctx.fs.mapping(), tables=tables, frame=frame, axes=g.axes, engine=engine,
-        notes=(*_notes(g, len(frame), engine, what, ctx.window),
+        notes=(*_notes(g, trials, engine, what, ctx.window),
                *filter(None, [signal_start_note(s, signals, g.ls)])),
-        sources=tuple(src.split("; ")),
+        sources=tuple(join_sources(src, g.rfr.source).split("; ")),
         best=dict(g.configs[best_i]), legs=g.ls.names, reality=rc,
     )  # fmt: skip

@@ -94,13 +94,16 @@ def _long_table(inp: Inputs) -> tuple[dict[str, Figure], Table]:
         for k, fmt in shown
     }
     eq = res.get_series("equity").to_series()
+    rf = res.fig("rf").note  # "rf: 1-month T-bill, Ken French": the Sharpe ratio's rate
+    cols = tuple(f"{c} ({rf})" if c.endswith("Sharpe") else c for c in _LONG_COLUMNS)
     caption = (
         "The simplest small-cap advice over the long record: Ken French size deciles "
         f"(value-weighted, monthly total returns {eq.index[0]:%Y-%m} to {eq.index[-1]:%Y-%m}, "
         "months counted as published two months after their end); ME10 is the largest "
-        "decile held throughout. Portfolio returns, not funds."
+        "decile held throughout. Portfolio returns, not funds. Sharpe ratios above French's "
+        "one-month Treasury bill return, each month's known two months after its end."
     )
-    return figs, Table(_LONG_COLUMNS, ((_LONG_LABEL, *figs.values()),), caption)
+    return figs, Table(cols, ((_LONG_LABEL, *figs.values()),), caption)
 
 
 def _answer(inp: Inputs) -> SignalRecordResult:
