@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck
@@ -86,6 +87,21 @@ def store_home(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     finally:
         store.close()
     return home
+
+
+@pytest.fixture(scope="module")
+def store(store_home: Path) -> Iterator[Any]:
+    """The filled store of ``store_home``, opened read-only once per module and closed after it.
+
+    A module that needs a store of its own (empty, writable) defines its own ``store``.
+    """
+    from capsize.data.store import Store
+
+    s = Store.open(store_home / "capsize.duckdb", read_only=True)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 _DATED_TABLES: tuple[tuple[str, str], ...] = (

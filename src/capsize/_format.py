@@ -14,6 +14,7 @@ import pandas as pd
 
 __all__ = [
     "NA",
+    "PCT_WHOLE_FROM",
     "fmt_bp",
     "fmt_date",
     "fmt_large",
@@ -40,17 +41,27 @@ def _na(reason: str | None) -> str:
     return f"{NA} ({reason})" if reason else NA
 
 
+#: From this many percent on, a percentage is shown without decimals (``"+1,970,335%"``).
+PCT_WHOLE_FROM = 1000.0
+
+
 def fmt_pct(
     value: float | None, digits: int = 1, *, sign: bool = True, reason: str | None = None
 ) -> str:
     """Format a fraction as a percentage: ``0.0123`` -> ``"+1.2%"``.
+
+    Large percentages read as a newsletter prints them: thousands separators, and no
+    decimals once the value rounds to 1,000 % or more (``PCT_WHOLE_FROM``), where a tenth
+    of a percent is noise. A century of compounding, ``19703.352``, reads
+    ``"+1,970,335%"``, not ``"+1970335.2%"``. Percentages below 1,000 % are unchanged.
+    Every percentage of the CLI, the report and the web goes through this function.
 
     Parameters
     ----------
     value : float or None
         A fraction (0.01 = 1%).
     digits : int
-        Decimals.
+        Decimals below 1,000 %.
     sign : bool
         Show ``+`` for positive values.
     reason : str, optional
@@ -60,13 +71,17 @@ def fmt_pct(
     --------
     >>> fmt_pct(0.0123)
     '+1.2%'
+    >>> fmt_pct(19703.352)
+    '+1,970,335%'
     >>> fmt_pct(float("nan"), reason="no data")
     'n/a (no data)'
     """
     if is_missing(value):
         return _na(reason)
     v = float(value) * 100.0  # type: ignore[arg-type]
-    out = f"{v:+.{digits}f}%" if sign else f"{v:.{digits}f}%"
+    if abs(round(v, digits)) >= PCT_WHOLE_FROM:
+        digits = 0
+    out = f"{v:+,.{digits}f}%" if sign else f"{v:,.{digits}f}%"
     return out.replace("-0.0%", "0.0%").replace("+0.0%", "0.0%") if digits == 1 else out
 
 

@@ -7,21 +7,13 @@ bit for bit: values, dates, column order and dtypes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from capsize.data.store import Store, pivot_days
-
-
-@pytest.fixture(scope="module")
-def filled(store_home: Path) -> Iterator[Store]:
-    store = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield store
-    store.close()
 
 
 def _long(
@@ -67,29 +59,29 @@ CASES = [
 
 @pytest.mark.parametrize(("syms", "start", "as_of"), CASES)
 def test_closes_equal_the_pandas_pivot(
-    filled: Store, syms: list[str], start: str | None, as_of: str | None
+    store: Store, syms: list[str], start: str | None, as_of: str | None
 ) -> None:
-    got = filled.closes(syms, start=start, as_of=as_of)
-    want = _reference_closes(filled, syms, start, as_of)
+    got = store.closes(syms, start=start, as_of=as_of)
+    want = _reference_closes(store, syms, start, as_of)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert got.index.dtype == want.index.dtype and got.columns.dtype == want.columns.dtype
 
 
-def test_closes_and_panel_of_many_stocks_equal_the_pandas_pivot(filled: Store) -> None:
+def test_closes_and_panel_of_many_stocks_equal_the_pandas_pivot(store: Store) -> None:
     start, as_of = "2025-06-01", "2026-03-31"
-    panel = filled.panel(start=start, as_of=as_of)  # every stock with data in the bounds
+    panel = store.panel(start=start, as_of=as_of)  # every stock with data in the bounds
     held = list(panel.columns[::-10])  # 1 in 10, in reverse order
-    got = filled.closes(held, start=start, as_of=as_of)
-    want = _reference_closes(filled, held, start, as_of)
+    got = store.closes(held, start=start, as_of=as_of)
+    want = _reference_closes(store, held, start, as_of)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     pd.testing.assert_frame_equal(panel[sorted(held)], got[sorted(held)], check_exact=True)
 
 
-def test_bars_bounds_keep_the_rows_in_range(filled: Store) -> None:
-    whole = filled.bars("IWM")
-    part = filled.bars("IWM", start="2024-01-01", as_of="2024-06-30")
+def test_bars_bounds_keep_the_rows_in_range(store: Store) -> None:
+    whole = store.bars("IWM")
+    part = store.bars("IWM", start="2024-01-01", as_of="2024-06-30")
     pd.testing.assert_frame_equal(part, whole.loc["2024-01-01":"2024-06-30"], check_exact=True)
-    assert filled.bars("IWM", start="2031-01-01").empty
+    assert store.bars("IWM", start="2031-01-01").empty
 
 
 def test_pivot_days_places_every_row() -> None:

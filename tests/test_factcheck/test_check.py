@@ -7,7 +7,6 @@ Each expected value is computed here from the CSV files of ``shared/data`` with 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +22,6 @@ YTD = Window(dt.date(2025, 12, 31), DAY, "year to date")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture(scope="module")

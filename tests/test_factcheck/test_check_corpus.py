@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +28,6 @@ def _load(name: str, file: str) -> Any:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def test_verdict_accuracy_on_the_corpus_articles(store: Any, shared_data: Path) -> None:

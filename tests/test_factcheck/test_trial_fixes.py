@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,6 @@ from capsize.factcheck.extract import extract_claims
 
 BTC_DAY = dt.date(2026, 6, 30)
 DAY = dt.date(2026, 8, 21)
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ means, shifted comparisons, a loop for the cool-down), not with the alert kernel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,8 @@ BREADTH_SINCE = "2024-07-01"
 
 
 @pytest.fixture(scope="module")
-def session(store_home: Path) -> Iterator[Session]:
-    from capsize.data.store import Store
-
-    store = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield Session(store, None)
-    finally:
-        store.close()
+def session(store: Any) -> Session:
+    return Session(store, None)
 
 
 def cooled(fire: pd.Series, sessions: int) -> pd.Series:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,15 +9,6 @@ import pytest
 from capsize.rules import bottom_line as B
 
 DAYS = ("2026-08-21", "2025-10-08", "2024-06-28")
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Any:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ them: breadth on 2026-07-31 (the CLI used the 2026-08-20 member list: advancers 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +39,6 @@ CASES: tuple[tuple[str, str | None, tuple[str, ...], str, str, str], ...] = (
     ("tier-medium-2025-06-26", "2025-06-26", ("liquidity",), "liquidity:universe", "universe.tier.medium", "volume.universe.tier.medium"),
     ("universe-total-2025-06-26", "2025-06-26", ("liquidity",), "liquidity:universe", "universe.total_adv_dollars", "volume.universe.total"),
 )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Store]:
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ Each case asks a performance question at a day three ways and requires the same 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +64,6 @@ CASES: list[tuple[str, str, tuple[str, ...], Callable[[Any, str], Any], str, str
      lambda s, d: Q.window_returns(s, symbols=["IWC", "IWM"], between=("2025-06-30", "2025-09-30")),
      "IWC.between.total", None),
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path, open_store: Any) -> Iterator[Any]:
-    with open_store(store_home) as st:
-        yield st
 
 
 @pytest.fixture(scope="module")

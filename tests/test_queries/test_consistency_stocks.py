@@ -10,7 +10,7 @@ relative-valuation component, another question), so there is no third side to co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +26,6 @@ D2 = "2026-07-31"
 @pytest.fixture(scope="module")
 def sec_dir(fixtures_dir: Path) -> Path:
     return fixtures_dir / "sec"
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 Case = tuple[str, str, tuple[str, ...], Callable[..., QueryResult]]

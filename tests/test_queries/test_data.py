@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,6 @@ from capsize.errors import DataNotFound, InputError
 from capsize.queries import Session, data_check, data_status, import_folder, update
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Store]:
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
 
 
 def _log_counts(db: Path) -> dict[str, int]:

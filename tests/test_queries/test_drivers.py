@@ -9,7 +9,6 @@ calendar-year returns for the crypto leadership.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,12 +19,6 @@ from capsize.queries import Session, crypto, flows, load_markets, rates
 from capsize.rules.flow_funds import segment_funds
 
 DAY = "2025-10-08"
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path, open_store: Any):
-    with open_store(store_home) as s:
-        yield s
 
 
 def _csv(shared: Path, rel: str, col: str) -> pd.Series:

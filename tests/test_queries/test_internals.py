@@ -8,7 +8,6 @@ and every figure is recomputed with pandas.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,6 @@ from capsize.errors import DataNotFound, InputError
 from capsize.queries import breadth, levels, liquidity, universe_members
 
 DAY = "2025-10-08"
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Store]:
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
 
 
 def _clean(t: str) -> str | None:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,6 @@ DAY = "2026-07-31"
 """The universe's last day in the shared data (its list: the membership snapshot of 07-29)."""
 EARLY = "2025-06-30"
 """A day with member volume (universe_ohlcv) and a holdings file before it."""
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Store]:
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
 
 
 def _members(shared_data: Path, day: str) -> list[str]:

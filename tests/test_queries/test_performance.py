@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +30,6 @@ from capsize.queries.performance import (
 )
 
 TOL = 1e-10
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path, open_store: Any) -> Iterator[Any]:
-    with open_store(store_home) as st:
-        yield st
 
 
 @pytest.fixture(scope="module")

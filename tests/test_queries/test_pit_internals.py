@@ -8,7 +8,7 @@ read a later list (look-ahead) would answer differently there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -30,25 +30,18 @@ QUESTIONS: dict[str, Callable[[Store, str], Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def full(store_home: Path) -> Iterator[Store]:
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
-
-
 @pytest.mark.parametrize("day", DAYS)
 @pytest.mark.parametrize("name", sorted(QUESTIONS))
 def test_same_answer_on_a_store_truncated_at_the_day(
     name: str,
     day: str,
-    full: Store,
+    store: Store,
     truncated_home: Callable[[str], Path],
     open_store: Callable[[Path], AbstractContextManager[Store]],
     dates_after: Callable[[Any, str], list[str]],
 ) -> None:
     ask = QUESTIONS[name]
-    answer = ask(full, day).to_dict()
+    answer = ask(store, day).to_dict()
     with open_store(truncated_home(day)) as cut:
         assert ask(cut, day).to_dict() == answer
     assert dates_after(answer, day) == []
@@ -56,13 +49,13 @@ def test_same_answer_on_a_store_truncated_at_the_day(
 
 
 def test_truncated_store_before_a_later_list_gives_the_earlier_one(
-    full: Store,
+    store: Store,
     truncated_home: Callable[[str], Path],
     open_store: Callable[[Path], AbstractContextManager[Store]],
 ) -> None:
     """2026-07-30: the lists of 2026-08-01..08-20 exist only in the full store."""
     day = "2026-07-30"
-    on_full = universe_members(full, day)
+    on_full = universe_members(store, day)
     assert on_full.list_date is not None and on_full.list_date.strftime("%Y-%m-%d") == "2026-07-29"
     with open_store(truncated_home(day)) as cut:
         assert universe_members(cut, day).list_date == on_full.list_date

@@ -24,15 +24,6 @@ SCORE_DAY = "2025-10-08"
 
 
 @pytest.fixture(scope="module")
-def store(store_home: Path) -> Any:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def factor(store: Any) -> Any:
     from capsize.queries import factor_history
 

@@ -11,7 +11,6 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +58,6 @@ def _mv(rec: dict[str, str]) -> float:
 def _closes(shared: Path, folder: str, ticker: str) -> pd.Series:
     frame = pd.read_csv(shared / folder / f"{ticker}.csv", parse_dates=["date"])
     return frame.set_index("date")["close"].dropna()
-
-
-@pytest.fixture(scope="module")
-def store(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
-
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 @pytest.fixture(scope="module")

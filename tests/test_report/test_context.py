@@ -28,13 +28,6 @@ def _read(path: Path, column: str = "close") -> list[tuple[str, float]]:
 
 
 @pytest.fixture(scope="module")
-def store(store_home: Path):
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def contexts(store: Store) -> dict[str, ReportContext]:
     return {d: build_context(store, as_of=d) for d in DAYS}
 

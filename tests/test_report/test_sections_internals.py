@@ -22,13 +22,6 @@ DAY = "2025-06-26"
 
 
 @pytest.fixture(scope="module")
-def store(store_home: Path):
-    s = Store.open(store_home / "capsize.duckdb", read_only=True)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def ctx_day(store: Store) -> ReportContext:
     return build_context(store, as_of=DAY)
 

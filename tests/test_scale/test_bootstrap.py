@@ -4,6 +4,10 @@ LocalCluster, gives the single call's interval bit for bit."""
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,11 +69,66 @@ def test_inputs_are_checked_before_any_task(returns: pd.Series) -> None:
 
 
 def test_local_cluster_equals_the_single_call(returns: pd.Series, dask_client: Any) -> None:
-    # a callable must unpickle on the workers: one of a test module does not (the
-    # gather then waits for ever), numpy's median does
+    # a callable must unpickle on the workers: one of a test module does not (an
+    # InputError, below), numpy's median does
     for stat in ("cagr", functools.partial(np.quantile, q=0.5)):
         ref = bt.block_bootstrap_ci(returns, stat, mean_block=21, n=1000, seed=0)
         got = partitioned_bootstrap_ci(
             returns, stat, mean_block=21, n=1000, seed=0, blocks=3, runner=dask_client
         )
         assert got == ref
+
+
+def _within(seconds: float, fn: Any) -> Any:
+    """Return ``fn()``, or fail if it has not returned (nor raised) within ``seconds``."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = fn()
+        except Exception as exc:  # handed to the test thread
+            out["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"no answer within {seconds:g} s: the gather hangs"
+    if "error" in out:
+        raise out["error"]
+    return out["value"]
+
+
+def test_a_statistic_the_workers_cannot_load_fails_fast(
+    returns: pd.Series,
+    dask_client: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a module this process imports after the workers started: they cannot import it
+    (tmp_path / "only_here.py").write_text(
+        "import numpy as np\n\ndef mean(x):\n    return float(np.mean(x))\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    only_here = importlib.import_module("only_here")
+    monkeypatch.setitem(sys.modules, "only_here", only_here)  # removed after the test
+
+    def run(stat: Any) -> Any:
+        return _within(
+            15.0,
+            functools.partial(
+                partitioned_bootstrap_ci, returns, stat, n=300, blocks=2, runner=dask_client
+            ),
+        )
+
+    with pytest.raises(InputError, match=r"only_here\.mean.*No module named 'only_here'") as err:
+        run(only_here.mean)
+    assert "define it in a module the workers can import" in str(err.value)
+    assert "\n" not in str(err.value)
+
+    lock = threading.Lock()  # a statistic that cannot be pickled at all
+    with pytest.raises(InputError, match="cannot be pickled"):
+        run(lambda x: float(np.mean(x)) + bool(lock))
+
+    # a lambda travels by value: it runs on the workers, as in process
+    got = run(lambda x: float(np.mean(x)))
+    assert got == bt.block_bootstrap_ci(returns, lambda x: float(np.mean(x)), n=300)

@@ -17,7 +17,7 @@ import numpy as np
 
 from capsize import backtest as bt
 from capsize.scale._partition import ticker_blocks
-from capsize.scale._runner import Runner, as_runner
+from capsize.scale._runner import DaskRunner, Runner, as_runner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -97,6 +97,12 @@ def partitioned_bootstrap_ci(
     BootstrapInterval
         Equal to ``block_bootstrap_ci`` with the same arguments, bit for bit.
 
+    Raises
+    ------
+    InputError
+        For bad arguments, and on Dask for a callable ``statistic`` that cannot be
+        pickled or that a worker cannot load (checked on one worker before any task).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -107,11 +113,14 @@ def partitioned_bootstrap_ci(
     True
     """
     x, ppy, vec = bt.bootstrap_inputs(returns, statistic, n=n, level=level, ppy=periods_per_year)
+    run = as_runner(runner)
+    if callable(statistic) and isinstance(run, DaskRunner):
+        run.check_loadable(statistic, "bootstrap statistic")
     sizes = bt.replication_blocks(len(x), n)
     seeds = bt.replication_seeds(seed, len(sizes))
     tasks = [
         BootstrapTask(x, statistic, ppy, float(mean_block), tuple(sizes[sl]), tuple(seeds[sl]))
         for sl in ticker_blocks(len(sizes), blocks)
     ]
-    values = np.concatenate(as_runner(runner).map(bootstrap_block, tasks))
+    values = np.concatenate(run.map(bootstrap_block, tasks))
     return bt.percentile_interval(values, x, vec, level, mean_block)

@@ -31,6 +31,7 @@ __all__ = [
     "as_runner",
     "connect",
     "default_partitions",
+    "loads_error",
 ]
 
 T = TypeVar("T")
@@ -109,6 +110,37 @@ class DaskRunner:
                 self.progress(done, len(futures))
         return list(self.client.gather(futures))
 
+    def check_loadable(self, obj: object, what: str) -> None:
+        """Check that a worker can load ``obj`` before tasks carry it.
+
+        A worker that cannot unpickle a task (a function of a module it cannot import)
+        drops its connection and Dask waits for the task for ever; one worker loads the
+        pickled bytes instead (bytes always travel) and names the error.
+
+        Raises
+        ------
+        InputError
+            When ``obj`` cannot be pickled here, or a worker cannot load it.
+        """
+        import cloudpickle  # type: ignore[import-untyped]  # comes with dask
+
+        name = (
+            f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+        )
+        try:
+            blob = cloudpickle.dumps(obj)
+        except Exception as exc:  # any pickling failure: the object, not capsize
+            raise InputError(
+                f"the {what} {name} cannot be pickled ({_one_line(exc)}); pass a function "
+                "that does not hold locks, files or connections"
+            ) from None
+        error = self.client.submit(loads_error, blob, pure=False).result()
+        if error is not None:
+            raise InputError(
+                f"the {what} {name} cannot be loaded on the Dask workers ({error}); define it "
+                "in a module the workers can import (installed, or on their PYTHONPATH)"
+            )
+
     @property
     def threads(self) -> int:
         """Worker threads of the cluster now (at least 1)."""
@@ -118,6 +150,22 @@ class DaskRunner:
     def dashboard_link(self) -> str:
         """URL of the cluster's Dask dashboard."""
         return str(self.client.dashboard_link)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def loads_error(blob: bytes) -> str | None:
+    """Unpickle ``blob`` (on a worker); return the error as one line, or None when it loads."""
+    import pickle
+
+    try:
+        pickle.loads(blob)  # bytes this client pickled a moment ago
+    except Exception as exc:  # any failure to load is the answer
+        return _one_line(exc)
+    return None
 
 
 def as_runner(where: Runner | Any | None) -> Runner:

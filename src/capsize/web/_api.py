@@ -28,7 +28,7 @@ from capsize.web._models import (
     WatchlistIn,
     WatchlistOut,
 )
-from capsize.web._params import ISO_DATE, MAX_TEXT, parse_day, parse_params
+from capsize.web._params import ISO_DATE, MAX_TEXT, check_table, parse_day, parse_params
 from capsize.web._registry import Param, Resolved
 from capsize.web._state import WebState
 from capsize.web._tokens import TokenRecord, verify_token
@@ -118,6 +118,8 @@ async def respond(
     answer = state.answers.peek(r, as_of, kwargs, limit=limit, offset=offset)
     if answer is None:
         answer = await _computed(request, r, as_of, kwargs, limit, offset)
+    if table is not None:
+        check_table(table, [t.name for t in answer.result.tables], r.spec.name)
     headers = _cache_headers(state, as_of, answer.etag)
     if r.spec.list_like and answer.result.tables:
         first = table or answer.result.tables[0].name

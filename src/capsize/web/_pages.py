@@ -37,7 +37,7 @@ from capsize.web._api import client_of, remove, save
 from capsize.web._errors import WebError, classify
 from capsize.web._fastpath import accepts_gzip, request_key
 from capsize.web._models import WatchlistIn
-from capsize.web._params import RESERVED, parse_day, parse_params, split_list
+from capsize.web._params import RESERVED, check_table, parse_day, parse_params, split_list
 from capsize.web._registry import Page, Param, Resolved, Section
 from capsize.web._render import ResultView, view_result
 from capsize.web._security import AUTH_COOKIE, CSRF_COOKIE
@@ -156,6 +156,19 @@ def _given(
     return given
 
 
+def _from_url(r: Resolved, sec: Section, url: Mapping[str, list[str]]) -> bool:
+    """Return True when a parameter of the section is given in the URL (the visitor's input)."""
+    return any(p.name in url and not sec.defaults.get(p.name, "").startswith("{") for p in r.params)
+
+
+def _check_table(url: Mapping[str, list[str]], answers: list[Any], pending: bool) -> None:
+    """Refuse ``table=NAME`` naming no table of the page (checked once nothing computes)."""
+    if "table" not in url or pending:
+        return
+    names = list(dict.fromkeys(t.name for a in answers if a is not None for t in a.result.tables))
+    check_table(url["table"][0], names, "this page")
+
+
 def _field(p: Param, given: Mapping[str, list[str]]) -> FieldView:
     value = ",".join(given.get(p.name, ()))
     if not value and p.default is not None:
@@ -230,6 +243,8 @@ def _section(ask: PageAsk, i: int, sec: Section, ctx: _PageInput) -> tuple[Secti
             charge=ask.client is not None,
         )
     except (CapsizeError, RateLimited) as exc:
+        if isinstance(exc, InputError) and _from_url(r, sec, ctx.url):
+            raise  # a bad URL parameter: the page answers 400, as the API does
         out.error = classify(exc)[2]
         out.transient = isinstance(exc, RateLimited)
         return out, None
@@ -431,6 +446,7 @@ def _context(ask: PageAsk, p: Page, subs: Mapping[str, str]) -> tuple[dict[str, 
     ctx = _page_input(ask.url, subs)
     pairs = [_section(ask, i, sec, ctx) for i, sec in enumerate(p.sections)]
     sections = [s for s, _ in pairs]
+    _check_table(ctx.url, [a for _, a in pairs], any(s.pending for s in sections))
     _render_sections(ask, p, sections, ctx, [a for _, a in pairs])
     context = {
         "page": p,

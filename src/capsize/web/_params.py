@@ -25,6 +25,7 @@ __all__ = [
     "RESERVED",
     "RULE_ITEM",
     "canonical",
+    "check_table",
     "parse_day",
     "parse_params",
     "split_list",
@@ -124,6 +125,19 @@ def _choice(p: Param, text: str) -> str:
     if text not in p.choices:
         raise InputError(f"{p.name} {text[:40]!r} is not one of: {', '.join(p.choices)}")
     return text
+
+
+def check_table(name: str, names: Sequence[str], where: str) -> None:
+    """Check that ``table=name`` names one of ``names``, the tables of ``where``.
+
+    Raises
+    ------
+    InputError
+        Naming the parameter and listing the valid tables.
+    """
+    if name not in names:
+        valid = ", ".join(names) or "none"
+        raise InputError(f"table {name[:40]!r} is not a table of {where}; give one of: {valid}")
 
 
 def parse_day(text: str | None, name: str = "as_of") -> str | None:
