@@ -2,18 +2,25 @@
 
 Imported only when numba is in use (see :mod:`capsize.backtest.sweep._backend`), and
 compiled ahead of time at install time when possible: this module imports only numba and
-numpy. Each kernel takes the configurations in blocks of :data:`BLOCK`; for each block
-it walks the periods once, and for each period runs short, branch-free loops over the
-block's configurations (selects instead of branches, contiguous state vectors of length
-``BLOCK``), which LLVM turns into SIMD code. Each loop touches at most nine arrays, so
-the vectorizer's run-time overlap checks stay within its limit.
+numpy.
 
-The state of a block lives in one ``(N_STATE, BLOCK)`` array (:data:`STATE_ROWS`): the
-running sums of the statistics, equity, peak, drawdown, counts. Per configuration, the
-floating-point operations and their order over time are those of the one-configuration
-loop (:func:`stream_stats` documents them), so the results do not depend on the block
-size or on the order of the loops; :func:`stream_stats` itself stays as the reference.
-Nothing of size ``(n_configs, n_periods)`` is ever allocated.
+Each kernel takes the configurations in blocks of at most :data:`BLOCK`. For each block
+it walks the periods once; each period is one loop over the block's configurations that
+moves the positions and adds the period to the statistics. The loop is branch-free
+(selects, no early exit) over contiguous state vectors, so LLVM turns it into SIMD code:
+
+- a block's state (running sums, equity, peak, drawdown, counts, position) is a flat
+  array of rows of length ``BLOCK`` at constant offsets (``_S1 + i``...), so LLVM sees
+  fixed distances between rows and needs no run-time overlap checks;
+- the state is double-buffered (read from one array, written to the other, swapped each
+  period): a value kept unchanged is written, never skipped, which keeps LLVM from
+  turning selects into masked loads and stores (microcoded on AMD);
+- parameters (weights, bands, costs, thresholds) sit in a third, read-only array.
+
+Per configuration the floating-point operations and their order over time are those of
+the one-configuration loop :func:`stream_stats` (kept as the reference), so results do
+not depend on the block size or on the order of the loops. Nothing of size
+``(n_configs, n_periods)`` is ever allocated.
 
 Sums of returns and squares are taken around the first return of the window (a shift
 that keeps the variance exact for a constant series and free of cancellation).
@@ -29,28 +36,33 @@ import numpy as np
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
 
-__all__ = ["BLOCK", "ma_rotation", "sleeve_grid", "stream_stats"]
+__all__ = ["BLOCK", "STATE_ROWS", "ma_rotation", "sleeve_grid", "stream_stats"]
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+_inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+"""For the per-configuration bodies of the period loops (too long for LLVM's inliner)."""
 
-BLOCK = 256
-"""Configurations per block: the block's state (about 25 vectors) stays in L1/L2."""
+BLOCK = 64
+"""Configurations per block: two state buffers and the parameters (about 24 KiB) stay in L1."""
 
-# rows of the block state array
-_K_R, _K_X, _S1, _S2, _X1, _X2, _DOWN = 0, 1, 2, 3, 4, 5, 6
-_EQ, _PEAK, _PEAK_DAY, _MDD, _MDUR, _UNDER = 7, 8, 9, 10, 11, 12
-_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES = 13, 14, 15, 16, 17
-_NET, _TURN, _HELD = 18, 19, 20  # this period's net return, turnover, weight held
-_C0 = 21  # first row of the strategy's own rows (configuration and position)
-N_STATE = _C0 + 9
 STATE_ROWS: tuple[str, ...] = (
     "k_r", "k_x", "s1", "s2", "x1", "x2", "down",
     "eq", "peak", "peak_day", "max_dd", "max_dd_days", "under",
     "turnover", "hits", "nonzero", "exposure", "n_trades",
-    "net", "turn", "held",
+    "position", "last_switch",
 )  # fmt: skip
-"""Names of the rows of a block's state array shared by all kernels (rows from
-``len(STATE_ROWS)`` on belong to each strategy)."""
+"""Rows of a block's state buffer (each ``BLOCK`` long)."""
+
+# offsets of the state rows in a buffer
+_K_R, _K_X, _S1, _S2, _X1, _X2, _DOWN = (k * BLOCK for k in range(0, 7))
+_EQ, _PEAK, _PEAK_DAY, _MDD, _MDUR, _UNDER = (k * BLOCK for k in range(7, 13))
+_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES = (k * BLOCK for k in range(13, 18))
+_POS, _LAST = 18 * BLOCK, 19 * BLOCK
+_N_STATE = len(STATE_ROWS) * BLOCK
+# offsets of the parameter rows: a sleeve's, a rotation's
+_W, _BAND, _SRATE, _BY_BAND = (k * BLOCK for k in range(4))
+_HAS_DEN, _LAG, _HOLD, _RATE, _THR, _NUM, _DEN = (k * BLOCK for k in range(7))
+_N_CFG = 7 * BLOCK
 
 
 @_jit
@@ -122,142 +134,160 @@ def stream_stats(
 
 
 # --------------------------------------------------------------------------- statistics
-# The loops below index the one state array ``st`` by constant rows (no row views: a
-# view per period would cost reference counting, and one base pointer keeps LLVM's
-# overlap checks few).
 
 
 @_jit
-def _stats_start(st: FloatArray, rf_t: float, day: float, n: int) -> None:  # pragma: no cover
-    """Set the block's statistics to their values before the window's first period."""
-    st[:_NET, :n] = 0.0
+def _stats_open(src: FloatArray, day: float, n: int) -> None:  # pragma: no cover - jitted
+    """Set the statistics rows of ``src`` to their values before the window's first period."""
     for i in range(n):
-        st[_K_R, i] = st[_NET, i]
-        st[_K_X, i] = st[_NET, i] - rf_t
-        st[_EQ, i] = 1.0
-        st[_PEAK, i] = 1.0
-        st[_PEAK_DAY, i] = day
+        for row in (_S1, _S2, _X1, _X2, _DOWN, _MDD, _MDUR, _UNDER):
+            src[row + i] = 0.0
+        for row in (_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES):
+            src[row + i] = 0.0
+        src[_EQ + i] = 1.0
+        src[_PEAK + i] = 1.0
+        src[_PEAK_DAY + i] = day
+
+
+@_inline
+def _stats_add(
+    src: FloatArray,
+    dst: FloatArray,
+    i: int,
+    r: float,
+    tr: float,
+    held: float,
+    first: bool,
+    rf_t: float,
+    day: float,
+) -> None:  # pragma: no cover - jitted
+    """Add one period (net return ``r``, turnover ``tr``, weight ``held``) of config ``i``.
+
+    Reads the statistics from ``src``, writes them to ``dst``; ``first``: the window's
+    first period (its return becomes the shift of the sums).
+    """
+    x = r - rf_t
+    k_r, k_x = src[_K_R + i], src[_K_X + i]  # loaded always: no masked loads
+    k_r = r if first else k_r
+    k_x = x if first else k_x
+    dst[_K_R + i], dst[_K_X + i] = k_r, k_x
+    d = r - k_r
+    dst[_S1 + i] = src[_S1 + i] + d
+    dst[_S2 + i] = src[_S2 + i] + d * d
+    e = x - k_x
+    dst[_X1 + i] = src[_X1 + i] + e
+    dst[_X2 + i] = src[_X2 + i] + e * e
+    neg = 0.0 if 0.0 < x else x  # min(x, 0.0), spelt out: the builtin stops the vectorizer
+    dst[_DOWN + i] = src[_DOWN + i] + neg * neg
+    eq = src[_EQ + i] * (1.0 + r)
+    pk, pk_day, dd, dur = src[_PEAK + i], src[_PEAK_DAY + i], src[_MDD + i], src[_MDUR + i]
+    top = eq >= pk
+    # under water, or the day it ends: the span since the peak counts
+    span = (src[_UNDER + i] != 0.0) | (not top)
+    since = day - pk_day
+    dst[_MDUR + i] = since if span and since > dur else dur  # max(dur, since)
+    q = eq / pk - 1.0
+    dst[_MDD + i] = q if (not top) and q < dd else dd  # min(dd, q)
+    dst[_PEAK + i] = eq if top else pk
+    dst[_PEAK_DAY + i] = day if top else pk_day
+    dst[_UNDER + i] = 0.0 if top else 1.0
+    dst[_EQ + i] = eq
+    dst[_TURNOVER + i] = src[_TURNOVER + i] + tr
+    dst[_TRADES + i] = src[_TRADES + i] + (1.0 if tr > 0.0 else 0.0)
+    dst[_HITS + i] = src[_HITS + i] + (1.0 if r > 0.0 else 0.0)
+    dst[_NONZERO + i] = src[_NONZERO + i] + (1.0 if r != 0.0 else 0.0)
+    dst[_EXPO + i] = src[_EXPO + i] + held
 
 
 @_jit
-def _moments(st: FloatArray, rf_t: float, n: int) -> None:  # pragma: no cover - jitted
-    for i in range(n):
-        r = st[_NET, i]
-        x = r - rf_t
-        d = r - st[_K_R, i]
-        st[_S1, i] += d
-        st[_S2, i] += d * d
-        e = x - st[_K_X, i]
-        st[_X1, i] += e
-        st[_X2, i] += e * e
-        neg = min(x, 0.0)
-        st[_DOWN, i] += neg * neg
-
-
-@_jit
-def _drawdown(st: FloatArray, day: float, n: int) -> None:  # pragma: no cover - jitted
-    for i in range(n):
-        e = st[_EQ, i] * (1.0 + st[_NET, i])
-        pk = st[_PEAK, i]
-        top = e >= pk
-        md = st[_MDUR, i]
-        # under water, or the day it ends: the span since the peak counts
-        span = (st[_UNDER, i] != 0.0) | (not top)
-        st[_MDUR, i] = max(md, day - st[_PEAK_DAY, i]) if span else md
-        dd = st[_MDD, i]
-        st[_MDD, i] = dd if top else min(dd, e / pk - 1.0)
-        st[_PEAK, i] = e if top else pk
-        st[_PEAK_DAY, i] = day if top else st[_PEAK_DAY, i]
-        st[_UNDER, i] = 0.0 if top else 1.0
-        st[_EQ, i] = e
-
-
-@_jit
-def _counts(st: FloatArray, n: int) -> None:  # pragma: no cover - jitted
-    for i in range(n):
-        r = st[_NET, i]
-        tr = st[_TURN, i]
-        st[_TURNOVER, i] += tr
-        st[_TRADES, i] += 1.0 if tr > 0.0 else 0.0
-        st[_HITS, i] += 1.0 if r > 0.0 else 0.0
-        st[_NONZERO, i] += 1.0 if r != 0.0 else 0.0
-        st[_EXPO, i] += st[_HELD, i]
-
-
-@_jit
-def _stats_step(st: FloatArray, rf_t: float, day: float, n: int) -> None:  # pragma: no cover
-    """Add this period (rows ``net, turn, held`` of ``st``) to the block's statistics."""
-    _moments(st, rf_t, n)
-    _drawdown(st, day, n)
-    _counts(st, n)
-
-
-@_jit
-def _stats_finish(
+def _stats_close(
     st: FloatArray, periods: int, rows: np.ndarray, n: int, out: FloatArray
 ) -> None:  # pragma: no cover - jitted
     """Write the block's accumulator rows to ``out[rows[i]]``."""
     m = float(periods)
     for i in range(n):
         acc = out[rows[i]]
-        s1, x1 = st[_S1, i], st[_X1, i]
+        s1, x1 = st[_S1 + i], st[_X1 + i]
         acc[0] = m
-        acc[1] = st[_EQ, i]
-        acc[2] = st[_K_R, i] + s1 / m
-        acc[3] = st[_S2, i] - s1 * s1 / m
-        acc[4] = st[_K_X, i] + x1 / m
-        acc[5] = st[_X2, i] - x1 * x1 / m
-        acc[6] = st[_DOWN, i]
-        acc[7] = st[_MDD, i]
-        acc[8] = st[_MDUR, i]
-        acc[9] = st[_TURNOVER, i]
-        acc[10] = st[_HITS, i]
-        acc[11] = st[_NONZERO, i]
-        acc[12] = st[_EXPO, i]
-        acc[13] = st[_TRADES, i]
+        acc[1] = st[_EQ + i]
+        acc[2] = st[_K_R + i] + s1 / m
+        acc[3] = st[_S2 + i] - s1 * s1 / m
+        acc[4] = st[_K_X + i] + x1 / m
+        acc[5] = st[_X2 + i] - x1 * x1 / m
+        acc[6] = st[_DOWN + i]
+        acc[7] = st[_MDD + i]
+        acc[8] = st[_MDUR + i]
+        acc[9] = st[_TURNOVER + i]
+        acc[10] = st[_HITS + i]
+        acc[11] = st[_NONZERO + i]
+        acc[12] = st[_EXPO + i]
+        acc[13] = st[_TRADES + i]
 
 
 # --------------------------------------------------------------------------- rotations
-# strategy rows of a rotation block
-_HAS_DEN, _LAG, _HOLD, _RATE, _THR, _CUR, _LAST, _NUM, _DEN = range(_C0, _C0 + 9)
 
 
 @_jit
-def _ma_signal(
-    ma: FloatArray, fast: np.ndarray, slow: np.ndarray, lag: np.ndarray, t: int,
-    st: FloatArray, n: int,
-) -> None:  # pragma: no cover - jitted  # fmt: skip
+def _ma_gather(
+    ma: FloatArray,
+    fast: np.ndarray,
+    slow: np.ndarray,
+    lag: np.ndarray,
+    t: int,
+    cfg: FloatArray,
+    n: int,
+) -> None:  # pragma: no cover - jitted
     """Gather each configuration's signal inputs of row ``t - lag`` (clamped at 0)."""
     for i in range(n):
         col = max(t - lag[i], 0)
-        st[_NUM, i] = ma[fast[i], col]
-        st[_DEN, i] = ma[max(slow[i], 0), col]
+        cfg[_NUM + i] = ma[fast[i], col]
+        cfg[_DEN + i] = ma[max(slow[i], 0), col]
+
+
+@_inline
+def _ma_move(
+    src: FloatArray, dst: FloatArray, cfg: FloatArray, i: int, t: float, rs: float, ro: float
+) -> tuple[float, float, float]:  # pragma: no cover - jitted
+    """Move rotation ``i`` by one period; return its net return, switch size and weight held.
+
+    Lag, hold and the row of the last switch are float64 (exact for row numbers).
+    """
+    prev, last = src[_POS + i], src[_LAST + i]
+    num = cfg[_NUM + i]
+    v = num / cfg[_DEN + i] - 1.0 if cfg[_HAS_DEN + i] != 0.0 else num
+    want = 1.0 if v > cfg[_THR + i] else 0.0
+    ok = (t >= cfg[_LAG + i]) & (v == v) & (want != prev) & (t - last >= cfg[_HOLD + i])
+    cur = want if ok else prev
+    dst[_POS + i] = cur
+    dst[_LAST + i] = t if ok else last
+    dpos = abs(cur - prev)
+    gross = prev * rs + (1.0 - prev) * ro
+    return (1.0 + gross) * (1.0 - dpos * cfg[_RATE + i]) - 1.0, dpos, prev
 
 
 @_jit
-def _ma_step(
-    st: FloatArray, t: int, rs: float, ro: float, to_unit: float, n: int
+def _ma_period(
+    src: FloatArray,
+    dst: FloatArray,
+    cfg: FloatArray,
+    n: int,
+    t: int,
+    rs: float,
+    ro: float,
+    to_unit: float,
+    phase: int,
+    rf_t: float,
+    day: float,
 ) -> None:  # pragma: no cover - jitted
-    """Move the block's positions by one period; write rows ``net, turn, held``.
-
-    Lag, hold and the row of the last switch are held as float64 (exact).
-    """
+    """Run one period of a rotation block; ``phase``: -1 before the window, 0 its first period."""
     tf = float(t)
+    if phase < 0:
+        for i in range(n):
+            _ma_move(src, dst, cfg, i, tf, rs, ro)
+        return
     for i in range(n):
-        prev = st[_CUR, i]
-        num = st[_NUM, i]
-        v = num / st[_DEN, i] - 1.0 if st[_HAS_DEN, i] != 0.0 else num
-        want = 1.0 if v > st[_THR, i] else 0.0
-        last = st[_LAST, i]
-        ok = (tf >= st[_LAG, i]) & (v == v) & (want != prev) & (tf - last >= st[_HOLD, i])
-        c = want if ok else prev
-        st[_CUR, i] = c
-        st[_LAST, i] = tf if ok else last
-        dpos = abs(c - prev)
-        gross = prev * rs + (1.0 - prev) * ro
-        st[_NET, i] = (1.0 + gross) * (1.0 - dpos * st[_RATE, i]) - 1.0
-        st[_TURN, i] = dpos * to_unit
-        st[_HELD, i] = prev
+        r, dpos, held = _ma_move(src, dst, cfg, i, tf, rs, ro)
+        _stats_add(src, dst, i, r, dpos * to_unit, held, phase == 0, rf_t, day)
 
 
 @_jit
@@ -286,52 +316,72 @@ def ma_rotation(
     at row ``t`` to the side wanted by the signal of row ``t - lag[k]`` when that is
     known (not NaN) and ``hold[k]`` rows have passed since its last switch.
     """
-    st = np.empty((N_STATE, BLOCK))
+    bufs = (np.empty(_N_STATE), np.empty(_N_STATE))
+    cfg = np.empty(_N_CFG)
     rows = np.arange(fast.shape[0])
     for b0 in range(0, fast.shape[0], BLOCK):
         n = min(BLOCK, fast.shape[0] - b0)
         for i in range(n):
             k = b0 + i
-            st[_HAS_DEN, i] = 1.0 if slow[k] >= 0 else 0.0
-            st[_LAG, i], st[_HOLD, i], st[_LAST, i] = lag[k], hold[k], -hold[k]
-            st[_RATE, i], st[_THR, i], st[_CUR, i] = rate[k], threshold[k], 0.0
+            cfg[_HAS_DEN + i] = 1.0 if slow[k] >= 0 else 0.0
+            cfg[_LAG + i], cfg[_HOLD + i] = lag[k], hold[k]
+            cfg[_RATE + i], cfg[_THR + i] = rate[k], threshold[k]
+            bufs[0][_POS + i], bufs[0][_LAST + i] = 0.0, -hold[k]
         f, s, lg = fast[b0 : b0 + n], slow[b0 : b0 + n], lag[b0 : b0 + n]
         for t in range(t1):
-            _ma_signal(ma, f, s, lg, t, st, n)
-            _ma_step(st, t, r_small[t], r_other[t], to_unit, n)
+            src, dst = bufs[t % 2], bufs[1 - t % 2]
             if t == t0:
-                _stats_start(st, rf[t], days[t], n)
-            if t >= t0:
-                _stats_step(st, rf[t], days[t], n)
-        _stats_finish(st, t1 - t0, rows[b0 : b0 + n], n, out)
+                _stats_open(src, days[t], n)
+            _ma_gather(ma, f, s, lg, t, cfg, n)
+            phase = min(t - t0, 1)
+            _ma_period(src, dst, cfg, n, t, r_small[t], r_other[t], to_unit, phase, rf[t], days[t])
+        _stats_close(bufs[t1 % 2], t1 - t0, rows[b0 : b0 + n], n, out)
 
 
 # --------------------------------------------------------------------------- sleeves
-# strategy rows of a sleeve block
-_W, _BAND, _SRATE, _BY_BAND, _WCUR = range(_C0, _C0 + 5)
+
+
+@_inline
+def _sleeve_move(
+    src: FloatArray, dst: FloatArray, cfg: FloatArray, i: int, rs: float, rl: float, cal: bool
+) -> tuple[float, float, float]:  # pragma: no cover - jitted
+    """Drift and rebalance sleeve ``i`` by one period; return net return, turnover, weight.
+
+    ``cal``: the block's calendar rule is due; parameter row ``by_band`` is 1.0 where a
+    sleeve without a calendar rule has a band (then it is due every period).
+    """
+    x = src[_POS + i]
+    w, b = cfg[_W + i], cfg[_BAND + i]
+    gross = x * rs + (1.0 - x) * rl
+    pre = x * (1.0 + rs) / (1.0 + gross)
+    dev = abs(pre - w)
+    go = (cal | (cfg[_BY_BAND + i] != 0.0)) & ((b < 0.0) | (dev > b))
+    dw = dev if go else 0.0
+    dst[_POS + i] = w if go else pre
+    return (1.0 + gross) * (1.0 - dw * cfg[_SRATE + i]) - 1.0, 2.0 * dw, x
 
 
 @_jit
-def _sleeve_step(
-    st: FloatArray, rs: float, rl: float, cal: bool, n: int
+def _sleeve_period(
+    src: FloatArray,
+    dst: FloatArray,
+    cfg: FloatArray,
+    n: int,
+    rs: float,
+    rl: float,
+    cal: bool,
+    phase: int,
+    rf_t: float,
+    day: float,
 ) -> None:  # pragma: no cover - jitted
-    """Drift and rebalance the block's weights by one period; write ``net, turn, held``.
-
-    ``cal``: the block's calendar rule is due this period; row ``by_band`` is 1.0 where
-    a configuration without a calendar rule has a band (then it is due every period).
-    """
+    """Run one period of a sleeve block; ``phase``: -1 before the window, 0 its first period."""
+    if phase < 0:
+        for i in range(n):
+            _sleeve_move(src, dst, cfg, i, rs, rl, cal)
+        return
     for i in range(n):
-        x = st[_WCUR, i]
-        w, b = st[_W, i], st[_BAND, i]
-        gross = x * rs + (1.0 - x) * rl
-        pre = x * (1.0 + rs) / (1.0 + gross)
-        dev = abs(pre - w)
-        go = (cal | (st[_BY_BAND, i] != 0.0)) & ((b < 0.0) | (dev > b))
-        dw = dev if go else 0.0
-        st[_WCUR, i] = w if go else pre
-        st[_NET, i] = (1.0 + gross) * (1.0 - dw * st[_SRATE, i]) - 1.0
-        st[_TURN, i] = 2.0 * dw
-        st[_HELD, i] = x
+        r, tr, held = _sleeve_move(src, dst, cfg, i, rs, rl, cal)
+        _stats_add(src, dst, i, r, tr, held, phase == 0, rf_t, day)
 
 
 @_jit
@@ -348,23 +398,24 @@ def _sleeve_block(
     days: FloatArray,
     t0: int,
     t1: int,
-    st: FloatArray,
     out: FloatArray,
 ) -> None:  # pragma: no cover - jitted
     """Run the sleeves ``rows`` (one calendar rule, at most BLOCK of them) over all periods."""
+    bufs = (np.empty(_N_STATE), np.empty(_N_STATE))
+    cfg = np.empty(_N_CFG)
     n = rows.shape[0]
     for i in range(n):
         k = rows[i]
-        st[_W, i], st[_BAND, i], st[_SRATE, i] = weight[k], band[k], rate[k]
-        st[_BY_BAND, i] = 1.0 if (not has_cal) and band[k] >= 0.0 else 0.0
-        st[_WCUR, i] = weight[k]
+        cfg[_W + i], cfg[_BAND + i], cfg[_SRATE + i] = weight[k], band[k], rate[k]
+        cfg[_BY_BAND + i] = 1.0 if (not has_cal) and band[k] >= 0.0 else 0.0
+        bufs[0][_POS + i] = weight[k]
     for t in range(t1):
-        _sleeve_step(st, r_small[t], r_large[t], has_cal and cal_row[t], n)
+        src, dst = bufs[t % 2], bufs[1 - t % 2]
         if t == t0:
-            _stats_start(st, rf[t], days[t], n)
-        if t >= t0:
-            _stats_step(st, rf[t], days[t], n)
-    _stats_finish(st, t1 - t0, rows, n, out)
+            _stats_open(src, days[t], n)
+        cal = has_cal and cal_row[t]
+        _sleeve_period(src, dst, cfg, n, r_small[t], r_large[t], cal, min(t - t0, 1), rf[t], days[t])
+    _stats_close(bufs[t1 % 2], t1 - t0, rows, n, out)
 
 
 @_jit
@@ -390,7 +441,6 @@ def sleeve_grid(
     band alone) and it has left its band (always, without a band). Configurations run in
     blocks that share a calendar rule.
     """
-    st = np.empty((N_STATE, BLOCK))
     no_cal = np.zeros(t1, dtype=np.bool_)
     for rule in range(-1, calendar.shape[0]):
         members = np.flatnonzero(freq == rule)
@@ -398,5 +448,5 @@ def sleeve_grid(
         for b0 in range(0, members.shape[0], BLOCK):
             _sleeve_block(
                 members[b0 : b0 + BLOCK], weight, band, rate, cal_row, rule >= 0,
-                r_small, r_large, rf, days, t0, t1, st, out,
+                r_small, r_large, rf, days, t0, t1, out,
             )  # fmt: skip
