@@ -4,10 +4,11 @@ Imported only when numba is in use (see :mod:`capsize.backtest.sweep._backend`),
 compiled ahead of time at install time when possible: this module imports only numba and
 numpy.
 
-Each kernel takes the configurations in blocks of at most :data:`BLOCK`. For each block
-it walks the periods once; each period is one loop over the block's configurations that
-moves the positions and adds the period to the statistics. The loop is branch-free
-(selects, no early exit) over contiguous state vectors, so LLVM turns it into SIMD code:
+Each kernel takes the configurations in blocks of at most :data:`BLOCK` and walks the
+periods once per block. Each period is two branch-free loops (selects, no early exit)
+over the block's configurations: one moves the positions and writes each one's net
+return and turnover, the next adds them to the statistics. Short loops over contiguous
+state vectors are what LLVM turns into SIMD code that keeps the core busy:
 
 - a block's state (running sums, equity, peak, drawdown, counts, position) is a flat
   array of rows of length ``BLOCK`` at constant offsets (``_S1 + i``...), so LLVM sees
@@ -15,7 +16,8 @@ moves the positions and adds the period to the statistics. The loop is branch-fr
 - the state is double-buffered (read from one array, written to the other, swapped each
   period): a value kept unchanged is written, never skipped, which keeps LLVM from
   turning selects into masked loads and stores (microcoded on AMD);
-- parameters (weights, bands, costs, thresholds) sit in a third, read-only array.
+- parameters (weights, bands, costs, the shift of the sums) sit in a third array;
+- ``min``/``max`` are spelt as selects (the builtins, inlined, stop the vectorizer).
 
 Per configuration the floating-point operations and their order over time are those of
 the one-configuration loop :func:`stream_stats` (kept as the reference), so results do
@@ -43,26 +45,27 @@ _inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always
 """For the per-configuration bodies of the period loops (too long for LLVM's inliner)."""
 
 BLOCK = 64
-"""Configurations per block: two state buffers and the parameters (about 24 KiB) stay in L1."""
+"""Configurations per block: two state buffers and the parameters (about 22 KiB) stay in L1."""
 
 STATE_ROWS: tuple[str, ...] = (
-    "k_r", "k_x", "s1", "s2", "x1", "x2", "down",
-    "eq", "peak", "peak_day", "max_dd", "max_dd_days", "under",
-    "turnover", "hits", "nonzero", "exposure", "n_trades",
-    "position", "last_switch",
+    "s1", "s2", "x1", "x2", "down", "eq", "peak", "peak_day", "max_dd", "max_dd_days",
+    "turnover", "hits", "nonzero", "exposure", "n_trades", "position", "last_switch",
+    "net", "turn",
 )  # fmt: skip
-"""Rows of a block's state buffer (each ``BLOCK`` long)."""
+"""Rows of a block's state buffer (each ``BLOCK`` long); "under water" is ``eq < peak``;
+``net`` and ``turn`` are the period's net return and turnover, passed between the loops."""
 
 # offsets of the state rows in a buffer
-_K_R, _K_X, _S1, _S2, _X1, _X2, _DOWN = (k * BLOCK for k in range(0, 7))
-_EQ, _PEAK, _PEAK_DAY, _MDD, _MDUR, _UNDER = (k * BLOCK for k in range(7, 13))
-_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES = (k * BLOCK for k in range(13, 18))
-_POS, _LAST = 18 * BLOCK, 19 * BLOCK
+_S1, _S2, _X1, _X2, _DOWN = (k * BLOCK for k in range(0, 5))
+_EQ, _PEAK, _PEAK_DAY, _MDD, _MDUR = (k * BLOCK for k in range(5, 10))
+_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES = (k * BLOCK for k in range(10, 15))
+_POS, _LAST, _NET, _TURN = (k * BLOCK for k in range(15, 19))
 _N_STATE = len(STATE_ROWS) * BLOCK
-# offsets of the parameter rows: a sleeve's, a rotation's
-_W, _BAND, _SRATE, _BY_BAND = (k * BLOCK for k in range(4))
-_HAS_DEN, _LAG, _HOLD, _RATE, _THR, _NUM, _DEN = (k * BLOCK for k in range(7))
-_N_CFG = 7 * BLOCK
+# offsets of the parameter rows: the shift of the sums, then a sleeve's or a rotation's
+_K_R, _K_X = 0, BLOCK
+_W, _BAND, _SRATE, _BY_BAND = (k * BLOCK for k in range(2, 6))
+_HAS_DEN, _LAG, _HOLD, _RATE, _THR, _NUM, _DEN = (k * BLOCK for k in range(2, 9))
+_N_CFG = 9 * BLOCK
 
 
 @_jit
@@ -134,74 +137,97 @@ def stream_stats(
 
 
 # --------------------------------------------------------------------------- statistics
+# A configuration's statistics travel as a tuple of floats (registers) between a load
+# from one buffer and a store to the other.
+
+_Stats = tuple[
+    float, float, float, float, float, float, float, float,
+    float, float, float, float, float, float, float,
+]  # fmt: skip
 
 
-@_jit
-def _stats_open(src: FloatArray, day: float, n: int) -> None:  # pragma: no cover - jitted
-    """Set the statistics rows of ``src`` to their values before the window's first period."""
-    for i in range(n):
-        for row in (_S1, _S2, _X1, _X2, _DOWN, _MDD, _MDUR, _UNDER):
-            src[row + i] = 0.0
-        for row in (_TURNOVER, _HITS, _NONZERO, _EXPO, _TRADES):
-            src[row + i] = 0.0
-        src[_EQ + i] = 1.0
-        src[_PEAK + i] = 1.0
-        src[_PEAK_DAY + i] = day
+@_inline
+def _stats_load(st: FloatArray, i: int) -> _Stats:  # pragma: no cover - jitted
+    return (
+        st[_S1 + i], st[_S2 + i], st[_X1 + i], st[_X2 + i], st[_DOWN + i],
+        st[_EQ + i], st[_PEAK + i], st[_PEAK_DAY + i], st[_MDD + i], st[_MDUR + i],
+        st[_TURNOVER + i], st[_HITS + i], st[_NONZERO + i], st[_EXPO + i], st[_TRADES + i],
+    )  # fmt: skip
+
+
+@_inline
+def _stats_store(st: FloatArray, i: int, s: _Stats) -> None:  # pragma: no cover - jitted
+    st[_S1 + i], st[_S2 + i], st[_X1 + i], st[_X2 + i], st[_DOWN + i] = s[0:5]
+    st[_EQ + i], st[_PEAK + i], st[_PEAK_DAY + i], st[_MDD + i], st[_MDUR + i] = s[5:10]
+    st[_TURNOVER + i], st[_HITS + i], st[_NONZERO + i] = s[10:13]
+    st[_EXPO + i], st[_TRADES + i] = s[13:15]
 
 
 @_inline
 def _stats_add(
-    src: FloatArray,
-    dst: FloatArray,
-    i: int,
+    s: _Stats,
     r: float,
     tr: float,
     held: float,
-    first: bool,
+    k_r: float,
+    k_x: float,
     rf_t: float,
     day: float,
-) -> None:  # pragma: no cover - jitted
-    """Add one period (net return ``r``, turnover ``tr``, weight ``held``) of config ``i``.
-
-    Reads the statistics from ``src``, writes them to ``dst``; ``first``: the window's
-    first period (its return becomes the shift of the sums).
-    """
+) -> _Stats:  # pragma: no cover - jitted
+    """Add one period (net return ``r``, turnover ``tr``, weight ``held``) to ``s``."""
+    s1, s2, x1, x2, down, eq0, pk, pk_day, dd, dur, turnover, hits, nonzero, expo, trades = s
     x = r - rf_t
-    k_r, k_x = src[_K_R + i], src[_K_X + i]  # loaded always: no masked loads
-    k_r = r if first else k_r
-    k_x = x if first else k_x
-    dst[_K_R + i], dst[_K_X + i] = k_r, k_x
     d = r - k_r
-    dst[_S1 + i] = src[_S1 + i] + d
-    dst[_S2 + i] = src[_S2 + i] + d * d
     e = x - k_x
-    dst[_X1 + i] = src[_X1 + i] + e
-    dst[_X2 + i] = src[_X2 + i] + e * e
-    neg = 0.0 if 0.0 < x else x  # min(x, 0.0), spelt out: the builtin stops the vectorizer
-    dst[_DOWN + i] = src[_DOWN + i] + neg * neg
-    eq = src[_EQ + i] * (1.0 + r)
-    pk, pk_day, dd, dur = src[_PEAK + i], src[_PEAK_DAY + i], src[_MDD + i], src[_MDUR + i]
+    neg = 0.0 if x > 0.0 else x  # min(x, 0.0)
+    eq = eq0 * (1.0 + r)
     top = eq >= pk
-    # under water, or the day it ends: the span since the peak counts
-    span = (src[_UNDER + i] != 0.0) | (not top)
+    # under water (eq0 < pk), or the day it ends: the span since the peak counts
+    span = (eq0 < pk) | (not top)
     since = day - pk_day
-    dst[_MDUR + i] = since if span and since > dur else dur  # max(dur, since)
     q = eq / pk - 1.0
-    dst[_MDD + i] = q if (not top) and q < dd else dd  # min(dd, q)
-    dst[_PEAK + i] = eq if top else pk
-    dst[_PEAK_DAY + i] = day if top else pk_day
-    dst[_UNDER + i] = 0.0 if top else 1.0
-    dst[_EQ + i] = eq
-    dst[_TURNOVER + i] = src[_TURNOVER + i] + tr
-    dst[_TRADES + i] = src[_TRADES + i] + (1.0 if tr > 0.0 else 0.0)
-    dst[_HITS + i] = src[_HITS + i] + (1.0 if r > 0.0 else 0.0)
-    dst[_NONZERO + i] = src[_NONZERO + i] + (1.0 if r != 0.0 else 0.0)
-    dst[_EXPO + i] = src[_EXPO + i] + held
+    return (
+        s1 + d, s2 + d * d, x1 + e, x2 + e * e, down + neg * neg, eq,
+        eq if top else pk,
+        day if top else pk_day,
+        q if (not top) & (q < dd) else dd,  # min(dd, q) under water
+        since if span & (since > dur) else dur,  # max(dur, since)
+        turnover + tr,
+        hits + (1.0 if r > 0.0 else 0.0),
+        nonzero + (1.0 if r != 0.0 else 0.0),
+        expo + held,
+        trades + (1.0 if tr > 0.0 else 0.0),
+    )  # fmt: skip
+
+
+@_jit
+def _stats_period(
+    src: FloatArray, dst: FloatArray, cfg: FloatArray, n: int, first: bool, rf_t: float,
+    day: float,
+) -> None:  # pragma: no cover - jitted  # fmt: skip
+    """Add this period (rows ``net, turn`` of ``dst``, ``position`` of ``src``) to stats.
+
+    ``first``: the window's first period (it opens the statistics).
+    """
+    if first:
+        s0 = (0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, day, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        for i in range(n):
+            r = dst[_NET + i]
+            cfg[_K_R + i], cfg[_K_X + i] = r, r - rf_t
+            s = _stats_add(s0, r, dst[_TURN + i], src[_POS + i], r, r - rf_t, rf_t, day)
+            _stats_store(dst, i, s)
+        return
+    for i in range(n):
+        s = _stats_add(
+            _stats_load(src, i), dst[_NET + i], dst[_TURN + i], src[_POS + i],
+            cfg[_K_R + i], cfg[_K_X + i], rf_t, day,
+        )  # fmt: skip
+        _stats_store(dst, i, s)
 
 
 @_jit
 def _stats_close(
-    st: FloatArray, periods: int, rows: np.ndarray, n: int, out: FloatArray
+    st: FloatArray, cfg: FloatArray, periods: int, rows: np.ndarray, n: int, out: FloatArray
 ) -> None:  # pragma: no cover - jitted
     """Write the block's accumulator rows to ``out[rows[i]]``."""
     m = float(periods)
@@ -210,9 +236,9 @@ def _stats_close(
         s1, x1 = st[_S1 + i], st[_X1 + i]
         acc[0] = m
         acc[1] = st[_EQ + i]
-        acc[2] = st[_K_R + i] + s1 / m
+        acc[2] = cfg[_K_R + i] + s1 / m
         acc[3] = st[_S2 + i] - s1 * s1 / m
-        acc[4] = st[_K_X + i] + x1 / m
+        acc[4] = cfg[_K_X + i] + x1 / m
         acc[5] = st[_X2 + i] - x1 * x1 / m
         acc[6] = st[_DOWN + i]
         acc[7] = st[_MDD + i]
@@ -228,66 +254,69 @@ def _stats_close(
 
 
 @_jit
-def _ma_gather(
+def _ma_move(
     ma: FloatArray,
     fast: np.ndarray,
     slow: np.ndarray,
     lag: np.ndarray,
-    t: int,
-    cfg: FloatArray,
-    n: int,
-) -> None:  # pragma: no cover - jitted
-    """Gather each configuration's signal inputs of row ``t - lag`` (clamped at 0)."""
-    for i in range(n):
-        col = max(t - lag[i], 0)
-        cfg[_NUM + i] = ma[fast[i], col]
-        cfg[_DEN + i] = ma[max(slow[i], 0), col]
-
-
-@_inline
-def _ma_move(
-    src: FloatArray, dst: FloatArray, cfg: FloatArray, i: int, t: float, rs: float, ro: float
-) -> tuple[float, float, float]:  # pragma: no cover - jitted
-    """Move rotation ``i`` by one period; return its net return, switch size and weight held.
-
-    Lag, hold and the row of the last switch are float64 (exact for row numbers).
-    """
-    prev, last = src[_POS + i], src[_LAST + i]
-    num = cfg[_NUM + i]
-    v = num / cfg[_DEN + i] - 1.0 if cfg[_HAS_DEN + i] != 0.0 else num
-    want = 1.0 if v > cfg[_THR + i] else 0.0
-    ok = (t >= cfg[_LAG + i]) & (v == v) & (want != prev) & (t - last >= cfg[_HOLD + i])
-    cur = want if ok else prev
-    dst[_POS + i] = cur
-    dst[_LAST + i] = t if ok else last
-    dpos = abs(cur - prev)
-    gross = prev * rs + (1.0 - prev) * ro
-    return (1.0 + gross) * (1.0 - dpos * cfg[_RATE + i]) - 1.0, dpos, prev
-
-
-@_jit
-def _ma_period(
     src: FloatArray,
     dst: FloatArray,
     cfg: FloatArray,
-    n: int,
     t: int,
     rs: float,
     ro: float,
     to_unit: float,
-    phase: int,
-    rf_t: float,
-    day: float,
 ) -> None:  # pragma: no cover - jitted
-    """Run one period of a rotation block; ``phase``: -1 before the window, 0 its first period."""
+    """Move the block's rotations by period ``t``.
+
+    Writes rows ``position, last_switch, net, turn`` of ``dst``. Lag, hold and rows are
+    float64 (exact for row numbers).
+    """
+    n = fast.shape[0]
+    for i in range(n):  # the gather: one scalar loop
+        col = max(t - lag[i], 0)
+        cfg[_NUM + i] = ma[fast[i], col]
+        cfg[_DEN + i] = ma[max(slow[i], 0), col]
     tf = float(t)
-    if phase < 0:
-        for i in range(n):
-            _ma_move(src, dst, cfg, i, tf, rs, ro)
-        return
     for i in range(n):
-        r, dpos, held = _ma_move(src, dst, cfg, i, tf, rs, ro)
-        _stats_add(src, dst, i, r, dpos * to_unit, held, phase == 0, rf_t, day)
+        prev, last = src[_POS + i], src[_LAST + i]
+        num = cfg[_NUM + i]
+        v = num / cfg[_DEN + i] - 1.0 if cfg[_HAS_DEN + i] != 0.0 else num
+        want = 1.0 if v > cfg[_THR + i] else 0.0
+        ok = (tf >= cfg[_LAG + i]) & (v == v) & (want != prev) & (tf - last >= cfg[_HOLD + i])
+        cur = want if ok else prev
+        dpos = abs(cur - prev)
+        gross = prev * rs + (1.0 - prev) * ro
+        dst[_POS + i] = cur
+        dst[_LAST + i] = tf if ok else last
+        dst[_NET + i] = (1.0 + gross) * (1.0 - dpos * cfg[_RATE + i]) - 1.0
+        dst[_TURN + i] = dpos * to_unit
+
+
+@_jit
+def _ma_block(
+    ma: FloatArray,
+    fast: np.ndarray,
+    slow: np.ndarray,
+    lag: np.ndarray,
+    to_unit: float,
+    r_small: FloatArray,
+    r_other: FloatArray,
+    rf: FloatArray,
+    days: FloatArray,
+    t0: int,
+    t1: int,
+    bufs: tuple[FloatArray, FloatArray],
+    cfg: FloatArray,
+) -> FloatArray:  # pragma: no cover - jitted
+    """Run a rotation block over all periods; return the buffer holding the final state."""
+    src, dst = bufs
+    for t in range(t1):
+        _ma_move(ma, fast, slow, lag, src, dst, cfg, t, r_small[t], r_other[t], to_unit)
+        if t >= t0:
+            _stats_period(src, dst, cfg, fast.shape[0], t == t0, rf[t], days[t])
+        src, dst = dst, src
+    return src
 
 
 @_jit
@@ -320,102 +349,67 @@ def ma_rotation(
     cfg = np.empty(_N_CFG)
     rows = np.arange(fast.shape[0])
     for b0 in range(0, fast.shape[0], BLOCK):
-        n = min(BLOCK, fast.shape[0] - b0)
-        for i in range(n):
+        b1 = min(b0 + BLOCK, fast.shape[0])
+        for i in range(b1 - b0):
             k = b0 + i
             cfg[_HAS_DEN + i] = 1.0 if slow[k] >= 0 else 0.0
             cfg[_LAG + i], cfg[_HOLD + i] = lag[k], hold[k]
             cfg[_RATE + i], cfg[_THR + i] = rate[k], threshold[k]
             bufs[0][_POS + i], bufs[0][_LAST + i] = 0.0, -hold[k]
-        f, s, lg = fast[b0 : b0 + n], slow[b0 : b0 + n], lag[b0 : b0 + n]
-        for t in range(t1):
-            src, dst = bufs[t % 2], bufs[1 - t % 2]
-            if t == t0:
-                _stats_open(src, days[t], n)
-            _ma_gather(ma, f, s, lg, t, cfg, n)
-            phase = min(t - t0, 1)
-            _ma_period(src, dst, cfg, n, t, r_small[t], r_other[t], to_unit, phase, rf[t], days[t])
-        _stats_close(bufs[t1 % 2], t1 - t0, rows[b0 : b0 + n], n, out)
+        st = _ma_block(
+            ma, fast[b0:b1], slow[b0:b1], lag[b0:b1], to_unit, r_small, r_other, rf, days,
+            t0, t1, bufs, cfg,
+        )  # fmt: skip
+        _stats_close(st, cfg, t1 - t0, rows[b0:b1], b1 - b0, out)
 
 
 # --------------------------------------------------------------------------- sleeves
 
 
-@_inline
+@_jit
 def _sleeve_move(
-    src: FloatArray, dst: FloatArray, cfg: FloatArray, i: int, rs: float, rl: float, cal: bool
-) -> tuple[float, float, float]:  # pragma: no cover - jitted
-    """Drift and rebalance sleeve ``i`` by one period; return net return, turnover, weight.
+    src: FloatArray, dst: FloatArray, cfg: FloatArray, n: int, rs: float, rl: float, cal: bool
+) -> None:  # pragma: no cover - jitted
+    """Drift and rebalance the block's sleeves by one period.
 
+    Writes rows ``position, net, turn`` of ``dst``.
     ``cal``: the block's calendar rule is due; parameter row ``by_band`` is 1.0 where a
     sleeve without a calendar rule has a band (then it is due every period).
     """
-    x = src[_POS + i]
-    w, b = cfg[_W + i], cfg[_BAND + i]
-    gross = x * rs + (1.0 - x) * rl
-    pre = x * (1.0 + rs) / (1.0 + gross)
-    dev = abs(pre - w)
-    go = (cal | (cfg[_BY_BAND + i] != 0.0)) & ((b < 0.0) | (dev > b))
-    dw = dev if go else 0.0
-    dst[_POS + i] = w if go else pre
-    return (1.0 + gross) * (1.0 - dw * cfg[_SRATE + i]) - 1.0, 2.0 * dw, x
-
-
-@_jit
-def _sleeve_period(
-    src: FloatArray,
-    dst: FloatArray,
-    cfg: FloatArray,
-    n: int,
-    rs: float,
-    rl: float,
-    cal: bool,
-    phase: int,
-    rf_t: float,
-    day: float,
-) -> None:  # pragma: no cover - jitted
-    """Run one period of a sleeve block; ``phase``: -1 before the window, 0 its first period."""
-    if phase < 0:
-        for i in range(n):
-            _sleeve_move(src, dst, cfg, i, rs, rl, cal)
-        return
     for i in range(n):
-        r, tr, held = _sleeve_move(src, dst, cfg, i, rs, rl, cal)
-        _stats_add(src, dst, i, r, tr, held, phase == 0, rf_t, day)
+        x = src[_POS + i]
+        w, b = cfg[_W + i], cfg[_BAND + i]
+        gross = x * rs + (1.0 - x) * rl
+        pre = x * (1.0 + rs) / (1.0 + gross)
+        dev = abs(pre - w)
+        go = (cal | (cfg[_BY_BAND + i] != 0.0)) & ((b < 0.0) | (dev > b))
+        dw = dev if go else 0.0
+        dst[_POS + i] = w if go else pre
+        dst[_NET + i] = (1.0 + gross) * (1.0 - dw * cfg[_SRATE + i]) - 1.0
+        dst[_TURN + i] = 2.0 * dw
 
 
 @_jit
 def _sleeve_block(
-    rows: np.ndarray,
-    weight: FloatArray,
-    band: FloatArray,
-    rate: FloatArray,
-    cal_row: np.ndarray,
-    has_cal: bool,
+    n: int,
+    cal: np.ndarray,
     r_small: FloatArray,
     r_large: FloatArray,
     rf: FloatArray,
     days: FloatArray,
     t0: int,
     t1: int,
-    out: FloatArray,
-) -> None:  # pragma: no cover - jitted
-    """Run the sleeves ``rows`` (one calendar rule, at most BLOCK of them) over all periods."""
-    bufs = (np.empty(_N_STATE), np.empty(_N_STATE))
-    cfg = np.empty(_N_CFG)
-    n = rows.shape[0]
-    for i in range(n):
-        k = rows[i]
-        cfg[_W + i], cfg[_BAND + i], cfg[_SRATE + i] = weight[k], band[k], rate[k]
-        cfg[_BY_BAND + i] = 1.0 if (not has_cal) and band[k] >= 0.0 else 0.0
-        bufs[0][_POS + i] = weight[k]
+    bufs: tuple[FloatArray, FloatArray],
+    cfg: FloatArray,
+) -> FloatArray:  # pragma: no cover - jitted
+    """Run a sleeve block over all periods; return the buffer holding the final state."""
+    src, dst = bufs
     for t in range(t1):
-        src, dst = bufs[t % 2], bufs[1 - t % 2]
-        if t == t0:
-            _stats_open(src, days[t], n)
-        cal = has_cal and cal_row[t]
-        _sleeve_period(src, dst, cfg, n, r_small[t], r_large[t], cal, min(t - t0, 1), rf[t], days[t])
-    _stats_close(bufs[t1 % 2], t1 - t0, rows, n, out)
+        _sleeve_move(src, dst, cfg, n, r_small[t], r_large[t], cal[t])
+        if t >= t0:
+            _stats_period(src, dst, cfg, n, t == t0, rf[t], days[t])
+        src, dst = dst, src
+    return src
 
 
 @_jit
@@ -441,12 +435,18 @@ def sleeve_grid(
     band alone) and it has left its band (always, without a band). Configurations run in
     blocks that share a calendar rule.
     """
+    bufs = (np.empty(_N_STATE), np.empty(_N_STATE))
+    cfg = np.empty(_N_CFG)
     no_cal = np.zeros(t1, dtype=np.bool_)
     for rule in range(-1, calendar.shape[0]):
         members = np.flatnonzero(freq == rule)
-        cal_row = calendar[rule] if rule >= 0 else no_cal
+        cal = calendar[rule] if rule >= 0 else no_cal
         for b0 in range(0, members.shape[0], BLOCK):
-            _sleeve_block(
-                members[b0 : b0 + BLOCK], weight, band, rate, cal_row, rule >= 0,
-                r_small, r_large, rf, days, t0, t1, out,
-            )  # fmt: skip
+            rows = members[b0 : b0 + BLOCK]
+            for i in range(rows.shape[0]):
+                k = rows[i]
+                cfg[_W + i], cfg[_BAND + i], cfg[_SRATE + i] = weight[k], band[k], rate[k]
+                cfg[_BY_BAND + i] = 1.0 if rule < 0 and band[k] >= 0.0 else 0.0
+                bufs[0][_POS + i] = weight[k]
+            st = _sleeve_block(rows.shape[0], cal, r_small, r_large, rf, days, t0, t1, bufs, cfg)
+            _stats_close(st, cfg, t1 - t0, rows, rows.shape[0], out)
