@@ -376,13 +376,14 @@ def _sleeve_move(
     ``cal``: the block's calendar rule is due; parameter row ``by_band`` is 1.0 where a
     sleeve without a calendar rule has a band (then it is due every period).
     """
+    due = 1.0 if cal else 0.0  # a float, not a bool: no mask repacking in the SIMD loop
     for i in range(n):
         x = src[_POS + i]
         w, b = cfg[_W + i], cfg[_BAND + i]
         gross = x * rs + (1.0 - x) * rl
         pre = x * (1.0 + rs) / (1.0 + gross)
         dev = abs(pre - w)
-        go = (cal | (cfg[_BY_BAND + i] != 0.0)) & ((b < 0.0) | (dev > b))
+        go = ((cfg[_BY_BAND + i] + due) != 0.0) & ((b < 0.0) | (dev > b))
         dw = dev if go else 0.0
         dst[_POS + i] = w if go else pre
         dst[_NET + i] = (1.0 + gross) * (1.0 - dw * cfg[_SRATE + i]) - 1.0
