@@ -209,14 +209,12 @@ def _stats_period(
 
     ``first``: the window's first period (it opens the statistics).
     """
-    if first:
+    if first:  # open: the shift of the sums, and the statistics before any period
         s0 = (0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, day, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         for i in range(n):
-            r = dst[_NET + i]
-            cfg[_K_R + i], cfg[_K_X + i] = r, r - rf_t
-            s = _stats_add(s0, r, dst[_TURN + i], src[_POS + i], r, r - rf_t, rf_t, day)
-            _stats_store(dst, i, s)
-        return
+            cfg[_K_R + i] = dst[_NET + i]
+            cfg[_K_X + i] = dst[_NET + i] - rf_t
+            _stats_store(src, i, s0)
     for i in range(n):
         s = _stats_add(
             _stats_load(src, i), dst[_NET + i], dst[_TURN + i], src[_POS + i],
@@ -439,11 +437,16 @@ def sleeve_grid(
     bufs = (np.empty(_N_STATE), np.empty(_N_STATE))
     cfg = np.empty(_N_CFG)
     no_cal = np.zeros(t1, dtype=np.bool_)
+    members = np.empty(freq.shape[0], dtype=np.int64)
     for rule in range(-1, calendar.shape[0]):
-        members = np.flatnonzero(freq == rule)
+        m = 0
+        for k in range(freq.shape[0]):  # plain loops compile faster than np.flatnonzero
+            if freq[k] == rule:
+                members[m] = k
+                m += 1
         cal = calendar[rule] if rule >= 0 else no_cal
-        for b0 in range(0, members.shape[0], BLOCK):
-            rows = members[b0 : b0 + BLOCK]
+        for b0 in range(0, m, BLOCK):
+            rows = members[b0 : min(b0 + BLOCK, m)]
             for i in range(rows.shape[0]):
                 k = rows[i]
                 cfg[_W + i], cfg[_BAND + i], cfg[_SRATE + i] = weight[k], band[k], rate[k]
