@@ -45,7 +45,7 @@ _inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always
 """For the per-configuration bodies of the period loops (too long for LLVM's inliner)."""
 
 BLOCK = 64
-"""Configurations per block: two state buffers and the parameters (about 22 KiB) stay in L1."""
+"""Configurations per block: two state buffers and the parameters (24 KiB) stay in L1."""
 
 STATE_ROWS: tuple[str, ...] = (
     "s1", "s2", "x1", "x2", "down", "eq", "peak", "peak_day", "max_dd", "max_dd_days",
