@@ -93,12 +93,10 @@ def sleeve_sweep(
     calendar = np.array([period_starts(r.index, rule) for rule in rules], dtype=np.bool_)  # type: ignore[arg-type]
     grid = list(itertools.product(ws, bs, range(len(rules)), costs))
     spread_s, spread_l = spread_of(spread_bps, small), spread_of(spread_bps, large)
-    rate = np.array(
-        [
-            leg_rate(c, slippage_bps, spread_s) + leg_rate(c, slippage_bps, spread_l)
-            for *_, c in grid
-        ]
-    )
+    rate_of = {  # one switch cost per commission, not per configuration
+        c: leg_rate(c, slippage_bps, spread_s) + leg_rate(c, slippage_bps, spread_l) for c in costs
+    }
+    rate = np.array([rate_of[c] for *_, c in grid])
     freq = np.array([-1 if rules[g[2]] is None else g[2] for g in grid], dtype=np.int64)
     t0, t1, days = stats_window(pd.DatetimeIndex(r.index), start, end)
     out = np.empty((len(grid), len(ACC_FIELDS)))
