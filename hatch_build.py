@@ -3,7 +3,7 @@
 hatchling runs this hook for wheel builds, which include ``pip install -e .`` (an editable
 wheel) and ``pip install .``. It compiles ``ma_rotation`` and ``sleeve_grid`` of
 ``src/capsize/backtest/sweep/_loops.py`` with ``numba.pycc`` into an extension module
-``_aot_<hash of _loops.py>`` (see ``src/capsize/backtest/sweep/_aot.py``, loaded here by
+``_aot_<hash of _loops.py>_<cpu variant>`` (see ``src/capsize/backtest/sweep/_aot.py``, loaded here by
 file path: the build environment has numba and numpy but not capsize's other
 dependencies). A first sweep then loads in under a millisecond instead of paying numba's
 start-up.
@@ -11,22 +11,26 @@ start-up.
 - **Editable install**: the module is written beside ``_loops.py`` (the source tree is
   what gets imported) and compiled for this machine's CPU (``host``), as numba's JIT
   would compile it.
-- **Wheel**: the module is compiled into a scratch folder for a generic CPU of the
-  platform (``""``: no instruction set beyond the baseline, so the wheel runs on any
-  machine of its platform tag), added with ``force_include`` rather than ``artifacts``
-  (so a module left in the source tree by an editable install is never shipped), and the
-  wheel is tagged for this interpreter and platform. ``CAPSIZE_AOT_CPU=host`` (or any
-  LLVM CPU name) overrides the target of either kind.
+- **Wheel**: the modules are compiled into a scratch folder, never for ``host`` (a wheel
+  must run on any machine of its platform tag): for a generic CPU of the platform
+  (``""``: the baseline instruction set) and, on x86-64, also for ``x86-64-v3`` (AVX2,
+  FMA; the loader takes it only on a CPU with every v3 feature). They are added with
+  ``force_include`` rather than ``artifacts`` (so a module left in the source tree by an
+  editable install is never shipped), and the wheel is tagged for this interpreter and
+  platform. ``CAPSIZE_AOT_CPU=host`` (or any LLVM CPU name, ``""`` for generic) builds
+  that one variant instead, for either kind.
 
 A failed compilation (no C compiler, a numba that cannot compile the kernels) never fails
-the install: one line on stderr says so and the package uses numba's JIT kernels.
-``CAPSIZE_NO_AOT_BUILD=1`` skips the build.
+the install: one line on stderr per failed variant says so; the package uses the variants
+that compiled, or numba's JIT kernels when none did. ``CAPSIZE_NO_AOT_BUILD=1`` skips the
+build.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import platform
 import shutil
 import sys
 import tempfile
@@ -60,28 +64,45 @@ class AotKernelsHook(BuildHookInterface):  # type: ignore[type-arg]
             return
         root = Path(self.root)
         editable = version == "editable"
-        cpu = os.environ.get("CAPSIZE_AOT_CPU", "host" if editable else "")
         if editable:
             out_dir = root / SWEEP
         else:
             self._scratch = Path(tempfile.mkdtemp(prefix="capsize-aot-wheel-"))
             out_dir = self._scratch
-        try:
-            path, reason = _load_aot(root).build(root / SWEEP / "_loops.py", out_dir, cpu)
-        except Exception as exc:  # the install must go on with the JIT kernels
-            path, reason = None, f"{type(exc).__name__}: {exc}"
-        if path is None:
-            sys.stderr.write(
-                f"capsize: sweep kernels not compiled ahead of time ({reason}); "
-                "numba's JIT kernels will be used\n"
-            )
-            return
-        if not editable:
-            build_data["force_include"][str(path)] = (
-                SWEEP.relative_to("src") / path.name
-            ).as_posix()
+        paths = self._build(root, out_dir, editable)
+        if not editable and paths:
+            for path in paths:
+                build_data["force_include"][str(path)] = (
+                    SWEEP.relative_to("src") / path.name
+                ).as_posix()
             build_data["pure_python"] = False
             build_data["infer_tag"] = True
+
+    def _build(self, root: Path, out_dir: Path, editable: bool) -> list[Path]:
+        """Compile every variant of this build; report each failure on one line."""
+        override = os.environ.get("CAPSIZE_AOT_CPU")
+        try:
+            aot = _load_aot(root)
+            cpus = aot.targets(editable, platform.machine(), override)
+            built = [
+                (b.cpu, b.path, b.reason)
+                for b in aot.build(root / SWEEP / "_loops.py", out_dir, cpus)
+            ]
+        except Exception as exc:  # the install must go on with the JIT kernels
+            built = [("", None, f"{type(exc).__name__}: {exc}")]
+        paths = [path for _, path, _ in built if path is not None]
+        for cpu, path, reason in built:
+            if path is None:
+                then = (
+                    "the variants that compiled will be used"
+                    if paths
+                    else "numba's JIT kernels will be used"
+                )
+                sys.stderr.write(
+                    f"capsize: sweep kernels for CPU {cpu or 'generic'!r} not compiled ahead "
+                    f"of time ({reason}); {then}\n"
+                )
+        return paths
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         """Remove the scratch folder of a wheel build."""

@@ -36,7 +36,8 @@ call without the import; "second call" is the same call again in that process.
 
 **Backends** (the ``backend`` column: ``attrs["backend"]`` of capsize's result). By
 default capsize runs its kernels from the module compiled ahead of time at install
-(``aot``; see ``src/capsize/backtest/sweep/_backend.py``), which imports no numba. For a
+(``aot:<cpu variant>``, e.g. ``aot:x86-64-v3``; see
+``src/capsize/backtest/sweep/_backend.py``), which imports no numba. For a
 before/after in the same run, ``capsize-ma-jit`` and ``capsize-sleeve-jit`` run the same
 grids with ``CAPSIZE_NO_AOT=1`` (the engine without the AOT module: the vectorized numpy
 path for the MA grid, numba's JIT kernel for the sleeves), and ``capsize-ma-kernel``
@@ -162,7 +163,12 @@ def _reset_peak() -> None:
 
 def _stats(res: pd.DataFrame) -> Result:
     stats = {k: res[k].to_numpy() for k in ("total_return", "sharpe", "max_drawdown")}
-    return stats, str(res.attrs["backend"])
+    used = str(res.attrs["backend"])
+    if used == "aot":  # with the CPU variant of the module: "aot:x86-64-v3"
+        from capsize.backtest.sweep._backend import kernels
+
+        used = kernels().label
+    return stats, used
 
 
 def vbt_ma(c: pd.DataFrame) -> Result:
@@ -348,7 +354,7 @@ def _line(task: str, i: dict[str, Any]) -> str:
         f"{i['call_s']:7.3f})  second {i['second_s']:7.3f} s  CPU first {i['cpu_first_s']:7.3f} s "
         f"second {i['cpu_second_s']:7.3f} s  peak RSS +{_mb(i['peak_rss_bytes'])}"
         f" (call +{_mb(i['call_rss_bytes'])})  numba {'yes' if i['numba_imported'] else 'no '}"
-        f"  backend {i['backend']:10s} load {i['load'][0]:.1f}->{i['load'][1]:.1f}"
+        f"  backend {i['backend']:13s} load {i['load'][0]:.1f}->{i['load'][1]:.1f}"
     )
 
 

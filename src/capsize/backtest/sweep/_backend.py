@@ -8,9 +8,13 @@ order; ``attrs["backend"]`` of a sweep's result names the one that ran:
     installed (``pip install`` runs the build hook ``hatch_build.py``; a failed build
     never fails the install). Loading it costs under a millisecond and does not import
     numba, so a first sweep pays neither numba's start-up (~0.7 s with a warm cache) nor
-    compilation. The module is named after a hash of ``_loops.py`` (see
-    :mod:`capsize.backtest.sweep._aot`); only the module matching the file on disk is
-    loaded, so after an edit of ``_loops.py`` the JIT runs until the next install.
+    compilation. The module is named after a hash of ``_loops.py`` and its CPU variant
+    (see :mod:`capsize.backtest.sweep._aot`); only modules matching the file on disk are
+    loaded, so after an edit of ``_loops.py`` the JIT runs until the next install. Of
+    the variants present, :func:`load_aot` takes ``host`` (an editable install's), else
+    one built for a named CPU, else ``x86-64-v3`` when this CPU has every v3 feature
+    (:func:`has_x86_64_v3`: Linux's ``/proc/cpuinfo``; elsewhere never), else
+    ``generic``; :attr:`Kernels.variant` names the one loaded.
     ``CAPSIZE_NO_AOT=1`` disables it. Its functions read their arguments as raw memory,
     so every call is checked against :data:`~capsize.backtest.sweep._aot.KERNELS`
     (dtype, dimensions, C order): a mismatch raises ``TypeError`` instead of reading
@@ -44,14 +48,26 @@ from types import ModuleType
 
 import numpy as np
 
-from capsize.backtest.sweep._aot import KERNELS, ArgSpec, module_name
+from capsize.backtest.sweep._aot import (
+    KERNELS,
+    V3_CPU,
+    ArgSpec,
+    module_stem,
+    variant_cpu,
+    variant_tag,
+)
 from capsize.errors import PerformanceWarning
 
 __all__ = [
+    "CPUINFO",
+    "V3_FLAGS",
     "CheckedKernel",
     "Kernels",
+    "cpu_flags",
+    "has_x86_64_v3",
     "kernels",
     "load_aot",
+    "parse_cpu_flags",
     "using_numba",
     "vectorize_enabled",
 ]
@@ -62,13 +78,30 @@ _HERE = Path(__file__).resolve().parent
 _PACKAGE = __name__.rpartition(".")[0]
 
 
+CPUINFO = Path("/proc/cpuinfo")
+"""Where Linux lists the CPU's features (:func:`cpu_flags`)."""
+
+V3_FLAGS = frozenset({"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "xsave"})
+"""The x86-64-v3 features as Linux names them in ``/proc/cpuinfo`` (LZCNT apart: ``abm``)."""
+
+
 @dataclass(frozen=True)
 class Kernels:
-    """The active sweep kernels and the backend's name (``"aot"``, ``"numba"``, ``"numpy"``)."""
+    """The active sweep kernels and the backend's name (``"aot"``, ``"numba"``, ``"numpy"``).
+
+    ``variant`` is the CPU the AOT module was compiled for (``"generic"``, ``"x86-64-v3"``,
+    ``"host"`` or the LLVM CPU name of ``CAPSIZE_AOT_CPU``); ``""`` for other backends.
+    """
 
     name: str
     ma_rotation: Callable[..., None]
     sleeve_grid: Callable[..., None]
+    variant: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name with the variant, e.g. ``"aot:x86-64-v3"``, or just the name."""
+        return f"{self.name}:{self.variant}" if self.variant else self.name
 
     @property
     def numba(self) -> bool:
@@ -141,19 +174,65 @@ class CheckedKernel:
         self.fn(*checked)
 
 
-def load_aot(directory: Path, package: str) -> ModuleType | None:
-    """Import the AOT kernel module built from ``directory/_loops.py``, or return None.
+def parse_cpu_flags(text: str) -> frozenset[str]:
+    r"""Return the feature flags every core lists in a ``/proc/cpuinfo`` text.
 
-    The module's name is the hash of the ``_loops.py`` found in ``directory``
-    (:func:`~capsize.backtest.sweep._aot.module_name`): a module built from other
-    source is never imported. None when there is no such module (not built, or stale);
-    a module that exists but fails to load (e.g. built against another numpy) is logged.
+    Empty when no line is keyed ``flags`` (not x86: ARM lists ``Features``), so a caller
+    then assumes no feature.
+
+    Examples
+    --------
+    >>> sorted(parse_cpu_flags("flags\t: fpu avx avx2\nflags\t: fpu avx\n"))
+    ['avx', 'fpu']
+    """
+    per_core = [
+        frozenset(value.split())
+        for key, sep, value in (line.partition(":") for line in text.splitlines())
+        if sep and key.strip() == "flags"
+    ]
+    return frozenset.intersection(*per_core) if per_core else frozenset()
+
+
+def cpu_flags(path: Path = CPUINFO) -> frozenset[str]:
+    """Return this machine's CPU feature flags from ``path`` (:func:`parse_cpu_flags`).
+
+    Empty when the file cannot be read (not Linux): every feature is then assumed absent.
     """
     try:
-        name = module_name((directory / "_loops.py").read_bytes())
+        return parse_cpu_flags(path.read_text(errors="replace"))
     except OSError:
-        return None
-    full = f"{package}.{name}"
+        return frozenset()
+
+
+def has_x86_64_v3(flags: frozenset[str]) -> bool:
+    """Return True when ``flags`` (:func:`cpu_flags`) hold every x86-64-v3 feature."""
+    return V3_FLAGS.issubset(flags) and bool({"abm", "lzcnt"} & flags)
+
+
+def _rank(tag: str, v3: Callable[[], bool]) -> int | None:
+    """Preference of a variant (lower first), None when this CPU cannot run it."""
+    if tag == "host":
+        return 0
+    if tag == "generic":
+        return 3
+    if tag == variant_tag(V3_CPU):
+        return 2 if v3() else None
+    return 1  # built for a CPU named in CAPSIZE_AOT_CPU: the builder's choice
+
+
+def _variants(directory: Path, stem: str) -> list[str]:
+    """Return the variant tags of the modules ``stem_<tag>.*`` in ``directory``, best first."""
+    tags = {
+        p.name[len(stem) + 1 :].split(".", 1)[0]
+        for p in directory.glob(stem + "_*.*")
+        if "." in p.name[len(stem) + 1 :]
+    }
+    v3 = functools.cache(lambda: has_x86_64_v3(cpu_flags()))
+    ranked = [(r, t) for t in tags if (r := _rank(t, v3)) is not None]
+    return [t for _, t in sorted(ranked)]
+
+
+def _import(full: str) -> ModuleType | None:
     try:
         mod = importlib.import_module(full)
     except ModuleNotFoundError as exc:
@@ -168,15 +247,43 @@ def load_aot(directory: Path, package: str) -> ModuleType | None:
     return mod
 
 
+def load_aot(directory: Path, package: str) -> tuple[ModuleType, str] | None:
+    """Import the best AOT kernel module built from ``directory/_loops.py``, or return None.
+
+    The modules' names carry the hash of the ``_loops.py`` found in ``directory``
+    (:func:`~capsize.backtest.sweep._aot.module_name`): a module built from other
+    source is never imported. Of the variants present, the best this CPU can run is
+    tried first (see the module's docstring); one that exists but fails to load (e.g.
+    built against another numpy) is logged and the next is tried.
+
+    Returns
+    -------
+    tuple of (module, str) or None
+        The module and its variant's CPU name (``"x86-64-v3"``), or None when no
+        module matches (not built, stale, or none this CPU can run).
+    """
+    try:
+        stem = module_stem((directory / "_loops.py").read_bytes())
+    except OSError:
+        return None
+    for tag in _variants(directory, stem):
+        mod = _import(f"{package}.{stem}_{tag}")
+        if mod is not None:
+            return mod, variant_cpu(tag)
+    return None
+
+
 @functools.cache
 def _aot() -> Kernels | None:
-    mod = load_aot(_HERE, _PACKAGE)
-    if mod is None:
+    found = load_aot(_HERE, _PACKAGE)
+    if found is None:
         return None
+    mod, variant = found
     return Kernels(
         "aot",
         ma_rotation=CheckedKernel("ma_rotation", mod.ma_rotation),
         sleeve_grid=CheckedKernel("sleeve_grid", mod.sleeve_grid),
+        variant=variant,
     )
 
 
