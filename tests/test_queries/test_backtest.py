@@ -159,6 +159,30 @@ def test_rotation_on_a_card_signal_trades_after_the_month_end(session: Any) -> N
     assert r.fig("cagr").provenance.source.count("DGS2") == 1
 
 
+@pytest.mark.parametrize("signal", ["breadth", "valuation"])
+def test_a_signal_without_history_is_refused_not_run_as_the_large_leg(
+    session: Any, signal: str
+) -> None:
+    from capsize.errors import DataNotFound
+    from capsize.queries import backtest
+
+    with pytest.raises(DataNotFound, match=f"signal '{signal}' has no history in the store"):
+        backtest(session, strategy="rotation", signal=signal, threshold=-1.0, intervals=False)
+
+
+def test_a_signal_starting_late_moves_the_start_and_says_its_gap_rule(session: Any) -> None:
+    from capsize.queries import backtest
+
+    r = backtest(session, strategy="rotation", signal="score", start="2000-06-01",
+                 intervals=False)  # fmt: skip
+    first = pd.Timestamp(r.get_series("equity").to_series().index[0])
+    assert first > pd.Timestamp("2000-12-31")
+    assert any(n.startswith(f"Start: signal score has its first value on {first:%Y-%m-%d}")
+               for n in r.notes)  # fmt: skip
+    assert any(n.startswith("Missing values: a period without a new score value keeps the last")
+               for n in r.notes)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [

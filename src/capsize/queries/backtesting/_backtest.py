@@ -467,8 +467,9 @@ def rf_note(rf: RiskFree) -> str:
     )
 
 
-def _run_notes(ctx: _Ctx, s: Session, p: dict[str, Any]) -> tuple[str, ...]:
+def _run_notes(ctx: _Ctx, s: Session, p: dict[str, Any], legs: Legs) -> tuple[str, ...]:
     notes = [f"Strategy: {ctx.formula}.", legs_note(ctx.legs.universe), rf_note(ctx.rf)]
+    notes.extend(legs.notes)
     if p.get("signal") in CARD_SIGNALS:
         notes.append(
             f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
@@ -566,7 +567,7 @@ def backtest(
         query="backtest", as_of=ls.day, requested_as_of=s.requested,
         params={"strategy": strategy, "start": iso(first), "rf": choice, **u.settings(), **p},
         figures=ctx.fs.mapping(), tables=tuple(tables), series=tuple(series),
-        notes=_run_notes(ctx, s, p), sources=tuple(join_sources(src, rfr.source).split("; ")),
+        notes=_run_notes(ctx, s, p, legs), sources=tuple(join_sources(src, rfr.source).split("; ")),
         strategy=strategy,
         description=ctx.formula, legs=(u.small, u.large),
     )  # fmt: skip

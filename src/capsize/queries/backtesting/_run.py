@@ -25,7 +25,7 @@ from capsize.queries.backtesting._signals import (
     proxy_closes,
     signal_histories,
 )
-from capsize.queries.backtesting._universe import ETF, Universe, universe_legs
+from capsize.queries.backtesting._universe import ETF, LegSet, Universe, universe_legs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,10 +46,14 @@ class Legs:
         row is the first period of the run.
     signal : Series or None
         The signal on its own dates (None for strategies without one).
+    notes : tuple of str
+        What the run's window and signal rules were (a later start than asked, the
+        rule for periods without a signal value); empty when there is nothing to say.
     """
 
     returns: pd.DataFrame
     signal: pd.Series | None
+    notes: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, str]:
@@ -119,9 +123,10 @@ def leg_returns(
     rets = ls.returns
     signal = signal_series(s, str(params["signal"]), universe) if strategy == "rotation" else None
     first = rets.index[0] if len(rets) else None
-    if signal is not None and len(signal):
-        first = max(first, signal.index[0]) if first is not None else None
-    if start is not None and first is not None:
+    notes: tuple[str, ...] = ()
+    if signal is not None and first is not None:
+        first, notes = _signal_window(s, str(params["signal"]), signal, first, start, ls)
+    elif start is not None and first is not None:
         first = max(first, start)
     out = rets.loc[first:] if first is not None else rets
     if len(out) < 2:
@@ -132,7 +137,71 @@ def leg_returns(
             f"{'the start' if first is None else f'{first:%Y-%m-%d}'} to {ls.day:%Y-%m-%d}; "
             "choose an earlier --start or a later --as-of"
         )
-    return Legs(out, signal)
+    return Legs(out, signal, notes)
+
+
+def _no_history(s: Session, name: str) -> str:
+    """Why the signal ``name`` has no value at all (the card's own reason for its signals)."""
+    if name in CARD_SIGNALS:
+        why = signal_histories(s).missing.get(name, "")
+        return why.removeprefix("no history: ") or "no month end was scored"
+    return "fewer sessions than its moving averages need"
+
+
+def _signal_window(
+    s: Session,
+    name: str,
+    signal: pd.Series,
+    first: pd.Timestamp,
+    start: pd.Timestamp | None,
+    ls: LegSet,
+) -> tuple[pd.Timestamp, tuple[str, ...]]:
+    """Return the rotation's first period and the notes on its signal.
+
+    Rule: the run starts at the later of ``start`` (or the legs' first period) and the
+    signal's first value, and says so when the signal starts later than asked.
+
+    Raises
+    ------
+    DataNotFound
+        When the signal has no value at all, or none on or after the run's start.
+    """
+    asked = first if start is None else max(first, start)
+    if not len(signal):
+        raise DataNotFound(
+            f"signal {name!r} has no history in the store ({_no_history(s, name)}), so a "
+            f"rotation on it cannot be tested; choose another signal "
+            "('capsize backtest signals' lists them with their ranges)"
+        )
+    lo, hi = pd.Timestamp(signal.index[0]), pd.Timestamp(signal.index[-1])
+    if hi < asked:
+        raise DataNotFound(
+            f"signal {name!r} has values {lo:%Y-%m-%d}..{hi:%Y-%m-%d} only, none from "
+            f"{asked:%Y-%m-%d}; choose a --start on or before {hi:%Y-%m-%d} or another signal"
+        )
+    notes = [_gap_rule(s, name, max(asked, lo))]
+    if lo > asked and not (ls.universe.monthly and name in CARD_SIGNALS):  # French: own note
+        notes.insert(
+            0,
+            f"Start: signal {name} has its first value on {lo:%Y-%m-%d}, after the "
+            f"{'start asked' if start is not None and start >= first else 'legs begin'} "
+            f"({asked:%Y-%m-%d}); "
+            "the run starts there (no run sits out a signal's warm-up).",
+        )
+    return max(asked, lo), tuple(notes)
+
+
+def _gap_rule(s: Session, name: str, first: pd.Timestamp) -> str:
+    """Say what a period without a new signal value does, with the count of such months."""
+    rule = (
+        f"Missing values: a period without a new {name} value keeps the last value known "
+        "(and the position it gave) in force; it never means 'hold the large leg'."
+    )
+    if name not in CARD_SIGNALS:
+        return rule
+    scores = signal_histories(s).scores[name].loc[first:]
+    gaps = int(scores.isna().sum())
+    return f"{rule[:-1]}; {gaps} of {len(scores)} month ends in the run had no {name} value."
 
 
 def run_strategy(
