@@ -97,3 +97,20 @@ def test_distinct_trials_is_exact() -> None:
     assert distinct_trials(x).tolist() == [0, 0, 1, 2, 3]
     with pytest.raises(InputError, match="2-D"):
         distinct_trials(np.zeros(3))
+
+
+def test_a_copy_of_the_benchmark_up_to_rounding_changes_neither_p_value(
+    noise: tuple[pd.DataFrame, pd.Series],
+) -> None:
+    """A configuration equal to the benchmark (exactly or up to 1e-18) is no evidence."""
+    configs, bench = noise
+    base = configs.iloc[:, :3] + 3e-5  # a little skill: p-values strictly inside (0, 1)
+    rc = bt.reality_check(base, bench, seed=3, n=400)
+    assert 0.0 < rc.spa_p_value < 1.0 and 0.0 < rc.p_value < 1.0
+    rng = np.random.default_rng(5)
+    b = bench.to_numpy()
+    for copy in (b, b + rng.normal(0.0, 1e-18, len(b)), b * (1.0 + 1e-15)):
+        more = base.assign(copy=copy)
+        got = bt.reality_check(more, bench, seed=3, n=400)
+        assert (got.p_value, got.spa_p_value) == (rc.p_value, rc.spa_p_value)
+        assert got.n_configs == 4

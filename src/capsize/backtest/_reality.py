@@ -20,6 +20,11 @@ the null hypothesis is that no configuration has a positive expected excess retu
 Both resample periods with the stationary block bootstrap (Politis and Romano, 1994;
 :func:`~capsize.backtest.stationary_indices`), the same index paths for every
 configuration and the benchmark, so the grid's cross-correlation is kept.
+
+A configuration equal to the benchmark up to floating-point noise (every period's
+``|r_kt - b_t| <= EQUAL_RTOL x max_t |b_t|``) is treated as an exact copy: its loss
+differential is set to zero, so it is no evidence either way and leaves both p-values
+as they are without it (studentizing rounding noise would give it any t-statistic).
 """
 
 from __future__ import annotations
@@ -38,7 +43,11 @@ from capsize.errors import InputError, SchemaError
 if TYPE_CHECKING:
     from capsize._typing import FloatArray
 
-__all__ = ["RealityCheck", "reality_check"]
+__all__ = ["EQUAL_RTOL", "RealityCheck", "reality_check"]
+
+EQUAL_RTOL = 1e-9
+"""Relative tolerance (of the benchmark's largest absolute return per period) under which
+a configuration's per-period difference from the benchmark counts as rounding noise."""
 
 _CHUNK_CELLS = 4_000_000
 """Bootstrap paths x periods drawn at once (memory bound of the count matrix)."""
@@ -98,7 +107,11 @@ def _excess(returns: pd.DataFrame | FloatArray, benchmark: pd.Series) -> FloatAr
         )
     if not np.isfinite(x).all():
         raise InputError("returns has a missing or infinite value; trim to the common window")
-    return np.ascontiguousarray((x - b.to_numpy()[:, None]).T)
+    bv = b.to_numpy()
+    d = np.ascontiguousarray((x - bv[:, None]).T)
+    tol = EQUAL_RTOL * float(np.abs(bv).max())
+    d[np.abs(d).max(axis=1) <= tol] = 0.0  # copies of the benchmark up to rounding
+    return d
 
 
 def _boot_means(d: FloatArray, mean_block: float, n: int, seed: int) -> FloatArray:
