@@ -286,3 +286,42 @@ def test_same_backtest_and_record_on_a_store_truncated_at_the_day(
     rf = full[0]["figures"]["rf"]
     assert rf["note"] == "rf: 1-month T-bill, Ken French; fed funds from 2019-11-01"
     assert rf["provenance"]["source"] == "macro/FF3_daily.csv; macro/DFF.csv"
+
+
+@pytest.mark.parametrize(
+    "grid",
+    [
+        {
+            "strategy": "sleeve",
+            "weight": [0.2, 0.3],
+            "rebalance": ["none", "A"],
+            "band": [0.0, 0.05],
+            "cost_bps": 5.0,
+        },
+        {
+            "strategy": "rotation",
+            "signal": ["rates_regime", "rs_ma200"],
+            "threshold": [0.0, 0.5],
+            "hold": [1, 21],
+            "cost_bps": 5.0,
+        },
+        {
+            "strategy": "rotation",
+            "signal": ["rs_cross20_100", "rs_cross50_200"],
+            "lag": [1, 2],
+            "cost_bps": 5.0,
+        },
+    ],
+    ids=["sleeve", "signals", "ma"],
+)
+def test_grid_rows_with_a_start_equal_their_single_runs(session: Any, grid: dict[str, Any]) -> None:
+    from capsize.queries import backtest, backtest_grid
+
+    g = backtest_grid(session, start="2005-01-03", reality_check=False, **grid)
+    assert g.params["start"] == "2005-01-03"
+    for _, row in g.frame.iterrows():
+        c = {k: row[k] for k in grid if k != "strategy"}
+        one = backtest(session, strategy=grid["strategy"], start="2005-01-03", intervals=False,
+                       **c)  # fmt: skip
+        for k in ("cagr", "sharpe", "max_drawdown", "turnover"):
+            assert one.value(k) == pytest.approx(float(row[k]), abs=1e-10), (c, k)

@@ -92,6 +92,7 @@ def ma_sweep(
     start: DateLike | None = None,
     end: DateLike | None = None,
     periods_per_year: float | None = None,
+    trade_start: DateLike | None = None,
 ) -> pd.DataFrame:
     """Run a moving-average rotation for every configuration of a grid, in one pass.
 
@@ -119,6 +120,11 @@ def ma_sweep(
     start, end : date-like, optional
         Statistics cover ``start .. end`` (inclusive); positions still evolve from the
         first period, so warm-up and state are those of a run over the whole history.
+    trade_start : date-like, optional
+        First period of the runs (default: the first of ``returns``): the averages use
+        the periods before it, the positions start there holding the ``below`` leg, as
+        :func:`capsize.backtest.rotation` on ``returns.loc[trade_start:]`` with a signal
+        computed over the whole history.
 
     Returns
     -------
@@ -138,7 +144,11 @@ def ma_sweep(
     windows = sorted({w for p in pairs for w in p})
     row = {w: i for i, w in enumerate(windows)}
     px = pd.Series(_price(r, price))
-    ma = np.ascontiguousarray([px.rolling(w).mean().to_numpy() for w in windows])
+    ma = np.array([px.rolling(w).mean().to_numpy() for w in windows])
+    if trade_start is not None:
+        t0 = int(r.index.searchsorted(pd.Timestamp(trade_start), side="left"))
+        r, ma = r.iloc[t0:], ma[:, t0:]
+    ma = np.ascontiguousarray(ma)
     signals = np.array([(row[f], row[s], float(threshold)) for f, s in pairs])
     return rotation_sweep(
         r, ma, signals, pd.DataFrame(pairs, columns=["fast", "slow"]),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -136,6 +136,8 @@ class _Grid:
     """A :mod:`capsize.scale` runner or Dask client for the one-pass sweeps (None: here)."""
     rfr: RiskFree = ZERO
     """The risk-free rate of the Sharpe and Sortino ratios."""
+    history: pd.DataFrame | None = None
+    """The legs' whole history when ``legs`` starts later (the moving averages' warm-up)."""
 
     @property
     def rf(self) -> pd.Series | None:
@@ -212,10 +214,11 @@ def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         return None
     keyed = [{**c, "fast": f, "slow": s} for c, (f, s) in zip(configs, pairs, strict=True)]
     c0 = configs[0]
+    history = g.legs.returns if g.history is None else g.history
     out = _sweep(
         g.runner,
         bt.ma_sweep,
-        g.legs.returns,
+        history,
         fast=sorted({c["fast"] for c in keyed}),
         slow=sorted({c["slow"] for c in keyed}),
         threshold=c0["threshold"],
@@ -228,6 +231,7 @@ def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         rf=g.rf,
         start=window[0],
         end=window[1],
+        trade_start=g.legs.returns.index[0],
     )
     picked = _pick(out, keyed, ["fast", "slow", "lag", "hold", "cost_bps"])
     picked.attrs = out.attrs
@@ -552,7 +556,10 @@ def _prepare(
     ls = universe_legs(s, u)
     legs = leg_returns(s, "sleeve", {}, None, u)
     g = _Grid(s, strategy, configs, _axes(grid), legs, ls, runner, risk_free(s, ls, rf))
-    return g, _window_start(g, parse_as_of(start, "start"))
+    first = _window_start(g, parse_as_of(start, "start"))
+    # every configuration runs from the window's first period, as its single run does
+    trimmed = Legs(legs.returns.loc[first:], None)
+    return replace(g, legs=trimmed, history=legs.returns), first
 
 
 def _best(
@@ -608,8 +615,10 @@ def _notes(g: _Grid, trials: Trials, engine: str, what: str, window: str) -> tup
         f"mean return above buy and hold of {large} among the {d:,} distinct strategies is "
         "luck; small (below 0.05) means an edge beyond data snooping. They test mean returns, "
         "not risk: a bigger small-cap weight earns the size premium with more risk.",
-        f"Every configuration's statistics cover {window}; positions evolve from "
-        f"{iso(g.legs.returns.index[0])} (warm-ups included).",
+        f"Every configuration runs over {window}, as its single run with that start: a "
+        f"sleeve starts at its target weight, a rotation holds {large} (or cash) until its "
+        "first position, taken lag periods later from the signal known then (paying that "
+        "trade's cost); signals and moving averages use the history before the start.",
         legs_note(g.u),
         rf_note(g.rfr),
     )
