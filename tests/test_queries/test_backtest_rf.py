@@ -142,3 +142,14 @@ def test_grid_counts_identical_configurations_once(session: Any) -> None:
     assert h.frame["strategy_id"].tolist() == f["strategy_id"].tolist()
     assert "bit-for-bit equal statistics" in h.fig("n_distinct").provenance.formula
     assert h.value("best.deflated_sharpe") == g.value("best.deflated_sharpe")
+
+
+def test_rf_provenance_names_the_dates_the_run_uses(session: Any) -> None:
+    from capsize.queries import backtest, backtest_grid
+
+    r = backtest(session, strategy="dca", start="2015-11-09", intervals=False)
+    window = r.fig("rf").provenance.window
+    assert window.startswith("French RF 2015-11-09..2019-10-31; DFF accrued 2019-11-01..")
+    g = backtest_grid(session, strategy="sleeve", weight=[0.1, 0.2], start="2015-11-09",
+                      reality_check=False)  # fmt: skip
+    assert g.fig("rf").provenance.window == window

@@ -555,7 +555,7 @@ def backtest(
     legs = leg_returns(s, strategy, p, first, u)
     src, syms = signal_sources(s, [p.get("signal")], ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
-    rfr = risk_free(s, ls, choice)
+    rfr = risk_free(s, ls, choice).within(legs.returns.index)  # the dates this run uses
     ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls, rfr)
     rf_figures(ctx.fs, rfr, legs.returns.index, ls.periods_per_year)
     run = run_strategy(strategy, p, legs)

@@ -559,7 +559,8 @@ def _prepare(
     first = _window_start(g, parse_as_of(start, "start"))
     # every configuration runs from the window's first period, as its single run does
     trimmed = Legs(legs.returns.loc[first:], None)
-    return replace(g, legs=trimmed, history=legs.returns), first
+    rfr = g.rfr.within(trimmed.returns.index)  # the rate's dates this window uses
+    return replace(g, legs=trimmed, history=legs.returns, rfr=rfr), first
 
 
 def _best(

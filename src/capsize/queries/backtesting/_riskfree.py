@@ -66,6 +66,12 @@ class RiskFree:
         Files behind the rate ("" for ``zero``).
     window : str
         The French ``RF`` days used (and the fed-funds ones).
+    fed : Series of bool or None
+        True on the periods that took the fed-funds rate (None for ``zero``).
+    period : str
+        ``"session"`` or ``"month"`` (the unit counted in ``window``).
+    fed_source : str
+        The file of ``DFF`` ("" when no period took it), part of ``source``.
     """
 
     choice: str
@@ -73,6 +79,24 @@ class RiskFree:
     words: str
     source: str
     window: str
+    fed: pd.Series | None = None
+    period: str = "session"
+    fed_source: str = ""
+
+    def within(self, index: pd.Index) -> RiskFree:
+        """Return the rate on ``index`` (a run's periods), naming only the dates used there.
+
+        The words, window and source say which French ``RF`` and fed-funds periods fall
+        in ``index``, not those of the legs' whole history.
+        """
+        if self.returns is None or self.fed is None:
+            return self
+        idx = pd.DatetimeIndex(index)
+        fed = self.fed.reindex(idx, fill_value=False).to_numpy(dtype=bool)
+        files = self.source
+        if self.fed_source and not fed.any():
+            files = join_sources(*(x for x in files.split("; ") if x != self.fed_source))
+        return _described(self.returns.reindex(idx), fed, (files, self.fed_source), self.period)
 
     @property
     def label(self) -> str:
@@ -184,24 +208,38 @@ def risk_free(s: Session, ls: LegSet, rf: str = "tbill") -> RiskFree:
         french, files = _french(s, ls.universe.monthly)
         out = french.reindex(index)
         missing = out.isna().to_numpy()
-        words, window = TBILL, f"French RF {_span(out.index[~missing])}"
+        fed_file = ""
         if missing.any():
-            fed = _fed_funds(s, index)
-            out = out.where(~missing, fed)
-            used = index[missing]
-            words = f"{TBILL}; fed funds {_fed_words(missing, index, ls.period)}"
-            window += f"; DFF accrued {_span(used)} ({len(used):,} {ls.period}s)"
-            files = join_sources(files, s.source(_FALLBACK, dataset="macro"))
+            out = out.where(~missing, _fed_funds(s, index))
+            fed_file = s.source(_FALLBACK, dataset="macro")
+            files = join_sources(files, fed_file)
         if out.isna().any():
             gap = index[out.isna().to_numpy()][0]
             raise DataNotFound(
                 f"no risk-free rate for {gap:%Y-%m-%d} (neither French's RF nor FRED's DFF "
                 "by then); import them (capsize data import) or use --rf zero"
             )
-        return RiskFree("tbill", out.rename("rf"), words, files, window)
+        return _described(out.rename("rf"), missing, (files, fed_file), ls.period)
 
     got: RiskFree = s.cached(("backtest_rf", ls.universe), read)
     return got
+
+
+def _described(
+    out: pd.Series, missing: np.ndarray, files: tuple[str, str], period: str
+) -> RiskFree:
+    """Describe the T-bill rate ``out``: its words, window and files.
+
+    ``missing`` marks the fed-funds periods; ``files`` is every file, then the DFF one.
+    """
+    index = pd.DatetimeIndex(out.index)
+    words, window = TBILL, f"French RF {_span(index[~missing])}"
+    if missing.any():
+        used = index[missing]
+        words = f"{TBILL}; fed funds {_fed_words(missing, index, period)}"
+        window += f"; DFF accrued {_span(used)} ({len(used):,} {period}s)"
+    fed = pd.Series(missing, index=index)
+    return RiskFree("tbill", out, words, files[0], window, fed, period, files[1])
 
 
 def _fed_words(missing: np.ndarray, index: pd.DatetimeIndex, period: str) -> str:
