@@ -311,8 +311,14 @@ def test_same_backtest_and_record_on_a_store_truncated_at_the_day(
             "lag": [1, 2],
             "cost_bps": 5.0,
         },
+        {
+            "strategy": "rotation",
+            "signal": ["rates_regime", "rs_cross20_100"],
+            "below": "cash",
+            "cost_bps": 5.0,
+        },
     ],
-    ids=["sleeve", "signals", "ma"],
+    ids=["sleeve", "signals", "ma", "cash"],
 )
 def test_grid_rows_with_a_start_equal_their_single_runs(session: Any, grid: dict[str, Any]) -> None:
     from capsize.queries import backtest, backtest_grid

@@ -153,3 +153,21 @@ def test_rf_provenance_names_the_dates_the_run_uses(session: Any) -> None:
     g = backtest_grid(session, strategy="sleeve", weight=[0.1, 0.2], start="2015-11-09",
                       reality_check=False)  # fmt: skip
     assert g.fig("rf").provenance.window == window
+
+
+@pytest.mark.parametrize("rf", ["tbill", "zero"])
+def test_cash_earns_the_risk_free_rate_of_the_run(session: Any, rf: str) -> None:
+    from capsize.queries import backtest
+
+    # a threshold no score reaches: the rotation holds cash on every session
+    r = backtest(session, strategy="rotation", signal="rates_regime", below="cash",
+                 threshold=2.5, rf=rf, intervals=False)  # fmt: skip
+    assert r.value("n_trades") == 0
+    equity = r.get_series("equity").to_series()
+    daily = equity.pct_change().fillna(equity.iloc[0] - 1.0)  # the first period's return too
+    assert float(daily.mean()) * 252 == pytest.approx(r.value("rf.annual"), rel=1e-9, abs=1e-15)
+    if rf == "tbill":
+        assert r.value("rf.annual") > 0.005
+        assert "cash (earning the risk-free rate, 1-month T-bill" in r.description
+    else:
+        assert r.value("total_return") == 0.0

@@ -59,6 +59,7 @@ __all__ = [
     "UNSIGNED",
     "BacktestResult",
     "backtest",
+    "cash_words",
     "describe",
     "legs_note",
     "rf_figures",
@@ -161,8 +162,8 @@ class BacktestResult(QueryResult):
     legs: tuple[str, str] = ("IWM", "SPY")
 
 
-def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF) -> str:
-    """Say what a configuration does, in one sentence."""
+def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF, cash: str = "0 %") -> str:
+    """Say what a configuration does, in one sentence (``cash``: what cash earns)."""
     small, large = universe.small, universe.large
     per = "month" if universe.monthly else "session"
     cost = (
@@ -170,7 +171,7 @@ def describe(strategy: str, p: dict[str, Any], universe: Universe = ETF) -> str:
         f"{p['spread_bps']:g} bps spread per one-way trade"
     )
     if strategy == "rotation":
-        other = large if p["below"] == "large" else "cash (0 %)"
+        other = large if p["below"] == "large" else f"cash (earning {cash})"
         return (
             f"{small} while {p['signal']} > {p['threshold']:g}, else {other}; trade at the "
             f"close {p['lag']} {per}(s) after the signal, hold at least {p['hold']} {per}(s); "
@@ -456,6 +457,11 @@ def signal_start_note(s: Session, signals: Sequence[object], ls: LegSet) -> str 
     )
 
 
+def cash_words(rf: RiskFree) -> str:
+    """Say what cash earns in a rotation holding cash: the run's risk-free rate, or 0 %."""
+    return "0 %, rf zero asked" if rf.returns is None else f"the risk-free rate, {rf.words}"
+
+
 def rf_note(rf: RiskFree) -> str:
     """Say what the Sharpe and Sortino ratios are measured above, in one sentence."""
     if rf.returns is None:
@@ -474,6 +480,11 @@ def _run_notes(ctx: _Ctx, s: Session, p: dict[str, Any], legs: Legs) -> tuple[st
         notes.append(
             f"Signal {p['signal']}: the rating card's month-end score, each month end scored "
             "only with data dated on or before it (French data lagged by their publication)."
+        )
+    if p.get("below") == "cash":
+        notes.append(
+            f"Cash: while out of {ctx.legs.names[0]} the run holds cash earning "
+            f"{cash_words(ctx.rf)} per period (the rate the Sharpe ratio subtracts)."
         )
     start = signal_start_note(s, [p.get("signal")], ctx.legs)
     return tuple(notes) if start is None else (*notes, start)
@@ -556,9 +567,10 @@ def backtest(
     src, syms = signal_sources(s, [p.get("signal")], ls)
     window = f"{iso(legs.returns.index[0])}..{iso(legs.returns.index[-1])}"
     rfr = risk_free(s, ls, choice).within(legs.returns.index)  # the dates this run uses
-    ctx = _Ctx(FigureSet(ls.day), src, syms, window, describe(strategy, p, u), ls, rfr)
+    what = describe(strategy, p, u, cash_words(rfr))
+    ctx = _Ctx(FigureSet(ls.day), src, syms, window, what, ls, rfr)
     rf_figures(ctx.fs, rfr, legs.returns.index, ls.periods_per_year)
-    run = run_strategy(strategy, p, legs)
+    run = run_strategy(strategy, p, legs, rfr.over(legs.returns.index))
     if isinstance(run, bt.DcaResult):
         series, tables = _dca(ctx, run)
     else:

@@ -33,6 +33,7 @@ from capsize import backtest as bt
 from capsize.errors import InputError
 from capsize.queries.backtesting._backtest import (
     STAT_UNITS,
+    cash_words,
     describe,
     legs_note,
     rf_figures,
@@ -153,7 +154,7 @@ class _Grid:
 
     def run(self, c: dict[str, Any]) -> bt.BacktestRun | bt.DcaResult:
         sig = self.signal(str(c["signal"])) if self.strategy == "rotation" else None
-        return run_strategy(self.strategy, c, Legs(self.legs.returns, sig))
+        return run_strategy(self.strategy, c, Legs(self.legs.returns, sig), self.rf)
 
     def returns(self, c: dict[str, Any]) -> pd.Series:
         """Net returns per period of one configuration (a DCA: of the averaging portfolio)."""
@@ -223,6 +224,7 @@ def _ma_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
         slow=sorted({c["slow"] for c in keyed}),
         threshold=c0["threshold"],
         below=c0["below"],
+        cash=g.rf if c0["below"] == "cash" else None,
         lag=sorted({c["lag"] for c in keyed}),
         hold=sorted({c["hold"] for c in keyed}),
         cost_bps=sorted({c["cost_bps"] for c in keyed}),
@@ -253,6 +255,7 @@ def _signal_sweep(g: _Grid, window: _Span) -> pd.DataFrame | None:
             g.signal(name),
             thresholds=sorted({c["threshold"] for c in group}),
             below=c0["below"],
+            cash=g.rf if c0["below"] == "cash" else None,
             lag=sorted({c["lag"] for c in group}),
             hold=sorted({c["hold"] for c in group}),
             cost_bps=sorted({c["cost_bps"] for c in group}),
@@ -715,7 +718,7 @@ def backtest_grid(
     signals = [c.get("signal") for c in g.configs]
     src, syms = signal_sources(s, signals, g.ls)
     ctx = _Ctx(FigureSet(g.ls.day), src, f"{iso(first)}..{iso(g.ls.day)}", syms, g.rfr)
-    what = describe(g.strategy, g.configs[best_i], u)
+    what = describe(g.strategy, g.configs[best_i], u, cash_words(g.rfr))
     _figures(ctx, g, frame, (best_i, dsr, what), (trials, rc), (first, reality_check))
     tables = _tables(ctx, g, frame, first, walk_forward)  # adds the wf.* figures
     return GridResult(

@@ -205,9 +205,13 @@ def _gap_rule(s: Session, name: str, first: pd.Timestamp) -> str:
 
 
 def run_strategy(
-    strategy: str, params: Mapping[str, Any], legs: Legs
+    strategy: str, params: Mapping[str, Any], legs: Legs, cash: pd.Series | None = None
 ) -> bt.BacktestRun | bt.DcaResult:
-    """Run one configuration on the engine (:mod:`capsize.backtest`)."""
+    """Run one configuration on the engine (:mod:`capsize.backtest`).
+
+    ``cash`` is the return per period of cash in a rotation with ``below="cash"``
+    (the run's risk-free rate; None: 0).
+    """
     costs = {
         "cost_bps": params["cost_bps"],
         "slippage_bps": params["slippage_bps"],
@@ -223,6 +227,7 @@ def run_strategy(
             below=params["below"],
             hold=params["hold"],
             lag=params["lag"],
+            cash=cash if params["below"] == "cash" else None,
             **costs,
         )
     if strategy == "sleeve":
