@@ -109,3 +109,25 @@ def test_walk_forward_choices_are_evaluated_out_of_sample(iwm_spy) -> None:
     oos = bt.stats(returns_of(first), start=first["test_start"], end=first["test_end"])
     assert first["out_of_sample"] == pytest.approx(oos["sharpe"], rel=1e-10)
     assert wf.oos_returns is not None and len(wf.oos_returns) == len(r) - 756
+
+
+def test_walk_forward_beat_counts_the_other_configurations_only() -> None:
+    """With two configurations the choice beats 0 or 1 of the others; chance is 0.5."""
+    idx = pd.bdate_range("2010-01-01", periods=40)
+    metric = {"a": (1.0, 2.0), "b": (0.0, 1.5)}  # train half, then test half
+
+    def evaluate(start, end):
+        half = int(idx.get_loc(start) >= 20)
+        return pd.DataFrame({"cfg": list(metric), "sharpe": [metric[k][half] for k in metric]})
+
+    wf = bt.walk_forward(idx, evaluate, params=["cfg"], train=20, test=20)
+    fold = wf.folds.iloc[0]
+    assert fold["cfg"] == "a" and fold["out_of_sample"] == 2.0
+    assert fold["oos_percentile"] == 1.0  # it beat the only other one (was 0.5)
+    assert fold["oos_chance"] == 0.5
+    ties = bt.walk_forward(
+        idx, lambda a, b: pd.DataFrame({"cfg": ["a", "b", "c"], "sharpe": [1.0, 1.0, 0.0]}),
+        params=["cfg"], train=20, test=20,
+    )  # fmt: skip
+    assert ties.folds.iloc[0]["oos_percentile"] == 0.5  # beat 'c', tied with 'b'
+    assert ties.folds.iloc[0]["oos_chance"] == pytest.approx((1 / 2 + 1 / 2 + 0) / 3)

@@ -195,8 +195,10 @@ class WalkForward:
         One row per fold: ``train_start, train_end, test_start, test_end``, the chosen
         parameters, ``in_sample`` (the metric of the choice in training),
         ``out_of_sample`` (its metric in the test window), ``oos_median`` (median
-        metric of all configurations in the test window) and ``oos_percentile`` (share
-        of configurations the choice beat out of sample, 0..1).
+        metric of all configurations in the test window), ``oos_percentile`` (share of
+        the *other* configurations the choice beat out of sample, 0..1) and
+        ``oos_chance`` (that share averaged over every configuration as if chosen: 0.5
+        without ties, the level of a choice without skill).
     oos_returns : Series or None
         The chosen configurations' returns over the test windows, chained (when a
         ``returns_of`` function was given).
@@ -225,6 +227,26 @@ def _metric_of(table: pd.DataFrame, choice: Mapping[str, Any], metric: str) -> f
     if hit.empty:
         raise InputError(f"the test window has no row for {dict(choice)}; evaluate the same grid")
     return float(hit[metric].iloc[0])
+
+
+def _beat_shares(values: FloatArray, got: float) -> dict[str, float]:
+    """Share of the *other* configurations the choice beat, and the same share by chance.
+
+    ``oos_percentile``: configurations with a finite metric strictly below the choice's,
+    over the number of others (the choice is not in its own denominator: with two
+    configurations it is 0 or 1). ``oos_chance``: the mean of that share over every
+    configuration as if it were chosen (0.5 without ties), what a choice without skill
+    scores on average. NaN when fewer than two configurations have a metric.
+    """
+    v = values[np.isfinite(values)]
+    k = len(v) - 1
+    if k < 1 or not math.isfinite(got):
+        return {"oos_percentile": math.nan, "oos_chance": math.nan}
+    below = np.searchsorted(np.sort(v), v, side="left")  # others strictly below each one
+    return {
+        "oos_percentile": float((v < got).sum()) / k,
+        "oos_chance": float(below.mean()) / k,
+    }
 
 
 def walk_forward(
@@ -279,7 +301,7 @@ def walk_forward(
             "train_start": idx[a], "train_end": idx[b - 1], "test_start": idx[b], "test_end": idx[c - 1],
             **choice, "in_sample": float(best[metric]), "out_of_sample": got,
             "oos_median": float(oos[metric].median()),
-            "oos_percentile": float((oos[metric] < got).mean()),
+            **_beat_shares(oos[metric].to_numpy(dtype=np.float64), got),
         })  # fmt: skip
         if returns_of is not None:
             pieces.append(returns_of(choice).loc[idx[b] : idx[c - 1]])

@@ -79,6 +79,7 @@ UNSIGNED: tuple[str, ...] = (
     "spa",
     "n_months",
     "oos_percentile",
+    "chance",
 )
 """Figure-id endings of levels and shares, shown without a sign (returns carry one)."""
 

@@ -514,8 +514,12 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
         ("wf.oos_sharpe", "ratio", f"walk-forward: {sharpe} out of sample", st.get("sharpe")),
         ("wf.oos_cagr", "fraction", "walk-forward: CAGR out of sample", st.get("cagr")),
         ("wf.oos_percentile", "fraction",
-         "walk-forward: median share of configurations the choice beat out of sample",
-         float(f["oos_percentile"].median()) if len(f) else None),
+         "walk-forward: median share of the other configurations the choice beat out of "
+         "sample", float(f["oos_percentile"].median()) if len(f) else None),
+        ("wf.chance", "fraction",
+         "walk-forward: the same share for a choice without skill (every configuration "
+         "as if chosen, averaged; 0.5 without ties)",
+         float(f["oos_chance"].median()) if len(f) else None),
     ):  # fmt: skip
         ctx.fs.add(
             k, v, unit, words, source=ctx.source, symbols=ctx.symbols, window=ctx.window,  # type: ignore[arg-type]
@@ -528,7 +532,11 @@ def _wf_outputs(ctx: _Ctx, wf: bt.WalkForward, axes: tuple[str, ...]) -> TableDa
         fold_cols: tuple[tuple[str, Unit, str], ...] = (
             ("in_sample", "ratio", f"in-sample {sharpe} of the choice"),
             ("out_of_sample", "ratio", f"out-of-sample {sharpe} of the choice"),
-            ("oos_percentile", "fraction", "share of configurations it beat out of sample"),
+            (
+                "oos_percentile",
+                "fraction",
+                "share of the other configurations it beat out of sample",
+            ),
         )
         for col, unit, words in fold_cols:
             cells.append(
