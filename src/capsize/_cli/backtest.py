@@ -20,6 +20,7 @@ A grid file::
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,13 +35,17 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
+    "dca_text",
     "deflated_text",
     "format_cell",
+    "grid_lines",
     "grid_rows",
     "p_value_text",
     "parse_option",
     "read_config",
     "register",
+    "run_rows",
+    "sharpe_decimals",
     "sharpe_label",
     "tries_text",
 ]
@@ -161,24 +166,76 @@ def tries_text(r: Any) -> str:
     return f"{n:,} configurations, {d:,} distinct {'strategy' if d == 1 else 'strategies'}"
 
 
-def _print_run(r: QueryResult) -> None:
+_DCA_ROWS = (
+    ("final_dca", "final value of the averaging, growth of 1"),
+    ("final_lump_sum", "final value of the lump sum, growth of 1"),
+    ("advantage", "averaging vs lump sum (final values)"),
+)
+"""Rows a DCA run adds to the statistics table: the answer to "average in or invest at once?"."""
+
+
+def _stat_words(r: QueryResult, k: str) -> str:
+    words = r.fig(k).label.removeprefix("strategy: ").split(";")[0]  # ratios name their rf
+    words += ")" if words.count("(") > words.count(")") else ""
+    return words.replace("sessions", "months") if r.params.get("universe") == "french" else words
+
+
+def run_rows(r: QueryResult) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of a single run's statistics, as the terminal and the HTML show them.
+
+    Buy-and-hold columns appear only when the answer has their figures (a DCA run has
+    none: its comparison is the lump sum, whose final value and the averaging's advantage
+    close the table, the final values to three decimals).
+    """
+    from capsize._format import fmt_num
     from capsize.queries.backtesting import STAT_UNITS
 
+    legs = [
+        x
+        for x in getattr(r, "legs", ("IWM", "SPY"))
+        if any(k.startswith(f"{x}.") for k in r.figures)
+    ]
+    rows = [
+        [_stat_words(r, k), format_cell(r.fig(k))]
+        + [format_cell(r.fig(f"{x}.{k}")) if f"{x}.{k}" in r.figures else "" for x in legs]
+        for k in STAT_UNITS
+        if k in r.figures
+    ]
+    for k, words in _DCA_ROWS:
+        v = r.fig(k) if k in r.figures else None
+        if v is not None and v.value is not None:
+            text = format_cell(v) if v.unit == "fraction" else fmt_num(float(v.value), 3)
+            rows.append([words, text])
+    head = "averaging (DCA)" if "final_dca" in r.figures else "strategy"
+    return ["statistic", head, *legs], rows
+
+
+def dca_text(r: QueryResult) -> str:
+    """Return the sentence of a DCA run: final values of averaging and lump sum, the advantage.
+
+    Empty for other strategies.
+    """
+    from capsize._format import fmt_num
+
+    keys = ("final_dca", "final_lump_sum", "advantage")
+    vals = [r.fig(k).value if k in r.figures else None for k in keys]
+    if any(v is None for v in vals):
+        return ""
+    dca, lump, adv = (float(v or 0.0) for v in vals)
+    return (
+        f"Averaging in turned 1 into {fmt_num(dca, 3)}, a lump sum on "
+        f"the first session into {fmt_num(lump, 3)}: averaging "
+        f"{'ahead' if adv >= 0 else 'behind'} by {format_cell(r.fig('advantage'))} (ratio of the "
+        "final values)."
+    )
+
+
+def _print_run(r: QueryResult) -> None:
     console.print(f"[bold]{escape_markup(getattr(r, 'description', ''))}[/]", highlight=False)
-    legs = getattr(r, "legs", ("IWM", "SPY"))
-    monthly = r.params.get("universe") == "french"
-    rows = []
-    for k in STAT_UNITS:
-        if k not in r.figures:
-            continue
-        words = r.fig(k).label.removeprefix("strategy: ").split(";")[0]  # ratios name their rf
-        words += ")" if words.count("(") > words.count(")") else ""
-        cells = [words.replace("sessions", "months") if monthly else words, format_cell(r.fig(k))]
-        cells += [
-            format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else "" for leg in legs
-        ]
-        rows.append(cells)
-    print_table(rows, ["statistic", "strategy", *legs], title="Backtest", right_align=[1, 2, 3])
+    cols, rows = run_rows(r)
+    print_table(rows, cols, title="Backtest", right_align=list(range(1, len(cols))))
+    if text := dca_text(r):
+        console.print(text, highlight=False, markup=False)
     if "sharpe.low" in r.figures:
         console.print(
             f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
@@ -218,20 +275,44 @@ def _luck_text(r: Any) -> str:
     return " — an edge beyond luck at 5 %" if p < 0.05 else " — no edge beyond luck at 5 %"
 
 
-def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
-    """Columns and rows of the best ``n`` grid cells by Sharpe ratio.
+def sharpe_decimals(values: list[float], most: int = 4) -> int:
+    """Return the decimals (2 to ``most``) that tell apart neighbouring distinct Sharpe ratios.
 
-    CAGR and maximum drawdown are percentages (as a single run shows them), the Sharpe
-    ratio a plain number.
+    Examples
+    --------
+    >>> sharpe_decimals([0.4328, 0.4311, 0.4298])
+    3
+    >>> sharpe_decimals([0.55, 0.55, 0.41])
+    2
+    """
+    d = 2
+    pairs = list(itertools.pairwise(values))
+    while d < most and any(a != b and round(a, d) == round(b, d) for a, b in pairs):
+        d += 1
+    return d
+
+
+def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of the best ``n`` distinct strategies of a grid by Sharpe ratio.
+
+    Configurations with bit-for-bit equal returns (one ``strategy_id``: a 0 % sleeve under
+    every rebalancing rule) make one row, its first configuration in the grid's order,
+    and ``configurations`` says how many it stands for. CAGR and maximum drawdown are
+    percentages (as a single run shows them), the Sharpe ratio a plain number with as
+    many decimals (2 to 4) as separate the rows' ranking.
     """
     from capsize._format import fmt_num, fmt_pct
 
-    frame = r.frame.sort_values("sharpe", ascending=False).head(n)
-    cols = [*r.axes, "cagr", "sharpe", "max_drawdown"]
+    frame = r.frame.sort_values("sharpe", ascending=False, kind="stable")
+    counts = frame.groupby("strategy_id")["strategy_id"].transform("size")
+    frame = frame.assign(configurations=counts).drop_duplicates("strategy_id").head(n)
+    digits = sharpe_decimals([float(x) for x in frame["sharpe"]])
+    cols = [*r.axes, "cagr", "sharpe", "max_drawdown", "configurations"]
     cell = {
         "cagr": lambda x: fmt_pct(float(x), 1, sign=True),
         "max_drawdown": lambda x: fmt_pct(float(x), 1, sign=True),
-        "sharpe": lambda x: fmt_num(float(x), 2),  # as the summary line and single runs
+        "sharpe": lambda x: fmt_num(float(x), digits),
+        "configurations": lambda x: f"{int(x):,}",
     }
     rows = [
         [str(x) if c in r.axes else cell[c](x) for c, x in zip(cols, row, strict=True)]
@@ -240,32 +321,43 @@ def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
-def _print_grid(r: Any) -> None:
-    cols, rows = grid_rows(r)
-    sharpe = sharpe_label(r)
-    d = r.value("n_distinct")
-    print_table(
-        rows,
-        [sharpe_label(r, full=False) if c == "sharpe" else c for c in cols],
-        title=f"Best {len(rows)} of {tries_text(r)}, by {sharpe}",
-        right_align=list(range(len(r.axes), len(cols))),
-    )
+def grid_lines(r: Any) -> list[str]:
+    """Return the grid's multiple-testing sentences (terminal and HTML say the same).
+
+    The best Sharpe ratio with its deflated Sharpe ratio and the legs' buy and hold, then
+    the reality check and SPA p-values with their outcome at 5 %.
+    """
+    sharpe, d = sharpe_label(r), r.value("n_distinct")
     small, large = r.legs
-    console.print(
+    return [
         f"Best {sharpe} {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is "
         f"above zero after {d:,} distinct tries) {deflated_text(r)}; "
         f"buy and hold: {small} {format_cell(r.fig(f'{small}.sharpe'))}, "
         f"{large} {format_cell(r.fig(f'{large}.sharpe'))}",
-        highlight=False,
-        markup=False,
-    )
-    console.print(
         f"Mean return above buy and hold of {large}, allowing for {d:,} distinct tries: "
         f"reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
         f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
+    ]
+
+
+def _print_grid(r: Any) -> None:
+    cols, rows = grid_rows(r)
+    sharpe = sharpe_label(r)
+    print_table(
+        rows,
+        [sharpe_label(r, full=False) if c == "sharpe" else c for c in cols],
+        title=f"Best {len(rows)} distinct strategies of {tries_text(r)}, by {sharpe}",
+        right_align=list(range(len(r.axes), len(cols))),
+    )
+    console.print(
+        "configurations: how many grid configurations gave these same returns (one row per "
+        "distinct strategy)",
+        style="dim",
         highlight=False,
         markup=False,
     )
+    for line in grid_lines(r):
+        console.print(line, highlight=False, markup=False)
     if any(t.name == "walk_forward" for t in r.tables):
         wf = r.table("walk_forward")
         rows = [[format_cell(c) for c in row] for row in wf.rows]
