@@ -136,7 +136,10 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
     [
         ("weight = [0.1,\n", (), "is not valid TOML"),
         ("[grid]\nweight = 0.1\n", (), "[grid] is a table"),
-        ('strategy = "sleeve"\nwieght = 0.1\n', (), "parameter 'wieght' is unknown"),
+        ('strategy = "sleeve"\nwieght = 0.1\n', (), "bad.toml': key 'wieght' is unknown"),
+        ('stratgy = "sleeve"\n', (), "did you mean 'strategy'? settings: strategy, start"),
+        ('strategy = "sleeve"\nweight = ["a"]\n', (), "bad.toml': weight='a' is not a number"),
+        (None, ("--as-of", "1999-01-04"), "before 1999-01-04; the first is 2000-05-26: give"),
         ('strategy = "sleeve"\nweight = []\n', (), "grid axis 'weight' is an empty list"),
         ('strategy = "sleeve"\nweight = "a lot"\n', (), "weight='a lot' is not a number"),
         (None, ("--threshold", "abc"), "--threshold 'abc' is not a number"),
@@ -279,3 +282,16 @@ def test_grid_rows_one_per_strategy_and_html_has_the_tests(
     lo, hi = shade_range([0.4298, 0.4328])
     assert hi - lo == pytest.approx(MIN_SPAN) and (lo + hi) / 2 == pytest.approx(0.4313)
     assert shade_range([0.2, 0.9]) == (0.2, 0.9)
+
+
+def test_start_before_the_data_says_where_the_run_starts(store_home: Path) -> None:
+    res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1",
+                  "--start", "1990-01-02", "--as-of", "2010-12-31")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == (
+        "Note: --start 1990-01-02 is before the first day with data for this run; it starts "
+        "2000-05-30."
+    ), res.stdout
+    later = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1",
+                    "--start", "2005-01-03", "--as-of", "2010-12-31")  # fmt: skip
+    assert later.exit_code == 0 and "Note: --start" not in later.stdout, later.output

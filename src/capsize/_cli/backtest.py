@@ -21,6 +21,7 @@ A grid file::
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
+    "check_config",
     "dca_text",
     "deflated_text",
     "format_cell",
@@ -47,6 +49,7 @@ __all__ = [
     "run_rows",
     "sharpe_decimals",
     "sharpe_label",
+    "start_note",
     "tries_text",
 ]
 
@@ -109,6 +112,44 @@ def read_config(path: Path) -> dict[str, Any]:
                 f"--config {str(path)!r}: [{k}] is a table; write parameters as top-level keys"
             )
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in raw.items()}
+
+
+_KINDS = {"float": ((int, float), "a number"), "int": ((int,), "a whole number"),
+          "str": ((str,), "a string")}  # fmt: skip
+"""TOML types a parameter of each kind accepts, and how a message names the kind."""
+
+
+def check_config(path: Path, raw: dict[str, Any]) -> None:
+    """Check a config file's keys and parameter types; errors name the file.
+
+    Raises
+    ------
+    InputError
+        For a key that is neither a setting nor a parameter (with the nearest known key
+        and the full list), or a parameter value of the wrong type.
+    """
+    import difflib
+
+    from capsize.queries.backtesting import PARAMS
+
+    known = [*_SETTINGS, *PARAMS]
+    for key, value in raw.items():
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise InputError(
+                f"--config {str(path)!r}: key {key!r} is unknown; {hint}settings: "
+                f"{', '.join(_SETTINGS)}; parameters: {', '.join(PARAMS)}"
+            )
+        if key not in PARAMS:
+            continue
+        types, words = _KINDS[PARAMS[key].kind]
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, bool) or not isinstance(v, types):
+                raise InputError(
+                    f"--config {str(path)!r}: {key}={v!r} is not {words}; e.g. "
+                    f"{key} = {json.dumps(PARAMS[key].default)}"
+                )
 
 
 def _merge(config: dict[str, Any], options: dict[str, str | None]) -> dict[str, Any]:
@@ -510,13 +551,31 @@ def _gather(
     from capsize.queries.backtesting import PARAMS
 
     file = read_config(config) if config is not None else {}
+    if config is not None:
+        check_config(config, file)
     settings = {k: file.pop(k) for k in _SETTINGS if k in file}
     settings.update({k: v for k, v in given.items() if k in _SETTINGS and v is not None})
     params = _merge(file, {k: v for k, v in given.items() if k in PARAMS})
     return settings, params
 
 
-def _render(result: QueryResult, out: Path | None, as_json: bool) -> None:
+def start_note(requested: object, r: QueryResult) -> str:
+    """Return a note when ``--start`` lies before the run's first day (empty otherwise).
+
+    The first day is where the statistics' window begins (``cagr`` of a run,
+    ``best.sharpe`` of a grid): the legs' (or a signal's) first data day.
+    """
+    if requested is None:
+        return ""
+    fid = "best.sharpe" if r.query == "backtest_grid" else "cagr"
+    fig = r.figures.get(fid)
+    first = (fig.provenance.window or "")[:10] if fig is not None else ""
+    if len(first) != 10 or first <= str(requested)[:10]:
+        return ""
+    return f"Note: --start {str(requested)[:10]} is before the first day with data for this run; it starts {first}."
+
+
+def _render(result: QueryResult, out: Path | None, as_json: bool, start: object = None) -> None:
     if out is not None:
         from capsize._cli.backtest_charts import write_charts
 
@@ -527,7 +586,10 @@ def _render(result: QueryResult, out: Path | None, as_json: bool) -> None:
             )
     if as_json:
         emit_json(result.to_dict())
-    elif result.query == "backtest_grid":
+        return
+    if note := start_note(start, result):
+        console.print(note, highlight=False, markup=False)
+    if result.query == "backtest_grid":
         _print_grid(result)
     else:
         _print_run(result)
@@ -574,7 +636,7 @@ def _run_command(
     """
     given = {k: v for k, v in locals().items() if k in _HELP}
     settings, params = _gather(config, given)
-    _render(_run(settings, params, (scheduler, workers)), out, as_json)
+    _render(_run(settings, params, (scheduler, workers)), out, as_json, settings.get("start"))
 
 
 def _signals_command(
