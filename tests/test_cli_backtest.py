@@ -295,3 +295,18 @@ def test_start_before_the_data_says_where_the_run_starts(store_home: Path) -> No
     later = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1",
                     "--start", "2005-01-03", "--as-of", "2010-12-31")  # fmt: skip
     assert later.exit_code == 0 and "Note: --start" not in later.stdout, later.output
+
+
+def test_help_shows_the_query_defaults_and_that_signals_make_a_grid() -> None:
+    from capsize._cli.backtest import DEFAULTS
+    from capsize.queries.backtesting import PARAMS
+
+    for name, p in PARAMS.items():
+        shown = DEFAULTS[name].split(" ")[0]
+        assert shown == (f"{p.default:g}" if isinstance(p.default, float) else str(p.default))
+    res = runner.invoke(app, ["backtest", "run", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    for default in ("[default: (0.2)]", "[default: (M)]", "[default: (tbill)]"):
+        assert default in text, default
+    assert "frictionless" in text and "make a grid" in text and "not a combined signal" in text

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
+    "DEFAULTS",
     "check_config",
     "dca_text",
     "deflated_text",
@@ -507,9 +508,11 @@ def _run(
 
 
 _HELP: dict[str, str] = {
-    "strategy": "rotation, sleeve or dca (default rotation).",
-    "signal": "Signal(s) to trade, comma-separated: score, relative_strength, rates_regime, "
-    "flows, size_factor_regime, rs_ma<N>, rs_cross<F>_<S>.",
+    "strategy": "rotation, sleeve or dca.",
+    "signal": "Signal to trade: score, relative_strength, rates_regime, flows, "
+    "size_factor_regime, rs_ma<N>, rs_cross<F>_<S>. Several, comma-separated, make a grid "
+    "(one backtest per signal), not a combined signal. Scales: card signals -2..+2, rs_ma "
+    "the fraction above its average.",
     "threshold": "Small caps while the signal is above it.",
     "below": "large or cash: held at or below the threshold.",
     "hold": "Minimum periods a position is kept.",
@@ -519,18 +522,17 @@ _HELP: dict[str, str] = {
     "band": "Sleeve rebalancing band, absolute weight (0: none).",
     "segment": "DCA leg: small or large.",
     "n_buys": "DCA: equal purchases.",
-    "every": "DCA: periods between purchases (default 21 sessions on etf, 1 month on french).",
-    "cost_bps": "Commission per one-way trade, bps.",
+    "every": "DCA: periods between purchases.",
+    "cost_bps": "Commission per one-way trade, bps (all costs default to 0: frictionless).",
     "slippage_bps": "Slippage per one-way trade, bps.",
     "spread_bps": "Full bid-ask spread, bps (a trade pays half).",
-    "universe": "etf (IWM/SPY daily, default) or french (Ken French size portfolios, monthly "
+    "universe": "etf (IWM/SPY daily) or french (Ken French size portfolios, monthly "
     "from 1926; periods are months).",
-    "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3 (default ME1).",
-    "large": "French large leg, as --small (default ME10).",
-    "weighting": "French portfolios: vw (value-weighted, default) or ew.",
+    "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3.",
+    "large": "French large leg, as --small.",
+    "weighting": "French portfolios: vw (value-weighted) or ew.",
     "rf": "Risk-free rate of the Sharpe and Sortino ratios: tbill (Ken French's 1-month "
-    "T-bill, point in time; the fed funds rate after its last published day; default) or "
-    "zero.",
+    "T-bill, point in time; the fed funds rate after its last published day) or zero.",
     "start": "First session of the run (YYYY-MM-DD).",
     "as_of": "Use only data dated on or before this day (YYYY-MM-DD).",
     "walk_forward": "Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out "
@@ -539,9 +541,27 @@ _HELP: dict[str, str] = {
 """Help of each option of ``backtest run`` (the option is ``--`` + the name with dashes)."""
 
 
+DEFAULTS: dict[str, str] = {
+    "strategy": "rotation", "signal": "score", "threshold": "0", "below": "large", "hold": "1",
+    "lag": "1", "weight": "0.2", "rebalance": "M", "band": "0", "segment": "small",
+    "n_buys": "12", "every": "21 sessions (etf), 1 month (french)", "cost_bps": "0",
+    "slippage_bps": "0", "spread_bps": "0", "universe": "etf", "small": "ME1", "large": "ME10",
+    "weighting": "vw", "rf": "tbill", "start": "the first day with data",
+    "as_of": "the latest data",
+}  # fmt: skip
+"""Defaults ``--help`` shows (the query's; a test checks them against its ``PARAMS``): the
+options default to None here so that a file's value is not overridden by an option not given.
+Costs default to 0 bps: results are frictionless unless costs are given."""
+
+
 def _opt(name: str) -> Any:
     """Return the ``typer.Option`` of ``backtest run`` for ``name`` (default None: not given)."""
-    return typer.Option(None, f"--{name.replace('_', '-')}", help=_HELP[name])
+    return typer.Option(
+        None,
+        f"--{name.replace('_', '-')}",
+        help=_HELP[name],
+        show_default=DEFAULTS.get(name, False),
+    )
 
 
 def _gather(
