@@ -129,6 +129,19 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
     assert "Out of sample" in res.stdout
     assert "Small-cap breadth" in res.stdout and "untested" in res.stdout
     assert "does not work" in res.stdout or "worked backwards" in res.stdout
+    # the summary sentence once (above the table), the excess named against its 50/50 mix
+    text = " ".join(res.stdout.split())
+    first = res.stdout.splitlines()[0]
+    assert text.count(first.strip()) == 1, res.stdout
+    assert "excess/yr vs 50/50" in text
+
+
+def test_deflated_sharpe_reads_as_a_capped_probability() -> None:
+    from capsize._cli.backtest import probability_text
+
+    assert probability_text(1.0) == "> 99.9 %" and probability_text(0.9995) == "> 99.9 %"
+    assert probability_text(0.992) == "99.2 %" and probability_text(0.0) == "< 0.1 %"
+    assert probability_text(None, "one strategy") == "n/a (one strategy)"
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ __all__ = [
     "grid_rows",
     "p_value_text",
     "parse_option",
+    "probability_text",
     "read_config",
     "register",
     "run_rows",
@@ -296,9 +297,27 @@ def _print_run(r: QueryResult) -> None:
     _notes(r)
 
 
+def probability_text(p: float | None, note: str = "") -> str:
+    """Return a probability as a percentage capped at both ends (a test cannot be certain).
+
+    Examples
+    --------
+    >>> probability_text(0.99996), probability_text(0.992), probability_text(0.00001)
+    ('> 99.9 %', '99.2 %', '< 0.1 %')
+    """
+    if p is None:
+        return f"n/a ({note or 'missing'})"
+    if p > 0.999:
+        return "> 99.9 %"
+    if p < 0.001:
+        return "< 0.1 %"
+    return f"{100.0 * p:.1f} %"
+
+
 def deflated_text(r: Any) -> str:
     """Return the best cell's deflated Sharpe ratio as the terminal and the charts show it."""
-    return format_cell(r.fig("best.deflated_sharpe"))
+    fig = r.fig("best.deflated_sharpe")
+    return probability_text(None if fig.value is None else float(fig.value), fig.note)
 
 
 def p_value_text(r: Any, fid: str) -> str:
@@ -414,19 +433,25 @@ def _print_grid(r: Any) -> None:
     _notes(r)
 
 
+_RECORD_HEADS = {"excess/yr": "excess/yr vs 50/50"}
+"""Column names of the signal record made explicit: the excess is over a 50/50 IWM/SPY mix."""
+
+
 def _print_record(r: Any) -> None:
     t = r.table("record")
     print_table(
         [[format_cell(c) for c in row] for row in t.rows],
-        t.columns,
+        [_RECORD_HEADS.get(c, c) for c in t.columns],
         title=t.title,
         right_align=list(range(1, 9)),
     )
-    _notes(r)
+    _notes(r, skip=getattr(r, "verdict", ""))  # the verdict is printed above the table
 
 
-def _notes(r: QueryResult) -> None:
+def _notes(r: QueryResult, skip: str = "") -> None:
     for note in r.notes:
+        if skip and note.strip() == skip.strip():
+            continue
         console.print(f"[dim]{escape_markup(note)}[/]", highlight=False)
     console.print(
         f"As of {r.as_of:%Y-%m-%d}; sources: {'; '.join(r.sources)}", highlight=False, markup=False
