@@ -1,8 +1,10 @@
 """Charts of ``capsize backtest run --out DIR``: PNG (matplotlib) and one HTML file.
 
-A single run gives ``equity.png`` (strategy and buy-and-hold legs, growth of 1, log
-scale) and ``drawdown.png``; a grid gives ``heatmap.png`` (Sharpe ratio over the first
-two grid axes, the best over any other axis). ``backtest.html`` holds the same charts
+A single run gives ``equity.png`` (strategy and buy-and-hold legs, growth of 1, on a log
+scale when the lines span a factor of 10) and ``drawdown.png``, and the HTML adds the
+statistics table; a grid gives ``heatmap.png`` (Sharpe ratio over the first two grid axes,
+the best over any other axis, colours over at least :data:`MIN_SPAN`), and the HTML adds
+the multiple-testing figures and the best distinct strategies. ``backtest.html`` holds the same charts
 drawn the way the HTML report draws its own (:mod:`capsize.report.charts`): interactive
 uPlot line charts from a JSON payload, with the report's vendored uPlot and chart driver
 inlined once (about 60 kB, so the file opens offline), and the grid as the report's
@@ -147,7 +149,7 @@ def _heatmap_png(r: Any, path: Path) -> Path:
 def heatmap_title(r: Any, sep: str = "; ") -> str:
     """Title of the grid heatmap (PNG and HTML): the tries and the best cell's deflated Sharpe.
 
-    The deflated Sharpe ratio is written as the terminal writes it (a percentage).
+    The deflated Sharpe ratio is written as the terminal writes it (a capped probability).
     """
     from capsize._cli.backtest import deflated_text, tries_text
 
