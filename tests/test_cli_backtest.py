@@ -129,6 +129,19 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
     assert "Out of sample" in res.stdout
     assert "Small-cap breadth" in res.stdout and "untested" in res.stdout
     assert "does not work" in res.stdout or "worked backwards" in res.stdout
+    # the summary sentence once (above the table), the excess named against its 50/50 mix
+    text = " ".join(res.stdout.split())
+    first = res.stdout.splitlines()[0]
+    assert text.count(first.strip()) == 1, res.stdout
+    assert "excess/yr vs 50/50" in text
+
+
+def test_deflated_sharpe_reads_as_a_capped_probability() -> None:
+    from capsize._cli.backtest import probability_text
+
+    assert probability_text(1.0) == "> 99.9 %" and probability_text(0.9995) == "> 99.9 %"
+    assert probability_text(0.992) == "99.2 %" and probability_text(0.0) == "< 0.1 %"
+    assert probability_text(None, "one strategy") == "n/a (one strategy)"
 
 
 @pytest.mark.parametrize(
@@ -136,7 +149,10 @@ def test_signals_command_says_which_signals_fail(store_home: Path) -> None:
     [
         ("weight = [0.1,\n", (), "is not valid TOML"),
         ("[grid]\nweight = 0.1\n", (), "[grid] is a table"),
-        ('strategy = "sleeve"\nwieght = 0.1\n', (), "parameter 'wieght' is unknown"),
+        ('strategy = "sleeve"\nwieght = 0.1\n', (), "bad.toml': key 'wieght' is unknown"),
+        ('stratgy = "sleeve"\n', (), "did you mean 'strategy'? settings: strategy, start"),
+        ('strategy = "sleeve"\nweight = ["a"]\n', (), "bad.toml': weight='a' is not a number"),
+        (None, ("--as-of", "1999-01-04"), "before 1999-01-04; the first is 2000-05-26: give"),
         ('strategy = "sleeve"\nweight = []\n', (), "grid axis 'weight' is an empty list"),
         ('strategy = "sleeve"\nweight = "a lot"\n', (), "weight='a lot' is not a number"),
         (None, ("--threshold", "abc"), "--threshold 'abc' is not a number"),
@@ -198,7 +214,7 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     finally:
         store.close()
     cols, rows = grid_rows(r)
-    assert cols == ["weight", "band", "cagr", "sharpe", "max_drawdown"]
+    assert cols == ["weight", "band", "cagr", "sharpe", "max_drawdown", "configurations"]
     # CAGR and drawdown in percent, as a single run shows them; Sharpe a plain number
     assert all(row[2].endswith("%") and row[4].endswith("%") for row in rows)
     assert not any(row[3].endswith("%") for row in rows)
@@ -233,3 +249,77 @@ def test_grid_text_and_charts_share_one_format_and_order(store_home: Path, tmp_p
     assert zero.exit_code == 0, zero.output
     assert "Sharpe ratio (rf 0)" in zero.stdout and "Sharpe (rf 0) " in zero.stdout
     assert "T-bill" not in zero.stdout
+
+
+def test_dca_table_and_html_give_the_answer(store_home: Path, tmp_path: Path) -> None:
+    args = ("run", "--strategy", "dca", "--segment", "small", "--n-buys", "12",
+            "--start", "2021-11-08", "--as-of", "2024-12-31")  # fmt: skip
+    figs = _json(store_home, *args)["figures"]
+    dca, lump = figs["final_dca"]["value"], figs["final_lump_sum"]["value"]
+    res = _invoke(store_home, *args, "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    # the final values and the advantage in the table and the sentence; no empty leg columns
+    assert f"final value of the lump sum, growth of 1 │ {lump:.3f}" in text, text
+    assert f"Averaging in turned 1 into {dca:.3f}" in text and "IWM ┃" not in text
+    adv = f"{figs['advantage']['value'] * 100:+.1f}%"
+    assert f"averaging {'ahead' if dca >= lump else 'behind'} by {adv}" in text
+    html = (tmp_path / "backtest.html").read_text(encoding="utf-8")
+    assert f"{dca:.3f}" in html and f"{lump:.3f}" in html and adv in html
+    assert "<td>annualised volatility</td>" in html  # the statistics table
+
+
+def test_grid_rows_one_per_strategy_and_html_has_the_tests(
+    store_home: Path, tmp_path: Path
+) -> None:
+    from capsize._cli.backtest import sharpe_decimals
+    from capsize._cli.backtest_charts import MIN_SPAN, shade_range
+
+    out = tmp_path / "charts"
+    res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0,0.05",
+                  "--rebalance", "M,Q,A", "--start", "2015-01-02", "--as-of", "2024-12-31",
+                  "--out", str(out))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    rows = [x for x in res.stdout.splitlines() if x.startswith("│ 0")]
+    # the 0 % sleeve is one strategy under M, Q and A: one row standing for 3 configurations
+    assert [x.split("│")[1].strip() for x in rows].count("0.0") == 1, res.stdout
+    zero = next(x for x in rows if x.startswith("│ 0.0 "))
+    assert zero.rstrip("│ ").endswith("3"), zero
+    html = (out / "backtest.html").read_text(encoding="utf-8")
+    for words in ("6 configurations, 4 distinct strategies", "deflated Sharpe (probability",
+                  "reality check p = ", "SPA p = ", "max_drawdown", "configurations"):  # fmt: skip
+        assert words in html, words
+    # ties at 2 decimals get more; a tiny spread is shaded pale, never red against green
+    assert sharpe_decimals([0.4328, 0.4311, 0.4298]) == 3
+    assert sharpe_decimals([0.43001, 0.42999]) == 4
+    lo, hi = shade_range([0.4298, 0.4328])
+    assert hi - lo == pytest.approx(MIN_SPAN) and (lo + hi) / 2 == pytest.approx(0.4313)
+    assert shade_range([0.2, 0.9]) == (0.2, 0.9)
+
+
+def test_start_before_the_data_says_where_the_run_starts(store_home: Path) -> None:
+    res = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1",
+                  "--start", "1990-01-02", "--as-of", "2010-12-31")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == (
+        "Note: --start 1990-01-02 is before the first day with data for this run; it starts "
+        "2000-05-30."
+    ), res.stdout
+    later = _invoke(store_home, "run", "--strategy", "sleeve", "--weight", "0.1",
+                    "--start", "2005-01-03", "--as-of", "2010-12-31")  # fmt: skip
+    assert later.exit_code == 0 and "Note: --start" not in later.stdout, later.output
+
+
+def test_help_shows_the_query_defaults_and_that_signals_make_a_grid() -> None:
+    from capsize._cli.backtest import DEFAULTS
+    from capsize.queries.backtesting import PARAMS
+
+    for name, p in PARAMS.items():
+        shown = DEFAULTS[name].split(" ")[0]
+        assert shown == (f"{p.default:g}" if isinstance(p.default, float) else str(p.default))
+    res = runner.invoke(app, ["backtest", "run", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    for default in ("[default: (0.2)]", "[default: (M)]", "[default: (tbill)]"):
+        assert default in text, default
+    assert "frictionless" in text and "make a grid" in text and "not a combined signal" in text

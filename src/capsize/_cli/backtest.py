@@ -20,6 +20,8 @@ A grid file::
 
 from __future__ import annotations
 
+import itertools
+import json
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,14 +36,22 @@ if TYPE_CHECKING:
     from capsize.queries.result import QueryResult
 
 __all__ = [
+    "DEFAULTS",
+    "check_config",
+    "dca_text",
     "deflated_text",
     "format_cell",
+    "grid_lines",
     "grid_rows",
     "p_value_text",
     "parse_option",
+    "probability_text",
     "read_config",
     "register",
+    "run_rows",
+    "sharpe_decimals",
     "sharpe_label",
+    "start_note",
     "tries_text",
 ]
 
@@ -106,6 +116,44 @@ def read_config(path: Path) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in raw.items()}
 
 
+_KINDS = {"float": ((int, float), "a number"), "int": ((int,), "a whole number"),
+          "str": ((str,), "a string")}  # fmt: skip
+"""TOML types a parameter of each kind accepts, and how a message names the kind."""
+
+
+def check_config(path: Path, raw: dict[str, Any]) -> None:
+    """Check a config file's keys and parameter types; errors name the file.
+
+    Raises
+    ------
+    InputError
+        For a key that is neither a setting nor a parameter (with the nearest known key
+        and the full list), or a parameter value of the wrong type.
+    """
+    import difflib
+
+    from capsize.queries.backtesting import PARAMS
+
+    known = [*_SETTINGS, *PARAMS]
+    for key, value in raw.items():
+        if key not in known:
+            near = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            raise InputError(
+                f"--config {str(path)!r}: key {key!r} is unknown; {hint}settings: "
+                f"{', '.join(_SETTINGS)}; parameters: {', '.join(PARAMS)}"
+            )
+        if key not in PARAMS:
+            continue
+        types, words = _KINDS[PARAMS[key].kind]
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, bool) or not isinstance(v, types):
+                raise InputError(
+                    f"--config {str(path)!r}: {key}={v!r} is not {words}; e.g. "
+                    f"{key} = {json.dumps(PARAMS[key].default)}"
+                )
+
+
 def _merge(config: dict[str, Any], options: dict[str, str | None]) -> dict[str, Any]:
     from capsize.queries.backtesting import PARAMS
 
@@ -161,24 +209,76 @@ def tries_text(r: Any) -> str:
     return f"{n:,} configurations, {d:,} distinct {'strategy' if d == 1 else 'strategies'}"
 
 
-def _print_run(r: QueryResult) -> None:
+_DCA_ROWS = (
+    ("final_dca", "final value of the averaging, growth of 1"),
+    ("final_lump_sum", "final value of the lump sum, growth of 1"),
+    ("advantage", "averaging vs lump sum (final values)"),
+)
+"""Rows a DCA run adds to the statistics table: the answer to "average in or invest at once?"."""
+
+
+def _stat_words(r: QueryResult, k: str) -> str:
+    words = r.fig(k).label.removeprefix("strategy: ").split(";")[0]  # ratios name their rf
+    words += ")" if words.count("(") > words.count(")") else ""
+    return words.replace("sessions", "months") if r.params.get("universe") == "french" else words
+
+
+def run_rows(r: QueryResult) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of a single run's statistics, as the terminal and the HTML show them.
+
+    Buy-and-hold columns appear only when the answer has their figures (a DCA run has
+    none: its comparison is the lump sum, whose final value and the averaging's advantage
+    close the table, the final values to three decimals).
+    """
+    from capsize._format import fmt_num
     from capsize.queries.backtesting import STAT_UNITS
 
+    legs = [
+        x
+        for x in getattr(r, "legs", ("IWM", "SPY"))
+        if any(k.startswith(f"{x}.") for k in r.figures)
+    ]
+    rows = [
+        [_stat_words(r, k), format_cell(r.fig(k))]
+        + [format_cell(r.fig(f"{x}.{k}")) if f"{x}.{k}" in r.figures else "" for x in legs]
+        for k in STAT_UNITS
+        if k in r.figures
+    ]
+    for k, words in _DCA_ROWS:
+        v = r.fig(k) if k in r.figures else None
+        if v is not None and v.value is not None:
+            text = format_cell(v) if v.unit == "fraction" else fmt_num(float(v.value), 3)
+            rows.append([words, text])
+    head = "averaging (DCA)" if "final_dca" in r.figures else "strategy"
+    return ["statistic", head, *legs], rows
+
+
+def dca_text(r: QueryResult) -> str:
+    """Return the sentence of a DCA run: final values of averaging and lump sum, the advantage.
+
+    Empty for other strategies.
+    """
+    from capsize._format import fmt_num
+
+    keys = ("final_dca", "final_lump_sum", "advantage")
+    vals = [r.fig(k).value if k in r.figures else None for k in keys]
+    if any(v is None for v in vals):
+        return ""
+    dca, lump, adv = (float(v or 0.0) for v in vals)
+    return (
+        f"Averaging in turned 1 into {fmt_num(dca, 3)}, a lump sum on "
+        f"the first session into {fmt_num(lump, 3)}: averaging "
+        f"{'ahead' if adv >= 0 else 'behind'} by {format_cell(r.fig('advantage'))} (ratio of the "
+        "final values)."
+    )
+
+
+def _print_run(r: QueryResult) -> None:
     console.print(f"[bold]{escape_markup(getattr(r, 'description', ''))}[/]", highlight=False)
-    legs = getattr(r, "legs", ("IWM", "SPY"))
-    monthly = r.params.get("universe") == "french"
-    rows = []
-    for k in STAT_UNITS:
-        if k not in r.figures:
-            continue
-        words = r.fig(k).label.removeprefix("strategy: ").split(";")[0]  # ratios name their rf
-        words += ")" if words.count("(") > words.count(")") else ""
-        cells = [words.replace("sessions", "months") if monthly else words, format_cell(r.fig(k))]
-        cells += [
-            format_cell(r.fig(f"{leg}.{k}")) if f"{leg}.{k}" in r.figures else "" for leg in legs
-        ]
-        rows.append(cells)
-    print_table(rows, ["statistic", "strategy", *legs], title="Backtest", right_align=[1, 2, 3])
+    cols, rows = run_rows(r)
+    print_table(rows, cols, title="Backtest", right_align=list(range(1, len(cols))))
+    if text := dca_text(r):
+        console.print(text, highlight=False, markup=False)
     if "sharpe.low" in r.figures:
         console.print(
             f"95% intervals (stationary block bootstrap): CAGR {format_cell(r.fig('cagr.low'))} to "
@@ -197,9 +297,27 @@ def _print_run(r: QueryResult) -> None:
     _notes(r)
 
 
+def probability_text(p: float | None, note: str = "") -> str:
+    """Return a probability as a percentage capped at both ends (a test cannot be certain).
+
+    Examples
+    --------
+    >>> probability_text(0.99996), probability_text(0.992), probability_text(0.00001)
+    ('> 99.9 %', '99.2 %', '< 0.1 %')
+    """
+    if p is None:
+        return f"n/a ({note or 'missing'})"
+    if p > 0.999:
+        return "> 99.9 %"
+    if p < 0.001:
+        return "< 0.1 %"
+    return f"{100.0 * p:.1f} %"
+
+
 def deflated_text(r: Any) -> str:
     """Return the best cell's deflated Sharpe ratio as the terminal and the charts show it."""
-    return format_cell(r.fig("best.deflated_sharpe"))
+    fig = r.fig("best.deflated_sharpe")
+    return probability_text(None if fig.value is None else float(fig.value), fig.note)
 
 
 def p_value_text(r: Any, fid: str) -> str:
@@ -218,20 +336,44 @@ def _luck_text(r: Any) -> str:
     return " — an edge beyond luck at 5 %" if p < 0.05 else " — no edge beyond luck at 5 %"
 
 
-def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
-    """Columns and rows of the best ``n`` grid cells by Sharpe ratio.
+def sharpe_decimals(values: list[float], most: int = 4) -> int:
+    """Return the decimals (2 to ``most``) that tell apart neighbouring distinct Sharpe ratios.
 
-    CAGR and maximum drawdown are percentages (as a single run shows them), the Sharpe
-    ratio a plain number.
+    Examples
+    --------
+    >>> sharpe_decimals([0.4328, 0.4311, 0.4298])
+    3
+    >>> sharpe_decimals([0.55, 0.55, 0.41])
+    2
+    """
+    d = 2
+    pairs = list(itertools.pairwise(values))
+    while d < most and any(a != b and round(a, d) == round(b, d) for a, b in pairs):
+        d += 1
+    return d
+
+
+def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
+    """Columns and rows of the best ``n`` distinct strategies of a grid by Sharpe ratio.
+
+    Configurations with bit-for-bit equal returns (one ``strategy_id``: a 0 % sleeve under
+    every rebalancing rule) make one row, its first configuration in the grid's order,
+    and ``configurations`` says how many it stands for. CAGR and maximum drawdown are
+    percentages (as a single run shows them), the Sharpe ratio a plain number with as
+    many decimals (2 to 4) as separate the rows' ranking.
     """
     from capsize._format import fmt_num, fmt_pct
 
-    frame = r.frame.sort_values("sharpe", ascending=False).head(n)
-    cols = [*r.axes, "cagr", "sharpe", "max_drawdown"]
+    frame = r.frame.sort_values("sharpe", ascending=False, kind="stable")
+    counts = frame.groupby("strategy_id")["strategy_id"].transform("size")
+    frame = frame.assign(configurations=counts).drop_duplicates("strategy_id").head(n)
+    digits = sharpe_decimals([float(x) for x in frame["sharpe"]])
+    cols = [*r.axes, "cagr", "sharpe", "max_drawdown", "configurations"]
     cell = {
         "cagr": lambda x: fmt_pct(float(x), 1, sign=True),
         "max_drawdown": lambda x: fmt_pct(float(x), 1, sign=True),
-        "sharpe": lambda x: fmt_num(float(x), 2),  # as the summary line and single runs
+        "sharpe": lambda x: fmt_num(float(x), digits),
+        "configurations": lambda x: f"{int(x):,}",
     }
     rows = [
         [str(x) if c in r.axes else cell[c](x) for c, x in zip(cols, row, strict=True)]
@@ -240,32 +382,43 @@ def grid_rows(r: Any, n: int = 10) -> tuple[list[str], list[list[str]]]:
     return cols, rows
 
 
-def _print_grid(r: Any) -> None:
-    cols, rows = grid_rows(r)
-    sharpe = sharpe_label(r)
-    d = r.value("n_distinct")
-    print_table(
-        rows,
-        [sharpe_label(r, full=False) if c == "sharpe" else c for c in cols],
-        title=f"Best {len(rows)} of {tries_text(r)}, by {sharpe}",
-        right_align=list(range(len(r.axes), len(cols))),
-    )
+def grid_lines(r: Any) -> list[str]:
+    """Return the grid's multiple-testing sentences (terminal and HTML say the same).
+
+    The best Sharpe ratio with its deflated Sharpe ratio and the legs' buy and hold, then
+    the reality check and SPA p-values with their outcome at 5 %.
+    """
+    sharpe, d = sharpe_label(r), r.value("n_distinct")
     small, large = r.legs
-    console.print(
+    return [
         f"Best {sharpe} {format_cell(r.fig('best.sharpe'))}; deflated Sharpe (probability it is "
         f"above zero after {d:,} distinct tries) {deflated_text(r)}; "
         f"buy and hold: {small} {format_cell(r.fig(f'{small}.sharpe'))}, "
         f"{large} {format_cell(r.fig(f'{large}.sharpe'))}",
-        highlight=False,
-        markup=False,
-    )
-    console.print(
         f"Mean return above buy and hold of {large}, allowing for {d:,} distinct tries: "
         f"reality check p = {p_value_text(r, 'best.reality_check')}, SPA p = "
         f"{p_value_text(r, 'best.spa')}{_luck_text(r)}",
+    ]
+
+
+def _print_grid(r: Any) -> None:
+    cols, rows = grid_rows(r)
+    sharpe = sharpe_label(r)
+    print_table(
+        rows,
+        [sharpe_label(r, full=False) if c == "sharpe" else c for c in cols],
+        title=f"Best {len(rows)} distinct strategies of {tries_text(r)}, by {sharpe}",
+        right_align=list(range(len(r.axes), len(cols))),
+    )
+    console.print(
+        "configurations: how many grid configurations gave these same returns (one row per "
+        "distinct strategy)",
+        style="dim",
         highlight=False,
         markup=False,
     )
+    for line in grid_lines(r):
+        console.print(line, highlight=False, markup=False)
     if any(t.name == "walk_forward" for t in r.tables):
         wf = r.table("walk_forward")
         rows = [[format_cell(c) for c in row] for row in wf.rows]
@@ -280,19 +433,25 @@ def _print_grid(r: Any) -> None:
     _notes(r)
 
 
+_RECORD_HEADS = {"excess/yr": "excess/yr vs 50/50"}
+"""Column names of the signal record made explicit: the excess is over a 50/50 IWM/SPY mix."""
+
+
 def _print_record(r: Any) -> None:
     t = r.table("record")
     print_table(
         [[format_cell(c) for c in row] for row in t.rows],
-        t.columns,
+        [_RECORD_HEADS.get(c, c) for c in t.columns],
         title=t.title,
         right_align=list(range(1, 9)),
     )
-    _notes(r)
+    _notes(r, skip=getattr(r, "verdict", ""))  # the verdict is printed above the table
 
 
-def _notes(r: QueryResult) -> None:
+def _notes(r: QueryResult, skip: str = "") -> None:
     for note in r.notes:
+        if skip and note.strip() == skip.strip():
+            continue
         console.print(f"[dim]{escape_markup(note)}[/]", highlight=False)
     console.print(
         f"As of {r.as_of:%Y-%m-%d}; sources: {'; '.join(r.sources)}", highlight=False, markup=False
@@ -374,9 +533,11 @@ def _run(
 
 
 _HELP: dict[str, str] = {
-    "strategy": "rotation, sleeve or dca (default rotation).",
-    "signal": "Signal(s) to trade, comma-separated: score, relative_strength, rates_regime, "
-    "flows, size_factor_regime, rs_ma<N>, rs_cross<F>_<S>.",
+    "strategy": "rotation, sleeve or dca.",
+    "signal": "Signal to trade: score, relative_strength, rates_regime, flows, "
+    "size_factor_regime, rs_ma<N>, rs_cross<F>_<S>. Several, comma-separated, make a grid "
+    "(one backtest per signal), not a combined signal. Scales: card signals -2..+2, rs_ma "
+    "the fraction above its average.",
     "threshold": "Small caps while the signal is above it.",
     "below": "large or cash: held at or below the threshold.",
     "hold": "Minimum periods a position is kept.",
@@ -386,18 +547,17 @@ _HELP: dict[str, str] = {
     "band": "Sleeve rebalancing band, absolute weight (0: none).",
     "segment": "DCA leg: small or large.",
     "n_buys": "DCA: equal purchases.",
-    "every": "DCA: periods between purchases (default 21 sessions on etf, 1 month on french).",
-    "cost_bps": "Commission per one-way trade, bps.",
+    "every": "DCA: periods between purchases.",
+    "cost_bps": "Commission per one-way trade, bps (all costs default to 0: frictionless).",
     "slippage_bps": "Slippage per one-way trade, bps.",
     "spread_bps": "Full bid-ask spread, bps (a trade pays half).",
-    "universe": "etf (IWM/SPY daily, default) or french (Ken French size portfolios, monthly "
+    "universe": "etf (IWM/SPY daily) or french (Ken French size portfolios, monthly "
     "from 1926; periods are months).",
-    "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3 (default ME1).",
-    "large": "French large leg, as --small (default ME10).",
-    "weighting": "French portfolios: vw (value-weighted, default) or ew.",
+    "small": "French small leg: ME1..ME10 (deciles), Q1..Q5 (quintiles), T1..T3.",
+    "large": "French large leg, as --small.",
+    "weighting": "French portfolios: vw (value-weighted) or ew.",
     "rf": "Risk-free rate of the Sharpe and Sortino ratios: tbill (Ken French's 1-month "
-    "T-bill, point in time; the fed funds rate after its last published day; default) or "
-    "zero.",
+    "T-bill, point in time; the fed funds rate after its last published day) or zero.",
     "start": "First session of the run (YYYY-MM-DD).",
     "as_of": "Use only data dated on or before this day (YYYY-MM-DD).",
     "walk_forward": "Grid only: TRAIN,TEST years (e.g. 5,1): choose in sample, evaluate out "
@@ -406,9 +566,27 @@ _HELP: dict[str, str] = {
 """Help of each option of ``backtest run`` (the option is ``--`` + the name with dashes)."""
 
 
+DEFAULTS: dict[str, str] = {
+    "strategy": "rotation", "signal": "score", "threshold": "0", "below": "large", "hold": "1",
+    "lag": "1", "weight": "0.2", "rebalance": "M", "band": "0", "segment": "small",
+    "n_buys": "12", "every": "21 sessions (etf), 1 month (french)", "cost_bps": "0",
+    "slippage_bps": "0", "spread_bps": "0", "universe": "etf", "small": "ME1", "large": "ME10",
+    "weighting": "vw", "rf": "tbill", "start": "the first day with data",
+    "as_of": "the latest data",
+}  # fmt: skip
+"""Defaults ``--help`` shows (the query's; a test checks them against its ``PARAMS``): the
+options default to None here so that a file's value is not overridden by an option not given.
+Costs default to 0 bps: results are frictionless unless costs are given."""
+
+
 def _opt(name: str) -> Any:
     """Return the ``typer.Option`` of ``backtest run`` for ``name`` (default None: not given)."""
-    return typer.Option(None, f"--{name.replace('_', '-')}", help=_HELP[name])
+    return typer.Option(
+        None,
+        f"--{name.replace('_', '-')}",
+        help=_HELP[name],
+        show_default=DEFAULTS.get(name, False),
+    )
 
 
 def _gather(
@@ -418,13 +596,31 @@ def _gather(
     from capsize.queries.backtesting import PARAMS
 
     file = read_config(config) if config is not None else {}
+    if config is not None:
+        check_config(config, file)
     settings = {k: file.pop(k) for k in _SETTINGS if k in file}
     settings.update({k: v for k, v in given.items() if k in _SETTINGS and v is not None})
     params = _merge(file, {k: v for k, v in given.items() if k in PARAMS})
     return settings, params
 
 
-def _render(result: QueryResult, out: Path | None, as_json: bool) -> None:
+def start_note(requested: object, r: QueryResult) -> str:
+    """Return a note when ``--start`` lies before the run's first day (empty otherwise).
+
+    The first day is where the statistics' window begins (``cagr`` of a run,
+    ``best.sharpe`` of a grid): the legs' (or a signal's) first data day.
+    """
+    if requested is None:
+        return ""
+    fid = "best.sharpe" if r.query == "backtest_grid" else "cagr"
+    fig = r.figures.get(fid)
+    first = (fig.provenance.window or "")[:10] if fig is not None else ""
+    if len(first) != 10 or first <= str(requested)[:10]:
+        return ""
+    return f"Note: --start {str(requested)[:10]} is before the first day with data for this run; it starts {first}."
+
+
+def _render(result: QueryResult, out: Path | None, as_json: bool, start: object = None) -> None:
     if out is not None:
         from capsize._cli.backtest_charts import write_charts
 
@@ -435,7 +631,10 @@ def _render(result: QueryResult, out: Path | None, as_json: bool) -> None:
             )
     if as_json:
         emit_json(result.to_dict())
-    elif result.query == "backtest_grid":
+        return
+    if note := start_note(start, result):
+        console.print(note, highlight=False, markup=False)
+    if result.query == "backtest_grid":
         _print_grid(result)
     else:
         _print_run(result)
@@ -482,7 +681,7 @@ def _run_command(
     """
     given = {k: v for k, v in locals().items() if k in _HELP}
     settings, params = _gather(config, given)
-    _render(_run(settings, params, (scheduler, workers)), out, as_json)
+    _render(_run(settings, params, (scheduler, workers)), out, as_json, settings.get("start"))
 
 
 def _signals_command(

@@ -154,7 +154,7 @@ def _read_closes(s: Session) -> ProxyCloses:
     px = s.closes([SMALL, LARGE], basis="adjusted")[[SMALL, LARGE]].dropna()
     if px.empty:
         raise DataNotFound(
-            f"no common {SMALL}/{LARGE} session on or before the day; give a later --as-of"
+            f"no common {SMALL}/{LARGE} session on or before {str(s.requested)[:10]}; the first is {max(min((r.first_date for r in s.catalog_rows('bars', x) if r.first_date is not None), default=pd.NaT) for x in (SMALL, LARGE)):%Y-%m-%d}: give --as-of on or after it"
         )
     return ProxyCloses(pd.Timestamp(px.index[-1]), px, price_source(s, SMALL, LARGE))
 
