@@ -9,7 +9,7 @@ questions on a store truncated at the day and compares with the module's answers
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +24,11 @@ DAY = "2019-12-31"
 
 
 @pytest.fixture(scope="module")
-def session(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
+def session(store: Any) -> Any:
+    """A session at the module's day on the shared read-only store (tests/conftest.py)."""
     from capsize.queries import Session
 
-    store = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield Session(store, pd.Timestamp(DAY))
-    finally:
-        store.close()
+    return Session(store, pd.Timestamp(DAY))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,11 @@ DAY = "2019-12-31"
 
 
 @pytest.fixture(scope="module")
-def session(store_home: Path) -> Iterator[Any]:
-    from capsize.data.store import Store
+def session(store: Any) -> Any:
+    """A session at the module's day on the shared read-only store (tests/conftest.py)."""
     from capsize.queries import Session
 
-    store = Store.open(store_home / "capsize.duckdb", read_only=True)
-    try:
-        yield Session(store, pd.Timestamp(DAY))
-    finally:
-        store.close()
+    return Session(store, pd.Timestamp(DAY))
 
 
 def _csv(shared: Path, name: str) -> pd.DataFrame:
